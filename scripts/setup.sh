@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs everything pocketstack needs on a fresh Debian machine (as root) into .venv.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DEBS="qemu-system-x86 qemu-utils dnsmasq-base busybox-static cpio kmod iproute2 iptables nftables wrk iputils-ping"
+missing=""
+for p in $DEBS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
+if [ -n "$missing" ]; then
+  echo "installing Debian packages:$missing"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q >/dev/null
+  apt-get install -y -q --no-install-recommends $missing >/dev/null
+fi
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+stamp=.venv/.pocketstack-installed
+want=$(cat pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  .venv/bin/pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]'
+  echo "$want" > "$stamp"
+fi

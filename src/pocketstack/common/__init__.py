@@ -1,0 +1,1 @@
+"""Vocabulary shared by every service: context, domain errors, config, policy."""

@@ -1,0 +1,163 @@
+"""One config file (``DATA_DIR/pocketstack.toml``) plus environment overrides.
+
+Every setting lives in a section of the file and can be overridden by the environment
+variable ``POCKETSTACK_<SECTION>_<KEY>`` (for example ``POCKETSTACK_DATABASE_URL``).
+The file is written with the defaults on the first ``up`` so a user can see and edit them.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "pocketstack"
+
+
+@dataclass
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    # The URL clients use; empty means http://host:port.
+    public_url: str = ""
+    # Largest request body accepted by JSON APIs (image uploads stream and are exempt).
+    max_body_bytes: int = 1024 * 1024
+
+
+@dataclass
+class DatabaseConfig:
+    # Empty means SQLite (WAL) in the data directory.
+    url: str = ""
+
+
+@dataclass
+class BusConfig:
+    url: str = "memory://"
+    call_timeout: float = 60.0
+
+
+@dataclass
+class IdentityConfig:
+    token_expiration: int = 3600
+    password_hash_rounds: int = 12
+    # Seconds a validated token stays in the local validation cache.
+    token_cache_seconds: float = 30.0
+    admin_password: str = "admin"
+    demo_password: str = "demo"
+    service_password: str = "service"
+    region: str = "RegionOne"
+
+
+@dataclass
+class LoggingConfig:
+    level: str = "INFO"
+
+
+@dataclass
+class ComputeConfig:
+    driver: str = "auto"
+    fake_hosts: int = 1
+
+
+@dataclass
+class Config:
+    data_dir: Path = DEFAULT_DATA_DIR
+    server: ServerConfig = field(default_factory=ServerConfig)
+    database: DatabaseConfig = field(default_factory=DatabaseConfig)
+    bus: BusConfig = field(default_factory=BusConfig)
+    identity: IdentityConfig = field(default_factory=IdentityConfig)
+    logging: LoggingConfig = field(default_factory=LoggingConfig)
+    compute: ComputeConfig = field(default_factory=ComputeConfig)
+
+    SECTIONS = ("server", "database", "bus", "identity", "logging", "compute")
+
+    @property
+    def config_file(self) -> Path:
+        return self.data_dir / "pocketstack.toml"
+
+    @property
+    def database_url(self) -> str:
+        if self.database.url:
+            return self.database.url
+        return f"sqlite+aiosqlite:///{self.data_dir / 'pocketstack.db'}"
+
+    @property
+    def public_url(self) -> str:
+        if self.server.public_url:
+            return self.server.public_url.rstrip("/")
+        return f"http://{self.server.host}:{self.server.port}"
+
+    @property
+    def fernet_key_dir(self) -> Path:
+        return self.data_dir / "fernet-keys"
+
+    @classmethod
+    def load(cls, data_dir: Path | str | None = None, env: dict[str, str] | None = None) -> Config:
+        """Read the file under ``data_dir`` (if any), then apply the environment."""
+        env = dict(os.environ) if env is None else env
+        cfg = cls(data_dir=Path(data_dir or env.get("POCKETSTACK_DATA_DIR") or DEFAULT_DATA_DIR).expanduser())
+        if cfg.config_file.exists():
+            with cfg.config_file.open("rb") as fh:
+                cfg._apply(tomllib.load(fh), source=str(cfg.config_file))
+        cfg._apply_env(env)
+        return cfg
+
+    def _apply(self, data: dict[str, Any], source: str) -> None:
+        for section_name, values in data.items():
+            if section_name not in self.SECTIONS or not isinstance(values, dict):
+                raise ValueError(f"{source}: unknown section [{section_name}]")
+            section = getattr(self, section_name)
+            for key, value in values.items():
+                _set(section, key, value, f"{source} [{section_name}] {key}")
+
+    def _apply_env(self, env: dict[str, str]) -> None:
+        for section_name in self.SECTIONS:
+            section = getattr(self, section_name)
+            for f in fields(section):
+                var = f"POCKETSTACK_{section_name.upper()}_{f.name.upper()}"
+                if var in env:
+                    _set(section, f.name, env[var], var)
+
+    def to_toml(self) -> str:
+        lines = ["# pocketstack configuration; POCKETSTACK_<SECTION>_<KEY> in the environment overrides any value.", ""]
+        for section_name in self.SECTIONS:
+            lines.append(f"[{section_name}]")
+            section = getattr(self, section_name)
+            for f in fields(section):
+                lines.append(f"{f.name} = {_toml_value(getattr(section, f.name))}")
+            lines.append("")
+        return "\n".join(lines)
+
+    def write_if_missing(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if not self.config_file.exists():
+            self.config_file.write_text(self.to_toml())
+
+
+def _set(section: Any, key: str, value: Any, where: str) -> None:
+    names = {f.name: f for f in fields(section)}
+    if key not in names:
+        raise ValueError(f"{where}: unknown setting")
+    current = getattr(section, key)
+    try:
+        if isinstance(current, bool):
+            value = value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes", "on")
+        elif isinstance(current, int):
+            value = int(value)
+        elif isinstance(current, float):
+            value = float(value)
+        else:
+            value = str(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{where}: {exc}") from None
+    setattr(section, key, value)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -1,0 +1,50 @@
+"""Declarative bases: each service gets its own metadata (its own tables and migrations)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import DateTime, MetaData, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from pocketstack.common.timeutils import utcnow
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def make_base() -> Any:
+    """A fresh declarative base with its own MetaData and naming convention."""
+
+    class Base(DeclarativeBase):
+        metadata = MetaData(naming_convention=NAMING)
+
+    return Base
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def new_hex_id() -> str:
+    """Keystone-style ids: 32 hex characters."""
+    return uuid.uuid4().hex
+
+
+def id_column(hex_ids: bool = False) -> Mapped[str]:
+    return mapped_column(String(64), primary_key=True, default=new_hex_id if hex_ids else new_id)
+
+
+def created_column() -> Mapped[dt.datetime]:
+    return mapped_column(DateTime, default=utcnow, nullable=False)
+
+
+def updated_column() -> Mapped[dt.datetime | None]:
+    return mapped_column(DateTime, default=utcnow, onupdate=utcnow, nullable=True)

@@ -1,0 +1,164 @@
+"""Identity's tables. Domains are their own table (Keystone folds them into projects;
+pocketstack keeps them apart because nothing here needs project-acting-as-domain)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from pocketstack.common.timeutils import utcnow
+from pocketstack.db.models import make_base, new_hex_id
+
+Base = make_base()
+
+
+def _id() -> Mapped[str]:
+    return mapped_column(String(64), primary_key=True, default=new_hex_id)
+
+
+class Domain(Base):
+    __tablename__ = "identity_domain"
+    id: Mapped[str] = _id()
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Project(Base):
+    __tablename__ = "identity_project"
+    __table_args__ = (UniqueConstraint("domain_id", "name"),)
+    id: Mapped[str] = _id()
+    name: Mapped[str] = mapped_column(String(255))
+    domain_id: Mapped[str] = mapped_column(String(64), ForeignKey("identity_domain.id"), index=True)
+    parent_id: Mapped[str | None] = mapped_column(String(64), ForeignKey("identity_project.id"), index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class User(Base):
+    __tablename__ = "identity_user"
+    __table_args__ = (UniqueConstraint("domain_id", "name"),)
+    id: Mapped[str] = _id()
+    name: Mapped[str] = mapped_column(String(255))
+    domain_id: Mapped[str] = mapped_column(String(64), ForeignKey("identity_domain.id"), index=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    default_project_id: Mapped[str | None] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(Text, default="")
+    email: Mapped[str | None] = mapped_column(String(255))
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    password_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Group(Base):
+    __tablename__ = "identity_group"
+    __table_args__ = (UniqueConstraint("domain_id", "name"),)
+    id: Mapped[str] = _id()
+    name: Mapped[str] = mapped_column(String(255))
+    domain_id: Mapped[str] = mapped_column(String(64), ForeignKey("identity_domain.id"), index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class Membership(Base):
+    __tablename__ = "identity_membership"
+    user_id: Mapped[str] = mapped_column(String(64), ForeignKey("identity_user.id", ondelete="CASCADE"), primary_key=True)
+    group_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("identity_group.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class Role(Base):
+    __tablename__ = "identity_role"
+    __table_args__ = (UniqueConstraint("domain_id", "name"),)
+    id: Mapped[str] = _id()
+    name: Mapped[str] = mapped_column(String(255))
+    # Empty string (not NULL) for global roles so the unique constraint holds on every database.
+    domain_id: Mapped[str] = mapped_column(String(64), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ImpliedRole(Base):
+    __tablename__ = "identity_implied_role"
+    prior_role_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("identity_role.id", ondelete="CASCADE"), primary_key=True
+    )
+    implied_role_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("identity_role.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class Assignment(Base):
+    """A role granted to an actor (user or group) on a target (project, domain or system)."""
+
+    __tablename__ = "identity_assignment"
+    # type: UserProject, GroupProject, UserDomain, GroupDomain, UserSystem, GroupSystem
+    type: Mapped[str] = mapped_column(String(16), primary_key=True)
+    actor_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    target_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    role_id: Mapped[str] = mapped_column(String(64), ForeignKey("identity_role.id", ondelete="CASCADE"), primary_key=True)
+    inherited: Mapped[bool] = mapped_column(Boolean, primary_key=True, default=False)
+    __table_args__ = (Index("ix_identity_assignment_target", "target_id"), Index("ix_identity_assignment_role", "role_id"))
+
+
+class ApplicationCredential(Base):
+    __tablename__ = "identity_app_cred"
+    __table_args__ = (UniqueConstraint("user_id", "name"),)
+    id: Mapped[str] = _id()
+    name: Mapped[str] = mapped_column(String(255))
+    user_id: Mapped[str] = mapped_column(String(64), ForeignKey("identity_user.id", ondelete="CASCADE"), index=True)
+    project_id: Mapped[str] = mapped_column(String(64))
+    secret_hash: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str] = mapped_column(Text, default="")
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    unrestricted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Role ids delegated by the credential (a subset of the user's roles on the project).
+    roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class Region(Base):
+    __tablename__ = "identity_region"
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    parent_region_id: Mapped[str | None] = mapped_column(String(255))
+
+
+class CatalogService(Base):
+    __tablename__ = "identity_service"
+    id: Mapped[str] = _id()
+    type: Mapped[str] = mapped_column(String(255), index=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Endpoint(Base):
+    __tablename__ = "identity_endpoint"
+    id: Mapped[str] = _id()
+    service_id: Mapped[str] = mapped_column(String(64), ForeignKey("identity_service.id", ondelete="CASCADE"), index=True)
+    interface: Mapped[str] = mapped_column(String(8))
+    url: Mapped[str] = mapped_column(Text)
+    region_id: Mapped[str | None] = mapped_column(String(255))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class RevocationEvent(Base):
+    """Tokens matching every non-empty field and issued before ``issued_before`` are revoked."""
+
+    __tablename__ = "identity_revocation"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    user_id: Mapped[str | None] = mapped_column(String(64))
+    project_id: Mapped[str | None] = mapped_column(String(64))
+    domain_id: Mapped[str | None] = mapped_column(String(64))
+    audit_id: Mapped[str | None] = mapped_column(String(64))
+    audit_chain_id: Mapped[str | None] = mapped_column(String(64))
+    issued_before: Mapped[float] = mapped_column(Float)
+    revoked_at: Mapped[float] = mapped_column(Float, index=True)

@@ -1,0 +1,203 @@
+"""ASGI apps: one ``ServiceApp`` per API (route table + shared middleware), and a
+``Dispatcher`` that mounts them under one endpoint (``/identity``, ``/compute``, ...).
+
+The middleware every API shares runs inline, in this order: request id, route match,
+token validation (through an ``Authenticator``: local Fernet checks, no round-trip),
+microversion negotiation, body limits, the handler, then domain errors translated by
+the service's error format. Any other exception is logged with the request id and
+answered as a 500 in the API's format, never as a bare traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+from pocketstack.common import errors as e
+from pocketstack.common.context import RequestContext, new_request_id
+from pocketstack.web.errors import FORMATS, ErrorFormat, status_of
+from pocketstack.web.microversion import Microversions
+from pocketstack.web.request import Request
+from pocketstack.web.response import Response, json_response
+from pocketstack.web.routing import Route, Router
+
+log = logging.getLogger(__name__)
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+class Authenticator(Protocol):
+    async def authenticate(self, token: str, service_token: str | None, request_id: str) -> RequestContext:
+        """Validate ``token`` and return the caller's context; raise NotAuthenticated."""
+        ...
+
+
+class ServiceApp:
+    def __init__(
+        self,
+        name: str,
+        routes: list[Route],
+        *,
+        error_format: str | ErrorFormat,
+        authenticator: Authenticator | None = None,
+        microversions: Microversions | None = None,
+        max_body_bytes: int = 1024 * 1024,
+        request_id_headers: tuple[str, ...] = ("x-openstack-request-id",),
+    ) -> None:
+        self.name = name
+        self.router = Router(routes)
+        self.format_error = FORMATS[error_format] if isinstance(error_format, str) else error_format
+        self.authenticator = authenticator
+        self.microversions = microversions
+        self.max_body_bytes = max_body_bytes
+        self.request_id_headers = request_id_headers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        request_id = new_request_id()
+        response = await self.handle(scope, receive, request_id)
+        await _send_response(send, response, request_id, self.request_id_headers, head=scope["method"] == "HEAD")
+
+    async def handle(self, scope: Scope, receive: Receive, request_id: str) -> Response:
+        path = scope["path"]
+        root = scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root):] or "/"
+        route, params, allowed = self.router.match(scope["method"], path)
+        try:
+            if route is None:
+                if allowed:
+                    raise e.MethodNotAllowed(f"The method {scope['method']} is not allowed for {path}.")
+                raise e.NotFound(f"The resource could not be found: {path}")
+            limit = self.max_body_bytes if route.body_limit is None else (route.body_limit or 1 << 62)
+            request = Request(scope, receive, path, limit)
+            request.path_params = params
+            request.route_pattern = route.pattern
+            if route.auth:
+                request.context = await self._authenticate(request, request_id)
+            else:
+                request.context.request_id = request_id
+            version_headers: list[tuple[str, str]] = []
+            if self.microversions is not None:
+                version = self.microversions.negotiate(request.headers)
+                request.state["version"] = version
+                version_headers = self.microversions.response_headers(version)
+            response = await route.handler(request)
+            response.headers.extend(version_headers)
+            return response
+        except e.PocketError as error:
+            return self.error_response(error, request_id)
+        except ConnectionError as error:
+            log.info("%s %s: %s", request_id, path, error)
+            return self.error_response(e.Invalid(str(error)), request_id)
+        except Exception:
+            log.exception("%s %s %s failed", request_id, scope["method"], path)
+            return self.error_response(
+                e.PocketError("An unexpected error prevented the server from fulfilling your request."),
+                request_id,
+                status=500,
+            )
+
+    async def _authenticate(self, request: Request, request_id: str) -> RequestContext:
+        token = request.headers.get("x-auth-token")
+        if not token or self.authenticator is None:
+            raise e.NotAuthenticated()
+        return await self.authenticator.authenticate(token, request.headers.get("x-service-token"), request_id)
+
+    def error_response(self, error: e.PocketError, request_id: str, status: int | None = None) -> Response:
+        status = status or status_of(error)
+        body, content_type = self.format_error(status, error, request_id)
+        headers: list[tuple[str, str]] = []
+        if status == 401:
+            headers.append(("www-authenticate", 'Keystone uri="/identity"'))
+        return Response(status, body, content_type=content_type, headers=headers)
+
+
+class Unbuilt:
+    """Stand-in for a service not built yet: listed in the catalog, answers 503 clearly."""
+
+    def __init__(self, name: str, error_format: str) -> None:
+        self.app = ServiceApp(name, [], error_format=error_format)
+        self.message = f"The {name} service is not available in this pocketstack yet."
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        request_id = new_request_id()
+        response = self.app.error_response(e.Unavailable(self.message), request_id)
+        await _send_response(send, response, request_id, ("x-openstack-request-id",), head=scope["method"] == "HEAD")
+
+
+class Dispatcher:
+    """Mounts each service's ASGI app under its path prefix on one endpoint."""
+
+    def __init__(self, mounts: dict[str, Any], index: Callable[[], Any] | None = None) -> None:
+        self.mounts = {prefix.strip("/"): app for prefix, app in mounts.items()}
+        self.index = index
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        path: str = scope["path"]
+        first = path.split("/", 2)[1] if path.startswith("/") else ""
+        app = self.mounts.get(first)
+        if app is not None:
+            child = dict(scope)
+            child["root_path"] = scope.get("root_path", "") + "/" + first
+            # Keep the full path (ASGI convention); ServiceApp strips root_path itself.
+            await app(child, receive, send)
+            return
+        request_id = new_request_id()
+        if path in ("", "/") and self.index is not None:
+            response = json_response(self.index())
+        else:
+            response = json_response({"error": {"code": 404, "title": "Not Found", "message": f"No service at {path}"}}, 404)
+        await _send_response(send, response, request_id, ("x-openstack-request-id",), head=scope["method"] == "HEAD")
+
+
+async def _send_response(send: Send, response: Response, request_id: str, id_headers: tuple[str, ...], head: bool) -> None:
+    headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
+    for name in id_headers:
+        headers.append((name.encode(), request_id.encode()))
+    if response.stream is None:
+        if not any(k == b"content-length" for k, _ in headers):
+            headers.append((b"content-length", str(len(response.body)).encode()))
+        await send({"type": "http.response.start", "status": response.status, "headers": headers})
+        await send({"type": "http.response.body", "body": b"" if head else response.body})
+        return
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    if head:
+        await send({"type": "http.response.body", "body": b""})
+        aclose = getattr(response.stream, "aclose", None)
+        if aclose is not None:
+            await aclose()
+        return
+    try:
+        async for chunk in response.stream:
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+    except Exception:
+        # The status line is gone already: all we can do is cut the body short, which
+        # the client sees as a short read instead of silently wrong data.
+        log.exception("%s: streaming the response failed", request_id)
+        raise
+    await send({"type": "http.response.body", "body": b""})
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return

@@ -1,0 +1,135 @@
+"""The request as handlers see it: method, path params, query, headers, body, context."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import parse_qs
+
+import orjson
+
+from pocketstack.common.context import RequestContext
+from pocketstack.common.errors import Invalid, TooLarge
+
+Receive = Any
+Scope = dict[str, Any]
+
+
+class Request:
+    __slots__ = (
+        "scope", "receive", "method", "path", "path_params", "headers", "context",
+        "_query", "_body", "_body_limit", "state", "route_pattern",
+    )
+
+    def __init__(self, scope: Scope, receive: Receive, path: str, body_limit: int) -> None:
+        self.scope = scope
+        self.receive = receive
+        self.method: str = scope["method"]
+        self.path = path
+        self.path_params: dict[str, str] = {}
+        headers: dict[str, str] = {}
+        for k, v in scope["headers"]:
+            key = k.decode("latin-1").lower()
+            val = v.decode("latin-1")
+            headers[key] = f"{headers[key]},{val}" if key in headers else val
+        self.headers = headers
+        self.context = RequestContext()
+        self._query: dict[str, list[str]] | None = None
+        self._body: bytes | None = None
+        self._body_limit = body_limit
+        # Per-request scratch space for middleware (microversion, ...).
+        self.state: dict[str, Any] = {}
+        self.route_pattern = ""
+
+    # --- query ---------------------------------------------------------------------------
+    @property
+    def query(self) -> dict[str, list[str]]:
+        if self._query is None:
+            raw = self.scope.get("query_string", b"").decode("latin-1")
+            self._query = parse_qs(raw, keep_blank_values=True) if raw else {}
+        return self._query
+
+    def param(self, name: str, default: str | None = None) -> str | None:
+        values = self.query.get(name)
+        return values[-1] if values else default
+
+    def params(self, name: str) -> list[str]:
+        return self.query.get(name, [])
+
+    def int_param(self, name: str, default: int | None = None, *, minimum: int = 0) -> int | None:
+        raw = self.param(name)
+        if raw is None or raw == "":
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise Invalid(f"Invalid value for query parameter {name!r}: {raw!r} is not an integer") from None
+        if value < minimum:
+            raise Invalid(f"Invalid value for query parameter {name!r}: must be >= {minimum}")
+        return value
+
+    def bool_param(self, name: str, default: bool | None = None) -> bool | None:
+        raw = self.param(name)
+        if raw is None:
+            return default
+        low = raw.lower()
+        if low in ("1", "true", "yes", "on", ""):
+            return True
+        if low in ("0", "false", "no", "off"):
+            return False
+        raise Invalid(f"Invalid value for query parameter {name!r}: {raw!r} is not a boolean")
+
+    # --- URLs ----------------------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        """Scheme, host and the service's mount point, e.g. ``http://127.0.0.1:8080/identity``."""
+        scheme = self.scope.get("scheme", "http")
+        host = self.headers.get("host")
+        if not host:
+            server = self.scope.get("server") or ("127.0.0.1", 80)
+            host = f"{server[0]}:{server[1]}"
+        return f"{scheme}://{host}{self.scope.get('root_path', '')}"
+
+    @property
+    def url(self) -> str:
+        qs = self.scope.get("query_string", b"").decode("latin-1")
+        return self.base_url + self.path + (f"?{qs}" if qs else "")
+
+    # --- body ----------------------------------------------------------------------------
+    async def body(self) -> bytes:
+        if self._body is None:
+            chunks: list[bytes] = []
+            size = 0
+            declared = self.headers.get("content-length")
+            if declared and declared.isdigit() and int(declared) > self._body_limit:
+                raise TooLarge(f"Request body is larger than the limit of {self._body_limit} bytes")
+            async for chunk in self.stream():
+                size += len(chunk)
+                if size > self._body_limit:
+                    raise TooLarge(f"Request body is larger than the limit of {self._body_limit} bytes")
+                chunks.append(chunk)
+            self._body = b"".join(chunks)
+        return self._body
+
+    async def stream(self) -> AsyncIterator[bytes]:
+        """The body chunk by chunk as it arrives; raises ConnectionError if the client goes away."""
+        while True:
+            message = await self.receive()
+            if message["type"] == "http.disconnect":
+                raise ConnectionError("client disconnected before the body was complete")
+            chunk = message.get("body", b"")
+            if chunk:
+                yield chunk
+            if not message.get("more_body", False):
+                return
+
+    async def json(self, *, required: bool = True) -> Any:
+        raw = await self.body()
+        if not raw.strip():
+            if required:
+                raise Invalid("The request body is empty; a JSON document is required.")
+            return None
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise Invalid(f"Malformed JSON in request body: {exc}") from None

@@ -1,0 +1,82 @@
+"""Route tables: ``Route("GET", "/v3/users/{user_id}", handler)`` compiled into a segment trie.
+
+A trie keeps lookup cost independent of how many routes a service has; a literal
+segment wins over a ``{param}`` one, so ``/v3/auth/tokens`` never matches ``/v3/auth/{x}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pocketstack.web.request import Request
+    from pocketstack.web.response import Response
+
+Handler = Callable[["Request"], Awaitable["Response"]]
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    method: str
+    pattern: str
+    handler: Handler
+    # False for calls that take no token (version discovery, POST /v3/auth/tokens).
+    auth: bool = True
+    # None: the app's default JSON body limit; 0: the handler streams the body itself.
+    body_limit: int | None = None
+
+
+@dataclass(slots=True)
+class _Node:
+    literal: dict[str, _Node] = field(default_factory=dict)
+    param: _Node | None = None
+    param_name: str = ""
+    routes: dict[str, Route] = field(default_factory=dict)
+
+
+class Router:
+    def __init__(self, routes: list[Route]) -> None:
+        self.root = _Node()
+        for route in routes:
+            self.add(route)
+
+    def add(self, route: Route) -> None:
+        node = self.root
+        for seg in _split(route.pattern):
+            if seg.startswith("{") and seg.endswith("}"):
+                name = seg[1:-1]
+                if node.param is None:
+                    node.param = _Node(param_name=name)
+                elif node.param.param_name != name:
+                    raise ValueError(f"{route.pattern}: parameter {name} clashes with {node.param.param_name}")
+                node = node.param
+            else:
+                node = node.literal.setdefault(seg, _Node())
+        if route.method in node.routes:
+            raise ValueError(f"duplicate route {route.method} {route.pattern}")
+        node.routes[route.method] = route
+
+    def match(self, method: str, path: str) -> tuple[Route | None, dict[str, str], list[str]]:
+        """Return (route, params, allowed methods). Route is None if nothing matches."""
+        params: dict[str, str] = {}
+        node: _Node | None = self.root
+        for seg in _split(path):
+            assert node is not None
+            nxt = node.literal.get(seg)
+            if nxt is None:
+                if node.param is None:
+                    return None, {}, []
+                nxt = node.param
+                params[nxt.param_name] = seg
+            node = nxt
+        assert node is not None
+        route = node.routes.get(method)
+        if route is None and method == "HEAD":
+            route = node.routes.get("GET")
+        return route, params, sorted(node.routes)
+
+
+def _split(path: str) -> list[str]:
+    return [s for s in path.split("/") if s]
