@@ -11,6 +11,7 @@ from __future__ import annotations
 import abc
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -19,6 +20,10 @@ from pocketstack.bus import Bus
 from pocketstack.common.config import Config
 from pocketstack.db import Database
 from pocketstack.web.app import Authenticator
+
+
+async def _static_admin_token() -> str:
+    return "admin"
 
 
 @dataclass
@@ -31,8 +36,10 @@ class Runtime:
     # the distributed mode over the network. Tests swap it the same way.
     transport: httpx.AsyncBaseTransport | None = None
     base_url: str = ""
-    # Filled by the identity service (or a service user login) for service-to-service calls.
-    service_token_source: Any = None
+    # Returns a token of this cloud's service user, for service-to-service calls (sent as
+    # X-Auth-Token, with the user's token as X-Service-Token where one acts for a user).
+    # The identity service installs the real one; StaticAuthenticator tests use "admin".
+    service_token: Callable[[], Awaitable[str]] = field(default=_static_admin_token)
 
     def database(self, service: str) -> Database:
         """The service's database: the shared URL unless the service has its own."""
