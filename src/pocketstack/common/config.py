@@ -59,6 +59,25 @@ class LoggingConfig:
 class ComputeConfig:
     driver: str = "auto"
     fake_hosts: int = 1
+    # Size and behaviour of each simulated host of the fake driver.
+    fake_vcpus: int = 16
+    fake_memory_mb: int = 32768
+    fake_disk_gb: int = 500
+    fake_boot_delay: float = 0.0
+    # Placement allocation ratios reported for every host's inventory.
+    cpu_allocation_ratio: float = 4.0
+    ram_allocation_ratio: float = 1.0
+    disk_allocation_ratio: float = 1.0
+    # Hosts tried per server (the first choice plus alternates) before ERROR.
+    max_attempts: int = 3
+    # Seconds a server may stay in BUILD before it is put in ERROR.
+    build_timeout: float = 300.0
+    # Seconds an agent waits for network-vif-plugged before failing the build.
+    vif_plugged_timeout: float = 30.0
+    heartbeat_interval: float = 10.0
+    # A compute service unheard of for this long is reported down and not scheduled to.
+    service_down_time: float = 60.0
+    power_sync_interval: float = 60.0
 
 
 @dataclass
