@@ -81,6 +81,19 @@ class ComputeConfig:
 
 
 @dataclass
+class ImageConfig:
+    # Directory of the filesystem image store; empty means DATA_DIR/images.
+    store_dir: str = ""
+    # Per-project quotas: number of images and total bytes of image data.
+    quota_images: int = 1000
+    quota_bytes: int = 1024**4
+    # Glance's per-image limits on extra properties, tags and members.
+    max_properties: int = 128
+    max_tags: int = 128
+    max_members: int = 128
+
+
+@dataclass
 class Config:
     data_dir: Path = DEFAULT_DATA_DIR
     server: ServerConfig = field(default_factory=ServerConfig)
@@ -89,8 +102,9 @@ class Config:
     identity: IdentityConfig = field(default_factory=IdentityConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     compute: ComputeConfig = field(default_factory=ComputeConfig)
+    image: ImageConfig = field(default_factory=ImageConfig)
 
-    SECTIONS = ("server", "database", "bus", "identity", "logging", "compute")
+    SECTIONS = ("server", "database", "bus", "identity", "logging", "compute", "image")
 
     @property
     def config_file(self) -> Path:
