@@ -1,0 +1,1 @@
+"""Virt drivers: how instances become real (or fake) virtual machines."""
