@@ -159,9 +159,14 @@ class MemoryBus(Bus):
         self, event_type: str, payload: Any, ctx: dict[str, Any] | None = None, *,
         publisher_id: str = "pocketstack", priority: str = "INFO",
     ) -> None:
+        # Encode even without listeners: non-JSON payloads must fail here as on RabbitMQ.
+        try:
+            raw = orjson.dumps(notification(event_type, payload, ctx, publisher_id, priority))
+        except TypeError as exc:
+            raise TypeError(f"notification {event_type} is not JSON-serializable: {exc}") from None
         if not self._listeners:
             return
-        message = orjson.loads(orjson.dumps(notification(event_type, payload, ctx, publisher_id, priority)))
+        message = orjson.loads(raw)
         for listener in list(self._listeners):
             try:
                 await listener.handler(message)
