@@ -1,0 +1,184 @@
+"""RabbitMQ-only guarantees of the bus: reconnect after a broker restart without losing a
+cast, durable queues, redelivery of a message whose handler never finished.
+
+These restart the local broker (``rabbitmqctl stop_app``/``start_app``); every test
+leaves it running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import socket
+import uuid
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+
+from pocketstack.bus.rabbit import RabbitBus
+
+pytestmark = pytest.mark.integration
+
+URL = "amqp://guest:guest@127.0.0.1:5672/"
+
+
+def _reachable() -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", 5672), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+async def rabbitmqctl(*args: str) -> None:
+    proc = await asyncio.create_subprocess_exec(
+        "rabbitmqctl", *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+    )
+    out, _ = await proc.communicate()
+    assert proc.returncode == 0, f"rabbitmqctl {' '.join(args)} failed: {out.decode(errors='replace')}"
+
+
+@pytest.fixture
+async def broker_control() -> AsyncIterator[None]:
+    """Allows a test to stop the broker; the broker is always started again afterwards."""
+    if shutil.which("rabbitmqctl") is None:
+        pytest.skip("rabbitmqctl is not installed here: cannot restart the broker")
+    try:
+        yield
+    finally:
+        await rabbitmqctl("start_app")
+        await rabbitmqctl("await_startup")
+
+
+@pytest.fixture
+async def buses() -> AsyncIterator[list[RabbitBus]]:
+    """Buses made by the test; closed afterwards and their topics deleted from the broker."""
+    if not _reachable():
+        pytest.skip("RabbitMQ is not reachable on 127.0.0.1:5672")
+    made: list[RabbitBus] = []
+    yield made
+    topics: set[str] = set()
+    for bus in made:
+        topics |= bus.declared_topics
+        await bus.close()
+    cleaner = RabbitBus(URL)
+    for topic in topics:
+        await cleaner.delete_topic(topic)
+    await cleaner.close()
+
+
+async def new_bus(buses: list[RabbitBus], **kwargs: Any) -> RabbitBus:
+    bus = RabbitBus(URL, **kwargs)
+    await bus.start()
+    buses.append(bus)
+    return bus
+
+
+async def until(condition: Callable[[], bool], timeout: float = 30.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.02)
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.seen: list[Any] = []
+
+    async def record(self, ctx: dict[str, Any], n: Any) -> None:
+        self.seen.append(n)
+
+    async def add(self, ctx: dict[str, Any], a: int, b: int) -> int:
+        return a + b
+
+
+async def test_broker_restart_loses_no_cast(broker_control: None, buses: list[RabbitBus]) -> None:
+    topic = f"test.restart.{uuid.uuid4().hex}"
+    idle_topic = f"test.restart.idle.{uuid.uuid4().hex}"
+    server = Recorder()
+    serving = await new_bus(buses)
+    await serving.serve(topic, server)
+    caster = await new_bus(buses)
+    await caster.cast(topic, "record", n="before")
+    await until(lambda: server.seen == ["before"])
+    # Queued with nobody serving: must survive the restart (durable queue, persistent message).
+    await caster.cast(idle_topic, "record", n="kept")
+
+    await rabbitmqctl("stop_app")
+    # Published while the broker is down: the cast waits for the reconnect, then goes out.
+    during = asyncio.create_task(caster.cast(topic, "record", n="during"))
+    await asyncio.sleep(1.0)
+    assert not during.done(), "a cast cannot have been confirmed by a stopped broker"
+    await rabbitmqctl("start_app")
+    await rabbitmqctl("await_startup")
+    await asyncio.wait_for(during, 30)
+    await caster.cast(topic, "record", n="after")
+
+    await until(lambda: {"during", "after"} <= set(server.seen))
+    assert server.seen.count("during") == 1
+    assert server.seen[0] == "before"
+    # Calls work again too (the reply queue was declared again under the same name).
+    assert await caster.call(topic, "add", timeout=20, a=1, b=2) == 3
+
+    late = Recorder()
+    await (await new_bus(buses)).serve(idle_topic, late)
+    await until(lambda: late.seen == ["kept"])
+
+
+async def test_forced_connection_close_is_survived(broker_control: None, buses: list[RabbitBus]) -> None:
+    topic = f"test.closeall.{uuid.uuid4().hex}"
+    server = Recorder()
+    await (await new_bus(buses)).serve(topic, server)
+    caster = await new_bus(buses)
+    await caster.cast(topic, "record", n=1)
+    await until(lambda: server.seen == [1])
+
+    await rabbitmqctl("close_all_connections", "pocketstack test")
+    for n in range(2, 6):
+        await caster.cast(topic, "record", n=n)
+    await until(lambda: sorted(set(server.seen)) == [1, 2, 3, 4, 5])
+    assert await caster.call(topic, "add", timeout=20, a=20, b=22) == 42
+
+
+async def test_message_of_an_unfinished_handler_is_redelivered(buses: list[RabbitBus]) -> None:
+    topic = f"test.redeliver.{uuid.uuid4().hex}"
+    started = asyncio.Event()
+
+    class Stuck:
+        async def record(self, ctx: dict[str, Any], n: Any) -> None:
+            started.set()
+            await asyncio.sleep(3600)
+
+    first = await new_bus(buses)
+    subscription = await first.serve(topic, Stuck())
+    await first.cast(topic, "record", n="job")
+    await asyncio.wait_for(started.wait(), 10)
+    # The server goes away mid-handler: the message was never acked, so it comes back.
+    await subscription.stop()
+
+    second = Recorder()
+    await (await new_bus(buses)).serve(topic, second)
+    await until(lambda: second.seen == ["job"])
+
+
+async def test_work_is_spread_over_servers(buses: list[RabbitBus]) -> None:
+    topic = f"test.spread.{uuid.uuid4().hex}"
+    handled: dict[int, list[int]] = {0: [], 1: [], 2: []}
+
+    class Slow:
+        def __init__(self, index: int) -> None:
+            self.index = index
+
+        async def record(self, ctx: dict[str, Any], n: int) -> None:
+            await asyncio.sleep(0.01)
+            handled[self.index].append(n)
+
+    for i in range(3):
+        await (await new_bus(buses, max_inflight=1)).serve(topic, Slow(i))
+    caster = await new_bus(buses)
+    for n in range(30):
+        await caster.cast(topic, "record", n=n)
+    await until(lambda: sum(map(len, handled.values())) == 30)
+    assert sorted(n for ns in handled.values() for n in ns) == list(range(30))
+    # Round-robin with prefetch 1: every server took a share.
+    assert all(len(ns) >= 5 for ns in handled.values()), handled
