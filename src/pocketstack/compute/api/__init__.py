@@ -1,0 +1,1 @@
+"""Compute API v2.1: route table, handlers, schemas, policy and views."""

@@ -1,0 +1,62 @@
+"""Small helpers every compute handler shares: microversion gates, links, paging."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pocketstack.common.errors import Invalid
+from pocketstack.web.microversion import Version
+from pocketstack.web.request import Request
+
+if TYPE_CHECKING:
+    from pocketstack.compute.service import ComputeService
+    from pocketstack.db import Database
+
+MIN_VERSION = Version(2, 1)
+MAX_VERSION = Version(2, 100)
+
+
+def version(request: Request) -> Version:
+    found = request.state.get("version")
+    return found if isinstance(found, Version) else MIN_VERSION
+
+
+def at_least(request: Request, minor: int) -> bool:
+    """True if the request's microversion is 2.``minor`` or later."""
+    return version(request) >= Version(2, minor)
+
+
+def links(request: Request, collection: str, ident: str) -> list[dict[str, str]]:
+    base = request.base_url
+    return [
+        {"rel": "self", "href": f"{base}/v2.1/{collection}/{ident}"},
+        {"rel": "bookmark", "href": f"{base}/{collection}/{ident}"},
+    ]
+
+
+def next_link(request: Request, collection: str, marker: str) -> list[dict[str, str]]:
+    query = {k: v[-1] for k, v in request.query.items() if k != "marker"}
+    query["marker"] = marker
+    qs = "&".join(f"{k}={v}" for k, v in query.items())
+    return [{"rel": "next", "href": f"{request.base_url}/v2.1/{collection}?{qs}"}]
+
+
+def limit_param(request: Request) -> int | None:
+    return request.int_param("limit", None, minimum=0)
+
+
+async def body(request: Request, key: str | None = None) -> Any:
+    data = await request.json()
+    if key is not None and (not isinstance(data, dict) or key not in data):
+        raise Invalid(f"Invalid request body: '{key}' is a required property")
+    return data
+
+
+def service(request: Request) -> ComputeService:
+    """The compute service serving this request (put in the scope by its ASGI wrapper)."""
+    found: ComputeService = request.scope["pocketstack.compute"]
+    return found
+
+
+def db(request: Request) -> Database:
+    return service(request).db

@@ -1,0 +1,39 @@
+"""The compute API's route table (paths relative to /compute)."""
+
+from __future__ import annotations
+
+from pocketstack.compute.api.handlers import flavors, keypairs, quotas, versions
+from pocketstack.web.routing import Route
+
+V = "/v2.1"
+
+ROUTES: list[Route] = [
+    Route("GET", "/", versions.index, auth=False),
+    Route("GET", V, versions.show, auth=False),
+    # flavors
+    Route("GET", V + "/flavors", flavors.index),
+    Route("POST", V + "/flavors", flavors.create),
+    Route("GET", V + "/flavors/detail", flavors.detail),
+    Route("GET", V + "/flavors/{flavor_id}", flavors.show),
+    Route("PUT", V + "/flavors/{flavor_id}", flavors.update),
+    Route("DELETE", V + "/flavors/{flavor_id}", flavors.delete),
+    Route("POST", V + "/flavors/{flavor_id}/action", flavors.action),
+    Route("GET", V + "/flavors/{flavor_id}/os-flavor-access", flavors.access_index),
+    Route("GET", V + "/flavors/{flavor_id}/os-extra_specs", flavors.extra_specs_index),
+    Route("POST", V + "/flavors/{flavor_id}/os-extra_specs", flavors.extra_specs_create),
+    Route("GET", V + "/flavors/{flavor_id}/os-extra_specs/{key}", flavors.extra_spec_show),
+    Route("PUT", V + "/flavors/{flavor_id}/os-extra_specs/{key}", flavors.extra_spec_update),
+    Route("DELETE", V + "/flavors/{flavor_id}/os-extra_specs/{key}", flavors.extra_spec_delete),
+    # key pairs
+    Route("GET", V + "/os-keypairs", keypairs.index),
+    Route("POST", V + "/os-keypairs", keypairs.create),
+    Route("GET", V + "/os-keypairs/{name}", keypairs.show),
+    Route("DELETE", V + "/os-keypairs/{name}", keypairs.delete),
+    # limits and quotas
+    Route("GET", V + "/limits", quotas.limits),
+    Route("GET", V + "/os-quota-sets/{project_id}", quotas.show),
+    Route("PUT", V + "/os-quota-sets/{project_id}", quotas.update),
+    Route("DELETE", V + "/os-quota-sets/{project_id}", quotas.delete),
+    Route("GET", V + "/os-quota-sets/{project_id}/detail", quotas.detail),
+    Route("GET", V + "/os-quota-sets/{project_id}/defaults", quotas.defaults),
+]

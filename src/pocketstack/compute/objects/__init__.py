@@ -1,0 +1,1 @@
+"""Compute's domain logic, one noun per module, raising pocketstack.common.errors only."""

@@ -1,0 +1,125 @@
+"""Quotas: per-project limits, checked by counting what the project uses, under a
+per-project row lock so concurrent creates can never pass the limit together."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pocketstack.common.errors import Invalid, QuotaExceeded
+from pocketstack.compute.models import Instance, KeyPair, ProjectLock, Quota, ServerGroup
+from pocketstack.db import Database
+
+DEFAULTS: dict[str, int] = {
+    "instances": 10,
+    "cores": 20,
+    "ram": 51200,
+    "key_pairs": 100,
+    "server_groups": 10,
+    "server_group_members": 10,
+    "metadata_items": 128,
+    "injected_files": 5,
+    "injected_file_content_bytes": 10240,
+    "injected_file_path_bytes": 255,
+}
+# Shown before microversion 2.36 (network quotas moved to the network service then).
+LEGACY_NETWORK = {"floating_ips": 10, "fixed_ips": -1, "security_groups": 10, "security_group_rules": 20}
+# Gone from the API from 2.57 (personality files were removed).
+INJECTED = ("injected_files", "injected_file_content_bytes", "injected_file_path_bytes")
+
+
+async def limits(db: Database, project_id: str) -> dict[str, int]:
+    async with db.reader() as s:
+        rows = await s.execute(select(Quota.resource, Quota.hard_limit).where(Quota.project_id == project_id))
+        result = dict(DEFAULTS)
+        result.update({r: v for r, v in rows.all()})
+    return result
+
+
+async def set_limits(db: Database, project_id: str, values: dict[str, int]) -> dict[str, int]:
+    for resource, value in values.items():
+        if resource not in DEFAULTS:
+            raise Invalid(f"Bad key(s) {resource} in quota_set")
+        if value < -1:
+            raise Invalid(f"Quota limit {value} for {resource} must be -1 or greater.")
+    async with db.writer() as s:
+        for resource, value in values.items():
+            row = await s.scalar(select(Quota).where(Quota.project_id == project_id, Quota.resource == resource))
+            if row is None:
+                s.add(Quota(project_id=project_id, resource=resource, hard_limit=value))
+            else:
+                row.hard_limit = value
+    return await limits(db, project_id)
+
+
+async def reset(db: Database, project_id: str) -> None:
+    async with db.writer() as s:
+        for row in await s.scalars(select(Quota).where(Quota.project_id == project_id)):
+            await s.delete(row)
+
+
+async def usage(s: AsyncSession, project_id: str, user_id: str | None = None) -> dict[str, int]:
+    live = (Instance.project_id == project_id, Instance.deleted.is_(False))
+    row = (
+        await s.execute(
+            select(
+                func.count(), func.coalesce(func.sum(Instance.vcpus), 0), func.coalesce(func.sum(Instance.memory_mb), 0)
+            ).where(*live)
+        )
+    ).one()
+    groups = await s.scalar(select(func.count()).select_from(ServerGroup).where(ServerGroup.project_id == project_id))
+    used: dict[str, Any] = {"instances": row[0], "cores": int(row[1]), "ram": int(row[2]), "server_groups": groups or 0}
+    if user_id is not None:
+        used["key_pairs"] = await s.scalar(select(func.count()).select_from(KeyPair).where(KeyPair.user_id == user_id))
+    return used
+
+
+async def lock_project(s: AsyncSession, project_id: str) -> None:
+    """Take the project's quota lock for the rest of the transaction ``s``."""
+    row = await s.scalar(select(ProjectLock).where(ProjectLock.project_id == project_id).with_for_update())
+    if row is None:
+        try:
+            async with s.begin_nested():
+                s.add(ProjectLock(project_id=project_id, counter=0))
+        except IntegrityError:
+            pass
+        row = await s.scalar(select(ProjectLock).where(ProjectLock.project_id == project_id).with_for_update())
+    assert row is not None
+    row.counter += 1
+
+
+async def check_instances(
+    s: AsyncSession,
+    project_id: str,
+    count: int,
+    vcpus: int,
+    ram: int,
+    hard: dict[str, int],
+    *,
+    min_count: int | None = None,
+) -> int:
+    """How many of ``count`` servers fit (at least ``min_count``); raise QuotaExceeded otherwise.
+
+    The caller holds the project lock, so the usage read here stays true until it commits.
+    """
+    used = await usage(s, project_id)
+    wanted = {"instances": 1, "cores": vcpus, "ram": ram}
+    fit = count
+    for resource, per in wanted.items():
+        limit = hard[resource]
+        if limit < 0 or per == 0:
+            continue
+        fit = min(fit, (limit - used[resource]) // per)
+    need = count if min_count is None else min_count
+    if fit < need:
+        over = [r for r, per in wanted.items() if hard[r] >= 0 and used[r] + per * need > hard[r]]
+        details = ", ".join(f"{r} (requested {wanted[r] * need}, used {used[r]}, limit {hard[r]})" for r in over)
+        raise QuotaExceeded(
+            f"Quota exceeded for {', '.join(over)}: Requested {need}, but already used "
+            f"{used[over[0]]} of {hard[over[0]]} {over[0]}. Details: {details}",
+            kind=",".join(over),
+        )
+    return fit

@@ -1,0 +1,77 @@
+"""The state vocabulary of a server: vm_state (stable), task_state (what is under way),
+power_state (what the hypervisor says) and the API ``status`` derived from them."""
+
+from __future__ import annotations
+
+# vm_state
+BUILDING = "building"
+ACTIVE = "active"
+STOPPED = "stopped"
+PAUSED = "paused"
+SUSPENDED = "suspended"
+ERROR = "error"
+DELETED = "deleted"
+
+# task_state
+SCHEDULING = "scheduling"
+NETWORKING = "networking"
+BLOCK_DEVICE_MAPPING = "block_device_mapping"
+SPAWNING = "spawning"
+REBOOTING = "rebooting"
+REBOOTING_HARD = "rebooting_hard"
+POWERING_OFF = "powering-off"
+POWERING_ON = "powering-on"
+PAUSING = "pausing"
+UNPAUSING = "unpausing"
+SUSPENDING = "suspending"
+RESUMING = "resuming"
+DELETING = "deleting"
+
+# power_state (the numbers Nova's API shows in OS-EXT-STS:power_state)
+NOSTATE = 0
+RUNNING = 1
+PAUSED_POWER = 3
+SHUTDOWN = 4
+CRASHED = 6
+SUSPENDED_POWER = 7
+
+POWER_STATE_NAMES = {
+    NOSTATE: "pending",
+    RUNNING: "running",
+    PAUSED_POWER: "paused",
+    SHUTDOWN: "shutdown",
+    CRASHED: "crashed",
+    SUSPENDED_POWER: "suspended",
+}
+
+_STATUS = {
+    BUILDING: "BUILD",
+    ACTIVE: "ACTIVE",
+    STOPPED: "SHUTOFF",
+    PAUSED: "PAUSED",
+    SUSPENDED: "SUSPENDED",
+    ERROR: "ERROR",
+    DELETED: "DELETED",
+}
+
+# The status names the API accepts as a list filter, and the vm_states each means.
+STATUS_FILTERS: dict[str, list[str]] = {
+    "BUILD": [BUILDING],
+    "ACTIVE": [ACTIVE],
+    "SHUTOFF": [STOPPED],
+    "PAUSED": [PAUSED],
+    "SUSPENDED": [SUSPENDED],
+    "ERROR": [ERROR],
+    "DELETED": [DELETED],
+    "REBOOT": [ACTIVE],
+    "HARD_REBOOT": [ACTIVE],
+}
+
+
+def status(vm_state: str, task_state: str | None) -> str:
+    """The API ``status`` of a server, as Nova derives it."""
+    if vm_state == ACTIVE and task_state == REBOOTING:
+        return "REBOOT"
+    if vm_state == ACTIVE and task_state == REBOOTING_HARD:
+        return "HARD_REBOOT"
+    return _STATUS.get(vm_state, "UNKNOWN")
