@@ -1,0 +1,1 @@
+"""Image service (Glance v2) and the tiny test guest builder."""
