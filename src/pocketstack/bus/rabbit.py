@@ -276,7 +276,12 @@ class RabbitBus(Bus):
         # Auto-delete queues can vanish behind our back (last server stopped), so they are
         # declared before every publish; durable ones only once per connection.
         if topic not in self._declared or self.auto_delete_topics:
-            await channel.declare_queue(topic, durable=True, auto_delete=self.auto_delete_topics)
+            # robust: the channel declares durable topics again after a reconnect (in case
+            # the broker lost them); re-declared auto-delete ones are not tracked, or every
+            # cast would add one more queue object to the channel's restore list.
+            await channel.declare_queue(
+                topic, durable=True, auto_delete=self.auto_delete_topics, robust=not self.auto_delete_topics
+            )
             self._declared.add(topic)
         return channel.default_exchange
 
