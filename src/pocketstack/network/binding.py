@@ -1,0 +1,100 @@
+"""The port binding flow between the API, the host agents and compute (DESIGN §1 step 9).
+
+1. The compute agent sets ``binding:host_id`` on a port (PUT /v2.0/ports/ID).
+2. After commit the API casts ``plug_port`` to ``network-agent.HOST`` with the port spec.
+3. The agent applies it through its backend (tap, DHCP entry, firewall) and casts
+   ``port_plugged`` (or ``port_failed``) back to the ``network`` topic.
+4. The service marks the port ACTIVE and sends ``network-vif-plugged`` to compute.
+Unbinding or deleting casts ``unplug_port``; deleting a network fans out ``delete_network``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from pocketstack.bus import Bus
+from pocketstack.common.context import RequestContext
+from pocketstack.db import Database
+from pocketstack.network.notifier import EventNotifier, vif_event
+from pocketstack.network.objects import ports
+from pocketstack.network.objects.ports import AgentWork
+
+log = logging.getLogger(__name__)
+
+SERVICE_TOPIC = "network"
+AGENTS_TOPIC = "network-agent"
+
+
+def agent_topic(host: str) -> str:
+    return f"{AGENTS_TOPIC}.{host}"
+
+
+def _server_of(port: dict[str, Any]) -> str | None:
+    owner = port.get("device_owner") or ""
+    return port.get("device_id") or None if owner.startswith("compute:") else None
+
+
+class Binder:
+    def __init__(self, bus: Bus, db: Database, notifier: EventNotifier) -> None:
+        self.bus = bus
+        self.db = db
+        self.notifier = notifier
+
+    async def send(self, ctx: RequestContext, work: AgentWork) -> None:
+        for host, spec in work.unplug:
+            await self._cast(ctx, host, "unplug_port", port=spec)
+        for host, spec in work.plug:
+            await self._cast(ctx, host, "plug_port", port=spec)
+
+    async def _cast(self, ctx: RequestContext, host: str, method: str, **args: Any) -> None:
+        try:
+            await self.bus.cast(agent_topic(host), method, ctx.to_dict(), **args)
+        except Exception as exc:
+            # The port stays DOWN; the agent's resync on (re)start picks it up.
+            log.warning("%s: cannot cast %s to host %s: %s", ctx.request_id, method, host, exc)
+
+    async def network_deleted(self, ctx: RequestContext, network_id: str, removed: list[dict[str, Any]]) -> None:
+        try:
+            await self.bus.fanout(AGENTS_TOPIC, "delete_network", ctx.to_dict(), network_id=network_id)
+        except Exception as exc:
+            log.warning("%s: cannot announce deletion of network %s: %s", ctx.request_id, network_id, exc)
+
+    async def port_deleted(self, ctx: RequestContext, port: dict[str, Any]) -> None:
+        server = _server_of(port)
+        if server:
+            await self.notifier.send([vif_event("network-vif-deleted", server, port["id"])])
+
+    async def port_plugged(self, port_id: str, host: str) -> bool:
+        port = await ports.mark_plugged(self.db, port_id, host)
+        if port is None:
+            return False
+        server = _server_of({"device_owner": port.device_owner, "device_id": port.device_id})
+        if server:
+            await self.notifier.send([vif_event("network-vif-plugged", server, port_id)])
+        return True
+
+    async def port_failed(self, port_id: str, host: str, reason: str) -> None:
+        port = await ports.mark_failed(self.db, port_id, host)
+        log.warning("port %s could not be plugged on %s: %s", port_id, host, reason)
+        if port is not None:
+            server = _server_of({"device_owner": port.device_owner, "device_id": port.device_id})
+            if server:
+                await self.notifier.send([vif_event("network-vif-plugged", server, port_id, "failed")])
+
+
+class ServiceEndpoint:
+    """What host agents call on the ``network`` topic."""
+
+    def __init__(self, binder: Binder) -> None:
+        self.binder = binder
+
+    async def port_plugged(self, ctx: dict[str, Any], port_id: str, host: str) -> bool:
+        return await self.binder.port_plugged(port_id, host)
+
+    async def port_failed(self, ctx: dict[str, Any], port_id: str, host: str, reason: str) -> None:
+        await self.binder.port_failed(port_id, host, reason)
+
+    async def host_ports(self, ctx: dict[str, Any], host: str) -> list[dict[str, Any]]:
+        """Every port bound to ``host``, as plug specs: an agent's resync on start."""
+        return await ports.host_specs(self.binder.db, host)

@@ -1,0 +1,1 @@
+"""HTTP handlers, one module per noun: context -> authorize -> validate -> domain call -> serialize."""

@@ -1,0 +1,40 @@
+"""/v2.0/subnets"""
+
+from __future__ import annotations
+
+from pocketstack.network import policy, schemas
+from pocketstack.network.deps import Deps
+from pocketstack.network.handlers.common import body_of, many, one
+from pocketstack.network.objects import subnets
+from pocketstack.web.request import Request
+from pocketstack.web.response import Response, empty
+
+
+async def index(deps: Deps, request: Request) -> Response:
+    return many(request, "subnets", "Subnet", await subnets.listing(deps.db, request.context))
+
+
+async def show(deps: Deps, request: Request) -> Response:
+    return one(request, "subnet", await subnets.get(deps.db, request.context, request.path_params["subnet_id"]))
+
+
+async def create(deps: Deps, request: Request) -> Response:
+    ctx = request.context
+    policy.require_writer(ctx, "create_subnet")
+    attrs = await body_of(request, "subnet", schemas.SUBNET_CREATE)
+    project = policy.owner_project(ctx, "create_subnet", attrs)
+    return one(request, "subnet", await subnets.create(deps.db, ctx, project, attrs), 201)
+
+
+async def update(deps: Deps, request: Request) -> Response:
+    ctx = request.context
+    policy.require_writer(ctx, "update_subnet")
+    attrs = await body_of(request, "subnet", schemas.SUBNET_UPDATE)
+    return one(request, "subnet", await subnets.update(deps.db, ctx, request.path_params["subnet_id"], attrs))
+
+
+async def delete(deps: Deps, request: Request) -> Response:
+    ctx = request.context
+    policy.require_writer(ctx, "delete_subnet")
+    await subnets.delete_subnet(deps.db, ctx, request.path_params["subnet_id"])
+    return empty()

@@ -1,0 +1,425 @@
+"""Ports: MAC and IP allocation, security groups, and binding to a host.
+
+Binding (``binding:host_id``) is recorded here; what must happen on the host afterwards
+(plug, unplug) is returned to the caller as ``AgentWork`` so it is sent only once the
+transaction has committed.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pocketstack.common.context import RequestContext
+from pocketstack.db import Database
+from pocketstack.network import faults, ipam, policy, views
+from pocketstack.network.models import FloatingIp, IpAllocation, Network, Port, Subnet
+from pocketstack.network.objects import networks, quotas, security_groups, txn
+
+_MAC = re.compile(r"^[0-9a-fA-F]{2}([:-][0-9a-fA-F]{2}){5}$")
+# Owners whose ports a user may not delete directly (they belong to a router or floating IP).
+ROUTER_OWNERS = ("network:router_interface", "network:router_gateway", "network:floatingip")
+VIF_TYPE = "bridge"
+
+
+@dataclass
+class AgentWork:
+    """Messages for host agents, sent after commit: (host, port spec) to plug, (host, port id) to unplug."""
+
+    plug: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    unplug: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+
+def random_mac() -> str:
+    # fa:16:3e is the prefix OpenStack uses for the MACs it makes up.
+    return "fa:16:3e:" + ":".join(f"{random.randint(0, 255):02x}" for _ in range(3))
+
+
+async def _choose_mac(session: AsyncSession, network_id: str, wanted: str | None) -> str:
+    if wanted is not None:
+        if not _MAC.match(wanted) or int(wanted[1], 16) & 1:
+            raise faults.invalid(f"'{wanted}' is not a valid MAC address")
+        mac = wanted.lower().replace("-", ":")
+        if await session.scalar(select(Port.id).where(Port.mac_address == mac)) is not None:
+            raise faults.conflict(
+                "MacAddressInUse",
+                f"Unable to complete operation for network {network_id}. The mac address {mac} is in use.",
+            )
+        return mac
+    for _ in range(16):
+        mac = random_mac()
+        if await session.scalar(select(Port.id).where(Port.mac_address == mac)) is None:
+            return mac
+    raise faults.conflict("MacAddressGenerationFailure", f"Unable to generate unique mac on network {network_id}.")
+
+
+async def fixed_ips_of(session: AsyncSession, port_ids: list[str]) -> dict[str, list[dict[str, str]]]:
+    result: dict[str, list[dict[str, str]]] = {pid: [] for pid in port_ids}
+    if not port_ids:
+        return result
+    rows = await session.execute(
+        select(IpAllocation.port_id, IpAllocation.subnet_id, IpAllocation.ip_address).where(
+            IpAllocation.port_id.in_(port_ids)
+        )
+    )
+    for pid, sid, ip in rows:
+        result[pid].append({"subnet_id": sid, "ip_address": ip})
+    return result
+
+
+async def view(session: AsyncSession, ctx: RequestContext, port: Port) -> dict[str, Any]:
+    return views.port(ctx, port, (await fixed_ips_of(session, [port.id]))[port.id])
+
+
+async def allocate(
+    session: AsyncSession, net: Network, port_id: str, requested: list[dict[str, Any]] | None
+) -> list[dict[str, str]]:
+    """Give ``port_id`` addresses: the requested ones, or one per IP version by default."""
+    subnets = list(await session.scalars(select(Subnet).where(Subnet.network_id == net.id).order_by(Subnet.created_at)))
+    allocated: list[dict[str, str]] = []
+    if requested is None:
+        for version in (4, 6):
+            candidates = [s for s in subnets if s.ip_version == version]
+            if not candidates:
+                continue
+            for candidate in candidates:
+                address = await ipam.allocate_any(session, candidate, port_id)
+                if address is not None:
+                    allocated.append({"subnet_id": candidate.id, "ip_address": address})
+                    break
+            else:
+                raise faults.ip_exhausted(net.id)
+        return allocated
+    by_id = {s.id: s for s in subnets}
+    for item in requested:
+        subnet_id, address = item.get("subnet_id"), item.get("ip_address")
+        if subnet_id is not None and subnet_id not in by_id:
+            raise faults.invalid(
+                f"Failed to create port on network {net.id}, because fixed_ips included invalid subnet {subnet_id}."
+            )
+        if address is not None:
+            ipam.parse_ip(address)
+            subnet: Subnet | None = by_id[subnet_id] if subnet_id else ipam.subnet_of(subnets, address)
+            if subnet is None:
+                raise faults.bad_input(
+                    "InvalidIpForNetwork",
+                    f"IP address {address} is not a valid IP for any of the subnets on the specified network {net.id}.",
+                )
+            allocated.append(
+                {"subnet_id": subnet.id, "ip_address": await ipam.allocate_specific(session, subnet, address, port_id)}
+            )
+        elif subnet_id is not None:
+            got = await ipam.allocate_any(session, by_id[subnet_id], port_id)
+            if got is None:
+                raise faults.ip_exhausted(net.id)
+            allocated.append({"subnet_id": subnet_id, "ip_address": got})
+        else:
+            raise faults.invalid("fixed_ips entries need a subnet_id or an ip_address.")
+    return allocated
+
+
+async def _security_groups(
+    session: AsyncSession, ctx: RequestContext, project_id: str, attrs: dict[str, Any], enabled: bool, owner: str
+) -> list[str]:
+    wanted = attrs.get("security_groups")
+    if wanted is None:
+        if not enabled or owner.startswith("network:"):
+            return []
+        return [await security_groups.ensure_default(session, project_id)]
+    if wanted and not enabled:
+        raise faults.conflict(
+            "PortSecurityAndIPRequiredForSecurityGroups",
+            "Port security must be enabled and port must have an IP address in order to use security groups.",
+        )
+    for sg_id in wanted:
+        sg = await session.get(security_groups.SecurityGroup, sg_id)
+        if sg is None or (sg.project_id != project_id and not ctx.is_admin):
+            raise faults.not_found("SecurityGroup", sg_id)
+    return list(dict.fromkeys(wanted))
+
+
+def _check_pairs(attrs: dict[str, Any], enabled: bool) -> list[dict[str, str]]:
+    pairs = attrs.get("allowed_address_pairs") or []
+    if pairs and not enabled:
+        raise faults.conflict(
+            "AddressPairAndPortSecurityRequired",
+            "Port Security must be enabled in order to have allowed address pairs on a port.",
+        )
+    result = []
+    for pair in pairs:
+        text = pair["ip_address"]
+        try:
+            ipam.ipaddress.ip_network(text, strict=False)
+        except ValueError:
+            raise faults.invalid(f"'{text}' is not a valid IP address or CIDR.") from None
+        mac = pair.get("mac_address")
+        if mac is not None and not _MAC.match(mac):
+            raise faults.invalid(f"'{mac}' is not a valid MAC address")
+        result.append({"ip_address": text, **({"mac_address": mac.lower()} if mac else {})})
+    return result
+
+
+def _bind(port: Port, host: str) -> None:
+    port.binding_host_id = host
+    if host:
+        port.binding_vif_type = VIF_TYPE
+        port.binding_vif_details = {
+            "port_filter": True,
+            "connectivity": "l2",
+            "bridge_name": f"brq{port.network_id[:11]}",
+        }
+    else:
+        port.binding_vif_type = "unbound"
+        port.binding_vif_details = {}
+    port.status = "DOWN"
+
+
+async def build(
+    session: AsyncSession, ctx: RequestContext, net: Network, project_id: str, attrs: dict[str, Any]
+) -> Port:
+    """Insert a port with its MAC, addresses and groups (inside the caller's transaction)."""
+    owner = attrs.get("device_owner", "")
+    enabled = attrs.get("port_security_enabled", net.port_security_enabled)
+    port = Port(
+        project_id=project_id,
+        network_id=net.id,
+        name=attrs.get("name", ""),
+        description=attrs.get("description", ""),
+        tags=list(attrs.get("tags", [])),
+        mac_address=await _choose_mac(session, net.id, attrs.get("mac_address")),
+        admin_state_up=attrs.get("admin_state_up", True),
+        device_id=attrs.get("device_id", ""),
+        device_owner=owner,
+        port_security_enabled=enabled,
+        allowed_address_pairs=_check_pairs(attrs, enabled),
+        extra_dhcp_opts=list(attrs.get("extra_dhcp_opts", [])),
+        binding_vnic_type=attrs.get("binding:vnic_type", "normal"),
+        binding_profile=attrs.get("binding:profile") or {},
+        security_groups=await _security_groups(session, ctx, project_id, attrs, enabled, owner),
+    )
+    _bind(port, attrs.get("binding:host_id", ""))
+    session.add(port)
+    await session.flush()
+    await allocate(session, net, port.id, attrs.get("fixed_ips"))
+    await session.flush()
+    return port
+
+
+async def load(session: AsyncSession, ctx: RequestContext, port_id: str) -> Port:
+    port = await session.get(Port, port_id)
+    if port is None or not policy.owns(ctx, port.project_id):
+        raise faults.not_found("Port", port_id)
+    return port
+
+
+async def create(
+    db: Database, ctx: RequestContext, project_id: str, attrs: dict[str, Any]
+) -> tuple[dict[str, Any], AgentWork]:
+    async def work(session: AsyncSession) -> tuple[dict[str, Any], AgentWork]:
+        net = await networks.load(session, ctx, attrs["network_id"])
+        if not policy.owns(ctx, net.project_id) and not net.shared:
+            # External networks are visible to all, but only admins put ports on them directly.
+            raise faults.forbidden("create_port:network")
+        await quotas.check(session, project_id, "port")
+        port = await build(session, ctx, net, project_id, attrs)
+        agent = AgentWork()
+        if port.binding_host_id:
+            agent.plug.append((port.binding_host_id, await spec(session, port)))
+        return await view(session, ctx, port), agent
+
+    return await txn.write(db, work)
+
+
+async def get(db: Database, ctx: RequestContext, port_id: str) -> dict[str, Any]:
+    async with db.reader() as session:
+        return await view(session, ctx, await load(session, ctx, port_id))
+
+
+async def listing(db: Database, ctx: RequestContext, narrow: dict[str, str]) -> list[dict[str, Any]]:
+    """Visible ports; ``narrow`` (network_id, device_id) only speeds up the query."""
+    async with db.reader() as session:
+        stmt = select(Port)
+        if not ctx.is_admin:
+            stmt = stmt.where(Port.project_id == ctx.project_id)
+        for key, value in narrow.items():
+            stmt = stmt.where(getattr(Port, key) == value)
+        ports = list(await session.scalars(stmt))
+        ips = await fixed_ips_of(session, [p.id for p in ports]) if len(ports) < 500 else await _all_ips(session)
+        return [views.port(ctx, p, ips.get(p.id, [])) for p in ports]
+
+
+async def _all_ips(session: AsyncSession) -> dict[str, list[dict[str, str]]]:
+    result: dict[str, list[dict[str, str]]] = {}
+    for pid, sid, ip in await session.execute(
+        select(IpAllocation.port_id, IpAllocation.subnet_id, IpAllocation.ip_address)
+    ):
+        result.setdefault(pid, []).append({"subnet_id": sid, "ip_address": ip})
+    return result
+
+
+async def update(
+    db: Database, ctx: RequestContext, port_id: str, attrs: dict[str, Any]
+) -> tuple[dict[str, Any], AgentWork]:
+    async def work(session: AsyncSession) -> tuple[dict[str, Any], AgentWork]:
+        port = await load(session, ctx, port_id)
+        net = await session.get(Network, port.network_id)
+        assert net is not None
+        agent = AgentWork()
+        old_host = port.binding_host_id
+        if "mac_address" in attrs and attrs["mac_address"] != port.mac_address:
+            if port.binding_host_id:
+                raise faults.conflict("PortBound", f"Unable to change the MAC of bound port {port.id}.")
+            port.mac_address = await _choose_mac(session, net.id, attrs["mac_address"])
+        if "fixed_ips" in attrs:
+            await session.execute(delete(IpAllocation).where(IpAllocation.port_id == port.id))
+            await session.flush()
+            await allocate(session, net, port.id, attrs["fixed_ips"])
+        enabled = attrs.get("port_security_enabled", port.port_security_enabled)
+        groups = port.security_groups if "security_groups" not in attrs else None
+        if groups and not enabled and "security_groups" not in attrs:
+            raise faults.conflict(
+                "PortSecurityPortHasSecurityGroup",
+                "Port has security group associated. Cannot disable port security or ip address until "
+                "security group is removed.",
+            )
+        if "security_groups" in attrs:
+            port.security_groups = await _security_groups(
+                session, ctx, port.project_id, attrs, enabled, port.device_owner
+            )
+        if "allowed_address_pairs" in attrs or "port_security_enabled" in attrs:
+            pairs = attrs.get("allowed_address_pairs", port.allowed_address_pairs)
+            port.allowed_address_pairs = _check_pairs({"allowed_address_pairs": pairs}, enabled)
+        port.port_security_enabled = enabled
+        for key in ("name", "description", "admin_state_up", "device_id", "device_owner", "extra_dhcp_opts"):
+            if key in attrs:
+                setattr(port, key, attrs[key])
+        if "binding:vnic_type" in attrs:
+            port.binding_vnic_type = attrs["binding:vnic_type"]
+        if "binding:profile" in attrs:
+            port.binding_profile = attrs["binding:profile"] or {}
+        if "binding:host_id" in attrs and attrs["binding:host_id"] != old_host:
+            _bind(port, attrs["binding:host_id"])
+            if old_host:
+                agent.unplug.append((old_host, {"id": port.id, "network_id": port.network_id}))
+        port.revision_number += 1
+        await session.flush()
+        if port.binding_host_id and (port.binding_host_id != old_host or _affects_host(attrs)):
+            agent.plug.append((port.binding_host_id, await spec(session, port)))
+        return await view(session, ctx, port), agent
+
+    return await txn.write(db, work)
+
+
+def _affects_host(attrs: dict[str, Any]) -> bool:
+    return bool(
+        {
+            "fixed_ips",
+            "security_groups",
+            "allowed_address_pairs",
+            "port_security_enabled",
+            "admin_state_up",
+            "mac_address",
+            "extra_dhcp_opts",
+        }
+        & set(attrs)
+    )
+
+
+async def delete_port(db: Database, ctx: RequestContext, port_id: str) -> tuple[dict[str, Any], AgentWork]:
+    async def work(session: AsyncSession) -> tuple[dict[str, Any], AgentWork]:
+        port = await load(session, ctx, port_id)
+        if port.device_owner in ROUTER_OWNERS and not ctx.is_internal:
+            raise faults.conflict(
+                "PortInUse" if port.device_owner != "network:router_interface" else "ServicePortInUse",
+                f"Port {port.id} cannot be deleted directly via the port API: has device owner {port.device_owner}.",
+            )
+        removed = views.port(ctx, port, [])
+        agent = AgentWork()
+        if port.binding_host_id:
+            agent.unplug.append((port.binding_host_id, {"id": port.id, "network_id": port.network_id}))
+        for fip in await session.scalars(select(FloatingIp).where(FloatingIp.port_id == port.id)):
+            fip.port_id = None
+            fip.fixed_ip_address = None
+            fip.router_id = None
+            fip.status = "DOWN"
+        await session.execute(delete(IpAllocation).where(IpAllocation.port_id == port.id))
+        await session.delete(port)
+        return removed, agent
+
+    return await txn.write(db, work)
+
+
+async def spec(session: AsyncSession, port: Port) -> dict[str, Any]:
+    """What a host agent needs to plug ``port``: addresses, network, subnets and firewall rules."""
+    net = await session.get(Network, port.network_id)
+    assert net is not None
+    subnets = list(await session.scalars(select(Subnet).where(Subnet.network_id == net.id)))
+    fixed = (await fixed_ips_of(session, [port.id]))[port.id]
+    return {
+        "id": port.id,
+        "network_id": port.network_id,
+        "mac_address": port.mac_address,
+        "fixed_ips": fixed,
+        "device_id": port.device_id,
+        "device_owner": port.device_owner,
+        "admin_state_up": port.admin_state_up,
+        "port_security_enabled": port.port_security_enabled,
+        "allowed_address_pairs": list(port.allowed_address_pairs),
+        "extra_dhcp_opts": list(port.extra_dhcp_opts),
+        "security_group_rules": await security_groups.rules_for(session, list(port.security_groups)),
+        "network": {
+            "id": net.id,
+            "mtu": net.mtu,
+            "external": net.external,
+            "subnets": [
+                {
+                    "id": s.id,
+                    "cidr": s.cidr,
+                    "ip_version": s.ip_version,
+                    "gateway_ip": s.gateway_ip,
+                    "enable_dhcp": s.enable_dhcp,
+                    "dns_nameservers": list(s.dns_nameservers),
+                    "host_routes": list(s.host_routes),
+                }
+                for s in subnets
+            ],
+        },
+    }
+
+
+async def mark_plugged(db: Database, port_id: str, host: str) -> Port | None:
+    """The agent on ``host`` plugged the port: ACTIVE, unless it was rebound meanwhile."""
+
+    async def work(session: AsyncSession) -> Port | None:
+        port = await session.get(Port, port_id)
+        if port is None or port.binding_host_id != host:
+            return None
+        port.status = "ACTIVE" if port.admin_state_up else "DOWN"
+        return port
+
+    return await txn.write(db, work)
+
+
+async def mark_failed(db: Database, port_id: str, host: str) -> Port | None:
+    """The agent could not plug the port: Neutron's ``binding_failed``."""
+
+    async def work(session: AsyncSession) -> Port | None:
+        port = await session.get(Port, port_id)
+        if port is None or port.binding_host_id != host:
+            return None
+        port.binding_vif_type = "binding_failed"
+        port.status = "DOWN"
+        return port
+
+    return await txn.write(db, work)
+
+
+async def host_specs(db: Database, host: str) -> list[dict[str, Any]]:
+    async with db.reader() as session:
+        bound = await session.scalars(select(Port).where(Port.binding_host_id == host))
+        return [await spec(session, p) for p in bound]

@@ -1,0 +1,92 @@
+"""Per-project quotas with Neutron's defaults; -1 means unlimited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pocketstack.network import faults
+from pocketstack.network.models import (
+    FloatingIp,
+    Network,
+    Port,
+    Quota,
+    Router,
+    SecurityGroup,
+    SecurityGroupRule,
+    Subnet,
+)
+
+DEFAULTS: dict[str, int] = {
+    "network": 100,
+    "subnet": 100,
+    "port": 500,
+    "router": 10,
+    "floatingip": 50,
+    "security_group": 10,
+    "security_group_rule": 100,
+    "subnetpool": -1,
+    "rbac_policy": 10,
+    "trunk": -1,
+}
+
+_COUNTED: dict[str, Any] = {
+    "network": Network,
+    "subnet": Subnet,
+    "port": Port,
+    "router": Router,
+    "floatingip": FloatingIp,
+    "security_group": SecurityGroup,
+    "security_group_rule": SecurityGroupRule,
+}
+
+
+async def limits(session: AsyncSession, project_id: str) -> dict[str, int]:
+    result = dict(DEFAULTS)
+    rows = await session.scalars(select(Quota).where(Quota.project_id == project_id))
+    for row in rows:
+        result[row.resource] = row.hard_limit
+    return result
+
+
+async def usage(session: AsyncSession, project_id: str, resource: str) -> int:
+    model = _COUNTED.get(resource)
+    if model is None:
+        return 0
+    return int(await session.scalar(select(func.count()).select_from(model).where(model.project_id == project_id)) or 0)
+
+
+async def check(session: AsyncSession, project_id: str, resource: str, adding: int = 1) -> None:
+    """Raise OverQuota if ``adding`` more of ``resource`` would pass the project's limit."""
+    row = await session.scalar(select(Quota).where(Quota.project_id == project_id, Quota.resource == resource))
+    limit = row.hard_limit if row is not None else DEFAULTS[resource]
+    if limit < 0:
+        return
+    if await usage(session, project_id, resource) + adding > limit:
+        raise faults.over_quota(resource)
+
+
+async def details(session: AsyncSession, project_id: str) -> dict[str, dict[str, int]]:
+    lim = await limits(session, project_id)
+    return {r: {"limit": v, "used": await usage(session, project_id, r), "reserved": 0} for r, v in lim.items()}
+
+
+async def set_limits(session: AsyncSession, project_id: str, values: dict[str, int]) -> dict[str, int]:
+    for resource, value in values.items():
+        row = await session.scalar(select(Quota).where(Quota.project_id == project_id, Quota.resource == resource))
+        if row is None:
+            session.add(Quota(project_id=project_id, resource=resource, hard_limit=value))
+        else:
+            row.hard_limit = value
+    await session.flush()
+    return await limits(session, project_id)
+
+
+async def reset(session: AsyncSession, project_id: str) -> None:
+    await session.execute(delete(Quota).where(Quota.project_id == project_id))
+
+
+async def projects_with_quotas(session: AsyncSession) -> list[str]:
+    return sorted(set(await session.scalars(select(Quota.project_id))))

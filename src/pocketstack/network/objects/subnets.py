@@ -1,0 +1,236 @@
+"""Subnets: CIDR, gateway and pool checks, and the network's DHCP port.
+
+A DHCP-enabled subnet gets an address on the network's DHCP port (one port per network,
+``device_owner=network:dhcp``), so that address is never handed to a VM.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pocketstack.common.context import RequestContext
+from pocketstack.db import Database
+from pocketstack.network import faults, ipam, policy, views
+from pocketstack.network.models import IpAllocation, Network, Port, Subnet
+from pocketstack.network.objects import networks, ports, quotas, txn
+
+DHCP_OWNER = "network:dhcp"
+
+
+async def load(session: AsyncSession, ctx: RequestContext, subnet_id: str) -> Subnet:
+    sub = await session.get(Subnet, subnet_id)
+    if sub is None:
+        raise faults.not_found("Subnet", subnet_id)
+    net = await session.get(Network, sub.network_id)
+    if net is None or not policy.sees_network(ctx, net.project_id, net.shared, net.external):
+        raise faults.not_found("Subnet", subnet_id)
+    return sub
+
+
+def _gateway(net: ipam.IPNetwork, attrs: dict[str, Any]) -> str | None:
+    if "gateway_ip" not in attrs:
+        return ipam.default_gateway(net)
+    raw = attrs["gateway_ip"]
+    if raw is None:
+        return None
+    gw = ipam.parse_ip(raw, "IP address for gateway_ip")
+    if gw.version != net.version or gw not in net:
+        raise faults.bad_input("InvalidInput", f"Invalid input for operation: Gateway IP {raw} is not in subnet {net}.")
+    if net.version == 4 and gw in (net.network_address, net.broadcast_address):
+        raise faults.invalid(f"Gateway IP {raw} is the network or broadcast address of {net}.")
+    return str(gw)
+
+
+def _dns(values: list[str], version: int) -> list[str]:
+    result = []
+    for value in values:
+        ipam.parse_ip(value, "nameserver")
+        if value in result:
+            raise faults.invalid(f"Duplicate nameserver '{value}'.")
+        result.append(value)
+    return result
+
+
+def _routes(routes: list[dict[str, str]], version: int) -> list[dict[str, str]]:
+    result = []
+    for route in routes:
+        try:
+            dest = ipaddress.ip_network(route["destination"], strict=False)
+        except ValueError:
+            raise faults.invalid(f"'{route['destination']}' is not a valid IP subnet.") from None
+        hop = ipam.parse_ip(route["nexthop"], "IP address for nexthop")
+        if dest.version != version or hop.version != version:
+            raise faults.bad_input(
+                "InvalidInput", f"Invalid input for operation: host route {route} is not of IP version {version}."
+            )
+        result.append({"destination": str(dest), "nexthop": str(hop)})
+    return result
+
+
+async def _dhcp_port(session: AsyncSession, net: Network) -> Port:
+    port = await session.scalar(select(Port).where(Port.network_id == net.id, Port.device_owner == DHCP_OWNER))
+    if port is None:
+        port = Port(
+            project_id=net.project_id,
+            network_id=net.id,
+            device_owner=DHCP_OWNER,
+            device_id=f"dhcp-{net.id}",
+            mac_address=await ports._choose_mac(session, net.id, None),
+            port_security_enabled=False,
+            security_groups=[],
+            allowed_address_pairs=[],
+            extra_dhcp_opts=[],
+            tags=[],
+            status="ACTIVE",
+            binding_profile={},
+            binding_vif_details={},
+        )
+        session.add(port)
+        await session.flush()
+    return port
+
+
+async def create(db: Database, ctx: RequestContext, project_id: str, attrs: dict[str, Any]) -> dict[str, Any]:
+    if "cidr" not in attrs:
+        if attrs.get("subnetpool_id") or attrs.get("use_default_subnetpool"):
+            raise faults.bad_input("HTTPBadRequest", "Subnet pools are not supported: give a cidr.")
+        raise faults.bad_request("subnet", "a cidr must be specified in the absence of a subnet pool")
+    version = attrs.get("ip_version", 4)
+    cidr = ipam.parse_cidr(attrs["cidr"], version)
+    gateway = _gateway(cidr, attrs)
+    if attrs.get("allocation_pools"):
+        pools = ipam.check_pools(cidr, attrs["allocation_pools"], gateway)
+    else:
+        pools = ipam.default_pools(cidr, gateway)
+    dns = _dns(attrs.get("dns_nameservers", []), cidr.version)
+    routes = _routes(attrs.get("host_routes", []), cidr.version)
+    if cidr.version == 4 and (attrs.get("ipv6_ra_mode") or attrs.get("ipv6_address_mode")):
+        raise faults.invalid(
+            "ipv6_ra_mode or ipv6_address_mode cannot be set when enable_dhcp is set to False or ip_version is 4."
+        )
+
+    async def work(session: AsyncSession) -> dict[str, Any]:
+        net = await networks.load(session, ctx, attrs["network_id"])
+        if not policy.owns(ctx, net.project_id):
+            raise faults.forbidden("create_subnet:network")
+        for other in await session.scalars(select(Subnet).where(Subnet.network_id == net.id)):
+            if ipam.overlaps(other.cidr, str(cidr)):
+                raise faults.invalid(
+                    f"Requested subnet with cidr: {cidr} for network: {net.id} overlaps with another subnet "
+                    f"({other.id}, {other.cidr})."
+                )
+        await quotas.check(session, project_id, "subnet")
+        sub = Subnet(
+            project_id=project_id,
+            network_id=net.id,
+            ip_version=cidr.version,
+            cidr=str(cidr),
+            gateway_ip=gateway,
+            enable_dhcp=attrs.get("enable_dhcp", True),
+            allocation_pools=pools,
+            dns_nameservers=dns,
+            host_routes=routes,
+            name=attrs.get("name", ""),
+            description=attrs.get("description", ""),
+            tags=list(attrs.get("tags", [])),
+            ipv6_ra_mode=attrs.get("ipv6_ra_mode"),
+            ipv6_address_mode=attrs.get("ipv6_address_mode"),
+        )
+        session.add(sub)
+        await session.flush()
+        if sub.enable_dhcp and sub.ip_version == 4:
+            await _add_dhcp_address(session, net, sub)
+        return views.subnet(sub)
+
+    return await txn.write(db, work)
+
+
+async def _add_dhcp_address(session: AsyncSession, net: Network, sub: Subnet) -> None:
+    dhcp = await _dhcp_port(session, net)
+    # A subnet too small for a DHCP address still works (addresses are static anyway).
+    await ipam.allocate_any(session, sub, dhcp.id, first=True)
+
+
+async def get(db: Database, ctx: RequestContext, subnet_id: str) -> dict[str, Any]:
+    async with db.reader() as session:
+        return views.subnet(await load(session, ctx, subnet_id))
+
+
+async def listing(db: Database, ctx: RequestContext) -> list[dict[str, Any]]:
+    async with db.reader() as session:
+        stmt = select(Subnet)
+        if not ctx.is_admin:
+            stmt = stmt.join(Network, Network.id == Subnet.network_id).where(
+                (Network.project_id == ctx.project_id) | Network.shared.is_(True) | Network.external.is_(True)
+            )
+        return [views.subnet(s) for s in await session.scalars(stmt)]
+
+
+async def update(db: Database, ctx: RequestContext, subnet_id: str, attrs: dict[str, Any]) -> dict[str, Any]:
+    async def work(session: AsyncSession) -> dict[str, Any]:
+        sub = await load(session, ctx, subnet_id)
+        if not policy.owns(ctx, sub.project_id):
+            raise faults.forbidden("update_subnet")
+        cidr = ipaddress.ip_network(sub.cidr)
+        if "gateway_ip" in attrs:
+            gateway = _gateway(cidr, attrs)
+            if gateway is not None:
+                holder = await session.get(IpAllocation, (sub.id, gateway))
+                if holder is not None:
+                    raise faults.conflict(
+                        "GatewayIpInUse",
+                        f"Current gateway ip {gateway} already in use by port {holder.port_id}. Unable to update.",
+                    )
+            sub.gateway_ip = gateway
+        if "allocation_pools" in attrs:
+            sub.allocation_pools = ipam.check_pools(cidr, attrs["allocation_pools"], sub.gateway_ip)
+        elif "gateway_ip" in attrs:
+            ipam.check_pools(cidr, sub.allocation_pools, sub.gateway_ip)
+        if "dns_nameservers" in attrs:
+            sub.dns_nameservers = _dns(attrs["dns_nameservers"], cidr.version)
+        if "host_routes" in attrs:
+            sub.host_routes = _routes(attrs["host_routes"], cidr.version)
+        for key in ("name", "description", "enable_dhcp"):
+            if key in attrs:
+                setattr(sub, key, attrs[key])
+        sub.revision_number += 1
+        await session.flush()
+        return views.subnet(sub)
+
+    return await txn.write(db, work)
+
+
+async def delete_subnet(db: Database, ctx: RequestContext, subnet_id: str) -> None:
+    async def work(session: AsyncSession) -> None:
+        sub = await load(session, ctx, subnet_id)
+        if not policy.owns(ctx, sub.project_id):
+            raise faults.forbidden("delete_subnet")
+        rows = await session.execute(
+            select(IpAllocation.port_id, Port.device_owner)
+            .join(Port, Port.id == IpAllocation.port_id)
+            .where(IpAllocation.subnet_id == sub.id)
+        )
+        users = sorted({pid for pid, owner in rows if owner != DHCP_OWNER})
+        if users:
+            raise faults.conflict(
+                "SubnetInUse",
+                f"Unable to complete operation on subnet {sub.id}: One or more ports have an IP allocation from "
+                f"this subnet: {', '.join(users)}.",
+            )
+        await session.execute(delete(IpAllocation).where(IpAllocation.subnet_id == sub.id))
+        await session.flush()
+        dhcp = await session.scalar(
+            select(Port).where(Port.network_id == sub.network_id, Port.device_owner == DHCP_OWNER)
+        )
+        await session.delete(sub)
+        await session.flush()
+        if dhcp is not None:
+            left = await session.scalar(select(IpAllocation.ip_address).where(IpAllocation.port_id == dhcp.id).limit(1))
+            if left is None:
+                await session.delete(dhcp)
+
+    await txn.write(db, work)

@@ -1,0 +1,55 @@
+"""Who may do what, Neutron's defaults in functions of the RequestContext.
+
+- readers (no member/admin role) may look but never change anything: 403;
+- a project member sees and changes its own resources; another project's resources
+  do not exist for it (404), except shared and external networks, which it may see;
+- admins see and change everything and alone may set provider, shared, external and
+  binding attributes or act for another project.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pocketstack.common.context import RequestContext
+from pocketstack.network import faults
+
+
+def require_writer(ctx: RequestContext, action: str) -> None:
+    if ctx.is_reader_only:
+        raise faults.forbidden(action)
+
+
+def require_admin(ctx: RequestContext, action: str) -> None:
+    if not ctx.is_admin:
+        raise faults.forbidden(action)
+
+
+def admin_attributes(ctx: RequestContext, action: str, body: dict[str, Any], names: tuple[str, ...]) -> None:
+    """Refuse any of ``names`` present in ``body`` unless the caller is admin."""
+    if ctx.is_admin:
+        return
+    for name in names:
+        if name in body:
+            raise faults.forbidden(f"{action}:{name}")
+
+
+def owner_project(ctx: RequestContext, action: str, body: dict[str, Any]) -> str:
+    """The project a new resource belongs to: the caller's unless an admin names another."""
+    project = body.get("project_id") or body.get("tenant_id")
+    if body.get("project_id") and body.get("tenant_id") and body["project_id"] != body["tenant_id"]:
+        raise faults.bad_input("HTTPBadRequest", "'project_id' and 'tenant_id' do not match")
+    if project and project != ctx.project_id:
+        require_admin(ctx, f"{action}:project_id")
+        return str(project)
+    if not ctx.project_id:
+        raise faults.bad_input("HTTPBadRequest", "A project-scoped token or an explicit project_id is required.")
+    return ctx.project_id
+
+
+def owns(ctx: RequestContext, project_id: str) -> bool:
+    return ctx.is_admin or project_id == ctx.project_id
+
+
+def sees_network(ctx: RequestContext, project_id: str, shared: bool, external: bool) -> bool:
+    return owns(ctx, project_id) or shared or external
