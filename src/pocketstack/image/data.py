@@ -1,0 +1,239 @@
+"""Image data: upload (PUT file), staging + glance-direct import, and download.
+
+Status lifecycle: queued -> saving -> active for an upload; queued -> uploading (staged)
+-> active for an import. Any failure of an upload (client cut off, quota, disk, checksum
+mismatch) puts the image back to queued and the store keeps nothing.
+
+Downloads are checked against what was recorded: the stored size before the first
+byte is sent, and, for whole-image downloads, the sha512 while streaming. The last block
+is held back until the digest is known, so a corrupt file never reaches the client as a
+complete download: the stream is cut short, the image is marked ``killed`` and logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import hashlib
+import logging
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from sqlalchemy import update as sql_update
+
+from pocketstack.common.config import ImageConfig
+from pocketstack.common.context import RequestContext
+from pocketstack.common.errors import Conflict, Invalid, NotFound, PocketError, RangeNotSatisfiable
+from pocketstack.common.timeutils import utcnow
+from pocketstack.db import Database
+from pocketstack.image import policy, quotas
+from pocketstack.image.models import Image
+from pocketstack.image.records import load_visible
+from pocketstack.image.schemas import IMPORT_METHODS
+from pocketstack.image.store import ImageStore, StoredData, StoreLimitExceeded
+
+log = logging.getLogger(__name__)
+
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+class CorruptImageData(PocketError):
+    """Stored data does not match the recorded size or hash (a server-side fault, 500)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Download:
+    stream: AsyncIterator[bytes]
+    size: int
+    total: int
+    checksum: str | None
+    start: int | None = None  # set for a range (206) answer
+
+
+async def upload(db: Database, store: ImageStore, ctx: RequestContext, image_id: str, chunks: AsyncIterator[bytes],
+                 *, declared_size: int | None, content_md5: str | None, limits: ImageConfig) -> None:
+    """PUT /v2/images/{id}/file: queued -> saving -> active, or back to queued."""
+    left = await _begin(db, ctx, image_id, "saving", declared_size, limits)
+    stored = await _store(db, store, image_id, f"{image_id}", chunks, left, limits, ctx, content_md5)
+    await _finish(db, store, image_id, "saving", stored)
+
+
+async def stage(db: Database, store: ImageStore, ctx: RequestContext, image_id: str, chunks: AsyncIterator[bytes],
+                *, declared_size: int | None, limits: ImageConfig) -> None:
+    """PUT /v2/images/{id}/stage: keep the data aside, status uploading, until import."""
+    left = await _begin(db, ctx, image_id, "uploading", declared_size, limits)
+    stored = await _store(db, store, image_id, f"{image_id}.staged", chunks, left, limits, ctx, None)
+    async with db.writer() as session:
+        result = await session.execute(
+            sql_update(Image).where(Image.id == image_id, Image.status == "uploading").values(
+                location=stored.location, size=stored.size, checksum=stored.md5, os_hash_algo="sha512",
+                os_hash_value=stored.sha512, updated_at=utcnow(),
+            )
+        )
+    if not getattr(result, "rowcount", 0):
+        await store.delete(stored.location)
+        raise NotFound(f"Image {image_id} was deleted while its data was being staged.")
+
+
+async def import_image(db: Database, store: ImageStore, ctx: RequestContext, image_id: str, body: dict) -> None:
+    """POST /v2/images/{id}/import with glance-direct: the staged data becomes the image's."""
+    method = body["method"]["name"]
+    if method not in IMPORT_METHODS:
+        raise Invalid(f"Import method {method!r} is not supported; available: {', '.join(IMPORT_METHODS)}.")
+    policy.check_writer(ctx)
+    async with db.writer() as session:
+        image = await load_visible(session, ctx, image_id)
+        policy.check_owner(ctx, image, "import data into")
+        if image.status != "uploading" or not image.location:
+            raise Conflict(f"Image {image_id} has no staged data to import (status {image.status}); "
+                           "PUT the data to /v2/images/{image_id}/stage first.")
+        image.location = await store.move(image.location, image_id)
+        image.status = "active"
+        image.updated_at = utcnow()
+
+
+async def _begin(db: Database, ctx: RequestContext, image_id: str, status: str, declared_size: int | None,
+                 limits: ImageConfig) -> int:
+    policy.check_writer(ctx)
+    async with db.writer() as session:
+        image = await load_visible(session, ctx, image_id)
+        policy.check_owner(ctx, image, "upload data to")
+        if image.status != "queued":
+            raise Conflict(f"Image {image_id} is not queued for data (status {image.status}): "
+                           "data can be uploaded only once.")
+        if not image.disk_format or not image.container_format:
+            raise Invalid("Properties disk_format, container_format must be set prior to saving data.")
+        left = await quotas.bytes_left(session, image.owner, limits, exclude=image_id)
+        if declared_size is not None and declared_size > left:
+            raise quotas.storage_exceeded(image.owner, limits, left)
+        image.status = status
+        image.updated_at = utcnow()
+        return left
+
+
+async def _store(db: Database, store: ImageStore, image_id: str, key: str, chunks: AsyncIterator[bytes], left: int,
+                 limits: ImageConfig, ctx: RequestContext, content_md5: str | None) -> StoredData:
+    try:
+        stored = await store.put(key, chunks, max_size=left)
+        if content_md5 is not None and content_md5 != stored.md5:
+            await store.delete(stored.location)
+            raise Invalid(f"Content-MD5 mismatch: the header says {content_md5}, the data hashes to {stored.md5}.")
+        return stored
+    except BaseException as error:
+        # Shielded: a cancelled request must still put the image back to queued.
+        await asyncio.shield(_back_to_queued(db, image_id))
+        if isinstance(error, StoreLimitExceeded):
+            raise quotas.storage_exceeded(ctx.project_id, limits, left) from None
+        raise
+
+
+async def _back_to_queued(db: Database, image_id: str) -> None:
+    async with db.writer() as session:
+        await session.execute(
+            sql_update(Image).where(Image.id == image_id, Image.status.in_(("saving", "uploading"))).values(
+                status="queued", location=None, size=None, checksum=None, os_hash_algo=None, os_hash_value=None,
+                updated_at=utcnow(),
+            )
+        )
+
+
+async def _finish(db: Database, store: ImageStore, image_id: str, from_status: str, stored: StoredData) -> None:
+    async with db.writer() as session:
+        result = await session.execute(
+            sql_update(Image).where(Image.id == image_id, Image.status == from_status).values(
+                status="active", location=stored.location, size=stored.size, checksum=stored.md5,
+                os_hash_algo="sha512", os_hash_value=stored.sha512, updated_at=utcnow(),
+            )
+        )
+    if not getattr(result, "rowcount", 0):
+        await store.delete(stored.location)
+        raise NotFound(f"Image {image_id} was deleted while its data was being uploaded.")
+
+
+def normalize_md5(header: str | None) -> str | None:
+    """Content-MD5 is base64 of the digest (RFC 1864); accept the hex form too."""
+    if header is None:
+        return None
+    text = header.strip()
+    if re.fullmatch(r"[0-9a-fA-F]{32}", text):
+        return text.lower()
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raw = b""
+    if len(raw) != 16:
+        raise Invalid(f"Invalid Content-MD5 header {header!r}: expected the base64 or hex MD5 digest.")
+    return raw.hex()
+
+
+async def download(db: Database, store: ImageStore, ctx: RequestContext, image_id: str,
+                   range_header: str | None) -> Download:
+    async with db.reader() as session:
+        image = await load_visible(session, ctx, image_id)
+    policy.check_download(ctx, image)
+    if image.status in ("killed",):
+        raise CorruptImageData(f"The data of image {image_id} is corrupt or lost; the image cannot be downloaded.")
+    if image.status not in ("active", "deactivated") or not image.location or image.size is None:
+        raise Conflict(f"Image {image_id} has no data to download: its status is {image.status}.")
+    stored_size = await store.size(image.location)
+    if stored_size != image.size:
+        await _mark_corrupt(db, image_id, f"stored size {stored_size} bytes, recorded {image.size}")
+        raise CorruptImageData(f"The data of image {image_id} is corrupt (its size changed); it was marked killed.")
+    window = parse_range(range_header, image.size)
+    if window is None:
+        stream = _verified(db, store.get(image.location), image_id, image.os_hash_value)
+        return Download(stream, image.size, image.size, image.checksum)
+    start, end = window
+    return Download(store.get(image.location, offset=start, length=end - start + 1), end - start + 1, image.size,
+                    None, start)
+
+
+def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """``bytes=a-b``, ``bytes=a-`` or ``bytes=-n`` -> inclusive (start, end); None: whole image."""
+    if header is None:
+        return None
+    match = _RANGE.match(header.strip().replace(" ", ""))
+    if not match or match.groups() == ("", ""):
+        raise Invalid(f"Invalid Range header {header!r}: expected one range such as 'bytes=0-1023'.")
+    first, last = match.groups()
+    if first == "":
+        start, end = max(0, size - int(last)), size - 1
+        if int(last) == 0:
+            raise RangeNotSatisfiable(f"Range {header!r} asks for no bytes of a {size}-byte image.")
+    else:
+        start = int(first)
+        end = min(int(last), size - 1) if last else size - 1
+        if last and int(last) < start:
+            raise Invalid(f"Invalid Range header {header!r}: the end is before the start.")
+    if start >= size:
+        raise RangeNotSatisfiable(f"Range {header!r} is outside the {size}-byte image.")
+    return start, end
+
+
+async def _verified(db: Database, chunks: AsyncIterator[bytes], image_id: str,
+                    expected: str | None) -> AsyncIterator[bytes]:
+    digest = hashlib.sha512()
+    held: bytes | None = None
+    try:
+        async for chunk in chunks:
+            await asyncio.to_thread(digest.update, chunk)
+            if held is not None:
+                yield held
+            held = chunk
+    finally:
+        await chunks.aclose()  # type: ignore[attr-defined]
+    if expected is not None and digest.hexdigest() != expected:
+        await _mark_corrupt(db, image_id, "sha512 of the stored data differs from the recorded os_hash_value")
+        raise CorruptImageData(f"The data of image {image_id} is corrupt (hash mismatch); the download was aborted.")
+    if held is not None:
+        yield held
+
+
+async def _mark_corrupt(db: Database, image_id: str, why: str) -> None:
+    log.error("image %s: stored data is corrupt (%s); marking it killed", image_id, why)
+    async with db.writer() as session:
+        await session.execute(
+            sql_update(Image).where(Image.id == image_id).values(status="killed", updated_at=utcnow())
+        )

@@ -1,0 +1,1 @@
+"""Image API handlers, one module per noun: context -> authorize -> validate -> domain -> serialize."""

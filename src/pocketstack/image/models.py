@@ -1,0 +1,79 @@
+"""Image tables: image records, their extra properties, tags and members.
+
+Extra properties and tags get rows of their own (as in Glance) so that list filters on
+them run in SQL and pagination stays in the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from pocketstack.common.timeutils import utcnow
+from pocketstack.db.models import make_base
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import DeclarativeBase as Base
+else:
+    Base = make_base()
+
+
+def _image_fk() -> Mapped[str]:
+    return mapped_column(String(36), ForeignKey("image_image.id", ondelete="CASCADE"), primary_key=True)
+
+
+class Image(Base):
+    __tablename__ = "image_image"
+    __table_args__ = (
+        Index("ix_image_image_created", "created_at", "id"),
+        Index("ix_image_image_owner", "owner"),
+        Index("ix_image_image_visibility", "visibility"),
+    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(30), default="queued")
+    visibility: Mapped[str] = mapped_column(String(16), default="shared")
+    protected: Mapped[bool] = mapped_column(Boolean, default=False)
+    os_hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    owner: Mapped[str | None] = mapped_column(String(64))
+    disk_format: Mapped[str | None] = mapped_column(String(16))
+    container_format: Mapped[str | None] = mapped_column(String(16))
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    virtual_size: Mapped[int | None] = mapped_column(BigInteger)
+    checksum: Mapped[str | None] = mapped_column(String(32))
+    os_hash_algo: Mapped[str | None] = mapped_column(String(64))
+    os_hash_value: Mapped[str | None] = mapped_column(String(128))
+    min_disk: Mapped[int] = mapped_column(Integer, default=0)
+    min_ram: Mapped[int] = mapped_column(Integer, default=0)
+    # Where the store keeps the data (or the staged data while status is "uploading").
+    location: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ImageProperty(Base):
+    __tablename__ = "image_property"
+    __table_args__ = (Index("ix_image_property_name_value", "name", "value", mysql_length={"value": 255}),)
+    image_id: Mapped[str] = _image_fk()
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class ImageTag(Base):
+    __tablename__ = "image_tag"
+    __table_args__ = (Index("ix_image_tag_value", "value"),)
+    image_id: Mapped[str] = _image_fk()
+    value: Mapped[str] = mapped_column(String(255), primary_key=True)
+
+
+class ImageMember(Base):
+    __tablename__ = "image_member"
+    __table_args__ = (Index("ix_image_member_member", "member", "status"),)
+    image_id: Mapped[str] = _image_fk()
+    member: Mapped[str] = mapped_column(String(255), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

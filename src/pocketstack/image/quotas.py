@@ -1,0 +1,45 @@
+"""Per-project image quotas: how many images and how many bytes of image data.
+
+Limits come from the [image] config section. Exceeding one is a 413 (as Glance answers),
+raised before any data is kept: an upload is given the bytes left as its size limit,
+so the store refuses the byte that would pass the quota and keeps nothing.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pocketstack.common.config import ImageConfig
+from pocketstack.common.errors import QuotaExceeded, TooLarge
+from pocketstack.image.models import Image
+
+
+class OverQuota(TooLarge, QuotaExceeded):
+    """A project quota would be exceeded (413 for the image API)."""
+
+
+async def image_count(session: AsyncSession, project_id: str | None) -> int:
+    return await session.scalar(select(func.count()).select_from(Image).where(Image.owner == project_id)) or 0
+
+
+async def check_image_count(session: AsyncSession, project_id: str | None, limits: ImageConfig) -> None:
+    count = await image_count(session, project_id)
+    if count >= limits.quota_images:
+        raise OverQuota(
+            f"Image count quota exceeded for project {project_id}: {count} of {limits.quota_images} images used."
+        )
+
+
+async def bytes_left(session: AsyncSession, project_id: str | None, limits: ImageConfig, *, exclude: str = "") -> int:
+    used = await session.scalar(
+        select(func.coalesce(func.sum(Image.size), 0)).where(Image.owner == project_id, Image.id != exclude)
+    )
+    return max(0, limits.quota_bytes - int(used or 0))
+
+
+def storage_exceeded(project_id: str | None, limits: ImageConfig, left: int) -> OverQuota:
+    return OverQuota(
+        f"Image storage quota exceeded for project {project_id}: the upload is larger than the "
+        f"{left} bytes left of its {limits.quota_bytes}-byte quota. No data was kept."
+    )

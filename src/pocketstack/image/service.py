@@ -1,0 +1,39 @@
+"""The image service (Glance v2): image records in the database, data in an image store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pocketstack.image.deps import ImageDeps
+from pocketstack.image.routes import routes
+from pocketstack.image.store import ImageStore
+from pocketstack.image.store.filesystem import FilesystemStore
+from pocketstack.runtime import Runtime, Service
+from pocketstack.web import ServiceApp
+
+
+class ImageService(Service):
+    name = "image"
+    service_type = "image"
+    prefix = "image"
+    migrations = Path(__file__).parent / "migrations"
+
+    def __init__(self, runtime: Runtime, store: ImageStore | None = None) -> None:
+        super().__init__(runtime)
+        cfg = runtime.config
+        if store is None:
+            store = FilesystemStore(Path(cfg.image.store_dir) if cfg.image.store_dir else cfg.data_dir / "images")
+        self.store = store
+        self.deps = ImageDeps(runtime.database(self.name), store, cfg.image)
+        self._app = ServiceApp(
+            "image", routes(self.deps), error_format="glance", authenticator=runtime.authenticator,
+            max_body_bytes=cfg.server.max_body_bytes,
+        )
+
+    @property
+    def app(self) -> ServiceApp:
+        return self._app
+
+
+def create(runtime: Runtime) -> ImageService:
+    return ImageService(runtime)

@@ -1,0 +1,144 @@
+"""The filesystem image store: one file per image under a directory (DATA_DIR/images).
+
+Uploads go to a hidden temporary file and are renamed into place only when complete,
+so a cut-off or refused upload never leaves a partial image behind. All file work and
+hashing runs in threads on 1 MiB blocks: the event loop only moves buffers around, and
+md5 and sha512 (both release the GIL) are computed on two threads at once because the
+two digests together cost more CPU than the disk write.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from pocketstack.image.store.base import CHUNK_SIZE, StoredData, StoreLimitExceeded, StoreNotFound
+
+
+class FilesystemStore:
+    name = "file"
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, location: str) -> Path:
+        # Locations are "file://<absolute path>" as Glance's filesystem store writes them,
+        # but only paths inside our directory are ever touched.
+        path = Path(location.removeprefix("file://"))
+        if path.parent != self.root:
+            raise StoreNotFound(f"Image data location {location!r} is not in this store")
+        return path
+
+    def location_of(self, key: str) -> str:
+        return f"file://{self.root / key}"
+
+    async def put(self, key: str, chunks: AsyncIterator[bytes], *, max_size: int | None = None) -> StoredData:
+        final = self.root / key
+        tmp = self.root / f".{key}.{uuid.uuid4().hex}.part"
+        fh: BinaryIO = await asyncio.to_thread(open, tmp, "wb")
+        md5, sha512 = hashlib.md5(usedforsecurity=False), hashlib.sha512()
+        pending: asyncio.Future[Any] | None = None
+        size = 0
+        parts: list[bytes] = []
+        buffered = 0
+        try:
+            async for chunk in chunks:
+                size += len(chunk)
+                if max_size is not None and size > max_size:
+                    raise StoreLimitExceeded(f"The image data is larger than the {max_size} bytes allowed")
+                parts.append(chunk)
+                buffered += len(chunk)
+                if buffered >= CHUNK_SIZE:
+                    block = b"".join(parts)
+                    parts.clear()
+                    buffered = 0
+                    # Keep one block in flight: the loop receives the next one meanwhile.
+                    if pending is not None:
+                        await pending
+                    pending = _write_block(fh, block, md5, sha512)
+            if pending is not None:
+                await pending
+                pending = None
+            if parts:
+                await _write_block(fh, b"".join(parts), md5, sha512)
+            await asyncio.to_thread(fh.close)
+            # No fsync: like Glance's filesystem store, the rename is what makes the data
+            # visible, and durability across a power cut is not promised for uploads.
+            await asyncio.to_thread(os.replace, tmp, final)
+        except BaseException:
+            _discard(fh, tmp, pending)
+            raise
+        return StoredData(self.location_of(key), size, md5.hexdigest(), sha512.hexdigest())
+
+    async def get(self, location: str, *, offset: int = 0, length: int | None = None) -> AsyncIterator[bytes]:
+        path = self._path(location)
+        try:
+            fh: BinaryIO = await asyncio.to_thread(open, path, "rb")
+        except FileNotFoundError:
+            raise StoreNotFound(f"No image data at {location}") from None
+        remaining = length
+        ahead: asyncio.Future[bytes] | None = None
+        try:
+            if offset:
+                await asyncio.to_thread(fh.seek, offset)
+
+            def read_next() -> asyncio.Future[bytes] | None:
+                want = CHUNK_SIZE if remaining is None else min(CHUNK_SIZE, remaining)
+                return asyncio.ensure_future(asyncio.to_thread(fh.read, want)) if want > 0 else None
+
+            # Read one block ahead so the disk works while the previous block is sent.
+            ahead = read_next()
+            while ahead is not None:
+                chunk = await ahead
+                ahead = None
+                if not chunk:
+                    break
+                if remaining is not None:
+                    remaining -= len(chunk)
+                ahead = read_next()
+                yield chunk
+        finally:
+            if ahead is not None and not ahead.done():
+                ahead.add_done_callback(lambda _f: fh.close())
+            else:
+                fh.close()
+
+    async def size(self, location: str) -> int:
+        try:
+            return (await asyncio.to_thread(os.stat, self._path(location))).st_size
+        except FileNotFoundError:
+            raise StoreNotFound(f"No image data at {location}") from None
+
+    async def move(self, location: str, key: str) -> str:
+        try:
+            await asyncio.to_thread(os.replace, self._path(location), self.root / key)
+        except FileNotFoundError:
+            raise StoreNotFound(f"No image data at {location}") from None
+        return self.location_of(key)
+
+    async def delete(self, location: str) -> None:
+        await asyncio.to_thread(self._path(location).unlink, missing_ok=True)
+
+
+def _write_block(fh: BinaryIO, block: bytes, md5: Any, sha512: Any) -> asyncio.Future[Any]:
+    def write_and_hash() -> None:
+        sha512.update(block)
+        fh.write(block)
+
+    return asyncio.gather(asyncio.to_thread(md5.update, block), asyncio.to_thread(write_and_hash))
+
+
+def _discard(fh: BinaryIO, tmp: Path, pending: asyncio.Future[Any] | None) -> None:
+    """Drop a half-written upload: unlink now, close once no thread writes to it."""
+    tmp.unlink(missing_ok=True)
+    close: Callable[[Any], None] = lambda _f: fh.close()  # noqa: E731
+    if pending is not None and not pending.done():
+        pending.add_done_callback(close)
+    else:
+        fh.close()
