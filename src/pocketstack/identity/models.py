@@ -160,5 +160,6 @@ class RevocationEvent(Base):
     domain_id: Mapped[str | None] = mapped_column(String(64))
     audit_id: Mapped[str | None] = mapped_column(String(64))
     audit_chain_id: Mapped[str | None] = mapped_column(String(64))
+    app_cred_id: Mapped[str | None] = mapped_column(String(64))
     issued_before: Mapped[float] = mapped_column(Float)
     revoked_at: Mapped[float] = mapped_column(Float, index=True)

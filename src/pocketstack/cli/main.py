@@ -1,0 +1,267 @@
+"""``pocketstack``: up, down, status, serve, identity rotate-keys."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from pocketstack.cli import state
+from pocketstack.common.config import DEFAULT_DATA_DIR, Config
+
+READY_TIMEOUT = 120.0
+
+
+def _config(args: argparse.Namespace) -> Config:
+    return Config.load(Path(args.data_dir).expanduser() if args.data_dir else None)
+
+
+def _print_usage(config: Config) -> None:
+    clouds = config.data_dir / "clouds.yaml"
+    print(f"pocketstack is up at {config.public_url}")
+    print(f"  export OS_CLIENT_CONFIG_FILE={clouds}")
+    print("  openstack --os-cloud pocketstack token issue        # admin")
+    print("  openstack --os-cloud pocketstack-demo server list   # demo user")
+
+
+def _choose_driver(requested: str | None, config: Config) -> str:
+    choice = requested or config.compute.driver
+    if choice in ("fake", "qemu"):
+        return choice
+    try:
+        import pocketstack.compute.virt.qemu  # type: ignore[import-not-found,unused-ignore]  # noqa: F401
+    except ImportError:
+        print("driver: fake (the QEMU driver is not part of this build yet)")
+        return "fake"
+    if shutil.which("qemu-system-x86_64") is None:
+        print("driver: fake (qemu-system-x86_64 is not installed)")
+        return "fake"
+    return "qemu"
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    config = _config(args)
+    data_dir = config.data_dir
+    running = state.read_state(data_dir)
+    if running and state.pid_alive(running["pid"]):
+        print(f"pocketstack is already running (pid {running['pid']}) at {running['url']}")
+        return 0
+    if args.host:
+        config.server.host = args.host
+    if args.port:
+        if not state.port_free(config.server.host, args.port):
+            print(f"error: port {args.port} on {config.server.host} is in use", file=sys.stderr)
+            return 1
+        config.server.port = args.port
+    elif not state.port_free(config.server.host, config.server.port):
+        config.server.port = state.free_port(config.server.host)
+        print(f"port 8080 is in use: using port {config.server.port}")
+    config.compute.driver = _choose_driver(args.driver, config)
+    if args.fake_hosts:
+        config.compute.fake_hosts = args.fake_hosts
+    config.write_if_missing()
+    if args.detach:
+        return _detach(args, config)
+    return _foreground(config)
+
+
+def _child_env(config: Config) -> dict[str, str]:
+    env = dict(os.environ)
+    env["POCKETSTACK_SERVER_HOST"] = config.server.host
+    env["POCKETSTACK_SERVER_PORT"] = str(config.server.port)
+    env["POCKETSTACK_COMPUTE_DRIVER"] = config.compute.driver
+    env["POCKETSTACK_COMPUTE_FAKE_HOSTS"] = str(config.compute.fake_hosts)
+    return env
+
+
+def _detach(args: argparse.Namespace, config: Config) -> int:
+    log_dir = config.data_dir / "log"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / "pocketstack.log"
+    state.clear_state(config.data_dir)
+    with open(log_path, "ab") as log_file:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "pocketstack.cli.main", "serve", "all", "--data-dir", str(config.data_dir)],
+            stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file, start_new_session=True,
+            env=_child_env(config),
+        )
+    deadline = time.monotonic() + READY_TIMEOUT
+    while time.monotonic() < deadline:
+        current = state.read_state(config.data_dir)
+        if current and current.get("pid") == child.pid:
+            _print_usage(config)
+            return 0
+        if child.poll() is not None:
+            print(f"error: pocketstack exited with code {child.returncode} before it was ready; "
+                  f"log: {log_path}", file=sys.stderr)
+            print(_tail(log_path), file=sys.stderr)
+            return 1
+        time.sleep(0.02)
+    print(f"error: pocketstack was not ready after {READY_TIMEOUT:.0f}s; log: {log_path}", file=sys.stderr)
+    child.terminate()
+    return 1
+
+
+def _tail(path: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def _foreground(config: Config) -> int:
+    for key, value in _child_env(config).items():
+        os.environ[key] = value
+    return _serve_all(config, announce=True)
+
+
+def _serve_all(config: Config, announce: bool = False) -> int:
+    from pocketstack import cloud
+
+    logging.basicConfig(level=config.logging.level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def ready(c: Any) -> None:
+        (config.data_dir / "clouds.yaml").write_text(state.clouds_yaml(config))
+        state.write_state(config.data_dir, pid=os.getpid(), url=config.public_url,
+                          services={s.name: f"{config.public_url}/{s.prefix}" for s in c.services},
+                          not_built=c.unbuilt, driver=config.compute.driver)
+        if announce:
+            _print_usage(config)
+
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
+    try:
+        asyncio.run(cloud.serve(config, on_ready=ready))
+    finally:
+        current = state.read_state(config.data_dir)
+        if current and current.get("pid") == os.getpid():
+            state.clear_state(config.data_dir)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    config = _config(args)
+    if args.service != "all":
+        print(f"error: serving {args.service} alone is part of the distributed mode, not built yet; "
+              "use 'pocketstack serve all'", file=sys.stderr)
+        return 2
+    return _serve_all(config)
+
+
+def cmd_down(args: argparse.Namespace) -> int:
+    config = _config(args)
+    current = state.read_state(config.data_dir)
+    if current is None or not state.pid_alive(current["pid"]):
+        print("pocketstack is not running")
+        state.clear_state(config.data_dir)
+    else:
+        pid = int(current["pid"])
+        if not state.is_ours(pid):
+            print(f"error: pid {pid} in the state file is not a pocketstack process; not touching it",
+                  file=sys.stderr)
+            return 1
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        while state.pid_alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if state.pid_alive(pid):
+            os.kill(pid, signal.SIGKILL)
+        state.clear_state(config.data_dir)
+        print(f"pocketstack stopped (pid {pid})")
+    if args.purge:
+        shutil.rmtree(config.data_dir, ignore_errors=True)
+        print(f"removed {config.data_dir}")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    import httpx
+
+    config = _config(args)
+    current = state.read_state(config.data_dir)
+    if current is None or not state.pid_alive(current["pid"]):
+        print("pocketstack is not running")
+        return 1
+    print(f"pocketstack pid {current['pid']} at {current['url']} (driver {current.get('driver')})")
+    services = dict(current.get("services", {}))
+    for name in current.get("not_built", []):
+        services[name] = f"{current['url']}/{name}"
+    with httpx.Client(timeout=5) as client:
+        for name, url in sorted(services.items()):
+            try:
+                code = client.get(url + "/").status_code
+                up = "up" if code < 500 else f"down ({code})"
+            except httpx.HTTPError as exc:
+                up = f"down ({type(exc).__name__})"
+            note = " (not built yet)" if name in current.get("not_built", []) else ""
+            print(f"  {name:<10} {url:<40} {up}{note}")
+    return 0
+
+
+def cmd_rotate_keys(args: argparse.Namespace) -> int:
+    from pocketstack.identity.tokens import KeyRepository
+
+    config = _config(args)
+    primary = KeyRepository(config.fernet_key_dir).rotate()
+    print(f"rotated Fernet keys in {config.fernet_key_dir}: new primary key {primary}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="pocketstack", description="A compact, real cloud that speaks OpenStack.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def data_dir(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--data-dir", default=None, help=f"data directory (default {DEFAULT_DATA_DIR})")
+
+    up = sub.add_parser("up", help="start the all-in-one cloud")
+    data_dir(up)
+    up.add_argument("--host", default=None, help="listen address (default 127.0.0.1)")
+    up.add_argument("--port", type=int, default=None, help="port (default 8080, or a free one)")
+    up.add_argument("--driver", choices=["fake", "qemu"], default=None, help="virt driver")
+    up.add_argument("--fake-hosts", type=int, default=None, help="simulated compute hosts (fake driver)")
+    up.add_argument("--detach", action="store_true", help="return once the cloud is ready")
+    up.set_defaults(func=cmd_up)
+
+    down = sub.add_parser("down", help="stop the cloud and remove what it created at runtime")
+    data_dir(down)
+    down.add_argument("--purge", action="store_true", help="also delete the data directory")
+    down.set_defaults(func=cmd_down)
+
+    status = sub.add_parser("status", help="each service, its URL, up/down")
+    data_dir(status)
+    status.set_defaults(func=cmd_status)
+
+    serve = sub.add_parser("serve", help="run services in the foreground")
+    serve.add_argument("service", choices=["all", "identity", "image", "placement", "network", "compute", "volume"])
+    data_dir(serve)
+    serve.set_defaults(func=cmd_serve)
+
+    identity = sub.add_parser("identity", help="identity administration")
+    isub = identity.add_subparsers(dest="identity_command", required=True)
+    rotate = isub.add_parser("rotate-keys", help="rotate the Fernet token keys")
+    data_dir(rotate)
+    rotate.set_defaults(func=cmd_rotate_keys)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,153 @@
+"""The all-in-one cloud: one Runtime, every service, one Dispatcher, one uvicorn server.
+
+Identity is built first because every other service validates tokens with its
+validator (shared keys and revocation list, in-process). Services that are not built yet
+are still mounted and listed in the catalog: they answer 503 with a clear message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import os
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from pocketstack.bus import connect
+from pocketstack.common.config import Config
+from pocketstack.db import migrate
+from pocketstack.identity.bootstrap import bootstrap as bootstrap_identity
+from pocketstack.identity.service import IdentityService
+from pocketstack.runtime import Runtime, Service
+from pocketstack.web.app import Dispatcher, Unbuilt
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    module: str
+    prefix: str
+    error_format: str
+
+
+SERVICES = (
+    ServiceSpec("image", "pocketstack.image.service", "image", "glance"),
+    ServiceSpec("placement", "pocketstack.placement.service", "placement", "placement"),
+    ServiceSpec("network", "pocketstack.network.service", "network", "neutron"),
+    ServiceSpec("compute", "pocketstack.compute.service", "compute", "nova"),
+    ServiceSpec("volume", "pocketstack.volume.service", "volume", "cinder"),
+)
+
+
+def _load(spec: ServiceSpec) -> Any | None:
+    """The service module, or None when that service is not part of this build yet."""
+    try:
+        module = importlib.import_module(spec.module)
+    except ModuleNotFoundError as exc:
+        if exc.name and spec.module.startswith(exc.name):
+            return None
+        raise
+    return module if hasattr(module, "create") else None
+
+
+class Cloud:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.runtime: Runtime | None = None
+        self.services: list[Service] = []
+        self.unbuilt: list[str] = []
+        self.dispatcher: Dispatcher | None = None
+
+    async def start(self) -> None:
+        """Migrate, bootstrap and start every service; the app is ready when this returns."""
+        cfg = self.config
+        started = time.monotonic()
+        bus = connect(cfg.bus.url, default_timeout=cfg.bus.call_timeout)
+        await bus.start()
+        runtime = Runtime(cfg, bus, authenticator=None)  # type: ignore[arg-type]
+        identity = IdentityService(runtime)
+        runtime.authenticator = identity.validator
+        self.runtime = runtime
+        self.services = [identity]
+        mounts: dict[str, Any] = {"identity": identity.app}
+        modules: dict[str, Any] = {}
+        for spec in SERVICES:
+            module = _load(spec)
+            if module is None:
+                self.unbuilt.append(spec.name)
+                mounts[spec.prefix] = Unbuilt(spec.name, spec.error_format)
+                continue
+            service = module.create(runtime)
+            modules[spec.name] = module
+            self.services.append(service)
+            mounts[spec.prefix] = service.app
+        self.dispatcher = Dispatcher(mounts, index=self.index)
+        runtime.transport = httpx.ASGITransport(app=self.dispatcher)
+        runtime.base_url = cfg.public_url
+        runtime.service_token = identity.service_token
+        for service in self.services:
+            if service.migrations is not None:
+                await migrate.upgrade(runtime.database(service.name), service.name, service.migrations)
+        identity.keys.setup()
+        await bootstrap_identity(runtime.database("identity"), cfg)
+        for name, module in modules.items():
+            hook = getattr(module, "bootstrap", None)
+            if hook is not None:
+                await hook(runtime)
+            log.debug("bootstrapped %s", name)
+        for service in self.services:
+            await service.start()
+        log.info("cloud started in %.2fs", time.monotonic() - started)
+
+    async def stop(self) -> None:
+        for service in reversed(self.services):
+            try:
+                await service.stop()
+            except Exception:
+                log.exception("stopping %s failed", service.name)
+        if self.runtime is not None:
+            await self.runtime.bus.close()
+            await self.runtime.close()
+
+    def index(self) -> dict[str, Any]:
+        base = self.config.public_url
+        return {"pocketstack": {"services": {s.name: f"{base}/{s.prefix}" for s in self.services},
+                                "not_built": self.unbuilt}}
+
+
+async def serve(config: Config, on_ready: Any = None) -> None:
+    """Run the cloud until SIGTERM/SIGINT."""
+    import signal
+
+    import uvicorn
+
+    cloud = Cloud(config)
+    await cloud.start()
+    server = uvicorn.Server(uvicorn.Config(
+        cloud.dispatcher, host=config.server.host, port=config.server.port, http="httptools", lifespan="off",
+        access_log=False, log_level=config.logging.level.lower(), timeout_keep_alive=30, backlog=1024,
+    ))
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, lambda: setattr(server, "should_exit", True))
+    task = asyncio.create_task(server.serve())
+    while not server.started and not task.done():
+        await asyncio.sleep(0.01)
+    if task.done():
+        await cloud.stop()
+        task.result()
+        raise RuntimeError(f"the server could not start on {config.server.host}:{config.server.port}")
+    if on_ready is not None:
+        on_ready(cloud)
+    try:
+        await task
+    finally:
+        await cloud.stop()
+        log.info("cloud stopped (pid %d)", os.getpid())

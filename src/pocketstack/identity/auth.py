@@ -1,0 +1,272 @@
+"""``POST /v3/auth/tokens``: check the identity methods, resolve the scope, mint a token.
+
+Every authentication failure raises the same NotAuthenticated with the same message, so
+a client cannot tell an unknown user from a wrong password or a disabled account.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from pocketstack.common.errors import Invalid, NotAuthenticated, NotFound
+from pocketstack.common.timeutils import utcnow
+from pocketstack.identity import models as m
+from pocketstack.identity import passwords
+from pocketstack.identity.tokens import TokenData, new_audit_id
+
+if TYPE_CHECKING:
+    from pocketstack.identity.service import IdentityService
+
+FAIL = "The request you have made requires authentication."
+
+
+@dataclass
+class Identified:
+    user: m.User
+    methods: list[str]
+    expires_at: float | None = None
+    audit_chain: str | None = None
+    app_cred: m.ApplicationCredential | None = None
+    # The scope carried over by a token method when the request names none.
+    inherited_scope: tuple[str | None, str | None] | None = None
+
+
+async def authenticate(svc: IdentityService, body: dict[str, Any]) -> TokenData:
+    auth = body["auth"]
+    identity = auth["identity"]
+    methods: list[str] = identity["methods"]
+    if not methods:
+        raise Invalid("Invalid input for field 'identity/methods': at least one method is required")
+    if len(methods) != 1:
+        raise NotAuthenticated(FAIL)
+    method = methods[0]
+    if method not in identity:
+        raise Invalid(f"Invalid input for field 'identity': the '{method}' method has no data")
+    if method == "password":
+        who = await _password(svc, identity["password"])
+    elif method == "token":
+        who = await _token(svc, identity["token"])
+    elif method == "application_credential":
+        who = await _app_cred(svc, identity["application_credential"])
+    else:
+        raise NotAuthenticated(FAIL)
+    return await _scoped_token(svc, who, auth.get("scope"))
+
+
+async def _find_domain(s: Any, ref: dict[str, Any]) -> m.Domain | None:
+    if "id" in ref:
+        return await s.get(m.Domain, ref["id"])
+    if "name" in ref:
+        return (await s.scalars(select(m.Domain).where(m.Domain.name == ref["name"]))).first()
+    raise Invalid("A domain needs an id or a name")
+
+
+async def _password(svc: IdentityService, data: dict[str, Any]) -> Identified:
+    ref = data.get("user") or {}
+    password = ref.get("password")
+    if not isinstance(password, str):
+        raise Invalid("Invalid input for field 'identity/password/user/password': a string is required")
+    async with svc.db.reader() as s:
+        user: m.User | None = None
+        if "id" in ref:
+            user = await s.get(m.User, ref["id"])
+        elif "name" in ref:
+            domain_ref = ref.get("domain")
+            if not isinstance(domain_ref, dict):
+                raise Invalid("Invalid input for field 'identity/password/user': a user name needs a domain")
+            domain = await _find_domain(s, domain_ref)
+            if domain is not None:
+                user = (await s.scalars(select(m.User).where(m.User.domain_id == domain.id,
+                                                             m.User.name == ref["name"]))).first()
+        else:
+            raise Invalid("Invalid input for field 'identity/password/user': an id or a name is required")
+        domain_ok = user is not None and await _domain_enabled(s, user.domain_id)
+    rounds = svc.config.identity.password_hash_rounds
+    if user is None:
+        await passwords.burn_time(password, rounds)
+        raise NotAuthenticated(FAIL)
+    ok = await passwords.verify_password(password, user.password_hash)
+    if not ok or not user.enabled or not domain_ok:
+        raise NotAuthenticated(FAIL)
+    if user.password_expires_at is not None and user.password_expires_at <= utcnow():
+        raise NotAuthenticated(FAIL)
+    return Identified(user, ["password"])
+
+
+async def _domain_enabled(s: Any, domain_id: str) -> bool:
+    domain = await s.get(m.Domain, domain_id)
+    return domain is not None and domain.enabled
+
+
+async def _token(svc: IdentityService, data: dict[str, Any]) -> Identified:
+    token_id = data.get("id")
+    if not isinstance(token_id, str):
+        raise Invalid("Invalid input for field 'identity/token/id': a string is required")
+    old = svc.validator.validate(token_id)
+    if old.app_cred_id:
+        # Keystone refuses to re-scope application credential tokens.
+        raise NotAuthenticated(FAIL)
+    async with svc.db.reader() as s:
+        user = await s.get(m.User, old.user_id)
+        if user is None or not user.enabled:
+            raise NotAuthenticated(FAIL)
+    methods = ["token"] + [x for x in old.methods if x != "token"]
+    return Identified(user, methods, expires_at=old.expires_at, audit_chain=old.audit_ids[-1],
+                      inherited_scope=(old.scope, old.scope_id))
+
+
+async def _app_cred(svc: IdentityService, data: dict[str, Any]) -> Identified:
+    secret = data.get("secret")
+    if not isinstance(secret, str):
+        raise Invalid("Invalid input for field 'identity/application_credential/secret': a string is required")
+    async with svc.db.reader() as s:
+        cred: m.ApplicationCredential | None = None
+        if "id" in data:
+            cred = await s.get(m.ApplicationCredential, data["id"])
+        elif "name" in data and isinstance(data.get("user"), dict):
+            uref = data["user"]
+            user_id = uref.get("id")
+            if user_id is None and "name" in uref and isinstance(uref.get("domain"), dict):
+                domain = await _find_domain(s, uref["domain"])
+                found = None if domain is None else (await s.scalars(select(m.User).where(
+                    m.User.domain_id == domain.id, m.User.name == uref["name"]))).first()
+                user_id = found.id if found else None
+            if user_id:
+                cred = (await s.scalars(select(m.ApplicationCredential).where(
+                    m.ApplicationCredential.user_id == user_id, m.ApplicationCredential.name == data["name"]))).first()
+        else:
+            raise Invalid("An application credential needs an id, or a name and a user")
+        user = None if cred is None else await s.get(m.User, cred.user_id)
+    if cred is None or user is None:
+        await passwords.burn_time(secret, svc.config.identity.password_hash_rounds)
+        raise NotAuthenticated(FAIL)
+    if not await passwords.verify_password(secret, cred.secret_hash) or not user.enabled:
+        raise NotAuthenticated(FAIL)
+    if cred.expires_at is not None and cred.expires_at <= utcnow():
+        raise NotAuthenticated(FAIL)
+    return Identified(user, ["application_credential"], app_cred=cred)
+
+
+async def _resolve_scope(svc: IdentityService, who: Identified, scope: Any) -> tuple[str | None, str | None, str | None]:
+    """(scope type, scope id, scope's domain id) for the request's scope."""
+    if who.app_cred is not None:
+        if scope not in (None, "unscoped") and not (isinstance(scope, dict) and "project" in scope):
+            raise NotAuthenticated(FAIL)
+        project_id = who.app_cred.project_id
+        if isinstance(scope, dict) and scope["project"].get("id") not in (None, project_id):
+            raise NotAuthenticated(FAIL)
+        scope = {"project": {"id": project_id}}
+    if scope is None:
+        if who.inherited_scope is not None:
+            kind, sid = who.inherited_scope
+            if kind is None:
+                return None, None, None
+            scope = {kind: {"id": sid} if kind != "system" else {"all": True}}
+        elif who.user.default_project_id:
+            roles = await svc.roles.effective(who.user.id, "project", who.user.default_project_id)
+            if roles:
+                scope = {"project": {"id": who.user.default_project_id}}
+    if scope is None or scope == "unscoped":
+        return None, None, None
+    if not isinstance(scope, dict) or len(scope) != 1:
+        raise Invalid("Invalid input for field 'auth/scope': name one of project, domain or system")
+    (kind, ref), = scope.items()
+    if not isinstance(ref, dict):
+        raise Invalid(f"Invalid input for field 'auth/scope/{kind}': an object is required")
+    if kind == "system":
+        if ref.get("all") is not True:
+            raise Invalid("Invalid input for field 'auth/scope/system': only {\"all\": true} is supported")
+        return "system", "all", None
+    async with svc.db.reader() as s:
+        if kind == "project":
+            project: m.Project | None = None
+            if "id" in ref:
+                project = await s.get(m.Project, ref["id"])
+            elif "name" in ref and isinstance(ref.get("domain"), dict):
+                domain = await _find_domain(s, ref["domain"])
+                if domain is not None:
+                    project = (await s.scalars(select(m.Project).where(m.Project.domain_id == domain.id,
+                                                                       m.Project.name == ref["name"]))).first()
+            else:
+                raise Invalid("Invalid input for field 'auth/scope/project': an id, or a name and a domain")
+            if project is None or not project.enabled or not await _domain_enabled(s, project.domain_id):
+                raise NotAuthenticated(FAIL)
+            return "project", project.id, project.domain_id
+        if kind == "domain":
+            domain = await _find_domain(s, ref)
+            if domain is None or not domain.enabled:
+                raise NotAuthenticated(FAIL)
+            return "domain", domain.id, domain.id
+    raise Invalid(f"Invalid input for field 'auth/scope': unknown scope {kind!r}")
+
+
+async def _scoped_token(svc: IdentityService, who: Identified, scope: Any) -> TokenData:
+    kind, scope_id, scope_domain = await _resolve_scope(svc, who, scope)
+    role_ids: tuple[str, ...] = ()
+    if kind is not None and scope_id is not None:
+        role_ids = await svc.roles.effective(who.user.id, kind, "system" if kind == "system" else scope_id)
+        if who.app_cred is not None:
+            # Only the delegated roles the user still holds on the project.
+            role_ids = await svc.roles.expand(set(who.app_cred.roles) & set(role_ids))
+        if not role_ids:
+            raise NotAuthenticated(FAIL)
+    now = time.time()
+    expires = now + svc.config.identity.token_expiration
+    if who.expires_at is not None:
+        expires = min(expires, who.expires_at)
+    if who.app_cred is not None and who.app_cred.expires_at is not None:
+        expires = min(expires, who.app_cred.expires_at.replace(tzinfo=dt.timezone.utc).timestamp())
+    audit_ids = (new_audit_id(), who.audit_chain) if who.audit_chain else (new_audit_id(),)
+    return TokenData(
+        user_id=who.user.id, user_domain_id=who.user.domain_id, methods=tuple(who.methods), scope=kind,
+        scope_id=scope_id, scope_domain_id=scope_domain, role_ids=role_ids,
+        role_names=await svc.roles.names(role_ids), issued_at=now, expires_at=expires, audit_ids=audit_ids,
+        app_cred_id=who.app_cred.id if who.app_cred else None,
+    )
+
+
+async def render(svc: IdentityService, data: TokenData, *, catalog: bool) -> dict[str, Any]:
+    """The token body Keystone returns from POST and GET /v3/auth/tokens."""
+    async with svc.db.reader() as s:
+        user = await s.get(m.User, data.user_id)
+        if user is None:
+            raise NotFound("Could not find token")
+        user_domain = await s.get(m.Domain, data.user_domain_id)
+        body: dict[str, Any] = {
+            "methods": list(data.methods),
+            "user": {"id": user.id, "name": user.name, "password_expires_at": None,
+                     "domain": {"id": data.user_domain_id, "name": user_domain.name if user_domain else ""}},
+            "audit_ids": list(data.audit_ids),
+            "expires_at": _ts(data.expires_at),
+            "issued_at": _ts(data.issued_at),
+        }
+        if data.scope == "project":
+            project = await s.get(m.Project, data.scope_id)
+            pdomain = await s.get(m.Domain, data.scope_domain_id) if data.scope_domain_id else None
+            body["project"] = {"id": data.scope_id, "name": project.name if project else "",
+                               "domain": {"id": data.scope_domain_id, "name": pdomain.name if pdomain else ""}}
+            body["is_domain"] = False
+        elif data.scope == "domain":
+            domain = await s.get(m.Domain, data.scope_id)
+            body["domain"] = {"id": data.scope_id, "name": domain.name if domain else ""}
+        elif data.scope == "system":
+            body["system"] = {"all": True}
+        if data.app_cred_id:
+            cred = await s.get(m.ApplicationCredential, data.app_cred_id)
+            if cred is not None:
+                body["application_credential"] = {"id": cred.id, "name": cred.name,
+                                                  "restricted": not cred.unrestricted}
+    if data.scope is not None:
+        body["roles"] = [{"id": rid, "name": name} for rid, name in zip(data.role_ids, data.role_names, strict=False)]
+        if catalog:
+            body["catalog"] = await svc.catalog()
+    return {"token": body}
+
+
+def _ts(value: float) -> str:
+    return dt.datetime.fromtimestamp(value, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "000Z"

@@ -1,0 +1,113 @@
+"""First-``up`` bootstrap: default domain, roles (admin ⇒ member ⇒ reader, service),
+admin and demo users and projects, a ``service`` project with one service user, the
+region and the service catalog. Safe to run on every ``up``: it creates what is missing
+and points the catalog at the current endpoint URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+
+from pocketstack.common.config import Config
+from pocketstack.db import Database
+from pocketstack.identity import models as m
+from pocketstack.identity import passwords
+
+SERVICE_USER = "pocketstack"
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    type: str
+    name: str
+    path: str
+
+
+# Every API of the cloud, listed even before it is built, so clients discover it.
+CATALOG = (
+    CatalogEntry("identity", "keystone", "/identity"),
+    CatalogEntry("compute", "nova", "/compute/v2.1"),
+    CatalogEntry("image", "glance", "/image"),
+    CatalogEntry("network", "neutron", "/network"),
+    CatalogEntry("block-storage", "cinder", "/volume/v3"),
+    CatalogEntry("volumev3", "cinderv3", "/volume/v3"),
+    CatalogEntry("placement", "placement", "/placement"),
+)
+
+
+async def bootstrap(db: Database, config: Config) -> None:
+    rounds = config.identity.password_hash_rounds
+    async with db.reader() as s:
+        existing_users = set((await s.scalars(select(m.User.name).where(m.User.domain_id == "default"))).all())
+    wanted = {"admin": config.identity.admin_password, "demo": config.identity.demo_password,
+              SERVICE_USER: config.identity.service_password}
+    # bcrypt at cost 12 is ~250 ms each: hash the missing ones in parallel threads.
+    missing = [name for name in wanted if name not in existing_users]
+    hashes = dict(zip(missing, await asyncio.gather(
+        *(passwords.hash_password(wanted[n], rounds) for n in missing)), strict=True))
+
+    async with db.writer() as s:
+        if await s.get(m.Domain, "default") is None:
+            s.add(m.Domain(id="default", name="Default", description="The default domain"))
+            await s.flush()
+        roles = {r.name: r for r in (await s.scalars(select(m.Role).where(m.Role.domain_id == ""))).all()}
+        for name in ("admin", "member", "reader", "service"):
+            if name not in roles:
+                roles[name] = m.Role(name=name, domain_id="", options={"immutable": True})
+                s.add(roles[name])
+        await s.flush()
+        for prior, implied in (("admin", "member"), ("member", "reader")):
+            key = (roles[prior].id, roles[implied].id)
+            if await s.get(m.ImpliedRole, key) is None:
+                s.add(m.ImpliedRole(prior_role_id=key[0], implied_role_id=key[1]))
+        projects = {p.name: p for p in (await s.scalars(select(m.Project).where(m.Project.domain_id == "default")))}
+        for name, desc in (("admin", "Bootstrap project for the admin user"), ("demo", "Demo project"),
+                           ("service", "Project of the service users")):
+            if name not in projects:
+                projects[name] = m.Project(name=name, domain_id="default", description=desc)
+                s.add(projects[name])
+        await s.flush()
+        users = {u.name: u for u in (await s.scalars(select(m.User).where(m.User.domain_id == "default")))}
+        for name, project in (("admin", "admin"), ("demo", "demo"), (SERVICE_USER, "service")):
+            if name not in users:
+                users[name] = m.User(name=name, domain_id="default", password_hash=hashes[name],
+                                     default_project_id=projects[project].id)
+                s.add(users[name])
+        await s.flush()
+        grants = [("UserProject", "admin", projects["admin"].id, "admin"),
+                  ("UserSystem", "admin", "system", "admin"),
+                  ("UserProject", "demo", projects["demo"].id, "member"),
+                  ("UserProject", SERVICE_USER, projects["service"].id, "admin"),
+                  ("UserProject", SERVICE_USER, projects["service"].id, "service")]
+        for kind, user, target, role in grants:
+            key = (kind, users[user].id, target, roles[role].id, False)
+            if await s.get(m.Assignment, key) is None:
+                s.add(m.Assignment(type=kind, actor_id=users[user].id, target_id=target, role_id=roles[role].id,
+                                   inherited=False))
+        region = config.identity.region
+        if await s.get(m.Region, region) is None:
+            s.add(m.Region(id=region, description="pocketstack"))
+        await _sync_catalog(s, config)
+
+
+async def _sync_catalog(s: object, config: Config) -> None:
+    """Create missing catalog services and point every bootstrap endpoint at the current URL."""
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    assert isinstance(s, AsyncSession)
+    public = config.public_url
+    services = {(x.type, x.name): x for x in (await s.scalars(select(m.CatalogService))).all()}
+    for entry in CATALOG:
+        service = services.get((entry.type, entry.name))
+        if service is None:
+            service = m.CatalogService(type=entry.type, name=entry.name, description=f"pocketstack {entry.type}")
+            s.add(service)
+            await s.flush()
+        await s.execute(delete(m.Endpoint).where(m.Endpoint.service_id == service.id,
+                                                 m.Endpoint.interface.in_(("public", "internal"))))
+        for interface in ("public", "internal"):
+            s.add(m.Endpoint(service_id=service.id, interface=interface, url=public + entry.path,
+                             region_id=config.identity.region))

@@ -1,0 +1,50 @@
+"""Helpers shared by identity handlers: list filters, lookups that 404 with Keystone's message."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlalchemy import Select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pocketstack.common.errors import Invalid, NotFound
+from pocketstack.web.request import Request
+
+T = TypeVar("T")
+
+NOUNS = {"Domain": "domain", "Project": "project", "User": "user", "Group": "group", "Role": "role",
+         "Region": "region", "CatalogService": "service", "Endpoint": "endpoint",
+         "ApplicationCredential": "application credential"}
+
+
+async def get_or_404(s: AsyncSession, model: type[T], ident: str) -> T:
+    obj = await s.get(model, ident)
+    if obj is None:
+        noun = NOUNS.get(model.__name__, model.__name__.lower())
+        raise NotFound(f"Could not find {noun}: {ident}.")
+    return obj
+
+
+def base(req: Request) -> str:
+    return req.base_url
+
+
+def apply_filters(req: Request, query: Select[Any], model: Any, names: tuple[str, ...]) -> Select[Any]:
+    """Exact-match filters from the query string (``?name=x&enabled=true``)."""
+    for name in names:
+        value = req.param(name)
+        if value is None:
+            continue
+        column = getattr(model, name)
+        if name == "enabled":
+            query = query.where(column.is_(req.bool_param(name)))
+        else:
+            query = query.where(column == value)
+    return query
+
+
+def body_of(data: Any, key: str) -> dict[str, Any]:
+    value = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(value, dict):
+        raise Invalid(f"Invalid input: the request body needs a '{key}' object")
+    return value

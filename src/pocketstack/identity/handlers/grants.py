@@ -1,0 +1,202 @@
+"""Role grants on projects, domains and the system, and ``GET /v3/role_assignments``."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from pocketstack.common.errors import NotFound
+from pocketstack.identity import models as m
+from pocketstack.identity import policy
+from pocketstack.identity.handlers.common import get_or_404
+from pocketstack.identity.revocation import Event
+from pocketstack.web.request import Request
+from pocketstack.web.response import Response, empty, json_response
+
+if TYPE_CHECKING:
+    from pocketstack.identity.service import IdentityService
+
+TYPES = {("project", "user"): "UserProject", ("project", "group"): "GroupProject",
+         ("domain", "user"): "UserDomain", ("domain", "group"): "GroupDomain",
+         ("system", "user"): "UserSystem", ("system", "group"): "GroupSystem"}
+
+
+def _parts(req: Request) -> tuple[str, str, str, str]:
+    """(target kind, target id, actor kind, actor id) from the path."""
+    params = req.path_params
+    if "project_id" in params:
+        target = ("project", params["project_id"])
+    elif "domain_id" in params:
+        target = ("domain", params["domain_id"])
+    else:
+        target = ("system", "system")
+    actor = ("user", params["user_id"]) if "user_id" in params else ("group", params["group_id"])
+    return target[0], target[1], actor[0], actor[1]
+
+
+async def _check_exists(s: Any, kind: str, target_id: str, actor_kind: str, actor_id: str) -> None:
+    if kind == "project":
+        await get_or_404(s, m.Project, target_id)
+    elif kind == "domain":
+        await get_or_404(s, m.Domain, target_id)
+    await get_or_404(s, m.User if actor_kind == "user" else m.Group, actor_id)
+
+
+async def list_(svc: IdentityService, req: Request) -> Response:
+    policy.admin(req.context, "list_grants")
+    kind, target_id, actor_kind, actor_id = _parts(req)
+    async with svc.db.reader() as s:
+        await _check_exists(s, kind, target_id, actor_kind, actor_id)
+        rows = (await s.scalars(select(m.Role).join(m.Assignment, m.Assignment.role_id == m.Role.id).where(
+            m.Assignment.type == TYPES[(kind, actor_kind)], m.Assignment.actor_id == actor_id,
+            m.Assignment.target_id == target_id, m.Assignment.inherited.is_(False)))).all()
+    from pocketstack.identity import render
+
+    return json_response({"roles": [render.role(req.base_url, r) for r in rows],
+                          "links": render.collection_links(req.base_url, req.path.lstrip("/")[3:])})
+
+
+async def grant(svc: IdentityService, req: Request) -> Response:
+    policy.admin(req.context, "create_grant")
+    kind, target_id, actor_kind, actor_id = _parts(req)
+    role_id = req.path_params["role_id"]
+    async with svc.db.writer() as s:
+        await _check_exists(s, kind, target_id, actor_kind, actor_id)
+        await get_or_404(s, m.Role, role_id)
+        key = (TYPES[(kind, actor_kind)], actor_id, target_id, role_id, False)
+        if await s.get(m.Assignment, key) is None:
+            s.add(m.Assignment(type=key[0], actor_id=actor_id, target_id=target_id, role_id=role_id, inherited=False))
+    svc.changed()
+    return empty(204)
+
+
+async def check(svc: IdentityService, req: Request) -> Response:
+    policy.admin(req.context, "check_grant")
+    kind, target_id, actor_kind, actor_id = _parts(req)
+    role_id = req.path_params["role_id"]
+    async with svc.db.reader() as s:
+        await _check_exists(s, kind, target_id, actor_kind, actor_id)
+        await get_or_404(s, m.Role, role_id)
+        if await s.get(m.Assignment, (TYPES[(kind, actor_kind)], actor_id, target_id, role_id, False)) is None:
+            raise NotFound(f"Could not find role assignment with role: {role_id}, {actor_kind}: {actor_id}, "
+                           f"{kind}: {target_id}.")
+    return empty(204)
+
+
+async def revoke(svc: IdentityService, req: Request) -> Response:
+    policy.admin(req.context, "revoke_grant")
+    kind, target_id, actor_kind, actor_id = _parts(req)
+    role_id = req.path_params["role_id"]
+    async with svc.db.writer() as s:
+        row = await s.get(m.Assignment, (TYPES[(kind, actor_kind)], actor_id, target_id, role_id, False))
+        if row is None:
+            raise NotFound(f"Could not find role assignment with role: {role_id}, {actor_kind}: {actor_id}, "
+                           f"{kind}: {target_id}.")
+        await s.delete(row)
+        members = [actor_id] if actor_kind == "user" else list((await s.scalars(
+            select(m.Membership.user_id).where(m.Membership.group_id == actor_id))).all())
+    svc.changed()
+    for user_id in members:
+        event = Event(issued_before=time.time(), user_id=user_id,
+                      project_id=target_id if kind == "project" else None)
+        await svc.revoke(event)
+    return empty(204)
+
+
+# --- GET /v3/role_assignments ---------------------------------------------------------------
+async def assignments(svc: IdentityService, req: Request) -> Response:
+    ctx = req.context
+    user_filter = req.param("user.id")
+    if not ctx.is_admin and user_filter != ctx.user_id:
+        raise policy.deny("list_role_assignments")
+    effective = req.param("effective") is not None and req.bool_param("effective", True)
+    include_names = bool(req.bool_param("include_names", False))
+    A = m.Assignment
+    async with svc.db.reader() as s:
+        rows = list((await s.scalars(select(A))).all())
+        memberships = (await s.execute(select(m.Membership.user_id, m.Membership.group_id))).all()
+        names = await _names(s) if include_names else None
+    entries: list[dict[str, Any]] = []
+    members: dict[str, list[str]] = {}
+    for user_id, group_id in memberships:
+        members.setdefault(group_id, []).append(user_id)
+    roles = await svc.roles.roles()
+    for row in rows:
+        actor_kind = "user" if row.type.startswith("User") else "group"
+        target_kind = "project" if row.type.endswith("Project") else "domain" if row.type.endswith("Domain") \
+            else "system"
+        actors = [("user", u) for u in members.get(row.actor_id, [])] if effective and actor_kind == "group" \
+            else [(actor_kind, row.actor_id)]
+        role_ids = await svc.roles.expand({row.role_id}) if effective else (row.role_id,)
+        for a_kind, a_id in actors:
+            for role_id in role_ids:
+                entries.append({"actor": (a_kind, a_id), "target": (target_kind, row.target_id), "role": role_id,
+                                "inherited": row.inherited, "via_group": row.actor_id if a_id != row.actor_id else None,
+                                "prior": row.role_id if role_id != row.role_id else None})
+    entries = [e for e in entries if _matches(req, e)]
+    seen: set[tuple[Any, ...]] = set()
+    out = []
+    for e in entries:
+        key = (e["actor"], e["target"], e["role"], e["inherited"])
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(_render(req.base_url, e, roles, names))
+    return json_response({"role_assignments": out, "links": {"self": req.url, "previous": None, "next": None}})
+
+
+def _matches(req: Request, e: dict[str, Any]) -> bool:
+    checks = {"user.id": ("actor", "user"), "group.id": ("actor", "group"),
+              "scope.project.id": ("target", "project"), "scope.domain.id": ("target", "domain")}
+    for param, (field, kind) in checks.items():
+        value = req.param(param)
+        if value is not None and e[field] != (kind, value):
+            return False
+    if req.param("role.id") is not None and e["role"] != req.param("role.id"):
+        return False
+    if req.param("scope.system") is not None and e["target"][0] != "system":
+        return False
+    inherited = req.param("scope.OS-INHERIT:inherited_to")
+    return not (inherited is not None and not e["inherited"])
+
+
+async def _names(s: Any) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    domains = {d.id: d.name for d in (await s.scalars(select(m.Domain))).all()}
+    for d_id, d_name in domains.items():
+        out[d_id] = {"id": d_id, "name": d_name}
+    for model in (m.User, m.Group, m.Project):
+        for obj in (await s.scalars(select(model))).all():
+            out[obj.id] = {"id": obj.id, "name": obj.name,
+                           "domain": {"id": obj.domain_id, "name": domains.get(obj.domain_id, "")}}
+    return out
+
+
+def _render(base: str, e: dict[str, Any], roles: dict[str, m.Role], names: dict[str, Any] | None) -> dict[str, Any]:
+    a_kind, a_id = e["actor"]
+    t_kind, t_id = e["target"]
+    role = {"id": e["role"]}
+    actor = {"id": a_id}
+    scope: dict[str, Any]
+    if t_kind == "system":
+        scope = {"system": {"all": True}}
+    else:
+        scope = {t_kind: {"id": t_id}}
+    if names is not None:
+        if e["role"] in roles:
+            role["name"] = roles[e["role"]].name
+        actor = names.get(a_id, actor)
+        if t_kind != "system":
+            scope = {t_kind: names.get(t_id, {"id": t_id})}
+    if e["inherited"]:
+        scope["OS-INHERIT:inherited_to"] = "projects"
+    links: dict[str, str] = {"assignment": f"{base}/v3/{t_kind + 's/' + t_id if t_kind != 'system' else 'system'}/"
+                                           f"{a_kind}s/{a_id}/roles/{e['role']}"}
+    if e["via_group"]:
+        links["membership"] = f"{base}/v3/groups/{e['via_group']}/users/{a_id}"
+    body: dict[str, Any] = {"role": role, a_kind: actor, "scope": scope, "links": links}
+    if e["prior"]:
+        body["links"]["prior_role"] = f"{base}/v3/roles/{e['prior']}"
+    return body

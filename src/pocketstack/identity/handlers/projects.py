@@ -1,0 +1,189 @@
+"""``/v3/projects`` and project tags."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from sqlalchemy import delete as sql_delete
+from sqlalchemy import func, select
+
+from pocketstack.common.errors import Conflict, Forbidden, Invalid, NotFound
+from pocketstack.identity import models as m
+from pocketstack.identity import policy, render, schemas
+from pocketstack.identity.handlers.common import apply_filters, get_or_404
+from pocketstack.identity.revocation import Event
+from pocketstack.web.request import Request
+from pocketstack.web.response import Response, empty, json_response
+from pocketstack.web.validation import validate
+
+if TYPE_CHECKING:
+    from pocketstack.identity.service import IdentityService
+
+CORE = ("name", "description", "enabled", "domain_id", "parent_id", "is_domain", "tags", "options")
+
+
+async def list_(svc: IdentityService, req: Request) -> Response:
+    policy.admin(req.context, "list_projects")
+    async with svc.db.reader() as s:
+        query = apply_filters(req, select(m.Project), m.Project, ("name", "enabled", "domain_id", "parent_id"))
+        rows = list((await s.scalars(query.order_by(m.Project.name))).all())
+    rows = _filter_tags(req, rows)
+    return json_response({"projects": [render.project(req.base_url, p) for p in rows],
+                          "links": render.collection_links(req.base_url, "projects")})
+
+
+def _filter_tags(req: Request, rows: list[m.Project]) -> list[m.Project]:
+    """Keystone's tags, tags-any, not-tags and not-tags-any filters (comma-separated)."""
+    checks = {
+        "tags": lambda want, have: want <= have,
+        "tags-any": lambda want, have: bool(want & have),
+        "not-tags": lambda want, have: not want <= have,
+        "not-tags-any": lambda want, have: not want & have,
+    }
+    for param, check in checks.items():
+        value = req.param(param)
+        if value:
+            want = set(value.split(","))
+            rows = [p for p in rows if check(want, set(p.tags or []))]
+    return rows
+
+
+async def show(svc: IdentityService, req: Request) -> Response:
+    project_id = req.path_params["project_id"]
+    policy.admin_or_project_member(req.context, project_id, "get_project")
+    async with svc.db.reader() as s:
+        project = await get_or_404(s, m.Project, project_id)
+    return json_response({"project": render.project(req.base_url, project)})
+
+
+async def create(svc: IdentityService, req: Request) -> Response:
+    policy.admin(req.context, "create_project")
+    data = validate(schemas.PROJECT_CREATE, await req.json())["project"]
+    async with svc.db.writer() as s:
+        domain_id = data.get("domain_id") or req.context.domain_id or "default"
+        parent_id = data.get("parent_id")
+        if parent_id and parent_id != domain_id:
+            parent = await s.get(m.Project, parent_id)
+            if parent is None:
+                raise NotFound(f"Could not find project: {parent_id}.")
+            if "domain_id" in data and data["domain_id"] and data["domain_id"] != parent.domain_id:
+                raise Invalid("The project's domain must be its parent's domain.")
+            domain_id = parent.domain_id
+        else:
+            parent_id = None
+        if await s.get(m.Domain, domain_id) is None:
+            raise NotFound(f"Could not find domain: {domain_id}.")
+        if await s.scalar(select(func.count()).select_from(m.Project).where(
+                m.Project.domain_id == domain_id, m.Project.name == data["name"])):
+            raise Conflict(f"Conflict occurred attempting to store project - Duplicate entry found with name "
+                           f"{data['name']} at domain ID {domain_id}.")
+        project = m.Project(name=data["name"], domain_id=domain_id, parent_id=parent_id,
+                            description=data.get("description") or "", enabled=data.get("enabled", True),
+                            tags=data.get("tags", []), extra={k: v for k, v in data.items() if k not in CORE})
+        s.add(project)
+    svc.changed()
+    return json_response({"project": render.project(req.base_url, project)}, 201)
+
+
+async def update(svc: IdentityService, req: Request) -> Response:
+    policy.admin(req.context, "update_project")
+    data = validate(schemas.PROJECT_UPDATE, await req.json())["project"]
+    async with svc.db.writer() as s:
+        project = await get_or_404(s, m.Project, req.path_params["project_id"])
+        if "name" in data and data["name"] != project.name:
+            if await s.scalar(select(func.count()).select_from(m.Project).where(
+                    m.Project.domain_id == project.domain_id, m.Project.name == data["name"])):
+                raise Conflict(f"Conflict occurred attempting to update project - Duplicate entry found with name "
+                               f"{data['name']} at domain ID {project.domain_id}.")
+            project.name = data["name"]
+        if "description" in data:
+            project.description = data["description"] or ""
+        disabling = data.get("enabled") is False and project.enabled
+        if "enabled" in data:
+            project.enabled = data["enabled"]
+        if "tags" in data:
+            project.tags = data["tags"]
+        extra = {k: v for k, v in data.items() if k not in CORE}
+        if extra:
+            project.extra = {**(project.extra or {}), **extra}
+    svc.changed()
+    if disabling:
+        await svc.revoke(Event(issued_before=time.time(), project_id=project.id))
+    return json_response({"project": render.project(req.base_url, project)})
+
+
+async def delete(svc: IdentityService, req: Request) -> Response:
+    policy.admin(req.context, "delete_project")
+    project_id = req.path_params["project_id"]
+    async with svc.db.writer() as s:
+        project = await get_or_404(s, m.Project, project_id)
+        if await s.scalar(select(func.count()).select_from(m.Project).where(m.Project.parent_id == project_id)):
+            raise Forbidden(f"Cannot delete project {project_id}: it has child projects.")
+        await s.execute(sql_delete(m.Assignment).where(m.Assignment.target_id == project_id))
+        await s.delete(project)
+    svc.changed()
+    await svc.revoke(Event(issued_before=time.time(), project_id=project_id))
+    return empty(204)
+
+
+# --- tags ---------------------------------------------------------------------------------
+async def list_tags(svc: IdentityService, req: Request) -> Response:
+    project_id = req.path_params["project_id"]
+    policy.admin_or_project_member(req.context, project_id, "list_project_tags")
+    async with svc.db.reader() as s:
+        project = await get_or_404(s, m.Project, project_id)
+    return json_response({"tags": list(project.tags or [])})
+
+
+async def check_tag(svc: IdentityService, req: Request) -> Response:
+    project_id = req.path_params["project_id"]
+    policy.admin_or_project_member(req.context, project_id, "get_project_tag")
+    async with svc.db.reader() as s:
+        project = await get_or_404(s, m.Project, project_id)
+    if req.path_params["tag"] not in (project.tags or []):
+        raise NotFound(f"Tag {req.path_params['tag']} not found on project {project_id}.")
+    return empty(204)
+
+
+async def replace_tags(svc: IdentityService, req: Request) -> Response:
+    policy.admin(req.context, "update_project_tags")
+    body = validate({"type": "object", "properties": {"tags": schemas.TAGS}, "required": ["tags"],
+                     "additionalProperties": False}, await req.json())
+    async with svc.db.writer() as s:
+        project = await get_or_404(s, m.Project, req.path_params["project_id"])
+        project.tags = body["tags"]
+    return json_response({"tags": project.tags})
+
+
+async def add_tag(svc: IdentityService, req: Request) -> Response:
+    policy.admin(req.context, "create_project_tag")
+    tag = req.path_params["tag"]
+    validate(schemas.TAGS, [tag])
+    async with svc.db.writer() as s:
+        project = await get_or_404(s, m.Project, req.path_params["project_id"])
+        tags = list(project.tags or [])
+        if tag not in tags:
+            if len(tags) >= 80:
+                raise Invalid("A project has at most 80 tags.")
+            project.tags = [*tags, tag]
+    return empty(201)
+
+
+async def delete_tag(svc: IdentityService, req: Request) -> Response:
+    policy.admin(req.context, "delete_project_tag")
+    tag = req.path_params["tag"]
+    async with svc.db.writer() as s:
+        project = await get_or_404(s, m.Project, req.path_params["project_id"])
+        if tag not in (project.tags or []):
+            raise NotFound(f"Tag {tag} not found on project {project.id}.")
+        project.tags = [t for t in project.tags if t != tag]
+    return empty(204)
+
+
+async def delete_tags(svc: IdentityService, req: Request) -> Response:
+    policy.admin(req.context, "delete_project_tags")
+    async with svc.db.writer() as s:
+        project = await get_or_404(s, m.Project, req.path_params["project_id"])
+        project.tags = []
+    return empty(204)

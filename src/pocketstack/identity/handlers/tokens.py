@@ -1,0 +1,115 @@
+"""``/v3/auth/*``: issue, validate, check and revoke tokens; catalog, projects, domains, system."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+import orjson
+from sqlalchemy import select
+
+from pocketstack.common.errors import NotAuthenticated, NotFound
+from pocketstack.identity import auth, render
+from pocketstack.identity import models as m
+from pocketstack.identity import schemas
+from pocketstack.identity.revocation import Event
+from pocketstack.web.request import Request
+from pocketstack.web.response import JSON, Response, empty, json_response
+from pocketstack.web.validation import validate
+
+if TYPE_CHECKING:
+    from pocketstack.identity.service import IdentityService
+
+
+def _subject(svc: IdentityService, req: Request):  # type: ignore[no-untyped-def]
+    token = req.headers.get("x-subject-token")
+    if not token:
+        raise NotFound("Could not find token: the X-Subject-Token header is required.")
+    try:
+        allow_expired = req.bool_param("allow_expired", False) and req.context.is_admin
+        return token, svc.validator.validate(token, allow_expired=bool(allow_expired))
+    except NotAuthenticated:
+        raise NotFound(f"Could not find token: {token[:8]}...") from None
+
+
+async def issue(svc: IdentityService, req: Request) -> Response:
+    body = validate(schemas.AUTH, await req.json())
+    data = await auth.authenticate(svc, body)
+    token = svc.issue(data)
+    rendered = await auth.render(svc, data, catalog=not req.bool_param("nocatalog", False))
+    return json_response(rendered, 201, headers=[("x-subject-token", token)])
+
+
+async def show(svc: IdentityService, req: Request) -> Response:
+    token, data = _subject(svc, req)
+    catalog = not req.bool_param("nocatalog", False)
+    key = (token, catalog)
+    now = time.time()
+    hit = svc.render_cache.get(key)
+    if hit is not None and now - hit[0] < svc.config.identity.token_cache_seconds:
+        body = hit[1]
+    else:
+        body = orjson.dumps(await auth.render(svc, data, catalog=catalog))
+        if len(svc.render_cache) > 10000:
+            svc.render_cache.clear()
+        svc.render_cache[key] = (now, body)
+    return Response(200, body, content_type=JSON, headers=[("x-subject-token", token)])
+
+
+async def check(svc: IdentityService, req: Request) -> Response:
+    token, _ = _subject(svc, req)
+    return empty(200, headers=[("x-subject-token", token)])
+
+
+async def revoke(svc: IdentityService, req: Request) -> Response:
+    token, data = _subject(svc, req)
+    # A user may revoke their own tokens; an admin any.
+    if not req.context.is_admin and data.user_id != req.context.user_id:
+        raise NotFound("Could not find token.")
+    await svc.revoke(Event(issued_before=time.time(), audit_id=data.audit_ids[0]))
+    return empty(204)
+
+
+async def catalog(svc: IdentityService, req: Request) -> Response:
+    return json_response({"catalog": await svc.catalog(),
+                          "links": render.collection_links(req.base_url, "auth/catalog")})
+
+
+async def projects(svc: IdentityService, req: Request) -> Response:
+    ctx = req.context
+    async with svc.db.reader() as s:
+        rows = (await s.scalars(select(m.Project).where(m.Project.enabled.is_(True)))).all()
+        found = [p for p in rows if await svc.roles.effective(ctx.user_id or "", "project", p.id)]
+    return json_response({"projects": [render.project(req.base_url, p) for p in found],
+                          "links": render.collection_links(req.base_url, "auth/projects")})
+
+
+async def domains(svc: IdentityService, req: Request) -> Response:
+    ctx = req.context
+    async with svc.db.reader() as s:
+        rows = (await s.scalars(select(m.Domain).where(m.Domain.enabled.is_(True)))).all()
+        found = [d for d in rows if await svc.roles.effective(ctx.user_id or "", "domain", d.id)]
+    return json_response({"domains": [render.domain(req.base_url, d) for d in found],
+                          "links": render.collection_links(req.base_url, "auth/domains")})
+
+
+async def system(svc: IdentityService, req: Request) -> Response:
+    roles = await svc.roles.effective(req.context.user_id or "", "system", "system")
+    return json_response({"system": [{"all": True}] if roles else [],
+                          "links": render.collection_links(req.base_url, "auth/system")})
+
+
+async def revocation_events(svc: IdentityService, req: Request) -> Response:
+    since = req.param("since")
+    events = svc.revocations.events()
+    if since:
+        from pocketstack.common.timeutils import parse_iso
+        try:
+            cutoff = parse_iso(since).timestamp()
+        except ValueError:
+            from pocketstack.common.errors import Invalid
+            raise Invalid(f"Invalid value for 'since': {since!r}") from None
+        events = [e for e in events if e.issued_before >= cutoff]
+    return json_response({"events": [
+        {k: v for k, v in e.to_dict().items() if v is not None} for e in events],
+        "links": render.collection_links(req.base_url, "OS-REVOKE/events")})

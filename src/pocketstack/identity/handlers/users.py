@@ -1,0 +1,149 @@
+"""``/v3/users``: CRUD, password change, a user's groups and projects."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from sqlalchemy import delete as sql_delete
+from sqlalchemy import func, select
+
+from pocketstack.common.errors import Conflict, Invalid, NotAuthenticated, NotFound
+from pocketstack.identity import models as m
+from pocketstack.identity import passwords, policy, render, schemas
+from pocketstack.identity.handlers.common import apply_filters, get_or_404
+from pocketstack.identity.revocation import Event
+from pocketstack.web.request import Request
+from pocketstack.web.response import Response, empty, json_response
+from pocketstack.web.validation import validate
+
+if TYPE_CHECKING:
+    from pocketstack.identity.service import IdentityService
+
+CORE = ("name", "password", "domain_id", "enabled", "default_project_id", "description", "email", "options")
+
+
+async def list_(svc: IdentityService, req: Request) -> Response:
+    policy.admin(req.context, "list_users")
+    async with svc.db.reader() as s:
+        query = apply_filters(req, select(m.User), m.User, ("name", "enabled", "domain_id"))
+        rows = (await s.scalars(query.order_by(m.User.name))).all()
+    return json_response({"users": [render.user(req.base_url, u) for u in rows],
+                          "links": render.collection_links(req.base_url, "users")})
+
+
+async def show(svc: IdentityService, req: Request) -> Response:
+    user_id = req.path_params["user_id"]
+    policy.admin_or_self(req.context, user_id, "get_user")
+    async with svc.db.reader() as s:
+        user = await get_or_404(s, m.User, user_id)
+    return json_response({"user": render.user(req.base_url, user)})
+
+
+async def create(svc: IdentityService, req: Request) -> Response:
+    policy.admin(req.context, "create_user")
+    data = validate(schemas.USER_CREATE, await req.json())["user"]
+    domain_id = data.get("domain_id") or req.context.domain_id or "default"
+    password = data.get("password")
+    hashed = await passwords.hash_password(password, svc.config.identity.password_hash_rounds) if password else None
+    async with svc.db.writer() as s:
+        if await s.get(m.Domain, domain_id) is None:
+            raise NotFound(f"Could not find domain: {domain_id}.")
+        if data.get("default_project_id") and await s.get(m.Project, data["default_project_id"]) is None:
+            raise NotFound(f"Could not find project: {data['default_project_id']}.")
+        if await s.scalar(select(func.count()).select_from(m.User).where(
+                m.User.domain_id == domain_id, m.User.name == data["name"])):
+            raise Conflict(f"Conflict occurred attempting to store user - Duplicate entry found with name "
+                           f"{data['name']} at domain ID {domain_id}.")
+        user = m.User(name=data["name"], domain_id=domain_id, password_hash=hashed,
+                      enabled=data.get("enabled", True), default_project_id=data.get("default_project_id"),
+                      description=data.get("description") or "", email=data.get("email"),
+                      options=data.get("options") or {}, extra={k: v for k, v in data.items() if k not in CORE})
+        s.add(user)
+    svc.changed()
+    return json_response({"user": render.user(req.base_url, user)}, 201)
+
+
+async def update(svc: IdentityService, req: Request) -> Response:
+    policy.admin(req.context, "update_user")
+    data = validate(schemas.USER_UPDATE, await req.json())["user"]
+    password = data.get("password")
+    hashed = await passwords.hash_password(password, svc.config.identity.password_hash_rounds) if password else None
+    async with svc.db.writer() as s:
+        user = await get_or_404(s, m.User, req.path_params["user_id"])
+        if "name" in data and data["name"] != user.name:
+            if await s.scalar(select(func.count()).select_from(m.User).where(
+                    m.User.domain_id == user.domain_id, m.User.name == data["name"])):
+                raise Conflict(f"Conflict occurred attempting to update user - Duplicate entry found with name "
+                               f"{data['name']} at domain ID {user.domain_id}.")
+            user.name = data["name"]
+        disabling = data.get("enabled") is False and user.enabled
+        for key in ("enabled", "default_project_id", "email"):
+            if key in data:
+                setattr(user, key, data[key])
+        if "description" in data:
+            user.description = data["description"] or ""
+        if "options" in data:
+            user.options = {**(user.options or {}), **data["options"]}
+        if hashed:
+            user.password_hash = hashed
+        extra = {k: v for k, v in data.items() if k not in CORE}
+        if extra:
+            user.extra = {**(user.extra or {}), **extra}
+    svc.changed()
+    if disabling or hashed:
+        await svc.revoke(Event(issued_before=time.time(), user_id=user.id))
+    return json_response({"user": render.user(req.base_url, user)})
+
+
+async def delete(svc: IdentityService, req: Request) -> Response:
+    policy.admin(req.context, "delete_user")
+    user_id = req.path_params["user_id"]
+    async with svc.db.writer() as s:
+        user = await get_or_404(s, m.User, user_id)
+        await s.execute(sql_delete(m.Assignment).where(m.Assignment.actor_id == user_id))
+        await s.execute(sql_delete(m.Membership).where(m.Membership.user_id == user_id))
+        await s.execute(sql_delete(m.ApplicationCredential).where(m.ApplicationCredential.user_id == user_id))
+        await s.delete(user)
+    svc.changed()
+    await svc.revoke(Event(issued_before=time.time(), user_id=user_id))
+    return empty(204)
+
+
+async def change_password(svc: IdentityService, req: Request) -> Response:
+    user_id = req.path_params["user_id"]
+    data = validate(schemas.USER_PASSWORD, await req.json(), )["user"]
+    async with svc.db.reader() as s:
+        user = await get_or_404(s, m.User, user_id)
+    if not await passwords.verify_password(data["original_password"], user.password_hash):
+        raise NotAuthenticated("The request you have made requires authentication.")
+    if not data["password"]:
+        raise Invalid("Invalid input for field 'user/password': the new password must not be empty")
+    hashed = await passwords.hash_password(data["password"], svc.config.identity.password_hash_rounds)
+    async with svc.db.writer() as s:
+        user = await get_or_404(s, m.User, user_id)
+        user.password_hash = hashed
+    await svc.revoke(Event(issued_before=time.time(), user_id=user_id))
+    return empty(204)
+
+
+async def groups(svc: IdentityService, req: Request) -> Response:
+    user_id = req.path_params["user_id"]
+    policy.admin_or_self(req.context, user_id, "list_groups_for_user")
+    async with svc.db.reader() as s:
+        await get_or_404(s, m.User, user_id)
+        rows = (await s.scalars(select(m.Group).join(m.Membership, m.Membership.group_id == m.Group.id)
+                                .where(m.Membership.user_id == user_id))).all()
+    return json_response({"groups": [render.group(req.base_url, g) for g in rows],
+                          "links": render.collection_links(req.base_url, f"users/{user_id}/groups")})
+
+
+async def projects(svc: IdentityService, req: Request) -> Response:
+    user_id = req.path_params["user_id"]
+    policy.admin_or_self(req.context, user_id, "list_user_projects")
+    async with svc.db.reader() as s:
+        await get_or_404(s, m.User, user_id)
+        rows = (await s.scalars(select(m.Project))).all()
+        found = [p for p in rows if await svc.roles.effective(user_id, "project", p.id)]
+    return json_response({"projects": [render.project(req.base_url, p) for p in found],
+                          "links": render.collection_links(req.base_url, f"users/{user_id}/projects")})

@@ -1,0 +1,87 @@
+"""Effective roles: direct and group assignments, inherited ones, and implied roles.
+
+Results are cached per (user, scope) and the cache is dropped on any identity write, so
+re-scoping and validation do not query the database on the hot path.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, or_, select
+
+from pocketstack.db import Database
+from pocketstack.identity import models as m
+
+
+class RoleResolver:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._roles: dict[str, m.Role] | None = None
+        self._implies: dict[str, set[str]] = {}
+        self._effective: dict[tuple[str, str, str], tuple[str, ...]] = {}
+
+    def invalidate(self) -> None:
+        self._roles = None
+        self._effective.clear()
+
+    async def roles(self) -> dict[str, m.Role]:
+        if self._roles is None:
+            async with self.db.reader() as s:
+                roles = {r.id: r for r in (await s.scalars(select(m.Role))).all()}
+                implies: dict[str, set[str]] = {}
+                for prior, implied in (await s.execute(select(m.ImpliedRole.prior_role_id,
+                                                              m.ImpliedRole.implied_role_id))).all():
+                    implies.setdefault(prior, set()).add(implied)
+            self._roles, self._implies = roles, implies
+        return self._roles
+
+    async def expand(self, role_ids: set[str]) -> tuple[str, ...]:
+        """Add every implied role (transitively), ordered for stable tokens."""
+        await self.roles()
+        result = set(role_ids)
+        todo = list(role_ids)
+        while todo:
+            for implied in self._implies.get(todo.pop(), ()):
+                if implied not in result:
+                    result.add(implied)
+                    todo.append(implied)
+        return tuple(sorted(result))
+
+    async def names(self, role_ids: tuple[str, ...]) -> tuple[str, ...]:
+        roles = await self.roles()
+        return tuple(roles[r].name for r in role_ids if r in roles)
+
+    async def effective(self, user_id: str, scope: str, scope_id: str) -> tuple[str, ...]:
+        """Role ids the user holds on the target (``project``, ``domain`` or ``system``)."""
+        key = (user_id, scope, scope_id)
+        cached = self._effective.get(key)
+        if cached is not None:
+            return cached
+        async with self.db.reader() as s:
+            groups = list((await s.scalars(select(m.Membership.group_id).where(m.Membership.user_id == user_id))).all())
+            actors = [user_id, *groups]
+            A = m.Assignment
+            if scope == "project":
+                chain: list[str] = []
+                domain_id = None
+                current: str | None = scope_id
+                while current and len(chain) < 20:
+                    row = (await s.execute(select(m.Project.parent_id, m.Project.domain_id)
+                                           .where(m.Project.id == current))).first()
+                    if row is None:
+                        break
+                    chain.append(current)
+                    domain_id = row.domain_id
+                    current = row.parent_id
+                inherited_targets = chain[1:] + ([domain_id] if domain_id else [])
+                cond = or_(
+                    and_(A.type.in_(("UserProject", "GroupProject")), A.target_id == scope_id, A.inherited.is_(False)),
+                    and_(A.inherited.is_(True), A.target_id.in_(inherited_targets or [""])),
+                )
+            elif scope == "domain":
+                cond = and_(A.type.in_(("UserDomain", "GroupDomain")), A.target_id == scope_id, A.inherited.is_(False))
+            else:
+                cond = and_(A.type.in_(("UserSystem", "GroupSystem")), A.target_id == "system")
+            direct = set((await s.scalars(select(A.role_id).where(A.actor_id.in_(actors), cond))).all())
+        result = await self.expand(direct) if direct else ()
+        self._effective[key] = result
+        return result

@@ -1,0 +1,127 @@
+"""The identity API route table (Keystone v3)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from pocketstack.identity.handlers import (
+    app_creds,
+    catalog,
+    domains,
+    grants,
+    groups,
+    projects,
+    roles,
+    tokens,
+    users,
+    versions,
+)
+from pocketstack.web.routing import Route
+
+if TYPE_CHECKING:
+    from pocketstack.identity.service import IdentityService
+
+
+def routes(svc: IdentityService) -> list[Route]:
+    def r(method: str, path: str, handler: Callable[..., Awaitable[Any]], auth: bool = True) -> Route:
+        return Route(method, path, partial(handler, svc), auth=auth)
+
+    table = [
+        Route("GET", "/", versions.root, auth=False),
+        Route("GET", "/v3", versions.v3, auth=False),
+        r("POST", "/v3/auth/tokens", tokens.issue, auth=False),
+        r("GET", "/v3/auth/tokens", tokens.show),
+        r("HEAD", "/v3/auth/tokens", tokens.check),
+        r("DELETE", "/v3/auth/tokens", tokens.revoke),
+        r("GET", "/v3/auth/catalog", tokens.catalog),
+        r("GET", "/v3/auth/projects", tokens.projects),
+        r("GET", "/v3/auth/domains", tokens.domains),
+        r("GET", "/v3/auth/system", tokens.system),
+        r("GET", "/v3/OS-REVOKE/events", tokens.revocation_events),
+
+        r("GET", "/v3/domains", domains.list_),
+        r("POST", "/v3/domains", domains.create),
+        r("GET", "/v3/domains/{domain_id}", domains.show),
+        r("PATCH", "/v3/domains/{domain_id}", domains.update),
+        r("DELETE", "/v3/domains/{domain_id}", domains.delete),
+
+        r("GET", "/v3/projects", projects.list_),
+        r("POST", "/v3/projects", projects.create),
+        r("GET", "/v3/projects/{project_id}", projects.show),
+        r("PATCH", "/v3/projects/{project_id}", projects.update),
+        r("DELETE", "/v3/projects/{project_id}", projects.delete),
+        r("GET", "/v3/projects/{project_id}/tags", projects.list_tags),
+        r("PUT", "/v3/projects/{project_id}/tags", projects.replace_tags),
+        r("DELETE", "/v3/projects/{project_id}/tags", projects.delete_tags),
+        r("GET", "/v3/projects/{project_id}/tags/{tag}", projects.check_tag),
+        r("PUT", "/v3/projects/{project_id}/tags/{tag}", projects.add_tag),
+        r("DELETE", "/v3/projects/{project_id}/tags/{tag}", projects.delete_tag),
+
+        r("GET", "/v3/users", users.list_),
+        r("POST", "/v3/users", users.create),
+        r("GET", "/v3/users/{user_id}", users.show),
+        r("PATCH", "/v3/users/{user_id}", users.update),
+        r("DELETE", "/v3/users/{user_id}", users.delete),
+        r("POST", "/v3/users/{user_id}/password", users.change_password),
+        r("GET", "/v3/users/{user_id}/groups", users.groups),
+        r("GET", "/v3/users/{user_id}/projects", users.projects),
+        r("GET", "/v3/users/{user_id}/application_credentials", app_creds.list_),
+        r("POST", "/v3/users/{user_id}/application_credentials", app_creds.create),
+        r("GET", "/v3/users/{user_id}/application_credentials/{application_credential_id}", app_creds.show),
+        r("DELETE", "/v3/users/{user_id}/application_credentials/{application_credential_id}", app_creds.delete),
+
+        r("GET", "/v3/groups", groups.list_),
+        r("POST", "/v3/groups", groups.create),
+        r("GET", "/v3/groups/{group_id}", groups.show),
+        r("PATCH", "/v3/groups/{group_id}", groups.update),
+        r("DELETE", "/v3/groups/{group_id}", groups.delete),
+        r("GET", "/v3/groups/{group_id}/users", groups.users),
+        r("PUT", "/v3/groups/{group_id}/users/{user_id}", groups.add_user),
+        r("HEAD", "/v3/groups/{group_id}/users/{user_id}", groups.check_user),
+        r("GET", "/v3/groups/{group_id}/users/{user_id}", groups.check_user),
+        r("DELETE", "/v3/groups/{group_id}/users/{user_id}", groups.remove_user),
+
+        r("GET", "/v3/roles", roles.list_),
+        r("POST", "/v3/roles", roles.create),
+        r("GET", "/v3/roles/{role_id}", roles.show),
+        r("PATCH", "/v3/roles/{role_id}", roles.update),
+        r("DELETE", "/v3/roles/{role_id}", roles.delete),
+        r("GET", "/v3/roles/{role_id}/implies", roles.list_implied),
+        r("PUT", "/v3/roles/{role_id}/implies/{implied_role_id}", roles.create_implied),
+        r("GET", "/v3/roles/{role_id}/implies/{implied_role_id}", roles.show_implied),
+        r("HEAD", "/v3/roles/{role_id}/implies/{implied_role_id}", roles.show_implied),
+        r("DELETE", "/v3/roles/{role_id}/implies/{implied_role_id}", roles.delete_implied),
+        r("GET", "/v3/role_inferences", roles.inferences),
+        r("GET", "/v3/role_assignments", grants.assignments),
+
+        r("GET", "/v3/regions", catalog.list_regions),
+        r("POST", "/v3/regions", catalog.create_region),
+        r("GET", "/v3/regions/{region_id}", catalog.show_region),
+        r("PUT", "/v3/regions/{region_id}", catalog.create_region),
+        r("PATCH", "/v3/regions/{region_id}", catalog.update_region),
+        r("DELETE", "/v3/regions/{region_id}", catalog.delete_region),
+        r("GET", "/v3/services", catalog.list_services),
+        r("POST", "/v3/services", catalog.create_service),
+        r("GET", "/v3/services/{service_id}", catalog.show_service),
+        r("PATCH", "/v3/services/{service_id}", catalog.update_service),
+        r("DELETE", "/v3/services/{service_id}", catalog.delete_service),
+        r("GET", "/v3/endpoints", catalog.list_endpoints),
+        r("POST", "/v3/endpoints", catalog.create_endpoint),
+        r("GET", "/v3/endpoints/{endpoint_id}", catalog.show_endpoint),
+        r("PATCH", "/v3/endpoints/{endpoint_id}", catalog.update_endpoint),
+        r("DELETE", "/v3/endpoints/{endpoint_id}", catalog.delete_endpoint),
+    ]
+    # Grants: every (target, actor) pair has the same four calls.
+    for target in ("/v3/projects/{project_id}", "/v3/domains/{domain_id}", "/v3/system"):
+        for actor in ("users/{user_id}", "groups/{group_id}"):
+            base = f"{target}/{actor}/roles"
+            table += [
+                r("GET", base, grants.list_),
+                r("PUT", base + "/{role_id}", grants.grant),
+                r("GET", base + "/{role_id}", grants.check),
+                r("HEAD", base + "/{role_id}", grants.check),
+                r("DELETE", base + "/{role_id}", grants.revoke),
+            ]
+    return table

@@ -1,0 +1,159 @@
+"""The identity service: its app, its caches, token issue/validation and revocation."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from pocketstack.identity import models as m
+from pocketstack.identity.revocation import REVOCATION_TOPIC, Event, RevocationList
+from pocketstack.identity.roles import RoleResolver
+from pocketstack.identity.tokens import KeyRepository, TokenData
+from pocketstack.identity.tokens import encode as encode_token
+from pocketstack.identity.validator import TokenValidator
+from pocketstack.runtime import Runtime, Service
+from pocketstack.web.app import ServiceApp
+
+log = logging.getLogger(__name__)
+
+
+class RevocationEndpoint:
+    """Bus endpoint: other processes' validators fetch and follow revocation events."""
+
+    def __init__(self, revocations: RevocationList, owner: bool) -> None:
+        self.revocations = revocations
+        self.owner = owner
+
+    async def revoked(self, ctx: dict[str, Any], event: dict[str, Any]) -> None:
+        if not self.owner:
+            self.revocations.add(Event.from_dict(event))
+
+    async def list_events(self, ctx: dict[str, Any]) -> list[dict[str, Any]]:
+        return [e.to_dict() for e in self.revocations.events()]
+
+
+class IdentityService(Service):
+    name = "identity"
+    service_type = "identity"
+    prefix = "identity"
+    migrations = Path(__file__).parent / "migrations"
+
+    def __init__(self, runtime: Runtime, keys: KeyRepository | None = None,
+                 revocations: RevocationList | None = None) -> None:
+        super().__init__(runtime)
+        self.config = runtime.config
+        self.db = runtime.database(self.name)
+        self.keys = keys or KeyRepository(self.config.fernet_key_dir)
+        self.revocations = revocations or RevocationList(self.config.identity.token_expiration)
+        self.validator = TokenValidator(self.keys, self.revocations, self.config.identity.token_cache_seconds)
+        self.roles = RoleResolver(self.db)
+        self._catalog: list[dict[str, Any]] | None = None
+        # Rendered GET /v3/auth/tokens bodies; dropped on any identity write or revocation.
+        self.render_cache: dict[tuple[str, bool], tuple[float, bytes]] = {}
+        self._subscriptions: list[Any] = []
+        self._prune_task: asyncio.Task[None] | None = None
+        self._service_token: tuple[float, str] | None = None
+        from pocketstack.identity.routes import routes
+
+        self._app = ServiceApp("identity", routes(self), error_format="keystone", authenticator=self.validator,
+                               max_body_bytes=self.config.server.max_body_bytes)
+
+    @property
+    def app(self) -> ServiceApp:
+        return self._app
+
+    async def start(self) -> None:
+        self.keys.setup()
+        async with self.db.reader() as s:
+            rows = (await s.scalars(select(m.RevocationEvent).where(
+                m.RevocationEvent.issued_before > time.time() - self.config.identity.token_expiration - 60))).all()
+        for row in rows:
+            self.revocations.add(Event(row.issued_before, row.user_id, row.project_id, row.domain_id, row.audit_id,
+                                       row.audit_chain_id, row.app_cred_id))
+        self._subscriptions.append(
+            await self.runtime.bus.serve(REVOCATION_TOPIC, RevocationEndpoint(self.revocations, owner=True)))
+        self._prune_task = asyncio.create_task(self._prune_loop())
+
+    async def stop(self) -> None:
+        for sub in self._subscriptions:
+            await sub.stop()
+        if self._prune_task:
+            self._prune_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._prune_task
+
+    async def _prune_loop(self) -> None:
+        while True:
+            await asyncio.sleep(300)
+            self.revocations.prune()
+
+    # --- caches --------------------------------------------------------------------------
+    def changed(self) -> None:
+        """Call after any identity write: names, roles or catalog may have changed."""
+        self.roles.invalidate()
+        self._catalog = None
+        self.render_cache.clear()
+
+    async def catalog(self) -> list[dict[str, Any]]:
+        if self._catalog is None:
+            async with self.db.reader() as s:
+                services = (await s.scalars(select(m.CatalogService).where(m.CatalogService.enabled.is_(True)))).all()
+                endpoints = (await s.scalars(select(m.Endpoint).where(m.Endpoint.enabled.is_(True)))).all()
+            by_service: dict[str, list[dict[str, Any]]] = {}
+            for e in endpoints:
+                by_service.setdefault(e.service_id, []).append({
+                    "id": e.id, "interface": e.interface, "region": e.region_id, "region_id": e.region_id,
+                    "url": e.url})
+            self._catalog = [{"id": s.id, "type": s.type, "name": s.name, "endpoints": by_service.get(s.id, [])}
+                             for s in services]
+        return self._catalog
+
+    # --- tokens --------------------------------------------------------------------------
+    def issue(self, data: TokenData) -> str:
+        return encode_token(self.keys, data)
+
+    async def revoke(self, event: Event) -> None:
+        """Record a revocation event, apply it here, and fan it out to other validators."""
+        async with self.db.writer() as s:
+            s.add(m.RevocationEvent(issued_before=event.issued_before, user_id=event.user_id,
+                                    project_id=event.project_id, domain_id=event.domain_id,
+                                    audit_id=event.audit_id, audit_chain_id=event.audit_chain_id,
+                                    app_cred_id=event.app_cred_id, revoked_at=time.time()))
+        self.revocations.add(event)
+        self.validator._cache.clear()
+        self.render_cache.clear()
+        await self.runtime.bus.fanout(REVOCATION_TOPIC, "revoked", None, event=event.to_dict())
+
+    async def service_token(self) -> str:
+        """A token of the ``pocketstack`` service user (project service, roles admin+service)."""
+        now = time.time()
+        if self._service_token and self._service_token[0] - now > 300:
+            return self._service_token[1]
+        from pocketstack.identity.bootstrap import SERVICE_USER
+
+        async with self.db.reader() as s:
+            user = (await s.scalars(select(m.User).where(m.User.name == SERVICE_USER,
+                                                         m.User.domain_id == "default"))).first()
+            project = (await s.scalars(select(m.Project).where(m.Project.name == "service",
+                                                               m.Project.domain_id == "default"))).first()
+        if user is None or project is None:
+            raise RuntimeError("identity is not bootstrapped: no service user")
+        from pocketstack.identity.tokens import new_audit_id
+
+        role_ids = await self.roles.effective(user.id, "project", project.id)
+        data = TokenData(user.id, "default", ("password",), "project", project.id, "default", role_ids,
+                         await self.roles.names(role_ids), now, now + self.config.identity.token_expiration,
+                         (new_audit_id(),))
+        token = self.issue(data)
+        self._service_token = (data.expires_at, token)
+        return token
+
+
+def create(runtime: Runtime) -> IdentityService:
+    return IdentityService(runtime)
