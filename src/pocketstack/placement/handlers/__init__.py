@@ -1,0 +1,1 @@
+"""Placement handlers, one module per noun: context -> authorize -> validate -> domain -> serialize."""
