@@ -63,13 +63,13 @@ class ImageApi:
         return sorted(p for p in root.iterdir()) if root.exists() else []
 
 
-@pytest.fixture
-def image_config(tmp_path: Path) -> Config:
+@pytest.fixture(name="image_config")
+def image_config_fixture(tmp_path: Path) -> Config:
     return Config(data_dir=tmp_path)
 
 
-@pytest.fixture
-async def api(tmp_path: Path, image_config: Config) -> AsyncIterator[ImageApi]:
+@pytest.fixture(name="api")
+async def api_fixture(tmp_path: Path, image_config: Config) -> AsyncIterator[ImageApi]:
     async with running_services([create], tmp_path, config=image_config) as (_runtime, services, client):
         service = services["image"]
         assert isinstance(service, ImageService)

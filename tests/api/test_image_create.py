@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from image_support import ImageApi, api, image_config  # noqa: F401
 
 from pocketstack.common.config import Config
+from tests.api.image_support import ImageApi, api_fixture, image_config_fixture  # noqa: F401
 
 
 async def test_create_and_show_glance_fields(api: ImageApi) -> None:
@@ -141,7 +141,7 @@ async def test_delete_rules(api: ImageApi) -> None:
 
 
 @pytest.fixture
-def small_quota(image_config: Config) -> Config:  # noqa: F811
+def small_quota(image_config: Config) -> Config:
     image_config.image.quota_images = 2
     image_config.image.max_tags = 3
     image_config.image.max_properties = 2

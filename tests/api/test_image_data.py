@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from image_support import ImageApi, api, image_config  # noqa: F401
 
 from pocketstack.common.config import Config
 from pocketstack.image.data import CorruptImageData
 from pocketstack.image.service import ImageService
 from pocketstack.image.store.fake import FakeStore
 from pocketstack.testing.service import running_services
+from tests.api.image_support import ImageApi, api_fixture, image_config_fixture  # noqa: F401
 
 DATA = os.urandom(3 * 1024 * 1024 + 17)  # more than one 1 MiB chunk, not a multiple of it
 
@@ -173,7 +173,7 @@ async def test_cut_off_upload_leaves_image_queued_and_no_file(api: ImageApi) -> 
 
 
 @pytest.fixture
-def byte_quota(image_config: Config) -> Config:  # noqa: F811
+def byte_quota(image_config: Config) -> Config:
     image_config.image.quota_bytes = 2 * 1024 * 1024
     return image_config
 
