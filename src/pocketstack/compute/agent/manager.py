@@ -1,0 +1,442 @@
+"""The compute agent endpoint (topic ``compute.<host>``) and its periodic tasks.
+
+A build here: instance details from the conductor (rpc.call), the image from the
+image API (user token + service token), ports from the network API bound to this host
+(then a bounded wait for network-vif-plugged), the driver's spawn, and the result back
+to the conductor. Every step is undone on failure (an undo stack) so a failed build
+leaves nothing on the host before the conductor reschedules it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from pocketstack.bus import Bus, Subscription
+from pocketstack.common.config import ComputeConfig
+from pocketstack.common.errors import PocketError
+from pocketstack.compute import states
+from pocketstack.compute.agent.resource_tracker import ResourceTracker
+from pocketstack.compute.clients import ImageClient, NetworkClient, PlacementClient
+from pocketstack.compute.objects.trace import Spans
+from pocketstack.compute.virt.driver import InstanceNotFound, InstanceSpec, VirtDriver
+
+log = logging.getLogger(__name__)
+
+Undo = Callable[[], Awaitable[None]]
+
+# action -> (driver method, vm_state after, power_state after, event name, notification prefix)
+POWER_ACTIONS: dict[str, tuple[str, str, int, str, str]] = {
+    "stop": ("power_off", states.STOPPED, states.SHUTDOWN, "compute_stop_instance", "instance.power_off"),
+    "start": ("power_on", states.ACTIVE, states.RUNNING, "compute_start_instance", "instance.power_on"),
+    "pause": ("pause", states.PAUSED, states.PAUSED_POWER, "compute_pause_instance", "instance.pause"),
+    "unpause": ("unpause", states.ACTIVE, states.RUNNING, "compute_unpause_instance", "instance.unpause"),
+    "suspend": ("suspend", states.SUSPENDED, states.SUSPENDED_POWER, "compute_suspend_instance", "instance.suspend"),
+    "resume": ("resume", states.ACTIVE, states.RUNNING, "compute_resume_instance", "instance.resume"),
+}
+
+
+class ComputeAgent:
+    def __init__(
+        self,
+        host: str,
+        driver: VirtDriver,
+        bus: Bus,
+        config: ComputeConfig,
+        placement: PlacementClient,
+        images: ImageClient,
+        network: NetworkClient,
+        service_token: Callable[[], Awaitable[str]],
+        zone: str = "nova",
+    ) -> None:
+        self.host = host
+        self.driver = driver
+        self.bus = bus
+        self.config = config
+        self.images = images
+        self.network = network
+        self.service_token = service_token
+        self.zone = zone
+        self.tracker = ResourceTracker(driver, placement, config)
+        self._subscription: Subscription | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._waiters: dict[tuple[str, str], asyncio.Future[str]] = {}
+
+    # --- lifecycle ----------------------------------------------------------------------
+    async def start(self) -> None:
+        report = await self.bus.call(
+            "conductor", "service_report", {}, host=self.host, zone=self.zone, node=self.tracker.node_report()
+        )
+        await self.tracker.register_provider(report["node_uuid"])
+        self._subscription = await self.bus.serve(f"compute.{self.host}", self)
+        self._tasks = [
+            asyncio.create_task(self._every(self.config.heartbeat_interval, self.heartbeat)),
+            asyncio.create_task(self._every(self.config.power_sync_interval, self.sync_power_states)),
+        ]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._subscription is not None:
+            await self._subscription.stop()
+        await self.driver.cleanup()
+
+    async def _every(self, seconds: float, job: Callable[[], Awaitable[Any]]) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            try:
+                await job()
+            except Exception:
+                log.exception("%s: periodic %s failed", self.host, job.__name__)
+
+    async def heartbeat(self) -> None:
+        await self.bus.call(
+            "conductor",
+            "service_report",
+            {},
+            host=self.host,
+            zone=self.zone,
+            node=self.tracker.node_report(),
+            timeout=self.config.heartbeat_interval,
+        )
+
+    async def sync_power_states(self) -> None:
+        """Reconcile the driver's view with the database's (the driver is the truth)."""
+        known = await self.bus.call("conductor", "instances_on_host", {}, host=self.host)
+        on_host = set(await self.driver.list_instances())
+        for inst in known:
+            if inst["vm_state"] == states.BUILDING or inst["task_state"]:
+                continue
+            if inst["uuid"] not in on_host:
+                power = states.NOSTATE
+            else:
+                power = (await self.driver.get_info(inst["uuid"])).state
+            if power == inst["power_state"]:
+                continue
+            values: dict[str, Any] = {"power_state": power}
+            if inst["vm_state"] == states.ACTIVE and power in (states.SHUTDOWN, states.NOSTATE, states.CRASHED):
+                values["vm_state"] = states.STOPPED
+            await self.bus.call("conductor", "instance_update", {}, instance_uuid=inst["uuid"], values=values)
+
+    # --- build ----------------------------------------------------------------------------
+    async def build_and_run_instance(
+        self, ctx: dict[str, Any], instance_uuid: str, node: str, alternates: list[dict[str, Any]], cast_at: float = 0.0
+    ) -> None:
+        spans = Spans(instance_uuid, ctx.get("request_id") or "", "compute-agent", self.host)
+        if cast_at:
+            spans.items.append(
+                {
+                    "hop": f"bus: cast build to compute.{self.host}",
+                    "component": "bus",
+                    "host": self.host,
+                    "started": cast_at,
+                    "duration_ms": round((time.time() - cast_at) * 1000, 3),
+                    "result": "ok",
+                    "detail": "",
+                }
+            )
+        start = time.time()
+        undo: list[Undo] = []
+        inst: dict[str, Any] | None = None
+        try:
+            with spans.span("agent → conductor: instance details (rpc.call)"):
+                inst = await self.bus.call("conductor", "instance_get", ctx, instance_uuid=instance_uuid)
+            if inst is None or inst["deleted"] or inst["task_state"] == states.DELETING:
+                return
+            await self.bus.notify(
+                "instance.create.start",
+                {"uuid": instance_uuid, "host": self.host},
+                ctx,
+                publisher_id=f"nova-compute:{self.host}",
+            )
+            image: dict[str, Any] = {}
+            if inst["image_ref"]:
+                with spans.span("agent → image API: image details"):
+                    image = await self.images.get(inst["image_ref"], ctx.get("auth_token"), await self.service_token())
+            with spans.span("agent → network API: ports bound to host"):
+                ports, network_info, addresses = await self._allocate_network(ctx, inst, undo)
+            spec = InstanceSpec(
+                uuid=instance_uuid,
+                name=inst["name"],
+                vcpus=inst["vcpus"],
+                memory_mb=inst["memory_mb"],
+                root_gb=inst["root_gb"],
+                image=image,
+                hostname=inst["hostname"],
+                user_data=inst["user_data"],
+                key_data=inst["key_data"],
+                metadata=inst["metadata"],
+                network_info=network_info,
+                config_drive=inst["config_drive"],
+            )
+            self.tracker.claim(instance_uuid, inst["vcpus"], inst["memory_mb"], inst["root_gb"])
+            undo.append(self._release(instance_uuid))
+            with spans.span("driver: spawn"):
+                await self.driver.spawn(spec)
+            undo.append(self._destroy(instance_uuid))
+            power = (await self.driver.get_info(instance_uuid)).state
+        except Exception as exc:
+            reason = exc.message if isinstance(exc, PocketError) else f"{type(exc).__name__}: {exc}"
+            if not isinstance(exc, PocketError):
+                log.exception("%s: build of %s failed", self.host, instance_uuid)
+            await self._unwind(undo)
+            event = {
+                "event": "compute__do_build_and_run_instance",
+                "start": start,
+                "finish": time.time(),
+                "result": "Error",
+                "host": self.host,
+                "traceback": reason,
+            }
+            await self.bus.cast(
+                "conductor",
+                "build_failed",
+                ctx,
+                instance_uuid=instance_uuid,
+                host=self.host,
+                reason=reason,
+                alternates=alternates,
+                spans=spans.items,
+                events=[event],
+            )
+            return
+        event = {
+            "event": "compute__do_build_and_run_instance",
+            "start": start,
+            "finish": time.time(),
+            "result": "Success",
+            "host": self.host,
+        }
+        result = await self.bus.call(
+            "conductor",
+            "build_succeeded",
+            ctx,
+            instance_uuid=instance_uuid,
+            host=self.host,
+            power_state=power,
+            ports=ports,
+            addresses=addresses,
+            spans=spans.items,
+            events=[event],
+        )
+        if result.get("deleted"):
+            # Deleted (or timed out) while building: not resurrected, cleaned up here.
+            await self._unwind(undo)
+            await self.bus.call("conductor", "instance_destroyed", ctx, instance_uuid=instance_uuid, host=self.host)
+
+    def _release(self, uuid: str) -> Undo:
+        async def undo() -> None:
+            self.tracker.release(uuid)
+
+        return undo
+
+    def _destroy(self, uuid: str) -> Undo:
+        async def undo() -> None:
+            await self.driver.destroy(uuid)
+
+        return undo
+
+    async def _unwind(self, undo: list[Undo]) -> None:
+        for step in reversed(undo):
+            try:
+                await step()
+            except Exception:
+                log.exception("%s: undo step failed", self.host)
+
+    async def _allocate_network(
+        self, ctx: dict[str, Any], inst: dict[str, Any], undo: list[Undo]
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
+        requested = inst["requested_networks"]
+        if requested in ("none", None) or requested == []:
+            return [], [], {}
+        token = ctx.get("auth_token")
+        wanted: list[dict[str, Any]] = []
+        if requested == "auto":
+            nets = await self.network.available_networks(inst["project_id"], token)
+            if nets:
+                wanted.append({"uuid": sorted(nets, key=lambda n: (bool(n.get("shared")), n["id"]))[0]["id"]})
+        else:
+            wanted = list(requested)
+        binding = {"device_id": inst["uuid"], "device_owner": f"compute:{self.zone}", "binding:host_id": self.host}
+        ports: list[dict[str, Any]] = []
+        for item in wanted:
+            if item.get("port"):
+                port = await self.network.get_port(item["port"], token)
+                created = False
+            else:
+                body: dict[str, Any] = {"network_id": item["uuid"], "project_id": inst["project_id"]}
+                if item.get("fixed_ip"):
+                    body["fixed_ips"] = [{"ip_address": item["fixed_ip"]}]
+                port = await self.network.create_port(body, token)
+                created = True
+            undo.append(self._unplug(port["id"], created))
+            ports.append(port)
+        waiters = {p["id"]: self._waiter(inst["uuid"], p["id"]) for p in ports}
+        try:
+            bound = [await self.network.update_port(p["id"], binding, token) for p in ports]
+            pending = [waiters[p["id"]] for p in bound if p.get("status") != "ACTIVE"]
+            if pending:
+                try:
+                    await asyncio.wait_for(asyncio.gather(*pending), self.config.vif_plugged_timeout)
+                except TimeoutError:
+                    raise PocketError(
+                        f"Timed out after {self.config.vif_plugged_timeout:g}s waiting for "
+                        f"network-vif-plugged from the network service"
+                    ) from None
+        finally:
+            for port_id in waiters:
+                self._waiters.pop((inst["uuid"], port_id), None)
+        addresses: dict[str, Any] = {}
+        names: dict[str, str] = {}
+        for port in bound:
+            if port["network_id"] not in names:
+                names[port["network_id"]] = (await self.network.get_network(port["network_id"], token)).get(
+                    "name"
+                ) or port["network_id"]
+            for ip in port.get("fixed_ips", []):
+                addresses.setdefault(names[port["network_id"]], []).append(
+                    {
+                        "version": 6 if ":" in ip["ip_address"] else 4,
+                        "addr": ip["ip_address"],
+                        "OS-EXT-IPS:type": "fixed",
+                        "OS-EXT-IPS-MAC:mac_addr": port.get("mac_address"),
+                    }
+                )
+        saved = [
+            {
+                "id": p["id"],
+                "network_id": p["network_id"],
+                "mac_address": p.get("mac_address"),
+                "fixed_ips": p.get("fixed_ips", []),
+            }
+            for p in bound
+        ]
+        return saved, saved, addresses
+
+    def _waiter(self, instance_uuid: str, port_id: str) -> asyncio.Future[str]:
+        future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self._waiters[(instance_uuid, port_id)] = future
+        return future
+
+    def _unplug(self, port_id: str, created: bool) -> Undo:
+        async def undo() -> None:
+            if created:
+                await self.network.delete_port(port_id)
+            else:
+                await self.network.update_port(
+                    port_id, {"device_id": "", "device_owner": "", "binding:host_id": ""}, None
+                )
+
+        return undo
+
+    async def external_instance_event(
+        self, ctx: dict[str, Any], instance_uuid: str, name: str, tag: str | None, status: str = "completed"
+    ) -> None:
+        future = self._waiters.get((instance_uuid, tag or ""))
+        if name == "network-vif-plugged" and future is not None and not future.done():
+            future.set_result(status)
+
+    # --- delete -----------------------------------------------------------------------------
+    async def terminate_instance(self, ctx: dict[str, Any], instance_uuid: str) -> None:
+        start = time.time()
+        await self.bus.notify(
+            "instance.delete.start",
+            {"uuid": instance_uuid, "host": self.host},
+            ctx,
+            publisher_id=f"nova-compute:{self.host}",
+        )
+        inst = await self.bus.call("conductor", "instance_get", ctx, instance_uuid=instance_uuid)
+        await self.driver.destroy(instance_uuid)
+        self.tracker.release(instance_uuid)
+        for port in (inst or {}).get("ports") or []:
+            await self.network.delete_port(port["id"])
+        event = {
+            "event": "compute_terminate_instance",
+            "start": start,
+            "finish": time.time(),
+            "result": "Success",
+            "host": self.host,
+        }
+        await self.bus.call(
+            "conductor", "instance_destroyed", ctx, instance_uuid=instance_uuid, host=self.host, events=[event]
+        )
+
+    # --- power actions ----------------------------------------------------------------------
+    async def power_action(self, ctx: dict[str, Any], instance_uuid: str, action: str) -> None:
+        method, vm_state, power, event_name, notify = POWER_ACTIONS[action]
+        await self._run_action(
+            ctx,
+            instance_uuid,
+            event_name,
+            notify,
+            lambda: getattr(self.driver, method)(instance_uuid),
+            {"vm_state": vm_state, "power_state": power, "task_state": None},
+        )
+
+    async def reboot_instance(self, ctx: dict[str, Any], instance_uuid: str, hard: bool) -> None:
+        await self._run_action(
+            ctx,
+            instance_uuid,
+            "compute_reboot_instance",
+            "instance.reboot",
+            lambda: self.driver.reboot(instance_uuid, hard=hard),
+            {"vm_state": states.ACTIVE, "power_state": states.RUNNING, "task_state": None},
+        )
+
+    async def _run_action(
+        self,
+        ctx: dict[str, Any],
+        instance_uuid: str,
+        event_name: str,
+        notify: str,
+        call: Callable[[], Awaitable[None]],
+        values: dict[str, Any],
+    ) -> None:
+        start = time.time()
+        await self.bus.notify(
+            f"{notify}.start", {"uuid": instance_uuid, "host": self.host}, ctx, publisher_id=f"nova-compute:{self.host}"
+        )
+        try:
+            await call()
+        except Exception as exc:
+            reason = exc.message if isinstance(exc, PocketError) else str(exc)
+            try:
+                info = await self.driver.get_info(instance_uuid)
+                power: int = info.state
+            except InstanceNotFound:
+                power = states.NOSTATE
+            event = {
+                "event": event_name,
+                "start": start,
+                "finish": time.time(),
+                "result": "Error",
+                "host": self.host,
+                "traceback": reason,
+            }
+            await self.bus.call(
+                "conductor",
+                "instance_update",
+                ctx,
+                instance_uuid=instance_uuid,
+                values={"task_state": None, "power_state": power},
+                events=[event],
+            )
+            return
+        event = {"event": event_name, "start": start, "finish": time.time(), "result": "Success", "host": self.host}
+        await self.bus.call(
+            "conductor",
+            "instance_update",
+            ctx,
+            instance_uuid=instance_uuid,
+            values=values,
+            events=[event],
+            notify=f"{notify}.end",
+            host=self.host,
+        )
+
+    async def get_console_output(self, ctx: dict[str, Any], instance_uuid: str) -> str:
+        return await self.driver.console_output(instance_uuid)

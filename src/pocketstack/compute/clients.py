@@ -1,0 +1,222 @@
+"""Clients of the other services' APIs (placement, image, network), over runtime.http().
+
+Calls made on the cloud's own behalf carry the service token as X-Auth-Token; calls
+made for a user carry the user's token plus the service token (X-Service-Token), so a
+user token that expires mid-build does not fail the build.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import httpx
+
+from pocketstack.common.errors import Conflict, Invalid, NotFound, Unavailable
+from pocketstack.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+PLACEMENT_VERSION = "placement 1.36"
+
+
+def _service_missing(resp: httpx.Response, service: str) -> bool:
+    """True when the endpoint has no such service mounted (or it is not built yet)."""
+    if resp.status_code == 503:
+        return True
+    if resp.status_code == 404:
+        try:
+            body = resp.json()
+        except ValueError:
+            return False
+        return isinstance(body, dict) and "No service at" in str(body.get("error", {}).get("message", ""))
+    return False
+
+
+class _Client:
+    service = ""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self._http: httpx.AsyncClient | None = None
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        if self._http is None:
+            self._http = self.runtime.http()
+        return self._http
+
+    async def close(self) -> None:
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+    async def _request(self, method: str, path: str, *, headers: dict[str, str], **kw: Any) -> httpx.Response:
+        try:
+            resp = await self.http.request(method, path, headers=headers, **kw)
+        except httpx.HTTPError as exc:
+            raise Unavailable(f"The {self.service} service could not be reached: {exc}") from None
+        if _service_missing(resp, self.service):
+            raise Unavailable(f"The {self.service} service is not available in this cloud.")
+        return resp
+
+
+def _error_text(resp: httpx.Response) -> str:
+    try:
+        body = resp.json()
+    except ValueError:
+        return resp.text.strip()[:300]
+    if isinstance(body, dict):
+        if body.get("errors"):
+            return str(body["errors"][0].get("detail", ""))
+        for value in body.values():
+            if isinstance(value, dict) and "message" in value:
+                return str(value["message"])
+    return str(body)[:300]
+
+
+class PlacementClient(_Client):
+    service = "placement"
+
+    async def _headers(self) -> dict[str, str]:
+        return {"X-Auth-Token": await self.runtime.service_token(), "OpenStack-API-Version": PLACEMENT_VERSION}
+
+    async def _call(self, method: str, path: str, **kw: Any) -> httpx.Response:
+        return await self._request(method, "/placement" + path, headers=await self._headers(), **kw)
+
+    async def ensure_provider(self, uuid: str, name: str) -> None:
+        resp = await self._call("GET", f"/resource_providers/{uuid}")
+        if resp.status_code == 200:
+            return
+        resp = await self._call("POST", "/resource_providers", json={"uuid": uuid, "name": name})
+        if resp.status_code not in (200, 201, 409):
+            raise Unavailable(f"placement refused resource provider {name}: {_error_text(resp)}")
+
+    async def set_inventory(self, uuid: str, inventories: dict[str, dict[str, Any]]) -> None:
+        """Replace the provider's inventory, retrying generation conflicts."""
+        for _ in range(10):
+            resp = await self._call("GET", f"/resource_providers/{uuid}")
+            if resp.status_code != 200:
+                raise Unavailable(f"placement has no resource provider {uuid}: {_error_text(resp)}")
+            generation = resp.json()["generation"]
+            body = {"resource_provider_generation": generation, "inventories": inventories}
+            resp = await self._call("PUT", f"/resource_providers/{uuid}/inventories", json=body)
+            if resp.status_code == 200:
+                return
+            if resp.status_code != 409:
+                raise Unavailable(f"placement refused the inventory of {uuid}: {_error_text(resp)}")
+            await asyncio.sleep(0.01)
+        raise Conflict(f"placement inventory of {uuid} kept changing under us")
+
+    async def candidates(self, resources: dict[str, int], limit: int | None = None) -> dict[str, Any]:
+        """GET /allocation_candidates: ``{"allocation_requests": [...], "provider_summaries": {...}}``."""
+        query = ",".join(f"{k}:{v}" for k, v in resources.items() if v)
+        params: dict[str, Any] = {"resources": query}
+        if limit:
+            params["limit"] = limit
+        resp = await self._call("GET", "/allocation_candidates", params=params)
+        if resp.status_code != 200:
+            raise Unavailable(f"placement could not list allocation candidates: {_error_text(resp)}")
+        data: dict[str, Any] = resp.json()
+        return data
+
+    async def claim(self, consumer: str, allocations: dict[str, Any], project_id: str, user_id: str) -> bool:
+        """PUT /allocations/{consumer}; False if placement refused (capacity or a race lost)."""
+        body = {"allocations": allocations, "project_id": project_id, "user_id": user_id, "consumer_generation": None}
+        for _ in range(3):
+            resp = await self._call("PUT", f"/allocations/{consumer}", json=body)
+            if resp.status_code == 204:
+                return True
+            if resp.status_code != 409:
+                raise Unavailable(f"placement refused the claim for {consumer}: {_error_text(resp)}")
+            code = ""
+            try:
+                code = resp.json()["errors"][0].get("code", "")
+            except (ValueError, KeyError, IndexError, TypeError):
+                pass
+            # A generation race is worth retrying; "not enough capacity" is not.
+            if code != "placement.concurrent_update":
+                return False
+        return False
+
+    async def delete_allocations(self, consumer: str) -> None:
+        resp = await self._call("DELETE", f"/allocations/{consumer}")
+        if resp.status_code not in (204, 404):
+            raise Unavailable(f"placement could not release {consumer}: {_error_text(resp)}")
+
+
+class ImageClient(_Client):
+    service = "image"
+
+    async def get(self, image_id: str, user_token: str | None, service_token: str | None = None) -> dict[str, Any]:
+        headers = {"X-Auth-Token": user_token or ""}
+        if service_token:
+            headers["X-Service-Token"] = service_token
+        resp = await self._request("GET", f"/image/v2/images/{image_id}", headers=headers)
+        if resp.status_code == 404:
+            raise NotFound(f"Image {image_id} could not be found.")
+        if resp.status_code != 200:
+            raise Unavailable(
+                f"The image service answered {resp.status_code} for image {image_id}: {_error_text(resp)}"
+            )
+        data: dict[str, Any] = resp.json()
+        return data
+
+
+class NetworkClient(_Client):
+    service = "network"
+
+    async def _call(self, method: str, path: str, user_token: str | None, **kw: Any) -> httpx.Response:
+        headers = {"X-Auth-Token": user_token or await self.runtime.service_token()}
+        if user_token:
+            headers["X-Service-Token"] = await self.runtime.service_token()
+        return await self._request(method, "/network/v2.0" + path, headers=headers, **kw)
+
+    async def get_network(self, network_id: str, user_token: str | None) -> dict[str, Any]:
+        resp = await self._call("GET", f"/networks/{network_id}", user_token)
+        if resp.status_code == 404:
+            raise Invalid(f"Network {network_id} could not be found.")
+        if resp.status_code != 200:
+            raise Unavailable(f"The network service answered {resp.status_code}: {_error_text(resp)}")
+        network: dict[str, Any] = resp.json()["network"]
+        return network
+
+    async def available_networks(self, project_id: str, user_token: str | None) -> list[dict[str, Any]]:
+        own = await self._call("GET", "/networks", user_token, params={"project_id": project_id})
+        shared = await self._call("GET", "/networks", user_token, params={"shared": "true"})
+        found: dict[str, dict[str, Any]] = {}
+        for resp in (own, shared):
+            if resp.status_code == 200:
+                for net in resp.json().get("networks", []):
+                    if not net.get("router:external"):
+                        found[net["id"]] = net
+        return list(found.values())
+
+    async def get_port(self, port_id: str, user_token: str | None) -> dict[str, Any]:
+        resp = await self._call("GET", f"/ports/{port_id}", user_token)
+        if resp.status_code == 404:
+            raise Invalid(f"Port {port_id} could not be found.")
+        if resp.status_code != 200:
+            raise Unavailable(f"The network service answered {resp.status_code}: {_error_text(resp)}")
+        port: dict[str, Any] = resp.json()["port"]
+        return port
+
+    async def create_port(self, body: dict[str, Any], user_token: str | None) -> dict[str, Any]:
+        resp = await self._call("POST", "/ports", user_token, json={"port": body})
+        if resp.status_code != 201:
+            raise Unavailable(f"The network service could not create a port: {_error_text(resp)}")
+        port: dict[str, Any] = resp.json()["port"]
+        return port
+
+    async def update_port(self, port_id: str, body: dict[str, Any], user_token: str | None) -> dict[str, Any]:
+        resp = await self._call("PUT", f"/ports/{port_id}", user_token, json={"port": body})
+        if resp.status_code != 200:
+            raise Unavailable(f"The network service could not update port {port_id}: {_error_text(resp)}")
+        port: dict[str, Any] = resp.json()["port"]
+        return port
+
+    async def delete_port(self, port_id: str) -> None:
+        resp = await self._call("DELETE", f"/ports/{port_id}", None)
+        if resp.status_code not in (204, 404):
+            log.warning("could not delete port %s: %s", port_id, _error_text(resp))

@@ -1,0 +1,1 @@
+"""The conductor: the database's voice for compute agents, and the build orchestrator."""

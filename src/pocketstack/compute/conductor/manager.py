@@ -1,0 +1,363 @@
+"""The conductor endpoint (topic ``conductor``).
+
+It drives a build: asks the scheduler for a host (rpc.call), casts the build to that
+host's agent, and on a failed spawn releases the failed host's allocation and tries an
+alternate, until the attempts run out and the server goes to ERROR with a fault naming
+the hop that failed. Agents never touch the database: they read and write through here.
+A periodic sweep puts servers that overstay in BUILD in ERROR (nothing builds forever).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import time
+from typing import Any
+
+from sqlalchemy import select
+
+from pocketstack.bus import Bus
+from pocketstack.common.config import ComputeConfig
+from pocketstack.common.errors import PocketError
+from pocketstack.common.timeutils import utcnow
+from pocketstack.compute import states
+from pocketstack.compute.clients import PlacementClient
+from pocketstack.compute.models import ComputeNode, ComputeService, Instance
+from pocketstack.compute.objects import actions, trace
+from pocketstack.compute.objects.notifications import instance_payload
+from pocketstack.db import Database
+
+log = logging.getLogger(__name__)
+
+
+def build_view(inst: Instance) -> dict[str, Any]:
+    """What an agent needs to build or act on an instance (JSON for the bus)."""
+    return {
+        "uuid": inst.uuid,
+        "name": inst.name,
+        "hostname": inst.hostname,
+        "flavor": inst.flavor,
+        "image_ref": inst.image_ref,
+        "image_meta": inst.image_meta,
+        "user_data": inst.user_data,
+        "key_data": inst.key_data,
+        "metadata": inst.metadata_,
+        "requested_networks": inst.requested_networks,
+        "project_id": inst.project_id,
+        "user_id": inst.user_id,
+        "config_drive": inst.config_drive,
+        "security_groups": inst.security_groups,
+        "block_device_mapping": inst.block_device_mapping,
+        "vm_state": inst.vm_state,
+        "task_state": inst.task_state,
+        "power_state": inst.power_state,
+        "host": inst.host,
+        "node": inst.node,
+        "deleted": inst.deleted,
+        "ports": inst.ports,
+        "vcpus": inst.vcpus,
+        "memory_mb": inst.memory_mb,
+        "root_gb": inst.root_gb,
+    }
+
+
+class ConductorManager:
+    def __init__(self, db: Database, bus: Bus, placement: PlacementClient, config: ComputeConfig) -> None:
+        self.db = db
+        self.bus = bus
+        self.placement = placement
+        self.config = config
+
+    # --- building ----------------------------------------------------------------------
+    async def schedule_and_build_instances(self, ctx: dict[str, Any], specs: list[dict[str, Any]]) -> None:
+        await asyncio.gather(*(self._schedule_one(ctx, spec) for spec in specs))
+
+    async def _schedule_one(self, ctx: dict[str, Any], spec: dict[str, Any]) -> None:
+        uuid = spec["instance_uuid"]
+        spans = trace.Spans(uuid, ctx.get("request_id") or "", "conductor")
+        start = time.time()
+        attempts = max(1, self.config.max_attempts)
+        try:
+            with spans.span("conductor → scheduler: select_destinations (rpc.call)"):
+                result = await self.bus.call(
+                    "scheduler",
+                    "select_destinations",
+                    ctx,
+                    spec=spec,
+                    num_alternates=attempts - 1,
+                    timeout=self.config.build_timeout / 2,
+                )
+        except PocketError as exc:
+            result = {"error": f"Scheduling failed at hop conductor → scheduler: {exc.message}"}
+        events = [
+            {
+                "event": "conductor_schedule_and_build_instances",
+                "start": start,
+                "finish": time.time(),
+                "result": "Error" if "error" in result else "Success",
+                "host": None,
+            }
+        ]
+        if "error" in result:
+            await self._set_error(ctx, uuid, result["error"], spans=spans, events=events, code=500)
+            return
+        async with self.db.writer() as s:
+            inst = await s.scalar(select(Instance).where(Instance.uuid == uuid))
+            trace.add_rows(s, spans.rows())
+            await actions.record_events(s, uuid, ctx.get("request_id") or "", events)
+            gone = inst is None or inst.deleted
+            if not gone and inst is not None:
+                inst.attempts = [*inst.attempts, result["host"]]
+        if gone:
+            # Deleted while it was being scheduled: give the claim back, build nothing.
+            await self.placement.delete_allocations(uuid)
+            return
+        await self.bus.cast(
+            f"compute.{result['host']}",
+            "build_and_run_instance",
+            ctx,
+            instance_uuid=uuid,
+            node=result["node"],
+            alternates=result["alternates"],
+            cast_at=time.time(),
+        )
+
+    async def instance_get(self, ctx: dict[str, Any], instance_uuid: str) -> dict[str, Any] | None:
+        async with self.db.reader() as s:
+            inst = await s.scalar(select(Instance).where(Instance.uuid == instance_uuid))
+        return None if inst is None else build_view(inst)
+
+    async def build_succeeded(
+        self,
+        ctx: dict[str, Any],
+        instance_uuid: str,
+        host: str,
+        power_state: int,
+        ports: list[dict[str, Any]],
+        addresses: dict[str, Any],
+        spans: list[dict[str, Any]],
+        events: list[dict[str, Any]],
+    ) -> dict[str, Any]:
+        """Mark the server ACTIVE; ``{"deleted": True}`` if it was deleted meanwhile."""
+        started = time.time()
+        async with self.db.writer() as s:
+            inst = await s.scalar(select(Instance).where(Instance.uuid == instance_uuid))
+            if inst is None or inst.deleted or inst.task_state == states.DELETING:
+                return {"deleted": True}
+            if inst.vm_state != states.BUILDING:
+                # The build sweep already gave up on it: the late VM must go.
+                return {"deleted": True}
+            inst.vm_state, inst.task_state, inst.power_state = states.ACTIVE, None, power_state
+            inst.launched_at, inst.ports, inst.addresses, inst.progress = utcnow(), ports, addresses, 100
+            rows = [dict(r, instance_uuid=instance_uuid, request_id=ctx.get("request_id") or "") for r in spans]
+            rows.append(
+                {
+                    "hop": "conductor: state → ACTIVE",
+                    "component": "conductor",
+                    "host": None,
+                    "started": started,
+                    "duration_ms": round((time.time() - started) * 1000, 3),
+                    "instance_uuid": instance_uuid,
+                    "request_id": ctx.get("request_id") or "",
+                }
+            )
+            trace.add_rows(s, rows)
+            await actions.record_events(s, instance_uuid, ctx.get("request_id") or "", events)
+            payload = instance_payload(inst)
+        await self.bus.notify("instance.create.end", payload, ctx, publisher_id=f"nova-compute:{host}")
+        return {"deleted": False}
+
+    async def build_failed(
+        self,
+        ctx: dict[str, Any],
+        instance_uuid: str,
+        host: str,
+        reason: str,
+        alternates: list[dict[str, Any]],
+        spans: list[dict[str, Any]],
+        events: list[dict[str, Any]],
+    ) -> None:
+        """Release the failed host's claim; try the next alternate, or ERROR."""
+        await self.bus.fanout("scheduler", "build_failed", ctx, host=host)
+        await self.placement.delete_allocations(instance_uuid)
+        rows = [dict(r, instance_uuid=instance_uuid, request_id=ctx.get("request_id") or "") for r in spans]
+        async with self.db.writer() as s:
+            trace.add_rows(s, rows)
+            await actions.record_events(s, instance_uuid, ctx.get("request_id") or "", events)
+            inst = await s.scalar(select(Instance).where(Instance.uuid == instance_uuid))
+            tried = list(inst.attempts) if inst is not None else [host]
+            gone = inst is None or inst.deleted or inst.task_state == states.DELETING
+        if gone:
+            return
+        for i, alt in enumerate(alternates):
+            if alt["host"] in tried:
+                continue
+            assert inst is not None
+            claimed = await self.placement.claim(
+                instance_uuid, alt["allocation"]["allocations"], inst.project_id, inst.user_id
+            )
+            if not claimed:
+                continue
+            async with self.db.writer() as s:
+                row = await s.scalar(select(Instance).where(Instance.uuid == instance_uuid))
+                if row is None or row.deleted:
+                    await self.placement.delete_allocations(instance_uuid)
+                    return
+                row.host, row.node, row.attempts = alt["host"], alt["node"], [*row.attempts, alt["host"]]
+                row.task_state = states.SCHEDULING
+            await self.bus.cast(
+                f"compute.{alt['host']}",
+                "build_and_run_instance",
+                ctx,
+                instance_uuid=instance_uuid,
+                node=alt["node"],
+                alternates=alternates[i + 1 :],
+                cast_at=time.time(),
+            )
+            return
+        hosts = ", ".join(tried)
+        message = (
+            f"Build of instance {instance_uuid} failed: exceeded maximum number of retries "
+            f"(tried {hosts}). Last failure on {host} at the spawn hop: {reason}"
+        )
+        await self._set_error(ctx, instance_uuid, message, host=host)
+
+    async def _set_error(
+        self,
+        ctx: dict[str, Any],
+        uuid: str,
+        message: str,
+        *,
+        code: int = 500,
+        host: str | None = None,
+        spans: trace.Spans | None = None,
+        events: list[dict[str, Any]] | None = None,
+    ) -> None:
+        async with self.db.writer() as s:
+            inst = await s.scalar(select(Instance).where(Instance.uuid == uuid))
+            if spans is not None:
+                trace.add_rows(s, spans.rows())
+            if events:
+                await actions.record_events(s, uuid, ctx.get("request_id") or "", events)
+            if inst is None or inst.deleted:
+                return
+            inst.vm_state, inst.task_state = states.ERROR, None
+            actions.add_fault(s, uuid, message, code=code, host=host)
+            payload = instance_payload(inst)
+        payload["fault"] = message
+        await self.bus.notify("instance.create.error", payload, ctx, publisher_id="nova-conductor", priority="ERROR")
+
+    # --- other agent requests ------------------------------------------------------------
+    async def instance_update(
+        self,
+        ctx: dict[str, Any],
+        instance_uuid: str,
+        values: dict[str, Any],
+        events: list[dict[str, Any]] | None = None,
+        notify: str | None = None,
+        host: str | None = None,
+    ) -> None:
+        allowed = {"vm_state", "task_state", "power_state", "ports", "addresses"}
+        async with self.db.writer() as s:
+            inst = await s.scalar(select(Instance).where(Instance.uuid == instance_uuid))
+            if inst is None or inst.deleted:
+                return
+            for key, value in values.items():
+                if key in allowed:
+                    setattr(inst, key, value)
+            if events:
+                await actions.record_events(s, instance_uuid, ctx.get("request_id") or "", events)
+            payload = instance_payload(inst)
+        if notify:
+            await self.bus.notify(notify, payload, ctx, publisher_id=f"nova-compute:{host}")
+
+    async def instance_destroyed(
+        self, ctx: dict[str, Any], instance_uuid: str, host: str | None, events: list[dict[str, Any]] | None = None
+    ) -> None:
+        await mark_deleted(self.db, ctx, instance_uuid, events)
+        await self.placement.delete_allocations(instance_uuid)
+        async with self.db.reader() as s:
+            inst = await s.scalar(select(Instance).where(Instance.uuid == instance_uuid))
+        if inst is not None:
+            await self.bus.notify(
+                "instance.delete.end", instance_payload(inst), ctx, publisher_id=f"nova-compute:{host}"
+            )
+
+    async def instances_on_host(self, ctx: dict[str, Any], host: str) -> list[dict[str, Any]]:
+        query = select(Instance).where(Instance.host == host, Instance.deleted.is_(False))
+        async with self.db.reader() as s:
+            return [build_view(i) for i in await s.scalars(query)]
+
+    async def service_report(
+        self, ctx: dict[str, Any], host: str, zone: str, node: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Heartbeat of a compute agent (and its resource tracker's view of the node)."""
+        now = utcnow()
+        async with self.db.writer() as s:
+            service = await s.scalar(
+                select(ComputeService).where(ComputeService.host == host, ComputeService.binary == "nova-compute")
+            )
+            if service is None:
+                service = ComputeService(host=host, binary="nova-compute", topic=f"compute.{host}", zone=zone)
+                s.add(service)
+            service.last_seen_up, service.updated_at = now, now
+            node_uuid = None
+            if node is not None:
+                row = await s.scalar(
+                    select(ComputeNode).where(ComputeNode.hypervisor_hostname == node["hypervisor_hostname"])
+                )
+                if row is None:
+                    row = ComputeNode(host=host, hypervisor_hostname=node["hypervisor_hostname"])
+                    s.add(row)
+                for key in (
+                    "hypervisor_type",
+                    "hypervisor_version",
+                    "vcpus",
+                    "memory_mb",
+                    "local_gb",
+                    "vcpus_used",
+                    "memory_mb_used",
+                    "local_gb_used",
+                    "running_vms",
+                    "cpu_info",
+                ):
+                    if key in node:
+                        setattr(row, key, node[key])
+                row.host, row.updated_at = host, now
+                await s.flush()
+                node_uuid = row.uuid
+            disabled = service.disabled
+        return {"node_uuid": node_uuid, "disabled": disabled}
+
+    # --- the sweep: nothing stays in BUILD forever ---------------------------------------
+    async def sweep_builds(self) -> int:
+        deadline = utcnow() - dt.timedelta(seconds=self.config.build_timeout)
+        query = select(Instance).where(
+            Instance.vm_state == states.BUILDING, Instance.deleted.is_(False), Instance.created_at < deadline
+        )
+        async with self.db.reader() as s:
+            stuck = list(await s.scalars(query))
+        for inst in stuck:
+            where = f"on host {inst.host}" if inst.host else "before a host was chosen"
+            message = (
+                f"Build timed out after {self.config.build_timeout:g}s {where} "
+                f"(task_state {inst.task_state or 'none'}): the hop did not answer in time."
+            )
+            await self._set_error({"request_id": inst.request_id}, inst.uuid, message, code=500, host=inst.host)
+            await self.placement.delete_allocations(inst.uuid)
+        return len(stuck)
+
+
+async def mark_deleted(
+    db: Database, ctx: dict[str, Any], instance_uuid: str, events: list[dict[str, Any]] | None = None
+) -> None:
+    async with db.writer() as s:
+        inst = await s.scalar(select(Instance).where(Instance.uuid == instance_uuid))
+        if inst is None or inst.deleted:
+            return
+        now = utcnow()
+        inst.vm_state, inst.task_state, inst.power_state = states.DELETED, None, states.NOSTATE
+        inst.deleted, inst.deleted_at, inst.terminated_at = True, now, now
+        if events:
+            await actions.record_events(s, instance_uuid, ctx.get("request_id") or "", events)

@@ -1,0 +1,39 @@
+"""Payloads of the versioned notifications compute publishes on the bus."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pocketstack.common.timeutils import iso
+from pocketstack.compute import states
+from pocketstack.compute.models import Instance
+
+
+def instance_payload(inst: Instance) -> dict[str, Any]:
+    return {
+        "nova_object.name": "InstanceActionPayload",
+        "nova_object.namespace": "nova",
+        "nova_object.version": "1.8",
+        "nova_object.data": {
+            "uuid": inst.uuid,
+            "display_name": inst.name,
+            "host": inst.host,
+            "node": inst.node,
+            "state": inst.vm_state,
+            "task_state": inst.task_state,
+            "power_state": states.POWER_STATE_NAMES.get(inst.power_state, "pending"),
+            "tenant_id": inst.project_id,
+            "user_id": inst.user_id,
+            "image_uuid": inst.image_ref,
+            "flavor": {
+                "name": (inst.flavor or {}).get("name"),
+                "vcpus": inst.vcpus,
+                "memory_mb": inst.memory_mb,
+                "root_gb": inst.root_gb,
+            },
+            "created_at": iso(inst.created_at),
+            "launched_at": iso(inst.launched_at),
+            "availability_zone": inst.availability_zone,
+            "reservation_id": inst.reservation_id,
+        },
+    }

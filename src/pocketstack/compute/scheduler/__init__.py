@@ -1,0 +1,1 @@
+"""The scheduler: host states, placement candidates, filters, weighers, atomic claim."""

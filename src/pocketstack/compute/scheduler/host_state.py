@@ -1,0 +1,92 @@
+"""What the scheduler knows about each host: its compute node as last reported, its
+service (enabled, up), and its free resources from placement's provider summaries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+
+from pocketstack.common.timeutils import utcnow
+from pocketstack.compute.models import ComputeNode, ComputeService, Instance
+from pocketstack.db import Database
+
+
+@dataclass
+class HostState:
+    host: str
+    node: str
+    provider_uuid: str
+    zone: str = "nova"
+    enabled: bool = True
+    up: bool = True
+    hypervisor_type: str = "fake"
+    arch: str = "x86_64"
+    total: dict[str, int] = field(default_factory=dict)
+    # Free resources per placement (capacity minus used); filled for candidates only.
+    free: dict[str, float] = field(default_factory=dict)
+    # The allocation request placement offered for this host.
+    allocation: dict[str, Any] | None = None
+    recent_failures: int = 0
+
+
+@dataclass
+class RequestSpec:
+    instance_uuid: str
+    project_id: str
+    user_id: str
+    resources: dict[str, int]
+    availability_zone: str | None = None
+    image_properties: dict[str, Any] = field(default_factory=dict)
+    group: dict[str, Any] | None = None
+    ignore_hosts: list[str] = field(default_factory=list)
+    # Hosts already holding members of ``group`` (filled by the scheduler).
+    group_hosts: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RequestSpec:
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+def is_up(last_seen: dt.datetime | None, forced_down: bool, down_time: float) -> bool:
+    if forced_down or last_seen is None:
+        return False
+    return (utcnow() - last_seen).total_seconds() <= down_time
+
+
+async def load(db: Database, down_time: float) -> dict[str, HostState]:
+    """Every compute node with its service, keyed by provider (compute node) uuid."""
+    query = select(ComputeNode, ComputeService).join(
+        ComputeService, (ComputeService.host == ComputeNode.host) & (ComputeService.binary == "nova-compute")
+    )
+    async with db.reader() as s:
+        rows = (await s.execute(query)).all()
+    states: dict[str, HostState] = {}
+    for node, service in rows:
+        states[node.uuid] = HostState(
+            host=node.host,
+            node=node.hypervisor_hostname,
+            provider_uuid=node.uuid,
+            zone=service.zone,
+            enabled=not service.disabled,
+            up=is_up(service.last_seen_up, service.forced_down, down_time),
+            hypervisor_type=node.hypervisor_type,
+            arch=str((node.cpu_info or {}).get("arch", "x86_64")),
+            total={"VCPU": node.vcpus, "MEMORY_MB": node.memory_mb, "DISK_GB": node.local_gb},
+        )
+    return states
+
+
+async def usage_by_host(db: Database) -> dict[str, dict[str, int]]:
+    """Resources used per host according to compute's own records (for explanations)."""
+    query = (
+        select(Instance.node, func.sum(Instance.vcpus), func.sum(Instance.memory_mb), func.sum(Instance.root_gb))
+        .where(Instance.deleted.is_(False), Instance.node.is_not(None))
+        .group_by(Instance.node)
+    )
+    async with db.reader() as s:
+        rows = (await s.execute(query)).all()
+    return {r[0]: {"VCPU": int(r[1] or 0), "MEMORY_MB": int(r[2] or 0), "DISK_GB": int(r[3] or 0)} for r in rows if r[0]}

@@ -1,0 +1,150 @@
+"""The virt driver contract: what a compute agent asks of a hypervisor.
+
+Glossary:
+- instance: a server as the driver sees it, named by its uuid (``InstanceSpec.uuid``).
+- power state: one of pocketstack.compute.states RUNNING, PAUSED_POWER, SHUTDOWN,
+  SUSPENDED_POWER, CRASHED or NOSTATE; the agent copies it to the database.
+- host resources: what the host offers (vCPUs, RAM, disk); the agent's resource
+  tracker reports them to placement as the host's inventory.
+- network info: a list of VIFs ``{"id", "mac_address", "network_id", "fixed_ips", ...}``
+  the agent obtained from the network service before spawn.
+
+Postconditions every driver keeps (tests/contract/test_virt_driver.py checks them):
+- ``spawn`` either leaves a RUNNING instance or raises ``SpawnFailed`` and leaves
+  nothing behind (no process, no disk, no console log).
+- ``destroy`` of an instance the driver does not know succeeds (idempotent).
+- every other per-instance call on an unknown instance raises ``InstanceNotFound``.
+- power transitions are synchronous: when the call returns, ``get_info`` reports the
+  new power state. A transition from a state that does not allow it raises
+  ``InvalidPowerState`` and changes nothing.
+- ``list_instances`` names exactly the instances ``get_info`` knows.
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass, field
+from typing import Any
+
+from pocketstack.common.errors import Conflict, NotFound, PocketError
+
+
+class InstanceNotFound(NotFound):
+    """The driver has no instance with this uuid."""
+
+
+class SpawnFailed(PocketError):
+    """The instance could not be started; nothing of it is left on the host."""
+
+
+class InvalidPowerState(Conflict):
+    """The instance is not in a power state that allows the call."""
+
+
+@dataclass(frozen=True)
+class InstanceSpec:
+    """Everything a driver needs to start one instance."""
+
+    uuid: str
+    name: str
+    vcpus: int
+    memory_mb: int
+    root_gb: int
+    image: dict[str, Any] = field(default_factory=dict)
+    hostname: str = ""
+    user_data: str | None = None
+    key_data: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+    network_info: list[dict[str, Any]] = field(default_factory=list)
+    config_drive: bool = False
+
+
+@dataclass(frozen=True)
+class InstanceInfo:
+    state: int
+    vcpus: int
+    memory_mb: int
+    # Seconds since the instance was (re)started; 0 while not running.
+    uptime: float = 0.0
+
+
+@dataclass(frozen=True)
+class HostResources:
+    hypervisor_hostname: str
+    vcpus: int
+    memory_mb: int
+    local_gb: int
+    hypervisor_type: str
+    hypervisor_version: int
+    cpu_info: dict[str, Any] = field(default_factory=dict)
+
+
+class VirtDriver(abc.ABC):
+    """One hypervisor host. Methods are coroutines; none blocks the event loop."""
+
+    @abc.abstractmethod
+    def host_resources(self) -> HostResources:
+        """What this host offers, for the resource tracker (cheap, no I/O)."""
+
+    @abc.abstractmethod
+    async def spawn(self, spec: InstanceSpec) -> None:
+        """Create and start the instance; see the module postconditions."""
+
+    @abc.abstractmethod
+    async def destroy(self, uuid: str) -> None:
+        """Stop and remove the instance and everything it owns; unknown uuid: no-op."""
+
+    @abc.abstractmethod
+    async def reboot(self, uuid: str, *, hard: bool) -> None:
+        """Restart the guest (soft: ask it; hard: reset). Ends RUNNING."""
+
+    @abc.abstractmethod
+    async def power_off(self, uuid: str) -> None:
+        """Ends SHUTDOWN."""
+
+    @abc.abstractmethod
+    async def power_on(self, uuid: str) -> None:
+        """From SHUTDOWN (or CRASHED), ends RUNNING."""
+
+    @abc.abstractmethod
+    async def pause(self, uuid: str) -> None:
+        """From RUNNING, ends PAUSED (memory kept, vCPUs stopped)."""
+
+    @abc.abstractmethod
+    async def unpause(self, uuid: str) -> None:
+        """From PAUSED, ends RUNNING."""
+
+    @abc.abstractmethod
+    async def suspend(self, uuid: str) -> None:
+        """From RUNNING, ends SUSPENDED (state saved, resources released)."""
+
+    @abc.abstractmethod
+    async def resume(self, uuid: str) -> None:
+        """From SUSPENDED, ends RUNNING."""
+
+    @abc.abstractmethod
+    async def get_info(self, uuid: str) -> InstanceInfo: ...
+
+    @abc.abstractmethod
+    async def console_output(self, uuid: str) -> str:
+        """The serial console log so far (may be empty, never None)."""
+
+    @abc.abstractmethod
+    async def attach_volume(self, uuid: str, connection_info: dict[str, Any], mountpoint: str) -> None: ...
+
+    @abc.abstractmethod
+    async def detach_volume(self, uuid: str, mountpoint: str) -> None: ...
+
+    @abc.abstractmethod
+    async def attach_interface(self, uuid: str, vif: dict[str, Any]) -> None: ...
+
+    @abc.abstractmethod
+    async def detach_interface(self, uuid: str, vif: dict[str, Any]) -> None: ...
+
+    @abc.abstractmethod
+    async def list_instances(self) -> list[str]:
+        """Uuids of every instance on this host (for the power-state sync)."""
+
+    async def cleanup(self) -> None:
+        """Release host-level resources when the agent stops (default: nothing)."""
+        return None

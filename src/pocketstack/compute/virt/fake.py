@@ -1,0 +1,171 @@
+"""The fake virt driver: simulated hypervisors with capacity, boot delay and failure
+injection, so the whole launch flow runs (and is tested) without QEMU."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from pocketstack.compute import states
+from pocketstack.compute.virt.driver import (
+    HostResources,
+    InstanceInfo,
+    InstanceNotFound,
+    InstanceSpec,
+    InvalidPowerState,
+    SpawnFailed,
+    VirtDriver,
+)
+
+
+@dataclass
+class FakeInstance:
+    spec: InstanceSpec
+    state: int = states.RUNNING
+    started: float = field(default_factory=time.monotonic)
+    console: list[str] = field(default_factory=list)
+    volumes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    vifs: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class Faults:
+    """Failure injection, set by tests: the next ``spawn_failures`` spawns raise,
+    and while ``spawn_hangs`` is set a spawn never returns."""
+
+    spawn_failures: int = 0
+    spawn_hangs: bool = False
+    message: str = "injected spawn failure"
+
+
+class FakeDriver(VirtDriver):
+    def __init__(
+        self, hostname: str, *, vcpus: int = 16, memory_mb: int = 32768, disk_gb: int = 500, boot_delay: float = 0.0
+    ) -> None:
+        self.hostname = hostname
+        self.vcpus = vcpus
+        self.memory_mb = memory_mb
+        self.disk_gb = disk_gb
+        self.boot_delay = boot_delay
+        self.faults = Faults()
+        self.instances: dict[str, FakeInstance] = {}
+
+    def host_resources(self) -> HostResources:
+        return HostResources(
+            hypervisor_hostname=self.hostname,
+            vcpus=self.vcpus,
+            memory_mb=self.memory_mb,
+            local_gb=self.disk_gb,
+            hypervisor_type="fake",
+            hypervisor_version=1000,
+            cpu_info={
+                "arch": "x86_64",
+                "model": "fake",
+                "vendor": "pocketstack",
+                "topology": {"sockets": 1, "cores": self.vcpus, "threads": 1},
+            },
+        )
+
+    def _get(self, uuid: str) -> FakeInstance:
+        found = self.instances.get(uuid)
+        if found is None:
+            raise InstanceNotFound(f"Instance {uuid} could not be found on host {self.hostname}.")
+        return found
+
+    def _transition(self, uuid: str, allowed: tuple[int, ...], new: int, line: str) -> None:
+        inst = self._get(uuid)
+        if inst.state not in allowed:
+            name = states.POWER_STATE_NAMES.get(inst.state, str(inst.state))
+            raise InvalidPowerState(f"Instance {uuid} is {name}; cannot {line}.")
+        inst.state = new
+        if new == states.RUNNING:
+            inst.started = time.monotonic()
+        inst.console.append(f"[fake] {line}")
+
+    async def spawn(self, spec: InstanceSpec) -> None:
+        if spec.uuid in self.instances:
+            raise SpawnFailed(f"Instance {spec.uuid} already exists on host {self.hostname}.")
+        if self.faults.spawn_hangs:
+            await asyncio.Event().wait()
+        if self.faults.spawn_failures > 0:
+            self.faults.spawn_failures -= 1
+            raise SpawnFailed(f"{self.faults.message} on host {self.hostname}")
+        used = sum(i.spec.memory_mb for i in self.instances.values())
+        if used + spec.memory_mb > self.memory_mb * 1.5:
+            raise SpawnFailed(f"Host {self.hostname} is out of memory ({used} MB of {self.memory_mb} MB in use).")
+        if self.boot_delay:
+            await asyncio.sleep(self.boot_delay)
+        inst = FakeInstance(spec)
+        ips = [ip["ip_address"] for vif in spec.network_info for ip in vif.get("fixed_ips", [])]
+        inst.console.extend(
+            [
+                f"[fake] booting {spec.name} ({spec.uuid}) with {spec.vcpus} vCPU, {spec.memory_mb} MB",
+                f"[fake] hostname {spec.hostname or spec.name}",
+                f"pocketstack guest up: addresses {' '.join(ips) or 'none'}",
+            ]
+        )
+        self.instances[spec.uuid] = inst
+
+    async def destroy(self, uuid: str) -> None:
+        self.instances.pop(uuid, None)
+
+    async def reboot(self, uuid: str, *, hard: bool) -> None:
+        allowed: tuple[int, ...] = (states.RUNNING, states.SHUTDOWN, states.CRASHED, states.PAUSED_POWER, states.SUSPENDED_POWER)
+        if not hard:
+            allowed = (states.RUNNING,)
+        self._transition(uuid, allowed, states.RUNNING, "hard reboot" if hard else "soft reboot")
+
+    async def power_off(self, uuid: str) -> None:
+        self._transition(
+            uuid,
+            (states.RUNNING, states.PAUSED_POWER, states.SUSPENDED_POWER, states.CRASHED),
+            states.SHUTDOWN,
+            "power off",
+        )
+
+    async def power_on(self, uuid: str) -> None:
+        self._transition(uuid, (states.SHUTDOWN, states.CRASHED), states.RUNNING, "power on")
+
+    async def pause(self, uuid: str) -> None:
+        self._transition(uuid, (states.RUNNING,), states.PAUSED_POWER, "pause")
+
+    async def unpause(self, uuid: str) -> None:
+        self._transition(uuid, (states.PAUSED_POWER,), states.RUNNING, "unpause")
+
+    async def suspend(self, uuid: str) -> None:
+        self._transition(uuid, (states.RUNNING,), states.SUSPENDED_POWER, "suspend")
+
+    async def resume(self, uuid: str) -> None:
+        self._transition(uuid, (states.SUSPENDED_POWER,), states.RUNNING, "resume")
+
+    async def get_info(self, uuid: str) -> InstanceInfo:
+        inst = self._get(uuid)
+        uptime = time.monotonic() - inst.started if inst.state == states.RUNNING else 0.0
+        return InstanceInfo(state=inst.state, vcpus=inst.spec.vcpus, memory_mb=inst.spec.memory_mb, uptime=uptime)
+
+    async def console_output(self, uuid: str) -> str:
+        return "\n".join(self._get(uuid).console) + "\n"
+
+    async def attach_volume(self, uuid: str, connection_info: dict[str, Any], mountpoint: str) -> None:
+        inst = self._get(uuid)
+        if mountpoint in inst.volumes:
+            raise InvalidPowerState(f"{mountpoint} is already in use on instance {uuid}.")
+        inst.volumes[mountpoint] = connection_info
+
+    async def detach_volume(self, uuid: str, mountpoint: str) -> None:
+        inst = self._get(uuid)
+        if inst.volumes.pop(mountpoint, None) is None:
+            raise InstanceNotFound(f"No volume at {mountpoint} on instance {uuid}.")
+
+    async def attach_interface(self, uuid: str, vif: dict[str, Any]) -> None:
+        self._get(uuid).vifs[vif["id"]] = vif
+
+    async def detach_interface(self, uuid: str, vif: dict[str, Any]) -> None:
+        inst = self._get(uuid)
+        if inst.vifs.pop(vif["id"], None) is None:
+            raise InstanceNotFound(f"Interface {vif['id']} is not attached to instance {uuid}.")
+
+    async def list_instances(self) -> list[str]:
+        return list(self.instances)
