@@ -17,7 +17,7 @@ from pocketstack.bus import Bus
 from pocketstack.common.context import RequestContext
 from pocketstack.db import Database
 from pocketstack.network.notifier import EventNotifier, vif_event
-from pocketstack.network.objects import ports
+from pocketstack.network.objects import ports, routers
 from pocketstack.network.objects.ports import AgentWork
 
 log = logging.getLogger(__name__)
@@ -59,6 +59,21 @@ class Binder:
             await self.bus.fanout(AGENTS_TOPIC, "delete_network", ctx.to_dict(), network_id=network_id)
         except Exception as exc:
             log.warning("%s: cannot announce deletion of network %s: %s", ctx.request_id, network_id, exc)
+
+    async def security_group_changed(self, ctx: RequestContext, sg_id: str) -> None:
+        """Re-send the bound ports using the group so their hosts refresh the firewall."""
+        for host, spec in await ports.specs_using_group(self.db, sg_id):
+            await self._cast(ctx, host, "plug_port", port=spec)
+
+    async def router_changed(self, ctx: RequestContext, router_id: str) -> None:
+        spec = await routers.spec(self.db, router_id)
+        try:
+            if spec is None:
+                await self.bus.fanout(AGENTS_TOPIC, "delete_router", ctx.to_dict(), router_id=router_id)
+            else:
+                await self.bus.fanout(AGENTS_TOPIC, "update_router", ctx.to_dict(), router=spec)
+        except Exception as exc:
+            log.warning("%s: cannot announce router %s: %s", ctx.request_id, router_id, exc)
 
     async def port_deleted(self, ctx: RequestContext, port: dict[str, Any]) -> None:
         server = _server_of(port)

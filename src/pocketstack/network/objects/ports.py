@@ -423,3 +423,10 @@ async def host_specs(db: Database, host: str) -> list[dict[str, Any]]:
     async with db.reader() as session:
         bound = await session.scalars(select(Port).where(Port.binding_host_id == host))
         return [await spec(session, p) for p in bound]
+
+
+async def specs_using_group(db: Database, sg_id: str) -> list[tuple[str, dict[str, Any]]]:
+    """(host, spec) of every bound port whose groups include ``sg_id``."""
+    async with db.reader() as session:
+        bound = await session.scalars(select(Port).where(Port.binding_host_id != ""))
+        return [(p.binding_host_id, await spec(session, p)) for p in bound if sg_id in (p.security_groups or [])]

@@ -290,11 +290,15 @@ async def list_rules(db: Database, ctx: RequestContext) -> list[dict[str, Any]]:
         return [views.rule(r) for r in await session.scalars(stmt)]
 
 
-async def delete_rule(db: Database, ctx: RequestContext, rule_id: str) -> None:
-    async def work(session: AsyncSession) -> None:
-        await session.delete(await _load_rule(session, ctx, rule_id))
+async def delete_rule(db: Database, ctx: RequestContext, rule_id: str) -> str:
+    """Delete the rule; return its group's id."""
 
-    await txn.write(db, work)
+    async def work(session: AsyncSession) -> str:
+        rule = await _load_rule(session, ctx, rule_id)
+        await session.delete(rule)
+        return rule.security_group_id
+
+    return await txn.write(db, work)
 
 
 async def rules_for(session: AsyncSession, sg_ids: list[str]) -> list[dict[str, Any]]:
