@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.api.placement_support import Placement, error_code, new_uuid
-from tests.api.placement_support import placement_fixture  # noqa: F401
+from tests.api.placement_support import (
+    Placement,
+    error_code,
+    new_uuid,
+    placement_fixture,  # noqa: F401
+)
 
 
 async def test_claim_show_and_usages(placement: Placement) -> None:

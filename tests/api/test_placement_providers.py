@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from tests.api.placement_support import Placement, error_code, new_uuid
-from tests.api.placement_support import placement_fixture  # noqa: F401
+from tests.api.placement_support import (
+    Placement,
+    error_code,
+    new_uuid,
+    placement_fixture,  # noqa: F401
+)
 
 
 async def test_root_needs_no_token_and_names_versions(placement: Placement) -> None:
