@@ -67,7 +67,7 @@ _INITTAB = b"""\
 """
 _DIRS = (
     "bin", "sbin", "usr", "usr/bin", "usr/sbin", "etc", "etc/pocketstack", "etc/acpi", "etc/acpi/PWRF",
-    "dev", "proc", "sys", "run", "tmp", "mnt", "mnt/config", "root", "var", "lib",
+    "dev", "proc", "sys", "run", "tmp", "mnt", "mnt/config", "root", "var", "var/log", "lib",
 )  # fmt: skip
 
 

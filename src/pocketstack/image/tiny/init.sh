@@ -35,7 +35,7 @@ if [ -n "$dev" ]; then
     n=0
     while [ ! -b "$dev" ] && [ "$n" -lt 10 ]; do sleep 0.1; n=$((n + 1)); done
     mkdir -p /newroot
-    if mount -t ext4 -o rw "$dev" /newroot 2>/dev/null; then
+    if [ -b "$dev" ] && mount -t ext4 -o rw "$dev" /newroot 2>/dev/null; then
         if [ -x /newroot/sbin/init ]; then
             mkdir -p /newroot/dev /newroot/proc /newroot/sys
             mount --move /dev /newroot/dev

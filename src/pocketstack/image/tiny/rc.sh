@@ -18,7 +18,8 @@ mount -t tmpfs -o mode=0755 tmpfs /run
 mount -t tmpfs -o mode=1777 tmpfs /tmp
 say "root $(awk '$2 == "/" { d = $1 } END { print d }' /proc/mounts)"
 ip link set lo up
-[ -d /etc/acpi ] && acpid 2>/dev/null
+# busybox acpid turns the ACPI power button (QMP system_powerdown) into a clean poweroff.
+[ -d /etc/acpi ] && acpid -l /run/acpid.log -p /run/acpid.pid 2>/dev/null
 
 # The config drive: found by its label, else any ISO 9660 device that has the layout.
 drive=$(findfs LABEL=config-2 2>/dev/null)

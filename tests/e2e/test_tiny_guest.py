@@ -1,0 +1,80 @@
+"""The tiny guest boots under QEMU (TCG), reads its config drive and gets DHCP.
+
+One guest is booted for the module, in a pocketstack-test-* namespace with its own
+bridge, tap and dnsmasq; the lab removes all of it at teardown.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pocketstack.image.tiny import TinyArtifacts, build_tiny, tiny_available
+from pocketstack.testing.tinylab import MARKER, Boot, TinyLab, lab_missing
+
+pytestmark = [pytest.mark.e2e, pytest.mark.root]
+
+BOOT_TIMEOUT = 90.0
+USER_DATA = b"#!/bin/sh\necho hello-from-userdata\n"
+
+
+@pytest.fixture(scope="module")
+def artifacts() -> TinyArtifacts:
+    missing = lab_missing()
+    if missing:
+        pytest.skip(missing)
+    ok, why = tiny_available()
+    if not ok:
+        pytest.skip(f"tiny guest cannot be built here: {why}")
+    return build_tiny()
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TinyLab]:
+    with TinyLab(tmp_path_factory.mktemp("tinylab")) as lab:
+        yield lab
+
+
+@pytest.fixture(scope="module")
+def guest(lab: TinyLab, artifacts: TinyArtifacts) -> Boot:
+    return lab.boot(artifacts, hostname="tinytest", user_data=USER_DATA)
+
+
+def test_boot_marker_has_hostname_and_dhcp_address(guest: Boot, lab: TinyLab) -> None:
+    marker = guest.wait_for(MARKER, BOOT_TIMEOUT)
+    assert marker["hostname"] == "tinytest"
+    assert marker["ips"].split(",") == [lab.guest_ip]
+
+
+def test_runs_from_the_root_disk(guest: Boot) -> None:
+    guest.wait_for(MARKER, BOOT_TIMEOUT)
+    assert "pocketstack-guest: root /dev/vda" in guest.console()
+
+
+def test_user_data_script_output_on_console(guest: Boot) -> None:
+    guest.wait_for(re.compile(r"pocketstack-guest: user-data exit=\d+"), BOOT_TIMEOUT)
+    lines = guest.console().splitlines()
+    assert any(line.strip() == "hello-from-userdata" for line in lines)
+    assert any(line.strip() == "pocketstack-guest: user-data exit=0" for line in lines)
+
+
+def test_acpi_power_button_powers_off(guest: Boot, lab: TinyLab) -> None:
+    guest.wait_for(MARKER, BOOT_TIMEOUT)
+    assert guest.qmp_command("system_powerdown") == {"return": {}}
+    # A clean poweroff ends QEMU by itself; a guest that ignored the button would time out.
+    assert guest.process.wait(timeout=60) == 0
+    lab.stop(guest)
+
+
+def test_lab_leaves_nothing_behind(tmp_path: Path, artifacts: TinyArtifacts) -> None:
+    with TinyLab(tmp_path) as lab:
+        boot = lab.boot(artifacts, hostname="gone", root_disk=False)
+        namespace = lab.namespace
+        dnsmasq = lab.dnsmasq
+    assert boot.process.poll() is not None
+    assert dnsmasq is not None and dnsmasq.poll() is not None
+    assert namespace not in subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
