@@ -67,6 +67,7 @@ def parse_sort(sort: str | None, sort_keys: list[str], sort_dirs: list[str]) -> 
             key, _, direction = item.strip().partition(":")
             pairs.append((key, direction or "desc"))
     else:
+        sort_keys = sort_keys or ["created_at"]
         if len(sort_dirs) > 1 and len(sort_dirs) != len(sort_keys):
             raise Invalid("Give one sort_dir, or one per sort_key.")
         for i, key in enumerate(sort_keys):
