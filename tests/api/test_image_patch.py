@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.image_support import ImageApi, api_fixture, image_config_fixture  # noqa: F401
+from tests.api.image_support import PATCH_TYPE, ImageApi, api_fixture, image_config_fixture  # noqa: F401
 
 
 async def test_add_replace_remove_core_and_extra(api: ImageApi) -> None:
@@ -96,7 +96,7 @@ async def test_patch_content_type_and_body(api: ImageApi) -> None:
                            content_type="application/json")
     assert resp.status_code == 415 and "json-patch" in resp.text
     resp = await api.client.patch(f"/image/v2/images/{img['id']}", content=b"[{",
-                                  headers={"X-Auth-Token": "demo", "Content-Type": "application/openstack-images-v2.1-json-patch"})
+                                  headers={"X-Auth-Token": "demo", "Content-Type": PATCH_TYPE})
     assert resp.status_code == 400 and "Malformed JSON" in resp.text
 
 
