@@ -38,8 +38,9 @@ class Cloud:
 
     def run(self, *args: str, user: str = "admin", check: bool = True, timeout: float = 300,
             extra: list[str] | None = None) -> subprocess.CompletedProcess[str]:
-        cloud = "pocketstack" if user == "admin" else f"pocketstack-{user}"
-        argv = [OPENSTACK, "--os-cloud", cloud, *(extra or []), *args]
+        # user="none": no cloud from clouds.yaml, the caller passes its own --os-* options.
+        cloud = [] if user == "none" else ["--os-cloud", "pocketstack" if user == "admin" else f"pocketstack-{user}"]
+        argv = [OPENSTACK, *cloud, *(extra or []), *args]
         proc = subprocess.run(argv, env=self.env, capture_output=True, text=True, timeout=timeout)
         if check and proc.returncode != 0:
             raise CLIError(list(args), proc)
