@@ -1,0 +1,21 @@
+"""The per-host network agent and its data-plane backends (``fake``, ``linuxbridge``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pocketstack.network.agent.base import NetworkBackend
+
+
+def load_backend(name: str, **options: Any) -> NetworkBackend:
+    """The backend called ``name``: ``fake`` or ``linuxbridge`` (once it exists)."""
+    if name == "fake":
+        from pocketstack.network.agent.fake import FakeBackend
+
+        return FakeBackend(**options)
+    if name == "linuxbridge":
+        from pocketstack.network.agent import linuxbridge  # type: ignore[attr-defined,unused-ignore]
+
+        backend: NetworkBackend = linuxbridge.LinuxBridgeBackend(**options)
+        return backend
+    raise ValueError(f"unknown network backend {name!r}: use fake or linuxbridge")
