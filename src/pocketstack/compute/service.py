@@ -3,13 +3,31 @@ the conductor and one compute agent per (fake) host."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
+from pocketstack.bus import Subscription
+from pocketstack.common.context import RequestContext
+from pocketstack.common.errors import Conflict
+from pocketstack.compute import states
+from pocketstack.compute.agent.manager import ComputeAgent
 from pocketstack.compute.api.common import MAX_VERSION, MIN_VERSION
 from pocketstack.compute.api.routes import ROUTES
-from pocketstack.compute.objects import flavors
+from pocketstack.compute.clients import ImageClient, NetworkClient, PlacementClient
+from pocketstack.compute.conductor.manager import ConductorManager, mark_deleted
+from pocketstack.compute.models import ComputeService as ServiceRow
+from pocketstack.compute.models import Instance
+from pocketstack.compute.objects import flavors, quotas, trace
+from pocketstack.compute.objects.instances import BuildRequest
+from pocketstack.compute.scheduler.host_state import is_up
+from pocketstack.compute.scheduler.manager import SchedulerManager
+from pocketstack.compute.virt.fake import FakeDriver
 from pocketstack.db import Database
 from pocketstack.runtime import Runtime, Service
 from pocketstack.web.app import ServiceApp
@@ -28,6 +46,14 @@ class ComputeService(Service):
         super().__init__(runtime)
         self.config = runtime.config.compute
         self.db: Database = runtime.database(self.name)
+        self.placement = PlacementClient(runtime)
+        self.images = ImageClient(runtime)
+        self.network = NetworkClient(runtime)
+        self.scheduler = SchedulerManager(self.db, self.placement, self.config)
+        self.conductor = ConductorManager(self.db, runtime.bus, self.placement, self.config)
+        self.agents: dict[str, ComputeAgent] = {}
+        self._subscriptions: list[Subscription] = []
+        self._tasks: list[asyncio.Task[None]] = []
         self._app = ServiceApp(
             "compute",
             ROUTES,
@@ -49,10 +75,138 @@ class ComputeService(Service):
         scope["pocketstack.compute"] = self
         await self._app(scope, receive, send)
 
+    # --- lifecycle ------------------------------------------------------------------------
+    async def start(self) -> None:
+        bus = self.runtime.bus
+        self._subscriptions.append(await bus.serve("scheduler", self.scheduler))
+        self._subscriptions.append(await bus.serve("conductor", self.conductor))
+        if self.config.driver in ("fake", "auto"):
+            for i in range(max(0, self.config.fake_hosts)):
+                await self.add_fake_host(f"fake-host-{i + 1}" if self.config.fake_hosts > 1 else "fake-host")
+        self._tasks.append(asyncio.create_task(self._sweep_loop()))
+
+    async def add_fake_host(self, host: str) -> ComputeAgent:
+        cfg = self.config
+        driver = FakeDriver(
+            host,
+            vcpus=cfg.fake_vcpus,
+            memory_mb=cfg.fake_memory_mb,
+            disk_gb=cfg.fake_disk_gb,
+            boot_delay=cfg.fake_boot_delay,
+        )
+        agent = ComputeAgent(
+            host, driver, self.runtime.bus, cfg, self.placement, self.images, self.network, self.runtime.service_token
+        )
+        await agent.start()
+        self.agents[host] = agent
+        return agent
+
+    async def _sweep_loop(self) -> None:
+        interval = max(0.05, min(self.config.build_timeout / 4, 10.0))
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.conductor.sweep_builds()
+            except Exception:
+                log.exception("compute: build sweep failed")
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for agent in self.agents.values():
+            await agent.stop()
+        for sub in self._subscriptions:
+            await sub.stop()
+        for client in (self.placement, self.images, self.network):
+            await client.close()
+
+    # --- used by the API handlers -------------------------------------------------------------
+    async def launch(self, ctx: RequestContext, created: list[Instance], req: BuildRequest, started: float) -> None:
+        """Record the API hop and cast the build to the conductor (DESIGN §1 step 4)."""
+        group = None
+        if req.group_uuid:
+            from pocketstack.compute.models import ServerGroup
+
+            async with self.db.reader() as s:
+                row = await s.scalar(select(ServerGroup).where(ServerGroup.uuid == req.group_uuid))
+            if row is not None:
+                group = {"uuid": row.uuid, "policy": row.policy, "rules": row.rules or {}}
+        specs = [
+            {
+                "instance_uuid": inst.uuid,
+                "project_id": inst.project_id,
+                "user_id": inst.user_id,
+                "resources": {"VCPU": inst.vcpus, "MEMORY_MB": inst.memory_mb, "DISK_GB": inst.root_gb},
+                "availability_zone": req.availability_zone,
+                "image_properties": req.image_meta.get("properties", {}),
+                "group": group,
+            }
+            for inst in created
+        ]
+        duration = round((time.time() - started) * 1000, 3)
+        async with self.db.writer() as s:
+            trace.add_rows(
+                s,
+                [
+                    {
+                        "instance_uuid": i.uuid,
+                        "request_id": ctx.request_id,
+                        "component": "compute-api",
+                        "hop": "compute API: POST /servers (validate, quota, instance row)",
+                        "host": None,
+                        "started": started,
+                        "duration_ms": duration,
+                    }
+                    for i in created
+                ],
+            )
+        await self.runtime.bus.cast("conductor", "schedule_and_build_instances", ctx.to_dict(), specs=specs)
+
+    async def hosts_up(self) -> dict[str, bool]:
+        async with self.db.reader() as s:
+            rows = list(await s.scalars(select(ServiceRow).where(ServiceRow.binary == "nova-compute")))
+        return {r.host: is_up(r.last_seen_up, r.forced_down, self.config.service_down_time) for r in rows}
+
+    async def quota_limits(self, project_id: str) -> dict[str, int]:
+        return await quotas.limits(self.db, project_id)
+
+    async def delete_instance(self, ctx: RequestContext, inst: Instance) -> None:
+        """Delete on the host's agent; locally if no host has it (or its agent is down)."""
+        if inst.task_state == states.DELETING:
+            return
+        up = (await self.hosts_up()).get(inst.host or "", False)
+        async with self.db.writer() as s:
+            row = await s.scalar(select(Instance).where(Instance.uuid == inst.uuid))
+            if row is None or row.deleted:
+                raise Conflict(f"Instance {inst.uuid} is already deleted.")
+            row.task_state = states.DELETING
+            from pocketstack.compute.objects import actions
+
+            actions.start_action(s, inst.uuid, "delete", ctx.to_dict())
+        if inst.host and up and inst.vm_state != states.BUILDING:
+            await self.runtime.bus.cast(
+                f"compute.{inst.host}", "terminate_instance", ctx.to_dict(), instance_uuid=inst.uuid
+            )
+            return
+        # No agent holds it yet (scheduling, or ERROR before a host), or the build is
+        # still running there (the agent sees DELETING when it reports and cleans up).
+        await mark_deleted(self.db, ctx.to_dict(), inst.uuid)
+        with contextlib.suppress(Exception):
+            await self.placement.delete_allocations(inst.uuid)
+        if inst.host and inst.vm_state == states.BUILDING and up:
+            await self.runtime.bus.cast(
+                f"compute.{inst.host}", "terminate_instance", ctx.to_dict(), instance_uuid=inst.uuid
+            )
+
 
 async def bootstrap(runtime: Runtime) -> None:
     """First-run data for `pocketstack up`: the default flavors (idempotent)."""
     await flavors.ensure_defaults(runtime.database(ComputeService.name))
+
+
+async def trace_server(runtime: Runtime, server_id: str) -> list[dict[str, Any]]:
+    return await trace.load(runtime.database(ComputeService.name), server_id)
 
 
 def create(runtime: Runtime) -> ComputeService:

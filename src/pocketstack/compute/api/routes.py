@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pocketstack.compute.api.handlers import flavors, keypairs, quotas, versions
+from pocketstack.compute.api.handlers import flavors, keypairs, quotas, servers, versions
 from pocketstack.web.routing import Route
 
 V = "/v2.1"
@@ -36,4 +36,20 @@ ROUTES: list[Route] = [
     Route("DELETE", V + "/os-quota-sets/{project_id}", quotas.delete),
     Route("GET", V + "/os-quota-sets/{project_id}/detail", quotas.detail),
     Route("GET", V + "/os-quota-sets/{project_id}/defaults", quotas.defaults),
+]
+
+ROUTES += [
+    Route("GET", V + "/servers", servers.index),
+    Route("POST", V + "/servers", servers.create),
+    Route("GET", V + "/servers/detail", servers.detail),
+    Route("GET", V + "/servers/{server_id}", servers.show),
+    Route("PUT", V + "/servers/{server_id}", servers.update),
+    Route("DELETE", V + "/servers/{server_id}", servers.delete),
+    Route("GET", V + "/servers/{server_id}/os-pocketstack-trace", servers.trace_index),
+    Route("GET", V + "/servers/{server_id}/metadata", servers.metadata_index),
+    Route("PUT", V + "/servers/{server_id}/metadata", servers.metadata_replace),
+    Route("POST", V + "/servers/{server_id}/metadata", servers.metadata_merge),
+    Route("GET", V + "/servers/{server_id}/metadata/{key}", servers.metadata_show),
+    Route("PUT", V + "/servers/{server_id}/metadata/{key}", servers.metadata_set),
+    Route("DELETE", V + "/servers/{server_id}/metadata/{key}", servers.metadata_delete),
 ]

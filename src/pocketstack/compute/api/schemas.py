@@ -89,3 +89,139 @@ QUOTA_UPDATE = obj(
     },
     ["quota_set"],
 )
+
+UUID_OR_EMPTY = {"type": "string", "maxLength": 255}
+NETWORK_ITEM = obj(
+    {
+        "uuid": {"type": "string", "format": "uuid"},
+        "port": {"type": ["string", "null"], "format": "uuid"},
+        "fixed_ip": {"type": "string", "format": "ipv4"},
+        "tag": string(60, 1),
+    }
+)
+SERVER_CREATE = obj(
+    {
+        "server": obj(
+            {
+                "name": NAME,
+                "imageRef": UUID_OR_EMPTY,
+                "flavorRef": {"type": ["string", "integer"], "minLength": 1},
+                "networks": {
+                    "oneOf": [{"type": "array", "items": NETWORK_ITEM}, {"type": "string", "enum": ["none", "auto"]}]
+                },
+                "key_name": string(255, 1),
+                "user_data": {"type": "string", "format": "base64", "maxLength": 65535},
+                "metadata": METADATA,
+                "security_groups": {"type": "array", "items": obj({"name": string(255, 1)}, ["name"])},
+                "availability_zone": string(255, 1),
+                "min_count": POSITIVE,
+                "max_count": POSITIVE,
+                "return_reservation_id": {
+                    "type": ["boolean", "string"],
+                    "enum": [True, False, "True", "False", "true", "false"],
+                },
+                "block_device_mapping_v2": {"type": "array", "items": {"type": "object"}},
+                "config_drive": {"type": ["boolean", "string"]},
+                "description": {"type": ["string", "null"], "maxLength": 255},
+                "tags": {"type": "array", "items": string(60, 1, pattern=r"^[^,/]*$"), "maxItems": 50},
+                "accessIPv4": {"type": "string", "format": "ipv4"},
+                "accessIPv6": {"type": "string", "format": "ipv6"},
+                "OS-DCF:diskConfig": {"type": "string", "enum": ["AUTO", "MANUAL"]},
+                "adminPass": {"type": "string"},
+                "personality": {"type": "array", "items": {"type": "object"}},
+                "hostname": string(255, 1),
+                "host": string(255, 1),
+                "hypervisor_hostname": string(255, 1),
+                "trusted_image_certificates": {"type": ["array", "null"]},
+            },
+            ["name", "flavorRef"],
+        ),
+        "os:scheduler_hints": {"type": "object"},
+        "OS-SCH-HNT:scheduler_hints": {"type": "object"},
+    },
+    ["server"],
+)
+
+SERVER_UPDATE = obj(
+    {
+        "server": obj(
+            {
+                "name": NAME,
+                "description": {"type": ["string", "null"], "maxLength": 255},
+                "accessIPv4": {"type": "string", "format": "ipv4"},
+                "accessIPv6": {"type": "string", "format": "ipv6"},
+                "OS-DCF:diskConfig": {"type": "string", "enum": ["AUTO", "MANUAL"]},
+                "hostname": string(255, 1),
+            }
+        )
+    },
+    ["server"],
+)
+
+METADATA_BODY = obj({"metadata": METADATA}, ["metadata"])
+META_ITEM_BODY = obj({"meta": {**METADATA, "minProperties": 1, "maxProperties": 1}}, ["meta"])
+
+SERVER_GROUP_CREATE = obj(
+    {
+        "server_group": obj(
+            {
+                "name": NAME,
+                "policies": {
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": 1,
+                    "items": {
+                        "type": "string",
+                        "enum": ["affinity", "anti-affinity", "soft-affinity", "soft-anti-affinity"],
+                    },
+                },
+                "policy": {
+                    "type": "string",
+                    "enum": ["affinity", "anti-affinity", "soft-affinity", "soft-anti-affinity"],
+                },
+                "rules": obj({"max_server_per_host": POSITIVE}),
+            },
+            ["name"],
+        )
+    },
+    ["server_group"],
+)
+
+SERVICE_UPDATE = obj(
+    {
+        "status": {"type": "string", "enum": ["enabled", "disabled"]},
+        "disabled_reason": string(255, 1),
+        "forced_down": {"type": "boolean"},
+    }
+)
+
+EXTERNAL_EVENTS = obj(
+    {
+        "events": {
+            "type": "array",
+            "minItems": 1,
+            "items": obj(
+                {
+                    "server_uuid": {"type": "string", "format": "uuid"},
+                    "name": {
+                        "type": "string",
+                        "enum": [
+                            "network-changed",
+                            "network-vif-plugged",
+                            "network-vif-unplugged",
+                            "network-vif-deleted",
+                            "volume-extended",
+                            "power-update",
+                            "accelerator-request-bound",
+                            "volume-reimaged",
+                        ],
+                    },
+                    "status": {"type": "string", "enum": ["failed", "completed", "in-progress"]},
+                    "tag": string(255, 1),
+                },
+                ["server_uuid", "name"],
+            ),
+        }
+    },
+    ["events"],
+)

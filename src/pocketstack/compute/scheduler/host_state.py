@@ -89,4 +89,6 @@ async def usage_by_host(db: Database) -> dict[str, dict[str, int]]:
     )
     async with db.reader() as s:
         rows = (await s.execute(query)).all()
-    return {r[0]: {"VCPU": int(r[1] or 0), "MEMORY_MB": int(r[2] or 0), "DISK_GB": int(r[3] or 0)} for r in rows if r[0]}
+    return {
+        r[0]: {"VCPU": int(r[1] or 0), "MEMORY_MB": int(r[2] or 0), "DISK_GB": int(r[3] or 0)} for r in rows if r[0]
+    }

@@ -112,7 +112,13 @@ class FakeDriver(VirtDriver):
         self.instances.pop(uuid, None)
 
     async def reboot(self, uuid: str, *, hard: bool) -> None:
-        allowed: tuple[int, ...] = (states.RUNNING, states.SHUTDOWN, states.CRASHED, states.PAUSED_POWER, states.SUSPENDED_POWER)
+        allowed: tuple[int, ...] = (
+            states.RUNNING,
+            states.SHUTDOWN,
+            states.CRASHED,
+            states.PAUSED_POWER,
+            states.SUSPENDED_POWER,
+        )
         if not hard:
             allowed = (states.RUNNING,)
         self._transition(uuid, allowed, states.RUNNING, "hard reboot" if hard else "soft reboot")

@@ -1,0 +1,436 @@
+"""Servers: create (answers 202 at once; the build goes on over the bus), list, show,
+update, delete, metadata."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import secrets
+import time
+from typing import Any
+
+from sqlalchemy import select
+
+from pocketstack.common.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
+from pocketstack.common.timeutils import parse_iso
+from pocketstack.compute import states
+from pocketstack.compute.api import policy, schemas, views
+from pocketstack.compute.api.common import at_least, body, limit_param, next_link, service
+from pocketstack.compute.models import Instance, ServerGroup
+from pocketstack.compute.objects import actions, flavors, instances, keypairs, trace
+from pocketstack.compute.objects.instances import BuildRequest, ListFilters
+from pocketstack.web.request import Request
+from pocketstack.web.response import Response, empty, json_response
+from pocketstack.web.validation import validate
+
+
+def _check_versioned_fields(request: Request, server: dict[str, Any]) -> None:
+    gates = {
+        "description": 19,
+        "tags": 52,
+        "trusted_image_certificates": 63,
+        "host": 74,
+        "hypervisor_hostname": 74,
+        "hostname": 90,
+    }
+    for key, minor in gates.items():
+        if key in server and not at_least(request, minor):
+            raise Invalid(
+                f"Invalid input for field/attribute server. Additional properties are not allowed "
+                f"('{key}' was unexpected)"
+            )
+    if "personality" in server and at_least(request, 57):
+        raise Invalid(
+            "Invalid input for field/attribute server. Additional properties are not allowed "
+            "('personality' was unexpected)"
+        )
+    if at_least(request, 37) and "networks" not in server:
+        raise Invalid("Invalid input for field/attribute server: 'networks' is a required property")
+    if isinstance(server.get("networks"), str) and not at_least(request, 37):
+        raise Invalid("Invalid input for field/attribute networks: 'auto' and 'none' need microversion 2.37")
+
+
+async def _image(request: Request, image_ref: str, flavor: dict[str, Any]) -> dict[str, Any]:
+    svc = service(request)
+    try:
+        image = await svc.images.get(image_ref, request.context.auth_token)
+    except NotFound:
+        raise Invalid(f"Image {image_ref} could not be found.") from None
+    except Unavailable as exc:
+        raise Invalid(f"Cannot check image {image_ref}: {exc.message}") from None
+    if image.get("status") != "active":
+        raise Invalid(f"Image {image_ref} is not active.")
+    if int(image.get("min_ram") or 0) > flavor["memory_mb"]:
+        raise Invalid("Flavor's memory is too small for requested image.")
+    min_disk = int(image.get("min_disk") or 0)
+    size_gb = (int(image.get("size") or 0) + (1 << 30) - 1) >> 30
+    if flavor["root_gb"] and (min_disk > flavor["root_gb"] or size_gb > flavor["root_gb"]):
+        raise Invalid("Flavor's disk is too small for requested image.")
+    reserved = {
+        "id",
+        "name",
+        "status",
+        "visibility",
+        "checksum",
+        "os_hash_algo",
+        "os_hash_value",
+        "size",
+        "virtual_size",
+        "min_ram",
+        "min_disk",
+        "container_format",
+        "disk_format",
+        "owner",
+        "protected",
+        "created_at",
+        "updated_at",
+        "tags",
+        "self",
+        "file",
+        "schema",
+        "locations",
+        "direct_url",
+        "os_hidden",
+        "stores",
+    }
+    return {
+        "id": image_ref,
+        "name": image.get("name"),
+        "min_ram": image.get("min_ram"),
+        "min_disk": image.get("min_disk"),
+        "disk_format": image.get("disk_format"),
+        "kernel_id": image.get("kernel_id", ""),
+        "ramdisk_id": image.get("ramdisk_id", ""),
+        "properties": {k: v for k, v in image.items() if k not in reserved},
+    }
+
+
+async def _networks(request: Request, server: dict[str, Any]) -> Any:
+    requested = server.get("networks", "auto")
+    if requested == "none":
+        return "none"
+    svc = service(request)
+    token = request.context.auth_token
+    if requested == "auto":
+        return "auto"
+    for item in requested:
+        if not item.get("uuid") and not item.get("port"):
+            raise Invalid("Invalid input for field/attribute networks: each item needs 'uuid' or 'port'")
+        try:
+            if item.get("port"):
+                port = await svc.network.get_port(item["port"], token)
+                if port.get("device_id"):
+                    raise Conflict(f"Port {item['port']} is still in use.")
+            else:
+                await svc.network.get_network(item["uuid"], token)
+        except Unavailable as exc:
+            raise Invalid(f"Networks other than 'none' need the network service: {exc.message}") from None
+    return requested
+
+
+def _user_data(server: dict[str, Any]) -> str | None:
+    raw = server.get("user_data")
+    if raw is None:
+        return None
+    try:
+        base64.b64decode(raw, validate=True)
+    except (binascii.Error, ValueError):
+        raise Invalid("Invalid input for field/attribute user_data: not valid base64") from None
+    return str(raw)
+
+
+def _az(request: Request, server: dict[str, Any]) -> str | None:
+    raw = server.get("availability_zone")
+    if raw and ":" in raw:
+        policy.admin(request.context, "os_compute_api:servers:create:forced_host")
+        return raw.split(":", 1)[0] or None
+    return raw
+
+
+async def create(request: Request) -> Response:
+    ctx = request.context
+    svc = service(request)
+    policy.member(ctx, "os_compute_api:servers:create")
+    data = validate(schemas.SERVER_CREATE, await body(request))
+    server = data["server"]
+    _check_versioned_fields(request, server)
+    hints = data.get("os:scheduler_hints") or data.get("OS-SCH-HNT:scheduler_hints") or {}
+    try:
+        flavor = await flavors.get(svc.db, ctx, str(server["flavorRef"]).rstrip("/").rsplit("/", 1)[-1])
+    except NotFound:
+        raise Invalid(f"Flavor {server['flavorRef']} could not be found.") from None
+    if flavor.disabled:
+        raise Invalid(f"Flavor {flavor.flavorid} is disabled.")
+    snap = flavors.snapshot(flavor)
+    image_ref = str(server.get("imageRef") or "").rstrip("/").rsplit("/", 1)[-1]
+    if not image_ref and not server.get("block_device_mapping_v2"):
+        raise Invalid("Missing imageRef attribute")
+    image_meta = await _image(request, image_ref, snap) if image_ref else {}
+    key_data = None
+    if server.get("key_name"):
+        try:
+            key_data = (await keypairs.get(svc.db, ctx.user_id or "", server["key_name"])).public_key
+        except NotFound:
+            raise Invalid(f"Invalid key_name provided: {server['key_name']}") from None
+    if server.get("block_device_mapping_v2"):
+        raise Invalid("Block device mappings need the volume service, which this cloud does not have yet.")
+    group_uuid = hints.get("group")
+    if group_uuid:
+        async with svc.db.reader() as s:
+            group = await s.scalar(select(ServerGroup).where(ServerGroup.uuid == group_uuid))
+        if group is None or (group.project_id != ctx.project_id and not ctx.is_admin):
+            raise Invalid(f"Invalid scheduler hint: server group {group_uuid} not found")
+    min_count = int(server.get("min_count", 1))
+    max_count = int(server.get("max_count", min_count))
+    if min_count > max_count:
+        raise Invalid("min_count must be <= max_count")
+    req = BuildRequest(
+        name=server["name"],
+        flavor=snap,
+        image_ref=image_ref,
+        image_meta=image_meta,
+        requested_networks=await _networks(request, server),
+        min_count=min_count,
+        max_count=max_count,
+        key_name=server.get("key_name"),
+        key_data=key_data,
+        user_data=_user_data(server),
+        metadata=server.get("metadata") or {},
+        tags=server.get("tags") or [],
+        description=server.get("description"),
+        availability_zone=_az(request, server),
+        config_drive=str(server.get("config_drive", "")).lower() in ("true", "1", "yes"),
+        security_groups=[g["name"] for g in server.get("security_groups") or []] or ["default"],
+        scheduler_hints=hints,
+        group_uuid=group_uuid,
+        hostname=server.get("hostname"),
+        access_ip_v4=server.get("accessIPv4"),
+        access_ip_v6=server.get("accessIPv6"),
+    )
+    started = time.time()
+    created = await instances.create(svc.db, ctx, req)
+    await svc.launch(ctx, created, req, started)
+    if str(server.get("return_reservation_id", "false")).lower() == "true":
+        return json_response({"reservation_id": created[0].reservation_id}, 202)
+    first = created[0]
+    result = {
+        "id": first.uuid,
+        "links": views.summary(request, first)["links"],
+        "OS-DCF:diskConfig": "MANUAL",
+        "security_groups": [{"name": n} for n in req.security_groups],
+        "adminPass": server.get("adminPass") or secrets.token_urlsafe(9),
+    }
+    return json_response({"server": result}, 202, headers=[("location", result["links"][0]["href"])])
+
+
+def _filters(request: Request) -> ListFilters:
+    ctx = request.context
+    all_tenants = request.param("all_tenants") is not None and (request.param("all_tenants") or "").lower() not in (
+        "0",
+        "false",
+        "off",
+    )
+    project = request.param("project_id") or request.param("tenant_id")
+    if all_tenants or (project and project != ctx.project_id):
+        policy.admin(ctx, "os_compute_api:servers:index:get_all_tenants")
+    project_id = None if all_tenants and not project else (project or ctx.project_id or "")
+    statuses = request.params("status")
+    for st in statuses:
+        if st.upper() not in states.STATUS_FILTERS:
+            if at_least(request, 38):
+                raise Invalid(f"Invalid status value {st!r}")
+    f = ListFilters(
+        project_id=project_id,
+        name=request.param("name"),
+        status=statuses,
+        image=request.param("image"),
+        flavor=request.param("flavor"),
+        limit=limit_param(request),
+        marker=request.param("marker"),
+        reservation_id=request.param("reservation_id"),
+        availability_zone=request.param("availability_zone"),
+        sort_key=request.param("sort_key") or "created_at",
+        sort_dir=request.param("sort_dir") or "desc",
+    )
+    if request.param("host") is not None:
+        policy.admin(ctx, "os_compute_api:servers:index:host")
+        f.host = request.param("host")
+    for name, attr in (("changes-since", "changes_since"), ("changes-before", "changes_before")):
+        raw = request.param(name)
+        if raw is not None:
+            if attr == "changes_before" and not at_least(request, 66):
+                continue
+            try:
+                setattr(f, attr, parse_iso(raw))
+            except ValueError:
+                raise Invalid(f"Invalid input for query parameter {name}: {raw!r} is not an ISO 8601 time") from None
+    if request.param("deleted") is not None and ctx.is_admin:
+        f.deleted = (request.param("deleted") or "").lower() in ("true", "1", "yes")
+    if at_least(request, 26):
+        f.tags = [t for t in (request.param("tags") or "").split(",") if t]
+        f.tags_any = [t for t in (request.param("tags-any") or "").split(",") if t]
+        f.not_tags = [t for t in (request.param("not-tags") or "").split(",") if t]
+    return f
+
+
+async def _list(request: Request, detail: bool) -> Response:
+    policy.reader(request.context, "os_compute_api:servers:index")
+    svc = service(request)
+    f = _filters(request)
+    found = await instances.list_instances(svc.db, f)
+    if detail:
+        faults = {}
+        async with svc.db.reader() as s:
+            for inst in found:
+                if inst.vm_state == states.ERROR:
+                    faults[inst.uuid] = await actions.latest_fault(s, inst.uuid)
+        up = await svc.hosts_up() if request.context.is_admin and at_least(request, 16) else {}
+        servers = [views.detail(request, i, fault=faults.get(i.uuid), host_up=up.get(i.host or "")) for i in found]
+    else:
+        servers = [views.summary(request, i) for i in found]
+    result: dict[str, Any] = {"servers": servers}
+    if f.limit and len(found) == f.limit:
+        result["servers_links"] = next_link(request, "servers/detail" if detail else "servers", found[-1].uuid)
+    return json_response(result)
+
+
+async def index(request: Request) -> Response:
+    return await _list(request, False)
+
+
+async def detail(request: Request) -> Response:
+    return await _list(request, True)
+
+
+async def _show_view(request: Request, inst: Instance) -> dict[str, Any]:
+    svc = service(request)
+    async with svc.db.reader() as s:
+        fault = await actions.latest_fault(s, inst.uuid)
+    up = await svc.hosts_up() if request.context.is_admin and at_least(request, 16) else {}
+    groups = [inst.server_group_id] if inst.server_group_id else []
+    return views.detail(request, inst, fault=fault, host_up=up.get(inst.host or ""), groups=groups)
+
+
+async def show(request: Request) -> Response:
+    policy.reader(request.context, "os_compute_api:servers:show")
+    inst = await instances.get(service(request).db, request.context, request.path_params["server_id"])
+    return json_response({"server": await _show_view(request, inst)})
+
+
+async def update(request: Request) -> Response:
+    ctx = request.context
+    svc = service(request)
+    inst = await instances.get(svc.db, ctx, request.path_params["server_id"])
+    policy.owner(ctx, inst.project_id, "os_compute_api:servers:update")
+    data = validate(schemas.SERVER_UPDATE, await body(request))["server"]
+    if "description" in data and not at_least(request, 19):
+        raise Invalid(
+            "Invalid input for field/attribute server. Additional properties are not allowed "
+            "('description' was unexpected)"
+        )
+    columns = {
+        "name": "name",
+        "description": "description",
+        "accessIPv4": "access_ip_v4",
+        "accessIPv6": "access_ip_v6",
+        "hostname": "hostname",
+    }
+    async with svc.db.writer() as s:
+        row = await s.scalar(select(Instance).where(Instance.uuid == inst.uuid))
+        assert row is not None
+        for key, column in columns.items():
+            if key in data:
+                setattr(row, column, data[key])
+    inst = await instances.get(svc.db, ctx, inst.uuid)
+    return json_response({"server": await _show_view(request, inst)})
+
+
+async def delete(request: Request) -> Response:
+    ctx = request.context
+    svc = service(request)
+    inst = await instances.get(svc.db, ctx, request.path_params["server_id"])
+    policy.owner(ctx, inst.project_id, "os_compute_api:servers:delete")
+    if inst.locked and not ctx.is_admin:
+        raise Conflict(f"Instance {inst.uuid} is locked")
+    await svc.delete_instance(ctx, inst)
+    return empty(204)
+
+
+async def trace_index(request: Request) -> Response:
+    """pocketstack's own extension: the spans of the server's launch (admins)."""
+    policy.admin(request.context, "pocketstack:servers:trace")
+    svc = service(request)
+    inst = await instances.get(svc.db, request.context, request.path_params["server_id"], allow_deleted=True)
+    return json_response({"spans": await trace.load(svc.db, inst.uuid)})
+
+
+# --- metadata ---------------------------------------------------------------------------
+async def _meta_target(request: Request, write: bool) -> Instance:
+    ctx = request.context
+    inst = await instances.get(service(request).db, ctx, request.path_params["server_id"])
+    if write:
+        policy.owner(ctx, inst.project_id, "os_compute_api:server-metadata:update")
+        if inst.locked and not ctx.is_admin:
+            raise Conflict(f"Instance {inst.uuid} is locked")
+    else:
+        policy.reader(ctx, "os_compute_api:server-metadata:index")
+    return inst
+
+
+async def _save_metadata(request: Request, inst: Instance, metadata: dict[str, str]) -> dict[str, str]:
+    svc = service(request)
+    limit = (await service(request).quota_limits(inst.project_id))["metadata_items"]
+    if 0 <= limit < len(metadata):
+        raise Forbidden(f"Quota exceeded for metadata_items: at most {limit} items")
+    async with svc.db.writer() as s:
+        row = await s.scalar(select(Instance).where(Instance.uuid == inst.uuid))
+        assert row is not None
+        row.metadata_ = metadata
+    return metadata
+
+
+async def metadata_index(request: Request) -> Response:
+    inst = await _meta_target(request, False)
+    return json_response({"metadata": dict(inst.metadata_ or {})})
+
+
+async def metadata_replace(request: Request) -> Response:
+    inst = await _meta_target(request, True)
+    data = validate(schemas.METADATA_BODY, await body(request))["metadata"]
+    return json_response({"metadata": await _save_metadata(request, inst, dict(data))})
+
+
+async def metadata_merge(request: Request) -> Response:
+    inst = await _meta_target(request, True)
+    data = validate(schemas.METADATA_BODY, await body(request))["metadata"]
+    merged = {**(inst.metadata_ or {}), **data}
+    return json_response({"metadata": await _save_metadata(request, inst, merged)})
+
+
+async def metadata_show(request: Request) -> Response:
+    inst = await _meta_target(request, False)
+    key = request.path_params["key"]
+    if key not in (inst.metadata_ or {}):
+        raise NotFound(f"Metadata item was not found: {key}")
+    return json_response({"meta": {key: inst.metadata_[key]}})
+
+
+async def metadata_set(request: Request) -> Response:
+    inst = await _meta_target(request, True)
+    key = request.path_params["key"]
+    data = validate(schemas.META_ITEM_BODY, await body(request))["meta"]
+    if key not in data:
+        raise Invalid("Request body and URI mismatch")
+    await _save_metadata(request, inst, {**(inst.metadata_ or {}), key: data[key]})
+    return json_response({"meta": {key: data[key]}})
+
+
+async def metadata_delete(request: Request) -> Response:
+    inst = await _meta_target(request, True)
+    key = request.path_params["key"]
+    metadata = dict(inst.metadata_ or {})
+    if key not in metadata:
+        raise NotFound(f"Metadata item was not found: {key}")
+    del metadata[key]
+    await _save_metadata(request, inst, metadata)
+    return empty(204)

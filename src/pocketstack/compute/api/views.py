@@ -1,0 +1,148 @@
+"""Servers as the API shows them, per microversion."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Any
+
+from pocketstack.common.timeutils import iso
+from pocketstack.compute import states
+from pocketstack.compute.api.common import at_least, links
+from pocketstack.compute.models import Instance, InstanceFault
+from pocketstack.web.request import Request
+
+
+def host_id(inst: Instance) -> str:
+    if not inst.host:
+        return ""
+    return hashlib.sha224((inst.project_id + inst.host).encode()).hexdigest()
+
+
+def summary(request: Request, inst: Instance) -> dict[str, Any]:
+    return {"id": inst.uuid, "name": inst.name, "links": links(request, "servers", inst.uuid)}
+
+
+def _flavor(request: Request, inst: Instance) -> dict[str, Any]:
+    f = inst.flavor or {}
+    if not at_least(request, 47):
+        return {
+            "id": inst.flavor_id,
+            "links": [{"rel": "bookmark", "href": f"{request.base_url}/flavors/{inst.flavor_id}"}],
+        }
+    return {
+        "vcpus": f.get("vcpus"),
+        "ram": f.get("memory_mb"),
+        "disk": f.get("root_gb"),
+        "ephemeral": f.get("ephemeral_gb", 0),
+        "swap": f.get("swap", 0),
+        "original_name": f.get("name"),
+        "extra_specs": dict(f.get("extra_specs") or {}),
+    }
+
+
+def _image(request: Request, inst: Instance) -> Any:
+    if not inst.image_ref:
+        return ""
+    image: dict[str, Any] = {
+        "id": inst.image_ref,
+        "links": [{"rel": "bookmark", "href": f"{request.base_url}/images/{inst.image_ref}"}],
+    }
+    if at_least(request, 98):
+        image["properties"] = dict((inst.image_meta or {}).get("properties") or {})
+    return image
+
+
+def _usage_time(value: dt.datetime | None) -> str | None:
+    return value.strftime("%Y-%m-%dT%H:%M:%S.%f") if value is not None else None
+
+
+def fault_view(request: Request, fault: InstanceFault) -> dict[str, Any]:
+    data: dict[str, Any] = {"code": fault.code, "created": iso(fault.created_at), "message": fault.message}
+    if request.context.is_admin or fault.code != 500:
+        data["details"] = fault.details
+    return data
+
+
+def detail(
+    request: Request,
+    inst: Instance,
+    *,
+    fault: InstanceFault | None = None,
+    host_up: bool | None = None,
+    groups: list[str] | None = None,
+) -> dict[str, Any]:
+    ctx = request.context
+    data: dict[str, Any] = {
+        "id": inst.uuid,
+        "name": inst.name,
+        "status": states.status(inst.vm_state, inst.task_state),
+        "tenant_id": inst.project_id,
+        "user_id": inst.user_id,
+        "metadata": dict(inst.metadata_ or {}),
+        "hostId": host_id(inst),
+        "image": _image(request, inst),
+        "flavor": _flavor(request, inst),
+        "created": iso(inst.created_at),
+        "updated": iso(inst.updated_at or inst.created_at),
+        "addresses": inst.addresses or {},
+        "accessIPv4": inst.access_ip_v4 or "",
+        "accessIPv6": inst.access_ip_v6 or "",
+        "links": links(request, "servers", inst.uuid),
+        "OS-DCF:diskConfig": "MANUAL",
+        "OS-EXT-AZ:availability_zone": inst.availability_zone or "",
+        "config_drive": "True" if inst.config_drive else "",
+        "key_name": inst.key_name,
+        "OS-SRV-USG:launched_at": _usage_time(inst.launched_at),
+        "OS-SRV-USG:terminated_at": _usage_time(inst.terminated_at),
+        "OS-EXT-STS:task_state": inst.task_state,
+        "OS-EXT-STS:vm_state": inst.vm_state,
+        "OS-EXT-STS:power_state": inst.power_state,
+        "os-extended-volumes:volumes_attached": [],
+    }
+    if inst.vm_state in (states.BUILDING, states.ACTIVE):
+        data["progress"] = inst.progress
+    data["security_groups"] = [{"name": n} for n in (inst.security_groups or ["default"])]
+    if fault is not None and inst.vm_state in (states.ERROR, states.DELETED):
+        data["fault"] = fault_view(request, fault)
+    if ctx.is_admin:
+        data.update(
+            {
+                "OS-EXT-SRV-ATTR:host": inst.host,
+                "OS-EXT-SRV-ATTR:hypervisor_hostname": inst.node,
+                "OS-EXT-SRV-ATTR:instance_name": f"instance-{inst.seq:08x}",
+            }
+        )
+        if at_least(request, 3):
+            data.update(
+                {
+                    "OS-EXT-SRV-ATTR:reservation_id": inst.reservation_id,
+                    "OS-EXT-SRV-ATTR:launch_index": inst.launch_index,
+                    "OS-EXT-SRV-ATTR:hostname": inst.hostname,
+                    "OS-EXT-SRV-ATTR:kernel_id": (inst.image_meta or {}).get("kernel_id", ""),
+                    "OS-EXT-SRV-ATTR:ramdisk_id": (inst.image_meta or {}).get("ramdisk_id", ""),
+                    "OS-EXT-SRV-ATTR:root_device_name": "/dev/vda",
+                    "OS-EXT-SRV-ATTR:user_data": inst.user_data,
+                }
+            )
+    elif at_least(request, 90):
+        data["OS-EXT-SRV-ATTR:hostname"] = inst.hostname
+    if at_least(request, 9):
+        data["locked"] = inst.locked
+    if at_least(request, 16) and ctx.is_admin:
+        data["host_status"] = "" if not inst.host else ("UP" if host_up else "DOWN" if host_up is False else "UNKNOWN")
+    if at_least(request, 19):
+        data["description"] = inst.description
+    if at_least(request, 26):
+        data["tags"] = list(inst.tags or [])
+    if at_least(request, 63):
+        data["trusted_image_certificates"] = None
+    if at_least(request, 71) and groups is not None:
+        data["server_groups"] = groups
+    if at_least(request, 73):
+        data["locked_reason"] = inst.locked_reason
+    if at_least(request, 96):
+        data["pinned_availability_zone"] = inst.requested_availability_zone
+    if at_least(request, 100):
+        data["scheduler_hints"] = dict(inst.scheduler_hints or {})
+    return data
