@@ -34,10 +34,10 @@ class Cloud:
     client: httpx.AsyncClient
     image_id: str
 
-    async def boot(self, name: str = "vm", token: str = "demo", expect: int = 202, version: str = "2.37",
-                   **server: Any) -> dict[str, Any]:
-        body = {"server": {"name": name, "flavorRef": "1", "imageRef": self.image_id, "networks": "none",
-                           **server}}
+    async def boot(
+        self, name: str = "vm", token: str = "demo", expect: int = 202, version: str = "2.37", **server: Any
+    ) -> dict[str, Any]:
+        body = {"server": {"name": name, "flavorRef": "1", "imageRef": self.image_id, "networks": "none", **server}}
         r = await self.client.post(V + "/servers", json=body, headers=mv(token, version))
         assert r.status_code == expect, r.text
         return dict(r.json())
@@ -68,8 +68,9 @@ class Cloud:
             await asyncio.sleep(0.02)
         raise AssertionError(f"server {server_id} was not deleted")
 
-    async def action(self, server_id: str, body: dict[str, Any], token: str = "demo",
-                     version: str = "2.1") -> httpx.Response:
+    async def action(
+        self, server_id: str, body: dict[str, Any], token: str = "demo", version: str = "2.1"
+    ) -> httpx.Response:
         return await self.client.post(f"{V}/servers/{server_id}/action", json=body, headers=mv(token, version))
 
 
@@ -78,8 +79,11 @@ async def make_image(client: httpx.AsyncClient, **extra: Any) -> str:
     r = await client.post("/image/v2/images", json=body, headers=auth("admin"))
     assert r.status_code == 201, r.text
     image_id = str(r.json()["id"])
-    up = await client.put(f"/image/v2/images/{image_id}/file", content=b"x" * 1024,
-                          headers={**auth("admin"), "Content-Type": "application/octet-stream"})
+    up = await client.put(
+        f"/image/v2/images/{image_id}/file",
+        content=b"x" * 1024,
+        headers={**auth("admin"), "Content-Type": "application/octet-stream"},
+    )
     assert up.status_code == 204, up.text
     return image_id
 

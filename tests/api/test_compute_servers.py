@@ -52,8 +52,15 @@ async def test_trace_and_instance_actions_recorded(tmp_path: Path) -> None:
         spans = await trace_server(c.runtime, sid)
         hops = [s["hop"] for s in spans]
         assert hops[0].startswith("compute API: POST /servers")
-        for expected in ("placement: allocation candidates", "filters", "weighers", "placement: claim",
-                         "agent → image API: image details", "driver: spawn", "conductor: state → ACTIVE"):
+        for expected in (
+            "placement: allocation candidates",
+            "filters",
+            "weighers",
+            "placement: claim",
+            "agent → image API: image details",
+            "driver: spawn",
+            "conductor: state → ACTIVE",
+        ):
             assert expected in hops
         assert len({s["request_id"] for s in spans}) == 1
         assert all(s["duration_ms"] >= 0 for s in spans)
@@ -61,27 +68,41 @@ async def test_trace_and_instance_actions_recorded(tmp_path: Path) -> None:
 
 async def test_bad_create_requests_are_clear_4xx(tmp_path: Path) -> None:
     async with cloud(tmp_path) as c:
-        r = await c.client.post(V + "/servers", json={"server": {"name": "x", "flavorRef": "1", "imageRef": c.image_id}},
-                                headers=mv("demo", "2.37"))
+        r = await c.client.post(
+            V + "/servers",
+            json={"server": {"name": "x", "flavorRef": "1", "imageRef": c.image_id}},
+            headers=mv("demo", "2.37"),
+        )
         assert r.status_code == 400 and "networks" in r.json()["badRequest"]["message"]
-        for patch, words in (({"flavorRef": "nope"}, "Flavor nope"),
-                             ({"imageRef": "00000000-0000-0000-0000-000000000000"}, "could not be found"),
-                             ({"key_name": "missing"}, "key_name")):
-            body = await c.client.post(V + "/servers", headers=mv("demo", "2.37"), json={"server": {
-                "name": "x", "flavorRef": "1", "imageRef": c.image_id, "networks": "none", **patch}})
+        for patch, words in (
+            ({"flavorRef": "nope"}, "Flavor nope"),
+            ({"imageRef": "00000000-0000-0000-0000-000000000000"}, "could not be found"),
+            ({"key_name": "missing"}, "key_name"),
+        ):
+            body = await c.client.post(
+                V + "/servers",
+                headers=mv("demo", "2.37"),
+                json={"server": {"name": "x", "flavorRef": "1", "imageRef": c.image_id, "networks": "none", **patch}},
+            )
             assert body.status_code == 400, body.text
             assert words in body.json()["badRequest"]["message"]
         assert (await c.client.post(V + "/servers", content=b"{", headers=auth("demo"))).status_code == 400
         assert (await c.client.post(V + "/servers", json={"server": {}}, headers=auth("demo"))).status_code == 400
-        reader = await c.client.post(V + "/servers", headers=mv("reader", "2.37"), json={"server": {
-            "name": "x", "flavorRef": "1", "imageRef": c.image_id, "networks": "none"}})
+        reader = await c.client.post(
+            V + "/servers",
+            headers=mv("reader", "2.37"),
+            json={"server": {"name": "x", "flavorRef": "1", "imageRef": c.image_id, "networks": "none"}},
+        )
         assert reader.status_code == 403
 
 
 async def test_flavor_too_large_ends_in_error_naming_the_filter(tmp_path: Path) -> None:
     async with cloud(tmp_path, hosts=3) as c:
-        r = await c.client.post(V + "/flavors", headers=auth("admin"),
-                                json={"flavor": {"name": "huge", "id": "huge", "ram": 999999, "vcpus": 1, "disk": 1}})
+        r = await c.client.post(
+            V + "/flavors",
+            headers=auth("admin"),
+            json={"flavor": {"name": "huge", "id": "huge", "ram": 999999, "vcpus": 1, "disk": 1}},
+        )
         assert r.status_code == 200
         r = await c.client.put(V + "/os-quota-sets/p-demo", json={"quota_set": {"ram": -1}}, headers=auth("admin"))
         assert r.status_code == 200
@@ -141,12 +162,12 @@ async def test_concurrent_creates_over_quota_exactly_quota_succeed(tmp_path: Pat
     import asyncio
 
     async with cloud(tmp_path) as c:
-        r = await c.client.put(V + "/os-quota-sets/p-demo", json={"quota_set": {"instances": 3}},
-                               headers=auth("admin"))
+        r = await c.client.put(V + "/os-quota-sets/p-demo", json={"quota_set": {"instances": 3}}, headers=auth("admin"))
         assert r.status_code == 200
         body = {"server": {"name": "q", "flavorRef": "1", "imageRef": c.image_id, "networks": "none"}}
-        answers = await asyncio.gather(*(c.client.post(V + "/servers", json=body, headers=mv("demo", "2.37"))
-                                         for _ in range(count)))
+        answers = await asyncio.gather(
+            *(c.client.post(V + "/servers", json=body, headers=mv("demo", "2.37")) for _ in range(count))
+        )
         codes = sorted(a.status_code for a in answers)
         assert codes == [202] * 3 + [403] * (count - 3)
         refused = next(a for a in answers if a.status_code == 403)

@@ -191,9 +191,9 @@ class ComputeService(Service):
             return
         # No agent holds it yet (scheduling, or ERROR before a host), or the build is
         # still running there (the agent sees DELETING when it reports and cleans up).
-        await mark_deleted(self.db, ctx.to_dict(), inst.uuid)
         with contextlib.suppress(Exception):
             await self.placement.delete_allocations(inst.uuid)
+        await mark_deleted(self.db, ctx.to_dict(), inst.uuid)
         if inst.host and inst.vm_state == states.BUILDING and up:
             await self.runtime.bus.cast(
                 f"compute.{inst.host}", "terminate_instance", ctx.to_dict(), instance_uuid=inst.uuid

@@ -275,8 +275,9 @@ class ConductorManager:
     async def instance_destroyed(
         self, ctx: dict[str, Any], instance_uuid: str, host: str | None, events: list[dict[str, Any]] | None = None
     ) -> None:
-        await mark_deleted(self.db, ctx, instance_uuid, events)
+        # Allocation first: once the server reads as deleted, its resources are free.
         await self.placement.delete_allocations(instance_uuid)
+        await mark_deleted(self.db, ctx, instance_uuid, events)
         async with self.db.reader() as s:
             inst = await s.scalar(select(Instance).where(Instance.uuid == instance_uuid))
         if inst is not None:
