@@ -55,7 +55,11 @@ async def usage(session: AsyncSession, project_id: str, resource: str) -> int:
     model = _COUNTED.get(resource)
     if model is None:
         return 0
-    return int(await session.scalar(select(func.count()).select_from(model).where(model.project_id == project_id)) or 0)
+    stmt = select(func.count()).select_from(model).where(model.project_id == project_id)
+    if model is Port:
+        # The network's own DHCP port is the cloud's, not the user's.
+        stmt = stmt.where(Port.device_owner != "network:dhcp")
+    return int(await session.scalar(stmt) or 0)
 
 
 async def check(session: AsyncSession, project_id: str, resource: str, adding: int = 1) -> None:
