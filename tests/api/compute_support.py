@@ -12,11 +12,11 @@ from typing import Any
 
 import httpx
 
-from pocketstack.placement import service as placement
 from pocketstack.common.config import Config
 from pocketstack.compute import service as compute
 from pocketstack.compute.service import ComputeService
 from pocketstack.image import service as image
+from pocketstack.placement import service as placement
 from pocketstack.runtime import Runtime
 from pocketstack.testing.service import auth, running_services
 

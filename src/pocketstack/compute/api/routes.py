@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pocketstack.compute.api.handlers import flavors, keypairs, quotas, servers, versions
+from pocketstack.compute.api.handlers import flavors, keypairs, quotas, server_actions, servers, versions
 from pocketstack.web.routing import Route
 
 V = "/v2.1"
@@ -52,4 +52,10 @@ ROUTES += [
     Route("GET", V + "/servers/{server_id}/metadata/{key}", servers.metadata_show),
     Route("PUT", V + "/servers/{server_id}/metadata/{key}", servers.metadata_set),
     Route("DELETE", V + "/servers/{server_id}/metadata/{key}", servers.metadata_delete),
+]
+
+ROUTES += [
+    Route("POST", V + "/servers/{server_id}/action", server_actions.action),
+    Route("GET", V + "/servers/{server_id}/os-instance-actions", server_actions.actions_index),
+    Route("GET", V + "/servers/{server_id}/os-instance-actions/{request_id}", server_actions.actions_show),
 ]
