@@ -78,3 +78,19 @@ def test_lab_leaves_nothing_behind(tmp_path: Path, artifacts: TinyArtifacts) -> 
     assert boot.process.poll() is not None
     assert dnsmasq is not None and dnsmasq.poll() is not None
     assert namespace not in subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+
+
+def test_build_is_cached_and_placed_in_output(tmp_path: Path, artifacts: TinyArtifacts) -> None:
+    placed = build_tiny(tmp_path / "out")
+    assert placed.kernel.parent == tmp_path / "out"
+    assert placed.kernel.read_bytes()[0x202:0x206] == b"HdrS"  # bzImage boot protocol header
+    assert placed.initramfs.read_bytes()[:2] == b"\x1f\x8b"
+    with placed.rootdisk.open("rb") as disk:
+        disk.seek(1024)
+        superblock = disk.read(1024)
+    assert superblock[56:58] == b"\x53\xef"  # ext2/3/4 magic
+    assert superblock[120:136].rstrip(b"\0") == b"tinyroot"
+    assert placed.cmdline == artifacts.cmdline and "console=ttyS0" in placed.cmdline
+    # A second build finds everything in the cache and rebuilds nothing.
+    again = build_tiny()
+    assert again.kernel == artifacts.kernel and again.kernel.stat().st_mtime == artifacts.kernel.stat().st_mtime

@@ -145,7 +145,7 @@ class TinyLab:
                 "-qmp", f"unix:{run / 'qmp.sock'},server=on,wait=off", "-no-reboot",
                 "-kernel", str(artifacts.kernel), "-initrd", str(artifacts.initramfs), "-append", artifacts.cmdline,
                 "-netdev", f"tap,id=n0,ifname={self.tap},script=no,downscript=no",
-                "-device", f"virtio-net-pci,netdev=n0,mac={self.mac}"]  # fmt: skip
+                "-device", f"virtio-net-pci,netdev=n0,mac={self.mac},romfile="]  # fmt: skip
         if root_disk:
             overlay = run / "root.qcow2"
             subprocess.run(

@@ -32,8 +32,8 @@ DEFAULT_CACHE_DIR = Path.home() / ".cache" / "pocketstack" / "tiny"
 ROOT_LABEL = "tinyroot"
 ROOT_DISK_MB = 16
 KERNEL_CMDLINE = f"root=LABEL={ROOT_LABEL} console=ttyS0 quiet"
-# Bump when the layout changes in a way the hashed inputs do not show.
-BUILD_FORMAT = "1"
+# Part of the cache key, with the .debs and every file of this package.
+BUILD_FORMAT = "2"
 
 Progress = Callable[[str, float], None]
 
@@ -81,15 +81,31 @@ def _inputs_hash(packages: debs.Packages) -> str:
         digest.update(part.encode() + b"\0")
     for deb in (packages.kernel_deb, packages.busybox_deb):
         digest.update(f"{deb.name}:{deb.stat().st_size}".encode() + b"\0")
-    for name in (*sorted(_SCRIPTS), "init.sh"):
-        digest.update(_script(name) + b"\0")
-    digest.update(_INITTAB)
+    # The guest scripts and this builder's own code: changing either rebuilds.
+    package = resources.files(__package__)
+    for name in sorted(item.name for item in package.iterdir() if item.name.endswith((".sh", ".py"))):
+        digest.update(name.encode() + b"\0" + package.joinpath(name).read_bytes() + b"\0")
     return digest.hexdigest()[:16]
 
 
-def _guest_tree(busybox: bytes) -> list[cpio.Entry]:
+def _applet_links(busybox: Path) -> list[cpio.Entry]:
+    """A symlink per busybox applet, made now so the guest need not make them at boot.
+
+    Asks the static busybox itself (``--list-full``); on a host that cannot run it the
+    list is empty and the guest's init falls back to ``busybox --install -s``.
+    """
+    try:
+        listed = subprocess.run([str(busybox), "--list-full"], capture_output=True, text=True, timeout=10)
+    except OSError:
+        return []
+    paths = [line.strip().strip("/") for line in listed.stdout.splitlines() if line.strip()]
+    own = {"bin/busybox", "bin/sh", "sbin/init"}
+    return [cpio.symlink(path, "/bin/busybox") for path in paths if path not in own and "/" in path]
+
+
+def _guest_tree(busybox: bytes, applets: list[cpio.Entry]) -> list[cpio.Entry]:
     """What the initramfs and the root disk have in common: busybox and stage 2."""
-    entries = [cpio.directory(d) for d in _DIRS]
+    entries = [cpio.directory(d) for d in _DIRS] + applets
     entries += [
         cpio.file("bin/busybox", busybox, 0o755),
         cpio.symlink("bin/sh", "busybox"),
@@ -105,8 +121,10 @@ def _guest_tree(busybox: bytes) -> list[cpio.Entry]:
     return entries
 
 
-def _initramfs_tree(busybox: bytes, modules: dict[str, Path], core: list[str], cdrom: list[str]) -> list[cpio.Entry]:
-    entries = _guest_tree(busybox)
+def _initramfs_tree(
+    busybox: bytes, applets: list[cpio.Entry], modules: dict[str, Path], core: list[str], cdrom: list[str]
+) -> list[cpio.Entry]:
+    entries = _guest_tree(busybox, applets)
     entries += [
         cpio.file("init", _script("init.sh"), 0o755),
         cpio.char_device("dev/console", 5, 1),
@@ -180,11 +198,13 @@ def _assemble(packages: debs.Packages, final: Path, report: Progress) -> None:
         modules = kmod.index_modules(work / "kernel" / "lib" / "modules" / packages.kernel_version)
         core = kmod.load_order(kmod.CORE_MODULES, modules)
         cdrom = kmod.load_order(kmod.CDROM_MODULES, modules, already=core)
-        busybox = (work / "busybox" / "bin" / "busybox").read_bytes()
+        busybox_path = work / "busybox" / "bin" / "busybox"
+        busybox = busybox_path.read_bytes()
+        applets = _applet_links(busybox_path)
         report("writing the initramfs", 0.6)
-        cpio.write_gzipped(out / "initrd.img", _initramfs_tree(busybox, modules, core, cdrom))
+        cpio.write_gzipped(out / "initrd.img", _initramfs_tree(busybox, applets, modules, core, cdrom))
         report("making the root disk", 0.8)
-        _make_rootdisk(_guest_tree(busybox), out / "root.img", work)
+        _make_rootdisk(_guest_tree(busybox, applets), out / "root.img", work)
         out.rename(final)
 
 

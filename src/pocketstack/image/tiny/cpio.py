@@ -61,5 +61,5 @@ def write_archive(out: BinaryIO, entries: list[Entry]) -> None:
 
 
 def write_gzipped(path: Path, entries: list[Entry]) -> None:
-    with path.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0) as out:
+    with path.open("wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", compresslevel=6, mtime=0) as out:
         write_archive(out, entries)  # type: ignore[arg-type]

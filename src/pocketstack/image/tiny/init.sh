@@ -2,7 +2,7 @@
 # Stage 1, /init of the initramfs (PID 1): load the modules, find the config drive's
 # device, then switch_root to the root disk if one is given, else run stage 2 in place.
 export PATH=/sbin:/bin:/usr/sbin:/usr/bin
-/bin/busybox --install -s 2>/dev/null
+[ -x /bin/awk ] || /bin/busybox --install -s 2>/dev/null
 mount -t devtmpfs devtmpfs /dev
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
