@@ -27,11 +27,10 @@ def _image_fk() -> Mapped[str]:
 
 class Image(Base):
     __tablename__ = "image_image"
-    __table_args__ = (
-        Index("ix_image_image_created", "created_at", "id"),
-        Index("ix_image_image_owner", "owner"),
-        Index("ix_image_image_visibility", "visibility"),
-    )
+    # Only the list order is indexed: with indexes on owner or visibility, SQLite answers
+    # the visibility OR by merging them and sorting every visible row, which is several
+    # times slower than walking this index and stopping after one page.
+    __table_args__ = (Index("ix_image_image_created", "created_at", "id"),)
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     name: Mapped[str | None] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(30), default="queued")

@@ -40,8 +40,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_image_image"),
     )
     op.create_index("ix_image_image_created", "image_image", ["created_at", "id"])
-    op.create_index("ix_image_image_owner", "image_image", ["owner"])
-    op.create_index("ix_image_image_visibility", "image_image", ["visibility"])
     op.create_table(
         "image_property",
         sa.Column("image_id", sa.String(36), nullable=False),
