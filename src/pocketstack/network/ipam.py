@@ -160,8 +160,13 @@ async def allocate_any(session: AsyncSession, subnet: Subnet, port_id: str, *, f
     return address
 
 
-async def allocate_specific(session: AsyncSession, subnet: Subnet, address: str, port_id: str) -> str:
-    """Allocate exactly ``address`` (it may be outside the pools but must be in the CIDR)."""
+async def allocate_specific(
+    session: AsyncSession, subnet: Subnet, address: str, port_id: str, *, gateway_ok: bool = False
+) -> str:
+    """Allocate exactly ``address`` (it may be outside the pools but must be in the CIDR).
+
+    The gateway address is refused unless ``gateway_ok`` (a router interface takes it).
+    """
     ip = parse_ip(address)
     net = ipaddress.ip_network(subnet.cidr)
     if ip.version != net.version or ip not in net:
@@ -174,7 +179,7 @@ async def allocate_specific(session: AsyncSession, subnet: Subnet, address: str,
             "InvalidIpForSubnet", f"IP address {address} is not a valid IP for the specified subnet."
         )
     taken = await session.get(IpAllocation, (subnet.id, canonical))
-    if taken is not None or canonical == subnet.gateway_ip:
+    if taken is not None or (canonical == subnet.gateway_ip and not gateway_ok):
         raise faults.conflict(
             "IpAddressInUse",
             f"Unable to complete operation for network {subnet.network_id}. The IP address {canonical} is in use.",

@@ -77,7 +77,7 @@ async def view(session: AsyncSession, ctx: RequestContext, port: Port) -> dict[s
 
 
 async def allocate(
-    session: AsyncSession, net: Network, port_id: str, requested: list[dict[str, Any]] | None
+    session: AsyncSession, net: Network, port_id: str, requested: list[dict[str, Any]] | None, owner: str = ""
 ) -> list[dict[str, str]]:
     """Give ``port_id`` addresses: the requested ones, or one per IP version by default."""
     subnets = list(await session.scalars(select(Subnet).where(Subnet.network_id == net.id).order_by(Subnet.created_at)))
@@ -110,9 +110,9 @@ async def allocate(
                     "InvalidIpForNetwork",
                     f"IP address {address} is not a valid IP for any of the subnets on the specified network {net.id}.",
                 )
-            allocated.append(
-                {"subnet_id": subnet.id, "ip_address": await ipam.allocate_specific(session, subnet, address, port_id)}
-            )
+            gateway_ok = owner == "network:router_interface"
+            got = await ipam.allocate_specific(session, subnet, address, port_id, gateway_ok=gateway_ok)
+            allocated.append({"subnet_id": subnet.id, "ip_address": got})
         elif subnet_id is not None:
             got = await ipam.allocate_any(session, by_id[subnet_id], port_id)
             if got is None:
@@ -205,7 +205,7 @@ async def build(
     _bind(port, attrs.get("binding:host_id", ""))
     session.add(port)
     await session.flush()
-    await allocate(session, net, port.id, attrs.get("fixed_ips"))
+    await allocate(session, net, port.id, attrs.get("fixed_ips"), owner)
     await session.flush()
     return port
 
