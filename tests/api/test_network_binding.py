@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,7 @@ class Cloud:
     extra: list[Any] = field(default_factory=list)
 
 
+@asynccontextmanager
 async def _cloud(tmp_path: Path, with_compute: bool) -> AsyncIterator[Cloud]:
     factories: list[Callable[[Runtime], Service]] = [create]
     if with_compute:
@@ -84,7 +86,7 @@ async def _cloud(tmp_path: Path, with_compute: bool) -> AsyncIterator[Cloud]:
 
 @pytest.fixture
 async def cloud(tmp_path: Path) -> AsyncIterator[Cloud]:
-    async for c in _cloud(tmp_path, True):
+    async with _cloud(tmp_path, True) as c:
         yield c
 
 
@@ -258,7 +260,7 @@ async def test_agent_resync_plugs_bound_ports_and_drops_stale_ones(cloud: Cloud)
 
 
 async def test_compute_missing_does_not_break_binding(tmp_path: Path) -> None:
-    async for cloud in _cloud(tmp_path, False):
+    async with _cloud(tmp_path, False) as cloud:
         _, port = await server_port(cloud.api)
         r = await cloud.api.put(f"ports/{port['id']}", {"port": {"binding:host_id": "host1"}}, "admin")
         assert r.status_code == 200

@@ -111,8 +111,8 @@ async def allocate(
                     f"IP address {address} is not a valid IP for any of the subnets on the specified network {net.id}.",
                 )
             gateway_ok = owner == "network:router_interface"
-            got = await ipam.allocate_specific(session, subnet, address, port_id, gateway_ok=gateway_ok)
-            allocated.append({"subnet_id": subnet.id, "ip_address": got})
+            exact = await ipam.allocate_specific(session, subnet, address, port_id, gateway_ok=gateway_ok)
+            allocated.append({"subnet_id": subnet.id, "ip_address": exact})
         elif subnet_id is not None:
             got = await ipam.allocate_any(session, by_id[subnet_id], port_id)
             if got is None:
