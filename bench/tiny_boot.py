@@ -37,7 +37,7 @@ def main() -> int:
             if marker["ips"] != lab.guest_ip:
                 print(json.dumps({"error": f"guest got {marker['ips']!r}, not {lab.guest_ip}"}))
                 return 1
-            lab.stop(boot)  # the tap is free again for the next boot
+            lab.stop(boot)
     result = {
         "benchmark": "tiny_boot",
         "accel": "tcg",

@@ -70,6 +70,37 @@ def test_acpi_power_button_powers_off(guest: Boot, lab: TinyLab) -> None:
     lab.stop(guest)
 
 
+def test_static_address_from_network_data(lab: TinyLab, artifacts: TinyArtifacts) -> None:
+    mac = "fa:16:3e:aa:bb:cc"  # not known to dnsmasq: only network_data.json can address it
+    network_data = {
+        "links": [{"id": "tapstatic", "type": "phy", "ethernet_mac_address": mac, "mtu": 1400}],
+        "networks": [
+            {
+                "id": "network0",
+                "link": "tapstatic",
+                "type": "ipv4",
+                "ip_address": f"{lab.subnet_prefix}.77",
+                "netmask": "255.255.255.0",
+                "routes": [{"network": "0.0.0.0", "netmask": "0.0.0.0", "gateway": f"{lab.subnet_prefix}.1"}],
+            }
+        ],
+        "services": [{"type": "dns", "address": f"{lab.subnet_prefix}.1"}],
+    }
+    show = b"#!/bin/sh\necho mtu=$(cat /sys/class/net/eth0/mtu)\nip route show default\ncat /etc/resolv.conf\n"
+    boot = lab.boot(artifacts, hostname="static", name="static", mac=mac, network_data=network_data, user_data=show)
+    try:
+        marker = boot.wait_for(MARKER, BOOT_TIMEOUT)
+        assert marker["hostname"] == "static"
+        assert marker["ips"] == f"{lab.subnet_prefix}.77"
+        boot.wait_for(re.compile(r"user-data exit=0"), BOOT_TIMEOUT)
+        console = boot.console()
+        assert "mtu=1400" in console
+        assert f"default via {lab.subnet_prefix}.1 dev eth0" in console
+        assert f"nameserver {lab.subnet_prefix}.1" in console
+    finally:
+        lab.stop(boot)
+
+
 def test_lab_leaves_nothing_behind(tmp_path: Path, artifacts: TinyArtifacts) -> None:
     with TinyLab(tmp_path) as lab:
         boot = lab.boot(artifacts, hostname="gone", root_disk=False)

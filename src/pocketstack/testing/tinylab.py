@@ -82,7 +82,7 @@ class Boot:
 
 @dataclass
 class TinyLab:
-    """A namespace with a bridge (the DHCP server's side) and one tap for one guest."""
+    """A namespace with a bridge (the DHCP server's side); every boot gets its own tap."""
 
     workdir: Path
     namespace: str = field(default_factory=lambda: f"pocketstack-test-{secrets.token_hex(4)}")
@@ -90,7 +90,6 @@ class TinyLab:
     mac: str = "52:54:00:12:34:56"
     guest_ip: str = "10.77.0.42"
     bridge: str = "br0"
-    tap: str = "tap0"
     dnsmasq: subprocess.Popen[bytes] | None = None
     _boots: list[Boot] = field(default_factory=list)
 
@@ -102,8 +101,6 @@ class TinyLab:
             _ip(*ns, "link", "add", self.bridge, "type", "bridge")
             _ip(*ns, "addr", "add", f"{self.subnet_prefix}.1/24", "dev", self.bridge)
             _ip(*ns, "link", "set", self.bridge, "up")
-            _ip(*ns, "tuntap", "add", self.tap, "mode", "tap")
-            _ip(*ns, "link", "set", self.tap, "master", self.bridge, "up")
             self._start_dnsmasq()
         except BaseException:
             self.close()
@@ -129,23 +126,31 @@ class TinyLab:
         user_data: bytes | None = None,
         name: str = "guest",
         root_disk: bool = True,
+        mac: str | None = None,
+        network_data: dict[str, Any] | None = None,
     ) -> Boot:
-        """Start QEMU (TCG) on the tap with a config drive and a copy-on-write root disk."""
+        """Start QEMU (TCG) on a new tap with a config drive and a copy-on-write root disk.
+
+        ``mac`` defaults to the one dnsmasq gives ``guest_ip``; ``network_data`` to none.
+        """
         run = self.workdir / name
         run.mkdir()
+        tap = f"tap{len(self._boots)}"
+        _ip("-n", self.namespace, "tuntap", "add", tap, "mode", "tap")
+        _ip("-n", self.namespace, "link", "set", tap, "master", self.bridge, "up")
         drive = run / "disk.config"
         build_config_drive(
             drive,
             meta_data={"uuid": secrets.token_hex(16), "name": hostname, "hostname": hostname},
             user_data=user_data,
-            network_data={"links": [], "networks": [], "services": []},
+            network_data=network_data or {"links": [], "networks": [], "services": []},
         )
         args = ["ip", "netns", "exec", self.namespace, "qemu-system-x86_64", "-accel", "tcg", "-m", "192",
                 "-nographic", "-monitor", "none", "-serial", f"file:{run / 'console.log'}",
                 "-qmp", f"unix:{run / 'qmp.sock'},server=on,wait=off", "-no-reboot",
                 "-kernel", str(artifacts.kernel), "-initrd", str(artifacts.initramfs), "-append", artifacts.cmdline,
-                "-netdev", f"tap,id=n0,ifname={self.tap},script=no,downscript=no",
-                "-device", f"virtio-net-pci,netdev=n0,mac={self.mac},romfile="]  # fmt: skip
+                "-netdev", f"tap,id=n0,ifname={tap},script=no,downscript=no",
+                "-device", f"virtio-net-pci,netdev=n0,mac={mac or self.mac},romfile="]  # fmt: skip
         if root_disk:
             overlay = run / "root.qcow2"
             subprocess.run(
