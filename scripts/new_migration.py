@@ -58,6 +58,7 @@ def main() -> None:
         with engine.connect() as conn:
             ctx = MigrationContext.configure(conn, opts={"version_table": f"alembic_version_{service}"})
             script = produce_migrations(ctx, models.Base.metadata)
+    assert script.upgrade_ops is not None and script.downgrade_ops is not None
     up = render_python_code(script.upgrade_ops, render_as_batch=False)
     down = render_python_code(script.downgrade_ops, render_as_batch=False)
     up = "\n".join(line for line in up.splitlines() if not line.lstrip().startswith("# ###"))
@@ -68,8 +69,16 @@ def main() -> None:
     slug = "_".join(message.lower().split())[:40]
     down_rev = heads[0] if heads else None
     path = location / "versions" / f"{number:04d}_{slug}.py"
-    path.write_text(TEMPLATE.format(message=message, rev=rev, down=down_rev, down_repr=repr(down_rev),
-                                    upgrade=up.rstrip(), downgrade=down.rstrip()))
+    path.write_text(
+        TEMPLATE.format(
+            message=message,
+            rev=rev,
+            down=down_rev,
+            down_repr=repr(down_rev),
+            upgrade=up.rstrip(),
+            downgrade=down.rstrip(),
+        )
+    )
     subprocess.run([sys.executable, "-m", "ruff", "format", "-q", str(path)], check=False)
     print(path)
 

@@ -117,8 +117,12 @@ class Cloud:
 
     def index(self) -> dict[str, Any]:
         base = self.config.public_url
-        return {"pocketstack": {"services": {s.name: f"{base}/{s.prefix}" for s in self.services},
-                                "not_built": self.unbuilt}}
+        return {
+            "pocketstack": {
+                "services": {s.name: f"{base}/{s.prefix}" for s in self.services},
+                "not_built": self.unbuilt,
+            }
+        }
 
 
 async def serve(config: Config, on_ready: Any = None) -> None:
@@ -129,11 +133,22 @@ async def serve(config: Config, on_ready: Any = None) -> None:
 
     cloud = Cloud(config)
     await cloud.start()
-    server = uvicorn.Server(uvicorn.Config(
-        cloud.dispatcher, host=config.server.host, port=config.server.port, http="httptools", lifespan="off",
-        access_log=False, log_level=config.logging.level.lower(), timeout_keep_alive=30, backlog=1024,
-    ))
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    app: Any = cloud.dispatcher
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host=config.server.host,
+            port=config.server.port,
+            http="httptools",
+            lifespan="off",
+            access_log=False,
+            log_level=config.logging.level.lower(),
+            timeout_keep_alive=30,
+            backlog=1024,
+        )
+    )
+    # The loop's own handlers below stop the server; uvicorn must not install its own.
+    server.install_signal_handlers = lambda: None  # type: ignore[attr-defined,method-assign,unused-ignore]
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, lambda: setattr(server, "should_exit", True))

@@ -55,24 +55,38 @@ async def test_project_token_body(c: CloudClient) -> None:
 
 async def test_unscoped_system_and_domain_tokens(c: CloudClient) -> None:
     unscoped = await c.token("admin", scope=None)
-    body = (await c.http.get("/identity/v3/auth/tokens", headers={**h(unscoped), "X-Subject-Token": unscoped}))
+    body = await c.http.get("/identity/v3/auth/tokens", headers={**h(unscoped), "X-Subject-Token": unscoped})
     assert "project" not in body.json()["token"] and "roles" not in body.json()["token"]
     system = await c.token("admin", scope="system")
     sys_body = await c.http.get("/identity/v3/auth/tokens", headers={**h(system), "X-Subject-Token": system})
     assert sys_body.json()["token"]["system"] == {"all": True}
     # demo holds no domain role: a domain-scoped token is refused with the vague 401.
-    answer = await c.http.post("/identity/v3/auth/tokens", json={"auth": {"identity": {
-        "methods": ["password"], "password": {"user": {"name": "demo", "domain": {"name": "Default"},
-                                                       "password": "demo"}}},
-        "scope": {"domain": {"name": "Default"}}}})
+    answer = await c.http.post(
+        "/identity/v3/auth/tokens",
+        json={
+            "auth": {
+                "identity": {
+                    "methods": ["password"],
+                    "password": {"user": {"name": "demo", "domain": {"name": "Default"}, "password": "demo"}},
+                },
+                "scope": {"domain": {"name": "Default"}},
+            }
+        },
+    )
     assert answer.status_code == 401
 
 
 async def test_rescope_with_token_method(c: CloudClient) -> None:
     unscoped = await c.token("admin", scope=None)
-    answer = await c.http.post("/identity/v3/auth/tokens", json={"auth": {
-        "identity": {"methods": ["token"], "token": {"id": unscoped}},
-        "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}})
+    answer = await c.http.post(
+        "/identity/v3/auth/tokens",
+        json={
+            "auth": {
+                "identity": {"methods": ["token"], "token": {"id": unscoped}},
+                "scope": {"project": {"name": "admin", "domain": {"id": "default"}}},
+            }
+        },
+    )
     assert answer.status_code == 201
     token = answer.json()["token"]
     assert token["methods"] == ["token", "password"]
@@ -80,15 +94,19 @@ async def test_rescope_with_token_method(c: CloudClient) -> None:
     assert len(token["audit_ids"]) == 2
 
 
-@pytest.mark.parametrize("password_block", [
-    {"user": {"name": "admin", "domain": {"id": "default"}, "password": "wrong"}},
-    {"user": {"name": "nobody", "domain": {"id": "default"}, "password": "x"}},
-    {"user": {"id": "nope", "password": "x"}},
-    {"user": {"name": "admin", "domain": {"name": "NoSuchDomain"}, "password": "admin"}},
-])
+@pytest.mark.parametrize(
+    "password_block",
+    [
+        {"user": {"name": "admin", "domain": {"id": "default"}, "password": "wrong"}},
+        {"user": {"name": "nobody", "domain": {"id": "default"}, "password": "x"}},
+        {"user": {"id": "nope", "password": "x"}},
+        {"user": {"name": "admin", "domain": {"name": "NoSuchDomain"}, "password": "admin"}},
+    ],
+)
 async def test_bad_credentials_are_401_and_vague(c: CloudClient, password_block: dict[str, object]) -> None:
-    answer = await c.http.post("/identity/v3/auth/tokens", json={"auth": {"identity": {
-        "methods": ["password"], "password": password_block}}})
+    answer = await c.http.post(
+        "/identity/v3/auth/tokens", json={"auth": {"identity": {"methods": ["password"], "password": password_block}}}
+    )
     assert answer.status_code == 401
     assert answer.json()["error"]["message"] == "The request you have made requires authentication."
 
@@ -106,11 +124,9 @@ async def test_bad_bodies(c: CloudClient) -> None:
     assert bad_json.status_code == 400 and "Malformed JSON" in bad_json.json()["error"]["message"]
     wrong_type = await c.http.post("/identity/v3/projects", json={"project": {"name": 5}}, headers=h(admin))
     assert wrong_type.status_code == 400 and "project/name" in wrong_type.json()["error"]["message"]
-    unknown = await c.http.post("/identity/v3/roles", json={"role": {"name": "x", "colour": "red"}},
-                                headers=h(admin))
+    unknown = await c.http.post("/identity/v3/roles", json={"role": {"name": "x", "colour": "red"}}, headers=h(admin))
     assert unknown.status_code == 400 and "colour" in unknown.json()["error"]["message"]
-    huge = await c.http.post("/identity/v3/projects", content=b"{" + b" " * (1024 * 1024 + 10) + b"}",
-                             headers=h(admin))
+    huge = await c.http.post("/identity/v3/projects", content=b"{" + b" " * (1024 * 1024 + 10) + b"}", headers=h(admin))
     assert huge.status_code == 413
     auth_missing = await c.http.post("/identity/v3/auth/tokens", json={"auth": {}})
     assert auth_missing.status_code == 400 and "identity" in auth_missing.json()["error"]["message"]
@@ -119,11 +135,13 @@ async def test_bad_bodies(c: CloudClient) -> None:
 async def test_disabled_user_and_project_cannot_authenticate(c: CloudClient) -> None:
     admin = await c.token("admin")
     pname, uname = name(), name()
-    project = (await c.http.post("/identity/v3/projects", json={"project": {"name": pname}}, headers=h(admin)))
+    project = await c.http.post("/identity/v3/projects", json={"project": {"name": pname}}, headers=h(admin))
     project_id = project.json()["project"]["id"]
-    user = await c.http.post("/identity/v3/users", json={"user": {"name": uname, "password": "pw",
-                                                                  "default_project_id": project_id}},
-                             headers=h(admin))
+    user = await c.http.post(
+        "/identity/v3/users",
+        json={"user": {"name": uname, "password": "pw", "default_project_id": project_id}},
+        headers=h(admin),
+    )
     assert user.status_code == 201
     user_id = user.json()["user"]["id"]
     member = (await c.http.get("/identity/v3/roles?name=member", headers=h(admin))).json()["roles"][0]["id"]
@@ -132,24 +150,25 @@ async def test_disabled_user_and_project_cannot_authenticate(c: CloudClient) -> 
     user_token = await c.token(uname, "pw", project=pname)
     assert (await c.http.get(f"/identity/v3/projects/{project_id}", headers=h(user_token))).status_code == 200
     # Disabling the project revokes its tokens and refuses new ones.
-    await c.http.patch(f"/identity/v3/projects/{project_id}", json={"project": {"enabled": False}},
-                       headers=h(admin))
+    await c.http.patch(f"/identity/v3/projects/{project_id}", json={"project": {"enabled": False}}, headers=h(admin))
     assert (await c.http.get(f"/identity/v3/projects/{project_id}", headers=h(user_token))).status_code == 401
-    await c.http.patch(f"/identity/v3/projects/{project_id}", json={"project": {"enabled": True}},
-                       headers=h(admin))
+    await c.http.patch(f"/identity/v3/projects/{project_id}", json={"project": {"enabled": True}}, headers=h(admin))
     user_token = await c.token(uname, "pw", project=pname)
     await c.http.patch(f"/identity/v3/users/{user_id}", json={"user": {"enabled": False}}, headers=h(admin))
     assert (await c.http.get(f"/identity/v3/projects/{project_id}", headers=h(user_token))).status_code == 401
-    answer = await c.http.post("/identity/v3/auth/tokens", json={"auth": {"identity": {
-        "methods": ["password"], "password": {"user": {"id": user_id, "password": "pw"}}}}})
+    answer = await c.http.post(
+        "/identity/v3/auth/tokens",
+        json={"auth": {"identity": {"methods": ["password"], "password": {"user": {"id": user_id, "password": "pw"}}}}},
+    )
     assert answer.status_code == 401
 
 
 async def test_delete_user_revokes_tokens_and_role_removal_revokes_scope(c: CloudClient) -> None:
     admin = await c.token("admin")
     uname = name()
-    user_id = (await c.http.post("/identity/v3/users", json={"user": {"name": uname, "password": "pw"}},
-                                 headers=h(admin))).json()["user"]["id"]
+    user_id = (
+        await c.http.post("/identity/v3/users", json={"user": {"name": uname, "password": "pw"}}, headers=h(admin))
+    ).json()["user"]["id"]
     demo_project = (await c.http.get("/identity/v3/projects?name=demo", headers=h(admin))).json()["projects"][0]
     reader = (await c.http.get("/identity/v3/roles?name=reader", headers=h(admin))).json()["roles"][0]["id"]
     path = f"/identity/v3/projects/{demo_project['id']}/users/{user_id}/roles/{reader}"
@@ -168,8 +187,9 @@ async def test_policy_member_and_reader(c: CloudClient) -> None:
     demo = await c.token("demo")
     admin = await c.token("admin")
     assert (await c.http.get("/identity/v3/users", headers=h(demo))).status_code == 403
-    assert (await c.http.post("/identity/v3/projects", json={"project": {"name": name()}},
-                              headers=h(demo))).status_code == 403
+    assert (
+        await c.http.post("/identity/v3/projects", json={"project": {"name": name()}}, headers=h(demo))
+    ).status_code == 403
     admin_project = (await c.http.get("/identity/v3/projects?name=admin", headers=h(admin))).json()["projects"][0]
     assert (await c.http.get(f"/identity/v3/projects/{admin_project['id']}", headers=h(demo))).status_code == 403
     mine = (await c.http.get("/identity/v3/auth/projects", headers=h(demo))).json()["projects"]
@@ -180,8 +200,9 @@ async def test_policy_member_and_reader(c: CloudClient) -> None:
 async def test_duplicates_and_missing(c: CloudClient) -> None:
     admin = await c.token("admin")
     pname = name()
-    assert (await c.http.post("/identity/v3/projects", json={"project": {"name": pname}},
-                              headers=h(admin))).status_code == 201
+    assert (
+        await c.http.post("/identity/v3/projects", json={"project": {"name": pname}}, headers=h(admin))
+    ).status_code == 201
     dup = await c.http.post("/identity/v3/projects", json={"project": {"name": pname}}, headers=h(admin))
     assert dup.status_code == 409
     missing = await c.http.get("/identity/v3/users/does-not-exist", headers=h(admin))
@@ -193,10 +214,12 @@ async def test_duplicates_and_missing(c: CloudClient) -> None:
 async def test_groups_give_roles(c: CloudClient) -> None:
     admin = await c.token("admin")
     gname, uname = name(), name()
-    group_id = (await c.http.post("/identity/v3/groups", json={"group": {"name": gname}},
-                                  headers=h(admin))).json()["group"]["id"]
-    user_id = (await c.http.post("/identity/v3/users", json={"user": {"name": uname, "password": "pw"}},
-                                 headers=h(admin))).json()["user"]["id"]
+    group_id = (await c.http.post("/identity/v3/groups", json={"group": {"name": gname}}, headers=h(admin))).json()[
+        "group"
+    ]["id"]
+    user_id = (
+        await c.http.post("/identity/v3/users", json={"user": {"name": uname, "password": "pw"}}, headers=h(admin))
+    ).json()["user"]["id"]
     assert (await c.http.put(f"/identity/v3/groups/{group_id}/users/{user_id}", headers=h(admin))).status_code == 204
     demo_id = (await c.http.get("/identity/v3/projects?name=demo", headers=h(admin))).json()["projects"][0]["id"]
     member = (await c.http.get("/identity/v3/roles?name=member", headers=h(admin))).json()["roles"][0]["id"]
@@ -204,10 +227,13 @@ async def test_groups_give_roles(c: CloudClient) -> None:
     token = await c.token(uname, "pw", project="demo")
     body = (await c.http.get("/identity/v3/auth/tokens", headers={**h(token), "X-Subject-Token": token})).json()
     assert {r["name"] for r in body["token"]["roles"]} == {"member", "reader"}
-    effective = (await c.http.get(f"/identity/v3/role_assignments?effective&user.id={user_id}&include_names",
-                                  headers=h(admin))).json()["role_assignments"]
-    assert {(a["role"]["name"], a["scope"]["project"]["name"]) for a in effective} == {("member", "demo"),
-                                                                                       ("reader", "demo")}
+    effective = (
+        await c.http.get(f"/identity/v3/role_assignments?effective&user.id={user_id}&include_names", headers=h(admin))
+    ).json()["role_assignments"]
+    assert {(a["role"]["name"], a["scope"]["project"]["name"]) for a in effective} == {
+        ("member", "demo"),
+        ("reader", "demo"),
+    }
 
 
 async def test_implied_roles_api(c: CloudClient) -> None:
@@ -221,38 +247,68 @@ async def test_application_credential_roles_subset(c: CloudClient) -> None:
     demo = await c.token("demo")
     body = (await c.http.get("/identity/v3/auth/tokens", headers={**h(demo), "X-Subject-Token": demo})).json()
     user_id = body["token"]["user"]["id"]
-    created = await c.http.post(f"/identity/v3/users/{user_id}/application_credentials", headers=h(demo),
-                                json={"application_credential": {"name": name(), "roles": [{"name": "reader"}]}})
+    created = await c.http.post(
+        f"/identity/v3/users/{user_id}/application_credentials",
+        headers=h(demo),
+        json={"application_credential": {"name": name(), "roles": [{"name": "reader"}]}},
+    )
     assert created.status_code == 201
     cred = created.json()["application_credential"]
-    issued = await c.http.post("/identity/v3/auth/tokens", json={"auth": {"identity": {
-        "methods": ["application_credential"],
-        "application_credential": {"id": cred["id"], "secret": cred["secret"]}}}})
+    issued = await c.http.post(
+        "/identity/v3/auth/tokens",
+        json={
+            "auth": {
+                "identity": {
+                    "methods": ["application_credential"],
+                    "application_credential": {"id": cred["id"], "secret": cred["secret"]},
+                }
+            }
+        },
+    )
     assert issued.status_code == 201
     token = issued.json()["token"]
     assert {r["name"] for r in token["roles"]} == {"reader"}
     assert token["application_credential"]["restricted"] is True
     listed = (await c.http.get(f"/identity/v3/users/{user_id}/application_credentials", headers=h(demo))).json()
     assert all("secret" not in a for a in listed["application_credentials"])
-    escalate = await c.http.post(f"/identity/v3/users/{user_id}/application_credentials", headers=h(demo),
-                                 json={"application_credential": {"name": name(), "roles": [{"name": "admin"}]}})
+    escalate = await c.http.post(
+        f"/identity/v3/users/{user_id}/application_credentials",
+        headers=h(demo),
+        json={"application_credential": {"name": name(), "roles": [{"name": "admin"}]}},
+    )
     assert escalate.status_code == 403
-    bad_secret = await c.http.post("/identity/v3/auth/tokens", json={"auth": {"identity": {
-        "methods": ["application_credential"], "application_credential": {"id": cred["id"], "secret": "no"}}}})
+    bad_secret = await c.http.post(
+        "/identity/v3/auth/tokens",
+        json={
+            "auth": {
+                "identity": {
+                    "methods": ["application_credential"],
+                    "application_credential": {"id": cred["id"], "secret": "no"},
+                }
+            }
+        },
+    )
     assert bad_secret.status_code == 401
 
 
 async def test_password_change(c: CloudClient) -> None:
     admin = await c.token("admin")
     uname = name()
-    user_id = (await c.http.post("/identity/v3/users", json={"user": {"name": uname, "password": "old"}},
-                                 headers=h(admin))).json()["user"]["id"]
+    user_id = (
+        await c.http.post("/identity/v3/users", json={"user": {"name": uname, "password": "old"}}, headers=h(admin))
+    ).json()["user"]["id"]
     token = await c.token(uname, "old", scope=None)
-    wrong = await c.http.post(f"/identity/v3/users/{user_id}/password", headers=h(token),
-                              json={"user": {"password": "new", "original_password": "bad"}})
+    wrong = await c.http.post(
+        f"/identity/v3/users/{user_id}/password",
+        headers=h(token),
+        json={"user": {"password": "new", "original_password": "bad"}},
+    )
     assert wrong.status_code == 401
-    ok = await c.http.post(f"/identity/v3/users/{user_id}/password", headers=h(token),
-                           json={"user": {"password": "new", "original_password": "old"}})
+    ok = await c.http.post(
+        f"/identity/v3/users/{user_id}/password",
+        headers=h(token),
+        json={"user": {"password": "new", "original_password": "old"}},
+    )
     assert ok.status_code == 204
     assert (await c.http.get(f"/identity/v3/users/{user_id}", headers=h(token))).status_code == 401
     await c.token(uname, "new", scope=None)
@@ -260,14 +316,28 @@ async def test_password_change(c: CloudClient) -> None:
 
 async def test_catalog_crud(c: CloudClient) -> None:
     admin = await c.token("admin")
-    service = (await c.http.post("/identity/v3/services", json={"service": {"type": "x-test", "name": "xt"}},
-                                 headers=h(admin))).json()["service"]
-    endpoint = await c.http.post("/identity/v3/endpoints", headers=h(admin), json={"endpoint": {
-        "service_id": service["id"], "interface": "public", "url": "http://127.0.0.1:1/x", "region_id": "RegionOne"}})
+    service = (
+        await c.http.post("/identity/v3/services", json={"service": {"type": "x-test", "name": "xt"}}, headers=h(admin))
+    ).json()["service"]
+    endpoint = await c.http.post(
+        "/identity/v3/endpoints",
+        headers=h(admin),
+        json={
+            "endpoint": {
+                "service_id": service["id"],
+                "interface": "public",
+                "url": "http://127.0.0.1:1/x",
+                "region_id": "RegionOne",
+            }
+        },
+    )
     assert endpoint.status_code == 201
     catalog = (await c.http.get("/identity/v3/auth/catalog", headers=h(admin))).json()["catalog"]
     assert any(e["type"] == "x-test" for e in catalog)
-    bad = await c.http.post("/identity/v3/endpoints", headers=h(admin), json={"endpoint": {
-        "service_id": service["id"], "interface": "sideways", "url": "http://x"}})
+    bad = await c.http.post(
+        "/identity/v3/endpoints",
+        headers=h(admin),
+        json={"endpoint": {"service_id": service["id"], "interface": "sideways", "url": "http://x"}},
+    )
     assert bad.status_code == 400 and "interface" in bad.json()["error"]["message"]
     assert (await c.http.delete(f"/identity/v3/services/{service['id']}", headers=h(admin))).status_code == 204

@@ -18,15 +18,50 @@ JSON = st.recursive(
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
     max_leaves=12,
 )
-NAMES = st.sampled_from(["user", "project", "domain", "group", "role", "region", "service", "endpoint", "auth",
-                         "identity", "password", "methods", "scope", "name", "id", "enabled", "tags"])
+NAMES = st.sampled_from(
+    [
+        "user",
+        "project",
+        "domain",
+        "group",
+        "role",
+        "region",
+        "service",
+        "endpoint",
+        "auth",
+        "identity",
+        "password",
+        "methods",
+        "scope",
+        "name",
+        "id",
+        "enabled",
+        "tags",
+    ]
+)
 BODIES = JSON | st.dictionaries(NAMES, JSON | st.dictionaries(NAMES, JSON, max_size=5), max_size=3)
-PATHS = st.sampled_from([
-    "/v3/auth/tokens", "/v3/users", "/v3/projects", "/v3/domains", "/v3/groups", "/v3/roles", "/v3/regions",
-    "/v3/services", "/v3/endpoints", "/v3/users/{uid}", "/v3/projects/{pid}", "/v3/users/{uid}/password",
-    "/v3/users/{uid}/application_credentials", "/v3/projects/{pid}/tags", "/v3/role_assignments",
-    "/v3/projects/{pid}/users/{uid}/roles/x", "/v3/roles/x/implies/y", "/v3/domains/default",
-])
+PATHS = st.sampled_from(
+    [
+        "/v3/auth/tokens",
+        "/v3/users",
+        "/v3/projects",
+        "/v3/domains",
+        "/v3/groups",
+        "/v3/roles",
+        "/v3/regions",
+        "/v3/services",
+        "/v3/endpoints",
+        "/v3/users/{uid}",
+        "/v3/projects/{pid}",
+        "/v3/users/{uid}/password",
+        "/v3/users/{uid}/application_credentials",
+        "/v3/projects/{pid}/tags",
+        "/v3/role_assignments",
+        "/v3/projects/{pid}/users/{uid}/roles/x",
+        "/v3/roles/x/implies/y",
+        "/v3/domains/default",
+    ]
+)
 
 
 class Harness:

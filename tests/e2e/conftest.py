@@ -36,8 +36,9 @@ class Cloud:
             if key.startswith("OS_") and key != "OS_CLIENT_CONFIG_FILE":
                 del self.env[key]
 
-    def run(self, *args: str, user: str = "admin", check: bool = True, timeout: float = 300,
-            extra: list[str] | None = None) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, *args: str, user: str = "admin", check: bool = True, timeout: float = 300, extra: list[str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
         # user="none": no cloud from clouds.yaml, the caller passes its own --os-* options.
         cloud = [] if user == "none" else ["--os-cloud", "pocketstack" if user == "admin" else f"pocketstack-{user}"]
         argv = [OPENSTACK, *cloud, *(extra or []), *args]
@@ -54,8 +55,9 @@ class Cloud:
         return proc.stdout
 
     def pocketstack(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run([POCKETSTACK, *args, "--data-dir", str(self.data_dir)], capture_output=True,
-                              text=True, timeout=300)
+        proc = subprocess.run(
+            [POCKETSTACK, *args, "--data-dir", str(self.data_dir)], capture_output=True, text=True, timeout=300
+        )
         if check and proc.returncode != 0:
             raise AssertionError(f"pocketstack {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
         return proc
@@ -73,11 +75,29 @@ def _free_port() -> int:
 def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
     data_dir = tmp_path_factory.mktemp("pocketstack-e2e")
     port = _free_port()
-    env = {**os.environ, "POCKETSTACK_IDENTITY_PASSWORD_HASH_ROUNDS": os.environ.get(
-        "POCKETSTACK_IDENTITY_PASSWORD_HASH_ROUNDS", "12")}
-    proc = subprocess.run([POCKETSTACK, "up", "--detach", "--data-dir", str(data_dir), "--port", str(port),
-                           "--driver", "fake", "--fake-hosts", "10"], capture_output=True, text=True, env=env,
-                          timeout=600)
+    env = {
+        **os.environ,
+        "POCKETSTACK_IDENTITY_PASSWORD_HASH_ROUNDS": os.environ.get("POCKETSTACK_IDENTITY_PASSWORD_HASH_ROUNDS", "12"),
+    }
+    proc = subprocess.run(
+        [
+            POCKETSTACK,
+            "up",
+            "--detach",
+            "--data-dir",
+            str(data_dir),
+            "--port",
+            str(port),
+            "--driver",
+            "fake",
+            "--fake-hosts",
+            "10",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
     if proc.returncode != 0:
         raise AssertionError(f"pocketstack up failed:\n{proc.stdout}\n{proc.stderr}")
     the_cloud = Cloud(data_dir, f"http://127.0.0.1:{port}")

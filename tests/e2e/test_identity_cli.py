@@ -41,18 +41,31 @@ def test_user_role_assignment_and_login(cloud: Cloud) -> None:
     project = f"p-{uuid.uuid4().hex[:8]}"
     user = f"u-{uuid.uuid4().hex[:8]}"
     cloud.openstack("project", "create", project)
-    created = cloud.openstack("user", "create", "--password", "s3cret", "--email", "u@example.org", user,
-                              "-f", "json")
+    created = cloud.openstack("user", "create", "--password", "s3cret", "--email", "u@example.org", user, "-f", "json")
     assert created["name"] == user
     assert user in [u["Name"] for u in cloud.openstack("user", "list", "-f", "json")]
     cloud.openstack("role", "add", "--user", user, "--project", project, "member")
     rows = cloud.openstack("role", "assignment", "list", "--names", "--user", user, "-f", "json")
-    assert {(r["Role"], r["User"], r["Project"]) for r in rows} == {("member", f"{user}@Default",
-                                                                      f"{project}@Default")}
+    assert {(r["Role"], r["User"], r["Project"]) for r in rows} == {("member", f"{user}@Default", f"{project}@Default")}
     # The new user logs in with its password, scoped to the project.
-    login = ["--os-auth-type", "password", "--os-auth-url", f"{cloud.url}/identity", "--os-username", user,
-             "--os-password", "s3cret", "--os-project-name", project, "--os-user-domain-name", "Default",
-             "--os-project-domain-name", "Default", "--os-identity-api-version", "3"]
+    login = [
+        "--os-auth-type",
+        "password",
+        "--os-auth-url",
+        f"{cloud.url}/identity",
+        "--os-username",
+        user,
+        "--os-password",
+        "s3cret",
+        "--os-project-name",
+        project,
+        "--os-user-domain-name",
+        "Default",
+        "--os-project-domain-name",
+        "Default",
+        "--os-identity-api-version",
+        "3",
+    ]
     proc = cloud.run("token", "issue", "-f", "json", user="none", extra=login)
     assert '"project_id"' in proc.stdout
     cloud.openstack("user", "set", "--disable", user)
@@ -66,8 +79,16 @@ def test_application_credential_authenticates(cloud: Cloud) -> None:
     name = f"ac-{uuid.uuid4().hex[:8]}"
     cred = cloud.openstack("application", "credential", "create", name, "-f", "json")
     assert cred["Secret"]
-    login = ["--os-auth-type", "v3applicationcredential", "--os-auth-url", f"{cloud.url}/identity",
-             "--os-application-credential-id", cred["ID"], "--os-application-credential-secret", cred["Secret"]]
+    login = [
+        "--os-auth-type",
+        "v3applicationcredential",
+        "--os-auth-url",
+        f"{cloud.url}/identity",
+        "--os-application-credential-id",
+        cred["ID"],
+        "--os-application-credential-secret",
+        cred["Secret"],
+    ]
     projects = cloud.run("project", "list", "-f", "json", user="none", extra=login)
     assert "admin" in projects.stdout
     cloud.openstack("application", "credential", "delete", name)
@@ -92,7 +113,7 @@ def test_openstacksdk_admin_and_demo(cloud: Cloud, monkeypatch: pytest.MonkeyPat
 
     monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(cloud.clouds_yaml))
     admin = openstack.connect(cloud="pocketstack")
-    names = {p.name for p in admin.identity.projects()}
+    names = {p.name for p in admin.identity.projects()}  # type: ignore[union-attr]
     assert {"admin", "demo", "service"} <= names
     demo = openstack.connect(cloud="pocketstack-demo")
     with pytest.raises(openstack.exceptions.ForbiddenException):

@@ -16,9 +16,19 @@ from pocketstack.identity.validator import TokenValidator
 
 def data(**kw: object) -> TokenData:
     now = time.time()
-    base = dict(user_id="u1", user_domain_id="default", methods=("password",), scope="project", scope_id="p1",
-                scope_domain_id="default", role_ids=("r1",), role_names=("member",), issued_at=now,
-                expires_at=now + 3600, audit_ids=("a1",))
+    base = dict(
+        user_id="u1",
+        user_domain_id="default",
+        methods=("password",),
+        scope="project",
+        scope_id="p1",
+        scope_domain_id="default",
+        role_ids=("r1",),
+        role_names=("member",),
+        issued_at=now,
+        expires_at=now + 3600,
+        audit_ids=("a1",),
+    )
     base.update(kw)
     return TokenData(**base)  # type: ignore[arg-type]
 

@@ -42,9 +42,16 @@ async def test_service_app_errors_and_request_id() -> None:
     async def crash(req: Request) -> Response:
         raise RuntimeError("boom")
 
-    app = ServiceApp("t", [Route("GET", "/c", conflict, auth=False), Route("GET", "/x", crash, auth=False),
-                           Route("GET", "/p/{id}", ok, auth=False), Route("GET", "/auth", ok)],
-                     error_format="neutron")
+    app = ServiceApp(
+        "t",
+        [
+            Route("GET", "/c", conflict, auth=False),
+            Route("GET", "/x", crash, auth=False),
+            Route("GET", "/p/{id}", ok, auth=False),
+            Route("GET", "/auth", ok),
+        ],
+        error_format="neutron",
+    )
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
         answer = await client.get("/c")
         assert answer.status_code == 409
@@ -76,8 +83,9 @@ def test_config_file_and_env(tmp_path: Path) -> None:
     cfg.write_if_missing()
     text = cfg.config_file.read_text().replace("token_expiration = 3600", "token_expiration = 60")
     cfg.config_file.write_text(text)
-    loaded = Config.load(tmp_path, env={"POCKETSTACK_BUS_URL": "amqp://guest:guest@127.0.0.1:5672/",
-                                        "POCKETSTACK_SERVER_PORT": "9999"})
+    loaded = Config.load(
+        tmp_path, env={"POCKETSTACK_BUS_URL": "amqp://guest:guest@127.0.0.1:5672/", "POCKETSTACK_SERVER_PORT": "9999"}
+    )
     assert loaded.identity.token_expiration == 60
     assert loaded.bus.url.startswith("amqp://") and loaded.server.port == 9999
     with pytest.raises(ValueError, match="POCKETSTACK_SERVER_PORT"):

@@ -57,8 +57,12 @@ class Subscription(abc.ABC):
 
 
 def encode_error(exc: BaseException) -> dict[str, Any]:
-    return {"type": type(exc).__name__, "message": getattr(exc, "message", None) or str(exc),
-            "kind": getattr(exc, "kind", None), "detail": getattr(exc, "detail", "")}
+    return {
+        "type": type(exc).__name__,
+        "message": getattr(exc, "message", None) or str(exc),
+        "kind": getattr(exc, "kind", None),
+        "detail": getattr(exc, "detail", ""),
+    }
 
 
 def decode_error(data: dict[str, Any]) -> PocketError:
@@ -79,7 +83,9 @@ async def dispatch(endpoint: Endpoint, method: str, ctx: dict[str, Any], args: d
     return await fn(ctx, **args)
 
 
-def notification(event_type: str, payload: Any, ctx: dict[str, Any] | None, publisher_id: str, priority: str) -> dict[str, Any]:
+def notification(
+    event_type: str, payload: Any, ctx: dict[str, Any] | None, publisher_id: str, priority: str
+) -> dict[str, Any]:
     return {
         "event_type": event_type,
         "payload": payload,
@@ -115,8 +121,13 @@ class Bus(abc.ABC):
 
     @abc.abstractmethod
     async def notify(
-        self, event_type: str, payload: Any, ctx: dict[str, Any] | None = None, *,
-        publisher_id: str = "pocketstack", priority: str = "INFO",
+        self,
+        event_type: str,
+        payload: Any,
+        ctx: dict[str, Any] | None = None,
+        *,
+        publisher_id: str = "pocketstack",
+        priority: str = "INFO",
     ) -> None: ...
 
     @abc.abstractmethod

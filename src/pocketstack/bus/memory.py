@@ -156,8 +156,13 @@ class MemoryBus(Bus):
             server._spawn(raw, fanned=True)
 
     async def notify(
-        self, event_type: str, payload: Any, ctx: dict[str, Any] | None = None, *,
-        publisher_id: str = "pocketstack", priority: str = "INFO",
+        self,
+        event_type: str,
+        payload: Any,
+        ctx: dict[str, Any] | None = None,
+        *,
+        publisher_id: str = "pocketstack",
+        priority: str = "INFO",
     ) -> None:
         # Encode even without listeners: non-JSON payloads must fail here as on RabbitMQ.
         try:

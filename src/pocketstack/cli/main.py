@@ -90,7 +90,10 @@ def _detach(args: argparse.Namespace, config: Config) -> int:
     with open(log_path, "ab") as log_file:
         child = subprocess.Popen(
             [sys.executable, "-m", "pocketstack.cli.main", "serve", "all", "--data-dir", str(config.data_dir)],
-            stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file, start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=log_file,
+            start_new_session=True,
             env=_child_env(config),
         )
     deadline = time.monotonic() + READY_TIMEOUT
@@ -100,8 +103,10 @@ def _detach(args: argparse.Namespace, config: Config) -> int:
             _print_usage(config)
             return 0
         if child.poll() is not None:
-            print(f"error: pocketstack exited with code {child.returncode} before it was ready; "
-                  f"log: {log_path}", file=sys.stderr)
+            print(
+                f"error: pocketstack exited with code {child.returncode} before it was ready; log: {log_path}",
+                file=sys.stderr,
+            )
             print(_tail(log_path), file=sys.stderr)
             return 1
         time.sleep(0.02)
@@ -126,14 +131,18 @@ def _foreground(config: Config) -> int:
 def _serve_all(config: Config, announce: bool = False) -> int:
     from pocketstack import cloud
 
-    logging.basicConfig(level=config.logging.level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=config.logging.level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     def ready(c: Any) -> None:
         (config.data_dir / "clouds.yaml").write_text(state.clouds_yaml(config))
-        state.write_state(config.data_dir, pid=os.getpid(), url=config.public_url,
-                          services={s.name: f"{config.public_url}/{s.prefix}" for s in c.services},
-                          not_built=c.unbuilt, driver=config.compute.driver)
+        state.write_state(
+            config.data_dir,
+            pid=os.getpid(),
+            url=config.public_url,
+            services={s.name: f"{config.public_url}/{s.prefix}" for s in c.services},
+            not_built=c.unbuilt,
+            driver=config.compute.driver,
+        )
         if announce:
             _print_usage(config)
 
@@ -155,8 +164,11 @@ def _serve_all(config: Config, announce: bool = False) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     config = _config(args)
     if args.service != "all":
-        print(f"error: serving {args.service} alone is part of the distributed mode, not built yet; "
-              "use 'pocketstack serve all'", file=sys.stderr)
+        print(
+            f"error: serving {args.service} alone is part of the distributed mode, not built yet; "
+            "use 'pocketstack serve all'",
+            file=sys.stderr,
+        )
         return 2
     return _serve_all(config)
 
@@ -170,8 +182,7 @@ def cmd_down(args: argparse.Namespace) -> int:
     else:
         pid = int(current["pid"])
         if not state.is_ours(pid):
-            print(f"error: pid {pid} in the state file is not a pocketstack process; not touching it",
-                  file=sys.stderr)
+            print(f"error: pid {pid} in the state file is not a pocketstack process; not touching it", file=sys.stderr)
             return 1
         os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + 30

@@ -76,20 +76,24 @@ def free_port(host: str) -> int:
 
 def clouds_yaml(config: Config) -> str:
     def cloud(name: str, user: str, password: str, project: str) -> str:
-        return (f"  {name}:\n"
-                f"    auth:\n"
-                f"      auth_url: {config.public_url}/identity\n"
-                f"      username: {user}\n"
-                f"      password: {json.dumps(password)}\n"
-                f"      project_name: {project}\n"
-                f"      user_domain_name: Default\n"
-                f"      project_domain_name: Default\n"
-                f"    region_name: {config.identity.region}\n"
-                f"    identity_api_version: 3\n"
-                f"    interface: public\n")
+        return (
+            f"  {name}:\n"
+            f"    auth:\n"
+            f"      auth_url: {config.public_url}/identity\n"
+            f"      username: {user}\n"
+            f"      password: {json.dumps(password)}\n"
+            f"      project_name: {project}\n"
+            f"      user_domain_name: Default\n"
+            f"      project_domain_name: Default\n"
+            f"    region_name: {config.identity.region}\n"
+            f"    identity_api_version: 3\n"
+            f"    interface: public\n"
+        )
 
     ident = config.identity
-    return ("# Written by pocketstack up. Use: export OS_CLIENT_CONFIG_FILE=<this file>\n"
-            "clouds:\n"
-            + cloud("pocketstack", "admin", ident.admin_password, "admin")
-            + cloud("pocketstack-demo", "demo", ident.demo_password, "demo"))
+    return (
+        "# Written by pocketstack up. Use: export OS_CLIENT_CONFIG_FILE=<this file>\n"
+        "clouds:\n"
+        + cloud("pocketstack", "admin", ident.admin_password, "admin")
+        + cloud("pocketstack-demo", "demo", ident.demo_password, "demo")
+    )

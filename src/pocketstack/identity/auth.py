@@ -81,8 +81,9 @@ async def _password(svc: IdentityService, data: dict[str, Any]) -> Identified:
                 raise Invalid("Invalid input for field 'identity/password/user': a user name needs a domain")
             domain = await _find_domain(s, domain_ref)
             if domain is not None:
-                user = (await s.scalars(select(m.User).where(m.User.domain_id == domain.id,
-                                                             m.User.name == ref["name"]))).first()
+                user = (
+                    await s.scalars(select(m.User).where(m.User.domain_id == domain.id, m.User.name == ref["name"]))
+                ).first()
         else:
             raise Invalid("Invalid input for field 'identity/password/user': an id or a name is required")
         domain_ok = user is not None and await _domain_enabled(s, user.domain_id)
@@ -116,8 +117,13 @@ async def _token(svc: IdentityService, data: dict[str, Any]) -> Identified:
         if user is None or not user.enabled:
             raise NotAuthenticated(FAIL)
     methods = ["token"] + [x for x in old.methods if x != "token"]
-    return Identified(user, methods, expires_at=old.expires_at, audit_chain=old.audit_ids[-1],
-                      inherited_scope=(old.scope, old.scope_id))
+    return Identified(
+        user,
+        methods,
+        expires_at=old.expires_at,
+        audit_chain=old.audit_ids[-1],
+        inherited_scope=(old.scope, old.scope_id),
+    )
 
 
 async def _app_cred(svc: IdentityService, data: dict[str, Any]) -> Identified:
@@ -133,12 +139,24 @@ async def _app_cred(svc: IdentityService, data: dict[str, Any]) -> Identified:
             user_id = uref.get("id")
             if user_id is None and "name" in uref and isinstance(uref.get("domain"), dict):
                 domain = await _find_domain(s, uref["domain"])
-                found = None if domain is None else (await s.scalars(select(m.User).where(
-                    m.User.domain_id == domain.id, m.User.name == uref["name"]))).first()
+                found = (
+                    None
+                    if domain is None
+                    else (
+                        await s.scalars(
+                            select(m.User).where(m.User.domain_id == domain.id, m.User.name == uref["name"])
+                        )
+                    ).first()
+                )
                 user_id = found.id if found else None
             if user_id:
-                cred = (await s.scalars(select(m.ApplicationCredential).where(
-                    m.ApplicationCredential.user_id == user_id, m.ApplicationCredential.name == data["name"]))).first()
+                cred = (
+                    await s.scalars(
+                        select(m.ApplicationCredential).where(
+                            m.ApplicationCredential.user_id == user_id, m.ApplicationCredential.name == data["name"]
+                        )
+                    )
+                ).first()
         else:
             raise Invalid("An application credential needs an id, or a name and a user")
         user = None if cred is None else await s.get(m.User, cred.user_id)
@@ -152,7 +170,9 @@ async def _app_cred(svc: IdentityService, data: dict[str, Any]) -> Identified:
     return Identified(user, ["application_credential"], app_cred=cred)
 
 
-async def _resolve_scope(svc: IdentityService, who: Identified, scope: Any) -> tuple[str | None, str | None, str | None]:
+async def _resolve_scope(
+    svc: IdentityService, who: Identified, scope: Any
+) -> tuple[str | None, str | None, str | None]:
     """(scope type, scope id, scope's domain id) for the request's scope."""
     if who.app_cred is not None:
         if scope not in (None, "unscoped") and not (isinstance(scope, dict) and "project" in scope):
@@ -175,7 +195,7 @@ async def _resolve_scope(svc: IdentityService, who: Identified, scope: Any) -> t
         return None, None, None
     if not isinstance(scope, dict) or len(scope) != 1:
         raise Invalid("Invalid input for field 'auth/scope': name one of project, domain or system")
-    (kind, ref), = scope.items()
+    ((kind, ref),) = scope.items()
     if not isinstance(ref, dict):
         raise Invalid(f"Invalid input for field 'auth/scope/{kind}': an object is required")
     if kind == "system":
@@ -190,8 +210,11 @@ async def _resolve_scope(svc: IdentityService, who: Identified, scope: Any) -> t
             elif "name" in ref and isinstance(ref.get("domain"), dict):
                 domain = await _find_domain(s, ref["domain"])
                 if domain is not None:
-                    project = (await s.scalars(select(m.Project).where(m.Project.domain_id == domain.id,
-                                                                       m.Project.name == ref["name"]))).first()
+                    project = (
+                        await s.scalars(
+                            select(m.Project).where(m.Project.domain_id == domain.id, m.Project.name == ref["name"])
+                        )
+                    ).first()
             else:
                 raise Invalid("Invalid input for field 'auth/scope/project': an id, or a name and a domain")
             if project is None or not project.enabled or not await _domain_enabled(s, project.domain_id):
@@ -220,12 +243,20 @@ async def _scoped_token(svc: IdentityService, who: Identified, scope: Any) -> To
     if who.expires_at is not None:
         expires = min(expires, who.expires_at)
     if who.app_cred is not None and who.app_cred.expires_at is not None:
-        expires = min(expires, who.app_cred.expires_at.replace(tzinfo=dt.timezone.utc).timestamp())
+        expires = min(expires, who.app_cred.expires_at.replace(tzinfo=dt.UTC).timestamp())
     audit_ids = (new_audit_id(), who.audit_chain) if who.audit_chain else (new_audit_id(),)
     return TokenData(
-        user_id=who.user.id, user_domain_id=who.user.domain_id, methods=tuple(who.methods), scope=kind,
-        scope_id=scope_id, scope_domain_id=scope_domain, role_ids=role_ids,
-        role_names=await svc.roles.names(role_ids), issued_at=now, expires_at=expires, audit_ids=audit_ids,
+        user_id=who.user.id,
+        user_domain_id=who.user.domain_id,
+        methods=tuple(who.methods),
+        scope=kind,
+        scope_id=scope_id,
+        scope_domain_id=scope_domain,
+        role_ids=role_ids,
+        role_names=await svc.roles.names(role_ids),
+        issued_at=now,
+        expires_at=expires,
+        audit_ids=audit_ids,
         app_cred_id=who.app_cred.id if who.app_cred else None,
     )
 
@@ -239,8 +270,12 @@ async def render(svc: IdentityService, data: TokenData, *, catalog: bool) -> dic
         user_domain = await s.get(m.Domain, data.user_domain_id)
         body: dict[str, Any] = {
             "methods": list(data.methods),
-            "user": {"id": user.id, "name": user.name, "password_expires_at": None,
-                     "domain": {"id": data.user_domain_id, "name": user_domain.name if user_domain else ""}},
+            "user": {
+                "id": user.id,
+                "name": user.name,
+                "password_expires_at": None,
+                "domain": {"id": data.user_domain_id, "name": user_domain.name if user_domain else ""},
+            },
             "audit_ids": list(data.audit_ids),
             "expires_at": _ts(data.expires_at),
             "issued_at": _ts(data.issued_at),
@@ -248,8 +283,11 @@ async def render(svc: IdentityService, data: TokenData, *, catalog: bool) -> dic
         if data.scope == "project":
             project = await s.get(m.Project, data.scope_id)
             pdomain = await s.get(m.Domain, data.scope_domain_id) if data.scope_domain_id else None
-            body["project"] = {"id": data.scope_id, "name": project.name if project else "",
-                               "domain": {"id": data.scope_domain_id, "name": pdomain.name if pdomain else ""}}
+            body["project"] = {
+                "id": data.scope_id,
+                "name": project.name if project else "",
+                "domain": {"id": data.scope_domain_id, "name": pdomain.name if pdomain else ""},
+            }
             body["is_domain"] = False
         elif data.scope == "domain":
             domain = await s.get(m.Domain, data.scope_id)
@@ -259,8 +297,7 @@ async def render(svc: IdentityService, data: TokenData, *, catalog: bool) -> dic
         if data.app_cred_id:
             cred = await s.get(m.ApplicationCredential, data.app_cred_id)
             if cred is not None:
-                body["application_credential"] = {"id": cred.id, "name": cred.name,
-                                                  "restricted": not cred.unrestricted}
+                body["application_credential"] = {"id": cred.id, "name": cred.name, "restricted": not cred.unrestricted}
     if data.scope is not None:
         body["roles"] = [{"id": rid, "name": name} for rid, name in zip(data.role_ids, data.role_names, strict=False)]
         if catalog:
@@ -269,4 +306,4 @@ async def render(svc: IdentityService, data: TokenData, *, catalog: bool) -> dic
 
 
 def _ts(value: float) -> str:
-    return dt.datetime.fromtimestamp(value, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "000Z"
+    return dt.datetime.fromtimestamp(value, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "000Z"

@@ -42,12 +42,16 @@ async def bootstrap(db: Database, config: Config) -> None:
     rounds = config.identity.password_hash_rounds
     async with db.reader() as s:
         existing_users = set((await s.scalars(select(m.User.name).where(m.User.domain_id == "default"))).all())
-    wanted = {"admin": config.identity.admin_password, "demo": config.identity.demo_password,
-              SERVICE_USER: config.identity.service_password}
+    wanted = {
+        "admin": config.identity.admin_password,
+        "demo": config.identity.demo_password,
+        SERVICE_USER: config.identity.service_password,
+    }
     # bcrypt at cost 12 is ~250 ms each: hash the missing ones in parallel threads.
     missing = [name for name in wanted if name not in existing_users]
-    hashes = dict(zip(missing, await asyncio.gather(
-        *(passwords.hash_password(wanted[n], rounds) for n in missing)), strict=True))
+    hashes = dict(
+        zip(missing, await asyncio.gather(*(passwords.hash_password(wanted[n], rounds) for n in missing)), strict=True)
+    )
 
     async with db.writer() as s:
         if await s.get(m.Domain, "default") is None:
@@ -60,12 +64,15 @@ async def bootstrap(db: Database, config: Config) -> None:
                 s.add(roles[name])
         await s.flush()
         for prior, implied in (("admin", "member"), ("member", "reader")):
-            key = (roles[prior].id, roles[implied].id)
-            if await s.get(m.ImpliedRole, key) is None:
-                s.add(m.ImpliedRole(prior_role_id=key[0], implied_role_id=key[1]))
+            pair = (roles[prior].id, roles[implied].id)
+            if await s.get(m.ImpliedRole, pair) is None:
+                s.add(m.ImpliedRole(prior_role_id=pair[0], implied_role_id=pair[1]))
         projects = {p.name: p for p in (await s.scalars(select(m.Project).where(m.Project.domain_id == "default")))}
-        for name, desc in (("admin", "Bootstrap project for the admin user"), ("demo", "Demo project"),
-                           ("service", "Project of the service users")):
+        for name, desc in (
+            ("admin", "Bootstrap project for the admin user"),
+            ("demo", "Demo project"),
+            ("service", "Project of the service users"),
+        ):
             if name not in projects:
                 projects[name] = m.Project(name=name, domain_id="default", description=desc)
                 s.add(projects[name])
@@ -73,20 +80,26 @@ async def bootstrap(db: Database, config: Config) -> None:
         users = {u.name: u for u in (await s.scalars(select(m.User).where(m.User.domain_id == "default")))}
         for name, project in (("admin", "admin"), ("demo", "demo"), (SERVICE_USER, "service")):
             if name not in users:
-                users[name] = m.User(name=name, domain_id="default", password_hash=hashes[name],
-                                     default_project_id=projects[project].id)
+                users[name] = m.User(
+                    name=name, domain_id="default", password_hash=hashes[name], default_project_id=projects[project].id
+                )
                 s.add(users[name])
         await s.flush()
-        grants = [("UserProject", "admin", projects["admin"].id, "admin"),
-                  ("UserSystem", "admin", "system", "admin"),
-                  ("UserProject", "demo", projects["demo"].id, "member"),
-                  ("UserProject", SERVICE_USER, projects["service"].id, "admin"),
-                  ("UserProject", SERVICE_USER, projects["service"].id, "service")]
+        grants = [
+            ("UserProject", "admin", projects["admin"].id, "admin"),
+            ("UserSystem", "admin", "system", "admin"),
+            ("UserProject", "demo", projects["demo"].id, "member"),
+            ("UserProject", SERVICE_USER, projects["service"].id, "admin"),
+            ("UserProject", SERVICE_USER, projects["service"].id, "service"),
+        ]
         for kind, user, target, role in grants:
             key = (kind, users[user].id, target, roles[role].id, False)
             if await s.get(m.Assignment, key) is None:
-                s.add(m.Assignment(type=kind, actor_id=users[user].id, target_id=target, role_id=roles[role].id,
-                                   inherited=False))
+                s.add(
+                    m.Assignment(
+                        type=kind, actor_id=users[user].id, target_id=target, role_id=roles[role].id, inherited=False
+                    )
+                )
         region = config.identity.region
         if await s.get(m.Region, region) is None:
             s.add(m.Region(id=region, description="pocketstack"))
@@ -106,8 +119,17 @@ async def _sync_catalog(s: object, config: Config) -> None:
             service = m.CatalogService(type=entry.type, name=entry.name, description=f"pocketstack {entry.type}")
             s.add(service)
             await s.flush()
-        await s.execute(delete(m.Endpoint).where(m.Endpoint.service_id == service.id,
-                                                 m.Endpoint.interface.in_(("public", "internal"))))
+        await s.execute(
+            delete(m.Endpoint).where(
+                m.Endpoint.service_id == service.id, m.Endpoint.interface.in_(("public", "internal"))
+            )
+        )
         for interface in ("public", "internal"):
-            s.add(m.Endpoint(service_id=service.id, interface=interface, url=public + entry.path,
-                             region_id=config.identity.region))
+            s.add(
+                m.Endpoint(
+                    service_id=service.id,
+                    interface=interface,
+                    url=public + entry.path,
+                    region_id=config.identity.region,
+                )
+            )

@@ -6,13 +6,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from pocketstack.common.timeutils import utcnow
-from pocketstack.db.models import make_base, new_hex_id
+from pocketstack.db.models import NAMING, new_hex_id
 
-Base = make_base()
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
 
 
 def _id() -> Mapped[str]:
@@ -69,7 +71,9 @@ class Group(Base):
 
 class Membership(Base):
     __tablename__ = "identity_membership"
-    user_id: Mapped[str] = mapped_column(String(64), ForeignKey("identity_user.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("identity_user.id", ondelete="CASCADE"), primary_key=True
+    )
     group_id: Mapped[str] = mapped_column(
         String(64), ForeignKey("identity_group.id", ondelete="CASCADE"), primary_key=True, index=True
     )
@@ -104,9 +108,14 @@ class Assignment(Base):
     type: Mapped[str] = mapped_column(String(16), primary_key=True)
     actor_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     target_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    role_id: Mapped[str] = mapped_column(String(64), ForeignKey("identity_role.id", ondelete="CASCADE"), primary_key=True)
+    role_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("identity_role.id", ondelete="CASCADE"), primary_key=True
+    )
     inherited: Mapped[bool] = mapped_column(Boolean, primary_key=True, default=False)
-    __table_args__ = (Index("ix_identity_assignment_target", "target_id"), Index("ix_identity_assignment_role", "role_id"))
+    __table_args__ = (
+        Index("ix_identity_assignment_target", "target_id"),
+        Index("ix_identity_assignment_role", "role_id"),
+    )
 
 
 class ApplicationCredential(Base):
@@ -143,7 +152,9 @@ class CatalogService(Base):
 class Endpoint(Base):
     __tablename__ = "identity_endpoint"
     id: Mapped[str] = _id()
-    service_id: Mapped[str] = mapped_column(String(64), ForeignKey("identity_service.id", ondelete="CASCADE"), index=True)
+    service_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("identity_service.id", ondelete="CASCADE"), index=True
+    )
     interface: Mapped[str] = mapped_column(String(8))
     url: Mapped[str] = mapped_column(Text)
     region_id: Mapped[str | None] = mapped_column(String(255))

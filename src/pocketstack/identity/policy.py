@@ -29,4 +29,3 @@ def admin_or_self(ctx: RequestContext, user_id: str, action: str) -> None:
 def admin_or_project_member(ctx: RequestContext, project_id: str, action: str) -> None:
     if not ctx.is_admin and ctx.project_id != project_id:
         raise deny(action)
-

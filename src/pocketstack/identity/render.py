@@ -17,20 +17,44 @@ def collection_links(base: str, path: str) -> dict[str, Any]:
 
 
 def domain(base: str, d: m.Domain) -> dict[str, Any]:
-    return {"id": d.id, "name": d.name, "description": d.description, "enabled": d.enabled, "tags": [],
-            "options": {}, "links": links(base, f"domains/{d.id}"), **(d.extra or {})}
+    return {
+        "id": d.id,
+        "name": d.name,
+        "description": d.description,
+        "enabled": d.enabled,
+        "tags": [],
+        "options": {},
+        "links": links(base, f"domains/{d.id}"),
+        **(d.extra or {}),
+    }
 
 
 def project(base: str, p: m.Project) -> dict[str, Any]:
-    return {"id": p.id, "name": p.name, "domain_id": p.domain_id, "description": p.description,
-            "enabled": p.enabled, "parent_id": p.parent_id or p.domain_id, "is_domain": False,
-            "tags": list(p.tags or []), "options": {}, "links": links(base, f"projects/{p.id}"), **(p.extra or {})}
+    return {
+        "id": p.id,
+        "name": p.name,
+        "domain_id": p.domain_id,
+        "description": p.description,
+        "enabled": p.enabled,
+        "parent_id": p.parent_id or p.domain_id,
+        "is_domain": False,
+        "tags": list(p.tags or []),
+        "options": {},
+        "links": links(base, f"projects/{p.id}"),
+        **(p.extra or {}),
+    }
 
 
 def user(base: str, u: m.User) -> dict[str, Any]:
-    body: dict[str, Any] = {"id": u.id, "name": u.name, "domain_id": u.domain_id, "enabled": u.enabled,
-                            "password_expires_at": iso(u.password_expires_at, micro=True),
-                            "options": dict(u.options or {}), "links": links(base, f"users/{u.id}")}
+    body: dict[str, Any] = {
+        "id": u.id,
+        "name": u.name,
+        "domain_id": u.domain_id,
+        "enabled": u.enabled,
+        "password_expires_at": iso(u.password_expires_at, micro=True),
+        "options": dict(u.options or {}),
+        "links": links(base, f"users/{u.id}"),
+    }
     if u.default_project_id:
         body["default_project_id"] = u.default_project_id
     if u.description:
@@ -42,13 +66,24 @@ def user(base: str, u: m.User) -> dict[str, Any]:
 
 
 def group(base: str, g: m.Group) -> dict[str, Any]:
-    return {"id": g.id, "name": g.name, "domain_id": g.domain_id, "description": g.description,
-            "links": links(base, f"groups/{g.id}")}
+    return {
+        "id": g.id,
+        "name": g.name,
+        "domain_id": g.domain_id,
+        "description": g.description,
+        "links": links(base, f"groups/{g.id}"),
+    }
 
 
 def role(base: str, r: m.Role) -> dict[str, Any]:
-    return {"id": r.id, "name": r.name, "domain_id": r.domain_id or None, "description": r.description,
-            "options": dict(r.options or {}), "links": links(base, f"roles/{r.id}")}
+    return {
+        "id": r.id,
+        "name": r.name,
+        "domain_id": r.domain_id or None,
+        "description": r.description,
+        "options": dict(r.options or {}),
+        "links": links(base, f"roles/{r.id}"),
+    }
 
 
 def role_ref(base: str, r: m.Role) -> dict[str, Any]:
@@ -56,23 +91,48 @@ def role_ref(base: str, r: m.Role) -> dict[str, Any]:
 
 
 def region(base: str, r: m.Region) -> dict[str, Any]:
-    return {"id": r.id, "description": r.description, "parent_region_id": r.parent_region_id,
-            "links": links(base, f"regions/{r.id}")}
+    return {
+        "id": r.id,
+        "description": r.description,
+        "parent_region_id": r.parent_region_id,
+        "links": links(base, f"regions/{r.id}"),
+    }
 
 
 def service(base: str, s: m.CatalogService) -> dict[str, Any]:
-    return {"id": s.id, "type": s.type, "name": s.name, "description": s.description, "enabled": s.enabled,
-            "links": links(base, f"services/{s.id}")}
+    return {
+        "id": s.id,
+        "type": s.type,
+        "name": s.name,
+        "description": s.description,
+        "enabled": s.enabled,
+        "links": links(base, f"services/{s.id}"),
+    }
 
 
 def endpoint(base: str, e: m.Endpoint) -> dict[str, Any]:
-    return {"id": e.id, "service_id": e.service_id, "interface": e.interface, "url": e.url,
-            "region": e.region_id, "region_id": e.region_id, "enabled": e.enabled,
-            "links": links(base, f"endpoints/{e.id}")}
+    return {
+        "id": e.id,
+        "service_id": e.service_id,
+        "interface": e.interface,
+        "url": e.url,
+        "region": e.region_id,
+        "region_id": e.region_id,
+        "enabled": e.enabled,
+        "links": links(base, f"endpoints/{e.id}"),
+    }
 
 
 def app_cred(base: str, a: m.ApplicationCredential, roles: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"id": a.id, "name": a.name, "user_id": a.user_id, "project_id": a.project_id,
-            "description": a.description, "expires_at": iso(a.expires_at, micro=True),
-            "unrestricted": a.unrestricted, "roles": roles, "access_rules": [],
-            "links": links(base, f"users/{a.user_id}/application_credentials/{a.id}")}
+    return {
+        "id": a.id,
+        "name": a.name,
+        "user_id": a.user_id,
+        "project_id": a.project_id,
+        "description": a.description,
+        "expires_at": iso(a.expires_at, micro=True),
+        "unrestricted": a.unrestricted,
+        "roles": roles,
+        "access_rules": [],
+        "links": links(base, f"users/{a.user_id}/application_credentials/{a.id}"),
+    }

@@ -35,8 +35,11 @@ class Event:
             return False
         if self.project_id is not None and self.project_id != token.project_id:
             return False
-        if self.domain_id is not None and self.domain_id not in (token.user_domain_id, token.scope_domain_id,
-                                                                 token.domain_id):
+        if self.domain_id is not None and self.domain_id not in (
+            token.user_domain_id,
+            token.scope_domain_id,
+            token.domain_id,
+        ):
             return False
         if self.audit_id is not None and (not token.audit_ids or token.audit_ids[0] != self.audit_id):
             return False

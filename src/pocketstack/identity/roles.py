@@ -28,8 +28,9 @@ class RoleResolver:
             async with self.db.reader() as s:
                 roles = {r.id: r for r in (await s.scalars(select(m.Role))).all()}
                 implies: dict[str, set[str]] = {}
-                for prior, implied in (await s.execute(select(m.ImpliedRole.prior_role_id,
-                                                              m.ImpliedRole.implied_role_id))).all():
+                for prior, implied in (
+                    await s.execute(select(m.ImpliedRole.prior_role_id, m.ImpliedRole.implied_role_id))
+                ).all():
                     implies.setdefault(prior, set()).add(implied)
             self._roles, self._implies = roles, implies
         return self._roles
@@ -65,8 +66,9 @@ class RoleResolver:
                 domain_id = None
                 current: str | None = scope_id
                 while current and len(chain) < 20:
-                    row = (await s.execute(select(m.Project.parent_id, m.Project.domain_id)
-                                           .where(m.Project.id == current))).first()
+                    row = (
+                        await s.execute(select(m.Project.parent_id, m.Project.domain_id).where(m.Project.id == current))
+                    ).first()
                     if row is None:
                         break
                     chain.append(current)

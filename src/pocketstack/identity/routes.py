@@ -40,13 +40,11 @@ def routes(svc: IdentityService) -> list[Route]:
         r("GET", "/v3/auth/domains", tokens.domains),
         r("GET", "/v3/auth/system", tokens.system),
         r("GET", "/v3/OS-REVOKE/events", tokens.revocation_events),
-
         r("GET", "/v3/domains", domains.list_),
         r("POST", "/v3/domains", domains.create),
         r("GET", "/v3/domains/{domain_id}", domains.show),
         r("PATCH", "/v3/domains/{domain_id}", domains.update),
         r("DELETE", "/v3/domains/{domain_id}", domains.delete),
-
         r("GET", "/v3/projects", projects.list_),
         r("POST", "/v3/projects", projects.create),
         r("GET", "/v3/projects/{project_id}", projects.show),
@@ -58,7 +56,6 @@ def routes(svc: IdentityService) -> list[Route]:
         r("GET", "/v3/projects/{project_id}/tags/{tag}", projects.check_tag),
         r("PUT", "/v3/projects/{project_id}/tags/{tag}", projects.add_tag),
         r("DELETE", "/v3/projects/{project_id}/tags/{tag}", projects.delete_tag),
-
         r("GET", "/v3/users", users.list_),
         r("POST", "/v3/users", users.create),
         r("GET", "/v3/users/{user_id}", users.show),
@@ -71,7 +68,6 @@ def routes(svc: IdentityService) -> list[Route]:
         r("POST", "/v3/users/{user_id}/application_credentials", app_creds.create),
         r("GET", "/v3/users/{user_id}/application_credentials/{application_credential_id}", app_creds.show),
         r("DELETE", "/v3/users/{user_id}/application_credentials/{application_credential_id}", app_creds.delete),
-
         r("GET", "/v3/groups", groups.list_),
         r("POST", "/v3/groups", groups.create),
         r("GET", "/v3/groups/{group_id}", groups.show),
@@ -82,7 +78,6 @@ def routes(svc: IdentityService) -> list[Route]:
         r("HEAD", "/v3/groups/{group_id}/users/{user_id}", groups.check_user),
         r("GET", "/v3/groups/{group_id}/users/{user_id}", groups.check_user),
         r("DELETE", "/v3/groups/{group_id}/users/{user_id}", groups.remove_user),
-
         r("GET", "/v3/roles", roles.list_),
         r("POST", "/v3/roles", roles.create),
         r("GET", "/v3/roles/{role_id}", roles.show),
@@ -95,7 +90,6 @@ def routes(svc: IdentityService) -> list[Route]:
         r("DELETE", "/v3/roles/{role_id}/implies/{implied_role_id}", roles.delete_implied),
         r("GET", "/v3/role_inferences", roles.inferences),
         r("GET", "/v3/role_assignments", grants.assignments),
-
         r("GET", "/v3/regions", catalog.list_regions),
         r("POST", "/v3/regions", catalog.create_region),
         r("GET", "/v3/regions/{region_id}", catalog.show_region),

@@ -12,76 +12,208 @@ from pocketstack.web.validation import BOOLEAN, nullable_string, obj, string
 
 NAME = string(255, 1)
 DESC = nullable_string(65535)
-TAGS: dict[str, Any] = {"type": "array", "items": string(255, 1, pattern="^[^,/]*$"), "maxItems": 80,
-                        "uniqueItems": True}
+TAGS: dict[str, Any] = {
+    "type": "array",
+    "items": string(255, 1, pattern="^[^,/]*$"),
+    "maxItems": 80,
+    "uniqueItems": True,
+}
 
 _SCOPE = {"oneOf": [{"type": "string", "enum": ["unscoped"]}, {"type": "object"}]}
 
-AUTH = obj({"auth": obj({
-    "identity": obj({
-        "methods": {"type": "array", "items": {"type": "string", "enum": ["password", "token",
-                                                                           "application_credential"]}},
-        "password": obj({"user": {"type": "object"}}, ["user"]),
-        "token": obj({"id": string(4096, 1)}, ["id"]),
-        "application_credential": {"type": "object"},
-    }, ["methods"]),
-    "scope": _SCOPE,
-}, ["identity"])}, ["auth"])
+AUTH = obj(
+    {
+        "auth": obj(
+            {
+                "identity": obj(
+                    {
+                        "methods": {
+                            "type": "array",
+                            "items": {"type": "string", "enum": ["password", "token", "application_credential"]},
+                        },
+                        "password": obj({"user": {"type": "object"}}, ["user"]),
+                        "token": obj({"id": string(4096, 1)}, ["id"]),
+                        "application_credential": {"type": "object"},
+                    },
+                    ["methods"],
+                ),
+                "scope": _SCOPE,
+            },
+            ["identity"],
+        )
+    },
+    ["auth"],
+)
 
-DOMAIN_CREATE = obj({"domain": obj({"name": NAME, "description": DESC, "enabled": BOOLEAN, "tags": TAGS,
-                                    "options": {"type": "object"}, "explicit_domain_id": string(64, 1)},
-                                   ["name"], extra=True)}, ["domain"])
-DOMAIN_UPDATE = obj({"domain": obj({"name": NAME, "description": DESC, "enabled": BOOLEAN, "tags": TAGS,
-                                    "options": {"type": "object"}}, extra=True)}, ["domain"])
+DOMAIN_CREATE = obj(
+    {
+        "domain": obj(
+            {
+                "name": NAME,
+                "description": DESC,
+                "enabled": BOOLEAN,
+                "tags": TAGS,
+                "options": {"type": "object"},
+                "explicit_domain_id": string(64, 1),
+            },
+            ["name"],
+            extra=True,
+        )
+    },
+    ["domain"],
+)
+DOMAIN_UPDATE = obj(
+    {
+        "domain": obj(
+            {"name": NAME, "description": DESC, "enabled": BOOLEAN, "tags": TAGS, "options": {"type": "object"}},
+            extra=True,
+        )
+    },
+    ["domain"],
+)
 
-PROJECT_CREATE = obj({"project": obj({
-    "name": NAME, "description": DESC, "enabled": BOOLEAN, "domain_id": nullable_string(64),
-    "parent_id": nullable_string(64), "is_domain": {"type": "boolean", "enum": [False]}, "tags": TAGS,
-    "options": {"type": "object"},
-}, ["name"], extra=True)}, ["project"])
-PROJECT_UPDATE = obj({"project": obj({"name": NAME, "description": DESC, "enabled": BOOLEAN, "tags": TAGS,
-                                      "options": {"type": "object"}}, extra=True)}, ["project"])
+PROJECT_CREATE = obj(
+    {
+        "project": obj(
+            {
+                "name": NAME,
+                "description": DESC,
+                "enabled": BOOLEAN,
+                "domain_id": nullable_string(64),
+                "parent_id": nullable_string(64),
+                "is_domain": {"type": "boolean", "enum": [False]},
+                "tags": TAGS,
+                "options": {"type": "object"},
+            },
+            ["name"],
+            extra=True,
+        )
+    },
+    ["project"],
+)
+PROJECT_UPDATE = obj(
+    {
+        "project": obj(
+            {"name": NAME, "description": DESC, "enabled": BOOLEAN, "tags": TAGS, "options": {"type": "object"}},
+            extra=True,
+        )
+    },
+    ["project"],
+)
 
-USER_CREATE = obj({"user": obj({
-    "name": NAME, "password": {"type": ["string", "null"], "maxLength": 4096},
-    "domain_id": string(64, 1), "enabled": BOOLEAN, "default_project_id": nullable_string(64),
-    "description": DESC, "email": nullable_string(255), "options": {"type": "object"},
-}, ["name"], extra=True)}, ["user"])
-USER_UPDATE = obj({"user": obj({
-    "name": NAME, "password": {"type": ["string", "null"], "maxLength": 4096}, "enabled": BOOLEAN,
-    "default_project_id": nullable_string(64), "description": DESC, "email": nullable_string(255),
-    "options": {"type": "object"},
-}, extra=True)}, ["user"])
-USER_PASSWORD = obj({"user": obj({"password": string(4096), "original_password": string(4096)},
-                                 ["password", "original_password"])}, ["user"])
+USER_CREATE = obj(
+    {
+        "user": obj(
+            {
+                "name": NAME,
+                "password": {"type": ["string", "null"], "maxLength": 4096},
+                "domain_id": string(64, 1),
+                "enabled": BOOLEAN,
+                "default_project_id": nullable_string(64),
+                "description": DESC,
+                "email": nullable_string(255),
+                "options": {"type": "object"},
+            },
+            ["name"],
+            extra=True,
+        )
+    },
+    ["user"],
+)
+USER_UPDATE = obj(
+    {
+        "user": obj(
+            {
+                "name": NAME,
+                "password": {"type": ["string", "null"], "maxLength": 4096},
+                "enabled": BOOLEAN,
+                "default_project_id": nullable_string(64),
+                "description": DESC,
+                "email": nullable_string(255),
+                "options": {"type": "object"},
+            },
+            extra=True,
+        )
+    },
+    ["user"],
+)
+USER_PASSWORD = obj(
+    {"user": obj({"password": string(4096), "original_password": string(4096)}, ["password", "original_password"])},
+    ["user"],
+)
 
-GROUP_CREATE = obj({"group": obj({"name": NAME, "description": DESC, "domain_id": string(64, 1)}, ["name"])},
-                   ["group"])
+GROUP_CREATE = obj({"group": obj({"name": NAME, "description": DESC, "domain_id": string(64, 1)}, ["name"])}, ["group"])
 GROUP_UPDATE = obj({"group": obj({"name": NAME, "description": DESC})}, ["group"])
 
-ROLE_CREATE = obj({"role": obj({"name": NAME, "description": DESC, "domain_id": nullable_string(64),
-                                "options": {"type": "object"}}, ["name"])}, ["role"])
+ROLE_CREATE = obj(
+    {
+        "role": obj(
+            {"name": NAME, "description": DESC, "domain_id": nullable_string(64), "options": {"type": "object"}},
+            ["name"],
+        )
+    },
+    ["role"],
+)
 ROLE_UPDATE = obj({"role": obj({"name": NAME, "description": DESC, "options": {"type": "object"}})}, ["role"])
 
-REGION = obj({"region": obj({"id": string(255, 1), "description": DESC,
-                             "parent_region_id": nullable_string(255)})}, ["region"])
-SERVICE_CREATE = obj({"service": obj({"type": string(255, 1), "name": string(255), "description": DESC,
-                                      "enabled": BOOLEAN}, ["type"])}, ["service"])
-SERVICE_UPDATE = obj({"service": obj({"type": string(255, 1), "name": string(255), "description": DESC,
-                                      "enabled": BOOLEAN})}, ["service"])
+REGION = obj(
+    {"region": obj({"id": string(255, 1), "description": DESC, "parent_region_id": nullable_string(255)})}, ["region"]
+)
+SERVICE_CREATE = obj(
+    {"service": obj({"type": string(255, 1), "name": string(255), "description": DESC, "enabled": BOOLEAN}, ["type"])},
+    ["service"],
+)
+SERVICE_UPDATE = obj(
+    {"service": obj({"type": string(255, 1), "name": string(255), "description": DESC, "enabled": BOOLEAN})},
+    ["service"],
+)
 _INTERFACE = {"type": "string", "enum": ["public", "internal", "admin"]}
-ENDPOINT_CREATE = obj({"endpoint": obj({
-    "service_id": string(64, 1), "interface": _INTERFACE, "url": string(2048, 1, pattern="^https?://"),
-    "region_id": nullable_string(255), "region": nullable_string(255), "enabled": BOOLEAN,
-}, ["service_id", "interface", "url"])}, ["endpoint"])
-ENDPOINT_UPDATE = obj({"endpoint": obj({
-    "service_id": string(64, 1), "interface": _INTERFACE, "url": string(2048, 1, pattern="^https?://"),
-    "region_id": nullable_string(255), "region": nullable_string(255), "enabled": BOOLEAN,
-})}, ["endpoint"])
+ENDPOINT_CREATE = obj(
+    {
+        "endpoint": obj(
+            {
+                "service_id": string(64, 1),
+                "interface": _INTERFACE,
+                "url": string(2048, 1, pattern="^https?://"),
+                "region_id": nullable_string(255),
+                "region": nullable_string(255),
+                "enabled": BOOLEAN,
+            },
+            ["service_id", "interface", "url"],
+        )
+    },
+    ["endpoint"],
+)
+ENDPOINT_UPDATE = obj(
+    {
+        "endpoint": obj(
+            {
+                "service_id": string(64, 1),
+                "interface": _INTERFACE,
+                "url": string(2048, 1, pattern="^https?://"),
+                "region_id": nullable_string(255),
+                "region": nullable_string(255),
+                "enabled": BOOLEAN,
+            }
+        )
+    },
+    ["endpoint"],
+)
 
-APP_CRED_CREATE = obj({"application_credential": obj({
-    "name": NAME, "description": DESC, "secret": nullable_string(4096),
-    "expires_at": {"type": ["string", "null"]}, "unrestricted": {"type": ["boolean", "null"]},
-    "roles": {"type": "array", "items": obj({"id": string(64, 1), "name": string(255, 1)})},
-    "access_rules": {"type": "array", "maxItems": 0},
-}, ["name"])}, ["application_credential"])
+APP_CRED_CREATE = obj(
+    {
+        "application_credential": obj(
+            {
+                "name": NAME,
+                "description": DESC,
+                "secret": nullable_string(4096),
+                "expires_at": {"type": ["string", "null"]},
+                "unrestricted": {"type": ["boolean", "null"]},
+                "roles": {"type": "array", "items": obj({"id": string(64, 1), "name": string(255, 1)})},
+                "access_rules": {"type": "array", "maxItems": 0},
+            },
+            ["name"],
+        )
+    },
+    ["application_credential"],
+)

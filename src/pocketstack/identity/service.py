@@ -44,8 +44,9 @@ class IdentityService(Service):
     prefix = "identity"
     migrations = Path(__file__).parent / "migrations"
 
-    def __init__(self, runtime: Runtime, keys: KeyRepository | None = None,
-                 revocations: RevocationList | None = None) -> None:
+    def __init__(
+        self, runtime: Runtime, keys: KeyRepository | None = None, revocations: RevocationList | None = None
+    ) -> None:
         super().__init__(runtime)
         self.config = runtime.config
         self.db = runtime.database(self.name)
@@ -61,8 +62,13 @@ class IdentityService(Service):
         self._service_token: tuple[float, str] | None = None
         from pocketstack.identity.routes import routes
 
-        self._app = ServiceApp("identity", routes(self), error_format="keystone", authenticator=self.validator,
-                               max_body_bytes=self.config.server.max_body_bytes)
+        self._app = ServiceApp(
+            "identity",
+            routes(self),
+            error_format="keystone",
+            authenticator=self.validator,
+            max_body_bytes=self.config.server.max_body_bytes,
+        )
 
     @property
     def app(self) -> ServiceApp:
@@ -71,13 +77,28 @@ class IdentityService(Service):
     async def start(self) -> None:
         self.keys.setup()
         async with self.db.reader() as s:
-            rows = (await s.scalars(select(m.RevocationEvent).where(
-                m.RevocationEvent.issued_before > time.time() - self.config.identity.token_expiration - 60))).all()
+            rows = (
+                await s.scalars(
+                    select(m.RevocationEvent).where(
+                        m.RevocationEvent.issued_before > time.time() - self.config.identity.token_expiration - 60
+                    )
+                )
+            ).all()
         for row in rows:
-            self.revocations.add(Event(row.issued_before, row.user_id, row.project_id, row.domain_id, row.audit_id,
-                                       row.audit_chain_id, row.app_cred_id))
+            self.revocations.add(
+                Event(
+                    row.issued_before,
+                    row.user_id,
+                    row.project_id,
+                    row.domain_id,
+                    row.audit_id,
+                    row.audit_chain_id,
+                    row.app_cred_id,
+                )
+            )
         self._subscriptions.append(
-            await self.runtime.bus.serve(REVOCATION_TOPIC, RevocationEndpoint(self.revocations, owner=True)))
+            await self.runtime.bus.serve(REVOCATION_TOPIC, RevocationEndpoint(self.revocations, owner=True))
+        )
         self._prune_task = asyncio.create_task(self._prune_loop())
 
     async def stop(self) -> None:
@@ -107,11 +128,18 @@ class IdentityService(Service):
                 endpoints = (await s.scalars(select(m.Endpoint).where(m.Endpoint.enabled.is_(True)))).all()
             by_service: dict[str, list[dict[str, Any]]] = {}
             for e in endpoints:
-                by_service.setdefault(e.service_id, []).append({
-                    "id": e.id, "interface": e.interface, "region": e.region_id, "region_id": e.region_id,
-                    "url": e.url})
-            self._catalog = [{"id": s.id, "type": s.type, "name": s.name, "endpoints": by_service.get(s.id, [])}
-                             for s in services]
+                by_service.setdefault(e.service_id, []).append(
+                    {
+                        "id": e.id,
+                        "interface": e.interface,
+                        "region": e.region_id,
+                        "region_id": e.region_id,
+                        "url": e.url,
+                    }
+                )
+            self._catalog = [
+                {"id": s.id, "type": s.type, "name": s.name, "endpoints": by_service.get(s.id, [])} for s in services
+            ]
         return self._catalog
 
     # --- tokens --------------------------------------------------------------------------
@@ -121,10 +149,18 @@ class IdentityService(Service):
     async def revoke(self, event: Event) -> None:
         """Record a revocation event, apply it here, and fan it out to other validators."""
         async with self.db.writer() as s:
-            s.add(m.RevocationEvent(issued_before=event.issued_before, user_id=event.user_id,
-                                    project_id=event.project_id, domain_id=event.domain_id,
-                                    audit_id=event.audit_id, audit_chain_id=event.audit_chain_id,
-                                    app_cred_id=event.app_cred_id, revoked_at=time.time()))
+            s.add(
+                m.RevocationEvent(
+                    issued_before=event.issued_before,
+                    user_id=event.user_id,
+                    project_id=event.project_id,
+                    domain_id=event.domain_id,
+                    audit_id=event.audit_id,
+                    audit_chain_id=event.audit_chain_id,
+                    app_cred_id=event.app_cred_id,
+                    revoked_at=time.time(),
+                )
+            )
         self.revocations.add(event)
         self.validator._cache.clear()
         self.render_cache.clear()
@@ -138,18 +174,30 @@ class IdentityService(Service):
         from pocketstack.identity.bootstrap import SERVICE_USER
 
         async with self.db.reader() as s:
-            user = (await s.scalars(select(m.User).where(m.User.name == SERVICE_USER,
-                                                         m.User.domain_id == "default"))).first()
-            project = (await s.scalars(select(m.Project).where(m.Project.name == "service",
-                                                               m.Project.domain_id == "default"))).first()
+            user = (
+                await s.scalars(select(m.User).where(m.User.name == SERVICE_USER, m.User.domain_id == "default"))
+            ).first()
+            project = (
+                await s.scalars(select(m.Project).where(m.Project.name == "service", m.Project.domain_id == "default"))
+            ).first()
         if user is None or project is None:
             raise RuntimeError("identity is not bootstrapped: no service user")
         from pocketstack.identity.tokens import new_audit_id
 
         role_ids = await self.roles.effective(user.id, "project", project.id)
-        data = TokenData(user.id, "default", ("password",), "project", project.id, "default", role_ids,
-                         await self.roles.names(role_ids), now, now + self.config.identity.token_expiration,
-                         (new_audit_id(),))
+        data = TokenData(
+            user.id,
+            "default",
+            ("password",),
+            "project",
+            project.id,
+            "default",
+            role_ids,
+            await self.roles.names(role_ids),
+            now,
+            now + self.config.identity.token_expiration,
+            (new_audit_id(),),
+        )
         token = self.issue(data)
         self._service_token = (data.expires_at, token)
         return token

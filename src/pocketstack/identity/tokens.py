@@ -131,11 +131,19 @@ def new_audit_id() -> str:
 
 def encode(keys: KeyRepository, data: TokenData) -> str:
     payload = [
-        PAYLOAD_VERSION, data.user_id, data.user_domain_id,
+        PAYLOAD_VERSION,
+        data.user_id,
+        data.user_domain_id,
         [METHODS.index(m) for m in data.methods],
-        data.scope, data.scope_id, data.scope_domain_id,
-        list(data.role_ids), list(data.role_names),
-        data.issued_at, data.expires_at, list(data.audit_ids), data.app_cred_id,
+        data.scope,
+        data.scope_id,
+        data.scope_domain_id,
+        list(data.role_ids),
+        list(data.role_names),
+        data.issued_at,
+        data.expires_at,
+        list(data.audit_ids),
+        data.app_cred_id,
     ]
     return keys.fernet().encrypt(orjson.dumps(payload)).rstrip(b"=").decode()
 
@@ -148,10 +156,35 @@ def decode(keys: KeyRepository, token: str) -> TokenData:
         payload = orjson.loads(keys.fernet().decrypt(raw))
         if payload[0] != PAYLOAD_VERSION:
             raise ValueError("payload version")
-        (_, user_id, user_domain_id, method_ids, scope, scope_id, scope_domain_id,
-         role_ids, role_names, issued_at, expires_at, audit_ids, app_cred_id) = payload
+        (
+            _,
+            user_id,
+            user_domain_id,
+            method_ids,
+            scope,
+            scope_id,
+            scope_domain_id,
+            role_ids,
+            role_names,
+            issued_at,
+            expires_at,
+            audit_ids,
+            app_cred_id,
+        ) = payload
         methods = tuple(METHODS[i] for i in method_ids)
     except (InvalidToken, ValueError, TypeError, IndexError, UnicodeError, orjson.JSONDecodeError):
         raise NotAuthenticated("The request you have made requires authentication.") from None
-    return TokenData(user_id, user_domain_id, methods, scope, scope_id, scope_domain_id, tuple(role_ids),
-                     tuple(role_names), issued_at, expires_at, tuple(audit_ids), app_cred_id)
+    return TokenData(
+        user_id,
+        user_domain_id,
+        methods,
+        scope,
+        scope_id,
+        scope_domain_id,
+        tuple(role_ids),
+        tuple(role_names),
+        issued_at,
+        expires_at,
+        tuple(audit_ids),
+        app_cred_id,
+    )

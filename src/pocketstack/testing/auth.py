@@ -11,14 +11,30 @@ import dataclasses
 from pocketstack.common.context import RequestContext
 from pocketstack.common.errors import NotAuthenticated
 
-ADMIN = RequestContext(user_id="u-admin", project_id="p-admin", roles=("admin", "member", "reader"),
-                       user_domain_id="default", project_domain_id="default")
-DEMO = RequestContext(user_id="u-demo", project_id="p-demo", roles=("member", "reader"),
-                      user_domain_id="default", project_domain_id="default")
-ALT = RequestContext(user_id="u-alt", project_id="p-alt", roles=("member", "reader"),
-                     user_domain_id="default", project_domain_id="default")
-READER = RequestContext(user_id="u-reader", project_id="p-demo", roles=("reader",),
-                        user_domain_id="default", project_domain_id="default")
+ADMIN = RequestContext(
+    user_id="u-admin",
+    project_id="p-admin",
+    roles=("admin", "member", "reader"),
+    user_domain_id="default",
+    project_domain_id="default",
+)
+DEMO = RequestContext(
+    user_id="u-demo",
+    project_id="p-demo",
+    roles=("member", "reader"),
+    user_domain_id="default",
+    project_domain_id="default",
+)
+ALT = RequestContext(
+    user_id="u-alt",
+    project_id="p-alt",
+    roles=("member", "reader"),
+    user_domain_id="default",
+    project_domain_id="default",
+)
+READER = RequestContext(
+    user_id="u-reader", project_id="p-demo", roles=("reader",), user_domain_id="default", project_domain_id="default"
+)
 
 
 class StaticAuthenticator:

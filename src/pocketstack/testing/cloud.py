@@ -25,11 +25,16 @@ class CloudClient:
     cloud: Cloud
     http: httpx.AsyncClient
 
-    async def token(self, user: str = "admin", password: str | None = None, project: str | None = None,
-                    scope: Any = "project") -> str:
+    async def token(
+        self, user: str = "admin", password: str | None = None, project: str | None = None, scope: Any = "project"
+    ) -> str:
         """Issue a password token; ``scope`` ``"project"`` (default), ``"system"``, ``None`` (unscoped)."""
-        auth: dict[str, Any] = {"identity": {"methods": ["password"], "password": {"user": {
-            "name": user, "domain": {"id": "default"}, "password": password or user}}}}
+        auth: dict[str, Any] = {
+            "identity": {
+                "methods": ["password"],
+                "password": {"user": {"name": user, "domain": {"id": "default"}, "password": password or user}},
+            }
+        }
         if scope == "project":
             auth["scope"] = {"project": {"name": project or user, "domain": {"id": "default"}}}
         elif scope == "system":

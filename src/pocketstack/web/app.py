@@ -11,7 +11,7 @@ answered as a 500 in the API's format, never as a bare traceback.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any, Protocol
 
 from pocketstack.common import errors as e
@@ -24,9 +24,9 @@ from pocketstack.web.routing import Route, Router
 
 log = logging.getLogger(__name__)
 
-Scope = dict[str, Any]
-Receive = Callable[[], Awaitable[dict[str, Any]]]
-Send = Callable[[dict[str, Any]], Awaitable[None]]
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 
 class Authenticator(Protocol):
@@ -69,7 +69,7 @@ class ServiceApp:
         path = scope["path"]
         root = scope.get("root_path", "")
         if root and path.startswith(root):
-            path = path[len(root):] or "/"
+            path = path[len(root) :] or "/"
         route, params, allowed = self.router.match(scope["method"], path)
         try:
             if route is None:
@@ -161,11 +161,15 @@ class Dispatcher:
         if path in ("", "/") and self.index is not None:
             response = json_response(self.index())
         else:
-            response = json_response({"error": {"code": 404, "title": "Not Found", "message": f"No service at {path}"}}, 404)
+            response = json_response(
+                {"error": {"code": 404, "title": "Not Found", "message": f"No service at {path}"}}, 404
+            )
         await _send_response(send, response, request_id, ("x-openstack-request-id",), head=scope["method"] == "HEAD")
 
 
-async def _send_response(send: Send, response: Response, request_id: str, id_headers: tuple[str, ...], head: bool) -> None:
+async def _send_response(
+    send: Send, response: Response, request_id: str, id_headers: tuple[str, ...], head: bool
+) -> None:
     headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
     for name in id_headers:
         headers.append((name.encode(), request_id.encode()))

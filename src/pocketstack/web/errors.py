@@ -27,18 +27,36 @@ STATUS: dict[type[e.PocketError], int] = {
 }
 
 TITLES = {
-    400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-    405: "Method Not Allowed", 406: "Not Acceptable", 409: "Conflict", 410: "Gone",
-    413: "Request Entity Too Large", 415: "Unsupported Media Type",
-    416: "Requested Range Not Satisfiable", 500: "Internal Server Error",
-    501: "Not Implemented", 503: "Service Unavailable",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    406: "Not Acceptable",
+    409: "Conflict",
+    410: "Gone",
+    413: "Request Entity Too Large",
+    415: "Unsupported Media Type",
+    416: "Requested Range Not Satisfiable",
+    500: "Internal Server Error",
+    501: "Not Implemented",
+    503: "Service Unavailable",
 }
 
 # Nova and Cinder name the error body after a fault class.
 NOVA_FAULT_NAMES = {
-    400: "badRequest", 401: "unauthorized", 403: "forbidden", 404: "itemNotFound",
-    405: "badMethod", 406: "notAcceptable", 409: "conflictingRequest", 413: "overLimit",
-    415: "badMediaType", 416: "badRequest", 501: "notImplemented", 503: "serviceUnavailable",
+    400: "badRequest",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "itemNotFound",
+    405: "badMethod",
+    406: "notAcceptable",
+    409: "conflictingRequest",
+    413: "overLimit",
+    415: "badMediaType",
+    416: "badRequest",
+    501: "notImplemented",
+    503: "serviceUnavailable",
 }
 
 
@@ -76,10 +94,17 @@ def neutron_format(status: int, error: e.PocketError, request_id: str) -> tuple[
 
 def placement_format(status: int, error: e.PocketError, request_id: str) -> tuple[bytes, str]:
     code = error.kind if error.kind.startswith("placement.") else "placement.undefined_code"
-    body = {"errors": [{
-        "status": status, "title": TITLES.get(status, "Error"), "detail": error.message,
-        "code": code, "request_id": request_id,
-    }]}
+    body = {
+        "errors": [
+            {
+                "status": status,
+                "title": TITLES.get(status, "Error"),
+                "detail": error.message,
+                "code": code,
+                "request_id": request_id,
+            }
+        ]
+    }
     return orjson.dumps(body), "application/json"
 
 

@@ -51,7 +51,8 @@ class Microversions:
         version = Version.parse(requested)
         if not (self.minimum <= version <= self.maximum):
             raise NotAcceptable(
-                f"Version {version} is not supported by the API. Minimum is {self.minimum} and maximum is {self.maximum}."
+                f"Version {version} is not supported by the API. "
+                f"Minimum is {self.minimum} and maximum is {self.maximum}."
             )
         return version
 

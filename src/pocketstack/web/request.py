@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, MutableMapping
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -12,13 +12,23 @@ from pocketstack.common.context import RequestContext
 from pocketstack.common.errors import Invalid, TooLarge
 
 Receive = Any
-Scope = dict[str, Any]
+Scope = MutableMapping[str, Any]
 
 
 class Request:
     __slots__ = (
-        "scope", "receive", "method", "path", "path_params", "headers", "context",
-        "_query", "_body", "_body_limit", "state", "route_pattern",
+        "_body",
+        "_body_limit",
+        "_query",
+        "context",
+        "headers",
+        "method",
+        "path",
+        "path_params",
+        "receive",
+        "route_pattern",
+        "scope",
+        "state",
     )
 
     def __init__(self, scope: Scope, receive: Receive, path: str, body_limit: int) -> None:

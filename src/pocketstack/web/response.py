@@ -11,7 +11,7 @@ JSON = "application/json"
 
 
 class Response:
-    __slots__ = ("status", "headers", "body", "stream")
+    __slots__ = ("body", "headers", "status", "stream")
 
     def __init__(
         self,

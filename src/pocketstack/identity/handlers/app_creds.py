@@ -42,8 +42,12 @@ async def list_(svc: IdentityService, req: Request) -> Response:
             query = query.where(m.ApplicationCredential.name == req.param("name"))
         rows = (await s.scalars(query.order_by(m.ApplicationCredential.name))).all()
     out = [render.app_cred(req.base_url, a, await _role_refs(svc, a.roles)) for a in rows]
-    return json_response({"application_credentials": out,
-                          "links": render.collection_links(req.base_url, f"users/{user_id}/application_credentials")})
+    return json_response(
+        {
+            "application_credentials": out,
+            "links": render.collection_links(req.base_url, f"users/{user_id}/application_credentials"),
+        }
+    )
 
 
 async def show(svc: IdentityService, req: Request) -> Response:
@@ -52,8 +56,9 @@ async def show(svc: IdentityService, req: Request) -> Response:
         cred = await get_or_404(s, m.ApplicationCredential, req.path_params["application_credential_id"])
     if cred.user_id != user_id:
         raise policy.deny("get_application_credential")
-    return json_response({"application_credential": render.app_cred(req.base_url, cred,
-                                                                     await _role_refs(svc, cred.roles))})
+    return json_response(
+        {"application_credential": render.app_cred(req.base_url, cred, await _role_refs(svc, cred.roles))}
+    )
 
 
 async def create(svc: IdentityService, req: Request) -> Response:
@@ -66,8 +71,9 @@ async def create(svc: IdentityService, req: Request) -> Response:
         async with svc.db.reader() as s:
             parent = await s.get(m.ApplicationCredential, ctx.application_credential_id)
         if parent is None or not parent.unrestricted:
-            raise Forbidden("Using method 'application_credential' is not allowed for managing additional "
-                            "application credentials.")
+            raise Forbidden(
+                "Using method 'application_credential' is not allowed for managing additional application credentials."
+            )
     if not ctx.project_id:
         raise Invalid("An application credential needs a project-scoped token.")
     data = validate(schemas.APP_CRED_CREATE, await req.json())["application_credential"]
@@ -85,20 +91,31 @@ async def create(svc: IdentityService, req: Request) -> Response:
     for ref in data.get("roles") or []:
         role_id = ref.get("id") or roles_by_name.get(ref.get("name", ""))
         if role_id is None or role_id not in held:
-            raise Forbidden(f"Cannot delegate role {ref.get('id') or ref.get('name')}: the user does not hold it "
-                            f"on project {ctx.project_id}.")
+            raise Forbidden(
+                f"Cannot delegate role {ref.get('id') or ref.get('name')}: the user does not hold it "
+                f"on project {ctx.project_id}."
+            )
         wanted.append(role_id)
     role_ids = wanted or list(await _token_role_ids(svc, req))
     secret = data.get("secret") or base64.urlsafe_b64encode(secrets.token_bytes(48)).rstrip(b"=").decode()
     hashed = await passwords.hash_password(secret, svc.config.identity.password_hash_rounds)
     async with svc.db.writer() as s:
-        if await s.scalar(select(func.count()).select_from(m.ApplicationCredential).where(
-                m.ApplicationCredential.user_id == user_id, m.ApplicationCredential.name == data["name"])):
+        if await s.scalar(
+            select(func.count())
+            .select_from(m.ApplicationCredential)
+            .where(m.ApplicationCredential.user_id == user_id, m.ApplicationCredential.name == data["name"])
+        ):
             raise Conflict(f"An application credential named {data['name']} already exists for this user.")
-        cred = m.ApplicationCredential(name=data["name"], user_id=user_id, project_id=ctx.project_id,
-                                       secret_hash=hashed, description=data.get("description") or "",
-                                       expires_at=expires_at, unrestricted=bool(data.get("unrestricted")),
-                                       roles=role_ids)
+        cred = m.ApplicationCredential(
+            name=data["name"],
+            user_id=user_id,
+            project_id=ctx.project_id,
+            secret_hash=hashed,
+            description=data.get("description") or "",
+            expires_at=expires_at,
+            unrestricted=bool(data.get("unrestricted")),
+            roles=role_ids,
+        )
         s.add(cred)
     body = render.app_cred(req.base_url, cred, await _role_refs(svc, role_ids))
     body["secret"] = secret

@@ -24,8 +24,12 @@ async def list_regions(svc: IdentityService, req: Request) -> Response:
     async with svc.db.reader() as s:
         query = apply_filters(req, select(m.Region), m.Region, ("parent_region_id",))
         rows = (await s.scalars(query.order_by(m.Region.id))).all()
-    return json_response({"regions": [render.region(req.base_url, r) for r in rows],
-                          "links": render.collection_links(req.base_url, "regions")})
+    return json_response(
+        {
+            "regions": [render.region(req.base_url, r) for r in rows],
+            "links": render.collection_links(req.base_url, "regions"),
+        }
+    )
 
 
 async def show_region(svc: IdentityService, req: Request) -> Response:
@@ -47,8 +51,9 @@ async def create_region(svc: IdentityService, req: Request) -> Response:
             raise Conflict(f"Conflict occurred attempting to store region - Duplicate ID, {region_id}.")
         if data.get("parent_region_id") and await s.get(m.Region, data["parent_region_id"]) is None:
             raise NotFound(f"Could not find region: {data['parent_region_id']}.")
-        region = m.Region(id=region_id, description=data.get("description") or "",
-                          parent_region_id=data.get("parent_region_id"))
+        region = m.Region(
+            id=region_id, description=data.get("description") or "", parent_region_id=data.get("parent_region_id")
+        )
         s.add(region)
     return json_response({"region": render.region(req.base_url, region)}, 201)
 
@@ -83,8 +88,12 @@ async def list_services(svc: IdentityService, req: Request) -> Response:
     async with svc.db.reader() as s:
         query = apply_filters(req, select(m.CatalogService), m.CatalogService, ("type", "name"))
         rows = (await s.scalars(query.order_by(m.CatalogService.type))).all()
-    return json_response({"services": [render.service(req.base_url, x) for x in rows],
-                          "links": render.collection_links(req.base_url, "services")})
+    return json_response(
+        {
+            "services": [render.service(req.base_url, x) for x in rows],
+            "links": render.collection_links(req.base_url, "services"),
+        }
+    )
 
 
 async def show_service(svc: IdentityService, req: Request) -> Response:
@@ -97,8 +106,12 @@ async def create_service(svc: IdentityService, req: Request) -> Response:
     policy.admin(req.context, "create_service")
     data = validate(schemas.SERVICE_CREATE, await req.json())["service"]
     async with svc.db.writer() as s:
-        service = m.CatalogService(type=data["type"], name=data.get("name", ""),
-                                   description=data.get("description") or "", enabled=data.get("enabled", True))
+        service = m.CatalogService(
+            type=data["type"],
+            name=data.get("name", ""),
+            description=data.get("description") or "",
+            enabled=data.get("enabled", True),
+        )
         s.add(service)
     svc.changed()
     return json_response({"service": render.service(req.base_url, service)}, 201)
@@ -130,8 +143,12 @@ async def list_endpoints(svc: IdentityService, req: Request) -> Response:
     async with svc.db.reader() as s:
         query = apply_filters(req, select(m.Endpoint), m.Endpoint, ("service_id", "interface", "region_id"))
         rows = (await s.scalars(query)).all()
-    return json_response({"endpoints": [render.endpoint(req.base_url, e) for e in rows],
-                          "links": render.collection_links(req.base_url, "endpoints")})
+    return json_response(
+        {
+            "endpoints": [render.endpoint(req.base_url, e) for e in rows],
+            "links": render.collection_links(req.base_url, "endpoints"),
+        }
+    )
 
 
 async def show_endpoint(svc: IdentityService, req: Request) -> Response:
@@ -148,8 +165,13 @@ async def create_endpoint(svc: IdentityService, req: Request) -> Response:
         await get_or_404(s, m.CatalogService, data["service_id"])
         if region_id and await s.get(m.Region, region_id) is None:
             raise NotFound(f"Could not find region: {region_id}.")
-        endpoint = m.Endpoint(service_id=data["service_id"], interface=data["interface"], url=data["url"],
-                              region_id=region_id, enabled=data.get("enabled", True))
+        endpoint = m.Endpoint(
+            service_id=data["service_id"],
+            interface=data["interface"],
+            url=data["url"],
+            region_id=region_id,
+            enabled=data.get("enabled", True),
+        )
         s.add(endpoint)
     svc.changed()
     return json_response({"endpoint": render.endpoint(req.base_url, endpoint)}, 201)

@@ -12,9 +12,17 @@ from pocketstack.web.request import Request
 
 T = TypeVar("T")
 
-NOUNS = {"Domain": "domain", "Project": "project", "User": "user", "Group": "group", "Role": "role",
-         "Region": "region", "CatalogService": "service", "Endpoint": "endpoint",
-         "ApplicationCredential": "application credential"}
+NOUNS = {
+    "Domain": "domain",
+    "Project": "project",
+    "User": "user",
+    "Group": "group",
+    "Role": "role",
+    "Region": "region",
+    "CatalogService": "service",
+    "Endpoint": "endpoint",
+    "ApplicationCredential": "application credential",
+}
 
 
 async def get_or_404(s: AsyncSession, model: type[T], ident: str) -> T:

@@ -29,8 +29,12 @@ async def list_(svc: IdentityService, req: Request) -> Response:
         rows = (await s.scalars(query.order_by(m.Domain.name))).all()
     if not ctx.is_admin:
         rows = [d for d in rows if d.id in (ctx.user_domain_id, ctx.project_domain_id, ctx.domain_id)]
-    return json_response({"domains": [render.domain(req.base_url, d) for d in rows],
-                          "links": render.collection_links(req.base_url, "domains")})
+    return json_response(
+        {
+            "domains": [render.domain(req.base_url, d) for d in rows],
+            "links": render.collection_links(req.base_url, "domains"),
+        }
+    )
 
 
 async def show(svc: IdentityService, req: Request) -> Response:
@@ -47,11 +51,16 @@ async def create(svc: IdentityService, req: Request) -> Response:
     policy.admin(req.context, "create_domain")
     data = validate(schemas.DOMAIN_CREATE, await req.json())["domain"]
     async with svc.db.writer() as s:
-        if (await s.scalar(select(func.count()).select_from(m.Domain).where(m.Domain.name == data["name"]))):
-            raise Conflict(f"Conflict occurred attempting to store domain - Duplicate entry found with name "
-                           f"{data['name']}.")
-        domain = m.Domain(name=data["name"], description=data.get("description") or "",
-                          enabled=data.get("enabled", True), extra={k: v for k, v in data.items() if k not in CORE})
+        if await s.scalar(select(func.count()).select_from(m.Domain).where(m.Domain.name == data["name"])):
+            raise Conflict(
+                f"Conflict occurred attempting to store domain - Duplicate entry found with name {data['name']}."
+            )
+        domain = m.Domain(
+            name=data["name"],
+            description=data.get("description") or "",
+            enabled=data.get("enabled", True),
+            extra={k: v for k, v in data.items() if k not in CORE},
+        )
         if data.get("explicit_domain_id"):
             domain.id = data["explicit_domain_id"]
         s.add(domain)
@@ -66,8 +75,9 @@ async def update(svc: IdentityService, req: Request) -> Response:
         domain = await get_or_404(s, m.Domain, req.path_params["domain_id"])
         if "name" in data and data["name"] != domain.name:
             if await s.scalar(select(func.count()).select_from(m.Domain).where(m.Domain.name == data["name"])):
-                raise Conflict(f"Conflict occurred attempting to update domain - Duplicate entry found with name "
-                               f"{data['name']}.")
+                raise Conflict(
+                    f"Conflict occurred attempting to update domain - Duplicate entry found with name {data['name']}."
+                )
             domain.name = data["name"]
         if "description" in data:
             domain.description = data["description"] or ""

@@ -18,9 +18,14 @@ from pocketstack.web.response import Response, empty, json_response
 if TYPE_CHECKING:
     from pocketstack.identity.service import IdentityService
 
-TYPES = {("project", "user"): "UserProject", ("project", "group"): "GroupProject",
-         ("domain", "user"): "UserDomain", ("domain", "group"): "GroupDomain",
-         ("system", "user"): "UserSystem", ("system", "group"): "GroupSystem"}
+TYPES = {
+    ("project", "user"): "UserProject",
+    ("project", "group"): "GroupProject",
+    ("domain", "user"): "UserDomain",
+    ("domain", "group"): "GroupDomain",
+    ("system", "user"): "UserSystem",
+    ("system", "group"): "GroupSystem",
+}
 
 
 def _parts(req: Request) -> tuple[str, str, str, str]:
@@ -49,13 +54,26 @@ async def list_(svc: IdentityService, req: Request) -> Response:
     kind, target_id, actor_kind, actor_id = _parts(req)
     async with svc.db.reader() as s:
         await _check_exists(s, kind, target_id, actor_kind, actor_id)
-        rows = (await s.scalars(select(m.Role).join(m.Assignment, m.Assignment.role_id == m.Role.id).where(
-            m.Assignment.type == TYPES[(kind, actor_kind)], m.Assignment.actor_id == actor_id,
-            m.Assignment.target_id == target_id, m.Assignment.inherited.is_(False)))).all()
+        rows = (
+            await s.scalars(
+                select(m.Role)
+                .join(m.Assignment, m.Assignment.role_id == m.Role.id)
+                .where(
+                    m.Assignment.type == TYPES[(kind, actor_kind)],
+                    m.Assignment.actor_id == actor_id,
+                    m.Assignment.target_id == target_id,
+                    m.Assignment.inherited.is_(False),
+                )
+            )
+        ).all()
     from pocketstack.identity import render
 
-    return json_response({"roles": [render.role(req.base_url, r) for r in rows],
-                          "links": render.collection_links(req.base_url, req.path.lstrip("/")[3:])})
+    return json_response(
+        {
+            "roles": [render.role(req.base_url, r) for r in rows],
+            "links": render.collection_links(req.base_url, req.path.lstrip("/")[3:]),
+        }
+    )
 
 
 async def grant(svc: IdentityService, req: Request) -> Response:
@@ -80,8 +98,9 @@ async def check(svc: IdentityService, req: Request) -> Response:
         await _check_exists(s, kind, target_id, actor_kind, actor_id)
         await get_or_404(s, m.Role, role_id)
         if await s.get(m.Assignment, (TYPES[(kind, actor_kind)], actor_id, target_id, role_id, False)) is None:
-            raise NotFound(f"Could not find role assignment with role: {role_id}, {actor_kind}: {actor_id}, "
-                           f"{kind}: {target_id}.")
+            raise NotFound(
+                f"Could not find role assignment with role: {role_id}, {actor_kind}: {actor_id}, {kind}: {target_id}."
+            )
     return empty(204)
 
 
@@ -92,15 +111,18 @@ async def revoke(svc: IdentityService, req: Request) -> Response:
     async with svc.db.writer() as s:
         row = await s.get(m.Assignment, (TYPES[(kind, actor_kind)], actor_id, target_id, role_id, False))
         if row is None:
-            raise NotFound(f"Could not find role assignment with role: {role_id}, {actor_kind}: {actor_id}, "
-                           f"{kind}: {target_id}.")
+            raise NotFound(
+                f"Could not find role assignment with role: {role_id}, {actor_kind}: {actor_id}, {kind}: {target_id}."
+            )
         await s.delete(row)
-        members = [actor_id] if actor_kind == "user" else list((await s.scalars(
-            select(m.Membership.user_id).where(m.Membership.group_id == actor_id))).all())
+        members = (
+            [actor_id]
+            if actor_kind == "user"
+            else list((await s.scalars(select(m.Membership.user_id).where(m.Membership.group_id == actor_id))).all())
+        )
     svc.changed()
     for user_id in members:
-        event = Event(issued_before=time.time(), user_id=user_id,
-                      project_id=target_id if kind == "project" else None)
+        event = Event(issued_before=time.time(), user_id=user_id, project_id=target_id if kind == "project" else None)
         await svc.revoke(event)
     return empty(204)
 
@@ -125,16 +147,27 @@ async def assignments(svc: IdentityService, req: Request) -> Response:
     roles = await svc.roles.roles()
     for row in rows:
         actor_kind = "user" if row.type.startswith("User") else "group"
-        target_kind = "project" if row.type.endswith("Project") else "domain" if row.type.endswith("Domain") \
-            else "system"
-        actors = [("user", u) for u in members.get(row.actor_id, [])] if effective and actor_kind == "group" \
+        target_kind = (
+            "project" if row.type.endswith("Project") else "domain" if row.type.endswith("Domain") else "system"
+        )
+        actors = (
+            [("user", u) for u in members.get(row.actor_id, [])]
+            if effective and actor_kind == "group"
             else [(actor_kind, row.actor_id)]
+        )
         role_ids = await svc.roles.expand({row.role_id}) if effective else (row.role_id,)
         for a_kind, a_id in actors:
             for role_id in role_ids:
-                entries.append({"actor": (a_kind, a_id), "target": (target_kind, row.target_id), "role": role_id,
-                                "inherited": row.inherited, "via_group": row.actor_id if a_id != row.actor_id else None,
-                                "prior": row.role_id if role_id != row.role_id else None})
+                entries.append(
+                    {
+                        "actor": (a_kind, a_id),
+                        "target": (target_kind, row.target_id),
+                        "role": role_id,
+                        "inherited": row.inherited,
+                        "via_group": row.actor_id if a_id != row.actor_id else None,
+                        "prior": row.role_id if role_id != row.role_id else None,
+                    }
+                )
     entries = [e for e in entries if _matches(req, e)]
     seen: set[tuple[Any, ...]] = set()
     out = []
@@ -148,8 +181,12 @@ async def assignments(svc: IdentityService, req: Request) -> Response:
 
 
 def _matches(req: Request, e: dict[str, Any]) -> bool:
-    checks = {"user.id": ("actor", "user"), "group.id": ("actor", "group"),
-              "scope.project.id": ("target", "project"), "scope.domain.id": ("target", "domain")}
+    checks = {
+        "user.id": ("actor", "user"),
+        "group.id": ("actor", "group"),
+        "scope.project.id": ("target", "project"),
+        "scope.domain.id": ("target", "domain"),
+    }
     for param, (field, kind) in checks.items():
         value = req.param(param)
         if value is not None and e[field] != (kind, value):
@@ -169,8 +206,11 @@ async def _names(s: Any) -> dict[str, dict[str, Any]]:
         out[d_id] = {"id": d_id, "name": d_name}
     for model in (m.User, m.Group, m.Project):
         for obj in (await s.scalars(select(model))).all():
-            out[obj.id] = {"id": obj.id, "name": obj.name,
-                           "domain": {"id": obj.domain_id, "name": domains.get(obj.domain_id, "")}}
+            out[obj.id] = {
+                "id": obj.id,
+                "name": obj.name,
+                "domain": {"id": obj.domain_id, "name": domains.get(obj.domain_id, "")},
+            }
     return out
 
 
@@ -192,8 +232,10 @@ def _render(base: str, e: dict[str, Any], roles: dict[str, m.Role], names: dict[
             scope = {t_kind: names.get(t_id, {"id": t_id})}
     if e["inherited"]:
         scope["OS-INHERIT:inherited_to"] = "projects"
-    links: dict[str, str] = {"assignment": f"{base}/v3/{t_kind + 's/' + t_id if t_kind != 'system' else 'system'}/"
-                                           f"{a_kind}s/{a_id}/roles/{e['role']}"}
+    links: dict[str, str] = {
+        "assignment": f"{base}/v3/{t_kind + 's/' + t_id if t_kind != 'system' else 'system'}/"
+        f"{a_kind}s/{a_id}/roles/{e['role']}"
+    }
     if e["via_group"]:
         links["membership"] = f"{base}/v3/groups/{e['via_group']}/users/{a_id}"
     body: dict[str, Any] = {"role": role, a_kind: actor, "scope": scope, "links": links}

@@ -26,8 +26,12 @@ async def list_(svc: IdentityService, req: Request) -> Response:
     async with svc.db.reader() as s:
         query = apply_filters(req, select(m.Group), m.Group, ("name", "domain_id"))
         rows = (await s.scalars(query.order_by(m.Group.name))).all()
-    return json_response({"groups": [render.group(req.base_url, g) for g in rows],
-                          "links": render.collection_links(req.base_url, "groups")})
+    return json_response(
+        {
+            "groups": [render.group(req.base_url, g) for g in rows],
+            "links": render.collection_links(req.base_url, "groups"),
+        }
+    )
 
 
 async def show(svc: IdentityService, req: Request) -> Response:
@@ -44,10 +48,15 @@ async def create(svc: IdentityService, req: Request) -> Response:
     async with svc.db.writer() as s:
         if await s.get(m.Domain, domain_id) is None:
             raise NotFound(f"Could not find domain: {domain_id}.")
-        if await s.scalar(select(func.count()).select_from(m.Group).where(
-                m.Group.domain_id == domain_id, m.Group.name == data["name"])):
-            raise Conflict(f"Conflict occurred attempting to store group - Duplicate entry found with name "
-                           f"{data['name']} at domain ID {domain_id}.")
+        if await s.scalar(
+            select(func.count())
+            .select_from(m.Group)
+            .where(m.Group.domain_id == domain_id, m.Group.name == data["name"])
+        ):
+            raise Conflict(
+                f"Conflict occurred attempting to store group - Duplicate entry found with name "
+                f"{data['name']} at domain ID {domain_id}."
+            )
         group = m.Group(name=data["name"], domain_id=domain_id, description=data.get("description") or "")
         s.add(group)
     return json_response({"group": render.group(req.base_url, group)}, 201)
@@ -59,10 +68,14 @@ async def update(svc: IdentityService, req: Request) -> Response:
     async with svc.db.writer() as s:
         group = await get_or_404(s, m.Group, req.path_params["group_id"])
         if "name" in data and data["name"] != group.name:
-            if await s.scalar(select(func.count()).select_from(m.Group).where(
-                    m.Group.domain_id == group.domain_id, m.Group.name == data["name"])):
-                raise Conflict(f"Conflict occurred attempting to update group - Duplicate entry found with name "
-                               f"{data['name']}.")
+            if await s.scalar(
+                select(func.count())
+                .select_from(m.Group)
+                .where(m.Group.domain_id == group.domain_id, m.Group.name == data["name"])
+            ):
+                raise Conflict(
+                    f"Conflict occurred attempting to update group - Duplicate entry found with name {data['name']}."
+                )
             group.name = data["name"]
         if "description" in data:
             group.description = data["description"] or ""
@@ -89,10 +102,19 @@ async def users(svc: IdentityService, req: Request) -> Response:
     group_id = req.path_params["group_id"]
     async with svc.db.reader() as s:
         await get_or_404(s, m.Group, group_id)
-        rows = (await s.scalars(select(m.User).join(m.Membership, m.Membership.user_id == m.User.id)
-                                .where(m.Membership.group_id == group_id))).all()
-    return json_response({"users": [render.user(req.base_url, u) for u in rows],
-                          "links": render.collection_links(req.base_url, f"groups/{group_id}/users")})
+        rows = (
+            await s.scalars(
+                select(m.User)
+                .join(m.Membership, m.Membership.user_id == m.User.id)
+                .where(m.Membership.group_id == group_id)
+            )
+        ).all()
+    return json_response(
+        {
+            "users": [render.user(req.base_url, u) for u in rows],
+            "links": render.collection_links(req.base_url, f"groups/{group_id}/users"),
+        }
+    )
 
 
 async def add_user(svc: IdentityService, req: Request) -> Response:

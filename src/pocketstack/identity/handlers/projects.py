@@ -29,8 +29,12 @@ async def list_(svc: IdentityService, req: Request) -> Response:
         query = apply_filters(req, select(m.Project), m.Project, ("name", "enabled", "domain_id", "parent_id"))
         rows = list((await s.scalars(query.order_by(m.Project.name))).all())
     rows = _filter_tags(req, rows)
-    return json_response({"projects": [render.project(req.base_url, p) for p in rows],
-                          "links": render.collection_links(req.base_url, "projects")})
+    return json_response(
+        {
+            "projects": [render.project(req.base_url, p) for p in rows],
+            "links": render.collection_links(req.base_url, "projects"),
+        }
+    )
 
 
 def _filter_tags(req: Request, rows: list[m.Project]) -> list[m.Project]:
@@ -74,13 +78,24 @@ async def create(svc: IdentityService, req: Request) -> Response:
             parent_id = None
         if await s.get(m.Domain, domain_id) is None:
             raise NotFound(f"Could not find domain: {domain_id}.")
-        if await s.scalar(select(func.count()).select_from(m.Project).where(
-                m.Project.domain_id == domain_id, m.Project.name == data["name"])):
-            raise Conflict(f"Conflict occurred attempting to store project - Duplicate entry found with name "
-                           f"{data['name']} at domain ID {domain_id}.")
-        project = m.Project(name=data["name"], domain_id=domain_id, parent_id=parent_id,
-                            description=data.get("description") or "", enabled=data.get("enabled", True),
-                            tags=data.get("tags", []), extra={k: v for k, v in data.items() if k not in CORE})
+        if await s.scalar(
+            select(func.count())
+            .select_from(m.Project)
+            .where(m.Project.domain_id == domain_id, m.Project.name == data["name"])
+        ):
+            raise Conflict(
+                f"Conflict occurred attempting to store project - Duplicate entry found with name "
+                f"{data['name']} at domain ID {domain_id}."
+            )
+        project = m.Project(
+            name=data["name"],
+            domain_id=domain_id,
+            parent_id=parent_id,
+            description=data.get("description") or "",
+            enabled=data.get("enabled", True),
+            tags=data.get("tags", []),
+            extra={k: v for k, v in data.items() if k not in CORE},
+        )
         s.add(project)
     svc.changed()
     return json_response({"project": render.project(req.base_url, project)}, 201)
@@ -92,10 +107,15 @@ async def update(svc: IdentityService, req: Request) -> Response:
     async with svc.db.writer() as s:
         project = await get_or_404(s, m.Project, req.path_params["project_id"])
         if "name" in data and data["name"] != project.name:
-            if await s.scalar(select(func.count()).select_from(m.Project).where(
-                    m.Project.domain_id == project.domain_id, m.Project.name == data["name"])):
-                raise Conflict(f"Conflict occurred attempting to update project - Duplicate entry found with name "
-                               f"{data['name']} at domain ID {project.domain_id}.")
+            if await s.scalar(
+                select(func.count())
+                .select_from(m.Project)
+                .where(m.Project.domain_id == project.domain_id, m.Project.name == data["name"])
+            ):
+                raise Conflict(
+                    f"Conflict occurred attempting to update project - Duplicate entry found with name "
+                    f"{data['name']} at domain ID {project.domain_id}."
+                )
             project.name = data["name"]
         if "description" in data:
             project.description = data["description"] or ""
@@ -148,8 +168,10 @@ async def check_tag(svc: IdentityService, req: Request) -> Response:
 
 async def replace_tags(svc: IdentityService, req: Request) -> Response:
     policy.admin(req.context, "update_project_tags")
-    body = validate({"type": "object", "properties": {"tags": schemas.TAGS}, "required": ["tags"],
-                     "additionalProperties": False}, await req.json())
+    body = validate(
+        {"type": "object", "properties": {"tags": schemas.TAGS}, "required": ["tags"], "additionalProperties": False},
+        await req.json(),
+    )
     async with svc.db.writer() as s:
         project = await get_or_404(s, m.Project, req.path_params["project_id"])
         project.tags = body["tags"]

@@ -26,8 +26,9 @@ async def list_(svc: IdentityService, req: Request) -> Response:
         if req.param("name") is not None:
             query = query.where(m.Role.name == req.param("name"))
         rows = (await s.scalars(query.order_by(m.Role.name))).all()
-    return json_response({"roles": [render.role(req.base_url, r) for r in rows],
-                          "links": render.collection_links(req.base_url, "roles")})
+    return json_response(
+        {"roles": [render.role(req.base_url, r) for r in rows], "links": render.collection_links(req.base_url, "roles")}
+    )
 
 
 async def show(svc: IdentityService, req: Request) -> Response:
@@ -44,12 +45,18 @@ async def create(svc: IdentityService, req: Request) -> Response:
     async with svc.db.writer() as s:
         if domain_id and await s.get(m.Domain, domain_id) is None:
             raise NotFound(f"Could not find domain: {domain_id}.")
-        if await s.scalar(select(func.count()).select_from(m.Role).where(
-                m.Role.domain_id == domain_id, m.Role.name == data["name"])):
-            raise Conflict(f"Conflict occurred attempting to store role - Duplicate entry found with name "
-                           f"{data['name']}.")
-        role = m.Role(name=data["name"], domain_id=domain_id, description=data.get("description") or "",
-                      options=data.get("options") or {})
+        if await s.scalar(
+            select(func.count()).select_from(m.Role).where(m.Role.domain_id == domain_id, m.Role.name == data["name"])
+        ):
+            raise Conflict(
+                f"Conflict occurred attempting to store role - Duplicate entry found with name {data['name']}."
+            )
+        role = m.Role(
+            name=data["name"],
+            domain_id=domain_id,
+            description=data.get("description") or "",
+            options=data.get("options") or {},
+        )
         s.add(role)
     svc.changed()
     return json_response({"role": render.role(req.base_url, role)}, 201)
@@ -63,10 +70,14 @@ async def update(svc: IdentityService, req: Request) -> Response:
         if (role.options or {}).get("immutable"):
             raise Forbidden(f"Role {role.id} is immutable.")
         if "name" in data and data["name"] != role.name:
-            if await s.scalar(select(func.count()).select_from(m.Role).where(
-                    m.Role.domain_id == role.domain_id, m.Role.name == data["name"])):
-                raise Conflict(f"Conflict occurred attempting to update role - Duplicate entry found with name "
-                               f"{data['name']}.")
+            if await s.scalar(
+                select(func.count())
+                .select_from(m.Role)
+                .where(m.Role.domain_id == role.domain_id, m.Role.name == data["name"])
+            ):
+                raise Conflict(
+                    f"Conflict occurred attempting to update role - Duplicate entry found with name {data['name']}."
+                )
             role.name = data["name"]
         if "description" in data:
             role.description = data["description"] or ""
@@ -85,8 +96,11 @@ async def delete(svc: IdentityService, req: Request) -> Response:
             raise Forbidden(f"Role {role_id} is immutable.")
         actors = (await s.scalars(select(m.Assignment.actor_id).where(m.Assignment.role_id == role_id))).all()
         await s.execute(sql_delete(m.Assignment).where(m.Assignment.role_id == role_id))
-        await s.execute(sql_delete(m.ImpliedRole).where(
-            (m.ImpliedRole.prior_role_id == role_id) | (m.ImpliedRole.implied_role_id == role_id)))
+        await s.execute(
+            sql_delete(m.ImpliedRole).where(
+                (m.ImpliedRole.prior_role_id == role_id) | (m.ImpliedRole.implied_role_id == role_id)
+            )
+        )
         await s.delete(role)
     svc.changed()
     await _revoke_actors(svc, set(actors))
@@ -111,10 +125,19 @@ async def list_implied(svc: IdentityService, req: Request) -> Response:
     policy.admin(req.context, "list_implied_roles")
     async with svc.db.reader() as s:
         prior = await get_or_404(s, m.Role, req.path_params["role_id"])
-        implied = (await s.scalars(select(m.Role).join(m.ImpliedRole, m.ImpliedRole.implied_role_id == m.Role.id)
-                                   .where(m.ImpliedRole.prior_role_id == prior.id))).all()
-    return json_response({"role_inference": _inference(req.base_url, prior, list(implied)),
-                          "links": render.collection_links(req.base_url, f"roles/{prior.id}/implies")})
+        implied = (
+            await s.scalars(
+                select(m.Role)
+                .join(m.ImpliedRole, m.ImpliedRole.implied_role_id == m.Role.id)
+                .where(m.ImpliedRole.prior_role_id == prior.id)
+            )
+        ).all()
+    return json_response(
+        {
+            "role_inference": _inference(req.base_url, prior, list(implied)),
+            "links": render.collection_links(req.base_url, f"roles/{prior.id}/implies"),
+        }
+    )
 
 
 async def _pair(s: Any, req: Request) -> tuple[m.Role, m.Role]:
@@ -132,9 +155,13 @@ async def create_implied(svc: IdentityService, req: Request) -> Response:
         if await s.get(m.ImpliedRole, (prior.id, implied.id)) is None:
             s.add(m.ImpliedRole(prior_role_id=prior.id, implied_role_id=implied.id))
     svc.changed()
-    body = {"role_inference": {"prior_role": render.role_ref(req.base_url, prior),
-                               "implies": render.role_ref(req.base_url, implied)},
-            "links": {"self": f"{req.base_url}/v3/roles/{prior.id}/implies/{implied.id}"}}
+    body = {
+        "role_inference": {
+            "prior_role": render.role_ref(req.base_url, prior),
+            "implies": render.role_ref(req.base_url, implied),
+        },
+        "links": {"self": f"{req.base_url}/v3/roles/{prior.id}/implies/{implied.id}"},
+    }
     return json_response(body, 201)
 
 
@@ -144,9 +171,13 @@ async def show_implied(svc: IdentityService, req: Request) -> Response:
         prior, implied = await _pair(s, req)
         if await s.get(m.ImpliedRole, (prior.id, implied.id)) is None:
             raise NotFound(f"{prior.id} does not imply {implied.id}.")
-    body = {"role_inference": {"prior_role": render.role_ref(req.base_url, prior),
-                               "implies": render.role_ref(req.base_url, implied)},
-            "links": {"self": f"{req.base_url}/v3/roles/{prior.id}/implies/{implied.id}"}}
+    body = {
+        "role_inference": {
+            "prior_role": render.role_ref(req.base_url, prior),
+            "implies": render.role_ref(req.base_url, implied),
+        },
+        "links": {"self": f"{req.base_url}/v3/roles/{prior.id}/implies/{implied.id}"},
+    }
     if req.method == "HEAD":
         return empty(204)
     return json_response(body)
@@ -173,5 +204,9 @@ async def inferences(svc: IdentityService, req: Request) -> Response:
     for prior_id, implied_id in pairs:
         if prior_id in roles and implied_id in roles:
             grouped.setdefault(prior_id, []).append(roles[implied_id])
-    return json_response({"role_inferences": [_inference(req.base_url, roles[p], r) for p, r in grouped.items()],
-                          "links": render.collection_links(req.base_url, "role_inferences")})
+    return json_response(
+        {
+            "role_inferences": [_inference(req.base_url, roles[p], r) for p, r in grouped.items()],
+            "links": render.collection_links(req.base_url, "role_inferences"),
+        }
+    )

@@ -9,10 +9,10 @@ import orjson
 from sqlalchemy import select
 
 from pocketstack.common.errors import NotAuthenticated, NotFound
-from pocketstack.identity import auth, render
+from pocketstack.identity import auth, render, schemas
 from pocketstack.identity import models as m
-from pocketstack.identity import schemas
 from pocketstack.identity.revocation import Event
+from pocketstack.identity.tokens import TokenData
 from pocketstack.web.request import Request
 from pocketstack.web.response import JSON, Response, empty, json_response
 from pocketstack.web.validation import validate
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from pocketstack.identity.service import IdentityService
 
 
-def _subject(svc: IdentityService, req: Request):  # type: ignore[no-untyped-def]
+def _subject(svc: IdentityService, req: Request) -> tuple[str, TokenData]:
     token = req.headers.get("x-subject-token")
     if not token:
         raise NotFound("Could not find token: the X-Subject-Token header is required.")
@@ -62,7 +62,7 @@ async def check(svc: IdentityService, req: Request) -> Response:
 
 
 async def revoke(svc: IdentityService, req: Request) -> Response:
-    token, data = _subject(svc, req)
+    _, data = _subject(svc, req)
     # A user may revoke their own tokens; an admin any.
     if not req.context.is_admin and data.user_id != req.context.user_id:
         raise NotFound("Could not find token.")
@@ -71,8 +71,9 @@ async def revoke(svc: IdentityService, req: Request) -> Response:
 
 
 async def catalog(svc: IdentityService, req: Request) -> Response:
-    return json_response({"catalog": await svc.catalog(),
-                          "links": render.collection_links(req.base_url, "auth/catalog")})
+    return json_response(
+        {"catalog": await svc.catalog(), "links": render.collection_links(req.base_url, "auth/catalog")}
+    )
 
 
 async def projects(svc: IdentityService, req: Request) -> Response:
@@ -80,8 +81,12 @@ async def projects(svc: IdentityService, req: Request) -> Response:
     async with svc.db.reader() as s:
         rows = (await s.scalars(select(m.Project).where(m.Project.enabled.is_(True)))).all()
         found = [p for p in rows if await svc.roles.effective(ctx.user_id or "", "project", p.id)]
-    return json_response({"projects": [render.project(req.base_url, p) for p in found],
-                          "links": render.collection_links(req.base_url, "auth/projects")})
+    return json_response(
+        {
+            "projects": [render.project(req.base_url, p) for p in found],
+            "links": render.collection_links(req.base_url, "auth/projects"),
+        }
+    )
 
 
 async def domains(svc: IdentityService, req: Request) -> Response:
@@ -89,14 +94,19 @@ async def domains(svc: IdentityService, req: Request) -> Response:
     async with svc.db.reader() as s:
         rows = (await s.scalars(select(m.Domain).where(m.Domain.enabled.is_(True)))).all()
         found = [d for d in rows if await svc.roles.effective(ctx.user_id or "", "domain", d.id)]
-    return json_response({"domains": [render.domain(req.base_url, d) for d in found],
-                          "links": render.collection_links(req.base_url, "auth/domains")})
+    return json_response(
+        {
+            "domains": [render.domain(req.base_url, d) for d in found],
+            "links": render.collection_links(req.base_url, "auth/domains"),
+        }
+    )
 
 
 async def system(svc: IdentityService, req: Request) -> Response:
     roles = await svc.roles.effective(req.context.user_id or "", "system", "system")
-    return json_response({"system": [{"all": True}] if roles else [],
-                          "links": render.collection_links(req.base_url, "auth/system")})
+    return json_response(
+        {"system": [{"all": True}] if roles else [], "links": render.collection_links(req.base_url, "auth/system")}
+    )
 
 
 async def revocation_events(svc: IdentityService, req: Request) -> Response:
@@ -104,12 +114,17 @@ async def revocation_events(svc: IdentityService, req: Request) -> Response:
     events = svc.revocations.events()
     if since:
         from pocketstack.common.timeutils import parse_iso
+
         try:
             cutoff = parse_iso(since).timestamp()
         except ValueError:
             from pocketstack.common.errors import Invalid
+
             raise Invalid(f"Invalid value for 'since': {since!r}") from None
         events = [e for e in events if e.issued_before >= cutoff]
-    return json_response({"events": [
-        {k: v for k, v in e.to_dict().items() if v is not None} for e in events],
-        "links": render.collection_links(req.base_url, "OS-REVOKE/events")})
+    return json_response(
+        {
+            "events": [{k: v for k, v in e.to_dict().items() if v is not None} for e in events],
+            "links": render.collection_links(req.base_url, "OS-REVOKE/events"),
+        }
+    )

@@ -28,8 +28,9 @@ async def list_(svc: IdentityService, req: Request) -> Response:
     async with svc.db.reader() as s:
         query = apply_filters(req, select(m.User), m.User, ("name", "enabled", "domain_id"))
         rows = (await s.scalars(query.order_by(m.User.name))).all()
-    return json_response({"users": [render.user(req.base_url, u) for u in rows],
-                          "links": render.collection_links(req.base_url, "users")})
+    return json_response(
+        {"users": [render.user(req.base_url, u) for u in rows], "links": render.collection_links(req.base_url, "users")}
+    )
 
 
 async def show(svc: IdentityService, req: Request) -> Response:
@@ -51,14 +52,24 @@ async def create(svc: IdentityService, req: Request) -> Response:
             raise NotFound(f"Could not find domain: {domain_id}.")
         if data.get("default_project_id") and await s.get(m.Project, data["default_project_id"]) is None:
             raise NotFound(f"Could not find project: {data['default_project_id']}.")
-        if await s.scalar(select(func.count()).select_from(m.User).where(
-                m.User.domain_id == domain_id, m.User.name == data["name"])):
-            raise Conflict(f"Conflict occurred attempting to store user - Duplicate entry found with name "
-                           f"{data['name']} at domain ID {domain_id}.")
-        user = m.User(name=data["name"], domain_id=domain_id, password_hash=hashed,
-                      enabled=data.get("enabled", True), default_project_id=data.get("default_project_id"),
-                      description=data.get("description") or "", email=data.get("email"),
-                      options=data.get("options") or {}, extra={k: v for k, v in data.items() if k not in CORE})
+        if await s.scalar(
+            select(func.count()).select_from(m.User).where(m.User.domain_id == domain_id, m.User.name == data["name"])
+        ):
+            raise Conflict(
+                f"Conflict occurred attempting to store user - Duplicate entry found with name "
+                f"{data['name']} at domain ID {domain_id}."
+            )
+        user = m.User(
+            name=data["name"],
+            domain_id=domain_id,
+            password_hash=hashed,
+            enabled=data.get("enabled", True),
+            default_project_id=data.get("default_project_id"),
+            description=data.get("description") or "",
+            email=data.get("email"),
+            options=data.get("options") or {},
+            extra={k: v for k, v in data.items() if k not in CORE},
+        )
         s.add(user)
     svc.changed()
     return json_response({"user": render.user(req.base_url, user)}, 201)
@@ -72,10 +83,15 @@ async def update(svc: IdentityService, req: Request) -> Response:
     async with svc.db.writer() as s:
         user = await get_or_404(s, m.User, req.path_params["user_id"])
         if "name" in data and data["name"] != user.name:
-            if await s.scalar(select(func.count()).select_from(m.User).where(
-                    m.User.domain_id == user.domain_id, m.User.name == data["name"])):
-                raise Conflict(f"Conflict occurred attempting to update user - Duplicate entry found with name "
-                               f"{data['name']} at domain ID {user.domain_id}.")
+            if await s.scalar(
+                select(func.count())
+                .select_from(m.User)
+                .where(m.User.domain_id == user.domain_id, m.User.name == data["name"])
+            ):
+                raise Conflict(
+                    f"Conflict occurred attempting to update user - Duplicate entry found with name "
+                    f"{data['name']} at domain ID {user.domain_id}."
+                )
             user.name = data["name"]
         disabling = data.get("enabled") is False and user.enabled
         for key in ("enabled", "default_project_id", "email"):
@@ -112,7 +128,10 @@ async def delete(svc: IdentityService, req: Request) -> Response:
 
 async def change_password(svc: IdentityService, req: Request) -> Response:
     user_id = req.path_params["user_id"]
-    data = validate(schemas.USER_PASSWORD, await req.json(), )["user"]
+    data = validate(
+        schemas.USER_PASSWORD,
+        await req.json(),
+    )["user"]
     async with svc.db.reader() as s:
         user = await get_or_404(s, m.User, user_id)
     if not await passwords.verify_password(data["original_password"], user.password_hash):
@@ -132,10 +151,19 @@ async def groups(svc: IdentityService, req: Request) -> Response:
     policy.admin_or_self(req.context, user_id, "list_groups_for_user")
     async with svc.db.reader() as s:
         await get_or_404(s, m.User, user_id)
-        rows = (await s.scalars(select(m.Group).join(m.Membership, m.Membership.group_id == m.Group.id)
-                                .where(m.Membership.user_id == user_id))).all()
-    return json_response({"groups": [render.group(req.base_url, g) for g in rows],
-                          "links": render.collection_links(req.base_url, f"users/{user_id}/groups")})
+        rows = (
+            await s.scalars(
+                select(m.Group)
+                .join(m.Membership, m.Membership.group_id == m.Group.id)
+                .where(m.Membership.user_id == user_id)
+            )
+        ).all()
+    return json_response(
+        {
+            "groups": [render.group(req.base_url, g) for g in rows],
+            "links": render.collection_links(req.base_url, f"users/{user_id}/groups"),
+        }
+    )
 
 
 async def projects(svc: IdentityService, req: Request) -> Response:
@@ -145,5 +173,9 @@ async def projects(svc: IdentityService, req: Request) -> Response:
         await get_or_404(s, m.User, user_id)
         rows = (await s.scalars(select(m.Project))).all()
         found = [p for p in rows if await svc.roles.effective(user_id, "project", p.id)]
-    return json_response({"projects": [render.project(req.base_url, p) for p in found],
-                          "links": render.collection_links(req.base_url, f"users/{user_id}/projects")})
+    return json_response(
+        {
+            "projects": [render.project(req.base_url, p) for p in found],
+            "links": render.collection_links(req.base_url, f"users/{user_id}/projects"),
+        }
+    )

@@ -12,7 +12,9 @@ UPDATED = "2024-04-01T00:00:00Z"
 
 def _v3(base: str) -> dict[str, Any]:
     return {
-        "id": "v3.14", "status": "stable", "updated": UPDATED,
+        "id": "v3.14",
+        "status": "stable",
+        "updated": UPDATED,
         "links": [{"rel": "self", "href": f"{base}/v3/"}],
         "media-types": [{"base": "application/json", "type": "application/vnd.openstack.identity-v3+json"}],
     }
