@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from pocketstack.compute.api.handlers import flavors, keypairs, quotas, server_actions, servers, versions
+from pocketstack.compute.api.handlers import (
+    flavors,
+    hosts,
+    keypairs,
+    quotas,
+    server_actions,
+    server_groups,
+    servers,
+    versions,
+)
 from pocketstack.web.routing import Route
 
 V = "/v2.1"
@@ -58,4 +67,19 @@ ROUTES += [
     Route("POST", V + "/servers/{server_id}/action", server_actions.action),
     Route("GET", V + "/servers/{server_id}/os-instance-actions", server_actions.actions_index),
     Route("GET", V + "/servers/{server_id}/os-instance-actions/{request_id}", server_actions.actions_show),
+]
+
+ROUTES += [
+    Route("GET", V + "/os-hypervisors", hosts.hypervisors_index),
+    Route("GET", V + "/os-hypervisors/detail", hosts.hypervisors_detail),
+    Route("GET", V + "/os-hypervisors/statistics", hosts.hypervisor_statistics),
+    Route("GET", V + "/os-hypervisors/{hypervisor_id}", hosts.hypervisor_show),
+    Route("GET", V + "/os-services", hosts.services_index),
+    Route("PUT", V + "/os-services/{service_id}", hosts.service_update),
+    Route("GET", V + "/os-availability-zone", hosts.availability_zones),
+    Route("GET", V + "/os-server-groups", server_groups.index),
+    Route("POST", V + "/os-server-groups", server_groups.create),
+    Route("GET", V + "/os-server-groups/{group_id}", server_groups.show),
+    Route("DELETE", V + "/os-server-groups/{group_id}", server_groups.delete),
+    Route("POST", V + "/os-server-external-events", server_groups.external_events),
 ]

@@ -1,0 +1,177 @@
+"""os-hypervisors, os-services (with heartbeats) and os-availability-zone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from pocketstack.common.errors import Invalid, NotFound
+from pocketstack.common.timeutils import iso_nozone
+from pocketstack.compute.api import policy, schemas
+from pocketstack.compute.api.common import at_least, body, service
+from pocketstack.compute.models import ComputeNode, ComputeService
+from pocketstack.compute.scheduler.host_state import is_up
+from pocketstack.web.request import Request
+from pocketstack.web.response import Response, json_response
+from pocketstack.web.validation import validate
+
+
+async def _nodes(request: Request) -> list[tuple[ComputeNode, ComputeService | None]]:
+    svc = service(request)
+    async with svc.db.reader() as s:
+        nodes = list(await s.scalars(select(ComputeNode).order_by(ComputeNode.id)))
+        services = {
+            r.host: r for r in await s.scalars(select(ComputeService).where(ComputeService.binary == "nova-compute"))
+        }
+    return [(n, services.get(n.host)) for n in nodes]
+
+
+def _state(request: Request, row: ComputeService | None) -> tuple[str, str]:
+    if row is None:
+        return "down", "disabled"
+    up = is_up(row.last_seen_up, row.forced_down, service(request).config.service_down_time)
+    return ("up" if up else "down"), ("disabled" if row.disabled else "enabled")
+
+
+def _hypervisor(request: Request, node: ComputeNode, row: ComputeService | None, detail: bool) -> dict[str, Any]:
+    state, status = _state(request, row)
+    data: dict[str, Any] = {
+        "id": node.uuid if at_least(request, 53) else node.id,
+        "hypervisor_hostname": node.hypervisor_hostname,
+        "state": state,
+        "status": status,
+    }
+    if not detail:
+        return data
+    data.update(
+        {
+            "hypervisor_type": node.hypervisor_type,
+            "hypervisor_version": node.hypervisor_version,
+            "host_ip": node.host_ip,
+            "service": {
+                "host": node.host,
+                "id": (row.uuid if at_least(request, 53) else row.id) if row else None,
+                "disabled_reason": row.disabled_reason if row else None,
+            },
+        }
+    )
+    if not at_least(request, 88):
+        data.update(
+            {
+                "vcpus": node.vcpus,
+                "memory_mb": node.memory_mb,
+                "local_gb": node.local_gb,
+                "vcpus_used": node.vcpus_used,
+                "memory_mb_used": node.memory_mb_used,
+                "local_gb_used": node.local_gb_used,
+                "free_ram_mb": node.memory_mb - node.memory_mb_used,
+                "free_disk_gb": node.local_gb - node.local_gb_used,
+                "current_workload": 0,
+                "running_vms": node.running_vms,
+                "disk_available_least": node.local_gb - node.local_gb_used,
+                "cpu_info": node.cpu_info,
+            }
+        )
+    else:
+        data["uptime"] = None
+    return data
+
+
+async def hypervisors_index(request: Request) -> Response:
+    policy.admin(request.context, "os_compute_api:os-hypervisors:list")
+    return json_response({"hypervisors": [_hypervisor(request, n, r, False) for n, r in await _nodes(request)]})
+
+
+async def hypervisors_detail(request: Request) -> Response:
+    policy.admin(request.context, "os_compute_api:os-hypervisors:list-detail")
+    return json_response({"hypervisors": [_hypervisor(request, n, r, True) for n, r in await _nodes(request)]})
+
+
+async def hypervisor_show(request: Request) -> Response:
+    policy.admin(request.context, "os_compute_api:os-hypervisors:show")
+    wanted = request.path_params["hypervisor_id"]
+    for node, row in await _nodes(request):
+        if wanted in (node.uuid, str(node.id)):
+            return json_response({"hypervisor": _hypervisor(request, node, row, True)})
+    raise NotFound(f"Hypervisor with ID {wanted} could not be found.")
+
+
+async def hypervisor_statistics(request: Request) -> Response:
+    policy.admin(request.context, "os_compute_api:os-hypervisors:statistics")
+    if at_least(request, 88):
+        raise NotFound("The resource could not be found.")
+    nodes = [n for n, _ in await _nodes(request)]
+    keys = ("vcpus", "memory_mb", "local_gb", "vcpus_used", "memory_mb_used", "local_gb_used", "running_vms")
+    stats: dict[str, Any] = {k: sum(getattr(n, k) for n in nodes) for k in keys}
+    stats.update(
+        {
+            "count": len(nodes),
+            "free_ram_mb": stats["memory_mb"] - stats["memory_mb_used"],
+            "free_disk_gb": stats["local_gb"] - stats["local_gb_used"],
+            "current_workload": 0,
+            "disk_available_least": stats["local_gb"] - stats["local_gb_used"],
+        }
+    )
+    return json_response({"hypervisor_statistics": stats})
+
+
+def _service_view(request: Request, row: ComputeService) -> dict[str, Any]:
+    state, status = _state(request, row)
+    data: dict[str, Any] = {
+        "id": row.uuid if at_least(request, 53) else row.id,
+        "binary": row.binary,
+        "host": row.host,
+        "zone": row.zone,
+        "status": status,
+        "state": state,
+        "updated_at": iso_nozone(row.updated_at),
+        "disabled_reason": row.disabled_reason,
+    }
+    if at_least(request, 11):
+        data["forced_down"] = row.forced_down
+    return data
+
+
+async def services_index(request: Request) -> Response:
+    policy.admin(request.context, "os_compute_api:os-services:list")
+    query = select(ComputeService).order_by(ComputeService.id)
+    if request.param("host"):
+        query = query.where(ComputeService.host == request.param("host"))
+    if request.param("binary"):
+        query = query.where(ComputeService.binary == request.param("binary"))
+    async with service(request).db.reader() as s:
+        rows = list(await s.scalars(query))
+    return json_response({"services": [_service_view(request, r) for r in rows]})
+
+
+async def service_update(request: Request) -> Response:
+    """PUT /os-services/{uuid} (2.53+): enable/disable (out of scheduling) or force down."""
+    policy.admin(request.context, "os_compute_api:os-services:update")
+    if not at_least(request, 53):
+        raise NotFound("Use microversion 2.53 or later to update a service by id.")
+    data = validate(schemas.SERVICE_UPDATE, await body(request))
+    if not data:
+        raise Invalid("At least one of status or forced_down must be given.")
+    if "disabled_reason" in data and data.get("status") != "disabled":
+        raise Invalid("disabled_reason needs status 'disabled'.")
+    async with service(request).db.writer() as s:
+        row = await s.scalar(select(ComputeService).where(ComputeService.uuid == request.path_params["service_id"]))
+        if row is None:
+            raise NotFound(f"Service {request.path_params['service_id']} not found.")
+        if "status" in data:
+            row.disabled = data["status"] == "disabled"
+            row.disabled_reason = data.get("disabled_reason") if row.disabled else None
+        if "forced_down" in data:
+            row.forced_down = data["forced_down"]
+    return json_response({"service": _service_view(request, row)})
+
+
+async def availability_zones(request: Request) -> Response:
+    policy.reader(request.context, "os_compute_api:os-availability-zone:list")
+    async with service(request).db.reader() as s:
+        rows = list(await s.scalars(select(ComputeService).where(ComputeService.binary == "nova-compute")))
+    zones = sorted({r.zone for r in rows if not r.disabled}) or []
+    return json_response(
+        {"availabilityZoneInfo": [{"zoneName": z, "zoneState": {"available": True}, "hosts": None} for z in zones]}
+    )
