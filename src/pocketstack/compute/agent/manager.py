@@ -64,13 +64,16 @@ class ComputeAgent:
         self._subscription: Subscription | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._waiters: dict[tuple[str, str], asyncio.Future[str]] = {}
+        self._node_uuid = ""
+        self._registered = False
 
     # --- lifecycle ----------------------------------------------------------------------
     async def start(self) -> None:
         report = await self.bus.call(
             "conductor", "service_report", {}, host=self.host, zone=self.zone, node=self.tracker.node_report()
         )
-        await self.tracker.register_provider(report["node_uuid"])
+        self._node_uuid = report["node_uuid"]
+        await self._register()
         self._subscription = await self.bus.serve(f"compute.{self.host}", self)
         self._tasks = [
             asyncio.create_task(self._every(self.config.heartbeat_interval, self.heartbeat)),
@@ -93,7 +96,17 @@ class ComputeAgent:
             except Exception:
                 log.exception("%s: periodic %s failed", self.host, job.__name__)
 
+    async def _register(self) -> None:
+        """Report this host's inventory to placement; retried by the heartbeat until it works."""
+        try:
+            await self.tracker.register_provider(self._node_uuid)
+            self._registered = True
+        except PocketError as exc:
+            log.warning("%s: cannot report inventory to placement yet: %s", self.host, exc.message)
+
     async def heartbeat(self) -> None:
+        if not self._registered:
+            await self._register()
         await self.bus.call(
             "conductor",
             "service_report",
