@@ -39,7 +39,7 @@ async def update(deps: Deps, request: Request) -> Response:
 async def delete(deps: Deps, request: Request) -> Response:
     ctx = request.context
     policy.require_writer(ctx, "delete_security_group")
-    await security_groups.delete(deps.db, ctx, request.path_params["security_group_id"])
+    await security_groups.delete_group(deps.db, ctx, request.path_params["security_group_id"])
     return empty()
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack.common.context import RequestContext
@@ -143,7 +143,7 @@ async def update(db: Database, ctx: RequestContext, sg_id: str, attrs: dict[str,
     return await txn.write(db, work)
 
 
-async def delete(db: Database, ctx: RequestContext, sg_id: str) -> None:
+async def delete_group(db: Database, ctx: RequestContext, sg_id: str) -> None:
     async def work(session: AsyncSession) -> None:
         sg = await load(session, ctx, sg_id)
         default = await session.get(DefaultSecurityGroup, sg.project_id)
@@ -156,11 +156,10 @@ async def delete(db: Database, ctx: RequestContext, sg_id: str) -> None:
             raise faults.conflict(
                 "SecurityGroupInUse", f"Security Group {sg.id} in use by ports: {', '.join(sorted(users))}."
             )
-        if default is not None and default.security_group_id == sg.id:
-            await session.delete(default)
-        for r in await session.scalars(select(SecurityGroupRule).where(SecurityGroupRule.security_group_id == sg.id)):
-            await session.delete(r)
-        await session.delete(sg)
+        # Statements, not ORM deletes: these tables have no relationships to order the deletes by.
+        await session.execute(delete(DefaultSecurityGroup).where(DefaultSecurityGroup.security_group_id == sg.id))
+        await session.execute(delete(SecurityGroupRule).where(SecurityGroupRule.security_group_id == sg.id))
+        await session.execute(delete(SecurityGroup).where(SecurityGroup.id == sg.id))
 
     await txn.write(db, work)
 
