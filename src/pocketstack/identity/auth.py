@@ -86,7 +86,7 @@ async def _password(svc: IdentityService, data: dict[str, Any]) -> Identified:
                 ).first()
         else:
             raise Invalid("Invalid input for field 'identity/password/user': an id or a name is required")
-        domain_ok = user is not None and await _domain_enabled(s, user.domain_id)
+    domain_ok = user is not None and await _domain_enabled(svc, user.domain_id)
     rounds = svc.config.identity.password_hash_rounds
     if user is None:
         await passwords.burn_time(password, rounds)
@@ -99,8 +99,8 @@ async def _password(svc: IdentityService, data: dict[str, Any]) -> Identified:
     return Identified(user, ["password"])
 
 
-async def _domain_enabled(s: Any, domain_id: str) -> bool:
-    domain = await s.get(m.Domain, domain_id)
+async def _domain_enabled(svc: IdentityService, domain_id: str) -> bool:
+    domain = await svc.entities.get(m.Domain, domain_id)
     return domain is not None and domain.enabled
 
 
@@ -112,10 +112,9 @@ async def _token(svc: IdentityService, data: dict[str, Any]) -> Identified:
     if old.app_cred_id:
         # Keystone refuses to re-scope application credential tokens.
         raise NotAuthenticated(FAIL)
-    async with svc.db.reader() as s:
-        user = await s.get(m.User, old.user_id)
-        if user is None or not user.enabled:
-            raise NotAuthenticated(FAIL)
+    user = await svc.entities.get(m.User, old.user_id)
+    if user is None or not user.enabled:
+        raise NotAuthenticated(FAIL)
     methods = ["token"] + [x for x in old.methods if x != "token"]
     return Identified(
         user,
@@ -206,7 +205,7 @@ async def _resolve_scope(
         if kind == "project":
             project: m.Project | None = None
             if "id" in ref:
-                project = await s.get(m.Project, ref["id"])
+                project = await svc.entities.get(m.Project, ref["id"])
             elif "name" in ref and isinstance(ref.get("domain"), dict):
                 domain = await _find_domain(s, ref["domain"])
                 if domain is not None:
@@ -217,7 +216,7 @@ async def _resolve_scope(
                     ).first()
             else:
                 raise Invalid("Invalid input for field 'auth/scope/project': an id, or a name and a domain")
-            if project is None or not project.enabled or not await _domain_enabled(s, project.domain_id):
+            if project is None or not project.enabled or not await _domain_enabled(svc, project.domain_id):
                 raise NotAuthenticated(FAIL)
             return "project", project.id, project.domain_id
         if kind == "domain":
@@ -263,41 +262,41 @@ async def _scoped_token(svc: IdentityService, who: Identified, scope: Any) -> To
 
 async def render(svc: IdentityService, data: TokenData, *, catalog: bool) -> dict[str, Any]:
     """The token body Keystone returns from POST and GET /v3/auth/tokens."""
-    async with svc.db.reader() as s:
-        user = await s.get(m.User, data.user_id)
-        if user is None:
-            raise NotFound("Could not find token")
-        user_domain = await s.get(m.Domain, data.user_domain_id)
-        body: dict[str, Any] = {
-            "methods": list(data.methods),
-            "user": {
-                "id": user.id,
-                "name": user.name,
-                "password_expires_at": None,
-                "domain": {"id": data.user_domain_id, "name": user_domain.name if user_domain else ""},
-            },
-            "audit_ids": list(data.audit_ids),
-            "expires_at": _ts(data.expires_at),
-            "issued_at": _ts(data.issued_at),
+    get = svc.entities.get
+    user = await get(m.User, data.user_id)
+    if user is None:
+        raise NotFound("Could not find token")
+    user_domain = await get(m.Domain, data.user_domain_id)
+    body: dict[str, Any] = {
+        "methods": list(data.methods),
+        "user": {
+            "id": user.id,
+            "name": user.name,
+            "password_expires_at": None,
+            "domain": {"id": data.user_domain_id, "name": user_domain.name if user_domain else ""},
+        },
+        "audit_ids": list(data.audit_ids),
+        "expires_at": _ts(data.expires_at),
+        "issued_at": _ts(data.issued_at),
+    }
+    if data.scope == "project":
+        project = await get(m.Project, data.scope_id)
+        pdomain = await get(m.Domain, data.scope_domain_id)
+        body["project"] = {
+            "id": data.scope_id,
+            "name": project.name if project else "",
+            "domain": {"id": data.scope_domain_id, "name": pdomain.name if pdomain else ""},
         }
-        if data.scope == "project":
-            project = await s.get(m.Project, data.scope_id)
-            pdomain = await s.get(m.Domain, data.scope_domain_id) if data.scope_domain_id else None
-            body["project"] = {
-                "id": data.scope_id,
-                "name": project.name if project else "",
-                "domain": {"id": data.scope_domain_id, "name": pdomain.name if pdomain else ""},
-            }
-            body["is_domain"] = False
-        elif data.scope == "domain":
-            domain = await s.get(m.Domain, data.scope_id)
-            body["domain"] = {"id": data.scope_id, "name": domain.name if domain else ""}
-        elif data.scope == "system":
-            body["system"] = {"all": True}
-        if data.app_cred_id:
-            cred = await s.get(m.ApplicationCredential, data.app_cred_id)
-            if cred is not None:
-                body["application_credential"] = {"id": cred.id, "name": cred.name, "restricted": not cred.unrestricted}
+        body["is_domain"] = False
+    elif data.scope == "domain":
+        domain = await get(m.Domain, data.scope_id)
+        body["domain"] = {"id": data.scope_id, "name": domain.name if domain else ""}
+    elif data.scope == "system":
+        body["system"] = {"all": True}
+    if data.app_cred_id:
+        cred = await get(m.ApplicationCredential, data.app_cred_id)
+        if cred is not None:
+            body["application_credential"] = {"id": cred.id, "name": cred.name, "restricted": not cred.unrestricted}
     if data.scope is not None:
         body["roles"] = [{"id": rid, "name": name} for rid, name in zip(data.role_ids, data.role_names, strict=False)]
         if catalog:

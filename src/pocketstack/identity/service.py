@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 
 from pocketstack.identity import models as m
+from pocketstack.identity.cache import EntityCache
 from pocketstack.identity.revocation import REVOCATION_TOPIC, Event, RevocationList
 from pocketstack.identity.roles import RoleResolver
 from pocketstack.identity.tokens import KeyRepository, TokenData
@@ -54,6 +55,7 @@ class IdentityService(Service):
         self.revocations = revocations or RevocationList(self.config.identity.token_expiration)
         self.validator = TokenValidator(self.keys, self.revocations, self.config.identity.token_cache_seconds)
         self.roles = RoleResolver(self.db)
+        self.entities = EntityCache(self.db)
         self._catalog: list[dict[str, Any]] | None = None
         # Rendered GET /v3/auth/tokens bodies; dropped on any identity write or revocation.
         self.render_cache: dict[tuple[str, bool], tuple[float, bytes]] = {}
@@ -118,6 +120,7 @@ class IdentityService(Service):
     def changed(self) -> None:
         """Call after any identity write: names, roles or catalog may have changed."""
         self.roles.invalidate()
+        self.entities.clear()
         self._catalog = None
         self.render_cache.clear()
 

@@ -136,5 +136,6 @@ async def delete(svc: IdentityService, req: Request) -> Response:
         if cred.user_id != user_id:
             raise policy.deny("delete_application_credential")
         await s.delete(cred)
+    svc.changed()
     await svc.revoke(Event(issued_before=time.time(), app_cred_id=cred_id))
     return empty(204)

@@ -1,0 +1,1 @@
+"""Benchmarks: each prints a JSON result and a one-line summary."""
