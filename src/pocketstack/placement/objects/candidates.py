@@ -158,7 +158,10 @@ async def find(session: AsyncSession, q: CandidateQuery) -> Result:
 def _pair_condition(q: CandidateQuery, p: _Pair, trait_ids: dict[str, int], tree_ids: dict[str, int]) -> Any:
     """The per-provider condition for one (group, class) pair, on INV joined to RP."""
     g = q.groups[p.group]
-    clauses = [INV.c.resource_class_id == p.class_id, filters.fits(p.amount)]
+    # "+ 0" keeps planners off the resource-class index here: these conditions are
+    # probed per tree, where walking the tree's providers (root index, then the
+    # provider's few inventory rows) is O(tree); the class index would be O(all providers).
+    clauses = [(INV.c.resource_class_id + 0) == p.class_id, filters.fits(p.amount)]
     if g.suffix:
         tf = filters.TraitFilter(
             {trait_ids[t] for t in g.required},
