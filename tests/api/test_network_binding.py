@@ -16,7 +16,7 @@ import pytest
 from pocketstack.network.agent.base import BackendError
 from pocketstack.network.agent.fake import FakeBackend
 from pocketstack.network.agent.manager import NetworkAgent
-from pocketstack.network.service import create
+from pocketstack.network.service import NetworkService
 from pocketstack.runtime import Runtime, Service
 from pocketstack.testing.service import running_services
 from pocketstack.web import Route, ServiceApp, json_response
@@ -68,7 +68,8 @@ class Cloud:
 
 @asynccontextmanager
 async def _cloud(tmp_path: Path, with_compute: bool) -> AsyncIterator[Cloud]:
-    factories: list[Callable[[Runtime], Service]] = [create]
+    # The agent is started by the test (as a separate process would be), not by the service.
+    factories: list[Callable[[Runtime], Service]] = [lambda rt: NetworkService(rt, local_agents=False)]
     if with_compute:
         factories.append(FakeCompute)
     async with running_services(factories, tmp_path) as (runtime, services, client):
@@ -269,3 +270,29 @@ async def test_compute_missing_does_not_break_binding(tmp_path: Path) -> None:
             return await status(cloud.api, port["id"]) == "ACTIVE"
 
         await wait_for(active, "port ACTIVE without compute")
+
+
+async def test_all_in_one_starts_an_agent_per_host_on_first_binding(tmp_path: Path) -> None:
+    backends: list[FakeBackend] = []
+
+    def factory() -> FakeBackend:
+        backends.append(FakeBackend())
+        return backends[-1]
+
+    def network(rt: Runtime) -> Service:
+        return NetworkService(rt, backend_factory=factory)
+
+    async with running_services([network, FakeCompute], tmp_path) as (_runtime, services, client):
+        api = Api(client, _runtime)
+        _, port = await server_port(api)
+        await api.put(f"ports/{port['id']}", {"port": {"binding:host_id": "fake-host-1"}}, "admin")
+
+        async def active() -> bool:
+            return await status(api, port["id"]) == "ACTIVE"
+
+        await wait_for(active, "port ACTIVE through the in-process agent")
+        service = services["network"]
+        assert isinstance(service, NetworkService) and list(service.agents) == ["fake-host-1"]
+        assert len(backends) == 1 and port["id"] in (await backends[0].state()).ports
+        compute = services["compute"]
+        assert isinstance(compute, FakeCompute) and compute.events[0]["name"] == "network-vif-plugged"

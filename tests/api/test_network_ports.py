@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
+from pocketstack.testing.auth import ADMIN, DEMO, StaticAuthenticator
 from tests.api.network_support import Api, error, network_api
 
 
@@ -203,3 +205,15 @@ async def test_port_quota(api: Api) -> None:
     await api.port(net["id"])
     r = await api.post("ports", {"port": {"network_id": net["id"]}})
     assert r.status_code == 409 and error(r)["type"] == "OverQuota" and "port" in error(r)["message"]
+
+
+async def test_a_service_relaying_a_users_request_may_bind(tmp_path: Path) -> None:
+    """The compute agent sends the user's token plus its service token to bind the port."""
+    tokens = {"demo": DEMO, "admin": ADMIN, "demo+service": dataclasses.replace(DEMO, service_roles=("service",))}
+    async with network_api(tmp_path / "relay", authenticator=StaticAuthenticator(tokens)) as relay:
+        net, _ = await relay.net_with_subnet()
+        port = await relay.port(net["id"])
+        r = await relay.put(f"ports/{port['id']}", {"port": {"binding:host_id": "h1"}}, "demo+service")
+        assert r.status_code == 200 and r.json()["port"]["binding:host_id"] == "h1"
+        r = await relay.put(f"ports/{port['id']}", {"port": {"mac_address": "fa:16:3e:00:00:01"}}, "demo+service")
+        assert r.status_code == 403

@@ -11,6 +11,7 @@ Unbinding or deleting casts ``unplug_port``; deleting a network fans out ``delet
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pocketstack.bus import Bus
@@ -36,10 +37,18 @@ def _server_of(port: dict[str, Any]) -> str | None:
 
 
 class Binder:
-    def __init__(self, bus: Bus, db: Database, notifier: EventNotifier) -> None:
+    def __init__(
+        self,
+        bus: Bus,
+        db: Database,
+        notifier: EventNotifier,
+        ensure_agent: Callable[[str], Awaitable[None]] | None = None,
+    ) -> None:
         self.bus = bus
         self.db = db
         self.notifier = notifier
+        # All-in-one: starts the in-process agent of a host the first time work goes there.
+        self.ensure_agent = ensure_agent
 
     async def send(self, ctx: RequestContext, work: AgentWork) -> None:
         for host, spec in work.unplug:
@@ -49,6 +58,8 @@ class Binder:
 
     async def _cast(self, ctx: RequestContext, host: str, method: str, **args: Any) -> None:
         try:
+            if self.ensure_agent is not None:
+                await self.ensure_agent(host)
             await self.bus.cast(agent_topic(host), method, ctx.to_dict(), **args)
         except Exception as exc:
             # The port stays DOWN; the agent's resync on (re)start picks it up.

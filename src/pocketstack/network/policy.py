@@ -25,9 +25,18 @@ def require_admin(ctx: RequestContext, action: str) -> None:
         raise faults.forbidden(action)
 
 
-def admin_attributes(ctx: RequestContext, action: str, body: dict[str, Any], names: tuple[str, ...]) -> None:
-    """Refuse any of ``names`` present in ``body`` unless the caller is admin."""
-    if ctx.is_admin:
+def is_service(ctx: RequestContext) -> bool:
+    """An admin, or a user's request relayed by a cloud service (X-Service-Token with the
+    service or admin role), as the compute agent does when it binds a user's port."""
+    return ctx.is_admin or bool({"service", "admin"} & set(ctx.service_roles))
+
+
+def admin_attributes(
+    ctx: RequestContext, action: str, body: dict[str, Any], names: tuple[str, ...], *, services: bool = False
+) -> None:
+    """Refuse any of ``names`` present in ``body`` unless the caller is admin (or, with
+    ``services``, a service acting for the user)."""
+    if ctx.is_admin or (services and is_service(ctx)):
         return
     for name in names:
         if name in body:

@@ -1,18 +1,34 @@
 """The network service: Neutron v2.0 under /network, plus the ``network`` bus topic on
-which host agents report plugged ports and ask for their host's ports on resync."""
+which host agents report plugged ports and ask for their host's ports on resync.
+
+In the all-in-one (in-process bus) the host agents run in this process too: one per host,
+started the first time a port is bound to that host (and, on start, for every host that
+already has bound ports, which it then resyncs). Distributed deployments run agents as
+their own processes and pass ``local_agents=False``.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
 from pocketstack.bus import Subscription
+from pocketstack.network.agent import load_backend
+from pocketstack.network.agent.base import NetworkBackend
+from pocketstack.network.agent.manager import NetworkAgent
 from pocketstack.network.binding import SERVICE_TOPIC, Binder, ServiceEndpoint
 from pocketstack.network.deps import Deps
+from pocketstack.network.models import Port
 from pocketstack.network.notifier import ComputeNotifier, EventNotifier
 from pocketstack.network.routes import routes
 from pocketstack.runtime import Runtime, Service
 from pocketstack.web.app import ServiceApp
+
+log = logging.getLogger(__name__)
 
 
 class NetworkService(Service):
@@ -21,11 +37,23 @@ class NetworkService(Service):
     prefix = "network"
     migrations = Path(__file__).parent / "migrations"
 
-    def __init__(self, runtime: Runtime, notifier: EventNotifier | None = None) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        notifier: EventNotifier | None = None,
+        *,
+        local_agents: bool | None = None,
+        backend_factory: Callable[[], NetworkBackend] | None = None,
+    ) -> None:
         super().__init__(runtime)
         self.db = runtime.database(self.name)
         self.notifier: EventNotifier = notifier or ComputeNotifier(runtime)
-        self.binder = Binder(runtime.bus, self.db, self.notifier)
+        if local_agents is None:
+            local_agents = runtime.config.bus.url.startswith("memory")
+        self.local_agents = local_agents
+        self.backend_factory = backend_factory or (lambda: load_backend("fake"))
+        self.agents: dict[str, NetworkAgent] = {}
+        self.binder = Binder(runtime.bus, self.db, self.notifier, self._ensure_agent if local_agents else None)
         self.deps = Deps(db=self.db, binder=self.binder)
         self._app = ServiceApp(
             self.name,
@@ -42,8 +70,29 @@ class NetworkService(Service):
 
     async def start(self) -> None:
         self._subscription = await self.runtime.bus.serve(SERVICE_TOPIC, ServiceEndpoint(self.binder))
+        if self.local_agents:
+            async with self.db.reader() as session:
+                hosts = list(
+                    await session.scalars(select(Port.binding_host_id).distinct().where(Port.binding_host_id != ""))
+                )
+            for host in hosts:
+                await self._ensure_agent(host, resync=True)
+
+    async def _ensure_agent(self, host: str, resync: bool = False) -> None:
+        if host in self.agents:
+            return
+        agent = NetworkAgent(self.runtime.bus, host, self.backend_factory())
+        self.agents[host] = agent
+        try:
+            await agent.start(resync=resync)
+        except Exception:
+            del self.agents[host]
+            log.exception("network: the local agent for host %s did not start", host)
 
     async def stop(self) -> None:
+        for agent in self.agents.values():
+            await agent.stop()
+        self.agents.clear()
         if self._subscription is not None:
             await self._subscription.stop()
             self._subscription = None

@@ -98,7 +98,7 @@ def port(ctx: RequestContext, p: Port, fixed_ips: list[dict[str, str]]) -> dict[
         "dns_assignment": [],
         "propagate_uplink_status": False,
     }
-    if ctx.is_admin:
+    if ctx.is_admin or {"service", "admin"} & set(ctx.service_roles):  # see policy.is_service
         data["binding:host_id"] = p.binding_host_id
         data["binding:vif_type"] = p.binding_vif_type
         data["binding:vif_details"] = dict(p.binding_vif_details)

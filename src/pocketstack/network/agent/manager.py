@@ -66,11 +66,12 @@ class NetworkAgent:
         self.resync_timeout = resync_timeout
         self._subscriptions: list[Subscription] = []
 
-    async def start(self) -> None:
+    async def start(self, resync: bool = True) -> None:
         await self.backend.start()
         self._subscriptions.append(await self.bus.serve(agent_topic(self.host), self.endpoint))
         self._subscriptions.append(await self.bus.serve(AGENTS_TOPIC, self.endpoint))
-        await self.resync()
+        if resync:
+            await self.resync()
 
     async def resync(self) -> None:
         """Bring the backend to what the service says is bound to this host."""

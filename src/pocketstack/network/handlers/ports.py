@@ -27,7 +27,7 @@ async def create(deps: Deps, request: Request) -> Response:
     ctx = request.context
     policy.require_writer(ctx, "create_port")
     attrs = await body_of(request, "port", schemas.PORT_CREATE)
-    policy.admin_attributes(ctx, "create_port", attrs, _ADMIN_ONLY)
+    policy.admin_attributes(ctx, "create_port", attrs, _ADMIN_ONLY, services=True)
     project = policy.owner_project(ctx, "create_port", attrs)
     port, work = await ports.create(deps.db, ctx, project, attrs)
     await deps.binder.send(ctx, work)
@@ -38,7 +38,8 @@ async def update(deps: Deps, request: Request) -> Response:
     ctx = request.context
     policy.require_writer(ctx, "update_port")
     attrs = await body_of(request, "port", schemas.PORT_UPDATE)
-    policy.admin_attributes(ctx, "update_port", attrs, (*_ADMIN_ONLY, "mac_address"))
+    policy.admin_attributes(ctx, "update_port", attrs, _ADMIN_ONLY, services=True)
+    policy.admin_attributes(ctx, "update_port", attrs, ("mac_address",))
     port, work = await ports.update(deps.db, ctx, request.path_params["port_id"], attrs)
     await deps.binder.send(ctx, work)
     return one(request, "port", port)
