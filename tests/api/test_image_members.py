@@ -93,3 +93,10 @@ async def test_member_limit(api: ImageApi) -> None:
     assert (await _call(api, "POST", f"/{img['id']}/members", "demo", {"member": "p-alt"})).status_code == 200
     resp = await _call(api, "POST", f"/{img['id']}/members", "demo", {"member": "p-admin"})
     assert resp.status_code == 413 and "members" in resp.text
+
+
+async def test_status_update_as_openstacksdk_sends_it(api: ImageApi) -> None:
+    img = await api.create("demo")
+    await _call(api, "POST", f"/{img['id']}/members", "demo", {"member": "p-alt"})
+    resp = await _call(api, "PUT", f"/{img['id']}/members/p-alt", "alt", {"member": "p-alt", "status": "accepted"})
+    assert resp.status_code == 200 and resp.json()["status"] == "accepted"

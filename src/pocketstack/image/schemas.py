@@ -63,11 +63,11 @@ MEMBER_CREATE: dict[str, Any] = {
     "additionalProperties": False,
 }
 
+# openstacksdk sends the member id ("member") along with the status; only status counts.
 MEMBER_UPDATE: dict[str, Any] = {
     "type": "object",
     "properties": {"status": {"type": "string", "enum": list(MEMBER_STATUSES)}},
     "required": ["status"],
-    "additionalProperties": False,
 }
 
 IMPORT: dict[str, Any] = {
