@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import and_, case, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -52,33 +52,43 @@ def _unable(message: str) -> e.Conflict:
 
 
 async def replace(session: AsyncSession, writes: list[ConsumerWrite]) -> None:
-    """Replace the allocations of every consumer in ``writes`` in one transaction."""
+    """Replace the allocations of every consumer in ``writes`` in one transaction.
+
+    Kept to a handful of statements (each is a thread hop with aiosqlite): providers
+    with their inventories in one query, consumers with their allocations in another,
+    one conditional UPDATE per provider, then the inserts.
+    """
     rp_uuids = sorted({u for w in writes for u in w.allocations})
-    found = await providers.find(session, rp_uuids)
+    found, limits = await _providers_with_inventory(session, rp_uuids)
     missing = [u for u in rp_uuids if u not in found]
     if missing:
         raise e.Invalid(f"Allocation for resource provider '{missing[0]}' that does not exist.")
-    class_ids = await names.class_ids(session, {rc for w in writes for a in w.allocations.values() for rc in a})
-    consumers = await _consumers(session, [w.consumer_uuid for w in writes])
+    consumers, old = await _consumers(session, [w.consumer_uuid for w in writes])
     for w in writes:
         _check_generation(w, consumers.get(w.consumer_uuid))
 
-    old = await _existing(session, [c["id"] for c in consumers.values()])
-    delta: dict[tuple[int, int], int] = {}
-    for (rp_id, rc_id), amount in old.items():
-        delta[(rp_id, rc_id)] = -amount
+    delta: dict[tuple[int, int], int] = {key: -amount for key, amount in old.items()}
     new_rows: list[tuple[str, int, int, int]] = []
     for w in writes:
         for rp_uuid, resources in w.allocations.items():
+            rp_id, _ = found[rp_uuid]
             for rc, amount in resources.items():
-                key = (found[rp_uuid].id, class_ids[rc])
-                delta[key] = delta.get(key, 0) + amount
-                new_rows.append((w.consumer_uuid, key[0], key[1], amount))
-    await _check_constraints(session, new_rows, found, class_ids)
-    await _move_usage(session, delta, {p.id: p.uuid for p in found.values()}, class_ids)
+                if (rp_id, rc) not in limits:
+                    await names.class_ids(session, [rc])  # an unknown class is a 400
+                    raise _unable(f"Inventory for '{rc}' on resource provider '{rp_uuid}' invalid.")
+                class_id, lo, hi, step = limits[(rp_id, rc)]
+                if amount < lo or amount > hi or amount % step:
+                    raise _unable(
+                        f"Unable to create allocation for '{rc}' on resource provider '{rp_uuid}'. "
+                        f"The requested amount {amount} violates min_unit {lo}, max_unit {hi} or "
+                        f"step_size {step}."
+                    )
+                delta[(rp_id, class_id)] = delta.get((rp_id, class_id), 0) + amount
+                new_rows.append((w.consumer_uuid, rp_id, class_id, amount))
+    await _move_usage(session, delta, {rp_id: u for u, (rp_id, _) in found.items()})
 
     now = utcnow()
-    if consumers:
+    if old:
         await session.execute(delete(ALLOC).where(ALLOC.c.consumer_id.in_([c["id"] for c in consumers.values()])))
     consumer_ids = await _save_consumers(session, writes, consumers, now)
     if new_rows:
@@ -95,8 +105,38 @@ async def replace(session: AsyncSession, writes: list[ConsumerWrite]) -> None:
                 for c, rp, rc, n in new_rows
             ],
         )
-    touched = {rp for rp, _ in delta}
-    await providers.bump_many(session, sorted(touched))
+    await providers.bump_many(session, sorted({rp for rp, _ in delta}))
+
+
+async def _providers_with_inventory(
+    session: AsyncSession, uuids: list[str]
+) -> tuple[dict[str, tuple[int, int]], dict[tuple[int, str], tuple[int, int, int, int]]]:
+    """{uuid: (id, generation)} and {(provider id, class name): (class id, min, max, step)}."""
+    found: dict[str, tuple[int, int]] = {}
+    limits: dict[tuple[int, str], tuple[int, int, int, int]] = {}
+    if not uuids:
+        return found, limits
+    rows = await session.execute(
+        select(
+            RP.c.uuid,
+            RP.c.id,
+            RP.c.generation,
+            RC.c.name,
+            INV.c.resource_class_id,
+            INV.c.min_unit,
+            INV.c.max_unit,
+            INV.c.step_size,
+        )
+        .select_from(
+            RP.outerjoin(INV, INV.c.resource_provider_id == RP.c.id).outerjoin(RC, RC.c.id == INV.c.resource_class_id)
+        )
+        .where(RP.c.uuid.in_(uuids))
+    )
+    for uuid, rp_id, generation, rc, class_id, lo, hi, step in rows:
+        found[uuid] = (rp_id, generation)
+        if rc is not None:
+            limits[(rp_id, rc)] = (class_id, lo, hi, step)
+    return found, limits
 
 
 def _check_generation(w: ConsumerWrite, existing: dict[str, Any] | None) -> None:
@@ -114,78 +154,54 @@ def _check_generation(w: ConsumerWrite, existing: dict[str, Any] | None) -> None
         )
 
 
-async def _consumers(session: AsyncSession, uuids: list[str]) -> dict[str, dict[str, Any]]:
+async def _consumers(
+    session: AsyncSession, uuids: list[str]
+) -> tuple[dict[str, dict[str, Any]], dict[tuple[int, int], int]]:
+    """The consumers that exist, and the sum of their allocations per (provider, class)."""
     rows = await session.execute(
-        select(CONSUMER.c.id, CONSUMER.c.uuid, CONSUMER.c.generation).where(CONSUMER.c.uuid.in_(uuids))
-    )
-    return {r.uuid: {"id": r.id, "generation": r.generation} for r in rows}
-
-
-async def _existing(session: AsyncSession, consumer_ids: list[int]) -> dict[tuple[int, int], int]:
-    out: dict[tuple[int, int], int] = {}
-    if not consumer_ids:
-        return out
-    rows = await session.execute(
-        select(ALLOC.c.resource_provider_id, ALLOC.c.resource_class_id, ALLOC.c.used).where(
-            ALLOC.c.consumer_id.in_(consumer_ids)
-        )
-    )
-    for rp, rc, used in rows:
-        out[(rp, rc)] = out.get((rp, rc), 0) + used
-    return out
-
-
-async def _check_constraints(
-    session: AsyncSession,
-    rows: list[tuple[str, int, int, int]],
-    found: dict[str, providers.Provider],
-    class_ids: dict[str, int],
-) -> None:
-    """Every allocation must hit an existing inventory and respect min/max unit and step size."""
-    if not rows:
-        return
-    uuid_of = {p.id: p.uuid for p in found.values()}
-    name_of = {v: k for k, v in class_ids.items()}
-    inv_rows = await session.execute(
         select(
-            INV.c.resource_provider_id, INV.c.resource_class_id, INV.c.min_unit, INV.c.max_unit, INV.c.step_size
-        ).where(INV.c.resource_provider_id.in_(sorted(uuid_of)), INV.c.resource_class_id.in_(sorted(name_of)))
+            CONSUMER.c.id,
+            CONSUMER.c.uuid,
+            CONSUMER.c.generation,
+            ALLOC.c.resource_provider_id,
+            ALLOC.c.resource_class_id,
+            ALLOC.c.used,
+        )
+        .select_from(CONSUMER.outerjoin(ALLOC, ALLOC.c.consumer_id == CONSUMER.c.id))
+        .where(CONSUMER.c.uuid.in_(uuids))
     )
-    limits = {(r[0], r[1]): (r[2], r[3], r[4]) for r in inv_rows}
-    for _, rp, rc, amount in rows:
-        where = f"'{name_of[rc]}' on resource provider '{uuid_of[rp]}'"
-        if (rp, rc) not in limits:
-            raise _unable(f"Inventory for {where} invalid.")
-        lo, hi, step = limits[(rp, rc)]
-        if amount < lo or amount > hi or amount % step:
-            raise _unable(
-                f"Unable to create allocation for {where}. The requested amount {amount} "
-                f"violates min_unit {lo}, max_unit {hi} or step_size {step}."
-            )
+    consumers: dict[str, dict[str, Any]] = {}
+    old: dict[tuple[int, int], int] = {}
+    for cid, uuid, generation, rp, rc, used in rows:
+        consumers[uuid] = {"id": cid, "generation": generation}
+        if rp is not None:
+            old[(rp, rc)] = old.get((rp, rc), 0) + used
+    return consumers, old
 
 
-async def _move_usage(
-    session: AsyncSession,
-    delta: dict[tuple[int, int], int],
-    uuid_of: dict[int, str],
-    class_ids: dict[str, int],
-) -> None:
-    """Apply usage changes; an increase past capacity is a 409 and undoes the transaction."""
-    name_of = {v: k for k, v in class_ids.items()}
+async def _move_usage(session: AsyncSession, delta: dict[tuple[int, int], int], uuid_of: dict[int, str]) -> None:
+    """Apply usage changes, one UPDATE per provider; any increase past capacity is a 409.
+
+    The capacity test sits in the UPDATE's WHERE, so it is atomic with the write on every
+    database: if fewer rows than expected match, some class would overflow.
+    """
+    per_rp: dict[int, dict[int, int]] = {}
+    for (rp, rc), d in delta.items():
+        if d:
+            per_rp.setdefault(rp, {})[rc] = d
     # A fixed order keeps two transactions from locking the same rows in opposite orders.
-    for (rp, rc), d in sorted(delta.items()):
-        if d == 0:
-            continue
-        stmt = update(INV).where(INV.c.resource_provider_id == rp, INV.c.resource_class_id == rc)
-        if d > 0:
-            stmt = stmt.where(capacity_left() >= d)
-        result = await session.execute(stmt.values(used=INV.c.used + d))
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            if d < 0:
-                continue  # the inventory went away with its allocations; nothing to give back
-            name = name_of.get(rc) or str(rc)
+    for rp, changes in sorted(per_rp.items()):
+        amount = case({rc: d for rc, d in changes.items()}, value=INV.c.resource_class_id, else_=0)
+        growing = [rc for rc, d in changes.items() if d > 0]
+        stmt = update(INV).where(INV.c.resource_provider_id == rp, INV.c.resource_class_id.in_(sorted(changes)))
+        if growing:
+            stmt = stmt.where(or_(INV.c.resource_class_id.not_in(growing), capacity_left() >= amount))
+        result = await session.execute(stmt.values(used=INV.c.used + amount))
+        if growing and result.rowcount != len(changes):  # type: ignore[attr-defined]
+            names_of = await names.class_names(session)
+            which = ", ".join(sorted(names_of.get(rc, str(rc)) for rc in growing))
             raise _unable(
-                f"Unable to create allocation for '{name}' on resource provider "
+                f"Unable to create allocation for '{which}' on resource provider "
                 f"'{uuid_of.get(rp, rp)}'. The requested amount would exceed the capacity."
             )
 
@@ -245,7 +261,7 @@ async def _save_consumers(
 
 
 async def delete_consumer(session: AsyncSession, consumer_uuid: str) -> None:
-    consumers = await _consumers(session, [consumer_uuid])
+    consumers, _ = await _consumers(session, [consumer_uuid])
     if not consumers:
         raise e.NotFound(f"No allocations for consumer '{consumer_uuid}'")
     await replace(session, [ConsumerWrite(consumer_uuid, {})])

@@ -193,9 +193,7 @@ def _root_filters(q: CandidateQuery, trait_ids: dict[str, int]) -> list[Any]:
 async def _tree_providers(session: AsyncSession, root_ids: list[int]) -> dict[int, providers.Provider]:
     out: dict[int, providers.Provider] = {}
     for start in range(0, len(root_ids), 5000):
-        chunk = root_ids[start : start + 5000]
-        ids = list((await session.execute(select(RP.c.id).where(RP.c.root_provider_id.in_(chunk)))).scalars())
-        out.update(await providers.by_ids(session, ids))
+        out.update((p.id, p) for p in await providers.in_trees(session, root_ids[start : start + 5000]))
     return out
 
 

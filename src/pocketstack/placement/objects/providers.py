@@ -85,6 +85,11 @@ async def by_ids(session: AsyncSession, ids: list[int]) -> dict[int, Provider]:
     return out
 
 
+async def in_trees(session: AsyncSession, root_ids: list[int]) -> list[Provider]:
+    rows = await session.execute(_select().where(RP.c.root_provider_id.in_(root_ids)))
+    return [_row(r) for r in rows]
+
+
 async def list_(session: AsyncSession, q: ProviderQuery) -> list[Provider]:
     stmt = _select()
     if q.name is not None:
