@@ -103,7 +103,28 @@ class Cloud:
             log.debug("bootstrapped %s", name)
         for service in self.services:
             await service.start()
+        if cfg.image.tiny_guest and "image" in modules:
+            await self._publish_tiny(identity)
         log.info("cloud started in %.2fs", time.monotonic() - started)
+
+    async def _publish_tiny(self, identity: IdentityService) -> None:
+        """Upload the tiny guest (built and cached by ``pocketstack up``) if it is not there yet."""
+        from pocketstack.image.tiny import build_tiny, tiny_available
+        from pocketstack.image.tiny.publish import publish_tiny
+
+        ok, why = await asyncio.to_thread(tiny_available)
+        if not ok:
+            log.warning("tiny guest not available: %s", why)
+            return
+        try:
+            artifacts = await asyncio.to_thread(build_tiny)
+            assert self.runtime is not None
+            async with self.runtime.http() as client:
+                client.headers["X-Auth-Token"] = await identity.service_token()
+                image_id = await publish_tiny(client, artifacts)
+            log.info("tiny guest is image %s", image_id)
+        except Exception:
+            log.exception("could not publish the tiny guest; the cloud runs without it")
 
     async def stop(self) -> None:
         for service in reversed(self.services):

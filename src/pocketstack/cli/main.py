@@ -65,6 +65,8 @@ def cmd_up(args: argparse.Namespace) -> int:
         config.server.port = state.free_port(config.server.host)
         print(f"port 8080 is in use: using port {config.server.port}")
     config.compute.driver = _choose_driver(args.driver, config)
+    if config.image.tiny_guest:
+        config.image.tiny_guest = _build_tiny()
     if args.fake_hosts:
         config.compute.fake_hosts = args.fake_hosts
     config.write_if_missing()
@@ -73,8 +75,39 @@ def cmd_up(args: argparse.Namespace) -> int:
     return _foreground(config)
 
 
+def _build_tiny() -> bool:
+    """Build (or find cached) the tiny guest with a progress bar; False if it cannot be built."""
+    from pocketstack.image.tiny import build_tiny, tiny_available
+
+    ok, why = tiny_available()
+    if not ok:
+        print(f"tiny guest: not available ({why}); going on without it")
+        return False
+    shown = {"last": ""}
+
+    def bar(message: str, fraction: float) -> None:
+        if not sys.stderr.isatty():
+            if message != shown["last"] and fraction < 1.0:
+                print(f"tiny guest: {message}", file=sys.stderr)
+                shown["last"] = message
+            return
+        filled = int(fraction * 30)
+        sys.stderr.write(f"\rtiny guest [{'#' * filled}{'.' * (30 - filled)}] {message[:50]:<50}")
+        if fraction >= 1.0:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    try:
+        build_tiny(progress=bar)
+    except Exception as exc:
+        print(f"tiny guest: could not be built ({exc}); going on without it")
+        return False
+    return True
+
+
 def _child_env(config: Config) -> dict[str, str]:
     env = dict(os.environ)
+    env["POCKETSTACK_IMAGE_TINY_GUEST"] = "true" if config.image.tiny_guest else "false"
     env["POCKETSTACK_SERVER_HOST"] = config.server.host
     env["POCKETSTACK_SERVER_PORT"] = str(config.server.port)
     env["POCKETSTACK_COMPUTE_DRIVER"] = config.compute.driver

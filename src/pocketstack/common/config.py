@@ -91,6 +91,8 @@ class ImageConfig:
     max_properties: int = 128
     max_tags: int = 128
     max_members: int = 128
+    # Build (cached outside the data dir) and upload the tiny guest as image "tiny" on up.
+    tiny_guest: bool = True
 
 
 @dataclass

@@ -51,6 +51,7 @@ def test_config(data_dir: Path) -> Config:
     config.identity.password_hash_rounds = 4
     config.server.public_url = BASE
     config.compute.driver = "fake"
+    config.image.tiny_guest = False
     return config
 
 
