@@ -47,23 +47,47 @@ async def seed(data_dir: Path, count: int) -> None:
     for i in range(count):
         image_id = str(uuid.uuid4())
         owner, visibility = owners[i % 3], visibilities[(i // 3) % 4]
-        images.append({
-            "id": image_id, "name": f"image-{i:05d}", "status": "active", "visibility": visibility,
-            "protected": False, "os_hidden": False, "owner": owner, "disk_format": "qcow2",
-            "container_format": "bare", "size": 1024 * i, "checksum": "0" * 32, "os_hash_algo": "sha512",
-            "os_hash_value": "0" * 128, "min_disk": 1, "min_ram": 64, "location": f"file:///nowhere/{image_id}",
-            "created_at": start + dt.timedelta(seconds=i), "updated_at": start + dt.timedelta(seconds=i),
-        })
-        props += [{"image_id": image_id, "name": k, "value": v} for k, v in
-                  (("os_distro", "debian"), ("hw_disk_bus", "virtio"), ("bench_index", str(i)))]
+        images.append(
+            {
+                "id": image_id,
+                "name": f"image-{i:05d}",
+                "status": "active",
+                "visibility": visibility,
+                "protected": False,
+                "os_hidden": False,
+                "owner": owner,
+                "disk_format": "qcow2",
+                "container_format": "bare",
+                "size": 1024 * i,
+                "checksum": "0" * 32,
+                "os_hash_algo": "sha512",
+                "os_hash_value": "0" * 128,
+                "min_disk": 1,
+                "min_ram": 64,
+                "location": f"file:///nowhere/{image_id}",
+                "created_at": start + dt.timedelta(seconds=i),
+                "updated_at": start + dt.timedelta(seconds=i),
+            }
+        )
+        props += [
+            {"image_id": image_id, "name": k, "value": v}
+            for k, v in (("os_distro", "debian"), ("hw_disk_bus", "virtio"), ("bench_index", str(i)))
+        ]
         tags += [{"image_id": image_id, "value": t} for t in ("bench", f"t{i % 10}")]
         if visibility == "shared" and owner != "p-demo" and i % 2:
-            members.append({"image_id": image_id, "member": "p-demo", "status": "accepted",
-                            "created_at": start, "updated_at": start})
+            members.append(
+                {
+                    "image_id": image_id,
+                    "member": "p-demo",
+                    "status": "accepted",
+                    "created_at": start,
+                    "updated_at": start,
+                }
+            )
     async with db.writer() as session:
         for table, rows in ((Image, images), (ImageProperty, props), (ImageTag, tags), (ImageMember, members)):
             for offset in range(0, len(rows), 2000):
-                await session.execute(insert(table), rows[offset:offset + 2000])
+                await session.execute(insert(table), rows[offset : offset + 2000])
     await db.close()
 
 
@@ -108,15 +132,22 @@ def main() -> None:
         port = sock.getsockname()[1]
     server = subprocess.Popen([sys.executable, str(HERE / "image_server.py"), str(work), str(port)])
     try:
-        result = {"bench": "image_list", "images": args.images, "samples": args.samples, "seed_s": round(seed_s, 1),
-                  **measure(f"http://127.0.0.1:{port}/image", args.samples)}
+        result = {
+            "bench": "image_list",
+            "images": args.images,
+            "samples": args.samples,
+            "seed_s": round(seed_s, 1),
+            **measure(f"http://127.0.0.1:{port}/image", args.samples),
+        }
     finally:
         server.terminate()
         server.wait(10)
         shutil.rmtree(work, ignore_errors=True)
     print(json.dumps(result))
-    print(f"image_list: GET /v2/images?limit=100 over {args.images} images p50 {result['p50_ms']} ms "
-          f"(p90 {result['p90_ms']} ms, target p50 < 30 ms)")
+    print(
+        f"image_list: GET /v2/images?limit=100 over {args.images} images p50 {result['p50_ms']} ms "
+        f"(p90 {result['p90_ms']} ms, target p50 < 30 ms)"
+    )
 
 
 if __name__ == "__main__":

@@ -26,8 +26,15 @@ async def main(data_dir: Path, port: int) -> None:
     service = ImageService(runtime)
     assert service.migrations is not None
     await migrate.upgrade(runtime.database("image"), "image", service.migrations)
-    config = uvicorn.Config(Dispatcher({"image": service.app}), host="127.0.0.1", port=port, log_level="warning",
-                            loop="uvloop", http="httptools", lifespan="off")
+    config = uvicorn.Config(
+        Dispatcher({"image": service.app}),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        loop="uvloop",
+        http="httptools",
+        lifespan="off",
+    )
     await uvicorn.Server(config).serve()
     await runtime.close()
 

@@ -97,35 +97,58 @@ def main() -> None:
             except httpx.TransportError:
                 time.sleep(0.05)
         auth = {"X-Auth-Token": "demo"}
-        image = httpx.post(f"{url}/v2/images", json={"name": "big", "disk_format": "raw", "container_format": "bare"},
-                           headers=auth).json()
+        image = httpx.post(
+            f"{url}/v2/images", json={"name": "big", "disk_format": "raw", "container_format": "bare"}, headers=auth
+        ).json()
         baseline = rss_kb(server.pid)
         file_url = f"{url}/v2/images/{image['id']}/file"
         with PeakRss(server.pid) as peak:
             # -T streams the file; "Expect:" skips curl's 100-continue pause.
-            up = timed(["curl", "-sSf", "-T", str(source), "-H", "X-Auth-Token: demo", "-H", "Expect:", "-H",
-                        "Content-Type: application/octet-stream", file_url])
+            up = timed(
+                [
+                    "curl",
+                    "-sSf",
+                    "-T",
+                    str(source),
+                    "-H",
+                    "X-Auth-Token: demo",
+                    "-H",
+                    "Expect:",
+                    "-H",
+                    "Content-Type: application/octet-stream",
+                    file_url,
+                ]
+            )
             down = timed(["curl", "-sSf", "-H", "X-Auth-Token: demo", "-o", str(work / "down.img"), file_url])
         shown = httpx.get(f"{url}/v2/images/{image['id']}", headers=auth).json()
         cp = timed(["cp", str(source), str(work / "copy.img")])
         identical = sha256(source) == sha256(work / "down.img")
         mb = size / 1e6
-        result.update({
-            "upload_mb_s": round(mb / up, 1), "download_mb_s": round(mb / down, 1), "cp_mb_s": round(mb / cp, 1),
-            "upload_vs_cp": round(cp / up, 3), "download_vs_cp": round(cp / down, 3),
-            "server_rss_baseline_mb": round(baseline / 1024, 1),
-            "server_peak_rss_increase_mb": round((peak.peak - baseline) / 1024, 1),
-            "status": shown["status"], "size_ok": shown["size"] == size, "download_identical": identical,
-        })
+        result.update(
+            {
+                "upload_mb_s": round(mb / up, 1),
+                "download_mb_s": round(mb / down, 1),
+                "cp_mb_s": round(mb / cp, 1),
+                "upload_vs_cp": round(cp / up, 3),
+                "download_vs_cp": round(cp / down, 3),
+                "server_rss_baseline_mb": round(baseline / 1024, 1),
+                "server_peak_rss_increase_mb": round((peak.peak - baseline) / 1024, 1),
+                "status": shown["status"],
+                "size_ok": shown["size"] == size,
+                "download_identical": identical,
+            }
+        )
     finally:
         server.terminate()
         server.wait(10)
         shutil.rmtree(work, ignore_errors=True)
     print(json.dumps(result))
-    print(f"image_transfer: upload {result.get('upload_mb_s')} MB/s ({result.get('upload_vs_cp')} of cp), "
-          f"download {result.get('download_mb_s')} MB/s ({result.get('download_vs_cp')} of cp), cp "
-          f"{result.get('cp_mb_s')} MB/s, server peak RSS +{result.get('server_peak_rss_increase_mb')} MB, "
-          f"identical={result.get('download_identical')}")
+    print(
+        f"image_transfer: upload {result.get('upload_mb_s')} MB/s ({result.get('upload_vs_cp')} of cp), "
+        f"download {result.get('download_mb_s')} MB/s ({result.get('download_vs_cp')} of cp), cp "
+        f"{result.get('cp_mb_s')} MB/s, server peak RSS +{result.get('server_peak_rss_increase_mb')} MB, "
+        f"identical={result.get('download_identical')}"
+    )
 
 
 if __name__ == "__main__":

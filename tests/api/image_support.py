@@ -38,15 +38,17 @@ class ImageApi:
         assert resp.status_code == 200, resp.text
         return resp.json()
 
-    async def patch(self, image_id: str, ops: Any, token: str = "demo",
-                    content_type: str = PATCH_TYPE) -> httpx.Response:
+    async def patch(
+        self, image_id: str, ops: Any, token: str = "demo", content_type: str = PATCH_TYPE
+    ) -> httpx.Response:
         return await self.client.patch(
             f"/image/v2/images/{image_id}", json=ops, headers=auth(token, **{"Content-Type": content_type})
         )
 
     async def upload(self, image_id: str, data: bytes, token: str = "demo", **headers: str) -> httpx.Response:
         return await self.client.put(
-            f"/image/v2/images/{image_id}/file", content=data,
+            f"/image/v2/images/{image_id}/file",
+            content=data,
             headers=auth(token, **{"Content-Type": "application/octet-stream", **headers}),
         )
 

@@ -12,8 +12,9 @@ from tests.api.image_support import ImageApi, api_fixture, image_config_fixture 
 
 async def test_create_and_show_glance_fields(api: ImageApi) -> None:
     image_id = str(uuid.uuid4())
-    img = await api.create(id=image_id, name="cirros", min_disk=1, min_ram=64, tags=["a", "b", "a"],
-                           os_distro="debian", protected=False)
+    img = await api.create(
+        id=image_id, name="cirros", min_disk=1, min_ram=64, tags=["a", "b", "a"], os_distro="debian", protected=False
+    )
     assert img["id"] == image_id
     assert img["status"] == "queued"
     assert img["visibility"] == "shared"
@@ -37,36 +38,48 @@ async def test_create_response_headers(api: ImageApi) -> None:
 
 
 async def test_create_amazon_kernel_ramdisk_machine(api: ImageApi) -> None:
-    kernel = await api.create("admin", name="tiny-kernel", disk_format="aki", container_format="aki",
-                              visibility="public")
-    ramdisk = await api.create("admin", name="tiny-initrd", disk_format="ari", container_format="ari",
-                               visibility="public")
-    machine = await api.create("admin", name="tiny", disk_format="ami", container_format="ami",
-                               visibility="public", kernel_id=kernel["id"], ramdisk_id=ramdisk["id"])
+    kernel = await api.create(
+        "admin", name="tiny-kernel", disk_format="aki", container_format="aki", visibility="public"
+    )
+    ramdisk = await api.create(
+        "admin", name="tiny-initrd", disk_format="ari", container_format="ari", visibility="public"
+    )
+    machine = await api.create(
+        "admin",
+        name="tiny",
+        disk_format="ami",
+        container_format="ami",
+        visibility="public",
+        kernel_id=kernel["id"],
+        ramdisk_id=ramdisk["id"],
+    )
     shown = await api.show(machine["id"], "alt")
     assert shown["kernel_id"] == kernel["id"] and shown["ramdisk_id"] == ramdisk["id"]
     assert shown["visibility"] == "public"
 
 
-@pytest.mark.parametrize(("body", "status", "needle"), [
-    ({"disk_format": "floppy"}, 400, "disk_format"),
-    ({"container_format": "zip"}, 400, "container_format"),
-    ({"disk_format": "ami", "container_format": "bare"}, 400, "Invalid mix of disk and container formats"),
-    ({"visibility": "everyone"}, 400, "visibility"),
-    ({"min_disk": -1}, 400, "min_disk"),
-    ({"min_ram": "lots"}, 400, "min_ram"),
-    ({"protected": "yes"}, 400, "protected"),
-    ({"name": "x" * 256}, 400, "name"),
-    ({"id": "not-a-uuid"}, 400, "id"),
-    ({"tags": "a,b"}, 400, "tags"),
-    ({"hw_disk_bus": 3}, 400, "hw_disk_bus"),
-    ({"status": "active"}, 403, "Attribute 'status' is read-only"),
-    ({"checksum": "abc"}, 403, "Attribute 'checksum' is read-only"),
-    ({"size": 5}, 403, "Attribute 'size' is read-only"),
-    ({"os_hash_value": "x"}, 403, "read-only"),
-    ({"location": "file:///etc/passwd"}, 403, "Attribute 'location' is reserved"),
-    ({"os_glance_importing_to_stores": "x"}, 403, "reserved"),
-])
+@pytest.mark.parametrize(
+    ("body", "status", "needle"),
+    [
+        ({"disk_format": "floppy"}, 400, "disk_format"),
+        ({"container_format": "zip"}, 400, "container_format"),
+        ({"disk_format": "ami", "container_format": "bare"}, 400, "Invalid mix of disk and container formats"),
+        ({"visibility": "everyone"}, 400, "visibility"),
+        ({"min_disk": -1}, 400, "min_disk"),
+        ({"min_ram": "lots"}, 400, "min_ram"),
+        ({"protected": "yes"}, 400, "protected"),
+        ({"name": "x" * 256}, 400, "name"),
+        ({"id": "not-a-uuid"}, 400, "id"),
+        ({"tags": "a,b"}, 400, "tags"),
+        ({"hw_disk_bus": 3}, 400, "hw_disk_bus"),
+        ({"status": "active"}, 403, "Attribute 'status' is read-only"),
+        ({"checksum": "abc"}, 403, "Attribute 'checksum' is read-only"),
+        ({"size": 5}, 403, "Attribute 'size' is read-only"),
+        ({"os_hash_value": "x"}, 403, "read-only"),
+        ({"location": "file:///etc/passwd"}, 403, "Attribute 'location' is reserved"),
+        ({"os_glance_importing_to_stores": "x"}, 403, "reserved"),
+    ],
+)
 async def test_create_bad_input(api: ImageApi, body: dict, status: int, needle: str) -> None:
     resp = await api.client.post("/image/v2/images", json=body, headers={"X-Auth-Token": "demo"})
     assert resp.status_code == status, resp.text
@@ -76,8 +89,9 @@ async def test_create_bad_input(api: ImageApi, body: dict, status: int, needle: 
 
 async def test_create_body_not_json_object(api: ImageApi) -> None:
     for content in (b"[1, 2]", b"{not json", b""):
-        resp = await api.client.post("/image/v2/images", content=content,
-                                     headers={"X-Auth-Token": "demo", "Content-Type": "application/json"})
+        resp = await api.client.post(
+            "/image/v2/images", content=content, headers={"X-Auth-Token": "demo", "Content-Type": "application/json"}
+        )
         assert resp.status_code == 400, (content, resp.text)
 
 

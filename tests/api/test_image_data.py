@@ -55,8 +55,14 @@ async def test_download_streams_in_chunks(api: ImageApi) -> None:
     async def send(message: dict) -> None:
         sent.append(message)
 
-    scope = {"type": "http", "method": "GET", "path": f"/v2/images/{img['id']}/file", "root_path": "",
-             "query_string": b"", "headers": [(b"x-auth-token", b"demo")]}
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": f"/v2/images/{img['id']}/file",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"x-auth-token", b"demo")],
+    }
     await api.service.app(scope, receive, send)
     bodies = [m["body"] for m in sent if m["type"] == "http.response.body"]
     assert b"".join(bodies) == DATA
@@ -69,24 +75,34 @@ async def test_empty_image(api: ImageApi) -> None:
     assert (await api.get(f"/v2/images/{img['id']}/file")).content == b""
 
 
-@pytest.mark.parametrize(("header", "start", "end"), [
-    ("bytes=0-9", 0, 9),
-    ("bytes=1048570-1048590", 1048570, 1048590),
-    ("bytes=3145000-", 3145000, len(DATA) - 1),
-    ("bytes=-100", len(DATA) - 100, len(DATA) - 1),
-    ("bytes=10-99999999", 10, len(DATA) - 1),
-])
+@pytest.mark.parametrize(
+    ("header", "start", "end"),
+    [
+        ("bytes=0-9", 0, 9),
+        ("bytes=1048570-1048590", 1048570, 1048590),
+        ("bytes=3145000-", 3145000, len(DATA) - 1),
+        ("bytes=-100", len(DATA) - 100, len(DATA) - 1),
+        ("bytes=10-99999999", 10, len(DATA) - 1),
+    ],
+)
 async def test_range_downloads(api: ImageApi, header: str, start: int, end: int) -> None:
     img = await _active(api)
     resp = await api.get(f"/v2/images/{img['id']}/file", headers={"Range": header})
     assert resp.status_code == 206, resp.text
-    assert resp.content == DATA[start:end + 1]
+    assert resp.content == DATA[start : end + 1]
     assert resp.headers["content-range"] == f"bytes {start}-{end}/{len(DATA)}"
 
 
-@pytest.mark.parametrize(("header", "status"), [
-    (f"bytes={len(DATA)}-", 416), ("bytes=-0", 416), ("bytes=9-3", 400), ("lines=1-2", 400), ("bytes=1-2,5-6", 400),
-])
+@pytest.mark.parametrize(
+    ("header", "status"),
+    [
+        (f"bytes={len(DATA)}-", 416),
+        ("bytes=-0", 416),
+        ("bytes=9-3", 400),
+        ("lines=1-2", 400),
+        ("bytes=1-2,5-6", 400),
+    ],
+)
 async def test_bad_ranges(api: ImageApi, header: str, status: int) -> None:
     img = await _active(api, DATA)
     resp = await api.get(f"/v2/images/{img['id']}/file", headers={"Range": header})
@@ -154,8 +170,14 @@ async def _raw_put(api: ImageApi, image_id: str, chunks: list[bytes], *, disconn
     async def send(message: dict) -> None:
         sent.append(message)
 
-    scope = {"type": "http", "method": "PUT", "path": f"/v2/images/{image_id}/file", "root_path": "",
-             "query_string": b"", "headers": [(b"x-auth-token", b"demo")]}
+    scope = {
+        "type": "http",
+        "method": "PUT",
+        "path": f"/v2/images/{image_id}/file",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"x-auth-token", b"demo")],
+    }
     await api.service.app(scope, receive, send)
     return sent
 
@@ -192,8 +214,11 @@ async def test_storage_quota_refuses_without_partial_data(api: ImageApi) -> None
         for _ in range(3):
             yield b"c" * 700_000
 
-    resp = await api.client.put(f"/image/v2/images/{img['id']}/file", content=body(),
-                                headers={"X-Auth-Token": "demo", "Content-Type": "application/octet-stream"})
+    resp = await api.client.put(
+        f"/image/v2/images/{img['id']}/file",
+        content=body(),
+        headers={"X-Auth-Token": "demo", "Content-Type": "application/octet-stream"},
+    )
     assert resp.status_code == 413, resp.text
     assert (await api.show(img["id"]))["status"] == "queued"
     assert [p.name for p in api.stored_files()] == [first["id"]]
@@ -210,8 +235,9 @@ async def test_corrupt_file_is_never_served_silently(api: ImageApi) -> None:
     path.write_bytes(bytes(raw))
     received = bytearray()
     with pytest.raises(CorruptImageData):
-        async with api.client.stream("GET", f"/image/v2/images/{img['id']}/file",
-                                     headers={"X-Auth-Token": "demo"}) as resp:
+        async with api.client.stream(
+            "GET", f"/image/v2/images/{img['id']}/file", headers={"X-Auth-Token": "demo"}
+        ) as resp:
             assert resp.status_code == 200
             async for chunk in resp.aiter_raw():
                 received += chunk
@@ -232,18 +258,30 @@ async def test_truncated_file_is_detected_before_sending(api: ImageApi) -> None:
 
 async def test_stage_and_import(api: ImageApi) -> None:
     img = await api.create()
-    resp = await api.client.post(f"/image/v2/images/{img['id']}/import", json={"method": {"name": "glance-direct"}},
-                                 headers={"X-Auth-Token": "demo"})
+    resp = await api.client.post(
+        f"/image/v2/images/{img['id']}/import",
+        json={"method": {"name": "glance-direct"}},
+        headers={"X-Auth-Token": "demo"},
+    )
     assert resp.status_code == 409 and "no staged data" in resp.text
-    resp = await api.client.put(f"/image/v2/images/{img['id']}/stage", content=DATA,
-                                headers={"X-Auth-Token": "demo", "Content-Type": "application/octet-stream"})
+    resp = await api.client.put(
+        f"/image/v2/images/{img['id']}/stage",
+        content=DATA,
+        headers={"X-Auth-Token": "demo", "Content-Type": "application/octet-stream"},
+    )
     assert resp.status_code == 204, resp.text
     assert (await api.show(img["id"]))["status"] == "uploading"
-    bad = await api.client.post(f"/image/v2/images/{img['id']}/import", json={"method": {"name": "web-download"}},
-                                headers={"X-Auth-Token": "demo"})
+    bad = await api.client.post(
+        f"/image/v2/images/{img['id']}/import",
+        json={"method": {"name": "web-download"}},
+        headers={"X-Auth-Token": "demo"},
+    )
     assert bad.status_code == 400 and "web-download" in bad.text
-    resp = await api.client.post(f"/image/v2/images/{img['id']}/import", json={"method": {"name": "glance-direct"}},
-                                 headers={"X-Auth-Token": "demo"})
+    resp = await api.client.post(
+        f"/image/v2/images/{img['id']}/import",
+        json={"method": {"name": "glance-direct"}},
+        headers={"X-Auth-Token": "demo"},
+    )
     assert resp.status_code == 202, resp.text
     shown = await api.show(img["id"])
     assert shown["status"] == "active" and shown["os_hash_value"] == hashlib.sha512(DATA).hexdigest()
@@ -270,8 +308,9 @@ async def test_deactivate_and_reactivate(api: ImageApi) -> None:
     assert (await api.client.post(f"{url}/reactivate", headers={"X-Auth-Token": "demo"})).status_code == 204
     assert (await api.get(f"/v2/images/{img['id']}/file")).content == DATA
     queued = await api.create()
-    resp = await api.client.post(f"/image/v2/images/{queued['id']}/actions/deactivate",
-                                 headers={"X-Auth-Token": "demo"})
+    resp = await api.client.post(
+        f"/image/v2/images/{queued['id']}/actions/deactivate", headers={"X-Auth-Token": "demo"}
+    )
     assert resp.status_code == 400 and "queued" in resp.text
 
 

@@ -40,7 +40,11 @@ async def test_visibility_filters(api: ImageApi) -> None:
     assert await api.list_ids("?visibility=public", "alt") == [ids["public"]]
     assert await api.list_ids("?visibility=private") == [ids["demo_private"]]
     assert set(await api.list_ids("?visibility=all")) == {
-        ids["public"], ids["demo_private"], ids["demo_shared"], ids["alt_community"]}
+        ids["public"],
+        ids["demo_private"],
+        ids["demo_shared"],
+        ids["alt_community"],
+    }
     assert await api.list_ids("?os_hidden=true") == [ids["hidden"]]
     resp = await api.get("/v2/images?visibility=friends")
     assert resp.status_code == 400 and "friends" in resp.text
@@ -49,16 +53,18 @@ async def test_visibility_filters(api: ImageApi) -> None:
 async def test_shared_images_follow_member_status(api: ImageApi) -> None:
     ids = await _world(api)
     image = ids["alt_shared"]
-    resp = await api.client.post(f"/image/v2/images/{image}/members", json={"member": "p-demo"},
-                                 headers={"X-Auth-Token": "alt"})
+    resp = await api.client.post(
+        f"/image/v2/images/{image}/members", json={"member": "p-demo"}, headers={"X-Auth-Token": "alt"}
+    )
     assert resp.status_code == 200, resp.text
     # Pending: not listed by default, but can be shown and listed with member_status.
     assert image not in await api.list_ids()
     assert (await api.show(image))["id"] == image
     assert await api.list_ids("?visibility=shared&member_status=pending") == [image]
     assert await api.list_ids("?visibility=shared&member_status=all") == [image]
-    resp = await api.client.put(f"/image/v2/images/{image}/members/p-demo", json={"status": "accepted"},
-                                headers={"X-Auth-Token": "demo"})
+    resp = await api.client.put(
+        f"/image/v2/images/{image}/members/p-demo", json={"status": "accepted"}, headers={"X-Auth-Token": "demo"}
+    )
     assert resp.status_code == 200
     assert image in await api.list_ids()
     assert set(await api.list_ids("?visibility=shared")) == {image, ids["demo_shared"]}
@@ -91,13 +97,21 @@ async def test_filters(api: ImageApi) -> None:
     assert set(await api.list_ids(f"?updated_at=gte:{past}")) == {a["id"], b["id"]}
 
 
-@pytest.mark.parametrize(("query", "needle"), [
-    ("?limit=-1", "limit"), ("?limit=abc", "limit"), ("?size_min=big", "size_min"),
-    ("?created_at=gt:yesterday", "created_at"), ("?protected=perhaps", "protected"),
-    ("?sort_key=colour", "Invalid sort key"), ("?sort_dir=up", "Invalid sort direction"),
-    ("?sort=name:sideways", "Invalid sort direction"), ("?sort=name&sort_key=id", "cannot be combined"),
-    ("?marker=00000000-0000-0000-0000-000000000000", "Invalid marker"),
-])
+@pytest.mark.parametrize(
+    ("query", "needle"),
+    [
+        ("?limit=-1", "limit"),
+        ("?limit=abc", "limit"),
+        ("?size_min=big", "size_min"),
+        ("?created_at=gt:yesterday", "created_at"),
+        ("?protected=perhaps", "protected"),
+        ("?sort_key=colour", "Invalid sort key"),
+        ("?sort_dir=up", "Invalid sort direction"),
+        ("?sort=name:sideways", "Invalid sort direction"),
+        ("?sort=name&sort_key=id", "cannot be combined"),
+        ("?marker=00000000-0000-0000-0000-000000000000", "Invalid marker"),
+    ],
+)
 async def test_bad_list_queries(api: ImageApi, query: str, needle: str) -> None:
     resp = await api.get(f"/v2/images{query}")
     assert resp.status_code == 400, resp.text
@@ -132,8 +146,15 @@ async def test_pagination_follows_next_links(api: ImageApi) -> None:
     assert seen == created  # names sort the same as creation order here
 
 
-@pytest.mark.parametrize("sort", ["sort_key=min_ram&sort_dir=desc", "sort=min_ram:asc,name:desc",
-                                  "sort_key=created_at", "sort_key=size&sort_key=name&sort_dir=asc&sort_dir=desc"])
+@pytest.mark.parametrize(
+    "sort",
+    [
+        "sort_key=min_ram&sort_dir=desc",
+        "sort=min_ram:asc,name:desc",
+        "sort_key=created_at",
+        "sort_key=size&sort_key=name&sort_dir=asc&sort_dir=desc",
+    ],
+)
 async def test_pagination_is_complete_and_ordered_for_any_sort(api: ImageApi, sort: str) -> None:
     for i in range(9):
         img = await api.create(name=f"n{i % 4}", min_ram=i % 3)

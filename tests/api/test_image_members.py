@@ -48,9 +48,15 @@ async def test_member_lifecycle(api: ImageApi) -> None:
     assert (await api.get(f"/v2/images/{img['id']}", "alt")).status_code == 404
 
 
-@pytest.mark.parametrize(("body", "needle"), [
-    ({}, "member"), ({"member": ""}, "member"), ({"member": 5}, "member"), ({"member": "p", "x": 1}, "x"),
-])
+@pytest.mark.parametrize(
+    ("body", "needle"),
+    [
+        ({}, "member"),
+        ({"member": ""}, "member"),
+        ({"member": 5}, "member"),
+        ({"member": "p", "x": 1}, "x"),
+    ],
+)
 async def test_bad_member_bodies(api: ImageApi, body: dict, needle: str) -> None:
     img = await api.create("demo")
     resp = await _call(api, "POST", f"/{img['id']}/members", "demo", body)
@@ -76,8 +82,7 @@ async def test_member_policy(api: ImageApi) -> None:
     assert (await _call(api, "POST", f"/{img['id']}/members", "alt", {"member": "p-alt"})).status_code == 404
     assert (await _call(api, "POST", f"/{img['id']}/members", "reader", {"member": "p-alt"})).status_code == 403
     assert (await _call(api, "POST", f"/{img['id']}/members", "admin", {"member": "p-alt"})).status_code == 200
-    assert (await _call(api, "PUT", f"/{img['id']}/members/p-alt", "reader", {"status": "accepted"})).status_code \
-        == 403
+    assert (await _call(api, "PUT", f"/{img['id']}/members/p-alt", "reader", {"status": "accepted"})).status_code == 403
     assert (await _call(api, "GET", f"/{img['id']}/members/nobody", "demo")).status_code == 404
 
 

@@ -9,26 +9,32 @@ from tests.api.image_support import PATCH_TYPE, ImageApi, api_fixture, image_con
 
 async def test_add_replace_remove_core_and_extra(api: ImageApi) -> None:
     img = await api.create(name="old", tags=["x"])
-    resp = await api.patch(img["id"], [
-        {"op": "replace", "path": "/name", "value": "new"},
-        {"op": "add", "path": "/hw_disk_bus", "value": "virtio"},
-        {"op": "add", "path": "/os~1distro", "value": "debian"},  # "/" escaped as ~1
-        {"op": "replace", "path": "/min_ram", "value": 128},
-        {"op": "replace", "path": "/protected", "value": True},
-        {"op": "replace", "path": "/visibility", "value": "private"},
-        {"op": "replace", "path": "/tags", "value": ["a", "b", "a"]},
-    ])
+    resp = await api.patch(
+        img["id"],
+        [
+            {"op": "replace", "path": "/name", "value": "new"},
+            {"op": "add", "path": "/hw_disk_bus", "value": "virtio"},
+            {"op": "add", "path": "/os~1distro", "value": "debian"},  # "/" escaped as ~1
+            {"op": "replace", "path": "/min_ram", "value": 128},
+            {"op": "replace", "path": "/protected", "value": True},
+            {"op": "replace", "path": "/visibility", "value": "private"},
+            {"op": "replace", "path": "/tags", "value": ["a", "b", "a"]},
+        ],
+    )
     assert resp.status_code == 200, resp.text
     body = resp.json()
     assert body["name"] == "new" and body["hw_disk_bus"] == "virtio" and body["os/distro"] == "debian"
     assert body["min_ram"] == 128 and body["protected"] is True and body["visibility"] == "private"
     assert body["tags"] == ["a", "b"]
     assert body["updated_at"] >= img["updated_at"]
-    resp = await api.patch(img["id"], [
-        {"op": "remove", "path": "/hw_disk_bus"},
-        {"op": "replace", "path": "/os~1distro", "value": "alpine"},
-        {"op": "add", "path": "/os~1distro", "value": "ubuntu"},  # add replaces an existing extra
-    ])
+    resp = await api.patch(
+        img["id"],
+        [
+            {"op": "remove", "path": "/hw_disk_bus"},
+            {"op": "replace", "path": "/os~1distro", "value": "alpine"},
+            {"op": "add", "path": "/os~1distro", "value": "ubuntu"},  # add replaces an existing extra
+        ],
+    )
     assert resp.status_code == 200, resp.text
     shown = await api.show(img["id"])
     assert "hw_disk_bus" not in shown and shown["os/distro"] == "ubuntu"
@@ -36,19 +42,36 @@ async def test_add_replace_remove_core_and_extra(api: ImageApi) -> None:
 
 async def test_sdk_style_tag_item_paths(api: ImageApi) -> None:
     img = await api.create(tags=["a", "b"])
-    resp = await api.patch(img["id"], [
-        {"op": "add", "path": "/tags/2", "value": "c"},
-        {"op": "add", "path": "/tags/-", "value": "d"},
-        {"op": "remove", "path": "/tags/0"},
-        {"op": "replace", "path": "/tags/0", "value": "B"},
-    ])
+    resp = await api.patch(
+        img["id"],
+        [
+            {"op": "add", "path": "/tags/2", "value": "c"},
+            {"op": "add", "path": "/tags/-", "value": "d"},
+            {"op": "remove", "path": "/tags/0"},
+            {"op": "replace", "path": "/tags/0", "value": "B"},
+        ],
+    )
     assert resp.status_code == 200, resp.text
     assert resp.json()["tags"] == ["B", "c", "d"]
     assert (await api.patch(img["id"], [{"op": "remove", "path": "/tags/9"}])).status_code == 400
 
 
-@pytest.mark.parametrize("field", ["id", "status", "checksum", "size", "virtual_size", "os_hash_value",
-                                   "created_at", "updated_at", "self", "file", "schema"])
+@pytest.mark.parametrize(
+    "field",
+    [
+        "id",
+        "status",
+        "checksum",
+        "size",
+        "virtual_size",
+        "os_hash_value",
+        "created_at",
+        "updated_at",
+        "self",
+        "file",
+        "schema",
+    ],
+)
 async def test_read_only_fields(api: ImageApi, field: str) -> None:
     img = await api.create()
     for op in ("replace", "add", "remove"):
@@ -58,30 +81,33 @@ async def test_read_only_fields(api: ImageApi, field: str) -> None:
         assert f"'{field}'" in resp.text and "read-only" in resp.text
 
 
-@pytest.mark.parametrize(("doc", "status", "needle"), [
-    ({"op": "replace", "path": "/name", "value": "x"}, 400, "JSON array"),
-    ("replace name", 400, "JSON array"),
-    ([{"op": "move", "from": "/name", "path": "/x"}], 400, "'move' is not supported"),
-    ([{"op": "test", "path": "/name", "value": "x"}], 400, "'test' is not supported"),
-    ([{"path": "/name", "value": "x"}], 400, "op"),
-    ([{"op": "replace", "value": "x"}], 400, "path"),
-    ([{"op": "replace", "path": "name", "value": "x"}], 400, "path"),
-    ([{"op": "replace", "path": "/name"}], 400, "needs a 'value'"),
-    ([{"op": "replace", "path": "/a/b", "value": "x"}], 400, "Invalid JSON pointer"),
-    ([{"op": "replace", "path": "/a~2", "value": "x"}], 400, "Invalid JSON pointer"),
-    (["replace"], 400, "item 0"),
-    ([{"op": "replace", "path": "/disk_format", "value": "floppy"}], 400, "disk_format"),
-    ([{"op": "replace", "path": "/min_disk", "value": "big"}], 400, "min_disk"),
-    ([{"op": "replace", "path": "/visibility", "value": "nobody"}], 400, "visibility"),
-    ([{"op": "add", "path": "/extra", "value": 5}], 400, "extra"),
-    ([{"op": "replace", "path": "/nope", "value": "x"}], 409, "Property nope does not exist"),
-    ([{"op": "remove", "path": "/nope"}], 409, "Property nope does not exist"),
-    ([{"op": "remove", "path": "/name"}], 403, "core property"),
-    ([{"op": "replace", "path": "/visibility", "value": "public"}], 403, "publicize_image"),
-    ([{"op": "replace", "path": "/owner", "value": "p-alt"}], 403, "owner"),
-    ([{"op": "add", "path": "/location", "value": "file:///x"}], 403, "reserved"),
-    ([{"op": "replace", "path": "/container_format", "value": "ami"}], 400, "Invalid mix"),
-])
+@pytest.mark.parametrize(
+    ("doc", "status", "needle"),
+    [
+        ({"op": "replace", "path": "/name", "value": "x"}, 400, "JSON array"),
+        ("replace name", 400, "JSON array"),
+        ([{"op": "move", "from": "/name", "path": "/x"}], 400, "'move' is not supported"),
+        ([{"op": "test", "path": "/name", "value": "x"}], 400, "'test' is not supported"),
+        ([{"path": "/name", "value": "x"}], 400, "op"),
+        ([{"op": "replace", "value": "x"}], 400, "path"),
+        ([{"op": "replace", "path": "name", "value": "x"}], 400, "path"),
+        ([{"op": "replace", "path": "/name"}], 400, "needs a 'value'"),
+        ([{"op": "replace", "path": "/a/b", "value": "x"}], 400, "Invalid JSON pointer"),
+        ([{"op": "replace", "path": "/a~2", "value": "x"}], 400, "Invalid JSON pointer"),
+        (["replace"], 400, "item 0"),
+        ([{"op": "replace", "path": "/disk_format", "value": "floppy"}], 400, "disk_format"),
+        ([{"op": "replace", "path": "/min_disk", "value": "big"}], 400, "min_disk"),
+        ([{"op": "replace", "path": "/visibility", "value": "nobody"}], 400, "visibility"),
+        ([{"op": "add", "path": "/extra", "value": 5}], 400, "extra"),
+        ([{"op": "replace", "path": "/nope", "value": "x"}], 409, "Property nope does not exist"),
+        ([{"op": "remove", "path": "/nope"}], 409, "Property nope does not exist"),
+        ([{"op": "remove", "path": "/name"}], 403, "core property"),
+        ([{"op": "replace", "path": "/visibility", "value": "public"}], 403, "publicize_image"),
+        ([{"op": "replace", "path": "/owner", "value": "p-alt"}], 403, "owner"),
+        ([{"op": "add", "path": "/location", "value": "file:///x"}], 403, "reserved"),
+        ([{"op": "replace", "path": "/container_format", "value": "ami"}], 400, "Invalid mix"),
+    ],
+)
 async def test_bad_patches(api: ImageApi, doc: object, status: int, needle: str) -> None:
     img = await api.create(name="keep")
     resp = await api.patch(img["id"], doc)
@@ -92,11 +118,13 @@ async def test_bad_patches(api: ImageApi, doc: object, status: int, needle: str)
 
 async def test_patch_content_type_and_body(api: ImageApi) -> None:
     img = await api.create()
-    resp = await api.patch(img["id"], [{"op": "replace", "path": "/name", "value": "x"}],
-                           content_type="application/json")
+    resp = await api.patch(
+        img["id"], [{"op": "replace", "path": "/name", "value": "x"}], content_type="application/json"
+    )
     assert resp.status_code == 415 and "json-patch" in resp.text
-    resp = await api.client.patch(f"/image/v2/images/{img['id']}", content=b"[{",
-                                  headers={"X-Auth-Token": "demo", "Content-Type": PATCH_TYPE})
+    resp = await api.client.patch(
+        f"/image/v2/images/{img['id']}", content=b"[{", headers={"X-Auth-Token": "demo", "Content-Type": PATCH_TYPE}
+    )
     assert resp.status_code == 400 and "Malformed JSON" in resp.text
 
 

@@ -26,7 +26,7 @@ async def chunks(data: bytes, size: int = 65536, fail_after: int | None = None) 
     for start in range(0, len(data), size):
         if fail_after is not None and start >= fail_after:
             raise ConnectionError("client went away")
-        yield data[start:start + size]
+        yield data[start : start + size]
 
 
 async def read(store: ImageStore, location: str, **kw: int) -> bytes:

@@ -32,8 +32,20 @@ def test_one_gib_image_round_trip(cloud: Cloud, tmp_path: Path) -> None:
         for _ in range(256):
             fh.write(os.urandom(4 << 20))
     name = _name()
-    created = cloud.openstack("image", "create", "--file", str(source), "--disk-format", "qcow2",
-                              "--container-format", "bare", name, "-f", "json", timeout=900)
+    created = cloud.openstack(
+        "image",
+        "create",
+        "--file",
+        str(source),
+        "--disk-format",
+        "qcow2",
+        "--container-format",
+        "bare",
+        name,
+        "-f",
+        "json",
+        timeout=900,
+    )
     assert created["status"] == "active" and created["size"] == 1 << 30
     shown = cloud.openstack("image", "show", name, "-f", "json")
     assert shown["checksum"] == hashlib.md5(source.read_bytes()).hexdigest()
@@ -50,10 +62,34 @@ def test_set_and_unset_properties_and_tags(cloud: Cloud, tmp_path: Path) -> None
     data = tmp_path / "small.raw"
     data.write_bytes(b"pocketstack" * 1000)
     name = _name()
-    cloud.openstack("image", "create", "--file", str(data), "--disk-format", "raw", "--container-format", "bare",
-                    "--property", "os_distro=debian", name, user="demo")
-    cloud.openstack("image", "set", "--property", "k=v", "--property", "hw_disk_bus=virtio", "--tag", "t1",
-                    "--min-ram", "64", name, user="demo")
+    cloud.openstack(
+        "image",
+        "create",
+        "--file",
+        str(data),
+        "--disk-format",
+        "raw",
+        "--container-format",
+        "bare",
+        "--property",
+        "os_distro=debian",
+        name,
+        user="demo",
+    )
+    cloud.openstack(
+        "image",
+        "set",
+        "--property",
+        "k=v",
+        "--property",
+        "hw_disk_bus=virtio",
+        "--tag",
+        "t1",
+        "--min-ram",
+        "64",
+        name,
+        user="demo",
+    )
     shown = cloud.openstack("image", "show", name, "-f", "json", user="demo")
     props = shown["properties"]
     assert props["k"] == "v" and props["hw_disk_bus"] == "virtio" and props["os_distro"] == "debian"
@@ -69,8 +105,20 @@ def test_members_between_admin_and_demo(cloud: Cloud, tmp_path: Path) -> None:
     data = tmp_path / "shared.raw"
     data.write_bytes(b"shared" * 100)
     name = _name()
-    image = cloud.openstack("image", "create", "--file", str(data), "--disk-format", "raw",
-                            "--container-format", "bare", "--shared", name, "-f", "json")
+    image = cloud.openstack(
+        "image",
+        "create",
+        "--file",
+        str(data),
+        "--disk-format",
+        "raw",
+        "--container-format",
+        "bare",
+        "--shared",
+        name,
+        "-f",
+        "json",
+    )
     demo_project = cloud.openstack("project", "show", "demo", "-f", "json")["id"]
     member = cloud.openstack("image", "add", "project", image["id"], "demo", "-f", "json")
     assert member["member_id"] == demo_project and member["status"] == "pending"
@@ -92,8 +140,9 @@ def test_demo_cannot_publish_or_touch_others(cloud: Cloud, tmp_path: Path) -> No
     name = _name()
     cloud.openstack("image", "create", "--disk-format", "raw", "--container-format", "bare", name)
     with pytest.raises(CLIError):
-        cloud.openstack("image", "create", "--public", "--disk-format", "raw", "--container-format", "bare",
-                        _name(), user="demo")
+        cloud.openstack(
+            "image", "create", "--public", "--disk-format", "raw", "--container-format", "bare", _name(), user="demo"
+        )
     with pytest.raises(CLIError):
         cloud.openstack("image", "show", name, user="demo")
     cloud.openstack("image", "delete", name)

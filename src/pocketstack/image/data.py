@@ -52,24 +52,47 @@ class Download:
     start: int | None = None  # set for a range (206) answer
 
 
-async def upload(db: Database, store: ImageStore, ctx: RequestContext, image_id: str, chunks: AsyncIterator[bytes],
-                 *, declared_size: int | None, content_md5: str | None, limits: ImageConfig) -> None:
+async def upload(
+    db: Database,
+    store: ImageStore,
+    ctx: RequestContext,
+    image_id: str,
+    chunks: AsyncIterator[bytes],
+    *,
+    declared_size: int | None,
+    content_md5: str | None,
+    limits: ImageConfig,
+) -> None:
     """PUT /v2/images/{id}/file: queued -> saving -> active, or back to queued."""
     left = await _begin(db, ctx, image_id, "saving", declared_size, limits)
     stored = await _store(db, store, image_id, f"{image_id}", chunks, left, limits, ctx, content_md5)
     await _finish(db, store, image_id, "saving", stored)
 
 
-async def stage(db: Database, store: ImageStore, ctx: RequestContext, image_id: str, chunks: AsyncIterator[bytes],
-                *, declared_size: int | None, limits: ImageConfig) -> None:
+async def stage(
+    db: Database,
+    store: ImageStore,
+    ctx: RequestContext,
+    image_id: str,
+    chunks: AsyncIterator[bytes],
+    *,
+    declared_size: int | None,
+    limits: ImageConfig,
+) -> None:
     """PUT /v2/images/{id}/stage: keep the data aside, status uploading, until import."""
     left = await _begin(db, ctx, image_id, "uploading", declared_size, limits)
     stored = await _store(db, store, image_id, f"{image_id}.staged", chunks, left, limits, ctx, None)
     async with db.writer() as session:
         result = await session.execute(
-            sql_update(Image).where(Image.id == image_id, Image.status == "uploading").values(
-                location=stored.location, size=stored.size, checksum=stored.md5, os_hash_algo="sha512",
-                os_hash_value=stored.sha512, updated_at=utcnow(),
+            sql_update(Image)
+            .where(Image.id == image_id, Image.status == "uploading")
+            .values(
+                location=stored.location,
+                size=stored.size,
+                checksum=stored.md5,
+                os_hash_algo="sha512",
+                os_hash_value=stored.sha512,
+                updated_at=utcnow(),
             )
         )
     if not getattr(result, "rowcount", 0):
@@ -87,22 +110,26 @@ async def import_image(db: Database, store: ImageStore, ctx: RequestContext, ima
         image = await load_visible(session, ctx, image_id)
         policy.check_owner(ctx, image, "import data into")
         if image.status != "uploading" or not image.location:
-            raise Conflict(f"Image {image_id} has no staged data to import (status {image.status}); "
-                           "PUT the data to /v2/images/{image_id}/stage first.")
+            raise Conflict(
+                f"Image {image_id} has no staged data to import (status {image.status}); "
+                "PUT the data to /v2/images/{image_id}/stage first."
+            )
         image.location = await store.move(image.location, image_id)
         image.status = "active"
         image.updated_at = utcnow()
 
 
-async def _begin(db: Database, ctx: RequestContext, image_id: str, status: str, declared_size: int | None,
-                 limits: ImageConfig) -> int:
+async def _begin(
+    db: Database, ctx: RequestContext, image_id: str, status: str, declared_size: int | None, limits: ImageConfig
+) -> int:
     policy.check_writer(ctx)
     async with db.writer() as session:
         image = await load_visible(session, ctx, image_id)
         policy.check_owner(ctx, image, "upload data to")
         if image.status != "queued":
-            raise Conflict(f"Image {image_id} is not queued for data (status {image.status}): "
-                           "data can be uploaded only once.")
+            raise Conflict(
+                f"Image {image_id} is not queued for data (status {image.status}): data can be uploaded only once."
+            )
         if not image.disk_format or not image.container_format:
             raise Invalid("Properties disk_format, container_format must be set prior to saving data.")
         left = await quotas.bytes_left(session, image.owner, limits, exclude=image_id)
@@ -113,8 +140,17 @@ async def _begin(db: Database, ctx: RequestContext, image_id: str, status: str, 
         return left
 
 
-async def _store(db: Database, store: ImageStore, image_id: str, key: str, chunks: AsyncIterator[bytes], left: int,
-                 limits: ImageConfig, ctx: RequestContext, content_md5: str | None) -> StoredData:
+async def _store(
+    db: Database,
+    store: ImageStore,
+    image_id: str,
+    key: str,
+    chunks: AsyncIterator[bytes],
+    left: int,
+    limits: ImageConfig,
+    ctx: RequestContext,
+    content_md5: str | None,
+) -> StoredData:
     try:
         stored = await store.put(key, chunks, max_size=left)
         if content_md5 is not None and content_md5 != stored.md5:
@@ -132,8 +168,15 @@ async def _store(db: Database, store: ImageStore, image_id: str, key: str, chunk
 async def _back_to_queued(db: Database, image_id: str) -> None:
     async with db.writer() as session:
         await session.execute(
-            sql_update(Image).where(Image.id == image_id, Image.status.in_(("saving", "uploading"))).values(
-                status="queued", location=None, size=None, checksum=None, os_hash_algo=None, os_hash_value=None,
+            sql_update(Image)
+            .where(Image.id == image_id, Image.status.in_(("saving", "uploading")))
+            .values(
+                status="queued",
+                location=None,
+                size=None,
+                checksum=None,
+                os_hash_algo=None,
+                os_hash_value=None,
                 updated_at=utcnow(),
             )
         )
@@ -142,9 +185,16 @@ async def _back_to_queued(db: Database, image_id: str) -> None:
 async def _finish(db: Database, store: ImageStore, image_id: str, from_status: str, stored: StoredData) -> None:
     async with db.writer() as session:
         result = await session.execute(
-            sql_update(Image).where(Image.id == image_id, Image.status == from_status).values(
-                status="active", location=stored.location, size=stored.size, checksum=stored.md5,
-                os_hash_algo="sha512", os_hash_value=stored.sha512, updated_at=utcnow(),
+            sql_update(Image)
+            .where(Image.id == image_id, Image.status == from_status)
+            .values(
+                status="active",
+                location=stored.location,
+                size=stored.size,
+                checksum=stored.md5,
+                os_hash_algo="sha512",
+                os_hash_value=stored.sha512,
+                updated_at=utcnow(),
             )
         )
     if not getattr(result, "rowcount", 0):
@@ -168,8 +218,9 @@ def normalize_md5(header: str | None) -> str | None:
     return raw.hex()
 
 
-async def download(db: Database, store: ImageStore, ctx: RequestContext, image_id: str,
-                   range_header: str | None) -> Download:
+async def download(
+    db: Database, store: ImageStore, ctx: RequestContext, image_id: str, range_header: str | None
+) -> Download:
     async with db.reader() as session:
         image = await load_visible(session, ctx, image_id)
     policy.check_download(ctx, image)
@@ -186,8 +237,9 @@ async def download(db: Database, store: ImageStore, ctx: RequestContext, image_i
         stream = _verified(db, store.get(image.location), image_id, image.os_hash_value)
         return Download(stream, image.size, image.size, image.checksum)
     start, end = window
-    return Download(store.get(image.location, offset=start, length=end - start + 1), end - start + 1, image.size,
-                    None, start)
+    return Download(
+        store.get(image.location, offset=start, length=end - start + 1), end - start + 1, image.size, None, start
+    )
 
 
 def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
@@ -212,8 +264,9 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     return start, end
 
 
-async def _verified(db: Database, chunks: AsyncIterator[bytes], image_id: str,
-                    expected: str | None) -> AsyncIterator[bytes]:
+async def _verified(
+    db: Database, chunks: AsyncIterator[bytes], image_id: str, expected: str | None
+) -> AsyncIterator[bytes]:
     digest = hashlib.sha512()
     held: bytes | None = None
     try:

@@ -24,13 +24,26 @@ from pocketstack.image.schemas import AMAZON_FORMATS, IMAGE_CREATE
 from pocketstack.image.store import ImageStore
 from pocketstack.web.validation import validate
 
-CORE_WRITABLE = ("name", "visibility", "protected", "os_hidden", "owner", "disk_format", "container_format",
-                 "min_disk", "min_ram")
+CORE_WRITABLE = (
+    "name",
+    "visibility",
+    "protected",
+    "os_hidden",
+    "owner",
+    "disk_format",
+    "container_format",
+    "min_disk",
+    "min_ram",
+)
 
 
 def check_formats(disk_format: str | None, container_format: str | None) -> None:
-    if disk_format and container_format and (disk_format in AMAZON_FORMATS or container_format in AMAZON_FORMATS) \
-            and disk_format != container_format:
+    if (
+        disk_format
+        and container_format
+        and (disk_format in AMAZON_FORMATS or container_format in AMAZON_FORMATS)
+        and disk_format != container_format
+    ):
         raise Invalid(
             "Invalid mix of disk and container formats: when the disk or container format is one of "
             f"'aki', 'ari' or 'ami', both must match (got disk_format={disk_format!r}, "
@@ -74,10 +87,19 @@ async def create(db: Database, ctx: RequestContext, body: Any, limits: ImageConf
         if await session.get(Image, image_id) is not None:
             raise Conflict(f"Image with identifier {image_id} already exists!")
         image = Image(
-            id=image_id, name=body.get("name"), status="queued", visibility=visibility,
-            protected=body.get("protected", False), os_hidden=body.get("os_hidden", False), owner=owner,
-            disk_format=body.get("disk_format"), container_format=body.get("container_format"),
-            min_disk=body.get("min_disk", 0), min_ram=body.get("min_ram", 0), created_at=now, updated_at=now,
+            id=image_id,
+            name=body.get("name"),
+            status="queued",
+            visibility=visibility,
+            protected=body.get("protected", False),
+            os_hidden=body.get("os_hidden", False),
+            owner=owner,
+            disk_format=body.get("disk_format"),
+            container_format=body.get("container_format"),
+            min_disk=body.get("min_disk", 0),
+            min_ram=body.get("min_ram", 0),
+            created_at=now,
+            updated_at=now,
         )
         session.add(image)
         await session.flush()
@@ -91,8 +113,9 @@ async def show(db: Database, ctx: RequestContext, image_id: str) -> ImageRecord:
         return await record(session, await load_visible(session, ctx, image_id))
 
 
-async def update(db: Database, ctx: RequestContext, image_id: str, changes: list[Change],
-                 limits: ImageConfig) -> ImageRecord:
+async def update(
+    db: Database, ctx: RequestContext, image_id: str, changes: list[Change], limits: ImageConfig
+) -> ImageRecord:
     policy.check_writer(ctx)
     async with db.writer() as session:
         image = await load_visible(session, ctx, image_id)
@@ -116,8 +139,9 @@ async def update(db: Database, ctx: RequestContext, image_id: str, changes: list
         return ImageRecord(image, properties, sorted(tags))
 
 
-async def _replace_children(session: Any, image_id: str, rec: ImageRecord, properties: dict[str, str],
-                            tags: list[str]) -> None:
+async def _replace_children(
+    session: Any, image_id: str, rec: ImageRecord, properties: dict[str, str], tags: list[str]
+) -> None:
     gone = [k for k in rec.properties if k not in properties]
     if gone:
         await session.execute(
@@ -184,9 +208,7 @@ async def remove_tag(db: Database, ctx: RequestContext, image_id: str, tag: str)
     async with db.writer() as session:
         image = await load_visible(session, ctx, image_id)
         policy.check_owner(ctx, image, "modify")
-        result = await session.execute(
-            sql_delete(ImageTag).where(ImageTag.image_id == image_id, ImageTag.value == tag)
-        )
+        result = await session.execute(sql_delete(ImageTag).where(ImageTag.image_id == image_id, ImageTag.value == tag))
         if not getattr(result, "rowcount", 0):
             raise NotFound(f"Tag {tag} not found on image {image_id}.")
         image.updated_at = utcnow()

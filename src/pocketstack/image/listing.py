@@ -42,11 +42,30 @@ SORT_KEYS: dict[str, Any] = {
 }
 # Columns that take a plain value or "in:a,b,c".
 EQUALITY_FILTERS: dict[str, Any] = {
-    "id": Image.id, "name": Image.name, "status": Image.status, "owner": Image.owner,
-    "disk_format": Image.disk_format, "container_format": Image.container_format,
+    "id": Image.id,
+    "name": Image.name,
+    "status": Image.status,
+    "owner": Image.owner,
+    "disk_format": Image.disk_format,
+    "container_format": Image.container_format,
 }
-NOT_PROPERTIES = {"limit", "marker", "sort", "sort_key", "sort_dir", "visibility", "member_status", "tag",
-                  "size_min", "size_max", "created_at", "updated_at", "protected", "os_hidden", *EQUALITY_FILTERS}
+NOT_PROPERTIES = {
+    "limit",
+    "marker",
+    "sort",
+    "sort_key",
+    "sort_dir",
+    "visibility",
+    "member_status",
+    "tag",
+    "size_min",
+    "size_max",
+    "created_at",
+    "updated_at",
+    "protected",
+    "os_hidden",
+    *EQUALITY_FILTERS,
+}
 _COMPARATORS = {"gt": "__gt__", "gte": "__ge__", "lt": "__lt__", "lte": "__le__", "eq": "__eq__", "neq": "__ne__"}
 
 
@@ -160,9 +179,11 @@ def _filters(filters: dict[str, list[str]]) -> list[ColumnElement[bool]]:
         conditions.append(Image.protected == protected)
     for name, values in filters.items():
         if name not in NOT_PROPERTIES:
-            conditions.append(exists().where(
-                ImageProperty.image_id == Image.id, ImageProperty.name == name, ImageProperty.value == values[-1]
-            ))
+            conditions.append(
+                exists().where(
+                    ImageProperty.image_id == Image.id, ImageProperty.name == name, ImageProperty.value == values[-1]
+                )
+            )
     return conditions
 
 

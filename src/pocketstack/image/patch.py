@@ -25,8 +25,9 @@ from pocketstack.image.schemas import (
 from pocketstack.web.validation import validate
 
 MEDIA_TYPES = ("application/openstack-images-v2.1-json-patch", "application/openstack-images-v2.0-json-patch")
-_FIELD_SCHEMAS = {name: {"type": "object", "properties": {name: schema}} for name, schema in
-                  IMAGE_CREATE["properties"].items()}
+_FIELD_SCHEMAS = {
+    name: {"type": "object", "properties": {name: schema}} for name, schema in IMAGE_CREATE["properties"].items()
+}
 _EXTRA_SCHEMA = {"type": "object", "additionalProperties": EXTRA_PROPERTY}
 # Formats describe the data, so they are frozen once data exists (as in Glance).
 _QUEUED_ONLY = ("disk_format", "container_format")

@@ -27,7 +27,6 @@ def routes(deps: ImageDeps) -> list[Route]:
         r("GET", "/v2/info/import", discovery.info_import),
         r("GET", "/v2/info/stores", discovery.info_stores),
         r("GET", "/v2/info/usage", discovery.info_usage),
-
         r("POST", "/v2/images", images.create),
         r("GET", "/v2/images", images.index),
         r("GET", "/v2/images/{image_id}", images.show),
@@ -35,16 +34,13 @@ def routes(deps: ImageDeps) -> list[Route]:
         r("DELETE", "/v2/images/{image_id}", images.delete),
         r("POST", "/v2/images/{image_id}/actions/deactivate", images.deactivate),
         r("POST", "/v2/images/{image_id}/actions/reactivate", images.reactivate),
-
         # Data streams through the handler: no body limit, never buffered whole.
         r("PUT", "/v2/images/{image_id}/file", image_data.upload, body_limit=0),
         r("GET", "/v2/images/{image_id}/file", image_data.download),
         r("PUT", "/v2/images/{image_id}/stage", image_data.stage, body_limit=0),
         r("POST", "/v2/images/{image_id}/import", image_data.import_image),
-
         r("PUT", "/v2/images/{image_id}/tags/{tag}", tags.add),
         r("DELETE", "/v2/images/{image_id}/tags/{tag}", tags.delete),
-
         r("POST", "/v2/images/{image_id}/members", members.create),
         r("GET", "/v2/images/{image_id}/members", members.index),
         r("GET", "/v2/images/{image_id}/members/{member_id}", members.show),

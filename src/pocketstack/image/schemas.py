@@ -13,16 +13,38 @@ CONTAINER_FORMATS = ("ami", "ari", "aki", "bare", "ovf", "ova", "docker", "compr
 # Kernel, ramdisk and machine images must carry the same disk and container format.
 AMAZON_FORMATS = ("ami", "ari", "aki")
 VISIBILITIES = ("public", "private", "shared", "community")
-STATUSES = ("queued", "saving", "active", "killed", "deleted", "uploading", "importing",
-            "pending_delete", "deactivated")
+STATUSES = (
+    "queued",
+    "saving",
+    "active",
+    "killed",
+    "deleted",
+    "uploading",
+    "importing",
+    "pending_delete",
+    "deactivated",
+)
 MEMBER_STATUSES = ("pending", "accepted", "rejected")
 IMPORT_METHODS = ("glance-direct",)
 
 UUID_PATTERN = "^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$"
 
 # Fields the server sets: a request that names one is refused (403, as Glance does).
-READ_ONLY = ("status", "checksum", "os_hash_algo", "os_hash_value", "size", "virtual_size",
-             "created_at", "updated_at", "self", "file", "schema", "direct_url", "stores")
+READ_ONLY = (
+    "status",
+    "checksum",
+    "os_hash_algo",
+    "os_hash_value",
+    "size",
+    "virtual_size",
+    "created_at",
+    "updated_at",
+    "self",
+    "file",
+    "schema",
+    "direct_url",
+    "stores",
+)
 # Names that were Glance v1 internals and may not be used as properties.
 RESERVED = ("location", "locations", "deleted", "deleted_at")
 # Properties under this prefix belong to the service (Glance reserves it the same way).
@@ -37,14 +59,28 @@ CORE_FIELDS: dict[str, Any] = {
     "os_hidden": {"type": "boolean", "description": "If true, image will not appear in default image list response."},
     "owner": {"type": ["null", "string"], "maxLength": 255, "description": "Owner of the image"},
     "disk_format": {"type": ["null", "string"], "enum": [None, *DISK_FORMATS], "description": "Format of the disk"},
-    "container_format": {"type": ["null", "string"], "enum": [None, *CONTAINER_FORMATS],
-                         "description": "Format of the container"},
-    "min_disk": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1,
-                 "description": "Amount of disk space (in GB) required to boot image."},
-    "min_ram": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1,
-                "description": "Amount of ram (in MB) required to boot image."},
-    "tags": {"type": "array", "items": {"type": "string", "maxLength": 255},
-             "description": "List of strings related to the image"},
+    "container_format": {
+        "type": ["null", "string"],
+        "enum": [None, *CONTAINER_FORMATS],
+        "description": "Format of the container",
+    },
+    "min_disk": {
+        "type": "integer",
+        "minimum": 0,
+        "maximum": 2**31 - 1,
+        "description": "Amount of disk space (in GB) required to boot image.",
+    },
+    "min_ram": {
+        "type": "integer",
+        "minimum": 0,
+        "maximum": 2**31 - 1,
+        "description": "Amount of ram (in MB) required to boot image.",
+    },
+    "tags": {
+        "type": "array",
+        "items": {"type": "string", "maxLength": 255},
+        "description": "List of strings related to the image",
+    },
 }
 
 EXTRA_PROPERTY: dict[str, Any] = {"type": "string", "maxLength": 65535}

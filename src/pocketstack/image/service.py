@@ -26,7 +26,10 @@ class ImageService(Service):
         self.store = store
         self.deps = ImageDeps(runtime.database(self.name), store, cfg.image)
         self._app = ServiceApp(
-            "image", routes(self.deps), error_format="glance", authenticator=runtime.authenticator,
+            "image",
+            routes(self.deps),
+            error_format="glance",
+            authenticator=runtime.authenticator,
             max_body_bytes=cfg.server.max_body_bytes,
         )
 

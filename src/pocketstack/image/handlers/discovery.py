@@ -15,8 +15,11 @@ CURRENT_MINOR = 16
 def _versions(request: Request) -> list[dict[str, Any]]:
     href = f"{request.base_url}/v2/"
     return [
-        {"id": f"v2.{minor}", "status": "CURRENT" if minor == CURRENT_MINOR else "SUPPORTED",
-         "links": [{"rel": "self", "href": href}]}
+        {
+            "id": f"v2.{minor}",
+            "status": "CURRENT" if minor == CURRENT_MINOR else "SUPPORTED",
+            "links": [{"rel": "self", "href": href}],
+        }
         for minor in range(CURRENT_MINOR, -1, -1)
     ]
 
@@ -48,10 +51,18 @@ def image_schema() -> dict[str, Any]:
         "locations": {"type": "array", "items": {"type": "object"}},
     }
     kernel_ramdisk = {
-        "kernel_id": {"type": ["null", "string"], "pattern": CORE_FIELDS["id"]["pattern"], "is_base": False,
-                      "description": "ID of image stored in Glance that should be used as the kernel"},
-        "ramdisk_id": {"type": ["null", "string"], "pattern": CORE_FIELDS["id"]["pattern"], "is_base": False,
-                       "description": "ID of image stored in Glance that should be used as the ramdisk"},
+        "kernel_id": {
+            "type": ["null", "string"],
+            "pattern": CORE_FIELDS["id"]["pattern"],
+            "is_base": False,
+            "description": "ID of image stored in Glance that should be used as the kernel",
+        },
+        "ramdisk_id": {
+            "type": ["null", "string"],
+            "pattern": CORE_FIELDS["id"]["pattern"],
+            "is_base": False,
+            "description": "ID of image stored in Glance that should be used as the ramdisk",
+        },
     }
     return {
         "name": "image",
@@ -97,10 +108,17 @@ async def schema_image(deps: ImageDeps, request: Request) -> Response:
 
 
 async def schema_images(deps: ImageDeps, request: Request) -> Response:
-    return json_response(_collection("images", image_schema(), [
-        {"rel": "first", "href": "{first}"}, {"rel": "next", "href": "{next}"},
-        {"rel": "describedby", "href": "{schema}"},
-    ]))
+    return json_response(
+        _collection(
+            "images",
+            image_schema(),
+            [
+                {"rel": "first", "href": "{first}"},
+                {"rel": "next", "href": "{next}"},
+                {"rel": "describedby", "href": "{schema}"},
+            ],
+        )
+    )
 
 
 async def schema_member(deps: ImageDeps, request: Request) -> Response:
@@ -112,22 +130,40 @@ async def schema_members(deps: ImageDeps, request: Request) -> Response:
 
 
 async def info_import(deps: ImageDeps, request: Request) -> Response:
-    return json_response({"import-methods": {
-        "description": "Import methods available.", "type": "array", "value": list(IMPORT_METHODS),
-    }})
+    return json_response(
+        {
+            "import-methods": {
+                "description": "Import methods available.",
+                "type": "array",
+                "value": list(IMPORT_METHODS),
+            }
+        }
+    )
 
 
 async def info_stores(deps: ImageDeps, request: Request) -> Response:
-    return json_response({"stores": [{
-        "id": deps.store.name, "description": f"pocketstack {deps.store.name} store", "default": True,
-    }]})
+    return json_response(
+        {
+            "stores": [
+                {
+                    "id": deps.store.name,
+                    "description": f"pocketstack {deps.store.name} store",
+                    "default": True,
+                }
+            ]
+        }
+    )
 
 
 async def info_usage(deps: ImageDeps, request: Request) -> Response:
     async with deps.db.reader() as session:
         left = await quotas.bytes_left(session, request.context.project_id, deps.limits)
         count = await quotas.image_count(session, request.context.project_id)
-    return json_response({"usage": {
-        "image_size_total": {"limit": deps.limits.quota_bytes, "usage": deps.limits.quota_bytes - left},
-        "image_count_total": {"limit": deps.limits.quota_images, "usage": count},
-    }})
+    return json_response(
+        {
+            "usage": {
+                "image_size_total": {"limit": deps.limits.quota_bytes, "usage": deps.limits.quota_bytes - left},
+                "image_count_total": {"limit": deps.limits.quota_images, "usage": count},
+            }
+        }
+    )

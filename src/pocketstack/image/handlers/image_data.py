@@ -22,8 +22,13 @@ def _declared_size(request: Request) -> int | None:
 
 async def upload(deps: ImageDeps, request: Request) -> Response:
     await data.upload(
-        deps.db, deps.store, request.context, request.path_params["image_id"], request.stream(),
-        declared_size=_declared_size(request), content_md5=data.normalize_md5(request.headers.get("content-md5")),
+        deps.db,
+        deps.store,
+        request.context,
+        request.path_params["image_id"],
+        request.stream(),
+        declared_size=_declared_size(request),
+        content_md5=data.normalize_md5(request.headers.get("content-md5")),
         limits=deps.limits,
     )
     return empty(204)
@@ -31,8 +36,13 @@ async def upload(deps: ImageDeps, request: Request) -> Response:
 
 async def stage(deps: ImageDeps, request: Request) -> Response:
     await data.stage(
-        deps.db, deps.store, request.context, request.path_params["image_id"], request.stream(),
-        declared_size=_declared_size(request), limits=deps.limits,
+        deps.db,
+        deps.store,
+        request.context,
+        request.path_params["image_id"],
+        request.stream(),
+        declared_size=_declared_size(request),
+        limits=deps.limits,
     )
     return empty(204)
 

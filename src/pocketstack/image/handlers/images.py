@@ -17,10 +17,15 @@ _IMPORT_HEADER = ("openstack-image-import-methods", ",".join(IMPORT_METHODS))
 async def create(deps: ImageDeps, request: Request) -> Response:
     body = await request.json()
     rec = await images.create(deps.db, request.context, body, deps.limits)
-    return json_response(views.image(rec), 201, headers=[
-        ("location", f"{request.base_url}/v2/images/{rec.image.id}"), _IMPORT_HEADER,
-        ("openstack-image-store-ids", deps.store.name),
-    ])
+    return json_response(
+        views.image(rec),
+        201,
+        headers=[
+            ("location", f"{request.base_url}/v2/images/{rec.image.id}"),
+            _IMPORT_HEADER,
+            ("openstack-image-store-ids", deps.store.name),
+        ],
+    )
 
 
 async def index(deps: ImageDeps, request: Request) -> Response:

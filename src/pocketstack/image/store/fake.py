@@ -40,8 +40,9 @@ class FakeStore:
         data = b"".join(parts)
         location = f"fake://{key}"
         self.blobs[location] = data
-        return StoredData(location, size, hashlib.md5(data, usedforsecurity=False).hexdigest(),
-                          hashlib.sha512(data).hexdigest())
+        return StoredData(
+            location, size, hashlib.md5(data, usedforsecurity=False).hexdigest(), hashlib.sha512(data).hexdigest()
+        )
 
     async def get(self, location: str, *, offset: int = 0, length: int | None = None) -> AsyncIterator[bytes]:
         if location not in self.blobs:
@@ -51,7 +52,7 @@ class FakeStore:
         data = self.blobs[location]
         end = len(data) if length is None else min(len(data), offset + length)
         for start in range(offset, end, CHUNK_SIZE):
-            yield data[start:min(end, start + CHUNK_SIZE)]
+            yield data[start : min(end, start + CHUNK_SIZE)]
 
     async def size(self, location: str) -> int:
         if location not in self.blobs:

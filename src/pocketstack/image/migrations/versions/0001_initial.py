@@ -46,8 +46,9 @@ def upgrade() -> None:
         sa.Column("name", sa.String(255), nullable=False),
         sa.Column("value", sa.Text, nullable=False),
         sa.PrimaryKeyConstraint("image_id", "name", name="pk_image_property"),
-        sa.ForeignKeyConstraint(["image_id"], ["image_image.id"], ondelete="CASCADE",
-                                name="fk_image_property_image_id_image_image"),
+        sa.ForeignKeyConstraint(
+            ["image_id"], ["image_image.id"], ondelete="CASCADE", name="fk_image_property_image_id_image_image"
+        ),
     )
     # MySQL indexes a TEXT column only by a prefix.
     op.create_index("ix_image_property_name_value", "image_property", ["name", "value"], mysql_length={"value": 255})
@@ -56,8 +57,9 @@ def upgrade() -> None:
         sa.Column("image_id", sa.String(36), nullable=False),
         sa.Column("value", sa.String(255), nullable=False),
         sa.PrimaryKeyConstraint("image_id", "value", name="pk_image_tag"),
-        sa.ForeignKeyConstraint(["image_id"], ["image_image.id"], ondelete="CASCADE",
-                                name="fk_image_tag_image_id_image_image"),
+        sa.ForeignKeyConstraint(
+            ["image_id"], ["image_image.id"], ondelete="CASCADE", name="fk_image_tag_image_id_image_image"
+        ),
     )
     op.create_index("ix_image_tag_value", "image_tag", ["value"])
     op.create_table(
@@ -68,8 +70,9 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime, nullable=False),
         sa.Column("updated_at", sa.DateTime, nullable=False),
         sa.PrimaryKeyConstraint("image_id", "member", name="pk_image_member"),
-        sa.ForeignKeyConstraint(["image_id"], ["image_image.id"], ondelete="CASCADE",
-                                name="fk_image_member_image_id_image_image"),
+        sa.ForeignKeyConstraint(
+            ["image_id"], ["image_image.id"], ondelete="CASCADE", name="fk_image_member_image_id_image_image"
+        ),
     )
     op.create_index("ix_image_member_member", "image_member", ["member", "status"])
 
