@@ -163,8 +163,6 @@ async def create(request: Request) -> Response:
         raise Invalid(f"Flavor {flavor.flavorid} is disabled.")
     snap = flavors.snapshot(flavor)
     image_ref = str(server.get("imageRef") or "").rstrip("/").rsplit("/", 1)[-1]
-    if not image_ref and not server.get("block_device_mapping_v2"):
-        raise Invalid("Missing imageRef attribute")
     image_meta = await _image(request, image_ref, snap) if image_ref else {}
     key_data = None
     if server.get("key_name"):
@@ -172,8 +170,18 @@ async def create(request: Request) -> Response:
             key_data = (await keypairs.get(svc.db, ctx.user_id or "", server["key_name"])).public_key
         except NotFound:
             raise Invalid(f"Invalid key_name provided: {server['key_name']}") from None
-    if server.get("block_device_mapping_v2"):
-        raise Invalid("Block device mappings need the volume service, which this cloud does not have yet.")
+    for bdm in server.get("block_device_mapping_v2") or []:
+        # Local disks (the image as root disk, as the CLI sends it) need nothing more;
+        # anything with a volume needs the volume service.
+        if bdm.get("destination_type", "local") != "local" or bdm.get("source_type") in ("volume", "snapshot"):
+            raise Invalid(
+                "Block device mappings with volumes need the volume service, which this cloud does not have yet."
+            )
+        if bdm.get("source_type") == "image" and bdm.get("uuid") and not image_ref:
+            image_ref = str(bdm["uuid"])
+            image_meta = await _image(request, image_ref, snap)
+    if not image_ref:
+        raise Invalid("Missing imageRef attribute")
     group_uuid = hints.get("group")
     if group_uuid:
         async with svc.db.reader() as s:

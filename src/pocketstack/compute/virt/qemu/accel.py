@@ -1,0 +1,81 @@
+"""Choosing the accelerator: KVM only where a probe shows it really runs guest code.
+
+On some hosts ``/dev/kvm`` exists but a KVM guest never executes a single instruction
+(QEMU spins in the kernel, FINDINGS.md). So the probe boots a 64 KiB firmware whose
+reset vector writes to QEMU's ``isa-debug-exit`` port: QEMU exits at once with status 1
+when the guest ran, and a probe still alive at the deadline is killed by its PID and
+KVM is declared unusable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+# The firmware is mapped so that its last 16 bytes hold the x86 reset vector (F000:FFF0).
+_FIRMWARE_SIZE = 64 * 1024
+_EXIT_PORT = 0xF4
+# mov al, 0 ; out 0xf4, al ; hlt ; jmp $-1 (isa-debug-exit: exit status (0 << 1) | 1 = 1)
+_RESET_CODE = bytes([0xB0, 0x00, 0xE6, _EXIT_PORT, 0xF4, 0xEB, 0xFD])
+_RAN_EXIT_STATUS = 1
+
+
+@dataclass(frozen=True)
+class Accelerator:
+    name: str  # "kvm" or "tcg"
+    # Why this one was chosen (shown in logs and in os-hypervisors' cpu_info).
+    reason: str
+
+    @property
+    def hypervisor_type(self) -> str:
+        return "KVM" if self.name == "kvm" else "QEMU"
+
+
+def probe_firmware() -> bytes:
+    image = bytearray(b"\xf4" * _FIRMWARE_SIZE)
+    image[-16 : -16 + len(_RESET_CODE)] = _RESET_CODE
+    return bytes(image)
+
+
+async def guest_runs(binary: str, accel: str, timeout: float) -> bool:
+    """True when a guest under ``accel`` executes its first instructions within ``timeout``."""
+    with tempfile.TemporaryDirectory(prefix="pocketstack-accel-") as tmp:
+        firmware = Path(tmp) / "probe.bin"
+        firmware.write_bytes(probe_firmware())
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                binary, "-accel", accel, "-machine", "pc", "-m", "16", "-nodefaults", "-display", "none",
+                "-no-reboot", "-bios", str(firmware), "-device", f"isa-debug-exit,iobase={_EXIT_PORT:#x},iosize=1",
+                stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.DEVNULL, start_new_session=True,
+            )  # fmt: skip
+        except OSError:
+            return False
+        try:
+            code = await asyncio.wait_for(proc.wait(), timeout)
+        except TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(proc.pid, signal.SIGKILL)
+            # A KVM guest stuck in the kernel still dies on SIGKILL; do not wait forever if not.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(proc.wait(), 10)
+            return False
+        return code == _RAN_EXIT_STATUS
+
+
+async def choose(binary: str, wanted: str, timeout: float) -> Accelerator:
+    """``wanted`` is "tcg", "kvm" (trusted without a probe) or "auto"."""
+    if wanted == "tcg":
+        return Accelerator("tcg", "configured")
+    if wanted == "kvm":
+        return Accelerator("kvm", "configured")
+    if not os.path.exists("/dev/kvm"):
+        return Accelerator("tcg", "no /dev/kvm")
+    if await guest_runs(binary, "kvm", timeout):
+        return Accelerator("kvm", "probe ran a guest under KVM")
+    return Accelerator("tcg", f"KVM probe did not run a guest within {timeout:g}s")
