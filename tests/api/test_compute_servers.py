@@ -134,7 +134,7 @@ async def test_spawn_failure_reschedules_then_errors(tmp_path: Path) -> None:
 
 
 async def test_hung_spawn_times_out_into_error(tmp_path: Path) -> None:
-    async with cloud(tmp_path, build_timeout=0.4) as c:
+    async with cloud(tmp_path, build_timeout=1.5) as c:
         c.compute.agents["fake-host"].driver.faults.spawn_hangs = True  # type: ignore[attr-defined]
         sid = (await c.boot())["server"]["id"]
         server = await c.wait(sid, "ERROR", timeout=5)

@@ -86,7 +86,7 @@ class ConductorManager:
                     ctx,
                     spec=spec,
                     num_alternates=attempts - 1,
-                    timeout=self.config.build_timeout / 2,
+                    timeout=self.config.build_timeout,
                 )
         except PocketError as exc:
             result = {"error": f"Scheduling failed at hop conductor → scheduler: {exc.message}"}
