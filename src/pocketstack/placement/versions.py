@@ -27,6 +27,8 @@ What each version changes here, following Placement's own history:
 
 from __future__ import annotations
 
+import functools
+
 from pocketstack.web.microversion import Microversions, Version
 from pocketstack.web.request import Request
 
@@ -39,5 +41,10 @@ def version(request: Request) -> Version:
     return v if isinstance(v, Version) else MICROVERSIONS.minimum
 
 
+@functools.lru_cache(maxsize=64)
+def _parse(text: str) -> Version:
+    return Version.parse(text)
+
+
 def at_least(request: Request, text: str) -> bool:
-    return version(request) >= Version.parse(text)
+    return version(request) >= _parse(text)

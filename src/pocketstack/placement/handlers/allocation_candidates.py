@@ -140,39 +140,43 @@ def _globals(request: Request, q: candidates.CandidateQuery) -> None:
 
 
 def serialize(request: Request, q: candidates.CandidateQuery, result: candidates.Result) -> dict[str, Any]:
+    # Version flags once: this loops over up to thousands of candidates.
+    dict_form, with_mappings = at_least(request, "1.12"), at_least(request, "1.34")
+    all_classes, with_traits, with_tree = (
+        at_least(request, "1.27"),
+        at_least(request, "1.17"),
+        at_least(request, "1.29"),
+    )
     uuid_of = {rp: p.uuid for rp, p in result.providers.items()}
     requests: list[dict[str, Any]] = []
-    dict_form = at_least(request, "1.12")
     for c in result.candidates:
         if dict_form:
             item: dict[str, Any] = {
-                "allocations": {uuid_of[rp]: {"resources": res} for rp, res in sorted(c.allocations.items())}
+                "allocations": {uuid_of[rp]: {"resources": res} for rp, res in c.allocations.items()}
             }
-            if at_least(request, "1.34"):
+            if with_mappings:
                 item["mappings"] = {s: [uuid_of[rp] for rp in rps] for s, rps in c.mappings.items()}
         else:
             item = {
                 "allocations": [
-                    {"resource_provider": {"uuid": uuid_of[rp]}, "resources": res}
-                    for rp, res in sorted(c.allocations.items())
+                    {"resource_provider": {"uuid": uuid_of[rp]}, "resources": res} for rp, res in c.allocations.items()
                 ]
             }
         requests.append(item)
     requested = {rc for g in q.groups for rc in g.resources}
-    all_classes = at_least(request, "1.27")
     summaries: dict[str, Any] = {}
-    for rp, p in sorted(result.providers.items()):
+    for rp, p in result.providers.items():
         invs = result.inventories.get(rp, {})
         summary: dict[str, Any] = {
             "resources": {
                 rc: {"capacity": inv.capacity, "used": inv.used}
-                for rc, inv in sorted(invs.items())
+                for rc, inv in invs.items()
                 if all_classes or rc in requested
             }
         }
-        if at_least(request, "1.17"):
-            summary["traits"] = sorted(result.traits.get(rp, set()))
-        if at_least(request, "1.29"):
+        if with_traits:
+            summary["traits"] = sorted(result.traits.get(rp, ()))
+        if with_tree:
             summary["parent_provider_uuid"] = p.parent_provider_uuid
             summary["root_provider_uuid"] = p.root_provider_uuid
         summaries[p.uuid] = summary

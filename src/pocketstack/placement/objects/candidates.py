@@ -205,6 +205,15 @@ def _combine(
     trait_map: dict[int, set[str]],
 ) -> Iterator[Candidate]:
     """All allocation requests one tree can give, in a stable order."""
+    if len(q.groups) == 1 and all(len(rows) == 1 for rows in per_pair):
+        # The common case (one group, a flat provider or one server per class): one answer.
+        g = q.groups[0]
+        alloc: dict[int, dict[str, int]] = {}
+        for p, rows in zip(pairs, per_pair, strict=True):
+            alloc.setdefault(rows[0][0], {})[p.class_name] = p.amount
+        if _traits_ok(g, alloc, trait_map):
+            yield Candidate(alloc, {g.suffix: sorted(alloc)})
+        return
     left: dict[tuple[int, str], float] = {}
     options: list[list[dict[int, dict[str, int]]]] = []
     for gi, g in enumerate(q.groups):
