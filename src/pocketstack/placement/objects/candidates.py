@@ -208,11 +208,11 @@ def _combine(
     if len(q.groups) == 1 and all(len(rows) == 1 for rows in per_pair):
         # The common case (one group, a flat provider or one server per class): one answer.
         g = q.groups[0]
-        alloc: dict[int, dict[str, int]] = {}
+        single: dict[int, dict[str, int]] = {}
         for p, rows in zip(pairs, per_pair, strict=True):
-            alloc.setdefault(rows[0][0], {})[p.class_name] = p.amount
-        if _traits_ok(g, alloc, trait_map):
-            yield Candidate(alloc, {g.suffix: sorted(alloc)})
+            single.setdefault(rows[0][0], {})[p.class_name] = p.amount
+        if _traits_ok(g, single, trait_map):
+            yield Candidate(single, {g.suffix: sorted(single)})
         return
     left: dict[tuple[int, str], float] = {}
     options: list[list[dict[int, dict[str, int]]]] = []
