@@ -60,6 +60,7 @@ log = logging.getLogger(__name__)
 
 NOTIFICATIONS_EXCHANGE = "pocketstack.notifications"
 FANOUT_PREFIX = "pocketstack.fanout."
+STOP_TIMEOUT = 5.0
 
 # Errors that mean "the connection is (or was) down": worth retrying once it is back.
 # Access refused and precondition failed (a queue declared with other arguments) are
@@ -131,17 +132,17 @@ class _Server(Subscription):
         await _settle(message.ack())
 
     async def stop(self) -> None:
-        for queue, tag in self.consumers:
-            with contextlib.suppress(*_TRANSIENT):
-                await queue.cancel(tag)
+        if self in self.bus._subscriptions:
+            self.bus._subscriptions.remove(self)
+        # Bounded: with the broker away, cancelling would wait for a reconnect forever.
+        with contextlib.suppress(*_TRANSIENT, RuntimeError):
+            async with asyncio.timeout(STOP_TIMEOUT):
+                for queue, tag in self.consumers:
+                    await queue.cancel(tag)
         for task in list(self.tasks):
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
-        if self in self.bus._subscriptions:
-            self.bus._subscriptions.remove(self)
-        # Closing the channel hands every unacked message back to the queue.
-        with contextlib.suppress(*_TRANSIENT):
-            await self.channel.close()
+        await _close_channel(self.channel)
 
 
 class _Listener(Subscription):
@@ -163,8 +164,15 @@ class _Listener(Subscription):
     async def stop(self) -> None:
         if self in self.bus._subscriptions:
             self.bus._subscriptions.remove(self)
-        with contextlib.suppress(*_TRANSIENT):
-            await self.channel.close()
+        await _close_channel(self.channel)
+
+
+async def _close_channel(channel: AbstractRobustChannel) -> None:
+    """Close a consumer channel: the broker hands every unacked message back to its queue.
+    If the connection is down the broker has done that already."""
+    with contextlib.suppress(*_TRANSIENT, RuntimeError):
+        async with asyncio.timeout(STOP_TIMEOUT):
+            await channel.close()
 
 
 async def _settle(outcome: Awaitable[None]) -> None:
@@ -217,18 +225,42 @@ class RabbitBus(Bus):
                 # come back within a second of the broker.
                 if "reconnect_interval" not in parse_qs(urlsplit(self.url).query):
                     kwargs["reconnect_interval"] = 1
-                self._connection = await aio_pika.connect_robust(self.url, **kwargs)
+                try:
+                    self._connection = await aio_pika.connect_robust(self.url, **kwargs)
+                except (AMQPConnectionError, ConnectionError) as exc:
+                    where = urlsplit(self.url)
+                    raise Unavailable(
+                        f"cannot connect to RabbitMQ at {where.hostname}:{where.port or 5672}: {exc}"
+                    ) from exc
                 channel = await self._connection.channel(publisher_confirms=True)
                 self._publisher = channel  # type: ignore[assignment]
         assert self._publisher is not None
         return self._publisher
 
     async def _new_channel(self, prefetch: int) -> AbstractRobustChannel:
+        """A channel for a consumer; while the broker is away, wait for the reconnect
+        (up to ``publish_timeout``) instead of failing at once."""
         await self._channel()
         assert self._connection is not None
-        channel: AbstractRobustChannel = await self._connection.channel()  # type: ignore[assignment]
-        await channel.set_qos(prefetch_count=prefetch)
-        return channel
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.publish_timeout
+        while True:
+            try:
+                async with asyncio.timeout(max(deadline - loop.time(), 0.001)):
+                    await self._connection.ready()
+                    channel: AbstractRobustChannel = await self._connection.channel()  # type: ignore[assignment]
+                    await channel.set_qos(prefetch_count=prefetch)
+                    return channel
+            except _PERMANENT:
+                raise
+            # RuntimeError: aio-pika's "Connection was not opened" between connection loss and
+            # its reconnect (ChannelInvalidStateError is one too).
+            except (*_TRANSIENT, RuntimeError) as exc:
+                if loop.time() >= deadline:
+                    raise Unavailable(
+                        f"RabbitMQ did not open a channel within {self.publish_timeout:g}s: {exc!r}"
+                    ) from None
+                await asyncio.sleep(0.2)
 
     async def close(self) -> None:
         for subscription in list(self._subscriptions):
@@ -237,7 +269,9 @@ class RabbitBus(Bus):
             future.cancel()
         self._pending.clear()
         if self._connection is not None:
-            await self._connection.close()
+            with contextlib.suppress(*_TRANSIENT, RuntimeError):
+                async with asyncio.timeout(STOP_TIMEOUT):
+                    await self._connection.close()
         self._connection = self._publisher = None
         self._notifications = None
         self._reply_queue = None
@@ -318,25 +352,25 @@ class RabbitBus(Bus):
     ) -> Any:
         timeout = self.default_timeout if timeout is None else timeout
         body = _encode(method, ctx, args)
-        reply_to = await self._replies()
         correlation_id = uuid.uuid4().hex
         future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
-        self._pending[correlation_id] = future
-        message = aio_pika.Message(
-            body,
-            content_type="application/json",
-            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-            correlation_id=correlation_id,
-            reply_to=reply_to,
-            # Nobody waits for the answer after the timeout: let the broker drop the request.
-            expiration=timeout,
-        )
 
         async def declare(channel: AbstractRobustChannel) -> AbstractExchange:
             return await self._declare_topic(channel, topic)
 
         try:
+            # One deadline for everything, connecting included: a call never outlives its timeout.
             async with asyncio.timeout(timeout):
+                message = aio_pika.Message(
+                    body,
+                    content_type="application/json",
+                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                    correlation_id=correlation_id,
+                    reply_to=await self._replies(),
+                    # Nobody waits for the answer after the timeout: let the broker drop the request.
+                    expiration=timeout,
+                )
+                self._pending[correlation_id] = future
                 await self._publish(message, topic, timeout=timeout, exchange=declare, what=f"call {method} to {topic}")
                 raw = await future
         except (TimeoutError, Unavailable):
