@@ -112,6 +112,9 @@ class Recorder:
         await asyncio.sleep(seconds)
         return "done"
 
+    async def unserializable(self, ctx: dict[str, Any]) -> Any:
+        return {"ids": {1, 2}}
+
     async def echo(self, ctx: dict[str, Any], value: Any) -> Any:
         # Yield once so concurrent calls really interleave on the server.
         await asyncio.sleep(0)
@@ -256,6 +259,15 @@ async def test_arguments_must_be_json_serializable(bus: Bus, topic: str) -> None
         await bus.fanout(topic, "record", n=b"bytes")
     with pytest.raises(TypeError):
         await bus.notify("test.event", {"when": object()})
+
+
+async def test_unserializable_return_value_is_a_remote_error(bus: Bus, topic: str) -> None:
+    await bus.serve(topic, Recorder())
+    with pytest.raises(RemoteError) as info:
+        await bus.call(topic, "unserializable", timeout=10)
+    assert info.value.exc_type == "TypeError"
+    # The server survives it and answers the next call.
+    assert (await bus.call(topic, "add", timeout=10, a=1, b=1))["sum"] == 2
 
 
 async def test_stopped_server_leaves_later_casts_queued(make_bus: MakeBus, topic: str) -> None:

@@ -225,7 +225,10 @@ async def upgrade_and_check(db: Database, service: str, location: Path) -> set[s
     """Upgrade ``service`` to head; return the tables it created."""
     heads = migrate.current_heads(service, location)
     before = await table_names(db)
-    await migrate.upgrade(db, service, location)
+    try:
+        await migrate.upgrade(db, service, location)
+    except Exception as exc:
+        pytest.fail(f"{service}'s migrations fail on {db.engine.dialect.name}: {exc}")
     assert await versions_in(db, service) == set(heads)
     created = await table_names(db) - before - {f"alembic_version_{service}"}
     wrong = sorted(t for t in created if not t.startswith(f"{service}_"))
