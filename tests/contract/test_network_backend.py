@@ -1,11 +1,15 @@
 """The network backend contract (pocketstack.network.agent.base), run against every backend.
 
-Only ``fake`` exists so far; a new backend joins by adding a factory to BACKENDS (the
-linuxbridge one will need root and its namespace cleanup in the factory's teardown).
+A backend joins by adding a factory to BACKENDS. ``linuxbridge`` needs root (it makes
+real namespaces, bridges, taps and dnsmasq under a temporary data directory, so its names
+never collide with a running cloud) and is skipped otherwise; ``cleanup()`` in the
+fixture's teardown removes all of it.
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -13,8 +17,16 @@ import pytest
 
 from pocketstack.network.agent.base import BackendError, NetworkBackend, tap_name
 from pocketstack.network.agent.fake import FakeBackend
+from pocketstack.network.agent.linuxbridge import LinuxBridgeBackend
 
-BACKENDS: dict[str, Callable[[], NetworkBackend]] = {"fake": FakeBackend}
+
+def _linuxbridge() -> NetworkBackend:
+    if os.geteuid() != 0:
+        pytest.skip("linuxbridge needs root (network namespaces, bridges, taps, dnsmasq)")
+    return LinuxBridgeBackend(host="contract", data_dir=tempfile.mkdtemp(prefix="ps-contract-"), monitor_interval=0)
+
+
+BACKENDS: dict[str, Callable[[], NetworkBackend]] = {"fake": FakeBackend, "linuxbridge": _linuxbridge}
 
 
 @pytest.fixture(params=sorted(BACKENDS))
