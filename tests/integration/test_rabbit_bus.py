@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import socket
+import sys
 import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -196,3 +197,41 @@ async def test_unreachable_broker_is_a_clear_error() -> None:
     assert "127.0.0.1:1" in str(info.value)
     assert "guest" not in str(info.value), "credentials must not leak into the message"
     await bus.close()
+
+
+CRASHING_SERVER = """
+import asyncio, sys
+from pocketstack.bus.rabbit import RabbitBus
+
+class Stuck:
+    async def record(self, ctx, n):
+        print("handling", n, flush=True)
+        await asyncio.sleep(3600)
+
+async def main():
+    bus = RabbitBus(sys.argv[1])
+    await bus.serve(sys.argv[2], Stuck())
+    print("serving", flush=True)
+    await asyncio.sleep(3600)
+
+asyncio.run(main())
+"""
+
+
+async def test_message_survives_a_server_process_killed_mid_handler(buses: list[RabbitBus]) -> None:
+    topic = f"test.crash.{uuid.uuid4().hex}"
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", CRASHING_SERVER, URL, topic, stdout=asyncio.subprocess.PIPE
+    )
+    try:
+        assert proc.stdout is not None
+        assert (await asyncio.wait_for(proc.stdout.readline(), 30)).strip() == b"serving"
+        caster = await new_bus(buses)
+        await caster.cast(topic, "record", n="job")
+        assert (await asyncio.wait_for(proc.stdout.readline(), 30)).strip() == b"handling job"
+    finally:
+        proc.kill()  # SIGKILL by PID: no cleanup, no ack
+        await proc.wait()
+    survivor = Recorder()
+    await (await new_bus(buses)).serve(topic, survivor)
+    await until(lambda: survivor.seen == ["job"])
