@@ -4,6 +4,7 @@ writers, and every service's Alembic migrations."""
 from __future__ import annotations
 
 import asyncio
+import importlib
 import textwrap
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -267,5 +268,27 @@ async def test_all_services_share_one_database(db_url: str) -> None:
         # Each service's version table still names its own head after the others ran.
         for service in migrated:
             assert await versions_in(db, service) == set(migrate.current_heads(service, SERVICES[service]))
+    finally:
+        await db.close()
+
+
+@pytest.mark.parametrize("service", sorted(SERVICES))
+async def test_migrations_create_what_the_models_declare(sqlite_url: str, service: str) -> None:
+    """Every table and column of ``pocketstack.<service>.models`` exists after upgrading to
+    head: a model changed without a migration fails here, not in production."""
+    location = SERVICES[service]
+    if not migrate.current_heads(service, location):
+        pytest.skip(f"{service} has no migration revisions yet")
+    models = importlib.import_module(f"pocketstack.{service}.models")
+    metadata: sa.MetaData = models.Base.metadata
+    db = Database(sqlite_url)
+    try:
+        await migrate.upgrade(db, service, location)
+        tables = await table_names(db)
+        missing_tables = sorted(set(metadata.tables) - tables)
+        assert not missing_tables, f"{service}: tables in models but not in migrations: {missing_tables}"
+        for name, table in metadata.tables.items():
+            missing = sorted({c.name for c in table.columns} - await column_names(db, name))
+            assert not missing, f"{service}: columns of {name} in models but not in migrations: {missing}"
     finally:
         await db.close()
