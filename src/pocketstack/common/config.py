@@ -78,6 +78,23 @@ class ComputeConfig:
     # A compute service unheard of for this long is reported down and not scheduled to.
     service_down_time: float = 60.0
     power_sync_interval: float = 60.0
+    # Host resources kept back from guests (reported to placement as "reserved").
+    reserved_host_cpus: int = 0
+    reserved_host_memory_mb: int = 512
+    reserved_host_disk_gb: int = 0
+    # The qemu driver: binary, accelerator ("auto" probes KVM with a deadline, else TCG).
+    qemu_binary: str = "qemu-system-x86_64"
+    qemu_accel: str = "auto"
+    kvm_probe_timeout: float = 3.0
+    # Attach a config drive to every instance, not only those that ask for one.
+    force_config_drive: bool = True
+    # Seconds a guest gets to power off on ACPI (stop, soft reboot; destroy) before it is killed.
+    shutdown_timeout: float = 30.0
+    destroy_timeout: float = 5.0
+    # Serial console log: rotated (one old file kept) when it grows past this size.
+    console_max_bytes: int = 1024 * 1024
+    # Cached base images unused by any instance for this long are removed.
+    image_cache_max_age: float = 86400.0
 
 
 @dataclass

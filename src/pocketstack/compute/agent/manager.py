@@ -185,6 +185,11 @@ class ComputeAgent:
                 metadata=inst["metadata"],
                 network_info=network_info,
                 config_drive=inst["config_drive"],
+                ephemeral_gb=int((inst.get("flavor") or {}).get("ephemeral_gb") or 0),
+                swap_mb=int((inst.get("flavor") or {}).get("swap") or 0),
+                key_name=inst.get("key_name") or "",
+                project_id=inst.get("project_id") or "",
+                availability_zone=inst.get("availability_zone") or self.zone,
             )
             self.tracker.claim(instance_uuid, inst["vcpus"], inst["memory_mb"], inst["root_gb"])
             undo.append(self._release(instance_uuid))
@@ -325,6 +330,9 @@ class ComputeAgent:
                 "network_id": p["network_id"],
                 "mac_address": p.get("mac_address"),
                 "fixed_ips": p.get("fixed_ips", []),
+                # How the network agent plugged it (the qemu driver finds the tap from these).
+                "vif_type": p.get("binding:vif_type"),
+                "details": p.get("binding:vif_details") or {},
             }
             for p in bound
         ]

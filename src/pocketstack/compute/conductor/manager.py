@@ -42,6 +42,8 @@ def build_view(inst: Instance) -> dict[str, Any]:
         "image_meta": inst.image_meta,
         "user_data": inst.user_data,
         "key_data": inst.key_data,
+        "key_name": inst.key_name,
+        "availability_zone": inst.availability_zone,
         "metadata": inst.metadata_,
         "requested_networks": inst.requested_networks,
         "project_id": inst.project_id,

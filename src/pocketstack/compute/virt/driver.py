@@ -57,6 +57,12 @@ class InstanceSpec:
     metadata: dict[str, str] = field(default_factory=dict)
     network_info: list[dict[str, Any]] = field(default_factory=list)
     config_drive: bool = False
+    # Flavor disks beyond the root disk, and what the config drive tells the guest.
+    ephemeral_gb: int = 0
+    swap_mb: int = 0
+    key_name: str = ""
+    project_id: str = ""
+    availability_zone: str = ""
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,8 @@ async def guest_runs(binary: str, accel: str, timeout: float) -> bool:
         try:
             proc = await asyncio.create_subprocess_exec(
                 binary, "-accel", accel, "-machine", "pc", "-m", "16", "-nodefaults", "-display", "none",
-                "-no-reboot", "-drive", f"file={disk},format=raw,if=ide", "-device", f"isa-debug-exit,iobase={_EXIT_PORT:#x},iosize=1",
+                "-no-reboot", "-drive", f"file={disk},format=raw,if=ide",
+                "-device", f"isa-debug-exit,iobase={_EXIT_PORT:#x},iosize=1",
                 stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
                 stderr=asyncio.subprocess.DEVNULL, start_new_session=True,
             )  # fmt: skip

@@ -1,0 +1,142 @@
+"""QEMU's command line for one instance, and the extra arguments for what was hot-plugged.
+
+Devices get stable ids (``disk-vda``, ``nic-<port>``, ``vol-<dev>``) so QMP can name them
+later. The line is stored in ``instance.json`` at spawn and reused for every start
+(power on, reboot, resume), with the attached volumes and interfaces appended.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pocketstack.compute.virt.qemu.layout import InstanceDir
+from pocketstack.compute.virt.qemu.vifs import Tap
+
+# Nova's default for images that boot a kernel directly without os_command_line.
+DEFAULT_KERNEL_CMDLINE = "root=/dev/vda console=tty0 console=ttyS0"
+
+
+def _opt(value: str | Path) -> str:
+    """Escape a value inside a QEMU option list (a comma is written twice)."""
+    return str(value).replace(",", ",,")
+
+
+@dataclass(frozen=True)
+class KernelBoot:
+    kernel: Path
+    ramdisk: Path | None
+    append: str
+
+
+@dataclass(frozen=True)
+class Nic:
+    port_id: str
+    mac: str
+    tap: Tap | None
+
+
+def nic_args(nic: Nic) -> list[str]:
+    ident = nic.port_id[:13]
+    if nic.tap is None:
+        netdev = f"hubport,id=net-{ident},hubid=0"
+    else:
+        netdev = f"tap,id=net-{ident},ifname={nic.tap.name},script=no,downscript=no"
+    # romfile= skips the iPXE option ROM: guests here never boot from the network.
+    device = f"virtio-net-pci,netdev=net-{ident},mac={nic.mac},id=nic-{ident},romfile="
+    return ["-netdev", netdev, "-device", device]
+
+
+def nic_qmp(nic: Nic) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The same NIC as ``nic_args``, as QMP netdev_add and device_add arguments."""
+    ident = nic.port_id[:13]
+    netdev: dict[str, Any]
+    if nic.tap is None:
+        netdev = {"type": "hubport", "id": f"net-{ident}", "hubid": 0}
+    else:
+        netdev = {"type": "tap", "id": f"net-{ident}", "ifname": nic.tap.name, "script": "no", "downscript": "no"}
+    device = {"driver": "virtio-net-pci", "netdev": f"net-{ident}", "mac": nic.mac, "id": f"nic-{ident}", "romfile": ""}
+    return netdev, device
+
+
+def build(
+    *,
+    binary: str,
+    accel: str,
+    d: InstanceDir,
+    name: str,
+    vcpus: int,
+    memory_mb: int,
+    root_format: str,
+    kernel: KernelBoot | None,
+    ephemeral: bool,
+    swap: bool,
+    config_drive: bool,
+    nics: list[Nic],
+    namespace: str | None,
+) -> list[str]:
+    argv = ["ip", "netns", "exec", namespace] if namespace else []
+    argv += [
+        binary, "-name", f"guest={_opt(name)},process=qemu-{d.uuid[:8]}", "-uuid", d.uuid,
+        "-machine", f"pc,accel={accel}", "-cpu", "host" if accel == "kvm" else "qemu64",
+        "-smp", str(vcpus), "-m", str(memory_mb),
+        "-nodefaults", "-no-user-config", "-display", "none", "-rtc", "base=utc",
+        "-daemonize", "-pidfile", str(d.pidfile),
+        "-chardev", f"socket,id=qmp,path={d.qmp.name},server=on,wait=off", "-mon", "chardev=qmp,mode=control",
+        "-chardev", f"file,id=console,path={_opt(d.console)},append=on", "-serial", "chardev:console",
+        "-drive", f"file={_opt(d.root)},format=qcow2,if=none,id=drive-vda,discard=unmap",
+        # -kernel brings its own boot entry; BIOS boots from the root disk otherwise.
+        "-device", "virtio-blk-pci,drive=drive-vda,id=disk-vda" + ("" if kernel else ",bootindex=0"),
+    ]  # fmt: skip
+    if kernel is not None:
+        argv += ["-kernel", str(kernel.kernel), "-append", kernel.append]
+        if kernel.ramdisk is not None:
+            argv += ["-initrd", str(kernel.ramdisk)]
+    extra = [("ephemeral", d.ephemeral, ephemeral, False), ("swap", d.swap, swap, False)]
+    extra.append(("config", d.config_drive, config_drive, True))
+    for label, path, wanted, readonly in extra:
+        if wanted:
+            ro = ",readonly=on" if readonly else ""
+            argv += [
+                "-drive", f"file={_opt(path)},format=raw,if=none,id=drive-{label}{ro}",
+                "-device", f"virtio-blk-pci,drive=drive-{label},id=disk-{label}",
+            ]  # fmt: skip
+    for nic in nics:
+        argv += nic_args(nic)
+    return argv
+
+
+def volume_blockdev(dev: str, connection_info: dict[str, Any]) -> dict[str, Any]:
+    data = connection_info.get("data") or {}
+    path = data.get("path") or data.get("device_path")
+    if not path:
+        raise ValueError("connection_info has no data.path")
+    fmt = data.get("format") or "raw"
+    return {"driver": fmt, "node-name": f"vol-{dev}", "file": {"driver": "file", "filename": str(path)}}
+
+
+def volume_device(dev: str) -> dict[str, Any]:
+    return {"driver": "virtio-blk-pci", "drive": f"vol-{dev}", "id": f"disk-{dev}"}
+
+
+def attached_args(volumes: dict[str, dict[str, Any]], interfaces: list[Nic]) -> list[str]:
+    """Arguments that bring back what was hot-plugged before the VM (re)started."""
+    argv: list[str] = []
+    for mountpoint, info in sorted(volumes.items()):
+        dev = device_name(mountpoint)
+        device = volume_device(dev)
+        argv += ["-blockdev", json.dumps(volume_blockdev(dev, info))]
+        argv += ["-device", f"{device['driver']},drive={device['drive']},id={device['id']}"]
+    for nic in interfaces:
+        argv += nic_args(nic)
+    return argv
+
+
+def device_name(mountpoint: str) -> str:
+    """``/dev/vdb`` -> ``vdb`` (the id part of the volume's QEMU devices)."""
+    name = mountpoint.rstrip("/").rsplit("/", 1)[-1]
+    if not name or not name.replace("_", "").isalnum():
+        raise ValueError(f"invalid mountpoint {mountpoint!r}")
+    return name

@@ -1,0 +1,596 @@
+"""The qemu virt driver: one daemonized QEMU per instance, driven over QMP.
+
+Power operations, as done here (all synchronous: the call returns in the new state):
+
+- destroy: ACPI power button, ``destroy_timeout`` for the guest to power off, then
+  SIGKILL by PID; the instance directory (overlay, config drive, console, sockets) goes.
+- power_off: ACPI power button, ``shutdown_timeout``, then SIGKILL; a paused guest
+  cannot see the button and is killed at once; a suspended one loses its saved state.
+- reboot, soft: the guests this driver boots power off on the ACPI button (no ACPI
+  reboot request exists), so a soft reboot is Nova's: a clean shutdown followed by a
+  fresh start of QEMU; a guest that ignores the button within ``shutdown_timeout`` is
+  reset instead (as Nova falls back to a hard reboot).
+- reboot, hard: ``system_reset`` of a running or paused QEMU; from any other state a
+  fresh start.
+- pause/unpause: QMP ``stop``/``cont``.
+- suspend: ``stop``, migrate the whole VM state to ``suspend.state``, end QEMU;
+  resume: start QEMU with ``-incoming`` from that file, then ``cont``.
+
+Power state is read from the host each time (pidfile + QMP ``query-status``): no QEMU
+process means SHUTDOWN (or SUSPENDED when a saved state exists), so a VM killed from
+outside shows SHUTOFF at the next power sync, and an agent that restarts re-adopts its
+running VMs just by reading their directories.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import re
+import shutil
+import time
+from collections.abc import AsyncIterator
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from pocketstack.common.config import ComputeConfig
+from pocketstack.common.errors import Conflict, PocketError
+from pocketstack.compute import states
+from pocketstack.compute.virt.configdrive import build_config_drive
+from pocketstack.compute.virt.driver import (
+    HostResources,
+    InstanceInfo,
+    InstanceNotFound,
+    InstanceSpec,
+    InvalidPowerState,
+    SpawnFailed,
+    VirtDriver,
+)
+from pocketstack.compute.virt.qemu import accel as accelerators
+from pocketstack.compute.virt.qemu import cmdline, console, disks, metadata, process, qmp
+from pocketstack.compute.virt.qemu.imagecache import CachedImage, ImageCache, ImageError
+from pocketstack.compute.virt.qemu.layout import InstanceDir, Record
+from pocketstack.compute.virt.qemu.vifs import Tap, VifResolver
+
+log = logging.getLogger(__name__)
+
+GIB = 1024**3
+# QMP run states -> power states (anything not listed while QEMU runs: PAUSED).
+_RUN_STATES = {
+    "running": states.RUNNING,
+    "shutdown": states.SHUTDOWN,
+    "guest-panicked": states.CRASHED,
+    "internal-error": states.CRASHED,
+    "io-error": states.CRASHED,
+}
+ANY_STATE = (states.RUNNING, states.PAUSED_POWER, states.SHUTDOWN, states.SUSPENDED_POWER, states.CRASHED)
+
+
+async def qemu_version(binary: str) -> int:
+    """``7.2.22`` -> 7002022 (Nova's integer form), 0 if it cannot be read."""
+    try:
+        out = await disks.run(binary, "--version", timeout=20)
+    except (disks.DiskError, OSError):
+        return 0
+    found = re.search(r"version (\d+)\.(\d+)\.(\d+)", out)
+    if not found:
+        return 0
+    major, minor, micro = (int(x) for x in found.groups())
+    return major * 1_000_000 + minor * 1000 + micro
+
+
+def _meminfo_mb() -> int:
+    with open("/proc/meminfo") as fh:
+        for line in fh:
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) // 1024
+    return 0
+
+
+def _cpu_model() -> str:
+    with contextlib.suppress(OSError), open("/proc/cpuinfo") as fh:
+        for line in fh:
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return "unknown"
+
+
+class QemuDriver(VirtDriver):
+    def __init__(
+        self,
+        hostname: str,
+        config: ComputeConfig,
+        instances_dir: Path,
+        cache: ImageCache,
+        accelerator: accelerators.Accelerator,
+        resolve_vif: VifResolver,
+        *,
+        version: int = 0,
+    ) -> None:
+        self.hostname = hostname
+        self.config = config
+        self.instances_dir = instances_dir
+        self.cache = cache
+        self.accelerator = accelerator
+        self.resolve_vif = resolve_vif
+        self.version = version
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._last_state: dict[str, int] = {}
+        instances_dir.mkdir(parents=True, exist_ok=True)
+
+    @classmethod
+    async def create(
+        cls,
+        hostname: str,
+        config: ComputeConfig,
+        instances_dir: Path,
+        cache: ImageCache,
+        resolve_vif: VifResolver,
+    ) -> QemuDriver:
+        """Probe the accelerator and QEMU's version, then make the driver."""
+        accelerator = await accelerators.choose(config.qemu_binary, config.qemu_accel, config.kvm_probe_timeout)
+        log.info("qemu driver on %s: accelerator %s (%s)", hostname, accelerator.name, accelerator.reason)
+        version = await qemu_version(config.qemu_binary)
+        return cls(hostname, config, instances_dir, cache, accelerator, resolve_vif, version=version)
+
+    # --- host -------------------------------------------------------------------------------
+    def host_resources(self) -> HostResources:
+        vcpus = os.cpu_count() or 1
+        disk = os.statvfs(self.instances_dir)
+        return HostResources(
+            hypervisor_hostname=self.hostname,
+            vcpus=vcpus,
+            memory_mb=_meminfo_mb(),
+            local_gb=disk.f_blocks * disk.f_frsize // GIB,
+            hypervisor_type=self.accelerator.hypervisor_type,
+            hypervisor_version=self.version,
+            cpu_info={
+                "arch": "x86_64",
+                "model": _cpu_model(),
+                "vendor": "unknown",
+                "topology": {"sockets": 1, "cores": vcpus, "threads": 1},
+                "accelerator": self.accelerator.name,
+                "accelerator_reason": self.accelerator.reason,
+            },
+        )
+
+    # --- helpers ------------------------------------------------------------------------------
+    def _dir(self, uuid: str) -> InstanceDir:
+        if not re.fullmatch(r"[0-9a-fA-F-]{1,64}", uuid):
+            raise InstanceNotFound(f"Instance {uuid} could not be found on host {self.hostname}.")
+        return InstanceDir(self.instances_dir / uuid)
+
+    def _known(self, uuid: str) -> InstanceDir:
+        d = self._dir(uuid)
+        if not d.record_file.exists():
+            raise InstanceNotFound(f"Instance {uuid} could not be found on host {self.hostname}.")
+        return d
+
+    @contextlib.asynccontextmanager
+    async def _locked(self, uuid: str) -> AsyncIterator[None]:
+        lock = self._locks.setdefault(uuid, asyncio.Lock())
+        async with lock:
+            yield
+
+    def _pid(self, d: InstanceDir) -> int | None:
+        return process.running_pid(d.pidfile, d.uuid)
+
+    async def _state(self, d: InstanceDir) -> int:
+        if self._pid(d) is None:
+            state = states.SUSPENDED_POWER if d.saved_state.exists() else states.SHUTDOWN
+        else:
+            try:
+                async with qmp.session(d.qmp, timeout=3.0) as s:
+                    status = await s.status()
+                state = _RUN_STATES.get(status, states.PAUSED_POWER)
+            except qmp.QMPFailed:
+                # Monitor busy or QEMU just exiting: the last state seen is the best answer.
+                state = self._last_state.get(d.uuid, states.RUNNING)
+        self._last_state[d.uuid] = state
+        return state
+
+    async def _require(self, d: InstanceDir, allowed: tuple[int, ...], what: str) -> int:
+        state = await self._state(d)
+        if state not in allowed:
+            name = states.POWER_STATE_NAMES.get(state, str(state))
+            raise InvalidPowerState(f"Instance {d.uuid} is {name}; cannot {what}.")
+        return state
+
+    async def _qmp(self, d: InstanceDir, command: str, arguments: dict[str, Any] | None = None) -> Any:
+        async with qmp.session(d.qmp) as s:
+            return await s.execute(command, arguments)
+
+    async def _start(self, d: InstanceDir, record: Record, incoming: str | None = None) -> None:
+        d.pidfile.unlink(missing_ok=True)
+        argv = record.argv + cmdline.attached_args(record.volumes, self._interface_nics(record))
+        if incoming:
+            argv += ["-incoming", incoming]
+        await process.start(argv, cwd=d.path)
+        if self._pid(d) is None:
+            raise process.StartFailed("QEMU started but is not running (see its pidfile)")
+
+    def _interface_nics(self, record: Record) -> list[cmdline.Nic]:
+        nics = []
+        for item in record.interfaces.values():
+            tap = Tap(item["tap"][0], item["tap"][1]) if item.get("tap") else None
+            nics.append(cmdline.Nic(item["vif"]["id"], item["vif"]["mac_address"], tap))
+        return nics
+
+    async def _stop_gracefully(self, d: InstanceDir, timeout: float) -> bool:
+        """ACPI power button; True if QEMU exited within ``timeout``."""
+        pid = self._pid(d)
+        if pid is None:
+            return True
+        try:
+            await self._qmp(d, "system_powerdown")
+        except qmp.QMPFailed:
+            return False
+        return await process.wait_gone(pid, d.uuid, timeout)
+
+    async def _kill(self, d: InstanceDir) -> None:
+        pid = self._pid(d)
+        if pid is not None:
+            await process.kill(pid, d.uuid)
+
+    async def _remove(self, d: InstanceDir) -> None:
+        await self._kill(d)
+        await asyncio.to_thread(shutil.rmtree, d.path, True)
+        self._last_state.pop(d.uuid, None)
+
+    # --- spawn / destroy ------------------------------------------------------------------------
+    async def spawn(self, spec: InstanceSpec) -> None:
+        d = self._dir(spec.uuid)
+        async with self._locked(spec.uuid):
+            if d.path.exists():
+                raise SpawnFailed(f"Instance {spec.uuid} already exists on host {self.hostname}.")
+            d.path.mkdir(parents=True)
+            try:
+                record = await self._prepare(spec, d)
+                record.save(d.record_file)
+                await self._start(d, record)
+            except BaseException as exc:
+                await asyncio.shield(self._remove(d))
+                if isinstance(exc, ImageError):
+                    raise SpawnFailed(f"Image unusable on host {self.hostname}: {exc}") from None
+                if isinstance(exc, process.StartFailed):
+                    raise SpawnFailed(f"QEMU failed to start on host {self.hostname}: {exc}") from None
+                if isinstance(exc, (disks.DiskError, OSError)):
+                    raise SpawnFailed(f"Disk setup failed on host {self.hostname}: {exc}") from None
+                if isinstance(exc, PocketError):
+                    raise SpawnFailed(exc.message) from None
+                raise
+            self._last_state[spec.uuid] = states.RUNNING
+
+    async def _prepare(self, spec: InstanceSpec, d: InstanceDir) -> Record:
+        image = spec.image
+        if not image.get("id"):
+            raise SpawnFailed("The qemu driver boots from an image only (no image given).")
+        base = await self.cache.get(str(image["id"]), image)
+        images = [base.image_id]
+        wanted = spec.root_gb * GIB
+        if wanted and wanted < base.virtual_size:
+            raise SpawnFailed(
+                f"Flavor's disk is too small for requested image: the flavor has {spec.root_gb} GB, "
+                f"the image needs {-(-base.virtual_size // GIB)} GB."
+            )
+        await disks.overlay(base.path, base.format, d.root, max(wanted, base.virtual_size))
+        kernel = await self._kernel_boot(image, images)
+        if spec.ephemeral_gb:
+            await disks.ephemeral(d.ephemeral, spec.ephemeral_gb)
+        if spec.swap_mb:
+            disks.swap(d.swap, spec.swap_mb)
+        nics: list[cmdline.Nic] = []
+        for vif in spec.network_info:
+            nics.append(cmdline.Nic(vif["id"], vif["mac_address"], await self.resolve_vif(vif)))
+        namespaces = {nic.tap.namespace for nic in nics if nic.tap is not None}
+        if len(namespaces) > 1:
+            raise SpawnFailed(f"The ports of instance {spec.uuid} are plugged in different namespaces.")
+        with_drive = spec.config_drive or self.config.force_config_drive
+        if with_drive:
+            devnames = {nic.port_id: nic.tap.name for nic in nics if nic.tap is not None}
+            await asyncio.to_thread(
+                build_config_drive,
+                d.config_drive,
+                meta_data=metadata.meta_data(spec),
+                user_data=spec.user_data.encode() if spec.user_data is not None else None,
+                network_data=metadata.network_data(spec.network_info, devnames),
+            )
+        namespace = next(iter(namespaces), None)
+        argv = cmdline.build(
+            binary=self.config.qemu_binary,
+            accel=self.accelerator.name,
+            d=d,
+            name=spec.name,
+            vcpus=spec.vcpus,
+            memory_mb=spec.memory_mb,
+            root_format=base.format,
+            kernel=kernel,
+            ephemeral=bool(spec.ephemeral_gb),
+            swap=bool(spec.swap_mb),
+            config_drive=with_drive,
+            nics=nics,
+            namespace=namespace,
+        )
+        return Record(spec=asdict(spec), argv=argv, namespace=namespace, images=images)
+
+    async def _kernel_boot(self, image: dict[str, Any], images: list[str]) -> cmdline.KernelBoot | None:
+        kernel_id = image.get("kernel_id")
+        if not kernel_id:
+            return None
+        kernel: CachedImage = await self.cache.get(str(kernel_id))
+        images.append(kernel.image_id)
+        ramdisk = None
+        if image.get("ramdisk_id"):
+            ramdisk = await self.cache.get(str(image["ramdisk_id"]))
+            images.append(ramdisk.image_id)
+        append = str(image.get("os_command_line") or cmdline.DEFAULT_KERNEL_CMDLINE)
+        return cmdline.KernelBoot(kernel.path, ramdisk.path if ramdisk else None, append)
+
+    async def destroy(self, uuid: str) -> None:
+        try:
+            d = self._dir(uuid)
+        except InstanceNotFound:
+            return
+        async with self._locked(uuid):
+            if not d.path.exists():
+                return
+            if self._pid(d) is not None and await self._state(d) == states.RUNNING:
+                await self._stop_gracefully(d, self.config.destroy_timeout)
+            await self._remove(d)
+        self._locks.pop(uuid, None)
+
+    # --- power ----------------------------------------------------------------------------------
+    async def power_off(self, uuid: str) -> None:
+        d = self._known(uuid)
+        async with self._locked(uuid):
+            allowed = (states.RUNNING, states.PAUSED_POWER, states.SUSPENDED_POWER, states.CRASHED)
+            state = await self._require(d, allowed, "power off")
+            if state == states.RUNNING:
+                await self._stop_gracefully(d, self.config.shutdown_timeout)
+            await self._kill(d)
+            d.saved_state.unlink(missing_ok=True)
+            self._last_state[uuid] = states.SHUTDOWN
+
+    async def power_on(self, uuid: str) -> None:
+        d = self._known(uuid)
+        async with self._locked(uuid):
+            await self._require(d, (states.SHUTDOWN, states.CRASHED), "power on")
+            await self._restart(d)
+
+    async def _restart(self, d: InstanceDir) -> None:
+        await self._kill(d)
+        d.saved_state.unlink(missing_ok=True)
+        try:
+            await self._start(d, Record.load(d.record_file))
+        except process.StartFailed as exc:
+            raise PocketError(f"QEMU failed to start instance {d.uuid}: {exc}") from None
+        self._last_state[d.uuid] = states.RUNNING
+
+    async def reboot(self, uuid: str, *, hard: bool) -> None:
+        d = self._known(uuid)
+        async with self._locked(uuid):
+            if not hard:
+                await self._require(d, (states.RUNNING,), "soft reboot")
+                if await self._stop_gracefully(d, self.config.shutdown_timeout):
+                    await self._restart(d)
+                    return
+                log.warning("%s: guest ignored the ACPI power button; resetting it", uuid)
+            state = await self._require(d, ANY_STATE, "hard reboot")
+            if state in (states.RUNNING, states.PAUSED_POWER) and self._pid(d) is not None:
+                await self._qmp(d, "system_reset")
+                if state == states.PAUSED_POWER:
+                    await self._qmp(d, "cont")
+                self._last_state[uuid] = states.RUNNING
+            else:
+                await self._restart(d)
+
+    async def pause(self, uuid: str) -> None:
+        d = self._known(uuid)
+        async with self._locked(uuid):
+            await self._require(d, (states.RUNNING,), "pause")
+            await self._qmp(d, "stop")
+            self._last_state[uuid] = states.PAUSED_POWER
+
+    async def unpause(self, uuid: str) -> None:
+        d = self._known(uuid)
+        async with self._locked(uuid):
+            await self._require(d, (states.PAUSED_POWER,), "unpause")
+            await self._qmp(d, "cont")
+            self._last_state[uuid] = states.RUNNING
+
+    async def suspend(self, uuid: str) -> None:
+        d = self._known(uuid)
+        async with self._locked(uuid):
+            await self._require(d, (states.RUNNING,), "suspend")
+            pid = self._pid(d)
+            tmp = d.saved_state.with_name(d.saved_state.name + ".tmp")
+            try:
+                async with qmp.session(d.qmp) as s:
+                    await s.execute("stop")
+                    await s.execute("migrate", {"uri": f"exec:cat > {_shell_quote(tmp)}"})
+                    await _wait_migration(s)
+                    await s.execute("quit")
+            except (qmp.QMPFailed, PocketError):
+                tmp.unlink(missing_ok=True)
+                with contextlib.suppress(qmp.QMPFailed):
+                    await self._qmp(d, "cont")
+                raise
+            if pid is not None and not await process.wait_gone(pid, uuid, 10.0):
+                await process.kill(pid, uuid)
+            os.replace(tmp, d.saved_state)
+            self._last_state[uuid] = states.SUSPENDED_POWER
+
+    async def resume(self, uuid: str) -> None:
+        d = self._known(uuid)
+        async with self._locked(uuid):
+            await self._require(d, (states.SUSPENDED_POWER,), "resume")
+            try:
+                await self._start(d, Record.load(d.record_file), incoming=f"exec:cat {_shell_quote(d.saved_state)}")
+                async with qmp.session(d.qmp) as s:
+                    deadline = time.monotonic() + 120
+                    while await s.status() == "inmigrate":
+                        if time.monotonic() > deadline:
+                            raise PocketError(f"Instance {uuid}: restoring the saved state took too long.")
+                        await asyncio.sleep(0.05)
+                    if await s.status() != "running":
+                        await s.execute("cont")
+            except (process.StartFailed, qmp.QMPFailed) as exc:
+                await self._kill(d)
+                raise PocketError(f"Instance {uuid} could not be resumed: {exc}") from None
+            d.saved_state.unlink(missing_ok=True)
+            self._last_state[uuid] = states.RUNNING
+
+    # --- info -----------------------------------------------------------------------------------
+    async def get_info(self, uuid: str) -> InstanceInfo:
+        d = self._known(uuid)
+        lock = self._locks.get(uuid)
+        if lock is not None and lock.locked():
+            # An operation holds QEMU's monitor; do not queue behind it.
+            state = self._last_state.get(uuid, states.NOSTATE)
+        else:
+            state = await self._state(d)
+        spec = Record.load(d.record_file).spec
+        console.rotate(d.console, d.console_old, self.config.console_max_bytes)
+        uptime = 0.0
+        if state == states.RUNNING:
+            with contextlib.suppress(OSError):
+                uptime = max(0.0, time.time() - d.pidfile.stat().st_mtime)
+        return InstanceInfo(state=state, vcpus=int(spec["vcpus"]), memory_mb=int(spec["memory_mb"]), uptime=uptime)
+
+    async def console_output(self, uuid: str) -> str:
+        d = self._known(uuid)
+        console.rotate(d.console, d.console_old, self.config.console_max_bytes)
+        return console.read(d.console, d.console_old, self.config.console_max_bytes)
+
+    async def list_instances(self) -> list[str]:
+        found = sorted(p.parent.name for p in self.instances_dir.glob("*/instance.json"))
+        self._prune_images(found)
+        return found
+
+    def _prune_images(self, uuids: list[str]) -> None:
+        in_use: set[str] = set()
+        for uuid in uuids:
+            with contextlib.suppress(OSError, ValueError, TypeError):
+                in_use.update(Record.load(self.instances_dir / uuid / "instance.json").images)
+        if any(lock.locked() for lock in self._locks.values()):
+            return  # a spawn may be about to use an image no record names yet
+        for image_id in self.cache.prune(in_use):
+            log.info("image cache: removed %s (unused for %gs)", image_id, self.cache.max_age)
+
+    # --- hot-plug -------------------------------------------------------------------------------
+    async def attach_volume(self, uuid: str, connection_info: dict[str, Any], mountpoint: str) -> None:
+        d = self._known(uuid)
+        dev = _device(mountpoint)
+        async with self._locked(uuid):
+            record = Record.load(d.record_file)
+            if mountpoint in record.volumes:
+                raise Conflict(f"{mountpoint} is already in use on instance {uuid}.")
+            try:
+                blockdev = cmdline.volume_blockdev(dev, connection_info)
+            except ValueError as exc:
+                raise PocketError(f"Cannot attach a volume to {uuid}: {exc}") from None
+            if self._pid(d) is not None:
+                async with qmp.session(d.qmp) as s:
+                    await s.execute("blockdev-add", blockdev)
+                    try:
+                        await s.execute("device_add", cmdline.volume_device(dev))
+                    except qmp.QMPFailed:
+                        await s.execute("blockdev-del", {"node-name": blockdev["node-name"]})
+                        raise
+            record.volumes[mountpoint] = connection_info
+            record.save(d.record_file)
+
+    async def detach_volume(self, uuid: str, mountpoint: str) -> None:
+        d = self._known(uuid)
+        dev = _device(mountpoint)
+        async with self._locked(uuid):
+            record = Record.load(d.record_file)
+            if mountpoint not in record.volumes:
+                raise InstanceNotFound(f"No volume at {mountpoint} on instance {uuid}.")
+            if self._pid(d) is not None:
+                await self._unplug(d, f"disk-{dev}")
+                await self._qmp(d, "blockdev-del", {"node-name": f"vol-{dev}"})
+            del record.volumes[mountpoint]
+            record.save(d.record_file)
+
+    async def attach_interface(self, uuid: str, vif: dict[str, Any]) -> None:
+        d = self._known(uuid)
+        async with self._locked(uuid):
+            record = Record.load(d.record_file)
+            if vif["id"] in record.interfaces:
+                raise Conflict(f"Interface {vif['id']} is already attached to instance {uuid}.")
+            tap = await self.resolve_vif(vif)
+            if tap is not None and tap.namespace != record.namespace:
+                raise PocketError(
+                    f"Port {vif['id']} is plugged in namespace {tap.namespace}, "
+                    f"but instance {uuid} runs in {record.namespace or 'the host namespace'}."
+                )
+            nic = cmdline.Nic(vif["id"], vif["mac_address"], tap)
+            if self._pid(d) is not None:
+                netdev, device = cmdline.nic_qmp(nic)
+                async with qmp.session(d.qmp) as s:
+                    await s.execute("netdev_add", netdev)
+                    try:
+                        await s.execute("device_add", device)
+                    except qmp.QMPFailed:
+                        await s.execute("netdev_del", {"id": netdev["id"]})
+                        raise
+            record.interfaces[vif["id"]] = {"vif": vif, "tap": [tap.namespace, tap.name] if tap else None}
+            record.save(d.record_file)
+
+    async def detach_interface(self, uuid: str, vif: dict[str, Any]) -> None:
+        d = self._known(uuid)
+        async with self._locked(uuid):
+            record = Record.load(d.record_file)
+            if vif["id"] not in record.interfaces:
+                raise InstanceNotFound(f"Interface {vif['id']} is not attached to instance {uuid}.")
+            if self._pid(d) is not None:
+                ident = vif["id"][:13]
+                await self._unplug(d, f"nic-{ident}")
+                await self._qmp(d, "netdev_del", {"id": f"net-{ident}"})
+            del record.interfaces[vif["id"]]
+            record.save(d.record_file)
+
+    async def _unplug(self, d: InstanceDir, device_id: str) -> None:
+        """device_del, then wait for the guest to let go (PCI hot-unplug needs its consent)."""
+        async with qmp.session(d.qmp) as s:
+            done = await s.execute_then_wait(
+                "device_del", {"id": device_id}, "DEVICE_DELETED", {"device": device_id}, 20
+            )
+        if not done:
+            raise PocketError(f"The guest of instance {d.uuid} did not release {device_id} within 20s.")
+
+    async def cleanup(self) -> None:
+        """VMs outlive the agent on purpose: nothing is stopped here."""
+        close = getattr(self.cache.source, "close", None)
+        if close is not None:
+            await close()
+
+
+def _device(mountpoint: str) -> str:
+    try:
+        return cmdline.device_name(mountpoint)
+    except ValueError as exc:
+        raise PocketError(str(exc)) from None
+
+
+def _shell_quote(path: Path) -> str:
+    return "'" + str(path).replace("'", "'\\''") + "'"
+
+
+async def _wait_migration(s: qmp.Session, timeout: float = 300.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        info = await s.execute("query-migrate")
+        status = info.get("status")
+        if status == "completed":
+            return
+        if status in ("failed", "cancelled"):
+            raise PocketError(f"Saving the VM state failed: {info.get('error-desc', status)}")
+        if time.monotonic() > deadline:
+            await s.execute("migrate_cancel")
+            raise PocketError("Saving the VM state took too long.")
+        await asyncio.sleep(0.05)
