@@ -1,0 +1,259 @@
+"""The real data plane without QEMU (issue 5, acceptance): the network API and a host
+agent on the ``linuxbridge`` backend, and "VMs" that are namespaces reaching their port's
+real tap through a relay that opens the tap as QEMU does (tests/e2e/netvm.py).
+
+- a bound port is plugged; the VM's busybox udhcpc gets exactly the port's fixed IP from
+  dnsmasq, and network-vif-plugged is sent;
+- two VMs ping each other only once their group allows ICMP ingress; a VM sending from
+  an address not its own is dropped until the address is an allowed address pair;
+- across a router two subnets reach each other; a floating IP is reachable (DNAT) from a
+  namespace on the external network's bridge; a dnsmasq that dies is started again.
+
+Every test removes its namespaces, relays and dnsmasq (fixture teardown, ``cleanup_all``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pocketstack.network.agent.linuxbridge import LinuxBridgeBackend, cleanup_all, names
+from pocketstack.network.agent.linuxbridge.dhcp import DhcpServer
+from pocketstack.network.agent.manager import NetworkAgent
+from pocketstack.network.service import NetworkService
+from pocketstack.testing.service import running_services
+from tests.api.network_support import Api
+from tests.e2e.netvm import Namespace, OutsideHost, TapVM
+
+pytestmark = [pytest.mark.e2e, pytest.mark.root]
+
+HOST = "host1"
+TOOLS = ("ip", "dnsmasq", "busybox", "iptables-restore", "ip6tables-restore", "nft")
+
+
+class Recorder:
+    """The network service's notifier: keeps the events it would send to compute."""
+
+    def __init__(self) -> None:
+        self.events: list[dict[str, Any]] = []
+
+    async def send(self, events: list[dict[str, Any]]) -> bool:
+        self.events.extend(events)
+        return True
+
+
+@dataclass
+class Plane:
+    api: Api
+    backend: LinuxBridgeBackend
+    notifier: Recorder
+    data_dir: Path
+    made: list[Namespace] = field(default_factory=list)
+
+    async def bound_port(self, network_id: str, name: str, **attrs: Any) -> dict[str, Any]:
+        port = await self.api.port(network_id, device_id=f"server-{name}", device_owner="compute:nova", **attrs)
+        r = await self.api.put(f"ports/{port['id']}", {"port": {"binding:host_id": HOST}}, "admin")
+        assert r.status_code == 200, r.text
+
+        async def active() -> bool:
+            shown = (await self.api.get(f"ports/{port['id']}", "admin")).json()["port"]
+            return bool(shown["status"] == "ACTIVE")
+
+        await wait_for(active, f"port {name} ACTIVE")
+        return port
+
+    def vm(self, name: str, port: dict[str, Any]) -> TapVM:
+        host_ns, tap = self.backend.vif_device(port["id"])
+        vm = TapVM(self.data_dir, name, host_ns, tap, port["mac_address"])
+        self.made.append(vm)
+        return vm
+
+    def outside(self, name: str, network_id: str, cidr: str, gateway: str | None = None) -> OutsideHost:
+        host = OutsideHost(self.data_dir, name, self.backend.host_ns, names.bridge(network_id), cidr, gateway)
+        self.made.append(host)
+        return host
+
+
+async def wait_for(check: Callable[[], Awaitable[Any]], what: str, timeout: float = 10.0) -> None:
+    for _ in range(int(timeout / 0.05)):
+        if await check():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+async def plane(tmp_path: Path) -> AsyncIterator[Plane]:
+    if os.geteuid() != 0:
+        pytest.skip("the linuxbridge data plane needs root")
+    missing = [t for t in TOOLS if shutil.which(t) is None]
+    if missing:
+        pytest.skip(f"missing {', '.join(missing)} (scripts/setup.sh installs them)")
+    notifier = Recorder()
+    factory = [lambda rt: NetworkService(rt, notifier, local_agents=False)]
+    async with running_services(factory, tmp_path) as (runtime, _services, client):  # type: ignore[arg-type]
+        backend = LinuxBridgeBackend(HOST, tmp_path, monitor_interval=0.2)
+        agent = NetworkAgent(runtime.bus, HOST, backend)
+        result = Plane(Api(client, runtime), backend, notifier, tmp_path)
+        try:
+            await agent.start()
+            yield result
+        finally:
+            for made in result.made:
+                made.close()
+            await agent.stop()
+            await backend.cleanup()
+            await cleanup_all(tmp_path)
+    assert not [ns for ns in await _namespaces() if ns.startswith(names.cloud_prefix(tmp_path))]
+
+
+async def _namespaces() -> list[str]:
+    proc = await asyncio.create_subprocess_exec("ip", "netns", "list", stdout=asyncio.subprocess.PIPE)
+    out, _ = await proc.communicate()
+    return [line.split()[0] for line in out.decode().splitlines() if line.strip()]
+
+
+async def group(api: Api, name: str) -> dict[str, Any]:
+    return await api.made("security-groups", "security_group", name=name)
+
+
+async def allow_icmp(api: Api, sg_id: str) -> dict[str, Any]:
+    return await api.made(
+        "security-group-rules", "security_group_rule", security_group_id=sg_id, direction="ingress", protocol="icmp"
+    )
+
+
+async def test_bound_port_gets_its_fixed_ip_by_dhcp_and_vif_plugged(plane: Plane) -> None:
+    net, _ = await plane.api.net_with_subnet("10.40.0.0/24")
+    port = await plane.bound_port(net["id"], "a")
+    fixed = port["fixed_ips"][0]["ip_address"]
+    assert {"name": "network-vif-plugged", "server_uuid": "server-a", "tag": port["id"], "status": "completed"} in (
+        plane.notifier.events
+    )
+    vm = plane.vm("a", port)
+    assert await vm.dhcp() == fixed
+    assert vm.addresses() == [fixed]
+
+
+async def test_security_group_icmp_and_anti_spoofing(plane: Plane) -> None:
+    net, _ = await plane.api.net_with_subnet("10.41.0.0/24")
+    sg = await group(plane.api, "no-icmp")
+    a = await plane.bound_port(net["id"], "a", security_groups=[sg["id"]])
+    b = await plane.bound_port(net["id"], "b", security_groups=[sg["id"]])
+    vm_a, vm_b = plane.vm("a", a), plane.vm("b", b)
+    ip_a, ip_b = a["fixed_ips"][0]["ip_address"], b["fixed_ips"][0]["ip_address"]
+    assert (await vm_a.dhcp(), await vm_b.dhcp()) == (ip_a, ip_b)
+    assert not await vm_a.ping(ip_b, count=1)
+
+    rule = await allow_icmp(plane.api, sg["id"])
+
+    async def rule_in_place() -> bool:
+        fw = (await plane.backend.state()).ports[b["id"]].firewall
+        return fw is not None and rule["id"] in [r["id"] for r in fw]
+
+    await wait_for(rule_in_place, "the ICMP rule on port b")
+    assert await vm_a.ping(ip_b)
+
+    # A moves to an address that is not its port's: its packets (and ARP) are dropped.
+    spoofed = "10.41.0.77"
+    in_a = ("ip", "-n", vm_a.ns)
+    await _run(*in_a, "addr", "flush", "dev", "eth0")
+    await _run(*in_a, "addr", "add", f"{spoofed}/24", "dev", "eth0")
+    assert not await vm_a.ping(ip_b, count=1)
+    r = await plane.api.put(f"ports/{a['id']}", {"port": {"allowed_address_pairs": [{"ip_address": spoofed}]}})
+    assert r.status_code == 200, r.text
+
+    async def pair_in_place() -> bool:
+        return bool((await plane.backend.state()).ports[a["id"]].allowed_address_pairs)
+
+    await wait_for(pair_in_place, "the allowed address pair on port a")
+    assert await vm_a.ping(ip_b)
+
+
+async def test_port_security_disabled_means_no_filtering(plane: Plane) -> None:
+    net, _ = await plane.api.net_with_subnet("10.42.0.0/24")
+    sg = await group(plane.api, "no-icmp")
+    a = await plane.bound_port(net["id"], "a", security_groups=[sg["id"]])
+    b = await plane.bound_port(net["id"], "b", security_groups=[], port_security_enabled=False)
+    vm_a, vm_b = plane.vm("a", a), plane.vm("b", b)
+    ip_a, ip_b = a["fixed_ips"][0]["ip_address"], b["fixed_ips"][0]["ip_address"]
+    assert (await vm_a.dhcp(), await vm_b.dhcp()) == (ip_a, ip_b)
+    assert (await plane.backend.state()).ports[b["id"]].firewall is None
+    assert await vm_a.ping(ip_b)  # b is unfiltered
+    assert not await vm_b.ping(ip_a, count=1)  # a's group has no ICMP ingress
+
+
+async def test_router_joins_subnets_and_floating_ip_is_reachable_from_outside(plane: Plane) -> None:
+    api = plane.api
+    net1, sub1 = await api.net_with_subnet("10.51.0.0/24")
+    net2 = await api.network(name="net2")
+    sub2 = await api.subnet(net2["id"], "10.52.0.0/24")
+    ext = await api.network("admin", name="public", **{"router:external": True})
+    await api.subnet(ext["id"], "172.24.9.0/24", "admin", enable_dhcp=False, gateway_ip="172.24.9.1")
+    router = await api.made("routers", "router", name="r1")
+    for sub in (sub1, sub2):
+        r = await api.put(f"routers/{router['id']}/add_router_interface", {"subnet_id": sub["id"]})
+        assert r.status_code == 200, r.text
+    # Ports in the default group: ingress from the same group is allowed (remote group).
+    a = await plane.bound_port(net1["id"], "a")
+    b = await plane.bound_port(net2["id"], "b")
+    vm_a, vm_b = plane.vm("a", a), plane.vm("b", b)
+
+    async def legs() -> bool:
+        routers = (await plane.backend.state()).routers
+        return router["id"] in routers and len(routers[router["id"]].interfaces) == 2
+
+    await wait_for(legs, "the router's two legs")
+    ip_a, ip_b = a["fixed_ips"][0]["ip_address"], b["fixed_ips"][0]["ip_address"]
+    assert (await vm_a.dhcp(), await vm_b.dhcp()) == (ip_a, ip_b)
+    assert await vm_a.ping(ip_b) and await vm_b.ping(ip_a)
+
+    r = await api.put(f"routers/{router['id']}", {"router": {"external_gateway_info": {"network_id": ext["id"]}}})
+    assert r.status_code == 200, r.text
+    fip = await api.made("floatingips", "floatingip", floating_network_id=ext["id"], port_id=a["id"])
+    address = fip["floating_ip_address"]
+
+    async def floating() -> bool:
+        state = (await plane.backend.state()).routers.get(router["id"])
+        return state is not None and state.floating.get(address) == ip_a
+
+    await wait_for(floating, "the floating IP's DNAT")
+    outside = plane.outside("ext", ext["id"], "172.24.9.100/24")
+    # The default group lets only its members in: the outside host is not one yet.
+    assert not await outside.ping(address, count=1)
+    sg_default = [g for g in (await api.get("security-groups")).json()["security_groups"] if g["name"] == "default"]
+    await allow_icmp(api, sg_default[0]["id"])
+
+    async def reachable() -> bool:
+        return await outside.ping(address, count=1)
+
+    await wait_for(reachable, f"ping of floating IP {address} from outside", timeout=15)
+
+
+async def test_dead_dnsmasq_is_restarted_and_keeps_serving(plane: Plane) -> None:
+    net, _ = await plane.api.net_with_subnet("10.43.0.0/24")
+    port = await plane.bound_port(net["id"], "a")
+    server = DhcpServer(plane.backend.names, net["id"])
+    pid = server.running_pid()
+    assert pid is not None
+    os.kill(pid, 9)
+
+    async def restarted() -> bool:
+        now = server.running_pid()
+        return now is not None and now != pid
+
+    await wait_for(restarted, "dnsmasq started again")
+    assert plane.backend.dhcp_restarts >= 1
+    assert await plane.vm("a", port).dhcp() == port["fixed_ips"][0]["ip_address"]
+
+
+async def _run(*argv: str) -> None:
+    proc = await asyncio.create_subprocess_exec(*argv)
+    assert await proc.wait() == 0, argv
