@@ -1,12 +1,13 @@
 """IP address management: subnet/pool arithmetic and race-free allocation.
 
-Allocation runs inside the caller's writer transaction. The allocator reads the subnet's
-used addresses, picks a free one from the pools and inserts an ``IpAllocation`` row whose
+Allocation runs inside the caller's writer transaction. The allocator probes a few random
+pool addresses in one query (falling back to reading the subnet's used addresses when
+the pools are nearly full), picks a free one and inserts an ``IpAllocation`` row whose
 primary key is (subnet, address). On SQLite the writers of this process are serialized
 already; on PostgreSQL/MariaDB two transactions may pick the same address, and the
 primary key makes the second fail with IntegrityError, which the port code retries
-(``ports.create`` restarts the whole transaction). Candidates are taken at random among
-the first free addresses so that concurrent allocators rarely collide.
+(``objects.txn.write`` restarts the whole transaction). Candidates are random so that
+concurrent allocators rarely collide.
 """
 
 from __future__ import annotations
@@ -127,14 +128,31 @@ def pool_size(pools: Iterable[dict[str, str]]) -> int:
     return sum(int(ipaddress.ip_address(p["end"])) - int(ipaddress.ip_address(p["start"])) + 1 for p in pools)
 
 
-def _free(pools: list[dict[str, str]], used: set[str]) -> Iterator[str]:
+def _free(pools: list[dict[str, str]], used: set[str], version: int) -> Iterator[str]:
     for pool in pools:
         start = int(ipaddress.ip_address(pool["start"]))
         end = int(ipaddress.ip_address(pool["end"]))
         for value in range(start, end + 1):
-            address = str(ipaddress.ip_address(value))
+            address = _ip(value, version)
             if address not in used:
                 yield address
+
+
+def _random_candidates(pools: list[dict[str, str]], version: int, count: int) -> list[str]:
+    ranges = [(int(ipaddress.ip_address(p["start"])), int(ipaddress.ip_address(p["end"]))) for p in pools]
+    sizes = [e - s + 1 for s, e in ranges]
+    total = sum(sizes)
+    if total == 0:
+        return []
+    picks: set[str] = set()
+    for _ in range(min(count, total)):
+        n = random.randrange(total)
+        for (start, _end), size in zip(ranges, sizes, strict=True):
+            if n < size:
+                picks.add(_ip(start + n, version))
+                break
+            n -= size
+    return list(picks)
 
 
 async def used_addresses(session: AsyncSession, subnet_id: str) -> set[str]:
@@ -142,20 +160,41 @@ async def used_addresses(session: AsyncSession, subnet_id: str) -> set[str]:
     return set(rows)
 
 
+async def _pick(session: AsyncSession, subnet: Subnet, first: bool) -> str | None:
+    """A free pool address: probe a few random ones in one query (cheap while the pools are
+    not nearly full), else scan the used set for the lowest free ones."""
+    if not first:
+        probe = _random_candidates(subnet.allocation_pools, subnet.ip_version, _SPREAD)
+        if probe:
+            taken = set(
+                await session.scalars(
+                    select(IpAllocation.ip_address).where(
+                        IpAllocation.subnet_id == subnet.id, IpAllocation.ip_address.in_(probe)
+                    )
+                )
+            )
+            free = [a for a in probe if a not in taken]
+            if free:
+                return random.choice(free)
+    used = await used_addresses(session, subnet.id)
+    candidates: list[str] = []
+    for address in _free(subnet.allocation_pools, used, subnet.ip_version):
+        candidates.append(address)
+        if first or len(candidates) >= _SPREAD:
+            break
+    if not candidates:
+        return None
+    return candidates[0] if first else random.choice(candidates)
+
+
 async def allocate_any(session: AsyncSession, subnet: Subnet, port_id: str, *, first: bool = False) -> str | None:
     """Allocate a free pool address of ``subnet`` to ``port_id``; None if the pools are full.
 
     ``first`` takes the lowest free address (for the DHCP port, which should be predictable).
     """
-    used = await used_addresses(session, subnet.id)
-    candidates: list[str] = []
-    for address in _free(subnet.allocation_pools, used):
-        candidates.append(address)
-        if len(candidates) >= _SPREAD:
-            break
-    if not candidates:
+    address = await _pick(session, subnet, first)
+    if address is None:
         return None
-    address = candidates[0] if first else random.choice(candidates)
     session.add(IpAllocation(subnet_id=subnet.id, ip_address=address, port_id=port_id, network_id=subnet.network_id))
     return address
 

@@ -10,7 +10,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from pocketstack.common.timeutils import utcnow
 from pocketstack.db.models import make_base, new_id
@@ -104,6 +104,9 @@ class IpAllocation(Base):
     ip_address: Mapped[str] = mapped_column(String(64), primary_key=True)
     port_id: Mapped[str] = mapped_column(String(36), ForeignKey("network_ports.id", ondelete="CASCADE"), index=True)
     network_id: Mapped[str] = mapped_column(String(36), index=True)
+    # Never loaded: it only tells the unit of work to insert the port before its addresses,
+    # so both go to the database in one flush.
+    port: Mapped[Port] = relationship(lazy="noload")
 
 
 class SecurityGroup(_Standard, Base):

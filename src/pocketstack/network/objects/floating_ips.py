@@ -111,7 +111,7 @@ async def create(db: Database, ctx: RequestContext, project_id: str, attrs: dict
         )
         session.add(fip)
         await session.flush()
-        port = await ports.build(
+        port, _ips = await ports.build(
             session,
             RequestContext.internal(ctx.request_id),
             net,

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack.common.context import RequestContext
 from pocketstack.db import Database
+from pocketstack.db.models import new_id
 from pocketstack.network import faults, ipam, policy, views
 from pocketstack.network.models import FloatingIp, IpAllocation, Network, Port, Subnet
 from pocketstack.network.objects import networks, quotas, security_groups, txn
@@ -51,11 +52,8 @@ async def _choose_mac(session: AsyncSession, network_id: str, wanted: str | None
                 f"Unable to complete operation for network {network_id}. The mac address {mac} is in use.",
             )
         return mac
-    for _ in range(16):
-        mac = random_mac()
-        if await session.scalar(select(Port.id).where(Port.mac_address == mac)) is None:
-            return mac
-    raise faults.conflict("MacAddressGenerationFailure", f"Unable to generate unique mac on network {network_id}.")
+    # 2**24 choices: a clash is rare, and the unique key turns one into a retried transaction.
+    return random_mac()
 
 
 async def fixed_ips_of(session: AsyncSession, port_ids: list[str]) -> dict[str, list[dict[str, str]]]:
@@ -181,11 +179,13 @@ def _bind(port: Port, host: str) -> None:
 
 async def build(
     session: AsyncSession, ctx: RequestContext, net: Network, project_id: str, attrs: dict[str, Any]
-) -> Port:
-    """Insert a port with its MAC, addresses and groups (inside the caller's transaction)."""
+) -> tuple[Port, list[dict[str, str]]]:
+    """Insert a port with its MAC, addresses and groups (inside the caller's transaction);
+    return it with its fixed IPs."""
     owner = attrs.get("device_owner", "")
     enabled = attrs.get("port_security_enabled", net.port_security_enabled)
     port = Port(
+        id=new_id(),
         project_id=project_id,
         network_id=net.id,
         name=attrs.get("name", ""),
@@ -204,10 +204,11 @@ async def build(
     )
     _bind(port, attrs.get("binding:host_id", ""))
     session.add(port)
+    # One flush for the port and its addresses (the model orders the inserts).
+    with session.no_autoflush:
+        ips = await allocate(session, net, port.id, attrs.get("fixed_ips"), owner)
     await session.flush()
-    await allocate(session, net, port.id, attrs.get("fixed_ips"), owner)
-    await session.flush()
-    return port
+    return port, ips
 
 
 async def load(session: AsyncSession, ctx: RequestContext, port_id: str) -> Port:
@@ -226,11 +227,11 @@ async def create(
             # External networks are visible to all, but only admins put ports on them directly.
             raise faults.forbidden("create_port:network")
         await quotas.check(session, project_id, "port")
-        port = await build(session, ctx, net, project_id, attrs)
+        port, ips = await build(session, ctx, net, project_id, attrs)
         agent = AgentWork()
         if port.binding_host_id:
             agent.plug.append((port.binding_host_id, await spec(session, port)))
-        return await view(session, ctx, port), agent
+        return views.port(ctx, port, ips), agent
 
     return await txn.write(db, work)
 

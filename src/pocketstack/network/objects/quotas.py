@@ -52,23 +52,27 @@ async def limits(session: AsyncSession, project_id: str) -> dict[str, int]:
 
 
 async def usage(session: AsyncSession, project_id: str, resource: str) -> int:
-    model = _COUNTED.get(resource)
-    if model is None:
+    if resource not in _COUNTED:
         return 0
+    return int(await session.scalar(select(_usage_query(project_id, resource))) or 0)
+
+
+def _usage_query(project_id: str, resource: str) -> Any:
+    model = _COUNTED[resource]
     stmt = select(func.count()).select_from(model).where(model.project_id == project_id)
     if model is Port:
         # The network's own DHCP port is the cloud's, not the user's.
         stmt = stmt.where(Port.device_owner != "network:dhcp")
-    return int(await session.scalar(stmt) or 0)
+    return stmt.scalar_subquery()
 
 
 async def check(session: AsyncSession, project_id: str, resource: str, adding: int = 1) -> None:
     """Raise OverQuota if ``adding`` more of ``resource`` would pass the project's limit."""
-    row = await session.scalar(select(Quota).where(Quota.project_id == project_id, Quota.resource == resource))
-    limit = row.hard_limit if row is not None else DEFAULTS[resource]
-    if limit < 0:
-        return
-    if await usage(session, project_id, resource) + adding > limit:
+    # Limit and usage in one statement: this runs inside every create's write transaction.
+    limit_q = select(Quota.hard_limit).where(Quota.project_id == project_id, Quota.resource == resource)
+    row = (await session.execute(select(limit_q.scalar_subquery(), _usage_query(project_id, resource)))).one()
+    limit = DEFAULTS[resource] if row[0] is None else int(row[0])
+    if limit >= 0 and int(row[1] or 0) + adding > limit:
         raise faults.over_quota(resource)
 
 

@@ -56,7 +56,7 @@ async def _set_gateway(session: AsyncSession, ctx: RequestContext, router: Route
         if not net.external:
             raise faults.bad_request("router", f"Network {net.id} is not an external network")
         # Gateway ports belong to no project, as in Neutron: users see them only through the router.
-        port = await ports.build(
+        port, _ips = await ports.build(
             session,
             RequestContext.internal(ctx.request_id),
             net,
@@ -186,7 +186,7 @@ async def add_interface(db: Database, ctx: RequestContext, router_id: str, attrs
             if not sub.gateway_ip:
                 raise faults.bad_request("router", f"Subnet {sub.id} does not have a gateway IP")
             _no_overlap(router, sub, attached)
-            port = await ports.build(
+            port, _ips = await ports.build(
                 session,
                 RequestContext.internal(ctx.request_id),
                 net,

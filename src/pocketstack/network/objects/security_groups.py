@@ -39,10 +39,23 @@ _PORTED = {"tcp", "udp", "sctp", "dccp", "udplite", "6", "17", "132", "33", "136
 _ICMP = {"icmp", "icmpv6", "ipv6-icmp", "1", "58"}
 
 
+# (database, project) -> default group id, only for groups read back committed (never for one
+# created in a transaction that might still roll back); forgotten when a group is deleted.
+_known_defaults: dict[tuple[str, str], str] = {}
+
+
+def _cache_key(session: AsyncSession, project_id: str) -> tuple[str, str]:
+    return (str(getattr(session.bind, "url", "")), project_id)
+
+
 async def ensure_default(session: AsyncSession, project_id: str) -> str:
     """The id of the project's default group, created with its rules if missing."""
+    known = _known_defaults.get(_cache_key(session, project_id))
+    if known is not None:
+        return known
     row = await session.get(DefaultSecurityGroup, project_id)
     if row is not None:
+        _known_defaults[_cache_key(session, project_id)] = row.security_group_id
         return row.security_group_id
     sg = SecurityGroup(project_id=project_id, name="default", description="Default security group", tags=[])
     session.add(sg)
@@ -156,6 +169,7 @@ async def delete_group(db: Database, ctx: RequestContext, sg_id: str) -> None:
             raise faults.conflict(
                 "SecurityGroupInUse", f"Security Group {sg.id} in use by ports: {', '.join(sorted(users))}."
             )
+        _known_defaults.pop(_cache_key(session, sg.project_id), None)
         # Statements, not ORM deletes: these tables have no relationships to order the deletes by.
         await session.execute(delete(DefaultSecurityGroup).where(DefaultSecurityGroup.security_group_id == sg.id))
         await session.execute(delete(SecurityGroupRule).where(SecurityGroupRule.security_group_id == sg.id))
