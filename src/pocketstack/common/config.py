@@ -80,7 +80,7 @@ class ComputeConfig:
     power_sync_interval: float = 60.0
     # Host resources kept back from guests (reported to placement as "reserved").
     reserved_host_cpus: int = 0
-    reserved_host_memory_mb: int = 512
+    reserved_host_memory_mb: int = 0
     reserved_host_disk_gb: int = 0
     # The qemu driver: binary, accelerator ("auto" probes KVM with a deadline, else TCG).
     qemu_binary: str = "qemu-system-x86_64"
@@ -113,6 +113,31 @@ class ImageConfig:
 
 
 @dataclass
+class VolumeConfig:
+    # "file" (raw/qcow2 files made with qemu-img) or "fake" (in memory).
+    backend: str = "file"
+    # Directory of the file backend; empty means DATA_DIR/volumes.
+    backend_dir: str = ""
+    # Format of new volume files: "raw" or "qcow2".
+    volume_format: str = "raw"
+    # Capacity the backend reports (GiB); creates beyond it fail with "no valid backend".
+    capacity_gb: int = 1000
+    host: str = "pocketstack@file"
+    availability_zone: str = "nova"
+    default_type: str = "__DEFAULT__"
+    # Default per-project quotas (-1: unlimited).
+    quota_volumes: int = 10
+    quota_snapshots: int = 10
+    quota_gigabytes: int = 1000
+
+
+@dataclass
+class NetworkConfig:
+    # Data plane of the network agents: "fake" (in memory) or "linuxbridge" (netns, needs root).
+    backend: str = "fake"
+
+
+@dataclass
 class Config:
     data_dir: Path = DEFAULT_DATA_DIR
     server: ServerConfig = field(default_factory=ServerConfig)
@@ -122,8 +147,10 @@ class Config:
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     compute: ComputeConfig = field(default_factory=ComputeConfig)
     image: ImageConfig = field(default_factory=ImageConfig)
+    volume: VolumeConfig = field(default_factory=VolumeConfig)
+    network: NetworkConfig = field(default_factory=NetworkConfig)
 
-    SECTIONS = ("server", "database", "bus", "identity", "logging", "compute", "image")
+    SECTIONS = ("server", "database", "bus", "identity", "logging", "compute", "image", "volume", "network")
 
     @property
     def config_file(self) -> Path:

@@ -1,0 +1,1 @@
+"""Block storage (Cinder v3): volumes, snapshots, types, quotas, attachments."""

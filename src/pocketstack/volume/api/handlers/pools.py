@@ -1,0 +1,37 @@
+"""Backend capacity (GET /scheduler-stats/get_pools, admin) and availability zones."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pocketstack.volume.api import policy
+from pocketstack.volume.api.common import context, deps, to_bool
+from pocketstack.web.request import Request
+from pocketstack.web.response import Response, json_response
+
+
+async def get_pools(request: Request) -> Response:
+    ctx = context(request)
+    policy.admin(ctx, "scheduler_extension:scheduler_stats:get_pools")
+    d = deps(request)
+    stats: dict[str, Any] = await d.bus.call(d.topic, "get_capacity", ctx.to_dict(), timeout=10)
+    pool: dict[str, Any] = {"name": f"{d.host}#{stats['backend']}"}
+    if to_bool(request.param("detail", "false"), "detail"):
+        pool["capabilities"] = {
+            "volume_backend_name": stats["backend"],
+            "total_capacity_gb": stats["total_gb"],
+            "free_capacity_gb": stats["free_gb"],
+            "allocated_capacity_gb": stats["allocated_gb"],
+            "storage_protocol": stats["backend"],
+            "thin_provisioning_support": True,
+            "multiattach": True,
+            "vendor_name": "pocketstack",
+            "driver_version": "1.0",
+        }
+    return json_response({"pools": [pool]})
+
+
+async def availability_zones(request: Request) -> Response:
+    context(request)
+    zone = deps(request).cfg.availability_zone
+    return json_response({"availabilityZoneInfo": [{"zoneName": zone, "zoneState": {"available": True}}]})

@@ -1,0 +1,100 @@
+"""Quota sets (show with or without usage, defaults, update and reset by an admin)
+and absolute limits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pocketstack.common.errors import Invalid
+from pocketstack.volume import quotas
+from pocketstack.volume.api import policy, schemas
+from pocketstack.volume.api.common import body, context, deps, to_bool
+from pocketstack.web.request import Request
+from pocketstack.web.response import Response, empty, json_response
+
+
+def _check_project(request: Request) -> str:
+    ctx = context(request)
+    target = request.path_params["target_id"]
+    if not ctx.is_admin and target != ctx.project_id:
+        policy.admin(ctx, "volume_extension:quotas:show")
+    return target
+
+
+async def show(request: Request) -> Response:
+    target = _check_project(request)
+    d = deps(request)
+    with_usage = to_bool(request.param("usage", "false"), "usage")
+    async with d.db.reader() as s:
+        limits = await quotas.limits(s, d.cfg, target)
+        used = await quotas.usage(s, target) if with_usage else {}
+    body_out: dict[str, Any] = {"id": target}
+    for key, limit in limits.items():
+        body_out[key] = (
+            {"limit": limit, "in_use": used.get(key, 0), "reserved": 0, "allocated": 0} if with_usage else limit
+        )
+    return json_response({"quota_set": body_out})
+
+
+async def defaults(request: Request) -> Response:
+    context(request)
+    d = deps(request)
+    async with d.db.reader() as s:
+        names = await quotas.type_names(s)
+    out: dict[str, Any] = {"id": request.path_params["target_id"], **quotas.defaults(d.cfg), **quotas.STATIC}
+    for name in names:
+        for res in quotas.BASE_RESOURCES:
+            out[f"{res}_{name}"] = -1
+    return json_response({"quota_set": out})
+
+
+async def update(request: Request) -> Response:
+    ctx = context(request)
+    policy.admin(ctx, "volume_extension:quotas:update")
+    target = request.path_params["target_id"]
+    data = (await body(request, schemas.QUOTA_UPDATE))["quota_set"]
+    values: dict[str, int] = {}
+    for key, raw in data.items():
+        if key in ("tenant_id", "id"):
+            continue
+        try:
+            values[key] = int(raw)
+        except (TypeError, ValueError):
+            raise Invalid(f"Invalid input received: Quota value {raw!r} for {key} is not an integer.") from None
+    d = deps(request)
+    async with d.db.writer() as s:
+        known = set(await quotas.limits(s, d.cfg, target))
+        await quotas.set_limits(s, target, values, known)
+        await s.flush()
+        out = await quotas.limits(s, d.cfg, target)
+    return json_response({"quota_set": out})
+
+
+async def delete(request: Request) -> Response:
+    ctx = context(request)
+    policy.admin(ctx, "volume_extension:quotas:delete")
+    async with deps(request).db.writer() as s:
+        await quotas.reset(s, request.path_params["target_id"])
+    return empty(200)
+
+
+async def limits(request: Request) -> Response:
+    ctx = context(request)
+    d = deps(request)
+    project = ctx.project_id or ""
+    async with d.db.reader() as s:
+        hard = await quotas.limits(s, d.cfg, project)
+        used = await quotas.usage(s, project)
+    absolute = {
+        "maxTotalVolumes": hard["volumes"],
+        "maxTotalSnapshots": hard["snapshots"],
+        "maxTotalVolumeGigabytes": hard["gigabytes"],
+        "maxTotalBackups": hard["backups"],
+        "maxTotalBackupGigabytes": hard["backup_gigabytes"],
+        "totalVolumesUsed": used["volumes"],
+        "totalGigabytesUsed": used["gigabytes"],
+        "totalSnapshotsUsed": used["snapshots"],
+        "totalBackupsUsed": 0,
+        "totalBackupGigabytesUsed": 0,
+    }
+    return json_response({"limits": {"rate": [], "absolute": absolute}})

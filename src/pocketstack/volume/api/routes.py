@@ -1,0 +1,94 @@
+"""The volume API's route table (Cinder v3, paths relative to /volume).
+
+Every call exists twice: ``/v3/...`` (the catalog URL has no project id) and
+``/v3/{project_id}/...`` (clients that build Cinder's classic URLs); the project id in
+a path must be the caller's own.
+"""
+
+from __future__ import annotations
+
+from pocketstack.volume.api.handlers import (
+    attachments,
+    pools,
+    quotas,
+    snapshots,
+    types,
+    versions,
+    volume_actions,
+    volumes,
+)
+from pocketstack.web.routing import Handler, Route
+
+TABLE: list[tuple[str, str, Handler]] = [
+    # volumes
+    ("GET", "/volumes", volumes.index),
+    ("GET", "/volumes/detail", volumes.detail),
+    ("POST", "/volumes", volumes.create),
+    ("GET", "/volumes/{volume_id}", volumes.show),
+    ("PUT", "/volumes/{volume_id}", volumes.update),
+    ("DELETE", "/volumes/{volume_id}", volumes.delete),
+    ("POST", "/volumes/{volume_id}/action", volume_actions.action),
+    ("GET", "/volumes/{volume_id}/metadata", volumes.metadata_index),
+    ("POST", "/volumes/{volume_id}/metadata", volumes.metadata_create),
+    ("PUT", "/volumes/{volume_id}/metadata", volumes.metadata_replace),
+    ("GET", "/volumes/{volume_id}/metadata/{key}", volumes.metadata_show),
+    ("PUT", "/volumes/{volume_id}/metadata/{key}", volumes.metadata_update),
+    ("DELETE", "/volumes/{volume_id}/metadata/{key}", volumes.metadata_delete),
+    # snapshots
+    ("GET", "/snapshots", snapshots.index),
+    ("GET", "/snapshots/detail", snapshots.detail),
+    ("POST", "/snapshots", snapshots.create),
+    ("GET", "/snapshots/{snapshot_id}", snapshots.show),
+    ("PUT", "/snapshots/{snapshot_id}", snapshots.update),
+    ("DELETE", "/snapshots/{snapshot_id}", snapshots.delete),
+    ("POST", "/snapshots/{snapshot_id}/action", snapshots.action),
+    ("GET", "/snapshots/{snapshot_id}/metadata", snapshots.metadata_index),
+    ("POST", "/snapshots/{snapshot_id}/metadata", snapshots.metadata_create),
+    ("PUT", "/snapshots/{snapshot_id}/metadata", snapshots.metadata_replace),
+    ("GET", "/snapshots/{snapshot_id}/metadata/{key}", snapshots.metadata_show),
+    ("PUT", "/snapshots/{snapshot_id}/metadata/{key}", snapshots.metadata_update),
+    ("DELETE", "/snapshots/{snapshot_id}/metadata/{key}", snapshots.metadata_delete),
+    # volume types
+    ("GET", "/types", types.index),
+    ("POST", "/types", types.create),
+    ("GET", "/types/{type_id}", types.show),
+    ("PUT", "/types/{type_id}", types.update),
+    ("DELETE", "/types/{type_id}", types.delete),
+    ("POST", "/types/{type_id}/action", types.action),
+    ("GET", "/types/{type_id}/os-volume-type-access", types.access_index),
+    ("GET", "/types/{type_id}/extra_specs", types.specs_index),
+    ("POST", "/types/{type_id}/extra_specs", types.specs_create),
+    ("GET", "/types/{type_id}/extra_specs/{key}", types.spec_show),
+    ("PUT", "/types/{type_id}/extra_specs/{key}", types.spec_update),
+    ("DELETE", "/types/{type_id}/extra_specs/{key}", types.spec_delete),
+    # attachments (3.27+)
+    ("GET", "/attachments", attachments.index),
+    ("GET", "/attachments/detail", attachments.detail),
+    ("POST", "/attachments", attachments.create),
+    ("GET", "/attachments/{attachment_id}", attachments.show),
+    ("PUT", "/attachments/{attachment_id}", attachments.update),
+    ("DELETE", "/attachments/{attachment_id}", attachments.delete),
+    ("POST", "/attachments/{attachment_id}/action", attachments.action),
+    # quotas, limits, capacity, zones
+    ("GET", "/os-quota-sets/{target_id}", quotas.show),
+    ("PUT", "/os-quota-sets/{target_id}", quotas.update),
+    ("DELETE", "/os-quota-sets/{target_id}", quotas.delete),
+    ("GET", "/os-quota-sets/{target_id}/defaults", quotas.defaults),
+    ("GET", "/limits", quotas.limits),
+    ("GET", "/scheduler-stats/get_pools", pools.get_pools),
+    ("GET", "/os-availability-zone", pools.availability_zones),
+]
+
+
+def build() -> list[Route]:
+    routes = [
+        Route("GET", "/", versions.index, auth=False),
+        Route("GET", "/v3", versions.show, auth=False),
+    ]
+    for method, path, handler in TABLE:
+        routes.append(Route(method, "/v3" + path, handler))
+        routes.append(Route(method, "/v3/{project_id}" + path, handler))
+    return routes
+
+
+ROUTES = build()

@@ -1,0 +1,175 @@
+"""JSON Schemas of the volume API's request bodies (Cinder's, with its quirks: sizes
+and booleans may come as strings, names and descriptions may be null)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pocketstack.web.validation import obj
+
+NAME: dict[str, Any] = {"type": ["string", "null"], "maxLength": 255}
+DESCRIPTION: dict[str, Any] = {"type": ["string", "null"], "maxLength": 255}
+UUID_OR_NULL: dict[str, Any] = {"type": ["string", "null"], "maxLength": 255}
+# Cinder takes 1 or "1"; the handler turns strings into integers and checks > 0.
+SIZE: dict[str, Any] = {"type": ["integer", "string", "null"]}
+BOOLISH: dict[str, Any] = {"type": ["boolean", "string"]}
+METADATA: dict[str, Any] = {
+    "type": "object",
+    "propertyNames": {"minLength": 1, "maxLength": 255},
+    "additionalProperties": {"type": "string", "maxLength": 255},
+}
+
+VOLUME_CREATE = obj(
+    {
+        "volume": {
+            "type": "object",
+            "properties": {
+                "size": SIZE,
+                "name": NAME,
+                "display_name": NAME,
+                "description": DESCRIPTION,
+                "display_description": DESCRIPTION,
+                "volume_type": UUID_OR_NULL,
+                "availability_zone": {"type": ["string", "null"], "maxLength": 255},
+                "imageRef": UUID_OR_NULL,
+                "image_id": UUID_OR_NULL,
+                "snapshot_id": UUID_OR_NULL,
+                "source_volid": UUID_OR_NULL,
+                "backup_id": UUID_OR_NULL,
+                "consistencygroup_id": UUID_OR_NULL,
+                "group_id": UUID_OR_NULL,
+                "metadata": METADATA,
+                "bootable": BOOLISH,
+                "multiattach": BOOLISH,
+            },
+            "additionalProperties": False,
+        },
+        "OS-SCH-HNT:scheduler_hints": {"type": ["object", "null"]},
+    },
+    ["volume"],
+)
+
+VOLUME_UPDATE = obj(
+    {
+        "volume": {
+            "type": "object",
+            "properties": {
+                "name": NAME,
+                "display_name": NAME,
+                "description": DESCRIPTION,
+                "display_description": DESCRIPTION,
+                "metadata": METADATA,
+            },
+            "additionalProperties": False,
+        }
+    },
+    ["volume"],
+)
+
+METADATA_BODY = obj({"metadata": METADATA}, ["metadata"])
+META_ITEM = obj({"meta": METADATA}, ["meta"])
+
+SNAPSHOT_CREATE = obj(
+    {
+        "snapshot": {
+            "type": "object",
+            "properties": {
+                "volume_id": {"type": "string", "minLength": 1, "maxLength": 255},
+                "name": NAME,
+                "display_name": NAME,
+                "description": DESCRIPTION,
+                "display_description": DESCRIPTION,
+                "force": BOOLISH,
+                "metadata": METADATA,
+            },
+            "required": ["volume_id"],
+            "additionalProperties": False,
+        }
+    },
+    ["snapshot"],
+)
+
+SNAPSHOT_UPDATE = obj(
+    {
+        "snapshot": {
+            "type": "object",
+            "properties": {
+                "name": NAME,
+                "display_name": NAME,
+                "description": DESCRIPTION,
+                "display_description": DESCRIPTION,
+            },
+            "additionalProperties": False,
+        }
+    },
+    ["snapshot"],
+)
+
+TYPE_CREATE = obj(
+    {
+        "volume_type": {
+            "type": "object",
+            "properties": {
+                "name": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"\S"},
+                "description": DESCRIPTION,
+                "os-volume-type-access:is_public": BOOLISH,
+                "is_public": BOOLISH,
+                "extra_specs": METADATA,
+            },
+            "required": ["name"],
+            "additionalProperties": False,
+        }
+    },
+    ["volume_type"],
+)
+
+TYPE_UPDATE = obj(
+    {
+        "volume_type": {
+            "type": "object",
+            "properties": {
+                "name": {"type": ["string", "null"], "minLength": 1, "maxLength": 255},
+                "description": DESCRIPTION,
+                "is_public": BOOLISH,
+            },
+            "additionalProperties": False,
+        }
+    },
+    ["volume_type"],
+)
+
+EXTRA_SPECS = obj({"extra_specs": METADATA}, ["extra_specs"])
+
+ATTACHMENT_CREATE = obj(
+    {
+        "attachment": {
+            "type": "object",
+            "properties": {
+                "volume_uuid": {"type": "string", "minLength": 1, "maxLength": 255},
+                "instance_uuid": {"type": ["string", "null"], "maxLength": 255},
+                "connector": {"type": ["object", "null"]},
+                "mode": {"type": "string", "enum": ["rw", "ro"]},
+            },
+            "required": ["volume_uuid"],
+            "additionalProperties": False,
+        }
+    },
+    ["attachment"],
+)
+
+ATTACHMENT_UPDATE = obj(
+    {
+        "attachment": {
+            "type": "object",
+            "properties": {"connector": {"type": "object"}},
+            "required": ["connector"],
+            "additionalProperties": False,
+        }
+    },
+    ["attachment"],
+)
+
+QUOTA_UPDATE = obj(
+    {"quota_set": {"type": "object", "additionalProperties": {"type": ["integer", "string"]}}},
+    ["quota_set"],
+)

@@ -1,0 +1,111 @@
+"""The volume backend contract: what the volume manager asks of a storage backend.
+
+Glossary:
+- volume id / snapshot id: the API's uuids; a backend names its objects after them.
+- size: whole GiB, as in the API.
+- location: a small JSON dict the backend returns on create (stored on the row as
+  ``provider_location``) and is given back on later calls; the backend must not need
+  anything else to find the object again.
+- connector: what the attaching host says about itself (``{"host": ..., ...}``).
+- connection info: what a virt driver needs to attach: ``{"driver_volume_type": ...,
+  "data": {...}}``; for the file backend ``{"driver_volume_type": "file", "data":
+  {"path": ..., "format": "raw"|"qcow2"}}``, which the QEMU driver opens directly.
+
+Postconditions every backend keeps (tests/contract/test_volume_backend.py checks them):
+- a create (empty, from image, from snapshot, clone) either returns a location and the
+  volume exists with ``virtual_size(...) == size`` GiB, or raises ``BackendError`` and
+  leaves nothing behind (no file, no temporary file, capacity unchanged).
+- ``delete`` and ``delete_snapshot`` of an object that does not exist succeed.
+- ``extend`` to a size below the current one raises ``BackendError`` and changes nothing.
+- a snapshot is independent of later writes to its volume, and the volume can be
+  deleted only after its snapshots (the manager enforces that order; the backend may
+  rely on it).
+- ``read`` yields exactly the volume's bytes (its full virtual size, in raw form).
+- ``capacity`` is cheap (no subprocess) and counts every volume and snapshot created.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from pocketstack.common.errors import PocketError
+
+GiB = 1024**3
+
+
+class BackendError(PocketError):
+    """The backend could not do what was asked; nothing was changed."""
+
+
+@dataclass(frozen=True)
+class Capacity:
+    total_gb: int
+    allocated_gb: int
+
+    @property
+    def free_gb(self) -> int:
+        return max(0, self.total_gb - self.allocated_gb)
+
+
+class VolumeBackend(abc.ABC):
+    name: str = ""
+
+    @abc.abstractmethod
+    def capacity(self) -> Capacity:
+        """Total and allocated GiB (allocated: sum of volume and snapshot sizes)."""
+
+    @abc.abstractmethod
+    async def create(self, volume_id: str, size: int) -> dict[str, Any]:
+        """An empty (zeroed) volume of ``size`` GiB; returns its location."""
+
+    @abc.abstractmethod
+    async def create_from_image(
+        self, volume_id: str, size: int, data: AsyncIterator[bytes], disk_format: str
+    ) -> dict[str, Any]:
+        """A volume holding the image ``data`` (in ``disk_format``), grown to ``size``.
+
+        Raises BackendError if the image's virtual size is larger than ``size`` GiB or
+        the data is not an image of that format."""
+
+    @abc.abstractmethod
+    async def create_from_snapshot(
+        self, volume_id: str, size: int, snapshot_id: str, snapshot_location: dict[str, Any]
+    ) -> dict[str, Any]:
+        """A new volume with the snapshot's content, grown to ``size`` GiB."""
+
+    @abc.abstractmethod
+    async def clone(self, volume_id: str, size: int, source_id: str, source_location: dict[str, Any]) -> dict[str, Any]:
+        """A new volume with the source volume's current content, grown to ``size``."""
+
+    @abc.abstractmethod
+    async def delete(self, volume_id: str, location: dict[str, Any]) -> None: ...
+
+    @abc.abstractmethod
+    async def extend(self, volume_id: str, location: dict[str, Any], new_size: int) -> None: ...
+
+    @abc.abstractmethod
+    async def create_snapshot(self, snapshot_id: str, volume_id: str, location: dict[str, Any]) -> dict[str, Any]:
+        """A point-in-time copy of the volume; returns the snapshot's location."""
+
+    @abc.abstractmethod
+    async def delete_snapshot(self, snapshot_id: str, location: dict[str, Any]) -> None: ...
+
+    @abc.abstractmethod
+    async def connection_info(
+        self, volume_id: str, location: dict[str, Any], connector: dict[str, Any]
+    ) -> dict[str, Any]:
+        """How a host attaches this volume (see the glossary)."""
+
+    @abc.abstractmethod
+    def read(self, volume_id: str, location: dict[str, Any]) -> AsyncIterator[bytes]:
+        """The volume's raw bytes, streamed (for upload to an image)."""
+
+    @abc.abstractmethod
+    async def virtual_size(self, volume_id: str, location: dict[str, Any]) -> int:
+        """The volume's size in bytes as a guest sees it."""
+
+    @abc.abstractmethod
+    async def exists(self, volume_id: str, location: dict[str, Any]) -> bool: ...

@@ -1,0 +1,27 @@
+"""What the volume API handlers and domain functions share: database, config, bus,
+the image client, and the topic of the volume manager that does the work."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pocketstack.bus import Bus
+from pocketstack.common.config import VolumeConfig
+from pocketstack.db import Database
+from pocketstack.volume.images import ImageClient
+
+
+@dataclass
+class VolumeDeps:
+    db: Database
+    cfg: VolumeConfig
+    bus: Bus
+    images: ImageClient
+
+    @property
+    def host(self) -> str:
+        return self.cfg.host
+
+    @property
+    def topic(self) -> str:
+        return f"volume.{self.cfg.host}"

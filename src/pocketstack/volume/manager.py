@@ -1,0 +1,278 @@
+"""The volume manager (topic ``volume.<host>``): does the backend work the API casts.
+
+Each method moves a row out of its transitional status: creating/downloading ->
+available or error, deleting -> gone or error_deleting, extending -> back (or
+error_extending), uploading -> back. ``recover`` runs at start-up and settles rows a
+previous process left in a transitional status (a crash mid-operation), so nothing
+stays "creating" forever.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import select
+
+from pocketstack.bus import Bus
+from pocketstack.common.context import RequestContext
+from pocketstack.common.errors import NotFound, PocketError
+from pocketstack.db import Database
+from pocketstack.volume import states
+from pocketstack.volume.backends.base import VolumeBackend
+from pocketstack.volume.images import ImageClient
+from pocketstack.volume.models import Snapshot, Volume
+
+log = logging.getLogger(__name__)
+
+
+def _reason(exc: BaseException) -> str:
+    return exc.message if isinstance(exc, PocketError) else f"{type(exc).__name__}: {exc}"
+
+
+class VolumeManager:
+    def __init__(self, host: str, db: Database, backend: VolumeBackend, bus: Bus, images: ImageClient) -> None:
+        self.host = host
+        self.db = db
+        self.backend = backend
+        self.bus = bus
+        self.images = images
+
+    # --- helpers --------------------------------------------------------------------------
+    async def _volume(self, volume_id: str) -> Volume | None:
+        async with self.db.reader() as s:
+            return await s.get(Volume, volume_id)
+
+    async def _set(self, volume_id: str, **values: Any) -> None:
+        async with self.db.writer() as s:
+            vol = await s.get(Volume, volume_id)
+            if vol is not None:
+                for key, value in values.items():
+                    setattr(vol, key, value)
+
+    async def _set_snapshot(self, snapshot_id: str, **values: Any) -> None:
+        async with self.db.writer() as s:
+            snap = await s.get(Snapshot, snapshot_id)
+            if snap is not None:
+                for key, value in values.items():
+                    setattr(snap, key, value)
+
+    async def _notify(self, ctx: dict[str, Any], event: str, volume_id: str, **extra: Any) -> None:
+        await self.bus.notify(event, {"volume_id": volume_id, **extra}, ctx, publisher_id=f"volume.{self.host}")
+
+    # --- create ---------------------------------------------------------------------------
+    async def create_volume(self, ctx: dict[str, Any], volume_id: str, image: dict[str, Any] | None = None) -> None:
+        vol = await self._volume(volume_id)
+        if vol is None or vol.status != states.CREATING:
+            return
+        await self._notify(ctx, "volume.create.start", volume_id)
+        try:
+            if image is not None:
+                await self._set(volume_id, status=states.DOWNLOADING)
+                location = await self.backend.create_from_image(
+                    volume_id, vol.size, self.images.data(image["id"]), image.get("disk_format") or "raw"
+                )
+            elif vol.snapshot_id:
+                async with self.db.reader() as s:
+                    snap = await s.get(Snapshot, vol.snapshot_id)
+                if snap is None:
+                    raise NotFound(f"Snapshot {vol.snapshot_id} is gone")
+                location = await self.backend.create_from_snapshot(
+                    volume_id, vol.size, snap.id, snap.provider_location or {}
+                )
+            elif vol.source_volid:
+                source = await self._volume(vol.source_volid)
+                if source is None:
+                    raise NotFound(f"Source volume {vol.source_volid} is gone")
+                location = await self.backend.clone(volume_id, vol.size, source.id, source.provider_location or {})
+            else:
+                location = await self.backend.create(volume_id, vol.size)
+        except Exception as exc:
+            if not isinstance(exc, PocketError):
+                log.exception("volume %s: create failed", volume_id)
+            await self._set(volume_id, status=states.ERROR, status_reason=f"create failed: {_reason(exc)}")
+            await self._notify(ctx, "volume.create.error", volume_id, reason=_reason(exc))
+            return
+        async with self.db.writer() as s:
+            row = await s.get(Volume, volume_id)
+            if row is None or row.status not in (states.CREATING, states.DOWNLOADING):
+                # Deleted (or reset) while it was being made: do not leave the data behind.
+                await self.backend.delete(volume_id, location)
+                return
+            row.provider_location = location
+            row.status = states.AVAILABLE
+            row.status_reason = None
+        await self._notify(ctx, "volume.create.end", volume_id)
+
+    # --- delete ---------------------------------------------------------------------------
+    async def delete_volume(self, ctx: dict[str, Any], volume_id: str) -> None:
+        vol = await self._volume(volume_id)
+        if vol is None or vol.status != states.DELETING:
+            return
+        await self._notify(ctx, "volume.delete.start", volume_id)
+        try:
+            async with self.db.reader() as s:
+                snaps = list(await s.scalars(select(Snapshot).where(Snapshot.volume_id == volume_id)))
+            for snap in snaps:
+                await self.backend.delete_snapshot(snap.id, snap.provider_location or {})
+                async with self.db.writer() as s:
+                    snap_row = await s.get(Snapshot, snap.id)
+                    if snap_row is not None:
+                        await s.delete(snap_row)
+            await self.backend.delete(volume_id, vol.provider_location or {})
+        except Exception as exc:
+            if not isinstance(exc, PocketError):
+                log.exception("volume %s: delete failed", volume_id)
+            await self._set(volume_id, status=states.ERROR_DELETING, status_reason=f"delete failed: {_reason(exc)}")
+            return
+        async with self.db.writer() as s:
+            row = await s.get(Volume, volume_id)
+            if row is not None:
+                await s.delete(row)
+        await self._notify(ctx, "volume.delete.end", volume_id)
+
+    # --- extend ---------------------------------------------------------------------------
+    async def extend_volume(self, ctx: dict[str, Any], volume_id: str, new_size: int) -> None:
+        vol = await self._volume(volume_id)
+        if vol is None or vol.status != states.EXTENDING:
+            return
+        try:
+            await self.backend.extend(volume_id, vol.provider_location or {}, new_size)
+        except Exception as exc:
+            if not isinstance(exc, PocketError):
+                log.exception("volume %s: extend failed", volume_id)
+            await self._set(
+                volume_id,
+                status=states.ERROR_EXTENDING,
+                size=vol.previous_size or vol.size,
+                previous_size=None,
+                status_reason=f"extend failed: {_reason(exc)}",
+            )
+            return
+        await self._set(volume_id, status=vol.previous_status or states.AVAILABLE, previous_size=None, size=new_size)
+        await self._notify(ctx, "volume.resize.end", volume_id, size=new_size)
+
+    # --- snapshots ------------------------------------------------------------------------
+    async def create_snapshot(self, ctx: dict[str, Any], snapshot_id: str) -> None:
+        async with self.db.reader() as s:
+            snap = await s.get(Snapshot, snapshot_id)
+            vol: Volume | None = None
+            if snap is not None:
+                vol = await s.get(Volume, snap.volume_id)
+        if snap is None or vol is None or snap.status != states.SNAP_CREATING:
+            return
+        try:
+            location = await self.backend.create_snapshot(snapshot_id, vol.id, vol.provider_location or {})
+        except Exception as exc:
+            if not isinstance(exc, PocketError):
+                log.exception("snapshot %s: create failed", snapshot_id)
+            await self._set_snapshot(snapshot_id, status=states.SNAP_ERROR, status_reason=_reason(exc))
+            return
+        await self._set_snapshot(snapshot_id, status=states.SNAP_AVAILABLE, progress="100%", provider_location=location)
+
+    async def delete_snapshot(self, ctx: dict[str, Any], snapshot_id: str) -> None:
+        async with self.db.reader() as s:
+            snap = await s.get(Snapshot, snapshot_id)
+        if snap is None or snap.status != states.SNAP_DELETING:
+            return
+        try:
+            await self.backend.delete_snapshot(snapshot_id, snap.provider_location or {})
+        except Exception as exc:
+            if not isinstance(exc, PocketError):
+                log.exception("snapshot %s: delete failed", snapshot_id)
+            await self._set_snapshot(snapshot_id, status=states.SNAP_ERROR_DELETING, status_reason=_reason(exc))
+            return
+        async with self.db.writer() as s:
+            row = await s.get(Snapshot, snapshot_id)
+            if row is not None:
+                await s.delete(row)
+
+    # --- connections (calls: the API waits) ------------------------------------------------
+    async def initialize_connection(
+        self, ctx: dict[str, Any], volume_id: str, connector: dict[str, Any]
+    ) -> dict[str, Any]:
+        vol = await self._volume(volume_id)
+        if vol is None:
+            raise NotFound(f"Volume {volume_id} could not be found.")
+        return await self.backend.connection_info(volume_id, vol.provider_location or {}, connector)
+
+    async def terminate_connection(self, ctx: dict[str, Any], volume_id: str, connector: dict[str, Any]) -> None:
+        # File and fake backends keep no per-host export: nothing to tear down.
+        return None
+
+    async def get_capacity(self, ctx: dict[str, Any]) -> dict[str, Any]:
+        cap = self.backend.capacity()
+        return {
+            "backend": self.backend.name,
+            "total_gb": cap.total_gb,
+            "allocated_gb": cap.allocated_gb,
+            "free_gb": cap.free_gb,
+        }
+
+    # --- upload to image ------------------------------------------------------------------
+    async def upload_image(self, ctx: dict[str, Any], volume_id: str, image_id: str) -> None:
+        vol = await self._volume(volume_id)
+        if vol is None or vol.status != states.UPLOADING:
+            return
+        back = vol.previous_status or states.AVAILABLE
+        try:
+            await self.images.upload(
+                image_id, self.backend.read(volume_id, vol.provider_location or {}), ctx.get("auth_token")
+            )
+        except Exception as exc:
+            if not isinstance(exc, PocketError):
+                log.exception("volume %s: upload to image %s failed", volume_id, image_id)
+            await self._set(volume_id, status=back, status_reason=f"upload to image failed: {_reason(exc)}")
+            try:
+                await self.images.delete(image_id, ctx.get("auth_token"))
+            except Exception:
+                log.warning("volume %s: could not remove the failed image %s", volume_id, image_id)
+            return
+        await self._set(volume_id, status=back, previous_status=None)
+
+    # --- start-up -------------------------------------------------------------------------
+    async def recover(self) -> dict[str, int]:
+        """Settle what a previous process left half-done on this host; counts per outcome."""
+        ctx = RequestContext.internal().to_dict()
+        done = {"error": 0, "deleted": 0, "restored": 0}
+        async with self.db.reader() as s:
+            vols = list(
+                await s.scalars(select(Volume).where(Volume.host == self.host, Volume.status.in_(states.TRANSITIONAL)))
+            )
+            snaps = list(
+                await s.scalars(
+                    select(Snapshot).where(Snapshot.status.in_((states.SNAP_CREATING, states.SNAP_DELETING)))
+                )
+            )
+        for vol in vols:
+            if vol.status in (states.CREATING, states.DOWNLOADING):
+                await self.backend.delete(vol.id, vol.provider_location or {})
+                await self._set(
+                    vol.id, status=states.ERROR, status_reason="create interrupted by a restart of the volume service"
+                )
+                done["error"] += 1
+            elif vol.status == states.DELETING:
+                await self.delete_volume(ctx, vol.id)
+                done["deleted"] += 1
+            elif vol.status == states.EXTENDING:
+                # The extend may or may not have reached the file: redo it (idempotent).
+                await self.extend_volume(ctx, vol.id, vol.size)
+                done["restored"] += 1
+            elif vol.status == states.UPLOADING:
+                await self._set(
+                    vol.id,
+                    status=vol.previous_status or states.AVAILABLE,
+                    status_reason="upload interrupted by a restart of the volume service",
+                )
+                done["restored"] += 1
+        for snap in snaps:
+            if snap.status == states.SNAP_CREATING:
+                await self.backend.delete_snapshot(snap.id, snap.provider_location or {})
+                await self._set_snapshot(snap.id, status=states.SNAP_ERROR, status_reason="interrupted by a restart")
+                done["error"] += 1
+            else:
+                await self.delete_snapshot(ctx, snap.id)
+                done["deleted"] += 1
+        if any(done.values()):
+            log.info("volume manager %s recovered: %s", self.host, done)
+        return done

@@ -1,0 +1,135 @@
+"""The volume service's tables (own declarative base, names prefixed ``volume_``).
+
+Rows are deleted for real when a volume or snapshot is gone: the API never shows
+deleted records, and quota usage is counted from the live rows, so nothing has to keep
+a separate usage counter in step.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from pocketstack.common.timeutils import utcnow
+from pocketstack.db.models import NAMING, new_id
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def _id() -> Mapped[str]:
+    return mapped_column(String(36), primary_key=True, default=new_id)
+
+
+def _created() -> Mapped[dt.datetime]:
+    return mapped_column(DateTime, default=utcnow, nullable=False)
+
+
+def _updated() -> Mapped[dt.datetime | None]:
+    return mapped_column(DateTime, default=None, onupdate=utcnow, nullable=True)
+
+
+class VolumeType(Base):
+    __tablename__ = "volume_type"
+    id: Mapped[str] = _id()
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    is_public: Mapped[bool] = mapped_column(Boolean, default=True)
+    extra_specs: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # Projects that may use a private type.
+    projects: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[dt.datetime] = _created()
+    updated_at: Mapped[dt.datetime | None] = _updated()
+
+
+class Volume(Base):
+    __tablename__ = "volume_volume"
+    id: Mapped[str] = _id()
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    user_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str | None] = mapped_column(String(255), nullable=True, index=True)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    size: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    # Why the volume is in error (or what the last failed operation said).
+    status_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    attach_status: Mapped[str] = mapped_column(String(32), default="detached")
+    volume_type_id: Mapped[str] = mapped_column(String(36), ForeignKey("volume_type.id"), index=True)
+    availability_zone: Mapped[str] = mapped_column(String(255))
+    bootable: Mapped[bool] = mapped_column(Boolean, default=False)
+    multiattach: Mapped[bool] = mapped_column(Boolean, default=False)
+    metadata_: Mapped[dict[str, str]] = mapped_column("metadata", JSON, default=dict)
+    image_metadata: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    snapshot_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    source_volid: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    image_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    host: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # What the backend says about where the data is (file path and format, ...).
+    provider_location: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The status to return to when a transitional operation (extend, upload) ends.
+    previous_status: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # The size before an extend in progress (restored if the extend fails).
+    previous_size: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[dt.datetime] = _created()
+    updated_at: Mapped[dt.datetime | None] = _updated()
+
+
+class Snapshot(Base):
+    __tablename__ = "volume_snapshot"
+    id: Mapped[str] = _id()
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    user_id: Mapped[str] = mapped_column(String(64))
+    volume_id: Mapped[str] = mapped_column(String(36), ForeignKey("volume_volume.id"), index=True)
+    volume_type_id: Mapped[str] = mapped_column(String(36))
+    name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    size: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    status_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    progress: Mapped[str] = mapped_column(String(8), default="0%")
+    metadata_: Mapped[dict[str, str]] = mapped_column("metadata", JSON, default=dict)
+    provider_location: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = _created()
+    updated_at: Mapped[dt.datetime | None] = _updated()
+
+
+class Attachment(Base):
+    __tablename__ = "volume_attachment"
+    id: Mapped[str] = _id()
+    volume_id: Mapped[str] = mapped_column(String(36), ForeignKey("volume_volume.id"), index=True)
+    project_id: Mapped[str] = mapped_column(String(64))
+    instance_uuid: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    attached_host: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    mountpoint: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    attach_mode: Mapped[str] = mapped_column(String(8), default="rw")
+    # reserved -> attaching -> attached (-> detached, then the row is removed).
+    status: Mapped[str] = mapped_column(String(32))
+    connector: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    connection_info: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    attach_time: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    created_at: Mapped[dt.datetime] = _created()
+    updated_at: Mapped[dt.datetime | None] = _updated()
+
+
+class Quota(Base):
+    """An explicit hard limit for one project and resource (defaults come from config)."""
+
+    __tablename__ = "volume_quota"
+    __table_args__ = (UniqueConstraint("project_id", "resource"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    resource: Mapped[str] = mapped_column(String(255))
+    hard_limit: Mapped[int] = mapped_column(Integer)
+
+
+class QuotaLock(Base):
+    """One row per project, locked (SELECT ... FOR UPDATE) while usage is checked and
+    a reservation is written, so two concurrent creates cannot both pass the check."""
+
+    __tablename__ = "volume_quota_lock"
+    project_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer, default=0)

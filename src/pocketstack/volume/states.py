@@ -1,0 +1,46 @@
+"""Volume, snapshot and attachment statuses, and which operations each allows.
+
+Lifecycle: creating -> available -> reserved/attaching -> in-use -> detaching ->
+available; deleting (gone, or error_deleting); extending (back where it was, or
+error_extending); uploading (back where it was); any failed create -> error.
+"""
+
+from __future__ import annotations
+
+CREATING = "creating"
+AVAILABLE = "available"
+RESERVED = "reserved"
+ATTACHING = "attaching"
+IN_USE = "in-use"
+DETACHING = "detaching"
+DELETING = "deleting"
+ERROR = "error"
+ERROR_DELETING = "error_deleting"
+EXTENDING = "extending"
+ERROR_EXTENDING = "error_extending"
+DOWNLOADING = "downloading"
+UPLOADING = "uploading"
+MAINTENANCE = "maintenance"
+
+VOLUME_STATUSES = (
+    CREATING, AVAILABLE, RESERVED, ATTACHING, IN_USE, DETACHING, DELETING, ERROR, ERROR_DELETING,
+    EXTENDING, ERROR_EXTENDING, DOWNLOADING, UPLOADING, MAINTENANCE,
+)  # fmt: skip
+
+# Statuses a user may delete a volume from (Cinder's list).
+DELETABLE = (AVAILABLE, ERROR, ERROR_EXTENDING, "error_restoring", "error_managing")
+
+# Transitional statuses the manager finishes or fails when it restarts.
+TRANSITIONAL = (CREATING, DOWNLOADING, DELETING, EXTENDING, UPLOADING)
+
+ATTACH_DETACHED = "detached"
+ATTACH_ATTACHING = "attaching"
+ATTACH_ATTACHED = "attached"
+ATTACH_RESERVED = "reserved"
+
+SNAP_CREATING = "creating"
+SNAP_AVAILABLE = "available"
+SNAP_DELETING = "deleting"
+SNAP_ERROR = "error"
+SNAP_ERROR_DELETING = "error_deleting"
+SNAPSHOT_STATUSES = (SNAP_CREATING, SNAP_AVAILABLE, SNAP_DELETING, SNAP_ERROR, SNAP_ERROR_DELETING)

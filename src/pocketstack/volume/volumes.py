@@ -1,0 +1,318 @@
+"""Volumes: create (empty, from image, snapshot or volume), list, show, update, delete,
+extend, bootable flag, metadata, status reset. The API writes the row and casts the
+work to the volume manager; the manager moves the status on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import asc, desc, select
+
+from pocketstack.common.context import RequestContext
+from pocketstack.common.errors import Invalid, NotFound
+from pocketstack.volume import quotas, states, types
+from pocketstack.volume.deps import VolumeDeps
+from pocketstack.volume.listing import Page, paginate
+from pocketstack.volume.models import Attachment, Snapshot, Volume
+from pocketstack.volume.records import VolumeRecord, load, record, records, volume_row
+
+GiB = 1024**3
+SORT_KEYS = ("id", "name", "status", "size", "created_at", "updated_at", "availability_zone", "bootable", "project_id")
+# Image record fields that are not image properties (everything else is copied into
+# volume_image_metadata, so kernel_id, ramdisk_id, hw_* travel with a boot volume).
+_IMAGE_CORE = {
+    "id", "name", "status", "visibility", "protected", "tags", "owner", "created_at", "updated_at", "file",
+    "schema", "self", "os_hidden", "os_hash_algo", "os_hash_value", "virtual_size", "direct_url", "locations",
+    "stores", "size", "checksum", "min_disk", "min_ram", "container_format", "disk_format",
+}  # fmt: skip
+
+
+@dataclass
+class CreateRequest:
+    size: int | None = None
+    name: str | None = None
+    description: str | None = None
+    volume_type: str | None = None
+    availability_zone: str | None = None
+    image_ref: str | None = None
+    snapshot_id: str | None = None
+    source_volid: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+    bootable: bool | None = None
+    multiattach: bool = False
+
+
+def image_metadata(image: dict[str, Any]) -> dict[str, str]:
+    meta = {
+        "image_id": image["id"],
+        "image_name": image.get("name") or "",
+        "checksum": image.get("checksum") or "",
+        "container_format": image.get("container_format") or "",
+        "disk_format": image.get("disk_format") or "",
+        "min_disk": str(image.get("min_disk") or 0),
+        "min_ram": str(image.get("min_ram") or 0),
+        "size": str(image.get("size") or 0),
+    }
+    for key, value in image.items():
+        if key not in _IMAGE_CORE and isinstance(value, (str, int, float, bool)):
+            meta[key] = str(value)
+    return meta
+
+
+async def _check_image(deps: VolumeDeps, ctx: RequestContext, image_ref: str, size: int | None) -> dict[str, Any]:
+    try:
+        image = await deps.images.get(image_ref, ctx.auth_token or "")
+    except NotFound:
+        raise Invalid(f"Invalid image identifier or unable to access requested image: {image_ref}.") from None
+    if image.get("status") != "active":
+        raise Invalid(f"Image {image_ref} is not active.")
+    if image.get("disk_format") in ("aki", "ari"):
+        raise Invalid(f"Image {image_ref} is a {image['disk_format']} (kernel/ramdisk) image: it cannot be a volume.")
+    if size is None:
+        raise Invalid("Invalid input received: a size is required when creating a volume from an image.")
+    min_disk = int(image.get("min_disk") or 0)
+    if size < min_disk:
+        raise Invalid(f"Volume size {size}GB cannot be smaller than the image minDisk size {min_disk}GB.")
+    needed = max(int(image.get("size") or 0), int(image.get("virtual_size") or 0))
+    if needed > size * GiB:
+        raise Invalid(f"Size of specified image {-(-needed // GiB)}GB is larger than volume size {size}GB.")
+    return image
+
+
+async def create(deps: VolumeDeps, ctx: RequestContext, req: CreateRequest) -> VolumeRecord:
+    sources = [x for x in (req.image_ref, req.snapshot_id, req.source_volid) if x]
+    if len(sources) > 1:
+        raise Invalid("Invalid input received: only one of imageRef, snapshot_id and source_volid may be given.")
+    zone = req.availability_zone or deps.cfg.availability_zone
+    if zone != deps.cfg.availability_zone:
+        raise Invalid(f"Invalid input received: Availability zone '{zone}' is invalid.")
+    image: dict[str, Any] | None = None
+    if req.image_ref:
+        image = await _check_image(deps, ctx, req.image_ref, req.size)
+    async with deps.db.writer() as s:
+        size = req.size
+        inherit_type: str | None = None
+        source_bootable: bool | None = None
+        if req.snapshot_id:
+            snap = await s.get(Snapshot, req.snapshot_id)
+            if snap is None or not (ctx.is_admin or snap.project_id == ctx.project_id):
+                raise NotFound(f"Snapshot {req.snapshot_id} could not be found.")
+            if snap.status != states.SNAP_AVAILABLE:
+                raise Invalid(f"Invalid snapshot: Originating snapshot status must be available, not {snap.status}.")
+            size = snap.size if size is None else size
+            if size < snap.size:
+                raise Invalid(
+                    f"Invalid input received: Volume size '{size}'GB cannot be smaller than the snapshot size "
+                    f"{snap.size}GB. They must be >= original snapshot size."
+                )
+            inherit_type = snap.volume_type_id
+        if req.source_volid:
+            src = await s.get(Volume, req.source_volid)
+            if src is None or not (ctx.is_admin or src.project_id == ctx.project_id):
+                raise NotFound(f"Volume {req.source_volid} could not be found.")
+            if src.status not in (states.AVAILABLE, states.IN_USE):
+                raise Invalid(f"Invalid volume: Source volume status must be available or in-use, not {src.status}.")
+            size = src.size if size is None else size
+            if size < src.size:
+                raise Invalid(
+                    f"Invalid input received: Volume size '{size}'GB cannot be smaller than the source volume "
+                    f"size {src.size}GB. They must be >= original volume size."
+                )
+            inherit_type = src.volume_type_id
+            source_bootable = src.bootable
+        if size is None:
+            raise Invalid("Invalid input received: the volume size is required.")
+        if req.volume_type:
+            vtype = await types.find(s, ctx, req.volume_type)
+        elif inherit_type:
+            vtype = await types.get(s, ctx, inherit_type, deps.cfg.default_type)
+        else:
+            vtype = await types.default(s, deps.cfg.default_type)
+        await quotas.check(deps.db, s, deps.cfg, ctx.project_id or "", quotas.Delta(1, 0, size, vtype.name))
+        bootable = bool(req.bootable) if req.bootable is not None else image is not None
+        if source_bootable is not None and req.bootable is None:
+            bootable = source_bootable
+        vol = Volume(
+            project_id=ctx.project_id or "",
+            user_id=ctx.user_id or "",
+            name=req.name,
+            description=req.description,
+            size=size,
+            status=states.CREATING,
+            attach_status=states.ATTACH_DETACHED,
+            volume_type_id=vtype.id,
+            availability_zone=zone,
+            bootable=bootable,
+            multiattach=req.multiattach or vtype.extra_specs.get("multiattach") == "<is> True",
+            metadata_=dict(req.metadata),
+            image_metadata=image_metadata(image) if image else {},
+            snapshot_id=req.snapshot_id,
+            source_volid=req.source_volid,
+            image_id=image["id"] if image else None,
+            host=deps.host,
+            provider_location={},
+        )
+        s.add(vol)
+        await s.flush()
+        rec = VolumeRecord(vol, vtype.name, [])
+    await deps.bus.cast(
+        deps.topic,
+        "create_volume",
+        ctx.to_dict(),
+        volume_id=vol.id,
+        image={"id": image["id"], "disk_format": image.get("disk_format") or "raw"} if image else None,
+    )
+    return rec
+
+
+async def list_volumes(
+    deps: VolumeDeps, ctx: RequestContext, filters: dict[str, Any], page: Page, all_projects: bool
+) -> tuple[list[VolumeRecord], str | None, int]:
+    query = select(Volume)
+    if not (ctx.is_admin and all_projects):
+        query = query.where(Volume.project_id == ctx.project_id)
+    elif "project_id" in filters:
+        query = query.where(Volume.project_id == filters["project_id"])
+    for key in ("name", "status", "availability_zone"):
+        if key in filters:
+            query = query.where(getattr(Volume, key) == filters[key])
+    if "bootable" in filters:
+        query = query.where(Volume.bootable.is_(filters["bootable"]))
+    async with deps.db.reader() as s:
+        if "volume_type" in filters:
+            try:
+                vtype = await types.find(s, ctx, filters["volume_type"])
+            except NotFound:
+                return [], None, 0
+            query = query.where(Volume.volume_type_id == vtype.id)
+        for key, direction in page.sort:
+            column = getattr(Volume, key)
+            query = query.order_by(asc(column) if direction == "asc" else desc(column))
+        rows = list(await s.scalars(query))
+        wanted = filters.get("metadata") or {}
+        if wanted:
+            rows = [v for v in rows if all((v.metadata_ or {}).get(k) == val for k, val in wanted.items())]
+        count = len(rows)
+        rows, next_marker = paginate(rows, page, "volumes")
+        return await records(s, rows), next_marker, count
+
+
+async def show(deps: VolumeDeps, ctx: RequestContext, volume_id: str) -> VolumeRecord:
+    async with deps.db.reader() as s:
+        return await load(s, ctx, volume_id)
+
+
+async def update(deps: VolumeDeps, ctx: RequestContext, volume_id: str, changes: dict[str, Any]) -> VolumeRecord:
+    async with deps.db.writer() as s:
+        vol = await volume_row(s, ctx, volume_id, lock=True)
+        if "name" in changes:
+            vol.name = changes["name"]
+        if "description" in changes:
+            vol.description = changes["description"]
+        if "metadata" in changes:
+            vol.metadata_ = dict(changes["metadata"])
+        await s.flush()
+        return await record(s, vol)
+
+
+async def delete(deps: VolumeDeps, ctx: RequestContext, volume_id: str, *, cascade: bool, force: bool) -> None:
+    async with deps.db.writer() as s:
+        vol = await volume_row(s, ctx, volume_id, lock=True)
+        attachments = list(await s.scalars(select(Attachment).where(Attachment.volume_id == vol.id)))
+        if not force:
+            if vol.status not in states.DELETABLE or attachments:
+                raise Invalid(
+                    f"Invalid volume: Volume {vol.id} status must be available or error or error_extending, "
+                    f"and must not be attached (it is {vol.status}"
+                    f"{', attached' if attachments else ''})."
+                )
+        elif vol.status in (states.DELETING, states.CREATING, states.DOWNLOADING):
+            raise Invalid(f"Invalid volume: Volume {vol.id} is {vol.status}; it cannot be force-deleted now.")
+        snaps = list(await s.scalars(select(Snapshot).where(Snapshot.volume_id == vol.id)))
+        if snaps and not cascade:
+            raise Invalid(
+                f"Invalid volume: Volume {vol.id} still has {len(snaps)} dependent snapshots; "
+                "delete them first or use cascade."
+            )
+        for snap in snaps:
+            if snap.status not in (states.SNAP_AVAILABLE, states.SNAP_ERROR):
+                raise Invalid(f"Invalid snapshot: Snapshot {snap.id} is {snap.status}; it cannot be deleted now.")
+            snap.status = states.SNAP_DELETING
+        for att in attachments:
+            await s.delete(att)
+        vol.status = states.DELETING
+        vol.attach_status = states.ATTACH_DETACHED
+    await deps.bus.cast(deps.topic, "delete_volume", ctx.to_dict(), volume_id=volume_id)
+
+
+async def extend(deps: VolumeDeps, ctx: RequestContext, volume_id: str, new_size: int, *, online: bool) -> None:
+    async with deps.db.writer() as s:
+        vol = await volume_row(s, ctx, volume_id, lock=True)
+        allowed = (states.AVAILABLE, states.IN_USE) if online else (states.AVAILABLE,)
+        if vol.status not in allowed:
+            raise Invalid(
+                f"Invalid volume: Volume {vol.id} status must be {' or '.join(allowed)} to extend, "
+                f"currently {vol.status}."
+            )
+        if new_size <= vol.size:
+            raise Invalid(
+                f"Invalid input received: New size for extend must be greater than current size. "
+                f"(current: {vol.size}, extended: {new_size})."
+            )
+        vtype = await types.get(s, ctx, vol.volume_type_id, deps.cfg.default_type)
+        await quotas.check(deps.db, s, deps.cfg, vol.project_id, quotas.Delta(0, 0, new_size - vol.size, vtype.name))
+        vol.previous_status = vol.status
+        vol.previous_size = vol.size
+        vol.size = new_size
+        vol.status = states.EXTENDING
+    await deps.bus.cast(deps.topic, "extend_volume", ctx.to_dict(), volume_id=volume_id, new_size=new_size)
+
+
+async def set_bootable(deps: VolumeDeps, ctx: RequestContext, volume_id: str, bootable: bool) -> None:
+    async with deps.db.writer() as s:
+        vol = await volume_row(s, ctx, volume_id, lock=True)
+        if vol.status in (states.CREATING, states.DELETING, states.DOWNLOADING):
+            raise Invalid(f"Invalid volume: Volume {vol.id} is {vol.status}; try again when it is done.")
+        vol.bootable = bootable
+
+
+async def reset_status(deps: VolumeDeps, ctx: RequestContext, volume_id: str, values: dict[str, Any]) -> None:
+    async with deps.db.writer() as s:
+        vol = await volume_row(s, ctx, volume_id, lock=True)
+        if "status" in values:
+            if values["status"] not in states.VOLUME_STATUSES:
+                raise Invalid(f"Invalid input received: Invalid volume status {values['status']!r}.")
+            vol.status = values["status"]
+        if "attach_status" in values:
+            if values["attach_status"] not in (states.ATTACH_ATTACHED, states.ATTACH_DETACHED):
+                raise Invalid(f"Invalid input received: Invalid attach status {values['attach_status']!r}.")
+            vol.attach_status = values["attach_status"]
+            if values["attach_status"] == states.ATTACH_DETACHED:
+                for att in await s.scalars(select(Attachment).where(Attachment.volume_id == vol.id)):
+                    await s.delete(att)
+
+
+# --- metadata ---------------------------------------------------------------------------
+async def metadata(deps: VolumeDeps, ctx: RequestContext, volume_id: str) -> dict[str, str]:
+    async with deps.db.reader() as s:
+        return dict((await volume_row(s, ctx, volume_id)).metadata_ or {})
+
+
+async def set_metadata(
+    deps: VolumeDeps, ctx: RequestContext, volume_id: str, items: dict[str, str], *, replace: bool
+) -> dict[str, str]:
+    async with deps.db.writer() as s:
+        vol = await volume_row(s, ctx, volume_id, lock=True)
+        vol.metadata_ = dict(items) if replace else {**(vol.metadata_ or {}), **items}
+        return dict(vol.metadata_)
+
+
+async def delete_metadata_key(deps: VolumeDeps, ctx: RequestContext, volume_id: str, key: str) -> None:
+    async with deps.db.writer() as s:
+        vol = await volume_row(s, ctx, volume_id, lock=True)
+        current = dict(vol.metadata_ or {})
+        if key not in current:
+            raise NotFound(f"Volume {volume_id} has no metadata with key {key}.")
+        del current[key]
+        vol.metadata_ = current
