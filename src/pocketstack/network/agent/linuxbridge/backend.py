@@ -97,9 +97,12 @@ class LinuxBridgeBackend(NetworkBackend):
     async def _apply_firewall(self) -> None:
         ports = list(self._specs["ports"].values())
         ns = self.host_ns
-        await cmd.in_ns(ns, "iptables-restore", "-w", "5", input=firewall.render_iptables(ports, 4))
-        await cmd.in_ns(ns, "ip6tables-restore", "-w", "5", input=firewall.render_iptables(ports, 6))
-        await cmd.in_ns(ns, "nft", "-f", "-", input=firewall.render_nft(ports))
+        # Three independent tables: loading them side by side saves two round trips.
+        await asyncio.gather(
+            cmd.in_ns(ns, "iptables-restore", "-w", "5", input=firewall.render_iptables(ports, 4)),
+            cmd.in_ns(ns, "ip6tables-restore", "-w", "5", input=firewall.render_iptables(ports, 6)),
+            cmd.in_ns(ns, "nft", "-f", "-", input=firewall.render_nft(ports)),
+        )
 
     async def _ensure_bridge(self, network_id: str, mtu: int | None = None, alias: bool = False) -> int:
         """Create the network's bridge if needed; its MTU."""
@@ -186,6 +189,8 @@ class LinuxBridgeBackend(NetworkBackend):
 
     async def _ensure_network(self, network: Spec) -> None:
         net_id = network["id"]
+        if self._network_in_place(network):
+            return
         mtu = int(network.get("mtu") or 1500)
         existed = names.bridge(net_id) in await cmd.links(self.host_ns)
         previous = self._specs["networks"].get(net_id)
@@ -202,6 +207,16 @@ class LinuxBridgeBackend(NetworkBackend):
         self._save("networks", network)
         for port in self._ports_of(net_id):
             await cmd.ip("link", "set", names.tap(port["id"]), "mtu", str(mtu), ns=self.host_ns, check=False)
+
+    def _network_in_place(self, network: Spec) -> bool:
+        """The agent ensures the network before every plug: when the spec is the one
+        applied last and its dnsmasq runs as wanted, there is nothing to do (no forks)."""
+        if self._specs["networks"].get(network["id"]) != network:
+            return False
+        server = self._dhcp(network["id"])
+        if not served_subnets(network):
+            return server.running_pid() is None
+        return server.running_argv() == server.argv(network)
 
     async def delete_network(self, network_id: str) -> None:
         async with self._lock:
@@ -220,11 +235,10 @@ class LinuxBridgeBackend(NetworkBackend):
         tap = names.tap(port["id"])
         network = self._specs["networks"][port["network_id"]]
         created = tap not in await cmd.links(self.host_ns)
-        if created:
-            await cmd.ip("tuntap", "add", "dev", tap, "mode", "tap", ns=self.host_ns)
         up = "up" if port.get("admin_state_up", True) else "down"
         await cmd.ip_batch(
-            [
+            ([f"tuntap add dev {tap} mode tap"] if created else [])
+            + [
                 f"link set {tap} master {names.bridge(port['network_id'])} mtu {int(network.get('mtu') or 1500)}",
                 f"link set {tap} alias {port['id']}",
                 f"link set {tap} {up}",
