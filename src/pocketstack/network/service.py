@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 
 from pocketstack.bus import Subscription
-from pocketstack.network.agent import load_backend
+from pocketstack.network.agent import configured_backend
 from pocketstack.network.agent.base import NetworkBackend
 from pocketstack.network.agent.manager import NetworkAgent
 from pocketstack.network.binding import SERVICE_TOPIC, Binder, ServiceEndpoint
@@ -51,7 +51,8 @@ class NetworkService(Service):
         if local_agents is None:
             local_agents = runtime.config.bus.url.startswith("memory")
         self.local_agents = local_agents
-        self.backend_factory = backend_factory or (lambda: load_backend("fake"))
+        # None: the backend ``[network] backend`` names (fake unless configured).
+        self.backend_factory = backend_factory
         self.agents: dict[str, NetworkAgent] = {}
         self.binder = Binder(runtime.bus, self.db, self.notifier, self._ensure_agent if local_agents else None)
         self.deps = Deps(db=self.db, binder=self.binder)
@@ -81,7 +82,8 @@ class NetworkService(Service):
     async def _ensure_agent(self, host: str, resync: bool = False) -> None:
         if host in self.agents:
             return
-        agent = NetworkAgent(self.runtime.bus, host, self.backend_factory())
+        backend = self.backend_factory() if self.backend_factory else configured_backend(self.runtime.config, host)
+        agent = NetworkAgent(self.runtime.bus, host, backend)
         self.agents[host] = agent
         try:
             await agent.start(resync=resync)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pocketstack.common.config import Config
 from pocketstack.network.agent.base import NetworkBackend
 
 
@@ -19,3 +20,11 @@ def load_backend(name: str, **options: Any) -> NetworkBackend:
         backend: NetworkBackend = linuxbridge.LinuxBridgeBackend(**options)
         return backend
     raise ValueError(f"unknown network backend {name!r}: use fake or linuxbridge")
+
+
+def configured_backend(config: Config, host: str) -> NetworkBackend:
+    """The backend ``[network] backend`` names, for the agent of ``host``."""
+    name = config.network.backend
+    if name == "linuxbridge":
+        return load_backend(name, host=host, data_dir=config.data_dir)
+    return load_backend(name)

@@ -137,6 +137,9 @@ class NetworkBackend(abc.ABC):
     async def state(self) -> BackendState:
         """What is in place now on this host."""
 
+    async def close(self) -> None:
+        """Stop background work (watchers) when the agent stops; the data plane stays."""
+
     @abc.abstractmethod
     async def cleanup(self) -> None:
         """Remove everything this backend made on the host (``pocketstack down``, tests).

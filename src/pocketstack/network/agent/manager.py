@@ -93,3 +93,4 @@ class NetworkAgent:
         for sub in self._subscriptions:
             await sub.stop()
         self._subscriptions.clear()
+        await self.backend.close()

@@ -74,11 +74,23 @@ async def view(session: AsyncSession, ctx: RequestContext, port: Port) -> dict[s
     return views.port(ctx, port, (await fixed_ips_of(session, [port.id]))[port.id])
 
 
+async def subnets_of(session: AsyncSession, network_id: str) -> list[Subnet]:
+    return list(
+        await session.scalars(select(Subnet).where(Subnet.network_id == network_id).order_by(Subnet.created_at))
+    )
+
+
 async def allocate(
-    session: AsyncSession, net: Network, port_id: str, requested: list[dict[str, Any]] | None, owner: str = ""
+    session: AsyncSession,
+    net: Network,
+    port_id: str,
+    requested: list[dict[str, Any]] | None,
+    owner: str = "",
+    subnets: list[Subnet] | None = None,
 ) -> list[dict[str, str]]:
     """Give ``port_id`` addresses: the requested ones, or one per IP version by default."""
-    subnets = list(await session.scalars(select(Subnet).where(Subnet.network_id == net.id).order_by(Subnet.created_at)))
+    if subnets is None:
+        subnets = await subnets_of(session, net.id)
     allocated: list[dict[str, str]] = []
     if requested is None:
         for version in (4, 6):
@@ -178,10 +190,15 @@ def _bind(port: Port, host: str) -> None:
 
 
 async def build(
-    session: AsyncSession, ctx: RequestContext, net: Network, project_id: str, attrs: dict[str, Any]
+    session: AsyncSession,
+    ctx: RequestContext,
+    net: Network,
+    project_id: str,
+    attrs: dict[str, Any],
+    subnets: list[Subnet] | None = None,
 ) -> tuple[Port, list[dict[str, str]]]:
     """Insert a port with its MAC, addresses and groups (inside the caller's transaction);
-    return it with its fixed IPs."""
+    return it with its fixed IPs. ``subnets`` may be passed if already read."""
     owner = attrs.get("device_owner", "")
     enabled = attrs.get("port_security_enabled", net.port_security_enabled)
     port = Port(
@@ -206,7 +223,7 @@ async def build(
     session.add(port)
     # One flush for the port and its addresses (the model orders the inserts).
     with session.no_autoflush:
-        ips = await allocate(session, net, port.id, attrs.get("fixed_ips"), owner)
+        ips = await allocate(session, net, port.id, attrs.get("fixed_ips"), owner, subnets)
     await session.flush()
     return port, ips
 
@@ -221,13 +238,19 @@ async def load(session: AsyncSession, ctx: RequestContext, port_id: str) -> Port
 async def create(
     db: Database, ctx: RequestContext, project_id: str, attrs: dict[str, Any]
 ) -> tuple[dict[str, Any], AgentWork]:
-    async def work(session: AsyncSession) -> tuple[dict[str, Any], AgentWork]:
+    # The network and its subnets are read before the write transaction, so on SQLite the
+    # writers' queue only waits for what must be atomic (quota, addresses, insert). If they
+    # change meanwhile, the foreign keys fail the insert and the retry reads them again.
+    async with db.reader() as session:
         net = await networks.load(session, ctx, attrs["network_id"])
         if not policy.owns(ctx, net.project_id) and not net.shared:
             # External networks are visible to all, but only admins put ports on them directly.
             raise faults.forbidden("create_port:network")
+        subnets = await subnets_of(session, net.id)
+
+    async def work(session: AsyncSession) -> tuple[dict[str, Any], AgentWork]:
         await quotas.check(session, project_id, "port")
-        port, ips = await build(session, ctx, net, project_id, attrs)
+        port, ips = await build(session, ctx, net, project_id, attrs, subnets)
         agent = AgentWork()
         if port.binding_host_id:
             agent.plug.append((port.binding_host_id, await spec(session, port)))
