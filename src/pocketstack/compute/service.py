@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 import time
 from pathlib import Path
 from typing import Any
@@ -83,6 +84,8 @@ class ComputeService(Service):
         if self.config.driver in ("fake", "auto"):
             for i in range(max(0, self.config.fake_hosts)):
                 await self.add_fake_host(f"fake-host-{i + 1}" if self.config.fake_hosts > 1 else "fake-host")
+        elif self.config.driver == "qemu":
+            await self.add_qemu_host(socket.gethostname())
         self._tasks.append(asyncio.create_task(self._sweep_loop()))
 
     async def add_fake_host(self, host: str) -> ComputeAgent:
@@ -96,6 +99,25 @@ class ComputeService(Service):
         )
         agent = ComputeAgent(
             host, driver, self.runtime.bus, cfg, self.placement, self.images, self.network, self.runtime.service_token
+        )
+        await agent.start()
+        self.agents[host] = agent
+        return agent
+
+    async def add_qemu_host(self, host: str) -> ComputeAgent:
+        """This machine as a compute host running real VMs (the qemu driver)."""
+        from pocketstack.compute.virt.qemu import make_driver
+
+        driver = await make_driver(
+            host,
+            self.config,
+            self.runtime.config.data_dir,
+            http=self.runtime.http,
+            service_token=self.runtime.service_token,
+        )
+        cfg, runtime = self.config, self.runtime
+        agent = ComputeAgent(
+            host, driver, runtime.bus, cfg, self.placement, self.images, self.network, runtime.service_token
         )
         await agent.start()
         self.agents[host] = agent

@@ -41,7 +41,7 @@ class ResourceTracker:
         return {
             "VCPU": {
                 "total": res.vcpus,
-                "reserved": 0,
+                "reserved": min(cfg.reserved_host_cpus, max(0, res.vcpus - 1)),
                 "min_unit": 1,
                 "max_unit": res.vcpus,
                 "step_size": 1,
@@ -49,7 +49,7 @@ class ResourceTracker:
             },
             "MEMORY_MB": {
                 "total": res.memory_mb,
-                "reserved": 0,
+                "reserved": min(cfg.reserved_host_memory_mb, max(0, res.memory_mb - 1)),
                 "min_unit": 1,
                 "max_unit": res.memory_mb,
                 "step_size": 1,
@@ -57,7 +57,7 @@ class ResourceTracker:
             },
             "DISK_GB": {
                 "total": res.local_gb,
-                "reserved": 0,
+                "reserved": min(cfg.reserved_host_disk_gb, max(0, res.local_gb - 1)),
                 "min_unit": 1,
                 "max_unit": res.local_gb,
                 "step_size": 1,

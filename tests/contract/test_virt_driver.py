@@ -1,0 +1,286 @@
+"""The virt driver contract (pocketstack.compute.virt.driver), run against every driver.
+
+``fake`` runs everywhere; ``qemu`` boots the real tiny guest under TCG (root, QEMU and
+the tiny guest's Debian packages needed, else skipped). Boots are what cost time, so
+one instance per driver is spawned for the module and walked through every power
+transition in order; the other tests spawn nothing that boots.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import subprocess
+import uuid as uuidlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from pocketstack.common.config import ComputeConfig
+from pocketstack.compute import states
+from pocketstack.compute.virt.driver import (
+    InstanceNotFound,
+    InstanceSpec,
+    InvalidPowerState,
+    SpawnFailed,
+    VirtDriver,
+)
+from pocketstack.compute.virt.fake import FakeDriver
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+MARKER = re.compile(r"pocketstack-guest: up hostname=(\S*)")
+
+
+@dataclass
+class Harness:
+    name: str
+    driver: VirtDriver
+    base_spec: InstanceSpec
+    # Makes the next spawn fail (inject a fault, or return a spec that cannot start).
+    failing: Callable[[InstanceSpec], InstanceSpec]
+    # What of an instance is left on the host (files, processes): empty when gone.
+    leftovers: Callable[[str], list[str]]
+    boots_guest: bool = False
+
+    def spec(self, name: str) -> InstanceSpec:
+        return replace(self.base_spec, uuid=str(uuidlib.uuid4()), name=name, hostname=name)
+
+
+def _fake(tmp: Path) -> Harness:
+    driver = FakeDriver("contract-host")
+
+    def failing(spec: InstanceSpec) -> InstanceSpec:
+        driver.faults.spawn_failures = 1
+        return spec
+
+    def leftovers(uuid: str) -> list[str]:
+        return [uuid] if uuid in driver.instances else []
+
+    spec = InstanceSpec(uuid="", name="", vcpus=1, memory_mb=128, root_gb=1)
+    return Harness("fake", driver, spec, failing, leftovers)
+
+
+def _qemu(tmp: Path) -> Harness:
+    from pocketstack.compute.virt.qemu.accel import Accelerator
+    from pocketstack.compute.virt.qemu.driver import QemuDriver
+    from pocketstack.compute.virt.qemu.imagecache import ImageCache
+    from pocketstack.compute.virt.qemu.vifs import Tap
+    from pocketstack.image.tiny import build_tiny, tiny_available
+    from pocketstack.testing.qemu import FileImageSource, add_tiny, qemu_missing
+
+    missing = qemu_missing()
+    if missing:
+        pytest.skip(missing)
+    ok, why = tiny_available()
+    if not ok:
+        pytest.skip(f"tiny guest cannot be built here: {why}")
+    source = FileImageSource()
+    image = add_tiny(source, build_tiny())
+    config = ComputeConfig(shutdown_timeout=20.0, destroy_timeout=2.0)
+
+    async def isolated(vif: dict[str, Any]) -> Tap | None:
+        return None
+
+    driver = QemuDriver(
+        "contract-host",
+        config,
+        tmp / "instances",
+        ImageCache(tmp / "image-cache", source, 3600),
+        Accelerator("tcg", "test"),
+        isolated,
+    )
+
+    def failing(spec: InstanceSpec) -> InstanceSpec:
+        # More RAM than any host has: QEMU itself refuses to start.
+        return replace(spec, memory_mb=64 * 1024 * 1024)
+
+    def leftovers(uuid: str) -> list[str]:
+        found = [str(p) for p in (tmp / "instances").glob(f"{uuid}*")]
+        ps = subprocess.run(["ps", "-eo", "pid,stat,args"], capture_output=True, text=True).stdout
+        found += [line for line in ps.splitlines() if uuid in line and " Z" not in line]
+        return found
+
+    spec = InstanceSpec(
+        uuid="",
+        name="",
+        vcpus=1,
+        memory_mb=192,
+        root_gb=1,
+        image=image,
+        network_info=[{"id": str(uuidlib.uuid4()), "mac_address": "fa:16:3e:00:00:01", "fixed_ips": []}],
+        key_data="ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ3Y3vGGFvT7SJhqFpu8oBTXuxxlaP1hu3F5yMfDHkR3 contract",
+        key_name="contract-key",
+    )
+    return Harness("qemu", driver, spec, failing, leftovers, boots_guest=True)
+
+
+DRIVERS = {"fake": _fake, "qemu": _qemu}
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module", params=sorted(DRIVERS))
+async def harness(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Harness]:
+    h = DRIVERS[request.param](tmp_path_factory.mktemp(f"virt-{request.param}"))
+    try:
+        yield h
+    finally:
+        for uuid in await h.driver.list_instances():
+            await h.driver.destroy(uuid)
+        await h.driver.cleanup()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def booted(harness: Harness) -> InstanceSpec:
+    spec = harness.spec("contract-vm")
+    await harness.driver.spawn(spec)
+    return spec
+
+
+async def wait_console(h: Harness, uuid: str, pattern: re.Pattern[str], count: int = 1, timeout: float = 90) -> str:
+    if not h.boots_guest:
+        return await h.driver.console_output(uuid)
+    async with asyncio.timeout(timeout):
+        while True:
+            text = await h.driver.console_output(uuid)
+            if len(pattern.findall(text)) >= count:
+                return text
+            await asyncio.sleep(0.2)
+
+
+async def state(h: Harness, uuid: str) -> int:
+    return (await h.driver.get_info(uuid)).state
+
+
+async def test_spawn_leaves_a_running_listed_instance(harness: Harness, booted: InstanceSpec) -> None:
+    info = await harness.driver.get_info(booted.uuid)
+    assert info.state == states.RUNNING
+    assert (info.vcpus, info.memory_mb) == (booted.vcpus, booted.memory_mb)
+    assert booted.uuid in await harness.driver.list_instances()
+
+
+async def test_console_shows_the_guest(harness: Harness, booted: InstanceSpec) -> None:
+    text = await wait_console(harness, booted.uuid, MARKER)
+    assert isinstance(text, str)
+    if harness.boots_guest:
+        assert MARKER.search(text)[1] == "contract-vm"  # type: ignore[index]
+        # The keypair reached the guest through the config drive.
+        assert "pocketstack-guest: key contract-key " in text
+
+
+async def test_spawn_of_an_existing_uuid_fails_and_keeps_the_instance(harness: Harness, booted: InstanceSpec) -> None:
+    with pytest.raises(SpawnFailed):
+        await harness.driver.spawn(booted)
+    assert await state(harness, booted.uuid) == states.RUNNING
+
+
+async def test_failed_spawn_leaves_nothing(harness: Harness) -> None:
+    spec = harness.failing(harness.spec("doomed"))
+    with pytest.raises(SpawnFailed):
+        await harness.driver.spawn(spec)
+    assert spec.uuid not in await harness.driver.list_instances()
+    assert harness.leftovers(spec.uuid) == []
+    with pytest.raises(InstanceNotFound):
+        await harness.driver.get_info(spec.uuid)
+
+
+async def test_unknown_instance(harness: Harness) -> None:
+    missing = str(uuidlib.uuid4())
+    await harness.driver.destroy(missing)  # idempotent: no error
+    for call in (
+        harness.driver.get_info(missing),
+        harness.driver.console_output(missing),
+        harness.driver.power_off(missing),
+        harness.driver.power_on(missing),
+        harness.driver.pause(missing),
+        harness.driver.reboot(missing, hard=True),
+        harness.driver.detach_volume(missing, "/dev/vdb"),
+    ):
+        with pytest.raises(InstanceNotFound):
+            await call
+
+
+async def test_pause_and_unpause(harness: Harness, booted: InstanceSpec) -> None:
+    await harness.driver.pause(booted.uuid)
+    assert await state(harness, booted.uuid) == states.PAUSED_POWER
+    with pytest.raises(InvalidPowerState):
+        await harness.driver.pause(booted.uuid)
+    with pytest.raises(InvalidPowerState):
+        await harness.driver.suspend(booted.uuid)
+    assert await state(harness, booted.uuid) == states.PAUSED_POWER
+    await harness.driver.unpause(booted.uuid)
+    assert await state(harness, booted.uuid) == states.RUNNING
+    with pytest.raises(InvalidPowerState):
+        await harness.driver.unpause(booted.uuid)
+
+
+async def test_suspend_and_resume(harness: Harness, booted: InstanceSpec) -> None:
+    before = await harness.driver.console_output(booted.uuid)
+    await harness.driver.suspend(booted.uuid)
+    assert await state(harness, booted.uuid) == states.SUSPENDED_POWER
+    with pytest.raises(InvalidPowerState):
+        await harness.driver.power_on(booted.uuid)
+    await harness.driver.resume(booted.uuid)
+    assert await state(harness, booted.uuid) == states.RUNNING
+    # Restored, not rebooted: no second boot marker.
+    after = await harness.driver.console_output(booted.uuid)
+    assert len(MARKER.findall(after)) == len(MARKER.findall(before))
+
+
+async def test_power_off_and_on(harness: Harness, booted: InstanceSpec) -> None:
+    await wait_console(harness, booted.uuid, MARKER)
+    await harness.driver.power_off(booted.uuid)
+    assert await state(harness, booted.uuid) == states.SHUTDOWN
+    assert (await harness.driver.get_info(booted.uuid)).uptime == 0.0
+    for refused in (harness.driver.pause, harness.driver.unpause, harness.driver.resume, harness.driver.power_off):
+        with pytest.raises(InvalidPowerState):
+            await refused(booted.uuid)
+    with pytest.raises(InvalidPowerState):
+        await harness.driver.reboot(booted.uuid, hard=False)
+    assert await state(harness, booted.uuid) == states.SHUTDOWN
+    await harness.driver.power_on(booted.uuid)
+    assert await state(harness, booted.uuid) == states.RUNNING
+    await wait_console(harness, booted.uuid, MARKER, count=2)
+
+
+async def test_reboots(harness: Harness, booted: InstanceSpec) -> None:
+    seen = len(MARKER.findall(await wait_console(harness, booted.uuid, MARKER)))
+    await harness.driver.reboot(booted.uuid, hard=False)
+    assert await state(harness, booted.uuid) == states.RUNNING
+    # Right after the soft reboot, a hard one: together they bring exactly one more boot
+    # (one guest boot is what costs time under TCG).
+    await harness.driver.reboot(booted.uuid, hard=True)
+    assert await state(harness, booted.uuid) == states.RUNNING
+    await wait_console(harness, booted.uuid, MARKER, count=seen + 1)
+
+
+async def test_volume_attach_and_detach(harness: Harness, booted: InstanceSpec, tmp_path: Path) -> None:
+    volume = tmp_path / "volume.raw"
+    volume.write_bytes(b"\0" * 1024 * 1024)
+    info = {"driver_volume_type": "file", "data": {"path": str(volume), "format": "raw"}}
+    await harness.driver.attach_volume(booted.uuid, info, "/dev/vdz")
+    with pytest.raises(Exception, match="already in use"):
+        await harness.driver.attach_volume(booted.uuid, info, "/dev/vdz")
+    await harness.driver.detach_volume(booted.uuid, "/dev/vdz")
+    with pytest.raises(InstanceNotFound):
+        await harness.driver.detach_volume(booted.uuid, "/dev/vdz")
+
+
+async def test_interface_attach_and_detach(harness: Harness, booted: InstanceSpec) -> None:
+    vif = {"id": str(uuidlib.uuid4()), "mac_address": "fa:16:3e:00:00:02", "fixed_ips": []}
+    await harness.driver.attach_interface(booted.uuid, vif)
+    await harness.driver.detach_interface(booted.uuid, vif)
+    with pytest.raises(InstanceNotFound):
+        await harness.driver.detach_interface(booted.uuid, vif)
+
+
+async def test_destroy_removes_everything(harness: Harness, booted: InstanceSpec) -> None:
+    await harness.driver.destroy(booted.uuid)
+    assert booted.uuid not in await harness.driver.list_instances()
+    assert harness.leftovers(booted.uuid) == []
+    with pytest.raises(InstanceNotFound):
+        await harness.driver.get_info(booted.uuid)
+    await harness.driver.destroy(booted.uuid)
