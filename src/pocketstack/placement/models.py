@@ -7,6 +7,10 @@ Two choices made for speed at 10,000 providers:
   queries then filter capacity with plain column arithmetic on one indexed table
   instead of aggregating the whole allocations table per request.
 * providers carry ``root_provider_id`` so a whole tree is one indexed equality.
+
+Foreign keys carry short explicit names: the naming convention's
+``fk_<table>_<column>_<referred table>`` runs past PostgreSQL's 63 and MariaDB's 64
+character limits for these long table names. The migration uses the same names.
 """
 
 from __future__ import annotations
@@ -48,7 +52,7 @@ class ResourceProvider(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True, nullable=False)
     generation: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     parent_provider_id: Mapped[int | None] = mapped_column(
-        ForeignKey("placement_resource_providers.id"), nullable=True, index=True
+        ForeignKey("placement_resource_providers.id", name="fk_placement_rp_parent"), nullable=True, index=True
     )
     root_provider_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
@@ -63,9 +67,11 @@ class Inventory(Base):
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     resource_provider_id: Mapped[int] = mapped_column(
-        ForeignKey("placement_resource_providers.id", ondelete="CASCADE"), nullable=False
+        ForeignKey("placement_resource_providers.id", ondelete="CASCADE", name="fk_placement_inv_rp"), nullable=False
     )
-    resource_class_id: Mapped[int] = mapped_column(ForeignKey("placement_resource_classes.id"), nullable=False)
+    resource_class_id: Mapped[int] = mapped_column(
+        ForeignKey("placement_resource_classes.id", name="fk_placement_inv_rc"), nullable=False
+    )
     total: Mapped[int] = mapped_column(Integer, nullable=False)
     reserved: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     min_unit: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
@@ -95,10 +101,16 @@ class Allocation(Base):
     __table_args__ = (Index("ix_placement_allocations_rp_rc", "resource_provider_id", "resource_class_id"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     consumer_id: Mapped[int] = mapped_column(
-        ForeignKey("placement_consumers.id", ondelete="CASCADE"), nullable=False, index=True
+        ForeignKey("placement_consumers.id", ondelete="CASCADE", name="fk_placement_alloc_consumer"),
+        nullable=False,
+        index=True,
     )
-    resource_provider_id: Mapped[int] = mapped_column(ForeignKey("placement_resource_providers.id"), nullable=False)
-    resource_class_id: Mapped[int] = mapped_column(ForeignKey("placement_resource_classes.id"), nullable=False)
+    resource_provider_id: Mapped[int] = mapped_column(
+        ForeignKey("placement_resource_providers.id", name="fk_placement_alloc_rp"), nullable=False
+    )
+    resource_class_id: Mapped[int] = mapped_column(
+        ForeignKey("placement_resource_classes.id", name="fk_placement_alloc_rc"), nullable=False
+    )
     used: Mapped[int] = mapped_column(Integer, nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
 
@@ -106,14 +118,18 @@ class Allocation(Base):
 class ProviderTrait(Base):
     __tablename__ = "placement_provider_traits"
     resource_provider_id: Mapped[int] = mapped_column(
-        ForeignKey("placement_resource_providers.id", ondelete="CASCADE"), primary_key=True
+        ForeignKey("placement_resource_providers.id", ondelete="CASCADE", name="fk_placement_rp_traits_rp"),
+        primary_key=True,
     )
-    trait_id: Mapped[int] = mapped_column(ForeignKey("placement_traits.id"), primary_key=True, index=True)
+    trait_id: Mapped[int] = mapped_column(
+        ForeignKey("placement_traits.id", name="fk_placement_rp_traits_trait"), primary_key=True, index=True
+    )
 
 
 class ProviderAggregate(Base):
     __tablename__ = "placement_provider_aggregates"
     resource_provider_id: Mapped[int] = mapped_column(
-        ForeignKey("placement_resource_providers.id", ondelete="CASCADE"), primary_key=True
+        ForeignKey("placement_resource_providers.id", ondelete="CASCADE", name="fk_placement_rp_aggs_rp"),
+        primary_key=True,
     )
     aggregate_uuid: Mapped[str] = mapped_column(String(36), primary_key=True, index=True)

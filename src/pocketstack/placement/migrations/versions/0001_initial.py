@@ -2,6 +2,10 @@
 
 Revision ID: placement_0001
 Revises:
+
+Foreign keys have short explicit names (the same as in models.py): the conventional
+``fk_<table>_<column>_<referred table>`` is longer than PostgreSQL (63) and MariaDB (64)
+accept for these table names.
 """
 
 from __future__ import annotations
@@ -53,7 +57,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=f"pk_{RP}"),
         sa.UniqueConstraint("uuid", name=f"uq_{RP}_uuid"),
         sa.UniqueConstraint("name", name=f"uq_{RP}_name"),
-        sa.ForeignKeyConstraint(["parent_provider_id"], [f"{RP}.id"], name=f"fk_{RP}_parent_provider_id_{RP}"),
+        sa.ForeignKeyConstraint(["parent_provider_id"], [f"{RP}.id"], name="fk_placement_rp_parent"),
     )
     op.create_index(f"ix_{RP}_parent_provider_id", RP, ["parent_provider_id"])
     op.create_index(f"ix_{RP}_root_provider_id", RP, ["root_provider_id"])
@@ -78,12 +82,12 @@ def upgrade() -> None:
             ["resource_provider_id"],
             [f"{RP}.id"],
             ondelete="CASCADE",
-            name=f"fk_placement_inventories_resource_provider_id_{RP}",
+            name="fk_placement_inv_rp",
         ),
         sa.ForeignKeyConstraint(
             ["resource_class_id"],
             ["placement_resource_classes.id"],
-            name="fk_placement_inventories_resource_class_id_placement_resource_classes",
+            name="fk_placement_inv_rc",
         ),
     )
     op.create_index(
@@ -115,15 +119,13 @@ def upgrade() -> None:
             ["consumer_id"],
             ["placement_consumers.id"],
             ondelete="CASCADE",
-            name="fk_placement_allocations_consumer_id_placement_consumers",
+            name="fk_placement_alloc_consumer",
         ),
-        sa.ForeignKeyConstraint(
-            ["resource_provider_id"], [f"{RP}.id"], name=f"fk_placement_allocations_resource_provider_id_{RP}"
-        ),
+        sa.ForeignKeyConstraint(["resource_provider_id"], [f"{RP}.id"], name="fk_placement_alloc_rp"),
         sa.ForeignKeyConstraint(
             ["resource_class_id"],
             ["placement_resource_classes.id"],
-            name="fk_placement_allocations_resource_class_id_placement_resource_classes",
+            name="fk_placement_alloc_rc",
         ),
     )
     op.create_index("ix_placement_allocations_consumer_id", "placement_allocations", ["consumer_id"])
@@ -139,11 +141,9 @@ def upgrade() -> None:
             ["resource_provider_id"],
             [f"{RP}.id"],
             ondelete="CASCADE",
-            name=f"fk_placement_provider_traits_resource_provider_id_{RP}",
+            name="fk_placement_rp_traits_rp",
         ),
-        sa.ForeignKeyConstraint(
-            ["trait_id"], ["placement_traits.id"], name="fk_placement_provider_traits_trait_id_placement_traits"
-        ),
+        sa.ForeignKeyConstraint(["trait_id"], ["placement_traits.id"], name="fk_placement_rp_traits_trait"),
     )
     op.create_index("ix_placement_provider_traits_trait_id", "placement_provider_traits", ["trait_id"])
     op.create_table(
@@ -155,7 +155,7 @@ def upgrade() -> None:
             ["resource_provider_id"],
             [f"{RP}.id"],
             ondelete="CASCADE",
-            name=f"fk_placement_provider_aggregates_resource_provider_id_{RP}",
+            name="fk_placement_rp_aggs_rp",
         ),
     )
     op.create_index(
