@@ -140,6 +140,10 @@ async def test_bound_port_gets_its_fixed_ip_by_dhcp_and_vif_plugged(plane: Plane
     vm = plane.vm("a", port)
     assert await vm.dhcp() == fixed
     assert vm.addresses() == [fixed]
+    # dnsmasq answers from the network's DHCP port address, which the VM reaches.
+    dhcp_ports = (await plane.api.get("ports", "admin", device_owner="network:dhcp", network_id=net["id"])).json()
+    dhcp_ip = dhcp_ports["ports"][0]["fixed_ips"][0]["ip_address"]
+    assert await vm.ping(dhcp_ip, count=1)
 
 
 async def test_security_group_icmp_and_anti_spoofing(plane: Plane) -> None:

@@ -384,6 +384,12 @@ async def spec(session: AsyncSession, port: Port) -> dict[str, Any]:
     assert net is not None
     subnets = list(await session.scalars(select(Subnet).where(Subnet.network_id == net.id)))
     fixed = (await fixed_ips_of(session, [port.id]))[port.id]
+    # The DHCP server of the network answers from the DHCP port's addresses (reserved by IPAM).
+    dhcp_port = await session.scalar(
+        select(Port.id).where(Port.network_id == net.id, Port.device_owner == "network:dhcp")
+    )
+    dhcp_ips = (await fixed_ips_of(session, [dhcp_port]))[dhcp_port] if dhcp_port else []
+    dhcp_by_subnet = {ip["subnet_id"]: ip["ip_address"] for ip in dhcp_ips}
     return {
         "id": port.id,
         "network_id": port.network_id,
@@ -409,6 +415,7 @@ async def spec(session: AsyncSession, port: Port) -> dict[str, Any]:
                     "enable_dhcp": s.enable_dhcp,
                     "dns_nameservers": list(s.dns_nameservers),
                     "host_routes": list(s.host_routes),
+                    "dhcp_ip": dhcp_by_subnet.get(s.id),
                 }
                 for s in subnets
             ],
