@@ -120,21 +120,27 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--hosts", type=int, default=10)
     parser.add_argument("--poll", type=float, default=0.05)
+    parser.add_argument("--url", help="an already running cloud (for profiling); default: start one")
     args = parser.parse_args()
-    env = {"POCKETSTACK_IMAGE_TINY_GUEST": "false", "POCKETSTACK_COMPUTE_FAKE_BOOT_DELAY": "0"}
-    cloud = RunningCloud(extra_env=env, args=["--driver", "fake", "--fake-hosts", str(args.hosts)])
-    try:
-        token, project_id = admin_token(cloud.url)
-        image_id = prepare(cloud.url, token, project_id)
-        time.sleep(1)  # the agents' first inventory reports
-        cpu_before = cloud.cpu_seconds()
-        load_before = os.getloadavg()[0]
-        result = asyncio.run(launch(cloud.url, token, image_id, args.servers, args.clients, args.poll))
-        result["server_cpu_seconds"] = round(cloud.cpu_seconds() - cpu_before, 2)
-        result["server_rss_mb"] = round(cloud.rss_mb(), 1)
-        result["loadavg_1m_before_after"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
-    finally:
-        cloud.down()
+    if args.url:
+        token, project_id = admin_token(args.url)
+        image_id = prepare(args.url, token, project_id)
+        result = asyncio.run(launch(args.url, token, image_id, args.servers, args.clients, args.poll))
+    else:
+        env = {"POCKETSTACK_IMAGE_TINY_GUEST": "false", "POCKETSTACK_COMPUTE_FAKE_BOOT_DELAY": "0"}
+        cloud = RunningCloud(extra_env=env, args=["--driver", "fake", "--fake-hosts", str(args.hosts)])
+        try:
+            token, project_id = admin_token(cloud.url)
+            image_id = prepare(cloud.url, token, project_id)
+            time.sleep(1)  # the agents' first inventory reports
+            cpu_before = cloud.cpu_seconds()
+            load_before = os.getloadavg()[0]
+            result = asyncio.run(launch(cloud.url, token, image_id, args.servers, args.clients, args.poll))
+            result["server_cpu_seconds"] = round(cloud.cpu_seconds() - cpu_before, 2)
+            result["server_rss_mb"] = round(cloud.rss_mb(), 1)
+            result["loadavg_1m_before_after"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
+        finally:
+            cloud.down()
     result.update({"benchmark": "compute_launch", "hosts": args.hosts, "poll_interval_s": args.poll})
     print(json.dumps(result, indent=2))
     ok = result["servers_per_second"] >= 50 and result["p99_s"] < 2 and not result["errors"]

@@ -183,7 +183,9 @@ def main() -> None:
     sizes = [int(x) for x in args.hosts.split(",")]
     result = asyncio.run(run(args.samples, sizes))
     print(json.dumps(result, indent=2))
-    parts = [f"{s} hosts p50 {result[f'hosts_{s}']['p50_ms']} ms p99 {result[f'hosts_{s}']['p99_ms']} ms" for s in sizes]
+    parts = [
+        f"{s} hosts p50 {result[f'hosts_{s}']['p50_ms']} ms p99 {result[f'hosts_{s}']['p99_ms']} ms" for s in sizes
+    ]
     biggest = result[f"hosts_{max(sizes)}"]["p50_ms"]
     print(f"scheduler: {', '.join(parts)} (target p50 < 50 ms at 10,000: {'met' if biggest < 50 else 'MISSED'})")
 

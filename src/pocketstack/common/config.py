@@ -78,6 +78,10 @@ class ComputeConfig:
     # A compute service unheard of for this long is reported down and not scheduled to.
     service_down_time: float = 60.0
     power_sync_interval: float = 60.0
+    # Scheduler: candidates asked of placement per decision (Nova's max_placement_results),
+    # and how often its cached host states pick up heartbeats and reports (seconds).
+    max_placement_results: int = 1000
+    host_state_refresh: float = 1.0
     # Host resources kept back from guests (reported to placement as "reserved").
     reserved_host_cpus: int = 0
     reserved_host_memory_mb: int = 0

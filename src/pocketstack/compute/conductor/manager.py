@@ -301,6 +301,7 @@ class ConductorManager:
             service = await s.scalar(
                 select(ComputeService).where(ComputeService.host == host, ComputeService.binary == "nova-compute")
             )
+            created = service is None
             if service is None:
                 service = ComputeService(host=host, binary="nova-compute", topic=f"compute.{host}", zone=zone)
                 s.add(service)
@@ -313,6 +314,7 @@ class ConductorManager:
                 if row is None:
                     row = ComputeNode(host=host, hypervisor_hostname=node["hypervisor_hostname"])
                     s.add(row)
+                    created = True
                 for key in (
                     "hypervisor_type",
                     "hypervisor_version",
@@ -331,6 +333,9 @@ class ConductorManager:
                 await s.flush()
                 node_uuid = row.uuid
             disabled = service.disabled
+        if created:
+            # A new host: the scheduler's cached host states must include it.
+            await self.bus.fanout("scheduler", "host_states_changed", {})
         return {"node_uuid": node_uuid, "disabled": disabled}
 
     # --- the sweep: nothing stays in BUILD forever ---------------------------------------

@@ -30,6 +30,9 @@ class HostState:
     # The allocation request placement offered for this host.
     allocation: dict[str, Any] | None = None
     recent_failures: int = 0
+    # The service's last heartbeat: "up" is recomputed from it at each decision.
+    last_seen: dt.datetime | None = None
+    forced_down: bool = False
 
 
 @dataclass
@@ -57,25 +60,41 @@ def is_up(last_seen: dt.datetime | None, forced_down: bool, down_time: float) ->
     return (utcnow() - last_seen).total_seconds() <= down_time
 
 
-async def load(db: Database, down_time: float) -> dict[str, HostState]:
-    """Every compute node with its service, keyed by provider (compute node) uuid."""
-    query = select(ComputeNode, ComputeService).join(
-        ComputeService, (ComputeService.host == ComputeNode.host) & (ComputeService.binary == "nova-compute")
-    )
+async def load(db: Database, down_time: float, since: dt.datetime | None = None) -> dict[str, HostState]:
+    """Compute nodes with their service, keyed by provider (compute node) uuid; with
+    ``since``, only those whose service or node changed at or after that time."""
+    query = select(
+        ComputeNode.uuid,
+        ComputeNode.host,
+        ComputeNode.hypervisor_hostname,
+        ComputeNode.hypervisor_type,
+        ComputeNode.cpu_info,
+        ComputeNode.vcpus,
+        ComputeNode.memory_mb,
+        ComputeNode.local_gb,
+        ComputeService.zone,
+        ComputeService.disabled,
+        ComputeService.last_seen_up,
+        ComputeService.forced_down,
+    ).join(ComputeService, (ComputeService.host == ComputeNode.host) & (ComputeService.binary == "nova-compute"))
+    if since is not None:
+        query = query.where((ComputeService.updated_at >= since) | (ComputeNode.updated_at >= since))
     async with db.reader() as s:
         rows = (await s.execute(query)).all()
     states: dict[str, HostState] = {}
-    for node, service in rows:
-        states[node.uuid] = HostState(
-            host=node.host,
-            node=node.hypervisor_hostname,
-            provider_uuid=node.uuid,
-            zone=service.zone,
-            enabled=not service.disabled,
-            up=is_up(service.last_seen_up, service.forced_down, down_time),
-            hypervisor_type=node.hypervisor_type,
-            arch=str((node.cpu_info or {}).get("arch", "x86_64")),
-            total={"VCPU": node.vcpus, "MEMORY_MB": node.memory_mb, "DISK_GB": node.local_gb},
+    for r in rows:
+        states[r.uuid] = HostState(
+            host=r.host,
+            node=r.hypervisor_hostname,
+            provider_uuid=r.uuid,
+            zone=r.zone,
+            enabled=not r.disabled,
+            up=is_up(r.last_seen_up, r.forced_down, down_time),
+            hypervisor_type=r.hypervisor_type,
+            arch=str((r.cpu_info or {}).get("arch", "x86_64")),
+            total={"VCPU": r.vcpus, "MEMORY_MB": r.memory_mb, "DISK_GB": r.local_gb},
+            last_seen=r.last_seen_up,
+            forced_down=r.forced_down,
         )
     return states
 

@@ -9,6 +9,7 @@ racing for the last slot cannot both win); alternates for reschedules.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import defaultdict
@@ -22,6 +23,7 @@ from pocketstack.compute.models import Instance
 from pocketstack.compute.objects import trace
 from pocketstack.compute.scheduler import host_state
 from pocketstack.compute.scheduler.filters import Filter, default_filters
+from pocketstack.compute.scheduler.host_cache import HostStateCache
 from pocketstack.compute.scheduler.host_state import HostState, RequestSpec
 from pocketstack.compute.scheduler.weighers import Weigher, default_weighers, weigh
 from pocketstack.db import Database
@@ -41,12 +43,17 @@ class SchedulerManager:
         self.config = config
         self.filters: list[Filter] = default_filters()
         self.weighers: list[Weigher] = default_weighers()
+        self.host_states = HostStateCache(db, config.service_down_time, config.host_state_refresh)
         self._group_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._failures: dict[str, list[float]] = defaultdict(list)
 
     # --- bus methods -----------------------------------------------------------------
     async def build_failed(self, ctx: dict[str, Any], host: str) -> None:
         self._failures[host].append(time.monotonic())
+
+    async def host_states_changed(self, ctx: dict[str, Any]) -> None:
+        """A host appeared, or a service was disabled/enabled/forced down: reload all."""
+        self.host_states.invalidate()
 
     async def select_destinations(
         self, ctx: dict[str, Any], spec: dict[str, Any], num_alternates: int = 2
@@ -55,31 +62,38 @@ class SchedulerManager:
         request = RequestSpec.from_dict(spec)
         spans = trace.Spans(request.instance_uuid, ctx.get("request_id") or "", "scheduler")
         group_id = (request.group or {}).get("uuid")
-        try:
-            if group_id:
-                # Members of one group are placed one at a time, so two concurrent
-                # anti-affinity members never see the same "free" host.
-                async with self._group_locks[group_id]:
-                    return await self._select(ctx, request, spans, num_alternates)
-            return await self._select(ctx, request, spans, num_alternates)
-        finally:
-            async with self.db.writer() as s:
-                trace.add_rows(s, spans.rows())
+        # Members of one group are placed one at a time, so two concurrent anti-affinity
+        # members never see the same "free" host; the choice is recorded before the lock
+        # is released so the next member sees it.
+        async with self._group_locks[group_id] if group_id else contextlib.nullcontext():
+            result: dict[str, Any] = {}
+            try:
+                result = await self._select(request, spans, num_alternates)
+            finally:
+                # One short write: the spans, and the chosen host on the instance.
+                async with self.db.writer() as s:
+                    trace.add_rows(s, spans.rows())
+                    if "host" in result:
+                        await s.execute(
+                            update(Instance)
+                            .where(Instance.uuid == request.instance_uuid)
+                            .values(host=result["host"], node=result["node"], availability_zone=result["zone"])
+                        )
+            return result
 
-    async def _select(
-        self, ctx: dict[str, Any], request: RequestSpec, spans: trace.Spans, num_alternates: int
-    ) -> dict[str, Any]:
+    async def _select(self, request: RequestSpec, spans: trace.Spans, num_alternates: int) -> dict[str, Any]:
         with spans.span("host states"):
-            hosts = await host_state.load(self.db, self.config.service_down_time)
+            hosts = await self.host_states.hosts()
             if request.group:
                 request.group_hosts = await self._group_hosts(request.group["uuid"], request.instance_uuid)
-            self._apply_failures(hosts)
+        limit = self.config.max_placement_results or None
         with spans.span("placement: allocation candidates") as rec:
-            found = await self.placement.candidates(request.resources)
+            found = await self.placement.candidates(request.resources, limit=limit)
             rec["detail"] = f"{len(found.get('allocation_requests', []))} candidates of {len(hosts)} hosts"
         removed: dict[str, int] = {}
         with spans.span("filters") as rec:
-            passing = await self._placement_pass(hosts, found, request, removed)
+            passing = await self._placement_pass(hosts, found, request, removed, limit)
+            self._apply_failures(passing)
             for flt in self.filters:
                 before = len(passing)
                 passing = [h for h in passing if flt.host_passes(h, request)]
@@ -110,13 +124,6 @@ class SchedulerManager:
             {"host": h.host, "node": h.node, "provider": h.provider_uuid, "allocation": h.allocation}
             for h in ranked[chosen + 1 : chosen + 1 + num_alternates]
         ]
-        async with self.db.writer() as s:
-            # Recorded now (under the group lock) so the next member's scheduling sees it.
-            await s.execute(
-                update(Instance)
-                .where(Instance.uuid == request.instance_uuid)
-                .values(host=best.host, node=best.node, availability_zone=best.zone)
-            )
         return {
             "host": best.host,
             "node": best.node,
@@ -127,12 +134,16 @@ class SchedulerManager:
         }
 
     # --- helpers ---------------------------------------------------------------------
-    def _apply_failures(self, hosts: dict[str, HostState]) -> None:
+    def _apply_failures(self, hosts: list[HostState]) -> None:
         horizon = time.monotonic() - FAILURE_MEMORY_SECONDS
-        for host in hosts.values():
-            recent = [t for t in self._failures.get(host.host, []) if t > horizon]
+        for host in hosts:
+            if host.host not in self._failures:
+                continue
+            recent = [t for t in self._failures[host.host] if t > horizon]
             if recent:
                 self._failures[host.host] = recent
+            else:
+                del self._failures[host.host]
             host.recent_failures = len(recent)
 
     async def _group_hosts(self, group_uuid: str, exclude: str) -> list[str]:
@@ -146,25 +157,37 @@ class SchedulerManager:
             return [h for h in await s.scalars(query) if h]
 
     async def _placement_pass(
-        self, hosts: dict[str, HostState], found: dict[str, Any], request: RequestSpec, removed: dict[str, int]
+        self,
+        hosts: dict[str, HostState],
+        found: dict[str, Any],
+        request: RequestSpec,
+        removed: dict[str, int],
+        limit: int | None,
     ) -> list[HostState]:
-        """Hosts placement offered; the others are attributed to the resource that is short."""
+        """Private copies of the hosts placement offered. When placement listed every
+        candidate (fewer than ``limit``), the hosts it left out are attributed to the
+        resource that is short; past the limit, the others were simply not considered."""
         offered: dict[str, dict[str, Any]] = {}
-        for areq in found.get("allocation_requests", []):
+        requests = found.get("allocation_requests", [])
+        for areq in requests:
             providers = list(areq.get("allocations", {}))
             if len(providers) == 1:
                 offered.setdefault(providers[0], areq)
         summaries = found.get("provider_summaries", {})
         passing: list[HostState] = []
-        refused: list[HostState] = []
-        for uuid, host in hosts.items():
-            if uuid in offered:
-                host.allocation = offered[uuid]
-                res = summaries.get(uuid, {}).get("resources", {})
-                host.free = {rc: float(v.get("capacity", 0)) - float(v.get("used", 0)) for rc, v in res.items()}
-                passing.append(host)
-            else:
-                refused.append(host)
+        horizon = self.host_states.horizon()
+        for uuid, areq in offered.items():
+            base = hosts.get(uuid)
+            if base is None:
+                continue  # a provider that is no compute node of ours
+            host = self.host_states.for_request(base, horizon)
+            host.allocation = areq
+            res = summaries.get(uuid, {}).get("resources", {})
+            host.free = {rc: float(v.get("capacity", 0)) - float(v.get("used", 0)) for rc, v in res.items()}
+            passing.append(host)
+        if limit is not None and len(requests) >= limit:
+            return passing
+        refused = [h for uuid, h in hosts.items() if uuid not in offered]
         if refused:
             used = await host_state.usage_by_host(self.db)
             ratios = {

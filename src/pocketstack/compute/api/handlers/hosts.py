@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 
 from pocketstack.common.errors import Invalid, NotFound
-from pocketstack.common.timeutils import iso_nozone
+from pocketstack.common.timeutils import iso_nozone, utcnow
 from pocketstack.compute.api import policy, schemas
 from pocketstack.compute.api.common import at_least, body, service
 from pocketstack.compute.models import ComputeNode, ComputeService
@@ -164,6 +164,9 @@ async def service_update(request: Request) -> Response:
             row.disabled_reason = data.get("disabled_reason") if row.disabled else None
         if "forced_down" in data:
             row.forced_down = data["forced_down"]
+        row.updated_at = utcnow()
+    # The scheduler caches host states: tell it this host's eligibility changed.
+    await service(request).runtime.bus.fanout("scheduler", "host_states_changed", {})
     return json_response({"service": _service_view(request, row)})
 
 
