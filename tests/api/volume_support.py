@@ -41,7 +41,9 @@ class VolumeApi:
     ) -> httpx.Response:
         return await self.client.request(method, f"/volume/v3{path}", headers=self.headers(token, version), **kw)
 
-    async def create(self, token: str = "demo", expect: int = 202, wait: str | None = "available", **volume: Any) -> Any:
+    async def create(
+        self, token: str = "demo", expect: int = 202, wait: str | None = "available", **volume: Any
+    ) -> Any:
         volume.setdefault("size", 1)
         resp = await self.request("POST", "/volumes", token, json={"volume": volume})
         assert resp.status_code == expect, resp.text
