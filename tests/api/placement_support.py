@@ -1,18 +1,26 @@
 """Shared fixture and helpers for the placement API tests: a Placement client that
-speaks one microversion and a few shortcuts for building providers."""
+speaks one microversion and a few shortcuts for building providers.
+
+The tests run on SQLite by default. ``POCKETSTACK_PLACEMENT_TEST_DB=postgresql`` (or
+``mariadb``) runs them on a fresh database on the local server instead, to catch dialect
+problems (the race-safe claim UPDATE above all)."""
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from pocketstack.common.config import Config
 from pocketstack.placement.service import create
 from pocketstack.testing.service import running_services
+from tests.integration.conftest import fresh_mariadb, fresh_postgres
 
 P = "/placement"
 
@@ -105,7 +113,22 @@ def error_code(response: httpx.Response) -> str:
     return str(response.json()["errors"][0]["code"])
 
 
+def _database() -> AbstractAsyncContextManager[str]:
+    """A database URL for one test: empty (SQLite in tmp_path) unless the env var names a server."""
+    kind = os.environ.get("POCKETSTACK_PLACEMENT_TEST_DB", "sqlite")
+    if kind == "postgresql":
+        return fresh_postgres()
+    if kind == "mariadb":
+        return fresh_mariadb()
+    if kind != "sqlite":
+        raise ValueError(f"POCKETSTACK_PLACEMENT_TEST_DB must be sqlite, postgresql or mariadb, not {kind!r}")
+    return nullcontext("")
+
+
 @pytest.fixture(name="placement")
 async def placement_fixture(tmp_path: Path) -> AsyncIterator[Placement]:
-    async with running_services([create], tmp_path) as (_runtime, _services, client):
-        yield Placement(client)
+    async with _database() as url:
+        config = Config(data_dir=tmp_path)
+        config.database.url = url
+        async with running_services([create], tmp_path, config=config) as (_runtime, _services, client):
+            yield Placement(client)
