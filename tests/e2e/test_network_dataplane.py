@@ -7,7 +7,9 @@ real tap through a relay that opens the tap as QEMU does (tests/e2e/netvm.py).
 - two VMs ping each other only once their group allows ICMP ingress; a VM sending from
   an address not its own is dropped until the address is an allowed address pair;
 - across a router two subnets reach each other; a floating IP is reachable (DNAT) from a
-  namespace on the external network's bridge; a dnsmasq that dies is started again.
+  namespace on the external network's bridge; a dnsmasq that dies is started again;
+- a restarted agent rebuilds the host (after a "reboot") without what was deleted
+  meanwhile; ``cleanup_all`` removes every namespace and dnsmasq of the cloud.
 
 Every test removes its namespaces, relays and dnsmasq (fixture teardown, ``cleanup_all``).
 """
@@ -25,9 +27,10 @@ from typing import Any
 import pytest
 
 from pocketstack.network.agent.linuxbridge import LinuxBridgeBackend, cleanup_all, names
-from pocketstack.network.agent.linuxbridge.dhcp import DhcpServer
+from pocketstack.network.agent.linuxbridge.dhcp import DhcpServer, stop_pid_file
 from pocketstack.network.agent.manager import NetworkAgent
 from pocketstack.network.service import NetworkService
+from pocketstack.runtime import Runtime
 from pocketstack.testing.service import running_services
 from tests.api.network_support import Api
 from tests.e2e.netvm import Namespace, OutsideHost, TapVM
@@ -53,6 +56,8 @@ class Recorder:
 class Plane:
     api: Api
     backend: LinuxBridgeBackend
+    agent: NetworkAgent
+    runtime: Runtime
     notifier: Recorder
     data_dir: Path
     made: list[Namespace] = field(default_factory=list)
@@ -101,15 +106,16 @@ async def plane(tmp_path: Path) -> AsyncIterator[Plane]:
     async with running_services(factory, tmp_path) as (runtime, _services, client):  # type: ignore[arg-type]
         backend = LinuxBridgeBackend(HOST, tmp_path, monitor_interval=0.2)
         agent = NetworkAgent(runtime.bus, HOST, backend)
-        result = Plane(Api(client, runtime), backend, notifier, tmp_path)
+        result = Plane(Api(client, runtime), backend, agent, runtime, notifier, tmp_path)
         try:
             await agent.start()
             yield result
         finally:
             for made in result.made:
                 made.close()
-            await agent.stop()
-            await backend.cleanup()
+            # The test may have replaced the agent and backend (restart): end the current ones.
+            await result.agent.stop()
+            await result.backend.cleanup()
             await cleanup_all(tmp_path)
     assert not [ns for ns in await _namespaces() if ns.startswith(names.cloud_prefix(tmp_path))]
 
@@ -256,6 +262,54 @@ async def test_dead_dnsmasq_is_restarted_and_keeps_serving(plane: Plane) -> None
     await wait_for(restarted, "dnsmasq started again")
     assert plane.backend.dhcp_restarts >= 1
     assert await plane.vm("a", port).dhcp() == port["fixed_ips"][0]["ip_address"]
+
+
+async def test_agent_restart_rebuilds_the_host_and_drops_what_was_deleted(plane: Plane) -> None:
+    api = plane.api
+    net1, _ = await api.net_with_subnet("10.44.0.0/24")
+    net2 = await api.network(name="gone")
+    await api.subnet(net2["id"], "10.45.0.0/24")
+    a = await plane.bound_port(net1["id"], "a")
+    b = await plane.bound_port(net2["id"], "b")
+    await plane.agent.stop()
+    # While the agent is down: b and its network are deleted, then the host "reboots"
+    # (every namespace and dnsmasq of the host gone; the agent's files stay).
+    assert (await api.delete(f"ports/{b['id']}")).status_code == 204
+    assert (await api.delete(f"networks/{net2['id']}")).status_code == 204
+    prefix = plane.backend.host_ns
+    for network_id in (net1["id"], net2["id"]):
+        await stop_pid_file(DhcpServer(plane.backend.names, network_id).pid_file)
+    for ns in await _namespaces():
+        if ns == prefix or ns.startswith(prefix + "-"):
+            await _run("ip", "netns", "delete", ns)
+
+    backend = LinuxBridgeBackend(HOST, plane.data_dir, monitor_interval=0)
+    plane.backend = backend
+    plane.agent = NetworkAgent(plane.runtime.bus, HOST, backend)
+    await plane.agent.start()
+
+    async def rebuilt() -> bool:
+        state = await backend.state()
+        return list(state.ports) == [a["id"]] and list(state.networks) == [net1["id"]]
+
+    await wait_for(rebuilt, "the host rebuilt with port a only")
+    state = await backend.state()
+    assert state.networks[net1["id"]].dhcp_hosts == {a["mac_address"]: a["fixed_ips"][0]["ip_address"]}
+    assert await plane.vm("a", a).dhcp() == a["fixed_ips"][0]["ip_address"]
+
+
+async def test_cleanup_all_removes_every_namespace_and_dnsmasq_of_the_cloud(plane: Plane) -> None:
+    net, _ = await plane.api.net_with_subnet("10.46.0.0/24")
+    await plane.bound_port(net["id"], "a")
+    pid = DhcpServer(plane.backend.names, net["id"]).running_pid()
+    assert pid is not None
+    other = LinuxBridgeBackend("host2", plane.data_dir, monitor_interval=0)
+    await other.start()
+    await plane.agent.stop()
+    await cleanup_all(plane.data_dir)
+    assert not [ns for ns in await _namespaces() if ns.startswith(names.cloud_prefix(plane.data_dir))]
+    assert not Path(f"/proc/{pid}").exists() or b"dnsmasq" not in Path(f"/proc/{pid}/cmdline").read_bytes()
+    assert not (plane.data_dir / "network").exists()
 
 
 async def _run(*argv: str) -> None:

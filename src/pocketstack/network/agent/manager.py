@@ -84,8 +84,13 @@ class NetworkAgent:
             log.warning("network agent %s: resync skipped, network service unavailable: %s", self.host, exc)
             return
         wanted = {p["id"] for p in bound}
-        for port_id in set((await self.backend.state()).ports) - wanted:
+        in_place = await self.backend.state()
+        for port_id in set(in_place.ports) - wanted:
             await self.backend.unplug_port(port_id)
+        # Networks are ensured here only for their ports: one no bound port uses is stale
+        # (deleted, or its ports moved away while the agent was down).
+        for network_id in set(in_place.networks) - {p["network_id"] for p in bound}:
+            await self.backend.delete_network(network_id)
         for port in bound:
             await self.endpoint.plug_port(ctx, port)
 
