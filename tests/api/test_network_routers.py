@@ -214,3 +214,15 @@ async def test_auto_allocated_topology(api: Api) -> None:
     port = await api.port(topo["id"])
     assert port["fixed_ips"]
     assert (await api.get("auto-allocated-topology/p-demo", "alt")).status_code == 403
+
+
+async def test_router_ports_are_active_and_gateway_port_belongs_to_no_project(api: Api) -> None:
+    ext, router, _port = await topology(api)
+    ports = (await api.get("ports", "admin", device_id=router["id"])).json()["ports"]
+    owners = {p["device_owner"]: p for p in ports}
+    assert set(owners) == {"network:router_interface", "network:router_gateway"}
+    assert all(p["status"] == "ACTIVE" for p in ports)
+    assert owners["network:router_gateway"]["project_id"] == ""
+    assert owners["network:router_gateway"]["network_id"] == ext["id"]
+    visible = {p["device_owner"] for p in (await api.get("ports", device_id=router["id"])).json()["ports"]}
+    assert visible == {"network:router_interface"}

@@ -220,6 +220,9 @@ async def build(
         security_groups=await _security_groups(session, ctx, project_id, attrs, enabled, owner),
     )
     _bind(port, attrs.get("binding:host_id", ""))
+    if owner.startswith("network:"):
+        # Router and floating IP ports are the cloud's own: nothing on a host to wait for.
+        port.status = "ACTIVE"
     session.add(port)
     # One flush for the port and its addresses (the model orders the inserts).
     with session.no_autoflush:
