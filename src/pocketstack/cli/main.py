@@ -255,6 +255,52 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_trace(args: argparse.Namespace) -> int:
+    """Print the hops of a server's launch in order, with component, host and duration."""
+    import httpx
+
+    config = _config(args)
+    current = state.read_state(config.data_dir)
+    if current is None or not state.pid_alive(current["pid"]):
+        print("pocketstack is not running", file=sys.stderr)
+        return 1
+    url = current["url"]
+    auth = {
+        "auth": {
+            "identity": {
+                "methods": ["password"],
+                "password": {
+                    "user": {"name": "admin", "domain": {"id": "default"}, "password": config.identity.admin_password}
+                },
+            },
+            "scope": {"project": {"name": "admin", "domain": {"id": "default"}}},
+        }
+    }
+    with httpx.Client(base_url=url, timeout=30) as client:
+        token = client.post("/identity/v3/auth/tokens", json=auth).headers.get("x-subject-token", "")
+        answer = client.get(
+            f"/compute/v2.1/servers/{args.server_id}/os-pocketstack-trace", headers={"X-Auth-Token": token}
+        )
+    if answer.status_code != 200:
+        print(f"error: {answer.status_code} {answer.text}", file=sys.stderr)
+        return 1
+    spans = answer.json()["spans"]
+    if not spans:
+        print(f"no trace recorded for server {args.server_id}")
+        return 0
+    t0 = spans[0]["started"]
+    width = max(len(span["hop"]) for span in spans)
+    print(f"{'at ms':>9} {'took ms':>9}  {'hop':<{width}}  {'component':<13} {'host':<12} result")
+    for span in spans:
+        detail = f"  {span['detail']}" if span.get("detail") else ""
+        print(
+            f"{(span['started'] - t0) * 1000:9.1f} {span['duration_ms']:9.1f}  {span['hop']:<{width}}  "
+            f"{span['component']:<13} {span.get('host') or '-':<12} {span.get('result', 'ok')}{detail}"
+        )
+    print(f"request {spans[0].get('request_id', '?')}: {len(spans)} hops")
+    return 0
+
+
 def cmd_rotate_keys(args: argparse.Namespace) -> int:
     from pocketstack.identity.tokens import KeyRepository
 
@@ -293,6 +339,11 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("service", choices=["all", "identity", "image", "placement", "network", "compute", "volume"])
     data_dir(serve)
     serve.set_defaults(func=cmd_serve)
+
+    trace = sub.add_parser("trace", help="the hops of a server's launch, with timings")
+    trace.add_argument("server_id")
+    data_dir(trace)
+    trace.set_defaults(func=cmd_trace)
 
     identity = sub.add_parser("identity", help="identity administration")
     isub = identity.add_subparsers(dest="identity_command", required=True)

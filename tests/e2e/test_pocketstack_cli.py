@@ -1,0 +1,69 @@
+"""The pocketstack command itself: status, trace, and restart keeping all data."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import OPENSTACK, POCKETSTACK, Cloud, _free_port
+
+pytestmark = pytest.mark.e2e
+
+
+def test_trace_prints_every_hop(cloud: Cloud) -> None:
+    name = f"trace-{uuid.uuid4().hex[:6]}"
+    server = cloud.openstack(
+        "server", "create", "--flavor", "m1.tiny", "--image", "tiny", "--nic", "none", "--wait", name, "-f", "json"
+    )
+    out = cloud.pocketstack("trace", server["id"]).stdout
+    hops = out.splitlines()[1:-1]
+    wanted = ("compute-api", "scheduler", "conductor", "compute-agent")
+    seen = {component for line in hops for component in wanted if f" {component} " in line}
+    assert seen == set(wanted), out
+    assert "driver: spawn" in out and "req-" in out.splitlines()[-1]
+    cloud.openstack("server", "delete", "--wait", server["id"])
+
+
+def test_restart_keeps_users_projects_and_token_keys(tmp_path: Path) -> None:
+    data_dir = tmp_path / "restart"
+    port = _free_port()
+    env = {**os.environ, "POCKETSTACK_IMAGE_TINY_GUEST": "false"}
+    up = [POCKETSTACK, "up", "--detach", "--data-dir", str(data_dir), "--port", str(port), "--driver", "fake"]
+    down = [POCKETSTACK, "down", "--data-dir", str(data_dir)]
+    url = f"http://127.0.0.1:{port}"
+    try:
+        subprocess.run(up, check=True, capture_output=True, env=env, timeout=300)
+        cli_env = {**os.environ, "OS_CLIENT_CONFIG_FILE": str(data_dir / "clouds.yaml")}
+        subprocess.run(
+            [OPENSTACK, "--os-cloud", "pocketstack", "project", "create", "keepme"],
+            check=True,
+            capture_output=True,
+            env=cli_env,
+            timeout=120,
+        )
+        token = httpx.post(
+            f"{url}/identity/v3/auth/tokens",
+            json={
+                "auth": {
+                    "identity": {
+                        "methods": ["password"],
+                        "password": {"user": {"name": "admin", "domain": {"id": "default"}, "password": "admin"}},
+                    },
+                    "scope": {"project": {"name": "admin", "domain": {"id": "default"}}},
+                }
+            },
+        ).headers["x-subject-token"]
+        subprocess.run(down, check=True, capture_output=True, timeout=120)
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(f"{url}/identity/v3", timeout=2)
+        subprocess.run(up, check=True, capture_output=True, env=env, timeout=300)
+        answer = httpx.get(f"{url}/identity/v3/projects?name=keepme", headers={"X-Auth-Token": token})
+        assert answer.status_code == 200, "a token from before the restart still validates"
+        assert [p["name"] for p in answer.json()["projects"]] == ["keepme"]
+    finally:
+        subprocess.run(down, capture_output=True, timeout=120)
