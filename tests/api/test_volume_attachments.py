@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.api.volume_support import VolumeApi, fault, vapi  # noqa: F401
+from tests.api.volume_support import VolumeApi, fault, vapi_fixture  # noqa: F401
 
 CONNECTOR = {"host": "compute-1", "initiator": "iqn.test", "mountpoint": "/dev/vdb"}
 

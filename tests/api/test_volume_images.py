@@ -21,8 +21,8 @@ from tests.api.volume_support import VolumeApi, fault
 MiB = 1024 * 1024
 
 
-@pytest.fixture
-async def fapi(tmp_path: Path) -> AsyncIterator[VolumeApi]:
+@pytest.fixture(name="fapi")
+async def fapi_fixture(tmp_path: Path) -> AsyncIterator[VolumeApi]:
     backend = FileBackend(tmp_path / "volumes", volume_format="raw", capacity_gb=50)
 
     def volume_factory(runtime: Runtime) -> VolumeService:
@@ -36,6 +36,11 @@ async def fapi(tmp_path: Path) -> AsyncIterator[VolumeApi]:
         svc = services["volume"]
         assert isinstance(svc, VolumeService)
         yield VolumeApi(client, svc, runtime, tmp_path)
+
+
+def _head(path: Path, n: int) -> bytes:
+    with path.open("rb") as fh:
+        return fh.read(n)
 
 
 async def _image(api: VolumeApi, data: bytes, token: str = "demo", **extra: Any) -> dict[str, Any]:
@@ -59,10 +64,9 @@ async def test_volume_from_image(fapi: VolumeApi) -> None:
     assert vol["bootable"] == "true"
     meta = vol["volume_image_metadata"]
     assert meta["image_id"] == image["id"] and meta["kernel_id"] == "k-1" and meta["disk_format"] == "raw"
-    path = Path(vol and fapi.backend.directory / f"volume-{vol['id']}.raw")
+    path = fapi.backend.directory / f"volume-{vol['id']}.raw"
     assert path.stat().st_size == 1024**3
-    with path.open("rb") as fh:
-        assert fh.read(len(payload)) == payload
+    assert _head(path, len(payload)) == payload
 
 
 async def test_volume_from_image_bad_input(fapi: VolumeApi) -> None:
@@ -121,8 +125,7 @@ async def test_file_backend_snapshot_clone_extend(fapi: VolumeApi) -> None:
     path = fapi.backend.directory / f"volume-{vol['id']}.raw"
     assert path.stat().st_size == 2 * 1024**3
     restored = await fapi.create(snapshot_id=snap["id"], size=None)
-    with (fapi.backend.directory / f"volume-{restored['id']}.raw").open("rb") as fh:
-        assert fh.read(1024) == b"ORIG" * 256
+    assert _head(fapi.backend.directory / f"volume-{restored['id']}.raw", 1024) == b"ORIG" * 256
     clone = await fapi.create(source_volid=vol["id"], size=None)
     assert clone["size"] == 2
     for v in (restored, clone):

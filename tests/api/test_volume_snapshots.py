@@ -3,7 +3,7 @@ metadata, volume from snapshot, cascade delete, quotas, failures."""
 
 from __future__ import annotations
 
-from tests.api.volume_support import VolumeApi, fault, vapi  # noqa: F401
+from tests.api.volume_support import VolumeApi, fault, vapi_fixture  # noqa: F401
 
 
 async def test_snapshot_lifecycle(vapi: VolumeApi) -> None:

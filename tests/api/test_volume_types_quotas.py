@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.api.volume_support import VolumeApi, fault, vapi  # noqa: F401
+from tests.api.volume_support import VolumeApi, fault, vapi_fixture  # noqa: F401
 
 
 async def test_default_type(vapi: VolumeApi) -> None:

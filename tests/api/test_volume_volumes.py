@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from tests.api.volume_support import VolumeApi, fault, vapi  # noqa: F401
+from tests.api.volume_support import VolumeApi, fault, vapi_fixture  # noqa: F401
 
 
 async def test_discovery_without_token(vapi: VolumeApi) -> None:

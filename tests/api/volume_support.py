@@ -103,8 +103,8 @@ def fault(resp: httpx.Response, status: int) -> str:
     return str(inner["message"])
 
 
-@pytest.fixture
-async def vapi(tmp_path: Path) -> AsyncIterator[VolumeApi]:
+@pytest.fixture(name="vapi")
+async def vapi_fixture(tmp_path: Path) -> AsyncIterator[VolumeApi]:
     backend = FakeBackend(capacity_gb=100)
 
     def volume_factory(runtime: Runtime) -> VolumeService:
