@@ -191,6 +191,9 @@ def _serve_all(config: Config, announce: bool = False) -> int:
         current = state.read_state(config.data_dir)
         if current and current.get("pid") == os.getpid():
             state.clear_state(config.data_dir)
+        if announce:
+            # A foreground up owns its runtime objects: Ctrl-C leaves nothing behind.
+            _cleanup(config)
     return 0
 
 
@@ -225,10 +228,18 @@ def cmd_down(args: argparse.Namespace) -> int:
             os.kill(pid, signal.SIGKILL)
         state.clear_state(config.data_dir)
         print(f"pocketstack stopped (pid {pid})")
+    _cleanup(config)
     if args.purge:
         shutil.rmtree(config.data_dir, ignore_errors=True)
         print(f"removed {config.data_dir}")
     return 0
+
+
+def _cleanup(config: Config) -> None:
+    from pocketstack.cleanup import cleanup_runtime
+
+    for problem in asyncio.run(cleanup_runtime(config.data_dir)):
+        print(f"warning: cleanup: {problem}", file=sys.stderr)
 
 
 def cmd_status(args: argparse.Namespace) -> int:

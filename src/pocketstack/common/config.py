@@ -137,8 +137,9 @@ class VolumeConfig:
 
 @dataclass
 class NetworkConfig:
-    # Data plane of the network agents: "fake" (in memory) or "linuxbridge" (netns, needs root).
-    backend: str = "fake"
+    # Data plane of the network agents: "fake" (in memory), "linuxbridge" (netns, needs
+    # root), or "auto": linuxbridge when the compute driver is qemu and we are root.
+    backend: str = "auto"
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from pocketstack.common.config import Config
@@ -22,9 +23,17 @@ def load_backend(name: str, **options: Any) -> NetworkBackend:
     raise ValueError(f"unknown network backend {name!r}: use fake or linuxbridge")
 
 
+def effective_backend(config: Config) -> str:
+    """``auto`` resolved: real networking goes with real VMs, when we may make namespaces."""
+    name = config.network.backend
+    if name == "auto":
+        return "linuxbridge" if config.compute.driver == "qemu" and os.geteuid() == 0 else "fake"
+    return name
+
+
 def configured_backend(config: Config, host: str) -> NetworkBackend:
     """The backend ``[network] backend`` names, for the agent of ``host``."""
-    name = config.network.backend
+    name = effective_backend(config)
     if name == "linuxbridge":
         return load_backend(name, host=host, data_dir=config.data_dir)
     return load_backend(name)
