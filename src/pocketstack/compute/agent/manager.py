@@ -20,6 +20,7 @@ from pocketstack.common.config import ComputeConfig
 from pocketstack.common.errors import PocketError
 from pocketstack.compute import states
 from pocketstack.compute.agent.resource_tracker import ResourceTracker
+from pocketstack.compute.agent.volumes import VolumeOps
 from pocketstack.compute.clients import ImageClient, NetworkClient, PlacementClient
 from pocketstack.compute.objects.trace import Spans
 from pocketstack.compute.virt.driver import InstanceNotFound, InstanceSpec, VirtDriver
@@ -39,7 +40,7 @@ POWER_ACTIONS: dict[str, tuple[str, str, int, str, str]] = {
 }
 
 
-class ComputeAgent:
+class ComputeAgent(VolumeOps):
     def __init__(
         self,
         host: str,
@@ -373,6 +374,7 @@ class ComputeAgent:
         inst = await self.bus.call("conductor", "instance_get", ctx, instance_uuid=instance_uuid)
         await self.driver.destroy(instance_uuid)
         self.tracker.release(instance_uuid)
+        await self.release_volumes(ctx, inst)
         for port in (inst or {}).get("ports") or []:
             await self.network.delete_port(port["id"])
         event = {

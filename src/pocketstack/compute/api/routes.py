@@ -11,6 +11,7 @@ from pocketstack.compute.api.handlers import (
     server_groups,
     servers,
     versions,
+    volume_attachments,
 )
 from pocketstack.web.routing import Route
 
@@ -82,4 +83,11 @@ ROUTES += [
     Route("GET", V + "/os-server-groups/{group_id}", server_groups.show),
     Route("DELETE", V + "/os-server-groups/{group_id}", server_groups.delete),
     Route("POST", V + "/os-server-external-events", server_groups.external_events),
+]
+
+ROUTES += [
+    Route("GET", V + "/servers/{server_id}/os-volume_attachments", volume_attachments.index),
+    Route("POST", V + "/servers/{server_id}/os-volume_attachments", volume_attachments.create),
+    Route("GET", V + "/servers/{server_id}/os-volume_attachments/{volume_id}", volume_attachments.show),
+    Route("DELETE", V + "/servers/{server_id}/os-volume_attachments/{volume_id}", volume_attachments.delete),
 ]

@@ -98,7 +98,11 @@ def detail(
         "OS-EXT-STS:task_state": inst.task_state,
         "OS-EXT-STS:vm_state": inst.vm_state,
         "OS-EXT-STS:power_state": inst.power_state,
-        "os-extended-volumes:volumes_attached": [],
+        "os-extended-volumes:volumes_attached": [
+            {"id": b["volume_id"], "delete_on_termination": bool(b.get("delete_on_termination"))}
+            for b in inst.block_device_mapping or []
+            if b.get("volume_id")
+        ],
     }
     if inst.vm_state in (states.BUILDING, states.ACTIVE):
         data["progress"] = inst.progress

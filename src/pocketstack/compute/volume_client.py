@@ -1,0 +1,86 @@
+"""Compute's client of the volume API (attachments, 3.44), over runtime.http().
+
+Calls for a user carry the user's token and the service token (X-Service-Token); with
+no user token (cleanup after the token expired) the service token alone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from pocketstack.common.errors import Conflict, Invalid, NotFound, Unavailable
+from pocketstack.runtime import Runtime
+
+VOLUME_VERSION = "volume 3.44"
+
+
+class VolumeClient:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    async def _call(self, method: str, path: str, token: str | None, json: Any = None) -> Any:
+        service_token = await self.runtime.service_token()
+        headers = {"X-Auth-Token": token or service_token, "OpenStack-API-Version": VOLUME_VERSION}
+        if token:
+            headers["X-Service-Token"] = service_token
+        try:
+            async with self.runtime.http() as http:
+                resp = await http.request(method, f"/volume/v3{path}", headers=headers, json=json)
+        except httpx.HTTPError as exc:
+            raise Unavailable(f"The volume service could not be reached: {exc}") from None
+        if resp.status_code < 400:
+            return resp.json() if resp.content else None
+        message = _message(resp)
+        if resp.status_code == 404:
+            raise NotFound(message)
+        if resp.status_code == 400:
+            raise Invalid(message)
+        if resp.status_code == 409:
+            raise Conflict(message)
+        if resp.status_code in (502, 503):
+            raise Unavailable(f"The volume service is not available: {message}")
+        raise Unavailable(f"The volume service answered {resp.status_code}: {message}")
+
+    async def get_volume(self, volume_id: str, token: str | None) -> dict[str, Any]:
+        data = await self._call("GET", f"/volumes/{volume_id}", token)
+        return data["volume"]  # type: ignore[no-any-return]
+
+    async def attachment_create(self, volume_id: str, instance_uuid: str, token: str | None) -> dict[str, Any]:
+        body = {"attachment": {"volume_uuid": volume_id, "instance_uuid": instance_uuid}}
+        return (await self._call("POST", "/attachments", token, body))["attachment"]  # type: ignore[no-any-return]
+
+    async def attachment_update(
+        self, attachment_id: str, connector: dict[str, Any], token: str | None
+    ) -> dict[str, Any]:
+        body = {"attachment": {"connector": connector}}
+        data = await self._call("PUT", f"/attachments/{attachment_id}", token, body)
+        return data["attachment"]  # type: ignore[no-any-return]
+
+    async def attachment_complete(self, attachment_id: str, token: str | None) -> None:
+        await self._call("POST", f"/attachments/{attachment_id}/action", token, {"os-complete": {}})
+
+    async def attachment_delete(self, attachment_id: str, token: str | None) -> None:
+        try:
+            await self._call("DELETE", f"/attachments/{attachment_id}", token)
+        except NotFound:
+            pass
+
+    async def delete_volume(self, volume_id: str, token: str | None) -> None:
+        try:
+            await self._call("DELETE", f"/volumes/{volume_id}", token)
+        except NotFound:
+            pass
+
+
+def _message(resp: httpx.Response) -> str:
+    try:
+        body = resp.json()
+    except ValueError:
+        return resp.text.strip()[:300]
+    if isinstance(body, dict) and len(body) == 1:
+        inner = next(iter(body.values()))
+        if isinstance(inner, dict) and "message" in inner:
+            return str(inner["message"])
+    return resp.text.strip()[:300]

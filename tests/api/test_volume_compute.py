@@ -1,0 +1,170 @@
+"""os-volume_attachments on servers with the fake driver: attach hot-plugs through the
+agent, detach unplugs, failures undo, server delete releases volumes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pocketstack.common.config import Config
+from pocketstack.compute import service as compute
+from pocketstack.compute.service import ComputeService
+from pocketstack.compute.virt.fake import FakeDriver
+from pocketstack.image import service as image
+from pocketstack.placement import service as placement
+from pocketstack.runtime import Runtime
+from pocketstack.testing.service import auth, running_services
+from pocketstack.volume.backends.fake import FakeBackend
+from pocketstack.volume.service import VolumeService
+from tests.api.compute_support import Cloud, V, make_image, mv
+from tests.api.volume_support import VolumeApi, fault
+
+
+class Both:
+    def __init__(self, cloud: Cloud, vol: VolumeApi) -> None:
+        self.cloud = cloud
+        self.vol = vol
+
+    def driver(self) -> FakeDriver:
+        (agent,) = self.cloud.compute.agents.values()
+        assert isinstance(agent.driver, FakeDriver)
+        return agent.driver
+
+    async def server(self) -> dict[str, Any]:
+        server = (await self.cloud.boot())["server"]
+        return await self.cloud.wait(server["id"], "ACTIVE")
+
+    async def attach(self, server_id: str, volume_id: str, token: str = "demo", **extra: Any) -> Any:
+        body = {"volumeAttachment": {"volumeId": volume_id, **extra}}
+        return await self.cloud.client.post(
+            f"{V}/servers/{server_id}/os-volume_attachments", json=body, headers=mv(token, "2.79")
+        )
+
+    async def detach(self, server_id: str, volume_id: str, token: str = "demo") -> Any:
+        return await self.cloud.client.delete(
+            f"{V}/servers/{server_id}/os-volume_attachments/{volume_id}", headers=auth(token)
+        )
+
+
+@pytest.fixture(name="both")
+async def both_fixture(tmp_path: Path) -> AsyncIterator[Both]:
+    cfg = Config(data_dir=tmp_path)
+    cfg.compute.driver = "fake"
+    cfg.compute.fake_hosts = 1
+    backend = FakeBackend()
+
+    def volume_factory(runtime: Runtime) -> VolumeService:
+        return VolumeService(runtime, backend=backend)
+
+    factories = [placement.create, image.create, compute.create, volume_factory]
+    async with running_services(factories, tmp_path, config=cfg) as (runtime, services, client):
+        await compute.bootstrap(runtime)
+        image_id = await make_image(client)
+        svc = services["compute"]
+        vsvc = services["volume"]
+        assert isinstance(svc, ComputeService) and isinstance(vsvc, VolumeService)
+        yield Both(Cloud(runtime, svc, client, image_id), VolumeApi(client, vsvc, runtime, tmp_path))
+
+
+async def test_attach_and_detach(both: Both) -> None:
+    server = await both.server()
+    vol = await both.vol.create(size=1)
+    resp = await both.attach(server["id"], vol["id"], delete_on_termination=False)
+    assert resp.status_code == 200, resp.text
+    att = resp.json()["volumeAttachment"]
+    assert att["device"] == "/dev/vdb" and att["volumeId"] == vol["id"] and att["serverId"] == server["id"]
+    info = both.driver().instances[server["id"]].volumes["/dev/vdb"]
+    assert info["driver_volume_type"] == "fake" and info["data"]["volume_id"] == vol["id"]
+    shown = await both.vol.show(vol["id"])
+    assert shown["status"] == "in-use" and shown["attachments"][0]["server_id"] == server["id"]
+    listed = await both.cloud.client.get(f"{V}/servers/{server['id']}/os-volume_attachments", headers=auth("demo"))
+    assert [a["volumeId"] for a in listed.json()["volumeAttachments"]] == [vol["id"]]
+    one = await both.cloud.client.get(
+        f"{V}/servers/{server['id']}/os-volume_attachments/{vol['id']}", headers=mv("demo", "2.89")
+    )
+    assert one.json()["volumeAttachment"]["attachment_id"] == shown["attachments"][0]["attachment_id"]
+    srv = await both.cloud.show(server["id"])
+    assert srv["os-extended-volumes:volumes_attached"] == [{"id": vol["id"], "delete_on_termination": False}]
+    # a second volume gets the next device
+    vol2 = await both.vol.create(size=1)
+    assert (await both.attach(server["id"], vol2["id"])).json()["volumeAttachment"]["device"] == "/dev/vdc"
+    # detach
+    assert (await both.detach(server["id"], vol["id"])).status_code == 202
+    assert "/dev/vdb" not in both.driver().instances[server["id"]].volumes
+    assert (await both.vol.show(vol["id"]))["status"] == "available"
+    assert fault(await both.detach(server["id"], vol["id"]), 404)
+
+
+async def test_attach_refusals(both: Both) -> None:
+    server = await both.server()
+    other = await both.server()
+    vol = await both.vol.create(size=1)
+    assert (await both.attach(server["id"], vol["id"])).status_code == 200
+    # in-use volume to another server
+    msg = fault(await both.attach(other["id"], vol["id"]), 400)
+    assert "in-use" in msg or "status" in msg
+    # the same volume again
+    assert "already attached" in fault(await both.attach(server["id"], vol["id"]), 400)
+    assert fault(await both.attach(server["id"], "no-such-volume"), 404)
+    assert fault(await both.attach(server["id"], vol["id"], token="reader"), 403)
+    assert fault(await both.attach(server["id"], vol["id"], token="alt"), 404)
+    bad = await both.cloud.client.post(
+        f"{V}/servers/{server['id']}/os-volume_attachments", json={"volumeAttachment": {}}, headers=auth("demo")
+    )
+    assert fault(bad, 400)
+    vol2 = await both.vol.create(size=1)
+    assert "invalid" in fault(await both.attach(server["id"], vol2["id"], device="sdb"), 400)
+    # wrong server state
+    await both.cloud.action(server["id"], {"suspend": None})
+    await both.cloud.wait(server["id"], "SUSPENDED")
+    assert "vm_state suspended" in fault(await both.attach(server["id"], vol2["id"]), 409)
+    assert (await both.vol.show(vol2["id"]))["status"] == "available"
+
+
+async def test_failed_attach_leaves_volume_available(both: Both) -> None:
+    server = await both.server()
+    vol = await both.vol.create(size=1)
+    driver = both.driver()
+    original = driver.attach_volume
+
+    async def broken(uuid: str, connection_info: dict[str, Any], mountpoint: str) -> None:
+        raise RuntimeError("device_add failed")
+
+    driver.attach_volume = broken  # type: ignore[method-assign]
+    try:
+        resp = await both.attach(server["id"], vol["id"])
+        assert resp.status_code >= 400
+    finally:
+        driver.attach_volume = original  # type: ignore[method-assign]
+    assert (await both.vol.show(vol["id"]))["status"] == "available"
+    assert driver.instances[server["id"]].volumes == {}
+    listed = await both.cloud.client.get(f"{V}/servers/{server['id']}/os-volume_attachments", headers=auth("demo"))
+    assert listed.json()["volumeAttachments"] == []
+    # and it attaches fine afterwards
+    assert (await both.attach(server["id"], vol["id"])).status_code == 200
+
+
+async def test_server_delete_releases_volumes(both: Both) -> None:
+    server = await both.server()
+    keep = await both.vol.create(size=1)
+    drop = await both.vol.create(size=1)
+    assert (await both.attach(server["id"], keep["id"])).status_code == 200
+    assert (await both.attach(server["id"], drop["id"], delete_on_termination=True)).status_code == 200
+    assert "delete_on_termination" in fault(
+        await both.cloud.client.post(
+            f"{V}/servers/{server['id']}/os-volume_attachments",
+            json={"volumeAttachment": {"volumeId": keep["id"], "delete_on_termination": True}},
+            headers=mv("demo", "2.78"),
+        ),
+        400,
+    )
+    r = await both.cloud.client.delete(f"{V}/servers/{server['id']}", headers=auth("demo"))
+    assert r.status_code == 204
+    await both.cloud.wait_gone(server["id"])
+    await both.vol.wait(keep["id"], "available")
+    await both.vol.wait_gone(f"/volumes/{drop['id']}")
+    await asyncio.sleep(0)
