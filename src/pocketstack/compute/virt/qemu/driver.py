@@ -25,6 +25,8 @@ running VMs just by reading their directories.
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import contextlib
 import logging
 import os
@@ -295,7 +297,7 @@ class QemuDriver(VirtDriver):
                 build_config_drive,
                 d.config_drive,
                 meta_data=metadata.meta_data(spec),
-                user_data=spec.user_data.encode() if spec.user_data is not None else None,
+                user_data=_user_data(spec.user_data),
                 network_data=metadata.network_data(spec.network_info, devnames),
             )
         namespace = next(iter(namespaces), None)
@@ -575,6 +577,16 @@ def _device(mountpoint: str) -> str:
         return cmdline.device_name(mountpoint)
     except ValueError as exc:
         raise PocketError(str(exc)) from None
+
+
+def _user_data(value: str | None) -> bytes | None:
+    """The API keeps user data base64-encoded (as Nova does); the guest gets the bytes."""
+    if value is None:
+        return None
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return value.encode()
 
 
 def _shell_quote(path: Path) -> str:
