@@ -13,7 +13,13 @@ from sqlalchemy import select
 
 from pocketstack.identity import models as m
 from pocketstack.identity.cache import EntityCache
-from pocketstack.identity.revocation import REVOCATION_TOPIC, Event, RevocationList
+from pocketstack.identity.revocation import (
+    IDENTITY_TOPIC,
+    REVOCATION_TOPIC,
+    Event,
+    RevocationEndpoint,
+    RevocationList,
+)
 from pocketstack.identity.roles import RoleResolver
 from pocketstack.identity.tokens import KeyRepository, TokenData
 from pocketstack.identity.tokens import encode as encode_token
@@ -22,21 +28,6 @@ from pocketstack.runtime import Runtime, Service
 from pocketstack.web.app import ServiceApp
 
 log = logging.getLogger(__name__)
-
-
-class RevocationEndpoint:
-    """Bus endpoint: other processes' validators fetch and follow revocation events."""
-
-    def __init__(self, revocations: RevocationList, owner: bool) -> None:
-        self.revocations = revocations
-        self.owner = owner
-
-    async def revoked(self, ctx: dict[str, Any], event: dict[str, Any]) -> None:
-        if not self.owner:
-            self.revocations.add(Event.from_dict(event))
-
-    async def list_events(self, ctx: dict[str, Any]) -> list[dict[str, Any]]:
-        return [e.to_dict() for e in self.revocations.events()]
 
 
 class IdentityService(Service):
@@ -98,9 +89,9 @@ class IdentityService(Service):
                     row.app_cred_id,
                 )
             )
-        self._subscriptions.append(
-            await self.runtime.bus.serve(REVOCATION_TOPIC, RevocationEndpoint(self.revocations, owner=True))
-        )
+        endpoint = RevocationEndpoint(self.revocations, owner=True)
+        self._subscriptions.append(await self.runtime.bus.serve(IDENTITY_TOPIC, endpoint))
+        self._subscriptions.append(await self.runtime.bus.serve(REVOCATION_TOPIC, endpoint))
         self._prune_task = asyncio.create_task(self._prune_loop())
 
     async def stop(self) -> None:
