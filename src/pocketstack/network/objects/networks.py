@@ -38,6 +38,26 @@ async def load(session: AsyncSession, ctx: RequestContext, network_id: str) -> N
     return net
 
 
+async def load_with_subnets(
+    session: AsyncSession, ctx: RequestContext, network_id: str
+) -> tuple[Network, list[Subnet]]:
+    """The network (as ``load``) and its subnets, oldest first, in one query."""
+    rows = (
+        await session.execute(
+            select(Network, Subnet)
+            .outerjoin(Subnet, Subnet.network_id == Network.id)
+            .where(Network.id == network_id)
+            .order_by(Subnet.created_at)
+        )
+    ).all()
+    if not rows:
+        raise faults.not_found("Network", network_id)
+    net = rows[0][0]
+    if not policy.sees_network(ctx, net.project_id, net.shared, net.external):
+        raise faults.not_found("Network", network_id)
+    return net, [sub for _net, sub in rows if sub is not None]
+
+
 async def load_owned(session: AsyncSession, ctx: RequestContext, network_id: str, action: str) -> Network:
     net = await load(session, ctx, network_id)
     if not policy.owns(ctx, net.project_id):

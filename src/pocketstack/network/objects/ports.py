@@ -241,17 +241,12 @@ async def load(session: AsyncSession, ctx: RequestContext, port_id: str) -> Port
 async def create(
     db: Database, ctx: RequestContext, project_id: str, attrs: dict[str, Any]
 ) -> tuple[dict[str, Any], AgentWork]:
-    # The network and its subnets are read before the write transaction, so on SQLite the
-    # writers' queue only waits for what must be atomic (quota, addresses, insert). If they
-    # change meanwhile, the foreign keys fail the insert and the retry reads them again.
-    async with db.reader() as session:
-        net = await networks.load(session, ctx, attrs["network_id"])
+    async def work(session: AsyncSession) -> tuple[dict[str, Any], AgentWork]:
+        # Every statement counts here (this is the hot path): network and subnets in one query.
+        net, subnets = await networks.load_with_subnets(session, ctx, attrs["network_id"])
         if not policy.owns(ctx, net.project_id) and not net.shared:
             # External networks are visible to all, but only admins put ports on them directly.
             raise faults.forbidden("create_port:network")
-        subnets = await subnets_of(session, net.id)
-
-    async def work(session: AsyncSession) -> tuple[dict[str, Any], AgentWork]:
         await quotas.check(session, project_id, "port")
         port, ips = await build(session, ctx, net, project_id, attrs, subnets)
         agent = AgentWork()
