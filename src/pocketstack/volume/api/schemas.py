@@ -13,6 +13,8 @@ UUID_OR_NULL: dict[str, Any] = {"type": ["string", "null"], "maxLength": 255}
 # Cinder takes 1 or "1"; the handler turns strings into integers and checks > 0.
 SIZE: dict[str, Any] = {"type": ["integer", "string", "null"]}
 BOOLISH: dict[str, Any] = {"type": ["boolean", "string"]}
+# openstacksdk sends every unset attribute of a create as null.
+NULLABLE_BOOLISH: dict[str, Any] = {"type": ["boolean", "string", "null"]}
 METADATA: dict[str, Any] = {
     "type": "object",
     "propertyNames": {"minLength": 1, "maxLength": 255},
@@ -38,9 +40,9 @@ VOLUME_CREATE = obj(
                 "backup_id": UUID_OR_NULL,
                 "consistencygroup_id": UUID_OR_NULL,
                 "group_id": UUID_OR_NULL,
-                "metadata": METADATA,
-                "bootable": BOOLISH,
-                "multiattach": BOOLISH,
+                "metadata": {**METADATA, "type": ["object", "null"]},
+                "bootable": NULLABLE_BOOLISH,
+                "multiattach": NULLABLE_BOOLISH,
             },
             "additionalProperties": False,
         },
@@ -79,8 +81,8 @@ SNAPSHOT_CREATE = obj(
                 "display_name": NAME,
                 "description": DESCRIPTION,
                 "display_description": DESCRIPTION,
-                "force": BOOLISH,
-                "metadata": METADATA,
+                "force": NULLABLE_BOOLISH,
+                "metadata": {**METADATA, "type": ["object", "null"]},
             },
             "required": ["volume_id"],
             "additionalProperties": False,

@@ -29,7 +29,7 @@ async def create(request: Request) -> Response:
     ctx = context(request)
     policy.writer(ctx, "volume:create_snapshot")
     data = (await body(request, schemas.SNAPSHOT_CREATE))["snapshot"]
-    force_given = "force" in data
+    force_given = data.get("force") is not None
     force = to_bool(data["force"], "force") if force_given else False
     if at_least(request, 66):
         # From 3.66 an attached volume is snapshotted without force; force=False is refused.

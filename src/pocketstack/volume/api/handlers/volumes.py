@@ -43,8 +43,8 @@ async def create(request: Request) -> Response:
         snapshot_id=data.get("snapshot_id"),
         source_volid=data.get("source_volid"),
         metadata=data.get("metadata") or {},
-        bootable=to_bool(data["bootable"], "bootable") if "bootable" in data else None,
-        multiattach=to_bool(data.get("multiattach", False), "multiattach"),
+        bootable=to_bool(data["bootable"], "bootable") if data.get("bootable") is not None else None,
+        multiattach=to_bool(data.get("multiattach") or False, "multiattach"),
     )
     rec = await volumes.create(deps(request), ctx, req)
     return json_response({"volume": views.volume(rec, request.base_url, ctx, version(request))}, 202)
