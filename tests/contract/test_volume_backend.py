@@ -1,0 +1,128 @@
+"""The volume backend contract (pocketstack.volume.backends.base), run against the fake
+backend and the file backend (real qemu-img, raw and qcow2)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from pocketstack.volume.backends.base import BackendError, GiB, VolumeBackend
+from pocketstack.volume.backends.fake import FakeBackend
+from pocketstack.volume.backends.file import FileBackend
+
+KINDS = ["fake", "file-raw", "file-qcow2"]
+
+
+@pytest.fixture(name="backend", params=KINDS)
+def backend_fixture(request: pytest.FixtureRequest, tmp_path: Path) -> VolumeBackend:
+    if request.param == "fake":
+        return FakeBackend(capacity_gb=10)
+    if shutil.which("qemu-img") is None:
+        pytest.skip("qemu-img is not installed")
+    fmt = request.param.split("-")[1]
+    return FileBackend(tmp_path / "vols", volume_format=fmt, capacity_gb=10)
+
+
+async def _chunks(data: bytes, size: int = 65536) -> AsyncIterator[bytes]:
+    for i in range(0, len(data), size):
+        yield data[i : i + size]
+
+
+async def _read(backend: VolumeBackend, vid: str, loc: dict[str, object], n: int) -> bytes:
+    out = b""
+    async for chunk in backend.read(vid, loc):  # type: ignore[arg-type]
+        out += chunk
+        if len(out) >= n:
+            break
+    return out[:n]
+
+
+def _leftovers(backend: VolumeBackend) -> list[str]:
+    if isinstance(backend, FileBackend):
+        return sorted(p.name for p in backend.directory.iterdir())
+    return []
+
+
+async def test_create_delete_and_capacity(backend: VolumeBackend) -> None:
+    loc = await backend.create("v1", 2)
+    assert await backend.exists("v1", loc)
+    assert await backend.virtual_size("v1", loc) == 2 * GiB
+    assert backend.capacity().allocated_gb == 2 and backend.capacity().free_gb == 8
+    assert await _read(backend, "v1", loc, 4096) == bytes(4096)
+    await backend.delete("v1", loc)
+    assert not await backend.exists("v1", loc)
+    assert backend.capacity().allocated_gb == 0
+    await backend.delete("v1", loc)  # idempotent
+
+
+async def test_create_over_capacity_leaves_nothing(backend: VolumeBackend) -> None:
+    with pytest.raises(BackendError):
+        await backend.create("big", 11)
+    assert backend.capacity().allocated_gb == 0
+    assert _leftovers(backend) == []
+
+
+async def test_from_image_snapshot_clone_extend(backend: VolumeBackend) -> None:
+    payload = b"HEAD" + bytes(100_000) + b"TAIL"
+    loc = await backend.create_from_image("v1", 1, _chunks(payload), "raw")
+    assert await _read(backend, "v1", loc, len(payload)) == payload
+    assert await backend.virtual_size("v1", loc) == GiB
+    snap_loc = await backend.create_snapshot("s1", "v1", loc)
+    clone_loc = await backend.clone("c1", 2, "v1", loc)
+    assert await backend.virtual_size("c1", clone_loc) == 2 * GiB
+    assert await _read(backend, "c1", clone_loc, 8) == b"HEAD" + bytes(4)
+    # the snapshot does not see later changes of its volume
+    await backend.delete("v1", loc)
+    new_loc = await backend.create_from_snapshot("r1", 1, "s1", snap_loc)
+    assert await _read(backend, "r1", new_loc, len(payload)) == payload
+    await backend.extend("r1", new_loc, 3)
+    assert await backend.virtual_size("r1", new_loc) == 3 * GiB
+    with pytest.raises(BackendError):
+        await backend.extend("r1", new_loc, 2)
+    info = await backend.connection_info("r1", new_loc, {"host": "h"})
+    assert info["driver_volume_type"] in ("file", "fake")
+    if info["driver_volume_type"] == "file":
+        assert Path(info["data"]["path"]).exists() and info["data"]["format"] in ("raw", "qcow2")
+    for vid, vloc in (("r1", new_loc), ("c1", clone_loc)):
+        await backend.delete(vid, vloc)
+    await backend.delete_snapshot("s1", snap_loc)
+    await backend.delete_snapshot("s1", snap_loc)
+    assert backend.capacity().allocated_gb == 0
+    assert _leftovers(backend) == []
+
+
+async def test_image_too_big_leaves_nothing(backend: VolumeBackend) -> None:
+    async def huge() -> AsyncIterator[bytes]:
+        block = bytes(64 * 1024 * 1024)
+        for _ in range(17):
+            yield block
+
+    with pytest.raises(BackendError):
+        await backend.create_from_image("v1", 1, huge(), "raw")
+    assert backend.capacity().allocated_gb == 0
+    assert _leftovers(backend) == []
+
+
+async def test_bad_image_format_leaves_nothing(backend: VolumeBackend) -> None:
+    if isinstance(backend, FakeBackend):
+        pytest.skip("the fake backend stores any bytes")
+    with pytest.raises(BackendError):
+        await backend.create_from_image("v1", 1, _chunks(b"not a qcow2 file" * 100), "qcow2")
+    with pytest.raises(BackendError):
+        await backend.create_from_image("v2", 1, _chunks(b"x"), "aki")
+    assert _leftovers(backend) == []
+    assert backend.capacity().allocated_gb == 0
+
+
+async def test_file_backend_rescans_after_restart(tmp_path: Path) -> None:
+    if shutil.which("qemu-img") is None:
+        pytest.skip("qemu-img is not installed")
+    first = FileBackend(tmp_path / "vols", volume_format="qcow2", capacity_gb=10)
+    await first.create("v1", 3)
+    (tmp_path / "vols" / ".volume-v2.qcow2.part").write_bytes(b"half")
+    second = FileBackend(tmp_path / "vols", volume_format="qcow2", capacity_gb=10)
+    assert second.capacity().allocated_gb == 3
+    assert not (tmp_path / "vols" / ".volume-v2.qcow2.part").exists()
