@@ -18,7 +18,7 @@ def meta_data(spec: InstanceSpec, *, key_name: str = "", availability_zone: str 
         "name": spec.name,
         "hostname": spec.hostname or spec.name,
         "launch_index": 0,
-        "availability_zone": availability_zone or "nova",
+        "availability_zone": availability_zone or spec.availability_zone or "nova",
         "meta": dict(spec.metadata),
         "devices": [],
         "project_id": spec.project_id,
