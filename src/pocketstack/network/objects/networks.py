@@ -39,12 +39,14 @@ async def load(session: AsyncSession, ctx: RequestContext, network_id: str) -> N
 
 
 async def load_with_subnets(
-    session: AsyncSession, ctx: RequestContext, network_id: str
-) -> tuple[Network, list[Subnet]]:
-    """The network (as ``load``) and its subnets, oldest first, in one query."""
+    session: AsyncSession, ctx: RequestContext, network_id: str, extra: list[Any] | None = None
+) -> tuple[Network, list[Subnet], tuple[Any, ...]]:
+    """The network (as ``load``), its subnets oldest first, and the values of the ``extra``
+    scalar subqueries (a quota check, say), all in one query."""
+    columns = list(extra or [])
     rows = (
         await session.execute(
-            select(Network, Subnet)
+            select(Network, Subnet, *columns)
             .outerjoin(Subnet, Subnet.network_id == Network.id)
             .where(Network.id == network_id)
             .order_by(Subnet.created_at)
@@ -55,7 +57,7 @@ async def load_with_subnets(
     net = rows[0][0]
     if not policy.sees_network(ctx, net.project_id, net.shared, net.external):
         raise faults.not_found("Network", network_id)
-    return net, [sub for _net, sub in rows if sub is not None]
+    return net, [row[1] for row in rows if row[1] is not None], tuple(rows[0][2:])
 
 
 async def load_owned(session: AsyncSession, ctx: RequestContext, network_id: str, action: str) -> Network:

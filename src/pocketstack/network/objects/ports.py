@@ -242,12 +242,13 @@ async def create(
     db: Database, ctx: RequestContext, project_id: str, attrs: dict[str, Any]
 ) -> tuple[dict[str, Any], AgentWork]:
     async def work(session: AsyncSession) -> tuple[dict[str, Any], AgentWork]:
-        # Every statement counts here (this is the hot path): network and subnets in one query.
-        net, subnets = await networks.load_with_subnets(session, ctx, attrs["network_id"])
+        # Every statement counts on this hot path: network, subnets and quota in one query.
+        quota = quotas.check_columns(project_id, "port")
+        net, subnets, usage = await networks.load_with_subnets(session, ctx, attrs["network_id"], quota)
         if not policy.owns(ctx, net.project_id) and not net.shared:
             # External networks are visible to all, but only admins put ports on them directly.
             raise faults.forbidden("create_port:network")
-        await quotas.check(session, project_id, "port")
+        quotas.verdict("port", usage)
         port, ips = await build(session, ctx, net, project_id, attrs, subnets)
         agent = AgentWork()
         if port.binding_host_id:

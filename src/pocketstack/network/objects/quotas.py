@@ -66,14 +66,24 @@ def _usage_query(project_id: str, resource: str) -> Any:
     return stmt.scalar_subquery()
 
 
+def check_columns(project_id: str, resource: str) -> list[Any]:
+    """Scalar subqueries (limit, usage) to select along with other data; see ``verdict``."""
+    limit_q = select(Quota.hard_limit).where(Quota.project_id == project_id, Quota.resource == resource)
+    return [limit_q.scalar_subquery(), _usage_query(project_id, resource)]
+
+
+def verdict(resource: str, values: Any, adding: int = 1) -> None:
+    """Raise OverQuota if ``adding`` more would pass the limit; ``values`` = (limit, usage)."""
+    limit = DEFAULTS[resource] if values[0] is None else int(values[0])
+    if limit >= 0 and int(values[1] or 0) + adding > limit:
+        raise faults.over_quota(resource)
+
+
 async def check(session: AsyncSession, project_id: str, resource: str, adding: int = 1) -> None:
     """Raise OverQuota if ``adding`` more of ``resource`` would pass the project's limit."""
     # Limit and usage in one statement: this runs inside every create's write transaction.
-    limit_q = select(Quota.hard_limit).where(Quota.project_id == project_id, Quota.resource == resource)
-    row = (await session.execute(select(limit_q.scalar_subquery(), _usage_query(project_id, resource)))).one()
-    limit = DEFAULTS[resource] if row[0] is None else int(row[0])
-    if limit >= 0 and int(row[1] or 0) + adding > limit:
-        raise faults.over_quota(resource)
+    row = (await session.execute(select(*check_columns(project_id, resource)))).one()
+    verdict(resource, row, adding)
 
 
 async def details(session: AsyncSession, project_id: str) -> dict[str, dict[str, int]]:
