@@ -36,6 +36,8 @@ from pocketstack.web.microversion import Microversions
 
 log = logging.getLogger(__name__)
 
+HOSTS_UP_TTL = 1.0
+
 
 class ComputeService(Service):
     name = "compute"
@@ -55,6 +57,7 @@ class ComputeService(Service):
         self.agents: dict[str, ComputeAgent] = {}
         self._subscriptions: list[Subscription] = []
         self._tasks: list[asyncio.Task[None]] = []
+        self._hosts_up: tuple[float, dict[str, bool]] | None = None
         self._app = ServiceApp(
             "compute",
             ROUTES,
@@ -186,9 +189,26 @@ class ComputeService(Service):
         await self.runtime.bus.cast("conductor", "schedule_and_build_instances", ctx.to_dict(), specs=specs)
 
     async def hosts_up(self) -> dict[str, bool]:
+        """host -> up, for host_status; kept for a second, since every admin GET of a
+        server asks and a heartbeat changes it only every few seconds."""
+        now = time.monotonic()
+        if self._hosts_up is not None and now - self._hosts_up[0] < HOSTS_UP_TTL:
+            return self._hosts_up[1]
         async with self.db.reader() as s:
-            rows = list(await s.scalars(select(ServiceRow).where(ServiceRow.binary == "nova-compute")))
-        return {r.host: is_up(r.last_seen_up, r.forced_down, self.config.service_down_time) for r in rows}
+            rows = (
+                await s.execute(
+                    select(ServiceRow.host, ServiceRow.last_seen_up, ServiceRow.forced_down).where(
+                        ServiceRow.binary == "nova-compute"
+                    )
+                )
+            ).all()
+        up = {r.host: is_up(r.last_seen_up, r.forced_down, self.config.service_down_time) for r in rows}
+        self._hosts_up = (now, up)
+        return up
+
+    def hosts_changed(self) -> None:
+        """A service was forced down or up: host_status must not wait for the cache."""
+        self._hosts_up = None
 
     async def quota_limits(self, project_id: str) -> dict[str, int]:
         return await quotas.limits(self.db, project_id)

@@ -22,12 +22,22 @@ def version(request: Request) -> Version:
 
 
 def at_least(request: Request, minor: int) -> bool:
-    """True if the request's microversion is 2.``minor`` or later."""
-    return version(request) >= Version(2, minor)
+    """True if the request's microversion is 2.``minor`` or later (cheap: a listing
+    asks this a dozen times per server)."""
+    v = version(request)
+    return v.major > 2 or (v.major == 2 and v.minor >= minor)
+
+
+def base_url(request: Request) -> str:
+    """The request's base URL, computed once per request (links of 1,000 servers)."""
+    found = request.state.get("compute.base_url")
+    if not isinstance(found, str):
+        found = request.state["compute.base_url"] = request.base_url
+    return found
 
 
 def links(request: Request, collection: str, ident: str) -> list[dict[str, str]]:
-    base = request.base_url
+    base = base_url(request)
     return [
         {"rel": "self", "href": f"{base}/v2.1/{collection}/{ident}"},
         {"rel": "bookmark", "href": f"{base}/{collection}/{ident}"},

@@ -8,7 +8,7 @@ from typing import Any
 
 from pocketstack.common.timeutils import iso
 from pocketstack.compute import states
-from pocketstack.compute.api.common import at_least, links
+from pocketstack.compute.api.common import at_least, base_url, links
 from pocketstack.compute.models import Instance, InstanceFault
 from pocketstack.web.request import Request
 
@@ -28,7 +28,7 @@ def _flavor(request: Request, inst: Instance) -> dict[str, Any]:
     if not at_least(request, 47):
         return {
             "id": inst.flavor_id,
-            "links": [{"rel": "bookmark", "href": f"{request.base_url}/flavors/{inst.flavor_id}"}],
+            "links": [{"rel": "bookmark", "href": f"{base_url(request)}/flavors/{inst.flavor_id}"}],
         }
     return {
         "vcpus": f.get("vcpus"),
@@ -46,7 +46,7 @@ def _image(request: Request, inst: Instance) -> Any:
         return ""
     image: dict[str, Any] = {
         "id": inst.image_ref,
-        "links": [{"rel": "bookmark", "href": f"{request.base_url}/images/{inst.image_ref}"}],
+        "links": [{"rel": "bookmark", "href": f"{base_url(request)}/images/{inst.image_ref}"}],
     }
     if at_least(request, 98):
         image["properties"] = dict((inst.image_meta or {}).get("properties") or {})

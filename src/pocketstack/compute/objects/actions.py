@@ -73,3 +73,13 @@ async def latest_fault(s: AsyncSession, instance_uuid: str) -> InstanceFault | N
         .limit(1)
     )
     return found
+
+
+async def latest_faults(s: AsyncSession, instance_uuids: list[str]) -> dict[str, InstanceFault]:
+    """The latest fault of each of these instances, in one query (listing pages)."""
+    if not instance_uuids:
+        return {}
+    rows = await s.scalars(
+        select(InstanceFault).where(InstanceFault.instance_uuid.in_(instance_uuids)).order_by(InstanceFault.id)
+    )
+    return {f.instance_uuid: f for f in rows}

@@ -166,6 +166,7 @@ async def service_update(request: Request) -> Response:
             row.forced_down = data["forced_down"]
         row.updated_at = utcnow()
     # The scheduler caches host states: tell it this host's eligibility changed.
+    service(request).hosts_changed()
     await service(request).runtime.bus.fanout("scheduler", "host_states_changed", {})
     return json_response({"service": _service_view(request, row)})
 

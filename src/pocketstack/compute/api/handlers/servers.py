@@ -287,11 +287,11 @@ async def _list(request: Request, detail: bool) -> Response:
     f = _filters(request)
     found = await instances.list_instances(svc.db, f)
     if detail:
+        failed = [i.uuid for i in found if i.vm_state in (states.ERROR, states.DELETED)]
         faults = {}
-        async with svc.db.reader() as s:
-            for inst in found:
-                if inst.vm_state == states.ERROR:
-                    faults[inst.uuid] = await actions.latest_fault(s, inst.uuid)
+        if failed:
+            async with svc.db.reader() as s:
+                faults = await actions.latest_faults(s, failed)
         up = await svc.hosts_up() if request.context.is_admin and at_least(request, 16) else {}
         servers = [views.detail(request, i, fault=faults.get(i.uuid), host_up=up.get(i.host or "")) for i in found]
     else:
@@ -312,8 +312,10 @@ async def detail(request: Request) -> Response:
 
 async def _show_view(request: Request, inst: Instance) -> dict[str, Any]:
     svc = service(request)
-    async with svc.db.reader() as s:
-        fault = await actions.latest_fault(s, inst.uuid)
+    fault = None
+    if inst.vm_state in (states.ERROR, states.DELETED):  # the only states that show a fault
+        async with svc.db.reader() as s:
+            fault = await actions.latest_fault(s, inst.uuid)
     up = await svc.hosts_up() if request.context.is_admin and at_least(request, 16) else {}
     groups = [inst.server_group_id] if inst.server_group_id else []
     return views.detail(request, inst, fault=fault, host_up=up.get(inst.host or ""), groups=groups)
