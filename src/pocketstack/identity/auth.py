@@ -58,11 +58,11 @@ async def authenticate(svc: IdentityService, body: dict[str, Any]) -> TokenData:
     return await _scoped_token(svc, who, auth.get("scope"))
 
 
-async def _find_domain(s: Any, ref: dict[str, Any]) -> m.Domain | None:
+async def _find_domain(svc: IdentityService, ref: dict[str, Any]) -> m.Domain | None:
     if "id" in ref:
-        return await s.get(m.Domain, ref["id"])
+        return await svc.entities.get(m.Domain, ref["id"])
     if "name" in ref:
-        return (await s.scalars(select(m.Domain).where(m.Domain.name == ref["name"]))).first()
+        return await svc.entities.by_name(m.Domain, ref["name"])
     raise Invalid("A domain needs an id or a name")
 
 
@@ -79,7 +79,7 @@ async def _password(svc: IdentityService, data: dict[str, Any]) -> Identified:
             domain_ref = ref.get("domain")
             if not isinstance(domain_ref, dict):
                 raise Invalid("Invalid input for field 'identity/password/user': a user name needs a domain")
-            domain = await _find_domain(s, domain_ref)
+            domain = await _find_domain(svc, domain_ref)
             if domain is not None:
                 user = (
                     await s.scalars(select(m.User).where(m.User.domain_id == domain.id, m.User.name == ref["name"]))
@@ -137,7 +137,7 @@ async def _app_cred(svc: IdentityService, data: dict[str, Any]) -> Identified:
             uref = data["user"]
             user_id = uref.get("id")
             if user_id is None and "name" in uref and isinstance(uref.get("domain"), dict):
-                domain = await _find_domain(s, uref["domain"])
+                domain = await _find_domain(svc, uref["domain"])
                 found = (
                     None
                     if domain is None
@@ -201,29 +201,24 @@ async def _resolve_scope(
         if ref.get("all") is not True:
             raise Invalid("Invalid input for field 'auth/scope/system': only {\"all\": true} is supported")
         return "system", "all", None
-    async with svc.db.reader() as s:
-        if kind == "project":
-            project: m.Project | None = None
-            if "id" in ref:
-                project = await svc.entities.get(m.Project, ref["id"])
-            elif "name" in ref and isinstance(ref.get("domain"), dict):
-                domain = await _find_domain(s, ref["domain"])
-                if domain is not None:
-                    project = (
-                        await s.scalars(
-                            select(m.Project).where(m.Project.domain_id == domain.id, m.Project.name == ref["name"])
-                        )
-                    ).first()
-            else:
-                raise Invalid("Invalid input for field 'auth/scope/project': an id, or a name and a domain")
-            if project is None or not project.enabled or not await _domain_enabled(svc, project.domain_id):
-                raise NotAuthenticated(FAIL)
-            return "project", project.id, project.domain_id
-        if kind == "domain":
-            domain = await _find_domain(s, ref)
-            if domain is None or not domain.enabled:
-                raise NotAuthenticated(FAIL)
-            return "domain", domain.id, domain.id
+    if kind == "project":
+        project: m.Project | None = None
+        if "id" in ref:
+            project = await svc.entities.get(m.Project, ref["id"])
+        elif "name" in ref and isinstance(ref.get("domain"), dict):
+            domain = await _find_domain(svc, ref["domain"])
+            if domain is not None:
+                project = await svc.entities.by_name(m.Project, ref["name"], domain.id)
+        else:
+            raise Invalid("Invalid input for field 'auth/scope/project': an id, or a name and a domain")
+        if project is None or not project.enabled or not await _domain_enabled(svc, project.domain_id):
+            raise NotAuthenticated(FAIL)
+        return "project", project.id, project.domain_id
+    if kind == "domain":
+        domain = await _find_domain(svc, ref)
+        if domain is None or not domain.enabled:
+            raise NotAuthenticated(FAIL)
+        return "domain", domain.id, domain.id
     raise Invalid(f"Invalid input for field 'auth/scope': unknown scope {kind!r}")
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from sqlalchemy import select
+
 from pocketstack.db import Database
 
 T = TypeVar("T")
@@ -32,6 +34,21 @@ class EntityCache:
             return self._rows[key]  # type: ignore[no-any-return]
         async with self.db.reader() as s:
             row = await s.get(model, ident)
+        if len(self._rows) >= MAX_ROWS:
+            self._rows.clear()
+        self._rows[key] = row
+        return row
+
+    async def by_name(self, model: type[T], name: str, domain_id: str | None = None) -> T | None:
+        """The row named ``name`` (within ``domain_id`` for models that live in a domain)."""
+        key = (model, f"name:{domain_id}:{name}")
+        if key in self._rows:
+            return self._rows[key]  # type: ignore[no-any-return]
+        query = select(model).where(model.name == name)  # type: ignore[attr-defined]
+        if domain_id is not None:
+            query = query.where(model.domain_id == domain_id)  # type: ignore[attr-defined]
+        async with self.db.reader() as s:
+            row = (await s.scalars(query)).first()
         if len(self._rows) >= MAX_ROWS:
             self._rows.clear()
         self._rows[key] = row
