@@ -145,13 +145,19 @@ def pct(values: list[float], p: float) -> float:
     return round(ordered[min(len(ordered) - 1, int(len(ordered) * p))] * 1000, 2)
 
 
-async def bind_to_vif_plugged(url: str, network_id: str, count: int) -> dict[str, Any]:
+async def bind_to_vif_plugged(url: str, count: int) -> dict[str, Any]:
     """Bind ports one at a time; time from the request to the event reaching compute."""
     latencies: list[float] = []
     async with httpx.AsyncClient(base_url=url, headers=HEADERS, timeout=60) as c:
+        # Its own network: the port-creation run may have filled the /22.
+        net = (await c.post("/network/v2.0/networks", json={"network": {"name": "bind"}})).json()["network"]
+        body = {"subnet": {"network_id": net["id"], "cidr": "10.65.0.0/16", "ip_version": 4}}
+        (await c.post("/network/v2.0/subnets", json=body)).raise_for_status()
         for n in range(count):
-            body = {"port": {"network_id": network_id, "device_id": f"vm-{n}", "device_owner": "compute:nova"}}
-            port = (await c.post("/network/v2.0/ports", json=body)).json()["port"]
+            body = {"port": {"network_id": net["id"], "device_id": f"vm-{n}", "device_owner": "compute:nova"}}
+            created = await c.post("/network/v2.0/ports", json=body)
+            created.raise_for_status()
+            port = created.json()["port"]
             start = time.time()
             r = await c.put(f"/network/v2.0/ports/{port['id']}", json={"port": {"binding:host_id": "bench-host"}})
             r.raise_for_status()
@@ -201,7 +207,7 @@ async def run(total: int, clients: int, binds: int) -> dict[str, Any]:
         elapsed = time.perf_counter() - start
         server_cpu = server.cpu_seconds() - cpu_before
         load = os.getloadavg()[0]
-        bind = await bind_to_vif_plugged(server.url, net["id"], binds)
+        bind = await bind_to_vif_plugged(server.url, binds)
     finally:
         server.stop()
     return {
