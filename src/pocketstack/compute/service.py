@@ -127,7 +127,9 @@ class ComputeService(Service):
         return agent
 
     async def _sweep_loop(self) -> None:
-        interval = max(0.05, min(self.config.build_timeout / 4, 10.0))
+        # Often enough that a build on a host that went silent fails soon after the host
+        # counts as down, and a timed-out build soon after its timeout.
+        interval = max(0.05, min(self.config.build_timeout / 4, self.config.service_down_time / 2, 10.0))
         while True:
             await asyncio.sleep(interval)
             try:

@@ -26,6 +26,7 @@ from pocketstack.compute.clients import PlacementClient
 from pocketstack.compute.models import ComputeNode, ComputeService, Instance
 from pocketstack.compute.objects import actions, trace
 from pocketstack.compute.objects.notifications import instance_payload
+from pocketstack.compute.scheduler.host_state import is_up
 from pocketstack.db import Database
 
 log = logging.getLogger(__name__)
@@ -340,21 +341,51 @@ class ConductorManager:
 
     # --- the sweep: nothing stays in BUILD forever ---------------------------------------
     async def sweep_builds(self) -> int:
-        deadline = utcnow() - dt.timedelta(seconds=self.config.build_timeout)
-        query = select(Instance).where(
-            Instance.vm_state == states.BUILDING, Instance.deleted.is_(False), Instance.created_at < deadline
-        )
+        """ERROR for builds that overstay ``build_timeout``, and (sooner) for builds on a
+        host whose agent stopped sending heartbeats for ``service_down_time``."""
+        now = utcnow()
+        deadline = now - dt.timedelta(seconds=self.config.build_timeout)
+        building = select(Instance).where(Instance.vm_state == states.BUILDING, Instance.deleted.is_(False))
         async with self.db.reader() as s:
-            stuck = list(await s.scalars(query))
+            stuck = list(await s.scalars(building.where(Instance.created_at < deadline)))
+            services = (
+                await s.execute(
+                    select(ComputeService.host, ComputeService.last_seen_up, ComputeService.forced_down).where(
+                        ComputeService.binary == "nova-compute"
+                    )
+                )
+            ).all()
+            down = {
+                r.host: r.last_seen_up
+                for r in services
+                if not is_up(r.last_seen_up, r.forced_down, self.config.service_down_time)
+            }
+            orphaned = list(await s.scalars(building.where(Instance.host.in_(down)))) if down else []
+        failed = 0
         for inst in stuck:
             where = f"on host {inst.host}" if inst.host else "before a host was chosen"
             message = (
                 f"Build timed out after {self.config.build_timeout:g}s {where} "
                 f"(task_state {inst.task_state or 'none'}): the hop did not answer in time."
             )
-            await self._set_error({"request_id": inst.request_id}, inst.uuid, message, code=500, host=inst.host)
-            await self.placement.delete_allocations(inst.uuid)
-        return len(stuck)
+            await self._fail_build(inst, message)
+            failed += 1
+        for inst in orphaned:
+            if any(i.uuid == inst.uuid for i in stuck):
+                continue
+            seen = down.get(inst.host or "")
+            ago = f"{(now - seen).total_seconds():.0f}s ago" if seen is not None else "never"
+            message = (
+                f"Build failed: compute host {inst.host} stopped reporting while the instance was building "
+                f"(last heartbeat {ago}; a host is down after {self.config.service_down_time:g}s of silence)."
+            )
+            await self._fail_build(inst, message)
+            failed += 1
+        return failed
+
+    async def _fail_build(self, inst: Instance, message: str) -> None:
+        await self._set_error({"request_id": inst.request_id}, inst.uuid, message, code=500, host=inst.host)
+        await self.placement.delete_allocations(inst.uuid)
 
 
 async def mark_deleted(
