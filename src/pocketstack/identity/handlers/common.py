@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import Select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pocketstack.common.errors import Invalid, NotFound
+from pocketstack.common.errors import Conflict, Invalid, NotFound
 from pocketstack.web.request import Request
 
 T = TypeVar("T")
@@ -56,3 +56,18 @@ def body_of(data: Any, key: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise Invalid(f"Invalid input: the request body needs a '{key}' object")
     return value
+
+
+async def ensure_unique(
+    s: AsyncSession, model: Any, name: str, *, domain_id: str | None = None, action: str = "store"
+) -> None:
+    """409 with Keystone's message if ``name`` is taken (within ``domain_id`` when given)."""
+    query = select(func.count()).select_from(model).where(model.name == name)
+    if domain_id is not None:
+        query = query.where(model.domain_id == domain_id)
+    if await s.scalar(query):
+        noun = NOUNS.get(model.__name__, model.__name__.lower())
+        where = f" at domain ID {domain_id}" if domain_id and model.__name__ in ("Project", "User") else ""
+        raise Conflict(
+            f"Conflict occurred attempting to {action} {noun} - Duplicate entry found with name {name}{where}."
+        )

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from pocketstack.common.errors import Conflict, Forbidden
 from pocketstack.identity import models as m
 from pocketstack.identity import policy, render, schemas
-from pocketstack.identity.handlers.common import apply_filters, get_or_404
+from pocketstack.identity.handlers.common import apply_filters, ensure_unique, get_or_404
 from pocketstack.identity.revocation import Event
 from pocketstack.web.request import Request
 from pocketstack.web.response import Response, empty, json_response
@@ -51,10 +51,7 @@ async def create(svc: IdentityService, req: Request) -> Response:
     policy.admin(req.context, "create_domain")
     data = validate(schemas.DOMAIN_CREATE, await req.json())["domain"]
     async with svc.db.writer() as s:
-        if await s.scalar(select(func.count()).select_from(m.Domain).where(m.Domain.name == data["name"])):
-            raise Conflict(
-                f"Conflict occurred attempting to store domain - Duplicate entry found with name {data['name']}."
-            )
+        await ensure_unique(s, m.Domain, data["name"], action="store")
         domain = m.Domain(
             name=data["name"],
             description=data.get("description") or "",
@@ -74,10 +71,7 @@ async def update(svc: IdentityService, req: Request) -> Response:
     async with svc.db.writer() as s:
         domain = await get_or_404(s, m.Domain, req.path_params["domain_id"])
         if "name" in data and data["name"] != domain.name:
-            if await s.scalar(select(func.count()).select_from(m.Domain).where(m.Domain.name == data["name"])):
-                raise Conflict(
-                    f"Conflict occurred attempting to update domain - Duplicate entry found with name {data['name']}."
-                )
+            await ensure_unique(s, m.Domain, data["name"], action="update")
             domain.name = data["name"]
         if "description" in data:
             domain.description = data["description"] or ""

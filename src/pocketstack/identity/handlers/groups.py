@@ -6,12 +6,12 @@ import time
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete as sql_delete
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from pocketstack.common.errors import Conflict, NotFound
+from pocketstack.common.errors import NotFound
 from pocketstack.identity import models as m
 from pocketstack.identity import policy, render, schemas
-from pocketstack.identity.handlers.common import apply_filters, get_or_404
+from pocketstack.identity.handlers.common import apply_filters, ensure_unique, get_or_404
 from pocketstack.identity.revocation import Event
 from pocketstack.web.request import Request
 from pocketstack.web.response import Response, empty, json_response
@@ -48,15 +48,7 @@ async def create(svc: IdentityService, req: Request) -> Response:
     async with svc.db.writer() as s:
         if await s.get(m.Domain, domain_id) is None:
             raise NotFound(f"Could not find domain: {domain_id}.")
-        if await s.scalar(
-            select(func.count())
-            .select_from(m.Group)
-            .where(m.Group.domain_id == domain_id, m.Group.name == data["name"])
-        ):
-            raise Conflict(
-                f"Conflict occurred attempting to store group - Duplicate entry found with name "
-                f"{data['name']} at domain ID {domain_id}."
-            )
+        await ensure_unique(s, m.Group, data["name"], domain_id=domain_id, action="store")
         group = m.Group(name=data["name"], domain_id=domain_id, description=data.get("description") or "")
         s.add(group)
     return json_response({"group": render.group(req.base_url, group)}, 201)
@@ -68,14 +60,7 @@ async def update(svc: IdentityService, req: Request) -> Response:
     async with svc.db.writer() as s:
         group = await get_or_404(s, m.Group, req.path_params["group_id"])
         if "name" in data and data["name"] != group.name:
-            if await s.scalar(
-                select(func.count())
-                .select_from(m.Group)
-                .where(m.Group.domain_id == group.domain_id, m.Group.name == data["name"])
-            ):
-                raise Conflict(
-                    f"Conflict occurred attempting to update group - Duplicate entry found with name {data['name']}."
-                )
+            await ensure_unique(s, m.Group, data["name"], domain_id=group.domain_id, action="update")
             group.name = data["name"]
         if "description" in data:
             group.description = data["description"] or ""

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import func, select
 
-from pocketstack.common.errors import Conflict, Forbidden, Invalid, NotFound
+from pocketstack.common.errors import Forbidden, Invalid, NotFound
 from pocketstack.identity import models as m
 from pocketstack.identity import policy, render, schemas
-from pocketstack.identity.handlers.common import apply_filters, get_or_404
+from pocketstack.identity.handlers.common import apply_filters, ensure_unique, get_or_404
 from pocketstack.identity.revocation import Event
 from pocketstack.web.request import Request
 from pocketstack.web.response import Response, empty, json_response
@@ -78,15 +78,7 @@ async def create(svc: IdentityService, req: Request) -> Response:
             parent_id = None
         if await s.get(m.Domain, domain_id) is None:
             raise NotFound(f"Could not find domain: {domain_id}.")
-        if await s.scalar(
-            select(func.count())
-            .select_from(m.Project)
-            .where(m.Project.domain_id == domain_id, m.Project.name == data["name"])
-        ):
-            raise Conflict(
-                f"Conflict occurred attempting to store project - Duplicate entry found with name "
-                f"{data['name']} at domain ID {domain_id}."
-            )
+        await ensure_unique(s, m.Project, data["name"], domain_id=domain_id, action="store")
         project = m.Project(
             name=data["name"],
             domain_id=domain_id,
@@ -107,15 +99,7 @@ async def update(svc: IdentityService, req: Request) -> Response:
     async with svc.db.writer() as s:
         project = await get_or_404(s, m.Project, req.path_params["project_id"])
         if "name" in data and data["name"] != project.name:
-            if await s.scalar(
-                select(func.count())
-                .select_from(m.Project)
-                .where(m.Project.domain_id == project.domain_id, m.Project.name == data["name"])
-            ):
-                raise Conflict(
-                    f"Conflict occurred attempting to update project - Duplicate entry found with name "
-                    f"{data['name']} at domain ID {project.domain_id}."
-                )
+            await ensure_unique(s, m.Project, data["name"], domain_id=project.domain_id, action="update")
             project.name = data["name"]
         if "description" in data:
             project.description = data["description"] or ""

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete as sql_delete
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from pocketstack.common.errors import Conflict, Forbidden, NotFound
 from pocketstack.identity import models as m
 from pocketstack.identity import policy, render, schemas
-from pocketstack.identity.handlers.common import get_or_404
+from pocketstack.identity.handlers.common import ensure_unique, get_or_404
 from pocketstack.web.request import Request
 from pocketstack.web.response import Response, empty, json_response
 from pocketstack.web.validation import validate
@@ -45,12 +45,7 @@ async def create(svc: IdentityService, req: Request) -> Response:
     async with svc.db.writer() as s:
         if domain_id and await s.get(m.Domain, domain_id) is None:
             raise NotFound(f"Could not find domain: {domain_id}.")
-        if await s.scalar(
-            select(func.count()).select_from(m.Role).where(m.Role.domain_id == domain_id, m.Role.name == data["name"])
-        ):
-            raise Conflict(
-                f"Conflict occurred attempting to store role - Duplicate entry found with name {data['name']}."
-            )
+        await ensure_unique(s, m.Role, data["name"], domain_id=domain_id, action="store")
         role = m.Role(
             name=data["name"],
             domain_id=domain_id,
@@ -70,14 +65,7 @@ async def update(svc: IdentityService, req: Request) -> Response:
         if (role.options or {}).get("immutable"):
             raise Forbidden(f"Role {role.id} is immutable.")
         if "name" in data and data["name"] != role.name:
-            if await s.scalar(
-                select(func.count())
-                .select_from(m.Role)
-                .where(m.Role.domain_id == role.domain_id, m.Role.name == data["name"])
-            ):
-                raise Conflict(
-                    f"Conflict occurred attempting to update role - Duplicate entry found with name {data['name']}."
-                )
+            await ensure_unique(s, m.Role, data["name"], domain_id=role.domain_id, action="update")
             role.name = data["name"]
         if "description" in data:
             role.description = data["description"] or ""

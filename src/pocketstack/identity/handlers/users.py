@@ -6,12 +6,12 @@ import time
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete as sql_delete
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from pocketstack.common.errors import Conflict, Invalid, NotAuthenticated, NotFound
+from pocketstack.common.errors import Invalid, NotAuthenticated, NotFound
 from pocketstack.identity import models as m
 from pocketstack.identity import passwords, policy, render, schemas
-from pocketstack.identity.handlers.common import apply_filters, get_or_404
+from pocketstack.identity.handlers.common import apply_filters, ensure_unique, get_or_404
 from pocketstack.identity.revocation import Event
 from pocketstack.web.request import Request
 from pocketstack.web.response import Response, empty, json_response
@@ -52,13 +52,7 @@ async def create(svc: IdentityService, req: Request) -> Response:
             raise NotFound(f"Could not find domain: {domain_id}.")
         if data.get("default_project_id") and await s.get(m.Project, data["default_project_id"]) is None:
             raise NotFound(f"Could not find project: {data['default_project_id']}.")
-        if await s.scalar(
-            select(func.count()).select_from(m.User).where(m.User.domain_id == domain_id, m.User.name == data["name"])
-        ):
-            raise Conflict(
-                f"Conflict occurred attempting to store user - Duplicate entry found with name "
-                f"{data['name']} at domain ID {domain_id}."
-            )
+        await ensure_unique(s, m.User, data["name"], domain_id=domain_id, action="store")
         user = m.User(
             name=data["name"],
             domain_id=domain_id,
@@ -83,15 +77,7 @@ async def update(svc: IdentityService, req: Request) -> Response:
     async with svc.db.writer() as s:
         user = await get_or_404(s, m.User, req.path_params["user_id"])
         if "name" in data and data["name"] != user.name:
-            if await s.scalar(
-                select(func.count())
-                .select_from(m.User)
-                .where(m.User.domain_id == user.domain_id, m.User.name == data["name"])
-            ):
-                raise Conflict(
-                    f"Conflict occurred attempting to update user - Duplicate entry found with name "
-                    f"{data['name']} at domain ID {user.domain_id}."
-                )
+            await ensure_unique(s, m.User, data["name"], domain_id=user.domain_id, action="update")
             user.name = data["name"]
         disabling = data.get("enabled") is False and user.enabled
         for key in ("enabled", "default_project_id", "email"):
