@@ -3,8 +3,10 @@
 1. The compute agent sets ``binding:host_id`` on a port (PUT /v2.0/ports/ID).
 2. After commit the API casts ``plug_port`` to ``network-agent.HOST`` with the port spec.
 3. The agent applies it through its backend (tap, DHCP entry, firewall) and casts
-   ``port_plugged`` (or ``port_failed``) back to the ``network`` topic.
-4. The service marks the port ACTIVE and sends ``network-vif-plugged`` to compute.
+   ``port_plugged`` (with the backend's vif details: the tap's namespace and name) or
+   ``port_failed`` back to the ``network`` topic.
+4. The service marks the port ACTIVE, merges those details into ``binding:vif_details``
+   and sends ``network-vif-plugged`` to compute, whose driver attaches the VM's NIC there.
 Unbinding or deleting casts ``unplug_port``; deleting a network fans out ``delete_network``.
 """
 
@@ -91,8 +93,8 @@ class Binder:
         if server:
             await self.notifier.send([vif_event("network-vif-deleted", server, port["id"])])
 
-    async def port_plugged(self, port_id: str, host: str) -> bool:
-        port = await ports.mark_plugged(self.db, port_id, host)
+    async def port_plugged(self, port_id: str, host: str, vif_details: dict[str, Any] | None = None) -> bool:
+        port = await ports.mark_plugged(self.db, port_id, host, vif_details)
         if port is None:
             return False
         server = _server_of({"device_owner": port.device_owner, "device_id": port.device_id})
@@ -115,8 +117,11 @@ class ServiceEndpoint:
     def __init__(self, binder: Binder) -> None:
         self.binder = binder
 
-    async def port_plugged(self, ctx: dict[str, Any], port_id: str, host: str) -> bool:
-        return await self.binder.port_plugged(port_id, host)
+    async def port_plugged(
+        self, ctx: dict[str, Any], port_id: str, host: str, vif_details: dict[str, Any] | None = None
+    ) -> bool:
+        # vif_details: where the agent put the port (the tap's namespace and name), for the hypervisor.
+        return await self.binder.port_plugged(port_id, host, vif_details)
 
     async def port_failed(self, ctx: dict[str, Any], port_id: str, host: str, reason: str) -> None:
         await self.binder.port_failed(port_id, host, reason)

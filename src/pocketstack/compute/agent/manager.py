@@ -306,6 +306,10 @@ class ComputeAgent(VolumeOps):
                         f"Timed out after {self.config.vif_plugged_timeout:g}s waiting for "
                         f"network-vif-plugged from the network service"
                     ) from None
+                # Read them again: the agent that plugged them said where (binding:vif_details).
+                bound = [
+                    await self.network.get_port(p["id"], token) if p.get("status") != "ACTIVE" else p for p in bound
+                ]
         finally:
             for port_id in waiters:
                 self._waiters.pop((inst["uuid"], port_id), None)

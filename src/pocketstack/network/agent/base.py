@@ -137,6 +137,12 @@ class NetworkBackend(abc.ABC):
     async def state(self) -> BackendState:
         """What is in place now on this host."""
 
+    def vif_details(self, port_id: str) -> Spec:
+        """What a hypervisor needs to attach a VM's NIC to the port plugged here, merged
+        into the port's ``binding:vif_details`` (``namespace``, ``devname`` for a tap);
+        empty when the backend makes no device (the fake)."""
+        return {}
+
     async def close(self) -> None:
         """Stop background work (watchers) when the agent stops; the data plane stays."""
 

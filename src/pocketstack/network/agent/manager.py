@@ -42,7 +42,14 @@ class AgentEndpoint:
                 reason=str(exc) or type(exc).__name__,
             )
             return
-        await self.bus.cast(SERVICE_TOPIC, "port_plugged", ctx, port_id=port["id"], host=self.host)
+        await self.bus.cast(
+            SERVICE_TOPIC,
+            "port_plugged",
+            ctx,
+            port_id=port["id"],
+            host=self.host,
+            vif_details=self.backend.vif_details(port["id"]),
+        )
 
     async def unplug_port(self, ctx: dict[str, Any], port: Spec) -> None:
         await self.backend.unplug_port(port["id"])

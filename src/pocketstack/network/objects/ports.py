@@ -422,14 +422,18 @@ async def spec(session: AsyncSession, port: Port) -> dict[str, Any]:
     }
 
 
-async def mark_plugged(db: Database, port_id: str, host: str) -> Port | None:
-    """The agent on ``host`` plugged the port: ACTIVE, unless it was rebound meanwhile."""
+async def mark_plugged(db: Database, port_id: str, host: str, vif_details: dict[str, Any] | None = None) -> Port | None:
+    """The agent on ``host`` plugged the port: ACTIVE, unless it was rebound meanwhile;
+    ``vif_details`` from the agent (where the tap is) join the binding's details."""
 
     async def work(session: AsyncSession) -> Port | None:
         port = await session.get(Port, port_id)
         if port is None or port.binding_host_id != host:
             return None
         port.status = "ACTIVE" if port.admin_state_up else "DOWN"
+        if vif_details:
+            # A new dict: the JSON column only notices assignment, not in-place changes.
+            port.binding_vif_details = {**port.binding_vif_details, **vif_details}
         return port
 
     return await txn.write(db, work)

@@ -66,6 +66,10 @@ class LinuxBridgeBackend(NetworkBackend):
         """(namespace, tap name) that QEMU attaches the port's NIC to."""
         return self.host_ns, names.tap(port_id)
 
+    def vif_details(self, port_id: str) -> Spec:
+        namespace, devname = self.vif_device(port_id)
+        return {"namespace": namespace, "devname": devname}
+
     def _dhcp(self, network_id: str) -> DhcpServer:
         return DhcpServer(self.names, network_id)
 
