@@ -165,19 +165,24 @@ def serialize(request: Request, q: candidates.CandidateQuery, result: candidates
         requests.append(item)
     requested = {rc for g in q.groups for rc in g.resources}
     summaries: dict[str, Any] = {}
+    no_traits: set[str] = set()
+    # Providers of one hardware model have identical inventories: build each view once.
+    views: dict[tuple[Any, ...], dict[str, Any]] = {}
     for rp, p in result.providers.items():
         invs = result.inventories.get(rp, {})
-        summary: dict[str, Any] = {
-            "resources": {
-                rc: {"capacity": inv.capacity, "used": inv.used}
-                for rc, inv in invs.items()
+        key = tuple(invs.items())
+        resources = views.get(key)
+        if resources is None:
+            resources = views[key] = {
+                rc: {"capacity": int((total - reserved) * ratio), "used": used}
+                for rc, (total, reserved, _lo, _hi, _step, ratio, used) in invs.items()
                 if all_classes or rc in requested
             }
-        }
+        summary: dict[str, Any] = {"resources": resources}
         if with_traits:
-            summary["traits"] = sorted(result.traits.get(rp, ()))
+            summary["traits"] = sorted(result.traits.get(rp, no_traits))
         if with_tree:
-            summary["parent_provider_uuid"] = p.parent_provider_uuid
-            summary["root_provider_uuid"] = p.root_provider_uuid
+            summary["parent_provider_uuid"] = result.uuid_of(p.parent_id)
+            summary["root_provider_uuid"] = result.uuid_of(p.root_id)
         summaries[p.uuid] = summary
     return {"allocation_requests": requests, "provider_summaries": summaries}

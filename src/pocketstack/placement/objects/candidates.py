@@ -1,20 +1,21 @@
 """Allocation candidates: which sets of providers can satisfy a request, and how.
 
-The work is split so the database does the heavy filtering in one query:
+Three statements per page of trees, whatever the number of providers:
 
-1. one SQL statement picks candidate *trees* (root providers): a tree qualifies if,
-   for every (request group, resource class) pair, some provider in it has the
-   capacity and passes that group's per-provider filters (forbidden traits, suffixed
-   groups' required traits, member_of, in_tree). These are correlated EXISTS probes
-   on indexed columns, and with ``limit`` the database stops after enough trees.
-   The same statement returns, for those trees only, each provider able to serve each
-   (group, class) pair with its remaining capacity;
-2. two more statements load the trees' providers and their traits (and, for the
-   summaries, inventories);
-3. Python combines the per-pair providers of each tree into allocation requests and
-   applies what SQL cannot say per provider: a suffixed group served by one provider,
-   required traits of the unsuffixed group over the providers it uses, group_policy,
-   same_subtree, combined capacity when groups share a provider.
+1. one SQL statement picks candidate *trees* (root ids): a tree qualifies if, for every
+   (request group, resource class) pair, some provider in it has the capacity and
+   passes that group's per-provider filters (forbidden traits, suffixed groups'
+   required traits, member_of, in_tree). These are correlated EXISTS probes on indexed
+   columns, and with ``limit`` the database stops after enough trees;
+2. one statement loads those trees' providers with their inventories, one more their
+   traits (plain SQL through :mod:`fastsql`: one thread hop each on SQLite). These rows
+   serve both the summaries and step 3;
+3. Python finds, per tree, the providers able to serve each pair (the same rules as
+   step 1; with member_of the aggregates are not loaded, so one more SQL statement does
+   it), combines them into allocation requests and applies what SQL cannot say per
+   provider: a suffixed group served by one provider, required traits of the unsuffixed
+   group over the providers it uses, group_policy, same_subtree, combined capacity when
+   groups share a provider.
 
 Sharing providers (MISC_SHARES_VIA_AGGREGATE) are not used to satisfy requests.
 """
@@ -24,12 +25,12 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, exists, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pocketstack.placement.objects import filters, inventories, names, providers, traits
+from pocketstack.placement.objects import fastsql, filters, names
 from pocketstack.placement.objects.tables import INV, RP
 
 ROOT = RP.alias("cand_root")
@@ -64,12 +65,29 @@ class Candidate:
     mappings: dict[str, list[int]]  # group suffix -> provider ids
 
 
+class Node(NamedTuple):
+    """A provider of a candidate tree, as the summaries and the tree rules need it."""
+
+    id: int
+    uuid: str
+    parent_id: int | None
+    root_id: int
+    generation: int
+
+
+# An inventory as loaded: (total, reserved, min_unit, max_unit, step_size, allocation_ratio, used).
+InventoryRow = tuple[int, int, int, int, int, float, int]
+
+
 @dataclass
 class Result:
     candidates: list[Candidate]
-    providers: dict[int, providers.Provider]
-    inventories: dict[int, dict[str, inventories.Inventory]]
+    providers: dict[int, Node]
+    inventories: dict[int, dict[str, InventoryRow]]
     traits: dict[int, set[str]]
+
+    def uuid_of(self, provider_id: int | None) -> str | None:
+        return None if provider_id is None else self.providers[provider_id].uuid
 
 
 @dataclass
@@ -78,6 +96,16 @@ class _Pair:
     class_name: str
     class_id: int
     amount: int
+
+
+@dataclass
+class _Trees:
+    """Everything loaded about a page of candidate trees (one statement each)."""
+
+    nodes: dict[int, Node] = field(default_factory=dict)
+    inventory: dict[int, dict[str, InventoryRow]] = field(default_factory=dict)
+    traits: dict[int, set[str]] = field(default_factory=dict)
+    members: dict[int, list[int]] = field(default_factory=dict)  # root id -> provider ids
 
 
 async def find(session: AsyncSession, q: CandidateQuery) -> Result:
@@ -95,9 +123,14 @@ async def find(session: AsyncSession, q: CandidateQuery) -> Result:
             tree_ids[g.suffix] = root[0]
 
     conds = [_pair_condition(q, p, trait_ids, tree_ids) for p in pairs]
+    # Aggregate filters need the aggregate rows: only then is the per-pair choice left to SQL.
+    sql_pairs = any(g.member_of for g in q.groups)
     out: list[Candidate] = []
-    provider_map: dict[int, providers.Provider] = {}
-    trait_map: dict[int, set[str]] = {}
+    loaded = _Trees()
+    # Answers of the common case share one resources dict (read-only from here on).
+    simple = len(q.groups) == 1 and not (q.groups[0].required or q.groups[0].any_of)
+    shared = {p.class_name: p.amount for p in pairs}
+    suffix = q.groups[0].suffix
     after = 0
     page = max(q.limit or 0, 200) if q.limit else None
     while True:
@@ -110,49 +143,153 @@ async def find(session: AsyncSession, q: CandidateQuery) -> Result:
         roots_stmt = roots_stmt.order_by(ROOT.c.id)
         if page is not None:
             roots_stmt = roots_stmt.limit(page)
-        roots = roots_stmt.cte("cand_roots")
-        per_pair = union_all(
-            *[
-                select(literal(k).label("k"), RP.c.id, RP.c.root_provider_id, filters.capacity_left().label("left"))
-                .select_from(INV.join(RP, RP.c.id == INV.c.resource_provider_id))
-                .where(RP.c.root_provider_id.in_(select(roots.c.id)), cond)
-                for k, cond in enumerate(conds)
-            ]
-        )
-        rows = list(await session.execute(per_pair))
-        trees: dict[int, list[list[tuple[int, float]]]] = {}
-        for k, rp_id, root_id, left in rows:
-            trees.setdefault(root_id, [[] for _ in pairs])[k].append((rp_id, left))
-        if not trees:
+        roots = [r for (r,) in await session.execute(roots_stmt)]
+        if not roots:
             break
-        tree_providers = await _tree_providers(session, sorted(trees))
-        provider_map.update(tree_providers)
-        trait_map.update(await traits.of_providers(session, sorted(tree_providers)))
-        for root_id in sorted(trees):
-            for cand in _combine(q, pairs, trees[root_id], provider_map, trait_map):
-                out.append(cand)
-                if q.limit is not None and len(out) >= q.limit:
-                    break
-            if q.limit is not None and len(out) >= q.limit:
+        await _load_trees(session, roots, loaded)
+        # A one-provider tree chosen by the roots statement serves every pair by itself:
+        # in the common case it needs no per-pair work at all.
+        members = loaded.members
+        quick = {r for r in roots if len(members.get(r, ())) == 1} if simple else set()
+        rest = [r for r in roots if r not in quick]
+        if not rest:
+            trees = {}
+        elif sql_pairs:
+            trees = await _pairs_in_sql(session, conds, len(pairs), rest)
+        else:
+            trees = _pairs_in_python(q, pairs, tree_ids, loaded, rest)
+        limit = q.limit if q.limit is not None else len(roots) * 1000 + len(out) + 1
+        for root_id in roots:
+            if root_id in quick:
+                out.append(Candidate({root_id: shared}, {suffix: [root_id]}))
+            else:
+                per_pair = trees.get(root_id)
+                if per_pair is None:
+                    continue
+                out.extend(
+                    itertools.islice(_combine(q, pairs, per_pair, loaded.nodes, loaded.traits), limit - len(out))
+                )
+            if len(out) >= limit:
                 break
-        after = max(trees)
-        if page is None or len(trees) < page or (q.limit is not None and len(out) >= q.limit):
+        after = roots[-1]
+        if page is None or len(roots) < page or (q.limit is not None and len(out) >= q.limit):
             break
+    return _result(q, out, loaded)
 
-    used_trees = {provider_map[rp].root_id for c in out for rp in c.allocations}
-    summary_ids = sorted(
-        rp
-        for rp, p in provider_map.items()
-        if (p.root_id in used_trees if q.nested else any(rp in c.allocations for c in out))
-    )
-    inv_map = await inventories.for_providers(session, summary_ids)
-    keep = set(summary_ids)
+
+def _result(q: CandidateQuery, out: list[Candidate], loaded: _Trees) -> Result:
+    """Keep what the summaries show: every provider of a used tree (1.29+), else the used ones."""
+    if q.nested:
+        used_trees = {loaded.nodes[rp].root_id for c in out for rp in c.allocations}
+        keep = [rp for root in sorted(used_trees) for rp in loaded.members[root]]
+    else:
+        keep = sorted({rp for c in out for rp in c.allocations})
+    no_inventory: dict[str, InventoryRow] = {}
     return Result(
         out,
-        {k: v for k, v in provider_map.items() if k in keep},
-        inv_map,
-        {k: v for k, v in trait_map.items() if k in keep},
+        {rp: loaded.nodes[rp] for rp in keep},
+        {rp: loaded.inventory.get(rp, no_inventory) for rp in keep},
+        {rp: loaded.traits[rp] for rp in keep if rp in loaded.traits},
     )
+
+
+async def _load_trees(session: AsyncSession, roots: list[int], into: _Trees) -> None:
+    """The providers of the trees with their inventories, then their traits: two statements."""
+    ids = fastsql.id_list(roots)
+    rows = await fastsql.rows(
+        session,
+        "SELECT p.id, p.uuid, p.parent_provider_id, p.root_provider_id, p.generation, c.name, "
+        "i.total, i.reserved, i.min_unit, i.max_unit, i.step_size, i.allocation_ratio, i.used "
+        "FROM placement_resource_providers p "
+        "LEFT JOIN placement_inventories i ON i.resource_provider_id = p.id "
+        "LEFT JOIN placement_resource_classes c ON c.id = i.resource_class_id "
+        # No ORDER BY: it would make SQLite scan every provider instead of the root index.
+        f"WHERE p.root_provider_id IN ({ids})",
+    )
+    nodes, inventory, members = into.nodes, into.inventory, into.members
+    for row in rows:
+        rp = row[0]
+        invs = inventory.get(rp)
+        if invs is None:
+            nodes[rp] = Node(rp, row[1], row[2], row[3], row[4])
+            members.setdefault(row[3], []).append(rp)
+            invs = inventory[rp] = {}
+        if row[5] is not None:
+            invs[row[5]] = row[6:]
+    for root in roots:
+        tree = members.get(root)
+        if tree is not None and len(tree) > 1:
+            tree.sort()
+    trait_rows = await fastsql.rows(
+        session,
+        "SELECT t.resource_provider_id, n.name FROM placement_provider_traits t "
+        "JOIN placement_resource_providers p ON p.id = t.resource_provider_id "
+        "JOIN placement_traits n ON n.id = t.trait_id "
+        f"WHERE p.root_provider_id IN ({ids})",
+    )
+    traits = into.traits
+    for rp, name in trait_rows:
+        traits.setdefault(rp, set()).add(name)
+
+
+def _pairs_in_python(
+    q: CandidateQuery, pairs: list[_Pair], tree_ids: dict[str, int], loaded: _Trees, roots: list[int]
+) -> dict[int, list[list[tuple[int, float]]]]:
+    """Per tree, for each pair, the providers that can serve it with what they have left.
+
+    The same rules as :func:`_pair_condition` (which chose the trees in SQL), applied to
+    the rows already loaded for the summaries: no further statement per page.
+    """
+    groups = [q.groups[p.group] for p in pairs]
+    # Per pair, the checks that are not about capacity (most requests have none).
+    extra = [bool(g.suffix in tree_ids or g.forbidden or (g.suffix and (g.required or g.any_of))) for g in groups]
+    no_traits: set[str] = set()
+    trees: dict[int, list[list[tuple[int, float]]]] = {}
+    nodes, inventory, traits = loaded.nodes, loaded.inventory, loaded.traits
+    for root in roots:
+        out: list[list[tuple[int, float]]] = [[] for _ in pairs]
+        trees[root] = out
+        for rp in loaded.members.get(root, ()):
+            invs = inventory.get(rp)
+            if not invs or (not q.nested and nodes[rp].parent_id is not None):
+                continue
+            for k, p in enumerate(pairs):
+                inv = invs.get(p.class_name)
+                if inv is None:
+                    continue
+                total, reserved, lo, hi, step, ratio, used = inv
+                left = (total - reserved) * ratio - used
+                n = p.amount
+                if left < n or lo > n or hi < n or n % step:
+                    continue
+                if extra[k]:
+                    g = groups[k]
+                    have = traits.get(rp, no_traits)
+                    if g.suffix in tree_ids and root != tree_ids[g.suffix]:
+                        continue
+                    if g.forbidden & have:
+                        continue
+                    if g.suffix and (not g.required <= have or not all(s & have for s in g.any_of)):
+                        continue
+                out[k].append((rp, left))
+    return trees
+
+
+async def _pairs_in_sql(
+    session: AsyncSession, conds: list[Any], npairs: int, roots: list[int]
+) -> dict[int, list[list[tuple[int, float]]]]:
+    per_pair = union_all(
+        *[
+            select(literal(k).label("k"), RP.c.id, RP.c.root_provider_id, filters.capacity_left().label("left"))
+            .select_from(INV.join(RP, RP.c.id == INV.c.resource_provider_id))
+            .where(RP.c.root_provider_id.in_(roots), cond)
+            for k, cond in enumerate(conds)
+        ]
+    )
+    trees: dict[int, list[list[tuple[int, float]]]] = {}
+    for k, rp_id, root_id, left in await session.execute(per_pair):
+        trees.setdefault(root_id, [[] for _ in range(npairs)])[k].append((rp_id, left))
+    return trees
 
 
 def _pair_condition(q: CandidateQuery, p: _Pair, trait_ids: dict[str, int], tree_ids: dict[str, int]) -> Any:
@@ -190,18 +327,11 @@ def _root_filters(q: CandidateQuery, trait_ids: dict[str, int]) -> list[Any]:
     return filters.traits_clause(ROOT.c.id, tf)
 
 
-async def _tree_providers(session: AsyncSession, root_ids: list[int]) -> dict[int, providers.Provider]:
-    out: dict[int, providers.Provider] = {}
-    for start in range(0, len(root_ids), 5000):
-        out.update((p.id, p) for p in await providers.in_trees(session, root_ids[start : start + 5000]))
-    return out
-
-
 def _combine(
     q: CandidateQuery,
     pairs: list[_Pair],
     per_pair: list[list[tuple[int, float]]],
-    provider_map: dict[int, providers.Provider],
+    provider_map: dict[int, Node],
     trait_map: dict[int, set[str]],
 ) -> Iterator[Candidate]:
     """All allocation requests one tree can give, in a stable order."""
@@ -284,27 +414,23 @@ def _policy_ok(q: CandidateQuery, choice: tuple[dict[int, dict[str, int]], ...])
     return True
 
 
-def _same_subtree_ok(
-    q: CandidateQuery, mappings: dict[str, list[int]], provider_map: dict[int, providers.Provider]
-) -> bool:
+def _same_subtree_ok(q: CandidateQuery, mappings: dict[str, list[int]], provider_map: dict[int, Node]) -> bool:
     if not q.same_subtree:
         return True
-    parent_of = {p.id: p.parent_provider_uuid for p in provider_map.values()}
-    id_of = {p.uuid: p.id for p in provider_map.values()}
     for suffixes in q.same_subtree:
         members = {rp for s in suffixes for rp in mappings.get(s, [])}
         if not members:
             continue
-        if not any(all(_is_under(m, top, parent_of, id_of) for m in members) for top in members):
+        if not any(all(_is_under(m, top, provider_map) for m in members) for top in members):
             return False
     return True
 
 
-def _is_under(rp: int, top: int, parent_of: dict[int, str | None], id_of: dict[str, int]) -> bool:
+def _is_under(rp: int, top: int, provider_map: dict[int, Node]) -> bool:
     node: int | None = rp
     while node is not None:
         if node == top:
             return True
-        parent = parent_of.get(node)
-        node = id_of.get(parent) if parent else None
+        found = provider_map.get(node)
+        node = found.parent_id if found else None
     return False

@@ -1,10 +1,17 @@
-"""Resource class and trait names <-> ids, and the standard rows every database holds."""
+"""Resource class and trait names <-> ids, and the standard rows every database holds.
+
+The ids of *standard* names are cached in memory per database engine: standard classes
+and traits can be neither renamed nor deleted, so a cached id never goes stale, even
+with other processes writing to the same database. Custom names are always looked up.
+"""
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,6 +19,26 @@ from pocketstack.common import errors as e
 from pocketstack.common.timeutils import utcnow
 from pocketstack.placement.objects import standard
 from pocketstack.placement.objects.tables import RC, TRAIT
+
+# engine -> table name -> standard name -> id
+_STANDARD_IDS: weakref.WeakKeyDictionary[Any, dict[str, dict[str, int]]] = weakref.WeakKeyDictionary()
+_STANDARD = {RC.name: frozenset(standard.RESOURCE_CLASSES), TRAIT.name: frozenset(standard.TRAITS)}
+
+
+async def _ids(session: AsyncSession, table: Table, wanted: set[str]) -> dict[str, int]:
+    """Ids of the names that exist: standard ones from the cache when known there."""
+    bind = session.bind
+    engine = getattr(bind, "sync_engine", bind)
+    cache = _STANDARD_IDS.setdefault(engine, {}).setdefault(table.name, {})
+    found = {n: cache[n] for n in wanted if n in cache}
+    rest = wanted - found.keys()
+    if rest:
+        standard_names = _STANDARD[table.name]
+        for name, id_ in await session.execute(select(table.c.name, table.c.id).where(table.c.name.in_(rest))):
+            found[name] = id_
+            if name in standard_names:
+                cache[name] = id_
+    return found
 
 
 async def ensure_standard(session: AsyncSession) -> None:
@@ -34,8 +61,7 @@ async def class_ids(session: AsyncSession, names: Iterable[str], *, what: str = 
     wanted = set(names)
     if not wanted:
         return {}
-    rows = await session.execute(select(RC.c.name, RC.c.id).where(RC.c.name.in_(wanted)))
-    found = {name: id_ for name, id_ in rows}
+    found = await _ids(session, RC, wanted)
     unknown = sorted(wanted - found.keys())
     if unknown:
         raise e.Invalid(f"Invalid {what}: unknown resource class(es): {', '.join(unknown)}")
@@ -51,8 +77,7 @@ async def trait_ids(session: AsyncSession, names: Iterable[str], *, strict: bool
     wanted = set(names)
     if not wanted:
         return {}
-    rows = await session.execute(select(TRAIT.c.name, TRAIT.c.id).where(TRAIT.c.name.in_(wanted)))
-    found = {name: id_ for name, id_ in rows}
+    found = await _ids(session, TRAIT, wanted)
     unknown = sorted(wanted - found.keys())
     if unknown and strict:
         raise e.Invalid(f"No such trait(s): {', '.join(unknown)}.")
