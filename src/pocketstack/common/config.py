@@ -90,6 +90,8 @@ class ComputeConfig:
     qemu_binary: str = "qemu-system-x86_64"
     qemu_accel: str = "auto"
     kvm_probe_timeout: float = 3.0
+    # Keep the KVM probe's verdict in ~/.cache/pocketstack (per QEMU build and kernel).
+    kvm_probe_cache: bool = True
     # Attach a config drive to every instance, not only those that ask for one.
     force_config_drive: bool = True
     # Seconds a guest gets to power off on ACPI (stop, soft reboot; destroy) before it is killed.

@@ -6,13 +6,24 @@ under KVM against 0.3 s under TCG, and a Linux boot never finishes. So the probe
 through the real BIOS (SeaBIOS) a one-sector disk whose boot code writes to QEMU's
 ``isa-debug-exit`` port: QEMU exits with status 1 once the guest got that far. A probe
 still alive at the deadline is killed by its PID and KVM is declared unusable.
+
+The probe costs up to ``kvm_probe_timeout`` (3 s by default) where KVM hangs, which
+would be most of an all-in-one's start. Its verdict depends only on the machine (the
+QEMU binary and the running kernel), so it is kept outside any data dir, in
+``~/.cache/pocketstack/accel-<key>.json`` where the key hashes QEMU's identity (path,
+size, mtime, version) and the kernel release: a new QEMU or kernel probes again.
+``qemu_accel = "tcg"``/``"kvm"`` skips the probe and the cache; ``kvm_probe_cache =
+false`` probes at every start.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import json
 import os
+import shutil
 import signal
 import tempfile
 from dataclasses import dataclass
@@ -22,6 +33,7 @@ _EXIT_PORT = 0xF4
 # mov al, 0 ; out 0xf4, al ; hlt ; jmp $-1 (isa-debug-exit: exit status (0 << 1) | 1 = 1)
 _BOOT_CODE = bytes([0xB0, 0x00, 0xE6, _EXIT_PORT, 0xF4, 0xEB, 0xFD])
 _RAN_EXIT_STATUS = 1
+DEFAULT_CACHE_DIR = Path.home() / ".cache" / "pocketstack"
 
 
 @dataclass(frozen=True)
@@ -70,14 +82,54 @@ async def guest_runs(binary: str, accel: str, timeout: float) -> bool:
         return code == _RAN_EXIT_STATUS
 
 
-async def choose(binary: str, wanted: str, timeout: float) -> Accelerator:
-    """``wanted`` is "tcg", "kvm" (trusted without a probe) or "auto"."""
+def cache_key(binary: str, version: str) -> str:
+    """What the probe's verdict depends on: this QEMU build and this kernel."""
+    path = shutil.which(binary) or binary
+    try:
+        st = os.stat(path)
+        identity = f"{os.path.realpath(path)}:{st.st_size}:{st.st_mtime_ns}"
+    except OSError:
+        identity = path
+    text = f"{identity}|{version}|{os.uname().release}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _cached(path: Path) -> Accelerator | None:
+    try:
+        data = json.loads(path.read_text())
+        name, reason = str(data["name"]), str(data["reason"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return Accelerator(name, f"{reason} (cached probe)") if name in ("kvm", "tcg") else None
+
+
+def _remember(path: Path, chosen: Accelerator) -> None:
+    # Best effort: an unwritable home only means probing again next time.
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"name": chosen.name, "reason": chosen.reason}))
+        os.replace(tmp, path)
+
+
+async def choose(
+    binary: str, wanted: str, timeout: float, *, cache_dir: Path | None = None, version: str = ""
+) -> Accelerator:
+    """``wanted`` is "tcg", "kvm" (trusted without a probe) or "auto" (probe; the verdict
+    is cached under ``cache_dir`` when given, keyed by QEMU ``version`` and the kernel)."""
     if wanted == "tcg":
         return Accelerator("tcg", "configured")
     if wanted == "kvm":
         return Accelerator("kvm", "configured")
     if not os.path.exists("/dev/kvm"):
         return Accelerator("tcg", "no /dev/kvm")
+    cache_file = cache_dir / f"accel-{cache_key(binary, version)}.json" if cache_dir is not None else None
+    if cache_file is not None and (hit := _cached(cache_file)) is not None:
+        return hit
     if await guest_runs(binary, "kvm", timeout):
-        return Accelerator("kvm", "probe ran a guest under KVM")
-    return Accelerator("tcg", f"KVM probe did not run a guest within {timeout:g}s")
+        chosen = Accelerator("kvm", "probe ran a guest under KVM")
+    else:
+        chosen = Accelerator("tcg", f"KVM probe did not run a guest within {timeout:g}s")
+    if cache_file is not None:
+        _remember(cache_file, chosen)
+    return chosen

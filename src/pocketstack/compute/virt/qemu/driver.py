@@ -133,9 +133,15 @@ class QemuDriver(VirtDriver):
         resolve_vif: VifResolver,
     ) -> QemuDriver:
         """Probe the accelerator and QEMU's version, then make the driver."""
-        accelerator = await accelerators.choose(config.qemu_binary, config.qemu_accel, config.kvm_probe_timeout)
-        log.info("qemu driver on %s: accelerator %s (%s)", hostname, accelerator.name, accelerator.reason)
         version = await qemu_version(config.qemu_binary)
+        accelerator = await accelerators.choose(
+            config.qemu_binary,
+            config.qemu_accel,
+            config.kvm_probe_timeout,
+            cache_dir=accelerators.DEFAULT_CACHE_DIR if config.kvm_probe_cache else None,
+            version=str(version),
+        )
+        log.info("qemu driver on %s: accelerator %s (%s)", hostname, accelerator.name, accelerator.reason)
         return cls(hostname, config, instances_dir, cache, accelerator, resolve_vif, version=version)
 
     # --- host -------------------------------------------------------------------------------
