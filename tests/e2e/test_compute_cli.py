@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -101,3 +103,67 @@ def test_flavor_too_big_fault_names_the_filter(cloud: Any, image: str) -> None:
     assert shown["status"] == "ERROR"
     assert "RamFilter removed 10" in str(shown["fault"])
     cloud.openstack("server", "delete", "--wait", server["id"])
+
+
+def _parallel(cloud: Any, commands: list[list[str]], user: str = "demo") -> list[subprocess.CompletedProcess[str]]:
+    """Run CLI commands at the same time (each a real ``openstack`` process)."""
+    with ThreadPoolExecutor(len(commands)) as pool:
+        return list(pool.map(lambda argv: cloud.run(*argv, user=user, check=False), commands))
+
+
+def _create(image: str, name: str, *extra: str) -> list[str]:
+    return ["server", "create", "--flavor", "m1.tiny", "--image", image, "--nic", "none", *extra, "--wait", name]
+
+
+def test_concurrent_creates_over_the_instance_quota(cloud: Any, image: str) -> None:
+    existing = len(cloud.openstack("server", "list", "-f", "json", user="demo"))
+    shown = cloud.openstack("quota", "show", "-f", "json", "demo")
+    # Newer clients print rows of {"Resource", "Limit"}, older ones one object.
+    before = {r["Resource"]: r["Limit"] for r in shown} if isinstance(shown, list) else shown
+    cloud.openstack("quota", "set", "--instances", str(existing + 5), "--cores", "-1", "--ram", "-1", "demo")
+    try:
+        results = _parallel(cloud, [_create(image, f"e2e-q{i}") for i in range(10)])
+        made = [r for r in results if r.returncode == 0]
+        refused = [r for r in results if r.returncode != 0]
+        assert len(made) == 5, [r.stderr for r in refused]
+        assert all("Quota exceeded" in r.stderr and "instances" in r.stderr for r in refused), refused[0].stderr
+        listed = cloud.openstack("server", "list", "--name", "^e2e-q", "-f", "json", user="demo")
+        assert sorted(s["Status"] for s in listed) == ["ACTIVE"] * 5
+    finally:
+        ids = [s["ID"] for s in cloud.openstack("server", "list", "--name", "^e2e-q", "-f", "json", user="demo")]
+        if ids:
+            cloud.openstack("server", "delete", "--wait", *ids, user="demo")
+        limits = {k: str(before[k]) for k in ("instances", "cores", "ram")}
+        cloud.openstack(
+            "quota",
+            "set",
+            "--instances",
+            limits["instances"],
+            "--cores",
+            limits["cores"],
+            "--ram",
+            limits["ram"],
+            "demo",
+        )
+
+
+def test_anti_affinity_group_spreads_ten_and_refuses_the_eleventh(cloud: Any, image: str) -> None:
+    cloud.openstack("quota", "set", "--instances", "-1", "--cores", "-1", "--ram", "-1", "demo")
+    cloud.openstack("quota", "set", "--server-group-members", "20", "demo")
+    group = cloud.openstack(
+        "server", "group", "create", "--policy", "anti-affinity", "-f", "json", "e2e-spread", user="demo"
+    )
+    try:
+        results = _parallel(cloud, [_create(image, f"e2e-g{i}", "--hint", f"group={group['id']}") for i in range(11)])
+        assert sorted(r.returncode != 0 for r in results) == [False] * 10 + [True]
+        servers = cloud.openstack("server", "list", "--all-projects", "--long", "--name", "^e2e-g", "-f", "json")
+        active = [s for s in servers if s["Status"] == "ACTIVE"]
+        assert len(active) == 10 and len({s["Host"] for s in active}) == 10
+        failed = next(s for s in servers if s["Status"] == "ERROR")
+        fault = cloud.openstack("server", "show", "-f", "json", failed["ID"])["fault"]
+        assert "ServerGroupAntiAffinityFilter removed 10" in str(fault)
+    finally:
+        ids = [s["ID"] for s in cloud.openstack("server", "list", "--name", "^e2e-g", "-f", "json", user="demo")]
+        if ids:
+            cloud.openstack("server", "delete", "--wait", *ids, user="demo")
+        cloud.openstack("server", "group", "delete", group["id"], user="demo")
