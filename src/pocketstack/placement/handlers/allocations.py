@@ -6,7 +6,7 @@ from typing import Any
 
 from pocketstack.placement import schemas
 from pocketstack.placement.handlers import common
-from pocketstack.placement.objects import allocations, providers
+from pocketstack.placement.objects import allocations, claims, providers
 from pocketstack.placement.versions import at_least, version
 from pocketstack.web.request import Request
 from pocketstack.web.response import Response
@@ -39,7 +39,7 @@ async def put(request: Request) -> Response:
     data = await common.body(request, schemas.allocations_put(version(request).minor))
     w = _write(request, request.path_params["consumer_uuid"], data)
     async with common.db(request).writer() as session:
-        await allocations.replace(session, [w])
+        await claims.write(session, [w])
     return common.no_content(request)
 
 
@@ -49,7 +49,7 @@ async def post(request: Request) -> Response:
     data = await common.body(request, schemas.allocations_post(version(request).minor))
     writes = [_write(request, consumer, body) for consumer, body in data.items()]
     async with common.db(request).writer() as session:
-        await allocations.replace(session, writes)
+        await claims.write(session, writes)
     return common.no_content(request)
 
 

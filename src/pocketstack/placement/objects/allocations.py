@@ -59,32 +59,15 @@ async def replace(session: AsyncSession, writes: list[ConsumerWrite]) -> None:
     one conditional UPDATE per provider, then the inserts.
     """
     rp_uuids = sorted({u for w in writes for u in w.allocations})
-    found, limits = await _providers_with_inventory(session, rp_uuids)
-    missing = [u for u in rp_uuids if u not in found]
-    if missing:
-        raise e.Invalid(f"Allocation for resource provider '{missing[0]}' that does not exist.")
+    found, limits = await providers_with_inventory(session, rp_uuids)
+    missing_provider(rp_uuids, found)
     consumers, old = await _consumers(session, [w.consumer_uuid for w in writes])
     for w in writes:
         _check_generation(w, consumers.get(w.consumer_uuid))
 
-    delta: dict[tuple[int, int], int] = {key: -amount for key, amount in old.items()}
-    new_rows: list[tuple[str, int, int, int]] = []
-    for w in writes:
-        for rp_uuid, resources in w.allocations.items():
-            rp_id, _ = found[rp_uuid]
-            for rc, amount in resources.items():
-                if (rp_id, rc) not in limits:
-                    await names.class_ids(session, [rc])  # an unknown class is a 400
-                    raise _unable(f"Inventory for '{rc}' on resource provider '{rp_uuid}' invalid.")
-                class_id, lo, hi, step = limits[(rp_id, rc)]
-                if amount < lo or amount > hi or amount % step:
-                    raise _unable(
-                        f"Unable to create allocation for '{rc}' on resource provider '{rp_uuid}'. "
-                        f"The requested amount {amount} violates min_unit {lo}, max_unit {hi} or "
-                        f"step_size {step}."
-                    )
-                delta[(rp_id, class_id)] = delta.get((rp_id, class_id), 0) + amount
-                new_rows.append((w.consumer_uuid, rp_id, class_id, amount))
+    delta, new_rows = await check_limits(session, writes, found, limits)
+    for key, amount in old.items():
+        delta[key] = delta.get(key, 0) - amount
     await _move_usage(session, delta, {rp_id: u for u, (rp_id, _) in found.items()})
 
     now = utcnow()
@@ -108,7 +91,52 @@ async def replace(session: AsyncSession, writes: list[ConsumerWrite]) -> None:
     await providers.bump_many(session, sorted({rp for rp, _ in delta}))
 
 
-async def _providers_with_inventory(
+async def check_limits(
+    session: AsyncSession,
+    writes: list[ConsumerWrite],
+    found: dict[str, tuple[int, int]],
+    limits: dict[tuple[int, str], tuple[int, int, int, int]],
+) -> tuple[dict[tuple[int, int], int], list[tuple[str, int, int, int]]]:
+    """Check each amount against its inventory (exists, min/max unit, step size).
+
+    Returns the usage each (provider id, class id) gains and the allocation rows to
+    insert as (consumer uuid, provider id, class id, amount).
+    """
+    delta: dict[tuple[int, int], int] = {}
+    new_rows: list[tuple[str, int, int, int]] = []
+    for w in writes:
+        for rp_uuid, resources in w.allocations.items():
+            rp_id, _ = found[rp_uuid]
+            for rc, amount in resources.items():
+                if (rp_id, rc) not in limits:
+                    await names.class_ids(session, [rc])  # an unknown class is a 400
+                    raise _unable(f"Inventory for '{rc}' on resource provider '{rp_uuid}' invalid.")
+                class_id, lo, hi, step = limits[(rp_id, rc)]
+                if amount < lo or amount > hi or amount % step:
+                    raise _unable(
+                        f"Unable to create allocation for '{rc}' on resource provider '{rp_uuid}'. "
+                        f"The requested amount {amount} violates min_unit {lo}, max_unit {hi} or "
+                        f"step_size {step}."
+                    )
+                delta[(rp_id, class_id)] = delta.get((rp_id, class_id), 0) + amount
+                new_rows.append((w.consumer_uuid, rp_id, class_id, amount))
+    return delta, new_rows
+
+
+def missing_provider(rp_uuids: list[str], found: dict[str, tuple[int, int]]) -> None:
+    missing = [u for u in rp_uuids if u not in found]
+    if missing:
+        raise e.Invalid(f"Allocation for resource provider '{missing[0]}' that does not exist.")
+
+
+def over_capacity(rp_uuid: str, classes: list[str]) -> e.Conflict:
+    return _unable(
+        f"Unable to create allocation for '{', '.join(sorted(classes))}' on resource provider "
+        f"'{rp_uuid}'. The requested amount would exceed the capacity."
+    )
+
+
+async def providers_with_inventory(
     session: AsyncSession, uuids: list[str]
 ) -> tuple[dict[str, tuple[int, int]], dict[tuple[int, str], tuple[int, int, int, int]]]:
     """{uuid: (id, generation)} and {(provider id, class name): (class id, min, max, step)}."""
@@ -199,11 +227,7 @@ async def _move_usage(session: AsyncSession, delta: dict[tuple[int, int], int], 
         result = await session.execute(stmt.values(used=INV.c.used + amount))
         if growing and result.rowcount != len(changes):  # type: ignore[attr-defined]
             names_of = await names.class_names(session)
-            which = ", ".join(sorted(names_of.get(rc, str(rc)) for rc in growing))
-            raise _unable(
-                f"Unable to create allocation for '{which}' on resource provider "
-                f"'{uuid_of.get(rp, rp)}'. The requested amount would exceed the capacity."
-            )
+            raise over_capacity(str(uuid_of.get(rp, rp)), [names_of.get(rc, str(rc)) for rc in growing])
 
 
 async def _save_consumers(

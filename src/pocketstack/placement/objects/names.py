@@ -42,7 +42,7 @@ async def _ids(session: AsyncSession, table: Table, wanted: set[str]) -> dict[st
 
 
 async def ensure_standard(session: AsyncSession) -> None:
-    """Insert the standard resource classes and traits this database lacks."""
+    """Insert the standard resource classes and traits this database lacks (and cache their ids)."""
     for table, names in ((RC, standard.RESOURCE_CLASSES), (TRAIT, standard.TRAITS)):
         have = set((await session.execute(select(table.c.name))).scalars())
         missing = [n for n in names if n not in have]
@@ -54,6 +54,7 @@ async def ensure_standard(session: AsyncSession) -> None:
             except IntegrityError:
                 # Another process seeded the same names at the same moment: theirs stand.
                 pass
+        await _ids(session, table, set(names))
 
 
 async def class_ids(session: AsyncSession, names: Iterable[str], *, what: str = "resource class") -> dict[str, int]:
@@ -82,3 +83,13 @@ async def trait_ids(session: AsyncSession, names: Iterable[str], *, strict: bool
     if unknown and strict:
         raise e.Invalid(f"No such trait(s): {', '.join(unknown)}.")
     return found
+
+
+def cached_class_ids(session: AsyncSession, names: Iterable[str]) -> dict[str, int] | None:
+    """Ids of the named classes if every one is a standard class already cached, else None."""
+    bind = session.bind
+    cache = _STANDARD_IDS.get(getattr(bind, "sync_engine", bind), {}).get(RC.name, {})
+    try:
+        return {n: cache[n] for n in names}
+    except KeyError:
+        return None
