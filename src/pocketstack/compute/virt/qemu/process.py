@@ -49,24 +49,34 @@ def running_pid(pidfile: Path, uuid: str) -> int | None:
 
 async def start(argv: list[str], cwd: Path, timeout: float = START_TIMEOUT) -> None:
     """Run a daemonizing QEMU command line; return when the VM is set up."""
+    # QEMU's messages go to a file, not a pipe: the daemon it forks may keep a pipe's
+    # write end open (it does under uvloop), so waiting for EOF would wait for the VM's end.
+    # What counts is the first process's exit, which QEMU delays until the VM is set up.
+    errors = cwd / "qemu.stderr"
+    with errors.open("wb") as err_file:
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                *argv,
+                cwd=cwd,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=err_file,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            raise StartFailed(f"cannot run {argv[0]}: {exc}") from None
     try:
-        proc = await asyncio.create_subprocess_exec(
-            *argv,
-            cwd=cwd,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE,
-            start_new_session=True,
-        )
-    except OSError as exc:
-        raise StartFailed(f"cannot run {argv[0]}: {exc}") from None
-    try:
-        _, err = await asyncio.wait_for(proc.communicate(), timeout)
+        await asyncio.wait_for(proc.wait(), timeout)
     except TimeoutError:
         with contextlib.suppress(ProcessLookupError):
             proc.kill()
         await proc.wait()
         raise StartFailed(f"QEMU did not finish starting within {timeout:g}s") from None
+    try:
+        err = errors.read_bytes()
+    except OSError:
+        err = b""
+    errors.unlink(missing_ok=True)
     if proc.returncode != 0:
         message = " ".join(err.decode(errors="replace").split())[-500:]
         raise StartFailed(message or f"QEMU exited with status {proc.returncode}")
