@@ -252,3 +252,17 @@ class TraceSpan(Base):
     duration_ms: Mapped[float] = mapped_column(Float)
     result: Mapped[str] = mapped_column(String(32), default="ok")
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class Aggregate(Base):
+    """A host aggregate (os-aggregates): a named set of hosts with metadata; the
+    ``availability_zone`` metadata key makes it an availability zone."""
+
+    __tablename__ = "compute_aggregate"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    metadata_: Mapped[dict[str, str]] = mapped_column("metadata", JSON, default=dict)
+    hosts: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)

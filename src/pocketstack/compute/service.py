@@ -168,6 +168,7 @@ class ComputeService(Service):
                 "availability_zone": req.availability_zone,
                 "image_properties": req.image_meta.get("properties", {}),
                 "group": group,
+                "flavor_extra_specs": dict(req.flavor.get("extra_specs") or {}),
             }
             for inst in created
         ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pocketstack.compute.api.handlers import (
+    aggregates,
     flavors,
     hosts,
     keypairs,
@@ -90,4 +91,13 @@ ROUTES += [
     Route("POST", V + "/servers/{server_id}/os-volume_attachments", volume_attachments.create),
     Route("GET", V + "/servers/{server_id}/os-volume_attachments/{volume_id}", volume_attachments.show),
     Route("DELETE", V + "/servers/{server_id}/os-volume_attachments/{volume_id}", volume_attachments.delete),
+]
+
+ROUTES += [
+    Route("GET", V + "/os-aggregates", aggregates.index),
+    Route("POST", V + "/os-aggregates", aggregates.create),
+    Route("GET", V + "/os-aggregates/{aggregate_id}", aggregates.show),
+    Route("PUT", V + "/os-aggregates/{aggregate_id}", aggregates.update),
+    Route("DELETE", V + "/os-aggregates/{aggregate_id}", aggregates.delete),
+    Route("POST", V + "/os-aggregates/{aggregate_id}/action", aggregates.action),
 ]

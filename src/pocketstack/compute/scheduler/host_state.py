@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from pocketstack.common.timeutils import utcnow
-from pocketstack.compute.models import ComputeNode, ComputeService, Instance
+from pocketstack.compute.models import Aggregate, ComputeNode, ComputeService, Instance
 from pocketstack.db import Database
 
 
@@ -33,6 +33,8 @@ class HostState:
     # The service's last heartbeat: "up" is recomputed from it at each decision.
     last_seen: dt.datetime | None = None
     forced_down: bool = False
+    # Metadata of the host's aggregates, each key with every value any of them gives.
+    aggregate_metadata: dict[str, set[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -44,6 +46,7 @@ class RequestSpec:
     availability_zone: str | None = None
     image_properties: dict[str, Any] = field(default_factory=dict)
     group: dict[str, Any] | None = None
+    flavor_extra_specs: dict[str, str] = field(default_factory=dict)
     ignore_hosts: list[str] = field(default_factory=list)
     # Hosts already holding members of ``group`` (filled by the scheduler).
     group_hosts: list[str] = field(default_factory=list)
@@ -81,13 +84,23 @@ async def load(db: Database, down_time: float, since: dt.datetime | None = None)
         query = query.where((ComputeService.updated_at >= since) | (ComputeNode.updated_at >= since))
     async with db.reader() as s:
         rows = (await s.execute(query)).all()
+        groups = list(await s.scalars(select(Aggregate)))
+    by_host: dict[str, dict[str, set[str]]] = {}
+    for agg in groups:
+        for host in agg.hosts:
+            meta = by_host.setdefault(host, {})
+            for key, value in (agg.metadata_ or {}).items():
+                meta.setdefault(key, set()).update(v.strip() for v in str(value).split(","))
     states: dict[str, HostState] = {}
     for r in rows:
+        meta = by_host.get(r.host, {})
+        zones = sorted(meta.get("availability_zone", ()))
         states[r.uuid] = HostState(
             host=r.host,
             node=r.hypervisor_hostname,
             provider_uuid=r.uuid,
-            zone=r.zone,
+            # An aggregate's availability_zone wins over the service's default zone.
+            zone=zones[0] if zones else r.zone,
             enabled=not r.disabled,
             up=is_up(r.last_seen_up, r.forced_down, down_time),
             hypervisor_type=r.hypervisor_type,
@@ -95,6 +108,7 @@ async def load(db: Database, down_time: float, since: dt.datetime | None = None)
             total={"VCPU": r.vcpus, "MEMORY_MB": r.memory_mb, "DISK_GB": r.local_gb},
             last_seen=r.last_seen_up,
             forced_down=r.forced_down,
+            aggregate_metadata=meta,
         )
     return states
 

@@ -10,7 +10,7 @@ from pocketstack.common.errors import Invalid, NotFound
 from pocketstack.common.timeutils import iso_nozone, utcnow
 from pocketstack.compute.api import policy, schemas
 from pocketstack.compute.api.common import at_least, body, service
-from pocketstack.compute.models import ComputeNode, ComputeService
+from pocketstack.compute.models import Aggregate, ComputeNode, ComputeService
 from pocketstack.compute.scheduler.host_state import is_up
 from pocketstack.web.request import Request
 from pocketstack.web.response import Response, json_response
@@ -175,7 +175,12 @@ async def availability_zones(request: Request) -> Response:
     policy.reader(request.context, "os_compute_api:os-availability-zone:list")
     async with service(request).db.reader() as s:
         rows = list(await s.scalars(select(ComputeService).where(ComputeService.binary == "nova-compute")))
-    zones = sorted({r.zone for r in rows if not r.disabled}) or []
+        groups = list(await s.scalars(select(Aggregate)))
+    # A host's zone is its aggregate's availability_zone, else the service's default.
+    named = {
+        h: a.metadata_["availability_zone"] for a in groups if a.metadata_.get("availability_zone") for h in a.hosts
+    }
+    zones = sorted({named.get(r.host, r.zone) for r in rows if not r.disabled}) or []
     return json_response(
         {"availabilityZoneInfo": [{"zoneName": z, "zoneState": {"available": True}, "hosts": None} for z in zones]}
     )

@@ -17,6 +17,7 @@ class Filter(abc.ABC):
 
 def default_filters() -> list[Filter]:
     from pocketstack.compute.scheduler.filters.affinity import AffinityFilter, AntiAffinityFilter
+    from pocketstack.compute.scheduler.filters.aggregates import AggregateInstanceExtraSpecsFilter
     from pocketstack.compute.scheduler.filters.basic import (
         AvailabilityZoneFilter,
         ComputeFilter,
@@ -29,6 +30,7 @@ def default_filters() -> list[Filter]:
         ComputeFilter(),
         AvailabilityZoneFilter(),
         ImagePropertiesFilter(),
+        AggregateInstanceExtraSpecsFilter(),
         AntiAffinityFilter(),
         AffinityFilter(),
     ]
