@@ -15,8 +15,6 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-
 from pocketstack.bus import connect
 from pocketstack.common.config import Config
 from pocketstack.db import migrate
@@ -24,6 +22,7 @@ from pocketstack.identity.bootstrap import bootstrap as bootstrap_identity
 from pocketstack.identity.service import IdentityService
 from pocketstack.runtime import Runtime, Service
 from pocketstack.web.app import Dispatcher, Unbuilt
+from pocketstack.web.transport import InProcessTransport
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +87,7 @@ class Cloud:
             self.services.append(service)
             mounts[spec.prefix] = service.app
         self.dispatcher = Dispatcher(mounts, index=self.index)
-        runtime.transport = httpx.ASGITransport(app=self.dispatcher)
+        runtime.transport = InProcessTransport(self.dispatcher)
         runtime.base_url = cfg.public_url
         runtime.service_token = identity.service_token
         for service in self.services:

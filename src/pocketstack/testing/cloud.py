@@ -16,6 +16,7 @@ import httpx
 
 from pocketstack.cloud import Cloud
 from pocketstack.common.config import Config
+from pocketstack.web.transport import InProcessTransport
 
 BASE = "http://pocketstack.test"
 
@@ -62,7 +63,7 @@ async def in_process_cloud(data_dir: Path, config: Config | None = None) -> Asyn
     cloud = Cloud(config)
     await cloud.start()
     assert cloud.dispatcher is not None
-    http = httpx.AsyncClient(transport=httpx.ASGITransport(app=cloud.dispatcher), base_url=BASE, timeout=30)
+    http = httpx.AsyncClient(transport=InProcessTransport(cloud.dispatcher), base_url=BASE, timeout=30)
     try:
         yield CloudClient(cloud, http)
     finally:

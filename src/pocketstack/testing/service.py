@@ -16,6 +16,7 @@ from pocketstack.db import migrate
 from pocketstack.runtime import Runtime, Service
 from pocketstack.testing.auth import StaticAuthenticator
 from pocketstack.web.app import Authenticator, Dispatcher
+from pocketstack.web.transport import InProcessTransport
 
 
 @asynccontextmanager
@@ -43,7 +44,7 @@ async def running_services(
         service = factory(runtime)
         services[service.name] = service
     dispatcher = Dispatcher({s.prefix: s.app for s in services.values()})
-    runtime.transport = httpx.ASGITransport(app=dispatcher)
+    runtime.transport = InProcessTransport(dispatcher)
     runtime.base_url = "http://pocketstack.test"
     for service in services.values():
         if service.migrations is not None:
