@@ -39,9 +39,21 @@ class RunningCloud:
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, **(extra_env or {})}
         started = time.monotonic()
-        proc = subprocess.run([str(BIN / "pocketstack"), "up", "--detach", "--data-dir", str(self.data_dir),
-                               "--port", str(self.port), *(args or ["--driver", "fake"])],
-                              capture_output=True, text=True, env=env)
+        proc = subprocess.run(
+            [
+                str(BIN / "pocketstack"),
+                "up",
+                "--detach",
+                "--data-dir",
+                str(self.data_dir),
+                "--port",
+                str(self.port),
+                *(args or ["--driver", "fake"]),
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+        )
         self.up_seconds = time.monotonic() - started
         if proc.returncode != 0:
             raise RuntimeError(f"pocketstack up failed: {proc.stdout}\n{proc.stderr}")
@@ -60,8 +72,9 @@ class RunningCloud:
         return 0.0
 
     def down(self) -> None:
-        subprocess.run([str(BIN / "pocketstack"), "down", "--purge", "--data-dir", str(self.data_dir)],
-                       capture_output=True)
+        subprocess.run(
+            [str(BIN / "pocketstack"), "down", "--purge", "--data-dir", str(self.data_dir)], capture_output=True
+        )
         shutil.rmtree(self.data_dir, ignore_errors=True)
 
 
@@ -72,8 +85,12 @@ def wrk(url: str, lua_body: str, *, connections: int = 8, seconds: int = 15, thr
         fh.write(lua_body + "\n" + WRK_REPORT)
         script = fh.name
     try:
-        proc = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "-s", script, url],
-                              capture_output=True, text=True, check=True)
+        proc = subprocess.run(
+            ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "-s", script, url],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
     finally:
         os.unlink(script)
     result = json.loads(proc.stdout.strip().splitlines()[-1])

@@ -53,22 +53,37 @@ def main() -> None:
     try:
         time.sleep(2)
         idle_rss = cloud.rss_mb()
-        auth = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
-            "name": "admin", "domain": {"id": "default"}, "password": "admin"}}},
-            "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}}
+        auth = {
+            "auth": {
+                "identity": {
+                    "methods": ["password"],
+                    "password": {"user": {"name": "admin", "domain": {"id": "default"}, "password": "admin"}},
+                },
+                "scope": {"project": {"name": "admin", "domain": {"id": "default"}}},
+            }
+        }
         answer = httpx.post(f"{cloud.url}/identity/v3/auth/tokens", json=auth)
         token = answer.headers["x-subject-token"]
         project_id = answer.json()["token"]["project"]["id"]
         tokens_url = f"{cloud.url}/identity/v3/auth/tokens"
         results: dict[str, Any] = {}
-        results["validate"] = measure(cloud, tokens_url, lua("GET", {"X-Auth-Token": token,
-                                                                     "X-Subject-Token": token}), args.seconds)
-        rescope = json.dumps({"auth": {"identity": {"methods": ["token"], "token": {"id": token}},
-                                       "scope": {"project": {"id": project_id}}}})
-        results["rescope_issue"] = measure(cloud, tokens_url, lua("POST", {"Content-Type": "application/json"},
-                                                                  rescope), args.seconds)
-        results["password_issue"] = measure(cloud, tokens_url, lua("POST", {"Content-Type": "application/json"},
-                                                                   json.dumps(auth)), args.seconds)
+        results["validate"] = measure(
+            cloud, tokens_url, lua("GET", {"X-Auth-Token": token, "X-Subject-Token": token}), args.seconds
+        )
+        rescope = json.dumps(
+            {
+                "auth": {
+                    "identity": {"methods": ["token"], "token": {"id": token}},
+                    "scope": {"project": {"id": project_id}},
+                }
+            }
+        )
+        results["rescope_issue"] = measure(
+            cloud, tokens_url, lua("POST", {"Content-Type": "application/json"}, rescope), args.seconds
+        )
+        results["password_issue"] = measure(
+            cloud, tokens_url, lua("POST", {"Content-Type": "application/json"}, json.dumps(auth)), args.seconds
+        )
         # The CPU a cost-12 bcrypt check takes here, to report what the server adds beyond it.
         hashed = bcrypt.hashpw(b"admin", bcrypt.gensalt(12))
         started = time.process_time()
@@ -77,20 +92,27 @@ def main() -> None:
         hash_ms = 1000 * (time.process_time() - started) / 3
         results["password_issue"]["bcrypt_ms"] = hash_ms
         results["password_issue"]["server_cpu_ms_beyond_hash"] = (
-            results["password_issue"]["server_cpu_ms_per_request"] - hash_ms)
+            results["password_issue"]["server_cpu_ms_per_request"] - hash_ms
+        )
         report = {
-            "benchmark": "identity_tokens", "concurrency": 8, "seconds": args.seconds,
+            "benchmark": "identity_tokens",
+            "concurrency": 8,
+            "seconds": args.seconds,
             "up_detach_seconds": {"median": statistics.median(up_times), "runs": up_times},
-            "idle_rss_mb": idle_rss, "rss_after_load_mb": cloud.rss_mb(), **results,
+            "idle_rss_mb": idle_rss,
+            "rss_after_load_mb": cloud.rss_mb(),
+            **results,
         }
     finally:
         cloud.down()
     print(json.dumps(report, indent=2))
     v, r, p = report["validate"], report["rescope_issue"], report["password_issue"]
-    print(f"identity: validate {v['rps']:.0f} req/s p99 {v['p99_ms']:.1f} ms; rescope {r['rps']:.0f} req/s "
-          f"p99 {r['p99_ms']:.1f} ms; password {p['rps']:.1f} req/s, {p['server_cpu_ms_beyond_hash']:.2f} ms CPU "
-          f"beyond bcrypt; idle RSS {report['idle_rss_mb']:.0f} MB; up --detach median "
-          f"{report['up_detach_seconds']['median']:.2f} s")
+    print(
+        f"identity: validate {v['rps']:.0f} req/s p99 {v['p99_ms']:.1f} ms; rescope {r['rps']:.0f} req/s "
+        f"p99 {r['p99_ms']:.1f} ms; password {p['rps']:.1f} req/s, {p['server_cpu_ms_beyond_hash']:.2f} ms CPU "
+        f"beyond bcrypt; idle RSS {report['idle_rss_mb']:.0f} MB; up --detach median "
+        f"{report['up_detach_seconds']['median']:.2f} s"
+    )
 
 
 if __name__ == "__main__":
