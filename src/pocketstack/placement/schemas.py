@@ -1,7 +1,13 @@
-"""JSON Schemas of placement request bodies, per microversion where they differ."""
+"""JSON Schemas of placement request bodies, per microversion where they differ.
+
+The builders are cached: ``web.validation`` compiles a schema once per schema *object*,
+so a fresh dict per request would be compiled again on every request (and kept). The
+returned schemas are shared: never modify one.
+"""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 UUID: dict[str, Any] = {
@@ -17,6 +23,7 @@ MAX_INT = 2147483647
 POSITIVE: dict[str, Any] = {"type": "integer", "minimum": 1, "maximum": MAX_INT}
 
 
+@cache
 def provider_create(parent: bool) -> dict[str, Any]:
     props: dict[str, Any] = {"name": NAME, "uuid": UUID}
     if parent:
@@ -24,6 +31,7 @@ def provider_create(parent: bool) -> dict[str, Any]:
     return {"type": "object", "properties": props, "required": ["name"], "additionalProperties": False}
 
 
+@cache
 def provider_update(parent: bool) -> dict[str, Any]:
     props: dict[str, Any] = {"name": NAME}
     if parent:
@@ -103,6 +111,7 @@ ALLOCATION_LIST: dict[str, Any] = {
 }
 
 
+@cache
 def allocation_dict(allow_empty: bool) -> dict[str, Any]:
     return {
         "type": "object",
@@ -122,6 +131,7 @@ def allocation_dict(allow_empty: bool) -> dict[str, Any]:
 CONSUMER_TYPE: dict[str, Any] = {"type": "string", "pattern": "^[A-Z0-9_]+$", "minLength": 1, "maxLength": 255}
 
 
+@cache
 def allocations_put(mv_minor: int) -> dict[str, Any]:
     """PUT /allocations/{consumer} body at placement 1.<mv_minor>."""
     if mv_minor < 12:
@@ -137,6 +147,7 @@ def allocations_put(mv_minor: int) -> dict[str, Any]:
     return consumer_allocations(mv_minor)
 
 
+@cache
 def consumer_allocations(mv_minor: int) -> dict[str, Any]:
     props: dict[str, Any] = {
         "allocations": allocation_dict(allow_empty=mv_minor >= 28),
@@ -153,6 +164,7 @@ def consumer_allocations(mv_minor: int) -> dict[str, Any]:
     return {"type": "object", "properties": props, "required": required, "additionalProperties": False}
 
 
+@cache
 def allocations_post(mv_minor: int) -> dict[str, Any]:
     """POST /allocations: several consumers; an empty dict for one removes its allocations."""
     one = consumer_allocations(mv_minor)
