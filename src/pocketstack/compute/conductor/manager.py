@@ -73,12 +73,16 @@ class ConductorManager:
         self.config = config
 
     # --- building ----------------------------------------------------------------------
-    async def schedule_and_build_instances(self, ctx: dict[str, Any], specs: list[dict[str, Any]]) -> None:
-        await asyncio.gather(*(self._schedule_one(ctx, spec) for spec in specs))
+    async def schedule_and_build_instances(
+        self, ctx: dict[str, Any], specs: list[dict[str, Any]], api_span: dict[str, Any] | None = None
+    ) -> None:
+        await asyncio.gather(*(self._schedule_one(ctx, spec, api_span) for spec in specs))
 
-    async def _schedule_one(self, ctx: dict[str, Any], spec: dict[str, Any]) -> None:
+    async def _schedule_one(self, ctx: dict[str, Any], spec: dict[str, Any], api_span: dict[str, Any] | None) -> None:
         uuid = spec["instance_uuid"]
         spans = trace.Spans(uuid, ctx.get("request_id") or "", "conductor")
+        if api_span:
+            spans.items.append(dict(api_span))
         start = time.time()
         attempts = max(1, self.config.max_attempts)
         try:
@@ -107,7 +111,7 @@ class ConductorManager:
             return
         async with self.db.writer() as s:
             inst = await s.scalar(select(Instance).where(Instance.uuid == uuid))
-            trace.add_rows(s, spans.rows())
+            await trace.add_rows(s, spans.rows())
             await actions.record_events(s, uuid, ctx.get("request_id") or "", events)
             gone = inst is None or inst.deleted
             if not gone and inst is not None:
@@ -165,7 +169,7 @@ class ConductorManager:
                     "request_id": ctx.get("request_id") or "",
                 }
             )
-            trace.add_rows(s, rows)
+            await trace.add_rows(s, rows)
             await actions.record_events(s, instance_uuid, ctx.get("request_id") or "", events)
             payload = instance_payload(inst)
         await self.bus.notify("instance.create.end", payload, ctx, publisher_id=f"nova-compute:{host}")
@@ -186,7 +190,7 @@ class ConductorManager:
         await self.placement.delete_allocations(instance_uuid)
         rows = [dict(r, instance_uuid=instance_uuid, request_id=ctx.get("request_id") or "") for r in spans]
         async with self.db.writer() as s:
-            trace.add_rows(s, rows)
+            await trace.add_rows(s, rows)
             await actions.record_events(s, instance_uuid, ctx.get("request_id") or "", events)
             inst = await s.scalar(select(Instance).where(Instance.uuid == instance_uuid))
             tried = list(inst.attempts) if inst is not None else [host]
@@ -240,7 +244,7 @@ class ConductorManager:
         async with self.db.writer() as s:
             inst = await s.scalar(select(Instance).where(Instance.uuid == uuid))
             if spans is not None:
-                trace.add_rows(s, spans.rows())
+                await trace.add_rows(s, spans.rows())
             if events:
                 await actions.record_events(s, uuid, ctx.get("request_id") or "", events)
             if inst is None or inst.deleted:

@@ -72,7 +72,7 @@ class SchedulerManager:
             finally:
                 # One short write: the spans, and the chosen host on the instance.
                 async with self.db.writer() as s:
-                    trace.add_rows(s, spans.rows())
+                    await trace.add_rows(s, spans.rows())
                     if "host" in result:
                         await s.execute(
                             update(Instance)
