@@ -106,7 +106,7 @@ class IpAllocation(Base):
     network_id: Mapped[str] = mapped_column(String(36), index=True)
     # Never loaded: it only tells the unit of work to insert the port before its addresses,
     # so both go to the database in one flush.
-    port: Mapped[Port] = relationship(lazy="noload")
+    port: Mapped[Port] = relationship(lazy="raise")
 
 
 class SecurityGroup(_Standard, Base):
