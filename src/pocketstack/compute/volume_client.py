@@ -1,4 +1,5 @@
-"""Compute's client of the volume API (attachments, 3.44), over runtime.http().
+"""Compute's client of the volume API (volumes, snapshots, attachments at 3.44), over
+runtime.http().
 
 Calls for a user carry the user's token and the service token (X-Service-Token); with
 no user token (cleanup after the token expired) the service token alone.
@@ -10,10 +11,12 @@ from typing import Any
 
 import httpx
 
-from pocketstack.common.errors import Conflict, Invalid, NotFound, Unavailable
+from pocketstack.common.errors import Conflict, Invalid, NotFound, QuotaExceeded, Unavailable
 from pocketstack.runtime import Runtime
 
 VOLUME_VERSION = "volume 3.44"
+# volume_image_metadata keys that describe the image record, not its properties.
+_IMAGE_FIELDS = {"image_id", "image_name", "checksum", "container_format", "disk_format", "min_disk", "min_ram", "size"}
 
 
 class VolumeClient:
@@ -39,12 +42,22 @@ class VolumeClient:
             raise Invalid(message)
         if resp.status_code == 409:
             raise Conflict(message)
+        if resp.status_code == 413:
+            raise QuotaExceeded(message)
         if resp.status_code in (502, 503):
             raise Unavailable(f"The volume service is not available: {message}")
         raise Unavailable(f"The volume service answered {resp.status_code}: {message}")
 
     async def get_volume(self, volume_id: str, token: str | None) -> dict[str, Any]:
         data = await self._call("GET", f"/volumes/{volume_id}", token)
+        return data["volume"]  # type: ignore[no-any-return]
+
+    async def get_snapshot(self, snapshot_id: str, token: str | None) -> dict[str, Any]:
+        data = await self._call("GET", f"/snapshots/{snapshot_id}", token)
+        return data["snapshot"]  # type: ignore[no-any-return]
+
+    async def create_volume(self, body: dict[str, Any], token: str | None) -> dict[str, Any]:
+        data = await self._call("POST", "/volumes", token, {"volume": body})
         return data["volume"]  # type: ignore[no-any-return]
 
     async def attachment_create(self, volume_id: str, instance_uuid: str, token: str | None) -> dict[str, Any]:
@@ -72,6 +85,23 @@ class VolumeClient:
             await self._call("DELETE", f"/volumes/{volume_id}", token)
         except NotFound:
             pass
+
+
+def image_meta_from_volume(volume: dict[str, Any]) -> dict[str, Any]:
+    """A volume's ``volume_image_metadata`` in the shape compute keeps image metadata."""
+    meta = dict(volume.get("volume_image_metadata") or {})
+    if not meta:
+        return {}
+    return {
+        "id": meta.get("image_id", ""),
+        "name": meta.get("image_name"),
+        "min_ram": int(meta.get("min_ram") or 0),
+        "min_disk": int(meta.get("min_disk") or 0),
+        "disk_format": meta.get("disk_format"),
+        "kernel_id": meta.get("kernel_id", ""),
+        "ramdisk_id": meta.get("ramdisk_id", ""),
+        "properties": {k: v for k, v in meta.items() if k not in _IMAGE_FIELDS},
+    }
 
 
 def _message(resp: httpx.Response) -> str:

@@ -94,6 +94,8 @@ async def create(deps: VolumeDeps, ctx: RequestContext, req: CreateRequest) -> V
         size = req.size
         inherit_type: str | None = None
         source_bootable: bool | None = None
+        # A copy of a volume made from an image carries that image's metadata (as in Cinder).
+        inherit_image: dict[str, str] = {}
         if req.snapshot_id:
             snap = await s.get(Snapshot, req.snapshot_id)
             if snap is None or not (ctx.is_admin or snap.project_id == ctx.project_id):
@@ -107,6 +109,10 @@ async def create(deps: VolumeDeps, ctx: RequestContext, req: CreateRequest) -> V
                     f"{snap.size}GB. They must be >= original snapshot size."
                 )
             inherit_type = snap.volume_type_id
+            origin = await s.get(Volume, snap.volume_id)
+            if origin is not None:
+                inherit_image = dict(origin.image_metadata or {})
+                source_bootable = origin.bootable
         if req.source_volid:
             src = await s.get(Volume, req.source_volid)
             if src is None or not (ctx.is_admin or src.project_id == ctx.project_id):
@@ -121,6 +127,7 @@ async def create(deps: VolumeDeps, ctx: RequestContext, req: CreateRequest) -> V
                 )
             inherit_type = src.volume_type_id
             source_bootable = src.bootable
+            inherit_image = dict(src.image_metadata or {})
         if size is None:
             raise Invalid("Invalid input received: the volume size is required.")
         if req.volume_type:
@@ -146,7 +153,7 @@ async def create(deps: VolumeDeps, ctx: RequestContext, req: CreateRequest) -> V
             bootable=bootable,
             multiattach=req.multiattach or vtype.extra_specs.get("multiattach") == "<is> True",
             metadata_=dict(req.metadata),
-            image_metadata=image_metadata(image) if image else {},
+            image_metadata=image_metadata(image) if image else inherit_image,
             snapshot_id=req.snapshot_id,
             source_volid=req.source_volid,
             image_id=image["id"] if image else None,

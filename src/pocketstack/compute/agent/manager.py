@@ -173,6 +173,10 @@ class ComputeAgent(VolumeOps):
                     image = await self.images.get(inst["image_ref"], ctx.get("auth_token"), await self.service_token())
             with spans.span("agent → network API: ports bound to host"):
                 ports, network_info, addresses = await self._allocate_network(ctx, inst, undo)
+            with spans.span("agent → volume API: block devices"):
+                prepared = await self.prepare_block_devices(ctx, inst, undo)
+            if prepared.root_image is not None:
+                image = prepared.root_image
             spec = InstanceSpec(
                 uuid=instance_uuid,
                 name=inst["name"],
@@ -191,12 +195,14 @@ class ComputeAgent(VolumeOps):
                 key_name=inst.get("key_name") or "",
                 project_id=inst.get("project_id") or "",
                 availability_zone=inst.get("availability_zone") or self.zone,
+                block_devices=prepared.devices,
             )
             self.tracker.claim(instance_uuid, inst["vcpus"], inst["memory_mb"], inst["root_gb"])
             undo.append(self._release(instance_uuid))
             with spans.span("driver: spawn"):
                 await self.driver.spawn(spec)
             undo.append(self._destroy(instance_uuid))
+            await self.complete_block_devices(ctx, inst, prepared)
             power = (await self.driver.get_info(instance_uuid)).state
         except Exception as exc:
             reason = exc.message if isinstance(exc, PocketError) else f"{type(exc).__name__}: {exc}"

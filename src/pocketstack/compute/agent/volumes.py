@@ -1,5 +1,13 @@
 """The compute agent's part of attaching volumes (mixed into ComputeAgent).
 
+At build (block_device_mapping_v2): volumes that come from an image, a snapshot or
+nothing (blank) are created through the volume API and waited for; every volume is
+then reserved and connected with this host's connector, and the connection info goes
+to the driver with the spawn (the boot_index 0 volume is the root disk; its
+``volume_image_metadata`` says which kernel and ramdisk to boot, as in Cinder). Every
+step pushes its undo, so a failed build leaves no volume it made and no attachment.
+After the spawn the attachments are completed.
+
 Attach: connect the attachment with this host's connector (the volume service answers
 with connection info), hand that to the driver, then mark the attachment complete.
 Each step is undone if a later one fails, so a failed attach leaves the volume
@@ -9,19 +17,38 @@ are bus calls: the compute API waits for the answer.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from pocketstack.bus import Bus
+from pocketstack.common.errors import PocketError
 from pocketstack.compute.virt.driver import VirtDriver
-from pocketstack.compute.volume_client import VolumeClient
+from pocketstack.compute.volume_client import VolumeClient, image_meta_from_volume
 from pocketstack.runtime import Runtime
 
 log = logging.getLogger(__name__)
+
+Undo = Callable[[], Awaitable[None]]
+# How long a build waits for a volume it asked for (a 1 GiB image copy included).
+VOLUME_WAIT_TIMEOUT = 600.0
+
+
+class BlockDevices:
+    """What the build prepared: the driver's block devices and the root disk's image."""
+
+    def __init__(self, mappings: list[dict[str, Any]]) -> None:
+        self.mappings = mappings
+        self.devices: list[dict[str, Any]] = []
+        self.root_image: dict[str, Any] | None = None
 
 
 class VolumeOps:
     host: str
     driver: VirtDriver
+    bus: Bus
     _volumes: VolumeClient | None = None
 
     def _volume_client(self) -> VolumeClient:
@@ -41,6 +68,103 @@ class VolumeOps:
             "mountpoint": device,
         }
 
+    # --- at build --------------------------------------------------------------------------
+    async def prepare_block_devices(self, ctx: dict[str, Any], inst: dict[str, Any], undo: list[Undo]) -> BlockDevices:
+        """Create, reserve and connect the instance's volumes (undo pushed per step)."""
+        out = BlockDevices([dict(b) for b in inst.get("block_device_mapping") or []])
+        wanted = [b for b in out.mappings if b.get("destination_type") == "volume"]
+        if not wanted:
+            return out
+        client = self._volume_client()
+        token = ctx.get("auth_token")
+        for bdm in wanted:
+            if bdm.get("source_type") != "volume":
+                # Made for this build (again on a reschedule: the last host deleted its copy).
+                volume = await client.create_volume(self._volume_body(inst, bdm), token)
+                undo.append(self._forget_volume(client, volume["id"]))
+                bdm["volume_id"] = volume["id"]
+                await self._wait_available(client, volume["id"], bdm, token)
+            attachment = await client.attachment_create(bdm["volume_id"], inst["uuid"], token)
+            undo.append(self._drop_attachment(client, attachment["id"]))
+            bdm["attachment_id"] = attachment["id"]
+            bdm["status"] = "attaching"
+            connected = await client.attachment_update(attachment["id"], self.connector(bdm["device"]), token)
+            out.devices.append(
+                {
+                    "device": bdm["device"],
+                    "boot_index": bdm.get("boot_index"),
+                    "volume_id": bdm["volume_id"],
+                    "connection_info": connected.get("connection_info") or {},
+                }
+            )
+            if bdm.get("boot_index") == 0:
+                meta = image_meta_from_volume(await client.get_volume(bdm["volume_id"], token))
+                # The driver's view of an image: id plus the properties (kernel_id, ...).
+                out.root_image = {**meta.get("properties", {}), **{k: v for k, v in meta.items() if k != "properties"}}
+        # Recorded now, so a delete that comes while the VM starts finds the volumes.
+        await self.bus.call("conductor", "instance_update", ctx, instance_uuid=inst["uuid"],
+                            values={"block_device_mapping": out.mappings})  # fmt: skip
+        return out
+
+    async def complete_block_devices(self, ctx: dict[str, Any], inst: dict[str, Any], prepared: BlockDevices) -> None:
+        """After the spawn: the volume service marks the volumes in-use."""
+        if not prepared.devices:
+            return
+        client = self._volume_client()
+        for bdm in prepared.mappings:
+            if bdm.get("attachment_id") and bdm.get("status") == "attaching":
+                await client.attachment_complete(bdm["attachment_id"], ctx.get("auth_token"))
+                bdm["status"] = "attached"
+        await self.bus.call("conductor", "instance_update", ctx, instance_uuid=inst["uuid"],
+                            values={"block_device_mapping": prepared.mappings})  # fmt: skip
+
+    @staticmethod
+    def _volume_body(inst: dict[str, Any], bdm: dict[str, Any]) -> dict[str, Any]:
+        source = bdm["source_type"]
+        body: dict[str, Any] = {"size": bdm.get("volume_size"), "name": f"{inst['name']}-{source}-vol"}
+        if source == "image":
+            body["imageRef"] = bdm["image_id"]
+        elif source == "snapshot":
+            body["snapshot_id"] = bdm["snapshot_id"]
+        if bdm.get("volume_type"):
+            body["volume_type"] = bdm["volume_type"]
+        return body
+
+    async def _wait_available(
+        self, client: VolumeClient, volume_id: str, bdm: dict[str, Any], token: str | None
+    ) -> None:
+        deadline = time.monotonic() + VOLUME_WAIT_TIMEOUT
+        delay = 0.02
+        while True:
+            volume = await client.get_volume(volume_id, token)
+            status = volume.get("status")
+            if status == "available":
+                return
+            if status in ("error", "error_deleting") or status is None:
+                # Short and first: the conductor's fault message is cut at 255 characters.
+                raise PocketError(
+                    f"Volume for {bdm.get('device')} went to {status} (from {bdm['source_type']}): {volume_id}"
+                )
+            if time.monotonic() > deadline:
+                raise PocketError(
+                    f"Volume for {bdm.get('device')} still {status} after {VOLUME_WAIT_TIMEOUT:g}s: {volume_id}"
+                )
+            await asyncio.sleep(delay)
+            delay = min(delay * 1.5, 1.0)
+
+    def _forget_volume(self, client: VolumeClient, volume_id: str) -> Undo:
+        async def undo() -> None:
+            await client.delete_volume(volume_id, None)
+
+        return undo
+
+    def _drop_attachment(self, client: VolumeClient, attachment_id: str) -> Undo:
+        async def undo() -> None:
+            await client.attachment_delete(attachment_id, None)
+
+        return undo
+
+    # --- hot-plug -----------------------------------------------------------------------------
     async def attach_volume(
         self, ctx: dict[str, Any], instance_uuid: str, volume_id: str, attachment_id: str, device: str
     ) -> dict[str, Any]:

@@ -265,7 +265,7 @@ class ConductorManager:
         notify: str | None = None,
         host: str | None = None,
     ) -> None:
-        allowed = {"vm_state", "task_state", "power_state", "ports", "addresses"}
+        allowed = {"vm_state", "task_state", "power_state", "ports", "addresses", "block_device_mapping"}
         async with self.db.writer() as s:
             inst = await s.scalar(select(Instance).where(Instance.uuid == instance_uuid))
             if inst is None or inst.deleted:

@@ -63,6 +63,13 @@ class InstanceSpec:
     key_name: str = ""
     project_id: str = ""
     availability_zone: str = ""
+    # Volumes at spawn: {"device", "boot_index", "volume_id", "connection_info"}; the one
+    # with boot_index 0 is the root disk (then ``image`` is the volume's image metadata).
+    block_devices: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def root_volume(self) -> dict[str, Any] | None:
+        return next((b for b in self.block_devices if b.get("boot_index") == 0), None)
 
 
 @dataclass(frozen=True)

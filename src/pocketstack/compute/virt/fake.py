@@ -98,6 +98,11 @@ class FakeDriver(VirtDriver):
         if self.boot_delay:
             await asyncio.sleep(self.boot_delay)
         inst = FakeInstance(spec)
+        # Volumes given at spawn (block_device_mapping_v2) are attached from the start.
+        inst.volumes = {b["device"]: dict(b["connection_info"]) for b in spec.block_devices}
+        root = spec.root_volume
+        if root is not None:
+            inst.console.append(f"[fake] root disk is volume {root.get('volume_id')} at {root['device']}")
         ips = [ip["ip_address"] for vif in spec.network_info for ip in vif.get("fixed_ips", [])]
         inst.console.extend(
             [

@@ -14,11 +14,12 @@ from sqlalchemy import select
 from pocketstack.common.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
 from pocketstack.common.timeutils import parse_iso
 from pocketstack.compute import states
-from pocketstack.compute.api import policy, schemas, views
+from pocketstack.compute.api import block_devices, policy, schemas, views
 from pocketstack.compute.api.common import at_least, body, limit_param, next_link, service
 from pocketstack.compute.models import Instance, ServerGroup
 from pocketstack.compute.objects import actions, flavors, instances, keypairs, trace
 from pocketstack.compute.objects.instances import BuildRequest, ListFilters
+from pocketstack.compute.volume_client import VolumeClient
 from pocketstack.web.request import Request
 from pocketstack.web.response import Response, empty, json_response
 from pocketstack.web.validation import validate
@@ -139,6 +140,13 @@ def _user_data(server: dict[str, Any]) -> str | None:
     return str(raw)
 
 
+async def _block_devices(request: Request, server: dict[str, Any], max_count: int) -> block_devices.BootDevices:
+    raw = server.get("block_device_mapping_v2") or []
+    svc = service(request)
+    resolver = block_devices.Resolver(VolumeClient(svc.runtime), svc.images, request.context.auth_token, max_count)
+    return await resolver.resolve(list(raw))
+
+
 def _az(request: Request, server: dict[str, Any]) -> str | None:
     raw = server.get("availability_zone")
     if raw and ":" in raw:
@@ -163,24 +171,24 @@ async def create(request: Request) -> Response:
         raise Invalid(f"Flavor {flavor.flavorid} is disabled.")
     snap = flavors.snapshot(flavor)
     image_ref = str(server.get("imageRef") or "").rstrip("/").rsplit("/", 1)[-1]
-    image_meta = await _image(request, image_ref, snap) if image_ref else {}
     key_data = None
     if server.get("key_name"):
         try:
             key_data = (await keypairs.get(svc.db, ctx.user_id or "", server["key_name"])).public_key
         except NotFound:
             raise Invalid(f"Invalid key_name provided: {server['key_name']}") from None
-    for bdm in server.get("block_device_mapping_v2") or []:
-        # Local disks (the image as root disk, as the CLI sends it) need nothing more;
-        # anything with a volume needs the volume service.
-        if bdm.get("destination_type", "local") != "local" or bdm.get("source_type") in ("volume", "snapshot"):
-            raise Invalid(
-                "Block device mappings with volumes need the volume service, which this cloud does not have yet."
-            )
-        if bdm.get("source_type") == "image" and bdm.get("uuid") and not image_ref:
-            image_ref = str(bdm["uuid"])
-            image_meta = await _image(request, image_ref, snap)
-    if not image_ref:
+    min_count = int(server.get("min_count", 1))
+    max_count = int(server.get("max_count", min_count))
+    devices = await _block_devices(request, server, max_count)
+    if devices.boot_volume is not None:
+        # The root disk is a volume: no local image; what it boots is the volume's image.
+        image_ref, image_meta = "", devices.volume_image_meta
+        if int(image_meta.get("min_ram") or 0) > snap["memory_mb"]:
+            raise Invalid("Flavor's memory is too small for requested image.")
+    else:
+        image_ref = image_ref or devices.image_ref
+        image_meta = await _image(request, image_ref, snap) if image_ref else {}
+    if not image_ref and devices.boot_volume is None:
         raise Invalid("Missing imageRef attribute")
     group_uuid = hints.get("group")
     if group_uuid:
@@ -188,8 +196,6 @@ async def create(request: Request) -> Response:
             group = await s.scalar(select(ServerGroup).where(ServerGroup.uuid == group_uuid))
         if group is None or (group.project_id != ctx.project_id and not ctx.is_admin):
             raise Invalid(f"Invalid scheduler hint: server group {group_uuid} not found")
-    min_count = int(server.get("min_count", 1))
-    max_count = int(server.get("max_count", min_count))
     if min_count > max_count:
         raise Invalid("min_count must be <= max_count")
     req = BuildRequest(
@@ -209,6 +215,7 @@ async def create(request: Request) -> Response:
         availability_zone=_az(request, server),
         config_drive=str(server.get("config_drive", "")).lower() in ("true", "1", "yes"),
         security_groups=[g["name"] for g in server.get("security_groups") or []] or ["default"],
+        block_device_mapping=devices.mappings,
         scheduler_hints=hints,
         group_uuid=group_uuid,
         hostname=server.get("hostname"),

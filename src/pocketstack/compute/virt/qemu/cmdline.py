@@ -76,7 +76,10 @@ def build(
     config_drive: bool,
     nics: list[Nic],
     namespace: str | None,
+    root_volume: tuple[Path, str] | None = None,
 ) -> list[str]:
+    """``root_volume`` (path, format): the root disk is that volume file, not the overlay."""
+    root_path, root_fmt = root_volume if root_volume is not None else (d.root, "qcow2")
     argv = ["ip", "netns", "exec", namespace] if namespace else []
     argv += [
         binary, "-name", f"guest={_opt(name)},process=qemu-{d.uuid[:8]}", "-uuid", d.uuid,
@@ -86,7 +89,7 @@ def build(
         "-daemonize", "-pidfile", str(d.pidfile),
         "-chardev", f"socket,id=qmp,path={d.qmp.name},server=on,wait=off", "-mon", "chardev=qmp,mode=control",
         "-chardev", f"file,id=console,path={_opt(d.console)},append=on", "-serial", "chardev:console",
-        "-drive", f"file={_opt(d.root)},format=qcow2,if=none,id=drive-vda,discard=unmap",
+        "-drive", f"file={_opt(root_path)},format={root_fmt},if=none,id=drive-vda,discard=unmap",
         # -kernel brings its own boot entry; BIOS boots from the root disk otherwise.
         "-device", "virtio-blk-pci,drive=drive-vda,id=disk-vda" + ("" if kernel else ",bootindex=0"),
     ]  # fmt: skip
@@ -108,12 +111,20 @@ def build(
     return argv
 
 
-def volume_blockdev(dev: str, connection_info: dict[str, Any]) -> dict[str, Any]:
+def volume_file(connection_info: dict[str, Any]) -> tuple[Path, str]:
+    """The file and format a volume's connection info names (ValueError if none)."""
     data = connection_info.get("data") or {}
     path = data.get("path") or data.get("device_path")
     if not path:
         raise ValueError("connection_info has no data.path")
-    fmt = data.get("format") or "raw"
+    fmt = str(data.get("format") or "raw")
+    if fmt not in ("raw", "qcow2"):
+        raise ValueError(f"volume format {fmt!r} is not raw or qcow2")
+    return Path(path), fmt
+
+
+def volume_blockdev(dev: str, connection_info: dict[str, Any]) -> dict[str, Any]:
+    path, fmt = volume_file(connection_info)
     return {"driver": fmt, "node-name": f"vol-{dev}", "file": {"driver": "file", "filename": str(path)}}
 
 

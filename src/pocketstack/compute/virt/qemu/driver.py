@@ -274,17 +274,29 @@ class QemuDriver(VirtDriver):
 
     async def _prepare(self, spec: InstanceSpec, d: InstanceDir) -> Record:
         image = spec.image
-        if not image.get("id"):
-            raise SpawnFailed("The qemu driver boots from an image only (no image given).")
-        base = await self.cache.get(str(image["id"]), image)
-        images = [base.image_id]
-        wanted = spec.root_gb * GIB
-        if wanted and wanted < base.virtual_size:
-            raise SpawnFailed(
-                f"Flavor's disk is too small for requested image: the flavor has {spec.root_gb} GB, "
-                f"the image needs {-(-base.virtual_size // GIB)} GB."
-            )
-        await disks.overlay(base.path, base.format, d.root, max(wanted, base.virtual_size))
+        images: list[str] = []
+        root_volume: tuple[Path, str] | None = None
+        if spec.root_volume is not None:
+            # Boot from volume: the volume file is the root disk; ``image`` is the volume's
+            # image metadata (kernel_id/ramdisk_id for a direct kernel boot).
+            try:
+                root_volume = cmdline.volume_file(spec.root_volume.get("connection_info") or {})
+            except ValueError as exc:
+                raise SpawnFailed(f"The root volume of {spec.uuid} cannot be opened: {exc}") from None
+            if not root_volume[0].exists():
+                raise SpawnFailed(f"The root volume file {root_volume[0]} is not on host {self.hostname}.")
+        else:
+            if not image.get("id"):
+                raise SpawnFailed("The qemu driver boots from an image or a volume (neither given).")
+            base = await self.cache.get(str(image["id"]), image)
+            images.append(base.image_id)
+            wanted = spec.root_gb * GIB
+            if wanted and wanted < base.virtual_size:
+                raise SpawnFailed(
+                    f"Flavor's disk is too small for requested image: the flavor has {spec.root_gb} GB, "
+                    f"the image needs {-(-base.virtual_size // GIB)} GB."
+                )
+            await disks.overlay(base.path, base.format, d.root, max(wanted, base.virtual_size))
         kernel = await self._kernel_boot(image, images)
         if spec.ephemeral_gb:
             await disks.ephemeral(d.ephemeral, spec.ephemeral_gb)
@@ -314,15 +326,18 @@ class QemuDriver(VirtDriver):
             name=spec.name,
             vcpus=spec.vcpus,
             memory_mb=spec.memory_mb,
-            root_format=base.format,
+            root_format=root_volume[1] if root_volume else "qcow2",
             kernel=kernel,
             ephemeral=bool(spec.ephemeral_gb),
             swap=bool(spec.swap_mb),
             config_drive=with_drive,
             nics=nics,
             namespace=namespace,
+            root_volume=root_volume,
         )
-        return Record(spec=asdict(spec), argv=argv, namespace=namespace, images=images)
+        # The other volumes are attached at every start, like the ones hot-plugged later.
+        volumes = {b["device"]: b["connection_info"] for b in spec.block_devices if b.get("boot_index") != 0}
+        return Record(spec=asdict(spec), argv=argv, namespace=namespace, images=images, volumes=volumes)
 
     async def _kernel_boot(self, image: dict[str, Any], images: list[str]) -> cmdline.KernelBoot | None:
         kernel_id = image.get("kernel_id")

@@ -1,0 +1,167 @@
+"""Boot from volume (block_device_mapping_v2) with the fake driver and fake volume
+backend: volumes made from images and snapshots by the agent, existing volumes as root
+disks, extra volumes at build, delete_on_termination, refusals and failed builds."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from pocketstack.testing.service import auth
+from tests.api.compute_support import V, make_image
+from tests.api.test_volume_compute import Both, both_fixture
+from tests.api.volume_support import fault
+
+__all__ = ["both_fixture"]
+
+
+def image_root(image_id: str, size: int = 1, delete: bool = True) -> dict[str, Any]:
+    return {
+        "uuid": image_id,
+        "boot_index": 0,
+        "source_type": "image",
+        "destination_type": "volume",
+        "volume_size": size,
+        "delete_on_termination": delete,
+    }
+
+
+async def boot(both: Both, bdms: list[dict[str, Any]], expect: int = 202, **server: Any) -> dict[str, Any]:
+    server.setdefault("imageRef", "")
+    return await both.cloud.boot(block_device_mapping_v2=bdms, expect=expect, **server)
+
+
+async def volumes_of(both: Both) -> list[dict[str, Any]]:
+    resp = await both.vol.request("GET", "/volumes/detail?all_tenants=1", "admin")
+    return list(resp.json()["volumes"])
+
+
+async def test_image_to_volume_is_the_root_disk(both: Both) -> None:
+    kernel = await make_image(both.cloud.client, name="k", disk_format="aki", container_format="aki")
+    image_id = await make_image(both.cloud.client, name="bootable", kernel_id=kernel, os_command_line="root=/dev/vda")
+    server = (await boot(both, [image_root(image_id)]))["server"]
+    shown = await both.cloud.wait(server["id"], "ACTIVE")
+    # No local image: the server shows none (as Nova shows "" for a volume-backed server).
+    assert shown["image"] == ""
+    (attached,) = shown["os-extended-volumes:volumes_attached"]
+    assert attached["delete_on_termination"] is True
+    vol = await both.vol.show(attached["id"])
+    assert vol["status"] == "in-use" and vol["bootable"] == "true" and vol["size"] == 1
+    # The volume service recorded the image on the volume; kernel and command line too.
+    meta = vol["volume_image_metadata"]
+    assert meta["image_id"] == image_id and meta["kernel_id"] == kernel and meta["os_command_line"] == "root=/dev/vda"
+    fake = both.driver().instances[server["id"]]
+    assert fake.volumes["/dev/vda"]["data"]["volume_id"] == vol["id"]
+    root = fake.spec.root_volume
+    assert root is not None and root["volume_id"] == vol["id"]
+    # The driver boots the kernel the volume's image metadata names.
+    assert fake.spec.image["kernel_id"] == kernel and fake.spec.image["id"] == image_id
+    listed = await both.cloud.client.get(f"{V}/servers/{server['id']}/os-volume_attachments", headers=auth("demo"))
+    assert [(a["volumeId"], a["device"]) for a in listed.json()["volumeAttachments"]] == [(vol["id"], "/dev/vda")]
+    # The root volume cannot be detached.
+    assert "root device" in fault(await both.detach(server["id"], vol["id"]), 400)
+    # delete_on_termination: the server takes the volume with it.
+    assert (await both.cloud.client.delete(f"{V}/servers/{server['id']}", headers=auth("demo"))).status_code == 204
+    await both.cloud.wait_gone(server["id"])
+    await both.vol.wait_gone(f"/volumes/{vol['id']}")
+
+
+async def test_existing_volume_and_snapshot_sources(both: Both) -> None:
+    source = await both.vol.create(size=1, imageRef=both.cloud.image_id, name="boot-vol")
+    server = (
+        await boot(
+            both,
+            [{"uuid": source["id"], "boot_index": 0, "source_type": "volume", "destination_type": "volume"}],
+        )
+    )["server"]
+    shown = await both.cloud.wait(server["id"], "ACTIVE")
+    assert shown["os-extended-volumes:volumes_attached"] == [{"id": source["id"], "delete_on_termination": False}]
+    assert both.driver().instances[server["id"]].spec.image["id"] == both.cloud.image_id
+    assert (await both.vol.show(source["id"]))["status"] == "in-use"
+    # Deleting the server keeps a volume not marked delete_on_termination.
+    await both.cloud.client.delete(f"{V}/servers/{server['id']}", headers=auth("demo"))
+    await both.cloud.wait_gone(server["id"])
+    await both.vol.wait(source["id"], "available")
+
+    resp = await both.vol.request("POST", "/snapshots", json={"snapshot": {"volume_id": source["id"], "name": "s"}})
+    snap = resp.json()["snapshot"]
+    for _ in range(500):
+        if (await both.vol.request("GET", f"/snapshots/{snap['id']}")).json()["snapshot"]["status"] == "available":
+            break
+        await asyncio.sleep(0.01)
+    extra = await both.vol.create(size=1)
+    bdms = [
+        {"uuid": snap["id"], "boot_index": 0, "source_type": "snapshot", "destination_type": "volume"},
+        {"uuid": extra["id"], "boot_index": 1, "source_type": "volume", "destination_type": "volume"},
+        {"boot_index": -1, "source_type": "blank", "destination_type": "volume", "volume_size": 2},
+    ]
+    server = (await boot(both, bdms))["server"]
+    await both.cloud.wait(server["id"], "ACTIVE")
+    fake = both.driver().instances[server["id"]]
+    assert sorted(fake.volumes) == ["/dev/vda", "/dev/vdb", "/dev/vdc"]
+    assert fake.volumes["/dev/vdb"]["data"]["volume_id"] == extra["id"]
+    made = {v["name"]: v for v in await volumes_of(both)}
+    root = made["vm-snapshot-vol"]
+    assert root["snapshot_id"] == snap["id"] and root["status"] == "in-use"
+    # the snapshot's volume came from an image: its metadata travels to the new volume
+    assert root["volume_image_metadata"]["image_id"] == both.cloud.image_id
+    assert made["vm-blank-vol"]["size"] == 2 and made["vm-blank-vol"]["status"] == "in-use"
+
+
+async def test_refusals(both: Both) -> None:
+    image_id = both.cloud.image_id
+    assert "non-zero size" in fault(
+        await both.cloud.client.post(
+            f"{V}/servers",
+            json={
+                "server": {
+                    "name": "x",
+                    "flavorRef": "1",
+                    "networks": "none",
+                    "block_device_mapping_v2": [{**image_root(image_id), "volume_size": None}],
+                }
+            },
+            headers={**auth("demo"), "OpenStack-API-Version": "compute 2.37"},
+        ),
+        400,
+    )
+    body = await boot(both, [image_root(image_id), {**image_root(image_id)}], expect=400)
+    assert "Boot sequence" in body["badRequest"]["message"]
+    body = await boot(both, [{"uuid": "nope", "boot_index": 0, "source_type": "volume"}], expect=400)
+    assert "could not be found" in body["badRequest"]["message"]
+    body = await boot(both, [{"uuid": image_id, "source_type": "volume", "destination_type": "local"}], expect=400)
+    assert "destination_type volume" in body["badRequest"]["message"]
+    big = await make_image(both.cloud.client, name="needs-2g", min_disk=2)
+    body = await boot(both, [image_root(big, size=1)], expect=400)
+    assert "minimum size" in body["badRequest"]["message"]
+    used = await both.vol.create(size=1)
+    server = await both.server()
+    assert (await both.attach(server["id"], used["id"])).status_code == 200
+    body = await boot(both, [{"uuid": used["id"], "boot_index": 0, "source_type": "volume"}], expect=400)
+    assert "must be 'available'" in body["badRequest"]["message"]
+    free = await both.vol.create(size=1)
+    body = await boot(both, [{"uuid": free["id"], "boot_index": 0, "source_type": "volume"}], expect=400, min_count=2)
+    assert "more than one server" in body["badRequest"]["message"]
+    assert "Missing imageRef" in (await boot(both, [], expect=400))["badRequest"]["message"]
+
+
+async def test_failed_volume_create_ends_in_error_and_leaves_nothing(both: Both) -> None:
+    before = {v["id"] for v in await volumes_of(both)}
+    backend = both.vol.backend
+    backend.inject("create_from_image", "disk full (injected)")
+    server = (await boot(both, [image_root(both.cloud.image_id)]))["server"]
+    shown = await both.cloud.wait(server["id"], "ERROR")
+    assert "went to error" in shown["fault"]["message"]
+    assert {v["id"] for v in await volumes_of(both)} == before
+
+    # A spawn failure after the volumes were made and attached: no volume left, the
+    # existing one available again.
+    keep = await both.vol.create(size=1)
+    both.driver().faults.spawn_failures = 1
+    bdms = [image_root(both.cloud.image_id, delete=False), {"uuid": keep["id"], "boot_index": 1}]
+    bdms[1].update(source_type="volume", destination_type="volume")
+    server = (await boot(both, bdms))["server"]
+    shown = await both.cloud.wait(server["id"], "ERROR")
+    assert "injected spawn failure" in shown["fault"]["message"]
+    assert (await both.vol.show(keep["id"]))["status"] == "available"
+    assert {v["id"] for v in await volumes_of(both)} == before | {keep["id"]}
