@@ -165,3 +165,23 @@ async def test_failed_volume_create_ends_in_error_and_leaves_nothing(both: Both)
     assert "injected spawn failure" in shown["fault"]["message"]
     assert (await both.vol.show(keep["id"]))["status"] == "available"
     assert {v["id"] for v in await volumes_of(both)} == before | {keep["id"]}
+
+
+async def test_extend_attached_volume_tells_the_guest(both: Both) -> None:
+    server = await both.server()
+    vol = await both.vol.create(size=1)
+    assert (await both.attach(server["id"], vol["id"])).status_code == 200
+    # Before 3.42 an attached volume cannot be extended.
+    old = await both.vol.action(vol["id"], {"os-extend": {"new_size": 2}}, version="volume 3.41")
+    assert "must be available" in fault(old, 400)
+    resp = await both.vol.action(vol["id"], {"os-extend": {"new_size": 2}}, version="volume 3.42")
+    assert resp.status_code == 202, resp.text
+    shown = await both.vol.wait(vol["id"], "in-use")
+    assert shown["size"] == 2
+    fake = both.driver().instances[server["id"]]
+    for _ in range(200):
+        if fake.volume_sizes.get("/dev/vdb"):
+            break
+        await asyncio.sleep(0.01)
+    # volume-extended reached the agent, which had the driver resize the guest's disk.
+    assert fake.volume_sizes == {"/dev/vdb": 2 * 1024**3}

@@ -18,10 +18,10 @@ from pocketstack.bus import Bus
 from pocketstack.common.context import RequestContext
 from pocketstack.common.errors import NotFound, PocketError
 from pocketstack.db import Database
-from pocketstack.volume import states
+from pocketstack.volume import compute_events, states
 from pocketstack.volume.backends.base import VolumeBackend
 from pocketstack.volume.images import ImageClient
-from pocketstack.volume.models import Snapshot, Volume
+from pocketstack.volume.models import Attachment, Snapshot, Volume
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +151,12 @@ class VolumeManager:
             return
         await self._set(volume_id, status=vol.previous_status or states.AVAILABLE, previous_size=None, size=new_size)
         await self._notify(ctx, "volume.resize.end", volume_id, size=new_size)
+        if vol.previous_status == states.IN_USE:
+            # Online extend: the hypervisor holding the volume must re-read its size.
+            async with self.db.reader() as s:
+                servers = await s.scalars(select(Attachment.instance_uuid).where(Attachment.volume_id == volume_id))
+                server_ids = sorted({sid for sid in servers if sid})
+            await compute_events.volume_extended(self.images.runtime, volume_id, server_ids)
 
     # --- snapshots ------------------------------------------------------------------------
     async def create_snapshot(self, ctx: dict[str, Any], snapshot_id: str) -> None:

@@ -262,6 +262,12 @@ async def extend(deps: VolumeDeps, ctx: RequestContext, volume_id: str, new_size
                 f"Invalid volume: Volume {vol.id} status must be {' or '.join(allowed)} to extend, "
                 f"currently {vol.status}."
             )
+        if vol.status == states.IN_USE and (vol.provider_location or {}).get("format") == "qcow2":
+            # QEMU holds the image lock of an attached qcow2 file; only raw files grow online.
+            raise Invalid(
+                f"Invalid volume: Volume {vol.id} is an attached qcow2 file; extending it online is not "
+                "supported by the file backend. Detach it first."
+            )
         if new_size <= vol.size:
             raise Invalid(
                 f"Invalid input received: New size for extend must be greater than current size. "

@@ -368,6 +368,9 @@ class ComputeAgent(VolumeOps):
     async def external_instance_event(
         self, ctx: dict[str, Any], instance_uuid: str, name: str, tag: str | None, status: str = "completed"
     ) -> None:
+        if name == "volume-extended" and tag:
+            await self.volume_extended(ctx, instance_uuid, tag)
+            return
         future = self._waiters.get((instance_uuid, tag or ""))
         if name == "network-vif-plugged" and future is not None and not future.done():
             future.set_result(status)

@@ -197,6 +197,19 @@ class VolumeOps:
                 raise
         await self._volume_client().attachment_delete(attachment_id, ctx.get("auth_token"))
 
+    async def volume_extended(self, ctx: dict[str, Any], instance_uuid: str, volume_id: str) -> None:
+        """The volume service grew an attached volume: have the guest see the new size."""
+        inst = await self.bus.call("conductor", "instance_get", ctx, instance_uuid=instance_uuid)
+        bdm = next((b for b in (inst or {}).get("block_device_mapping") or [] if b.get("volume_id") == volume_id), None)
+        if bdm is None or not bdm.get("device"):
+            log.info("%s: volume-extended for %s, which %s does not have", self.host, volume_id, instance_uuid)
+            return
+        volume = await self._volume_client().get_volume(volume_id, None)
+        try:
+            await self.driver.extend_volume(instance_uuid, bdm["device"], int(volume["size"]) * 1024**3)
+        except Exception:
+            log.exception("%s: extending %s on %s failed", self.host, volume_id, instance_uuid)
+
     async def release_volumes(self, ctx: dict[str, Any], inst: dict[str, Any] | None) -> None:
         """After the VM is destroyed: end its attachments, delete delete_on_termination volumes."""
         client = self._volume_client()

@@ -26,7 +26,7 @@ import abc
 from dataclasses import dataclass, field
 from typing import Any
 
-from pocketstack.common.errors import Conflict, NotFound, PocketError
+from pocketstack.common.errors import Conflict, NotFound, NotImplementedYet, PocketError
 
 
 class InstanceNotFound(NotFound):
@@ -147,6 +147,11 @@ class VirtDriver(abc.ABC):
 
     @abc.abstractmethod
     async def detach_volume(self, uuid: str, mountpoint: str) -> None: ...
+
+    async def extend_volume(self, uuid: str, mountpoint: str, new_size_bytes: int) -> None:
+        """Make the guest see the new size of the volume at ``mountpoint`` (the file
+        behind it may already be larger). Drivers that cannot do it online keep this."""
+        raise NotImplementedYet(f"This virt driver cannot extend attached volumes (instance {uuid}).")
 
     @abc.abstractmethod
     async def attach_interface(self, uuid: str, vif: dict[str, Any]) -> None: ...

@@ -27,6 +27,8 @@ class FakeInstance:
     started: float = field(default_factory=time.monotonic)
     console: list[str] = field(default_factory=list)
     volumes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # mountpoint -> size in bytes the guest was told after an online extend
+    volume_sizes: dict[str, int] = field(default_factory=dict)
     vifs: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
@@ -164,6 +166,12 @@ class FakeDriver(VirtDriver):
         if mountpoint in inst.volumes:
             raise InvalidPowerState(f"{mountpoint} is already in use on instance {uuid}.")
         inst.volumes[mountpoint] = connection_info
+
+    async def extend_volume(self, uuid: str, mountpoint: str, new_size_bytes: int) -> None:
+        inst = self._get(uuid)
+        if mountpoint not in inst.volumes:
+            raise InstanceNotFound(f"No volume at {mountpoint} on instance {uuid}.")
+        inst.volume_sizes[mountpoint] = new_size_bytes
 
     async def detach_volume(self, uuid: str, mountpoint: str) -> None:
         inst = self._get(uuid)

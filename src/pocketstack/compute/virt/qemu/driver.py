@@ -526,6 +526,22 @@ class QemuDriver(VirtDriver):
             record.volumes[mountpoint] = connection_info
             record.save(d.record_file)
 
+    async def extend_volume(self, uuid: str, mountpoint: str, new_size_bytes: int) -> None:
+        """QMP block_resize: QEMU grows the file if needed and tells the guest (virtio-blk
+        config change), so the guest sees the new size at once."""
+        d = self._known(uuid)
+        dev = _device(mountpoint)
+        async with self._locked(uuid):
+            record = Record.load(d.record_file)
+            roots = [b for b in record.spec.get("block_devices") or [] if b.get("boot_index") == 0]
+            if mountpoint not in record.volumes and not any(b.get("device") == mountpoint for b in roots):
+                raise InstanceNotFound(f"No volume at {mountpoint} on instance {uuid}.")
+            if self._pid(d) is None:
+                return  # not running: the next start opens the file at its new size
+            # A hot-plugged volume is a -blockdev node; the root volume is the -drive's backend.
+            target = {"node-name": f"vol-{dev}"} if mountpoint in record.volumes else {"device": "drive-vda"}
+            await self._qmp(d, "block_resize", {**target, "size": new_size_bytes})
+
     async def detach_volume(self, uuid: str, mountpoint: str) -> None:
         d = self._known(uuid)
         dev = _device(mountpoint)
