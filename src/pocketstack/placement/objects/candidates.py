@@ -125,6 +125,8 @@ async def find(session: AsyncSession, q: CandidateQuery) -> Result:
     conds = [_pair_condition(q, p, trait_ids, tree_ids) for p in pairs]
     # Aggregate filters need the aggregate rows: only then is the per-pair choice left to SQL.
     sql_pairs = any(g.member_of for g in q.groups)
+    # Without trait, aggregate or tree filters the roots statement is plain SQL (one hop).
+    plain = not trait_names and not sql_pairs and not tree_ids
     out: list[Candidate] = []
     loaded = _Trees()
     # Answers of the common case share one resources dict (read-only from here on).
@@ -134,16 +136,19 @@ async def find(session: AsyncSession, q: CandidateQuery) -> Result:
     after = 0
     page = max(q.limit or 0, 200) if q.limit else None
     while True:
-        roots_stmt = select(ROOT.c.id).where(ROOT.c.parent_provider_id.is_(None), ROOT.c.id > after)
-        roots_stmt = roots_stmt.where(*_root_filters(q, trait_ids))
-        for cond in conds:
-            roots_stmt = roots_stmt.where(
-                exists().where(INV.c.resource_provider_id == RP.c.id, RP.c.root_provider_id == ROOT.c.id, cond)
-            )
-        roots_stmt = roots_stmt.order_by(ROOT.c.id)
-        if page is not None:
-            roots_stmt = roots_stmt.limit(page)
-        roots = [r for (r,) in await session.execute(roots_stmt)]
+        if plain:
+            roots = await _plain_roots(session, q, pairs, after, page)
+        else:
+            roots_stmt = select(ROOT.c.id).where(ROOT.c.parent_provider_id.is_(None), ROOT.c.id > after)
+            roots_stmt = roots_stmt.where(*_root_filters(q, trait_ids))
+            for cond in conds:
+                roots_stmt = roots_stmt.where(
+                    exists().where(INV.c.resource_provider_id == RP.c.id, RP.c.root_provider_id == ROOT.c.id, cond)
+                )
+            roots_stmt = roots_stmt.order_by(ROOT.c.id)
+            if page is not None:
+                roots_stmt = roots_stmt.limit(page)
+            roots = [r for (r,) in await session.execute(roots_stmt)]
         if not roots:
             break
         await _load_trees(session, roots, loaded)
@@ -290,6 +295,39 @@ async def _pairs_in_sql(
     for k, rp_id, root_id, left in await session.execute(per_pair):
         trees.setdefault(root_id, [[] for _ in range(npairs)])[k].append((rp_id, left))
     return trees
+
+
+async def _plain_roots(
+    session: AsyncSession, q: CandidateQuery, pairs: list[_Pair], after: int, page: int | None
+) -> list[int]:
+    """The roots statement of :func:`find` for requests with resources only, as plain SQL.
+
+    Same conditions as :func:`_pair_condition` (capacity, min/max unit, step size; the
+    class compared with ``+ 0`` for the same reason), one EXISTS per pair.
+    """
+    params: dict[str, Any] = {"after": after}
+    probes = []
+    for k, p in enumerate(pairs):
+        # The modulo gets its own parameter: PostgreSQL types a parameter once, and the
+        # capacity comparison would make it a float, for which % is not defined.
+        params[f"c{k}"], params[f"n{k}"], params[f"m{k}"] = p.class_id, p.amount, p.amount
+        probes.append(
+            "EXISTS (SELECT 1 FROM placement_inventories i "
+            "JOIN placement_resource_providers p ON p.id = i.resource_provider_id "
+            f"WHERE p.root_provider_id = r.id AND i.resource_class_id + 0 = :c{k} "
+            f"AND (i.total - i.reserved) * i.allocation_ratio - i.used >= :n{k} "
+            f"AND i.min_unit <= :n{k} AND i.max_unit >= :n{k} AND :m{k} % i.step_size = 0"
+            + ("" if q.nested else " AND p.parent_provider_id IS NULL")
+            + ")"
+        )
+    sql = (
+        "SELECT r.id FROM placement_resource_providers r WHERE r.parent_provider_id IS NULL AND r.id > :after AND "
+        + " AND ".join(probes)
+        + " ORDER BY r.id"
+    )
+    if page is not None:
+        sql += f" LIMIT {int(page)}"
+    return [r for (r,) in await fastsql.rows(session, sql, params)]
 
 
 def _pair_condition(q: CandidateQuery, p: _Pair, trait_ids: dict[str, int], tree_ids: dict[str, int]) -> Any:
