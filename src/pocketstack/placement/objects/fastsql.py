@@ -1,10 +1,11 @@
 """Plain SQL on the hot paths (candidates, claims) with as few thread hops as possible.
 
 With aiosqlite every driver call is a round trip to its worker thread, and SQLAlchemy's
-adapter makes four of them per statement (cursor, execute, fetch, close). On SQLite these
-helpers hand the statement to aiosqlite's ``execute_fetchall``/``executemany``, one hop
-each, on the session's own connection (so it runs in the session's transaction). On
-PostgreSQL and MariaDB they go through SQLAlchemy's ``text()``, which is already cheap.
+adapter makes four of them per statement (cursor, execute, fetch, close). When the
+session's driver connection is aiosqlite's, these helpers hand the statement to its
+``execute_fetchall``/``executemany``, one hop each, on the session's own connection (so
+it runs in the session's transaction). Any other driver (a SQLite driver without the
+hop, PostgreSQL, MariaDB) goes through SQLAlchemy's ``text()``, which is cheap there.
 
 SQL passed here uses ``:name`` parameters (both sqlite3 and ``text()`` accept them) and
 must be portable unless the caller checks :func:`is_sqlite` itself.
@@ -25,17 +26,20 @@ def is_sqlite(session: AsyncSession) -> bool:
     return bind is not None and bind.dialect.name == "sqlite"
 
 
-async def _driver(session: AsyncSession) -> Any:
-    """The aiosqlite connection under the session's (transactional) connection."""
+async def _aiosqlite(session: AsyncSession) -> Any | None:
+    """The aiosqlite connection under the session's (transactional) connection, if it is one."""
+    if not is_sqlite(session):
+        return None
     conn = await session.connection()
     raw = await conn.get_raw_connection()
-    return raw.driver_connection
+    driver = raw.driver_connection
+    return driver if hasattr(driver, "execute_fetchall") else None
 
 
 async def rows(session: AsyncSession, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
     """Run one statement and return all its rows as tuples."""
-    if is_sqlite(session):
-        driver = await _driver(session)
+    driver = await _aiosqlite(session)
+    if driver is not None:
         return list(await driver.execute_fetchall(sql, params or {}))
     result = await session.execute(text(sql), params or {})
     return [tuple(r) for r in result]
@@ -45,8 +49,8 @@ async def many(session: AsyncSession, sql: str, params: Sequence[dict[str, Any]]
     """Run one statement for each parameter set (one driver call)."""
     if not params:
         return
-    if is_sqlite(session):
-        driver = await _driver(session)
+    driver = await _aiosqlite(session)
+    if driver is not None:
         await driver.executemany(sql, params)
         return
     await session.execute(text(sql), list(params))
