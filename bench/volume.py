@@ -37,11 +37,15 @@ async def _status(client: httpx.AsyncClient, vid: str) -> str | None:
     return None if r.status_code == 404 else str(r.json()["volume"]["status"])
 
 
-async def _until(client: httpx.AsyncClient, vid: str, want: str | None) -> None:
+async def _until(client: httpx.AsyncClient, vid: str, want: str | None, poll: float = 0.05) -> None:
+    """Poll as clients do, but tighter: 2 ms, growing x1.5 up to ``poll`` seconds (a fixed
+    5 ms poll from 10 clients made GETs most of the server's work: 2/3 of its CPU)."""
+    delay = 0.002
     while (status := await _status(client, vid)) != want:
         if status and status.startswith("error"):
             raise RuntimeError(f"volume {vid} went to {status}")
-        await asyncio.sleep(0.005)
+        await asyncio.sleep(delay)
+        delay = min(delay * 1.5, poll)
 
 
 async def cycles(client: httpx.AsyncClient, clients: int, total: int) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack.common.context import RequestContext
@@ -57,5 +57,21 @@ async def record(s: AsyncSession, volume: Volume) -> VolumeRecord:
     return (await records(s, [volume]))[0]
 
 
+# One statement for a volume's view (its type name and attachments joined in), built
+# once: GET /volumes/{id} is what every client polls, and building a Select per request
+# cost as much CPU as running it.
+_ONE = (
+    select(Volume, VolumeType.name, Attachment)
+    .outerjoin(VolumeType, VolumeType.id == Volume.volume_type_id)
+    .outerjoin(Attachment, Attachment.volume_id == Volume.id)
+    .where(Volume.id == bindparam("volume_id"))
+    .order_by(Attachment.created_at)
+)
+
+
 async def load(s: AsyncSession, ctx: RequestContext, volume_id: str) -> VolumeRecord:
-    return await record(s, await volume_row(s, ctx, volume_id))
+    rows = (await s.execute(_ONE, {"volume_id": volume_id})).all()
+    if not rows or not policy.owns(ctx, rows[0][0].project_id):
+        raise NotFound(f"Volume {volume_id} could not be found.")
+    vol, type_name = rows[0][0], rows[0][1]
+    return VolumeRecord(vol, type_name or "", [row[2] for row in rows if row[2] is not None])

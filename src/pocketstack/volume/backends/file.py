@@ -25,7 +25,6 @@ from pocketstack.volume.backends.base import BackendError, Capacity, GiB, Volume
 
 WRITE_CHUNK = 8 * 1024 * 1024
 READ_CHUNK = 4 * 1024 * 1024
-_ZEROS = bytes(WRITE_CHUNK)
 
 
 class FileBackend(VolumeBackend):
@@ -86,7 +85,10 @@ class FileBackend(VolumeBackend):
             if actual > size * GiB:
                 raise BackendError(f"The source is {actual} bytes, larger than the requested volume size of {size} GiB")
             if actual < size * GiB:
-                await qemuimg.run("resize", "-f", self.format, str(part), str(size * GiB))
+                if self.format == "raw":
+                    await asyncio.to_thread(os.truncate, part, size * GiB)
+                else:
+                    await qemuimg.run("resize", "-f", self.format, str(part), str(size * GiB))
             os.replace(part, final)
         except BaseException:
             self._sizes.pop(final.name, None)
@@ -245,33 +247,55 @@ class FileBackend(VolumeBackend):
 
 
 async def _write_stream(path: Path, data: AsyncIterator[bytes], limit: int | None, *, sparse: bool) -> None:
-    """Write the stream to ``path`` in large blocks (in a thread); all-zero blocks of a
-    raw file become holes. Stops with BackendError once more than ``limit`` bytes came."""
+    """Write the stream to ``path`` in large blocks; all-zero blocks of a raw file become
+    holes. Stops with BackendError once more than ``limit`` bytes came.
+
+    The data path: chunks are gathered in a list and joined once per block (one copy),
+    and each block is written by a worker thread while the next one is being received
+    (at most one write in flight, so the file is written in order and memory stays at
+    about two blocks)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    pending: asyncio.Future[None] | None = None
     try:
-        buffer = bytearray()
+        parts: list[bytes] = []
+        buffered = 0
         total = 0
 
         def flush(block: bytes) -> None:
-            if sparse and block == _ZEROS[: len(block)]:
+            if sparse and block.count(0) == len(block):
                 os.lseek(fd, len(block), os.SEEK_CUR)
                 return
             view = memoryview(block)
             while view:
                 view = view[os.write(fd, view) :]
 
+        async def hand_over() -> None:
+            nonlocal pending, buffered
+            block = parts[0] if len(parts) == 1 else b"".join(parts)
+            parts.clear()
+            buffered = 0
+            if pending is not None:
+                await pending
+            pending = asyncio.ensure_future(asyncio.to_thread(flush, block))
+
         async for chunk in data:
             total += len(chunk)
             if limit is not None and total > limit:
                 raise BackendError(f"The image is larger than the requested volume size ({limit // GiB} GiB)")
-            buffer += chunk
-            if len(buffer) >= WRITE_CHUNK:
-                block = bytes(buffer)
-                buffer.clear()
-                await asyncio.to_thread(flush, block)
-        if buffer:
-            await asyncio.to_thread(flush, bytes(buffer))
+            parts.append(chunk)
+            buffered += len(chunk)
+            if buffered >= WRITE_CHUNK:
+                await hand_over()
+        if parts:
+            await hand_over()
+        if pending is not None:
+            await pending
+            pending = None
         # Holes at the end only count once the length is set.
         os.ftruncate(fd, total)
     finally:
+        if pending is not None:
+            # Failed mid-stream: let the write in flight end before the descriptor closes.
+            with contextlib.suppress(BaseException):
+                await asyncio.shield(pending)
         os.close(fd)
