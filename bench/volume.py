@@ -4,9 +4,11 @@ backend with real qemu-img):
 1. create (empty, 1 GiB) + delete cycles at N concurrent clients: operations/s, where
    each cycle is two operations (target >= 50 ops/s at 10 clients);
 2. create-from-image of a 1 GiB raw image: MB/s until the volume is available, against
-   ``qemu-img convert`` of the same file in the same run (target ratio >= 0.7).
+   ``qemu-img convert`` of the same file in the same run (target ratio >= 0.7);
+3. time from attach request to the disk visible in a real QEMU guest, p50 (see
+   bench/volume_attach.py; ``--attach-rounds 0`` skips it, as does a missing QEMU).
 
-Usage: python bench/volume.py [--clients 10] [--cycles 100] [--image-mib 1024]
+Usage: python bench/volume.py [--clients 10] [--cycles 100] [--image-mib 1024] [--attach-rounds 5]
 Prints one JSON document, then a one-line summary.
 """
 
@@ -15,7 +17,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -25,8 +29,12 @@ import httpx
 
 from pocketstack.common.config import Config
 from pocketstack.image import service as image_service
+from pocketstack.testing.qemu import qemu_missing
 from pocketstack.testing.service import auth, running_services
 from pocketstack.volume import service as volume_service
+
+sys.path.insert(0, str(Path(__file__).parent))
+import volume_attach
 
 H = {**auth("demo"), "OpenStack-API-Version": "volume 3.71"}
 MiB = 1024 * 1024
@@ -126,7 +134,9 @@ async def main() -> None:
     parser.add_argument("--clients", type=int, default=10)
     parser.add_argument("--cycles", type=int, default=100)
     parser.add_argument("--image-mib", type=int, default=1024)
+    parser.add_argument("--attach-rounds", type=int, default=5)
     args = parser.parse_args()
+    load_before = [round(x, 2) for x in os.getloadavg()]
     with tempfile.TemporaryDirectory(prefix="pocketstack-bench-volume-") as tmp:
         work = Path(tmp)
         cfg = Config(data_dir=work)
@@ -141,12 +151,20 @@ async def main() -> None:
                 "create_delete": await cycles(client, args.clients, args.cycles),
                 "create_from_image": await from_image(client, work, args.image_mib),
             }
+    result["load_average_before"] = load_before
+    result["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+    attach: dict[str, Any] | None = None
+    if args.attach_rounds > 0 and qemu_missing() is None:
+        attach = await asyncio.to_thread(volume_attach.measure, args.attach_rounds)
+        result["attach"] = attach
     print(json.dumps(result, indent=2))
     cd, fi = result["create_delete"], result["create_from_image"]
     print(
         f"volume: {cd['ops_per_s']} ops/s create+delete 1 GiB at {cd['clients']} clients; "
         f"from image {fi['volume_mb_s']} MB/s vs qemu-img convert {fi['qemu_img_convert_mb_s']} MB/s "
         f"(ratio {fi['ratio']})"
+        + (f"; attach to visible in guest p50 {attach['attach_to_visible_p50_s']} s" if attach else "")
+        + f"; load {result['load_average_before'][0]} -> {result['load_average_after'][0]}"
     )
 
 
