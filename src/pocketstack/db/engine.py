@@ -13,8 +13,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from pocketstack.db import sqlite_inline
 
 
 class Database:
@@ -23,9 +25,11 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         kwargs: dict[str, Any] = {"echo": echo}
         if self.is_sqlite:
-            kwargs["connect_args"] = {"timeout": 30}
-            if ":memory:" in url or url.rstrip("/").endswith("sqlite+aiosqlite:"):
+            path = make_url(url).database
+            if not path or path == ":memory:":
                 raise ValueError("use a file for SQLite: every connection must see the same database")
+            # Statements run inline on the loop instead of through aiosqlite's thread hop.
+            kwargs["async_creator"] = sqlite_inline.creator(path, timeout=30)
         else:
             kwargs["pool_pre_ping"] = True
             kwargs["pool_recycle"] = 3600

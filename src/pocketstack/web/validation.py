@@ -16,6 +16,7 @@ from jsonschema import Draft7Validator
 
 from pocketstack.common.errors import Invalid
 
+MAX_COMPILED = 1024
 _compiled: dict[int, tuple[dict[str, Any], Callable[[Any], Any], Draft7Validator]] = {}
 
 
@@ -23,6 +24,9 @@ def _checkers(schema: dict[str, Any]) -> tuple[Callable[[Any], Any], Draft7Valid
     entry = _compiled.get(id(schema))
     # Keep the schema itself in the entry so its id() can never be reused by another one.
     if entry is None or entry[0] is not schema:
+        if len(_compiled) >= MAX_COMPILED:
+            # Schemas built per request would otherwise pile up here forever.
+            _compiled.clear()
         fast = fastjsonschema.compile(schema, formats={}, use_default=False)
         slow = Draft7Validator(schema, format_checker=Draft7Validator.FORMAT_CHECKER)
         entry = _compiled[id(schema)] = (schema, fast, slow)
