@@ -349,7 +349,9 @@ class QemuDriver(VirtDriver):
         if image.get("ramdisk_id"):
             ramdisk = await self.cache.get(str(image["ramdisk_id"]))
             images.append(ramdisk.image_id)
-        append = str(image.get("os_command_line") or cmdline.DEFAULT_KERNEL_CMDLINE)
+        append = cmdline.kernel_append(
+            str(image.get("os_command_line") or cmdline.DEFAULT_KERNEL_CMDLINE), self.accelerator.name
+        )
         return cmdline.KernelBoot(kernel.path, ramdisk.path if ramdisk else None, append)
 
     async def destroy(self, uuid: str) -> None:
