@@ -30,6 +30,10 @@ class Database:
                 raise ValueError("use a file for SQLite: every connection must see the same database")
             # Statements run inline on the loop instead of through aiosqlite's thread hop.
             kwargs["async_creator"] = sqlite_inline.creator(path, timeout=30)
+            # Opening a SQLite connection (and its pragmas) costs more than most queries:
+            # keep enough for every concurrent session instead of churning overflow ones.
+            kwargs["pool_size"] = 64
+            kwargs["max_overflow"] = -1
         else:
             kwargs["pool_pre_ping"] = True
             kwargs["pool_recycle"] = 3600
