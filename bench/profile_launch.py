@@ -7,6 +7,7 @@ Usage: .venv/bin/python -m bench.profile_launch 200 [prof]
 
 import asyncio
 import cProfile
+import os
 import pstats
 import sys
 import tempfile
@@ -15,70 +16,58 @@ from pathlib import Path
 
 from pocketstack.testing.cloud import in_process_cloud, test_config
 
+POLL = float(os.environ.get("POLL", "0.2"))
 
-async def main():
-    d = Path(tempfile.mkdtemp())
-    cfg = test_config(d)
-    cfg.compute.fake_hosts = 10
-    async with in_process_cloud(d, cfg) as c:
-        tok = await c.token("admin")
-        H = {"X-Auth-Token": tok, "OpenStack-API-Version": "compute 2.90"}
-        # an image
-        r = await c.http.post(
-            "/image/v2/images",
-            json={"name": "img", "disk_format": "raw", "container_format": "bare", "visibility": "public"},
-            headers=H,
-        )
-        img = r.json()["id"]
-        await c.http.put(
-            f"/image/v2/images/{img}/file",
-            content=b"x" * 1024,
-            headers={**H, "Content-Type": "application/octet-stream"},
-        )
-        await c.http.put(
-            f"/compute/v2.1/os-quota-sets/{(await c.http.get('/identity/v3/auth/tokens', headers={**H, 'X-Subject-Token': tok})).json()['token']['project']['id']}",
-            json={"quota_set": {"instances": -1, "cores": -1, "ram": -1}},
-            headers=H,
-        )
-        flavor = (await c.http.get("/compute/v2.1/flavors", headers=H)).json()["flavors"][0]["id"]
+
+async def main() -> None:
+    data_dir = Path(tempfile.mkdtemp())
+    config = test_config(data_dir)
+    config.compute.fake_hosts = 10
+    async with in_process_cloud(data_dir, config) as c:
+        token = await c.token("admin")
+        h = {"X-Auth-Token": token, "OpenStack-API-Version": "compute 2.90"}
+        image = {"name": "img", "disk_format": "raw", "container_format": "bare", "visibility": "public"}
+        image_id = (await c.http.post("/image/v2/images", json=image, headers=h)).json()["id"]
+        upload = {**h, "Content-Type": "application/octet-stream"}
+        await c.http.put(f"/image/v2/images/{image_id}/file", content=b"x" * 1024, headers=upload)
+        who = await c.http.get("/identity/v3/auth/tokens", headers={**h, "X-Subject-Token": token})
+        project = who.json()["token"]["project"]["id"]
+        unlimited = {"quota_set": {"instances": -1, "cores": -1, "ram": -1}}
+        await c.http.put(f"/compute/v2.1/os-quota-sets/{project}", json=unlimited, headers=h)
+        flavor = (await c.http.get("/compute/v2.1/flavors", headers=h)).json()["flavors"][0]["id"]
         n = int(sys.argv[1]) if len(sys.argv) > 1 else 100
-        ids = []
-        pr = cProfile.Profile()
-        t = time.process_time()
-        t0 = time.perf_counter()
-        pr.enable() if len(sys.argv) > 2 else None
+        profile = cProfile.Profile() if len(sys.argv) > 2 else None
 
-        async def one(i):
-            r = await c.http.post(
-                "/compute/v2.1/servers",
-                json={"server": {"name": f"s{i}", "imageRef": img, "flavorRef": flavor, "networks": "none"}},
-                headers=H,
-            )
-            assert r.status_code == 202, r.text
-            sid = r.json()["server"]["id"]
+        async def one(i: int) -> str:
+            body = {"server": {"name": f"s{i}", "imageRef": image_id, "flavorRef": flavor, "networks": "none"}}
+            answer = await c.http.post("/compute/v2.1/servers", json=body, headers=h)
+            assert answer.status_code == 202, answer.text
+            server_id = answer.json()["server"]["id"]
             while True:
-                s = (await c.http.get(f"/compute/v2.1/servers/{sid}", headers=H)).json()["server"]
-                if s["status"] in ("ACTIVE", "ERROR"):
-                    return s["status"]
-                await asyncio.sleep(float(__import__("os").environ.get("POLL", "0.2")))
+                server = (await c.http.get(f"/compute/v2.1/servers/{server_id}", headers=h)).json()["server"]
+                if server["status"] in ("ACTIVE", "ERROR"):
+                    return str(server["status"])
+                await asyncio.sleep(POLL)
 
-        sem = asyncio.Semaphore(20)
+        slots = asyncio.Semaphore(20)
 
-        async def bounded(i):
-            async with sem:
+        async def bounded(i: int) -> str:
+            async with slots:
                 return await one(i)
 
-        res = await asyncio.gather(*(bounded(i) for i in range(n)))
-        pr.disable()
+        cpu, wall = time.process_time(), time.perf_counter()
+        if profile:
+            profile.enable()
+        results = await asyncio.gather(*(bounded(i) for i in range(n)))
+        if profile:
+            profile.disable()
         print(
-            res.count("ACTIVE"),
-            "active;",
-            round(n / (time.perf_counter() - t0), 1),
-            "servers/s;",
-            round((time.process_time() - t) / n * 1e3, 1),
-            "ms CPU/server",
+            f"{results.count('ACTIVE')} active; {n / (time.perf_counter() - wall):.1f} servers/s; "
+            f"{(time.process_time() - cpu) / n * 1e3:.1f} ms CPU/server"
         )
-        pstats.Stats(pr).sort_stats("cumulative").print_stats("pocketstack", 45) if len(sys.argv) > 2 else None
+        if profile:
+            pstats.Stats(profile).sort_stats("cumulative").print_stats("pocketstack", 45)
 
 
-asyncio.run(main())
+if __name__ == "__main__":
+    asyncio.run(main())
