@@ -132,7 +132,9 @@ async def main() -> int:
                         break
                     await asyncio.sleep(1.0)
                 booted_s = time.monotonic() - started
-                listing = (await c.http.get(f"{V}/servers/detail?limit=1000", headers=admin)).json()["servers"]
+                listing = (await c.http.get(f"{V}/servers/detail?all_tenants=1&limit=1000", headers=admin)).json()[
+                    "servers"
+                ]
                 active = sum(1 for s in listing if s["status"] == "ACTIVE")
                 pids = [process.running_pid(instances / sid / "qemu.pid", sid) for sid in sids]
                 qemu_rss = [rss(pid) for pid in pids if pid is not None]
