@@ -19,6 +19,7 @@ from pocketstack.bus import connect
 from pocketstack.common.config import Config
 from pocketstack.db import migrate
 from pocketstack.identity.bootstrap import bootstrap as bootstrap_identity
+from pocketstack.identity.bootstrap import hash_passwords
 from pocketstack.identity.service import IdentityService
 from pocketstack.runtime import Runtime, Service
 from pocketstack.web.app import Dispatcher, Unbuilt
@@ -90,11 +91,14 @@ class Cloud:
         runtime.transport = InProcessTransport(self.dispatcher)
         runtime.base_url = cfg.public_url
         runtime.service_token = identity.service_token
+        # On a fresh SQLite cloud, hash the bootstrap passwords while the migrations run.
+        fresh = runtime.database("identity").is_sqlite and not (cfg.data_dir / "pocketstack.db").exists()
+        hashing = asyncio.create_task(hash_passwords(cfg)) if fresh else None
         for service in self.services:
             if service.migrations is not None:
                 await migrate.upgrade(runtime.database(service.name), service.name, service.migrations)
         identity.keys.setup()
-        await bootstrap_identity(runtime.database("identity"), cfg)
+        await bootstrap_identity(runtime.database("identity"), cfg, await hashing if hashing else None)
         for name, module in modules.items():
             hook = getattr(module, "bootstrap", None)
             if hook is not None:

@@ -38,20 +38,30 @@ CATALOG = (
 )
 
 
-async def bootstrap(db: Database, config: Config) -> None:
-    rounds = config.identity.password_hash_rounds
-    async with db.reader() as s:
-        existing_users = set((await s.scalars(select(m.User.name).where(m.User.domain_id == "default"))).all())
-    wanted = {
+def _passwords(config: Config) -> dict[str, str]:
+    return {
         "admin": config.identity.admin_password,
         "demo": config.identity.demo_password,
         SERVICE_USER: config.identity.service_password,
     }
-    # bcrypt at cost 12 is ~250 ms each: hash the missing ones in parallel threads.
-    missing = [name for name in wanted if name not in existing_users]
-    hashes = dict(
-        zip(missing, await asyncio.gather(*(passwords.hash_password(wanted[n], rounds) for n in missing)), strict=True)
-    )
+
+
+async def hash_passwords(config: Config, names: list[str] | None = None) -> dict[str, str]:
+    """bcrypt hashes of the bootstrap users' passwords (~250 ms each at cost 12), in
+    parallel threads; a fresh cloud starts this early so it overlaps the migrations."""
+    wanted = _passwords(config)
+    chosen = list(wanted) if names is None else names
+    rounds = config.identity.password_hash_rounds
+    hashed = await asyncio.gather(*(passwords.hash_password(wanted[n], rounds) for n in chosen))
+    return dict(zip(chosen, hashed, strict=True))
+
+
+async def bootstrap(db: Database, config: Config, hashes: dict[str, str] | None = None) -> None:
+    async with db.reader() as s:
+        existing_users = set((await s.scalars(select(m.User.name).where(m.User.domain_id == "default"))).all())
+    missing = [name for name in _passwords(config) if name not in existing_users]
+    if hashes is None or any(name not in hashes for name in missing):
+        hashes = await hash_passwords(config, missing)
 
     async with db.writer() as s:
         if await s.get(m.Domain, "default") is None:
