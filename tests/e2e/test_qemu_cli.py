@@ -56,6 +56,8 @@ class QemuCloud(Cloud):
         self.port = port
         self.up_env = env
         self.servers: dict[str, dict[str, Any]] = {}
+        # name -> its port as an admin sees it (read once: the tests check it never changes).
+        self.ports: dict[str, dict[str, Any]] = {}
 
     def up(self) -> None:
         argv = [POCKETSTACK, "up", "--detach", "--driver", "qemu", "--data-dir", str(self.data_dir)]
@@ -158,7 +160,8 @@ def servers(qcloud: QemuCloud, keypair: dict[str, Any], tmp_path_factory: pytest
         "--key-name", "e2e-qemu-key", "--wait", "vm-one",
     )  # fmt: skip
     qcloud.servers["vm-one"] = one
-    ip_one = _port_of(qcloud, one["id"])["fixed_ips"][0]["ip_address"]
+    qcloud.ports["vm-one"] = _port_of(qcloud, one["id"])
+    ip_one = _fixed_ip(qcloud.ports["vm-one"])
     script = tmp_path_factory.mktemp("userdata") / "ping.sh"
     script.write_text(
         "#!/bin/sh\n"
@@ -169,6 +172,7 @@ def servers(qcloud: QemuCloud, keypair: dict[str, Any], tmp_path_factory: pytest
         "--user-data", str(script), "--wait", "vm-two",
     )  # fmt: skip
     qcloud.servers["vm-two"] = two
+    qcloud.ports["vm-two"] = _port_of(qcloud, two["id"])
     return qcloud
 
 
@@ -184,8 +188,7 @@ def _fixed_ip(port: dict[str, Any]) -> str:
 
 def test_each_guest_boots_with_its_name_and_its_ports_ip(servers: QemuCloud) -> None:
     for name in ("vm-one", "vm-two"):
-        server = servers.servers[name]
-        port = _port_of(servers, server["id"])
+        port = servers.ports[name]
         text = servers.wait_console(name, MARKER.pattern)
         hostname, ips = MARKER.findall(text)[0]
         assert hostname == name
@@ -196,7 +199,7 @@ def test_each_guest_boots_with_its_name_and_its_ports_ip(servers: QemuCloud) -> 
 
 def test_nic_is_on_the_plugged_tap_with_the_ports_mac(servers: QemuCloud) -> None:
     server = servers.servers["vm-one"]
-    port = _port_of(servers, server["id"])
+    port = servers.ports["vm-one"]
     details = port["binding_vif_details"]
     namespace, tap = details["namespace"], details["devname"]
     assert namespace in servers.namespaces() and tap == f"tap{port['id'][:11]}"
@@ -213,7 +216,7 @@ def test_nic_is_on_the_plugged_tap_with_the_ports_mac(servers: QemuCloud) -> Non
 
 def test_second_guest_pings_the_first(servers: QemuCloud) -> None:
     text = servers.wait_console("vm-two", r"ping-result=\w+")
-    ip_one = _fixed_ip(_port_of(servers, servers.servers["vm-one"]["id"]))
+    ip_one = _fixed_ip(servers.ports["vm-one"])
     assert f"PING {ip_one}" in text
     assert "ping-result=ok" in text, text
     assert "0% packet loss" in text
@@ -228,7 +231,7 @@ def test_keypair_fingerprint_inside_the_guest(servers: QemuCloud, keypair: dict[
 
 def test_stop_start_and_reboot_keep_the_ip(servers: QemuCloud) -> None:
     server = servers.servers["vm-one"]
-    ip = _fixed_ip(_port_of(servers, server["id"]))
+    ip = _fixed_ip(servers.ports["vm-one"])
     servers.openstack("server", "stop", "vm-one", user="demo")
     stopped = servers.wait_status("vm-one", "SHUTOFF", timeout=60)
     assert stopped["OS-EXT-STS:power_state"] in ("Shutdown", 4)
@@ -259,14 +262,16 @@ def test_down_ends_the_vms_and_keeps_their_disks(servers: QemuCloud) -> None:
 
 
 def test_delete_leaves_no_process_tap_overlay_or_console(servers: QemuCloud) -> None:
-    ports = {name: _port_of(servers, s["id"]) for name, s in servers.servers.items()}
-    for name in servers.servers:
-        servers.openstack("server", "delete", "--wait", name, user="demo", timeout=120)
+    # The ports are the same ones after all the power operations and the restart.
+    assert {name: _port_of(servers, s["id"])["id"] for name, s in servers.servers.items()} == {
+        name: port["id"] for name, port in servers.ports.items()
+    }
+    servers.openstack("server", "delete", "--wait", *servers.servers, user="demo", timeout=120)
     for name, server in servers.servers.items():
         uuid = server["id"]
         assert _processes_naming(uuid) == []
         assert not servers.instance_dir(uuid).exists()  # overlay, config drive, console
-        details = ports[name]["binding_vif_details"]
+        details = servers.ports[name]["binding_vif_details"]
         assert not _tap_exists(details["namespace"], details["devname"])
         assert servers.json("port", "list", "--device-id", uuid, user="admin") == []
     assert list((servers.data_dir / "instances").iterdir()) == []
@@ -307,5 +312,4 @@ def test_images_qemu_cannot_use_end_in_error_with_the_drivers_fault(
         assert not qcloud.instance_dir(ids[name]).exists()
         assert _processes_naming(ids[name]) == []
     assert "kernel" in qcloud.server("broken-kernel")["fault"]["message"]
-    for name in expected:
-        qcloud.openstack("server", "delete", "--wait", name, user="demo", timeout=120)
+    qcloud.openstack("server", "delete", "--wait", *expected, user="demo", timeout=120)
