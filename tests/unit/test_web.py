@@ -93,3 +93,14 @@ def test_config_file_and_env(tmp_path: Path) -> None:
     cfg.config_file.write_text("[nonsense]\nx = 1\n")
     with pytest.raises(ValueError, match="unknown section"):
         Config.load(tmp_path, env={})
+
+
+async def test_unbuilt_service_answers_503_in_its_own_format() -> None:
+    from pocketstack.web.app import Dispatcher, Unbuilt
+
+    app = Dispatcher({"dashboard": Unbuilt("dashboard", "nova")})
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        answer = await client.get("/dashboard/anything")
+        assert answer.status_code == 503
+        assert "not available in this pocketstack yet" in answer.json()["serviceUnavailable"]["message"]
+        assert (await client.get("/nowhere")).status_code == 404
