@@ -77,10 +77,9 @@ async def catalog(svc: IdentityService, req: Request) -> Response:
 
 
 async def projects(svc: IdentityService, req: Request) -> Response:
-    ctx = req.context
+    ids = await svc.roles.project_ids(req.context.user_id or "")
     async with svc.db.reader() as s:
-        rows = (await s.scalars(select(m.Project).where(m.Project.enabled.is_(True)))).all()
-        found = [p for p in rows if await svc.roles.effective(ctx.user_id or "", "project", p.id)]
+        found = (await s.scalars(select(m.Project).where(m.Project.id.in_(ids), m.Project.enabled.is_(True)))).all()
     return json_response(
         {
             "projects": [render.project(req.base_url, p) for p in found],

@@ -157,8 +157,9 @@ async def projects(svc: IdentityService, req: Request) -> Response:
     policy.admin_or_self(req.context, user_id, "list_user_projects")
     async with svc.db.reader() as s:
         await get_or_404(s, m.User, user_id)
-        rows = (await s.scalars(select(m.Project))).all()
-        found = [p for p in rows if await svc.roles.effective(user_id, "project", p.id)]
+    ids = await svc.roles.project_ids(user_id)
+    async with svc.db.reader() as s:
+        found = (await s.scalars(select(m.Project).where(m.Project.id.in_(ids)))).all()
     return json_response(
         {
             "projects": [render.project(req.base_url, p) for p in found],
