@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 import httpx
@@ -146,10 +147,43 @@ class PlacementClient(_Client):
             raise Unavailable(f"placement could not release {consumer}: {_error_text(resp)}")
 
 
+# How long an image's details, as one user token saw them, may be reused by the build
+# that the same request started (the API validated them moments before).
+IMAGE_REUSE_SECONDS = 5.0
+IMAGE_CACHE_SIZE = 1024
+
+
 class ImageClient(_Client):
     service = "image"
 
-    async def get(self, image_id: str, user_token: str | None, service_token: str | None = None) -> dict[str, Any]:
+    def __init__(self, runtime: Runtime) -> None:
+        super().__init__(runtime)
+        # (image id, user token) -> (monotonic time fetched, details)
+        self._recent: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
+
+    async def get(
+        self, image_id: str, user_token: str | None, service_token: str | None = None, *, reuse: bool = False
+    ) -> dict[str, Any]:
+        """The image's details as the user sees them. With ``reuse`` (the compute agent's
+        build), details this same user token fetched within IMAGE_REUSE_SECONDS are
+        returned without asking again: the API fetched and checked them for this very
+        launch, and keying on the token keeps the user's visibility. The API's own
+        checks always ask the image service."""
+        key = (image_id, user_token or "")
+        now = time.monotonic()
+        if reuse:
+            hit = self._recent.get(key)
+            if hit is not None and now - hit[0] < IMAGE_REUSE_SECONDS:
+                return dict(hit[1])
+        data = await self._fetch(image_id, user_token, service_token)
+        if len(self._recent) >= IMAGE_CACHE_SIZE:
+            self._recent = {k: v for k, v in self._recent.items() if now - v[0] < IMAGE_REUSE_SECONDS}
+            if len(self._recent) >= IMAGE_CACHE_SIZE:
+                self._recent.clear()
+        self._recent[key] = (now, data)
+        return dict(data)
+
+    async def _fetch(self, image_id: str, user_token: str | None, service_token: str | None) -> dict[str, Any]:
         headers = {"X-Auth-Token": user_token or ""}
         if service_token:
             headers["X-Service-Token"] = service_token

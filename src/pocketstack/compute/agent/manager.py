@@ -170,7 +170,9 @@ class ComputeAgent(VolumeOps):
             image: dict[str, Any] = {}
             if inst["image_ref"]:
                 with spans.span("agent → image API: image details"):
-                    image = await self.images.get(inst["image_ref"], ctx.get("auth_token"), await self.service_token())
+                    image = await self.images.get(
+                        inst["image_ref"], ctx.get("auth_token"), await self.service_token(), reuse=True
+                    )
             with spans.span("agent → network API: ports bound to host"):
                 ports, network_info, addresses = await self._allocate_network(ctx, inst, undo)
             with spans.span("agent → volume API: block devices"):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from typing import Any
+from typing import Any, TypeAlias
+
+from sqlalchemy import Row
 
 from pocketstack.common.timeutils import iso
 from pocketstack.compute import states
@@ -12,18 +14,21 @@ from pocketstack.compute.api.common import at_least, base_url, links
 from pocketstack.compute.models import Instance, InstanceFault
 from pocketstack.web.request import Request
 
+# An entity, or a Core row with the same attribute names (instances.get_row).
+InstanceLike: TypeAlias = Instance | Row[Any]
 
-def host_id(inst: Instance) -> str:
+
+def host_id(inst: InstanceLike) -> str:
     if not inst.host:
         return ""
     return hashlib.sha224((inst.project_id + inst.host).encode()).hexdigest()
 
 
-def summary(request: Request, inst: Instance) -> dict[str, Any]:
+def summary(request: Request, inst: InstanceLike) -> dict[str, Any]:
     return {"id": inst.uuid, "name": inst.name, "links": links(request, "servers", inst.uuid)}
 
 
-def _flavor(request: Request, inst: Instance) -> dict[str, Any]:
+def _flavor(request: Request, inst: InstanceLike) -> dict[str, Any]:
     f = inst.flavor or {}
     if not at_least(request, 47):
         return {
@@ -41,7 +46,7 @@ def _flavor(request: Request, inst: Instance) -> dict[str, Any]:
     }
 
 
-def _image(request: Request, inst: Instance) -> Any:
+def _image(request: Request, inst: InstanceLike) -> Any:
     if not inst.image_ref:
         return ""
     image: dict[str, Any] = {
@@ -66,7 +71,7 @@ def fault_view(request: Request, fault: InstanceFault) -> dict[str, Any]:
 
 def detail(
     request: Request,
-    inst: Instance,
+    inst: InstanceLike,
     *,
     fault: InstanceFault | None = None,
     host_up: bool | None = None,

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import time
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack.common.context import RequestContext
 from pocketstack.common.errors import Conflict, Invalid, NotFound
@@ -21,6 +25,24 @@ DEFAULT_FLAVORS = (
     ("m1.medium", "3", 2, 4096, 40),
     ("m1.large", "4", 4, 8192, 80),
 )
+
+
+# Flavors change rarely and every server create reads one: the create path keeps them
+# for a few seconds per database, and every write through this module drops the cache
+# (the TTL bounds staleness should another process edit the table).
+FLAVOR_CACHE_SECONDS = 5.0
+_cache: dict[tuple[str, str], tuple[float, Flavor]] = {}
+
+
+@asynccontextmanager
+async def _writer(db: Database) -> AsyncIterator[AsyncSession]:
+    """``db.writer()`` that drops the cache once the change is committed (dropping it
+    before would let a concurrent read cache the old row again)."""
+    try:
+        async with db.writer() as s:
+            yield s
+    finally:
+        _cache.clear()
 
 
 @dataclass
@@ -53,7 +75,7 @@ async def create(db: Database, spec: FlavorSpec) -> Flavor:
         extra_specs={},
     )
     try:
-        async with db.writer() as s:
+        async with _writer(db) as s:
             clash = await s.scalar(select(Flavor).where(or_(Flavor.name == spec.name, Flavor.flavorid == flavorid)))
             if clash is not None:
                 which = f"name {spec.name}" if clash.name == spec.name else f"ID {flavorid}"
@@ -85,9 +107,23 @@ async def _accessible(db: Database, ctx: RequestContext, flavor: Flavor) -> bool
     return row is not None
 
 
-async def get(db: Database, ctx: RequestContext, flavorid: str) -> Flavor:
-    async with db.reader() as s:
-        flavor = await s.scalar(select(Flavor).where(Flavor.flavorid == flavorid))
+async def get(db: Database, ctx: RequestContext, flavorid: str, *, cached: bool = False) -> Flavor:
+    """The flavor if the caller may use it. ``cached``: for read-only callers that do not
+    need the very latest row (server create), a copy read within FLAVOR_CACHE_SECONDS."""
+    flavor: Flavor | None = None
+    key = (db.url, flavorid)
+    now = time.monotonic()
+    if cached:
+        hit = _cache.get(key)
+        if hit is not None and now - hit[0] < FLAVOR_CACHE_SECONDS:
+            flavor = hit[1]
+    if flavor is None:
+        async with db.reader() as s:
+            flavor = await s.scalar(select(Flavor).where(Flavor.flavorid == flavorid))
+        if flavor is not None and cached:
+            if len(_cache) > 1000:
+                _cache.clear()
+            _cache[key] = (now, flavor)
     if flavor is None or not await _accessible(db, ctx, flavor):
         raise NotFound(f"Flavor {flavorid} could not be found.")
     return flavor
@@ -146,7 +182,7 @@ async def list_flavors(
 
 
 async def delete_flavor(db: Database, flavorid: str) -> None:
-    async with db.writer() as s:
+    async with _writer(db) as s:
         flavor = await s.scalar(select(Flavor).where(Flavor.flavorid == flavorid))
         if flavor is None:
             raise NotFound(f"Flavor {flavorid} could not be found.")
@@ -155,7 +191,7 @@ async def delete_flavor(db: Database, flavorid: str) -> None:
 
 
 async def update_description(db: Database, flavorid: str, description: str | None) -> Flavor:
-    async with db.writer() as s:
+    async with _writer(db) as s:
         flavor = await s.scalar(select(Flavor).where(Flavor.flavorid == flavorid))
         if flavor is None:
             raise NotFound(f"Flavor {flavorid} could not be found.")
@@ -164,7 +200,7 @@ async def update_description(db: Database, flavorid: str, description: str | Non
 
 
 async def set_extra_specs(db: Database, flavorid: str, specs: dict[str, str]) -> dict[str, str]:
-    async with db.writer() as s:
+    async with _writer(db) as s:
         flavor = await s.scalar(select(Flavor).where(Flavor.flavorid == flavorid))
         if flavor is None:
             raise NotFound(f"Flavor {flavorid} could not be found.")
@@ -175,7 +211,7 @@ async def set_extra_specs(db: Database, flavorid: str, specs: dict[str, str]) ->
 
 
 async def delete_extra_spec(db: Database, flavorid: str, key: str) -> None:
-    async with db.writer() as s:
+    async with _writer(db) as s:
         flavor = await s.scalar(select(Flavor).where(Flavor.flavorid == flavorid))
         if flavor is None:
             raise NotFound(f"Flavor {flavorid} could not be found.")
@@ -197,7 +233,7 @@ async def access_list(db: Database, flavorid: str) -> list[str]:
 
 
 async def add_access(db: Database, flavorid: str, project_id: str) -> None:
-    async with db.writer() as s:
+    async with _writer(db) as s:
         flavor = await s.scalar(select(Flavor).where(Flavor.flavorid == flavorid))
         if flavor is None:
             raise NotFound(f"Flavor {flavorid} could not be found.")
@@ -212,7 +248,7 @@ async def add_access(db: Database, flavorid: str, project_id: str) -> None:
 
 
 async def remove_access(db: Database, flavorid: str, project_id: str) -> None:
-    async with db.writer() as s:
+    async with _writer(db) as s:
         flavor = await s.scalar(select(Flavor).where(Flavor.flavorid == flavorid))
         if flavor is None:
             raise NotFound(f"Flavor {flavorid} could not be found.")

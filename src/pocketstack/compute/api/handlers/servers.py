@@ -164,7 +164,7 @@ async def create(request: Request) -> Response:
     _check_versioned_fields(request, server)
     hints = data.get("os:scheduler_hints") or data.get("OS-SCH-HNT:scheduler_hints") or {}
     try:
-        flavor = await flavors.get(svc.db, ctx, str(server["flavorRef"]).rstrip("/").rsplit("/", 1)[-1])
+        flavor = await flavors.get(svc.db, ctx, str(server["flavorRef"]).rstrip("/").rsplit("/", 1)[-1], cached=True)
     except NotFound:
         raise Invalid(f"Flavor {server['flavorRef']} could not be found.") from None
     if flavor.disabled:
@@ -317,7 +317,7 @@ async def detail(request: Request) -> Response:
     return await _list(request, True)
 
 
-async def _show_view(request: Request, inst: Instance) -> dict[str, Any]:
+async def _show_view(request: Request, inst: views.InstanceLike) -> dict[str, Any]:
     svc = service(request)
     fault = None
     if inst.vm_state in (states.ERROR, states.DELETED):  # the only states that show a fault
@@ -330,7 +330,7 @@ async def _show_view(request: Request, inst: Instance) -> dict[str, Any]:
 
 async def show(request: Request) -> Response:
     policy.reader(request.context, "os_compute_api:servers:show")
-    inst = await instances.get(service(request).db, request.context, request.path_params["server_id"])
+    inst = await instances.get_row(service(request).db, request.context, request.path_params["server_id"])
     return json_response({"server": await _show_view(request, inst)})
 
 
