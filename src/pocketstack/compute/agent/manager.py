@@ -138,8 +138,16 @@ class ComputeAgent(VolumeOps):
 
     # --- build ----------------------------------------------------------------------------
     async def build_and_run_instance(
-        self, ctx: dict[str, Any], instance_uuid: str, node: str, alternates: list[dict[str, Any]], cast_at: float = 0.0
+        self,
+        ctx: dict[str, Any],
+        instance_uuid: str,
+        node: str,
+        alternates: list[dict[str, Any]],
+        cast_at: float = 0.0,
+        instance: dict[str, Any] | None = None,
     ) -> None:
+        """Build a server here. ``instance``: the conductor's view of it, read as it cast
+        this (else asked for); a delete meanwhile is caught when the build reports."""
         spans = Spans(instance_uuid, ctx.get("request_id") or "", "compute-agent", self.host)
         if cast_at:
             spans.items.append(
@@ -155,10 +163,11 @@ class ComputeAgent(VolumeOps):
             )
         start = time.time()
         undo: list[Undo] = []
-        inst: dict[str, Any] | None = None
+        inst: dict[str, Any] | None = instance
         try:
-            with spans.span("agent → conductor: instance details (rpc.call)"):
-                inst = await self.bus.call("conductor", "instance_get", ctx, instance_uuid=instance_uuid)
+            if inst is None:
+                with spans.span("agent → conductor: instance details (rpc.call)"):
+                    inst = await self.bus.call("conductor", "instance_get", ctx, instance_uuid=instance_uuid)
             if inst is None or inst["deleted"] or inst["task_state"] == states.DELETING:
                 return
             await self.bus.notify(

@@ -13,9 +13,10 @@ import asyncio
 import datetime as dt
 import logging
 import time
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select, update
 
 from pocketstack.bus import Bus
 from pocketstack.common.config import ComputeConfig
@@ -25,6 +26,7 @@ from pocketstack.compute import states
 from pocketstack.compute.clients import PlacementClient
 from pocketstack.compute.models import ComputeNode, ComputeService, Instance
 from pocketstack.compute.objects import actions, trace
+from pocketstack.compute.objects.instances import ROW_BY_UUID
 from pocketstack.compute.objects.notifications import instance_payload
 from pocketstack.compute.scheduler.host_state import is_up
 from pocketstack.db import Database
@@ -32,7 +34,7 @@ from pocketstack.db import Database
 log = logging.getLogger(__name__)
 
 
-def build_view(inst: Instance) -> dict[str, Any]:
+def build_view(inst: Instance | Row[Any]) -> dict[str, Any]:
     """What an agent needs to build or act on an instance (JSON for the bus)."""
     return {
         "uuid": inst.uuid,
@@ -93,10 +95,13 @@ class ConductorManager:
                     ctx,
                     spec=spec,
                     num_alternates=attempts - 1,
+                    return_spans=True,
                     timeout=self.config.build_timeout,
                 )
         except PocketError as exc:
             result = {"error": f"Scheduling failed at hop conductor → scheduler: {exc.message}"}
+        # The scheduler's spans (and its choice) are stored with ours, in one transaction.
+        spans.items.extend(result.pop("spans", None) or [])
         events = [
             {
                 "event": "conductor_schedule_and_build_instances",
@@ -109,17 +114,25 @@ class ConductorManager:
         if "error" in result:
             await self._set_error(ctx, uuid, result["error"], spans=spans, events=events, code=500)
             return
+        placed = {"host": result["host"], "node": result["node"], "availability_zone": result["zone"]}
+        view: dict[str, Any] | None = None
         async with self.db.writer() as s:
-            inst = await s.scalar(select(Instance).where(Instance.uuid == uuid))
+            inst = (await s.execute(ROW_BY_UUID, {"uuid": uuid})).first()
             await trace.add_rows(s, spans.rows())
             await actions.record_events(s, uuid, ctx.get("request_id") or "", events)
-            gone = inst is None or inst.deleted
-            if not gone and inst is not None:
-                inst.attempts = [*inst.attempts, result["host"]]
-        if gone:
+            if inst is not None and not inst.deleted:
+                await s.execute(
+                    update(Instance)
+                    .where(Instance.uuid == uuid)
+                    .values(attempts=[*(inst.attempts or []), result["host"]], **placed)
+                )
+                view = {**build_view(inst), **placed}
+        if view is None:
             # Deleted while it was being scheduled: give the claim back, build nothing.
             await self.placement.delete_allocations(uuid)
             return
+        # The instance travels with the cast (as Nova's build request carries it), so
+        # the agent need not ask for it; it was read in the transaction just committed.
         await self.bus.cast(
             f"compute.{result['host']}",
             "build_and_run_instance",
@@ -128,6 +141,7 @@ class ConductorManager:
             node=result["node"],
             alternates=result["alternates"],
             cast_at=time.time(),
+            instance=view,
         )
 
     async def instance_get(self, ctx: dict[str, Any], instance_uuid: str) -> dict[str, Any] | None:
@@ -149,14 +163,22 @@ class ConductorManager:
         """Mark the server ACTIVE; ``{"deleted": True}`` if it was deleted meanwhile."""
         started = time.time()
         async with self.db.writer() as s:
-            inst = await s.scalar(select(Instance).where(Instance.uuid == instance_uuid))
+            inst = (await s.execute(ROW_BY_UUID, {"uuid": instance_uuid})).first()
             if inst is None or inst.deleted or inst.task_state == states.DELETING:
                 return {"deleted": True}
             if inst.vm_state != states.BUILDING:
                 # The build sweep already gave up on it: the late VM must go.
                 return {"deleted": True}
-            inst.vm_state, inst.task_state, inst.power_state = states.ACTIVE, None, power_state
-            inst.launched_at, inst.ports, inst.addresses, inst.progress = utcnow(), ports, addresses, 100
+            values: dict[str, Any] = {
+                "vm_state": states.ACTIVE,
+                "task_state": None,
+                "power_state": power_state,
+                "launched_at": utcnow(),
+                "ports": ports,
+                "addresses": addresses,
+                "progress": 100,
+            }
+            await s.execute(update(Instance).where(Instance.uuid == instance_uuid).values(**values))
             rows = [dict(r, instance_uuid=instance_uuid, request_id=ctx.get("request_id") or "") for r in spans]
             rows.append(
                 {
@@ -171,7 +193,7 @@ class ConductorManager:
             )
             await trace.add_rows(s, rows)
             await actions.record_events(s, instance_uuid, ctx.get("request_id") or "", events)
-            payload = instance_payload(inst)
+            payload = instance_payload(SimpleNamespace(**{**inst._asdict(), **values}))
         await self.bus.notify("instance.create.end", payload, ctx, publisher_id=f"nova-compute:{host}")
         return {"deleted": False}
 

@@ -131,7 +131,7 @@ async def get(db: Database, ctx: RequestContext, server_id: str, *, allow_delete
 
 # Every column under its attribute name (``metadata_``), so a Core row reads like the
 # entity for the views; built once, so a poll pays no statement construction.
-_ROW_BY_UUID = select(*(attr.columns[0].label(attr.key) for attr in Instance.__mapper__.column_attrs)).where(
+ROW_BY_UUID = select(*(attr.columns[0].label(attr.key) for attr in Instance.__mapper__.column_attrs)).where(
     Instance.__table__.c.uuid == bindparam("uuid")
 )
 
@@ -141,7 +141,7 @@ async def get_row(db: Database, ctx: RequestContext, server_id: str, *, allow_de
     a Core row on a plain connection instead of an ORM entity in a session, which costs
     about half as much; same visibility rules."""
     async with db.engine.connect() as conn:
-        row = (await conn.execute(_ROW_BY_UUID, {"uuid": server_id})).first()
+        row = (await conn.execute(ROW_BY_UUID, {"uuid": server_id})).first()
     if row is None or (row.deleted and not allow_deleted) or (not ctx.is_admin and row.project_id != ctx.project_id):
         raise NotFound(f"Instance {server_id} could not be found.")
     return row

@@ -9,7 +9,9 @@ from pocketstack.compute import states
 from pocketstack.compute.models import Instance
 
 
-def instance_payload(inst: Instance) -> dict[str, Any]:
+def instance_payload(inst: Instance | Any) -> dict[str, Any]:
+    """From an entity, or anything with its attribute names (a row merged with the
+    values just written)."""
     return {
         "nova_object.name": "InstanceActionPayload",
         "nova_object.namespace": "nova",

@@ -56,9 +56,14 @@ class SchedulerManager:
         self.host_states.invalidate()
 
     async def select_destinations(
-        self, ctx: dict[str, Any], spec: dict[str, Any], num_alternates: int = 2
+        self, ctx: dict[str, Any], spec: dict[str, Any], num_alternates: int = 2, return_spans: bool = False
     ) -> dict[str, Any]:
-        """Choose and claim a host: ``{"host", "node", "provider", "alternates"}`` or ``{"error"}``."""
+        """Choose and claim a host: ``{"host", "node", "provider", "alternates"}`` or ``{"error"}``.
+
+        With ``return_spans`` (the conductor, which writes the instance right after) the
+        spans and the choice come back in the answer as ``"spans"`` for the caller to
+        store in its own transaction: one write transaction less per launch. Members of
+        a server group are still recorded here, before the group's lock is released."""
         request = RequestSpec.from_dict(spec)
         spans = trace.Spans(request.instance_uuid, ctx.get("request_id") or "", "scheduler")
         group_id = (request.group or {}).get("uuid")
@@ -67,19 +72,29 @@ class SchedulerManager:
         # is released so the next member sees it.
         async with self._group_locks[group_id] if group_id else contextlib.nullcontext():
             result: dict[str, Any] = {}
+            deferred = return_spans and not group_id
             try:
                 result = await self._select(request, spans, num_alternates)
+            except BaseException:
+                deferred = False  # the caller gets no answer to store them with
+                raise
             finally:
-                # One short write: the spans, and the chosen host on the instance.
-                async with self.db.writer() as s:
-                    await trace.add_rows(s, spans.rows())
-                    if "host" in result:
-                        await s.execute(
-                            update(Instance)
-                            .where(Instance.uuid == request.instance_uuid)
-                            .values(host=result["host"], node=result["node"], availability_zone=result["zone"])
-                        )
+                if not deferred:
+                    await self._record(request, spans, result)
+            if deferred:
+                result["spans"] = spans.items
             return result
+
+    async def _record(self, request: RequestSpec, spans: trace.Spans, result: dict[str, Any]) -> None:
+        """One short write: the spans, and the chosen host on the instance."""
+        async with self.db.writer() as s:
+            await trace.add_rows(s, spans.rows())
+            if "host" in result:
+                await s.execute(
+                    update(Instance)
+                    .where(Instance.uuid == request.instance_uuid)
+                    .values(host=result["host"], node=result["node"], availability_zone=result["zone"])
+                )
 
     async def _select(self, request: RequestSpec, spans: trace.Spans, num_alternates: int) -> dict[str, Any]:
         with spans.span("host states"):
