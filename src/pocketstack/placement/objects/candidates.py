@@ -122,11 +122,13 @@ async def find(session: AsyncSession, q: CandidateQuery) -> Result:
                 return Result([], {}, {}, {})
             tree_ids[g.suffix] = root[0]
 
-    conds = [_pair_condition(q, p, trait_ids, tree_ids) for p in pairs]
     # Aggregate filters need the aggregate rows: only then is the per-pair choice left to SQL.
     sql_pairs = any(g.member_of for g in q.groups)
     # Without trait, aggregate or tree filters the roots statement is plain SQL (one hop).
     plain = not trait_names and not sql_pairs and not tree_ids
+    # The SQLAlchemy conditions are only for the other paths (building them costs more
+    # than the plain statement itself).
+    conds = [] if plain else [_pair_condition(q, p, trait_ids, tree_ids) for p in pairs]
     out: list[Candidate] = []
     loaded = _Trees()
     # Answers of the common case share one resources dict (read-only from here on).
