@@ -55,11 +55,11 @@ def hostname_for(name: str) -> str:
 async def create(db: Database, ctx: RequestContext, req: BuildRequest) -> list[Instance]:
     """Write the instances (BUILD/scheduling) and their create actions, within quota."""
     project_id = ctx.project_id or ""
-    hard = await quotas.limits(db, project_id)
     reservation = f"r-{uuidlib.uuid4().hex[:8]}"
     created: list[Instance] = []
     async with db.writer() as s:
         await quotas.lock_project(s, project_id)
+        hard = await quotas.limits_in(s, project_id)  # in the transaction: one session less
         count = await quotas.check_instances(
             s, project_id, req.max_count, req.flavor["vcpus"], req.flavor["memory_mb"], hard, min_count=req.min_count
         )
@@ -130,18 +130,23 @@ async def get(db: Database, ctx: RequestContext, server_id: str, *, allow_delete
 
 
 # Every column under its attribute name (``metadata_``), so a Core row reads like the
-# entity for the views; built once, so a poll pays no statement construction.
+# entity; built once, so a poll pays no statement construction.
 ROW_BY_UUID = select(*(attr.columns[0].label(attr.key) for attr in Instance.__mapper__.column_attrs)).where(
     Instance.__table__.c.uuid == bindparam("uuid")
 )
+# What the API's server view never shows (JSON columns cost a decode per read).
+_NOT_SHOWN = {"key_data", "requested_networks", "ports", "attempts", "request_id"}
+SHOW_ROW_BY_UUID = select(
+    *(attr.columns[0].label(attr.key) for attr in Instance.__mapper__.column_attrs if attr.key not in _NOT_SHOWN)
+).where(Instance.__table__.c.uuid == bindparam("uuid"))
 
 
 async def get_row(db: Database, ctx: RequestContext, server_id: str, *, allow_deleted: bool = False) -> Row[Any]:
-    """``get`` for read-only callers (GET /servers/{id}, polled many times per launch):
-    a Core row on a plain connection instead of an ORM entity in a session, which costs
-    about half as much; same visibility rules."""
+    """``get`` for GET /servers/{id}, polled many times per launch: a Core row of the
+    columns the server view shows, on a plain connection, instead of an ORM entity in a
+    session (about half the cost); same visibility rules."""
     async with db.engine.connect() as conn:
-        row = (await conn.execute(ROW_BY_UUID, {"uuid": server_id})).first()
+        row = (await conn.execute(SHOW_ROW_BY_UUID, {"uuid": server_id})).first()
     if row is None or (row.deleted and not allow_deleted) or (not ctx.is_admin and row.project_id != ctx.project_id):
         raise NotFound(f"Instance {server_id} could not be found.")
     return row

@@ -33,9 +33,14 @@ INJECTED = ("injected_files", "injected_file_content_bytes", "injected_file_path
 
 async def limits(db: Database, project_id: str) -> dict[str, int]:
     async with db.reader() as s:
-        rows = await s.execute(select(Quota.resource, Quota.hard_limit).where(Quota.project_id == project_id))
-        result = dict(DEFAULTS)
-        result.update({r: v for r, v in rows.all()})
+        return await limits_in(s, project_id)
+
+
+async def limits_in(s: AsyncSession, project_id: str) -> dict[str, int]:
+    """``limits`` inside a transaction the caller holds (server create's)."""
+    rows = await s.execute(select(Quota.resource, Quota.hard_limit).where(Quota.project_id == project_id))
+    result = dict(DEFAULTS)
+    result.update({r: v for r, v in rows.all()})
     return result
 
 
@@ -61,7 +66,9 @@ async def reset(db: Database, project_id: str) -> None:
             await s.delete(row)
 
 
-async def usage(s: AsyncSession, project_id: str, user_id: str | None = None) -> dict[str, int]:
+async def usage(
+    s: AsyncSession, project_id: str, user_id: str | None = None, *, server_groups: bool = True
+) -> dict[str, int]:
     live = (Instance.project_id == project_id, Instance.deleted.is_(False))
     row = (
         await s.execute(
@@ -70,7 +77,10 @@ async def usage(s: AsyncSession, project_id: str, user_id: str | None = None) ->
             ).where(*live)
         )
     ).one()
-    groups = await s.scalar(select(func.count()).select_from(ServerGroup).where(ServerGroup.project_id == project_id))
+    groups = None
+    if server_groups:
+        query = select(func.count()).select_from(ServerGroup).where(ServerGroup.project_id == project_id)
+        groups = await s.scalar(query)
     used: dict[str, Any] = {"instances": row[0], "cores": int(row[1]), "ram": int(row[2]), "server_groups": groups or 0}
     if user_id is not None:
         used["key_pairs"] = await s.scalar(select(func.count()).select_from(KeyPair).where(KeyPair.user_id == user_id))
@@ -105,7 +115,7 @@ async def check_instances(
 
     The caller holds the project lock, so the usage read here stays true until it commits.
     """
-    used = await usage(s, project_id)
+    used = await usage(s, project_id, server_groups=False)  # servers use none of them
     wanted = {"instances": 1, "cores": vcpus, "ram": ram}
     fit = count
     for resource, per in wanted.items():
