@@ -14,8 +14,8 @@ from pocketstack.compute.api.common import at_least, base_url, links
 from pocketstack.compute.models import Instance, InstanceFault
 from pocketstack.web.request import Request
 
-# An entity, or a Core row with the same attribute names (instances.get_row).
-InstanceLike: TypeAlias = Instance | Row[Any]
+# An entity, or a row with the same attribute names (instances.get_row).
+InstanceLike: TypeAlias = Instance | Row[Any] | Any
 
 
 def host_id(inst: InstanceLike) -> str:

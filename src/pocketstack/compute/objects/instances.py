@@ -9,13 +9,14 @@ import uuid as uuidlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Row, Select, String, bindparam, cast, or_, select
+from sqlalchemy import Select, String, bindparam, cast, or_, select
 
 from pocketstack.common.context import RequestContext
 from pocketstack.common.errors import Invalid, NotFound, QuotaExceeded
 from pocketstack.compute import states
 from pocketstack.compute.models import Instance, ServerGroup
 from pocketstack.compute.objects import actions, quotas
+from pocketstack.compute.objects.fastrow import FastRow
 from pocketstack.db import Database
 
 
@@ -136,17 +137,20 @@ ROW_BY_UUID = select(*(attr.columns[0].label(attr.key) for attr in Instance.__ma
 )
 # What the API's server view never shows (JSON columns cost a decode per read).
 _NOT_SHOWN = {"key_data", "requested_networks", "ports", "attempts", "request_id"}
-SHOW_ROW_BY_UUID = select(
-    *(attr.columns[0].label(attr.key) for attr in Instance.__mapper__.column_attrs if attr.key not in _NOT_SHOWN)
-).where(Instance.__table__.c.uuid == bindparam("uuid"))
+SHOW_ROW_BY_UUID = FastRow(
+    select(
+        *(attr.columns[0].label(attr.key) for attr in Instance.__mapper__.column_attrs if attr.key not in _NOT_SHOWN)
+    ).where(Instance.__table__.c.uuid == bindparam("uuid")),
+    "InstanceRow",
+)
 
 
-async def get_row(db: Database, ctx: RequestContext, server_id: str, *, allow_deleted: bool = False) -> Row[Any]:
-    """``get`` for GET /servers/{id}, polled many times per launch: a Core row of the
-    columns the server view shows, on a plain connection, instead of an ORM entity in a
-    session (about half the cost); same visibility rules."""
+async def get_row(db: Database, ctx: RequestContext, server_id: str, *, allow_deleted: bool = False) -> Any:
+    """``get`` for GET /servers/{id}, polled many times per launch: a row of the columns
+    the server view shows, with the entity's attribute names, read in one driver call
+    (see fastrow) instead of an ORM entity in a session; same visibility rules."""
     async with db.engine.connect() as conn:
-        row = (await conn.execute(SHOW_ROW_BY_UUID, {"uuid": server_id})).first()
+        row = await SHOW_ROW_BY_UUID.first(conn, "uuid", server_id)
     if row is None or (row.deleted and not allow_deleted) or (not ctx.is_admin and row.project_id != ctx.project_id):
         raise NotFound(f"Instance {server_id} could not be found.")
     return row
