@@ -61,9 +61,13 @@ class RunningCloud:
         self.pid = int(state["pid"])
 
     def cpu_seconds(self) -> float:
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        ticks = os.sysconf("SC_CLK_TCK")
-        return (int(fields[11]) + int(fields[12])) / ticks
+        """CPU of the whole server process (all threads)."""
+        return _cpu(Path(f"/proc/{self.pid}/stat"))
+
+    def loop_cpu_seconds(self) -> float:
+        """CPU of the event-loop thread alone (work handed to worker threads, such as
+        bcrypt, is not counted)."""
+        return _cpu(Path(f"/proc/{self.pid}/task/{self.pid}/stat"))
 
     def rss_mb(self) -> float:
         for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
@@ -76,6 +80,11 @@ class RunningCloud:
             [str(BIN / "pocketstack"), "down", "--purge", "--data-dir", str(self.data_dir)], capture_output=True
         )
         shutil.rmtree(self.data_dir, ignore_errors=True)
+
+
+def _cpu(stat: Path) -> float:
+    fields = stat.read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def wrk(url: str, lua_body: str, *, connections: int = 8, seconds: int = 15, threads: int = 1) -> dict[str, Any]:

@@ -30,10 +30,12 @@ def lua(method: str, headers: dict[str, str], body: str | None = None) -> str:
 
 
 def measure(cloud: RunningCloud, url: str, script: str, seconds: int) -> dict[str, Any]:
-    cpu_before = cloud.cpu_seconds()
+    cpu_before, loop_before = cloud.cpu_seconds(), cloud.loop_cpu_seconds()
     result = wrk(url, script, seconds=seconds)
-    cpu = cloud.cpu_seconds() - cpu_before
-    result["server_cpu_ms_per_request"] = 1000 * cpu / max(result["requests"], 1)
+    count = max(result["requests"], 1)
+    result["server_cpu_ms_per_request"] = 1000 * (cloud.cpu_seconds() - cpu_before) / count
+    # Everything but the worker threads (where bcrypt runs): the cost beyond the hash.
+    result["loop_cpu_ms_per_request"] = 1000 * (cloud.loop_cpu_seconds() - loop_before) / count
     return result
 
 
@@ -84,16 +86,16 @@ def main() -> None:
         results["password_issue"] = measure(
             cloud, tokens_url, lua("POST", {"Content-Type": "application/json"}, json.dumps(auth)), args.seconds
         )
-        # The CPU a cost-12 bcrypt check takes here, to report what the server adds beyond it.
+        # For reference, what one cost-12 bcrypt check takes here. The server's cost beyond
+        # the hash is its event-loop thread's CPU (bcrypt runs in worker threads).
         hashed = bcrypt.hashpw(b"admin", bcrypt.gensalt(12))
-        started = time.process_time()
-        for _ in range(3):
+        samples = []
+        for _ in range(5):
+            started = time.process_time()
             bcrypt.checkpw(b"admin", hashed)
-        hash_ms = 1000 * (time.process_time() - started) / 3
-        results["password_issue"]["bcrypt_ms"] = hash_ms
-        results["password_issue"]["server_cpu_ms_beyond_hash"] = (
-            results["password_issue"]["server_cpu_ms_per_request"] - hash_ms
-        )
+            samples.append(1000 * (time.process_time() - started))
+        results["password_issue"]["bcrypt_ms"] = statistics.median(samples)
+        results["password_issue"]["server_cpu_ms_beyond_hash"] = results["password_issue"]["loop_cpu_ms_per_request"]
         report = {
             "benchmark": "identity_tokens",
             "concurrency": 8,
