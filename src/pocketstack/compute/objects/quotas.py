@@ -10,8 +10,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack.common.errors import Invalid, QuotaExceeded
-from pocketstack.compute.models import Instance, KeyPair, ProjectLock, Quota, ServerGroup
+from pocketstack.compute.models import KeyPair, ProjectLock, Quota, ServerGroup
 from pocketstack.db import Database
+from pocketstack.placement.objects import fastsql
 
 DEFAULTS: dict[str, int] = {
     "instances": 10,
@@ -37,10 +38,13 @@ async def limits(db: Database, project_id: str) -> dict[str, int]:
 
 
 async def limits_in(s: AsyncSession, project_id: str) -> dict[str, int]:
-    """``limits`` inside a transaction the caller holds (server create's)."""
-    rows = await s.execute(select(Quota.resource, Quota.hard_limit).where(Quota.project_id == project_id))
+    """``limits`` inside a transaction the caller holds (server create's); plain SQL,
+    as every create runs it."""
+    rows = await fastsql.rows(
+        s, "SELECT resource, hard_limit FROM compute_quota WHERE project_id = :project", {"project": project_id}
+    )
     result = dict(DEFAULTS)
-    result.update({r: v for r, v in rows.all()})
+    result.update({r: v for r, v in rows})
     return result
 
 
@@ -69,14 +73,13 @@ async def reset(db: Database, project_id: str) -> None:
 async def usage(
     s: AsyncSession, project_id: str, user_id: str | None = None, *, server_groups: bool = True
 ) -> dict[str, int]:
-    live = (Instance.project_id == project_id, Instance.deleted.is_(False))
-    row = (
-        await s.execute(
-            select(
-                func.count(), func.coalesce(func.sum(Instance.vcpus), 0), func.coalesce(func.sum(Instance.memory_mb), 0)
-            ).where(*live)
-        )
-    ).one()
+    # Plain SQL: every server create counts (under the project lock).
+    (row,) = await fastsql.rows(
+        s,
+        "SELECT count(*), coalesce(sum(vcpus), 0), coalesce(sum(memory_mb), 0) FROM compute_instance "
+        "WHERE project_id = :project AND deleted = :deleted",
+        {"project": project_id, "deleted": False},
+    )
     groups = None
     if server_groups:
         query = select(func.count()).select_from(ServerGroup).where(ServerGroup.project_id == project_id)
@@ -88,17 +91,23 @@ async def usage(
 
 
 async def lock_project(s: AsyncSession, project_id: str) -> None:
-    """Take the project's quota lock for the rest of the transaction ``s``."""
-    row = await s.scalar(select(ProjectLock).where(ProjectLock.project_id == project_id).with_for_update())
-    if row is None:
+    """Take the project's quota lock for the rest of the transaction ``s`` (plain SQL:
+    every server create takes it)."""
+    # SQLite has no FOR UPDATE: there the transaction's UPDATE below (and the process's
+    # single writer) serializes creates.
+    lock = "SELECT counter FROM compute_project_lock WHERE project_id = :project"
+    if not fastsql.is_sqlite(s):
+        lock += " FOR UPDATE"
+    params = {"project": project_id}
+    if not await fastsql.rows(s, lock, params):
         try:
             async with s.begin_nested():
                 s.add(ProjectLock(project_id=project_id, counter=0))
         except IntegrityError:
             pass
-        row = await s.scalar(select(ProjectLock).where(ProjectLock.project_id == project_id).with_for_update())
-    assert row is not None
-    row.counter += 1
+        found = await fastsql.rows(s, lock, params)
+        assert found, f"no quota lock row for project {project_id}"
+    await fastsql.many(s, "UPDATE compute_project_lock SET counter = counter + 1 WHERE project_id = :project", [params])
 
 
 async def check_instances(
