@@ -48,7 +48,7 @@ async def test_launch_statements(db_url: str, tmp_path: Path) -> None:
         await quotas.set_limits(db, "p", {"instances": 3})
         # Concurrent creates over the quota: exactly the limit succeed.
         results = await asyncio.gather(*(_boot_row(db, "p", f"i-{n}") for n in range(6)), return_exceptions=True)
-        assert sum(r is None for r in results) == 3
+        assert sum(r is None for r in results) == 3, results
         assert all(isinstance(r, QuotaExceeded) for r in results if r is not None)
         async with db.reader() as s:
             used = await quotas.usage(s, "p")

@@ -55,8 +55,11 @@ class Database:
             async with self.sessions() as session, session.begin():
                 yield session
             return
-        async with self._write_lock:
-            async with self.sessions() as session, session.begin():
+        # The lock covers the transaction only: closing the session afterwards takes
+        # the event loop a few turns (SQLAlchemy shields it in a task), and holding the
+        # lock through them made every other writer wait for unrelated tasks.
+        async with self.sessions() as session:
+            async with self._write_lock, session.begin():
                 yield session
 
     async def close(self) -> None:

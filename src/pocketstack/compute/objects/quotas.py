@@ -90,22 +90,35 @@ async def usage(
     return used
 
 
+# Projects whose lock row exists (rows are never deleted), per database engine.
+_lock_rows: set[tuple[int, str]] = set()
+
+
 async def lock_project(s: AsyncSession, project_id: str) -> None:
     """Take the project's quota lock for the rest of the transaction ``s`` (plain SQL:
     every server create takes it)."""
-    # SQLite has no FOR UPDATE: there the transaction's UPDATE below (and the process's
-    # single writer) serializes creates.
-    lock = "SELECT counter FROM compute_project_lock WHERE project_id = :project"
-    if not fastsql.is_sqlite(s):
-        lock += " FOR UPDATE"
     params = {"project": project_id}
-    if not await fastsql.rows(s, lock, params):
-        try:
-            async with s.begin_nested():
-                s.add(ProjectLock(project_id=project_id, counter=0))
-        except IntegrityError:
-            pass
-        found = await fastsql.rows(s, lock, params)
+    lock = "SELECT counter FROM compute_project_lock WHERE project_id = :project"
+    if fastsql.is_sqlite(s):
+        # No FOR UPDATE in SQLite: the UPDATE below (and the process's single writer)
+        # serializes creates, and nothing can race the first insert either.
+        if not await fastsql.rows(s, lock, params):
+            s.add(ProjectLock(project_id=project_id, counter=0))
+            await s.flush()
+    else:
+        key = (id(s.bind), project_id)
+        if key not in _lock_rows:
+            # The row is made in a transaction of its own: inside this one, a FOR UPDATE
+            # on a missing row takes a gap lock that a concurrent insert waits on, and a
+            # plain read first would fix MariaDB's snapshot before the lock is held.
+            try:
+                async with AsyncSession(s.bind) as other, other.begin():
+                    if not await fastsql.rows(other, lock, params):
+                        other.add(ProjectLock(project_id=project_id, counter=0))
+            except IntegrityError:
+                pass  # a concurrent create made it
+            _lock_rows.add(key)
+        found = await fastsql.rows(s, lock + " FOR UPDATE", params)
         assert found, f"no quota lock row for project {project_id}"
     await fastsql.many(s, "UPDATE compute_project_lock SET counter = counter + 1 WHERE project_id = :project", [params])
 
