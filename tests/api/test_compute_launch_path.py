@@ -4,6 +4,7 @@ cache, and the agent reuses the API's image fetch only for the same user token."
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -83,3 +84,43 @@ async def test_agent_reuses_the_api_image_fetch_of_the_same_token(
         assert r.status_code == 204, r.text
         await c.boot(expect=400)
         assert len(fetched) == 3
+
+
+async def test_concurrent_anti_affinity_members_land_apart(tmp_path: Path) -> None:
+    # Group members are still recorded by the scheduler under the group's lock (the
+    # others' spans and host are written later, by the conductor).
+    async with cloud(tmp_path, hosts=4) as c:
+        r = await c.client.post(
+            V + "/os-server-groups",
+            headers=mv("demo", "2.64"),
+            json={"server_group": {"name": "apart", "policy": "anti-affinity"}},
+        )
+        gid = r.json()["server_group"]["id"]
+        body = {
+            "server": {"name": "m", "flavorRef": "1", "imageRef": c.image_id, "networks": "none"},
+            "os:scheduler_hints": {"group": gid},
+        }
+        answers = await asyncio.gather(
+            *(c.client.post(V + "/servers", json=body, headers=mv("demo", "2.37")) for _ in range(5))
+        )
+        assert [a.status_code for a in answers] == [202] * 5
+        shown = [await c.wait(a.json()["server"]["id"], "ACTIVE", "ERROR") for a in answers]
+        hosts = [s["OS-EXT-SRV-ATTR:host"] for s in shown if s["status"] == "ACTIVE"]
+        assert len(hosts) == 4 and len(set(hosts)) == 4
+        (failed,) = [s for s in shown if s["status"] == "ERROR"]
+        assert "No valid host" in failed["fault"]["message"]
+
+
+async def test_scheduler_spans_and_host_are_stored_by_the_conductor(tmp_path: Path) -> None:
+    from pocketstack.compute.service import trace_server
+
+    async with cloud(tmp_path, hosts=2) as c:
+        sid = (await c.boot())["server"]["id"]
+        server = await c.wait(sid, "ACTIVE")
+        spans = await trace_server(c.runtime, sid)
+        scheduler = [s["hop"] for s in spans if s["component"] == "scheduler"]
+        wanted = ["host states", "placement: allocation candidates", "filters", "weighers", "placement: claim"]
+        assert scheduler == wanted
+        assert server["OS-EXT-SRV-ATTR:host"] in c.compute.agents
+        # The agent built from the instance the conductor sent: it never asked for it.
+        assert "agent → conductor: instance details (rpc.call)" not in [s["hop"] for s in spans]
