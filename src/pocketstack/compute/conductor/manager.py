@@ -16,7 +16,7 @@ import time
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import select, update
 
 from pocketstack.bus import Bus
 from pocketstack.common.config import ComputeConfig
@@ -34,8 +34,9 @@ from pocketstack.db import Database
 log = logging.getLogger(__name__)
 
 
-def build_view(inst: Instance | Row[Any]) -> dict[str, Any]:
-    """What an agent needs to build or act on an instance (JSON for the bus)."""
+def build_view(inst: Instance | Any) -> dict[str, Any]:
+    """What an agent needs to build or act on an instance (JSON for the bus); from an
+    entity or a row with its attribute names."""
     return {
         "uuid": inst.uuid,
         "name": inst.name,
@@ -117,7 +118,7 @@ class ConductorManager:
         placed = {"host": result["host"], "node": result["node"], "availability_zone": result["zone"]}
         view: dict[str, Any] | None = None
         async with self.db.writer() as s:
-            inst = (await s.execute(ROW_BY_UUID, {"uuid": uuid})).first()
+            inst = await ROW_BY_UUID.first(await s.connection(), "uuid", uuid)
             await trace.add_rows(s, spans.rows())
             await actions.record_events(s, uuid, ctx.get("request_id") or "", events)
             if inst is not None and not inst.deleted:
@@ -163,7 +164,7 @@ class ConductorManager:
         """Mark the server ACTIVE; ``{"deleted": True}`` if it was deleted meanwhile."""
         started = time.time()
         async with self.db.writer() as s:
-            inst = (await s.execute(ROW_BY_UUID, {"uuid": instance_uuid})).first()
+            inst = await ROW_BY_UUID.first(await s.connection(), "uuid", instance_uuid)
             if inst is None or inst.deleted or inst.task_state == states.DELETING:
                 return {"deleted": True}
             if inst.vm_state != states.BUILDING:

@@ -28,9 +28,9 @@ DEFAULT_FLAVORS = (
 
 
 # Flavors change rarely and every server create reads one: the create path keeps them
-# for a few seconds per database, and every write through this module drops the cache
+# for up to 30 s per database, and every write through this module drops the cache
 # (the TTL bounds staleness should another process edit the table).
-FLAVOR_CACHE_SECONDS = 5.0
+FLAVOR_CACHE_SECONDS = 30.0
 _cache: dict[tuple[str, str], tuple[float, Flavor]] = {}
 
 

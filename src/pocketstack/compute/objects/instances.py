@@ -132,8 +132,11 @@ async def get(db: Database, ctx: RequestContext, server_id: str, *, allow_delete
 
 # Every column under its attribute name (``metadata_``), so a Core row reads like the
 # entity; built once, so a poll pays no statement construction.
-ROW_BY_UUID = select(*(attr.columns[0].label(attr.key) for attr in Instance.__mapper__.column_attrs)).where(
-    Instance.__table__.c.uuid == bindparam("uuid")
+ROW_BY_UUID = FastRow(
+    select(*(attr.columns[0].label(attr.key) for attr in Instance.__mapper__.column_attrs)).where(
+        Instance.__table__.c.uuid == bindparam("uuid")
+    ),
+    "InstanceRow",
 )
 # What the API's server view never shows (JSON columns cost a decode per read).
 _NOT_SHOWN = {"key_data", "requested_networks", "ports", "attempts", "request_id"}
