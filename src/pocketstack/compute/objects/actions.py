@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack.common.timeutils import utcnow
@@ -22,6 +22,23 @@ def start_action(s: AsyncSession, instance_uuid: str, action: str, ctx: dict[str
             user_id=ctx.get("user_id"),
             project_id=ctx.get("project_id"),
         )
+    )
+
+
+async def start_actions(s: AsyncSession, instance_uuids: list[str], action: str, ctx: dict[str, Any]) -> None:
+    """``start_action`` for several instances in one Core insert (server create)."""
+    now = utcnow()
+    common = {
+        "action": action,
+        "request_id": ctx.get("request_id") or "",
+        "user_id": ctx.get("user_id"),
+        "project_id": ctx.get("project_id"),
+        "start_time": now,
+        "updated_at": now,
+    }
+    await s.execute(
+        insert(InstanceAction.metadata.tables[InstanceAction.__tablename__]),
+        [{"instance_uuid": u, **common} for u in instance_uuids],
     )
 
 
