@@ -85,3 +85,39 @@ async def test_launch_statements(db_url: str, tmp_path: Path) -> None:
         assert isinstance(row.created_at, dt.datetime)
     finally:
         await db.close()
+
+
+async def test_create_inserts_rows_and_actions(db_url: str) -> None:
+    from pocketstack.common.context import RequestContext
+    from pocketstack.compute.objects import instances
+
+    db = Database(db_url)
+    try:
+        await migrate.upgrade(db, "compute", ComputeService.migrations)
+        ctx = RequestContext(project_id="q", user_id="u", request_id="req-q")
+        flavor = {"flavorid": "1", "name": "m1.tiny", "vcpus": 1, "memory_mb": 512, "root_gb": 1}
+        req = instances.BuildRequest(
+            name="vm",
+            flavor=flavor,
+            image_ref="img",
+            image_meta={"properties": {"a": "b"}},
+            requested_networks="none",
+            min_count=2,
+            max_count=2,
+            metadata={"k": "v"},
+            tags=["t"],
+        )
+        created = await instances.create(db, ctx, req)
+        assert [i.name for i in created] == ["vm-1", "vm-2"]
+        for inst in created:
+            async with db.engine.connect() as conn:
+                row = await SHOW_ROW_BY_UUID.first(conn, "uuid", inst.uuid)
+            assert row is not None and row.metadata_ == {"k": "v"} and row.tags == ["t"]
+            assert row.image_meta == {"properties": {"a": "b"}} and row.vm_state == "building"
+            assert row.deleted is False and row.created_at is not None and row.reservation_id == inst.reservation_id
+        async with db.reader() as s:
+            acts = list(await s.scalars(select(InstanceAction).where(InstanceAction.request_id == "req-q")))
+        assert sorted(a.instance_uuid for a in acts) == sorted(i.uuid for i in created)
+        assert all(a.action == "create" and a.project_id == "q" for a in acts)
+    finally:
+        await db.close()
