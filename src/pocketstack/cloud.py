@@ -8,6 +8,7 @@ are still mounted and listed in the catalog: they answer 503 with a clear messag
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib
 import logging
 import os
@@ -157,6 +158,11 @@ async def serve(config: Config, on_ready: Any = None) -> None:
 
     cloud = Cloud(config)
     await cloud.start()
+    # What start loaded (modules, SQLAlchemy's mappers and statement caches) lives as
+    # long as the process: frozen, full collections stop walking it again and again
+    # (90-170 ms pauses, about a tenth of a server launch's CPU under load).
+    gc.collect()
+    gc.freeze()
     app: Any = cloud.dispatcher
     server = uvicorn.Server(
         uvicorn.Config(
