@@ -46,6 +46,9 @@ class Harness:
     # What of an instance is left on the host (files, processes): empty when gone.
     leftovers: Callable[[str], list[str]]
     boots_guest: bool = False
+    # A second driver over the same host state, as an agent restarted on this host
+    # makes (None where the driver keeps its instances in memory only, like fake).
+    reopen: Callable[[], VirtDriver] | None = None
 
     def spec(self, name: str) -> InstanceSpec:
         return replace(self.base_spec, uuid=str(uuidlib.uuid4()), name=name, hostname=name)
@@ -86,14 +89,17 @@ def _qemu(tmp: Path) -> Harness:
     async def isolated(vif: dict[str, Any]) -> Tap | None:
         return None
 
-    driver = QemuDriver(
-        "contract-host",
-        config,
-        tmp / "instances",
-        ImageCache(tmp / "image-cache", source, 3600),
-        Accelerator("tcg", "test"),
-        isolated,
-    )
+    def make() -> QemuDriver:
+        return QemuDriver(
+            "contract-host",
+            config,
+            tmp / "instances",
+            ImageCache(tmp / "image-cache", source, 3600),
+            Accelerator("tcg", "test"),
+            isolated,
+        )
+
+    driver = make()
 
     def failing(spec: InstanceSpec) -> InstanceSpec:
         # More RAM than any host has: QEMU itself refuses to start.
@@ -116,7 +122,7 @@ def _qemu(tmp: Path) -> Harness:
         key_data="ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ3Y3vGGFvT7SJhqFpu8oBTXuxxlaP1hu3F5yMfDHkR3 contract",
         key_name="contract-key",
     )
-    return Harness("qemu", driver, spec, failing, leftovers, boots_guest=True)
+    return Harness("qemu", driver, spec, failing, leftovers, boots_guest=True, reopen=make)
 
 
 DRIVERS = {"fake": _fake, "qemu": _qemu}
@@ -169,6 +175,25 @@ async def test_console_shows_the_guest(harness: Harness, booted: InstanceSpec) -
         assert MARKER.search(text)[1] == "contract-vm"  # type: ignore[index]
         # The keypair reached the guest through the config drive.
         assert "pocketstack-guest: key contract-key " in text
+
+
+async def test_a_restarted_agent_adopts_the_running_vm(harness: Harness, booted: InstanceSpec) -> None:
+    if harness.reopen is None:
+        pytest.skip(f"the {harness.name} driver keeps its instances in memory only")
+    fresh = harness.reopen()
+    try:
+        # The VM kept running without its driver; the new one finds it from the
+        # pidfile and controls it over the QMP socket it left.
+        assert booted.uuid in await fresh.list_instances()
+        assert (await fresh.get_info(booted.uuid)).state == states.RUNNING
+        await fresh.pause(booted.uuid)
+        assert (await fresh.get_info(booted.uuid)).state == states.PAUSED_POWER
+        await fresh.unpause(booted.uuid)
+        assert (await fresh.get_info(booted.uuid)).state == states.RUNNING
+        assert MARKER.search(await fresh.console_output(booted.uuid))
+    finally:
+        await fresh.cleanup()
+    assert await state(harness, booted.uuid) == states.RUNNING
 
 
 async def test_spawn_of_an_existing_uuid_fails_and_keeps_the_instance(harness: Harness, booted: InstanceSpec) -> None:
