@@ -75,14 +75,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     return _foreground(config)
 
 
-def _build_tiny() -> bool:
-    """Build (or find cached) the tiny guest with a progress bar; False if it cannot be built."""
-    from pocketstack.image.tiny import build_tiny, tiny_available
-
-    ok, why = tiny_available()
-    if not ok:
-        print(f"tiny guest: not available ({why}); going on without it")
-        return False
+def _progress_bar() -> Any:
     shown = {"last": ""}
 
     def bar(message: str, fraction: float) -> None:
@@ -97,8 +90,19 @@ def _build_tiny() -> bool:
             sys.stderr.write("\n")
         sys.stderr.flush()
 
+    return bar
+
+
+def _build_tiny() -> bool:
+    """Build (or find cached) the tiny guest with a progress bar; False if it cannot be built."""
+    from pocketstack.image.tiny import build_tiny, tiny_available
+
+    ok, why = tiny_available()
+    if not ok:
+        print(f"tiny guest: not available ({why}); going on without it")
+        return False
     try:
-        build_tiny(progress=bar)
+        build_tiny(progress=_progress_bar())
     except Exception as exc:
         print(f"tiny guest: could not be built ({exc}); going on without it")
         return False
@@ -312,6 +316,24 @@ def cmd_trace(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_build_tiny(args: argparse.Namespace) -> int:
+    """``pocketstack image build-tiny [--output DIR]``: the tiny guest's kernel (aki),
+    initramfs (ari) and root disk (ami), built from Debian packages and cached."""
+    from pocketstack.image.tiny import build_tiny, tiny_available
+
+    ok, why = tiny_available()
+    if not ok:
+        print(f"error: the tiny guest cannot be built here: {why}", file=sys.stderr)
+        return 1
+    output = Path(args.output).expanduser() if args.output else None
+    artifacts = build_tiny(output, progress=_progress_bar())
+    print(f"kernel (aki):     {artifacts.kernel}")
+    print(f"initramfs (ari):  {artifacts.initramfs}")
+    print(f"root disk (ami):  {artifacts.rootdisk}")
+    print(f"kernel cmdline:   {artifacts.cmdline}")
+    return 0
+
+
 def cmd_rotate_keys(args: argparse.Namespace) -> int:
     from pocketstack.identity.tokens import KeyRepository
 
@@ -355,6 +377,12 @@ def parser() -> argparse.ArgumentParser:
     trace.add_argument("server_id")
     data_dir(trace)
     trace.set_defaults(func=cmd_trace)
+
+    image = sub.add_parser("image", help="image tools")
+    image_sub = image.add_subparsers(dest="image_command", required=True)
+    tiny = image_sub.add_parser("build-tiny", help="build the tiny test guest (kernel, initramfs, root disk)")
+    tiny.add_argument("--output", default=None, help="directory to put the three images in (default: cache only)")
+    tiny.set_defaults(func=cmd_build_tiny)
 
     identity = sub.add_parser("identity", help="identity administration")
     isub = identity.add_subparsers(dest="identity_command", required=True)
