@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack.common.timeutils import utcnow
 from pocketstack.compute.models import InstanceAction, InstanceFault
-from pocketstack.placement.objects import fastsql
+from pocketstack.db import fastsql
 
 
 def start_action(s: AsyncSession, instance_uuid: str, action: str, ctx: dict[str, Any]) -> None:

@@ -11,8 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack.common.errors import Invalid, QuotaExceeded
 from pocketstack.compute.models import KeyPair, ProjectLock, Quota, ServerGroup
-from pocketstack.db import Database
-from pocketstack.placement.objects import fastsql
+from pocketstack.db import Database, fastsql
 
 DEFAULTS: dict[str, int] = {
     "instances": 10,

@@ -11,8 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from pocketstack.compute.models import TraceSpan
-from pocketstack.db import Database
-from pocketstack.placement.objects import fastsql
+from pocketstack.db import Database, fastsql
 
 
 @dataclass

@@ -30,7 +30,8 @@ from typing import Any, NamedTuple
 from sqlalchemy import and_, exists, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pocketstack.placement.objects import fastsql, filters, names
+from pocketstack.db import fastsql
+from pocketstack.placement.objects import filters, names
 from pocketstack.placement.objects.tables import INV, RP
 
 ROOT = RP.alias("cand_root")

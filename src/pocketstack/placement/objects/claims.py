@@ -22,7 +22,8 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack.common.timeutils import utcnow
-from pocketstack.placement.objects import allocations, fastsql, names
+from pocketstack.db import fastsql
+from pocketstack.placement.objects import allocations, names
 from pocketstack.placement.objects.allocations import ConsumerWrite
 
 _NEW_CONSUMER = (

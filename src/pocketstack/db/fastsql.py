@@ -1,4 +1,4 @@
-"""Plain SQL on the hot paths (candidates, claims) with as few thread hops as possible.
+"""Plain SQL on hot paths (placement candidates and claims, compute launch writes) with as few thread hops as possible.
 
 With aiosqlite every driver call is a round trip to its worker thread, and SQLAlchemy's
 adapter makes four of them per statement (cursor, execute, fetch, close). When the

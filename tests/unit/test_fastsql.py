@@ -9,8 +9,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
-from pocketstack.db import Database
-from pocketstack.placement.objects import fastsql
+from pocketstack.db import Database, fastsql
 
 
 async def exercise(engine: AsyncEngine) -> None:
