@@ -341,3 +341,18 @@ async def test_catalog_crud(c: CloudClient) -> None:
     )
     assert bad.status_code == 400 and "interface" in bad.json()["error"]["message"]
     assert (await c.http.delete(f"/identity/v3/services/{service['id']}", headers=h(admin))).status_code == 204
+
+
+async def test_auth_domains_lists_the_domains_with_a_role(c: CloudClient) -> None:
+    admin = await c.token("admin")
+    uname = name()
+    user_id = (
+        await c.http.post("/identity/v3/users", json={"user": {"name": uname, "password": "pw"}}, headers=h(admin))
+    ).json()["user"]["id"]
+    token = await c.token(uname, "pw", scope=None)
+    assert (await c.http.get("/identity/v3/auth/domains", headers=h(token))).json()["domains"] == []
+    reader = (await c.http.get("/identity/v3/roles?name=reader", headers=h(admin))).json()["roles"][0]["id"]
+    grant = await c.http.put(f"/identity/v3/domains/default/users/{user_id}/roles/{reader}", headers=h(admin))
+    assert grant.status_code == 204
+    domains = (await c.http.get("/identity/v3/auth/domains", headers=h(token))).json()["domains"]
+    assert [d["name"] for d in domains] == ["Default"]

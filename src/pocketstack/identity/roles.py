@@ -6,6 +6,8 @@ re-scoping and validation do not query the database on the hot path.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import and_, or_, select
 
 from pocketstack.db import Database
@@ -88,15 +90,18 @@ class RoleResolver:
         self._effective[key] = result
         return result
 
+    async def _grants(self, s: Any, user_id: str) -> list[tuple[str, str, bool]]:
+        """(type, target, inherited) of every assignment to the user or its groups."""
+        A = m.Assignment
+        groups = list((await s.scalars(select(m.Membership.group_id).where(m.Membership.user_id == user_id))).all())
+        rows = await s.execute(select(A.type, A.target_id, A.inherited).where(A.actor_id.in_([user_id, *groups])))
+        return [(kind, target, inherited) for kind, target, inherited in rows.all()]
+
     async def project_ids(self, user_id: str) -> set[str]:
         """Projects on which the user holds any role, in three queries whatever their number
         (``GET /v3/auth/projects`` and ``/v3/users/{id}/projects``)."""
-        A = m.Assignment
         async with self.db.reader() as s:
-            groups = list((await s.scalars(select(m.Membership.group_id).where(m.Membership.user_id == user_id))).all())
-            rows = (
-                await s.execute(select(A.type, A.target_id, A.inherited).where(A.actor_id.in_([user_id, *groups])))
-            ).all()
+            rows = await self._grants(s, user_id)
             direct = {t for kind, t, inherited in rows if kind.endswith("Project") and not inherited}
             inherited_domains = {t for kind, t, inherited in rows if kind.endswith("Domain") and inherited}
             inherited_parents = {t for kind, t, inherited in rows if kind.endswith("Project") and inherited}
@@ -110,3 +115,9 @@ class RoleResolver:
                 ).all()
                 direct |= {pid for (pid,) in below}
         return direct
+
+    async def domain_ids(self, user_id: str) -> set[str]:
+        """Domains on which the user holds a (non-inherited) role (``GET /v3/auth/domains``)."""
+        async with self.db.reader() as s:
+            rows = await self._grants(s, user_id)
+        return {t for kind, t, inherited in rows if kind.endswith("Domain") and not inherited}
