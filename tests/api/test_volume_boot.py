@@ -66,6 +66,29 @@ async def test_image_to_volume_is_the_root_disk(both: Both) -> None:
     await both.vol.wait_gone(f"/volumes/{vol['id']}")
 
 
+async def test_volume_backed_server_claims_no_local_disk(both: Both) -> None:
+    # Nova's rule: the root of a volume-backed server lives on the volume backend, so
+    # placement holds no DISK_GB for it (flavor 1 has a 1 GB root disk, no ephemeral/swap).
+    server = (await boot(both, [image_root(both.cloud.image_id)]))["server"]
+    await both.cloud.wait(server["id"], "ACTIVE")
+    usage = await both.cloud.client.get(f"/placement/allocations/{server['id']}", headers=auth("admin"))
+    resources = next(iter(usage.json()["allocations"].values()))["resources"]
+    assert resources == {"VCPU": 1, "MEMORY_MB": 512}
+    agent = next(iter(both.cloud.compute.agents.values()))
+    assert agent.tracker.instances[server["id"]] == (1, 512, 0)
+    assert agent.tracker.node_report()["local_gb_used"] == 0
+    # An image-backed server next to it does take its root disk locally.
+    plain = (await both.cloud.boot())["server"]
+    await both.cloud.wait(plain["id"], "ACTIVE")
+    usage = await both.cloud.client.get(f"/placement/allocations/{plain['id']}", headers=auth("admin"))
+    assert next(iter(usage.json()["allocations"].values()))["resources"]["DISK_GB"] == 1
+    # A restarted agent that finds the VM running counts it again (as the build did).
+    agent.tracker.instances.clear()
+    await agent.sync_power_states()
+    assert agent.tracker.instances[server["id"]] == (1, 512, 0)
+    assert agent.tracker.instances[plain["id"]][2] == 1
+
+
 async def test_existing_volume_and_snapshot_sources(both: Both) -> None:
     source = await both.vol.create(size=1, imageRef=both.cloud.image_id, name="boot-vol")
     server = (

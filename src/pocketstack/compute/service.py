@@ -26,6 +26,7 @@ from pocketstack.compute.models import ComputeService as ServiceRow
 from pocketstack.compute.models import Instance
 from pocketstack.compute.objects import flavors, quotas, trace
 from pocketstack.compute.objects.instances import BuildRequest
+from pocketstack.compute.resources import instance_resources
 from pocketstack.compute.scheduler.host_state import is_up
 from pocketstack.compute.scheduler.manager import SchedulerManager
 from pocketstack.compute.virt.fake import FakeDriver
@@ -164,7 +165,7 @@ class ComputeService(Service):
                 "instance_uuid": inst.uuid,
                 "project_id": inst.project_id,
                 "user_id": inst.user_id,
-                "resources": {"VCPU": inst.vcpus, "MEMORY_MB": inst.memory_mb, "DISK_GB": inst.root_gb},
+                "resources": instance_resources(inst.vcpus, inst.memory_mb, req.flavor, req.block_device_mapping),
                 "availability_zone": req.availability_zone,
                 "image_properties": req.image_meta.get("properties", {}),
                 "group": group,

@@ -23,6 +23,7 @@ from pocketstack.compute.agent.resource_tracker import ResourceTracker
 from pocketstack.compute.agent.volumes import VolumeOps
 from pocketstack.compute.clients import ImageClient, NetworkClient, PlacementClient
 from pocketstack.compute.objects.trace import Spans
+from pocketstack.compute.resources import instance_resources
 from pocketstack.compute.virt.driver import InstanceNotFound, InstanceSpec, VirtDriver
 
 log = logging.getLogger(__name__)
@@ -123,6 +124,10 @@ class ComputeAgent(VolumeOps):
         known = await self.bus.call("conductor", "instances_on_host", {}, host=self.host)
         on_host = set(await self.driver.list_instances())
         for inst in known:
+            if inst["uuid"] in on_host and inst["uuid"] not in self.tracker.instances:
+                # A VM this agent adopted after a restart (or built before it): count it
+                # again, or the host reports it as free room.
+                self._claim(inst)
             if inst["vm_state"] == states.BUILDING or inst["task_state"]:
                 continue
             if inst["uuid"] not in on_host:
@@ -135,6 +140,12 @@ class ComputeAgent(VolumeOps):
             if inst["vm_state"] == states.ACTIVE and power in (states.SHUTDOWN, states.NOSTATE, states.CRASHED):
                 values["vm_state"] = states.STOPPED
             await self.bus.call("conductor", "instance_update", {}, instance_uuid=inst["uuid"], values=values)
+
+    def _claim(self, inst: dict[str, Any]) -> None:
+        used = instance_resources(
+            inst["vcpus"], inst["memory_mb"], inst.get("flavor") or inst, inst.get("block_device_mapping")
+        )
+        self.tracker.claim(inst["uuid"], used["VCPU"], used["MEMORY_MB"], used["DISK_GB"])
 
     # --- build ----------------------------------------------------------------------------
     async def build_and_run_instance(
@@ -208,7 +219,7 @@ class ComputeAgent(VolumeOps):
                 availability_zone=inst.get("availability_zone") or self.zone,
                 block_devices=prepared.devices,
             )
-            self.tracker.claim(instance_uuid, inst["vcpus"], inst["memory_mb"], inst["root_gb"])
+            self._claim(inst)
             undo.append(self._release(instance_uuid))
             with spans.span("driver: spawn"):
                 await self.driver.spawn(spec)
