@@ -84,6 +84,7 @@ async def test_volume_backed_server_claims_no_local_disk(both: Both) -> None:
     assert next(iter(usage.json()["allocations"].values()))["resources"]["DISK_GB"] == 1
     # A restarted agent that finds the VM running counts it again (as the build did).
     agent.tracker.instances.clear()
+    agent._reclaimed = False
     await agent.sync_power_states()
     assert agent.tracker.instances[server["id"]] == (1, 512, 0)
     assert agent.tracker.instances[plain["id"]][2] == 1

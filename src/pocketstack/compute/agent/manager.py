@@ -63,6 +63,7 @@ class ComputeAgent(VolumeOps):
         self.service_token = service_token
         self.zone = zone
         self.tracker = ResourceTracker(driver, placement, config)
+        self._reclaimed = False
         self._subscription: Subscription | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._waiters: dict[tuple[str, str], asyncio.Future[str]] = {}
@@ -123,11 +124,15 @@ class ComputeAgent(VolumeOps):
         """Reconcile the driver's view with the database's (the driver is the truth)."""
         known = await self.bus.call("conductor", "instances_on_host", {}, host=self.host)
         on_host = set(await self.driver.list_instances())
+        if not self._reclaimed:
+            # Once, after a (re)start: the VMs the driver adopted count again, or the host
+            # reports their room as free. Only once, and with no await in between, so a
+            # delete running meanwhile cannot be counted back in.
+            self._reclaimed = True
+            for inst in known:
+                if inst["uuid"] in on_host and inst["uuid"] not in self.tracker.instances:
+                    self._claim(inst)
         for inst in known:
-            if inst["uuid"] in on_host and inst["uuid"] not in self.tracker.instances:
-                # A VM this agent adopted after a restart (or built before it): count it
-                # again, or the host reports it as free room.
-                self._claim(inst)
             if inst["vm_state"] == states.BUILDING or inst["task_state"]:
                 continue
             if inst["uuid"] not in on_host:
