@@ -77,12 +77,14 @@ async def _cloud(tmp_path: Path, with_compute: bool) -> AsyncIterator[Cloud]:
         agent = NetworkAgent(runtime.bus, "host1", backend)
         await agent.start()
         compute = services.get("compute")
+        cloud = Cloud(
+            Api(client, runtime), backend, agent, compute if isinstance(compute, FakeCompute) else None, runtime
+        )
         try:
-            yield Cloud(
-                Api(client, runtime), backend, agent, compute if isinstance(compute, FakeCompute) else None, runtime
-            )
+            yield cloud
         finally:
-            await agent.stop()
+            # A test may have restarted the agent: stop the one running now.
+            await cloud.agent.stop()
 
 
 @pytest.fixture
@@ -296,3 +298,30 @@ async def test_all_in_one_starts_an_agent_per_host_on_first_binding(tmp_path: Pa
         assert len(backends) == 1 and port["id"] in (await backends[0].state()).ports
         compute = services["compute"]
         assert isinstance(compute, FakeCompute) and compute.events[0]["name"] == "network-vif-plugged"
+
+
+async def test_agent_resync_brings_routers_to_what_the_api_has(cloud: Cloud) -> None:
+    api = cloud.api
+    _, sub1 = await api.net_with_subnet("10.61.0.0/24")
+    net2 = await api.network(name="n2")
+    sub2 = await api.subnet(net2["id"], "10.62.0.0/24")
+    kept = await api.made("routers", "router", name="kept")
+    gone = await api.made("routers", "router", name="gone")
+    await api.put(f"routers/{kept['id']}/add_router_interface", {"subnet_id": sub1["id"]})
+
+    async def both() -> bool:
+        return {kept["id"], gone["id"]} <= set((await cloud.backend.state()).routers)
+
+    await wait_for(both, "both routers on the host")
+    await cloud.agent.stop()
+    # While the agent is down: one router goes, the other gets a second interface.
+    assert (await api.delete(f"routers/{gone['id']}")).status_code == 204
+    r = await api.put(f"routers/{kept['id']}/add_router_interface", {"subnet_id": sub2["id"]})
+    assert r.status_code == 200, r.text
+    assert set((await cloud.backend.state()).routers) == {kept["id"], gone["id"]}
+
+    cloud.agent = NetworkAgent(cloud.runtime.bus, "host1", cloud.backend)
+    await cloud.agent.start()
+    routers = (await cloud.backend.state()).routers
+    assert list(routers) == [kept["id"]]
+    assert routers[kept["id"]].interfaces == ["10.61.0.1/24", "10.62.0.1/24"]

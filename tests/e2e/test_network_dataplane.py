@@ -9,7 +9,9 @@ real tap through a relay that opens the tap as QEMU does (tests/e2e/netvm.py).
 - across a router two subnets reach each other; a floating IP is reachable (DNAT) from a
   namespace on the external network's bridge; a dnsmasq that dies is started again;
 - a restarted agent rebuilds the host (after a "reboot") without what was deleted
-  meanwhile; ``cleanup_all`` removes every namespace and dnsmasq of the cloud.
+  meanwhile, and brings routers to what the API has (one deleted while it was down is
+  gone with its namespace, an interface added meanwhile is there);
+- ``cleanup_all`` removes every namespace and dnsmasq of the cloud.
 
 Every test removes its namespaces, relays and dnsmasq (fixture teardown, ``cleanup_all``).
 """
@@ -26,7 +28,8 @@ from typing import Any
 
 import pytest
 
-from pocketstack.network.agent.linuxbridge import LinuxBridgeBackend, cleanup_all, names
+from pocketstack.network.agent.base import RouterState
+from pocketstack.network.agent.linuxbridge import LinuxBridgeBackend, cleanup_all, cmd, names
 from pocketstack.network.agent.linuxbridge.dhcp import DhcpServer, stop_pid_file
 from pocketstack.network.agent.manager import NetworkAgent
 from pocketstack.network.service import NetworkService
@@ -38,6 +41,7 @@ from tests.e2e.netvm import Namespace, OutsideHost, TapVM
 pytestmark = [pytest.mark.e2e, pytest.mark.root]
 
 HOST = "host1"
+_NO_ROUTER = RouterState(interfaces=[], gateway=None, snat=False, floating={})
 TOOLS = ("ip", "dnsmasq", "busybox", "iptables-restore", "ip6tables-restore", "nft")
 
 
@@ -296,6 +300,48 @@ async def test_agent_restart_rebuilds_the_host_and_drops_what_was_deleted(plane:
     state = await backend.state()
     assert state.networks[net1["id"]].dhcp_hosts == {a["mac_address"]: a["fixed_ips"][0]["ip_address"]}
     assert await plane.vm("a", a).dhcp() == a["fixed_ips"][0]["ip_address"]
+
+
+async def test_agent_restart_resyncs_routers_changed_while_it_was_down(plane: Plane) -> None:
+    api = plane.api
+    _, sub1 = await api.net_with_subnet("10.47.0.0/24")
+    net2 = await api.network(name="n2")
+    sub2 = await api.subnet(net2["id"], "10.48.0.0/24")
+    kept = await api.made("routers", "router", name="kept")
+    gone = await api.made("routers", "router", name="gone")
+    for router, sub in ((kept, sub1), (gone, sub2)):
+        r = await api.put(f"routers/{router['id']}/add_router_interface", {"subnet_id": sub["id"]})
+        assert r.status_code == 200, r.text
+    gone_leg = r.json()["port_id"]
+
+    async def both() -> bool:
+        routers = (await plane.backend.state()).routers
+        return all(len(routers.get(x["id"], _NO_ROUTER).interfaces) == 1 for x in (kept, gone))
+
+    await wait_for(both, "both routers with their leg")
+    await plane.agent.stop()
+    # While the agent is down: "gone" loses its leg and is deleted, "kept" gets sub2 too.
+    r = await api.put(f"routers/{gone['id']}/remove_router_interface", {"subnet_id": sub2["id"]})
+    assert r.status_code == 200, r.text
+    assert (await api.delete(f"routers/{gone['id']}")).status_code == 204
+    r = await api.put(f"routers/{kept['id']}/add_router_interface", {"subnet_id": sub2["id"]})
+    assert r.status_code == 200, r.text
+    gone_ns = plane.backend.names.router_ns(gone["id"])
+    assert gone_ns in await _namespaces()
+
+    backend = LinuxBridgeBackend(HOST, plane.data_dir, monitor_interval=0)
+    plane.backend = backend
+    plane.agent = NetworkAgent(plane.runtime.bus, HOST, backend)
+    await plane.agent.start()
+    assert gone_ns not in await _namespaces()
+    routers = (await backend.state()).routers
+    assert list(routers) == [kept["id"]]
+    assert routers[kept["id"]].interfaces == ["10.47.0.1/24", "10.48.0.1/24"]
+    host_links = await cmd.links(backend.host_ns)
+    assert names.router_host_side(gone_leg) not in host_links
+    # The new leg is on net2's bridge: the router answers there.
+    outside = plane.outside("n2", net2["id"], "10.48.0.200/24")
+    assert await outside.ping("10.48.0.1", count=1)
 
 
 async def test_cleanup_all_removes_every_namespace_and_dnsmasq_of_the_cloud(plane: Plane) -> None:

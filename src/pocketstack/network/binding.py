@@ -129,3 +129,9 @@ class ServiceEndpoint:
     async def host_ports(self, ctx: dict[str, Any], host: str) -> list[dict[str, Any]]:
         """Every port bound to ``host``, as plug specs: an agent's resync on start."""
         return await ports.host_specs(self.binder.db, host)
+
+    async def host_routers(self, ctx: dict[str, Any], host: str) -> list[dict[str, Any]]:
+        """Every router an agent on ``host`` serves, as specs: its resync on start. Router
+        changes are fanned out to all agents (``router_changed``), so this is every router;
+        ``host`` is there for when routers are scheduled to some hosts only."""
+        return await routers.all_specs(self.binder.db)

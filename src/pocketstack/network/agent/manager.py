@@ -2,12 +2,19 @@
 ``network-agent``), applies the work through its backend, and reports back to the
 network service (``port_plugged`` / ``port_failed`` on the ``network`` topic).
 
-On start it reconciles: it asks the service for every port bound to its host, plugs
-them, and unplugs whatever the backend still has that is no longer bound here.
+On start it reconciles with the API (``resync``): it asks the service for every port bound
+to its host and for every router (routers go to all agents), plugs those ports and ensures
+those routers, and removes whatever the backend still has that is not wanted any more
+(ports unbound or deleted, their networks, routers deleted while the agent was down).
+Work cast to the agent while a resync runs waits for it, so an older resync result never
+overwrites a newer change. When the service cannot be reached at start the agent keeps
+what its backend restored and retries the resync in the background until it succeeds.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from typing import Any
 
@@ -22,12 +29,21 @@ log = logging.getLogger(__name__)
 class AgentEndpoint:
     """The methods the network service calls on the agent (nothing else is callable)."""
 
-    def __init__(self, bus: Bus, host: str, backend: NetworkBackend) -> None:
+    def __init__(self, bus: Bus, host: str, backend: NetworkBackend, settled: asyncio.Event | None = None) -> None:
         self.bus = bus
         self.host = host
         self.backend = backend
+        # Cleared by the agent while a resync applies what it fetched: casts wait, then
+        # apply on top of it (they are newer).
+        self._settled = settled or asyncio.Event()
+        if settled is None:
+            self._settled.set()
 
     async def plug_port(self, ctx: dict[str, Any], port: Spec) -> None:
+        await self._settled.wait()
+        await self._plug(ctx, port)
+
+    async def _plug(self, ctx: dict[str, Any], port: Spec) -> None:
         try:
             await self.backend.ensure_network(port["network"])
             await self.backend.plug_port(port)
@@ -52,44 +68,91 @@ class AgentEndpoint:
         )
 
     async def unplug_port(self, ctx: dict[str, Any], port: Spec) -> None:
+        await self._settled.wait()
         await self.backend.unplug_port(port["id"])
 
     async def delete_network(self, ctx: dict[str, Any], network_id: str) -> None:
+        await self._settled.wait()
         await self.backend.delete_network(network_id)
 
     async def update_router(self, ctx: dict[str, Any], router: Spec) -> None:
+        await self._settled.wait()
         await self.backend.ensure_router(router)
 
     async def delete_router(self, ctx: dict[str, Any], router_id: str) -> None:
+        await self._settled.wait()
         await self.backend.delete_router(router_id)
 
 
 class NetworkAgent:
-    def __init__(self, bus: Bus, host: str, backend: NetworkBackend, *, resync_timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        bus: Bus,
+        host: str,
+        backend: NetworkBackend,
+        *,
+        resync_timeout: float = 10.0,
+        resync_retry: float = 5.0,
+    ) -> None:
         self.bus = bus
         self.host = host
         self.backend = backend
-        self.endpoint = AgentEndpoint(bus, host, backend)
+        self._settled = asyncio.Event()
+        self._settled.set()
+        self.endpoint = AgentEndpoint(bus, host, backend, self._settled)
         self.resync_timeout = resync_timeout
+        # Seconds between attempts when the service was unreachable at start (0: no retry).
+        self.resync_retry = resync_retry
         self._subscriptions: list[Subscription] = []
+        self._retry: asyncio.Task[None] | None = None
 
     async def start(self, resync: bool = True) -> None:
         await self.backend.start()
+        # Subscribe first: a change made while the resync runs is not lost, it waits.
         self._subscriptions.append(await self.bus.serve(agent_topic(self.host), self.endpoint))
         self._subscriptions.append(await self.bus.serve(AGENTS_TOPIC, self.endpoint))
-        if resync:
-            await self.resync()
+        if resync and not await self.resync() and self.resync_retry > 0:
+            self._retry = asyncio.get_running_loop().create_task(self._retry_resync())
 
-    async def resync(self) -> None:
-        """Bring the backend to what the service says is bound to this host."""
-        ctx = RequestContext.internal().to_dict()
+    async def _retry_resync(self) -> None:
+        while True:
+            await asyncio.sleep(self.resync_retry)
+            try:
+                if await self.resync():
+                    log.info("network agent %s: resync done after the service came back", self.host)
+                    return
+            except Exception as exc:  # keep trying: one bad round must not end the retries
+                log.warning("network agent %s: resync failed: %s", self.host, exc)
+
+    async def _fetch(self, ctx: dict[str, Any]) -> tuple[list[Spec], list[Spec]] | None:
+        """(ports bound here, routers to serve) from the service, or None if unreachable."""
         try:
-            bound: list[Spec] = await self.bus.call(
+            ports: list[Spec] = await self.bus.call(
                 SERVICE_TOPIC, "host_ports", ctx, timeout=self.resync_timeout, host=self.host
+            )
+            routers: list[Spec] = await self.bus.call(
+                SERVICE_TOPIC, "host_routers", ctx, timeout=self.resync_timeout, host=self.host
             )
         except Exception as exc:
             log.warning("network agent %s: resync skipped, network service unavailable: %s", self.host, exc)
-            return
+            return None
+        return ports, routers
+
+    async def resync(self) -> bool:
+        """Bring the backend to what the service says this host must have; False when the
+        service could not be asked (nothing changed then)."""
+        ctx = RequestContext.internal().to_dict()
+        self._settled.clear()
+        try:
+            fetched = await self._fetch(ctx)
+            if fetched is None:
+                return False
+            await self._apply(ctx, *fetched)
+            return True
+        finally:
+            self._settled.set()
+
+    async def _apply(self, ctx: dict[str, Any], bound: list[Spec], routers: list[Spec]) -> None:
         wanted = {p["id"] for p in bound}
         in_place = await self.backend.state()
         for port_id in set(in_place.ports) - wanted:
@@ -99,9 +162,23 @@ class NetworkAgent:
         for network_id in set(in_place.networks) - {p["network_id"] for p in bound}:
             await self.backend.delete_network(network_id)
         for port in bound:
-            await self.endpoint.plug_port(ctx, port)
+            # Not through plug_port: that one waits for this very resync to end.
+            await self.endpoint._plug(ctx, port)
+        for router_id in set(in_place.routers) - {r["id"] for r in routers}:
+            await self.backend.delete_router(router_id)
+        for router in routers:
+            try:
+                await self.backend.ensure_router(router)
+            except Exception as exc:
+                # One broken router must not keep the others from being served.
+                log.warning("network agent %s: cannot ensure router %s: %s", self.host, router["id"], exc)
 
     async def stop(self) -> None:
+        if self._retry is not None:
+            self._retry.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._retry
+            self._retry = None
         for sub in self._subscriptions:
             await sub.stop()
         self._subscriptions.clear()

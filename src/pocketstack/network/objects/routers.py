@@ -288,49 +288,66 @@ async def spec(db: Database, router_id: str) -> dict[str, Any] | None:
         router = await session.get(Router, router_id)
         if router is None:
             return None
-        interfaces = list(
-            await session.scalars(select(Port).where(Port.device_id == router.id, Port.device_owner == INTERFACE))
-        )
-        ids = [p.id for p in interfaces] + ([router.gw_port_id] if router.gw_port_id else [])
-        ips = await ports.fixed_ips_of(session, ids)
-        subnets = {s.id: s for s in await session.scalars(select(Subnet))}
-        fips = list(await session.scalars(select(FloatingIp).where(FloatingIp.router_id == router.id)))
-        return {
-            "id": router.id,
-            "admin_state_up": router.admin_state_up,
-            "enable_snat": router.enable_snat,
-            "routes": list(router.routes),
-            "interfaces": [
-                {
-                    "port_id": p.id,
-                    "network_id": p.network_id,
-                    "mac_address": p.mac_address,
-                    "ips": [
-                        {"ip_address": ip["ip_address"], "cidr": subnets[ip["subnet_id"]].cidr}
-                        for ip in ips[p.id]
-                        if ip["subnet_id"] in subnets
-                    ],
-                }
-                for p in interfaces
-            ],
-            "gateway": None
-            if not router.gw_port_id
-            else {
-                "port_id": router.gw_port_id,
-                "network_id": router.gw_network_id,
+        return await _spec(session, router)
+
+
+async def all_specs(db: Database) -> list[dict[str, Any]]:
+    """Every router as an agent applies it (an agent's resync), in one read."""
+    async with db.reader() as session:
+        return [await _spec(session, r) for r in await session.scalars(select(Router).order_by(Router.id))]
+
+
+async def _spec(session: AsyncSession, router: Router) -> dict[str, Any]:
+    interfaces = list(
+        await session.scalars(select(Port).where(Port.device_id == router.id, Port.device_owner == INTERFACE))
+    )
+    ids = [p.id for p in interfaces] + ([router.gw_port_id] if router.gw_port_id else [])
+    ips = await ports.fixed_ips_of(session, ids)
+    subnets = {s.id: s for s in await session.scalars(select(Subnet))}
+    fips = list(await session.scalars(select(FloatingIp).where(FloatingIp.router_id == router.id)))
+    return {
+        "id": router.id,
+        "admin_state_up": router.admin_state_up,
+        "enable_snat": router.enable_snat,
+        "routes": list(router.routes),
+        "interfaces": [
+            {
+                "port_id": p.id,
+                "network_id": p.network_id,
+                "mac_address": p.mac_address,
                 "ips": [
                     {
                         "ip_address": ip["ip_address"],
                         "cidr": subnets[ip["subnet_id"]].cidr,
-                        "gateway_ip": subnets[ip["subnet_id"]].gateway_ip,
+                        # Router advertisements on this leg (IPv6 subnets with an RA mode).
+                        "ipv6_ra_mode": subnets[ip["subnet_id"]].ipv6_ra_mode,
+                        "ipv6_address_mode": subnets[ip["subnet_id"]].ipv6_address_mode,
+                        "dns_nameservers": list(subnets[ip["subnet_id"]].dns_nameservers),
                     }
-                    for ip in ips[router.gw_port_id]
+                    for ip in ips[p.id]
                     if ip["subnet_id"] in subnets
                 ],
-            },
-            "floating_ips": [
-                {"id": f.id, "floating_ip_address": f.floating_ip_address, "fixed_ip_address": f.fixed_ip_address}
-                for f in fips
-                if f.fixed_ip_address
+            }
+            for p in interfaces
+        ],
+        "gateway": None
+        if not router.gw_port_id
+        else {
+            "port_id": router.gw_port_id,
+            "network_id": router.gw_network_id,
+            "ips": [
+                {
+                    "ip_address": ip["ip_address"],
+                    "cidr": subnets[ip["subnet_id"]].cidr,
+                    "gateway_ip": subnets[ip["subnet_id"]].gateway_ip,
+                }
+                for ip in ips[router.gw_port_id]
+                if ip["subnet_id"] in subnets
             ],
-        }
+        },
+        "floating_ips": [
+            {"id": f.id, "floating_ip_address": f.floating_ip_address, "fixed_ip_address": f.fixed_ip_address}
+            for f in fips
+            if f.fixed_ip_address
+        ],
+    }
