@@ -3,6 +3,7 @@ storage quota, corrupt files, staging + import, deactivation."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import os
@@ -117,11 +118,11 @@ async def test_upload_to_active_image_conflicts(api: ImageApi) -> None:
     assert (await api.get(f"/v2/images/{img['id']}/file")).content == DATA
 
 
-async def test_download_of_queued_image_is_refused(api: ImageApi) -> None:
+async def test_download_of_queued_image_has_no_content(api: ImageApi) -> None:
+    # Glance: 204 No Content for an image without data.
     img = await api.create()
     resp = await api.get(f"/v2/images/{img['id']}/file")
-    assert resp.status_code == 409
-    assert "no data" in resp.text and "queued" in resp.text
+    assert resp.status_code == 204 and resp.content == b""
 
 
 async def test_upload_needs_formats(api: ImageApi) -> None:
@@ -244,16 +245,18 @@ async def test_corrupt_file_is_never_served_silently(api: ImageApi) -> None:
                 received += chunk
     assert len(received) < len(DATA)  # the last block was held back
     assert (await api.show(img["id"]))["status"] == "killed"
+    # Killed: no readable data any more, answered as Glance does for that (204).
     again = await api.get(f"/v2/images/{img['id']}/file")
-    assert again.status_code == 500 and "corrupt" in again.text
+    assert again.status_code == 204 and again.content == b""
 
 
 async def test_truncated_file_is_detected_before_sending(api: ImageApi) -> None:
     img = await _active(api)
     path = api.data_dir / "images" / img["id"]
     path.write_bytes(path.read_bytes()[:-1])
+    # Found before the first byte: nothing is sent, the image is killed.
     resp = await api.get(f"/v2/images/{img['id']}/file")
-    assert resp.status_code == 500 and "corrupt" in resp.text
+    assert resp.status_code == 204 and resp.content == b""
     assert (await api.show(img["id"]))["status"] == "killed"
 
 
@@ -331,3 +334,19 @@ async def test_store_failure_mid_upload_leaves_queued(tmp_path: Path) -> None:
         fake.fail_get = True
         with pytest.raises(httpx.ReadError, match="injected"):
             await api.get(f"/v2/images/{img['id']}/file")
+
+
+@pytest.mark.usefixtures("byte_quota")
+async def test_concurrent_uploads_cannot_pass_the_quota_together(api: ImageApi) -> None:
+    # Each upload alone fits (1.5 MiB of 2 MiB); both started before either is recorded
+    # see the same room, so the one recorded second must be refused and keep nothing.
+    first, second = await api.create(), await api.create()
+    size = 1536 * 1024
+    results = await asyncio.gather(
+        api.upload(first["id"], b"f" * size), api.upload(second["id"], b"s" * size), return_exceptions=True
+    )
+    codes = sorted(r.status_code for r in results if not isinstance(r, BaseException))
+    assert codes == [204, 413], results
+    statuses = sorted([(await api.show(first["id"]))["status"], (await api.show(second["id"]))["status"]])
+    assert statuses == ["active", "queued"]
+    assert len(api.stored_files()) == 1

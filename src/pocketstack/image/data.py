@@ -21,6 +21,7 @@ import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy import update as sql_update
 
 from pocketstack.common.config import ImageConfig
@@ -66,7 +67,7 @@ async def upload(
     """PUT /v2/images/{id}/file: queued -> saving -> active, or back to queued."""
     left = await _begin(db, ctx, image_id, "saving", declared_size, limits)
     stored = await _store(db, store, image_id, f"{image_id}", chunks, left, limits, ctx, content_md5)
-    await _finish(db, store, image_id, "saving", stored)
+    await _finish(db, store, image_id, "saving", stored, limits)
 
 
 async def stage(
@@ -82,22 +83,7 @@ async def stage(
     """PUT /v2/images/{id}/stage: keep the data aside, status uploading, until import."""
     left = await _begin(db, ctx, image_id, "uploading", declared_size, limits)
     stored = await _store(db, store, image_id, f"{image_id}.staged", chunks, left, limits, ctx, None)
-    async with db.writer() as session:
-        result = await session.execute(
-            sql_update(Image)
-            .where(Image.id == image_id, Image.status == "uploading")
-            .values(
-                location=stored.location,
-                size=stored.size,
-                checksum=stored.md5,
-                os_hash_algo="sha512",
-                os_hash_value=stored.sha512,
-                updated_at=utcnow(),
-            )
-        )
-    if not getattr(result, "rowcount", 0):
-        await store.delete(stored.location)
-        raise NotFound(f"Image {image_id} was deleted while its data was being staged.")
+    await _finish(db, store, image_id, "uploading", stored, limits, to_status="uploading")
 
 
 async def import_image(db: Database, store: ImageStore, ctx: RequestContext, image_id: str, body: dict) -> None:
@@ -182,21 +168,39 @@ async def _back_to_queued(db: Database, image_id: str) -> None:
         )
 
 
-async def _finish(db: Database, store: ImageStore, image_id: str, from_status: str, stored: StoredData) -> None:
-    async with db.writer() as session:
-        result = await session.execute(
-            sql_update(Image)
-            .where(Image.id == image_id, Image.status == from_status)
-            .values(
-                status="active",
-                location=stored.location,
-                size=stored.size,
-                checksum=stored.md5,
-                os_hash_algo="sha512",
-                os_hash_value=stored.sha512,
-                updated_at=utcnow(),
+async def _finish(
+    db: Database,
+    store: ImageStore,
+    image_id: str,
+    from_status: str,
+    stored: StoredData,
+    limits: ImageConfig,
+    *,
+    to_status: str = "active",
+) -> None:
+    """Record stored data on the image (active, or still uploading when staged)."""
+    try:
+        async with db.writer() as session:
+            owner = await session.scalar(select(Image.owner).where(Image.id == image_id))
+            await quotas.check_bytes_locked(session, owner, limits, image_id, stored.size)
+            result = await session.execute(
+                sql_update(Image)
+                .where(Image.id == image_id, Image.status == from_status)
+                .values(
+                    status=to_status,
+                    location=stored.location,
+                    size=stored.size,
+                    checksum=stored.md5,
+                    os_hash_algo="sha512",
+                    os_hash_value=stored.sha512,
+                    updated_at=utcnow(),
+                )
             )
-        )
+    except quotas.OverQuota:
+        # Another upload of the project was recorded meanwhile and took the room.
+        await store.delete(stored.location)
+        await _back_to_queued(db, image_id)
+        raise
     if not getattr(result, "rowcount", 0):
         await store.delete(stored.location)
         raise NotFound(f"Image {image_id} was deleted while its data was being uploaded.")
@@ -220,18 +224,19 @@ def normalize_md5(header: str | None) -> str | None:
 
 async def download(
     db: Database, store: ImageStore, ctx: RequestContext, image_id: str, range_header: str | None
-) -> Download:
+) -> Download | None:
+    """The data of an image; None when it has none that can be read (answered 204)."""
     async with db.reader() as session:
         image = await load_visible(session, ctx, image_id)
     policy.check_download(ctx, image)
-    if image.status in ("killed",):
-        raise CorruptImageData(f"The data of image {image_id} is corrupt or lost; the image cannot be downloaded.")
+    # Glance answers 204 for an image without readable data (queued, still uploading,
+    # or killed: its data was lost or found corrupt); the image's status says which.
     if image.status not in ("active", "deactivated") or not image.location or image.size is None:
-        raise Conflict(f"Image {image_id} has no data to download: its status is {image.status}.")
+        return None
     stored_size = await store.size(image.location)
     if stored_size != image.size:
         await _mark_corrupt(db, image_id, f"stored size {stored_size} bytes, recorded {image.size}")
-        raise CorruptImageData(f"The data of image {image_id} is corrupt (its size changed); it was marked killed.")
+        return None
     window = parse_range(range_header, image.size)
     if window is None:
         stream = _verified(db, store.get(image.location), image_id, image.os_hash_value)

@@ -44,7 +44,9 @@ class ImageClient:
         token = await self.runtime.service_token()
         async with self.runtime.http() as http:
             async with http.stream("GET", f"/image/v2/images/{image_id}/file", headers=self._headers(token)) as resp:
-                if resp.status_code >= 400:
+                if resp.status_code == 204:
+                    raise Invalid(f"Image {image_id} has no data (queued, or its data was lost)")
+                if resp.status_code != 200:
                     raise Unavailable(f"Downloading image {image_id} failed with status {resp.status_code}")
                 async for chunk in resp.aiter_bytes():
                     yield chunk

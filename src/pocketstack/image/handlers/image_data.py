@@ -57,6 +57,8 @@ async def download(deps: ImageDeps, request: Request) -> Response:
     result = await data.download(
         deps.db, deps.store, request.context, request.path_params["image_id"], request.headers.get("range")
     )
+    if result is None:
+        return empty(204)
     headers = [("content-length", str(result.size)), ("accept-ranges", "bytes")]
     if result.start is not None:
         end = result.start + result.size - 1
