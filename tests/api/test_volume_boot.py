@@ -209,3 +209,82 @@ async def test_extend_attached_volume_tells_the_guest(both: Both) -> None:
         await asyncio.sleep(0.01)
     # volume-extended reached the agent, which had the driver resize the guest's disk.
     assert fake.volume_sizes == {"/dev/vdb": 2 * 1024**3}
+
+
+async def _crash_mid_build(both: Both, bdms: list[dict[str, Any]]) -> tuple[str, list[str], asyncio.Event]:
+    """Boot with the image copy held open, then stop the agent as a crash does (its build
+    task is cancelled: no undo runs). Returns the server, the volumes made, the gate."""
+    backend = both.vol.backend
+    gate = asyncio.Event()
+    original = backend.create_from_image
+
+    async def held(*args: Any, **kw: Any) -> Any:
+        await gate.wait()
+        return await original(*args, **kw)
+
+    backend.create_from_image = held
+    existing = {v["id"] for v in await volumes_of(both)}
+    server = (await boot(both, bdms))["server"]
+    made: list[str] = []
+    for _ in range(500):
+        attached = (await both.cloud.show(server["id"]))["os-extended-volumes:volumes_attached"]
+        made = [v["id"] for v in attached if v["id"] not in existing]
+        if made:
+            break
+        await asyncio.sleep(0.01)
+    # The volume is on the instance while it is still being made (the agent waits for it).
+    assert made, "the build did not record the volume it asked for"
+    assert (await both.vol.show(made[0], "admin"))["status"] in ("creating", "downloading")
+    (host,) = both.cloud.compute.agents
+    await both.cloud.compute.agents[host].stop()
+    return server["id"], made, gate
+
+
+async def _restart_agent(both: Both) -> None:
+    from pocketstack.compute.agent.manager import ComputeAgent
+
+    svc = both.cloud.compute
+    ((host, old),) = svc.agents.items()
+    runtime = both.cloud.runtime
+    agent = ComputeAgent(
+        host, old.driver, runtime.bus, svc.config, svc.placement, svc.images, svc.network, runtime.service_token
+    )
+    await agent.start()
+    svc.agents[host] = agent
+
+
+async def test_agent_crash_mid_build_restart_releases_the_volumes_it_made(both: Both) -> None:
+    before = {v["id"] for v in await volumes_of(both)}
+    keep = await both.vol.create(size=1)
+    bdms = [image_root(both.cloud.image_id, delete=True)]
+    bdms.append({"uuid": keep["id"], "boot_index": 1, "source_type": "volume", "destination_type": "volume"})
+    server_id, made, gate = await _crash_mid_build(both, bdms)
+    gate.set()
+    await both.vol.wait(made[0], "available")
+    assert (await both.cloud.show(server_id))["status"] == "BUILD"
+    # The restarted agent finds the dead build: its delete_on_termination volume goes,
+    # and the server ends in ERROR with the reason.
+    await _restart_agent(both)
+    shown = await both.cloud.wait(server_id, "ERROR")
+    assert "interrupted by a restart of the compute agent" in shown["fault"]["message"]
+    await both.vol.wait_gone(f"/volumes/{made[0]}")
+    assert {v["id"] for v in await volumes_of(both)} == before | {keep["id"]}
+    assert (await both.vol.show(keep["id"]))["status"] == "available"
+    # Deleting the server afterwards finds nothing left to release, and is clean.
+    assert (await both.cloud.client.delete(f"{V}/servers/{server_id}", headers=auth("demo"))).status_code == 204
+    await both.cloud.wait_gone(server_id)
+    assert {v["id"] for v in await volumes_of(both)} == before | {keep["id"]}
+
+
+async def test_agent_crash_mid_build_server_delete_releases_the_volumes_it_made(both: Both) -> None:
+    before = {v["id"] for v in await volumes_of(both)}
+    server_id, made, gate = await _crash_mid_build(both, [image_root(both.cloud.image_id, delete=True)])
+    # The agent comes back before the volume is done (no cleanup yet: it is still made).
+    await _restart_agent(both)
+    assert (await both.vol.show(made[0], "admin"))["status"] in ("creating", "downloading")
+    gate.set()
+    await both.cloud.wait(server_id, "ERROR")
+    await both.vol.wait_gone(f"/volumes/{made[0]}")
+    assert (await both.cloud.client.delete(f"{V}/servers/{server_id}", headers=auth("demo"))).status_code == 204
+    await both.cloud.wait_gone(server_id)
+    assert {v["id"] for v in await volumes_of(both)} == before

@@ -77,11 +77,27 @@ class ComputeAgent(VolumeOps):
         )
         self._node_uuid = report["node_uuid"]
         await self._register()
+        interrupted: list[dict[str, Any]] = []
+        try:
+            # Before serving: no build of this process is running yet, so a BUILDING
+            # instance with half-made block devices belongs to a dead agent.
+            interrupted = await self.interrupted_builds()
+        except Exception:
+            log.exception("%s: looking for interrupted builds failed", self.host)
         self._subscription = await self.bus.serve(f"compute.{self.host}", self)
         self._tasks = [
             asyncio.create_task(self._every(self.config.heartbeat_interval, self.heartbeat)),
             asyncio.create_task(self._every(self.config.power_sync_interval, self.sync_power_states)),
         ]
+        if interrupted:
+            # In the background: a volume still being made is waited for before it goes.
+            self._tasks.append(asyncio.create_task(self._recover(interrupted)))
+
+    async def _recover(self, builds: list[dict[str, Any]]) -> None:
+        try:
+            await self.recover_interrupted_builds(builds)
+        except Exception:
+            log.exception("%s: cleaning up interrupted builds failed", self.host)
 
     async def stop(self) -> None:
         for task in self._tasks:

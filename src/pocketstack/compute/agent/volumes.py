@@ -25,6 +25,7 @@ from typing import Any
 
 from pocketstack.bus import Bus
 from pocketstack.common.errors import PocketError
+from pocketstack.compute import states
 from pocketstack.compute.virt.driver import VirtDriver
 from pocketstack.compute.volume_client import VolumeClient, image_meta_from_volume
 from pocketstack.runtime import Runtime
@@ -83,11 +84,17 @@ class VolumeOps:
                 volume = await client.create_volume(self._volume_body(inst, bdm), token)
                 undo.append(self._forget_volume(client, volume["id"]))
                 bdm["volume_id"] = volume["id"]
+                bdm["status"] = "creating"
+                # Recorded before the (long) wait: an agent that dies from here on leaves a
+                # volume the instance names, so a server delete or the restarted agent's
+                # cleanup (recover_interrupted_builds) still finds it.
+                await self._record_mappings(ctx, inst, out.mappings)
                 await self._wait_available(client, volume["id"], bdm, token)
             attachment = await client.attachment_create(bdm["volume_id"], inst["uuid"], token)
             undo.append(self._drop_attachment(client, attachment["id"]))
             bdm["attachment_id"] = attachment["id"]
             bdm["status"] = "attaching"
+            await self._record_mappings(ctx, inst, out.mappings)
             connected = await client.attachment_update(attachment["id"], self.connector(bdm["device"]), token)
             out.devices.append(
                 {
@@ -101,10 +108,12 @@ class VolumeOps:
                 meta = image_meta_from_volume(await client.get_volume(bdm["volume_id"], token))
                 # The driver's view of an image: id plus the properties (kernel_id, ...).
                 out.root_image = {**meta.get("properties", {}), **{k: v for k, v in meta.items() if k != "properties"}}
-        # Recorded now, so a delete that comes while the VM starts finds the volumes.
-        await self.bus.call("conductor", "instance_update", ctx, instance_uuid=inst["uuid"],
-                            values={"block_device_mapping": out.mappings})  # fmt: skip
         return out
+
+    async def _record_mappings(self, ctx: dict[str, Any], inst: dict[str, Any], mappings: list[dict[str, Any]]) -> None:
+        """Store the build's block device mappings (volume and attachment ids so far)."""
+        await self.bus.call("conductor", "instance_update", ctx, instance_uuid=inst["uuid"],
+                            values={"block_device_mapping": mappings})  # fmt: skip
 
     async def complete_block_devices(self, ctx: dict[str, Any], inst: dict[str, Any], prepared: BlockDevices) -> None:
         """After the spawn: the volume service marks the volumes in-use."""
@@ -209,6 +218,52 @@ class VolumeOps:
             await self.driver.extend_volume(instance_uuid, bdm["device"], int(volume["size"]) * 1024**3)
         except Exception:
             log.exception("%s: extending %s on %s failed", self.host, volume_id, instance_uuid)
+
+    async def interrupted_builds(self) -> list[dict[str, Any]]:
+        """At start-up, before serving: builds this host was running when its agent died
+        (BUILDING here, no VM on the driver, and block devices the build had begun to
+        make). A BUILDING instance without such progress is left alone: its build cast
+        may still be queued for this agent (a durable bus), and the conductor's sweep
+        ends it if not."""
+        known = await self.bus.call("conductor", "instances_on_host", {}, host=self.host)
+        on_host = set(await self.driver.list_instances())
+        found = []
+        for inst in known:
+            if inst["vm_state"] != states.BUILDING or inst["uuid"] in on_host:
+                continue
+            mappings = inst.get("block_device_mapping") or []
+            if any(b.get("status") in ("creating", "attaching") for b in mappings):
+                found.append(inst)
+        return found
+
+    async def recover_interrupted_builds(self, builds: list[dict[str, Any]]) -> None:
+        """End what the dead builds made: their attachments end and the volumes marked
+        delete_on_termination go (as at a server delete), once the volumes it asked for
+        are done being made; then the build fails (ERROR)."""
+        client = self._volume_client()
+        for inst in builds:
+            for bdm in inst.get("block_device_mapping") or []:
+                if bdm.get("status") == "creating" and bdm.get("volume_id"):
+                    await self._settled(client, bdm["volume_id"])
+            await self.release_volumes({}, inst)
+            reason = f"The build was interrupted by a restart of the compute agent on {self.host}."
+            await self.bus.call("conductor", "build_failed", {}, instance_uuid=inst["uuid"], host=self.host,
+                                reason=reason, alternates=[], spans=[], events=[])  # fmt: skip
+            log.info("%s: interrupted build of %s failed, its volumes released", self.host, inst["uuid"])
+
+    async def _settled(self, client: VolumeClient, volume_id: str) -> None:
+        """Wait while the volume is still being made (a volume in creating cannot be deleted)."""
+        deadline = time.monotonic() + VOLUME_WAIT_TIMEOUT
+        delay = 0.05
+        while time.monotonic() < deadline:
+            try:
+                volume = await client.get_volume(volume_id, None)
+            except PocketError:
+                return
+            if volume.get("status") not in ("creating", "downloading"):
+                return
+            await asyncio.sleep(delay)
+            delay = min(delay * 1.5, 2.0)
 
     async def release_volumes(self, ctx: dict[str, Any], inst: dict[str, Any] | None) -> None:
         """After the VM is destroyed: end its attachments, delete delete_on_termination volumes."""
