@@ -40,6 +40,44 @@ async def test_ipv6_subnet_and_no_gateway(api: Api) -> None:
     assert versions == [False, True]
 
 
+async def test_ipv6_address_modes_give_eui64_or_pool_addresses(api: Api) -> None:
+    net = await api.network(name="v6")
+    slaac = await api.subnet(net["id"], "fd00:2::/64", ipv6_address_mode="slaac", ipv6_ra_mode="slaac")
+    stateful = await api.subnet(net["id"], "fd00:3::/64", ipv6_address_mode="dhcpv6-stateful")
+    port = await api.port(net["id"], mac_address="fa:16:3e:12:34:56")
+    by_subnet = {ip["subnet_id"]: ip["ip_address"] for ip in port["fixed_ips"]}
+    # SLAAC: the address the VM makes itself from the prefix and its MAC (EUI-64).
+    assert by_subnet[slaac["id"]] == "fd00:2::f816:3eff:fe12:3456"
+    assert by_subnet[stateful["id"]].startswith("fd00:3::")
+    # The network's DHCP port holds an address on both (DHCPv6 answers from it).
+    dhcp = (await api.get("ports", "admin", device_owner="network:dhcp", network_id=net["id"])).json()["ports"][0]
+    dhcp_ips = {ip["subnet_id"]: ip["ip_address"] for ip in dhcp["fixed_ips"]}
+    assert dhcp_ips[stateful["id"]] == "fd00:3::2"
+    mac = dhcp["mac_address"].split(":")
+    # EUI-64 of the DHCP port's MAC: ...:XXff:feYY:ZZWW from its last three octets.
+    assert dhcp_ips[slaac["id"]].startswith("fd00:2::") and dhcp_ips[slaac["id"]].endswith(
+        f"ff:fe{int(mac[3], 16):02x}:{mac[4]}{mac[5]}".replace(":0", ":")
+    )
+    # Nobody picks an address on an automatic-address subnet.
+    r = await api.post("ports", {"port": {"network_id": net["id"], "fixed_ips": [{"ip_address": "fd00:2::99"}]}})
+    assert r.status_code == 400 and "automatic addresses" in error(r)["message"]
+    # By subnet only: the EUI-64 address.
+    only = await api.port(net["id"], mac_address="fa:16:3e:00:00:07", fixed_ips=[{"subnet_id": slaac["id"]}])
+    assert only["fixed_ips"] == [{"subnet_id": slaac["id"], "ip_address": "fd00:2::f816:3eff:fe00:7"}]
+
+
+async def test_ipv6_mode_rules(api: Api) -> None:
+    net = await api.network(name="v6")
+    base = {"network_id": net["id"], "ip_version": 6}
+    r = await api.post("subnets", {"subnet": {**base, "cidr": "fd00:4::/80", "ipv6_address_mode": "slaac"}})
+    assert r.status_code == 400 and "/64" in error(r)["message"]
+    r = await api.post(
+        "subnets",
+        {"subnet": {**base, "cidr": "fd00:4::/64", "ipv6_address_mode": "slaac", "ipv6_ra_mode": "dhcpv6-stateful"}},
+    )
+    assert r.status_code == 400 and "must be the same" in error(r)["message"]
+
+
 async def test_explicit_pools_and_host_routes(api: Api) -> None:
     net = await api.network(name="n")
     sub = await api.subnet(

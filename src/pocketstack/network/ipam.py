@@ -227,6 +227,40 @@ async def allocate_specific(
     return canonical
 
 
+# IPv6 address modes in which hosts make their own address from the prefix and their MAC.
+AUTO_ADDRESS_MODES = ("slaac", "dhcpv6-stateless")
+
+
+def is_auto_address(subnet: Subnet) -> bool:
+    """Neutron's auto-address subnet: addresses by SLAAC (EUI-64), not from the pools."""
+    if subnet.ip_version != 6:
+        return False
+    mode = subnet.ipv6_address_mode
+    return mode in AUTO_ADDRESS_MODES or (mode is None and subnet.ipv6_ra_mode in AUTO_ADDRESS_MODES)
+
+
+def eui64(cidr: str, mac: str) -> str:
+    """The SLAAC address a host with ``mac`` makes in the /64 ``cidr`` (RFC 4291 app. A)."""
+    octets = [int(part, 16) for part in mac.split(":")]
+    octets[0] ^= 0x02  # the universal/local bit is inverted
+    interface = bytes([*octets[:3], 0xFF, 0xFE, *octets[3:]])
+    net = ipaddress.ip_network(cidr)
+    return str(ipaddress.ip_address(int(net.network_address) | int.from_bytes(interface, "big")))
+
+
+async def allocate_eui64(session: AsyncSession, subnet: Subnet, mac: str, port_id: str) -> str:
+    """Record the SLAAC address of ``mac`` on an auto-address subnet for ``port_id``."""
+    address = eui64(subnet.cidr, mac)
+    taken = await session.get(IpAllocation, (subnet.id, address))
+    if taken is not None:
+        raise faults.conflict(
+            "IpAddressInUse",
+            f"Unable to complete operation for network {subnet.network_id}. The IP address {address} is in use.",
+        )
+    session.add(IpAllocation(subnet_id=subnet.id, ip_address=address, port_id=port_id, network_id=subnet.network_id))
+    return address
+
+
 def subnet_of(subnets: list[Subnet], address: str) -> Subnet | None:
     ip = ipaddress.ip_address(address)
     for subnet in subnets:

@@ -87,14 +87,22 @@ async def allocate(
     requested: list[dict[str, Any]] | None,
     owner: str = "",
     subnets: list[Subnet] | None = None,
+    mac: str | None = None,
 ) -> list[dict[str, str]]:
-    """Give ``port_id`` addresses: the requested ones, or one per IP version by default."""
+    """Give ``port_id`` addresses: the requested ones, or by default one per IP version
+    from the pools plus, as Neutron does, the SLAAC (EUI-64 of ``mac``) address on every
+    auto-address IPv6 subnet (slaac, dhcpv6-stateless)."""
     if subnets is None:
         subnets = await subnets_of(session, net.id)
     allocated: list[dict[str, str]] = []
     if requested is None:
         for version in (4, 6):
-            candidates = [s for s in subnets if s.ip_version == version]
+            candidates = [s for s in subnets if s.ip_version == version and not ipam.is_auto_address(s)]
+            if version == 6 and mac is not None:
+                for auto in (s for s in subnets if s.ip_version == 6 and ipam.is_auto_address(s)):
+                    allocated.append(
+                        {"subnet_id": auto.id, "ip_address": await ipam.allocate_eui64(session, auto, mac, port_id)}
+                    )
             if not candidates:
                 continue
             for candidate in candidates:
@@ -121,8 +129,20 @@ async def allocate(
                     f"IP address {address} is not a valid IP for any of the subnets on the specified network {net.id}.",
                 )
             gateway_ok = owner == "network:router_interface"
+            if ipam.is_auto_address(subnet) and not gateway_ok:
+                raise faults.invalid(
+                    f"IPv6 address {address} cannot be directly assigned to a port on subnet {subnet.id} "
+                    "as the subnet is configured for automatic addresses"
+                )
             exact = await ipam.allocate_specific(session, subnet, address, port_id, gateway_ok=gateway_ok)
             allocated.append({"subnet_id": subnet.id, "ip_address": exact})
+        elif subnet_id is not None and ipam.is_auto_address(by_id[subnet_id]) and mac is not None:
+            allocated.append(
+                {
+                    "subnet_id": subnet_id,
+                    "ip_address": await ipam.allocate_eui64(session, by_id[subnet_id], mac, port_id),
+                }
+            )
         elif subnet_id is not None:
             got = await ipam.allocate_any(session, by_id[subnet_id], port_id)
             if got is None:
@@ -226,7 +246,7 @@ async def build(
     session.add(port)
     # One flush for the port and its addresses (the model orders the inserts).
     with session.no_autoflush:
-        ips = await allocate(session, net, port.id, attrs.get("fixed_ips"), owner, subnets)
+        ips = await allocate(session, net, port.id, attrs.get("fixed_ips"), owner, subnets, port.mac_address)
     await session.flush()
     return port, ips
 
@@ -301,7 +321,7 @@ async def update(
         if "fixed_ips" in attrs:
             await session.execute(delete(IpAllocation).where(IpAllocation.port_id == port.id))
             await session.flush()
-            await allocate(session, net, port.id, attrs["fixed_ips"])
+            await allocate(session, net, port.id, attrs["fixed_ips"], port.device_owner, mac=port.mac_address)
         enabled = attrs.get("port_security_enabled", port.port_security_enabled)
         groups = port.security_groups if "security_groups" not in attrs else None
         if groups and not enabled and "security_groups" not in attrs:
@@ -415,6 +435,8 @@ async def spec(session: AsyncSession, port: Port) -> dict[str, Any]:
                     "dns_nameservers": list(s.dns_nameservers),
                     "host_routes": list(s.host_routes),
                     "dhcp_ip": dhcp_by_subnet.get(s.id),
+                    "ipv6_address_mode": s.ipv6_address_mode,
+                    "ipv6_ra_mode": s.ipv6_ra_mode,
                 }
                 for s in subnets
             ],

@@ -71,6 +71,23 @@ def _routes(routes: list[dict[str, str]], version: int) -> list[dict[str, str]]:
     return result
 
 
+def _check_ipv6_modes(cidr: ipaddress.IPv4Network | ipaddress.IPv6Network, attrs: dict[str, Any]) -> None:
+    """Neutron's rules: both modes equal when both are given; automatic addresses are
+    EUI-64, which needs a /64."""
+    ra, address = attrs.get("ipv6_ra_mode"), attrs.get("ipv6_address_mode")
+    if ra and address and ra != address:
+        raise faults.invalid(
+            f"ipv6_ra_mode set to '{ra}' with ipv6_address_mode set to '{address}' is not valid. "
+            "If both attributes are set, they must be the same value"
+        )
+    auto = address in ipam.AUTO_ADDRESS_MODES or (address is None and ra in ipam.AUTO_ADDRESS_MODES)
+    if auto and cidr.prefixlen != 64:
+        raise faults.invalid(
+            f"Invalid CIDR {cidr} for IPv6 address mode. OpenStack uses the EUI-64 address format, "
+            "which requires the prefix to be /64"
+        )
+
+
 async def _dhcp_port(session: AsyncSession, net: Network) -> Port:
     port = await session.scalar(select(Port).where(Port.network_id == net.id, Port.device_owner == DHCP_OWNER))
     if port is None:
@@ -112,6 +129,7 @@ async def create(db: Database, ctx: RequestContext, project_id: str, attrs: dict
         raise faults.invalid(
             "ipv6_ra_mode or ipv6_address_mode cannot be set when enable_dhcp is set to False or ip_version is 4."
         )
+    _check_ipv6_modes(cidr, attrs)
 
     async def work(session: AsyncSession) -> dict[str, Any]:
         net = await networks.load(session, ctx, attrs["network_id"])
@@ -142,7 +160,7 @@ async def create(db: Database, ctx: RequestContext, project_id: str, attrs: dict
         )
         session.add(sub)
         await session.flush()
-        if sub.enable_dhcp and sub.ip_version == 4:
+        if sub.enable_dhcp:
             await _add_dhcp_address(session, net, sub)
         return views.subnet(sub)
 
@@ -151,6 +169,10 @@ async def create(db: Database, ctx: RequestContext, project_id: str, attrs: dict
 
 async def _add_dhcp_address(session: AsyncSession, net: Network, sub: Subnet) -> None:
     dhcp = await _dhcp_port(session, net)
+    if ipam.is_auto_address(sub):
+        # As every port there: the DHCP server's address is its SLAAC one.
+        await ipam.allocate_eui64(session, sub, dhcp.mac_address, dhcp.id)
+        return
     # A subnet too small for a DHCP address still works (addresses are static anyway).
     await ipam.allocate_any(session, sub, dhcp.id, first=True)
 
