@@ -110,9 +110,41 @@ async def test_upload_volume_to_image(fapi: VolumeApi) -> None:
     data = await fapi.client.get(f"/image/v2/images/{out['image_id']}/file", headers=auth("demo"))
     assert data.content[:4096] == b"DATA" * 1024
     assert "image_name" in fault(await fapi.action(vol["id"], {"os-volume_upload_image": {}}), 400)
-    assert "disk_format" in fault(
+    refused = fault(
         await fapi.action(vol["id"], {"os-volume_upload_image": {"image_name": "x", "disk_format": "vhd"}}), 400
     )
+    assert "disk_format 'vhd'" in refused and "raw or qcow2" in refused
+
+
+async def _active(api: VolumeApi, image_id: str) -> dict[str, Any]:
+    for _ in range(1000):
+        image: dict[str, Any] = (await api.client.get(f"/image/v2/images/{image_id}", headers=auth("demo"))).json()
+        if image["status"] == "active":
+            return image
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"image {image_id} is {image['status']}")
+
+
+async def test_upload_volume_as_qcow2_and_back(fapi: VolumeApi) -> None:
+    payload = b"QCOW" * 1024 + bytes(MiB) + b"TAIL"
+    vol = await fapi.create(imageRef=(await _image(fapi, payload))["id"], size=1)
+    body = {"os-volume_upload_image": {"image_name": "as-qcow2", "disk_format": "qcow2"}}
+    resp = await fapi.action(vol["id"], body)
+    assert resp.status_code == 202, resp.text
+    out = resp.json()["os-volume_upload_image"]
+    assert out["disk_format"] == "qcow2"
+    await fapi.wait(vol["id"], "available", timeout=120)
+    image = await _active(fapi, out["image_id"])
+    assert image["disk_format"] == "qcow2" and image["min_disk"] == 1
+    data = (await fapi.client.get(f"/image/v2/images/{out['image_id']}/file", headers=auth("demo"))).content
+    # A real (compact) qcow2 file: the magic, the 1 GiB virtual size, far fewer bytes.
+    assert data[:4] == b"QFI\xfb" and int.from_bytes(data[24:32], "big") == 1024**3
+    assert len(data) < 16 * MiB
+    # A volume made from that image holds the same bytes again.
+    back = await fapi.create(imageRef=out["image_id"], size=1)
+    path = fapi.backend.directory / f"volume-{back['id']}.raw"
+    assert _head(path, len(payload)) == payload
+    assert [p.name for p in fapi.backend.directory.iterdir() if p.name.startswith(".")] == []
 
 
 async def test_file_backend_snapshot_clone_extend(fapi: VolumeApi) -> None:

@@ -216,15 +216,14 @@ class VolumeManager:
         }
 
     # --- upload to image ------------------------------------------------------------------
-    async def upload_image(self, ctx: dict[str, Any], volume_id: str, image_id: str) -> None:
+    async def upload_image(self, ctx: dict[str, Any], volume_id: str, image_id: str, disk_format: str = "raw") -> None:
         vol = await self._volume(volume_id)
         if vol is None or vol.status != states.UPLOADING:
             return
         back = vol.previous_status or states.AVAILABLE
         try:
-            await self.images.upload(
-                image_id, self.backend.read(volume_id, vol.provider_location or {}), ctx.get("auth_token")
-            )
+            data = self.backend.read(volume_id, vol.provider_location or {}, disk_format)
+            await self.images.upload(image_id, data, ctx.get("auth_token"))
         except Exception as exc:
             if not isinstance(exc, PocketError):
                 log.exception("volume %s: upload to image %s failed", volume_id, image_id)

@@ -1,4 +1,8 @@
-"""os-volume_upload_image: a new image (owned by the caller) made from a volume's data."""
+"""os-volume_upload_image: a new image (owned by the caller) made from a volume's data.
+
+The image is raw or qcow2 (``disk_format``); the backend converts the volume to that
+format (qemu-img) as it streams it to the image service. Other formats are refused (400).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from pocketstack.volume import states, types
 from pocketstack.volume.deps import VolumeDeps
 from pocketstack.volume.records import volume_row
 
-DISK_FORMATS = ("raw",)
+DISK_FORMATS = ("raw", "qcow2")
 
 
 async def upload_to_image(
@@ -27,7 +31,9 @@ async def upload_to_image(
     protected: bool = False,
 ) -> dict[str, Any]:
     if disk_format not in DISK_FORMATS:
-        raise Invalid(f"Invalid input received: disk_format {disk_format!r} is not supported; use raw.")
+        raise Invalid(
+            f"Invalid input received: disk_format {disk_format!r} is not supported for upload; use raw or qcow2."
+        )
     if container_format != "bare":
         raise Invalid(f"Invalid input received: container_format {container_format!r} is not supported; use bare.")
     async with deps.db.reader() as s:
@@ -57,7 +63,9 @@ async def upload_to_image(
         vol.previous_status = vol.status
         vol.status = states.UPLOADING
         updated = vol.updated_at
-    await deps.bus.cast(deps.topic, "upload_image", ctx.to_dict(), volume_id=volume_id, image_id=image["id"])
+    await deps.bus.cast(
+        deps.topic, "upload_image", ctx.to_dict(), volume_id=volume_id, image_id=image["id"], disk_format=disk_format
+    )
     return {
         "id": vol.id,
         "updated_at": iso_nozone(updated),

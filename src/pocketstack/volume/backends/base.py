@@ -20,7 +20,8 @@ Postconditions every backend keeps (tests/contract/test_volume_backend.py checks
 - a snapshot is independent of later writes to its volume, and the volume can be
   deleted only after its snapshots (the manager enforces that order; the backend may
   rely on it).
-- ``read`` yields exactly the volume's bytes (its full virtual size, in raw form).
+- ``read`` yields exactly the volume's bytes (its full virtual size, in raw form), or
+  (file backend) a qcow2 image of the same content when asked for qcow2.
 - ``capacity`` is cheap (no subprocess) and counts every volume and snapshot created.
 """
 
@@ -100,8 +101,10 @@ class VolumeBackend(abc.ABC):
         """How a host attaches this volume (see the glossary)."""
 
     @abc.abstractmethod
-    def read(self, volume_id: str, location: dict[str, Any]) -> AsyncIterator[bytes]:
-        """The volume's raw bytes, streamed (for upload to an image)."""
+    def read(self, volume_id: str, location: dict[str, Any], disk_format: str = "raw") -> AsyncIterator[bytes]:
+        """The volume's content as an image file in ``disk_format`` ("raw": its bytes;
+        "qcow2": a fresh qcow2 image without snapshots), streamed (for upload to an
+        image). BackendError for a format the backend cannot write."""
 
     @abc.abstractmethod
     async def virtual_size(self, volume_id: str, location: dict[str, Any]) -> int:

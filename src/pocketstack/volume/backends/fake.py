@@ -133,8 +133,10 @@ class FakeBackend(VolumeBackend):
         self.connections.append((volume_id, dict(connector)))
         return {"driver_volume_type": "fake", "data": {"volume_id": volume_id, "access_mode": "rw"}}
 
-    async def read(self, volume_id: str, location: dict[str, Any]) -> AsyncIterator[bytes]:
+    async def read(self, volume_id: str, location: dict[str, Any], disk_format: str = "raw") -> AsyncIterator[bytes]:
         await self._enter("read")
+        if disk_format != "raw":
+            raise BackendError(f"The fake backend uploads raw images only, not {disk_format}")
         vol = self._get(volume_id)
         for start in range(0, len(vol.data), CHUNK):
             yield vol.data[start : start + CHUNK]

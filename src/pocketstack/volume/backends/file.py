@@ -220,13 +220,17 @@ class FileBackend(VolumeBackend):
             "data": {"path": str(path), "format": self._fmt(location), "access_mode": "rw", "volume_id": volume_id},
         }
 
-    async def read(self, volume_id: str, location: dict[str, Any]) -> AsyncIterator[bytes]:
+    async def read(self, volume_id: str, location: dict[str, Any], disk_format: str = "raw") -> AsyncIterator[bytes]:
+        if disk_format not in ("raw", "qcow2"):
+            raise BackendError(f"The file backend writes raw or qcow2 images, not {disk_format}")
         path = self._volume_path(volume_id, location)
         fmt = self._fmt(location)
         staging: Path | None = None
-        if fmt != "raw":
-            staging = self.directory / f".read-{volume_id}.raw.part"
-            await qemuimg.run("convert", "-q", "-U", "-f", fmt, "-O", "raw", str(path), str(staging))
+        if fmt != "raw" or disk_format != "raw":
+            # A converted copy (qcow2 cannot be written to a pipe: qemu-img seeks): from a
+            # qcow2 volume it leaves out the internal snapshots, and it is compact.
+            staging = self.directory / f".read-{volume_id}.{disk_format}.part"
+            await qemuimg.run("convert", "-q", "-U", "-f", fmt, "-O", disk_format, str(path), str(staging))
             path = staging
         try:
             with path.open("rb") as fh:
