@@ -2,7 +2,7 @@
 # Installs everything pocketstack needs on a fresh Debian machine (as root) into .venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DEBS="qemu-system-x86 qemu-utils dnsmasq-base busybox-static cpio kmod e2fsprogs iproute2 iptables nftables wrk iputils-ping"
+DEBS="qemu-system-x86 qemu-utils dnsmasq-base busybox-static cpio kmod e2fsprogs iproute2 iptables nftables wrk iputils-ping isc-dhcp-client"
 missing=""
 for p in $DEBS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if [ -n "$missing" ]; then

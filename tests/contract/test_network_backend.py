@@ -42,7 +42,7 @@ async def backend(request: pytest.FixtureRequest) -> AsyncIterator[NetworkBacken
 NET = "11111111-0000-0000-0000-000000000001"
 
 
-def network(net_id: str = NET, *, dhcp: bool = True, mtu: int = 1450) -> dict[str, Any]:
+def network(net_id: str = NET, *, dhcp: bool = True, mtu: int = 1450, v6_mode: str | None = None) -> dict[str, Any]:
     return {
         "id": net_id,
         "mtu": mtu,
@@ -62,9 +62,11 @@ def network(net_id: str = NET, *, dhcp: bool = True, mtu: int = 1450) -> dict[st
                 "cidr": "fd00:30::/64",
                 "ip_version": 6,
                 "gateway_ip": "fd00:30::1",
-                "enable_dhcp": True,
+                "enable_dhcp": dhcp,
                 "dns_nameservers": [],
                 "host_routes": [],
+                "ipv6_address_mode": v6_mode,
+                "ipv6_ra_mode": v6_mode,
             },
         ],
     }
@@ -108,11 +110,26 @@ def port(
     }
 
 
-async def test_ensure_network_serves_dhcp_for_ipv4_dhcp_subnets(backend: NetworkBackend) -> None:
+async def test_ensure_network_serves_dhcp_for_dhcp_subnets(backend: NetworkBackend) -> None:
+    # An IPv6 subnet without modes is served statefully, as Neutron does.
     await backend.ensure_network(network())
     state = await backend.state()
-    assert state.networks[NET].dhcp_subnets == ["10.30.0.0/24"]
+    assert state.networks[NET].dhcp_subnets == ["10.30.0.0/24", "fd00:30::/64"]
     assert state.networks[NET].mtu == 1450
+
+
+@pytest.mark.parametrize(("mode", "served"), [("dhcpv6-stateful", True), ("dhcpv6-stateless", True), ("slaac", False)])
+async def test_ipv6_subnets_are_served_by_address_mode(backend: NetworkBackend, mode: str, served: bool) -> None:
+    await backend.ensure_network(network(v6_mode=mode))
+    spec = port("p1aaaaaaaaaaaaaa", "10.30.0.5", "fa:16:3e:00:00:01")
+    spec["network"] = network(v6_mode=mode)
+    spec["fixed_ips"].append({"subnet_id": f"s6-{NET}", "ip_address": "fd00:30::5"})
+    await backend.plug_port(spec)
+    state = (await backend.state()).networks[NET]
+    assert state.dhcp_subnets == ["10.30.0.0/24"] + (["fd00:30::/64"] if served else [])
+    assert state.dhcp_hosts == {"fa:16:3e:00:00:01": "10.30.0.5"}
+    # Only stateful DHCPv6 hands the port its IPv6 address.
+    assert state.dhcp6_hosts == ({"fa:16:3e:00:00:01": "fd00:30::5"} if mode == "dhcpv6-stateful" else {})
 
 
 async def test_ensure_network_is_idempotent_and_applies_changes(backend: NetworkBackend) -> None:

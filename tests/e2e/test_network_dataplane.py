@@ -191,6 +191,45 @@ async def test_security_group_icmp_and_anti_spoofing(plane: Plane) -> None:
     assert await vm_a.ping(ip_b)
 
 
+async def test_ipv6_stateful_dhcp_and_icmpv6_security_group(plane: Plane) -> None:
+    api = plane.api
+    net = await api.network(name="v6")
+    await api.subnet(net["id"], "fd00:41::/64", ipv6_address_mode="dhcpv6-stateful")
+    sg = await group(api, "no-icmp")
+    a = await plane.bound_port(net["id"], "a", security_groups=[sg["id"]])
+    b = await plane.bound_port(net["id"], "b", security_groups=[sg["id"]])
+    ip_a, ip_b = a["fixed_ips"][0]["ip_address"], b["fixed_ips"][0]["ip_address"]
+    assert ":" in ip_a and ":" in ip_b
+    state = (await plane.backend.state()).networks[net["id"]]
+    assert state.dhcp6_hosts == {a["mac_address"]: ip_a, b["mac_address"]: ip_b}
+    vm_a, vm_b = plane.vm("a", a), plane.vm("b", b)
+    # DHCPv6 (from the link-local address, through the firewall) gives each its port's address.
+    assert (await vm_a.dhcp6(), await vm_b.dhcp6()) == (ip_a, ip_b)
+    assert vm_a.addresses(family="inet6") == [ip_a]
+    assert not await vm_a.ping6(ip_b, count=1)
+    # An IPv4 ICMP rule does not open IPv6.
+    v4 = await allow_icmp(api, sg["id"])
+    assert v4["ethertype"] == "IPv4"
+
+    async def has(rule_id: str) -> bool:
+        fw = (await plane.backend.state()).ports[b["id"]].firewall
+        return fw is not None and rule_id in [r["id"] for r in fw]
+
+    await wait_for(lambda: has(v4["id"]), "the IPv4 ICMP rule on port b")
+    assert not await vm_a.ping6(ip_b, count=1)
+    v6 = await api.made(
+        "security-group-rules",
+        "security_group_rule",
+        security_group_id=sg["id"],
+        direction="ingress",
+        protocol="icmp",
+        ethertype="IPv6",
+    )
+    await wait_for(lambda: has(v6["id"]), "the IPv6 ICMP rule on port b")
+    # Neighbour discovery worked all along: only the echo request was dropped.
+    assert await vm_a.ping6(ip_b) and await vm_b.ping6(ip_a)
+
+
 async def test_port_security_disabled_means_no_filtering(plane: Plane) -> None:
     net, _ = await plane.api.net_with_subnet("10.42.0.0/24")
     sg = await group(plane.api, "no-icmp")

@@ -90,9 +90,11 @@ def test_extra_dhcp_opts_are_tagged_per_port() -> None:
     opts = [
         {"opt_name": "bootfile-name", "opt_value": "pxe.0", "ip_version": 4},
         {"opt_name": "66", "opt_value": "tftp"},
+        {"opt_name": "dns-server", "opt_value": "[fd00::53]", "ip_version": 6},
     ]
     assert render_opts([port(extra_dhcp_opts=opts)]) == (
         f"tag:port-{PORT_ID},option:bootfile-name,pxe.0\ntag:port-{PORT_ID},66,tftp\n"
+        f"tag:port-{PORT_ID},option6:dns-server,[fd00::53]\n"
     )
 
 

@@ -22,6 +22,8 @@ from pocketstack.network.agent.base import (
     PortState,
     RouterState,
     Spec,
+    hands_out_addresses,
+    serves_dhcp,
     tap_name,
 )
 
@@ -35,6 +37,8 @@ class FakeBackend(NetworkBackend):
         self.calls: list[tuple[str, Any]] = []
         self._failures: dict[str, list[BaseException]] = {}
         self._state = BackendState()
+        # Per network: the subnets where DHCP hands out addresses (IPv4, stateful IPv6).
+        self._addressed: dict[str, list[ipaddress.IPv4Network | ipaddress.IPv6Network]] = {}
         self.started = False
 
     def fail(self, method: str, error: BaseException | None = None, times: int = 1) -> None:
@@ -59,12 +63,15 @@ class FakeBackend(NetworkBackend):
 
     async def ensure_network(self, network: Spec) -> None:
         await self._enter("ensure_network", network)
-        dhcp = [s["cidr"] for s in network.get("subnets", []) if s.get("enable_dhcp") and s.get("ip_version") == 4]
+        dhcp = [s["cidr"] for s in network.get("subnets", []) if serves_dhcp(s)]
         current = self._state.networks.get(network["id"])
         hosts = dict(current.dhcp_hosts) if current else {}
         self._state.networks[network["id"]] = NetworkState(
             dhcp_subnets=sorted(dhcp), dhcp_hosts=hosts, mtu=int(network.get("mtu", 1500))
         )
+        self._addressed[network["id"]] = [
+            ipaddress.ip_network(s["cidr"]) for s in network.get("subnets", []) if hands_out_addresses(s)
+        ]
         self._refresh_dhcp(network["id"])
 
     async def delete_network(self, network_id: str) -> None:
@@ -72,6 +79,7 @@ class FakeBackend(NetworkBackend):
         for port_id in [p for p, s in self._state.ports.items() if s.network_id == network_id]:
             del self._state.ports[port_id]
         self._state.networks.pop(network_id, None)
+        self._addressed.pop(network_id, None)
 
     async def plug_port(self, port: Spec) -> None:
         await self._enter("plug_port", port)
@@ -128,21 +136,22 @@ class FakeBackend(NetworkBackend):
     async def cleanup(self) -> None:
         await self._enter("cleanup", None)
         self._state = BackendState()
+        self._addressed = {}
 
     def _refresh_dhcp(self, network_id: str) -> None:
         net = self._state.networks.get(network_id)
         if net is None:
             return
-        served = [ipaddress.ip_network(c) for c in net.dhcp_subnets]
-        hosts: dict[str, str] = {}
+        served = self._addressed.get(network_id, [])
+        hosts: dict[int, dict[str, str]] = {4: {}, 6: {}}
         for port in self._state.ports.values():
             if port.network_id != network_id:
                 continue
             for ip in port.ips:
                 address = ipaddress.ip_address(ip)
                 if any(address.version == n.version and address in n for n in served):
-                    hosts[port.mac_address] = ip
-        net.dhcp_hosts = hosts
+                    hosts[address.version].setdefault(port.mac_address, ip)
+        net.dhcp_hosts, net.dhcp6_hosts = hosts[4], hosts[6]
 
 
 def _firewall(port: Spec) -> list[Spec] | None:

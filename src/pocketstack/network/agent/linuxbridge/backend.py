@@ -350,8 +350,9 @@ class LinuxBridgeBackend(NetworkBackend):
                 running = server.running_pid() is not None
                 result.networks[net_id] = NetworkState(
                     dhcp_subnets=server.ranges_in_place() if running else [],
-                    dhcp_hosts=server.hosts_in_place() if running else {},
+                    dhcp_hosts=server.hosts_in_place(4) if running else {},
                     mtu=int(link.get("mtu", 1500)),
+                    dhcp6_hosts=server.hosts_in_place(6) if running else {},
                 )
         rules = await cmd.in_ns(self.host_ns, "iptables-save", "-t", "filter", check=False)
         for name, link in links.items():

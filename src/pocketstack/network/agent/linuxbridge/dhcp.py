@@ -1,7 +1,15 @@
 """DHCP for one network: a ``qdhcp`` namespace on the network's bridge running dnsmasq.
 
 dnsmasq runs in static mode (it only answers MACs listed in its hosts file), with DNS off
-(``--port=0``). Port changes rewrite the hosts and options files and send SIGHUP, which
+(``--port=0``). It serves IPv4 subnets with DHCP enabled and IPv6 ones by their
+``ipv6_address_mode``, as Neutron's dnsmasq driver does: ``dhcpv6-stateful`` (or no mode
+at all) hands each port its fixed IPv6 address (a host line ``MAC,...,[v6]``; dnsmasq
+finds a DHCPv6 client's MAC in its neighbour table), ``dhcpv6-stateless`` gives options
+only (DNS), ``slaac`` is not served here (addresses come from the router's
+advertisements, router.py). The namespace port holds the DHCP port's address on each
+served subnet, IPv6 ones without duplicate address detection so dnsmasq can answer at once.
+
+Port changes rewrite the hosts and options files and send SIGHUP, which
 makes dnsmasq re-read them without dropping the leases it already gave. A change of the
 command line (subnets, MTU) restarts it. The process is found again through its pid file,
 and a pid is only signalled when ``/proc/PID/cmdline`` shows it is our dnsmasq.
@@ -16,7 +24,7 @@ import os
 import signal
 from pathlib import Path
 
-from pocketstack.network.agent.base import BackendError, Spec
+from pocketstack.network.agent.base import BackendError, Spec, hands_out_addresses, serves_dhcp
 from pocketstack.network.agent.linuxbridge import cmd, names
 from pocketstack.network.agent.linuxbridge.names import Names
 
@@ -24,8 +32,13 @@ LEASE_SECONDS = 86400
 
 
 def served_subnets(network: Spec) -> list[Spec]:
-    """The subnets dnsmasq serves: IPv4 with DHCP enabled."""
-    return [s for s in network.get("subnets", []) if s.get("enable_dhcp") and int(s.get("ip_version", 4)) == 4]
+    """The subnets dnsmasq serves: IPv4 with DHCP enabled, IPv6 by address mode."""
+    return [s for s in network.get("subnets", []) if serves_dhcp(s)]
+
+
+def _addressed(network: Spec) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """Subnets where dnsmasq hands out addresses: IPv4 ones and stateful IPv6 ones."""
+    return [ipaddress.ip_network(s["cidr"]) for s in served_subnets(network) if hands_out_addresses(s)]
 
 
 def dhcp_address(subnet: Spec) -> str:
@@ -42,9 +55,8 @@ def _tag(kind: str, ident: str) -> str:
     return f"{kind}-{ident}"
 
 
-def host_entries(network: Spec, ports: list[Spec]) -> dict[str, str]:
-    """MAC -> IPv4 address of every plugged port on a served subnet."""
-    served = [ipaddress.ip_network(s["cidr"]) for s in served_subnets(network)]
+def _entries(network: Spec, ports: list[Spec], version: int) -> dict[str, str]:
+    served = [n for n in _addressed(network) if n.version == version]
     hosts: dict[str, str] = {}
     for port in ports:
         for fixed in port.get("fixed_ips", []):
@@ -55,30 +67,57 @@ def host_entries(network: Spec, ports: list[Spec]) -> dict[str, str]:
     return hosts
 
 
+def host_entries(network: Spec, ports: list[Spec]) -> dict[str, str]:
+    """MAC -> IPv4 address of every plugged port on a served subnet."""
+    return _entries(network, ports, 4)
+
+
+def host_entries6(network: Spec, ports: list[Spec]) -> dict[str, str]:
+    """MAC -> IPv6 address of every plugged port on a stateful DHCPv6 subnet."""
+    return _entries(network, ports, 6)
+
+
 def render_hosts(network: Spec, ports: list[Spec]) -> str:
+    """One line per port with an address to hand out: ``MAC,set:TAG,[IPv4,][[IPv6],]NAME``
+    (one line may hold both families; dnsmasq picks the one each protocol needs)."""
     by_mac = {p["mac_address"].lower(): p for p in ports}
+    v4, v6 = host_entries(network, ports), host_entries6(network, ports)
     lines = []
-    for mac, address in sorted(host_entries(network, ports).items()):
+    for mac in sorted(set(v4) | set(v6)):
         port = by_mac[mac]
-        hostname = "host-" + address.replace(".", "-")
-        lines.append(f"{mac},set:{_tag('port', port['id'])},{address},{hostname}")
+        addresses = ([v4[mac]] if mac in v4 else []) + ([f"[{v6[mac]}]"] if mac in v6 else [])
+        first = v4.get(mac) or v6[mac]
+        hostname = "host-" + first.replace(".", "-").replace(":", "-")
+        lines.append(",".join([mac, f"set:{_tag('port', port['id'])}", *addresses, hostname]))
     return "\n".join(lines) + ("\n" if lines else "")
 
 
 def render_opts(ports: list[Spec]) -> str:
-    """Per-port ``extra_dhcp_opts`` (IPv4 ones), selected by the tag its host line sets."""
+    """Per-port ``extra_dhcp_opts`` (``option:`` or ``option6:`` by their ``ip_version``;
+    numbers too), selected by the tag its host line sets."""
     lines = []
     for port in sorted(ports, key=lambda p: str(p["id"])):
         for opt in port.get("extra_dhcp_opts", []) or []:
-            if int(opt.get("ip_version", 4) or 4) != 4 or opt.get("opt_value") is None:
+            if opt.get("opt_value") is None:
                 continue
+            v6 = int(opt.get("ip_version", 4) or 4) == 6
             name = str(opt["opt_name"])
-            key = name if name.isdigit() else f"option:{name}"
+            # dnsmasq: a bare number is a DHCPv4 option; IPv6 ones always say option6:.
+            key = f"option6:{name}" if v6 else name if name.isdigit() else f"option:{name}"
             lines.append(f"tag:{_tag('port', port['id'])},{key},{opt['opt_value']}")
     return "\n".join(lines) + ("\n" if lines else "")
 
 
+def _subnet_options6(subnet: Spec) -> list[str]:
+    tag = f"tag:{_tag('subnet', subnet['id'])}"
+    dns = [f"[{d}]" for d in subnet.get("dns_nameservers", []) if ipaddress.ip_address(d).version == 6]
+    # Only servers the subnet names: with DNS off (--port=0) dnsmasq offers none itself.
+    return [f"--dhcp-option={tag},option6:dns-server,{','.join(dns)}"] if dns else []
+
+
 def _subnet_options(subnet: Spec) -> list[str]:
+    if int(subnet.get("ip_version", 4)) == 6:
+        return _subnet_options6(subnet)
     tag = f"tag:{_tag('subnet', subnet['id'])}"
     gateway = subnet.get("gateway_ip")
     # An empty router option tells dnsmasq to send none (subnet without gateway).
@@ -147,7 +186,9 @@ class DhcpServer:
         for subnet in sorted(subnets, key=lambda s: str(s["id"])):
             net = ipaddress.ip_network(subnet["cidr"])
             tag = _tag("subnet", subnet["id"])
-            args.append(f"--dhcp-range=set:{tag},{net.network_address},static,{net.netmask},{LEASE_SECONDS}s")
+            # IPv6 ranges take a prefix length where IPv4 ones take a netmask.
+            mask = net.netmask if net.version == 4 else net.prefixlen
+            args.append(f"--dhcp-range=set:{tag},{net.network_address},static,{mask},{LEASE_SECONDS}s")
             args.extend(_subnet_options(subnet))
         return args
 
@@ -222,15 +263,19 @@ class DhcpServer:
         wanted = set()
         for subnet in subnets:
             net = ipaddress.ip_network(subnet["cidr"])
-            wanted.add(f"{dhcp_address(subnet)}/{net.prefixlen}")
+            wanted.add(f"{ipaddress.ip_address(dhcp_address(subnet))}/{net.prefixlen}")
         have = set()
         for item in await cmd.ip_json("addr", "show", "dev", self.iface, ns=self.ns):
             for addr in item.get("addr_info", []):
-                if addr.get("family") == "inet":
+                if addr.get("family") == "inet" or (addr.get("family") == "inet6" and addr.get("scope") == "global"):
                     have.add(f"{addr['local']}/{addr['prefixlen']}")
+        if any(":" in a for a in wanted):
+            # No duplicate address detection on this port (link-local included): DHCPv6
+            # must answer as soon as dnsmasq starts, not after a second of "tentative".
+            await cmd.in_ns(self.ns, "sysctl", "-q", "-w", f"net.ipv6.conf.{self.iface}.accept_dad=0")
         lines = [f"link set {self.iface} mtu {mtu} up"]
         lines += [f"addr del {a} dev {self.iface}" for a in sorted(have - wanted)]
-        lines += [f"addr add {a} dev {self.iface}" for a in sorted(wanted - have)]
+        lines += [f"addr add {a} dev {self.iface}" + (" nodad" if ":" in a else "") for a in sorted(wanted - have)]
         await cmd.ip_batch(lines, ns=self.ns)
 
     def write_files(self, network: Spec, ports: list[Spec]) -> None:
@@ -252,17 +297,20 @@ class DhcpServer:
         for path in (self.pid_file, self.hosts_file, self.opts_file, self.leases_file, self.dir / "log"):
             path.unlink(missing_ok=True)
 
-    def hosts_in_place(self) -> dict[str, str]:
-        """MAC -> IP as the hosts file dnsmasq reads says."""
+    def hosts_in_place(self, version: int = 4) -> dict[str, str]:
+        """MAC -> IPv4 (or IPv6) address as the hosts file dnsmasq reads says."""
         try:
             text = self.hosts_file.read_text()
         except OSError:
             return {}
         hosts = {}
         for line in text.splitlines():
-            parts = line.split(",")
-            if len(parts) >= 3:
-                hosts[parts[0]] = parts[2]
+            mac, *fields = line.split(",")
+            for field in fields:
+                if version == 6 and field.startswith("["):
+                    hosts[mac] = field.strip("[]")
+                elif version == 4 and field[:1].isdigit():
+                    hosts[mac] = field
         return hosts
 
     def ranges_in_place(self) -> list[str]:

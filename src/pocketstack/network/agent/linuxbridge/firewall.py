@@ -14,6 +14,11 @@ Chain layout (per filtered port; X = the first 11 characters of the port id):
 FORWARD first sends a tap's outgoing packets to ``pso-X`` (egress: DHCP client,
 anti-spoofing ``pss-X``, egress rules; RETURN when allowed, DROP otherwise), then packets
 to a tap to ``psi-X`` (ingress: replies, DHCP offers, ingress rules; ACCEPT or DROP).
+IPv6 (ip6tables, rules of ethertype IPv6) adds what the protocol needs whatever the
+rules: duplicate address detection from ``::``, the port's link-local sources (fe80::/64
+with its MAC), neighbour/router solicitations and MLD out, neighbour and router
+advertisements and MLD queries in, DHCPv6 client->server out and its answers in; a VM
+may not send router advertisements nor DHCPv6 answers.
 """
 
 from __future__ import annotations
@@ -160,12 +165,16 @@ def render_iptables(ports: list[Spec], version: int) -> str:
             # Duplicate address detection sends from the unspecified address.
             body.append(f"-A {out_c} -s ::/128 -p 58 -j RETURN")
         body.append(f"-A {out_c} -j {spoof_c}")
-        # A VM is no DHCP server for the others.
+        # A VM is no DHCP server (nor IPv6 router) for the others.
         if version == 4:
             body.append(f"-A {out_c} -p 17 -m udp --sport 67 --dport 68 -j DROP")
         else:
+            body.append(f"-A {out_c} -p 17 -m udp --sport 547 --dport 546 -j DROP")
             body.append(f"-A {out_c} -p 58 -m icmp6 --icmpv6-type 134 -j DROP")
             body += [f"-A {out_c} -p 58 -m icmp6 --icmpv6-type {t} -j RETURN" for t in ND_OUT]
+            # DHCPv6 client -> server (from the link-local address, to ff02::1:2), whatever
+            # the egress rules say, as Neutron allows it.
+            body.append(f"-A {out_c} -p 17 -m udp --sport 546 --dport 547 -j RETURN")
         body.append(f"-A {out_c} -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN")
         body.append(f"-A {out_c} -m conntrack --ctstate INVALID -j DROP")
         body += _rule_lines(out_c, port, version, "egress", members)
@@ -185,6 +194,9 @@ def render_iptables(ports: list[Spec], version: int) -> str:
             body.append(f"-A {in_c} -p 17 -m udp --sport 67 --dport 68 -j ACCEPT")
         else:
             body += [f"-A {in_c} -p 58 -m icmp6 --icmpv6-type {t} -j ACCEPT" for t in ND_IN]
+            # DHCPv6 replies: the request went to a multicast group, so conntrack does not
+            # see the unicast answer as a reply.
+            body.append(f"-A {in_c} -p 17 -m udp --sport 547 --dport 546 -j ACCEPT")
         body.append(f"-A {in_c} -m conntrack --ctstate INVALID -j DROP")
         body += _rule_lines(in_c, port, version, "ingress", members)
         body.append(f"-A {in_c} -j DROP")
