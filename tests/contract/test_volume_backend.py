@@ -4,6 +4,7 @@ backend and the file backend (real qemu-img, raw and qcow2)."""
 from __future__ import annotations
 
 import shutil
+import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -38,6 +39,12 @@ async def _read(backend: VolumeBackend, vid: str, loc: dict[str, object], n: int
         if len(out) >= n:
             break
     return out[:n]
+
+
+def _overwrite(loc: dict[str, object]) -> None:
+    """Write ``XXXX...`` over the first 4 KiB of a file volume, as a guest would."""
+    fmt, path = str(loc["format"]), str(loc["path"])
+    subprocess.run(["qemu-io", "-f", fmt, "-c", "write -P 0x58 0 4k", path], check=True, capture_output=True)
 
 
 def _leftovers(backend: VolumeBackend) -> list[str]:
@@ -75,7 +82,9 @@ async def test_from_image_snapshot_clone_extend(backend: VolumeBackend) -> None:
     assert await backend.virtual_size("c1", clone_loc) == 2 * GiB
     assert await _read(backend, "c1", clone_loc, 8) == b"HEAD" + bytes(4)
     # the snapshot does not see later changes of its volume
-    await backend.delete("v1", loc)
+    if isinstance(backend, FileBackend):
+        _overwrite(loc)
+        assert await _read(backend, "v1", loc, 4) == b"XXXX"
     new_loc = await backend.create_from_snapshot("r1", 1, "s1", snap_loc)
     assert await _read(backend, "r1", new_loc, len(payload)) == payload
     await backend.extend("r1", new_loc, 3)
@@ -88,8 +97,10 @@ async def test_from_image_snapshot_clone_extend(backend: VolumeBackend) -> None:
         assert Path(info["data"]["path"]).exists() and info["data"]["format"] in ("raw", "qcow2")
     for vid, vloc in (("r1", new_loc), ("c1", clone_loc)):
         await backend.delete(vid, vloc)
+    # Snapshots go before their volume (the manager's order).
     await backend.delete_snapshot("s1", snap_loc)
     await backend.delete_snapshot("s1", snap_loc)
+    await backend.delete("v1", loc)
     assert backend.capacity().allocated_gb == 0
     assert _leftovers(backend) == []
 
@@ -126,3 +137,26 @@ async def test_file_backend_rescans_after_restart(tmp_path: Path) -> None:
     second = FileBackend(tmp_path / "vols", volume_format="qcow2", capacity_gb=10)
     assert second.capacity().allocated_gb == 3
     assert not (tmp_path / "vols" / ".volume-v2.qcow2.part").exists()
+
+
+async def test_snapshot_kind_follows_the_volume_format(backend: VolumeBackend) -> None:
+    """qcow2 volumes hold internal snapshots (a hypervisor takes them while attached);
+    raw volumes and the fake backend copy."""
+    loc = await backend.create("v1", 1)
+    assisted = backend.assisted_snapshot("s1", loc)
+    snap_loc = await backend.create_snapshot("s1", "v1", loc)
+    if isinstance(backend, FileBackend) and backend.format == "qcow2":
+        assert assisted == {"name": "snapshot-s1", "path": loc["path"]}
+        assert snap_loc == {"path": loc["path"], "format": "qcow2", "internal": "snapshot-s1"}
+        assert _leftovers(backend) == ["volume-v1.qcow2"]
+        assert await backend.extend_by_host("v1", loc, 2)
+        # Taken by the hypervisor: recorded only if the file holds it.
+        with pytest.raises(BackendError):
+            await backend.snapshot_taken("s2", "v1", loc)
+    else:
+        assert assisted is None and not snap_loc.get("internal")
+        assert not await backend.extend_by_host("v1", loc, 2)
+    assert backend.capacity().allocated_gb == 2
+    await backend.delete_snapshot("s1", snap_loc)
+    await backend.delete("v1", loc)
+    assert backend.capacity().allocated_gb == 0 and _leftovers(backend) == []

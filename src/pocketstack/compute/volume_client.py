@@ -23,9 +23,11 @@ class VolumeClient:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
 
-    async def _call(self, method: str, path: str, token: str | None, json: Any = None) -> Any:
+    async def _call(
+        self, method: str, path: str, token: str | None, json: Any = None, version: str = VOLUME_VERSION
+    ) -> Any:
         service_token = await self.runtime.service_token()
-        headers = {"X-Auth-Token": token or service_token, "OpenStack-API-Version": VOLUME_VERSION}
+        headers = {"X-Auth-Token": token or service_token, "OpenStack-API-Version": version}
         if token:
             headers["X-Service-Token"] = service_token
         try:
@@ -79,6 +81,11 @@ class VolumeClient:
             await self._call("DELETE", f"/attachments/{attachment_id}", token)
         except NotFound:
             pass
+
+    async def extend_volume_completion(self, volume_id: str, error: bool) -> None:
+        """Tell the volume service how growing an attached volume went (Cinder 3.71; service token)."""
+        body = {"os-extend_volume_completion": {"error": error}}
+        await self._call("POST", f"/volumes/{volume_id}/action", None, body, version="volume 3.71")
 
     async def delete_volume(self, volume_id: str, token: str | None) -> None:
         try:

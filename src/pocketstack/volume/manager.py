@@ -18,7 +18,7 @@ from pocketstack.bus import Bus
 from pocketstack.common.context import RequestContext
 from pocketstack.common.errors import NotFound, PocketError
 from pocketstack.db import Database
-from pocketstack.volume import compute_events, states
+from pocketstack.volume import assisted, compute_events, states
 from pocketstack.volume.backends.base import VolumeBackend
 from pocketstack.volume.images import ImageClient
 from pocketstack.volume.models import Attachment, Snapshot, Volume
@@ -136,27 +136,54 @@ class VolumeManager:
         vol = await self._volume(volume_id)
         if vol is None or vol.status != states.EXTENDING:
             return
+        location = vol.provider_location or {}
+        online = vol.previous_status == states.IN_USE
         try:
-            await self.backend.extend(volume_id, vol.provider_location or {}, new_size)
+            by_host = online and await self.backend.extend_by_host(volume_id, location, new_size)
+            if not by_host:
+                await self.backend.extend(volume_id, location, new_size)
         except Exception as exc:
             if not isinstance(exc, PocketError):
                 log.exception("volume %s: extend failed", volume_id)
-            await self._set(
-                volume_id,
-                status=states.ERROR_EXTENDING,
-                size=vol.previous_size or vol.size,
-                previous_size=None,
-                status_reason=f"extend failed: {_reason(exc)}",
-            )
+            await self._extend_failed(vol, f"extend failed: {_reason(exc)}")
+            return
+        if by_host:
+            # The QEMU process holding the file grows it (block_resize); the volume stays
+            # extending until compute reports (os-extend_volume_completion).
+            if not await compute_events.volume_extended(self.images.runtime, volume_id, await self._servers(volume_id)):
+                await self._extend_failed(vol, "extend failed: compute could not be told to grow the attached volume")
             return
         await self._set(volume_id, status=vol.previous_status or states.AVAILABLE, previous_size=None, size=new_size)
         await self._notify(ctx, "volume.resize.end", volume_id, size=new_size)
-        if vol.previous_status == states.IN_USE:
+        if online:
             # Online extend: the hypervisor holding the volume must re-read its size.
-            async with self.db.reader() as s:
-                servers = await s.scalars(select(Attachment.instance_uuid).where(Attachment.volume_id == volume_id))
-                server_ids = sorted({sid for sid in servers if sid})
-            await compute_events.volume_extended(self.images.runtime, volume_id, server_ids)
+            await compute_events.volume_extended(self.images.runtime, volume_id, await self._servers(volume_id))
+
+    async def extend_volume_completion(self, ctx: dict[str, Any], volume_id: str, error: bool) -> None:
+        """Compute grew (or failed to grow) an attached volume the backend left to it."""
+        vol = await self._volume(volume_id)
+        if vol is None or vol.status != states.EXTENDING:
+            return
+        if error:
+            await self._extend_failed(vol, "extend failed: compute could not grow the attached volume")
+            return
+        self.backend.extended(volume_id, vol.provider_location or {}, vol.size)
+        await self._set(volume_id, status=vol.previous_status or states.IN_USE, previous_size=None, status_reason=None)
+        await self._notify(ctx, "volume.resize.end", volume_id, size=vol.size)
+
+    async def _extend_failed(self, vol: Volume, reason: str) -> None:
+        await self._set(
+            vol.id,
+            status=states.ERROR_EXTENDING,
+            size=vol.previous_size or vol.size,
+            previous_size=None,
+            status_reason=reason,
+        )
+
+    async def _servers(self, volume_id: str) -> list[str]:
+        async with self.db.reader() as s:
+            servers = await s.scalars(select(Attachment.instance_uuid).where(Attachment.volume_id == volume_id))
+            return sorted({sid for sid in servers if sid})
 
     # --- snapshots ------------------------------------------------------------------------
     async def create_snapshot(self, ctx: dict[str, Any], snapshot_id: str) -> None:
@@ -167,8 +194,15 @@ class VolumeManager:
                 vol = await s.get(Volume, snap.volume_id)
         if snap is None or vol is None or snap.status != states.SNAP_CREATING:
             return
+        volume_location = vol.provider_location or {}
         try:
-            location = await self.backend.create_snapshot(snapshot_id, vol.id, vol.provider_location or {})
+            internal = self.backend.assisted_snapshot(snapshot_id, volume_location)
+            if internal is not None and vol.status == states.IN_USE:
+                # The VM's QEMU has the file open (and locked): it takes the snapshot.
+                await assisted.create(self.images.runtime, vol.id, snapshot_id, internal["name"])
+                location = await self.backend.snapshot_taken(snapshot_id, vol.id, volume_location)
+            else:
+                location = await self.backend.create_snapshot(snapshot_id, vol.id, volume_location)
         except Exception as exc:
             if not isinstance(exc, PocketError):
                 log.exception("snapshot %s: create failed", snapshot_id)
@@ -179,10 +213,16 @@ class VolumeManager:
     async def delete_snapshot(self, ctx: dict[str, Any], snapshot_id: str) -> None:
         async with self.db.reader() as s:
             snap = await s.get(Snapshot, snapshot_id)
+            vol = await s.get(Volume, snap.volume_id) if snap is not None else None
         if snap is None or snap.status != states.SNAP_DELETING:
             return
+        location = snap.provider_location or {}
         try:
-            await self.backend.delete_snapshot(snapshot_id, snap.provider_location or {})
+            if location.get("internal") and vol is not None and vol.status == states.IN_USE:
+                await assisted.delete(self.images.runtime, vol.id, snapshot_id, str(location["internal"]))
+                self.backend.snapshot_removed(snapshot_id, location)
+            else:
+                await self.backend.delete_snapshot(snapshot_id, location)
         except Exception as exc:
             if not isinstance(exc, PocketError):
                 log.exception("snapshot %s: delete failed", snapshot_id)

@@ -262,12 +262,6 @@ async def extend(deps: VolumeDeps, ctx: RequestContext, volume_id: str, new_size
                 f"Invalid volume: Volume {vol.id} status must be {' or '.join(allowed)} to extend, "
                 f"currently {vol.status}."
             )
-        if vol.status == states.IN_USE and (vol.provider_location or {}).get("format") == "qcow2":
-            # QEMU holds the image lock of an attached qcow2 file; only raw files grow online.
-            raise Invalid(
-                f"Invalid volume: Volume {vol.id} is an attached qcow2 file; extending it online is not "
-                "supported by the file backend. Detach it first."
-            )
         if new_size <= vol.size:
             raise Invalid(
                 f"Invalid input received: New size for extend must be greater than current size. "
@@ -280,6 +274,15 @@ async def extend(deps: VolumeDeps, ctx: RequestContext, volume_id: str, new_size
         vol.size = new_size
         vol.status = states.EXTENDING
     await deps.bus.cast(deps.topic, "extend_volume", ctx.to_dict(), volume_id=volume_id, new_size=new_size)
+
+
+async def extend_completion(deps: VolumeDeps, ctx: RequestContext, volume_id: str, *, error: bool) -> None:
+    """Compute grew an attached volume for the backend (or failed): the manager settles it."""
+    async with deps.db.reader() as s:
+        vol = await volume_row(s, ctx, volume_id)
+    if vol.status != states.EXTENDING:
+        raise Invalid(f"Invalid volume: Volume {vol.id} status must be extending, currently {vol.status}.")
+    await deps.bus.cast(deps.topic, "extend_volume_completion", ctx.to_dict(), volume_id=volume_id, error=error)
 
 
 async def set_bootable(deps: VolumeDeps, ctx: RequestContext, volume_id: str, bootable: bool) -> None:

@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pocketstack.bus import Bus
-from pocketstack.common.errors import PocketError
+from pocketstack.common.errors import NotFound, PocketError
 from pocketstack.compute import states
 from pocketstack.compute.virt.driver import VirtDriver
 from pocketstack.compute.volume_client import VolumeClient, image_meta_from_volume
@@ -207,17 +207,45 @@ class VolumeOps:
         await self._volume_client().attachment_delete(attachment_id, ctx.get("auth_token"))
 
     async def volume_extended(self, ctx: dict[str, Any], instance_uuid: str, volume_id: str) -> None:
-        """The volume service grew an attached volume: have the guest see the new size."""
-        inst = await self.bus.call("conductor", "instance_get", ctx, instance_uuid=instance_uuid)
-        bdm = next((b for b in (inst or {}).get("block_device_mapping") or [] if b.get("volume_id") == volume_id), None)
-        if bdm is None or not bdm.get("device"):
-            log.info("%s: volume-extended for %s, which %s does not have", self.host, volume_id, instance_uuid)
-            return
-        volume = await self._volume_client().get_volume(volume_id, None)
+        """The volume service grew an attached volume, or (status still ``extending``)
+        left growing it to the hypervisor: have the guest see the new size, and in the
+        second case report the outcome (os-extend_volume_completion)."""
+        client = self._volume_client()
+        volume = await client.get_volume(volume_id, None)
+        completion = volume.get("status") == "extending"
+        ok = False
         try:
-            await self.driver.extend_volume(instance_uuid, bdm["device"], int(volume["size"]) * 1024**3)
+            device = await self._device_of(ctx, instance_uuid, volume_id)
+            if device is None:
+                log.info("%s: volume-extended for %s, which %s does not have", self.host, volume_id, instance_uuid)
+            else:
+                await self.driver.extend_volume(instance_uuid, device, int(volume["size"]) * 1024**3)
+                ok = True
         except Exception:
             log.exception("%s: extending %s on %s failed", self.host, volume_id, instance_uuid)
+        if completion:
+            await client.extend_volume_completion(volume_id, error=not ok)
+
+    async def _device_of(self, ctx: dict[str, Any], instance_uuid: str, volume_id: str) -> str | None:
+        inst = await self.bus.call("conductor", "instance_get", ctx, instance_uuid=instance_uuid)
+        for bdm in (inst or {}).get("block_device_mapping") or []:
+            if bdm.get("volume_id") == volume_id and bdm.get("device"):
+                return str(bdm["device"])
+        return None
+
+    # --- assisted snapshots (calls from the compute API) -----------------------------------------
+    async def volume_snapshot_create(self, ctx: dict[str, Any], instance_uuid: str, volume_id: str, name: str) -> None:
+        """Internal snapshot ``name`` of the attached volume, taken by the hypervisor."""
+        device = await self._device_of(ctx, instance_uuid, volume_id)
+        if device is None:
+            raise NotFound(f"Volume {volume_id} is not attached to instance {instance_uuid}.")
+        await self.driver.volume_snapshot_create(instance_uuid, device, name)
+
+    async def volume_snapshot_delete(self, ctx: dict[str, Any], instance_uuid: str, volume_id: str, name: str) -> None:
+        device = await self._device_of(ctx, instance_uuid, volume_id)
+        if device is None:
+            raise NotFound(f"Volume {volume_id} is not attached to instance {instance_uuid}.")
+        await self.driver.volume_snapshot_delete(instance_uuid, device, name)
 
     async def interrupted_builds(self) -> list[dict[str, Any]]:
         """At start-up, before serving: builds this host was running when its agent died

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pocketstack.compute.api.handlers import (
     aggregates,
+    assisted_snapshots,
     flavors,
     hosts,
     keypairs,
@@ -91,6 +92,8 @@ ROUTES += [
     Route("POST", V + "/servers/{server_id}/os-volume_attachments", volume_attachments.create),
     Route("GET", V + "/servers/{server_id}/os-volume_attachments/{volume_id}", volume_attachments.show),
     Route("DELETE", V + "/servers/{server_id}/os-volume_attachments/{volume_id}", volume_attachments.delete),
+    Route("POST", V + "/os-assisted-volume-snapshots", assisted_snapshots.create),
+    Route("DELETE", V + "/os-assisted-volume-snapshots/{snapshot_id}", assisted_snapshots.delete),
 ]
 
 ROUTES += [

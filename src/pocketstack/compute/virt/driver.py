@@ -153,6 +153,15 @@ class VirtDriver(abc.ABC):
         behind it may already be larger). Drivers that cannot do it online keep this."""
         raise NotImplementedYet(f"This virt driver cannot extend attached volumes (instance {uuid}).")
 
+    async def volume_snapshot_create(self, uuid: str, mountpoint: str, name: str) -> None:
+        """Take internal snapshot ``name`` of the qcow2 volume at ``mountpoint`` (the
+        running hypervisor holds the file; a stopped instance's file is free)."""
+        raise NotImplementedYet(f"This virt driver cannot snapshot attached volumes (instance {uuid}).")
+
+    async def volume_snapshot_delete(self, uuid: str, mountpoint: str, name: str) -> None:
+        """Delete internal snapshot ``name`` of the volume at ``mountpoint`` (absent: no-op)."""
+        raise NotImplementedYet(f"This virt driver cannot delete snapshots of attached volumes (instance {uuid}).")
+
     @abc.abstractmethod
     async def attach_interface(self, uuid: str, vif: dict[str, Any]) -> None: ...
 

@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from pocketstack.common.errors import Conflict, PocketError
 from pocketstack.compute import states
 from pocketstack.compute.virt.driver import (
     HostResources,
@@ -29,17 +30,30 @@ class FakeInstance:
     volumes: dict[str, dict[str, Any]] = field(default_factory=dict)
     # mountpoint -> size in bytes the guest was told after an online extend
     volume_sizes: dict[str, int] = field(default_factory=dict)
+    # mountpoint -> names of the internal snapshots taken through the hypervisor
+    volume_snapshots: dict[str, list[str]] = field(default_factory=dict)
     vifs: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
 class Faults:
     """Failure injection, set by tests: the next ``spawn_failures`` spawns raise,
-    and while ``spawn_hangs`` is set a spawn never returns."""
+    and while ``spawn_hangs`` is set a spawn never returns. ``inject(op, message)``
+    makes the next call of a volume operation (``extend_volume``,
+    ``volume_snapshot_create``, ``volume_snapshot_delete``) raise with that message."""
 
     spawn_failures: int = 0
     spawn_hangs: bool = False
     message: str = "injected spawn failure"
+    pending: dict[str, list[str]] = field(default_factory=dict)
+
+    def inject(self, op: str, message: str = "injected failure", times: int = 1) -> None:
+        self.pending.setdefault(op, []).extend([message] * times)
+
+    def check(self, op: str) -> None:
+        queued = self.pending.get(op)
+        if queued:
+            raise PocketError(queued.pop(0))
 
 
 class FakeDriver(VirtDriver):
@@ -171,7 +185,27 @@ class FakeDriver(VirtDriver):
         inst = self._get(uuid)
         if mountpoint not in inst.volumes:
             raise InstanceNotFound(f"No volume at {mountpoint} on instance {uuid}.")
+        self.faults.check("extend_volume")
         inst.volume_sizes[mountpoint] = new_size_bytes
+
+    async def volume_snapshot_create(self, uuid: str, mountpoint: str, name: str) -> None:
+        inst = self._get(uuid)
+        if mountpoint not in inst.volumes:
+            raise InstanceNotFound(f"No volume at {mountpoint} on instance {uuid}.")
+        self.faults.check("volume_snapshot_create")
+        taken = inst.volume_snapshots.setdefault(mountpoint, [])
+        if name in taken:
+            raise Conflict(f"Snapshot {name} already exists on the volume at {mountpoint} of instance {uuid}.")
+        taken.append(name)
+
+    async def volume_snapshot_delete(self, uuid: str, mountpoint: str, name: str) -> None:
+        inst = self._get(uuid)
+        if mountpoint not in inst.volumes:
+            raise InstanceNotFound(f"No volume at {mountpoint} on instance {uuid}.")
+        self.faults.check("volume_snapshot_delete")
+        taken = inst.volume_snapshots.get(mountpoint, [])
+        if name in taken:
+            taken.remove(name)
 
     async def detach_volume(self, uuid: str, mountpoint: str) -> None:
         inst = self._get(uuid)

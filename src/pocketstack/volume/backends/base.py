@@ -19,7 +19,8 @@ Postconditions every backend keeps (tests/contract/test_volume_backend.py checks
 - ``extend`` to a size below the current one raises ``BackendError`` and changes nothing.
 - a snapshot is independent of later writes to its volume, and the volume can be
   deleted only after its snapshots (the manager enforces that order; the backend may
-  rely on it).
+  rely on it). A snapshot may live inside its volume (file backend, qcow2: internal
+  snapshots); deleting the volume then removes it too.
 - ``read`` yields exactly the volume's bytes (its full virtual size, in raw form), or
   (file backend) a qcow2 image of the same content when asked for qcow2.
 - ``capacity`` is cheap (no subprocess) and counts every volume and snapshot created.
@@ -93,6 +94,31 @@ class VolumeBackend(abc.ABC):
 
     @abc.abstractmethod
     async def delete_snapshot(self, snapshot_id: str, location: dict[str, Any]) -> None: ...
+
+    # Snapshots a hypervisor takes (internal qcow2 snapshots of an attached volume: the
+    # QEMU process holding the file has its lock). Backends without them keep these.
+    def assisted_snapshot(self, snapshot_id: str, location: dict[str, Any]) -> dict[str, Any] | None:
+        """``{"name", "path"}`` of the snapshot a hypervisor holding this volume must take
+        while it is attached (the backend cannot), or None: the backend does it itself."""
+        return None
+
+    async def snapshot_taken(self, snapshot_id: str, volume_id: str, location: dict[str, Any]) -> dict[str, Any]:
+        """Record a snapshot the hypervisor took (after checking it is there); its location."""
+        raise BackendError(f"The {self.name} backend has no hypervisor-assisted snapshots")
+
+    def snapshot_removed(self, snapshot_id: str, location: dict[str, Any]) -> None:
+        """Forget a snapshot the hypervisor deleted (capacity)."""
+        return None
+
+    async def extend_by_host(self, volume_id: str, location: dict[str, Any], new_size: int) -> bool:
+        """For an attached volume: True if the hypervisor holding it must grow it (the
+        backend checked there is room, and ``extended`` records the size once compute
+        reports), False if ``extend`` grows it here."""
+        return False
+
+    def extended(self, volume_id: str, location: dict[str, Any], new_size: int) -> None:
+        """Record the new size of a volume the hypervisor grew."""
+        return None
 
     @abc.abstractmethod
     async def connection_info(

@@ -1,10 +1,20 @@
 """The file backend: each volume a raw or qcow2 file in one directory, made with qemu-img.
 
-Layout: ``volume-<id>.<fmt>`` for volumes and ``snapshot-<id>.qcow2`` for snapshots
-(full, independent copies: a snapshot survives any later write to its volume and needs
-no backing chain, so volumes and snapshots can be deleted in any order). Every create
-writes a ``.<name>.part`` file first and renames it into place when complete, so a
-failure (or a crash) never leaves a half-made volume under a real name.
+Layout: ``volume-<id>.<fmt>`` for volumes. Snapshots:
+
+- of a qcow2 volume: an internal qcow2 snapshot named ``snapshot-<id>`` inside the
+  volume file (``qemu-img snapshot -c``: point in time, copy-on-write, nothing copied).
+  While the volume is attached, the QEMU process holding the file has its lock, so the
+  volume manager has the hypervisor take it instead (compute's assisted volume
+  snapshots: QMP ``blockdev-snapshot-internal-sync``) and then records it here
+  (``snapshot_taken``). A volume made from it is ``qemu-img convert -l
+  snapshot.name=...``; delete is ``qemu-img snapshot -d`` (or QMP while attached).
+- of a raw volume (raw files cannot hold snapshots): ``snapshot-<id>.qcow2``, a full
+  copy. It is point in time only while the volume is not attached: the copy of an
+  in-use raw volume is read while the guest may write (crash-consistent at best).
+
+Every create writes a ``.<name>.part`` file first and renames it into place when
+complete, so a failure (or a crash) never leaves a half-made volume under a real name.
 
 Images are streamed in from the caller's iterator: a raw image going to a raw volume is
 written straight into the volume file (zero runs are skipped, so the file stays sparse);
@@ -52,9 +62,13 @@ class FileBackend(VolumeBackend):
                 continue
             try:
                 size = qemuimg.qcow2_virtual_size(path) if path.suffix == ".qcow2" else path.stat().st_size
+                internal = qemuimg.qcow2_snapshot_names(path) if path.name.startswith("volume-") else []
             except (OSError, BackendError):
                 continue
             self._sizes[path.name] = -(-size // GiB)
+            for name in internal:
+                # A snapshot counts as its volume's size, as in the API.
+                self._sizes[f"{path.name}@{name}"] = -(-size // GiB)
 
     def capacity(self) -> Capacity:
         return Capacity(self.total_gb, sum(self._sizes.values()))
@@ -144,18 +158,26 @@ class FileBackend(VolumeBackend):
         self, volume_id: str, size: int, snapshot_id: str, snapshot_location: dict[str, Any]
     ) -> dict[str, Any]:
         source = Path(snapshot_location.get("path") or self.directory / f"snapshot-{snapshot_id}.qcow2")
-        return await self._copy(self._volume_path(volume_id), size, source, self._fmt(snapshot_location))
+        internal = snapshot_location.get("internal")
+        return await self._copy(
+            self._volume_path(volume_id), size, source, self._fmt(snapshot_location), internal=internal
+        )
 
     async def clone(self, volume_id: str, size: int, source_id: str, source_location: dict[str, Any]) -> dict[str, Any]:
         source = self._volume_path(source_id, source_location)
         return await self._copy(self._volume_path(volume_id), size, source, self._fmt(source_location))
 
-    async def _copy(self, final: Path, size: int, source: Path, source_fmt: str) -> dict[str, Any]:
+    async def _copy(
+        self, final: Path, size: int, source: Path, source_fmt: str, *, internal: str | None = None
+    ) -> dict[str, Any]:
         if not source.exists():
             raise BackendError(f"The source {source.name} is not on the file backend")
+        # -l: read the internal snapshot; -U: also while a VM has the volume open (a
+        # snapshot's clusters are never written again, so the read is consistent).
+        snap = ["-l", f"snapshot.name={internal}"] if internal else []
 
         async def make(part: Path) -> None:
-            await qemuimg.run("convert", "-q", "-U", "-f", source_fmt, "-O", self.format, str(source), str(part))
+            await qemuimg.run("convert", "-q", "-U", *snap, "-f", source_fmt, "-O", self.format, str(source), str(part))
 
         return await self._build(final, size, make)
 
@@ -164,7 +186,8 @@ class FileBackend(VolumeBackend):
         path = self._volume_path(volume_id, location)
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
-        self._sizes.pop(path.name, None)
+        for key in [k for k in self._sizes if k == path.name or k.startswith(f"{path.name}@")]:
+            del self._sizes[key]
 
     async def extend(self, volume_id: str, location: dict[str, Any], new_size: int) -> None:
         path = self._volume_path(volume_id, location)
@@ -183,12 +206,56 @@ class FileBackend(VolumeBackend):
             await qemuimg.run("resize", "-q", "-f", fmt, str(path), str(new_size * GiB))
         self._sizes[path.name] = new_size
 
+    # --- snapshots ----------------------------------------------------------------------
+    @staticmethod
+    def _snapshot_name(snapshot_id: str) -> str:
+        return f"snapshot-{snapshot_id}"
+
+    def assisted_snapshot(self, snapshot_id: str, location: dict[str, Any]) -> dict[str, Any] | None:
+        if self._fmt(location) != "qcow2":
+            return None
+        return {"name": self._snapshot_name(snapshot_id), "path": str(self._volume_path("", location))}
+
+    async def snapshot_taken(self, snapshot_id: str, volume_id: str, location: dict[str, Any]) -> dict[str, Any]:
+        path = self._volume_path(volume_id, location)
+        name = self._snapshot_name(snapshot_id)
+        if name not in await asyncio.to_thread(qemuimg.qcow2_snapshot_names, path):
+            raise BackendError(f"The hypervisor reported snapshot {name}, but {path.name} does not hold it")
+        self._sizes[f"{path.name}@{name}"] = -(-qemuimg.qcow2_virtual_size(path) // GiB)
+        return {"path": str(path), "format": "qcow2", "internal": name}
+
+    def snapshot_removed(self, snapshot_id: str, location: dict[str, Any]) -> None:
+        self._sizes.pop(f"{Path(location.get('path') or '').name}@{location.get('internal')}", None)
+
+    async def extend_by_host(self, volume_id: str, location: dict[str, Any], new_size: int) -> bool:
+        if self._fmt(location) != "qcow2":
+            return False  # raw: a truncate here, QEMU only re-reads the size
+        # qcow2: QEMU holds the image lock, and only its qcow2 driver may grow the
+        # metadata of an open image (QMP block_resize on the format node).
+        path = self._volume_path(volume_id, location)
+        current = -(-qemuimg.qcow2_virtual_size(path) // GiB)
+        if new_size < current:
+            raise BackendError(f"Cannot shrink volume {volume_id} to {new_size} GiB")
+        self._room_for(new_size - current)
+        return True
+
+    def extended(self, volume_id: str, location: dict[str, Any], new_size: int) -> None:
+        self._sizes[self._volume_path(volume_id, location).name] = new_size
+
     async def create_snapshot(self, snapshot_id: str, volume_id: str, location: dict[str, Any]) -> dict[str, Any]:
         source = self._volume_path(volume_id, location)
         if not source.exists():
             raise BackendError(f"Volume {volume_id} is not on the file backend")
         fmt = self._fmt(location)
         size = -(-(await self._virtual_size(source, fmt)) // GiB)
+        if fmt == "qcow2":
+            # Offline only: qemu-img takes the image's write lock, so a file a VM holds
+            # fails here rather than being changed under it (in use: assisted_snapshot).
+            name = self._snapshot_name(snapshot_id)
+            self._room_for(size)
+            await qemuimg.run("snapshot", "-c", name, str(source))
+            self._sizes[f"{source.name}@{name}"] = size
+            return {"path": str(source), "format": "qcow2", "internal": name}
         final = self.directory / f"snapshot-{snapshot_id}.qcow2"
         self._room_for(size)
         part = final.with_name(f".{final.name}.part")
@@ -205,6 +272,12 @@ class FileBackend(VolumeBackend):
 
     async def delete_snapshot(self, snapshot_id: str, location: dict[str, Any]) -> None:
         path = Path(location.get("path") or self.directory / f"snapshot-{snapshot_id}.qcow2")
+        internal = location.get("internal")
+        if internal:
+            if path.exists() and internal in await asyncio.to_thread(qemuimg.qcow2_snapshot_names, path):
+                await qemuimg.run("snapshot", "-d", str(internal), str(path))
+            self.snapshot_removed(snapshot_id, location)
+            return
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
         self._sizes.pop(path.name, None)

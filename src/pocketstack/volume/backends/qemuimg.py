@@ -1,4 +1,4 @@
-"""qemu-img as an async subprocess, and the one qcow2 header field the backend reads."""
+"""qemu-img as an async subprocess, and the qcow2 header fields the backend reads."""
 
 from __future__ import annotations
 
@@ -51,3 +51,29 @@ def qcow2_virtual_size(path: Path) -> int:
     if len(header) < 32 or header[:4] != b"QFI\xfb":
         raise BackendError(f"{path.name} is not a qcow2 file")
     return int(struct.unpack(">Q", header[24:32])[0])
+
+
+def qcow2_snapshot_names(path: Path) -> list[str]:
+    """Names of the internal snapshots, from the header's snapshot table (no subprocess).
+
+    Header: nb_snapshots (u32) at 60, snapshots_offset (u64) at 64. Each table entry:
+    40 fixed bytes (id_str_size u16 at 12, name_size u16 at 14, extra_data_size u32 at
+    36), then extra data, id string and name, padded to a multiple of 8."""
+    names: list[str] = []
+    with path.open("rb") as fh:
+        header = fh.read(72)
+        if len(header) < 72 or header[:4] != b"QFI\xfb":
+            raise BackendError(f"{path.name} is not a qcow2 file")
+        count, offset = struct.unpack(">IQ", header[60:72])
+        fh.seek(offset)
+        for _ in range(count):
+            fixed = fh.read(40)
+            if len(fixed) < 40:
+                raise BackendError(f"{path.name}: the snapshot table is cut short")
+            id_size, name_size = struct.unpack(">HH", fixed[12:16])
+            (extra_size,) = struct.unpack(">I", fixed[36:40])
+            rest = fh.read(extra_size + id_size + name_size)
+            names.append(rest[extra_size + id_size :].decode(errors="replace"))
+            used = 40 + extra_size + id_size + name_size
+            fh.seek(-used % 8, 1)
+    return names

@@ -528,21 +528,68 @@ class QemuDriver(VirtDriver):
             record.volumes[mountpoint] = connection_info
             record.save(d.record_file)
 
+    def _volume_node(self, uuid: str, record: Record, mountpoint: str) -> tuple[str, dict[str, Any]]:
+        """The QMP name of the volume's block node and its connection info: a hot-plugged
+        volume is the -blockdev format node ``vol-<dev>``; the root volume is the format
+        node behind the -drive ``drive-vda`` (QMP takes either name as ``device``)."""
+        if mountpoint in record.volumes:
+            return f"vol-{_device(mountpoint)}", record.volumes[mountpoint]
+        for bdm in record.spec.get("block_devices") or []:
+            if bdm.get("boot_index") == 0 and bdm.get("device") == mountpoint:
+                return "drive-vda", bdm.get("connection_info") or {}
+        raise InstanceNotFound(f"No volume at {mountpoint} on instance {uuid}.")
+
     async def extend_volume(self, uuid: str, mountpoint: str, new_size_bytes: int) -> None:
-        """QMP block_resize: QEMU grows the file if needed and tells the guest (virtio-blk
-        config change), so the guest sees the new size at once."""
+        """QMP block_resize on the volume's format node: QEMU grows the file (a qcow2
+        file's metadata too, which only the process holding it may change) and tells
+        the guest (virtio-blk config change), so the guest sees the new size at once."""
         d = self._known(uuid)
-        dev = _device(mountpoint)
         async with self._locked(uuid):
             record = Record.load(d.record_file)
-            roots = [b for b in record.spec.get("block_devices") or [] if b.get("boot_index") == 0]
-            if mountpoint not in record.volumes and not any(b.get("device") == mountpoint for b in roots):
-                raise InstanceNotFound(f"No volume at {mountpoint} on instance {uuid}.")
+            node, info = self._volume_node(uuid, record, mountpoint)
             if self._pid(d) is None:
-                return  # not running: the next start opens the file at its new size
-            # A hot-plugged volume is a -blockdev node; the root volume is the -drive's backend.
-            target = {"node-name": f"vol-{dev}"} if mountpoint in record.volumes else {"device": "drive-vda"}
+                # Not running: the file is free, so grow it here; the next start opens it
+                # at its new size (a raw file the volume service already grew is left).
+                path, fmt = _volume_file(uuid, info)
+                if fmt == "qcow2":
+                    await _qemu_img("resize", "-q", "-f", "qcow2", str(path), str(new_size_bytes))
+                return
+            target = {"node-name": node} if node.startswith("vol-") else {"device": node}
             await self._qmp(d, "block_resize", {**target, "size": new_size_bytes})
+
+    async def volume_snapshot_create(self, uuid: str, mountpoint: str, name: str) -> None:
+        """Internal qcow2 snapshot: QMP blockdev-snapshot-internal-sync on the volume's
+        node while QEMU runs (atomic for the guest: in-flight writes drain first); with
+        no QEMU running, qemu-img on the file."""
+        d = self._known(uuid)
+        async with self._locked(uuid):
+            record = Record.load(d.record_file)
+            node, info = self._volume_node(uuid, record, mountpoint)
+            path, fmt = _volume_file(uuid, info)
+            if fmt != "qcow2":
+                raise PocketError(
+                    f"The volume at {mountpoint} of instance {uuid} is {fmt}; only qcow2 holds snapshots."
+                )
+            if self._pid(d) is None:
+                await _qemu_img("snapshot", "-c", name, str(path))
+                return
+            await self._qmp(d, "blockdev-snapshot-internal-sync", {"device": node, "name": name})
+
+    async def volume_snapshot_delete(self, uuid: str, mountpoint: str, name: str) -> None:
+        d = self._known(uuid)
+        async with self._locked(uuid):
+            record = Record.load(d.record_file)
+            node, info = self._volume_node(uuid, record, mountpoint)
+            path, _fmt = _volume_file(uuid, info)
+            try:
+                if self._pid(d) is None:
+                    await _qemu_img("snapshot", "-d", name, str(path))
+                else:
+                    await self._qmp(d, "blockdev-snapshot-delete-internal-sync", {"device": node, "name": name})
+            except PocketError as exc:
+                # Gone already (a retried delete): the wanted end state.
+                if "not found" not in exc.message and "does not exist" not in exc.message:
+                    raise
 
     async def detach_volume(self, uuid: str, mountpoint: str) -> None:
         d = self._known(uuid)
@@ -609,6 +656,20 @@ class QemuDriver(VirtDriver):
         close = getattr(self.cache.source, "close", None)
         if close is not None:
             await close()
+
+
+async def _qemu_img(*args: str) -> None:
+    try:
+        await disks.run("qemu-img", *args)
+    except disks.DiskError as exc:
+        raise PocketError(str(exc)) from None
+
+
+def _volume_file(uuid: str, connection_info: dict[str, Any]) -> tuple[Path, str]:
+    try:
+        return cmdline.volume_file(connection_info)
+    except ValueError as exc:
+        raise PocketError(f"A volume of instance {uuid} cannot be opened: {exc}") from None
 
 
 def _device(mountpoint: str) -> str:

@@ -1,5 +1,5 @@
-"""POST /volumes/{id}/action: extend, bootable flag, the attach/detach actions,
-force delete, status reset, upload to image."""
+"""POST /volumes/{id}/action: extend (and its completion by compute, 3.71), bootable
+flag, the attach/detach actions, force delete, status reset, upload to image."""
 
 from __future__ import annotations
 
@@ -41,6 +41,18 @@ async def _extend(request: Request, d: VolumeDeps, ctx: RequestContext, vid: str
     new_size = to_size(data["new_size"], "new_size")
     assert new_size is not None
     await volumes.extend(d, ctx, vid, new_size, online=at_least(request, 42))
+    return empty(202)
+
+
+async def _extend_completion(request: Request, d: VolumeDeps, ctx: RequestContext, vid: str, args: Any) -> Response:
+    """Compute reports how growing an attached volume went (Cinder 3.71)."""
+    policy.admin(ctx, "volume_extension:volume_admin_actions:extend_volume_completion")
+    if not at_least(request, 71):
+        raise Invalid("Invalid input received: os-extend_volume_completion needs microversion 3.71 or later.")
+    data = _dict(args, "os-extend_volume_completion")
+    if "error" not in data:
+        raise Invalid("Invalid input received: os-extend_volume_completion needs 'error'.")
+    await volumes.extend_completion(d, ctx, vid, error=to_bool(data["error"], "error"))
     return empty(202)
 
 
@@ -165,6 +177,7 @@ async def _readonly(request: Request, d: VolumeDeps, ctx: RequestContext, vid: s
 
 ACTIONS: dict[str, Action] = {
     "os-extend": _extend,
+    "os-extend_volume_completion": _extend_completion,
     "os-set_bootable": _set_bootable,
     "os-reserve": _reserve,
     "os-unreserve": _unreserve,
