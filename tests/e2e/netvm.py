@@ -197,6 +197,9 @@ class TapVM(Namespace):
 
     async def slaac(self, timeout: float = 15) -> list[str]:
         """The global IPv6 addresses eth0 made from router advertisements (waits for one)."""
+        # Down and up: the kernel solicits a router advertisement now that the relay runs.
+        sh("ip", "-n", self.ns, "link", "set", "eth0", "down")
+        sh("ip", "-n", self.ns, "link", "set", "eth0", "up")
         for _ in range(int(timeout / 0.1)):
             found = self.addresses(family="inet6")
             if found:

@@ -230,6 +230,32 @@ async def test_ipv6_stateful_dhcp_and_icmpv6_security_group(plane: Plane) -> Non
     assert await vm_a.ping6(ip_b) and await vm_b.ping6(ip_a)
 
 
+async def test_slaac_subnet_on_a_router_gets_addresses_from_router_advertisements(plane: Plane) -> None:
+    api = plane.api
+    net = await api.network(name="slaac")
+    sub = await api.subnet(net["id"], "fd00:42::/64", ipv6_ra_mode="slaac", ipv6_address_mode="slaac")
+    router = await api.made("routers", "router", name="r6")
+    r = await api.put(f"routers/{router['id']}/add_router_interface", {"subnet_id": sub["id"]})
+    assert r.status_code == 200, r.text
+    a = await plane.bound_port(net["id"], "a")
+    # The port's address is the EUI-64 one the VM will make itself.
+    ip_a = a["fixed_ips"][0]["ip_address"]
+    assert ip_a.startswith("fd00:42::") and "ff:fe" in ip_a
+
+    async def advertising() -> bool:
+        routers = (await plane.backend.state()).routers
+        return router["id"] in routers and routers[router["id"]].interfaces == ["fd00:42::1/64"]
+
+    await wait_for(advertising, "the router's IPv6 leg")
+    vm = plane.vm("a", a)
+    assert await vm.slaac() == [ip_a]
+    # ... and learns the router as its default gateway (a link-local next hop).
+    default = (await _output("ip", "-n", vm.ns, "-6", "route", "show", "default")).split()
+    assert default[:3] == ["default", "via", default[2]] and default[2].startswith("fe80::"), default
+    # The advertising router answers at the subnet's gateway address.
+    assert await vm.ping6("fd00:42::1")
+
+
 async def test_port_security_disabled_means_no_filtering(plane: Plane) -> None:
     net, _ = await plane.api.net_with_subnet("10.42.0.0/24")
     sg = await group(plane.api, "no-icmp")
@@ -395,6 +421,13 @@ async def test_cleanup_all_removes_every_namespace_and_dnsmasq_of_the_cloud(plan
     assert not [ns for ns in await _namespaces() if ns.startswith(names.cloud_prefix(plane.data_dir))]
     assert not Path(f"/proc/{pid}").exists() or b"dnsmasq" not in Path(f"/proc/{pid}/cmdline").read_bytes()
     assert not (plane.data_dir / "network").exists()
+
+
+async def _output(*argv: str) -> str:
+    proc = await asyncio.create_subprocess_exec(*argv, stdout=asyncio.subprocess.PIPE)
+    out, _ = await proc.communicate()
+    assert proc.returncode == 0, argv
+    return out.decode()
 
 
 async def _run(*argv: str) -> None:

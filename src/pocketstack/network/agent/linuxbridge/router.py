@@ -6,6 +6,7 @@ is the same on the external network's bridge (``qg-X``) — that network is one 
 bridge in the host namespace, never connected to the machine's interfaces. The router
 forwards between its legs; its ``nat`` table holds SNAT for the gateway and a DNAT/SNAT
 pair per floating IP (whose address is also put on ``qg-X`` so the router answers ARP).
+Legs on IPv6 subnets with an ``ipv6_ra_mode`` send router advertisements (radvert.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from pocketstack.network.agent.base import RouterState, Spec
 from pocketstack.network.agent.linuxbridge import cmd, names
 from pocketstack.network.agent.linuxbridge.names import Names
+from pocketstack.network.agent.linuxbridge.radvert import RouterAdverts
 
 SNAT_COMMENT = "pocketstack-snat"
 
@@ -99,7 +101,17 @@ class RouterPlane:
 
     async def ensure(self, router: Spec, ensure_bridge: Callable[[str], Awaitable[int]]) -> None:
         await cmd.ensure_ns(self.ns)
-        await cmd.in_ns(self.ns, "sh", "-c", "echo 1 > /proc/sys/net/ipv4/ip_forward")
+        # Forward both families; no duplicate address detection on the legs (a gateway
+        # address is the router's; advertisements go out from a usable link-local at once).
+        await cmd.in_ns(
+            self.ns,
+            "sysctl",
+            "-q",
+            "-w",
+            "net.ipv4.ip_forward=1",
+            "net.ipv6.conf.all.forwarding=1",
+            "net.ipv6.conf.default.accept_dad=0",
+        )
         wanted = legs(router)
         host_ns = self.names.host_ns
         present = await cmd.links(self.ns)
@@ -124,10 +136,14 @@ class RouterPlane:
             lines.append(f"link set {leg.inside} {up}")
             have = await self._addresses_of(leg.inside)
             lines += [f"addr del {a} dev {leg.inside}" for a in sorted(have - set(leg.addresses))]
-            lines += [f"addr add {a} dev {leg.inside}" for a in sorted(set(leg.addresses) - have)]
+            lines += [
+                f"addr add {a} dev {leg.inside}" + (" nodad" if ":" in a else "")
+                for a in sorted(set(leg.addresses) - have)
+            ]
             await cmd.ip_batch(lines, ns=self.ns)
         await self._routes(router)
         await cmd.in_ns(self.ns, "iptables-restore", "-w", "5", input=render_nat(router))
+        await RouterAdverts(self.names, self.router_id).ensure(router)
 
     async def _addresses_of(self, dev: str) -> set[str]:
         found = set()
@@ -158,6 +174,8 @@ class RouterPlane:
         await cmd.ip_batch(lines, ns=self.ns)
 
     async def remove(self) -> None:
+        # Its dnsmasq first: a process inside would keep the namespace alive.
+        await RouterAdverts(self.names, self.router_id).stop()
         if self.ns not in await cmd.namespaces():
             return
         # The host-side ends of the veths go with their peers when the namespace is deleted.
