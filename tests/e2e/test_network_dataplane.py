@@ -4,6 +4,10 @@ real tap through a relay that opens the tap as QEMU does (tests/e2e/netvm.py).
 
 - a bound port is plugged; the VM's busybox udhcpc gets exactly the port's fixed IP from
   dnsmasq, and network-vif-plugged is sent;
+- IPv6: two VMs get their ports' addresses by stateful DHCPv6 (ISC dhclient -6) and
+  ping6 each other only once their group allows ICMP ingress of ethertype IPv6 (an IPv4
+  rule is not enough; neighbour discovery always works); a VM on a SLAAC subnet attached
+  to a router makes its port's EUI-64 address and default route from the router's RA;
 - two VMs ping each other only once their group allows ICMP ingress; a VM sending from
   an address not its own is dropped until the address is an allowed address pair;
 - across a router two subnets reach each other; a floating IP is reachable (DNAT) from a
