@@ -1,8 +1,14 @@
-"""The all-in-one cloud: one Runtime, every service, one Dispatcher, one uvicorn server.
+"""The cloud of one process: one Runtime, its services, one Dispatcher, one uvicorn server.
+
+The all-in-one serves every service. The distributed mode (``pocketstack serve
+SERVICE[,SERVICE...]``) serves some: the others are reached over HTTP at the URLs
+``[endpoints]`` names (``web/routing.py``), and over the bus and the shared database URL.
 
 Identity is built first because every other service validates tokens with its
-validator (shared keys and revocation list, in-process). Services that are not built yet
-are still mounted and listed in the catalog: they answer 503 with a clear message.
+validator (shared keys and revocation list, in-process); a process without identity
+validates with the same keys and follows revocations over the bus (``identity/remote.py``).
+Services that are not built yet are still mounted and listed in the catalog: they answer
+503 with a clear message.
 """
 
 from __future__ import annotations
@@ -21,9 +27,11 @@ from pocketstack.common.config import Config
 from pocketstack.db import migrate
 from pocketstack.identity.bootstrap import bootstrap as bootstrap_identity
 from pocketstack.identity.bootstrap import hash_passwords
+from pocketstack.identity.remote import RemoteIdentity
 from pocketstack.identity.service import IdentityService
 from pocketstack.runtime import Runtime, Service
 from pocketstack.web.app import Dispatcher, Unbuilt
+from pocketstack.web.peers import RoutingTransport
 from pocketstack.web.transport import InProcessTransport
 
 log = logging.getLogger(__name__)
@@ -37,7 +45,7 @@ class ServiceSpec:
     error_format: str
 
 
-SERVICES = (
+SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("image", "pocketstack.image.service", "image", "glance"),
     ServiceSpec("placement", "pocketstack.placement.service", "placement", "placement"),
     ServiceSpec("network", "pocketstack.network.service", "network", "neutron"),
@@ -57,28 +65,58 @@ def _load(spec: ServiceSpec) -> Any | None:
     return module if hasattr(module, "create") else None
 
 
+ALL = ("identity", *(spec.name for spec in SERVICES))
+
+
+def parse_services(text: str) -> frozenset[str] | None:
+    """``all`` -> None (every service); else a comma-separated list of known names."""
+    if text.strip() == "all":
+        return None
+    names = frozenset(n.strip() for n in text.split(",") if n.strip())
+    unknown = sorted(names - set(ALL))
+    if unknown or not names:
+        raise ValueError(f"unknown service {', '.join(unknown) or repr(text)}: choose from all, {', '.join(ALL)}")
+    return names
+
+
 class Cloud:
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, only: frozenset[str] | None = None) -> None:
         self.config = config
+        # None: every service here (the all-in-one); else the services of this process.
+        self.only = only
         self.runtime: Runtime | None = None
         self.services: list[Service] = []
         self.unbuilt: list[str] = []
         self.dispatcher: Dispatcher | None = None
+        self.remote_identity: RemoteIdentity | None = None
+
+    def serves(self, name: str) -> bool:
+        return self.only is None or name in self.only
 
     async def start(self) -> None:
         """Migrate, bootstrap and start every service; the app is ready when this returns."""
         cfg = self.config
         started = time.monotonic()
-        bus = connect(cfg.bus.url, default_timeout=cfg.bus.call_timeout)
+        bus = connect(cfg.bus.url, default_timeout=cfg.bus.call_timeout, namespace=cfg.bus.namespace)
         await bus.start()
         runtime = Runtime(cfg, bus, authenticator=None)  # type: ignore[arg-type]
-        identity = IdentityService(runtime)
-        runtime.authenticator = identity.validator
         self.runtime = runtime
-        self.services = [identity]
-        mounts: dict[str, Any] = {"identity": identity.app}
+        mounts: dict[str, Any] = {}
+        identity: IdentityService | None = None
+        if self.serves("identity"):
+            identity = IdentityService(runtime)
+            runtime.authenticator = identity.validator
+            runtime.service_token = identity.service_token
+            self.services = [identity]
+            mounts["identity"] = identity.app
+        else:
+            self.remote_identity = RemoteIdentity(runtime)
+            runtime.authenticator = self.remote_identity.validator
+            runtime.service_token = self.remote_identity.service_token
         modules: dict[str, Any] = {}
         for spec in SERVICES:
+            if not self.serves(spec.name):
+                continue
             module = _load(spec)
             if module is None:
                 self.unbuilt.append(spec.name)
@@ -89,29 +127,42 @@ class Cloud:
             self.services.append(service)
             mounts[spec.prefix] = service.app
         self.dispatcher = Dispatcher(mounts, index=self.index)
-        runtime.transport = InProcessTransport(self.dispatcher)
+        if self.only is None:
+            runtime.transport = InProcessTransport(self.dispatcher)
+        else:
+            remote = {name: cfg.endpoint_base(name) for name in ALL if name not in mounts}
+            runtime.transport = RoutingTransport(self.dispatcher, set(mounts), remote)
         runtime.base_url = cfg.public_url
-        runtime.service_token = identity.service_token
-        # On a fresh SQLite cloud, hash the bootstrap passwords while the migrations run.
-        fresh = runtime.database("identity").is_sqlite and not (cfg.data_dir / "pocketstack.db").exists()
-        hashing = asyncio.create_task(hash_passwords(cfg)) if fresh else None
+        hashing = None
+        if identity is not None:
+            # On a fresh SQLite cloud, hash the bootstrap passwords while the migrations run.
+            fresh = runtime.database("identity").is_sqlite and not (cfg.data_dir / "pocketstack.db").exists()
+            hashing = asyncio.create_task(hash_passwords(cfg)) if fresh else None
         for service in self.services:
             if service.migrations is not None:
                 await migrate.upgrade(runtime.database(service.name), service.name, service.migrations)
-        identity.keys.setup()
-        await bootstrap_identity(runtime.database("identity"), cfg, await hashing if hashing else None)
+        if identity is not None:
+            identity.keys.setup()
+            await bootstrap_identity(runtime.database("identity"), cfg, await hashing if hashing else None)
         for name, module in modules.items():
             hook = getattr(module, "bootstrap", None)
             if hook is not None:
                 await hook(runtime)
             log.debug("bootstrapped %s", name)
+        if self.remote_identity is not None:
+            # Services start talking to each other (inventory, agents) as they start.
+            await self.remote_identity.start()
         for service in self.services:
             await service.start()
         if cfg.image.tiny_guest and "image" in modules:
-            await self._publish_tiny(identity)
-        log.info("cloud started in %.2fs", time.monotonic() - started)
+            await self._publish_tiny()
+        log.info(
+            "%s started in %.2fs",
+            "cloud" if self.only is None else ",".join(sorted(self.only)),
+            time.monotonic() - started,
+        )
 
-    async def _publish_tiny(self, identity: IdentityService) -> None:
+    async def _publish_tiny(self) -> None:
         """Upload the tiny guest (built and cached by ``pocketstack up``) if it is not there yet."""
         from pocketstack.image.tiny import build_tiny, tiny_available
         from pocketstack.image.tiny.publish import publish_tiny
@@ -124,7 +175,7 @@ class Cloud:
             artifacts = await asyncio.to_thread(build_tiny)
             assert self.runtime is not None
             async with self.runtime.http() as client:
-                client.headers["X-Auth-Token"] = await identity.service_token()
+                client.headers["X-Auth-Token"] = await self.runtime.service_token()
                 image_id = await publish_tiny(client, artifacts)
             log.info("tiny guest is image %s", image_id)
         except Exception:
@@ -136,7 +187,11 @@ class Cloud:
                 await service.stop()
             except Exception:
                 log.exception("stopping %s failed", service.name)
+        if self.remote_identity is not None:
+            await self.remote_identity.stop()
         if self.runtime is not None:
+            if isinstance(self.runtime.transport, RoutingTransport):
+                await self.runtime.transport.shutdown()
             await self.runtime.bus.close()
             await self.runtime.close()
 
@@ -150,13 +205,13 @@ class Cloud:
         }
 
 
-async def serve(config: Config, on_ready: Any = None) -> None:
-    """Run the cloud until SIGTERM/SIGINT."""
+async def serve(config: Config, on_ready: Any = None, only: frozenset[str] | None = None) -> None:
+    """Run the cloud (or the ``only`` services of it) until SIGTERM/SIGINT."""
     import signal
 
     import uvicorn
 
-    cloud = Cloud(config)
+    cloud = Cloud(config, only)
     await cloud.start()
     # What start loaded (modules, SQLAlchemy's mappers and statement caches) lives as
     # long as the process: frozen, full collections stop walking it again and again

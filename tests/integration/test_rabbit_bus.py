@@ -235,3 +235,30 @@ async def test_message_survives_a_server_process_killed_mid_handler(buses: list[
     survivor = Recorder()
     await (await new_bus(buses)).serve(topic, survivor)
     await until(lambda: survivor.seen == ["job"])
+
+
+async def test_namespaces_keep_clouds_on_one_broker_apart(buses: list[RabbitBus]) -> None:
+    # Two clouds using the same topic names on one broker: each sees only its own
+    # casts, calls, fanouts and notifications.
+    topic = f"test.ns.{uuid.uuid4().hex}"
+    ns_a, ns_b = f"a{uuid.uuid4().hex[:8]}", f"b{uuid.uuid4().hex[:8]}"
+    server_a, server_b = Recorder(), Recorder()
+    await (await new_bus(buses, namespace=ns_a, auto_delete_topics=True)).serve(topic, server_a)
+    await (await new_bus(buses, namespace=ns_b, auto_delete_topics=True)).serve(topic, server_b)
+    heard_a: list[str] = []
+
+    async def on_note(n: dict[str, Any]) -> None:
+        heard_a.append(n["event_type"])
+
+    await (await new_bus(buses, namespace=ns_a)).listen(on_note)
+    client_a = await new_bus(buses, namespace=ns_a, auto_delete_topics=True)
+    client_b = await new_bus(buses, namespace=ns_b, auto_delete_topics=True)
+    await client_a.cast(topic, "record", n="a-cast")
+    await client_a.fanout(topic, "record", n="a-fanout")
+    assert await client_b.call(topic, "add", a=2, b=3, timeout=10) == 5
+    await client_b.notify("test.b.only", {})
+    await client_a.notify("test.a.only", {})
+    await until(lambda: len(server_a.seen) == 2 and heard_a == ["test.a.only"])
+    assert sorted(server_a.seen) == ["a-cast", "a-fanout"]
+    assert server_b.seen == []
+    assert all(t.startswith(f"{ns_a}.") or t.startswith(f"{ns_b}.") for t in client_a.declared_topics)

@@ -139,7 +139,7 @@ class Bus(abc.ABC):
         """Receive every notification published from now on."""
 
 
-def connect(url: str, *, default_timeout: float = 60.0) -> Bus:
+def connect(url: str, *, default_timeout: float = 60.0, namespace: str = "") -> Bus:
     if url.startswith("memory"):
         from pocketstack.bus.memory import MemoryBus
 
@@ -147,7 +147,7 @@ def connect(url: str, *, default_timeout: float = 60.0) -> Bus:
     elif url.startswith("amqp"):
         from pocketstack.bus.rabbit import RabbitBus  # type: ignore[import-not-found,unused-ignore]
 
-        bus = RabbitBus(url)
+        bus = RabbitBus(url, namespace=namespace)
     else:
         raise ValueError(f"unknown bus URL {url!r}: use memory:// or amqp://user:pass@host:port/")
     bus.default_timeout = default_timeout

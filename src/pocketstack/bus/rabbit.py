@@ -9,6 +9,7 @@ Layout on the broker:
 - call replies: one exclusive queue per bus, matched by correlation id.
 - notifications: the topic exchange ``pocketstack.notifications`` (routing key = event
   type); each listener binds an exclusive queue to ``#``.
+- with a ``namespace`` N, every queue and exchange name above is prefixed ``N.``.
 
 Delivery is at least once: a server acks a message only after its handler finished (a
 process that dies mid-handler has the message redelivered), and a publish whose confirm
@@ -194,8 +195,13 @@ class RabbitBus(Bus):
         max_inflight: int = 64,
         publish_timeout: float = 60.0,
         auto_delete_topics: bool = False,
+        namespace: str = "",
     ) -> None:
         self.url = url
+        # Prefix of every queue and exchange name: clouds (or test runs) sharing one broker
+        # and vhost stay apart. Empty: the plain topic names.
+        self.namespace = namespace
+        self._notifications_name = self._ns(NOTIFICATIONS_EXCHANGE)
         self.max_inflight = max_inflight
         self.publish_timeout = publish_timeout
         self.auto_delete_topics = auto_delete_topics
@@ -208,6 +214,9 @@ class RabbitBus(Bus):
         self._declared: set[str] = set()
         self._notifications: AbstractExchange | None = None
         self._subscriptions: list[_Server | _Listener] = []
+
+    def _ns(self, name: str) -> str:
+        return f"{self.namespace}.{name}" if self.namespace else name
 
     # -- connection -------------------------------------------------------------------
 
@@ -326,6 +335,7 @@ class RabbitBus(Bus):
     async def delete_topic(self, topic: str) -> None:
         """Remove a topic's queue (and queued messages) and its fanout exchange, e.g.
         when a host is retired for good."""
+        topic = self._ns(topic)
         channel = await self._channel()
         await channel.queue_delete(topic)
         await channel.exchange_delete(FANOUT_PREFIX + topic)
@@ -334,6 +344,7 @@ class RabbitBus(Bus):
     # -- verbs ------------------------------------------------------------------------
 
     async def cast(self, topic: str, method: str, ctx: dict[str, Any] | None = None, **args: Any) -> None:
+        topic = self._ns(topic)
         message = aio_pika.Message(
             _encode(method, ctx, args),
             content_type="application/json",
@@ -351,6 +362,7 @@ class RabbitBus(Bus):
         self, topic: str, method: str, ctx: dict[str, Any] | None = None, *, timeout: float | None = None, **args: Any
     ) -> Any:
         timeout = self.default_timeout if timeout is None else timeout
+        named, topic = topic, self._ns(topic)
         body = _encode(method, ctx, args)
         correlation_id = uuid.uuid4().hex
         future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
@@ -374,7 +386,7 @@ class RabbitBus(Bus):
                 await self._publish(message, topic, timeout=timeout, exchange=declare, what=f"call {method} to {topic}")
                 raw = await future
         except (TimeoutError, Unavailable):
-            raise BusTimeout(topic, method, timeout) from None
+            raise BusTimeout(named, method, timeout) from None
         finally:
             self._pending.pop(correlation_id, None)
         answer = orjson.loads(raw)
@@ -383,6 +395,7 @@ class RabbitBus(Bus):
         return answer["result"]
 
     async def fanout(self, topic: str, method: str, ctx: dict[str, Any] | None = None, **args: Any) -> None:
+        topic = self._ns(topic)
         message = aio_pika.Message(_encode(method, ctx, args), content_type="application/json")
 
         async def declare(channel: AbstractRobustChannel) -> AbstractExchange:
@@ -421,7 +434,7 @@ class RabbitBus(Bus):
     async def _notification_exchange(self, channel: AbstractRobustChannel) -> AbstractExchange:
         if self._notifications is None:
             self._notifications = await channel.declare_exchange(
-                NOTIFICATIONS_EXCHANGE, aio_pika.ExchangeType.TOPIC, durable=True
+                self._notifications_name, aio_pika.ExchangeType.TOPIC, durable=True
             )
         return self._notifications
 
@@ -436,7 +449,7 @@ class RabbitBus(Bus):
                 channel = await self._new_channel(prefetch=0)
                 # A fixed client-chosen name: after a reconnect the robust channel declares
                 # the same queue again, so callers keep their reply address.
-                name = f"pocketstack.reply.{uuid.uuid4().hex}"
+                name = self._ns(f"pocketstack.reply.{uuid.uuid4().hex}")
                 queue = await channel.declare_queue(name, exclusive=True, auto_delete=True)
                 await queue.consume(self._on_reply, no_ack=True)
                 self._reply_queue = name
@@ -456,6 +469,7 @@ class RabbitBus(Bus):
             log.warning("bus: could not deliver a reply to %s", reply_to)
 
     async def serve(self, topic: str, endpoint: Endpoint) -> Subscription:
+        topic = self._ns(topic)
         channel = await self._new_channel(prefetch=self.max_inflight)
         server = _Server(self, topic, endpoint, channel)
         queue = await channel.declare_queue(topic, durable=True, auto_delete=self.auto_delete_topics)
@@ -473,9 +487,9 @@ class RabbitBus(Bus):
     async def listen(self, handler: NotificationHandler) -> Subscription:
         channel = await self._new_channel(prefetch=self.max_inflight)
         listener = _Listener(self, handler, channel)
-        exchange = await channel.declare_exchange(NOTIFICATIONS_EXCHANGE, aio_pika.ExchangeType.TOPIC, durable=True)
+        exchange = await channel.declare_exchange(self._notifications_name, aio_pika.ExchangeType.TOPIC, durable=True)
         queue = await channel.declare_queue(
-            f"{NOTIFICATIONS_EXCHANGE}.{uuid.uuid4().hex[:12]}", exclusive=True, auto_delete=True
+            f"{self._notifications_name}.{uuid.uuid4().hex[:12]}", exclusive=True, auto_delete=True
         )
         await queue.bind(exchange, "#")
         await queue.consume(listener.on_message)

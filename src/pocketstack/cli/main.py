@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import shutil
@@ -202,15 +203,46 @@ def _serve_all(config: Config, announce: bool = False) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from pocketstack import cloud
+
     config = _config(args)
-    if args.service != "all":
+    try:
+        only = cloud.parse_services(args.service)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.host:
+        config.server.host = args.host
+    if args.port:
+        config.server.port = args.port
+    if only is None:
+        return _serve_all(config)
+    return _serve_some(config, only)
+
+
+def _serve_some(config: Config, only: frozenset[str]) -> int:
+    """The distributed mode: these services in this process, in the foreground. The bus
+    and database URLs and ``[endpoints]`` (where the others are) come from the config."""
+    from pocketstack import cloud
+
+    logging.basicConfig(level=config.logging.level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if config.bus.url.startswith("memory") and set(only) != set(cloud.ALL):
         print(
-            f"error: serving {args.service} alone is part of the distributed mode, not built yet; "
-            "use 'pocketstack serve all'",
+            "error: services in separate processes need a shared bus: set [bus] url (or POCKETSTACK_BUS_URL) "
+            "to amqp://...",
             file=sys.stderr,
         )
         return 2
-    return _serve_all(config)
+    with contextlib.suppress(ImportError):
+        import uvloop
+
+        uvloop.install()
+
+    def ready(c: Any) -> None:
+        print(f"pocketstack {','.join(sorted(only))} serving at {config.public_url} (pid {os.getpid()})", flush=True)
+
+    asyncio.run(cloud.serve(config, on_ready=ready, only=only))
+    return 0
 
 
 def cmd_down(args: argparse.Namespace) -> int:
@@ -369,7 +401,13 @@ def parser() -> argparse.ArgumentParser:
     status.set_defaults(func=cmd_status)
 
     serve = sub.add_parser("serve", help="run services in the foreground")
-    serve.add_argument("service", choices=["all", "identity", "image", "placement", "network", "compute", "volume"])
+    serve.add_argument(
+        "service",
+        help="all, or a comma-separated list of identity, image, placement, network, compute, volume "
+        "(the distributed mode: the others are reached at [endpoints] over the bus and database URL)",
+    )
+    serve.add_argument("--host", default=None, help="listen address (default from the config)")
+    serve.add_argument("--port", type=int, default=None, help="port (default from the config)")
     data_dir(serve)
     serve.set_defaults(func=cmd_serve)
 

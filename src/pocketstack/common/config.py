@@ -36,6 +36,8 @@ class DatabaseConfig:
 class BusConfig:
     url: str = "memory://"
     call_timeout: float = 60.0
+    # Prefix of the broker's queue and exchange names: clouds sharing a RabbitMQ vhost.
+    namespace: str = ""
 
 
 @dataclass
@@ -142,6 +144,24 @@ class NetworkConfig:
     # Data plane of the network agents: "fake" (in memory), "linuxbridge" (netns, needs
     # root), or "auto": linuxbridge when the compute driver is qemu and we are root.
     backend: str = "auto"
+    # Run the host agents inside the network service's process: "auto" (yes with the
+    # in-process bus, the all-in-one), "true" (e.g. ``pocketstack serve network`` beside
+    # a compute process with simulated hosts), or "false" (agents run on their hosts).
+    local_agents: str = "auto"
+
+
+@dataclass
+class EndpointsConfig:
+    """Where each service's API is served: the base URL of the process serving it (the
+    service's path prefix is appended). Empty: this process (the all-in-one). The
+    distributed mode (``pocketstack serve SERVICE``) names the others here."""
+
+    identity: str = ""
+    image: str = ""
+    placement: str = ""
+    network: str = ""
+    compute: str = ""
+    volume: str = ""
 
 
 @dataclass
@@ -156,8 +176,20 @@ class Config:
     image: ImageConfig = field(default_factory=ImageConfig)
     volume: VolumeConfig = field(default_factory=VolumeConfig)
     network: NetworkConfig = field(default_factory=NetworkConfig)
+    endpoints: EndpointsConfig = field(default_factory=EndpointsConfig)
 
-    SECTIONS = ("server", "database", "bus", "identity", "logging", "compute", "image", "volume", "network")
+    SECTIONS = (
+        "server",
+        "database",
+        "bus",
+        "identity",
+        "logging",
+        "compute",
+        "image",
+        "volume",
+        "network",
+        "endpoints",
+    )
 
     @property
     def config_file(self) -> Path:
@@ -174,6 +206,11 @@ class Config:
         if self.server.public_url:
             return self.server.public_url.rstrip("/")
         return f"http://{self.server.host}:{self.server.port}"
+
+    def endpoint_base(self, service: str) -> str:
+        """Base URL of the process serving ``service`` (its prefix not included)."""
+        url = getattr(self.endpoints, service, "") or ""
+        return url.rstrip("/") or self.public_url
 
     @property
     def fernet_key_dir(self) -> Path:

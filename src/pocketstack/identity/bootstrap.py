@@ -117,11 +117,11 @@ async def bootstrap(db: Database, config: Config, hashes: dict[str, str] | None 
 
 
 async def _sync_catalog(s: object, config: Config) -> None:
-    """Create missing catalog services and point every bootstrap endpoint at the current URL."""
+    """Create missing catalog services and point every bootstrap endpoint at the URL of
+    the process serving it (this one's, unless ``[endpoints]`` names another)."""
     from sqlalchemy.ext.asyncio import AsyncSession
 
     assert isinstance(s, AsyncSession)
-    public = config.public_url
     services = {(x.type, x.name): x for x in (await s.scalars(select(m.CatalogService))).all()}
     for entry in CATALOG:
         service = services.get((entry.type, entry.name))
@@ -139,7 +139,7 @@ async def _sync_catalog(s: object, config: Config) -> None:
                 m.Endpoint(
                     service_id=service.id,
                     interface=interface,
-                    url=public + entry.path,
+                    url=config.endpoint_base(entry.path.split("/")[1]) + entry.path,
                     region_id=config.identity.region,
                 )
             )

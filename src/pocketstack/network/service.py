@@ -4,7 +4,7 @@ which host agents report plugged ports and ask for their host's ports on resync.
 In the all-in-one (in-process bus) the host agents run in this process too: one per host,
 started the first time a port is bound to that host (and, on start, for every host that
 already has bound ports, which it then resyncs). Distributed deployments run agents as
-their own processes and pass ``local_agents=False``.
+their own processes (``[network] local_agents``, or ``local_agents=False``).
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ class NetworkService(Service):
         self.db = runtime.database(self.name)
         self.notifier: EventNotifier = notifier or ComputeNotifier(runtime)
         if local_agents is None:
-            local_agents = runtime.config.bus.url.startswith("memory")
+            local_agents = _local_agents(runtime.config.network.local_agents, runtime.config.bus.url)
         self.local_agents = local_agents
         # None: the backend ``[network] backend`` names (fake unless configured).
         self.backend_factory = backend_factory
@@ -102,3 +102,12 @@ class NetworkService(Service):
 
 def create(runtime: Runtime) -> NetworkService:
     return NetworkService(runtime)
+
+
+def _local_agents(setting: str, bus_url: str) -> bool:
+    value = setting.strip().lower()
+    if value == "auto":
+        return bus_url.startswith("memory")
+    if value in ("true", "yes", "1", "on", "false", "no", "0", "off"):
+        return value in ("true", "yes", "1", "on")
+    raise ValueError(f"[network] local_agents must be auto, true or false, not {setting!r}")

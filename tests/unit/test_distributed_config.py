@@ -1,0 +1,60 @@
+"""The distributed mode's settings: which services a process serves, where the others
+are, whether network agents run in the network service's process."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pocketstack.cloud import ALL, parse_services
+from pocketstack.common.config import Config
+from pocketstack.network.service import _local_agents
+
+
+def test_parse_services() -> None:
+    assert parse_services("all") is None
+    assert parse_services("image") == {"image"}
+    assert parse_services(" image, placement ") == {"image", "placement"}
+    assert set(ALL) == {"identity", "image", "placement", "network", "compute", "volume"}
+    with pytest.raises(ValueError, match="unknown service glance"):
+        parse_services("image,glance")
+    with pytest.raises(ValueError, match="unknown service"):
+        parse_services(",")
+
+
+def test_endpoints_default_to_this_process(tmp_path: Path) -> None:
+    env = {"POCKETSTACK_ENDPOINTS_IMAGE": "http://10.0.0.5:9292/", "POCKETSTACK_SERVER_PORT": "8181"}
+    config = Config.load(tmp_path, env=env)
+    assert config.endpoint_base("image") == "http://10.0.0.5:9292"
+    assert config.endpoint_base("compute") == "http://127.0.0.1:8181"
+
+
+def test_local_agents_setting() -> None:
+    assert _local_agents("auto", "memory://") is True
+    assert _local_agents("auto", "amqp://guest:guest@127.0.0.1:5672/") is False
+    assert _local_agents("true", "amqp://x") is True
+    assert _local_agents("off", "memory://") is False
+    with pytest.raises(ValueError, match="local_agents"):
+        _local_agents("sometimes", "memory://")
+
+
+def test_serving_some_services_needs_a_shared_bus(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "pocketstack.cli.main", "serve", "image", "--data-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin"},
+    )
+    assert proc.returncode == 2 and "shared bus" in proc.stderr
+    proc = subprocess.run(
+        [sys.executable, "-m", "pocketstack.cli.main", "serve", "glance", "--data-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin"},
+    )
+    assert proc.returncode == 2 and "unknown service glance" in proc.stderr
