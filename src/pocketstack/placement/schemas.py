@@ -177,6 +177,27 @@ def allocations_post(mv_minor: int) -> dict[str, Any]:
     }
 
 
+@cache
+def reshaper(mv_minor: int) -> dict[str, Any]:
+    """POST /reshaper: every provider's whole inventory, and the consumers' allocations
+    (an empty allocation dict for a consumer removes its allocations)."""
+    allocations = allocations_post(mv_minor)
+    return {
+        "type": "object",
+        "properties": {
+            "inventories": {
+                "type": "object",
+                "minProperties": 1,
+                "patternProperties": {"^[0-9a-fA-F-]{32,36}$": INVENTORIES_PUT},
+                "additionalProperties": False,
+            },
+            "allocations": {**allocations, "minProperties": 0},
+        },
+        "required": ["inventories", "allocations"],
+        "additionalProperties": False,
+    }
+
+
 RESOURCE_CLASS: dict[str, Any] = {
     "type": "object",
     "properties": {"name": CLASS_NAME},

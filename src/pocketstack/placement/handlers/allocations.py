@@ -12,7 +12,7 @@ from pocketstack.web.request import Request
 from pocketstack.web.response import Response
 
 
-def _write(request: Request, consumer: str, data: dict[str, Any]) -> allocations.ConsumerWrite:
+def consumer_write(request: Request, consumer: str, data: dict[str, Any]) -> allocations.ConsumerWrite:
     """A request body (either allocation form) as the domain's ConsumerWrite."""
     raw = data["allocations"]
     if isinstance(raw, list):
@@ -37,7 +37,7 @@ def _write(request: Request, consumer: str, data: dict[str, Any]) -> allocations
 async def put(request: Request) -> Response:
     common.authorize(request, "allocations:update")
     data = await common.body(request, schemas.allocations_put(version(request).minor))
-    w = _write(request, request.path_params["consumer_uuid"], data)
+    w = consumer_write(request, request.path_params["consumer_uuid"], data)
     async with common.db(request).writer() as session:
         await claims.write(session, [w])
     return common.no_content(request)
@@ -47,7 +47,7 @@ async def post(request: Request) -> Response:
     common.need(request, "1.13")
     common.authorize(request, "allocations:manage")
     data = await common.body(request, schemas.allocations_post(version(request).minor))
-    writes = [_write(request, consumer, body) for consumer, body in data.items()]
+    writes = [consumer_write(request, consumer, body) for consumer, body in data.items()]
     async with common.db(request).writer() as session:
         await claims.write(session, writes)
     return common.no_content(request)

@@ -19,7 +19,7 @@ def _view(inv: inventories.Inventory, generation: int | None = None) -> dict[str
     return data
 
 
-def _build(request: Request, rc: str, data: dict[str, Any]) -> inventories.Inventory:
+def build_inventory(request: Request, rc: str, data: dict[str, Any]) -> inventories.Inventory:
     return inventories.build(rc, data, reserved_may_equal_total=at_least(request, "1.26"))
 
 
@@ -41,7 +41,7 @@ async def list_inventories(request: Request) -> Response:
 async def replace_inventories(request: Request) -> Response:
     common.authorize(request, "resource_providers:inventories:update")
     data = await common.body(request, schemas.INVENTORIES_PUT)
-    new = {rc: _build(request, rc, fields) for rc, fields in data["inventories"].items()}
+    new = {rc: build_inventory(request, rc, fields) for rc, fields in data["inventories"].items()}
     async with common.db(request).writer() as session:
         p = await providers.get(session, request.path_params["uuid"])
         await inventories.replace_all(session, p, data["resource_provider_generation"], new)
@@ -67,7 +67,7 @@ async def delete_inventories(request: Request) -> Response:
 async def create_inventory(request: Request) -> Response:
     common.authorize(request, "resource_providers:inventories:create")
     data = await common.body(request, schemas.INVENTORY_POST)
-    inv = _build(request, data["resource_class"], data)
+    inv = build_inventory(request, data["resource_class"], data)
     async with common.db(request).writer() as session:
         p = await providers.get(session, request.path_params["uuid"])
         await inventories.set_one(session, p, data["resource_provider_generation"], inv, must_exist=False)
@@ -89,7 +89,7 @@ async def show_inventory(request: Request) -> Response:
 async def update_inventory(request: Request) -> Response:
     common.authorize(request, "resource_providers:inventories:update")
     data = await common.body(request, schemas.INVENTORY_PUT)
-    inv = _build(request, request.path_params["resource_class"], data)
+    inv = build_inventory(request, request.path_params["resource_class"], data)
     async with common.db(request).writer() as session:
         p = await providers.get(session, request.path_params["uuid"])
         await inventories.set_one(session, p, data["resource_provider_generation"], inv, must_exist=True)
