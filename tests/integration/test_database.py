@@ -11,14 +11,17 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 import pocketstack
-from pocketstack.db import Database, make_base, migrate
+from pocketstack.db import Database, migrate
+from pocketstack.db.models import NAMING
 
 pytestmark = pytest.mark.integration
 
-Base = make_base()
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING)
 
 
 class Counter(Base):

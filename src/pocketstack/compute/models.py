@@ -7,21 +7,17 @@ as Nova's compute hosts do, so an agent can run on a host without database acces
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, Float, Index, Integer, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from pocketstack.common.timeutils import utcnow
-from pocketstack.db.models import make_base, new_id
+from pocketstack.db.models import NAMING, new_id
 
-if TYPE_CHECKING:
 
-    class Base(DeclarativeBase):
-        """What make_base() returns, spelled out for the type checker."""
-
-else:
-    Base = make_base()
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
 
 
 class Flavor(Base):

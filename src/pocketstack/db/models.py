@@ -1,13 +1,14 @@
-"""Declarative bases: each service gets its own metadata (its own tables and migrations)."""
+"""Shared pieces of the services' models. Each service declares its own
+``class Base(DeclarativeBase)`` with ``MetaData(naming_convention=NAMING)``: its own
+metadata, so its own tables and migrations."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
 
-from sqlalchemy import DateTime, MetaData, String
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import DateTime, String
+from sqlalchemy.orm import Mapped, mapped_column
 
 from pocketstack.common.timeutils import utcnow
 
@@ -18,15 +19,6 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-
-def make_base() -> Any:
-    """A fresh declarative base with its own MetaData and naming convention."""
-
-    class Base(DeclarativeBase):
-        metadata = MetaData(naming_convention=NAMING)
-
-    return Base
 
 
 def new_id() -> str:

@@ -7,18 +7,16 @@ them run in SQL and pagination stays in the database.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
-from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, MetaData, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from pocketstack.common.timeutils import utcnow
-from pocketstack.db.models import make_base
+from pocketstack.db.models import NAMING
 
-if TYPE_CHECKING:
-    from sqlalchemy.orm import DeclarativeBase as Base
-else:
-    Base = make_base()
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
 
 
 def _image_fk() -> Mapped[str]:

@@ -7,20 +7,17 @@ makes concurrent allocation safe on every database, whatever the allocator picks
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, MetaData, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from pocketstack.common.timeutils import utcnow
-from pocketstack.db.models import make_base, new_id
+from pocketstack.db.models import NAMING, new_id
 
-if TYPE_CHECKING:
-    # make_base() returns a fresh class at run time; mypy needs a static base to check the models.
-    class Base(DeclarativeBase): ...
 
-else:
-    Base = make_base()
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
 
 
 def _id() -> Mapped[str]:

@@ -16,18 +16,16 @@ character limits for these long table names. The migration uses the same names.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
-from sqlalchemy import DateTime, Float, ForeignKey, Index, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import DateTime, Float, ForeignKey, Index, Integer, MetaData, String, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from pocketstack.common.timeutils import utcnow
-from pocketstack.db import make_base
+from pocketstack.db.models import NAMING
 
-if TYPE_CHECKING:
-    from sqlalchemy.orm import DeclarativeBase as Base
-else:
-    Base = make_base()
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
 
 
 class ResourceClass(Base):
