@@ -356,3 +356,55 @@ async def test_auth_domains_lists_the_domains_with_a_role(c: CloudClient) -> Non
     assert grant.status_code == 204
     domains = (await c.http.get("/identity/v3/auth/domains", headers=h(token))).json()["domains"]
     assert [d["name"] for d in domains] == ["Default"]
+
+
+async def test_os_inherit_domain_grant_reaches_projects_not_the_domain(c: CloudClient) -> None:
+    admin = await c.token("admin")
+    pname, uname = name(), name()
+    project_id = (
+        await c.http.post("/identity/v3/projects", json={"project": {"name": pname}}, headers=h(admin))
+    ).json()["project"]["id"]
+    user_id = (
+        await c.http.post("/identity/v3/users", json={"user": {"name": uname, "password": "pw"}}, headers=h(admin))
+    ).json()["user"]["id"]
+    member = (await c.http.get("/identity/v3/roles?name=member", headers=h(admin))).json()["roles"][0]["id"]
+    path = f"/identity/v3/OS-INHERIT/domains/default/users/{user_id}/roles/{member}/inherited_to_projects"
+    assert (await c.http.head(path, headers=h(admin))).status_code == 404
+    assert (await c.http.put(path, headers=h(admin))).status_code == 204
+    assert (await c.http.head(path, headers=h(admin))).status_code == 204
+    listed = await c.http.get(
+        f"/identity/v3/OS-INHERIT/domains/default/users/{user_id}/roles/inherited_to_projects", headers=h(admin)
+    )
+    assert [r["id"] for r in listed.json()["roles"]] == [member]
+    # Inherited: not a grant on the domain itself, but on every project in it.
+    direct = await c.http.get(f"/identity/v3/domains/default/users/{user_id}/roles", headers=h(admin))
+    assert direct.json()["roles"] == []
+    token = await c.token(uname, "pw", project=pname)
+    assert (await c.http.get(f"/identity/v3/projects/{project_id}", headers=h(token))).status_code == 200
+    shown = await c.http.get(
+        f"/identity/v3/role_assignments?user.id={user_id}&scope.OS-INHERIT:inherited_to=projects", headers=h(admin)
+    )
+    (entry,) = shown.json()["role_assignments"]
+    assert entry["scope"]["OS-INHERIT:inherited_to"] == "projects" and entry["role"]["id"] == member
+    # Revoking it ends the user's tokens and any new project scope.
+    assert (await c.http.delete(path, headers=h(admin))).status_code == 204
+    assert (await c.http.get(f"/identity/v3/projects/{project_id}", headers=h(token))).status_code == 401
+    refused = await c.http.post(
+        "/identity/v3/auth/tokens",
+        json={
+            "auth": {
+                "identity": {
+                    "methods": ["password"],
+                    "password": {"user": {"id": user_id, "password": "pw"}},
+                },
+                "scope": {"project": {"id": project_id}},
+            }
+        },
+    )
+    assert refused.status_code == 401
+    assert (await c.http.delete(path, headers=h(admin))).status_code == 404
+    # Only admins grant; unknown roles and users are 404.
+    demo = await c.token("demo")
+    assert (await c.http.put(path, headers=h(demo))).status_code == 403
+    missing = path.replace(member, "nope")
+    assert (await c.http.put(missing, headers=h(admin))).status_code == 404

@@ -118,4 +118,15 @@ def routes(svc: IdentityService) -> list[Route]:
                 r("HEAD", base + "/{role_id}", grants.check),
                 r("DELETE", base + "/{role_id}", grants.revoke),
             ]
+    # OS-INHERIT: grants inherited by the projects below a domain or project.
+    for target in ("domains/{domain_id}", "projects/{project_id}"):
+        for actor in ("users/{user_id}", "groups/{group_id}"):
+            base = f"/v3/OS-INHERIT/{target}/{actor}/roles"
+            table += [
+                r("GET", base + "/inherited_to_projects", grants.list_),
+                r("PUT", base + "/{role_id}/inherited_to_projects", grants.grant),
+                r("GET", base + "/{role_id}/inherited_to_projects", grants.check),
+                r("HEAD", base + "/{role_id}/inherited_to_projects", grants.check),
+                r("DELETE", base + "/{role_id}/inherited_to_projects", grants.revoke),
+            ]
     return table

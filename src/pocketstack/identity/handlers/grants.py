@@ -1,4 +1,8 @@
-"""Role grants on projects, domains and the system, and ``GET /v3/role_assignments``."""
+"""Role grants on projects, domains and the system, and ``GET /v3/role_assignments``.
+
+The same handlers serve the OS-INHERIT paths (``/v3/OS-INHERIT/{domains|projects}/.../
+roles/{role_id}/inherited_to_projects``): there the grant is the inherited one, which
+applies to the projects below the domain or project, not to it."""
 
 from __future__ import annotations
 
@@ -26,6 +30,10 @@ TYPES = {
     ("system", "user"): "UserSystem",
     ("system", "group"): "GroupSystem",
 }
+
+
+def _inherited(req: Request) -> bool:
+    return req.path.startswith("/v3/OS-INHERIT/")
 
 
 def _parts(req: Request) -> tuple[str, str, str, str]:
@@ -62,7 +70,7 @@ async def list_(svc: IdentityService, req: Request) -> Response:
                     m.Assignment.type == TYPES[(kind, actor_kind)],
                     m.Assignment.actor_id == actor_id,
                     m.Assignment.target_id == target_id,
-                    m.Assignment.inherited.is_(False),
+                    m.Assignment.inherited.is_(_inherited(req)),
                 )
             )
         ).all()
@@ -83,9 +91,9 @@ async def grant(svc: IdentityService, req: Request) -> Response:
     async with svc.db.writer() as s:
         await _check_exists(s, kind, target_id, actor_kind, actor_id)
         await get_or_404(s, m.Role, role_id)
-        key = (TYPES[(kind, actor_kind)], actor_id, target_id, role_id, False)
+        key = (TYPES[(kind, actor_kind)], actor_id, target_id, role_id, _inherited(req))
         if await s.get(m.Assignment, key) is None:
-            s.add(m.Assignment(type=key[0], actor_id=actor_id, target_id=target_id, role_id=role_id, inherited=False))
+            s.add(m.Assignment(type=key[0], actor_id=actor_id, target_id=target_id, role_id=role_id, inherited=key[4]))
     svc.changed()
     return empty(204)
 
@@ -97,7 +105,8 @@ async def check(svc: IdentityService, req: Request) -> Response:
     async with svc.db.reader() as s:
         await _check_exists(s, kind, target_id, actor_kind, actor_id)
         await get_or_404(s, m.Role, role_id)
-        if await s.get(m.Assignment, (TYPES[(kind, actor_kind)], actor_id, target_id, role_id, False)) is None:
+        key = (TYPES[(kind, actor_kind)], actor_id, target_id, role_id, _inherited(req))
+        if await s.get(m.Assignment, key) is None:
             raise NotFound(
                 f"Could not find role assignment with role: {role_id}, {actor_kind}: {actor_id}, {kind}: {target_id}."
             )
@@ -109,7 +118,8 @@ async def revoke(svc: IdentityService, req: Request) -> Response:
     kind, target_id, actor_kind, actor_id = _parts(req)
     role_id = req.path_params["role_id"]
     async with svc.db.writer() as s:
-        row = await s.get(m.Assignment, (TYPES[(kind, actor_kind)], actor_id, target_id, role_id, False))
+        inherited = _inherited(req)
+        row = await s.get(m.Assignment, (TYPES[(kind, actor_kind)], actor_id, target_id, role_id, inherited))
         if row is None:
             raise NotFound(
                 f"Could not find role assignment with role: {role_id}, {actor_kind}: {actor_id}, {kind}: {target_id}."
@@ -122,7 +132,9 @@ async def revoke(svc: IdentityService, req: Request) -> Response:
         )
     svc.changed()
     for user_id in members:
-        event = Event(issued_before=time.time(), user_id=user_id, project_id=target_id if kind == "project" else None)
+        # An inherited grant reached the projects below the target: all the user's tokens go.
+        project = target_id if kind == "project" and not inherited else None
+        event = Event(issued_before=time.time(), user_id=user_id, project_id=project)
         await svc.revoke(event)
     return empty(204)
 
