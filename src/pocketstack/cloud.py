@@ -9,6 +9,9 @@ validator (shared keys and revocation list, in-process); a process without ident
 validates with the same keys and follows revocations over the bus (``identity/remote.py``).
 Services that are not built yet are still mounted and listed in the catalog: they answer
 503 with a clear message.
+
+A process may also run the agents of one host (``compute-agent``, ``network-agent``:
+``agents.py``), alone (no HTTP server then) or beside services.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from pocketstack.agents import AGENTS, HostAgents
 from pocketstack.bus import connect
 from pocketstack.common.config import Config
 from pocketstack.db import migrate
@@ -69,21 +73,31 @@ ALL = ("identity", *(spec.name for spec in SERVICES))
 
 
 def parse_services(text: str) -> frozenset[str] | None:
-    """``all`` -> None (every service); else a comma-separated list of known names."""
+    """``all`` -> None (every service); else a comma-separated list of known names
+    (services, and the agents of one host)."""
     if text.strip() == "all":
         return None
     names = frozenset(n.strip() for n in text.split(",") if n.strip())
-    unknown = sorted(names - set(ALL))
+    unknown = sorted(names - set(ALL) - set(AGENTS))
     if unknown or not names:
-        raise ValueError(f"unknown service {', '.join(unknown) or repr(text)}: choose from all, {', '.join(ALL)}")
+        raise ValueError(
+            f"unknown service {', '.join(unknown) or repr(text)}: choose from all, {', '.join(ALL + AGENTS)}"
+        )
     return names
 
 
 class Cloud:
-    def __init__(self, config: Config, only: frozenset[str] | None = None) -> None:
+    def __init__(self, config: Config, only: frozenset[str] | None = None, agent_host: str = "") -> None:
         self.config = config
         # None: every service here (the all-in-one); else the services of this process.
         self.only = only
+        # The agents of host ``agent_host`` this process runs (none in the all-in-one,
+        # whose compute and network services run theirs).
+        self.agent_names = frozenset(only or ()) & set(AGENTS)
+        if self.agent_names and not agent_host:
+            raise ValueError(f"{', '.join(sorted(self.agent_names))} needs the name of its host")
+        self.agent_host = agent_host
+        self.host_agents: HostAgents | None = None
         self.runtime: Runtime | None = None
         self.services: list[Service] = []
         self.unbuilt: list[str] = []
@@ -92,6 +106,11 @@ class Cloud:
 
     def serves(self, name: str) -> bool:
         return self.only is None or name in self.only
+
+    @property
+    def serves_http(self) -> bool:
+        """False for a process of agents only: it listens nowhere."""
+        return self.only is None or bool(self.only - self.agent_names)
 
     async def start(self) -> None:
         """Migrate, bootstrap and start every service; the app is ready when this returns."""
@@ -150,17 +169,23 @@ class Cloud:
                 await hook(runtime)
             log.debug("bootstrapped %s", name)
         if self.remote_identity is not None:
-            # Services start talking to each other (inventory, agents) as they start.
-            await self.remote_identity.start()
+            # Services start talking to each other (inventory, agents) as they start. A
+            # process of agents only validates no token: no revocations to follow.
+            await self.remote_identity.start(revocations=self.serves_http)
         for service in self.services:
             await service.start()
+        if self.agent_names:
+            self.host_agents = HostAgents(runtime, self.agent_host, self.agent_names)
+            await self.host_agents.start()
         if cfg.image.tiny_guest and "image" in modules:
             await self._publish_tiny()
-        log.info(
-            "%s started in %.2fs",
-            "cloud" if self.only is None else ",".join(sorted(self.only)),
-            time.monotonic() - started,
-        )
+        log.info("%s started in %.2fs", self.describe(), time.monotonic() - started)
+
+    def describe(self) -> str:
+        if self.only is None:
+            return "cloud"
+        what = ",".join(sorted(self.only))
+        return f"{what} (host {self.agent_host})" if self.agent_names else what
 
     async def _publish_tiny(self) -> None:
         """Upload the tiny guest (built and cached by ``pocketstack up``) if it is not there yet."""
@@ -182,6 +207,11 @@ class Cloud:
             log.exception("could not publish the tiny guest; the cloud runs without it")
 
     async def stop(self) -> None:
+        if self.host_agents is not None:
+            try:
+                await self.host_agents.stop()
+            except Exception:
+                log.exception("stopping the agents of %s failed", self.agent_host)
         for service in reversed(self.services):
             try:
                 await service.stop()
@@ -205,13 +235,16 @@ class Cloud:
         }
 
 
-async def serve(config: Config, on_ready: Any = None, only: frozenset[str] | None = None) -> None:
+async def serve(config: Config, on_ready: Any = None, only: frozenset[str] | None = None, agent_host: str = "") -> None:
     """Run the cloud (or the ``only`` services of it) until SIGTERM/SIGINT."""
     import signal
 
     import uvicorn
 
-    cloud = Cloud(config, only)
+    cloud = Cloud(config, only, agent_host)
+    if not cloud.serves_http:
+        await _serve_agents(cloud, on_ready)
+        return
     await cloud.start()
     # What start loaded (modules, SQLAlchemy's mappers and statement caches) lives as
     # long as the process: frozen, full collections stop walking it again and again
@@ -251,3 +284,29 @@ async def serve(config: Config, on_ready: Any = None, only: frozenset[str] | Non
     finally:
         await cloud.stop()
         log.info("cloud stopped (pid %d)", os.getpid())
+
+
+async def _serve_agents(cloud: Cloud, on_ready: Any = None) -> None:
+    """A process of host agents: no HTTP server, only the bus, until SIGTERM/SIGINT
+    (which may come while the agents still wait for identity or the conductor)."""
+    import signal
+
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopping.set)
+    starting = asyncio.create_task(cloud.start())
+    stop_waiter = asyncio.create_task(stopping.wait())
+    try:
+        await asyncio.wait({starting, stop_waiter}, return_when=asyncio.FIRST_COMPLETED)
+        if starting.done():
+            starting.result()
+            if on_ready is not None:
+                on_ready(cloud)
+            await stop_waiter
+    finally:
+        for task in (starting, stop_waiter):
+            task.cancel()
+        await asyncio.gather(starting, stop_waiter, return_exceptions=True)
+        await cloud.stop()
+        log.info("%s stopped (pid %d)", cloud.describe(), os.getpid())

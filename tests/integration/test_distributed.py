@@ -11,77 +11,30 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import socket
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
 from tests.integration.conftest import fresh_postgres
+from tests.integration.distributed_support import BIN, RABBIT, Processes, free_port, issue_token, reachable, wait_for
 
 pytestmark = pytest.mark.integration
 
-RABBIT = "amqp://guest:guest@127.0.0.1:5672/"
-BIN = Path(sys.executable).parent
 # Started in this order: each waits for identity; compute's agents report to placement.
 ORDER = ("identity", "placement", "image", "network", "volume", "compute")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _reachable(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(1)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
-@dataclass
-class Processes:
-    data_dir: Path
-    ports: dict[str, int]
-    procs: dict[str, asyncio.subprocess.Process] = field(default_factory=dict)
-
-    def url(self, service: str) -> str:
-        return f"http://127.0.0.1:{self.ports[service]}"
-
-    def log(self, service: str) -> str:
-        path = self.data_dir / f"{service}.log"
-        return path.read_text(errors="replace")[-4000:] if path.exists() else ""
-
-
-async def _start(env: dict[str, str], procs: Processes, service: str) -> None:
-    log = (procs.data_dir / f"{service}.log").open("wb")
-    argv = [sys.executable, "-m", "pocketstack.cli.main", "serve", service]
-    argv += ["--port", str(procs.ports[service]), "--data-dir", str(procs.data_dir)]
-    proc = await asyncio.create_subprocess_exec(*argv, env=env, stdout=asyncio.subprocess.PIPE, stderr=log)
-    procs.procs[service] = proc
-    assert proc.stdout is not None
-    try:
-        async with asyncio.timeout(90):
-            line = await proc.stdout.readline()
-    except TimeoutError:
-        line = b""
-    assert b"serving at" in line, f"{service} did not start: {line!r}\n{procs.log(service)}"
-
-
 @pytest.fixture
 async def distributed(tmp_path: Path) -> AsyncIterator[Processes]:
-    if not _reachable(5672):
+    if not reachable(5672):
         pytest.skip("RabbitMQ is not reachable on 127.0.0.1:5672")
     async with fresh_postgres() as db_url:
-        procs = Processes(tmp_path, {name: _free_port() for name in ORDER})
+        procs = Processes(tmp_path, {name: free_port() for name in ORDER})
         env = {k: v for k, v in os.environ.items() if not k.startswith(("POCKETSTACK_", "OS_"))}
         env.update(
             POCKETSTACK_DATABASE_URL=db_url,
@@ -90,6 +43,9 @@ async def distributed(tmp_path: Path) -> AsyncIterator[Processes]:
             POCKETSTACK_IDENTITY_PASSWORD_HASH_ROUNDS="4",
             POCKETSTACK_COMPUTE_DRIVER="fake",
             POCKETSTACK_COMPUTE_FAKE_HOSTS="2",
+            # Two simulated hosts inside the compute process (agents of their own:
+            # test_distributed_agents.py).
+            POCKETSTACK_COMPUTE_LOCAL_AGENTS="true",
             POCKETSTACK_COMPUTE_HEARTBEAT_INTERVAL="1",
             POCKETSTACK_NETWORK_BACKEND="fake",
             POCKETSTACK_NETWORK_LOCAL_AGENTS="true",
@@ -100,57 +56,16 @@ async def distributed(tmp_path: Path) -> AsyncIterator[Processes]:
             env[f"POCKETSTACK_ENDPOINTS_{name.upper()}"] = procs.url(name)
         try:
             for name in ORDER:
-                await _start(env, procs, name)
+                await procs.start(env, name, name, "--port", str(procs.ports[name]))
             yield procs
         finally:
-            for proc in procs.procs.values():
-                if proc.returncode is None:
-                    proc.send_signal(signal.SIGTERM)
-            for name, proc in procs.procs.items():
-                try:
-                    async with asyncio.timeout(30):
-                        await proc.wait()
-                except TimeoutError:
-                    proc.kill()
-                    await proc.wait()
-                    pytest.fail(f"{name} did not stop on SIGTERM\n{procs.log(name)}")
-
-
-async def _token(client: httpx.AsyncClient, identity: str, user: str, password: str, project: str) -> httpx.Response:
-    body = {
-        "auth": {
-            "identity": {
-                "methods": ["password"],
-                "password": {"user": {"name": user, "domain": {"id": "default"}, "password": password}},
-            },
-            "scope": {"project": {"name": project, "domain": {"id": "default"}}},
-        }
-    }
-    resp = await client.post(f"{identity}/identity/v3/auth/tokens", json=body)
-    assert resp.status_code == 201, resp.text
-    return resp
-
-
-async def _wait(client: httpx.AsyncClient, url: str, key: str, field_name: str, want: str) -> dict[str, Any]:
-    deadline = time.monotonic() + 60
-    while True:
-        resp = await client.get(url)
-        assert resp.status_code == 200, resp.text
-        item: dict[str, Any] = resp.json()[key]
-        if item[field_name] == want:
-            return item
-        assert item[field_name] not in ("ERROR", "error"), item
-        if time.monotonic() > deadline and key == "server":
-            trace = await client.get(f"{url}/os-pocketstack-trace")
-            raise AssertionError(f"still not {want}: {item}\n{trace.text}")
-        assert time.monotonic() < deadline, f"still not {want}: {item}"
-        await asyncio.sleep(0.2)
+            await procs.stop_all()
 
 
 async def test_each_service_in_its_own_process(distributed: Processes) -> None:
     d = distributed
     async with httpx.AsyncClient(timeout=30) as client:
-        resp = await _token(client, d.url("identity"), "admin", "admin", "admin")
+        resp = await issue_token(client, d.url("identity"), "admin", "admin", "admin")
         token = resp.headers["x-subject-token"]
         # The catalog sends each service's clients to its own process.
         catalog = {e["type"]: e for e in resp.json()["token"]["catalog"]}
@@ -198,7 +113,7 @@ async def test_each_service_in_its_own_process(distributed: Processes) -> None:
         )
         assert made.status_code == 202, made.text + d.log("compute")
         server_id = made.json()["server"]["id"]
-        server = await _wait(client, f"{compute}/servers/{server_id}", "server", "status", "ACTIVE")
+        server = await wait_for(client, f"{compute}/servers/{server_id}", "server", "status", "ACTIVE")
         assert next(a["addr"] for a in server["addresses"]["n"]).startswith("10.9.0.")
         # Placement (its own process) holds the server's allocation.
         allocations = (
@@ -213,12 +128,12 @@ async def test_each_service_in_its_own_process(distributed: Processes) -> None:
         # Volume: created by the volume process, attached through compute.
         volumes = public["volumev3"]
         vol = (await client.post(f"{volumes}/volumes", json={"volume": {"size": 1, "name": "v"}})).json()["volume"]
-        await _wait(client, f"{volumes}/volumes/{vol['id']}", "volume", "status", "available")
+        await wait_for(client, f"{volumes}/volumes/{vol['id']}", "volume", "status", "available")
         attach = await client.post(
             f"{compute}/servers/{server_id}/os-volume_attachments", json={"volumeAttachment": {"volumeId": vol["id"]}}
         )
         assert attach.status_code == 200, attach.text
-        await _wait(client, f"{volumes}/volumes/{vol['id']}", "volume", "status", "in-use")
+        await wait_for(client, f"{volumes}/volumes/{vol['id']}", "volume", "status", "in-use")
 
         # The stock CLI follows the catalog from process to process.
         cli = await asyncio.to_thread(
@@ -253,7 +168,7 @@ async def test_each_service_in_its_own_process(distributed: Processes) -> None:
         assert cli.stdout.strip() == "ACTIVE", cli.stderr
 
         # A token revoked at identity is refused by the compute process (bus fanout).
-        demo = (await _token(client, d.url("identity"), "demo", "demo", "demo")).headers["x-subject-token"]
+        demo = (await issue_token(client, d.url("identity"), "demo", "demo", "demo")).headers["x-subject-token"]
         as_demo = {"X-Auth-Token": demo}
         assert (await client.get(f"{compute}/servers", headers=as_demo)).status_code == 200
         revoke = await client.delete(f"{d.url('identity')}/identity/v3/auth/tokens", headers={"X-Subject-Token": demo})
@@ -265,7 +180,7 @@ async def test_each_service_in_its_own_process(distributed: Processes) -> None:
 
         # Delete crosses back: the volume is detached and the allocation freed.
         assert (await client.delete(f"{compute}/servers/{server_id}")).status_code == 204
-        await _wait(client, f"{volumes}/volumes/{vol['id']}", "volume", "status", "available")
+        await wait_for(client, f"{volumes}/volumes/{vol['id']}", "volume", "status", "available")
         async with asyncio.timeout(30):
             while (await client.get(f"{public['placement']}/allocations/{server_id}")).json()["allocations"]:
                 await asyncio.sleep(0.2)

@@ -1,5 +1,5 @@
-"""The distributed mode's settings: which services a process serves, where the others
-are, whether network agents run in the network service's process."""
+"""The distributed mode's settings: which services (or host agents) a process serves,
+where the others are, whether network and compute agents run in their service's process."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pocketstack.cloud import ALL, parse_services
-from pocketstack.common.config import Config
+from pocketstack.cloud import ALL, Cloud, parse_services
+from pocketstack.common.config import Config, resolve_local_agents
 from pocketstack.network.service import _local_agents
 
 
@@ -23,6 +23,18 @@ def test_parse_services() -> None:
         parse_services("image,glance")
     with pytest.raises(ValueError, match="unknown service"):
         parse_services(",")
+    assert parse_services("compute-agent,network-agent") == {"compute-agent", "network-agent"}
+    with pytest.raises(ValueError, match="compute-agent, network-agent"):
+        parse_services("nova-compute")
+
+
+def test_agents_need_their_host(tmp_path: Path) -> None:
+    config = Config.load(tmp_path, env={})
+    with pytest.raises(ValueError, match="name of its host"):
+        Cloud(config, frozenset({"compute-agent"}))
+    agents = Cloud(config, frozenset({"compute-agent", "network-agent"}), agent_host="h1")
+    assert not agents.serves_http and agents.describe() == "compute-agent,network-agent (host h1)"
+    assert Cloud(config, frozenset({"compute", "compute-agent"}), agent_host="h1").serves_http
 
 
 def test_endpoints_default_to_this_process(tmp_path: Path) -> None:
@@ -39,6 +51,9 @@ def test_local_agents_setting() -> None:
     assert _local_agents("off", "memory://") is False
     with pytest.raises(ValueError, match="local_agents"):
         _local_agents("sometimes", "memory://")
+    assert resolve_local_agents("auto", "amqp://x", "compute") is False
+    with pytest.raises(ValueError, match=r"\[compute\] local_agents"):
+        resolve_local_agents("maybe", "memory://", "compute")
 
 
 def test_serving_some_services_needs_a_shared_bus(tmp_path: Path) -> None:
@@ -58,3 +73,15 @@ def test_serving_some_services_needs_a_shared_bus(tmp_path: Path) -> None:
         env={"PATH": "/usr/bin:/bin"},
     )
     assert proc.returncode == 2 and "unknown service glance" in proc.stderr
+
+
+def test_agents_alone_listen_nowhere(tmp_path: Path) -> None:
+    """``--host`` is the listen address: given to agents alone it is refused, naming
+    ``--agent-host`` (the agents' host), before anything starts."""
+    env = {"PATH": "/usr/bin:/bin", "POCKETSTACK_BUS_URL": "amqp://guest:guest@127.0.0.1:1/"}
+    argv = [sys.executable, "-m", "pocketstack.cli.main", "serve", "compute-agent", "--data-dir", str(tmp_path)]
+    proc = subprocess.run([*argv, "--host", "h1"], capture_output=True, text=True, timeout=60, env=env)
+    assert proc.returncode == 2 and "--agent-host" in proc.stderr
+    argv[4] = "image"
+    proc = subprocess.run([*argv, "--agent-host", "h1"], capture_output=True, text=True, timeout=60, env=env)
+    assert proc.returncode == 2 and "none of which runs here" in proc.stderr

@@ -9,6 +9,7 @@ import logging
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -211,18 +212,34 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    agents = (only or frozenset()) & set(cloud.AGENTS)
+    if agents and only == agents and (args.host or args.port):
+        # Agents alone listen nowhere: --host here is a mistake for --agent-host.
+        print(
+            "error: agents alone serve no HTTP, so --host/--port (the listen address) do not apply; "
+            "name the agents' host with --agent-host NAME",
+            file=sys.stderr,
+        )
+        return 2
+    if args.agent_host and not agents:
+        print(
+            "error: --agent-host names the host of compute-agent / network-agent, none of which runs here",
+            file=sys.stderr,
+        )
+        return 2
     if args.host:
         config.server.host = args.host
     if args.port:
         config.server.port = args.port
     if only is None:
         return _serve_all(config)
-    return _serve_some(config, only)
+    return _serve_some(config, only, args.agent_host or (socket.gethostname() if agents else ""))
 
 
-def _serve_some(config: Config, only: frozenset[str]) -> int:
-    """The distributed mode: these services in this process, in the foreground. The bus
-    and database URLs and ``[endpoints]`` (where the others are) come from the config."""
+def _serve_some(config: Config, only: frozenset[str], agent_host: str = "") -> int:
+    """The distributed mode: these services (or agents of host ``agent_host``) in this
+    process, in the foreground. The bus and database URLs and ``[endpoints]`` (where
+    the others are) come from the config."""
     from pocketstack import cloud
 
     logging.basicConfig(level=config.logging.level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -239,9 +256,10 @@ def _serve_some(config: Config, only: frozenset[str]) -> int:
         uvloop.install()
 
     def ready(c: Any) -> None:
-        print(f"pocketstack {','.join(sorted(only))} serving at {config.public_url} (pid {os.getpid()})", flush=True)
+        where = f"at {config.public_url}" if c.serves_http else "on the bus"
+        print(f"pocketstack {c.describe()} serving {where} (pid {os.getpid()})", flush=True)
 
-    asyncio.run(cloud.serve(config, on_ready=ready, only=only))
+    asyncio.run(cloud.serve(config, on_ready=ready, only=only, agent_host=agent_host))
     return 0
 
 
@@ -400,14 +418,28 @@ def parser() -> argparse.ArgumentParser:
     data_dir(status)
     status.set_defaults(func=cmd_status)
 
-    serve = sub.add_parser("serve", help="run services in the foreground")
+    serve = sub.add_parser(
+        "serve",
+        help="run services (or the agents of a host) in the foreground",
+        description="Run services in the foreground. 'all' is the all-in-one cloud. Anything else is the "
+        "distributed mode: the other services are reached at [endpoints] over HTTP, the shared bus "
+        "(RabbitMQ) and database URL. compute-agent and network-agent are the agents of one host "
+        "(--agent-host): run both in one process per host; they serve no HTTP, and SIGTERM stops "
+        "them leaving the host's VMs and networks in place.",
+    )
     serve.add_argument(
         "service",
-        help="all, or a comma-separated list of identity, image, placement, network, compute, volume "
-        "(the distributed mode: the others are reached at [endpoints] over the bus and database URL)",
+        help="all, or a comma-separated list of identity, image, placement, network, compute, volume, "
+        "compute-agent, network-agent",
     )
     serve.add_argument("--host", default=None, help="listen address (default from the config)")
     serve.add_argument("--port", type=int, default=None, help="port (default from the config)")
+    serve.add_argument(
+        "--agent-host",
+        default=None,
+        metavar="NAME",
+        help="host name of compute-agent / network-agent (default: this machine's hostname)",
+    )
     data_dir(serve)
     serve.set_defaults(func=cmd_serve)
 

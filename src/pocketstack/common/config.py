@@ -103,6 +103,10 @@ class ComputeConfig:
     console_max_bytes: int = 1024 * 1024
     # Cached base images unused by any instance for this long are removed.
     image_cache_max_age: float = 86400.0
+    # Run the compute agents (fake_hosts simulated hosts, or this machine with qemu)
+    # inside the compute service's process: "auto" (yes with the in-process bus, the
+    # all-in-one), "true", or "false" (each host runs ``pocketstack serve compute-agent``).
+    local_agents: str = "auto"
 
 
 @dataclass
@@ -257,6 +261,17 @@ class Config:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if not self.config_file.exists():
             self.config_file.write_text(self.to_toml())
+
+
+def resolve_local_agents(setting: str, bus_url: str, section: str) -> bool:
+    """A ``local_agents`` setting (auto/true/false) resolved: ``auto`` is true with the
+    in-process bus only, where no agent in another process could be reached."""
+    value = setting.strip().lower()
+    if value == "auto":
+        return bus_url.startswith("memory")
+    if value in ("true", "yes", "1", "on", "false", "no", "0", "off"):
+        return value in ("true", "yes", "1", "on")
+    raise ValueError(f"[{section}] local_agents must be auto, true or false, not {setting!r}")
 
 
 def _set(section: Any, key: str, value: Any, where: str) -> None:

@@ -1,5 +1,7 @@
 """The compute service: the API app plus, as asyncio tasks on the bus, the scheduler,
-the conductor and one compute agent per (fake) host."""
+the conductor and (``[compute] local_agents``: the all-in-one) one compute agent per
+(fake) host. Distributed, each host runs its agent as ``pocketstack serve compute-agent``
+(``pocketstack/agents.py``) and this process runs none."""
 
 from __future__ import annotations
 
@@ -14,9 +16,11 @@ from typing import Any
 from sqlalchemy import select
 
 from pocketstack.bus import Subscription
+from pocketstack.common.config import resolve_local_agents
 from pocketstack.common.context import RequestContext
 from pocketstack.common.errors import Conflict
 from pocketstack.compute import states
+from pocketstack.compute.agent.host import fake_driver, make_driver
 from pocketstack.compute.agent.manager import ComputeAgent
 from pocketstack.compute.api.common import MAX_VERSION, MIN_VERSION
 from pocketstack.compute.api.routes import ROUTES
@@ -29,7 +33,6 @@ from pocketstack.compute.objects.instances import BuildRequest
 from pocketstack.compute.resources import instance_resources
 from pocketstack.compute.scheduler.host_state import is_up
 from pocketstack.compute.scheduler.manager import SchedulerManager
-from pocketstack.compute.virt.fake import FakeDriver
 from pocketstack.db import Database
 from pocketstack.runtime import Runtime, Service
 from pocketstack.web.app import ServiceApp
@@ -85,22 +88,18 @@ class ComputeService(Service):
         bus = self.runtime.bus
         self._subscriptions.append(await bus.serve("scheduler", self.scheduler))
         self._subscriptions.append(await bus.serve("conductor", self.conductor))
-        if self.config.driver in ("fake", "auto"):
+        # Not local: every host runs its own agent process.
+        local = resolve_local_agents(self.config.local_agents, self.runtime.config.bus.url, "compute")
+        if local and self.config.driver in ("fake", "auto"):
             for i in range(max(0, self.config.fake_hosts)):
                 await self.add_fake_host(f"fake-host-{i + 1}" if self.config.fake_hosts > 1 else "fake-host")
-        elif self.config.driver == "qemu":
+        elif local and self.config.driver == "qemu":
             await self.add_qemu_host(socket.gethostname())
         self._tasks.append(asyncio.create_task(self._sweep_loop()))
 
     async def add_fake_host(self, host: str) -> ComputeAgent:
         cfg = self.config
-        driver = FakeDriver(
-            host,
-            vcpus=cfg.fake_vcpus,
-            memory_mb=cfg.fake_memory_mb,
-            disk_gb=cfg.fake_disk_gb,
-            boot_delay=cfg.fake_boot_delay,
-        )
+        driver = fake_driver(host, cfg)
         agent = ComputeAgent(
             host, driver, self.runtime.bus, cfg, self.placement, self.images, self.network, self.runtime.service_token
         )
@@ -110,15 +109,7 @@ class ComputeService(Service):
 
     async def add_qemu_host(self, host: str) -> ComputeAgent:
         """This machine as a compute host running real VMs (the qemu driver)."""
-        from pocketstack.compute.virt.qemu import make_driver
-
-        driver = await make_driver(
-            host,
-            self.config,
-            self.runtime.config.data_dir,
-            http=self.runtime.http,
-            service_token=self.runtime.service_token,
-        )
+        driver = await make_driver(self.runtime, host, "qemu")
         cfg, runtime = self.config, self.runtime
         agent = ComputeAgent(
             host, driver, runtime.bus, cfg, self.placement, self.images, self.network, runtime.service_token

@@ -39,13 +39,14 @@ class RemoteIdentity:
         self._token: tuple[float, str] | None = None
         self._lock = asyncio.Lock()
 
-    async def start(self, timeout: float = 60.0) -> None:
-        """Wait (up to ``timeout``) for identity: its revocation list and a service token."""
+    async def start(self, timeout: float = 60.0, revocations: bool = True) -> None:
+        """Wait (up to ``timeout``) for identity: its revocation list (unless this process
+        validates no tokens: ``revocations=False``) and a service token."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
             try:
-                if self._subscription is None:
+                if revocations and self._subscription is None:
                     self._subscription = await follow(self.runtime.bus, self.revocations, timeout=5.0)
                 await self.service_token()
                 return

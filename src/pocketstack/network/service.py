@@ -3,8 +3,9 @@ which host agents report plugged ports and ask for their host's ports on resync.
 
 In the all-in-one (in-process bus) the host agents run in this process too: one per host,
 started the first time a port is bound to that host (and, on start, for every host that
-already has bound ports, which it then resyncs). Distributed deployments run agents as
-their own processes (``[network] local_agents``, or ``local_agents=False``).
+already has bound ports, which it then resyncs). Distributed deployments run each host's
+agent in a process of its own (``pocketstack serve network-agent``: ``pocketstack/agents.py``)
+and none here (``[network] local_agents``, or ``local_agents=False``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from sqlalchemy import select
 
 from pocketstack.bus import Subscription
+from pocketstack.common.config import resolve_local_agents
 from pocketstack.network.agent import configured_backend
 from pocketstack.network.agent.base import NetworkBackend
 from pocketstack.network.agent.manager import NetworkAgent
@@ -105,9 +107,4 @@ def create(runtime: Runtime) -> NetworkService:
 
 
 def _local_agents(setting: str, bus_url: str) -> bool:
-    value = setting.strip().lower()
-    if value == "auto":
-        return bus_url.startswith("memory")
-    if value in ("true", "yes", "1", "on", "false", "no", "0", "off"):
-        return value in ("true", "yes", "1", "on")
-    raise ValueError(f"[network] local_agents must be auto, true or false, not {setting!r}")
+    return resolve_local_agents(setting, bus_url, "network")
