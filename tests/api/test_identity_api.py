@@ -408,3 +408,48 @@ async def test_os_inherit_domain_grant_reaches_projects_not_the_domain(c: CloudC
     assert (await c.http.put(path, headers=h(demo))).status_code == 403
     missing = path.replace(member, "nope")
     assert (await c.http.put(missing, headers=h(admin))).status_code == 404
+
+
+async def test_role_assignment_filters(c: CloudClient) -> None:
+    admin = await c.token("admin")
+    roles = {r["name"]: r["id"] for r in (await c.http.get("/identity/v3/roles", headers=h(admin))).json()["roles"]}
+    member, reader = roles["member"], roles["reader"]
+    group_id = (await c.http.post("/identity/v3/groups", json={"group": {"name": name()}}, headers=h(admin))).json()[
+        "group"
+    ]["id"]
+    users = []
+    for _ in range(2):
+        body = {"user": {"name": name(), "password": "pw"}}
+        users.append((await c.http.post("/identity/v3/users", json=body, headers=h(admin))).json()["user"]["id"])
+    alice, bob = users
+    await c.http.put(f"/identity/v3/groups/{group_id}/users/{alice}", headers=h(admin))
+    projects = []
+    for _ in range(2):
+        body = {"project": {"name": name()}}
+        projects.append(
+            (await c.http.post("/identity/v3/projects", json=body, headers=h(admin))).json()["project"]["id"]
+        )
+    p1, p2 = projects
+    await c.http.put(f"/identity/v3/projects/{p1}/groups/{group_id}/roles/{member}", headers=h(admin))
+    await c.http.put(f"/identity/v3/projects/{p2}/users/{alice}/roles/{reader}", headers=h(admin))
+    await c.http.put(f"/identity/v3/projects/{p2}/users/{bob}/roles/{member}", headers=h(admin))
+
+    async def listed(query: str) -> set[tuple[str, str, str]]:
+        resp = await c.http.get(f"/identity/v3/role_assignments?{query}", headers=h(admin))
+        assert resp.status_code == 200, resp.text
+        out = set()
+        for a in resp.json()["role_assignments"]:
+            actor = a.get("user", a.get("group"))["id"]
+            out.add((actor, a["scope"]["project"]["id"] if "project" in a["scope"] else "-", a["role"]["id"]))
+        return out
+
+    # Direct: alice's own grant only; the group's is the group's.
+    assert await listed(f"user.id={alice}") == {(alice, p2, reader)}
+    assert await listed(f"group.id={group_id}") == {(group_id, p1, member)}
+    # Effective: through the group, with implied roles (member implies reader).
+    assert await listed(f"user.id={alice}&effective") == {(alice, p1, member), (alice, p1, reader), (alice, p2, reader)}
+    assert await listed(f"scope.project.id={p2}") == {(alice, p2, reader), (bob, p2, member)}
+    assert await listed(f"scope.project.id={p2}&role.id={member}") == {(bob, p2, member)}
+    # role.id with effective matches implied roles too.
+    assert await listed(f"scope.project.id={p1}&role.id={reader}&effective") == {(alice, p1, reader)}
+    assert await listed(f"user.id={bob}&scope.project.id={p1}") == set()
