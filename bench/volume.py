@@ -9,6 +9,7 @@ backend with real qemu-img):
    bench/volume_attach.py; ``--attach-rounds 0`` skips it, as does a missing QEMU).
 
 Usage: python bench/volume.py [--clients 10] [--cycles 100] [--image-mib 1024] [--attach-rounds 5]
+                              [--volume-format raw|qcow2]  (default: the config's)
 Prints one JSON document, then a one-line summary.
 """
 
@@ -139,12 +140,15 @@ async def main() -> None:
     parser.add_argument("--cycles", type=int, default=100)
     parser.add_argument("--image-mib", type=int, default=1024)
     parser.add_argument("--attach-rounds", type=int, default=5)
+    parser.add_argument("--volume-format", choices=("raw", "qcow2"), default=None)
     args = parser.parse_args()
     load_before = [round(x, 2) for x in os.getloadavg()]
     with tempfile.TemporaryDirectory(prefix="pocketstack-bench-volume-") as tmp:
         work = Path(tmp)
         cfg = Config(data_dir=work)
         cfg.volume.backend = "file"
+        if args.volume_format:
+            cfg.volume.volume_format = args.volume_format
         cfg.volume.quota_volumes = -1
         cfg.volume.quota_gigabytes = -1
         cfg.image.quota_bytes = 1 << 40
@@ -155,6 +159,7 @@ async def main() -> None:
                 "create_delete": await cycles(client, args.clients, args.cycles),
                 "create_from_image": await from_image(client, work, args.image_mib),
             }
+            result["volume_format"] = cfg.volume.volume_format
     result["load_average_before"] = load_before
     result["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     attach: dict[str, Any] | None = None

@@ -231,3 +231,20 @@ async def test_assisted_snapshot_api_refusals(both: Both) -> None:
     assert (await client.delete(f"{AVS}/s-1", params={"delete_info": info}, headers=auth("demo"))).status_code == 403
     resp = await client.delete(f"{AVS}/s-1", params={"delete_info": info}, headers=auth("admin"))
     assert resp.status_code == 400 and "not attached" in resp.text
+
+
+async def test_restart_removes_an_internal_snapshot_a_crash_left(both: Both) -> None:
+    from pocketstack.volume.models import Snapshot
+
+    vol = await both.vol.create(size=1)
+    path = _path(both, vol["id"])
+    snap = await both.vol.snapshot(vol["id"])
+    # As if the process died after qemu-img made it, before the row was updated.
+    async with both.vol.service.deps.db.writer() as s:
+        row = await s.get(Snapshot, snap["id"])
+        assert row is not None
+        row.status, row.provider_location = "creating", {}
+    assert _internal(path) == [f"snapshot-{snap['id']}"]
+    done = await both.vol.service.manager.recover()
+    assert done["error"] == 1 and _internal(path) == []
+    assert (await _snapshot_status(both, snap["id"], "error"))["volume_id"] == vol["id"]

@@ -9,7 +9,9 @@ transition in order; the other tests spawn nothing that boots.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
+import shutil
 import subprocess
 import uuid as uuidlib
 from collections.abc import AsyncIterator, Callable
@@ -292,6 +294,47 @@ async def test_volume_attach_and_detach(harness: Harness, booted: InstanceSpec, 
     await harness.driver.detach_volume(booted.uuid, "/dev/vdz")
     with pytest.raises(InstanceNotFound):
         await harness.driver.detach_volume(booted.uuid, "/dev/vdz")
+
+
+def _qcow2_info(path: Path) -> dict[str, Any]:
+    out = subprocess.run(["qemu-img", "info", "-U", "--output=json", str(path)], capture_output=True, text=True)
+    return dict(json.loads(out.stdout))
+
+
+async def test_attached_qcow2_volume_snapshots_and_grows(
+    harness: Harness, booted: InstanceSpec, tmp_path: Path
+) -> None:
+    """Internal snapshots and extend of an attached qcow2 volume, done by the hypervisor
+    (the qemu driver: QMP on the volume's node while QEMU holds the file's lock)."""
+    if shutil.which("qemu-img") is None:
+        pytest.skip("qemu-img is not installed")
+    volume = tmp_path / "volume.qcow2"
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", str(volume), "1M"], check=True)
+    info = {"driver_volume_type": "file", "data": {"path": str(volume), "format": "qcow2"}}
+    driver = harness.driver
+    await driver.attach_volume(booted.uuid, info, "/dev/vdy")
+    try:
+        await driver.volume_snapshot_create(booted.uuid, "/dev/vdy", "snap-1")
+        await driver.extend_volume(booted.uuid, "/dev/vdy", 2 * 1024 * 1024)
+        if isinstance(driver, FakeDriver):
+            fake = driver.instances[booted.uuid]
+            assert fake.volume_snapshots["/dev/vdy"] == ["snap-1"]
+            assert fake.volume_sizes["/dev/vdy"] == 2 * 1024 * 1024
+        else:
+            # QEMU wrote both into the file it holds open.
+            found = _qcow2_info(volume)
+            assert [s["name"] for s in found.get("snapshots", [])] == ["snap-1"]
+            assert found["virtual-size"] == 2 * 1024 * 1024
+        with pytest.raises(Exception, match="exists"):
+            await driver.volume_snapshot_create(booted.uuid, "/dev/vdy", "snap-1")
+        await driver.volume_snapshot_delete(booted.uuid, "/dev/vdy", "snap-1")
+        await driver.volume_snapshot_delete(booted.uuid, "/dev/vdy", "snap-1")  # gone already: fine
+        if not isinstance(driver, FakeDriver):
+            assert _qcow2_info(volume).get("snapshots", []) == []
+        with pytest.raises(InstanceNotFound):
+            await driver.volume_snapshot_create(booted.uuid, "/dev/vdx", "snap-2")
+    finally:
+        await driver.detach_volume(booted.uuid, "/dev/vdy")
 
 
 async def test_interface_attach_and_detach(harness: Harness, booted: InstanceSpec) -> None:

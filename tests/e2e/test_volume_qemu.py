@@ -1,7 +1,7 @@
 """Issue #7's end-to-end proof: block volumes in real QEMU guests, through the real CLI.
 
 One ``pocketstack up --detach --driver qemu`` for the module (TCG, file volume backend,
-raw volumes). Every guest runs the user-data script below: it watches /sys/block and
+qcow2 volumes: snapshots are internal qcow2 snapshots, taken by QEMU while attached). Every guest runs the user-data script below: it watches /sys/block and
 prints a console line when a disk appears (name, size in 512-byte sectors, and the
 marker found in its first sector), grows, or goes away; a disk without a marker gets
 one written (``PSMARK-<hostname>``, then sync). So:
@@ -11,7 +11,11 @@ one written (``PSMARK-<hostname>``, then sync). So:
 - vm2 boots from ``boot-vol`` (``volume create --image tiny``: the root disk is the
   volume, its kernel and ramdisk come from the volume's image metadata) and, after
   ``server add volume vm2 v1``, reads vm1's marker from v1;
-- ``volume set --size 2`` on the attached v1 (3.42): vm2 sees the disk grow online;
+- ``volume set --size 2`` on the attached v1 (3.42): QEMU grows the qcow2 file
+  (block_resize) and vm2 sees the disk grow online;
+- ``volume snapshot create`` (3.66) of the attached v1: QEMU takes an internal
+  snapshot (compute's os-assisted-volume-snapshots), a volume made from it holds vm1's
+  marker, and deleting it while attached goes through QEMU again;
 - snapshot, volume from snapshot, extend, delete through the CLI;
 - ``server create --boot-from-volume 1 --image tiny``: boots, and its volume goes with it.
 
@@ -20,6 +24,7 @@ TCG boots take 5-10 s here, so the guests are booted once and the tests run in f
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -46,6 +51,7 @@ SETTINGS = {
     "POCKETSTACK_COMPUTE_DESTROY_TIMEOUT": "2",
     "POCKETSTACK_COMPUTE_MAX_ATTEMPTS": "1",
     "POCKETSTACK_COMPUTE_FORCE_CONFIG_DRIVE": "true",
+    "POCKETSTACK_VOLUME_VOLUME_FORMAT": "qcow2",
 }
 
 # The guest side of the test (busybox sh). Known disks are files in /run/e2e holding
@@ -196,7 +202,7 @@ def test_boot_volume_carries_the_images_kernel_and_is_the_root_disk(guests: Volu
     guests.wait_console("vm2", r"pocketstack-guest: root /dev/vda")
     instance_dir = guests.data_dir / "instances" / server["id"]
     assert not (instance_dir / "root.qcow2").exists()
-    assert f"volume-{vol['id']}.raw" in guests.volume_files()
+    assert f"volume-{vol['id']}.qcow2" in guests.volume_files()
 
 
 def test_attach_detach_and_data_seen_by_another_vm(guests: VolumeCloud) -> None:
@@ -217,11 +223,53 @@ def test_attach_detach_and_data_seen_by_another_vm(guests: VolumeCloud) -> None:
     assert seen.group(3) == "PSMARK-vm1"
 
 
+def _qcow2(path: Path) -> dict[str, Any]:
+    out = subprocess.run(["qemu-img", "info", "-U", "--output=json", str(path)], capture_output=True, text=True)
+    return dict(json.loads(out.stdout))
+
+
+def _first_sector(path: Path) -> bytes:
+    out = path.with_name(f".{path.name}.sector")
+    try:
+        argv = ["qemu-img", "dd", "-f", "qcow2", "-O", "raw", "bs=512", "count=1", f"if={path}", f"of={out}"]
+        subprocess.run(argv, check=True, capture_output=True)
+        return out.read_bytes()
+    finally:
+        out.unlink(missing_ok=True)
+
+
 def test_online_extend_is_seen_by_the_guest(guests: VolumeCloud) -> None:
     guests.openstack("--os-volume-api-version", "3.42", "volume", "set", "--size", "2", "v1", user="demo")
     (grown,) = guests.wait_console("vm2", r"e2e-volume: resized (vd[a-z]) size=(\d+)")
     assert int(grown.group(2)) == 2 * SECTORS_PER_GIB
-    assert guests.wait_volume("v1", "in-use")["size"] == 2
+    v1 = guests.wait_volume("v1", "in-use")
+    assert v1["size"] == 2
+    # QEMU grew the qcow2 file it holds (the volume service left it to the hypervisor).
+    assert _qcow2(guests.data_dir / "volumes" / f"volume-{v1['id']}.qcow2")["virtual-size"] == 2 * 1024**3
+
+
+def test_snapshot_of_an_attached_volume_is_taken_by_qemu(guests: VolumeCloud) -> None:
+    v1 = guests.json("volume", "show", "v1")
+    path = guests.data_dir / "volumes" / f"volume-{v1['id']}.qcow2"
+    # 3.66: an attached volume is snapshotted without force (this client's --force is
+    # not sent on to the API before 3.66).
+    snap = guests.json("--os-volume-api-version", "3.66", "volume", "snapshot", "create", "--volume", "v1", "s-live")
+    deadline = time.monotonic() + TIMEOUT
+    while (status := guests.json("volume", "snapshot", "show", "s-live")["status"]) != "available":
+        assert status == "creating" and time.monotonic() < deadline, f"snapshot s-live is {status}"
+        time.sleep(0.3)
+    assert [s["name"] for s in _qcow2(path).get("snapshots", [])] == [f"snapshot-{snap['id']}"]
+    guests.json("volume", "create", "--snapshot", "s-live", "v-live")
+    live = guests.wait_volume("v-live")
+    assert _first_sector(guests.data_dir / "volumes" / f"volume-{live['id']}.qcow2").startswith(b"PSMARK-vm1")
+    guests.openstack("volume", "delete", "v-live", user="demo")
+    # Deleted while v1 is still attached: QEMU removes it from the file it holds.
+    guests.openstack("volume", "snapshot", "delete", "s-live", user="demo")
+    while any(s["Name"] == "s-live" for s in guests.json("volume", "snapshot", "list")):
+        assert time.monotonic() < deadline, "snapshot s-live was not deleted"
+        time.sleep(0.3)
+    assert _qcow2(path).get("snapshots", []) == []
+    assert guests.json("volume", "show", "v1")["status"] == "in-use"
     guests.openstack("server", "remove", "volume", "vm2", "v1", user="demo")
     guests.wait_console("vm2", r"e2e-volume: removed vd[a-z]")
     guests.wait_volume("v1")
