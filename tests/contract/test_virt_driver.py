@@ -296,6 +296,10 @@ async def test_volume_attach_and_detach(harness: Harness, booted: InstanceSpec, 
         await harness.driver.detach_volume(booted.uuid, "/dev/vdz")
 
 
+def _qemu_img(*args: str) -> None:
+    subprocess.run(["qemu-img", *args], check=True)
+
+
 def _qcow2_info(path: Path) -> dict[str, Any]:
     out = subprocess.run(["qemu-img", "info", "-U", "--output=json", str(path)], capture_output=True, text=True)
     return dict(json.loads(out.stdout))
@@ -309,7 +313,7 @@ async def test_attached_qcow2_volume_snapshots_and_grows(
     if shutil.which("qemu-img") is None:
         pytest.skip("qemu-img is not installed")
     volume = tmp_path / "volume.qcow2"
-    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", str(volume), "1M"], check=True)
+    _qemu_img("create", "-q", "-f", "qcow2", str(volume), "1M")
     info = {"driver_volume_type": "file", "data": {"path": str(volume), "format": "qcow2"}}
     driver = harness.driver
     await driver.attach_volume(booted.uuid, info, "/dev/vdy")

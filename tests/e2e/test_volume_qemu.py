@@ -1,8 +1,9 @@
 """Issue #7's end-to-end proof: block volumes in real QEMU guests, through the real CLI.
 
 One ``pocketstack up --detach --driver qemu`` for the module (TCG, file volume backend,
-qcow2 volumes: snapshots are internal qcow2 snapshots, taken by QEMU while attached). Every guest runs the user-data script below: it watches /sys/block and
-prints a console line when a disk appears (name, size in 512-byte sectors, and the
+qcow2 volumes: snapshots are internal qcow2 snapshots, taken by QEMU while attached).
+Every guest runs the user-data script below: it watches /sys/block and prints a
+console line when a disk appears (name, size in 512-byte sectors, and the
 marker found in its first sector), grows, or goes away; a disk without a marker gets
 one written (``PSMARK-<hostname>``, then sync). So:
 
