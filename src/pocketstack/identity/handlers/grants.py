@@ -149,7 +149,8 @@ async def assignments(svc: IdentityService, req: Request) -> Response:
     include_names = bool(req.bool_param("include_names", False))
     async with svc.db.reader() as s:
         rows, memberships = await _candidate_rows(s, req, user_filter, effective)
-        names = await _names(s) if include_names else None
+        ids = {r.actor_id for r in rows} | {r.target_id for r in rows} | {u for u, _ in memberships}
+        names = await _names(s, ids) if include_names else None
     entries: list[dict[str, Any]] = []
     members: dict[str, list[str]] = {}
     for user_id, group_id in memberships:
@@ -243,18 +244,26 @@ def _matches(req: Request, e: dict[str, Any]) -> bool:
     return not (inherited is not None and not e["inherited"])
 
 
-async def _names(s: Any) -> dict[str, dict[str, Any]]:
+async def _names(s: Any, ids: set[str]) -> dict[str, dict[str, Any]]:
+    """id -> {"id", "name", "domain"} for the users, groups, projects and domains named."""
     out: dict[str, dict[str, Any]] = {}
+    wanted = sorted(ids)
+    objects: list[Any] = []
+    # In chunks: an unfiltered listing can name more ids than a statement may bind.
+    chunks = [wanted[i : i + 1000] for i in range(0, len(wanted), 1000)]
+    for model in (m.User, m.Group, m.Project):
+        for chunk in chunks:
+            objects += (await s.scalars(select(model).where(model.id.in_(chunk)))).all()
+    # Domains are few: read them all (targets of domain grants are among them).
     domains = {d.id: d.name for d in (await s.scalars(select(m.Domain))).all()}
     for d_id, d_name in domains.items():
         out[d_id] = {"id": d_id, "name": d_name}
-    for model in (m.User, m.Group, m.Project):
-        for obj in (await s.scalars(select(model))).all():
-            out[obj.id] = {
-                "id": obj.id,
-                "name": obj.name,
-                "domain": {"id": obj.domain_id, "name": domains.get(obj.domain_id, "")},
-            }
+    for obj in objects:
+        out[obj.id] = {
+            "id": obj.id,
+            "name": obj.name,
+            "domain": {"id": obj.domain_id, "name": domains.get(obj.domain_id, "")},
+        }
     return out
 
 
