@@ -37,6 +37,8 @@ class Processes:
     data_dir: Path
     ports: dict[str, int]
     procs: dict[str, asyncio.subprocess.Process] = field(default_factory=dict)
+    # name -> the environment it was started with (to start it again)
+    envs: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
@@ -47,10 +49,11 @@ class Processes:
 
     async def start(self, env: dict[str, str], name: str, *args: str) -> None:
         """``pocketstack serve ARGS`` as process ``name``; returns once it says it serves."""
-        log = (self.data_dir / f"{name}.log").open("wb")
+        log = (self.data_dir / f"{name}.log").open("ab")
         argv = [sys.executable, "-m", "pocketstack.cli.main", "serve", *args, "--data-dir", str(self.data_dir)]
         proc = await asyncio.create_subprocess_exec(*argv, env=env, stdout=asyncio.subprocess.PIPE, stderr=log)
         self.procs[name] = proc
+        self.envs[name] = env
         assert proc.stdout is not None
         try:
             async with asyncio.timeout(90):

@@ -6,7 +6,8 @@ the cloud's compute hosts h1 and h2 (fake driver, fake network backend).
 Builds land on both hosts and go ACTIVE with their ports plugged by the agent process of
 their host (nothing else could plug them), a delete works across the processes, and an
 agent stopped with SIGTERM exits cleanly, its host goes down in ``os-services`` after
-``service_down_time`` while the other host keeps building."""
+``service_down_time`` while the other host keeps building; started again, it is up
+and reconciles its server's power state (the fake driver's VMs died with it)."""
 
 from __future__ import annotations
 
@@ -47,6 +48,7 @@ async def cloud(tmp_path: Path) -> AsyncIterator[Processes]:
             POCKETSTACK_COMPUTE_DRIVER="fake",
             POCKETSTACK_COMPUTE_HEARTBEAT_INTERVAL="0.5",
             POCKETSTACK_COMPUTE_SERVICE_DOWN_TIME=str(DOWN_TIME),
+            POCKETSTACK_COMPUTE_POWER_SYNC_INTERVAL="1",
             POCKETSTACK_NETWORK_BACKEND="fake",
             POCKETSTACK_IMAGE_TINY_GUEST="false",
             POCKETSTACK_LOGGING_LEVEL="WARNING",
@@ -175,6 +177,17 @@ async def test_agents_of_each_host_in_their_own_process(cloud: Processes) -> Non
         assert server["OS-EXT-SRV-ATTR:host"] == "h2"
         assert (await client.delete(f"{compute}/servers/{later}")).status_code == 204
         await _gone(client, f"{compute}/servers/{later}")
+
+        # Started again, h1 reports and is up (same host, same compute node) and syncs
+        # the power state of its server: the fake driver's VMs died with the process.
+        await cloud.start(cloud.envs["h1"], "h1", "compute-agent,network-agent", "--agent-host", "h1")
+        deadline = time.monotonic() + 10
+        while (await _services(client, compute))["h1"]["state"] != "up":
+            assert time.monotonic() < deadline, await _services(client, compute)
+            await asyncio.sleep(0.2)
+        hypervisors = (await client.get(f"{compute}/os-hypervisors")).json()["hypervisors"]
+        assert sorted(h["hypervisor_hostname"] for h in hypervisors) == ["h1", "h2"]
+        await wait_for(client, f"{compute}/servers/{by_host['h1']['id']}", "server", "status", "SHUTOFF", 10)
 
 
 async def test_agents_stop_on_sigterm_while_waiting_for_the_cloud(tmp_path: Path) -> None:
