@@ -250,6 +250,36 @@ class NetworkClient(_Client):
         port: dict[str, Any] = resp.json()["port"]
         return port
 
+    async def security_group_ids(self, project_id: str, wanted: list[str], user_token: str | None) -> list[str]:
+        """The ids of the project's security groups named (by name or id) in ``wanted``,
+        in that order; a group that is not there is a 400, as Nova answers."""
+        resp = await self._call("GET", "/security-groups", user_token, params={"project_id": project_id})
+        if resp.status_code != 200:
+            raise Unavailable(f"The network service answered {resp.status_code}: {_error_text(resp)}")
+        groups = resp.json().get("security_groups", [])
+        by_name: dict[str, list[str]] = {}
+        for g in groups:
+            by_name.setdefault(g.get("name") or "", []).append(g["id"])
+        ids = {g["id"] for g in groups}
+        out: list[str] = []
+        for item in wanted:
+            if item in ids:
+                out.append(item)
+            elif len(by_name.get(item, [])) == 1:
+                out.append(by_name[item][0])
+            elif by_name.get(item):
+                raise Invalid(f"Multiple security groups found matching '{item}'. Use an ID to be more specific.")
+            else:
+                raise Invalid(f"Security group {item} not found for project {project_id}.")
+        return out
+
+    async def get_security_group(self, group_id: str, user_token: str | None) -> dict[str, Any]:
+        resp = await self._call("GET", f"/security-groups/{group_id}", user_token)
+        if resp.status_code != 200:
+            raise Unavailable(f"The network service answered {resp.status_code}: {_error_text(resp)}")
+        group: dict[str, Any] = resp.json()["security_group"]
+        return group
+
     async def delete_port(self, port_id: str) -> None:
         resp = await self._call("DELETE", f"/ports/{port_id}", None)
         if resp.status_code not in (204, 404):

@@ -330,6 +330,11 @@ class ComputeAgent(VolumeOps):
         else:
             wanted = list(requested)
         binding = {"device_id": inst["uuid"], "device_owner": f"compute:{self.zone}", "binding:host_id": self.host}
+        groups = inst.get("security_groups") or ["default"]
+        # Only the default group: the network service gives it to a new port by itself.
+        group_ids = (
+            await self.network.security_group_ids(inst["project_id"], groups, token) if groups != ["default"] else None
+        )
         ports: list[dict[str, Any]] = []
         for item in wanted:
             if item.get("port"):
@@ -337,6 +342,8 @@ class ComputeAgent(VolumeOps):
                 created = False
             else:
                 body: dict[str, Any] = {"network_id": item["uuid"], "project_id": inst["project_id"]}
+                if group_ids is not None:
+                    body["security_groups"] = group_ids
                 if item.get("fixed_ip"):
                     body["fixed_ips"] = [{"ip_address": item["fixed_ip"]}]
                 port = await self.network.create_port(body, token)

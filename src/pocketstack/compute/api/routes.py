@@ -11,6 +11,7 @@ from pocketstack.compute.api.handlers import (
     quotas,
     server_actions,
     server_groups,
+    server_security_groups,
     servers,
     versions,
     volume_attachments,
@@ -69,6 +70,7 @@ ROUTES += [
 ROUTES += [
     Route("POST", V + "/servers/{server_id}/action", server_actions.action),
     Route("GET", V + "/servers/{server_id}/os-instance-actions", server_actions.actions_index),
+    Route("GET", V + "/servers/{server_id}/os-security-groups", server_security_groups.index),
     Route("GET", V + "/servers/{server_id}/os-instance-actions/{request_id}", server_actions.actions_show),
 ]
 

@@ -12,6 +12,7 @@ from pocketstack.common.timeutils import iso_nozone
 from pocketstack.compute import states
 from pocketstack.compute.api import policy
 from pocketstack.compute.api.common import at_least, body, service
+from pocketstack.compute.api.handlers import server_security_groups
 from pocketstack.compute.models import Instance, InstanceAction, InstanceActionEvent
 from pocketstack.compute.objects import actions, instances
 from pocketstack.web.request import Request
@@ -89,7 +90,27 @@ async def action(request: Request) -> Response:
         return empty(202)
     if name in ("lock", "unlock"):
         return await _lock(request, inst, name, args)
+    if name in ("addSecurityGroup", "removeSecurityGroup"):
+        return await server_security_groups.change(request, inst, name, args)
+    if name == "os-resetState":
+        return await _reset_state(request, inst, args)
     raise Invalid(f"There is no such action: {name}")
+
+
+async def _reset_state(request: Request, inst: Instance, args: Any) -> Response:
+    """Admin: force vm_state to active or error and clear the task (Nova's os-resetState)."""
+    ctx = request.context
+    policy.admin(ctx, "os_compute_api:os-admin-actions:reset_state")
+    state = args.get("state") if isinstance(args, dict) else None
+    if state not in (states.ACTIVE, states.ERROR):
+        raise Invalid("Invalid input for field/attribute state: must be 'active' or 'error'")
+    async with service(request).db.writer() as s:
+        row = await s.scalar(select(Instance).where(Instance.uuid == inst.uuid))
+        if row is None or row.deleted:
+            raise NotFound(f"Instance {inst.uuid} could not be found.")
+        row.vm_state, row.task_state = state, None
+        actions.start_action(s, inst.uuid, "resetState", ctx.to_dict())
+    return empty(202)
 
 
 async def _lock(request: Request, inst: Instance, name: str, args: Any) -> Response:

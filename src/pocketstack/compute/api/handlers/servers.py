@@ -198,6 +198,11 @@ async def create(request: Request) -> Response:
             raise Invalid(f"Invalid scheduler hint: server group {group_uuid} not found")
     if min_count > max_count:
         raise Invalid("min_count must be <= max_count")
+    groups = list(dict.fromkeys(g["name"] for g in server.get("security_groups") or [])) or ["default"]
+    if groups != ["default"] and server.get("networks") != "none":
+        # Checked here so a missing group is the caller's 400, not a failed build; the
+        # agent resolves them again (ids) for the ports it makes.
+        await svc.network.security_group_ids(str(ctx.project_id), groups, ctx.auth_token)
     req = BuildRequest(
         name=server["name"],
         flavor=snap,
@@ -214,7 +219,7 @@ async def create(request: Request) -> Response:
         description=server.get("description"),
         availability_zone=_az(request, server),
         config_drive=str(server.get("config_drive", "")).lower() in ("true", "1", "yes"),
-        security_groups=[g["name"] for g in server.get("security_groups") or []] or ["default"],
+        security_groups=groups,
         block_device_mapping=devices.mappings,
         scheduler_hints=hints,
         group_uuid=group_uuid,
