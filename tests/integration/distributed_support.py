@@ -50,7 +50,9 @@ class Processes:
     async def start(self, env: dict[str, str], name: str, *args: str) -> None:
         """``pocketstack serve ARGS`` as process ``name``; returns once it says it serves."""
         log = (self.data_dir / f"{name}.log").open("ab")
-        argv = [sys.executable, "-m", "pocketstack.cli.main", "serve", *args, "--data-dir", str(self.data_dir)]
+        argv = [sys.executable, "-m", "pocketstack.cli.main", "serve", *args]
+        if "--data-dir" not in args:
+            argv += ["--data-dir", str(self.data_dir)]
         proc = await asyncio.create_subprocess_exec(*argv, env=env, stdout=asyncio.subprocess.PIPE, stderr=log)
         self.procs[name] = proc
         self.envs[name] = env

@@ -95,6 +95,8 @@ class ComputeService(Service):
                 await self.add_fake_host(f"fake-host-{i + 1}" if self.config.fake_hosts > 1 else "fake-host")
         elif local and self.config.driver == "qemu":
             await self.add_qemu_host(socket.gethostname())
+        else:
+            log.info("compute: no local agents ([compute] local_agents); hosts run `pocketstack serve compute-agent`")
         self._tasks.append(asyncio.create_task(self._sweep_loop()))
 
     async def add_fake_host(self, host: str) -> ComputeAgent:
