@@ -13,6 +13,7 @@ from pocketstack.compute.api.handlers import (
     server_groups,
     server_security_groups,
     servers,
+    usage,
     versions,
     volume_attachments,
 )
@@ -82,6 +83,9 @@ ROUTES += [
     Route("GET", V + "/os-services", hosts.services_index),
     Route("PUT", V + "/os-services/{service_id}", hosts.service_update),
     Route("GET", V + "/os-availability-zone", hosts.availability_zones),
+    Route("GET", V + "/os-availability-zone/detail", hosts.availability_zones_detail),
+    Route("GET", V + "/os-simple-tenant-usage", usage.index),
+    Route("GET", V + "/os-simple-tenant-usage/{tenant_id}", usage.show),
     Route("GET", V + "/os-server-groups", server_groups.index),
     Route("POST", V + "/os-server-groups", server_groups.create),
     Route("GET", V + "/os-server-groups/{group_id}", server_groups.show),

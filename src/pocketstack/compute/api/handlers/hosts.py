@@ -184,3 +184,34 @@ async def availability_zones(request: Request) -> Response:
     return json_response(
         {"availabilityZoneInfo": [{"zoneName": z, "zoneState": {"available": True}, "hosts": None} for z in zones]}
     )
+
+
+async def availability_zones_detail(request: Request) -> Response:
+    """Admin: each zone with its hosts and their nova-compute service state."""
+    policy.admin(request.context, "os_compute_api:os-availability-zone:detail")
+    async with service(request).db.reader() as s:
+        rows = list(await s.scalars(select(ComputeService).where(ComputeService.binary == "nova-compute")))
+        groups = list(await s.scalars(select(Aggregate)))
+    named = {
+        h: a.metadata_["availability_zone"] for a in groups if a.metadata_.get("availability_zone") for h in a.hosts
+    }
+    zones: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        up = _state(request, row)[0] == "up"
+        zone = zones.setdefault(named.get(row.host, row.zone), {})
+        zone[row.host] = {
+            "nova-compute": {
+                "available": up and not row.disabled,
+                "active": not row.disabled,
+                "updated_at": iso_nozone(row.last_seen_up),
+            }
+        }
+    info = [
+        {
+            "zoneName": name,
+            "zoneState": {"available": any(h["nova-compute"]["available"] for h in hosts.values())},
+            "hosts": hosts,
+        }
+        for name, hosts in sorted(zones.items())
+    ]
+    return json_response({"availabilityZoneInfo": info})
