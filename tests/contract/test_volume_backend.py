@@ -47,6 +47,10 @@ def _overwrite(loc: dict[str, object]) -> None:
     subprocess.run(["qemu-io", "-f", fmt, "-c", "write -P 0x58 0 4k", path], check=True, capture_output=True)
 
 
+def _check_qcow2(path: str) -> None:
+    subprocess.run(["qemu-img", "check", "-q", "-f", "qcow2", path], check=True, capture_output=True)
+
+
 def _leftovers(backend: VolumeBackend) -> list[str]:
     if isinstance(backend, FileBackend):
         return sorted(p.name for p in backend.directory.iterdir())
@@ -59,6 +63,13 @@ async def test_create_delete_and_capacity(backend: VolumeBackend) -> None:
     assert await backend.virtual_size("v1", loc) == 2 * GiB
     assert backend.capacity().allocated_gb == 2 and backend.capacity().free_gb == 8
     assert await _read(backend, "v1", loc, 4096) == bytes(4096)
+    if isinstance(backend, FileBackend) and backend.format == "qcow2":
+        # Made from the backend's in-memory template: a sound image, no leftovers.
+        second = await backend.create("v2", 2)
+        for made in (loc, second):
+            _check_qcow2(str(made["path"]))
+        await backend.delete("v2", second)
+        assert _leftovers(backend) == ["volume-v1.qcow2"]
     await backend.delete("v1", loc)
     assert not await backend.exists("v1", loc)
     assert backend.capacity().allocated_gb == 0
