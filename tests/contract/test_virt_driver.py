@@ -23,6 +23,7 @@ import pytest
 import pytest_asyncio
 
 from pocketstack.common.config import ComputeConfig
+from pocketstack.common.errors import Conflict
 from pocketstack.compute import states
 from pocketstack.compute.virt.driver import (
     InstanceNotFound,
@@ -347,6 +348,58 @@ async def test_interface_attach_and_detach(harness: Harness, booted: InstanceSpe
     await harness.driver.detach_interface(booted.uuid, vif)
     with pytest.raises(InstanceNotFound):
         await harness.driver.detach_interface(booted.uuid, vif)
+
+
+async def test_a_nic_given_at_spawn_detaches_and_attaches_again(harness: Harness, booted: InstanceSpec) -> None:
+    await wait_console(harness, booted.uuid, MARKER)
+    for vif in booted.network_info:
+        with pytest.raises(Conflict):
+            await harness.driver.attach_interface(booted.uuid, vif)
+        await harness.driver.detach_interface(booted.uuid, vif)
+        with pytest.raises(InstanceNotFound):
+            await harness.driver.detach_interface(booted.uuid, vif)
+        await harness.driver.attach_interface(booted.uuid, vif)
+
+
+async def test_snapshot_is_standalone_and_keeps_the_power_state(
+    harness: Harness, booted: InstanceSpec, tmp_path: Path
+) -> None:
+    with pytest.raises(InstanceNotFound):
+        await harness.driver.snapshot(str(uuidlib.uuid4()))
+    for paused in (False, True):
+        if paused:
+            await harness.driver.pause(booted.uuid)
+        snap = await harness.driver.snapshot(booted.uuid)
+        try:
+            data = b"".join([chunk async for chunk in snap.chunks()])
+        finally:
+            await snap.discard()
+        assert len(data) == snap.size > 0
+        assert snap.container_format == "bare"
+        if harness.boots_guest:
+            # The overlay flattened: a qcow2 with no backing file, the image cache takes it.
+            copy = tmp_path / "snapshot.qcow2"
+            copy.write_bytes(data)
+            info = _qcow2_info(copy)
+            assert snap.disk_format == info["format"] == "qcow2"
+            assert "backing-filename" not in info
+            assert info["virtual-size"] >= booted.root_gb * 1024**3
+            assert not list((tmp_path.parent).glob(f"**/{booted.uuid}/snapshot-*"))
+        assert await state(harness, booted.uuid) == (states.PAUSED_POWER if paused else states.RUNNING)
+    await harness.driver.unpause(booted.uuid)
+
+
+async def test_rebuild_boots_again_and_keeps_hot_plugged_interfaces(harness: Harness, booted: InstanceSpec) -> None:
+    vif = {"id": str(uuidlib.uuid4()), "mac_address": "fa:16:3e:00:00:03", "fixed_ips": []}
+    await harness.driver.attach_interface(booted.uuid, vif)
+    seen = len(MARKER.findall(await wait_console(harness, booted.uuid, MARKER)))
+    with pytest.raises(InstanceNotFound):
+        await harness.driver.rebuild(harness.spec("nobody"))
+    await harness.driver.rebuild(booted)
+    assert await state(harness, booted.uuid) == states.RUNNING
+    await wait_console(harness, booted.uuid, MARKER, count=seen + 1)
+    # The NIC plugged before the rebuild is on the rebuilt VM: it can be unplugged.
+    await harness.driver.detach_interface(booted.uuid, vif)
 
 
 async def test_destroy_removes_everything(harness: Harness, booted: InstanceSpec) -> None:

@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 
-from pocketstack.common.errors import Conflict, Invalid, NotFound, Unavailable
+from pocketstack.common.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
 from pocketstack.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -197,6 +198,66 @@ class ImageClient(_Client):
         data: dict[str, Any] = resp.json()
         return data
 
+    def _user_headers(self, user_token: str | None, service_token: str | None) -> dict[str, str]:
+        headers = {"X-Auth-Token": user_token or service_token or ""}
+        if service_token:
+            headers["X-Service-Token"] = service_token
+        return headers
+
+    async def create(self, body: dict[str, Any], user_token: str | None) -> dict[str, Any]:
+        """POST /v2/images (a queued record); the image service's 4xx comes back as ours."""
+        resp = await self._request("POST", "/image/v2/images", headers=self._user_headers(user_token, None), json=body)
+        if resp.status_code == 201:
+            data: dict[str, Any] = resp.json()
+            return data
+        if resp.status_code in (400, 409, 413):
+            raise Invalid(f"The image service refused the snapshot image: {_error_text(resp)}")
+        if resp.status_code == 403:
+            raise Forbidden(f"The image service refused the snapshot image: {_error_text(resp)}")
+        raise Unavailable(f"The image service answered {resp.status_code}: {_error_text(resp)}")
+
+    async def set_formats(
+        self, image_id: str, disk_format: str, container_format: str, user_token: str | None, service_token: str | None
+    ) -> None:
+        patch = [
+            {"op": "replace", "path": "/disk_format", "value": disk_format},
+            {"op": "replace", "path": "/container_format", "value": container_format},
+        ]
+        headers = {
+            **self._user_headers(user_token, service_token),
+            "Content-Type": "application/openstack-images-v2.1-json-patch",
+        }
+        resp = await self._request("PATCH", f"/image/v2/images/{image_id}", headers=headers, json=patch)
+        if resp.status_code != 200:
+            raise Unavailable(f"The image service refused the formats of image {image_id}: {_error_text(resp)}")
+
+    async def upload(
+        self,
+        image_id: str,
+        chunks: AsyncIterator[bytes],
+        size: int,
+        user_token: str | None,
+        service_token: str | None,
+    ) -> None:
+        """PUT /v2/images/{id}/file, streamed from ``chunks`` (never all in memory)."""
+        headers = {
+            **self._user_headers(user_token, service_token),
+            "Content-Type": "application/octet-stream",
+            "Content-Length": str(size),
+        }
+        resp = await self._request(
+            "PUT", f"/image/v2/images/{image_id}/file", headers=headers, content=chunks, timeout=None
+        )
+        if resp.status_code != 204:
+            raise Unavailable(f"The upload of image {image_id} failed ({resp.status_code}): {_error_text(resp)}")
+
+    async def delete(self, image_id: str, user_token: str | None, service_token: str | None) -> None:
+        resp = await self._request(
+            "DELETE", f"/image/v2/images/{image_id}", headers=self._user_headers(user_token, service_token)
+        )
+        if resp.status_code not in (204, 404):
+            log.warning("could not delete image %s: %s", image_id, _error_text(resp))
+
 
 class NetworkClient(_Client):
     service = "network"
@@ -226,6 +287,14 @@ class NetworkClient(_Client):
                     if not net.get("router:external"):
                         found[net["id"]] = net
         return list(found.values())
+
+    async def ports_of(self, device_id: str, user_token: str | None) -> list[dict[str, Any]]:
+        """The ports whose device is ``device_id`` (a server's interfaces)."""
+        resp = await self._call("GET", "/ports", user_token, params={"device_id": device_id})
+        if resp.status_code != 200:
+            raise Unavailable(f"The network service answered {resp.status_code}: {_error_text(resp)}")
+        ports: list[dict[str, Any]] = resp.json().get("ports", [])
+        return ports
 
     async def get_port(self, port_id: str, user_token: str | None) -> dict[str, Any]:
         resp = await self._call("GET", f"/ports/{port_id}", user_token)

@@ -26,6 +26,13 @@ UNPAUSING = "unpausing"
 SUSPENDING = "suspending"
 RESUMING = "resuming"
 DELETING = "deleting"
+# createImage (Nova's order): API -> agent's driver -> upload to the image service
+IMAGE_SNAPSHOT = "image_snapshot"
+IMAGE_PENDING_UPLOAD = "image_pending_upload"
+IMAGE_UPLOADING = "image_uploading"
+# rebuild
+REBUILDING = "rebuilding"
+REBUILD_SPAWNING = "rebuild_spawning"
 
 # power_state (the numbers Nova's API shows in OS-EXT-STS:power_state)
 NOSTATE = 0
@@ -68,8 +75,13 @@ STATUS_FILTERS: dict[str, list[str]] = {
 }
 
 
+_REBUILD_TASKS = (REBUILDING, REBUILD_SPAWNING)
+
+
 def status(vm_state: str, task_state: str | None) -> str:
     """The API ``status`` of a server, as Nova derives it."""
+    if task_state in _REBUILD_TASKS and vm_state in (ACTIVE, STOPPED, ERROR):
+        return "REBUILD"
     if vm_state == ACTIVE and task_state == REBOOTING:
         return "REBOOT"
     if vm_state == ACTIVE and task_state == REBOOTING_HARD:

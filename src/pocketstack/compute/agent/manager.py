@@ -20,11 +20,13 @@ from pocketstack.common.config import ComputeConfig
 from pocketstack.common.errors import PocketError
 from pocketstack.compute import states
 from pocketstack.compute.agent.resource_tracker import ResourceTracker
+from pocketstack.compute.agent.server_ops import ServerOps
+from pocketstack.compute.agent.specs import address_entries, instance_spec, saved_port
 from pocketstack.compute.agent.volumes import VolumeOps
 from pocketstack.compute.clients import ImageClient, NetworkClient, PlacementClient
 from pocketstack.compute.objects.trace import Spans
 from pocketstack.compute.resources import instance_resources
-from pocketstack.compute.virt.driver import InstanceNotFound, InstanceSpec, VirtDriver
+from pocketstack.compute.virt.driver import InstanceNotFound, VirtDriver
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +43,7 @@ POWER_ACTIONS: dict[str, tuple[str, str, int, str, str]] = {
 }
 
 
-class ComputeAgent(VolumeOps):
+class ComputeAgent(VolumeOps, ServerOps):
     def __init__(
         self,
         host: str,
@@ -220,26 +222,7 @@ class ComputeAgent(VolumeOps):
                 prepared = await self.prepare_block_devices(ctx, inst, undo)
             if prepared.root_image is not None:
                 image = prepared.root_image
-            spec = InstanceSpec(
-                uuid=instance_uuid,
-                name=inst["name"],
-                vcpus=inst["vcpus"],
-                memory_mb=inst["memory_mb"],
-                root_gb=inst["root_gb"],
-                image=image,
-                hostname=inst["hostname"],
-                user_data=inst["user_data"],
-                key_data=inst["key_data"],
-                metadata=inst["metadata"],
-                network_info=network_info,
-                config_drive=inst["config_drive"],
-                ephemeral_gb=int((inst.get("flavor") or {}).get("ephemeral_gb") or 0),
-                swap_mb=int((inst.get("flavor") or {}).get("swap") or 0),
-                key_name=inst.get("key_name") or "",
-                project_id=inst.get("project_id") or "",
-                availability_zone=inst.get("availability_zone") or self.zone,
-                block_devices=prepared.devices,
-            )
+            spec = instance_spec(inst, image, network_info, self.zone, prepared.devices)
             self._claim(inst)
             undo.append(self._release(instance_uuid))
             with spans.span("driver: spawn"):
@@ -329,13 +312,12 @@ class ComputeAgent(VolumeOps):
                 wanted.append({"uuid": sorted(nets, key=lambda n: (bool(n.get("shared")), n["id"]))[0]["id"]})
         else:
             wanted = list(requested)
-        binding = {"device_id": inst["uuid"], "device_owner": f"compute:{self.zone}", "binding:host_id": self.host}
         groups = inst.get("security_groups") or ["default"]
         # Only the default group: the network service gives it to a new port by itself.
         group_ids = (
             await self.network.security_group_ids(inst["project_id"], groups, token) if groups != ["default"] else None
         )
-        ports: list[dict[str, Any]] = []
+        ports: list[tuple[dict[str, Any], bool]] = []
         for item in wanted:
             if item.get("port"):
                 port = await self.network.get_port(item["port"], token)
@@ -349,8 +331,28 @@ class ComputeAgent(VolumeOps):
                 port = await self.network.create_port(body, token)
                 created = True
             undo.append(self._unplug(port["id"], created))
-            ports.append(port)
-        waiters = {p["id"]: self._waiter(inst["uuid"], p["id"]) for p in ports}
+            ports.append((port, created))
+        bound = await self._bind_ports(inst["uuid"], [p for p, _ in ports], token)
+        created_ids = {p["id"] for p, made in ports if made}
+        addresses: dict[str, Any] = {}
+        names: dict[str, str] = {}
+        for port in bound:
+            if port["network_id"] not in names:
+                names[port["network_id"]] = await self._network_name(port["network_id"], token)
+            if port.get("fixed_ips"):
+                addresses.setdefault(names[port["network_id"]], []).extend(address_entries(port))
+        saved = [saved_port(p, p["id"] in created_ids) for p in bound]
+        return saved, saved, addresses
+
+    async def _network_name(self, network_id: str, token: str | None) -> str:
+        return str((await self.network.get_network(network_id, token)).get("name") or network_id)
+
+    async def _bind_ports(
+        self, instance_uuid: str, ports: list[dict[str, Any]], token: str | None
+    ) -> list[dict[str, Any]]:
+        """Bind the ports to this host and wait (bounded) for network-vif-plugged."""
+        binding = {"device_id": instance_uuid, "device_owner": f"compute:{self.zone}", "binding:host_id": self.host}
+        waiters = {p["id"]: self._waiter(instance_uuid, p["id"]) for p in ports}
         try:
             bound = [await self.network.update_port(p["id"], binding, token) for p in ports]
             pending = [waiters[p["id"]] for p in bound if p.get("status") != "ACTIVE"]
@@ -368,36 +370,8 @@ class ComputeAgent(VolumeOps):
                 ]
         finally:
             for port_id in waiters:
-                self._waiters.pop((inst["uuid"], port_id), None)
-        addresses: dict[str, Any] = {}
-        names: dict[str, str] = {}
-        for port in bound:
-            if port["network_id"] not in names:
-                names[port["network_id"]] = (await self.network.get_network(port["network_id"], token)).get(
-                    "name"
-                ) or port["network_id"]
-            for ip in port.get("fixed_ips", []):
-                addresses.setdefault(names[port["network_id"]], []).append(
-                    {
-                        "version": 6 if ":" in ip["ip_address"] else 4,
-                        "addr": ip["ip_address"],
-                        "OS-EXT-IPS:type": "fixed",
-                        "OS-EXT-IPS-MAC:mac_addr": port.get("mac_address"),
-                    }
-                )
-        saved = [
-            {
-                "id": p["id"],
-                "network_id": p["network_id"],
-                "mac_address": p.get("mac_address"),
-                "fixed_ips": p.get("fixed_ips", []),
-                # How the network agent plugged it (the qemu driver finds the tap from these).
-                "vif_type": p.get("binding:vif_type"),
-                "details": p.get("binding:vif_details") or {},
-            }
-            for p in bound
-        ]
-        return saved, saved, addresses
+                self._waiters.pop((instance_uuid, port_id), None)
+        return bound
 
     def _waiter(self, instance_uuid: str, port_id: str) -> asyncio.Future[str]:
         future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
@@ -439,7 +413,7 @@ class ComputeAgent(VolumeOps):
         self.tracker.release(instance_uuid)
         await self.release_volumes(ctx, inst)
         for port in (inst or {}).get("ports") or []:
-            await self.network.delete_port(port["id"])
+            await self._unplug(port["id"], not port.get("preserve_on_delete"))()
         event = {
             "event": "compute_terminate_instance",
             "start": start,

@@ -225,3 +225,46 @@ EXTERNAL_EVENTS = obj(
     },
     ["events"],
 )
+
+# POST /servers/{id}/action {"createImage": ...}
+CREATE_IMAGE = obj({"name": NAME, "metadata": METADATA}, ["name"])
+
+# POST /servers/{id}/action {"rebuild": ...}; the microversion gates are the handler's.
+REBUILD = obj(
+    {
+        "imageRef": string(255, 1),
+        "name": NAME,
+        "metadata": METADATA,
+        "adminPass": {"type": "string"},
+        "preserve_ephemeral": {"type": "boolean"},
+        "accessIPv4": {"type": "string", "format": "ipv4"},
+        "accessIPv6": {"type": "string", "format": "ipv6"},
+        "OS-DCF:diskConfig": {"type": "string", "enum": ["AUTO", "MANUAL"]},
+        "personality": {"type": "array", "items": {"type": "object"}},
+        "description": {"type": ["string", "null"], "maxLength": 255},
+        "key_name": {"type": ["string", "null"], "minLength": 1, "maxLength": 255},
+        "user_data": {"type": ["string", "null"], "format": "base64", "maxLength": 65535},
+        "trusted_image_certificates": {"type": ["array", "null"]},
+        "hostname": string(255, 1),
+    },
+    ["imageRef"],
+)
+
+# POST /servers/{id}/os-interface
+INTERFACE_ATTACH = obj(
+    {
+        "interfaceAttachment": obj(
+            {
+                "net_id": string(255, 1),
+                "port_id": string(255, 1),
+                "fixed_ips": {
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": 1,
+                    "items": obj({"ip_address": {"type": "string"}}, ["ip_address"]),
+                },
+                "tag": string(60, 1, pattern=r"^[^,/]*$"),
+            }
+        )
+    },
+)

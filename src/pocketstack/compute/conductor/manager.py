@@ -287,7 +287,10 @@ class ConductorManager:
         events: list[dict[str, Any]] | None = None,
         notify: str | None = None,
         host: str | None = None,
+        fault: str | None = None,
     ) -> None:
+        """Change what an agent may change; ``fault``: an instance fault to record
+        (an action that failed without putting the server in ERROR keeps it too)."""
         allowed = {"vm_state", "task_state", "power_state", "ports", "addresses", "block_device_mapping"}
         async with self.db.writer() as s:
             inst = await s.scalar(select(Instance).where(Instance.uuid == instance_uuid))
@@ -298,9 +301,49 @@ class ConductorManager:
                     setattr(inst, key, value)
             if events:
                 await actions.record_events(s, instance_uuid, ctx.get("request_id") or "", events)
+            if fault:
+                actions.add_fault(s, instance_uuid, fault, code=500, host=host)
             payload = instance_payload(inst)
         if notify:
             await self.bus.notify(notify, payload, ctx, publisher_id=f"nova-compute:{host}")
+
+    async def interface_changed(
+        self,
+        ctx: dict[str, Any],
+        instance_uuid: str,
+        add: dict[str, Any] | None = None,
+        network_name: str | None = None,
+        addresses: list[dict[str, Any]] | None = None,
+        remove: str | None = None,
+    ) -> None:
+        """A port was hot-plugged (``add``, its ``addresses`` on ``network_name``) or
+        unplugged (``remove``: its id): the instance's ports and addresses follow, in one
+        transaction (two attaches at once must not lose one)."""
+        async with self.db.writer() as s:
+            inst = await s.scalar(select(Instance).where(Instance.uuid == instance_uuid))
+            if inst is None or inst.deleted:
+                return
+            ports = [p for p in inst.ports or [] if p["id"] != remove and (add is None or p["id"] != add["id"])]
+            shown = {net: list(items) for net, items in (inst.addresses or {}).items()}
+            if remove is not None:
+                gone = next((p for p in inst.ports or [] if p["id"] == remove), None)
+                if gone is not None:
+                    ips = {ip["ip_address"] for ip in gone.get("fixed_ips", [])}
+                    for net, items in list(shown.items()):
+                        kept = [
+                            a
+                            for a in items
+                            if not (a.get("OS-EXT-IPS-MAC:mac_addr") == gone.get("mac_address") and a["addr"] in ips)
+                        ]
+                        if kept:
+                            shown[net] = kept
+                        else:
+                            del shown[net]
+            if add is not None:
+                ports.append(add)
+                if addresses:
+                    shown.setdefault(network_name or add["network_id"], []).extend(addresses)
+            inst.ports, inst.addresses = ports, shown
 
     async def instance_destroyed(
         self, ctx: dict[str, Any], instance_uuid: str, host: str | None, events: list[dict[str, Any]] | None = None

@@ -18,12 +18,22 @@ Postconditions every driver keeps (tests/contract/test_virt_driver.py checks the
   new power state. A transition from a state that does not allow it raises
   ``InvalidPowerState`` and changes nothing.
 - ``list_instances`` names exactly the instances ``get_info`` knows.
+- ``snapshot`` returns a standalone image of the root disk (no backing file) that this
+  driver can boot as a new instance, and leaves the instance in the power state it
+  found it in (a running guest is paused for the copy, then continued), also when it
+  fails. A volume-backed root disk is refused (``Conflict``).
+- ``rebuild`` replaces the local disks by fresh ones made from the new spec's image,
+  keeps attached volumes and interfaces, and ends RUNNING; if it raises, the instance
+  is still known (not running) and ``destroy`` removes it.
 """
 
 from __future__ import annotations
 
 import abc
+import asyncio
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pocketstack.common.errors import Conflict, NotFound, NotImplementedYet, PocketError
@@ -90,6 +100,49 @@ class HostResources:
     hypervisor_type: str
     hypervisor_version: int
     cpu_info: dict[str, Any] = field(default_factory=dict)
+
+
+class Snapshot(abc.ABC):
+    """An image a driver made of an instance's root disk, ready for upload: its data
+    is read once (``chunks``), then ``discard`` frees what holds it."""
+
+    disk_format: str
+    container_format: str
+    size: int
+
+    @abc.abstractmethod
+    def chunks(self) -> AsyncIterator[bytes]: ...
+
+    async def discard(self) -> None:
+        return None
+
+
+class BytesSnapshot(Snapshot):
+    def __init__(self, data: bytes, disk_format: str, container_format: str = "bare") -> None:
+        self.data, self.disk_format, self.container_format = data, disk_format, container_format
+        self.size = len(data)
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        for start in range(0, len(self.data), 1 << 20):
+            yield self.data[start : start + (1 << 20)]
+
+
+class FileSnapshot(Snapshot):
+    """A snapshot in a file of its own (removed by ``discard``)."""
+
+    CHUNK = 1 << 20
+
+    def __init__(self, path: Path, disk_format: str, container_format: str = "bare") -> None:
+        self.path, self.disk_format, self.container_format = path, disk_format, container_format
+        self.size = path.stat().st_size
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        with self.path.open("rb") as fh:
+            while chunk := await asyncio.to_thread(fh.read, self.CHUNK):
+                yield chunk
+
+    async def discard(self) -> None:
+        self.path.unlink(missing_ok=True)
 
 
 class VirtDriver(abc.ABC):
@@ -163,10 +216,22 @@ class VirtDriver(abc.ABC):
         raise NotImplementedYet(f"This virt driver cannot delete snapshots of attached volumes (instance {uuid}).")
 
     @abc.abstractmethod
-    async def attach_interface(self, uuid: str, vif: dict[str, Any]) -> None: ...
+    async def attach_interface(self, uuid: str, vif: dict[str, Any]) -> None:
+        """Hot-plug a NIC for port ``vif`` (``{"id", "mac_address", ...}`` as in network
+        info); it stays across restarts. Already attached: ``Conflict``."""
 
     @abc.abstractmethod
-    async def detach_interface(self, uuid: str, vif: dict[str, Any]) -> None: ...
+    async def detach_interface(self, uuid: str, vif: dict[str, Any]) -> None:
+        """Unplug the NIC of port ``vif["id"]``; not attached: ``InstanceNotFound``."""
+
+    @abc.abstractmethod
+    async def snapshot(self, uuid: str) -> Snapshot:
+        """A standalone image of the instance's root disk (see the module postconditions)."""
+
+    @abc.abstractmethod
+    async def rebuild(self, spec: InstanceSpec) -> None:
+        """Fresh local disks from ``spec`` for an existing instance (same uuid), attached
+        volumes and interfaces kept; ends RUNNING (see the module postconditions)."""
 
     @abc.abstractmethod
     async def list_instances(self) -> list[str]:

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pocketstack.common.errors import Conflict, PocketError
 from pocketstack.compute import states
 from pocketstack.compute.virt.driver import (
+    BytesSnapshot,
     HostResources,
     InstanceInfo,
     InstanceNotFound,
     InstanceSpec,
     InvalidPowerState,
+    Snapshot,
     SpawnFailed,
     VirtDriver,
 )
@@ -39,8 +41,9 @@ class FakeInstance:
 class Faults:
     """Failure injection, set by tests: the next ``spawn_failures`` spawns raise,
     and while ``spawn_hangs`` is set a spawn never returns. ``inject(op, message)``
-    makes the next call of a volume operation (``extend_volume``,
-    ``volume_snapshot_create``, ``volume_snapshot_delete``) raise with that message."""
+    makes the next call of ``op`` raise with that message: a volume operation
+    (``extend_volume``, ``volume_snapshot_create``, ``volume_snapshot_delete``),
+    ``snapshot``, ``rebuild``, ``attach_interface`` or ``detach_interface``."""
 
     spawn_failures: int = 0
     spawn_hangs: bool = False
@@ -213,12 +216,47 @@ class FakeDriver(VirtDriver):
             raise InstanceNotFound(f"No volume at {mountpoint} on instance {uuid}.")
 
     async def attach_interface(self, uuid: str, vif: dict[str, Any]) -> None:
-        self._get(uuid).vifs[vif["id"]] = vif
+        inst = self._get(uuid)
+        if vif["id"] in inst.vifs or any(v["id"] == vif["id"] for v in inst.spec.network_info):
+            raise Conflict(f"Interface {vif['id']} is already attached to instance {uuid}.")
+        self.faults.check("attach_interface")
+        inst.vifs[vif["id"]] = vif
 
     async def detach_interface(self, uuid: str, vif: dict[str, Any]) -> None:
         inst = self._get(uuid)
+        self.faults.check("detach_interface")
         if inst.vifs.pop(vif["id"], None) is None:
-            raise InstanceNotFound(f"Interface {vif['id']} is not attached to instance {uuid}.")
+            # A port given at spawn is as much the instance's NIC as a hot-plugged one.
+            kept = [v for v in inst.spec.network_info if v["id"] != vif["id"]]
+            if len(kept) == len(inst.spec.network_info):
+                raise InstanceNotFound(f"Interface {vif['id']} is not attached to instance {uuid}.")
+            inst.spec = replace(inst.spec, network_info=kept)
+
+    async def snapshot(self, uuid: str) -> Snapshot:
+        """A small deterministic raw image naming the instance and its base image (the
+        fake host has no disk bytes); the power state is left as it was."""
+        inst = self._get(uuid)
+        if inst.spec.root_volume is not None:
+            raise Conflict(f"Instance {uuid} boots from a volume; the fake driver snapshots local disks only.")
+        self.faults.check("snapshot")
+        line = f"pocketstack fake snapshot of {uuid} from image {inst.spec.image.get('id', '')}\n".encode()
+        inst.console.append("[fake] snapshot taken")
+        return BytesSnapshot(line * 64, "raw")
+
+    async def rebuild(self, spec: InstanceSpec) -> None:
+        inst = self._get(spec.uuid)
+        self.faults.check("rebuild")
+        if self.boot_delay:
+            await asyncio.sleep(self.boot_delay)
+        hot = set(inst.vifs)
+        inst.spec = replace(spec, network_info=[v for v in spec.network_info if v["id"] not in hot])
+        inst.state, inst.started = states.RUNNING, time.monotonic()
+        inst.console.extend(
+            [
+                f"[fake] rebuilt {spec.name} ({spec.uuid}) from image {spec.image.get('id', '')}",
+                f"[fake] hostname {spec.hostname or spec.name}",
+            ]
+        )
 
     async def list_instances(self) -> list[str]:
         return list(self.instances)

@@ -12,7 +12,7 @@ from pocketstack.common.timeutils import iso_nozone
 from pocketstack.compute import states
 from pocketstack.compute.api import policy
 from pocketstack.compute.api.common import at_least, body, service
-from pocketstack.compute.api.handlers import server_security_groups
+from pocketstack.compute.api.handlers import server_images, server_security_groups
 from pocketstack.compute.models import Instance, InstanceAction, InstanceActionEvent
 from pocketstack.compute.objects import actions, instances
 from pocketstack.web.request import Request
@@ -94,6 +94,10 @@ async def action(request: Request) -> Response:
         return await server_security_groups.change(request, inst, name, args)
     if name == "os-resetState":
         return await _reset_state(request, inst, args)
+    if name == "createImage":
+        return await server_images.create_image(request, inst, args)
+    if name == "rebuild":
+        return await server_images.rebuild(request, inst, args)
     raise Invalid(f"There is no such action: {name}")
 
 

@@ -51,7 +51,8 @@ def _check_versioned_fields(request: Request, server: dict[str, Any]) -> None:
         raise Invalid("Invalid input for field/attribute networks: 'auto' and 'none' need microversion 2.37")
 
 
-async def _image(request: Request, image_ref: str, flavor: dict[str, Any]) -> dict[str, Any]:
+async def boot_image(request: Request, image_ref: str, flavor: dict[str, Any]) -> dict[str, Any]:
+    """The image as a server boots it (checked: active, fits the flavor); its meta."""
     svc = service(request)
     try:
         image = await svc.images.get(image_ref, request.context.auth_token)
@@ -187,7 +188,7 @@ async def create(request: Request) -> Response:
             raise Invalid("Flavor's memory is too small for requested image.")
     else:
         image_ref = image_ref or devices.image_ref
-        image_meta = await _image(request, image_ref, snap) if image_ref else {}
+        image_meta = await boot_image(request, image_ref, snap) if image_ref else {}
     if not image_ref and devices.boot_volume is None:
         raise Invalid("Missing imageRef attribute")
     group_uuid = hints.get("group")

@@ -62,6 +62,22 @@ def nic_args(nic: Nic) -> list[str]:
     return ["-netdev", netdev, "-device", device]
 
 
+def without_nic(argv: list[str], port_id: str) -> list[str]:
+    """``argv`` less the ``-netdev``/``-device`` pair of the NIC of ``port_id`` (a NIC
+    given at spawn that was detached must not come back at the next start)."""
+    ident = port_id[:13]
+    ids = {f"id=net-{ident}", f"id=nic-{ident}"}
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        if argv[i] in ("-netdev", "-device") and i + 1 < len(argv) and ids & set(argv[i + 1].split(",")):
+            i += 2
+            continue
+        out.append(argv[i])
+        i += 1
+    return out
+
+
 def nic_qmp(nic: Nic) -> tuple[dict[str, Any], dict[str, Any]]:
     """The same NIC as ``nic_args``, as QMP netdev_add and device_add arguments."""
     ident = nic.port_id[:13]

@@ -34,7 +34,7 @@ import re
 import shutil
 import time
 from collections.abc import AsyncIterator
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,11 +43,13 @@ from pocketstack.common.errors import Conflict, PocketError
 from pocketstack.compute import states
 from pocketstack.compute.virt.configdrive import build_config_drive
 from pocketstack.compute.virt.driver import (
+    FileSnapshot,
     HostResources,
     InstanceInfo,
     InstanceNotFound,
     InstanceSpec,
     InvalidPowerState,
+    Snapshot,
     SpawnFailed,
     VirtDriver,
 )
@@ -261,16 +263,80 @@ class QemuDriver(VirtDriver):
                 await self._start(d, record)
             except BaseException as exc:
                 await asyncio.shield(self._remove(d))
-                if isinstance(exc, ImageError):
-                    raise SpawnFailed(f"Image unusable on host {self.hostname}: {exc}") from None
-                if isinstance(exc, process.StartFailed):
-                    raise SpawnFailed(f"QEMU failed to start on host {self.hostname}: {exc}") from None
-                if isinstance(exc, (disks.DiskError, OSError)):
-                    raise SpawnFailed(f"Disk setup failed on host {self.hostname}: {exc}") from None
-                if isinstance(exc, PocketError):
-                    raise SpawnFailed(exc.message) from None
+                self._spawn_failed(exc)
                 raise
             self._last_state[spec.uuid] = states.RUNNING
+
+    def _spawn_failed(self, exc: BaseException) -> None:
+        """Raise the SpawnFailed that ``exc`` (from preparing or starting) means, if any."""
+        if isinstance(exc, ImageError):
+            raise SpawnFailed(f"Image unusable on host {self.hostname}: {exc}") from None
+        if isinstance(exc, process.StartFailed):
+            raise SpawnFailed(f"QEMU failed to start on host {self.hostname}: {exc}") from None
+        if isinstance(exc, (disks.DiskError, OSError)):
+            raise SpawnFailed(f"Disk setup failed on host {self.hostname}: {exc}") from None
+        if isinstance(exc, PocketError) and not isinstance(exc, SpawnFailed):
+            raise SpawnFailed(exc.message) from None
+
+    async def rebuild(self, spec: InstanceSpec) -> None:
+        """QEMU stops (ACPI button, ``destroy_timeout``, then killed: the disk is going
+        anyway), the root, ephemeral, swap and config drive files are made again from
+        ``spec`` as a spawn makes them, and QEMU starts with the volumes and interfaces
+        that were hot-plugged (they stay in the record)."""
+        d = self._known(spec.uuid)
+        async with self._locked(spec.uuid):
+            old = Record.load(d.record_file)
+            if old.spec.get("block_devices") and any(b.get("boot_index") == 0 for b in old.spec["block_devices"]):
+                raise Conflict(f"Instance {spec.uuid} boots from a volume; only local disks are rebuilt here.")
+            if self._pid(d) is not None:
+                if await self._state(d) == states.RUNNING:
+                    await self._stop_gracefully(d, self.config.destroy_timeout)
+                await self._kill(d)
+            self._last_state[spec.uuid] = states.SHUTDOWN
+            for path in (d.saved_state, d.root, d.ephemeral, d.swap, d.config_drive):
+                path.unlink(missing_ok=True)
+            fresh = replace(spec, network_info=[v for v in spec.network_info if v["id"] not in old.interfaces])
+            try:
+                record = await self._prepare(fresh, d)
+                record.volumes, record.interfaces = old.volumes, old.interfaces
+                record.save(d.record_file)
+                await self._start(d, record)
+            except BaseException as exc:
+                await asyncio.shield(self._kill(d))
+                self._spawn_failed(exc)
+                raise
+            self._last_state[spec.uuid] = states.RUNNING
+
+    async def snapshot(self, uuid: str) -> Snapshot:
+        """The root overlay flattened (its base image merged in) into a new qcow2 file by
+        ``qemu-img convert -U``. A running guest is stopped first with QMP ``stop``,
+        which drains and flushes QEMU's block layer, so the file is consistent while it
+        is read, and continued after; a paused, suspended or stopped one is read as is."""
+        d = self._known(uuid)
+        async with self._locked(uuid):
+            record = Record.load(d.record_file)
+            if any(b.get("boot_index") == 0 for b in record.spec.get("block_devices") or []):
+                raise Conflict(f"Instance {uuid} boots from a volume; its root disk is not a local file.")
+            target = d.path / f"snapshot-{os.urandom(4).hex()}.qcow2"
+            stopped_here = False
+            try:
+                if self._pid(d) is not None and await self._state(d) == states.RUNNING:
+                    await self._qmp(d, "stop")
+                    stopped_here = True
+                    self._last_state[uuid] = states.PAUSED_POWER
+                await disks.run(
+                    "qemu-img", "convert", "-U", "-q", "-f", "qcow2", "-O", "qcow2", str(d.root), str(target),
+                    timeout=600,
+                )  # fmt: skip
+            except (disks.DiskError, qmp.QMPFailed) as exc:
+                target.unlink(missing_ok=True)
+                raise PocketError(f"Snapshot of instance {uuid} failed: {exc}") from None
+            finally:
+                if stopped_here:
+                    with contextlib.suppress(qmp.QMPFailed):
+                        await self._qmp(d, "cont")
+                        self._last_state[uuid] = states.RUNNING
+            return FileSnapshot(target, "qcow2")
 
     async def _prepare(self, spec: InstanceSpec, d: InstanceDir) -> Record:
         image = spec.image
@@ -608,7 +674,8 @@ class QemuDriver(VirtDriver):
         d = self._known(uuid)
         async with self._locked(uuid):
             record = Record.load(d.record_file)
-            if vif["id"] in record.interfaces:
+            spawned = {v["id"] for v in record.spec.get("network_info") or []}
+            if vif["id"] in record.interfaces or vif["id"] in spawned:
                 raise Conflict(f"Interface {vif['id']} is already attached to instance {uuid}.")
             tap = await self.resolve_vif(vif)
             if tap is not None and tap.namespace != record.namespace:
@@ -633,13 +700,19 @@ class QemuDriver(VirtDriver):
         d = self._known(uuid)
         async with self._locked(uuid):
             record = Record.load(d.record_file)
-            if vif["id"] not in record.interfaces:
+            spawned = [v for v in record.spec.get("network_info") or [] if v["id"] != vif["id"]]
+            at_spawn = len(spawned) != len(record.spec.get("network_info") or [])
+            if vif["id"] not in record.interfaces and not at_spawn:
                 raise InstanceNotFound(f"Interface {vif['id']} is not attached to instance {uuid}.")
             if self._pid(d) is not None:
                 ident = vif["id"][:13]
                 await self._unplug(d, f"nic-{ident}")
                 await self._qmp(d, "netdev_del", {"id": f"net-{ident}"})
-            del record.interfaces[vif["id"]]
+            if at_spawn:
+                # A NIC from the command line: gone from it too, or the next start brings it back.
+                record.spec["network_info"] = spawned
+                record.argv = cmdline.without_nic(record.argv, vif["id"])
+            record.interfaces.pop(vif["id"], None)
             record.save(d.record_file)
 
     async def _unplug(self, d: InstanceDir, device_id: str) -> None:

@@ -1,0 +1,206 @@
+"""Server actions that involve the server's image: createImage (a snapshot uploaded to
+the image service) and rebuild (the server's disks made again from an image).
+
+createImage, as Nova: the API creates the queued image (owner: the server's project;
+the instance image's boot properties inherited; image_type=snapshot, instance_uuid,
+base_image_ref, user_id and the request's metadata added), sets task_state
+image_snapshot and casts the snapshot to the server's agent; it answers 202 with the
+image's URL in Location (and ``{"image_id"}`` from 2.45). The agent fills the image.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from typing import Any
+
+from sqlalchemy import select
+
+from pocketstack.common.errors import Conflict, Invalid, NotFound
+from pocketstack.compute import states
+from pocketstack.compute.api import policy, schemas, views
+from pocketstack.compute.api.common import at_least, base_url, service
+from pocketstack.compute.api.handlers import servers
+from pocketstack.compute.models import Instance
+from pocketstack.compute.objects import actions, instances, keypairs
+from pocketstack.web.request import Request
+from pocketstack.web.response import Response, empty, json_response
+from pocketstack.web.validation import validate
+
+SNAPSHOT_STATES = (states.ACTIVE, states.STOPPED, states.PAUSED, states.SUSPENDED)
+REBUILD_STATES = (states.ACTIVE, states.STOPPED, states.ERROR)
+# Instance-image properties a snapshot does not inherit: they describe the old image
+# (or are recomputed for the new one), as Nova's non-inheritable properties.
+NOT_INHERITED = {
+    "image_type",
+    "instance_uuid",
+    "base_image_ref",
+    "user_id",
+    "owner_id",
+    "image_location",
+    "image_state",
+    "block_device_mapping",
+    "bdm_v2",
+    "root_device_name",
+    "cache_in_nova",
+}
+
+
+def _volume_backed(inst: Instance) -> bool:
+    return any(
+        b.get("boot_index") == 0 and b.get("destination_type") == "volume" for b in inst.block_device_mapping or []
+    )
+
+
+def _refuse(inst: Instance, action: str) -> Conflict:
+    return Conflict(
+        f"Cannot '{action}' instance {inst.uuid} while it is in vm_state {inst.vm_state}"
+        + (f" and task_state {inst.task_state}" if inst.task_state else "")
+    )
+
+
+async def _begin(
+    request: Request, uuid: str, action: str, allowed: tuple[str, ...], task: str, changes: dict[str, Any] | None = None
+) -> str:
+    """Check the state again, set the task (and ``changes``: columns), atomically; the
+    vm_state it had."""
+    ctx = request.context
+    async with service(request).db.writer() as s:
+        row = await s.scalar(select(Instance).where(Instance.uuid == uuid))
+        if row is None or row.deleted:
+            raise NotFound(f"Instance {uuid} could not be found.")
+        if row.locked and not ctx.is_admin:
+            raise Conflict(f"Instance {uuid} is locked")
+        if row.vm_state not in allowed or row.task_state is not None:
+            raise _refuse(row, action)
+        row.task_state = task
+        for column, value in (changes or {}).items():
+            setattr(row, column, value)
+        actions.start_action(s, uuid, action, ctx.to_dict())
+        return row.vm_state
+
+
+def snapshot_body(
+    inst: Instance, name: str, metadata: dict[str, str], user_id: str, caller_project: str
+) -> dict[str, Any]:
+    """The image record of a snapshot of ``inst`` (before its data exists)."""
+    meta = inst.image_meta or {}
+    props = {
+        k: str(v)
+        for k, v in (meta.get("properties") or {}).items()
+        if k not in NOT_INHERITED and not k.startswith(("os_glance", "img_signature")) and v is not None
+    }
+    for key in ("kernel_id", "ramdisk_id"):
+        if meta.get(key):
+            props[key] = str(meta[key])
+    props.update(
+        {"image_type": "snapshot", "instance_uuid": inst.uuid, "base_image_ref": inst.image_ref, "user_id": user_id}
+    )
+    props.update(metadata)
+    return {
+        **props,
+        "name": name,
+        "owner": inst.project_id,
+        # An admin's snapshot of another project's server: that project must see it.
+        "visibility": "private" if caller_project == inst.project_id else "shared",
+        "min_ram": int(meta.get("min_ram") or 0),
+        "min_disk": int(meta.get("min_disk") or 0),
+    }
+
+
+async def create_image(request: Request, inst: Instance, args: Any) -> Response:
+    ctx = request.context
+    svc = service(request)
+    policy.owner(ctx, inst.project_id, "os_compute_api:servers:create_image")
+    data = validate(schemas.CREATE_IMAGE, args)
+    if inst.locked and not ctx.is_admin:
+        raise Conflict(f"Instance {inst.uuid} is locked")
+    if inst.vm_state not in SNAPSHOT_STATES or inst.task_state is not None or not inst.host:
+        raise _refuse(inst, "createImage")
+    if _volume_backed(inst):
+        raise Conflict(
+            f"Instance {inst.uuid} boots from a volume: snapshots of volume-backed servers "
+            "(volume snapshots behind an image) are not supported by this cloud."
+        )
+    body = snapshot_body(inst, data["name"], dict(data.get("metadata") or {}), str(ctx.user_id), str(ctx.project_id))
+    image = await svc.images.create(body, ctx.auth_token)
+    try:
+        await _begin(request, inst.uuid, "createImage", SNAPSHOT_STATES, states.IMAGE_SNAPSHOT)
+    except Exception:
+        # Someone else's task got there first: no image is left behind.
+        with contextlib.suppress(Exception):
+            await svc.images.delete(image["id"], ctx.auth_token, None)
+        raise
+    await svc.runtime.bus.cast(
+        f"compute.{inst.host}", "snapshot_instance", ctx.to_dict(), instance_uuid=inst.uuid, image_id=image["id"]
+    )
+    root = base_url(request).removesuffix("/compute")
+    headers = [("location", f"{root}/image/v2/images/{image['id']}")]
+    if at_least(request, 45):
+        return json_response({"image_id": image["id"]}, 202, headers=headers)
+    return empty(202, headers=headers)
+
+
+def _check_rebuild_versions(request: Request, data: dict[str, Any]) -> None:
+    gates = {"description": 19, "key_name": 54, "user_data": 57, "trusted_image_certificates": 63, "hostname": 90}
+    for key, minor in gates.items():
+        if key in data and not at_least(request, minor):
+            raise Invalid(
+                f"Invalid input for field/attribute rebuild. Additional properties are not allowed "
+                f"('{key}' was unexpected)"
+            )
+    if "personality" in data and at_least(request, 57):
+        raise Invalid(
+            "Invalid input for field/attribute rebuild. Additional properties are not allowed "
+            "('personality' was unexpected)"
+        )
+
+
+async def rebuild(request: Request, inst: Instance, args: Any) -> Response:
+    ctx = request.context
+    svc = service(request)
+    policy.owner(ctx, inst.project_id, "os_compute_api:servers:rebuild")
+    data = validate(schemas.REBUILD, args)
+    _check_rebuild_versions(request, data)
+    if inst.locked and not ctx.is_admin:
+        raise Conflict(f"Instance {inst.uuid} is locked")
+    if inst.vm_state not in REBUILD_STATES or inst.task_state is not None or not inst.host:
+        raise _refuse(inst, "rebuild")
+    if _volume_backed(inst):
+        raise Conflict(f"Instance {inst.uuid} boots from a volume: rebuilding volume-backed servers is not supported.")
+    image_ref = str(data["imageRef"]).rstrip("/").rsplit("/", 1)[-1]
+    image_meta = await servers.boot_image(request, image_ref, inst.flavor)
+    changes: dict[str, Any] = {"image_ref": image_ref, "image_meta": image_meta}
+    simple = {"name": "name", "metadata": "metadata_", "description": "description", "hostname": "hostname"}
+    simple.update({"accessIPv4": "access_ip_v4", "accessIPv6": "access_ip_v6"})
+    for key, column in simple.items():
+        if key in data:
+            changes[column] = data[key]
+    if "key_name" in data:
+        if data["key_name"] is None:
+            changes["key_name"] = changes["key_data"] = None
+        else:
+            try:
+                pair = await keypairs.get(svc.db, inst.user_id, data["key_name"])
+            except NotFound:
+                raise Invalid(f"Invalid key_name provided: {data['key_name']}") from None
+            changes["key_name"], changes["key_data"] = pair.name, pair.public_key
+    if "user_data" in data:
+        changes["user_data"] = data["user_data"]
+    if "metadata" in data:
+        limit = (await svc.quota_limits(inst.project_id))["metadata_items"]
+        if 0 <= limit < len(data["metadata"]):
+            raise Invalid(f"Quota exceeded for metadata_items: at most {limit} items")
+    orig_vm_state = await _begin(request, inst.uuid, "rebuild", REBUILD_STATES, states.REBUILDING, changes)
+    await svc.runtime.bus.cast(
+        f"compute.{inst.host}",
+        "rebuild_instance",
+        ctx.to_dict(),
+        instance_uuid=inst.uuid,
+        image_ref=image_ref,
+        orig_vm_state=orig_vm_state,
+    )
+    shown = await instances.get(svc.db, ctx, inst.uuid)
+    view = views.detail(request, shown)
+    view["adminPass"] = data.get("adminPass") or secrets.token_urlsafe(9)
+    return json_response({"server": view}, 202)
