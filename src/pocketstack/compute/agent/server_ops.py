@@ -178,6 +178,7 @@ class ServerOps:
         port_id: str | None = None,
         network_id: str | None = None,
         fixed_ips: list[dict[str, Any]] | None = None,
+        tag: str | None = None,
     ) -> dict[str, Any]:
         """Attach a port (``port_id``) or a new port on ``network_id``; the port as saved."""
         token = ctx.get("auth_token")
@@ -197,7 +198,7 @@ class ServerOps:
                 created = True
             undo.append(self._unplug(port["id"], created))
             bound = (await self._bind_ports(instance_uuid, [port], token))[0]
-            vif = saved_port(bound, created)
+            vif = {**saved_port(bound, created), "tag": tag}
             await self.driver.attach_interface(instance_uuid, vif)
             undo.append(self._hot_unplug(instance_uuid, vif))
             await self.bus.call(

@@ -7,6 +7,7 @@ from pocketstack.compute.api.handlers import (
     assisted_snapshots,
     flavors,
     hosts,
+    interfaces,
     keypairs,
     quotas,
     server_actions,
@@ -73,6 +74,10 @@ ROUTES += [
     Route("GET", V + "/servers/{server_id}/os-instance-actions", server_actions.actions_index),
     Route("GET", V + "/servers/{server_id}/os-security-groups", server_security_groups.index),
     Route("GET", V + "/servers/{server_id}/os-instance-actions/{request_id}", server_actions.actions_show),
+    Route("GET", V + "/servers/{server_id}/os-interface", interfaces.index),
+    Route("POST", V + "/servers/{server_id}/os-interface", interfaces.create),
+    Route("GET", V + "/servers/{server_id}/os-interface/{port_id}", interfaces.show),
+    Route("DELETE", V + "/servers/{server_id}/os-interface/{port_id}", interfaces.delete),
 ]
 
 ROUTES += [
