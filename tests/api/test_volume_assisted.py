@@ -40,10 +40,21 @@ AVS = f"{V}/os-assisted-volume-snapshots"
 
 @pytest.fixture(name="both")
 async def both_fixture(tmp_path: Path) -> AsyncIterator[Both]:
+    async for both in _cloud(tmp_path, "qcow2"):
+        yield both
+
+
+@pytest.fixture(name="rawboth")
+async def rawboth_fixture(tmp_path: Path) -> AsyncIterator[Both]:
+    async for both in _cloud(tmp_path, "raw"):
+        yield both
+
+
+async def _cloud(tmp_path: Path, fmt: str) -> AsyncIterator[Both]:
     cfg = Config(data_dir=tmp_path)
     cfg.compute.driver = "fake"
     cfg.compute.fake_hosts = 1
-    backend = FileBackend(tmp_path / "volumes", volume_format="qcow2", capacity_gb=20)
+    backend = FileBackend(tmp_path / "volumes", volume_format=fmt, capacity_gb=20)
 
     def volume_factory(runtime: Runtime) -> VolumeService:
         return VolumeService(runtime, backend=backend)
@@ -102,6 +113,13 @@ def _act_on_files(driver: FakeDriver) -> None:
         await extend(uuid, mountpoint, size)
         _img("resize", "-q", "-f", "qcow2", path(uuid, mountpoint), str(size))
 
+    backup = driver.volume_backup
+
+    async def copy(uuid: str, mountpoint: str, target: str) -> None:
+        await backup(uuid, mountpoint, target)
+        _img("convert", "-U", "-f", "raw", "-O", "qcow2", path(uuid, mountpoint), target)
+
+    driver.volume_backup = copy  # type: ignore[method-assign]
     driver.volume_snapshot_create = snap_create  # type: ignore[method-assign]
     driver.volume_snapshot_delete = snap_delete  # type: ignore[method-assign]
     driver.extend_volume = grow  # type: ignore[method-assign]
@@ -248,3 +266,49 @@ async def test_restart_removes_an_internal_snapshot_a_crash_left(both: Both) -> 
     done = await both.vol.service.manager.recover()
     assert done["error"] == 1 and _internal(path) == []
     assert (await _snapshot_status(both, snap["id"], "error"))["volume_id"] == vol["id"]
+
+
+async def test_attached_raw_snapshot_is_a_copy_made_by_the_hypervisor(rawboth: Both) -> None:
+    both = rawboth
+    driver = both.driver()
+    _act_on_files(driver)
+    server = await both.server()
+    vol = await both.vol.create(size=1)
+    assert (await both.attach(server["id"], vol["id"])).status_code == 200
+    directory = Path(both.vol.backend.directory)
+    raw = directory / f"volume-{vol['id']}.raw"
+    with raw.open("r+b") as fh:
+        fh.write(b"LIVE")
+    snap = await both.vol.snapshot(vol["id"], force=True)
+    # QEMU was asked for a copy beside the volume (drive-backup); it became the snapshot.
+    ((mountpoint, target),) = driver.instances[server["id"]].volume_backups
+    assert mountpoint == "/dev/vdb" and target == str(directory / f".snapshot-{snap['id']}.qcow2.part")
+    assert sorted(p.name for p in directory.iterdir()) == [f"snapshot-{snap['id']}.qcow2", raw.name]
+    assert _read(directory / f"snapshot-{snap['id']}.qcow2") == b"LIVE"
+    assert both.vol.backend.capacity().allocated_gb == 2
+
+    driver.faults.inject("volume_backup", "drive-backup failed (injected)")
+    resp = await both.vol.request("POST", "/snapshots", json={"snapshot": {"volume_id": vol["id"], "force": True}})
+    failed = await _snapshot_status(both, resp.json()["snapshot"]["id"], "error")
+    assert not [p for p in directory.iterdir() if failed["id"] in p.name]
+    assert both.vol.backend.capacity().allocated_gb == 2
+    # A copy is a file of the volume service's own: deleted without the hypervisor.
+    for sid in (snap["id"], failed["id"]):
+        await both.vol.request("DELETE", f"/snapshots/{sid}")
+        await _snapshot_status(both, sid, "gone")
+    assert sorted(p.name for p in directory.iterdir()) == [raw.name]
+    assert both.vol.backend.capacity().allocated_gb == 1
+
+
+async def test_assisted_backup_refusals(both: Both) -> None:
+    client = both.cloud.client
+    server = await both.server()
+    vol = await both.vol.create(size=1)
+    assert (await both.attach(server["id"], vol["id"])).status_code == 200
+    body = {"snapshot": {"volume_id": vol["id"], "create_info": {"snapshot_id": "s-9", "type": "backup"}}}
+    resp = await client.post(AVS, json=body, headers=auth("admin"))
+    assert resp.status_code == 400 and "target" in resp.json()["badRequest"]["message"]
+    body["snapshot"]["create_info"]["target"] = "/tmp/x.qcow2"
+    both.driver().faults.inject("volume_backup", "target refused (injected)")
+    resp = await client.post(AVS, json=body, headers=auth("admin"))
+    assert resp.status_code == 409 and "target refused" in resp.json()["conflictingRequest"]["message"]

@@ -23,7 +23,7 @@ import pytest
 import pytest_asyncio
 
 from pocketstack.common.config import ComputeConfig
-from pocketstack.common.errors import Conflict
+from pocketstack.common.errors import Conflict, PocketError
 from pocketstack.compute import states
 from pocketstack.compute.virt.driver import (
     InstanceNotFound,
@@ -340,6 +340,36 @@ async def test_attached_qcow2_volume_snapshots_and_grows(
             await driver.volume_snapshot_create(booted.uuid, "/dev/vdx", "snap-2")
     finally:
         await driver.detach_volume(booted.uuid, "/dev/vdy")
+
+
+async def test_attached_volume_point_in_time_copy(harness: Harness, booted: InstanceSpec, tmp_path: Path) -> None:
+    """volume_backup: the hypervisor copies an attached (raw) volume into a new qcow2
+    file beside it (the qemu driver: QMP drive-backup, sync full)."""
+    if shutil.which("qemu-img") is None:
+        pytest.skip("qemu-img is not installed")
+    volume = tmp_path / "volume-b.raw"
+    volume.write_bytes(b"LIVE" + bytes(1024 * 1024 - 4))
+    info = {"driver_volume_type": "file", "data": {"path": str(volume), "format": "raw"}}
+    driver = harness.driver
+    target = tmp_path / ".snapshot-b.qcow2.part"
+    await driver.attach_volume(booted.uuid, info, "/dev/vdw")
+    try:
+        if not isinstance(driver, FakeDriver):
+            with pytest.raises(PocketError, match="not a new snapshot file"):
+                await driver.volume_backup(booted.uuid, "/dev/vdw", str(tmp_path.parent / ".snapshot-b.qcow2"))
+        await driver.volume_backup(booted.uuid, "/dev/vdw", str(target))
+        if isinstance(driver, FakeDriver):
+            assert driver.instances[booted.uuid].volume_backups == [("/dev/vdw", str(target))]
+        else:
+            found = _qcow2_info(target)
+            assert found["format"] == "qcow2" and found["virtual-size"] == 1024 * 1024
+            raw = tmp_path / "copy.raw"
+            _qemu_img("convert", "-f", "qcow2", "-O", "raw", str(target), str(raw))
+            assert raw.read_bytes()[:4] == b"LIVE"
+        with pytest.raises(InstanceNotFound):
+            await driver.volume_backup(booted.uuid, "/dev/vdv", str(target))
+    finally:
+        await driver.detach_volume(booted.uuid, "/dev/vdw")
 
 
 async def test_interface_attach_and_detach(harness: Harness, booted: InstanceSpec) -> None:

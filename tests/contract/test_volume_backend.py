@@ -152,18 +152,24 @@ async def test_file_backend_rescans_after_restart(tmp_path: Path) -> None:
 
 async def test_snapshot_kind_follows_the_volume_format(backend: VolumeBackend) -> None:
     """qcow2 volumes hold internal snapshots (a hypervisor takes them while attached);
-    raw volumes and the fake backend copy."""
+    raw volumes are copied (by a hypervisor while attached); the fake backend copies."""
     loc = await backend.create("v1", 1)
     assisted = backend.assisted_snapshot("s1", loc)
     snap_loc = await backend.create_snapshot("s1", "v1", loc)
     if isinstance(backend, FileBackend) and backend.format == "qcow2":
-        assert assisted == {"name": "snapshot-s1", "path": loc["path"]}
+        assert assisted == {"type": "internal", "name": "snapshot-s1", "path": loc["path"]}
         assert snap_loc == {"path": loc["path"], "format": "qcow2", "internal": "snapshot-s1"}
         assert _leftovers(backend) == ["volume-v1.qcow2"]
         assert await backend.extend_by_host("v1", loc, 2)
         # Taken by the hypervisor: recorded only if the file holds it.
         with pytest.raises(BackendError):
-            await backend.snapshot_taken("s2", "v1", loc)
+            await backend.snapshot_taken("s2", "v1", loc, {"type": "internal"})
+    elif isinstance(backend, FileBackend):
+        assert assisted == {"type": "backup", "target": str(backend.directory / ".snapshot-s1.qcow2.part")}
+        assert not snap_loc.get("internal") and not await backend.extend_by_host("v1", loc, 2)
+        # The hypervisor's copy is checked, then renamed into place.
+        with pytest.raises(BackendError):
+            await backend.snapshot_taken("s2", "v1", loc, {"type": "backup", "target": "/nonexistent.part"})
     else:
         assert assisted is None and not snap_loc.get("internal")
         assert not await backend.extend_by_host("v1", loc, 2)

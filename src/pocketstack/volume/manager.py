@@ -196,11 +196,16 @@ class VolumeManager:
             return
         volume_location = vol.provider_location or {}
         try:
-            internal = self.backend.assisted_snapshot(snapshot_id, volume_location)
-            if internal is not None and vol.status == states.IN_USE:
-                # The VM's QEMU has the file open (and locked): it takes the snapshot.
-                await assisted.create(self.images.runtime, vol.id, snapshot_id, internal["name"])
-                location = await self.backend.snapshot_taken(snapshot_id, vol.id, volume_location)
+            info = self.backend.assisted_snapshot(snapshot_id, volume_location) if vol.status == states.IN_USE else None
+            if info is not None:
+                # The VM's QEMU has the file open (and locked) and the guest writes to it:
+                # it takes the snapshot (internal) or makes the point-in-time copy (backup).
+                try:
+                    await assisted.create(self.images.runtime, vol.id, snapshot_id, info)
+                    location = await self.backend.snapshot_taken(snapshot_id, vol.id, volume_location, info)
+                except BaseException:
+                    self.backend.snapshot_abandoned(snapshot_id, info)
+                    raise
             else:
                 location = await self.backend.create_snapshot(snapshot_id, vol.id, volume_location)
         except Exception as exc:
@@ -281,9 +286,12 @@ class VolumeManager:
         snapshot in its volume's file (made, but not yet recorded on the row)."""
         location = dict(snap.provider_location or {})
         vol = await self._volume(snap.volume_id)
-        internal = self.backend.assisted_snapshot(snap.id, vol.provider_location or {}) if vol else None
-        if internal is not None and not location:
-            location = {"path": internal["path"], "format": "qcow2", "internal": internal["name"]}
+        try:
+            info = self.backend.assisted_snapshot(snap.id, vol.provider_location or {}) if vol else None
+        except PocketError:
+            info = None
+        if info is not None and info["type"] == "internal" and not location:
+            location = {"path": info["path"], "format": "qcow2", "internal": info["name"]}
         try:
             await self.backend.delete_snapshot(snap.id, location)
         except Exception as exc:

@@ -241,6 +241,13 @@ class VolumeOps:
             raise NotFound(f"Volume {volume_id} is not attached to instance {instance_uuid}.")
         await self.driver.volume_snapshot_create(instance_uuid, device, name)
 
+    async def volume_backup(self, ctx: dict[str, Any], instance_uuid: str, volume_id: str, target: str) -> None:
+        """A point-in-time qcow2 copy of the attached volume into ``target``, by the hypervisor."""
+        device = await self._device_of(ctx, instance_uuid, volume_id)
+        if device is None:
+            raise NotFound(f"Volume {volume_id} is not attached to instance {instance_uuid}.")
+        await self.driver.volume_backup(instance_uuid, device, target)
+
     async def volume_snapshot_delete(self, ctx: dict[str, Any], instance_uuid: str, volume_id: str, name: str) -> None:
         device = await self._device_of(ctx, instance_uuid, volume_id)
         if device is None:

@@ -22,6 +22,15 @@ Postconditions every driver keeps (tests/contract/test_virt_driver.py checks the
   driver can boot as a new instance, and leaves the instance in the power state it
   found it in (a running guest is paused for the copy, then continued), also when it
   fails. A volume-backed root disk is refused (``Conflict``).
+- resize/cold migrate, in Nova's steps: ``migrate_disk_and_power_off`` on the source
+  (ends SHUTDOWN; on the same host it keeps what a revert needs), ``finish_migration``
+  on the destination (the instance with the new spec's size, RUNNING if ``power_on``
+  else SHUTDOWN; on another host it is created there), then either
+  ``confirm_migration`` on the source (the kept state goes; unknown uuid: no-op) or
+  ``finish_revert_migration`` on the source (the size and disk from before, RUNNING if
+  ``power_on``). The agent removes the copy on the other host with ``destroy``. A driver
+  that cannot move disks between hosts raises ``NotImplementedYet`` from the first
+  step, having changed nothing.
 - ``rebuild`` replaces the local disks by fresh ones made from the new spec's image,
   keeps attached volumes and interfaces, and ends RUNNING; if it raises, the instance
   is still known (not running) and ``destroy`` removes it.
@@ -211,6 +220,12 @@ class VirtDriver(abc.ABC):
         running hypervisor holds the file; a stopped instance's file is free)."""
         raise NotImplementedYet(f"This virt driver cannot snapshot attached volumes (instance {uuid}).")
 
+    async def volume_backup(self, uuid: str, mountpoint: str, target: str) -> None:
+        """Copy the volume at ``mountpoint`` as it is now into a new qcow2 file ``target``
+        (which must be a ``.snapshot-*`` file in the volume file's directory) while the
+        guest keeps running: the copy is the disk at the call, not later writes."""
+        raise NotImplementedYet(f"This virt driver cannot copy attached volumes (instance {uuid}).")
+
     async def volume_snapshot_delete(self, uuid: str, mountpoint: str, name: str) -> None:
         """Delete internal snapshot ``name`` of the volume at ``mountpoint`` (absent: no-op)."""
         raise NotImplementedYet(f"This virt driver cannot delete snapshots of attached volumes (instance {uuid}).")
@@ -227,6 +242,22 @@ class VirtDriver(abc.ABC):
     @abc.abstractmethod
     async def snapshot(self, uuid: str) -> Snapshot:
         """A standalone image of the instance's root disk (see the module postconditions)."""
+
+    @abc.abstractmethod
+    async def migrate_disk_and_power_off(self, uuid: str, same_host: bool) -> None:
+        """Source side of a resize or cold migration (see the module postconditions)."""
+
+    @abc.abstractmethod
+    async def finish_migration(self, spec: InstanceSpec, same_host: bool, power_on: bool) -> None:
+        """Destination side: the instance as ``spec`` says (new size)."""
+
+    @abc.abstractmethod
+    async def confirm_migration(self, uuid: str) -> None:
+        """Source side of confirmResize: drop what a revert would have needed."""
+
+    @abc.abstractmethod
+    async def finish_revert_migration(self, uuid: str, power_on: bool) -> None:
+        """Source side of revertResize: the instance as before the resize."""
 
     @abc.abstractmethod
     async def rebuild(self, spec: InstanceSpec) -> None:

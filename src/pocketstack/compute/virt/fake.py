@@ -34,7 +34,11 @@ class FakeInstance:
     volume_sizes: dict[str, int] = field(default_factory=dict)
     # mountpoint -> names of the internal snapshots taken through the hypervisor
     volume_snapshots: dict[str, list[str]] = field(default_factory=dict)
+    # (mountpoint, target) of each point-in-time copy asked for
+    volume_backups: list[tuple[str, str]] = field(default_factory=list)
     vifs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The spec before a same-host resize, until it is confirmed or reverted.
+    resize_backup: InstanceSpec | None = None
 
 
 @dataclass
@@ -42,7 +46,7 @@ class Faults:
     """Failure injection, set by tests: the next ``spawn_failures`` spawns raise,
     and while ``spawn_hangs`` is set a spawn never returns. ``inject(op, message)``
     makes the next call of ``op`` raise with that message: a volume operation
-    (``extend_volume``, ``volume_snapshot_create``, ``volume_snapshot_delete``),
+    (``extend_volume``, ``volume_backup``, ``volume_snapshot_create``, ``volume_snapshot_delete``),
     ``snapshot``, ``rebuild``, ``attach_interface`` or ``detach_interface``."""
 
     spawn_failures: int = 0
@@ -201,6 +205,13 @@ class FakeDriver(VirtDriver):
             raise Conflict(f"Snapshot {name} already exists on the volume at {mountpoint} of instance {uuid}.")
         taken.append(name)
 
+    async def volume_backup(self, uuid: str, mountpoint: str, target: str) -> None:
+        inst = self._get(uuid)
+        if mountpoint not in inst.volumes:
+            raise InstanceNotFound(f"No volume at {mountpoint} on instance {uuid}.")
+        self.faults.check("volume_backup")
+        inst.volume_backups.append((mountpoint, target))
+
     async def volume_snapshot_delete(self, uuid: str, mountpoint: str, name: str) -> None:
         inst = self._get(uuid)
         if mountpoint not in inst.volumes:
@@ -242,6 +253,41 @@ class FakeDriver(VirtDriver):
         line = f"pocketstack fake snapshot of {uuid} from image {inst.spec.image.get('id', '')}\n".encode()
         inst.console.append("[fake] snapshot taken")
         return BytesSnapshot(line * 64, "raw")
+
+    async def migrate_disk_and_power_off(self, uuid: str, same_host: bool) -> None:
+        inst = self._get(uuid)
+        self.faults.check("migrate_disk_and_power_off")
+        if same_host:
+            inst.resize_backup = inst.spec
+        inst.state = states.SHUTDOWN
+        inst.console.append("[fake] powered off for a resize")
+
+    async def finish_migration(self, spec: InstanceSpec, same_host: bool, power_on: bool) -> None:
+        self.faults.check("finish_migration")
+        if same_host:
+            inst = self._get(spec.uuid)
+            inst.spec = replace(spec, network_info=[v for v in spec.network_info if v["id"] not in inst.vifs])
+        else:
+            if spec.uuid in self.instances:
+                raise SpawnFailed(f"Instance {spec.uuid} already exists on host {self.hostname}.")
+            inst = FakeInstance(spec)
+            self.instances[spec.uuid] = inst
+        inst.state = states.RUNNING if power_on else states.SHUTDOWN
+        inst.started = time.monotonic()
+        inst.console.append(f"[fake] resized to {spec.vcpus} vCPU, {spec.memory_mb} MB, {spec.root_gb} GB")
+
+    async def confirm_migration(self, uuid: str) -> None:
+        inst = self.instances.get(uuid)
+        if inst is not None:
+            inst.resize_backup = None
+
+    async def finish_revert_migration(self, uuid: str, power_on: bool) -> None:
+        inst = self._get(uuid)
+        if inst.resize_backup is not None:
+            inst.spec, inst.resize_backup = inst.resize_backup, None
+        inst.state = states.RUNNING if power_on else states.SHUTDOWN
+        inst.started = time.monotonic()
+        inst.console.append("[fake] resize reverted")
 
     async def rebuild(self, spec: InstanceSpec) -> None:
         inst = self._get(spec.uuid)

@@ -95,19 +95,28 @@ class VolumeBackend(abc.ABC):
     @abc.abstractmethod
     async def delete_snapshot(self, snapshot_id: str, location: dict[str, Any]) -> None: ...
 
-    # Snapshots a hypervisor takes (internal qcow2 snapshots of an attached volume: the
-    # QEMU process holding the file has its lock). Backends without them keep these.
+    # Snapshots a hypervisor takes while the volume is attached (the QEMU process holding
+    # the file has its lock, and only it sees the guest's writes in order).
     def assisted_snapshot(self, snapshot_id: str, location: dict[str, Any]) -> dict[str, Any] | None:
-        """``{"name", "path"}`` of the snapshot a hypervisor holding this volume must take
-        while it is attached (the backend cannot), or None: the backend does it itself."""
+        """What the hypervisor holding this attached volume must make for the snapshot:
+        ``{"type": "internal", "name", "path"}`` (an internal qcow2 snapshot) or
+        ``{"type": "backup", "target"}`` (a point-in-time qcow2 copy at ``target``); None
+        if the backend snapshots attached volumes itself."""
         return None
 
-    async def snapshot_taken(self, snapshot_id: str, volume_id: str, location: dict[str, Any]) -> dict[str, Any]:
-        """Record a snapshot the hypervisor took (after checking it is there); its location."""
+    async def snapshot_taken(
+        self, snapshot_id: str, volume_id: str, location: dict[str, Any], info: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Record a snapshot the hypervisor made as ``info`` asked (after checking it is
+        there); its location."""
         raise BackendError(f"The {self.name} backend has no hypervisor-assisted snapshots")
 
+    def snapshot_abandoned(self, snapshot_id: str, info: dict[str, Any]) -> None:
+        """The hypervisor failed: remove what it may have begun (a partial copy)."""
+        return None
+
     def snapshot_removed(self, snapshot_id: str, location: dict[str, Any]) -> None:
-        """Forget a snapshot the hypervisor deleted (capacity)."""
+        """Forget an internal snapshot the hypervisor deleted (capacity)."""
         return None
 
     async def extend_by_host(self, volume_id: str, location: dict[str, Any], new_size: int) -> bool:

@@ -10,8 +10,10 @@ Layout: ``volume-<id>.<fmt>`` for volumes. Snapshots:
   (``snapshot_taken``). A volume made from it is ``qemu-img convert -l
   snapshot.name=...``; delete is ``qemu-img snapshot -d`` (or QMP while attached).
 - of a raw volume (raw files cannot hold snapshots): ``snapshot-<id>.qcow2``, a full
-  copy. It is point in time only while the volume is not attached: the copy of an
-  in-use raw volume is read while the guest may write (crash-consistent at best).
+  copy. While the volume is free, ``qemu-img convert``; while attached, QEMU makes the
+  copy (assisted snapshot of type ``backup``: QMP ``drive-backup`` with sync full into
+  ``.snapshot-<id>.qcow2.part``, copy-before-write, so the copy is the disk as of the
+  job's start while the guest keeps writing), renamed into place here.
 
 Every create writes a ``.<name>.part`` file first and renames it into place when
 complete, so a failure (or a crash) never leaves a half-made volume under a real name.
@@ -237,18 +239,43 @@ class FileBackend(VolumeBackend):
     def _snapshot_name(snapshot_id: str) -> str:
         return f"snapshot-{snapshot_id}"
 
-    def assisted_snapshot(self, snapshot_id: str, location: dict[str, Any]) -> dict[str, Any] | None:
-        if self._fmt(location) != "qcow2":
-            return None
-        return {"name": self._snapshot_name(snapshot_id), "path": str(self._volume_path("", location))}
+    def assisted_snapshot(self, snapshot_id: str, location: dict[str, Any]) -> dict[str, Any]:
+        path = self._volume_path("", location)
+        if self._fmt(location) == "qcow2":
+            return {"type": "internal", "name": self._snapshot_name(snapshot_id), "path": str(path)}
+        # raw: QEMU copies the disk as of the job's start into a new qcow2 file next to
+        # the volume (drive-backup, sync full), which becomes the snapshot file.
+        self._room_for(self._sizes.get(path.name, 0))
+        return {"type": "backup", "target": str(self._snapshot_part(snapshot_id))}
 
-    async def snapshot_taken(self, snapshot_id: str, volume_id: str, location: dict[str, Any]) -> dict[str, Any]:
+    def _snapshot_part(self, snapshot_id: str) -> Path:
+        return self.directory / f".snapshot-{snapshot_id}.qcow2.part"
+
+    async def snapshot_taken(
+        self, snapshot_id: str, volume_id: str, location: dict[str, Any], info: dict[str, Any]
+    ) -> dict[str, Any]:
         path = self._volume_path(volume_id, location)
+        if info.get("type") == "backup":
+            part = Path(info["target"])
+            final = self.directory / f"snapshot-{snapshot_id}.qcow2"
+            try:
+                size = qemuimg.qcow2_virtual_size(part)
+            except (OSError, BackendError):
+                raise BackendError(
+                    f"The hypervisor reported a copy of {volume_id}, but {part.name} is not one"
+                ) from None
+            os.replace(part, final)
+            self._sizes[final.name] = -(-size // GiB)
+            return self._location(final, "qcow2")
         name = self._snapshot_name(snapshot_id)
         if name not in await asyncio.to_thread(qemuimg.qcow2_snapshot_names, path):
             raise BackendError(f"The hypervisor reported snapshot {name}, but {path.name} does not hold it")
         self._sizes[f"{path.name}@{name}"] = -(-qemuimg.qcow2_virtual_size(path) // GiB)
         return {"path": str(path), "format": "qcow2", "internal": name}
+
+    def snapshot_abandoned(self, snapshot_id: str, info: dict[str, Any]) -> None:
+        with contextlib.suppress(OSError):
+            self._snapshot_part(snapshot_id).unlink()
 
     def snapshot_removed(self, snapshot_id: str, location: dict[str, Any]) -> None:
         self._sizes.pop(f"{Path(location.get('path') or '').name}@{location.get('internal')}", None)
@@ -304,8 +331,9 @@ class FileBackend(VolumeBackend):
                 await qemuimg.run("snapshot", "-d", str(internal), str(path))
             self.snapshot_removed(snapshot_id, location)
             return
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
+        for leftover in (path, self._snapshot_part(snapshot_id)):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
         self._sizes.pop(path.name, None)
 
     async def connection_info(

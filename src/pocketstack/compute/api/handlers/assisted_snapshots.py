@@ -1,9 +1,11 @@
 """os-assisted-volume-snapshots (admin; the volume service's call): snapshots of an
-attached qcow2 volume that only the hypervisor holding its file can take.
+attached volume that only the hypervisor holding its file can take.
 
 POST ``{"snapshot": {"volume_id", "create_info": {"snapshot_id", "type": "qcow2",
 "name"}}}`` has the host's agent take internal snapshot ``name`` (QMP
-blockdev-snapshot-internal-sync on the volume's node); DELETE
+blockdev-snapshot-internal-sync on the volume's node); with ``"type": "backup",
+"target"`` (pocketstack's addition, for raw volumes) QEMU copies the disk as of that
+moment into a new qcow2 file ``target`` next to the volume (drive-backup); DELETE
 ``/{snapshot_id}?delete_info={"volume_id", "name", ...}`` deletes it. Nova's libvirt
 driver makes external snapshots (``new_file``), which pocketstack does not: ``new_file``
 is refused. Nova answers at once and reports later through the volume API; here the
@@ -40,10 +42,11 @@ CREATE_SCHEMA: dict[str, Any] = {
                     "type": "object",
                     "properties": {
                         "snapshot_id": {"type": "string", "minLength": 1, "maxLength": 255},
-                        "type": {"type": "string", "enum": ["qcow2"]},
+                        "type": {"type": "string", "enum": ["qcow2", "backup"]},
                         "new_file": {"type": "string", "maxLength": 255},
                         "id": {"type": "string", "maxLength": 255},
                         "name": _NAME,
+                        "target": {"type": "string", "minLength": 1, "maxLength": 4096},
                     },
                     "required": ["snapshot_id", "type"],
                     "additionalProperties": False,
@@ -84,7 +87,7 @@ async def _holder(request: Request, volume_id: str) -> Instance:
     raise Invalid(f"Volume {volume_id} is not attached to any server (no block device mapping found).")
 
 
-async def _call_agent(request: Request, inst: Instance, method: str, volume_id: str, name: str) -> None:
+async def _call_agent(request: Request, inst: Instance, method: str, volume_id: str, **args: str) -> None:
     try:
         await service(request).runtime.bus.call(
             f"compute.{inst.host}",
@@ -93,14 +96,14 @@ async def _call_agent(request: Request, inst: Instance, method: str, volume_id: 
             timeout=AGENT_TIMEOUT,
             instance_uuid=inst.uuid,
             volume_id=volume_id,
-            name=name,
+            **args,
         )
     except (Invalid, NotFound):
         raise
     except PocketError as exc:
         # The hypervisor refused (or the host did not answer): the snapshot state is
         # unchanged, so a conflict with what the server is doing, not bad input.
-        what = "snapshot" if method.endswith("create") else "delete the snapshot of"
+        what = "delete the snapshot of" if method.endswith("delete") else "snapshot"
         raise Conflict(f"Server {inst.uuid} could not {what} volume {volume_id}: {exc.message}") from None
 
 
@@ -112,9 +115,14 @@ async def create(request: Request) -> Response:
     if info.get("new_file"):
         raise Invalid("Invalid input: external snapshots (create_info.new_file) are not supported; omit new_file.")
     snapshot_id = info["snapshot_id"]
-    name = info.get("name") or f"snapshot-{snapshot_id}"
     inst = await _holder(request, data["volume_id"])
-    await _call_agent(request, inst, "volume_snapshot_create", data["volume_id"], name)
+    if info["type"] == "backup":
+        if not info.get("target"):
+            raise Invalid("Invalid input: create_info of type backup needs a 'target' file.")
+        await _call_agent(request, inst, "volume_backup", data["volume_id"], target=info["target"])
+    else:
+        name = info.get("name") or f"snapshot-{snapshot_id}"
+        await _call_agent(request, inst, "volume_snapshot_create", data["volume_id"], name=name)
     return json_response({"snapshot": {"id": snapshot_id, "volumeId": data["volume_id"]}})
 
 
@@ -132,5 +140,5 @@ async def delete(request: Request) -> Response:
     snapshot_id = request.path_params["snapshot_id"]
     name = info.get("name") or f"snapshot-{snapshot_id}"
     inst = await _holder(request, info["volume_id"])
-    await _call_agent(request, inst, "volume_snapshot_delete", info["volume_id"], name)
+    await _call_agent(request, inst, "volume_snapshot_delete", info["volume_id"], name=name)
     return empty(204)

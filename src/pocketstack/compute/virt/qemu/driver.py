@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from pocketstack.common.config import ComputeConfig
-from pocketstack.common.errors import Conflict, PocketError
+from pocketstack.common.errors import Conflict, NotImplementedYet, PocketError
 from pocketstack.compute import states
 from pocketstack.compute.virt.configdrive import build_config_drive
 from pocketstack.compute.virt.driver import (
@@ -306,6 +306,71 @@ class QemuDriver(VirtDriver):
                 self._spawn_failed(exc)
                 raise
             self._last_state[spec.uuid] = states.RUNNING
+
+    # --- resize (same host) ---------------------------------------------------------------------
+    async def migrate_disk_and_power_off(self, uuid: str, same_host: bool) -> None:
+        """The guest is shut down (ACPI, ``shutdown_timeout``, then killed) and its root
+        overlay and record are copied aside for a revert. Disks are local files: a
+        move to another host is not done by this driver."""
+        if not same_host:
+            raise NotImplementedYet(f"The qemu driver resizes on the same host only (instance {uuid}).")
+        d = self._known(uuid)
+        async with self._locked(uuid):
+            record = Record.load(d.record_file)
+            if any(b.get("boot_index") == 0 for b in record.spec.get("block_devices") or []):
+                raise Conflict(f"Instance {uuid} boots from a volume; the qemu driver resizes local disks only.")
+            if self._pid(d) is not None:
+                if await self._state(d) == states.RUNNING:
+                    await self._stop_gracefully(d, self.config.shutdown_timeout)
+                await self._kill(d)
+            d.saved_state.unlink(missing_ok=True)
+            self._last_state[uuid] = states.SHUTDOWN
+            await disks.run("cp", "--sparse=always", "--reflink=auto", str(d.root), str(d.resize_root))
+            shutil.copyfile(d.record_file, d.resize_record)
+
+    async def finish_migration(self, spec: InstanceSpec, same_host: bool, power_on: bool) -> None:
+        """New vCPUs and RAM on the saved command line, the root overlay grown to the new
+        flavor's disk (never shrunk: the API refuses a smaller disk), then started."""
+        if not same_host:
+            raise NotImplementedYet(f"The qemu driver resizes on the same host only (instance {spec.uuid}).")
+        d = self._known(spec.uuid)
+        async with self._locked(spec.uuid):
+            record = Record.load(d.record_file)
+            record.argv = cmdline.with_size(record.argv, spec.vcpus, spec.memory_mb)
+            record.spec.update(vcpus=spec.vcpus, memory_mb=spec.memory_mb, root_gb=spec.root_gb)
+            try:
+                size = int((await disks.info(d.root, "qcow2"))["virtual-size"])
+                if spec.root_gb * GIB > size:
+                    await disks.run("qemu-img", "resize", "-q", "-f", "qcow2", str(d.root), str(spec.root_gb * GIB))
+                record.save(d.record_file)
+                if power_on:
+                    await self._start(d, record)
+            except (disks.DiskError, process.StartFailed) as exc:
+                raise PocketError(f"Resize of instance {spec.uuid} failed: {exc}") from None
+            self._last_state[spec.uuid] = states.RUNNING if power_on else states.SHUTDOWN
+
+    async def confirm_migration(self, uuid: str) -> None:
+        d = self._dir(uuid)
+        d.resize_root.unlink(missing_ok=True)
+        d.resize_record.unlink(missing_ok=True)
+
+    async def finish_revert_migration(self, uuid: str, power_on: bool) -> None:
+        """The root overlay and record from before the resize put back, then started."""
+        d = self._known(uuid)
+        async with self._locked(uuid):
+            if self._pid(d) is not None:
+                await self._stop_gracefully(d, self.config.destroy_timeout)
+                await self._kill(d)
+            if d.resize_root.exists() and d.resize_record.exists():
+                os.replace(d.resize_root, d.root)
+                os.replace(d.resize_record, d.record_file)
+            self._last_state[uuid] = states.SHUTDOWN
+            if power_on:
+                try:
+                    await self._start(d, Record.load(d.record_file))
+                except process.StartFailed as exc:
+                    raise PocketError(f"QEMU failed to start instance {uuid}: {exc}") from None
+                self._last_state[uuid] = states.RUNNING
 
     async def snapshot(self, uuid: str) -> Snapshot:
         """The root overlay flattened (its base image merged in) into a new qcow2 file by
@@ -640,6 +705,37 @@ class QemuDriver(VirtDriver):
                 await _qemu_img("snapshot", "-c", name, str(path))
                 return
             await self._qmp(d, "blockdev-snapshot-internal-sync", {"device": node, "name": name})
+
+    async def volume_backup(self, uuid: str, mountpoint: str, target: str) -> None:
+        """QMP drive-backup, sync full, into a new qcow2 ``target``: copy-before-write, so
+        the copy is the disk at the job's start while the guest goes on writing. The
+        call returns when the job completed (BLOCK_JOB_COMPLETED). With no QEMU running,
+        qemu-img convert of the (then unchanging) file."""
+        d = self._known(uuid)
+        dev = _device(mountpoint)
+        async with self._locked(uuid):
+            record = Record.load(d.record_file)
+            node, info = self._volume_node(uuid, record, mountpoint)
+            path, fmt = _volume_file(uuid, info)
+            dest = Path(target)
+            # QEMU runs as root: it writes only a snapshot file beside the volume's own.
+            if dest.parent != path.parent or not dest.name.startswith(".snapshot-") or dest.exists():
+                raise PocketError(f"The copy target {target} is not a new snapshot file beside {path.name}.")
+            if self._pid(d) is None:
+                await _qemu_img("convert", "-q", "-f", fmt, "-O", "qcow2", str(path), str(dest))
+                return
+            job = f"backup-{dev}"
+            args = {"job-id": job, "device": node, "target": str(dest), "format": "qcow2", "sync": "full"}
+            async with qmp.session(d.qmp) as s:
+                done = await s.execute_then_event("drive-backup", args, "BLOCK_JOB_COMPLETED", {"device": job}, 100)
+                if done is None:
+                    with contextlib.suppress(qmp.QMPFailed):
+                        await s.execute("block-job-cancel", {"device": job, "force": True})
+            if done is None or done.get("error"):
+                with contextlib.suppress(OSError):
+                    dest.unlink()
+                why = done.get("error") if done else "it did not complete within 100s"
+                raise PocketError(f"Copying the volume at {mountpoint} of {uuid} failed: {why}")
 
     async def volume_snapshot_delete(self, uuid: str, mountpoint: str, name: str) -> None:
         d = self._known(uuid)

@@ -57,6 +57,12 @@ class Session:
 
         The listener is registered before the command so a fast event is not missed.
         """
+        return await self.execute_then_event(command, arguments, event, match, timeout) is not None
+
+    async def execute_then_event(
+        self, command: str, arguments: dict[str, Any], event: str, match: dict[str, Any], timeout: float
+    ) -> dict[str, Any] | None:
+        """As ``execute_then_wait``, but the matching event's data (None after ``timeout``)."""
         listener = EventListener((event,))
         with self.client.listen(listener):
             await self.execute(command, arguments)
@@ -65,10 +71,10 @@ class Session:
                     async for received in listener:
                         data = received.get("data")
                         if isinstance(data, dict) and all(data.get(k) == v for k, v in match.items()):
-                            return True
+                            return data
             except TimeoutError:
-                return False
-        return False
+                return None
+        return None
 
 
 @contextlib.asynccontextmanager
