@@ -224,7 +224,11 @@ class VolumeOps:
         except Exception:
             log.exception("%s: extending %s on %s failed", self.host, volume_id, instance_uuid)
         if completion:
-            await client.extend_volume_completion(volume_id, error=not ok)
+            try:
+                await client.extend_volume_completion(volume_id, error=not ok)
+            except PocketError as exc:
+                # E.g. another server holding the (multiattach) volume reported first.
+                log.warning("%s: reporting the extend of %s failed: %s", self.host, volume_id, exc.message)
 
     async def _device_of(self, ctx: dict[str, Any], instance_uuid: str, volume_id: str) -> str | None:
         inst = await self.bus.call("conductor", "instance_get", ctx, instance_uuid=instance_uuid)
