@@ -23,7 +23,7 @@ import pytest
 import pytest_asyncio
 
 from pocketstack.common.config import ComputeConfig
-from pocketstack.common.errors import Conflict, PocketError
+from pocketstack.common.errors import Conflict, NotImplementedYet, PocketError
 from pocketstack.compute import states
 from pocketstack.compute.virt.driver import (
     InstanceNotFound,
@@ -52,6 +52,10 @@ class Harness:
     # A second driver over the same host state, as an agent restarted on this host
     # makes (None where the driver keeps its instances in memory only, like fake).
     reopen: Callable[[], VirtDriver] | None = None
+
+    def instance_dir(self, uuid: str) -> Path:
+        """Where the qemu driver keeps the instance's files."""
+        return Path(getattr(self.driver, "instances_dir", ".")) / uuid
 
     def spec(self, name: str) -> InstanceSpec:
         return replace(self.base_spec, uuid=str(uuidlib.uuid4()), name=name, hostname=name)
@@ -430,6 +434,45 @@ async def test_rebuild_boots_again_and_keeps_hot_plugged_interfaces(harness: Har
     await wait_console(harness, booted.uuid, MARKER, count=seen + 1)
     # The NIC plugged before the rebuild is on the rebuilt VM: it can be unplugged.
     await harness.driver.detach_interface(booted.uuid, vif)
+
+
+async def test_resize_on_the_same_host_reverted_then_confirmed(harness: Harness, booted: InstanceSpec) -> None:
+    driver, uuid = harness.driver, booted.uuid
+    seen = len(MARKER.findall(await wait_console(harness, uuid, MARKER)))
+    bigger = replace(booted, vcpus=2, memory_mb=booted.memory_mb + 64, root_gb=booted.root_gb + 1)
+    await driver.migrate_disk_and_power_off(uuid, same_host=True)
+    assert await state(harness, uuid) == states.SHUTDOWN
+    await driver.finish_migration(bigger, True, power_on=True)
+    info = await driver.get_info(uuid)
+    assert (info.state, info.vcpus, info.memory_mb) == (states.RUNNING, 2, bigger.memory_mb)
+    if harness.boots_guest:
+        root = harness.instance_dir(uuid) / "root.qcow2"
+        assert _qcow2_info(root)["virtual-size"] == bigger.root_gb * 1024**3
+        seen += 1
+        await wait_console(harness, uuid, MARKER, count=seen)
+    await driver.finish_revert_migration(uuid, power_on=True)
+    info = await driver.get_info(uuid)
+    assert (info.state, info.vcpus, info.memory_mb) == (states.RUNNING, booted.vcpus, booted.memory_mb)
+    if harness.boots_guest:
+        assert _qcow2_info(root)["virtual-size"] == booted.root_gb * 1024**3
+        seen += 1
+        await wait_console(harness, uuid, MARKER, count=seen)
+    # Resized while stopped and confirmed: nothing kept for a revert, the new size stays.
+    await driver.migrate_disk_and_power_off(uuid, same_host=True)
+    await driver.finish_migration(bigger, True, power_on=False)
+    assert await state(harness, uuid) == states.SHUTDOWN
+    await driver.confirm_migration(uuid)
+    await driver.confirm_migration(str(uuidlib.uuid4()))  # unknown: no-op
+    if harness.boots_guest:
+        assert not list(harness.instance_dir(uuid).glob("*.resize"))
+    await driver.power_on(uuid)
+    assert (await driver.get_info(uuid)).vcpus == 2
+    if not harness.boots_guest:
+        return
+    with pytest.raises(NotImplementedYet):
+        await driver.migrate_disk_and_power_off(uuid, same_host=False)
+    assert await state(harness, uuid) == states.RUNNING
+    await wait_console(harness, uuid, MARKER, count=seen + 1)
 
 
 async def test_destroy_removes_everything(harness: Harness, booted: InstanceSpec) -> None:

@@ -72,6 +72,9 @@ class ComputeConfig:
     disk_allocation_ratio: float = 1.0
     # Hosts tried per server (the first choice plus alternates) before ERROR.
     max_attempts: int = 3
+    # A resize may stay on the server's host (Nova's allow_resize_to_same_host). True by
+    # default here, unlike Nova: the all-in-one has a single host.
+    allow_resize_to_same_host: bool = True
     # Seconds a server may stay in BUILD before it is put in ERROR.
     build_timeout: float = 300.0
     # Seconds an agent waits for network-vif-plugged before failing the build.

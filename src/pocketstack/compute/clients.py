@@ -142,6 +142,42 @@ class PlacementClient(_Client):
                 return False
         return False
 
+    async def allocations_of(self, consumer: str) -> dict[str, Any]:
+        """GET /allocations/{consumer}: ``{"allocations": {rp: {"resources"}}, "consumer_generation", ...}``."""
+        resp = await self._call("GET", f"/allocations/{consumer}")
+        if resp.status_code != 200:
+            raise Unavailable(f"placement could not list the allocations of {consumer}: {_error_text(resp)}")
+        data: dict[str, Any] = resp.json()
+        return data
+
+    async def move_allocations(self, source: str, target: str, project_id: str, user_id: str) -> bool:
+        """Give ``target`` (a consumer with no allocations) what ``source`` holds, in one
+        POST /allocations (Nova's move to and from a migration consumer); False if
+        ``source`` holds nothing."""
+        held = await self.allocations_of(source)
+        allocations = {rp: {"resources": a["resources"]} for rp, a in (held.get("allocations") or {}).items()}
+        if not allocations:
+            return False
+        existing = await self.allocations_of(target)
+        body = {
+            target: {
+                "allocations": allocations,
+                "project_id": project_id,
+                "user_id": user_id,
+                "consumer_generation": existing.get("consumer_generation"),
+            },
+            source: {
+                "allocations": {},
+                "project_id": held.get("project_id") or project_id,
+                "user_id": held.get("user_id") or user_id,
+                "consumer_generation": held.get("consumer_generation"),
+            },
+        }
+        resp = await self._call("POST", "/allocations", json=body)
+        if resp.status_code != 204:
+            raise Conflict(f"placement could not move the allocations of {source} to {target}: {_error_text(resp)}")
+        return True
+
     async def delete_allocations(self, consumer: str) -> None:
         resp = await self._call("DELETE", f"/allocations/{consumer}")
         if resp.status_code not in (204, 404):

@@ -124,6 +124,31 @@ class Instance(Base):
     deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
 
+class Migration(Base):
+    """A resize or cold migration of an instance (os-migrations). While it is not
+    confirmed or reverted, placement holds the source's (old flavor's) allocation
+    under the migration's uuid as consumer, and the instance's under its own."""
+
+    __tablename__ = "compute_migration"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_id)
+    instance_uuid: Mapped[str] = mapped_column(String(36), index=True)
+    migration_type: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(32))
+    source_compute: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    source_node: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    dest_compute: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    dest_node: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    old_flavor: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    new_flavor: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # vm_state before the move: an ACTIVE server is powered on at the destination.
+    old_vm_state: Mapped[str] = mapped_column(String(32), default="active")
+    project_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    user_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True, default=utcnow, onupdate=utcnow)
+
+
 class InstanceFault(Base):
     __tablename__ = "compute_instance_fault"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -11,6 +11,8 @@ PAUSED = "paused"
 SUSPENDED = "suspended"
 ERROR = "error"
 DELETED = "deleted"
+# resized (or cold-migrated) and waiting for confirmResize/revertResize
+RESIZED = "resized"
 
 # task_state
 SCHEDULING = "scheduling"
@@ -33,6 +35,13 @@ IMAGE_UPLOADING = "image_uploading"
 # rebuild
 REBUILDING = "rebuilding"
 REBUILD_SPAWNING = "rebuild_spawning"
+# resize and cold migrate (Nova's order), then confirm or revert
+RESIZE_PREP = "resize_prep"
+RESIZE_MIGRATING = "resize_migrating"
+RESIZE_MIGRATED = "resize_migrated"
+RESIZE_FINISH = "resize_finish"
+RESIZE_REVERTING = "resize_reverting"
+RESIZE_CONFIRMING = "resize_confirming"
 
 # power_state (the numbers Nova's API shows in OS-EXT-STS:power_state)
 NOSTATE = 0
@@ -59,6 +68,7 @@ _STATUS = {
     SUSPENDED: "SUSPENDED",
     ERROR: "ERROR",
     DELETED: "DELETED",
+    RESIZED: "VERIFY_RESIZE",
 }
 
 # The status names the API accepts as a list filter, and the vm_states each means.
@@ -72,16 +82,25 @@ STATUS_FILTERS: dict[str, list[str]] = {
     "DELETED": [DELETED],
     "REBOOT": [ACTIVE],
     "HARD_REBOOT": [ACTIVE],
+    "VERIFY_RESIZE": [RESIZED],
+    "RESIZE": [ACTIVE, STOPPED],
+    "REVERT_RESIZE": [RESIZED],
+    "REBUILD": [ACTIVE, STOPPED, ERROR],
 }
 
 
 _REBUILD_TASKS = (REBUILDING, REBUILD_SPAWNING)
+_RESIZE_TASKS = (RESIZE_PREP, RESIZE_MIGRATING, RESIZE_MIGRATED, RESIZE_FINISH)
 
 
 def status(vm_state: str, task_state: str | None) -> str:
     """The API ``status`` of a server, as Nova derives it."""
     if task_state in _REBUILD_TASKS and vm_state in (ACTIVE, STOPPED, ERROR):
         return "REBUILD"
+    if task_state in _RESIZE_TASKS and vm_state in (ACTIVE, STOPPED):
+        return "RESIZE"
+    if vm_state == RESIZED and task_state == RESIZE_REVERTING:
+        return "REVERT_RESIZE"
     if vm_state == ACTIVE and task_state == REBOOTING:
         return "REBOOT"
     if vm_state == ACTIVE and task_state == REBOOTING_HARD:

@@ -19,6 +19,7 @@ from pocketstack.bus import Bus, Subscription
 from pocketstack.common.config import ComputeConfig
 from pocketstack.common.errors import PocketError
 from pocketstack.compute import states
+from pocketstack.compute.agent.resize import ResizeOps
 from pocketstack.compute.agent.resource_tracker import ResourceTracker
 from pocketstack.compute.agent.server_ops import ServerOps
 from pocketstack.compute.agent.specs import address_entries, instance_spec, saved_port
@@ -43,7 +44,7 @@ POWER_ACTIONS: dict[str, tuple[str, str, int, str, str]] = {
 }
 
 
-class ComputeAgent(VolumeOps, ServerOps):
+class ComputeAgent(VolumeOps, ServerOps, ResizeOps):
     def __init__(
         self,
         host: str,

@@ -24,6 +24,7 @@ from pocketstack.common.errors import PocketError
 from pocketstack.common.timeutils import utcnow
 from pocketstack.compute import states
 from pocketstack.compute.clients import PlacementClient
+from pocketstack.compute.conductor.moves import MoveTasks
 from pocketstack.compute.models import ComputeNode, ComputeService, Instance
 from pocketstack.compute.objects import actions, trace
 from pocketstack.compute.objects.instances import ROW_BY_UUID
@@ -68,7 +69,7 @@ def build_view(inst: Instance | Any) -> dict[str, Any]:
     }
 
 
-class ConductorManager:
+class ConductorManager(MoveTasks):
     def __init__(self, db: Database, bus: Bus, placement: PlacementClient, config: ComputeConfig) -> None:
         self.db = db
         self.bus = bus
@@ -348,8 +349,10 @@ class ConductorManager:
     async def instance_destroyed(
         self, ctx: dict[str, Any], instance_uuid: str, host: str | None, events: list[dict[str, Any]] | None = None
     ) -> None:
-        # Allocation first: once the server reads as deleted, its resources are free.
+        # Allocation first: once the server reads as deleted, its resources are free;
+        # with a resize not confirmed or reverted, the migration's too.
         await self.placement.delete_allocations(instance_uuid)
+        await self.release_moves(instance_uuid)
         await mark_deleted(self.db, ctx, instance_uuid, events)
         async with self.db.reader() as s:
             inst = await s.scalar(select(Instance).where(Instance.uuid == instance_uuid))

@@ -12,7 +12,7 @@ from pocketstack.common.timeutils import iso_nozone
 from pocketstack.compute import states
 from pocketstack.compute.api import policy
 from pocketstack.compute.api.common import at_least, body, service
-from pocketstack.compute.api.handlers import server_images, server_security_groups
+from pocketstack.compute.api.handlers import server_images, server_moves, server_security_groups
 from pocketstack.compute.models import Instance, InstanceAction, InstanceActionEvent
 from pocketstack.compute.objects import actions, instances
 from pocketstack.web.request import Request
@@ -36,6 +36,12 @@ AGENT_NAMES = {
     "resume": "resume",
 }
 ACTION_NAMES = {"os-stop": "stop", "os-start": "start"}
+MOVES = {
+    "resize": server_moves.resize,
+    "migrate": server_moves.migrate,
+    "confirmResize": server_moves.confirm_resize,
+    "revertResize": server_moves.revert_resize,
+}
 
 
 async def _begin(request: Request, inst: Instance, name: str, allowed: tuple[str, ...], task: str) -> None:
@@ -98,6 +104,8 @@ async def action(request: Request) -> Response:
         return await server_images.create_image(request, inst, args)
     if name == "rebuild":
         return await server_images.rebuild(request, inst, args)
+    if name in MOVES:
+        return await MOVES[name](request, inst, args)
     raise Invalid(f"There is no such action: {name}")
 
 

@@ -62,6 +62,15 @@ def nic_args(nic: Nic) -> list[str]:
     return ["-netdev", netdev, "-device", device]
 
 
+def with_size(argv: list[str], vcpus: int, memory_mb: int) -> list[str]:
+    """``argv`` with ``-smp``/``-m`` set to a new size (a resize on the same host)."""
+    out = list(argv)
+    for flag, value in (("-smp", vcpus), ("-m", memory_mb)):
+        i = out.index(flag)
+        out[i + 1] = str(value)
+    return out
+
+
 def without_nic(argv: list[str], port_id: str) -> list[str]:
     """``argv`` less the ``-netdev``/``-device`` pair of the NIC of ``port_id`` (a NIC
     given at spawn that was detached must not come back at the next start)."""

@@ -62,6 +62,15 @@ class InstanceDir:
         return self.path / "disk.config"
 
     @property
+    def resize_root(self) -> Path:
+        """The root overlay as it was before a same-host resize (kept for a revert)."""
+        return self.path / "root.qcow2.resize"
+
+    @property
+    def resize_record(self) -> Path:
+        return self.path / "instance.json.resize"
+
+    @property
     def saved_state(self) -> Path:
         return self.path / "suspend.state"
 

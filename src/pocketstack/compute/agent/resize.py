@@ -1,0 +1,255 @@
+"""The compute agent's part of resize and cold migration (mixed into ComputeAgent).
+
+Nova's hops: ``prep_resize`` on the destination (claims the new size in this host's
+tracker) casts ``resize_instance`` to the source (the driver powers the guest off and
+keeps what a revert needs), which casts ``finish_resize`` to the destination (ports
+bound there if the host changes, the driver brings the instance up with the new size,
+RUNNING if it was ACTIVE); the server is then VERIFY_RESIZE. ``confirm_resize`` runs
+on the source (what was kept goes), ``revert_resize`` on the destination (its copy
+goes, if another host) then ``finish_revert_resize`` on the source (the old size back).
+
+The tracker holds the destination's claim under the migration's uuid while source
+and destination are one host (the instance's own claim is the old size there), under
+the instance's uuid otherwise.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from pocketstack.bus import Bus
+from pocketstack.common.errors import PocketError
+from pocketstack.compute import states
+from pocketstack.compute.agent.resource_tracker import ResourceTracker
+from pocketstack.compute.agent.specs import instance_spec
+from pocketstack.compute.clients import ImageClient
+from pocketstack.compute.resources import instance_resources
+from pocketstack.compute.virt.driver import InstanceNotFound, VirtDriver
+
+log = logging.getLogger(__name__)
+
+
+def _same_host(migration: dict[str, Any]) -> bool:
+    return bool(migration["source_compute"] == migration["dest_compute"])
+
+
+class ResizeOps:
+    host: str
+    zone: str
+    driver: VirtDriver
+    bus: Bus
+    tracker: ResourceTracker
+    images: ImageClient
+    service_token: Callable[[], Awaitable[str]]
+    _bind_ports: Callable[[str, list[dict[str, Any]], str | None], Awaitable[list[dict[str, Any]]]]
+
+    def _event(self, name: str, start: float, error: str | None = None) -> dict[str, Any]:
+        event: dict[str, Any] = {
+            "event": name,
+            "start": start,
+            "finish": time.time(),
+            "result": "Error" if error else "Success",
+            "host": self.host,
+        }
+        if error:
+            event["traceback"] = error
+        return event
+
+    async def _power_of(self, instance_uuid: str) -> int:
+        try:
+            return (await self.driver.get_info(instance_uuid)).state
+        except InstanceNotFound:
+            return states.NOSTATE
+
+    def _claim_key(self, instance_uuid: str, migration: dict[str, Any]) -> str:
+        return str(migration["uuid"]) if _same_host(migration) else instance_uuid
+
+    def _claim_flavor(self, key: str, flavor: dict[str, Any], bdms: list[dict[str, Any]] | None) -> None:
+        used = instance_resources(flavor["vcpus"], flavor["memory_mb"], flavor, bdms)
+        self.tracker.claim(key, used["VCPU"], used["MEMORY_MB"], used["DISK_GB"])
+
+    # --- destination, then source, then destination ------------------------------------------
+    async def prep_resize(self, ctx: dict[str, Any], instance_uuid: str, migration: dict[str, Any]) -> None:
+        self._claim_flavor(self._claim_key(instance_uuid, migration), migration["new_flavor"], None)
+        await self.bus.cast(
+            f"compute.{migration['source_compute']}",
+            "resize_instance",
+            ctx,
+            instance_uuid=instance_uuid,
+            migration=migration,
+        )
+
+    async def resize_instance(self, ctx: dict[str, Any], instance_uuid: str, migration: dict[str, Any]) -> None:
+        start = time.time()
+        try:
+            await self.bus.call(
+                "conductor",
+                "instance_update",
+                ctx,
+                instance_uuid=instance_uuid,
+                values={"task_state": states.RESIZE_MIGRATING},
+            )
+            await self.driver.migrate_disk_and_power_off(instance_uuid, _same_host(migration))
+        except Exception as exc:
+            reason = exc.message if isinstance(exc, PocketError) else f"{type(exc).__name__}: {exc}"
+            log.warning("%s: resize of %s failed at the source: %s", self.host, instance_uuid, reason)
+            await self.bus.cast(
+                f"compute.{migration['dest_compute']}", "drop_resize_claim", ctx, instance_uuid=instance_uuid,
+                migration=migration,
+            )  # fmt: skip
+            await self.bus.call(
+                "conductor",
+                "move_failed",
+                ctx,
+                instance_uuid=instance_uuid,
+                migration=migration,
+                reason=f"Resize of instance {instance_uuid} failed on {self.host}: {reason}",
+                events=[self._event("compute_resize_instance", start, reason)],
+                host=self.host,
+                values={"power_state": await self._power_of(instance_uuid)},
+            )
+            return
+        await self.bus.call("conductor", "migration_update", ctx, migration_uuid=migration["uuid"],
+                            status="post-migrating")  # fmt: skip
+        await self.bus.call(
+            "conductor",
+            "instance_update",
+            ctx,
+            instance_uuid=instance_uuid,
+            values={"task_state": states.RESIZE_MIGRATED, "power_state": await self._power_of(instance_uuid)},
+            events=[self._event("compute_resize_instance", start)],
+        )
+        await self.bus.cast(
+            f"compute.{migration['dest_compute']}",
+            "finish_resize",
+            ctx,
+            instance_uuid=instance_uuid,
+            migration=migration,
+        )
+
+    async def drop_resize_claim(self, ctx: dict[str, Any], instance_uuid: str, migration: dict[str, Any]) -> None:
+        self.tracker.release(self._claim_key(instance_uuid, migration))
+
+    async def finish_resize(self, ctx: dict[str, Any], instance_uuid: str, migration: dict[str, Any]) -> None:
+        start = time.time()
+        try:
+            inst = await self.bus.call("conductor", "instance_get", ctx, instance_uuid=instance_uuid)
+            if inst is None or inst["deleted"]:
+                return
+            await self.bus.call(
+                "conductor", "instance_update", ctx, instance_uuid=instance_uuid,
+                values={"task_state": states.RESIZE_FINISH},
+            )  # fmt: skip
+            new = migration["new_flavor"]
+            sized = {**inst, "flavor": new, "vcpus": new["vcpus"], "memory_mb": new["memory_mb"]}
+            sized["root_gb"] = new["root_gb"]
+            ports = list(inst.get("ports") or [])
+            same = _same_host(migration)
+            image: dict[str, Any] = {}
+            if not same:
+                # A new host: its network agent plugs the ports, and the driver needs the image.
+                token = ctx.get("auth_token")
+                ports = [
+                    {**p, **self._plugged(b)}
+                    for p, b in zip(ports, await self._bind_ports(instance_uuid, ports, token), strict=True)
+                ]
+                if inst["image_ref"]:
+                    image = await self.images.get(inst["image_ref"], token, await self.service_token())
+            spec = instance_spec(sized, image, ports, self.zone)
+            await self.driver.finish_migration(spec, same, power_on=migration["old_vm_state"] == states.ACTIVE)
+        except Exception as exc:
+            reason = exc.message if isinstance(exc, PocketError) else f"{type(exc).__name__}: {exc}"
+            log.warning("%s: resize of %s failed at the destination: %s", self.host, instance_uuid, reason)
+            await self.bus.call(
+                "conductor",
+                "move_errored",
+                ctx,
+                instance_uuid=instance_uuid,
+                migration=migration,
+                reason=f"Resize of instance {instance_uuid} failed on {self.host}: {reason}",
+                events=[self._event("compute_finish_resize", start, reason)],
+                host=self.host,
+            )
+            return
+        await self.bus.call(
+            "conductor",
+            "resize_finished",
+            ctx,
+            instance_uuid=instance_uuid,
+            migration=migration,
+            power_state=await self._power_of(instance_uuid),
+            events=[self._event("compute_finish_resize", start)],
+        )
+
+    @staticmethod
+    def _plugged(port: dict[str, Any]) -> dict[str, Any]:
+        return {"vif_type": port.get("binding:vif_type"), "details": port.get("binding:vif_details") or {}}
+
+    # --- confirm (source) ------------------------------------------------------------------------
+    async def confirm_resize(self, ctx: dict[str, Any], instance_uuid: str, migration: dict[str, Any]) -> None:
+        start = time.time()
+        if _same_host(migration):
+            await self.driver.confirm_migration(instance_uuid)
+            self.tracker.release(migration["uuid"])
+            self._claim_flavor(instance_uuid, migration["new_flavor"], None)
+        else:
+            await self.driver.destroy(instance_uuid)
+            self.tracker.release(instance_uuid)
+        inst = await self.bus.call("conductor", "instance_get", ctx, instance_uuid=instance_uuid)
+        await self.bus.call(
+            "conductor",
+            "resize_confirmed",
+            ctx,
+            instance_uuid=instance_uuid,
+            migration=migration,
+            power_state=(inst or {}).get("power_state", states.NOSTATE),
+            events=[self._event("compute_confirm_resize", start)],
+        )
+
+    # --- revert (destination, then source) ---------------------------------------------------------
+    async def revert_resize(self, ctx: dict[str, Any], instance_uuid: str, migration: dict[str, Any]) -> None:
+        if not _same_host(migration):
+            await self.driver.destroy(instance_uuid)
+        self.tracker.release(self._claim_key(instance_uuid, migration))
+        await self.bus.cast(
+            f"compute.{migration['source_compute']}",
+            "finish_revert_resize",
+            ctx,
+            instance_uuid=instance_uuid,
+            migration=migration,
+        )
+
+    async def finish_revert_resize(self, ctx: dict[str, Any], instance_uuid: str, migration: dict[str, Any]) -> None:
+        start = time.time()
+        try:
+            inst = await self.bus.call("conductor", "instance_get", ctx, instance_uuid=instance_uuid)
+            if inst is None or inst["deleted"]:
+                return
+            if not _same_host(migration):
+                await self._bind_ports(instance_uuid, list(inst.get("ports") or []), ctx.get("auth_token"))
+            await self.driver.finish_revert_migration(instance_uuid, migration["old_vm_state"] == states.ACTIVE)
+        except Exception as exc:
+            reason = exc.message if isinstance(exc, PocketError) else f"{type(exc).__name__}: {exc}"
+            await self.bus.call(
+                "conductor",
+                "move_errored",
+                ctx,
+                instance_uuid=instance_uuid,
+                migration=migration,
+                reason=f"Revert of the resize of instance {instance_uuid} failed on {self.host}: {reason}",
+                events=[self._event("compute_finish_revert_resize", start, reason)],
+                host=self.host,
+            )
+            return
+        await self.bus.call(
+            "conductor",
+            "resize_reverted",
+            ctx,
+            instance_uuid=instance_uuid,
+            migration=migration,
+            power_state=await self._power_of(instance_uuid),
+            events=[self._event("compute_finish_revert_resize", start)],
+        )
