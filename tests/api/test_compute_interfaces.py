@@ -162,3 +162,41 @@ async def test_a_failed_hot_plug_leaves_no_port(c: CloudClient) -> None:
     assert [p for p in ports if p["device_owner"].startswith("compute")] == []
     assert (await _server(c, demo, sid))["addresses"] == {}
     assert (await _req(c, "GET", f"{C}/servers/{sid}/os-interface", demo)).json()["interfaceAttachments"] == []
+
+
+async def test_shelve_offload_keeps_the_ports_and_unshelve_binds_them_again(c: CloudClient) -> None:
+    demo = await c.token("demo")
+    admin = await c.token("admin")
+    net = await _network(c, demo, "shelf-net", "10.43.0.0/24")
+    body = {"server": {"name": "if-shelf", "flavorRef": "1", "imageRef": await _image(c), "networks": [{"uuid": net}]}}
+    sid = (await _req(c, "POST", f"{C}/servers", demo, json=body)).json()["server"]["id"]
+
+    async def settled(status: str) -> dict[str, Any]:
+        for _ in range(400):
+            server = await _server(c, demo, sid)
+            if server["status"] == status and server["OS-EXT-STS:task_state"] is None:
+                return server
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"not {status}: {server['status']}")
+
+    before = (await settled("ACTIVE"))["addresses"]
+    (port,) = (await _req(c, "GET", f"{N}/ports?device_id={sid}", admin)).json()["ports"]
+    assert (await _req(c, "POST", f"{C}/servers/{sid}/action", demo, json={"shelve": None})).status_code == 202
+    await settled("SHELVED_OFFLOADED")
+    kept = (await _req(c, "GET", f"{N}/ports/{port['id']}", admin)).json()["port"]
+    assert kept["device_id"] == sid and not kept["binding:host_id"]
+    assert (await _req(c, "POST", f"{C}/servers/{sid}/action", demo, json={"unshelve": None})).status_code == 202
+    server = await settled("ACTIVE")
+    assert server["addresses"] == before
+    bound = (await _req(c, "GET", f"{N}/ports/{port['id']}", admin)).json()["port"]
+    assert bound["binding:host_id"] == server.get("OS-EXT-SRV-ATTR:host", bound["binding:host_id"]) != ""
+    assert [v["id"] for v in _fake(c).instances[sid].spec.network_info] == [port["id"]]
+    # Offloaded again and deleted: the port compute made goes with the server.
+    assert (await _req(c, "POST", f"{C}/servers/{sid}/action", demo, json={"shelve": None})).status_code == 202
+    await settled("SHELVED_OFFLOADED")
+    assert (await _req(c, "DELETE", f"{C}/servers/{sid}", demo)).status_code == 204
+    for _ in range(200):
+        if (await _req(c, "GET", f"{N}/ports/{port['id']}", admin)).status_code == 404:
+            break
+        await asyncio.sleep(0.02)
+    assert (await _req(c, "GET", f"{N}/ports/{port['id']}", admin)).status_code == 404

@@ -75,6 +75,10 @@ class ComputeConfig:
     # A resize may stay on the server's host (Nova's allow_resize_to_same_host). True by
     # default here, unlike Nova: the all-in-one has a single host.
     allow_resize_to_same_host: bool = True
+    # Seconds a shelved server keeps its host before it is offloaded: 0 offloads at once
+    # (Nova's default), a negative value never (only shelveOffload does). Nothing
+    # offloads later on its own: a positive value behaves as a negative one.
+    shelved_offload_time: float = 0.0
     # Seconds a server may stay in BUILD before it is put in ERROR.
     build_timeout: float = 300.0
     # Seconds an agent waits for network-vif-plugged before failing the build.

@@ -116,6 +116,8 @@ class Instance(Base):
     progress: Mapped[int] = mapped_column(Integer, default=0)
     # Hosts already tried for this build (the conductor skips them on reschedule).
     attempts: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Nova's system metadata, for what outlives a step: shelved_image_id, shelved_at...
+    system_metadata: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True, default=utcnow, onupdate=utcnow)
     launched_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)

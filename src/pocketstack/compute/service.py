@@ -229,10 +229,25 @@ class ComputeService(Service):
         with contextlib.suppress(Exception):
             await self.placement.delete_allocations(inst.uuid)
         await mark_deleted(self.db, ctx.to_dict(), inst.uuid)
+        if inst.vm_state == states.SHELVED_OFFLOADED:
+            await self._forget_offloaded(ctx, inst)
         if inst.host and inst.vm_state == states.BUILDING and up:
             await self.runtime.bus.cast(
                 f"compute.{inst.host}", "terminate_instance", ctx.to_dict(), instance_uuid=inst.uuid
             )
+
+    async def _forget_offloaded(self, ctx: RequestContext, inst: Instance) -> None:
+        """An offloaded server's ports (no agent holds them) and its shelved image."""
+        for port in inst.ports or []:
+            with contextlib.suppress(Exception):
+                if port.get("preserve_on_delete"):
+                    await self.network.update_port(port["id"], {"device_id": "", "device_owner": ""}, None)
+                else:
+                    await self.network.delete_port(port["id"])
+        image_id = (inst.system_metadata or {}).get("shelved_image_id")
+        if image_id:
+            with contextlib.suppress(Exception):
+                await self.images.delete(image_id, ctx.auth_token, await self.runtime.service_token())
 
 
 async def bootstrap(runtime: Runtime) -> None:

@@ -13,6 +13,9 @@ ERROR = "error"
 DELETED = "deleted"
 # resized (or cold-migrated) and waiting for confirmResize/revertResize
 RESIZED = "resized"
+# shelved: powered off with a snapshot image; offloaded: no host holds it any more
+SHELVED = "shelved"
+SHELVED_OFFLOADED = "shelved_offloaded"
 
 # task_state
 SCHEDULING = "scheduling"
@@ -42,6 +45,12 @@ RESIZE_MIGRATED = "resize_migrated"
 RESIZE_FINISH = "resize_finish"
 RESIZE_REVERTING = "resize_reverting"
 RESIZE_CONFIRMING = "resize_confirming"
+# shelve, shelveOffload, unshelve
+SHELVING = "shelving"
+SHELVING_IMAGE_PENDING_UPLOAD = "shelving_image_pending_upload"
+SHELVING_IMAGE_UPLOADING = "shelving_image_uploading"
+SHELVING_OFFLOADING = "shelving_offloading"
+UNSHELVING = "unshelving"
 
 # power_state (the numbers Nova's API shows in OS-EXT-STS:power_state)
 NOSTATE = 0
@@ -69,6 +78,8 @@ _STATUS = {
     ERROR: "ERROR",
     DELETED: "DELETED",
     RESIZED: "VERIFY_RESIZE",
+    SHELVED: "SHELVED",
+    SHELVED_OFFLOADED: "SHELVED_OFFLOADED",
 }
 
 # The status names the API accepts as a list filter, and the vm_states each means.
@@ -86,6 +97,8 @@ STATUS_FILTERS: dict[str, list[str]] = {
     "RESIZE": [ACTIVE, STOPPED],
     "REVERT_RESIZE": [RESIZED],
     "REBUILD": [ACTIVE, STOPPED, ERROR],
+    "SHELVED": [SHELVED],
+    "SHELVED_OFFLOADED": [SHELVED_OFFLOADED],
 }
 
 

@@ -22,6 +22,7 @@ from pocketstack.compute import states
 from pocketstack.compute.agent.resize import ResizeOps
 from pocketstack.compute.agent.resource_tracker import ResourceTracker
 from pocketstack.compute.agent.server_ops import ServerOps
+from pocketstack.compute.agent.shelve import ShelveOps
 from pocketstack.compute.agent.specs import address_entries, instance_spec, saved_port
 from pocketstack.compute.agent.volumes import VolumeOps
 from pocketstack.compute.clients import ImageClient, NetworkClient, PlacementClient
@@ -44,7 +45,7 @@ POWER_ACTIONS: dict[str, tuple[str, str, int, str, str]] = {
 }
 
 
-class ComputeAgent(VolumeOps, ServerOps, ResizeOps):
+class ComputeAgent(VolumeOps, ServerOps, ResizeOps, ShelveOps):
     def __init__(
         self,
         host: str,

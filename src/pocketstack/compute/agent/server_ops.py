@@ -97,24 +97,12 @@ class ServerOps:
     # --- createImage ------------------------------------------------------------------------
     async def snapshot_instance(self, ctx: dict[str, Any], instance_uuid: str, image_id: str) -> None:
         start = time.time()
-        token = ctx.get("auth_token")
-        service = await self.service_token()
         publisher = f"nova-compute:{self.host}"
         await self.bus.notify("instance.snapshot.start", {"uuid": instance_uuid}, ctx, publisher_id=publisher)
         try:
-            await self._task(ctx, instance_uuid, states.IMAGE_PENDING_UPLOAD)
-            snap = await self.driver.snapshot(instance_uuid)
-            try:
-                await self._task(ctx, instance_uuid, states.IMAGE_UPLOADING)
-                await self.images.set_formats(image_id, snap.disk_format, snap.container_format, token, service)
-                await self.images.upload(image_id, snap.chunks(), snap.size, token, service)
-            finally:
-                await snap.discard()
+            await self.snapshot_to(ctx, instance_uuid, image_id, states.IMAGE_PENDING_UPLOAD, states.IMAGE_UPLOADING)
         except Exception as exc:
             reason = exc.message if isinstance(exc, PocketError) else f"{type(exc).__name__}: {exc}"
-            log.warning("%s: snapshot of %s failed: %s", self.host, instance_uuid, reason)
-            with contextlib.suppress(Exception):
-                await self.images.delete(image_id, token, service)
             await self._done(
                 ctx,
                 instance_uuid,
@@ -132,6 +120,29 @@ class ServerOps:
             {"task_state": None},
             notify="instance.snapshot.end",
         )
+
+    async def snapshot_to(
+        self, ctx: dict[str, Any], instance_uuid: str, image_id: str, pending: str, uploading: str
+    ) -> None:
+        """The driver's copy of the root disk into the queued image ``image_id`` (task
+        ``pending`` while copying, ``uploading`` while streaming); on failure the image
+        is deleted and the error raised."""
+        token = ctx.get("auth_token")
+        service = await self.service_token()
+        try:
+            await self._task(ctx, instance_uuid, pending)
+            snap = await self.driver.snapshot(instance_uuid)
+            try:
+                await self._task(ctx, instance_uuid, uploading)
+                await self.images.set_formats(image_id, snap.disk_format, snap.container_format, token, service)
+                await self.images.upload(image_id, snap.chunks(), snap.size, token, service)
+            finally:
+                await snap.discard()
+        except Exception as exc:
+            log.warning("%s: snapshot of %s to %s failed: %s", self.host, instance_uuid, image_id, exc)
+            with contextlib.suppress(Exception):
+                await self.images.delete(image_id, token, service)
+            raise
 
     # --- rebuild ----------------------------------------------------------------------------
     async def rebuild_instance(

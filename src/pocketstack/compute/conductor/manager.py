@@ -25,6 +25,7 @@ from pocketstack.common.timeutils import utcnow
 from pocketstack.compute import states
 from pocketstack.compute.clients import PlacementClient
 from pocketstack.compute.conductor.moves import MoveTasks
+from pocketstack.compute.conductor.shelving import ShelveTasks
 from pocketstack.compute.models import ComputeNode, ComputeService, Instance
 from pocketstack.compute.objects import actions, trace
 from pocketstack.compute.objects.instances import ROW_BY_UUID
@@ -66,10 +67,11 @@ def build_view(inst: Instance | Any) -> dict[str, Any]:
         "vcpus": inst.vcpus,
         "memory_mb": inst.memory_mb,
         "root_gb": inst.root_gb,
+        "system_metadata": inst.system_metadata or {},
     }
 
 
-class ConductorManager(MoveTasks):
+class ConductorManager(MoveTasks, ShelveTasks):
     def __init__(self, db: Database, bus: Bus, placement: PlacementClient, config: ComputeConfig) -> None:
         self.db = db
         self.bus = bus

@@ -12,7 +12,7 @@ from pocketstack.common.timeutils import iso_nozone
 from pocketstack.compute import states
 from pocketstack.compute.api import policy
 from pocketstack.compute.api.common import at_least, body, service
-from pocketstack.compute.api.handlers import server_images, server_moves, server_security_groups
+from pocketstack.compute.api.handlers import server_images, server_moves, server_security_groups, server_shelve
 from pocketstack.compute.models import Instance, InstanceAction, InstanceActionEvent
 from pocketstack.compute.objects import actions, instances
 from pocketstack.web.request import Request
@@ -41,6 +41,9 @@ MOVES = {
     "migrate": server_moves.migrate,
     "confirmResize": server_moves.confirm_resize,
     "revertResize": server_moves.revert_resize,
+    "shelve": server_shelve.shelve,
+    "shelveOffload": server_shelve.shelve_offload,
+    "unshelve": server_shelve.unshelve,
 }
 
 

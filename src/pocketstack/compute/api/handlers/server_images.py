@@ -52,14 +52,14 @@ def _volume_backed(inst: Instance) -> bool:
     )
 
 
-def _refuse(inst: Instance, action: str) -> Conflict:
+def refuse(inst: Instance, action: str) -> Conflict:
     return Conflict(
         f"Cannot '{action}' instance {inst.uuid} while it is in vm_state {inst.vm_state}"
         + (f" and task_state {inst.task_state}" if inst.task_state else "")
     )
 
 
-async def _begin(
+async def begin_task(
     request: Request, uuid: str, action: str, allowed: tuple[str, ...], task: str, changes: dict[str, Any] | None = None
 ) -> str:
     """Check the state again, set the task (and ``changes``: columns), atomically; the
@@ -72,7 +72,7 @@ async def _begin(
         if row.locked and not ctx.is_admin:
             raise Conflict(f"Instance {uuid} is locked")
         if row.vm_state not in allowed or row.task_state is not None:
-            raise _refuse(row, action)
+            raise refuse(row, action)
         row.task_state = task
         for column, value in (changes or {}).items():
             setattr(row, column, value)
@@ -116,7 +116,7 @@ async def create_image(request: Request, inst: Instance, args: Any) -> Response:
     if inst.locked and not ctx.is_admin:
         raise Conflict(f"Instance {inst.uuid} is locked")
     if inst.vm_state not in SNAPSHOT_STATES or inst.task_state is not None or not inst.host:
-        raise _refuse(inst, "createImage")
+        raise refuse(inst, "createImage")
     if _volume_backed(inst):
         raise Conflict(
             f"Instance {inst.uuid} boots from a volume: snapshots of volume-backed servers "
@@ -125,7 +125,7 @@ async def create_image(request: Request, inst: Instance, args: Any) -> Response:
     body = snapshot_body(inst, data["name"], dict(data.get("metadata") or {}), str(ctx.user_id), str(ctx.project_id))
     image = await svc.images.create(body, ctx.auth_token)
     try:
-        await _begin(request, inst.uuid, "createImage", SNAPSHOT_STATES, states.IMAGE_SNAPSHOT)
+        await begin_task(request, inst.uuid, "createImage", SNAPSHOT_STATES, states.IMAGE_SNAPSHOT)
     except Exception:
         # Someone else's task got there first: no image is left behind.
         with contextlib.suppress(Exception):
@@ -165,7 +165,7 @@ async def rebuild(request: Request, inst: Instance, args: Any) -> Response:
     if inst.locked and not ctx.is_admin:
         raise Conflict(f"Instance {inst.uuid} is locked")
     if inst.vm_state not in REBUILD_STATES or inst.task_state is not None or not inst.host:
-        raise _refuse(inst, "rebuild")
+        raise refuse(inst, "rebuild")
     if _volume_backed(inst):
         raise Conflict(f"Instance {inst.uuid} boots from a volume: rebuilding volume-backed servers is not supported.")
     image_ref = str(data["imageRef"]).rstrip("/").rsplit("/", 1)[-1]
@@ -191,7 +191,7 @@ async def rebuild(request: Request, inst: Instance, args: Any) -> Response:
         limit = (await svc.quota_limits(inst.project_id))["metadata_items"]
         if 0 <= limit < len(data["metadata"]):
             raise Invalid(f"Quota exceeded for metadata_items: at most {limit} items")
-    orig_vm_state = await _begin(request, inst.uuid, "rebuild", REBUILD_STATES, states.REBUILDING, changes)
+    orig_vm_state = await begin_task(request, inst.uuid, "rebuild", REBUILD_STATES, states.REBUILDING, changes)
     await svc.runtime.bus.cast(
         f"compute.{inst.host}",
         "rebuild_instance",

@@ -1,0 +1,212 @@
+"""The compute agent's part of shelve, shelveOffload and unshelve (mixed into ComputeAgent).
+
+shelve: the guest is powered off, its root disk copied into the queued snapshot image
+(task ``shelving_image_pending_upload`` then ``shelving_image_uploading``), the server
+is SHELVED; offloaded at once when ``[compute] shelved_offload_time`` is 0: the VM is
+destroyed here, the ports unbound (kept), placement's allocation released.
+unshelve of a SHELVED server powers it on here; of an offloaded one, the host the
+conductor chose spawns it from the snapshot with the same ports (bound to it again).
+The snapshot image is deleted once the server runs again, as Nova does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from pocketstack.bus import Bus
+from pocketstack.common.config import ComputeConfig
+from pocketstack.common.errors import PocketError
+from pocketstack.compute import states
+from pocketstack.compute.agent.resource_tracker import ResourceTracker
+from pocketstack.compute.agent.specs import instance_spec, saved_port
+from pocketstack.compute.clients import ImageClient, NetworkClient
+from pocketstack.compute.resources import instance_resources
+from pocketstack.compute.virt.driver import InstanceNotFound, VirtDriver
+
+log = logging.getLogger(__name__)
+
+
+def _reason(exc: BaseException) -> str:
+    return exc.message if isinstance(exc, PocketError) else f"{type(exc).__name__}: {exc}"
+
+
+class ShelveOps:
+    host: str
+    zone: str
+    driver: VirtDriver
+    bus: Bus
+    config: ComputeConfig
+    tracker: ResourceTracker
+    images: ImageClient
+    network: NetworkClient
+    service_token: Callable[[], Awaitable[str]]
+    _bind_ports: Callable[[str, list[dict[str, Any]], str | None], Awaitable[list[dict[str, Any]]]]
+    snapshot_to: Callable[[dict[str, Any], str, str, str, str], Awaitable[None]]
+
+    def _shelve_event(self, name: str, start: float, error: str | None = None) -> dict[str, Any]:
+        event: dict[str, Any] = {
+            "event": name,
+            "start": start,
+            "finish": time.time(),
+            "result": "Error" if error else "Success",
+            "host": self.host,
+        }
+        if error:
+            event["traceback"] = error
+        return event
+
+    async def _power_now(self, instance_uuid: str) -> int:
+        try:
+            return (await self.driver.get_info(instance_uuid)).state
+        except InstanceNotFound:
+            return states.NOSTATE
+
+    async def shelve_instance(self, ctx: dict[str, Any], instance_uuid: str, image_id: str, offload: bool) -> None:
+        start = time.time()
+        try:
+            if await self._power_now(instance_uuid) != states.SHUTDOWN:
+                await self.driver.power_off(instance_uuid)
+            await self.snapshot_to(
+                ctx,
+                instance_uuid,
+                image_id,
+                states.SHELVING_IMAGE_PENDING_UPLOAD,
+                states.SHELVING_IMAGE_UPLOADING,
+            )
+        except Exception as exc:
+            reason = f"Shelve of instance {instance_uuid} failed: {_reason(exc)}"
+            power = await self._power_now(instance_uuid)
+            values: dict[str, Any] = {"task_state": None, "power_state": power}
+            if power == states.SHUTDOWN:
+                values["vm_state"] = states.STOPPED
+            await self.bus.call(
+                "conductor",
+                "instance_update",
+                ctx,
+                instance_uuid=instance_uuid,
+                values=values,
+                events=[self._shelve_event("compute_shelve_instance", start, reason)],
+                fault=reason,
+                host=self.host,
+            )
+            return
+        await self.bus.call(
+            "conductor",
+            "instance_shelved",
+            ctx,
+            instance_uuid=instance_uuid,
+            image_id=image_id,
+            host=self.host,
+            power_state=await self._power_now(instance_uuid),
+            events=[self._shelve_event("compute_shelve_instance", start)],
+        )
+        if offload:
+            await self.shelve_offload_instance(ctx, instance_uuid)
+
+    async def shelve_offload_instance(self, ctx: dict[str, Any], instance_uuid: str) -> None:
+        start = time.time()
+        await self.bus.call(
+            "conductor",
+            "instance_update",
+            ctx,
+            instance_uuid=instance_uuid,
+            values={"task_state": states.SHELVING_OFFLOADING},
+        )
+        inst = await self.bus.call("conductor", "instance_get", ctx, instance_uuid=instance_uuid)
+        await self.driver.destroy(instance_uuid)
+        self.tracker.release(instance_uuid)
+        for port in (inst or {}).get("ports") or []:
+            # Kept for the unshelve (still the server's), but bound to no host.
+            with contextlib.suppress(PocketError):
+                await self.network.update_port(port["id"], {"binding:host_id": ""}, None)
+        await self.bus.call(
+            "conductor",
+            "instance_offloaded",
+            ctx,
+            instance_uuid=instance_uuid,
+            events=[self._shelve_event("compute_shelve_offload_instance", start)],
+        )
+
+    async def _drop_shelved_image(self, ctx: dict[str, Any], inst: dict[str, Any] | None) -> None:
+        image_id = ((inst or {}).get("system_metadata") or {}).get("shelved_image_id")
+        if image_id:
+            with contextlib.suppress(Exception):
+                await self.images.delete(image_id, ctx.get("auth_token"), await self.service_token())
+
+    async def unshelve_on_host(self, ctx: dict[str, Any], instance_uuid: str) -> None:
+        """A SHELVED server still on this host: power it on."""
+        start = time.time()
+        inst = await self.bus.call("conductor", "instance_get", ctx, instance_uuid=instance_uuid)
+        try:
+            await self.driver.power_on(instance_uuid)
+        except Exception as exc:
+            reason = f"Unshelve of instance {instance_uuid} failed: {_reason(exc)}"
+            await self.bus.call(
+                "conductor", "instance_update", ctx, instance_uuid=instance_uuid, values={"task_state": None},
+                events=[self._shelve_event("compute_unshelve_instance", start, reason)], fault=reason, host=self.host,
+            )  # fmt: skip
+            return
+        await self.bus.call(
+            "conductor",
+            "instance_unshelved",
+            ctx,
+            instance_uuid=instance_uuid,
+            power_state=await self._power_now(instance_uuid),
+            events=[self._shelve_event("compute_unshelve_instance", start)],
+        )
+        await self._drop_shelved_image(ctx, inst)
+
+    async def spawn_unshelved(self, ctx: dict[str, Any], instance_uuid: str, node: str) -> None:
+        """An offloaded server placed here: spawn it from its snapshot, same ports."""
+        start = time.time()
+        token = ctx.get("auth_token")
+        inst: dict[str, Any] | None = None
+        claimed = spawned = False
+        try:
+            inst = await self.bus.call("conductor", "instance_get", ctx, instance_uuid=instance_uuid)
+            if inst is None or inst["deleted"]:
+                return
+            image_id = (inst.get("system_metadata") or {}).get("shelved_image_id") or inst["image_ref"]
+            image = await self.images.get(image_id, token, await self.service_token())
+            ports = list(inst.get("ports") or [])
+            bound = await self._bind_ports(instance_uuid, ports, token)
+            vifs = [
+                {**saved_port(b, not p.get("preserve_on_delete")), "tag": p.get("tag")}
+                for p, b in zip(ports, bound, strict=True)
+            ]
+            used = instance_resources(inst["vcpus"], inst["memory_mb"], inst["flavor"], inst["block_device_mapping"])
+            self.tracker.claim(instance_uuid, used["VCPU"], used["MEMORY_MB"], used["DISK_GB"])
+            claimed = True
+            await self.driver.spawn(instance_spec(inst, image, vifs, self.zone))
+            spawned = True
+        except Exception as exc:
+            reason = f"Unshelve of instance {instance_uuid} failed on {self.host}: {_reason(exc)}"
+            log.warning("%s", reason)
+            if spawned:
+                await self.driver.destroy(instance_uuid)
+            if claimed:
+                self.tracker.release(instance_uuid)
+            await self.bus.call(
+                "conductor",
+                "unshelve_failed",
+                ctx,
+                instance_uuid=instance_uuid,
+                reason=reason,
+                events=[self._shelve_event("compute_unshelve_instance", start, reason)],
+                host=self.host,
+            )
+            return
+        await self.bus.call(
+            "conductor",
+            "instance_unshelved",
+            ctx,
+            instance_uuid=instance_uuid,
+            power_state=await self._power_now(instance_uuid),
+            events=[self._shelve_event("compute_unshelve_instance", start)],
+            ports=vifs,
+        )
+        await self._drop_shelved_image(ctx, inst)
