@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from pocketstack.common.errors import Invalid, NotFound, QuotaExceeded
 from pocketstack.compute.api import policy, schemas
 from pocketstack.compute.api.common import at_least, body, service
-from pocketstack.compute.models import Instance, ServerGroup
+from pocketstack.compute.models import Instance, Migration, ServerGroup
 from pocketstack.compute.objects import quotas
 from pocketstack.web.request import Request
 from pocketstack.web.response import Response, empty, json_response
@@ -127,6 +127,16 @@ async def external_events(request: Request) -> Response:
             i.uuid: i.host
             for i in await s.scalars(select(Instance).where(Instance.uuid.in_(uuids), Instance.deleted.is_(False)))
         }
+        # A server being resized or migrated: its ports are bound on the other host of
+        # the move meanwhile, whose agent waits for the event too (as in Nova).
+        moving = await s.execute(
+            select(Migration.instance_uuid, Migration.source_compute, Migration.dest_compute).where(
+                Migration.instance_uuid.in_(uuids), Migration.status.in_(("migrating", "post-migrating", "reverting"))
+            )
+        )
+        also: dict[str, set[str]] = {}
+        for uuid, source, dest in moving:
+            also.setdefault(uuid, set()).update(h for h in (source, dest) if h)
     results = []
     for ev in events:
         item = {"server_uuid": ev["server_uuid"], "name": ev["name"], "status": ev.get("status", "completed")}
@@ -139,15 +149,16 @@ async def external_events(request: Request) -> Response:
             item["code"] = 422
         else:
             item["code"] = 200
-            await svc.runtime.bus.cast(
-                f"compute.{host}",
-                "external_instance_event",
-                ctx.to_dict(),
-                instance_uuid=ev["server_uuid"],
-                name=ev["name"],
-                tag=ev.get("tag"),
-                status=item["status"],
-            )
+            for target in sorted({host} | also.get(ev["server_uuid"], set())):
+                await svc.runtime.bus.cast(
+                    f"compute.{target}",
+                    "external_instance_event",
+                    ctx.to_dict(),
+                    instance_uuid=ev["server_uuid"],
+                    name=ev["name"],
+                    tag=ev.get("tag"),
+                    status=item["status"],
+                )
         results.append(item)
     codes = {r["code"] for r in results}
     status = 200 if codes == {200} else (404 if codes == {404} else 207)
