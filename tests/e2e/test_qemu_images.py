@@ -12,11 +12,13 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import pytest_asyncio
 
+from pocketstack.compute.virt.qemu import process
 from pocketstack.image.tiny import tiny_available
 from pocketstack.testing.cloud import in_process_cloud
 from pocketstack.testing.cloud import test_config as cloud_config
@@ -106,3 +108,31 @@ async def test_snapshot_of_a_running_guest_boots_as_a_new_server(api: Api) -> No
     assert server["image"]["id"] == image["id"] and server["name"] == "snap-rebuilt"
     for sid in (source, clone):
         await api.call("DELETE", f"{V}/servers/{sid}", 204)
+
+
+async def test_resize_on_the_host_then_shelve_and_unshelve(api: Api) -> None:
+    tiny = (await api.call("GET", "/image/v2/images?name=tiny", 200))["images"][0]
+    flavor = {"flavor": {"name": "e2e-bigger", "vcpus": 2, "ram": 640, "disk": 2}}
+    bigger = (await api.call("POST", f"{V}/flavors", 200, user="admin", json=flavor))["flavor"]["id"]
+    sid = await _boot(api, "grow-me", tiny["id"])
+    await api.wait_markers(sid, 1)
+    await api.action(sid, {"resize": {"flavorRef": bigger}})
+    server = await api.wait(sid, "VERIFY_RESIZE")
+    assert server["OS-EXT-STS:power_state"] == 1
+    await api.wait_markers(sid, 2)
+    pid = process.running_pid(api.instance_dir(sid) / "qemu.pid", sid)
+    assert pid is not None
+    argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    assert argv[argv.index(b"-smp") + 1] == b"2" and argv[argv.index(b"-m") + 1] == b"640"
+    await api.action(sid, {"confirmResize": None}, expect=204)
+    await api.wait(sid, "ACTIVE")
+    assert not list(api.instance_dir(sid).glob("*.resize"))
+    # Shelved: offloaded at once, nothing of it left on the host; unshelved from the snapshot.
+    await api.action(sid, {"shelve": None})
+    await api.wait(sid, "SHELVED_OFFLOADED")
+    assert not api.instance_dir(sid).exists()
+    await api.action(sid, {"unshelve": None})
+    await api.wait(sid, "ACTIVE")
+    text = await api.wait_markers(sid, 1)
+    assert MARKER.search(text)[1] == "grow-me"  # type: ignore[index]
+    await api.call("DELETE", f"{V}/servers/{sid}", 204)
