@@ -95,6 +95,34 @@ async def test_move_and_delete(store: ImageStore) -> None:
     assert leftovers(store) == []
 
 
+def outside_write(store: ImageStore, location: str) -> None:
+    """Change stored bytes behind the store's back, keeping the size (a second later, as
+    a real outside write is: the file's mtime moves on)."""
+    if isinstance(store, FilesystemStore):
+        path = Path(location.removeprefix("file://"))
+        raw = bytearray(path.read_bytes())
+        raw[0] ^= 0xFF
+        before = path.stat().st_mtime_ns
+        path.write_bytes(bytes(raw))
+        os.utime(path, ns=(before + 1_000_000_000, before + 1_000_000_000))
+    else:
+        assert isinstance(store, FakeStore)
+        store.corrupt(location)
+
+
+async def test_intact_until_changed_behind_its_back(store: ImageStore) -> None:
+    stored = await store.put("img-7.staged", chunks(DATA))
+    assert await store.intact(stored.location)
+    location = await store.move(stored.location, "img-7")
+    assert await store.intact(location)  # a move keeps what was verified
+    outside_write(store, location)
+    assert not await store.intact(location)
+    await store.seal(location)  # e.g. after a download whose digest matched
+    assert await store.intact(location)
+    await store.delete(location)
+    assert not await store.intact(location)
+
+
 async def test_filesystem_refuses_locations_outside_its_root(tmp_path: Path) -> None:
     store = FilesystemStore(tmp_path / "images")
     (tmp_path / "secret").write_text("x")

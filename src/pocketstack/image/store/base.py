@@ -13,6 +13,10 @@ Postconditions every backend keeps:
 - ``get`` streams the bytes of ``[offset, offset + length)``; it raises StoreNotFound
   before yielding anything if the location is gone.
 - ``delete`` of a missing location succeeds (deleting is idempotent).
+- ``intact`` is True only for data this store wrote (``put``, ``move``) or was told was
+  verified (``seal``) and that has not changed since, as far as the store can see
+  without reading it (a file's inode, size and modification time). Downloads skip
+  hashing intact data: the digests computed while writing still hold.
 """
 
 from __future__ import annotations
@@ -64,4 +68,12 @@ class ImageStore(Protocol):
 
     async def delete(self, location: str) -> None:
         """Remove the data; a missing location is not an error."""
+        ...
+
+    async def intact(self, location: str) -> bool:
+        """Unchanged since written or sealed (see the postconditions)."""
+        ...
+
+    async def seal(self, location: str) -> None:
+        """The data was just read whole and matched its digests: remember it as intact."""
         ...

@@ -25,6 +25,7 @@ class FakeStore:
         self.fail_put_after: int | None = None
         self.fail_get = False
         self.puts = 0
+        self.sealed: set[str] = set()
 
     async def put(self, key: str, chunks: AsyncIterator[bytes], *, max_size: int | None = None) -> StoredData:
         self.puts += 1
@@ -40,6 +41,7 @@ class FakeStore:
         data = b"".join(parts)
         location = f"fake://{key}"
         self.blobs[location] = data
+        self.sealed.add(location)
         return StoredData(
             location, size, hashlib.md5(data, usedforsecurity=False).hexdigest(), hashlib.sha512(data).hexdigest()
         )
@@ -64,13 +66,25 @@ class FakeStore:
             raise StoreNotFound(f"No image data at {location}")
         new = f"fake://{key}"
         self.blobs[new] = self.blobs.pop(location)
+        if location in self.sealed:
+            self.sealed.discard(location)
+            self.sealed.add(new)
         return new
 
     async def delete(self, location: str) -> None:
         self.blobs.pop(location, None)
+        self.sealed.discard(location)
+
+    async def intact(self, location: str) -> bool:
+        return location in self.sealed and location in self.blobs
+
+    async def seal(self, location: str) -> None:
+        if location in self.blobs:
+            self.sealed.add(location)
 
     def corrupt(self, location: str) -> None:
         """Flip the last byte of the stored data (same size, different hash)."""
         data = bytearray(self.blobs[location])
         data[-1] ^= 0xFF
         self.blobs[location] = bytes(data)
+        self.sealed.discard(location)  # as a changed file's mtime would tell

@@ -26,6 +26,8 @@ class FilesystemStore:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.root.mkdir(parents=True, exist_ok=True)
+        # path -> (inode, size, mtime_ns) when written or verified by this process.
+        self._seals: dict[Path, tuple[int, int, int]] = {}
 
     def _path(self, location: str) -> Path:
         # Locations are "file://<absolute path>" as Glance's filesystem store writes them,
@@ -74,6 +76,7 @@ class FilesystemStore:
         except BaseException:
             _discard(fh, tmp, pending)
             raise
+        await self._seal(final)
         return StoredData(self.location_of(key), size, md5.hexdigest(), sha512.hexdigest())
 
     async def get(self, location: str, *, offset: int = 0, length: int | None = None) -> AsyncIterator[bytes]:
@@ -116,14 +119,41 @@ class FilesystemStore:
             raise StoreNotFound(f"No image data at {location}") from None
 
     async def move(self, location: str, key: str) -> str:
+        source = self._path(location)
         try:
-            await asyncio.to_thread(os.replace, self._path(location), self.root / key)
+            await asyncio.to_thread(os.replace, source, self.root / key)
         except FileNotFoundError:
             raise StoreNotFound(f"No image data at {location}") from None
+        # A rename keeps inode, size and mtime: intact stays intact under the new name.
+        if (seal := self._seals.pop(source, None)) is not None:
+            self._seals[self.root / key] = seal
         return self.location_of(key)
 
     async def delete(self, location: str) -> None:
-        await asyncio.to_thread(self._path(location).unlink, missing_ok=True)
+        path = self._path(location)
+        self._seals.pop(path, None)
+        await asyncio.to_thread(path.unlink, missing_ok=True)
+
+    async def intact(self, location: str) -> bool:
+        path = self._path(location)
+        seal = self._seals.get(path)
+        return seal is not None and seal == await _identity(path)
+
+    async def seal(self, location: str) -> None:
+        await self._seal(self._path(location))
+
+    async def _seal(self, path: Path) -> None:
+        identity = await _identity(path)
+        if identity is not None:
+            self._seals[path] = identity
+
+
+async def _identity(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = await asyncio.to_thread(os.stat, path)
+    except FileNotFoundError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 def _write_block(fh: BinaryIO, block: bytes, md5: Any, sha512: Any) -> asyncio.Future[Any]:
