@@ -164,22 +164,12 @@ class DhcpServer:
     def argv(self, network: Spec) -> list[str]:
         subnets = served_subnets(network)
         args = [
-            "dnsmasq",
-            "--no-hosts",
-            "--no-resolv",
-            "--port=0",
-            "--conf-file=/dev/null",
-            "--bind-interfaces",
+            *dnsmasq_base(self.pid_file, self.dir / "log"),
             f"--interface={self.iface}",
-            "--except-interface=lo",
-            "--user=root",
-            "--group=root",
             "--dhcp-authoritative",
-            f"--pid-file={self.pid_file}",
             f"--dhcp-hostsfile={self.hosts_file}",
             f"--dhcp-optsfile={self.opts_file}",
             f"--dhcp-leasefile={self.leases_file}",
-            f"--log-facility={self.dir / 'log'}",
             "--log-dhcp",
             f"--dhcp-option=option:mtu,{int(network.get('mtu') or 1500)}",
         ]
@@ -322,6 +312,24 @@ class DhcpServer:
                 fields = arg.split("=", 1)[1].split(",")
                 cidrs.append(str(ipaddress.ip_network(f"{fields[1]}/{fields[3]}")))
         return sorted(cidrs)
+
+
+def dnsmasq_base(pid_file: Path, log: Path) -> list[str]:
+    """The dnsmasq options every one of ours has: no DNS, no system config, bound only to
+    the interfaces named after these, running as root inside its namespace."""
+    return [
+        "dnsmasq",
+        "--no-hosts",
+        "--no-resolv",
+        "--port=0",
+        "--conf-file=/dev/null",
+        "--bind-interfaces",
+        "--except-interface=lo",
+        "--user=root",
+        "--group=root",
+        f"--pid-file={pid_file}",
+        f"--log-facility={log}",
+    ]
 
 
 def live_pid(pid_file: Path) -> int | None:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from pocketstack.network.agent.base import BackendError, Spec
 from pocketstack.network.agent.linuxbridge import cmd, names
-from pocketstack.network.agent.linuxbridge.dhcp import live_pid, stop_pid_file
+from pocketstack.network.agent.linuxbridge.dhcp import dnsmasq_base, live_pid, stop_pid_file
 from pocketstack.network.agent.linuxbridge.names import Names
 
 MODES = {"slaac": "ra-only", "dhcpv6-stateless": "ra-stateless", "dhcpv6-stateful": "static"}
@@ -52,17 +52,7 @@ class RouterAdverts:
     def argv(self, router: Spec) -> list[str]:
         legs = advertised(router)
         args = [
-            "dnsmasq",
-            "--no-hosts",
-            "--no-resolv",
-            "--port=0",
-            "--conf-file=/dev/null",
-            "--bind-interfaces",
-            "--except-interface=lo",
-            "--user=root",
-            "--group=root",
-            f"--pid-file={self.pid_file}",
-            f"--log-facility={self.dir / 'log'}",
+            *dnsmasq_base(self.pid_file, self.dir / "log"),
             "--enable-ra",
             # Advertisements only: the qdhcp dnsmasq answers DHCPv6.
             "--dhcp-ignore=tag:!known",
