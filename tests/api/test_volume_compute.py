@@ -168,3 +168,26 @@ async def test_server_delete_releases_volumes(both: Both) -> None:
     await both.vol.wait(keep["id"], "available")
     await both.vol.wait_gone(f"/volumes/{drop['id']}")
     await asyncio.sleep(0)
+
+
+async def test_delete_while_the_host_is_down_lets_the_volumes_go(both: Both) -> None:
+    # No agent will clean up after this server: the API's local delete ends the
+    # attachments and deletes the delete_on_termination volume, as Nova's does.
+    server = await both.server()
+    kept = await both.vol.create(size=1)
+    dropped = await both.vol.create(size=1)
+    assert (await both.attach(server["id"], kept["id"], delete_on_termination=False)).status_code == 200
+    assert (await both.attach(server["id"], dropped["id"], delete_on_termination=True)).status_code == 200
+    services = await both.cloud.client.get(f"{V}/os-services", headers=mv("admin", "2.53"))
+    (row,) = services.json()["services"]
+    forced = await both.cloud.client.put(
+        f"{V}/os-services/{row['id']}", headers=mv("admin", "2.53"), json={"forced_down": True}
+    )
+    assert forced.status_code == 200, forced.text
+    assert (await both.cloud.client.delete(f"{V}/servers/{server['id']}", headers=auth("demo"))).status_code == 204
+    await both.cloud.wait_gone(server["id"])
+    # The VM itself stays on the dead host (the agent is the one to reap it).
+    assert server["id"] in both.driver().instances
+    shown = await both.vol.show(kept["id"])
+    assert shown["status"] == "available" and shown["attachments"] == []
+    await both.vol.wait_gone(f"/volumes/{dropped['id']}")

@@ -33,6 +33,7 @@ from pocketstack.compute.objects.instances import BuildRequest
 from pocketstack.compute.resources import instance_resources
 from pocketstack.compute.scheduler.host_state import is_up
 from pocketstack.compute.scheduler.manager import SchedulerManager
+from pocketstack.compute.volume_client import VolumeClient
 from pocketstack.db import Database
 from pocketstack.runtime import Runtime, Service
 from pocketstack.web.app import ServiceApp
@@ -229,21 +230,25 @@ class ComputeService(Service):
         with contextlib.suppress(Exception):
             await self.placement.delete_allocations(inst.uuid)
         await mark_deleted(self.db, ctx.to_dict(), inst.uuid)
-        if inst.vm_state == states.SHELVED_OFFLOADED:
-            await self._forget_offloaded(ctx, inst)
+        if inst.vm_state == states.SHELVED_OFFLOADED or (inst.host and inst.vm_state != states.BUILDING):
+            # No agent will clean up after this server (offloaded, or its host is down):
+            # its ports and volumes are let go here, as Nova's local delete does.
+            await self._release_unheld(ctx, inst)
         if inst.host and inst.vm_state == states.BUILDING and up:
             await self.runtime.bus.cast(
                 f"compute.{inst.host}", "terminate_instance", ctx.to_dict(), instance_uuid=inst.uuid
             )
 
-    async def _forget_offloaded(self, ctx: RequestContext, inst: Instance) -> None:
-        """An offloaded server's ports (no agent holds them) and its shelved image."""
+    async def _release_unheld(self, ctx: RequestContext, inst: Instance) -> None:
+        """A server no agent holds (offloaded, or on a host that is down): its ports,
+        its volumes' attachments (and delete_on_termination volumes), its shelved image."""
         for port in inst.ports or []:
             with contextlib.suppress(Exception):
                 if port.get("preserve_on_delete"):
                     await self.network.update_port(port["id"], {"device_id": "", "device_owner": ""}, None)
                 else:
                     await self.network.delete_port(port["id"])
+        await VolumeClient(self.runtime).release(inst.block_device_mapping)
         image_id = (inst.system_metadata or {}).get("shelved_image_id")
         if image_id:
             with contextlib.suppress(Exception):

@@ -7,12 +7,15 @@ no user token (cleanup after the token expired) the service token alone.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import httpx
 
 from pocketstack.common.errors import Conflict, Invalid, NotFound, QuotaExceeded, Unavailable
 from pocketstack.runtime import Runtime
+
+log = logging.getLogger(__name__)
 
 VOLUME_VERSION = "volume 3.44"
 # volume_image_metadata keys that describe the image record, not its properties.
@@ -86,6 +89,21 @@ class VolumeClient:
         """Tell the volume service how growing an attached volume went (Cinder 3.71; service token)."""
         body = {"os-extend_volume_completion": {"error": error}}
         await self._call("POST", f"/volumes/{volume_id}/action", None, body, version="volume 3.71")
+
+    async def release(self, block_device_mapping: list[dict[str, Any]] | None) -> None:
+        """A server is gone: end its attachments, delete its delete_on_termination
+        volumes (service token: the user's may have expired). Each failure is logged and
+        the others still go."""
+        for bdm in block_device_mapping or []:
+            if not bdm.get("volume_id"):
+                continue
+            try:
+                if bdm.get("attachment_id"):
+                    await self.attachment_delete(bdm["attachment_id"], None)
+                if bdm.get("delete_on_termination"):
+                    await self.delete_volume(bdm["volume_id"], None)
+            except Exception:
+                log.exception("releasing volume %s failed", bdm.get("volume_id"))
 
     async def delete_volume(self, volume_id: str, token: str | None) -> None:
         try:

@@ -306,14 +306,4 @@ class VolumeOps:
 
     async def release_volumes(self, ctx: dict[str, Any], inst: dict[str, Any] | None) -> None:
         """After the VM is destroyed: end its attachments, delete delete_on_termination volumes."""
-        client = self._volume_client()
-        for bdm in (inst or {}).get("block_device_mapping") or []:
-            if not bdm.get("volume_id"):
-                continue
-            try:
-                if bdm.get("attachment_id"):
-                    await client.attachment_delete(bdm["attachment_id"], None)
-                if bdm.get("delete_on_termination"):
-                    await client.delete_volume(bdm["volume_id"], None)
-            except Exception:
-                log.exception("%s: releasing volume %s failed", self.host, bdm.get("volume_id"))
+        await self._volume_client().release((inst or {}).get("block_device_mapping"))
