@@ -83,3 +83,25 @@ async def test_console_output(tmp_path: Path) -> None:
         assert "booting console-vm" in full.json()["output"]
         assert (await c.action(sid, {"os-getConsoleOutput": {"length": "x"}})).status_code == 400
         assert (await c.action(sid, {"os-getConsoleOutput": {}}, token="alt")).status_code == 404
+
+
+async def test_trigger_crash_dump(tmp_path: Path) -> None:
+    from pocketstack.compute.virt.fake import FakeDriver
+
+    async with cloud(tmp_path) as c:
+        sid = (await c.boot())["server"]["id"]
+        await c.wait(sid, "ACTIVE")
+        assert (await c.action(sid, {"trigger_crash_dump": None})).status_code == 400  # needs 2.17
+        assert (await c.action(sid, {"trigger_crash_dump": {}}, version="2.17")).status_code == 400
+        assert (await c.action(sid, {"trigger_crash_dump": None}, version="2.17")).status_code == 202
+        driver = c.compute.agents["fake-host"].driver
+        assert isinstance(driver, FakeDriver)
+        for _ in range(100):
+            if driver.instances[sid].nmis:
+                break
+            await asyncio.sleep(0.02)
+        assert driver.instances[sid].nmis == 1
+        assert (await c.action(sid, {"os-stop": None})).status_code == 202
+        await _settle(c, sid, "SHUTOFF")
+        stopped = await c.action(sid, {"trigger_crash_dump": None}, version="2.17")
+        assert stopped.status_code == 409

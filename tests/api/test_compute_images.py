@@ -179,3 +179,41 @@ async def test_rebuild_of_a_stopped_server_ends_stopped_and_a_failure_is_error(t
         # From ERROR a rebuild is allowed, and brings it back.
         assert (await c.action(sid, {"rebuild": {"imageRef": c.image_id}})).status_code == 202
         await _settle(c, sid, "ACTIVE")
+
+
+async def test_create_backup_rotates_old_backups(tmp_path: Path) -> None:
+    async with cloud(tmp_path) as c:
+        sid = (await c.boot("backed-up"))["server"]["id"]
+        await c.wait(sid, "ACTIVE")
+        assert (await c.action(sid, {"createBackup": {"name": "b", "backup_type": "daily"}})).status_code == 400
+        made = []
+        for i in range(3):
+            body = {"createBackup": {"name": f"daily-{i}", "backup_type": "daily", "rotation": 2}}
+            r = await c.action(sid, body, version="2.45")
+            assert r.status_code == 202, r.text
+            assert r.headers["location"].endswith(r.json()["image_id"])
+            made.append(r.json()["image_id"])
+            await _settle(c, sid, "ACTIVE")
+        weekly = await c.action(sid, {"createBackup": {"name": "weekly-0", "backup_type": "weekly", "rotation": 1}})
+        assert weekly.status_code == 202
+        await _settle(c, sid, "ACTIVE")
+        listed = await c.client.get(f"/image/v2/images?instance_uuid={sid}", headers=auth("demo"))
+        found = {i["name"]: i for i in listed.json()["images"]}
+        # The oldest daily one went; the other type is counted apart.
+        assert set(found) == {"daily-1", "daily-2", "weekly-0"}
+        assert found["daily-2"]["image_type"] == "backup" and found["daily-2"]["backup_type"] == "daily"
+        assert (await _image(c, made[0]))[0] == 404
+        # rotation 0: no Location, and every backup of the type goes (this one too).
+        zero = await c.action(sid, {"createBackup": {"name": "w", "backup_type": "weekly", "rotation": 0}})
+        assert zero.status_code == 202 and "location" not in zero.headers
+        await _settle(c, sid, "ACTIVE")
+        for _ in range(100):
+            listed = await c.client.get(
+                f"/image/v2/images?backup_type=weekly&instance_uuid={sid}", headers=auth("demo")
+            )
+            if listed.json()["images"] == []:
+                break
+            await asyncio.sleep(0.02)
+        assert listed.json()["images"] == []
+        events = await _events(c, sid, "createBackup")
+        assert events[0]["event"] == "compute_backup_instance" and events[0]["result"] == "Success"

@@ -475,6 +475,23 @@ async def test_resize_on_the_same_host_reverted_then_confirmed(harness: Harness,
     await wait_console(harness, uuid, MARKER, count=seen + 1)
 
 
+async def test_trigger_crash_dump_sends_an_nmi(harness: Harness, booted: InstanceSpec) -> None:
+    uuid = booted.uuid
+    if await state(harness, uuid) != states.RUNNING:
+        await harness.driver.power_on(uuid)
+    await wait_console(harness, uuid, MARKER)
+    await harness.driver.trigger_crash_dump(uuid)
+    # The guest's kernel reports the NMI on its console (the tiny guest does not panic on it).
+    nmi = re.compile(r"NMI")
+    text = await wait_console(harness, uuid, nmi, timeout=30)
+    assert nmi.search(text)
+    with pytest.raises(InstanceNotFound):
+        await harness.driver.trigger_crash_dump(str(uuidlib.uuid4()))
+    await harness.driver.power_off(uuid)
+    with pytest.raises(InvalidPowerState):
+        await harness.driver.trigger_crash_dump(uuid)
+
+
 async def test_destroy_removes_everything(harness: Harness, booted: InstanceSpec) -> None:
     await harness.driver.destroy(booted.uuid)
     assert booted.uuid not in await harness.driver.list_instances()

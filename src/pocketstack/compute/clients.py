@@ -287,6 +287,19 @@ class ImageClient(_Client):
         if resp.status_code != 204:
             raise Unavailable(f"The upload of image {image_id} failed ({resp.status_code}): {_error_text(resp)}")
 
+    async def find(
+        self, filters: dict[str, str], user_token: str | None, service_token: str | None
+    ) -> list[dict[str, Any]]:
+        """GET /v2/images with these filters (extra properties included), newest first."""
+        params = {**filters, "sort_key": "created_at", "sort_dir": "desc", "limit": "1000"}
+        resp = await self._request(
+            "GET", "/image/v2/images", headers=self._user_headers(user_token, service_token), params=params
+        )
+        if resp.status_code != 200:
+            raise Unavailable(f"The image service answered {resp.status_code}: {_error_text(resp)}")
+        images: list[dict[str, Any]] = resp.json().get("images", [])
+        return images
+
     async def delete(self, image_id: str, user_token: str | None, service_token: str | None) -> None:
         resp = await self._request(
             "DELETE", f"/image/v2/images/{image_id}", headers=self._user_headers(user_token, service_token)

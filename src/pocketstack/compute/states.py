@@ -35,6 +35,7 @@ DELETING = "deleting"
 IMAGE_SNAPSHOT = "image_snapshot"
 IMAGE_PENDING_UPLOAD = "image_pending_upload"
 IMAGE_UPLOADING = "image_uploading"
+IMAGE_BACKUP = "image_backup"
 # rebuild
 REBUILDING = "rebuilding"
 REBUILD_SPAWNING = "rebuild_spawning"

@@ -121,6 +121,34 @@ class ServerOps:
             notify="instance.snapshot.end",
         )
 
+    async def backup_instance(
+        self, ctx: dict[str, Any], instance_uuid: str, image_id: str, backup_type: str, rotation: int
+    ) -> None:
+        start = time.time()
+        try:
+            await self.snapshot_to(ctx, instance_uuid, image_id, states.IMAGE_PENDING_UPLOAD, states.IMAGE_UPLOADING)
+            await self._rotate_backups(ctx, instance_uuid, backup_type, rotation)
+        except Exception as exc:
+            reason = exc.message if isinstance(exc, PocketError) else f"{type(exc).__name__}: {exc}"
+            await self._done(
+                ctx,
+                instance_uuid,
+                "compute_backup_instance",
+                start,
+                {"task_state": None, "power_state": await self._power(instance_uuid)},
+                error=f"Backup to image {image_id} failed: {reason}",
+            )
+            return
+        await self._done(ctx, instance_uuid, "compute_backup_instance", start, {"task_state": None})
+
+    async def _rotate_backups(self, ctx: dict[str, Any], instance_uuid: str, backup_type: str, rotation: int) -> None:
+        token, service = ctx.get("auth_token"), await self.service_token()
+        found = await self.images.find(
+            {"instance_uuid": instance_uuid, "image_type": "backup", "backup_type": backup_type}, token, service
+        )
+        for image in found[rotation:]:
+            await self.images.delete(image["id"], token, service)
+
     async def snapshot_to(
         self, ctx: dict[str, Any], instance_uuid: str, image_id: str, pending: str, uploading: str
     ) -> None:
@@ -143,6 +171,17 @@ class ServerOps:
             with contextlib.suppress(Exception):
                 await self.images.delete(image_id, token, service)
             raise
+
+    # --- trigger_crash_dump -------------------------------------------------------------------
+    async def trigger_crash_dump(self, ctx: dict[str, Any], instance_uuid: str) -> None:
+        start = time.time()
+        try:
+            await self.driver.trigger_crash_dump(instance_uuid)
+        except Exception as exc:
+            reason = exc.message if isinstance(exc, PocketError) else f"{type(exc).__name__}: {exc}"
+            await self._done(ctx, instance_uuid, "compute_trigger_crash_dump", start, {}, error=reason)
+            return
+        await self._done(ctx, instance_uuid, "compute_trigger_crash_dump", start, {})
 
     # --- rebuild ----------------------------------------------------------------------------
     async def rebuild_instance(

@@ -229,6 +229,12 @@ EXTERNAL_EVENTS = obj(
 # POST /servers/{id}/action {"createImage": ...}
 CREATE_IMAGE = obj({"name": NAME, "metadata": METADATA}, ["name"])
 
+# POST /servers/{id}/action {"createBackup": ...}
+CREATE_BACKUP = obj(
+    {"name": NAME, "backup_type": string(255, 1), "rotation": NON_NEGATIVE, "metadata": METADATA},
+    ["name", "backup_type", "rotation"],
+)
+
 # POST /servers/{id}/action {"rebuild": ...}; the microversion gates are the handler's.
 REBUILD = obj(
     {

@@ -260,6 +260,11 @@ class VirtDriver(abc.ABC):
         """Source side of revertResize: the instance as before the resize."""
 
     @abc.abstractmethod
+    async def trigger_crash_dump(self, uuid: str) -> None:
+        """Send the guest a non-maskable interrupt (its kernel may dump and panic). A guest
+        that is not running (or paused) raises ``InvalidPowerState``."""
+
+    @abc.abstractmethod
     async def rebuild(self, spec: InstanceSpec) -> None:
         """Fresh local disks from ``spec`` for an existing instance (same uuid), attached
         volumes and interfaces kept; ends RUNNING (see the module postconditions)."""

@@ -39,6 +39,7 @@ class FakeInstance:
     vifs: dict[str, dict[str, Any]] = field(default_factory=dict)
     # The spec before a same-host resize, until it is confirmed or reverted.
     resize_backup: InstanceSpec | None = None
+    nmis: int = 0
 
 
 @dataclass
@@ -288,6 +289,13 @@ class FakeDriver(VirtDriver):
         inst.state = states.RUNNING if power_on else states.SHUTDOWN
         inst.started = time.monotonic()
         inst.console.append("[fake] resize reverted")
+
+    async def trigger_crash_dump(self, uuid: str) -> None:
+        inst = self._get(uuid)
+        if inst.state not in (states.RUNNING, states.PAUSED_POWER):
+            raise InvalidPowerState(f"Instance {uuid} is not running; cannot inject an NMI.")
+        inst.nmis += 1
+        inst.console.append("[fake] NMI received")
 
     async def rebuild(self, spec: InstanceSpec) -> None:
         inst = self._get(spec.uuid)

@@ -107,9 +107,37 @@ async def action(request: Request) -> Response:
         return await server_images.create_image(request, inst, args)
     if name == "rebuild":
         return await server_images.rebuild(request, inst, args)
+    if name == "trigger_crash_dump":
+        return await _crash_dump(request, inst, args)
+    if name == "createBackup":
+        return await server_images.create_backup(request, inst, args)
     if name in MOVES:
         return await MOVES[name](request, inst, args)
     raise Invalid(f"There is no such action: {name}")
+
+
+async def _crash_dump(request: Request, inst: Instance, args: Any) -> Response:
+    """2.17: an NMI to the guest (QMP inject-nmi), cast to the server's agent."""
+    if not at_least(request, 17):
+        raise Invalid("There is no such action: trigger_crash_dump")
+    if args is not None:
+        raise Invalid("Invalid input for field/attribute trigger_crash_dump: must be null")
+    allowed = (states.ACTIVE, states.PAUSED, states.RESIZED, states.ERROR)
+    async with service(request).db.writer() as s:
+        row = await s.scalar(select(Instance).where(Instance.uuid == inst.uuid))
+        if row is None or row.deleted:
+            raise NotFound(f"Instance {inst.uuid} could not be found.")
+        if row.locked and not request.context.is_admin:
+            raise Conflict(f"Instance {inst.uuid} is locked")
+        if row.vm_state not in allowed or row.task_state is not None or not row.host:
+            raise Conflict(f"Cannot 'trigger_crash_dump' instance {inst.uuid} while it is in vm_state {row.vm_state}")
+        if row.power_state not in (states.RUNNING, states.PAUSED_POWER):
+            raise Conflict(f"Instance {inst.uuid} is not running.")
+        actions.start_action(s, inst.uuid, "trigger_crash_dump", request.context.to_dict())
+    await service(request).runtime.bus.cast(
+        f"compute.{inst.host}", "trigger_crash_dump", request.context.to_dict(), instance_uuid=inst.uuid
+    )
+    return empty(202)
 
 
 async def _reset_state(request: Request, inst: Instance, args: Any) -> Response:

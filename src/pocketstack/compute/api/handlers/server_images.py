@@ -141,6 +141,46 @@ async def create_image(request: Request, inst: Instance, args: Any) -> Response:
     return empty(202, headers=headers)
 
 
+async def create_backup(request: Request, inst: Instance, args: Any) -> Response:
+    """A snapshot with image_type=backup and ``backup_type``; once it is uploaded the
+    agent deletes this server's older backups of that type beyond ``rotation`` (0: all,
+    this one included, as Nova)."""
+    ctx = request.context
+    svc = service(request)
+    policy.owner(ctx, inst.project_id, "os_compute_api:os-create-backup")
+    data = validate(schemas.CREATE_BACKUP, args)
+    rotation = int(data["rotation"])
+    if inst.locked and not ctx.is_admin:
+        raise Conflict(f"Instance {inst.uuid} is locked")
+    if inst.vm_state not in SNAPSHOT_STATES or inst.task_state is not None or not inst.host:
+        raise refuse(inst, "createBackup")
+    if _volume_backed(inst):
+        raise Conflict(f"Instance {inst.uuid} boots from a volume: backups of volume-backed servers are not supported.")
+    extra = {**(data.get("metadata") or {}), "image_type": "backup", "backup_type": data["backup_type"]}
+    body = snapshot_body(inst, data["name"], extra, str(ctx.user_id), str(ctx.project_id))
+    image = await svc.images.create(body, ctx.auth_token)
+    try:
+        await begin_task(request, inst.uuid, "createBackup", SNAPSHOT_STATES, states.IMAGE_BACKUP)
+    except Exception:
+        with contextlib.suppress(Exception):
+            await svc.images.delete(image["id"], ctx.auth_token, None)
+        raise
+    await svc.runtime.bus.cast(
+        f"compute.{inst.host}",
+        "backup_instance",
+        ctx.to_dict(),
+        instance_uuid=inst.uuid,
+        image_id=image["id"],
+        backup_type=data["backup_type"],
+        rotation=rotation,
+    )
+    root = base_url(request).removesuffix("/compute")
+    headers = [("location", f"{root}/image/v2/images/{image['id']}")] if rotation > 0 else []
+    if at_least(request, 45):
+        return json_response({"image_id": image["id"]}, 202, headers=headers)
+    return empty(202, headers=headers)
+
+
 def _check_rebuild_versions(request: Request, data: dict[str, Any]) -> None:
     gates = {"description": 19, "key_name": 54, "user_data": 57, "trusted_image_certificates": 63, "hostname": 90}
     for key, minor in gates.items():

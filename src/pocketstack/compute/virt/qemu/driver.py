@@ -307,6 +307,13 @@ class QemuDriver(VirtDriver):
                 raise
             self._last_state[spec.uuid] = states.RUNNING
 
+    async def trigger_crash_dump(self, uuid: str) -> None:
+        """QMP ``inject-nmi`` (what libvirt's inject-nmi does)."""
+        d = self._known(uuid)
+        async with self._locked(uuid):
+            await self._require(d, (states.RUNNING, states.PAUSED_POWER), "inject an NMI")
+            await self._qmp(d, "inject-nmi")
+
     # --- resize (same host) ---------------------------------------------------------------------
     async def migrate_disk_and_power_off(self, uuid: str, same_host: bool) -> None:
         """The guest is shut down (ACPI, ``shutdown_timeout``, then killed) and its root
