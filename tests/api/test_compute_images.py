@@ -217,3 +217,27 @@ async def test_create_backup_rotates_old_backups(tmp_path: Path) -> None:
         assert listed.json()["images"] == []
         events = await _events(c, sid, "createBackup")
         assert events[0]["event"] == "compute_backup_instance" and events[0]["result"] == "Success"
+
+
+async def test_rescue_and_unrescue(tmp_path: Path) -> None:
+    async with cloud(tmp_path) as c:
+        other = await make_image(c.client, name="rescue-disk")
+        sid = (await c.boot())["server"]["id"]
+        await c.wait(sid, "ACTIVE")
+        assert (await c.action(sid, {"unrescue": None})).status_code == 409
+        assert (await c.action(sid, {"rescue": {"rescue_image_ref": "no-such"}})).status_code == 400
+        r = await c.action(sid, {"rescue": {"rescue_image_ref": other, "adminPass": "s3cret"}})
+        assert r.status_code == 200 and r.json() == {"adminPass": "s3cret"}
+        server = await _settle(c, sid, "RESCUE")
+        assert server["OS-EXT-STS:power_state"] == 1
+        assert _driver(c).instances[sid].rescue_image == other
+        assert (await c.action(sid, {"os-stop": None})).status_code == 409
+        assert (await c.action(sid, {"rescue": None})).status_code == 409
+        assert (await c.action(sid, {"unrescue": None})).status_code == 202
+        await _settle(c, sid, "ACTIVE")
+        assert _driver(c).instances[sid].rescue_image is None
+        # No body: the server's own image.
+        r = await c.action(sid, {"rescue": None})
+        assert r.status_code == 200 and r.json()["adminPass"]
+        await _settle(c, sid, "RESCUE")
+        assert _driver(c).instances[sid].rescue_image == c.image_id

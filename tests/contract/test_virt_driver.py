@@ -475,6 +475,39 @@ async def test_resize_on_the_same_host_reverted_then_confirmed(harness: Harness,
     await wait_console(harness, uuid, MARKER, count=seen + 1)
 
 
+async def test_rescue_boots_the_rescue_image_with_the_root_disk_attached(
+    harness: Harness, booted: InstanceSpec
+) -> None:
+    uuid = booted.uuid
+    if await state(harness, uuid) != states.RUNNING:
+        await harness.driver.power_on(uuid)
+    seen = len(MARKER.findall(await wait_console(harness, uuid, MARKER)))
+    await harness.driver.rescue(booted)
+    assert await state(harness, uuid) == states.RUNNING
+    if harness.boots_guest:
+        pid = process_pid(harness, uuid)
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
+        assert any("rescue.qcow2" in a and "id=drive-vda" in a for a in argv)
+        assert any("root.qcow2" in a and "id=drive-rescued" in a for a in argv)
+        seen += 1
+        await wait_console(harness, uuid, MARKER, count=seen)
+    with pytest.raises(InvalidPowerState):
+        await harness.driver.rescue(booted)
+    await harness.driver.unrescue(uuid)
+    assert await state(harness, uuid) == states.RUNNING
+    if harness.boots_guest:
+        assert not (harness.instance_dir(uuid) / "rescue.qcow2").exists()
+        await wait_console(harness, uuid, MARKER, count=seen + 1)
+
+
+def process_pid(harness: Harness, uuid: str) -> int:
+    from pocketstack.compute.virt.qemu import process
+
+    pid = process.running_pid(harness.instance_dir(uuid) / "qemu.pid", uuid)
+    assert pid is not None
+    return pid
+
+
 async def test_trigger_crash_dump_sends_an_nmi(harness: Harness, booted: InstanceSpec) -> None:
     uuid = booted.uuid
     if await state(harness, uuid) != states.RUNNING:

@@ -16,6 +16,8 @@ RESIZED = "resized"
 # shelved: powered off with a snapshot image; offloaded: no host holds it any more
 SHELVED = "shelved"
 SHELVED_OFFLOADED = "shelved_offloaded"
+# booted from a rescue image, its own root disk attached
+RESCUED = "rescued"
 
 # task_state
 SCHEDULING = "scheduling"
@@ -52,6 +54,8 @@ SHELVING_IMAGE_PENDING_UPLOAD = "shelving_image_pending_upload"
 SHELVING_IMAGE_UPLOADING = "shelving_image_uploading"
 SHELVING_OFFLOADING = "shelving_offloading"
 UNSHELVING = "unshelving"
+RESCUING = "rescuing"
+UNRESCUING = "unrescuing"
 
 # power_state (the numbers Nova's API shows in OS-EXT-STS:power_state)
 NOSTATE = 0
@@ -81,6 +85,7 @@ _STATUS = {
     RESIZED: "VERIFY_RESIZE",
     SHELVED: "SHELVED",
     SHELVED_OFFLOADED: "SHELVED_OFFLOADED",
+    RESCUED: "RESCUE",
 }
 
 # The status names the API accepts as a list filter, and the vm_states each means.
@@ -100,6 +105,7 @@ STATUS_FILTERS: dict[str, list[str]] = {
     "REBUILD": [ACTIVE, STOPPED, ERROR],
     "SHELVED": [SHELVED],
     "SHELVED_OFFLOADED": [SHELVED_OFFLOADED],
+    "RESCUE": [RESCUED],
 }
 
 

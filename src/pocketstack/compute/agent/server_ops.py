@@ -172,6 +172,38 @@ class ServerOps:
                 await self.images.delete(image_id, token, service)
             raise
 
+    # --- rescue ---------------------------------------------------------------------------------
+    async def rescue_instance(self, ctx: dict[str, Any], instance_uuid: str, image_ref: str) -> None:
+        start = time.time()
+        try:
+            inst = await self.bus.call("conductor", "instance_get", ctx, instance_uuid=instance_uuid)
+            if inst is None or inst["deleted"]:
+                return
+            image = await self.images.get(image_ref, ctx.get("auth_token"), await self.service_token())
+            await self.driver.rescue(instance_spec(inst, image, list(inst.get("ports") or []), self.zone))
+        except Exception as exc:
+            reason = exc.message if isinstance(exc, PocketError) else f"{type(exc).__name__}: {exc}"
+            values = {"vm_state": states.ERROR, "task_state": None, "power_state": await self._power(instance_uuid)}
+            await self._done(
+                ctx, instance_uuid, "compute_rescue_instance", start, values,
+                error=f"Rescue of instance {instance_uuid} failed: {reason}",
+            )  # fmt: skip
+            return
+        values = {"vm_state": states.RESCUED, "task_state": None, "power_state": await self._power(instance_uuid)}
+        await self._done(ctx, instance_uuid, "compute_rescue_instance", start, values, notify="instance.rescue.end")
+
+    async def unrescue_instance(self, ctx: dict[str, Any], instance_uuid: str) -> None:
+        start = time.time()
+        try:
+            await self.driver.unrescue(instance_uuid)
+        except Exception as exc:
+            reason = exc.message if isinstance(exc, PocketError) else f"{type(exc).__name__}: {exc}"
+            values = {"vm_state": states.ERROR, "task_state": None, "power_state": await self._power(instance_uuid)}
+            await self._done(ctx, instance_uuid, "compute_unrescue_instance", start, values, error=reason)
+            return
+        values = {"vm_state": states.ACTIVE, "task_state": None, "power_state": await self._power(instance_uuid)}
+        await self._done(ctx, instance_uuid, "compute_unrescue_instance", start, values, notify="instance.unrescue.end")
+
     # --- trigger_crash_dump -------------------------------------------------------------------
     async def trigger_crash_dump(self, ctx: dict[str, Any], instance_uuid: str) -> None:
         start = time.time()

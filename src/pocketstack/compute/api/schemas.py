@@ -235,6 +235,9 @@ CREATE_BACKUP = obj(
     ["name", "backup_type", "rotation"],
 )
 
+# POST /servers/{id}/action {"rescue": ...}
+RESCUE = obj({"adminPass": {"type": "string"}, "rescue_image_ref": string(255, 1)})
+
 # POST /servers/{id}/action {"rebuild": ...}; the microversion gates are the handler's.
 REBUILD = obj(
     {

@@ -260,6 +260,15 @@ class VirtDriver(abc.ABC):
         """Source side of revertResize: the instance as before the resize."""
 
     @abc.abstractmethod
+    async def rescue(self, spec: InstanceSpec) -> None:
+        """Boot a fresh disk of ``spec.image`` (the rescue image) with the instance's own
+        root disk attached as the next disk; ends RUNNING. ``unrescue`` undoes it."""
+
+    @abc.abstractmethod
+    async def unrescue(self, uuid: str) -> None:
+        """Back to the instance's own disks (the rescue disk goes); ends RUNNING."""
+
+    @abc.abstractmethod
     async def trigger_crash_dump(self, uuid: str) -> None:
         """Send the guest a non-maskable interrupt (its kernel may dump and panic). A guest
         that is not running (or paused) raises ``InvalidPowerState``."""

@@ -40,6 +40,8 @@ class FakeInstance:
     # The spec before a same-host resize, until it is confirmed or reverted.
     resize_backup: InstanceSpec | None = None
     nmis: int = 0
+    # The rescue image while rescued.
+    rescue_image: str | None = None
 
 
 @dataclass
@@ -289,6 +291,21 @@ class FakeDriver(VirtDriver):
         inst.state = states.RUNNING if power_on else states.SHUTDOWN
         inst.started = time.monotonic()
         inst.console.append("[fake] resize reverted")
+
+    async def rescue(self, spec: InstanceSpec) -> None:
+        inst = self._get(spec.uuid)
+        if inst.rescue_image is not None:
+            raise InvalidPowerState(f"Instance {spec.uuid} is already rescued.")
+        self.faults.check("rescue")
+        inst.rescue_image = str(spec.image.get("id", ""))
+        inst.state, inst.started = states.RUNNING, time.monotonic()
+        inst.console.append(f"[fake] rescue boot from image {inst.rescue_image}, root disk attached as the second disk")
+
+    async def unrescue(self, uuid: str) -> None:
+        inst = self._get(uuid)
+        inst.rescue_image = None
+        inst.state, inst.started = states.RUNNING, time.monotonic()
+        inst.console.append("[fake] unrescued: booted from its own root disk")
 
     async def trigger_crash_dump(self, uuid: str) -> None:
         inst = self._get(uuid)

@@ -109,6 +109,10 @@ async def action(request: Request) -> Response:
         return await server_images.rebuild(request, inst, args)
     if name == "trigger_crash_dump":
         return await _crash_dump(request, inst, args)
+    if name == "rescue":
+        return await server_images.rescue(request, inst, args)
+    if name == "unrescue":
+        return await server_images.unrescue(request, inst, args)
     if name == "createBackup":
         return await server_images.create_backup(request, inst, args)
     if name in MOVES:

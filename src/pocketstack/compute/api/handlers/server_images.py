@@ -181,6 +181,45 @@ async def create_backup(request: Request, inst: Instance, args: Any) -> Response
     return empty(202, headers=headers)
 
 
+RESCUABLE = (states.ACTIVE, states.STOPPED, states.ERROR)
+
+
+async def rescue(request: Request, inst: Instance, args: Any) -> Response:
+    """Boot from ``rescue_image_ref`` (default: the server's image) with the server's own
+    root disk attached; 200 with ``adminPass``."""
+    ctx = request.context
+    svc = service(request)
+    policy.owner(ctx, inst.project_id, "os_compute_api:os-rescue")
+    data = validate(schemas.RESCUE, args if args is not None else {})
+    if inst.locked and not ctx.is_admin:
+        raise Conflict(f"Instance {inst.uuid} is locked")
+    if inst.vm_state not in RESCUABLE or inst.task_state is not None or not inst.host:
+        raise refuse(inst, "rescue")
+    if _volume_backed(inst):
+        raise Conflict(f"Instance {inst.uuid} boots from a volume: rescuing volume-backed servers is not supported.")
+    image_ref = str(data.get("rescue_image_ref") or inst.image_ref).rstrip("/").rsplit("/", 1)[-1]
+    await servers.boot_image(request, image_ref, inst.flavor)
+    await begin_task(request, inst.uuid, "rescue", RESCUABLE, states.RESCUING)
+    await svc.runtime.bus.cast(
+        f"compute.{inst.host}", "rescue_instance", ctx.to_dict(), instance_uuid=inst.uuid, image_ref=image_ref
+    )
+    return json_response({"adminPass": data.get("adminPass") or secrets.token_urlsafe(9)})
+
+
+async def unrescue(request: Request, inst: Instance, args: Any) -> Response:
+    ctx = request.context
+    policy.owner(ctx, inst.project_id, "os_compute_api:os-rescue")
+    if inst.locked and not ctx.is_admin:
+        raise Conflict(f"Instance {inst.uuid} is locked")
+    if inst.vm_state != states.RESCUED or inst.task_state is not None:
+        raise refuse(inst, "unrescue")
+    await begin_task(request, inst.uuid, "unrescue", (states.RESCUED,), states.UNRESCUING)
+    await service(request).runtime.bus.cast(
+        f"compute.{inst.host}", "unrescue_instance", ctx.to_dict(), instance_uuid=inst.uuid
+    )
+    return empty(202)
+
+
 def _check_rebuild_versions(request: Request, data: dict[str, Any]) -> None:
     gates = {"description": 19, "key_name": 54, "user_data": 57, "trusted_image_certificates": 63, "hostname": 90}
     for key, minor in gates.items():

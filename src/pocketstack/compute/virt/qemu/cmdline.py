@@ -71,6 +71,38 @@ def with_size(argv: list[str], vcpus: int, memory_mb: int) -> list[str]:
     return out
 
 
+def rescue_argv(argv: list[str], rescue_disk: Path, root: Path, kernel: KernelBoot | None) -> list[str]:
+    """``argv`` booting ``rescue_disk`` (a fresh overlay of the rescue image) as the first
+    disk, with ``kernel`` (the rescue image's) instead of the instance's, and the
+    instance's own root disk attached after the other disks as ``disk-rescued``."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        flag = argv[i]
+        if flag in ("-kernel", "-append", "-initrd"):
+            i += 2
+            continue
+        if flag == "-drive" and "id=drive-vda" in argv[i + 1].split(","):
+            out += [flag, f"file={_opt(rescue_disk)},format=qcow2,if=none,id=drive-vda,discard=unmap"]
+            i += 2
+            continue
+        if flag == "-device" and argv[i + 1].startswith("virtio-blk-pci,drive=drive-vda,"):
+            out += [flag, "virtio-blk-pci,drive=drive-vda,id=disk-vda" + ("" if kernel else ",bootindex=0")]
+            i += 2
+            continue
+        out.append(flag)
+        i += 1
+    if kernel is not None:
+        out += ["-kernel", str(kernel.kernel), "-append", kernel.append]
+        if kernel.ramdisk is not None:
+            out += ["-initrd", str(kernel.ramdisk)]
+    out += [
+        "-drive", f"file={_opt(root)},format=qcow2,if=none,id=drive-rescued",
+        "-device", "virtio-blk-pci,drive=drive-rescued,id=disk-rescued",
+    ]  # fmt: skip
+    return out
+
+
 def without_nic(argv: list[str], port_id: str) -> list[str]:
     """``argv`` less the ``-netdev``/``-device`` pair of the NIC of ``port_id`` (a NIC
     given at spawn that was detached must not come back at the next start)."""

@@ -307,6 +307,49 @@ class QemuDriver(VirtDriver):
                 raise
             self._last_state[spec.uuid] = states.RUNNING
 
+    async def rescue(self, spec: InstanceSpec) -> None:
+        """QEMU stops (ACPI, ``shutdown_timeout``, then killed) and starts again from a new
+        overlay of the rescue image (its kernel for a direct boot), the instance's root
+        overlay attached after the other disks. The saved record is left as it was, so
+        unrescue (or a restart from outside the API) boots the instance's own disks."""
+        d = self._known(spec.uuid)
+        async with self._locked(spec.uuid):
+            record = Record.load(d.record_file)
+            if any(b.get("boot_index") == 0 for b in record.spec.get("block_devices") or []):
+                raise Conflict(f"Instance {spec.uuid} boots from a volume; only local disks are rescued here.")
+            if d.rescue_disk.exists():
+                raise InvalidPowerState(f"Instance {spec.uuid} is already rescued.")
+            if self._pid(d) is not None:
+                if await self._state(d) == states.RUNNING:
+                    await self._stop_gracefully(d, self.config.shutdown_timeout)
+                await self._kill(d)
+            d.saved_state.unlink(missing_ok=True)
+            self._last_state[spec.uuid] = states.SHUTDOWN
+            try:
+                base = await self.cache.get(str(spec.image["id"]), spec.image)
+                await disks.overlay(base.path, base.format, d.rescue_disk, base.virtual_size)
+                kernel = await self._kernel_boot(spec.image, [])
+                argv = cmdline.rescue_argv(record.argv, d.rescue_disk, d.root, kernel)
+                argv += cmdline.attached_args(record.volumes, self._interface_nics(record))
+                d.pidfile.unlink(missing_ok=True)
+                await process.start(argv, cwd=d.path)
+                if self._pid(d) is None:
+                    raise process.StartFailed("QEMU started but is not running (see its pidfile)")
+            except (ImageError, disks.DiskError, process.StartFailed, OSError) as exc:
+                await self._kill(d)
+                d.rescue_disk.unlink(missing_ok=True)
+                raise PocketError(f"Rescue of instance {spec.uuid} failed: {exc}") from None
+            self._last_state[spec.uuid] = states.RUNNING
+
+    async def unrescue(self, uuid: str) -> None:
+        d = self._known(uuid)
+        async with self._locked(uuid):
+            if self._pid(d) is not None:
+                await self._stop_gracefully(d, self.config.destroy_timeout)
+                await self._kill(d)
+            d.rescue_disk.unlink(missing_ok=True)
+            await self._restart(d)
+
     async def trigger_crash_dump(self, uuid: str) -> None:
         """QMP ``inject-nmi`` (what libvirt's inject-nmi does)."""
         d = self._known(uuid)

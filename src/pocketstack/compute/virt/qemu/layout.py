@@ -62,6 +62,11 @@ class InstanceDir:
         return self.path / "disk.config"
 
     @property
+    def rescue_disk(self) -> Path:
+        """While rescued: the rescue image's overlay QEMU boots from."""
+        return self.path / "rescue.qcow2"
+
+    @property
     def resize_root(self) -> Path:
         """The root overlay as it was before a same-host resize (kept for a revert)."""
         return self.path / "root.qcow2.resize"
