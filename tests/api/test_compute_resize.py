@@ -156,3 +156,21 @@ async def test_cold_migrate_to_another_host_and_delete_while_verifying(tmp_path:
                 break
             await asyncio.sleep(0.02)
         assert await _held(c, second["uuid"]) == {} and await _held(c, sid) == {}
+
+
+async def test_delete_mid_resize_with_the_host_down_releases_both_allocations(tmp_path: Path) -> None:
+    async with cloud(tmp_path) as c:
+        sid = (await c.boot())["server"]["id"]
+        await c.wait(sid, "ACTIVE")
+        assert (await c.action(sid, {"resize": {"flavorRef": "2"}})).status_code == 202
+        await _settle(c, sid, "VERIFY_RESIZE")
+        (mig,) = await _migrations(c, sid)
+        services = (await c.client.get(f"{V}/os-services?binary=nova-compute", headers=mv("admin", "2.53"))).json()
+        service_id = services["services"][0]["id"]
+        down = await c.client.put(
+            f"{V}/os-services/{service_id}", json={"forced_down": True}, headers=mv("admin", "2.53")
+        )
+        assert down.status_code == 200, down.text
+        assert (await c.client.delete(f"{V}/servers/{sid}", headers=auth("demo"))).status_code == 204
+        await c.wait_gone(sid)
+        assert await _held(c, sid) == {} and await _held(c, mig["uuid"]) == {}

@@ -229,6 +229,8 @@ class ComputeService(Service):
         # still running there (the agent sees DELETING when it reports and cleans up).
         with contextlib.suppress(Exception):
             await self.placement.delete_allocations(inst.uuid)
+            # A resize or migration not confirmed or reverted holds the old size too.
+            await self.conductor.release_moves(inst.uuid)
         await mark_deleted(self.db, ctx.to_dict(), inst.uuid)
         if inst.vm_state == states.SHELVED_OFFLOADED or (inst.host and inst.vm_state != states.BUILDING):
             # No agent will clean up after this server (offloaded, or its host is down):
