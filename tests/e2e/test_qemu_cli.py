@@ -244,6 +244,36 @@ def test_stop_start_and_reboot_keep_the_ip(servers: QemuCloud) -> None:
     assert set(MARKER.findall(text)) == {("vm-one", ip)}
 
 
+def test_a_nic_hot_plugged_on_another_network_opens_its_tap(servers: QemuCloud) -> None:
+    """os-interface: `server add network` binds a new port to the host, the network agent
+    plugs its tap, QEMU opens it (QMP netdev_add + device_add); `remove network` unplugs
+    it and deletes the port (and the agent its tap)."""
+    server = servers.servers["vm-two"]
+    net = servers.json("network", "create", "e2e-net2")
+    servers.json("subnet", "create", "--network", "e2e-net2", "--subnet-range", "10.21.0.0/24", "e2e-subnet2")
+    servers.openstack("server", "add", "network", "vm-two", "e2e-net2", user="demo")
+    ports = servers.json("port", "list", "--device-id", server["id"], "--network", net["id"], user="admin")
+    assert len(ports) == 1, ports
+    port = servers.json("port", "show", ports[0]["ID"], user="admin")
+    namespace, tap = port["binding_vif_details"]["namespace"], port["binding_vif_details"]["devname"]
+    deadline = time.monotonic() + 20
+    while True:
+        link = subprocess.run(["ip", "-n", namespace, "link", "show", "dev", tap], capture_output=True, text=True)
+        # LOWER_UP: a process (QEMU) holds the tap open.
+        if "LOWER_UP" in link.stdout or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    assert "LOWER_UP" in link.stdout and f"master brq{net['id'][:11]}" in link.stdout, link.stdout
+    assert "e2e-net2" in str(servers.server("vm-two")["addresses"])
+    servers.openstack("server", "remove", "network", "vm-two", "e2e-net2", user="demo")
+    assert servers.json("port", "list", "--device-id", server["id"], "--network", net["id"], user="admin") == []
+    deadline = time.monotonic() + 20
+    while _tap_exists(namespace, tap) and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert not _tap_exists(namespace, tap)
+    assert servers.server("vm-two")["status"] == "ACTIVE"
+
+
 def test_down_ends_the_vms_and_keeps_their_disks(servers: QemuCloud) -> None:
     uuids = [s["id"] for s in servers.servers.values()]
     pids = [process.running_pid(servers.instance_dir(u) / "qemu.pid", u) for u in uuids]
