@@ -111,6 +111,10 @@ async def test_attach_list_detach(c: CloudClient) -> None:
     assert again.status_code == 409
     both = {"interfaceAttachment": {"port_id": own["id"], "net_id": second}}
     assert (await _req(c, "POST", f"{C}/servers/{sid}/os-interface", demo, json=both)).status_code == 400
+    # The network service's refusals are the caller's 4xx (an address in use: 409).
+    taken = {"interfaceAttachment": {"net_id": second, "fixed_ips": [{"ip_address": "10.41.0.50"}]}}
+    in_use = await _req(c, "POST", f"{C}/servers/{sid}/os-interface", demo, json=taken)
+    assert in_use.status_code == 409 and "10.41.0.50" in in_use.text, in_use.text
     nowhere = {"interfaceAttachment": {"net_id": "5b0b5e4c-0000-4000-8000-000000000000"}}
     assert (await _req(c, "POST", f"{C}/servers/{sid}/os-interface", demo, json=nowhere)).status_code == 404
     missing = f"{C}/servers/{sid}/os-interface/5b0b5e4c-0000-4000-8000-000000000001"

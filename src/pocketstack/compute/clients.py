@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from pocketstack.common.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
+from pocketstack.common.errors import Conflict, Forbidden, Invalid, NotFound, PocketError, Unavailable
 from pocketstack.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,19 @@ class _Client:
         if _service_missing(resp, self.service):
             raise Unavailable(f"The {self.service} service is not available in this cloud.")
         return resp
+
+
+def _port_error(resp: httpx.Response, what: str) -> PocketError:
+    """The network service's refusal as the caller's error: its 4xx are the request's
+    fault (an address in use, a network not found, a quota), anything else is ours."""
+    text = f"The network service {what}: {_error_text(resp)}"
+    if resp.status_code == 409:
+        return Conflict(text)
+    if resp.status_code == 404:
+        return NotFound(text)
+    if resp.status_code in (400, 413):
+        return Invalid(text)
+    return Unavailable(text)
 
 
 def _error_text(resp: httpx.Response) -> str:
@@ -357,14 +370,14 @@ class NetworkClient(_Client):
     async def create_port(self, body: dict[str, Any], user_token: str | None) -> dict[str, Any]:
         resp = await self._call("POST", "/ports", user_token, json={"port": body})
         if resp.status_code != 201:
-            raise Unavailable(f"The network service could not create a port: {_error_text(resp)}")
+            raise _port_error(resp, "could not create a port")
         port: dict[str, Any] = resp.json()["port"]
         return port
 
     async def update_port(self, port_id: str, body: dict[str, Any], user_token: str | None) -> dict[str, Any]:
         resp = await self._call("PUT", f"/ports/{port_id}", user_token, json={"port": body})
         if resp.status_code != 200:
-            raise Unavailable(f"The network service could not update port {port_id}: {_error_text(resp)}")
+            raise _port_error(resp, f"could not update port {port_id}")
         port: dict[str, Any] = resp.json()["port"]
         return port
 
