@@ -202,7 +202,10 @@ class TapVM(Namespace):
         sh("ip", "-n", self.ns, "link", "set", "eth0", "up")
         for _ in range(int(timeout / 0.1)):
             found = self.addresses(family="inet6")
-            if found:
+            # Usable once duplicate address detection is over (a tentative address
+            # sends nothing: a ping right away would fail on a loaded machine).
+            out = sh("ip", "-n", self.ns, "-6", "addr", "show", "dev", "eth0", "scope", "global").stdout
+            if found and "tentative" not in out:
                 return found
             await asyncio.sleep(0.1)
         return []

@@ -257,7 +257,7 @@ async def test_slaac_subnet_on_a_router_gets_addresses_from_router_advertisement
     default = (await _output("ip", "-n", vm.ns, "-6", "route", "show", "default")).split()
     assert default[:3] == ["default", "via", default[2]] and default[2].startswith("fe80::"), default
     # The advertising router answers at the subnet's gateway address.
-    assert await vm.ping6("fd00:42::1")
+    assert await vm.ping6("fd00:42::1", count=3)
 
 
 async def test_port_security_disabled_means_no_filtering(plane: Plane) -> None:
