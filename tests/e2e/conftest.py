@@ -75,9 +75,13 @@ def _free_port() -> int:
 def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
     data_dir = tmp_path_factory.mktemp("pocketstack-e2e")
     port = _free_port()
+    # bcrypt cost 4: each `openstack` call logs in with a password, and at the production
+    # cost (12, ~0.25 s of server CPU per login) the logins alone took ~1.5 min of the
+    # suite. test_pocketstack_cli's `up` keeps the default cost; bench/identity_tokens
+    # measures it.
     env = {
         **os.environ,
-        "POCKETSTACK_IDENTITY_PASSWORD_HASH_ROUNDS": os.environ.get("POCKETSTACK_IDENTITY_PASSWORD_HASH_ROUNDS", "12"),
+        "POCKETSTACK_IDENTITY_PASSWORD_HASH_ROUNDS": os.environ.get("POCKETSTACK_IDENTITY_PASSWORD_HASH_ROUNDS", "4"),
     }
     proc = subprocess.run(
         [

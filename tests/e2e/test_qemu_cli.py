@@ -126,7 +126,7 @@ def qcloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[QemuCloud]:
     data_dir = tmp_path_factory.mktemp("pocketstack-qemu")
     port = _free_port()
     env = {**os.environ, **SETTINGS}
-    env.setdefault("POCKETSTACK_IDENTITY_PASSWORD_HASH_ROUNDS", "12")
+    env.setdefault("POCKETSTACK_IDENTITY_PASSWORD_HASH_ROUNDS", "4")  # as tests/e2e/conftest.py says why
     the_cloud = QemuCloud(data_dir, f"http://127.0.0.1:{port}", port, env)
     the_cloud.up()
     try:

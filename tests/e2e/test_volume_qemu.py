@@ -158,7 +158,7 @@ def vcloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VolumeCloud]:
     data_dir = tmp_path_factory.mktemp("pocketstack-volume-qemu")
     port = _free_port()
     env = {**os.environ, **SETTINGS}
-    env.setdefault("POCKETSTACK_IDENTITY_PASSWORD_HASH_ROUNDS", "12")
+    env.setdefault("POCKETSTACK_IDENTITY_PASSWORD_HASH_ROUNDS", "4")  # as tests/e2e/conftest.py says why
     cloud = VolumeCloud(data_dir, f"http://127.0.0.1:{port}", port, env)
     cloud.up()
     try:
