@@ -23,11 +23,12 @@ from typing import Any
 from pocketstack.bus import Bus
 from pocketstack.common.errors import PocketError
 from pocketstack.compute import states
+from pocketstack.compute.agent.actions import action_event, power_of
 from pocketstack.compute.agent.resource_tracker import ResourceTracker
 from pocketstack.compute.agent.specs import instance_spec
 from pocketstack.compute.clients import ImageClient
 from pocketstack.compute.resources import instance_resources
-from pocketstack.compute.virt.driver import InstanceNotFound, VirtDriver
+from pocketstack.compute.virt.driver import VirtDriver
 
 log = logging.getLogger(__name__)
 
@@ -45,24 +46,6 @@ class ResizeOps:
     images: ImageClient
     service_token: Callable[[], Awaitable[str]]
     _bind_ports: Callable[[str, list[dict[str, Any]], str | None], Awaitable[list[dict[str, Any]]]]
-
-    def _event(self, name: str, start: float, error: str | None = None) -> dict[str, Any]:
-        event: dict[str, Any] = {
-            "event": name,
-            "start": start,
-            "finish": time.time(),
-            "result": "Error" if error else "Success",
-            "host": self.host,
-        }
-        if error:
-            event["traceback"] = error
-        return event
-
-    async def _power_of(self, instance_uuid: str) -> int:
-        try:
-            return (await self.driver.get_info(instance_uuid)).state
-        except InstanceNotFound:
-            return states.NOSTATE
 
     def _claim_key(self, instance_uuid: str, migration: dict[str, Any]) -> str:
         return str(migration["uuid"]) if _same_host(migration) else instance_uuid
@@ -107,9 +90,9 @@ class ResizeOps:
                 instance_uuid=instance_uuid,
                 migration=migration,
                 reason=f"Resize of instance {instance_uuid} failed on {self.host}: {reason}",
-                events=[self._event("compute_resize_instance", start, reason)],
+                events=[action_event(self.host, "compute_resize_instance", start, reason)],
                 host=self.host,
-                values={"power_state": await self._power_of(instance_uuid)},
+                values={"power_state": await power_of(self.driver, instance_uuid)},
             )
             return
         await self.bus.call("conductor", "migration_update", ctx, migration_uuid=migration["uuid"],
@@ -119,8 +102,8 @@ class ResizeOps:
             "instance_update",
             ctx,
             instance_uuid=instance_uuid,
-            values={"task_state": states.RESIZE_MIGRATED, "power_state": await self._power_of(instance_uuid)},
-            events=[self._event("compute_resize_instance", start)],
+            values={"task_state": states.RESIZE_MIGRATED, "power_state": await power_of(self.driver, instance_uuid)},
+            events=[action_event(self.host, "compute_resize_instance", start)],
         )
         await self.bus.cast(
             f"compute.{migration['dest_compute']}",
@@ -170,7 +153,7 @@ class ResizeOps:
                 instance_uuid=instance_uuid,
                 migration=migration,
                 reason=f"Resize of instance {instance_uuid} failed on {self.host}: {reason}",
-                events=[self._event("compute_finish_resize", start, reason)],
+                events=[action_event(self.host, "compute_finish_resize", start, reason)],
                 host=self.host,
             )
             return
@@ -180,8 +163,8 @@ class ResizeOps:
             ctx,
             instance_uuid=instance_uuid,
             migration=migration,
-            power_state=await self._power_of(instance_uuid),
-            events=[self._event("compute_finish_resize", start)],
+            power_state=await power_of(self.driver, instance_uuid),
+            events=[action_event(self.host, "compute_finish_resize", start)],
         )
 
     @staticmethod
@@ -206,7 +189,7 @@ class ResizeOps:
             instance_uuid=instance_uuid,
             migration=migration,
             power_state=(inst or {}).get("power_state", states.NOSTATE),
-            events=[self._event("compute_confirm_resize", start)],
+            events=[action_event(self.host, "compute_confirm_resize", start)],
         )
 
     # --- revert (destination, then source) ---------------------------------------------------------
@@ -240,7 +223,7 @@ class ResizeOps:
                 instance_uuid=instance_uuid,
                 migration=migration,
                 reason=f"Revert of the resize of instance {instance_uuid} failed on {self.host}: {reason}",
-                events=[self._event("compute_finish_revert_resize", start, reason)],
+                events=[action_event(self.host, "compute_finish_revert_resize", start, reason)],
                 host=self.host,
             )
             return
@@ -250,6 +233,6 @@ class ResizeOps:
             ctx,
             instance_uuid=instance_uuid,
             migration=migration,
-            power_state=await self._power_of(instance_uuid),
-            events=[self._event("compute_finish_revert_resize", start)],
+            power_state=await power_of(self.driver, instance_uuid),
+            events=[action_event(self.host, "compute_finish_revert_resize", start)],
         )

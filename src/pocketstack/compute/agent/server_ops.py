@@ -28,6 +28,7 @@ from pocketstack.bus import Bus
 from pocketstack.common.config import ComputeConfig
 from pocketstack.common.errors import NotFound, PocketError
 from pocketstack.compute import states
+from pocketstack.compute.agent.actions import action_event, power_of
 from pocketstack.compute.agent.specs import address_entries, instance_spec, saved_port
 from pocketstack.compute.clients import ImageClient, NetworkClient
 from pocketstack.compute.virt.driver import InstanceNotFound, VirtDriver
@@ -67,15 +68,7 @@ class ServerOps:
         error: str | None = None,
         notify: str | None = None,
     ) -> None:
-        record: dict[str, Any] = {
-            "event": event,
-            "start": start,
-            "finish": time.time(),
-            "result": "Error" if error else "Success",
-            "host": self.host,
-        }
-        if error:
-            record["traceback"] = error
+        record = action_event(self.host, event, start, error)
         await self.bus.call(
             "conductor",
             "instance_update",
@@ -87,12 +80,6 @@ class ServerOps:
             notify=notify,
             host=self.host,
         )
-
-    async def _power(self, instance_uuid: str) -> int:
-        try:
-            return (await self.driver.get_info(instance_uuid)).state
-        except InstanceNotFound:
-            return states.NOSTATE
 
     # --- createImage ------------------------------------------------------------------------
     async def snapshot_instance(self, ctx: dict[str, Any], instance_uuid: str, image_id: str) -> None:
@@ -108,7 +95,7 @@ class ServerOps:
                 instance_uuid,
                 "compute_snapshot_instance",
                 start,
-                {"task_state": None, "power_state": await self._power(instance_uuid)},
+                {"task_state": None, "power_state": await power_of(self.driver, instance_uuid)},
                 error=f"Snapshot to image {image_id} failed: {reason}",
             )
             return
@@ -135,7 +122,7 @@ class ServerOps:
                 instance_uuid,
                 "compute_backup_instance",
                 start,
-                {"task_state": None, "power_state": await self._power(instance_uuid)},
+                {"task_state": None, "power_state": await power_of(self.driver, instance_uuid)},
                 error=f"Backup to image {image_id} failed: {reason}",
             )
             return
@@ -183,13 +170,21 @@ class ServerOps:
             await self.driver.rescue(instance_spec(inst, image, list(inst.get("ports") or []), self.zone))
         except Exception as exc:
             reason = exc.message if isinstance(exc, PocketError) else f"{type(exc).__name__}: {exc}"
-            values = {"vm_state": states.ERROR, "task_state": None, "power_state": await self._power(instance_uuid)}
+            values = {
+                "vm_state": states.ERROR,
+                "task_state": None,
+                "power_state": await power_of(self.driver, instance_uuid),
+            }
             await self._done(
                 ctx, instance_uuid, "compute_rescue_instance", start, values,
                 error=f"Rescue of instance {instance_uuid} failed: {reason}",
             )  # fmt: skip
             return
-        values = {"vm_state": states.RESCUED, "task_state": None, "power_state": await self._power(instance_uuid)}
+        values = {
+            "vm_state": states.RESCUED,
+            "task_state": None,
+            "power_state": await power_of(self.driver, instance_uuid),
+        }
         await self._done(ctx, instance_uuid, "compute_rescue_instance", start, values, notify="instance.rescue.end")
 
     async def unrescue_instance(self, ctx: dict[str, Any], instance_uuid: str) -> None:
@@ -198,10 +193,18 @@ class ServerOps:
             await self.driver.unrescue(instance_uuid)
         except Exception as exc:
             reason = exc.message if isinstance(exc, PocketError) else f"{type(exc).__name__}: {exc}"
-            values = {"vm_state": states.ERROR, "task_state": None, "power_state": await self._power(instance_uuid)}
+            values = {
+                "vm_state": states.ERROR,
+                "task_state": None,
+                "power_state": await power_of(self.driver, instance_uuid),
+            }
             await self._done(ctx, instance_uuid, "compute_unrescue_instance", start, values, error=reason)
             return
-        values = {"vm_state": states.ACTIVE, "task_state": None, "power_state": await self._power(instance_uuid)}
+        values = {
+            "vm_state": states.ACTIVE,
+            "task_state": None,
+            "power_state": await power_of(self.driver, instance_uuid),
+        }
         await self._done(ctx, instance_uuid, "compute_unrescue_instance", start, values, notify="instance.unrescue.end")
 
     # --- trigger_crash_dump -------------------------------------------------------------------
@@ -234,7 +237,11 @@ class ServerOps:
         except Exception as exc:
             reason = exc.message if isinstance(exc, PocketError) else f"{type(exc).__name__}: {exc}"
             log.warning("%s: rebuild of %s failed: %s", self.host, instance_uuid, reason)
-            values = {"vm_state": states.ERROR, "task_state": None, "power_state": await self._power(instance_uuid)}
+            values = {
+                "vm_state": states.ERROR,
+                "task_state": None,
+                "power_state": await power_of(self.driver, instance_uuid),
+            }
             await self._done(
                 ctx,
                 instance_uuid,
@@ -248,7 +255,7 @@ class ServerOps:
         values = {
             "vm_state": states.STOPPED if stopped else states.ACTIVE,
             "task_state": None,
-            "power_state": await self._power(instance_uuid),
+            "power_state": await power_of(self.driver, instance_uuid),
         }
         await self._done(ctx, instance_uuid, "compute_rebuild_instance", start, values, notify="instance.rebuild.end")
 

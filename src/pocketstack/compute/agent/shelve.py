@@ -21,11 +21,12 @@ from pocketstack.bus import Bus
 from pocketstack.common.config import ComputeConfig
 from pocketstack.common.errors import PocketError
 from pocketstack.compute import states
+from pocketstack.compute.agent.actions import action_event, power_of
 from pocketstack.compute.agent.resource_tracker import ResourceTracker
 from pocketstack.compute.agent.specs import instance_spec, saved_port
 from pocketstack.compute.clients import ImageClient, NetworkClient
 from pocketstack.compute.resources import instance_resources
-from pocketstack.compute.virt.driver import InstanceNotFound, VirtDriver
+from pocketstack.compute.virt.driver import VirtDriver
 
 log = logging.getLogger(__name__)
 
@@ -47,28 +48,10 @@ class ShelveOps:
     _bind_ports: Callable[[str, list[dict[str, Any]], str | None], Awaitable[list[dict[str, Any]]]]
     snapshot_to: Callable[[dict[str, Any], str, str, str, str], Awaitable[None]]
 
-    def _shelve_event(self, name: str, start: float, error: str | None = None) -> dict[str, Any]:
-        event: dict[str, Any] = {
-            "event": name,
-            "start": start,
-            "finish": time.time(),
-            "result": "Error" if error else "Success",
-            "host": self.host,
-        }
-        if error:
-            event["traceback"] = error
-        return event
-
-    async def _power_now(self, instance_uuid: str) -> int:
-        try:
-            return (await self.driver.get_info(instance_uuid)).state
-        except InstanceNotFound:
-            return states.NOSTATE
-
     async def shelve_instance(self, ctx: dict[str, Any], instance_uuid: str, image_id: str, offload: bool) -> None:
         start = time.time()
         try:
-            if await self._power_now(instance_uuid) != states.SHUTDOWN:
+            if await power_of(self.driver, instance_uuid) != states.SHUTDOWN:
                 await self.driver.power_off(instance_uuid)
             await self.snapshot_to(
                 ctx,
@@ -79,7 +62,7 @@ class ShelveOps:
             )
         except Exception as exc:
             reason = f"Shelve of instance {instance_uuid} failed: {_reason(exc)}"
-            power = await self._power_now(instance_uuid)
+            power = await power_of(self.driver, instance_uuid)
             values: dict[str, Any] = {"task_state": None, "power_state": power}
             if power == states.SHUTDOWN:
                 values["vm_state"] = states.STOPPED
@@ -89,7 +72,7 @@ class ShelveOps:
                 ctx,
                 instance_uuid=instance_uuid,
                 values=values,
-                events=[self._shelve_event("compute_shelve_instance", start, reason)],
+                events=[action_event(self.host, "compute_shelve_instance", start, reason)],
                 fault=reason,
                 host=self.host,
             )
@@ -101,8 +84,8 @@ class ShelveOps:
             instance_uuid=instance_uuid,
             image_id=image_id,
             host=self.host,
-            power_state=await self._power_now(instance_uuid),
-            events=[self._shelve_event("compute_shelve_instance", start)],
+            power_state=await power_of(self.driver, instance_uuid),
+            events=[action_event(self.host, "compute_shelve_instance", start)],
         )
         if offload:
             await self.shelve_offload_instance(ctx, instance_uuid)
@@ -128,7 +111,7 @@ class ShelveOps:
             "instance_offloaded",
             ctx,
             instance_uuid=instance_uuid,
-            events=[self._shelve_event("compute_shelve_offload_instance", start)],
+            events=[action_event(self.host, "compute_shelve_offload_instance", start)],
         )
 
     async def _drop_shelved_image(self, ctx: dict[str, Any], inst: dict[str, Any] | None) -> None:
@@ -145,9 +128,10 @@ class ShelveOps:
             await self.driver.power_on(instance_uuid)
         except Exception as exc:
             reason = f"Unshelve of instance {instance_uuid} failed: {_reason(exc)}"
+            event = action_event(self.host, "compute_unshelve_instance", start, reason)
             await self.bus.call(
                 "conductor", "instance_update", ctx, instance_uuid=instance_uuid, values={"task_state": None},
-                events=[self._shelve_event("compute_unshelve_instance", start, reason)], fault=reason, host=self.host,
+                events=[event], fault=reason, host=self.host,
             )  # fmt: skip
             return
         await self.bus.call(
@@ -155,8 +139,8 @@ class ShelveOps:
             "instance_unshelved",
             ctx,
             instance_uuid=instance_uuid,
-            power_state=await self._power_now(instance_uuid),
-            events=[self._shelve_event("compute_unshelve_instance", start)],
+            power_state=await power_of(self.driver, instance_uuid),
+            events=[action_event(self.host, "compute_unshelve_instance", start)],
         )
         await self._drop_shelved_image(ctx, inst)
 
@@ -196,7 +180,7 @@ class ShelveOps:
                 ctx,
                 instance_uuid=instance_uuid,
                 reason=reason,
-                events=[self._shelve_event("compute_unshelve_instance", start, reason)],
+                events=[action_event(self.host, "compute_unshelve_instance", start, reason)],
                 host=self.host,
             )
             return
@@ -205,8 +189,8 @@ class ShelveOps:
             "instance_unshelved",
             ctx,
             instance_uuid=instance_uuid,
-            power_state=await self._power_now(instance_uuid),
-            events=[self._shelve_event("compute_unshelve_instance", start)],
+            power_state=await power_of(self.driver, instance_uuid),
+            events=[action_event(self.host, "compute_unshelve_instance", start)],
             ports=vifs,
         )
         await self._drop_shelved_image(ctx, inst)
