@@ -80,6 +80,22 @@ async def begin_task(
         return row.vm_state
 
 
+async def image_with_task(
+    request: Request, inst: Instance, body: dict[str, Any], action: str, allowed: tuple[str, ...], task: str
+) -> dict[str, Any]:
+    """Create the queued image a snapshot will fill, then start ``task`` on the server;
+    if another task got there first, no image is left behind."""
+    svc, ctx = service(request), request.context
+    image: dict[str, Any] = await svc.images.create(body, ctx.auth_token)
+    try:
+        await begin_task(request, inst.uuid, action, allowed, task)
+    except Exception:
+        with contextlib.suppress(Exception):
+            await svc.images.delete(image["id"], ctx.auth_token, None)
+        raise
+    return image
+
+
 def snapshot_body(
     inst: Instance, name: str, metadata: dict[str, str], user_id: str, caller_project: str
 ) -> dict[str, Any]:
@@ -123,14 +139,7 @@ async def create_image(request: Request, inst: Instance, args: Any) -> Response:
             "(volume snapshots behind an image) are not supported by this cloud."
         )
     body = snapshot_body(inst, data["name"], dict(data.get("metadata") or {}), str(ctx.user_id), str(ctx.project_id))
-    image = await svc.images.create(body, ctx.auth_token)
-    try:
-        await begin_task(request, inst.uuid, "createImage", SNAPSHOT_STATES, states.IMAGE_SNAPSHOT)
-    except Exception:
-        # Someone else's task got there first: no image is left behind.
-        with contextlib.suppress(Exception):
-            await svc.images.delete(image["id"], ctx.auth_token, None)
-        raise
+    image = await image_with_task(request, inst, body, "createImage", SNAPSHOT_STATES, states.IMAGE_SNAPSHOT)
     await svc.runtime.bus.cast(
         f"compute.{inst.host}", "snapshot_instance", ctx.to_dict(), instance_uuid=inst.uuid, image_id=image["id"]
     )
@@ -158,13 +167,7 @@ async def create_backup(request: Request, inst: Instance, args: Any) -> Response
         raise Conflict(f"Instance {inst.uuid} boots from a volume: backups of volume-backed servers are not supported.")
     extra = {**(data.get("metadata") or {}), "image_type": "backup", "backup_type": data["backup_type"]}
     body = snapshot_body(inst, data["name"], extra, str(ctx.user_id), str(ctx.project_id))
-    image = await svc.images.create(body, ctx.auth_token)
-    try:
-        await begin_task(request, inst.uuid, "createBackup", SNAPSHOT_STATES, states.IMAGE_BACKUP)
-    except Exception:
-        with contextlib.suppress(Exception):
-            await svc.images.delete(image["id"], ctx.auth_token, None)
-        raise
+    image = await image_with_task(request, inst, body, "createBackup", SNAPSHOT_STATES, states.IMAGE_BACKUP)
     await svc.runtime.bus.cast(
         f"compute.{inst.host}",
         "backup_instance",

@@ -8,14 +8,13 @@ offloaded one again. All answer 202.
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 from pocketstack.common.errors import Conflict, Invalid
 from pocketstack.compute import states
 from pocketstack.compute.api import policy
 from pocketstack.compute.api.common import service
-from pocketstack.compute.api.handlers.server_images import begin_task, refuse, snapshot_body
+from pocketstack.compute.api.handlers.server_images import begin_task, image_with_task, refuse, snapshot_body
 from pocketstack.compute.models import Instance
 from pocketstack.web.request import Request
 from pocketstack.web.response import Response, empty
@@ -39,13 +38,7 @@ async def shelve(request: Request, inst: Instance, args: Any) -> Response:
     if any(b.get("destination_type") == "volume" for b in inst.block_device_mapping or []):
         raise Conflict(f"Instance {inst.uuid} has volumes: shelving servers with volumes is not supported here.")
     body = snapshot_body(inst, f"{inst.name}-shelved", {}, str(ctx.user_id), str(ctx.project_id))
-    image = await svc.images.create(body, ctx.auth_token)
-    try:
-        await begin_task(request, inst.uuid, "shelve", SHELVABLE, states.SHELVING)
-    except Exception:
-        with contextlib.suppress(Exception):
-            await svc.images.delete(image["id"], ctx.auth_token, None)
-        raise
+    image = await image_with_task(request, inst, body, "shelve", SHELVABLE, states.SHELVING)
     await svc.runtime.bus.cast(
         f"compute.{inst.host}",
         "shelve_instance",
