@@ -186,6 +186,10 @@ async def test_create_backup_rotates_old_backups(tmp_path: Path) -> None:
         sid = (await c.boot("backed-up"))["server"]["id"]
         await c.wait(sid, "ACTIVE")
         assert (await c.action(sid, {"createBackup": {"name": "b", "backup_type": "daily"}})).status_code == 400
+        # openstackclient's default: an empty backup_type (Nova takes any string).
+        untyped = await c.action(sid, {"createBackup": {"name": "untyped", "backup_type": "", "rotation": 1}})
+        assert untyped.status_code == 202, untyped.text
+        await _settle(c, sid, "ACTIVE")
         made = []
         for i in range(3):
             body = {"createBackup": {"name": f"daily-{i}", "backup_type": "daily", "rotation": 2}}
@@ -199,8 +203,8 @@ async def test_create_backup_rotates_old_backups(tmp_path: Path) -> None:
         await _settle(c, sid, "ACTIVE")
         listed = await c.client.get(f"/image/v2/images?instance_uuid={sid}", headers=auth("demo"))
         found = {i["name"]: i for i in listed.json()["images"]}
-        # The oldest daily one went; the other type is counted apart.
-        assert set(found) == {"daily-1", "daily-2", "weekly-0"}
+        # The oldest daily one went; the other types (the untyped one too) are counted apart.
+        assert set(found) == {"untyped", "daily-1", "daily-2", "weekly-0"}
         assert found["daily-2"]["image_type"] == "backup" and found["daily-2"]["backup_type"] == "daily"
         assert (await _image(c, made[0]))[0] == 404
         # rotation 0: no Location, and every backup of the type goes (this one too).
