@@ -146,26 +146,10 @@ class ResizeOps:
         except Exception as exc:
             reason = exc.message if isinstance(exc, PocketError) else f"{type(exc).__name__}: {exc}"
             log.warning("%s: resize of %s failed at the destination: %s", self.host, instance_uuid, reason)
-            await self.bus.call(
-                "conductor",
-                "move_errored",
-                ctx,
-                instance_uuid=instance_uuid,
-                migration=migration,
-                reason=f"Resize of instance {instance_uuid} failed on {self.host}: {reason}",
-                events=[action_event(self.host, "compute_finish_resize", start, reason)],
-                host=self.host,
-            )
+            message = f"Resize of instance {instance_uuid} failed on {self.host}: {reason}"
+            await self._step_done(ctx, instance_uuid, migration, "compute_finish_resize", start, "", reason, message)
             return
-        await self.bus.call(
-            "conductor",
-            "resize_finished",
-            ctx,
-            instance_uuid=instance_uuid,
-            migration=migration,
-            power_state=await power_of(self.driver, instance_uuid),
-            events=[action_event(self.host, "compute_finish_resize", start)],
-        )
+        await self._step_done(ctx, instance_uuid, migration, "compute_finish_resize", start, "resize_finished")
 
     @staticmethod
     def _plugged(port: dict[str, Any]) -> dict[str, Any]:
@@ -216,23 +200,44 @@ class ResizeOps:
             await self.driver.finish_revert_migration(instance_uuid, migration["old_vm_state"] == states.ACTIVE)
         except Exception as exc:
             reason = exc.message if isinstance(exc, PocketError) else f"{type(exc).__name__}: {exc}"
+            message = f"Revert of the resize of instance {instance_uuid} failed on {self.host}: {reason}"
+            await self._step_done(
+                ctx, instance_uuid, migration, "compute_finish_revert_resize", start, "", reason, message
+            )
+            return
+        await self._step_done(ctx, instance_uuid, migration, "compute_finish_revert_resize", start, "resize_reverted")
+
+    async def _step_done(
+        self,
+        ctx: dict[str, Any],
+        instance_uuid: str,
+        migration: dict[str, Any],
+        event: str,
+        start: float,
+        done: str,
+        reason: str | None = None,
+        message: str = "",
+    ) -> None:
+        """Tell the conductor how a step of a move ended: ``done`` (with the power state)
+        or, given a ``reason``, ``move_errored`` with ``message`` as the fault."""
+        if reason is not None:
             await self.bus.call(
                 "conductor",
                 "move_errored",
                 ctx,
                 instance_uuid=instance_uuid,
                 migration=migration,
-                reason=f"Revert of the resize of instance {instance_uuid} failed on {self.host}: {reason}",
-                events=[action_event(self.host, "compute_finish_revert_resize", start, reason)],
+                reason=message,
+                events=[action_event(self.host, event, start, reason)],
                 host=self.host,
             )
             return
         await self.bus.call(
             "conductor",
-            "resize_reverted",
+            done,
             ctx,
             instance_uuid=instance_uuid,
             migration=migration,
             power_state=await power_of(self.driver, instance_uuid),
-            events=[action_event(self.host, "compute_finish_revert_resize", start)],
+            events=[action_event(self.host, event, start)],
         )
