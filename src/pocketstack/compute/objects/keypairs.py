@@ -52,7 +52,12 @@ async def create(db: Database, user_id: str, name: str, public_key: str, key_typ
     if key_type != "ssh":
         raise Invalid(f"Keypair type {key_type} is not supported by pocketstack; use ssh.")
     pair = KeyPair(
-        user_id=user_id, name=name, public_key=public_key.strip(), type=key_type, fingerprint=fingerprint(public_key)
+        # The key is kept exactly as sent (a trailing newline included): Nova shows it back unchanged.
+        user_id=user_id,
+        name=name,
+        public_key=public_key,
+        type=key_type,
+        fingerprint=fingerprint(public_key),
     )
     try:
         async with db.writer() as s:

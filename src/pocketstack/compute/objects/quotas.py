@@ -147,10 +147,14 @@ async def check_instances(
     need = count if min_count is None else min_count
     if fit < need:
         over = [r for r, per in wanted.items() if hard[r] >= 0 and used[r] + per * need > hard[r]]
-        details = ", ".join(f"{r} (requested {wanted[r] * need}, used {used[r]}, limit {hard[r]})" for r in over)
+        # Nova's TooManyInstances: each over-quota resource with what this request asks
+        # of it (per server times count), what is used and the limit, comma-joined.
+        overs = ", ".join(over)
+        reqs = ", ".join(str(wanted[r] * need) for r in over)
+        useds = ", ".join(str(used[r]) for r in over)
+        limits = ", ".join(str(hard[r]) for r in over)
         raise QuotaExceeded(
-            f"Quota exceeded for {', '.join(over)}: Requested {need}, but already used "
-            f"{used[over[0]]} of {hard[over[0]]} {over[0]}. Details: {details}",
+            f"Quota exceeded for {overs}: Requested {reqs}, but already used {useds} of {limits} {overs}",
             kind=",".join(over),
         )
     return fit

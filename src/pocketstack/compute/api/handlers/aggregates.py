@@ -95,7 +95,10 @@ async def create(request: Request) -> Response:
     policy.admin(request.context, "os_compute_api:os-aggregates:create")
     data = validate(CREATE, await body(request))["aggregate"]
     agg = await aggregates.create(service(request).db, data["name"].strip(), data.get("availability_zone"))
-    return json_response({"aggregate": view(request, agg)})
+    shown = view(request, agg)
+    # Nova's create answers without hosts and metadata (its view before aggregates were objects).
+    del shown["hosts"], shown["metadata"]
+    return json_response({"aggregate": shown})
 
 
 async def show(request: Request) -> Response:

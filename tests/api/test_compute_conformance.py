@@ -1,0 +1,44 @@
+"""Compute API bodies and errors as Nova shapes them (found by Tempest's compute tests):
+key pairs kept byte for byte, quota errors naming what was asked, aggregate create."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.api.compute_support import V, cloud, mv
+
+KEY = (
+    "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQDx8nkQv/zgGgB4rMYmIf+6A4l6Rr+o/6lHBQdW5aYd44bd8JttDCE/F/pNRr0l"
+    "RE+PiqSPO8nDPHw0010JeMH9gYgnnFlyY3/OcJ02RhIPyyxYpv9FhY+2YiUkpwFOcLImyrxEsYXpD/0d3ac30bNH6Sw9JD9UZHYc"
+    "pSxsIbECHw== Generated-by-Nova"
+)
+
+
+async def test_keypair_public_key_comes_back_as_sent(tmp_path: Path) -> None:
+    async with cloud(tmp_path) as c:
+        sent = KEY + "\n"
+        r = await c.client.post(
+            V + "/os-keypairs", json={"keypair": {"name": "nl", "public_key": sent}}, headers=mv("demo", "2.2")
+        )
+        assert r.status_code == 201, r.text
+        assert r.json()["keypair"]["public_key"] == sent
+        shown = await c.client.get(V + "/os-keypairs/nl", headers=mv("demo", "2.2"))
+        assert shown.json()["keypair"]["public_key"] == sent
+        listed = await c.client.get(V + "/os-keypairs", headers=mv("demo", "2.2"))
+        assert listed.json()["keypairs"][0]["keypair"]["public_key"] == sent
+
+
+async def test_quota_error_names_what_was_requested(tmp_path: Path) -> None:
+    async with cloud(tmp_path) as c:
+        flavor = {"flavor": {"name": "huge", "ram": 9999999, "vcpus": 1, "disk": 1, "id": "huge"}}
+        r = await c.client.post(V + "/flavors", json=flavor, headers=mv("admin"))
+        assert r.status_code == 200, r.text
+        body = await c.boot(flavorRef="huge", expect=403)
+        assert body["forbidden"]["message"] == (
+            "Quota exceeded for ram: Requested 9999999, but already used 0 of 51200 ram"
+        )
+        # Two servers of 11 vCPUs: both cores and nothing else over, the request's total named.
+        flavor = {"flavor": {"name": "wide", "ram": 64, "vcpus": 11, "disk": 1, "id": "wide"}}
+        assert (await c.client.post(V + "/flavors", json=flavor, headers=mv("admin"))).status_code == 200
+        body = await c.boot(flavorRef="wide", min_count=2, expect=403)
+        assert body["forbidden"]["message"] == "Quota exceeded for cores: Requested 22, but already used 0 of 20 cores"
