@@ -42,3 +42,17 @@ async def test_quota_error_names_what_was_requested(tmp_path: Path) -> None:
         assert (await c.client.post(V + "/flavors", json=flavor, headers=mv("admin"))).status_code == 200
         body = await c.boot(flavorRef="wide", min_count=2, expect=403)
         assert body["forbidden"]["message"] == "Quota exceeded for cores: Requested 22, but already used 0 of 20 cores"
+
+
+async def test_access_ips_read_back_canonical(tmp_path: Path) -> None:
+    async with cloud(tmp_path) as c:
+        sid = (await c.boot(accessIPv4="1.1.1.1", accessIPv6="0000:0000:0000:0000:0000:babe:220.12.22.2"))["server"][
+            "id"
+        ]
+        shown = await c.show(sid)
+        assert shown["accessIPv4"] == "1.1.1.1" and shown["accessIPv6"] == "::babe:dc0c:1602"
+        body = {"server": {"accessIPv6": "2001:DB8:0:0:0:0:0:1"}}
+        r = await c.client.put(f"{V}/servers/{sid}", json=body, headers=mv("demo"))
+        assert r.status_code == 200 and r.json()["server"]["accessIPv6"] == "2001:db8::1"
+        bad = await c.client.put(f"{V}/servers/{sid}", json={"server": {"accessIPv6": "notvalid"}}, headers=mv("demo"))
+        assert bad.status_code == 400

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import TYPE_CHECKING, Any
 
 from pocketstack.common.errors import Invalid
@@ -70,3 +71,18 @@ def service(request: Request) -> ComputeService:
 
 def db(request: Request) -> Database:
     return service(request).db
+
+
+def canonical_access_ips(server: dict[str, Any]) -> dict[str, Any]:
+    """``server`` with accessIPv4/accessIPv6 in their canonical text (RFC 5952: Nova keeps
+    them in an IP address column, so ``0:0:0:0:0:babe:220.12.22.2`` reads back as
+    ``::babe:dc0c:1602``). The schema has already checked they are addresses."""
+    out = dict(server)
+    for key in ("accessIPv4", "accessIPv6"):
+        value = out.get(key)
+        if isinstance(value, str) and value:
+            try:
+                out[key] = str(ipaddress.ip_address(value))
+            except ValueError:
+                raise Invalid(f"Invalid input for field/attribute {key}. Value: {value}. Not a valid address") from None
+    return out

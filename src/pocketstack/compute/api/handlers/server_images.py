@@ -19,7 +19,7 @@ from sqlalchemy import select
 from pocketstack.common.errors import Conflict, Invalid, NotFound
 from pocketstack.compute import states
 from pocketstack.compute.api import policy, schemas, views
-from pocketstack.compute.api.common import at_least, base_url, service
+from pocketstack.compute.api.common import at_least, base_url, canonical_access_ips, service
 from pocketstack.compute.api.handlers import servers
 from pocketstack.compute.models import Instance
 from pocketstack.compute.objects import actions, instances, keypairs
@@ -242,7 +242,7 @@ async def rebuild(request: Request, inst: Instance, args: Any) -> Response:
     ctx = request.context
     svc = service(request)
     policy.owner(ctx, inst.project_id, "os_compute_api:servers:rebuild")
-    data = validate(schemas.REBUILD, args)
+    data = canonical_access_ips(validate(schemas.REBUILD, args))
     _check_rebuild_versions(request, data)
     if inst.locked and not ctx.is_admin:
         raise Conflict(f"Instance {inst.uuid} is locked")

@@ -15,7 +15,7 @@ from pocketstack.common.errors import Conflict, Forbidden, Invalid, NotFound, Un
 from pocketstack.common.timeutils import parse_iso
 from pocketstack.compute import states
 from pocketstack.compute.api import block_devices, policy, schemas, views
-from pocketstack.compute.api.common import at_least, body, limit_param, next_link, service
+from pocketstack.compute.api.common import at_least, body, canonical_access_ips, limit_param, next_link, service
 from pocketstack.compute.models import Instance, ServerGroup
 from pocketstack.compute.objects import actions, flavors, instances, keypairs, trace
 from pocketstack.compute.objects.instances import BuildRequest, ListFilters
@@ -161,7 +161,7 @@ async def create(request: Request) -> Response:
     svc = service(request)
     policy.member(ctx, "os_compute_api:servers:create")
     data = validate(schemas.SERVER_CREATE, await body(request))
-    server = data["server"]
+    server = canonical_access_ips(data["server"])
     _check_versioned_fields(request, server)
     hints = data.get("os:scheduler_hints") or data.get("OS-SCH-HNT:scheduler_hints") or {}
     try:
@@ -345,7 +345,7 @@ async def update(request: Request) -> Response:
     svc = service(request)
     inst = await instances.get(svc.db, ctx, request.path_params["server_id"])
     policy.owner(ctx, inst.project_id, "os_compute_api:servers:update")
-    data = validate(schemas.SERVER_UPDATE, await body(request))["server"]
+    data = canonical_access_ips(validate(schemas.SERVER_UPDATE, await body(request))["server"])
     if "description" in data and not at_least(request, 19):
         raise Invalid(
             "Invalid input for field/attribute server. Additional properties are not allowed "
