@@ -56,3 +56,37 @@ async def test_access_ips_read_back_canonical(tmp_path: Path) -> None:
         assert r.status_code == 200 and r.json()["server"]["accessIPv6"] == "2001:db8::1"
         bad = await c.client.put(f"{V}/servers/{sid}", json={"server": {"accessIPv6": "notvalid"}}, headers=mv("demo"))
         assert bad.status_code == 400
+
+
+async def test_keypairs_x509_and_keys_that_do_not_load(tmp_path: Path) -> None:
+    async with cloud(tmp_path) as c:
+        r = await c.client.post(
+            V + "/os-keypairs", json={"keypair": {"name": "cert", "type": "x509"}}, headers=mv("demo", "2.2")
+        )
+        assert r.status_code == 201, r.text
+        made = r.json()["keypair"]
+        assert made["type"] == "x509" and made["public_key"].startswith("-----BEGIN CERTIFICATE-----")
+        assert len(made["fingerprint"].split(":")) == 20 and "private_key" in made
+        imported = {"keypair": {"name": "cert2", "type": "x509", "public_key": made["public_key"]}}
+        r = await c.client.post(V + "/os-keypairs", json=imported, headers=mv("demo", "2.2"))
+        assert r.status_code == 201 and r.json()["keypair"]["fingerprint"] == made["fingerprint"]
+        # Base64 that decodes but is no key: Nova loads the key and refuses it.
+        for junk in ("ssh-rsa JUNK nova@ubuntu", "ssh-rsa " + "A" * 2048 + " openstack@ubuntu"):
+            r = await c.client.post(
+                V + "/os-keypairs", json={"keypair": {"name": "junk", "public_key": junk}}, headers=mv("demo")
+            )
+            assert r.status_code == 400, r.text
+
+
+async def test_flavor_create_takes_nova_booleans_and_numeric_ids(tmp_path: Path) -> None:
+    async with cloud(tmp_path) as c:
+        for n, (flag, public) in enumerate([("True", True), ("false", False), ("1", True), (False, False)]):
+            body = {"flavor": {"name": f"f{n}", "ram": 64, "vcpus": 1, "disk": 1, "os-flavor-access:is_public": flag}}
+            r = await c.client.post(V + "/flavors", json=body, headers=mv("admin"))
+            assert r.status_code == 200, r.text
+            assert r.json()["flavor"]["os-flavor-access:is_public"] is public
+        body = {"flavor": {"name": "num", "ram": 64, "vcpus": 1, "disk": 1, "id": 699725208}}
+        r = await c.client.post(V + "/flavors", json=body, headers=mv("admin"))
+        assert r.status_code == 200 and r.json()["flavor"]["id"] == "699725208"
+        body = {"flavor": {"name": "bad", "ram": 64, "vcpus": 1, "disk": 1, "os-flavor-access:is_public": "maybe"}}
+        assert (await c.client.post(V + "/flavors", json=body, headers=mv("admin"))).status_code == 400

@@ -9,6 +9,17 @@ from pocketstack.web.validation import obj, string
 NAME = string(255, 1, pattern=r"^(?! )[^\x00-\x1f]*(?<! )$")
 NON_NEGATIVE = {"type": ["integer", "string"], "pattern": r"^[0-9]+$", "minimum": 0}
 POSITIVE = {"type": ["integer", "string"], "pattern": r"^[0-9]*[1-9][0-9]*$", "minimum": 1}
+# Nova's parameter_types.boolean: JSON booleans and the strings oslo's bool_from_string knows.
+TRUE_STRINGS = ("True", "TRUE", "true", "1", "ON", "On", "on", "YES", "Yes", "yes", "y", "t")
+FALSE_STRINGS = ("False", "FALSE", "false", "0", "OFF", "Off", "off", "NO", "No", "no", "n", "f")
+BOOLEAN: dict[str, Any] = {"type": ["boolean", "string"], "enum": [True, *TRUE_STRINGS, False, *FALSE_STRINGS]}
+
+
+def as_bool(value: Any) -> bool:
+    """A value BOOLEAN accepted, as a bool."""
+    return value is True or value in TRUE_STRINGS
+
+
 METADATA: dict[str, Any] = {
     "type": "object",
     "patternProperties": {r"^[a-zA-Z0-9\-_:. /]{1,255}$": {"type": "string", "maxLength": 255}},
@@ -21,7 +32,7 @@ FLAVOR_CREATE = obj(
             {
                 "name": NAME,
                 "id": {
-                    "type": ["string", "null"],
+                    "type": ["string", "number", "null"],
                     "minLength": 1,
                     "maxLength": 255,
                     "pattern": r"^(?! )[a-zA-Z0-9. _-]+(?<! )$",
@@ -37,7 +48,7 @@ FLAVOR_CREATE = obj(
                     "minimum": 0,
                     "exclusiveMinimum": 0,
                 },
-                "os-flavor-access:is_public": {"type": "boolean"},
+                "os-flavor-access:is_public": BOOLEAN,
                 "description": {"type": ["string", "null"], "maxLength": 65535},
             },
             ["name", "ram", "vcpus", "disk"],

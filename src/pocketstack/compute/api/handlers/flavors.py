@@ -100,11 +100,11 @@ async def create(request: Request) -> Response:
         vcpus=int(data["vcpus"]),
         ram=int(data["ram"]),
         disk=int(data["disk"]),
-        flavorid=data.get("id"),
+        flavorid=None if data.get("id") is None else str(data["id"]),
         ephemeral=int(data.get("OS-FLV-EXT-DATA:ephemeral", 0)),
         swap=int(data.get("swap", 0)),
         rxtx_factor=float(data.get("rxtx_factor", 1.0)),
-        is_public=data.get("os-flavor-access:is_public", True),
+        is_public=schemas.as_bool(data.get("os-flavor-access:is_public", True)),
         description=data.get("description"),
     )
     flavor = await flavors.create(_db(request), spec)

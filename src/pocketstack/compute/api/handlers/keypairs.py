@@ -85,7 +85,7 @@ async def create(request: Request) -> Response:
     if public_key is None:
         if at_least(request, 92):
             raise Invalid("Invalid input for field 'keypair': 'public_key' is a required property")
-        private_key, public_key = keypairs.generate()
+        private_key, public_key = keypairs.generate(data.get("type", "ssh"), user_id)
     limit = (await quotas.limits(_db(request), ctx.project_id or ""))["key_pairs"]
     pair = await keypairs.create(_db(request), user_id, data["name"], public_key, data.get("type", "ssh"), limit)
     view = _view(request, pair, detail=False)
