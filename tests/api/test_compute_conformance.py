@@ -3,6 +3,7 @@ key pairs kept byte for byte, quota errors naming what was asked, aggregate crea
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from tests.api.compute_support import V, cloud, mv
@@ -90,3 +91,33 @@ async def test_flavor_create_takes_nova_booleans_and_numeric_ids(tmp_path: Path)
         assert r.status_code == 200 and r.json()["flavor"]["id"] == "699725208"
         body = {"flavor": {"name": "bad", "ram": 64, "vcpus": 1, "disk": 1, "os-flavor-access:is_public": "maybe"}}
         assert (await c.client.post(V + "/flavors", json=body, headers=mv("admin"))).status_code == 400
+
+
+async def test_hypervisor_uptime_search_servers_and_cpu_info(tmp_path: Path) -> None:
+    async with cloud(tmp_path) as c:
+        sid = (await c.boot())["server"]["id"]
+        await c.wait(sid, "ACTIVE")
+        hv = (await c.client.get(V + "/os-hypervisors/detail", headers=mv("admin"))).json()["hypervisors"][0]
+        assert isinstance(hv["cpu_info"], str) and isinstance(json.loads(hv["cpu_info"]), dict)
+        hv28 = (await c.client.get(V + "/os-hypervisors/detail", headers=mv("admin", "2.28"))).json()["hypervisors"]
+        assert isinstance(hv28[0]["cpu_info"], dict)
+        up = await c.client.get(f"{V}/os-hypervisors/{hv['id']}/uptime", headers=mv("admin"))
+        assert up.status_code == 200 and " up " in up.json()["hypervisor"]["uptime"]
+        assert (await c.client.get(f"{V}/os-hypervisors/{hv['id']}/uptime", headers=mv("demo"))).status_code == 403
+        name = hv["hypervisor_hostname"]
+        found = (await c.client.get(f"{V}/os-hypervisors/{name}/search", headers=mv("admin"))).json()
+        assert [h["hypervisor_hostname"] for h in found["hypervisors"]] == [name]
+        on = (await c.client.get(f"{V}/os-hypervisors/{name}/servers", headers=mv("admin"))).json()["hypervisors"]
+        assert [s["uuid"] for s in on[0]["servers"]] == [sid] and on[0]["servers"][0]["name"].startswith("instance-")
+        assert (await c.client.get(f"{V}/os-hypervisors/nope/search", headers=mv("admin"))).status_code == 404
+        assert (await c.client.get(f"{V}/os-hypervisors/nope/servers", headers=mv("admin"))).status_code == 404
+        # 2.53: a query on the listing instead; the old paths are gone.
+        new = mv("admin", "2.53")
+        query = f"with_servers=true&hypervisor_hostname_pattern={name}"
+        listed = await c.client.get(f"{V}/os-hypervisors?{query}", headers=new)
+        assert listed.json()["hypervisors"][0]["servers"][0]["uuid"] == sid
+        assert (await c.client.get(f"{V}/os-hypervisors/{name}/search", headers=new)).status_code == 404
+        uuid = listed.json()["hypervisors"][0]["id"]
+        shown = await c.client.get(f"{V}/os-hypervisors/{uuid}?with_servers=1", headers=new)
+        assert shown.json()["hypervisor"]["servers"][0]["uuid"] == sid
+        assert (await c.client.get(f"{V}/os-hypervisors/{uuid}/uptime", headers=mv("admin", "2.88"))).status_code == 404

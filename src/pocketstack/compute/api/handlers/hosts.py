@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import os
+import time
 from typing import Any
 
 from sqlalchemy import select
@@ -10,7 +13,7 @@ from pocketstack.common.errors import Invalid, NotFound
 from pocketstack.common.timeutils import iso_nozone, utcnow
 from pocketstack.compute.api import policy, schemas
 from pocketstack.compute.api.common import at_least, body, service
-from pocketstack.compute.models import Aggregate, ComputeNode, ComputeService
+from pocketstack.compute.models import Aggregate, ComputeNode, ComputeService, Instance
 from pocketstack.compute.scheduler.host_state import is_up
 from pocketstack.web.request import Request
 from pocketstack.web.response import Response, json_response
@@ -70,7 +73,8 @@ def _hypervisor(request: Request, node: ComputeNode, row: ComputeService | None,
                 "current_workload": 0,
                 "running_vms": node.running_vms,
                 "disk_available_least": node.local_gb - node.local_gb_used,
-                "cpu_info": node.cpu_info,
+                # A JSON text until 2.28 made it an object.
+                "cpu_info": node.cpu_info if at_least(request, 28) else json.dumps(node.cpu_info or {}),
             }
         )
     else:
@@ -78,23 +82,130 @@ def _hypervisor(request: Request, node: ComputeNode, row: ComputeService | None,
     return data
 
 
+def _flag(request: Request, name: str) -> bool:
+    raw = request.param(name)
+    if raw is None:
+        return False
+    if raw not in schemas.TRUE_STRINGS + schemas.FALSE_STRINGS:
+        raise Invalid(f"Invalid input for query parameters {name}. Value: {raw}. {raw!r} is not a valid boolean")
+    return schemas.as_bool(raw)
+
+
+async def _servers_on(request: Request, nodes: list[str]) -> dict[str, list[dict[str, str]]]:
+    """The live servers on each of ``nodes``, as Nova lists them under a hypervisor
+    (its instance name, not the server's display name)."""
+    async with service(request).db.reader() as s:
+        rows = (
+            await s.execute(
+                select(Instance.node, Instance.seq, Instance.uuid)
+                .where(Instance.node.in_(nodes), Instance.deleted.is_(False))
+                .order_by(Instance.seq)
+            )
+        ).all()
+    found: dict[str, list[dict[str, str]]] = {}
+    for node, seq, uuid in rows:
+        found.setdefault(str(node), []).append({"name": f"instance-{seq:08x}", "uuid": uuid})
+    return found
+
+
+async def _matching(request: Request, pattern: str | None) -> list[tuple[ComputeNode, ComputeService | None]]:
+    """Hypervisors whose hostname contains ``pattern`` (all without one); 404 if none does."""
+    found = await _nodes(request)
+    if pattern is None:
+        return found
+    found = [(n, r) for n, r in found if pattern in n.hypervisor_hostname]
+    if not found:
+        raise NotFound(f"No hypervisor matching '{pattern}' could be found.")
+    return found
+
+
+async def _list_hypervisors(request: Request, detail: bool) -> Response:
+    pattern = request.param("hypervisor_hostname_pattern") if at_least(request, 53) else None
+    with_servers = _flag(request, "with_servers") if at_least(request, 53) else False
+    found = await _matching(request, pattern)
+    on = await _servers_on(request, [n.hypervisor_hostname for n, _ in found]) if with_servers else {}
+    shown = []
+    for node, row in found:
+        data = _hypervisor(request, node, row, detail)
+        if on.get(node.hypervisor_hostname):
+            data["servers"] = on[node.hypervisor_hostname]
+        shown.append(data)
+    return json_response({"hypervisors": shown})
+
+
 async def hypervisors_index(request: Request) -> Response:
     policy.admin(request.context, "os_compute_api:os-hypervisors:list")
-    return json_response({"hypervisors": [_hypervisor(request, n, r, False) for n, r in await _nodes(request)]})
+    return await _list_hypervisors(request, False)
 
 
 async def hypervisors_detail(request: Request) -> Response:
     policy.admin(request.context, "os_compute_api:os-hypervisors:list-detail")
-    return json_response({"hypervisors": [_hypervisor(request, n, r, True) for n, r in await _nodes(request)]})
+    return await _list_hypervisors(request, True)
+
+
+async def _one(request: Request) -> tuple[ComputeNode, ComputeService | None]:
+    wanted = request.path_params["hypervisor_id"]
+    for node, row in await _nodes(request):
+        if wanted == (node.uuid if at_least(request, 53) else str(node.id)):
+            return node, row
+    raise NotFound(f"Hypervisor with ID {wanted} could not be found.")
 
 
 async def hypervisor_show(request: Request) -> Response:
     policy.admin(request.context, "os_compute_api:os-hypervisors:show")
-    wanted = request.path_params["hypervisor_id"]
-    for node, row in await _nodes(request):
-        if wanted in (node.uuid, str(node.id)):
-            return json_response({"hypervisor": _hypervisor(request, node, row, True)})
-    raise NotFound(f"Hypervisor with ID {wanted} could not be found.")
+    with_servers = _flag(request, "with_servers") if at_least(request, 53) else False
+    node, row = await _one(request)
+    data = _hypervisor(request, node, row, True)
+    if with_servers:
+        servers = (await _servers_on(request, [node.hypervisor_hostname])).get(node.hypervisor_hostname)
+        if servers:
+            data["servers"] = servers
+    return json_response({"hypervisor": data})
+
+
+def host_uptime() -> str:
+    """This machine's ``uptime`` line (every compute host of pocketstack runs on it)."""
+    with open("/proc/uptime") as f:
+        seconds = int(float(f.read().split()[0]))
+    days, rest = divmod(seconds, 86400)
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return f" {time.strftime('%H:%M:%S')} up {days} days, {rest // 3600}:{rest % 3600 // 60:02d}, load average: {load}"
+
+
+async def hypervisor_uptime(request: Request) -> Response:
+    """GET /os-hypervisors/{id}/uptime (until 2.88 folded uptime into show)."""
+    policy.admin(request.context, "os_compute_api:os-hypervisors:uptime")
+    if at_least(request, 88):
+        raise NotFound("The resource could not be found.")
+    node, row = await _one(request)
+    data = _hypervisor(request, node, row, False)
+    data["uptime"] = host_uptime()
+    return json_response({"hypervisor": data})
+
+
+async def hypervisor_search(request: Request) -> Response:
+    """GET /os-hypervisors/{pattern}/search (until 2.53's hypervisor_hostname_pattern)."""
+    policy.admin(request.context, "os_compute_api:os-hypervisors:search")
+    if at_least(request, 53):
+        raise NotFound("The resource could not be found.")
+    found = await _matching(request, request.path_params["hypervisor_id"])
+    return json_response({"hypervisors": [_hypervisor(request, n, r, False) for n, r in found]})
+
+
+async def hypervisor_servers(request: Request) -> Response:
+    """GET /os-hypervisors/{pattern}/servers (until 2.53's with_servers)."""
+    policy.admin(request.context, "os_compute_api:os-hypervisors:servers")
+    if at_least(request, 53):
+        raise NotFound("The resource could not be found.")
+    found = await _matching(request, request.path_params["hypervisor_id"])
+    on = await _servers_on(request, [n.hypervisor_hostname for n, _ in found])
+    shown = []
+    for node, row in found:
+        data = _hypervisor(request, node, row, False)
+        if on.get(node.hypervisor_hostname):
+            data["servers"] = on[node.hypervisor_hostname]
+        shown.append(data)
+    return json_response({"hypervisors": shown})
 
 
 async def hypervisor_statistics(request: Request) -> Response:
