@@ -14,6 +14,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from pocketstack.common.config import Config
+
 BIN = Path(sys.executable).parent
 WRK_REPORT = """
 done = function(summary, latency, requests)
@@ -59,6 +61,8 @@ class RunningCloud:
             raise RuntimeError(f"pocketstack up failed: {proc.stdout}\n{proc.stderr}")
         state = json.loads((self.data_dir / "run" / "state.json").read_text())
         self.pid = int(state["pid"])
+        # The password `up` generated (or the one the environment gave it).
+        self.admin_password = Config.load(self.data_dir, env=env).identity.admin_password
 
     def cpu_seconds(self) -> float:
         """CPU of the whole server process (all threads)."""

@@ -25,12 +25,12 @@ from bench._cloud import RunningCloud
 MV = {"OpenStack-API-Version": "compute 2.37"}
 
 
-def admin_token(url: str) -> tuple[str, str]:
+def admin_token(url: str, password: str) -> tuple[str, str]:
     body = {
         "auth": {
             "identity": {
                 "methods": ["password"],
-                "password": {"user": {"name": "admin", "domain": {"id": "default"}, "password": "admin"}},
+                "password": {"user": {"name": "admin", "domain": {"id": "default"}, "password": password}},
             },
             "scope": {"project": {"name": "admin", "domain": {"id": "default"}}},
         }
@@ -121,16 +121,21 @@ def main() -> None:
     parser.add_argument("--hosts", type=int, default=10)
     parser.add_argument("--poll", type=float, default=0.05)
     parser.add_argument("--url", help="an already running cloud (for profiling); default: start one")
+    parser.add_argument(
+        "--password",
+        default=os.environ.get("OS_PASSWORD", ""),
+        help="admin's password with --url (default $OS_PASSWORD; see DATA_DIR/clouds.yaml)",
+    )
     args = parser.parse_args()
     if args.url:
-        token, project_id = admin_token(args.url)
+        token, project_id = admin_token(args.url, args.password)
         image_id = prepare(args.url, token, project_id)
         result = asyncio.run(launch(args.url, token, image_id, args.servers, args.clients, args.poll))
     else:
         env = {"POCKETSTACK_IMAGE_TINY_GUEST": "false", "POCKETSTACK_COMPUTE_FAKE_BOOT_DELAY": "0"}
         cloud = RunningCloud(extra_env=env, args=["--driver", "fake", "--fake-hosts", str(args.hosts)])
         try:
-            token, project_id = admin_token(cloud.url)
+            token, project_id = admin_token(cloud.url, cloud.admin_password)
             image_id = prepare(cloud.url, token, project_id)
             time.sleep(1)  # the agents' first inventory reports
             cpu_before = cloud.cpu_seconds()

@@ -59,7 +59,9 @@ def main() -> None:
             "auth": {
                 "identity": {
                     "methods": ["password"],
-                    "password": {"user": {"name": "admin", "domain": {"id": "default"}, "password": "admin"}},
+                    "password": {
+                        "user": {"name": "admin", "domain": {"id": "default"}, "password": cloud.admin_password}
+                    },
                 },
                 "scope": {"project": {"name": "admin", "domain": {"id": "default"}}},
             }

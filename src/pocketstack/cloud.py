@@ -263,6 +263,8 @@ async def serve(config: Config, on_ready: Any = None, only: frozenset[str] | Non
             log_level=config.logging.level.lower(),
             timeout_keep_alive=30,
             backlog=1024,
+            ssl_certfile=config.server.tls_cert or None,
+            ssl_keyfile=config.server.tls_key or None,
         )
     )
     # The loop's own handlers below stop the server; uvicorn must not install its own.

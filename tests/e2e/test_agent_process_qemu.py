@@ -60,6 +60,11 @@ async def test_agent_process_leaves_its_vm_on_sigterm_and_adopts_it(tmp_path: Pa
             POCKETSTACK_BUS_URL=RABBIT,
             POCKETSTACK_BUS_NAMESPACE=f"e2e{uuid.uuid4().hex[:10]}",
             POCKETSTACK_IDENTITY_PASSWORD_HASH_ROUNDS="4",
+            # Known passwords for the logins below, and the service user's for the
+            # processes without identity (each would otherwise need identity's secrets.toml).
+            POCKETSTACK_IDENTITY_ADMIN_PASSWORD="admin",
+            POCKETSTACK_IDENTITY_DEMO_PASSWORD="demo",
+            POCKETSTACK_IDENTITY_SERVICE_PASSWORD="service",
             POCKETSTACK_COMPUTE_DRIVER="qemu",
             POCKETSTACK_COMPUTE_QEMU_ACCEL="tcg",
             POCKETSTACK_COMPUTE_HEARTBEAT_INTERVAL="1",

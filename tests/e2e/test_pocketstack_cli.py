@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from pocketstack.common.config import Config
 from tests.e2e.conftest import OPENSTACK, POCKETSTACK, Cloud, _free_port
 
 pytestmark = pytest.mark.e2e
@@ -46,13 +47,15 @@ def test_restart_keeps_users_projects_and_token_keys(tmp_path: Path) -> None:
             env=cli_env,
             timeout=120,
         )
+        # The generated password, as a user finds it (clouds.yaml has it too).
+        admin_pw = Config.load(data_dir, env={}).identity.admin_password
         token = httpx.post(
             f"{url}/identity/v3/auth/tokens",
             json={
                 "auth": {
                     "identity": {
                         "methods": ["password"],
-                        "password": {"user": {"name": "admin", "domain": {"id": "default"}, "password": "admin"}},
+                        "password": {"user": {"name": "admin", "domain": {"id": "default"}, "password": admin_pw}},
                     },
                     "scope": {"project": {"name": "admin", "domain": {"id": "default"}}},
                 }

@@ -45,6 +45,11 @@ async def cloud(tmp_path: Path) -> AsyncIterator[Processes]:
             POCKETSTACK_BUS_URL=RABBIT,
             POCKETSTACK_BUS_NAMESPACE=f"it{uuid.uuid4().hex[:10]}",
             POCKETSTACK_IDENTITY_PASSWORD_HASH_ROUNDS="4",
+            # Known passwords for the logins below, and the service user's for the
+            # processes without identity (each would otherwise need identity's secrets.toml).
+            POCKETSTACK_IDENTITY_ADMIN_PASSWORD="admin",
+            POCKETSTACK_IDENTITY_DEMO_PASSWORD="demo",
+            POCKETSTACK_IDENTITY_SERVICE_PASSWORD="service",
             POCKETSTACK_COMPUTE_DRIVER="fake",
             POCKETSTACK_COMPUTE_HEARTBEAT_INTERVAL="0.5",
             POCKETSTACK_COMPUTE_SERVICE_DOWN_TIME=str(DOWN_TIME),

@@ -36,6 +36,8 @@ async def test_identity_end_to_end_on_each_database(db_url: str, tmp_path: Path)
     config = Config(data_dir=tmp_path)
     config.database.url = db_url
     config.identity.password_hash_rounds = 4
+    config.identity.admin_password, config.identity.demo_password = "admin", "demo"
+    config.identity.service_password = "service"
     bus = MemoryBus()
     runtime = Runtime(config, bus, authenticator=None)  # type: ignore[arg-type]
     identity = IdentityService(runtime)

@@ -75,6 +75,16 @@ def test_serving_some_services_needs_a_shared_bus(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "unknown service glance" in proc.stderr
 
 
+def test_services_without_identity_need_the_service_password(tmp_path: Path) -> None:
+    """No well-known default any more: a process without identity must be told the
+    service user's password (identity's process generated it into its secrets.toml)."""
+    argv = [sys.executable, "-m", "pocketstack.cli.main", "serve", "image", "--data-dir", str(tmp_path)]
+    env = {"PATH": "/usr/bin:/bin", "POCKETSTACK_BUS_URL": "amqp://guest:guest@127.0.0.1:1/"}
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=60, env=env)
+    assert proc.returncode == 2 and "service_password" in proc.stderr
+    assert not (tmp_path / "secrets.toml").exists(), "nothing generated where identity does not run"
+
+
 def test_agents_alone_listen_nowhere(tmp_path: Path) -> None:
     """``--host`` is the listen address: given to agents alone it is refused, naming
     ``--agent-host`` (the agents' host), before anything starts."""

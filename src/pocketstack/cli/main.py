@@ -27,11 +27,44 @@ def _config(args: argparse.Namespace) -> Config:
 
 
 def _print_usage(config: Config) -> None:
+    # Where the passwords are, never the passwords: this output ends up in terminal logs.
     clouds = config.data_dir / "clouds.yaml"
     print(f"pocketstack is up at {config.public_url}")
     print(f"  export OS_CLIENT_CONFIG_FILE={clouds}")
     print("  openstack --os-cloud pocketstack token issue        # admin")
     print("  openstack --os-cloud pocketstack-demo server list   # demo user")
+    print(f"  passwords: admin's and demo's in {clouds}, all of them in {config.secrets_file} (owner-only)")
+
+
+def _harden(config: Config) -> None:
+    """Owner-only data dir: umask and modes."""
+    from pocketstack.common.datadir import harden
+
+    for problem in harden(config):
+        print(f"warning: {problem}", file=sys.stderr)
+
+
+def _ensure_passwords(config: Config) -> bool:
+    """The bootstrap passwords nobody set, generated; False if they cannot be kept."""
+    from pocketstack.common.datadir import ensure_passwords
+
+    try:
+        ensure_passwords(config)
+    except OSError as exc:
+        print(f"error: cannot keep the generated passwords in {config.secrets_file}: {exc}", file=sys.stderr)
+        return False
+    return True
+
+
+def _warn_if_exposed(config: Config) -> None:
+    from pocketstack.cli.tls import is_loopback
+
+    if not is_loopback(config.server.host) and not config.tls:
+        print(
+            f"warning: listening on {config.server.host} without TLS: passwords and tokens cross the network "
+            "in the clear (use --tls, or [server] tls_cert and tls_key)",
+            file=sys.stderr,
+        )
 
 
 def _choose_driver(requested: str | None, config: Config) -> str:
@@ -71,7 +104,17 @@ def cmd_up(args: argparse.Namespace) -> int:
         config.image.tiny_guest = _build_tiny()
     if args.fake_hosts:
         config.compute.fake_hosts = args.fake_hosts
+    _harden(config)
+    if args.tls and not config.tls:
+        from pocketstack.cli.tls import ensure_self_signed
+
+        cert, key = ensure_self_signed(data_dir, config.server.host)
+        config.server.tls_cert, config.server.tls_key = str(cert), str(key)
+    _warn_if_exposed(config)
+    # The config file first: generated passwords go to secrets.toml only.
     config.write_if_missing()
+    if not _ensure_passwords(config):
+        return 1
     if args.detach:
         return _detach(args, config)
     return _foreground(config)
@@ -118,6 +161,9 @@ def _child_env(config: Config) -> dict[str, str]:
     env["POCKETSTACK_SERVER_PORT"] = str(config.server.port)
     env["POCKETSTACK_COMPUTE_DRIVER"] = config.compute.driver
     env["POCKETSTACK_COMPUTE_FAKE_HOSTS"] = str(config.compute.fake_hosts)
+    if config.tls:
+        env["POCKETSTACK_SERVER_TLS_CERT"] = config.server.tls_cert
+        env["POCKETSTACK_SERVER_TLS_KEY"] = config.server.tls_key
     return env
 
 
@@ -173,7 +219,7 @@ def _serve_all(config: Config, announce: bool = False) -> int:
     logging.basicConfig(level=config.logging.level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     def ready(c: Any) -> None:
-        (config.data_dir / "clouds.yaml").write_text(state.clouds_yaml(config))
+        state.write_clouds_yaml(config)
         state.write_state(
             config.data_dir,
             pid=os.getpid(),
@@ -231,6 +277,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         config.server.host = args.host
     if args.port:
         config.server.port = args.port
+    _harden(config)
+    if (only is None or "identity" in only) and not _ensure_passwords(config):
+        return 1
+    if agents != only:
+        _warn_if_exposed(config)
     if only is None:
         return _serve_all(config)
     return _serve_some(config, only, args.agent_host or (socket.gethostname() if agents else ""))
@@ -247,6 +298,13 @@ def _serve_some(config: Config, only: frozenset[str], agent_host: str = "") -> i
         print(
             "error: services in separate processes need a shared bus: set [bus] url (or POCKETSTACK_BUS_URL) "
             "to amqp://...",
+            file=sys.stderr,
+        )
+        return 2
+    if "identity" not in only and not config.identity.service_password:
+        print(
+            "error: the services here log in to identity as its service user: set [identity] service_password "
+            "(or POCKETSTACK_IDENTITY_SERVICE_PASSWORD) to the one in the identity process's secrets.toml",
             file=sys.stderr,
         )
         return 2
@@ -308,7 +366,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     services = dict(current.get("services", {}))
     for name in current.get("not_built", []):
         services[name] = f"{current['url']}/{name}"
-    with httpx.Client(timeout=5) as client:
+    with httpx.Client(timeout=5, verify=state.verify(config)) as client:
         for name, url in sorted(services.items()):
             try:
                 code = client.get(url + "/").status_code
@@ -341,7 +399,7 @@ def cmd_trace(args: argparse.Namespace) -> int:
             "scope": {"project": {"name": "admin", "domain": {"id": "default"}}},
         }
     }
-    with httpx.Client(base_url=url, timeout=30) as client:
+    with httpx.Client(base_url=url, timeout=30, verify=state.verify(config)) as client:
         token = client.post("/identity/v3/auth/tokens", json=auth).headers.get("x-subject-token", "")
         answer = client.get(
             f"/compute/v2.1/servers/{args.server_id}/os-pocketstack-trace", headers={"X-Auth-Token": token}
@@ -407,6 +465,11 @@ def parser() -> argparse.ArgumentParser:
     up.add_argument("--driver", choices=["fake", "qemu"], default=None, help="virt driver")
     up.add_argument("--fake-hosts", type=int, default=None, help="simulated compute hosts (fake driver)")
     up.add_argument("--detach", action="store_true", help="return once the cloud is ready")
+    up.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve HTTPS with a self-signed certificate made in DATA_DIR/tls (clouds.yaml trusts it)",
+    )
     up.set_defaults(func=cmd_up)
 
     down = sub.add_parser("down", help="stop the cloud and remove what it created at runtime")

@@ -74,7 +74,30 @@ def free_port(host: str) -> int:
         return int(sock.getsockname()[1])
 
 
+def verify(config: Config) -> str | bool:
+    """What an HTTPS client of this cloud trusts: a self-signed certificate itself,
+    else the system's CAs."""
+    from pocketstack.cli.tls import is_self_signed
+
+    cert = Path(config.server.tls_cert) if config.tls else None
+    if cert is not None and is_self_signed(cert):
+        return str(cert)
+    return True
+
+
+def write_clouds_yaml(config: Config) -> Path:
+    """DATA_DIR/clouds.yaml (it holds passwords: owner-only)."""
+    from pocketstack.common.datadir import write_private
+
+    path = config.data_dir / "clouds.yaml"
+    write_private(path, clouds_yaml(config))
+    return path
+
+
 def clouds_yaml(config: Config) -> str:
+    trust = verify(config)
+    cacert = f"    cacert: {json.dumps(trust)}\n" if isinstance(trust, str) else ""
+
     def cloud(name: str, user: str, password: str, project: str) -> str:
         return (
             f"  {name}:\n"
@@ -87,7 +110,7 @@ def clouds_yaml(config: Config) -> str:
             f"      project_domain_name: Default\n"
             f"    region_name: {config.identity.region}\n"
             f"    identity_api_version: 3\n"
-            f"    interface: public\n"
+            f"    interface: public\n" + cacert
         )
 
     ident = config.identity

@@ -3,6 +3,9 @@
 Every setting lives in a section of the file and can be overridden by the environment
 variable ``POCKETSTACK_<SECTION>_<KEY>`` (for example ``POCKETSTACK_DATABASE_URL``).
 The file is written with the defaults on the first ``up`` so a user can see and edit them.
+Secrets nobody chose (the bootstrap users' passwords) are generated on the first start
+into ``DATA_DIR/secrets.toml`` (same format, read before the config file, owner-only):
+see ``pocketstack.common.datadir``.
 """
 
 from __future__ import annotations
@@ -24,6 +27,10 @@ class ServerConfig:
     public_url: str = ""
     # Largest request body accepted by JSON APIs (image uploads stream and are exempt).
     max_body_bytes: int = 1024 * 1024
+    # HTTPS: PEM certificate (chain) and private key files. Both empty: plain HTTP, unless
+    # ``up --tls`` made a self-signed pair (DATA_DIR/tls/) and put its paths here.
+    tls_cert: str = ""
+    tls_key: str = ""
 
 
 @dataclass
@@ -46,10 +53,33 @@ class IdentityConfig:
     password_hash_rounds: int = 12
     # Seconds a validated token stays in the local validation cache.
     token_cache_seconds: float = 30.0
-    admin_password: str = "admin"
-    demo_password: str = "demo"
-    service_password: str = "service"
+    # Passwords of the bootstrap users admin, demo and the service user. Empty: a random
+    # one is generated on the first start and kept in DATA_DIR/secrets.toml; clouds.yaml
+    # carries admin's and demo's.
+    admin_password: str = ""
+    demo_password: str = ""
+    service_password: str = ""
     region: str = "RegionOne"
+
+
+@dataclass
+class SecurityComplianceConfig:
+    """Keystone's ``[security_compliance]`` password rules; every one is off by default."""
+
+    # Failed password logins in a row that lock the user out (0: never), and for how many
+    # seconds (0: until an administrator resets the password or re-enables the user).
+    lockout_failure_attempts: int = 0
+    lockout_duration: int = 1800
+    # Days a new password stays valid (0: forever).
+    password_expires_days: int = 0
+    # A new password may not be any of the user's last N ones, the current one included (0: off).
+    unique_last_password_count: int = 0
+    # Days a password set by its user must be used before the user may change it again.
+    minimum_password_age: int = 0
+    # Passwords must match this regular expression (re.match); the description is the
+    # reason a 400 gives when one does not.
+    password_regex: str = ""
+    password_regex_description: str = ""
 
 
 @dataclass
@@ -182,6 +212,7 @@ class Config:
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     bus: BusConfig = field(default_factory=BusConfig)
     identity: IdentityConfig = field(default_factory=IdentityConfig)
+    security_compliance: SecurityComplianceConfig = field(default_factory=SecurityComplianceConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     compute: ComputeConfig = field(default_factory=ComputeConfig)
     image: ImageConfig = field(default_factory=ImageConfig)
@@ -194,6 +225,7 @@ class Config:
         "database",
         "bus",
         "identity",
+        "security_compliance",
         "logging",
         "compute",
         "image",
@@ -202,9 +234,21 @@ class Config:
         "endpoints",
     )
 
+    # Settings that are secrets: generated when empty, never written into pocketstack.toml
+    # unless someone set them.
+    SECRETS = (("identity", "admin_password"), ("identity", "demo_password"), ("identity", "service_password"))
+
     @property
     def config_file(self) -> Path:
         return self.data_dir / "pocketstack.toml"
+
+    @property
+    def secrets_file(self) -> Path:
+        return self.data_dir / "secrets.toml"
+
+    @property
+    def tls(self) -> bool:
+        return bool(self.server.tls_cert and self.server.tls_key)
 
     @property
     def database_url(self) -> str:
@@ -216,7 +260,8 @@ class Config:
     def public_url(self) -> str:
         if self.server.public_url:
             return self.server.public_url.rstrip("/")
-        return f"http://{self.server.host}:{self.server.port}"
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://{self.server.host}:{self.server.port}"
 
     def endpoint_base(self, service: str) -> str:
         """Base URL of the process serving ``service`` (its prefix not included)."""
@@ -229,12 +274,13 @@ class Config:
 
     @classmethod
     def load(cls, data_dir: Path | str | None = None, env: dict[str, str] | None = None) -> Config:
-        """Read the file under ``data_dir`` (if any), then apply the environment."""
+        """Read the secrets and config files under ``data_dir`` (if any), then apply the environment."""
         env = dict(os.environ) if env is None else env
         cfg = cls(data_dir=Path(data_dir or env.get("POCKETSTACK_DATA_DIR") or DEFAULT_DATA_DIR).expanduser())
-        if cfg.config_file.exists():
-            with cfg.config_file.open("rb") as fh:
-                cfg._apply(tomllib.load(fh), source=str(cfg.config_file))
+        for path in (cfg.secrets_file, cfg.config_file):
+            if path.exists():
+                with path.open("rb") as fh:
+                    cfg._apply(tomllib.load(fh), source=str(path))
         cfg._apply_env(env)
         return cfg
 
@@ -260,14 +306,22 @@ class Config:
             lines.append(f"[{section_name}]")
             section = getattr(self, section_name)
             for f in fields(section):
-                lines.append(f"{f.name} = {_toml_value(getattr(section, f.name))}")
+                value = getattr(section, f.name)
+                if (section_name, f.name) in self.SECRETS and not value:
+                    lines.append(f"# {f.name}: generated on the first start, kept in secrets.toml")
+                    continue
+                lines.append(f"{f.name} = {_toml_value(value)}")
             lines.append("")
         return "\n".join(lines)
 
     def write_if_missing(self) -> None:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        """The config file with the current settings, owner-only (it may hold secrets:
+        passwords set in the environment, database and bus URLs with credentials)."""
+        from pocketstack.common.datadir import write_private
+
+        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         if not self.config_file.exists():
-            self.config_file.write_text(self.to_toml())
+            write_private(self.config_file, self.to_toml())
 
 
 def resolve_local_agents(setting: str, bus_url: str, section: str) -> bool:

@@ -51,6 +51,10 @@ async def hash_passwords(config: Config, names: list[str] | None = None) -> dict
     parallel threads; a fresh cloud starts this early so it overlaps the migrations."""
     wanted = _passwords(config)
     chosen = list(wanted) if names is None else names
+    unset = [name for name in chosen if not wanted[name]]
+    if unset:
+        # Never a well-known default: `up`/`serve` generate them (common.datadir).
+        raise ValueError(f"no password set for the bootstrap user(s) {', '.join(unset)} ([identity] *_password)")
     rounds = config.identity.password_hash_rounds
     hashed = await asyncio.gather(*(passwords.hash_password(wanted[n], rounds) for n in chosen))
     return dict(zip(chosen, hashed, strict=True))

@@ -50,6 +50,11 @@ class CloudClient:
 def test_config(data_dir: Path) -> Config:
     config = Config(data_dir=data_dir)
     config.identity.password_hash_rounds = 4
+    # Known passwords (a real cloud generates them): CloudClient.token logs in as
+    # ``user`` with password ``user``.
+    config.identity.admin_password = "admin"
+    config.identity.demo_password = "demo"
+    config.identity.service_password = "service"
     config.server.public_url = BASE
     config.compute.driver = "fake"
     config.image.tiny_guest = False
