@@ -130,17 +130,15 @@ async def test_floating_ip_lifecycle(api: Api) -> None:
 
 async def test_floating_ip_specific_address_and_create_associated(api: Api) -> None:
     ext, _, port = await topology(api)
+    specific = {"floating_network_id": ext["id"], "floating_ip_address": "172.24.4.99"}
+    # Choosing the address is for admins (create_floatingip:floating_ip_address).
+    r = await api.post("floatingips", {"floatingip": {**specific, "port_id": port["id"]}})
+    assert r.status_code == 403 and error(r)["type"] == "PolicyNotAuthorized"
     fip = await api.made(
-        "floatingips",
-        "floatingip",
-        floating_network_id=ext["id"],
-        floating_ip_address="172.24.4.99",
-        port_id=port["id"],
+        "floatingips", "floatingip", "admin", **specific, port_id=port["id"], project_id=port["project_id"]
     )
     assert fip["floating_ip_address"] == "172.24.4.99" and fip["port_id"] == port["id"]
-    r = await api.post(
-        "floatingips", {"floatingip": {"floating_network_id": ext["id"], "floating_ip_address": "172.24.4.99"}}
-    )
+    r = await api.post("floatingips", {"floatingip": specific}, "admin")
     assert r.status_code == 409 and error(r)["type"] == "IpAddressInUse"
     r = await api.post("floatingips", {"floatingip": {"floating_network_id": ext["id"], "port_id": port["id"]}})
     assert r.status_code == 409 and error(r)["type"] == "FloatingIPPortAlreadyAssociated"
@@ -166,7 +164,7 @@ async def test_floating_ip_bad_input(api: Api) -> None:
     )
     assert r.status_code == 400
     r = await api.post(
-        "floatingips", {"floatingip": {"floating_network_id": ext["id"], "floating_ip_address": "10.0.0.5"}}
+        "floatingips", {"floatingip": {"floating_network_id": ext["id"], "floating_ip_address": "10.0.0.5"}}, "admin"
     )
     assert r.status_code == 400
     # Nothing was left behind by the failed creates.

@@ -9,7 +9,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Final
 
 from pocketstack.common.context import RequestContext
 from pocketstack.network import faults
@@ -31,16 +32,38 @@ def is_service(ctx: RequestContext) -> bool:
     return ctx.is_admin or bool({"service", "admin"} & set(ctx.service_roles))
 
 
+class _NoDefault:
+    def __repr__(self) -> str:
+        return "NO_DEFAULT"
+
+
+# An attribute without a default: any value given is "set" (Neutron's ATTR_NOT_SPECIFIED).
+NO_DEFAULT: Final = _NoDefault()
+
+
 def admin_attributes(
-    ctx: RequestContext, action: str, body: dict[str, Any], names: tuple[str, ...], *, services: bool = False
+    ctx: RequestContext,
+    action: str,
+    body: dict[str, Any],
+    defaults: Mapping[str, object],
+    *,
+    create: bool,
+    services: bool = False,
 ) -> None:
-    """Refuse any of ``names`` present in ``body`` unless the caller is admin (or, with
-    ``services``, a service acting for the user)."""
+    """Refuse, unless the caller is admin (or, with ``services``, a service acting for the
+    user), each admin-only attribute of ``defaults`` that ``body`` sets explicitly.
+
+    As Neutron's policy engine decides it: on create an attribute is set when its value
+    differs from its default (a member may send ``"shared": false``), on update whenever
+    it is in the body."""
     if ctx.is_admin or (services and is_service(ctx)):
         return
-    for name in names:
-        if name in body:
-            raise faults.forbidden(f"{action}:{name}")
+    for name, default in defaults.items():
+        if name not in body:
+            continue
+        if create and default is not NO_DEFAULT and body[name] == default:
+            continue
+        raise faults.forbidden(f"{action}:{name}")
 
 
 def owner_project(ctx: RequestContext, action: str, body: dict[str, Any]) -> str:

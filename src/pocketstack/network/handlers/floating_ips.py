@@ -9,6 +9,9 @@ from pocketstack.network.objects import floating_ips
 from pocketstack.web.request import Request
 from pocketstack.web.response import Response, empty
 
+# Choosing the address is for admins (Neutron's create_floatingip:floating_ip_address).
+_ADMIN_ONLY = {"floating_ip_address": policy.NO_DEFAULT}
+
 
 async def index(deps: Deps, request: Request) -> Response:
     return many(request, "floatingips", "FloatingIP", await floating_ips.listing(deps.db, request.context))
@@ -23,6 +26,7 @@ async def create(deps: Deps, request: Request) -> Response:
     ctx = request.context
     policy.require_writer(ctx, "create_floatingip")
     attrs = await body_of(request, "floatingip", schemas.FLOATINGIP_CREATE)
+    policy.admin_attributes(ctx, "create_floatingip", attrs, _ADMIN_ONLY, create=True)
     project = policy.owner_project(ctx, "create_floatingip", attrs)
     fip = await floating_ips.create(deps.db, ctx, project, attrs)
     if fip["router_id"]:

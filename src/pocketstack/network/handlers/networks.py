@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from pocketstack.network import policy, schemas
 from pocketstack.network.deps import Deps
-from pocketstack.network.handlers.common import body_of, many, one
+from pocketstack.network.handlers.common import bodies_of, body_of, create_all, created, many, one
 from pocketstack.network.objects import networks
 from pocketstack.web.request import Request
 from pocketstack.web.response import Response, empty
 
-_ADMIN_ONLY = (
-    "shared",
-    "router:external",
-    "is_default",
-    "provider:network_type",
-    "provider:physical_network",
-    "provider:segmentation_id",
-)
+# Admin-only attributes and their defaults (a member may send the default).
+_ADMIN_ONLY = {
+    "shared": False,
+    "router:external": False,
+    "is_default": False,
+    "provider:network_type": policy.NO_DEFAULT,
+    "provider:physical_network": policy.NO_DEFAULT,
+    "provider:segmentation_id": policy.NO_DEFAULT,
+}
 
 
 async def index(deps: Deps, request: Request) -> Response:
@@ -30,17 +31,23 @@ async def show(deps: Deps, request: Request) -> Response:
 async def create(deps: Deps, request: Request) -> Response:
     ctx = request.context
     policy.require_writer(ctx, "create_network")
-    attrs = await body_of(request, "network", schemas.NETWORK_CREATE)
-    policy.admin_attributes(ctx, "create_network", attrs, _ADMIN_ONLY)
-    project = policy.owner_project(ctx, "create_network", attrs)
-    return one(request, "network", await networks.create(deps.db, ctx, project, attrs), 201)
+    items, bulk = await bodies_of(request, "network", "networks", schemas.NETWORK_CREATE)
+    for attrs in items:
+        policy.admin_attributes(ctx, "create_network", attrs, _ADMIN_ONLY, create=True)
+        attrs["project_id"] = policy.owner_project(ctx, "create_network", attrs)
+    made = await create_all(
+        items,
+        lambda attrs: networks.create(deps.db, ctx, attrs["project_id"], attrs),
+        lambda net: networks.delete_network(deps.db, ctx, net["id"]),
+    )
+    return created(request, "network", "networks", made, bulk)
 
 
 async def update(deps: Deps, request: Request) -> Response:
     ctx = request.context
     policy.require_writer(ctx, "update_network")
     attrs = await body_of(request, "network", schemas.NETWORK_UPDATE)
-    policy.admin_attributes(ctx, "update_network", attrs, _ADMIN_ONLY)
+    policy.admin_attributes(ctx, "update_network", attrs, _ADMIN_ONLY, create=False)
     return one(request, "network", await networks.update(deps.db, ctx, request.path_params["network_id"], attrs))
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pocketstack.network import policy, schemas
 from pocketstack.network.deps import Deps
-from pocketstack.network.handlers.common import body_of, many, one
+from pocketstack.network.handlers.common import bodies_of, body_of, create_all, created, many, one
 from pocketstack.network.objects import ports
+from pocketstack.network.objects.ports import AgentWork
 from pocketstack.web.request import Request
 from pocketstack.web.response import Response, empty
 
-_ADMIN_ONLY = ("binding:host_id", "binding:profile")
+# Admin-only (services may bind ports too); neither has a default: any value is "set".
+_ADMIN_ONLY = {"binding:host_id": policy.NO_DEFAULT, "binding:profile": policy.NO_DEFAULT}
 # Filters the database can apply directly; every other filter is applied to the results.
 _NARROW = ("network_id", "device_id")
 
@@ -26,20 +28,27 @@ async def show(deps: Deps, request: Request) -> Response:
 async def create(deps: Deps, request: Request) -> Response:
     ctx = request.context
     policy.require_writer(ctx, "create_port")
-    attrs = await body_of(request, "port", schemas.PORT_CREATE)
-    policy.admin_attributes(ctx, "create_port", attrs, _ADMIN_ONLY, services=True)
-    project = policy.owner_project(ctx, "create_port", attrs)
-    port, work = await ports.create(deps.db, ctx, project, attrs)
-    await deps.binder.send(ctx, work)
-    return one(request, "port", port, 201)
+    items, bulk = await bodies_of(request, "port", "ports", schemas.PORT_CREATE)
+    for attrs in items:
+        policy.admin_attributes(ctx, "create_port", attrs, _ADMIN_ONLY, create=True, services=True)
+        attrs["project_id"] = policy.owner_project(ctx, "create_port", attrs)
+
+    async def undo(made: tuple[dict[str, object], AgentWork]) -> None:
+        # Nothing was sent to a host yet: the agent work of the delete is moot.
+        await ports.delete_port(deps.db, ctx, str(made[0]["id"]))
+
+    made = await create_all(items, lambda attrs: ports.create(deps.db, ctx, attrs["project_id"], attrs), undo)
+    for _port, work in made:
+        await deps.binder.send(ctx, work)
+    return created(request, "port", "ports", [port for port, _work in made], bulk)
 
 
 async def update(deps: Deps, request: Request) -> Response:
     ctx = request.context
     policy.require_writer(ctx, "update_port")
     attrs = await body_of(request, "port", schemas.PORT_UPDATE)
-    policy.admin_attributes(ctx, "update_port", attrs, _ADMIN_ONLY, services=True)
-    policy.admin_attributes(ctx, "update_port", attrs, ("mac_address",))
+    policy.admin_attributes(ctx, "update_port", attrs, _ADMIN_ONLY, create=False, services=True)
+    policy.admin_attributes(ctx, "update_port", attrs, {"mac_address": policy.NO_DEFAULT}, create=False)
     port, work = await ports.update(deps.db, ctx, request.path_params["port_id"], attrs)
     await deps.binder.send(ctx, work)
     return one(request, "port", port)

@@ -12,6 +12,8 @@ from pocketstack.web.request import Request
 from pocketstack.web.response import Response, empty, json_response
 from pocketstack.web.validation import validate
 
+_GATEWAY_ADMIN_ONLY = {"external_fixed_ips": policy.NO_DEFAULT, "enable_snat": policy.NO_DEFAULT}
+
 
 async def index(deps: Deps, request: Request) -> Response:
     return many(request, "routers", "Router", await routers.listing(deps.db, request.context))
@@ -35,7 +37,8 @@ async def create(deps: Deps, request: Request) -> Response:
 def _gateway_policy(ctx: RequestContext, attrs: dict[str, object], action: str) -> None:
     info = attrs.get("external_gateway_info")
     if isinstance(info, dict):
-        policy.admin_attributes(ctx, action, info, ("external_fixed_ips", "enable_snat"))
+        # Sub-attributes of the gateway: Neutron checks them whenever present, whatever the value.
+        policy.admin_attributes(ctx, f"{action}:external_gateway_info", info, _GATEWAY_ADMIN_ONLY, create=False)
 
 
 async def update(deps: Deps, request: Request) -> Response:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pocketstack.network import policy, schemas
 from pocketstack.network.deps import Deps
-from pocketstack.network.handlers.common import body_of, many, one
+from pocketstack.network.handlers.common import bodies_of, body_of, create_all, created, many, one
 from pocketstack.network.objects import subnets
 from pocketstack.web.request import Request
 from pocketstack.web.response import Response, empty
@@ -21,9 +21,15 @@ async def show(deps: Deps, request: Request) -> Response:
 async def create(deps: Deps, request: Request) -> Response:
     ctx = request.context
     policy.require_writer(ctx, "create_subnet")
-    attrs = await body_of(request, "subnet", schemas.SUBNET_CREATE)
-    project = policy.owner_project(ctx, "create_subnet", attrs)
-    return one(request, "subnet", await subnets.create(deps.db, ctx, project, attrs), 201)
+    items, bulk = await bodies_of(request, "subnet", "subnets", schemas.SUBNET_CREATE)
+    for attrs in items:
+        attrs["project_id"] = policy.owner_project(ctx, "create_subnet", attrs)
+    made = await create_all(
+        items,
+        lambda attrs: subnets.create(deps.db, ctx, attrs["project_id"], attrs),
+        lambda sub: subnets.delete_subnet(deps.db, ctx, sub["id"]),
+    )
+    return created(request, "subnet", "subnets", made, bulk)
 
 
 async def update(deps: Deps, request: Request) -> Response:
