@@ -20,7 +20,7 @@ from pocketstack.image import policy, quotas
 from pocketstack.image.models import Image, ImageProperty, ImageTag
 from pocketstack.image.patch import Change, apply_changes, check_attribute_name
 from pocketstack.image.records import ImageRecord, load_visible, record
-from pocketstack.image.schemas import AMAZON_FORMATS, IMAGE_CREATE
+from pocketstack.image.schemas import IMAGE_CREATE
 from pocketstack.image.store import ImageStore
 from pocketstack.web.validation import validate
 
@@ -35,20 +35,6 @@ CORE_WRITABLE = (
     "min_disk",
     "min_ram",
 )
-
-
-def check_formats(disk_format: str | None, container_format: str | None) -> None:
-    if (
-        disk_format
-        and container_format
-        and (disk_format in AMAZON_FORMATS or container_format in AMAZON_FORMATS)
-        and disk_format != container_format
-    ):
-        raise Invalid(
-            "Invalid mix of disk and container formats: when the disk or container format is one of "
-            f"'aki', 'ari' or 'ami', both must match (got disk_format={disk_format!r}, "
-            f"container_format={container_format!r})."
-        )
 
 
 def check_limits(properties: dict[str, str], tags: list[str], limits: ImageConfig) -> None:
@@ -76,7 +62,6 @@ async def create(db: Database, ctx: RequestContext, body: Any, limits: ImageConf
     owner = body.get("owner", ctx.project_id)
     if "owner" in body:
         policy.check_owner_value(ctx, owner)
-    check_formats(body.get("disk_format"), body.get("container_format"))
     properties = {k: v for k, v in body.items() if k not in IMAGE_CREATE["properties"]}
     tags = _unique(body.get("tags", []))
     check_limits(properties, tags, limits)
@@ -129,7 +114,6 @@ async def update(
             policy.check_visibility_value(ctx, core["visibility"])
         if core["owner"] != image.owner:
             policy.check_owner_value(ctx, core["owner"])
-        check_formats(core["disk_format"], core["container_format"])
         tags = _unique(core.pop("tags"))
         check_limits(properties, tags, limits)
         for name, value in core.items():

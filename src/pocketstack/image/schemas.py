@@ -10,8 +10,8 @@ from typing import Any
 
 DISK_FORMATS = ("ami", "ari", "aki", "vhd", "vhdx", "vmdk", "raw", "qcow2", "vdi", "iso", "ploop")
 CONTAINER_FORMATS = ("ami", "ari", "aki", "bare", "ovf", "ova", "docker", "compressed")
-# Kernel, ramdisk and machine images must carry the same disk and container format.
-AMAZON_FORMATS = ("ami", "ari", "aki")
+# Disk and container formats are independent in Glance v2 (ami data in a bare container
+# is fine; v1's rule that aki/ari/ami must match is gone).
 VISIBILITIES = ("public", "private", "shared", "community")
 STATUSES = (
     "queued",
