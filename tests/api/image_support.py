@@ -15,6 +15,7 @@ from pocketstack.image.service import ImageService, create
 from pocketstack.testing.service import auth, running_services
 
 PATCH_TYPE = "application/openstack-images-v2.1-json-patch"
+PATCH_TYPE_V20 = "application/openstack-images-v2.0-json-patch"
 
 
 @dataclass

@@ -1,6 +1,9 @@
 """JSON-patch for images (``application/openstack-images-v2.1-json-patch``).
 
-A document is a list of ``{"op": add|remove|replace, "path": "/field", "value": ...}``.
+A document is a list of ``{"op": add|remove|replace, "path": "/field", "value": ...}``
+(``application/openstack-images-v2.1-json-patch``, JSON-patch as in RFC 6902) or, with
+the older ``application/openstack-images-v2.0-json-patch``, of ``{"replace": "/field",
+"value": ...}`` (the operation is the member's name; Tempest's client sends this form).
 Paths name one top-level field (JSON-pointer escaped); ``/tags/N`` (and ``/tags/-``) is
 also accepted because openstacksdk computes list differences that way. Semantics follow
 Glance: ``add`` sets a field (replacing an existing extra property), ``replace`` and
@@ -24,7 +27,10 @@ from pocketstack.image.schemas import (
 )
 from pocketstack.web.validation import validate
 
-MEDIA_TYPES = ("application/openstack-images-v2.1-json-patch", "application/openstack-images-v2.0-json-patch")
+MEDIA_TYPE_V21 = "application/openstack-images-v2.1-json-patch"
+MEDIA_TYPE_V20 = "application/openstack-images-v2.0-json-patch"
+MEDIA_TYPES = (MEDIA_TYPE_V21, MEDIA_TYPE_V20)
+_OPERATIONS = ("add", "remove", "replace")
 _FIELD_SCHEMAS = {
     name: {"type": "object", "properties": {name: schema}} for name, schema in IMAGE_CREATE["properties"].items()
 }
@@ -48,13 +54,15 @@ def check_attribute_name(name: str) -> None:
         raise Forbidden(f"Attribute '{name}' is reserved.")
 
 
-def parse(document: Any) -> list[Change]:
+def parse(document: Any, media_type: str = MEDIA_TYPE_V21) -> list[Change]:
     if not isinstance(document, list):
         raise Invalid("Request body must be a JSON array of operation objects (a JSON-patch document).")
     changes = []
     for index, item in enumerate(document):
         if not isinstance(item, dict):
             raise Invalid(f"Operations must be JSON objects; item {index} is not.")
+        if media_type == MEDIA_TYPE_V20:
+            item = _from_v20(item)
         if "op" in item and item["op"] not in ("add", "remove", "replace"):
             raise Invalid(f"Operation {item['op']!r} is not supported: use add, remove or replace.")
         validate(PATCH_OPERATION, item)
@@ -62,6 +70,17 @@ def parse(document: Any) -> list[Change]:
             raise Invalid(f"Operation '{item['op']}' on {item['path']} needs a 'value'.")
         changes.append(Change(item["op"], _decode_pointer(item["path"]), item.get("value")))
     return changes
+
+
+def _from_v20(item: dict[str, Any]) -> dict[str, Any]:
+    """``{"replace": "/name", "value": "x"}`` -> ``{"op": "replace", "path": "/name", "value": "x"}``."""
+    named = [op for op in _OPERATIONS if op in item]
+    if len(named) != 1:
+        raise Invalid('Operation objects must contain exactly one member named "add", "remove", or "replace".')
+    op = named[0]
+    converted = {k: v for k, v in item.items() if k != op}
+    converted.update(op=op, path=item[op])
+    return converted
 
 
 def _decode_pointer(pointer: str) -> tuple[str, ...]:

@@ -60,7 +60,7 @@ async def update(deps: ImageDeps, request: Request) -> Response:
         raise UnsupportedMediaType(
             f"Unsupported Content-Type {content_type or '(none)'!r} for PATCH: use {patch.MEDIA_TYPES[0]}."
         )
-    changes = patch.parse(await request.json())
+    changes = patch.parse(await request.json(), content_type)
     rec = await images.update(deps.db, request.context, request.path_params["image_id"], changes, deps.limits)
     return json_response(views.image(rec))
 
