@@ -20,6 +20,7 @@ def routes(deps: ImageDeps) -> list[Route]:
         r("GET", "/", discovery.versions, auth=False),
         r("GET", "/versions", discovery.versions_list, auth=False),
         r("GET", "/v2", discovery.versions_list, auth=False),
+        r("GET", "/v2/", discovery.versions_list, auth=False),
         r("GET", "/v2/schemas/image", discovery.schema_image),
         r("GET", "/v2/schemas/images", discovery.schema_images),
         r("GET", "/v2/schemas/member", discovery.schema_member),

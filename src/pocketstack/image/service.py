@@ -31,6 +31,8 @@ class ImageService(Service):
             error_format="glance",
             authenticator=runtime.authenticator,
             max_body_bytes=cfg.server.max_body_bytes,
+            # As Glance: /v2/images/ is an image with an empty id (404), not the list.
+            strict_slashes=True,
         )
 
     @property

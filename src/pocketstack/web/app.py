@@ -46,9 +46,10 @@ class ServiceApp:
         microversions: Microversions | None = None,
         max_body_bytes: int = 1024 * 1024,
         request_id_headers: tuple[str, ...] = ("x-openstack-request-id",),
+        strict_slashes: bool = False,
     ) -> None:
         self.name = name
-        self.router = Router(routes)
+        self.router = Router(routes, strict_slashes=strict_slashes)
         self.format_error = FORMATS[error_format] if isinstance(error_format, str) else error_format
         self.authenticator = authenticator
         self.microversions = microversions

@@ -2,6 +2,11 @@
 
 A trie keeps lookup cost independent of how many routes a service has; a literal
 segment wins over a ``{param}`` one, so ``/v3/auth/tokens`` never matches ``/v3/auth/{x}``.
+
+By default a trailing slash is ignored (``/v3/users/`` is ``/v3/users``). With
+``strict_slashes`` (Glance's router) it is an empty last segment: ``/v2/images/`` is then
+``/v2/images/{image_id}`` with an empty id (404), and a pattern that ends in ``/``
+matches only a path that does.
 """
 
 from __future__ import annotations
@@ -37,14 +42,15 @@ class _Node:
 
 
 class Router:
-    def __init__(self, routes: list[Route]) -> None:
+    def __init__(self, routes: list[Route], *, strict_slashes: bool = False) -> None:
         self.root = _Node()
+        self.strict_slashes = strict_slashes
         for route in routes:
             self.add(route)
 
     def add(self, route: Route) -> None:
         node = self.root
-        for seg in _split(route.pattern):
+        for seg in _split(route.pattern, self.strict_slashes):
             if seg.startswith("{") and seg.endswith("}"):
                 name = seg[1:-1]
                 if node.param is None:
@@ -62,7 +68,7 @@ class Router:
         """Return (route, params, allowed methods). Route is None if nothing matches."""
         params: dict[str, str] = {}
         node: _Node | None = self.root
-        for seg in _split(path):
+        for seg in _split(path, self.strict_slashes):
             assert node is not None
             nxt = node.literal.get(seg)
             if nxt is None:
@@ -78,5 +84,8 @@ class Router:
         return route, params, sorted(node.routes)
 
 
-def _split(path: str) -> list[str]:
-    return [s for s in path.split("/") if s]
+def _split(path: str, strict_slashes: bool = False) -> list[str]:
+    segments = [s for s in path.split("/") if s]
+    if strict_slashes and segments and path.endswith("/"):
+        segments.append("")
+    return segments
