@@ -17,10 +17,16 @@ class VolumeDeps:
     cfg: VolumeConfig
     bus: Bus
     images: ImageClient
+    # The backend's pool (Cinder's host@backend#pool names where a volume lives).
+    pool: str = "default"
 
     @property
     def host(self) -> str:
         return self.cfg.host
+
+    @property
+    def volume_host(self) -> str:
+        return f"{self.cfg.host}#{self.pool}"
 
     @property
     def topic(self) -> str:

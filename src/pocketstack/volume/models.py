@@ -42,6 +42,8 @@ class VolumeType(Base):
     extra_specs: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     # Projects that may use a private type.
     projects: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The QoS specs associated with the type (one at most, as in Cinder).
+    qos_specs_id: Mapped[str | None] = mapped_column(String(36), nullable=True, default=None)
     created_at: Mapped[dt.datetime] = _created()
     updated_at: Mapped[dt.datetime | None] = _updated()
 
@@ -133,3 +135,73 @@ class QuotaLock(Base):
     __tablename__ = "volume_quota_lock"
     project_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     generation: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class QuotaClass(Base):
+    """A quota class's limit for one resource (the ``default`` class sets the defaults
+    every project without its own limit gets)."""
+
+    __tablename__ = "volume_quota_class"
+    __table_args__ = (UniqueConstraint("class_name", "resource"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    class_name: Mapped[str] = mapped_column(String(255), index=True)
+    resource: Mapped[str] = mapped_column(String(255))
+    hard_limit: Mapped[int] = mapped_column(Integer)
+
+
+class QosSpecs(Base):
+    """Named QoS settings (``consumer``: front-end, back-end or both) types can point at."""
+
+    __tablename__ = "volume_qos_specs"
+    id: Mapped[str] = _id()
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    consumer: Mapped[str] = mapped_column(String(16), default="back-end")
+    specs: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = _created()
+    updated_at: Mapped[dt.datetime | None] = _updated()
+
+
+class Transfer(Base):
+    """An offer of a volume to another project: whoever shows the id and the auth key
+    (only its salted hash is kept) takes the volume over."""
+
+    __tablename__ = "volume_transfer"
+    id: Mapped[str] = _id()
+    volume_id: Mapped[str] = mapped_column(String(36), index=True)
+    name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    salt: Mapped[str] = mapped_column(String(255))
+    crypt_hash: Mapped[str] = mapped_column(String(255))
+    source_project_id: Mapped[str] = mapped_column(String(64), index=True)
+    destination_project_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    accepted: Mapped[bool] = mapped_column(Boolean, default=False)
+    no_snapshots: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = _created()
+    updated_at: Mapped[dt.datetime | None] = _updated()
+
+
+class ServiceState(Base):
+    """What an admin set on one of the volume service's services (cinder-scheduler,
+    cinder-volume): disabled (with a reason) or frozen. Absent: enabled, not frozen."""
+
+    __tablename__ = "volume_service_state"
+    __table_args__ = (UniqueConstraint("host", "binary"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    host: Mapped[str] = mapped_column(String(255))
+    binary: Mapped[str] = mapped_column(String(64))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    disabled_reason: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    frozen: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[dt.datetime | None] = _updated()
+
+
+class GroupType(Base):
+    """A group type (3.11+): name, description, public, group specs."""
+
+    __tablename__ = "volume_group_type"
+    id: Mapped[str] = _id()
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    is_public: Mapped[bool] = mapped_column(Boolean, default=True)
+    group_specs: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = _created()
+    updated_at: Mapped[dt.datetime | None] = _updated()

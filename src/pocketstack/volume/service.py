@@ -41,7 +41,7 @@ class VolumeService(Service):
         cfg = runtime.config
         self.backend = backend if backend is not None else from_config(cfg)
         self.images = ImageClient(runtime)
-        self.deps = VolumeDeps(runtime.database(self.name), cfg.volume, runtime.bus, self.images)
+        self.deps = VolumeDeps(runtime.database(self.name), cfg.volume, runtime.bus, self.images, self.backend.name)
         self.manager = VolumeManager(cfg.volume.host, self.deps.db, self.backend, runtime.bus, self.images)
         self._subscription: Subscription | None = None
         self._app = CinderApp(

@@ -157,7 +157,7 @@ async def create(deps: VolumeDeps, ctx: RequestContext, req: CreateRequest) -> V
             snapshot_id=req.snapshot_id,
             source_volid=req.source_volid,
             image_id=image["id"] if image else None,
-            host=deps.host,
+            host=deps.volume_host,
             provider_location={},
         )
         s.add(vol)

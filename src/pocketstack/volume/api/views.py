@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from pocketstack.common.context import RequestContext
@@ -24,19 +25,27 @@ def volume_summary(rec: VolumeRecord, base: str) -> dict[str, Any]:
     return {"id": vol.id, "name": vol.name, "links": _links(base, "volumes", vol.id)}
 
 
-def volume_attachment(att: Attachment) -> dict[str, Any]:
+def volume_attachment(att: Attachment, ctx: RequestContext) -> dict[str, Any]:
+    # Cinder names the attached host only to admins and services (glance's cinder store
+    # needs it for multiattach); a project member sees null.
+    trusted = ctx.is_admin or "service" in ctx.roles or "service" in ctx.service_roles
     return {
         "server_id": att.instance_uuid,
         "attachment_id": att.id,
         "attached_at": iso_nozone(att.attach_time),
-        "host_name": att.attached_host,
+        "host_name": att.attached_host if trusted else None,
         "volume_id": att.volume_id,
         "device": att.mountpoint,
         "id": att.volume_id,
     }
 
 
-def volume(rec: VolumeRecord, base: str, ctx: RequestContext, version: Version) -> dict[str, Any]:
+def volume(
+    rec: VolumeRecord, base: str, ctx: RequestContext, version: Version, *, extended: bool = True
+) -> dict[str, Any]:
+    """A volume's detail view; ``extended`` adds what Cinder's volume extensions add to
+    show and list/detail only (not to create and update): tenant, host, migration
+    attributes and the image metadata."""
     vol = rec.volume
     body: dict[str, Any] = {
         "id": vol.id,
@@ -47,7 +56,7 @@ def volume(rec: VolumeRecord, base: str, ctx: RequestContext, version: Version) 
         "availability_zone": vol.availability_zone,
         "created_at": iso_nozone(vol.created_at),
         "updated_at": iso_nozone(vol.updated_at),
-        "attachments": [volume_attachment(a) for a in rec.attachments if a.status == states.ATTACH_ATTACHED],
+        "attachments": [volume_attachment(a, ctx) for a in rec.attachments if a.status == states.ATTACH_ATTACHED],
         "bootable": "true" if vol.bootable else "false",
         "encrypted": False,
         "multiattach": vol.multiattach,
@@ -59,21 +68,25 @@ def volume(rec: VolumeRecord, base: str, ctx: RequestContext, version: Version) 
         "volume_type": rec.type_name,
         "replication_status": None,
         "consistencygroup_id": None,
-        "os-vol-tenant-attr:tenant_id": vol.project_id,
-        "os-vol-mig-status-attr:migstat": None,
-        "os-vol-mig-status-attr:name_id": None,
     }
-    if vol.image_metadata:
-        body["volume_image_metadata"] = dict(vol.image_metadata)
     if ctx.is_admin:
-        body["os-vol-host-attr:host"] = vol.host
+        body["migration_status"] = None
+    if extended:
+        body["os-vol-tenant-attr:tenant_id"] = vol.project_id
+        if ctx.is_admin:
+            body["os-vol-host-attr:host"] = vol.host
+            body["os-vol-mig-status-attr:migstat"] = None
+            body["os-vol-mig-status-attr:name_id"] = None
+        if vol.image_metadata:
+            body["volume_image_metadata"] = dict(vol.image_metadata)
     if version >= Version(3, 13):
         body["group_id"] = None
-    if version >= Version(3, 21):
+    if version >= Version(3, 21) and ctx.is_admin:
         body["provider_id"] = None
     if version >= Version(3, 48):
-        body["service_uuid"] = None
+        # Not iSCSI: no shared targets to lock on the connecting host.
         body["shared_targets"] = False
+        body["service_uuid"] = service_uuid(vol.host)
     if version >= Version(3, 61) and ctx.is_admin:
         body["cluster_name"] = None
     if version >= Version(3, 63):
@@ -83,8 +96,15 @@ def volume(rec: VolumeRecord, base: str, ctx: RequestContext, version: Version) 
     return body
 
 
-def snapshot(snap: Snapshot, version: Version) -> dict[str, Any]:
-    body: dict[str, Any] = {
+def service_uuid(host: str | None) -> str | None:
+    """The uuid of the cinder-volume service of ``host@backend[#pool]`` (stable per host)."""
+    if not host:
+        return None
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "pocketstack-cinder-volume:" + host.partition("#")[0]))
+
+
+def snapshot_summary(snap: Snapshot) -> dict[str, Any]:
+    return {
         "id": snap.id,
         "name": snap.name,
         "description": snap.description,
@@ -94,9 +114,16 @@ def snapshot(snap: Snapshot, version: Version) -> dict[str, Any]:
         "created_at": iso_nozone(snap.created_at),
         "updated_at": iso_nozone(snap.updated_at),
         "metadata": dict(snap.metadata_ or {}),
-        "os-extended-snapshot-attributes:progress": snap.progress,
-        "os-extended-snapshot-attributes:project_id": snap.project_id,
     }
+
+
+def snapshot(snap: Snapshot, version: Version, *, extended: bool = True) -> dict[str, Any]:
+    """A snapshot's detail view; ``extended`` (show and list/detail, not create and
+    update) adds the os-extended-snapshot-attributes."""
+    body = snapshot_summary(snap)
+    if extended:
+        body["os-extended-snapshot-attributes:progress"] = snap.progress
+        body["os-extended-snapshot-attributes:project_id"] = snap.project_id
     if version >= Version(3, 14):
         body["group_snapshot_id"] = None
     if version >= Version(3, 41):
@@ -106,17 +133,31 @@ def snapshot(snap: Snapshot, version: Version) -> dict[str, Any]:
     return body
 
 
-def volume_type(vtype: VolumeType, ctx: RequestContext) -> dict[str, Any]:
+# Extra specs every reader may see (Cinder's user-visible list); the rest name backend
+# details and are for admins.
+USER_VISIBLE_SPECS = ("RESKEY:availability_zones", "multiattach", "replication_enabled")
+
+
+def volume_type(vtype: VolumeType, ctx: RequestContext, *, manage: str | None = None) -> dict[str, Any]:
+    """A volume type as GET shows it; ``manage`` is "create" or "update" for the answers
+    of those calls (Cinder's types-manage view: every extra spec, no QoS id, and the
+    access flag on create only)."""
+    specs = dict(vtype.extra_specs or {})
     body: dict[str, Any] = {
         "id": vtype.id,
         "name": vtype.name,
         "description": vtype.description,
         "is_public": vtype.is_public,
-        "os-volume-type-access:is_public": vtype.is_public,
-        "qos_specs_id": None,
     }
-    # Cinder shows extra specs to admins only (they may name backend details).
-    body["extra_specs"] = dict(vtype.extra_specs or {}) if ctx.is_admin else {}
+    if manage is not None:
+        body["extra_specs"] = specs
+        if manage == "create":
+            body["os-volume-type-access:is_public"] = vtype.is_public
+        return body
+    body["extra_specs"] = specs if ctx.is_admin else {k: v for k, v in specs.items() if k in USER_VISIBLE_SPECS}
+    if ctx.is_admin:
+        body["qos_specs_id"] = vtype.qos_specs_id
+    body["os-volume-type-access:is_public"] = vtype.is_public
     return body
 
 

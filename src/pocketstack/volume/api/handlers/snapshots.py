@@ -45,7 +45,7 @@ async def create(request: Request) -> Response:
         data.get("metadata") or {},
         force=force,
     )
-    return json_response({"snapshot": views.snapshot(snap, version(request))}, 202)
+    return json_response({"snapshot": views.snapshot(snap, version(request), extended=False)}, 202)
 
 
 async def _list(request: Request, detail: bool) -> Response:
@@ -56,10 +56,7 @@ async def _list(request: Request, detail: bool) -> Response:
         deps(request), ctx, filters, page(request, snapshots.SORT_KEYS), all_projects(request)
     )
     v = version(request)
-    items = [views.snapshot(s, v) for s in rows]
-    if not detail:
-        keep = ("id", "name", "description", "volume_id", "size", "status", "created_at", "updated_at", "metadata")
-        items = [{k: item[k] for k in keep} for item in items]
+    items = [views.snapshot(s, v) if detail else views.snapshot_summary(s) for s in rows]
     out: dict[str, Any] = {"snapshots": items}
     if next_marker is not None:
         out["snapshots_links"] = next_link(request, "snapshots/detail" if detail else "snapshots", next_marker)
@@ -93,7 +90,7 @@ async def update(request: Request) -> Response:
     if not changes:
         raise Invalid("Invalid input received: the snapshot update names nothing to change.")
     snap = await snapshots.update(deps(request), ctx, request.path_params["snapshot_id"], changes)
-    return json_response({"snapshot": views.snapshot(snap, version(request))})
+    return json_response({"snapshot": views.snapshot(snap, version(request), extended=False)})
 
 
 async def delete(request: Request) -> Response:

@@ -48,7 +48,7 @@ async def create(request: Request) -> Response:
             to_bool(public_raw, "is_public"),
             data.get("extra_specs") or {},
         )
-    return json_response({"volume_type": views.volume_type(vtype, ctx)})
+    return json_response({"volume_type": views.volume_type(vtype, ctx, manage="create")})
 
 
 async def update(request: Request) -> Response:
@@ -75,7 +75,7 @@ async def update(request: Request) -> Response:
         if "is_public" in data:
             vtype.is_public = to_bool(data["is_public"], "is_public")
         await s.flush()
-    return json_response({"volume_type": views.volume_type(vtype, ctx)})
+    return json_response({"volume_type": views.volume_type(vtype, ctx, manage="update")})
 
 
 async def delete(request: Request) -> Response:

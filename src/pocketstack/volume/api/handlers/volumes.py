@@ -47,7 +47,8 @@ async def create(request: Request) -> Response:
         multiattach=to_bool(data.get("multiattach") or False, "multiattach"),
     )
     rec = await volumes.create(deps(request), ctx, req)
-    return json_response({"volume": views.volume(rec, request.base_url, ctx, version(request))}, 202)
+    view = views.volume(rec, request.base_url, ctx, version(request), extended=False)
+    return json_response({"volume": view}, 202)
 
 
 async def _list(request: Request, detail: bool) -> Response:
@@ -100,7 +101,7 @@ async def update(request: Request) -> Response:
     if not changes:
         raise Invalid("Invalid input received: the volume update names nothing to change.")
     rec = await volumes.update(deps(request), ctx, request.path_params["volume_id"], changes)
-    return json_response({"volume": views.volume(rec, request.base_url, ctx, version(request))})
+    return json_response({"volume": views.volume(rec, request.base_url, ctx, version(request), extended=False)})
 
 
 async def delete(request: Request) -> Response:
