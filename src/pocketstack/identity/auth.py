@@ -252,6 +252,7 @@ async def _scoped_token(svc: IdentityService, who: Identified, scope: Any) -> To
         expires_at=expires,
         audit_ids=audit_ids,
         app_cred_id=who.app_cred.id if who.app_cred else None,
+        access_rules=bool(who.app_cred and who.app_cred.access_rules),
     )
 
 
@@ -292,6 +293,11 @@ async def render(svc: IdentityService, data: TokenData, *, catalog: bool) -> dic
         cred = await get(m.ApplicationCredential, data.app_cred_id)
         if cred is not None:
             body["application_credential"] = {"id": cred.id, "name": cred.name, "restricted": not cred.unrestricted}
+            if cred.access_rules:
+                rules = [await get(m.AccessRule, rid) for rid in cred.access_rules]
+                body["application_credential"]["access_rules"] = [
+                    {"id": r.id, "service": r.service, "method": r.method, "path": r.path} for r in rules if r
+                ]
     if data.scope is not None:
         body["roles"] = [{"id": rid, "name": name} for rid, name in zip(data.role_ids, data.role_names, strict=False)]
         if catalog:

@@ -67,6 +67,8 @@ class Group(Base):
     name: Mapped[str] = mapped_column(String(255))
     domain_id: Mapped[str] = mapped_column(String(64), ForeignKey("identity_domain.id"), index=True)
     description: Mapped[str] = mapped_column(Text, default="")
+    # Attributes beyond Keystone's own (added by identity_0002; NULL on older rows).
+    extra: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=dict)
 
 
 class Membership(Base):
@@ -131,6 +133,20 @@ class ApplicationCredential(Base):
     unrestricted: Mapped[bool] = mapped_column(Boolean, default=False)
     # Role ids delegated by the credential (a subset of the user's roles on the project).
     roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Ids of the user's access rules limiting what the credential's tokens may call.
+    access_rules: Mapped[list[str] | None] = mapped_column(JSON, default=list)
+
+
+class AccessRule(Base):
+    """One (service, method, path) an application credential may call; owned by a user."""
+
+    __tablename__ = "identity_access_rule"
+    __table_args__ = (UniqueConstraint("user_id", "service", "method", "path"),)
+    id: Mapped[str] = _id()
+    user_id: Mapped[str] = mapped_column(String(64), index=True)
+    service: Mapped[str] = mapped_column(String(64))
+    method: Mapped[str] = mapped_column(String(16))
+    path: Mapped[str] = mapped_column(String(255))
 
 
 class Region(Base):

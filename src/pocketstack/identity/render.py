@@ -45,6 +45,23 @@ def project(base: str, p: m.Project) -> dict[str, Any]:
     }
 
 
+def domain_as_project(base: str, d: m.Domain) -> dict[str, Any]:
+    """A domain seen through the projects API (Keystone's project acting as a domain)."""
+    return {
+        "id": d.id,
+        "name": d.name,
+        "domain_id": None,
+        "description": d.description,
+        "enabled": d.enabled,
+        "parent_id": None,
+        "is_domain": True,
+        "tags": [],
+        "options": {},
+        "links": links(base, f"projects/{d.id}"),
+        **(d.extra or {}),
+    }
+
+
 def user(base: str, u: m.User) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": u.id,
@@ -72,6 +89,7 @@ def group(base: str, g: m.Group) -> dict[str, Any]:
         "domain_id": g.domain_id,
         "description": g.description,
         "links": links(base, f"groups/{g.id}"),
+        **(g.extra or {}),
     }
 
 
@@ -123,16 +141,27 @@ def endpoint(base: str, e: m.Endpoint) -> dict[str, Any]:
     }
 
 
-def app_cred(base: str, a: m.ApplicationCredential, roles: list[dict[str, Any]]) -> dict[str, Any]:
+def app_cred(
+    base: str, a: m.ApplicationCredential, roles: list[dict[str, Any]], rules: list[m.AccessRule]
+) -> dict[str, Any]:
     return {
         "id": a.id,
         "name": a.name,
         "user_id": a.user_id,
         "project_id": a.project_id,
         "description": a.description,
-        "expires_at": iso(a.expires_at, micro=True),
+        # Keystone prints this one as Python's isoformat: no zone suffix.
+        "expires_at": a.expires_at.isoformat() if a.expires_at else None,
         "unrestricted": a.unrestricted,
         "roles": roles,
-        "access_rules": [],
+        "access_rules": [access_rule_ref(r) for r in rules],
         "links": links(base, f"users/{a.user_id}/application_credentials/{a.id}"),
     }
+
+
+def access_rule_ref(r: m.AccessRule) -> dict[str, Any]:
+    return {"id": r.id, "service": r.service, "method": r.method, "path": r.path}
+
+
+def access_rule(base: str, r: m.AccessRule) -> dict[str, Any]:
+    return {**access_rule_ref(r), "links": links(base, f"users/{r.user_id}/access_rules/{r.id}")}

@@ -7,6 +7,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from pocketstack.identity.handlers import (
+    access_rules,
     app_creds,
     catalog,
     domains,
@@ -68,6 +69,9 @@ def routes(svc: IdentityService) -> list[Route]:
         r("POST", "/v3/users/{user_id}/application_credentials", app_creds.create),
         r("GET", "/v3/users/{user_id}/application_credentials/{application_credential_id}", app_creds.show),
         r("DELETE", "/v3/users/{user_id}/application_credentials/{application_credential_id}", app_creds.delete),
+        r("GET", "/v3/users/{user_id}/access_rules", access_rules.list_),
+        r("GET", "/v3/users/{user_id}/access_rules/{access_rule_id}", access_rules.show),
+        r("DELETE", "/v3/users/{user_id}/access_rules/{access_rule_id}", access_rules.delete),
         r("GET", "/v3/groups", groups.list_),
         r("POST", "/v3/groups", groups.create),
         r("GET", "/v3/groups/{group_id}", groups.show),

@@ -10,7 +10,10 @@ from typing import Any
 
 from pocketstack.web.validation import BOOLEAN, nullable_string, obj, string
 
-NAME = string(255, 1)
+# Keystone's names: at least one non-blank character; projects and domains at most 64
+# characters (they share Keystone's project table), users, groups and roles 255.
+NAME = string(255, 1, pattern=r"[\S]+")
+SHORT_NAME = string(64, 1, pattern=r"[\S]+")
 DESC = nullable_string(65535)
 TAGS: dict[str, Any] = {
     "type": "array",
@@ -49,7 +52,7 @@ DOMAIN_CREATE = obj(
     {
         "domain": obj(
             {
-                "name": NAME,
+                "name": SHORT_NAME,
                 "description": DESC,
                 "enabled": BOOLEAN,
                 "tags": TAGS,
@@ -65,7 +68,7 @@ DOMAIN_CREATE = obj(
 DOMAIN_UPDATE = obj(
     {
         "domain": obj(
-            {"name": NAME, "description": DESC, "enabled": BOOLEAN, "tags": TAGS, "options": {"type": "object"}},
+            {"name": SHORT_NAME, "description": DESC, "enabled": BOOLEAN, "tags": TAGS, "options": {"type": "object"}},
             extra=True,
         )
     },
@@ -76,12 +79,12 @@ PROJECT_CREATE = obj(
     {
         "project": obj(
             {
-                "name": NAME,
+                "name": SHORT_NAME,
                 "description": DESC,
                 "enabled": BOOLEAN,
                 "domain_id": nullable_string(64),
                 "parent_id": nullable_string(64),
-                "is_domain": {"type": "boolean", "enum": [False]},
+                "is_domain": BOOLEAN,
                 "tags": TAGS,
                 "options": {"type": "object"},
             },
@@ -94,7 +97,7 @@ PROJECT_CREATE = obj(
 PROJECT_UPDATE = obj(
     {
         "project": obj(
-            {"name": NAME, "description": DESC, "enabled": BOOLEAN, "tags": TAGS, "options": {"type": "object"}},
+            {"name": SHORT_NAME, "description": DESC, "enabled": BOOLEAN, "tags": TAGS, "options": {"type": "object"}},
             extra=True,
         )
     },
@@ -142,8 +145,13 @@ USER_PASSWORD = obj(
     ["user"],
 )
 
-GROUP_CREATE = obj({"group": obj({"name": NAME, "description": DESC, "domain_id": string(64, 1)}, ["name"])}, ["group"])
-GROUP_UPDATE = obj({"group": obj({"name": NAME, "description": DESC})}, ["group"])
+# Groups keep extra attributes as Keystone does (Tempest creates them with a project_id).
+GROUP_CREATE = obj(
+    {"group": obj({"name": NAME, "description": DESC, "domain_id": string(64, 1)}, ["name"], extra=True)}, ["group"]
+)
+GROUP_UPDATE = obj(
+    {"group": obj({"name": NAME, "description": DESC, "domain_id": string(64, 1)}, extra=True)}, ["group"]
+)
 
 ROLE_CREATE = obj(
     {
@@ -200,6 +208,15 @@ ENDPOINT_UPDATE = obj(
     ["endpoint"],
 )
 
+# An access rule names an existing rule of the user by id, or gives service, method and path.
+ACCESS_RULE = obj(
+    {
+        "id": string(64, 1),
+        "service": string(64, 1, pattern="^[a-z][a-z0-9_-]*$"),
+        "method": {"type": "string", "enum": ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]},
+        "path": string(225, 1, pattern="^/"),
+    }
+)
 APP_CRED_CREATE = obj(
     {
         "application_credential": obj(
@@ -210,7 +227,7 @@ APP_CRED_CREATE = obj(
                 "expires_at": {"type": ["string", "null"]},
                 "unrestricted": {"type": ["boolean", "null"]},
                 "roles": {"type": "array", "items": obj({"id": string(64, 1), "name": string(255, 1)})},
-                "access_rules": {"type": "array", "maxItems": 0},
+                "access_rules": {"type": "array", "items": ACCESS_RULE},
             },
             ["name"],
         )

@@ -115,6 +115,9 @@ class TokenData:
     expires_at: float
     audit_ids: tuple[str, ...]
     app_cred_id: str | None = None
+    # The application credential limits its tokens to access rules (checked by no service
+    # yet, so such tokens are refused on the APIs: see validator.authenticate).
+    access_rules: bool = False
 
     @property
     def project_id(self) -> str | None:
@@ -145,6 +148,8 @@ def encode(keys: KeyRepository, data: TokenData) -> str:
         list(data.audit_ids),
         data.app_cred_id,
     ]
+    if data.access_rules:
+        payload.append(True)
     return keys.fernet().encrypt(orjson.dumps(payload)).rstrip(b"=").decode()
 
 
@@ -170,7 +175,8 @@ def decode(keys: KeyRepository, token: str) -> TokenData:
             expires_at,
             audit_ids,
             app_cred_id,
-        ) = payload
+        ) = payload[:13]
+        access_rules = len(payload) > 13 and payload[13] is True
         methods = tuple(METHODS[i] for i in method_ids)
     except (InvalidToken, ValueError, TypeError, IndexError, UnicodeError, orjson.JSONDecodeError):
         raise NotAuthenticated("The request you have made requires authentication.") from None
@@ -187,4 +193,5 @@ def decode(keys: KeyRepository, token: str) -> TokenData:
         expires_at,
         tuple(audit_ids),
         app_cred_id,
+        access_rules,
     )

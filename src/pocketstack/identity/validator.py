@@ -51,8 +51,18 @@ class TokenValidator:
             service = self.validate(service_token)
             if "service" in service.role_names or "admin" in service.role_names:
                 data = self.validate(token, allow_expired=True)
+                _no_access_rules(data)
                 return context_from(data, token, request_id, service_token, service.role_names)
-        return context_from(self.validate(token), token, request_id)
+        data = self.validate(token)
+        _no_access_rules(data)
+        return context_from(data, token, request_id)
+
+
+def _no_access_rules(data: TokenData) -> None:
+    """Keystone refuses a token limited by access rules to a service that does not enforce
+    them (keystonemiddleware without OpenStack-Identity-Access-Rules); none here does yet."""
+    if data.access_rules:
+        raise NotAuthenticated()
 
 
 def context_from(

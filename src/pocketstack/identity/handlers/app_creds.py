@@ -8,8 +8,9 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from pocketstack.common.errors import Conflict, Forbidden, Invalid
+from pocketstack.common.errors import Conflict, Forbidden, Invalid, NotFound
 from pocketstack.common.timeutils import parse_iso, utcnow
 from pocketstack.identity import models as m
 from pocketstack.identity import passwords, policy, render, schemas
@@ -28,6 +29,57 @@ async def _role_refs(svc: IdentityService, role_ids: list[str]) -> list[dict[str
     return [{"id": r, "name": roles[r].name, "domain_id": None} for r in role_ids if r in roles]
 
 
+async def _view(svc: IdentityService, req: Request, creds: list[m.ApplicationCredential]) -> list[dict[str, Any]]:
+    """The credentials as Keystone shows them, their access rules read in one query."""
+    wanted = {rid for a in creds for rid in a.access_rules or []}
+    rules: dict[str, m.AccessRule] = {}
+    if wanted:
+        async with svc.db.reader() as s:
+            rules = {r.id: r for r in (await s.scalars(select(m.AccessRule).where(m.AccessRule.id.in_(wanted)))).all()}
+    return [
+        render.app_cred(
+            req.base_url,
+            a,
+            await _role_refs(svc, a.roles),
+            [rules[rid] for rid in a.access_rules or [] if rid in rules],
+        )
+        for a in creds
+    ]
+
+
+async def _access_rules(s: AsyncSession, user_id: str, refs: list[dict[str, Any]]) -> list[str]:
+    """Ids of the user's access rules for ``refs``: an ``id`` names an existing rule of the
+    user; service, method and path reuse the user's identical rule or make a new one."""
+    ids: list[str] = []
+    for ref in refs:
+        if set(ref) == {"id"}:
+            rule = await s.get(m.AccessRule, ref["id"])
+            if rule is None or rule.user_id != user_id:
+                raise NotFound(f"Could not find access rule: {ref['id']}.")
+        elif {"service", "method", "path"} <= set(ref):
+            rule = (
+                await s.scalars(
+                    select(m.AccessRule).where(
+                        m.AccessRule.user_id == user_id,
+                        m.AccessRule.service == ref["service"],
+                        m.AccessRule.method == ref["method"],
+                        m.AccessRule.path == ref["path"],
+                    )
+                )
+            ).first()
+            if rule is None:
+                rule = m.AccessRule(user_id=user_id, service=ref["service"], method=ref["method"], path=ref["path"])
+                if ref.get("id"):
+                    rule.id = ref["id"]
+                s.add(rule)
+                await s.flush()
+        else:
+            raise Invalid("Invalid input for field 'access_rules': a rule needs an id, or service, method and path")
+        if rule.id not in ids:
+            ids.append(rule.id)
+    return ids
+
+
 def _own(req: Request, action: str) -> str:
     user_id = req.path_params["user_id"]
     policy.admin_or_self(req.context, user_id, action)
@@ -41,7 +93,7 @@ async def list_(svc: IdentityService, req: Request) -> Response:
         if req.param("name") is not None:
             query = query.where(m.ApplicationCredential.name == req.param("name"))
         rows = (await s.scalars(query.order_by(m.ApplicationCredential.name))).all()
-    out = [render.app_cred(req.base_url, a, await _role_refs(svc, a.roles)) for a in rows]
+    out = await _view(svc, req, list(rows))
     return json_response(
         {
             "application_credentials": out,
@@ -56,9 +108,7 @@ async def show(svc: IdentityService, req: Request) -> Response:
         cred = await get_or_404(s, m.ApplicationCredential, req.path_params["application_credential_id"])
     if cred.user_id != user_id:
         raise policy.deny("get_application_credential")
-    return json_response(
-        {"application_credential": render.app_cred(req.base_url, cred, await _role_refs(svc, cred.roles))}
-    )
+    return json_response({"application_credential": (await _view(svc, req, [cred]))[0]})
 
 
 async def create(svc: IdentityService, req: Request) -> Response:
@@ -115,9 +165,10 @@ async def create(svc: IdentityService, req: Request) -> Response:
             expires_at=expires_at,
             unrestricted=bool(data.get("unrestricted")),
             roles=role_ids,
+            access_rules=await _access_rules(s, user_id, data.get("access_rules") or []),
         )
         s.add(cred)
-    body = render.app_cred(req.base_url, cred, await _role_refs(svc, role_ids))
+    body = (await _view(svc, req, [cred]))[0]
     body["secret"] = secret
     return json_response({"application_credential": body}, 201)
 

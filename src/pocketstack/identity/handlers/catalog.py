@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack.common.errors import Conflict, NotFound
 from pocketstack.identity import models as m
@@ -160,11 +161,9 @@ async def show_endpoint(svc: IdentityService, req: Request) -> Response:
 async def create_endpoint(svc: IdentityService, req: Request) -> Response:
     policy.admin(req.context, "create_endpoint")
     data = validate(schemas.ENDPOINT_CREATE, await req.json())["endpoint"]
-    region_id = data.get("region_id") or data.get("region")
     async with svc.db.writer() as s:
         await get_or_404(s, m.CatalogService, data["service_id"])
-        if region_id and await s.get(m.Region, region_id) is None:
-            raise NotFound(f"Could not find region: {region_id}.")
+        region_id = await _endpoint_region(s, data)
         endpoint = m.Endpoint(
             service_id=data["service_id"],
             interface=data["interface"],
@@ -180,12 +179,13 @@ async def create_endpoint(svc: IdentityService, req: Request) -> Response:
 async def update_endpoint(svc: IdentityService, req: Request) -> Response:
     policy.admin(req.context, "update_endpoint")
     data = validate(schemas.ENDPOINT_UPDATE, await req.json())["endpoint"]
-    if "region" in data:
-        data.setdefault("region_id", data.pop("region"))
     async with svc.db.writer() as s:
         endpoint = await get_or_404(s, m.Endpoint, req.path_params["endpoint_id"])
         if "service_id" in data:
             await get_or_404(s, m.CatalogService, data["service_id"])
+        if "region" in data or "region_id" in data:
+            data["region_id"] = await _endpoint_region(s, data)
+            data.pop("region", None)
         _assign(endpoint, data)
     svc.changed()
     return json_response({"endpoint": render.endpoint(req.base_url, endpoint)})
@@ -198,6 +198,21 @@ async def delete_endpoint(svc: IdentityService, req: Request) -> Response:
         await s.delete(endpoint)
     svc.changed()
     return empty(204)
+
+
+async def _endpoint_region(s: AsyncSession, data: dict[str, Any]) -> str | None:
+    """The endpoint's region: ``region_id`` must exist; the legacy ``region`` attribute
+    (v2-style clients) is created when missing, as Keystone does for compatibility."""
+    region_id: str | None = data.get("region_id")
+    if region_id is not None:
+        if await s.get(m.Region, region_id) is None:
+            raise NotFound(f"Could not find region: {region_id}.")
+        return region_id
+    legacy: str | None = data.get("region")
+    if legacy is not None and await s.get(m.Region, legacy) is None:
+        s.add(m.Region(id=legacy, description="", parent_region_id=None))
+        await s.flush()
+    return legacy
 
 
 def _assign(obj: Any, data: dict[str, Any]) -> None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import select
 
-from pocketstack.common.errors import NotFound
+from pocketstack.common.errors import Invalid, NotFound
 from pocketstack.identity import models as m
 from pocketstack.identity import policy, render, schemas
 from pocketstack.identity.handlers.common import apply_filters, ensure_unique, get_or_404
@@ -19,6 +19,8 @@ from pocketstack.web.validation import validate
 
 if TYPE_CHECKING:
     from pocketstack.identity.service import IdentityService
+
+CORE = ("name", "description", "domain_id")
 
 
 async def list_(svc: IdentityService, req: Request) -> Response:
@@ -49,7 +51,12 @@ async def create(svc: IdentityService, req: Request) -> Response:
         if await s.get(m.Domain, domain_id) is None:
             raise NotFound(f"Could not find domain: {domain_id}.")
         await ensure_unique(s, m.Group, data["name"], domain_id=domain_id, action="store")
-        group = m.Group(name=data["name"], domain_id=domain_id, description=data.get("description") or "")
+        group = m.Group(
+            name=data["name"],
+            domain_id=domain_id,
+            description=data.get("description") or "",
+            extra={k: v for k, v in data.items() if k not in CORE},
+        )
         s.add(group)
     return json_response({"group": render.group(req.base_url, group)}, 201)
 
@@ -59,11 +66,16 @@ async def update(svc: IdentityService, req: Request) -> Response:
     data = validate(schemas.GROUP_UPDATE, await req.json())["group"]
     async with svc.db.writer() as s:
         group = await get_or_404(s, m.Group, req.path_params["group_id"])
+        if data.get("domain_id", group.domain_id) != group.domain_id:
+            raise Invalid("Cannot change the domain ID of a group.")
         if "name" in data and data["name"] != group.name:
             await ensure_unique(s, m.Group, data["name"], domain_id=group.domain_id, action="update")
             group.name = data["name"]
         if "description" in data:
             group.description = data["description"] or ""
+        extra = {k: v for k, v in data.items() if k not in CORE}
+        if extra:
+            group.extra = {**(group.extra or {}), **extra}
     return json_response({"group": render.group(req.base_url, group)})
 
 

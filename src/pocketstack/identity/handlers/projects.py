@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import func, select
@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from pocketstack.common.errors import Forbidden, Invalid, NotFound
 from pocketstack.identity import models as m
 from pocketstack.identity import policy, render, schemas
+from pocketstack.identity.handlers import domains
 from pocketstack.identity.handlers.common import apply_filters, ensure_unique, get_or_404
 from pocketstack.identity.revocation import Event
 from pocketstack.web.request import Request
@@ -25,6 +26,8 @@ CORE = ("name", "description", "enabled", "domain_id", "parent_id", "is_domain",
 
 async def list_(svc: IdentityService, req: Request) -> Response:
     policy.admin(req.context, "list_projects")
+    if req.param("is_domain") is not None and req.bool_param("is_domain"):
+        return await _list_domains(svc, req)
     async with svc.db.reader() as s:
         query = apply_filters(req, select(m.Project), m.Project, ("name", "enabled", "domain_id", "parent_id"))
         rows = list((await s.scalars(query.order_by(m.Project.name))).all())
@@ -32,6 +35,19 @@ async def list_(svc: IdentityService, req: Request) -> Response:
     return json_response(
         {
             "projects": [render.project(req.base_url, p) for p in rows],
+            "links": render.collection_links(req.base_url, "projects"),
+        }
+    )
+
+
+async def _list_domains(svc: IdentityService, req: Request) -> Response:
+    """``?is_domain=true``: the domains, as projects acting as domains."""
+    async with svc.db.reader() as s:
+        query = apply_filters(req, select(m.Domain), m.Domain, ("name", "enabled"))
+        rows = (await s.scalars(query.order_by(m.Domain.name))).all()
+    return json_response(
+        {
+            "projects": [render.domain_as_project(req.base_url, d) for d in rows],
             "links": render.collection_links(req.base_url, "projects"),
         }
     )
@@ -57,13 +73,31 @@ async def show(svc: IdentityService, req: Request) -> Response:
     project_id = req.path_params["project_id"]
     policy.admin_or_project_member(req.context, project_id, "get_project")
     async with svc.db.reader() as s:
-        project = await get_or_404(s, m.Project, project_id)
-    return json_response({"project": render.project(req.base_url, project)})
+        project = await s.get(m.Project, project_id)
+        domain = await get_or_404(s, m.Domain, project_id) if project is None else None
+    return json_response({"project": _view(req, project, domain)})
+
+
+def _view(req: Request, project: m.Project | None, domain: m.Domain | None) -> dict[str, Any]:
+    if project is not None:
+        return render.project(req.base_url, project)
+    assert domain is not None
+    return render.domain_as_project(req.base_url, domain)
+
+
+async def _acting_domain(svc: IdentityService, project_id: str) -> bool:
+    """True if ``project_id`` is no project but a domain (a project acting as a domain)."""
+    async with svc.db.reader() as s:
+        if await s.get(m.Project, project_id) is not None:
+            return False
+        return await s.get(m.Domain, project_id) is not None
 
 
 async def create(svc: IdentityService, req: Request) -> Response:
     policy.admin(req.context, "create_project")
     data = validate(schemas.PROJECT_CREATE, await req.json())["project"]
+    if data.get("is_domain"):
+        return await _create_domain(svc, req, data)
     async with svc.db.writer() as s:
         domain_id = data.get("domain_id") or req.context.domain_id or "default"
         parent_id = data.get("parent_id")
@@ -93,9 +127,29 @@ async def create(svc: IdentityService, req: Request) -> Response:
     return json_response({"project": render.project(req.base_url, project)}, 201)
 
 
+async def _create_domain(svc: IdentityService, req: Request, data: dict[str, Any]) -> Response:
+    """``is_domain: true``: the project is a domain (no parent, no domain of its own)."""
+    if data.get("parent_id") or data.get("domain_id"):
+        raise Invalid("A project acting as a domain has neither a parent nor a domain.")
+    async with svc.db.writer() as s:
+        await ensure_unique(s, m.Domain, data["name"], action="store")
+        domain = m.Domain(
+            name=data["name"],
+            description=data.get("description") or "",
+            enabled=data.get("enabled", True),
+            extra={k: v for k, v in data.items() if k not in CORE},
+        )
+        s.add(domain)
+    svc.changed()
+    return json_response({"project": render.domain_as_project(req.base_url, domain)}, 201)
+
+
 async def update(svc: IdentityService, req: Request) -> Response:
     policy.admin(req.context, "update_project")
     data = validate(schemas.PROJECT_UPDATE, await req.json())["project"]
+    if await _acting_domain(svc, req.path_params["project_id"]):
+        domain = await domains.change(svc, req.path_params["project_id"], data)
+        return json_response({"project": render.domain_as_project(req.base_url, domain)})
     async with svc.db.writer() as s:
         project = await get_or_404(s, m.Project, req.path_params["project_id"])
         if "name" in data and data["name"] != project.name:
@@ -120,6 +174,9 @@ async def update(svc: IdentityService, req: Request) -> Response:
 async def delete(svc: IdentityService, req: Request) -> Response:
     policy.admin(req.context, "delete_project")
     project_id = req.path_params["project_id"]
+    if await _acting_domain(svc, project_id):
+        await domains.remove(svc, project_id)
+        return empty(204)
     async with svc.db.writer() as s:
         project = await get_or_404(s, m.Project, project_id)
         if await s.scalar(select(func.count()).select_from(m.Project).where(m.Project.parent_id == project_id)):
