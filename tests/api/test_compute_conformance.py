@@ -121,3 +121,38 @@ async def test_hypervisor_uptime_search_servers_and_cpu_info(tmp_path: Path) -> 
         shown = await c.client.get(f"{V}/os-hypervisors/{uuid}?with_servers=1", headers=new)
         assert shown.json()["hypervisor"]["servers"][0]["uuid"] == sid
         assert (await c.client.get(f"{V}/os-hypervisors/{uuid}/uptime", headers=mv("admin", "2.88"))).status_code == 404
+
+
+async def test_images_proxy_until_2_36(tmp_path: Path) -> None:
+    async with cloud(tmp_path) as c:
+        r = await c.client.patch(
+            f"/image/v2/images/{c.image_id}",
+            json=[{"op": "add", "path": "/color", "value": "blue"}],
+            headers={**mv("admin"), "Content-Type": "application/openstack-images-v2.1-json-patch"},
+        )
+        assert r.status_code == 200, r.text
+        listed = (await c.client.get(V + "/images", headers=mv("demo"))).json()["images"]
+        assert [i["id"] for i in listed] == [c.image_id] and set(listed[0]) == {"id", "name", "links"}
+        shown = (await c.client.get(f"{V}/images/{c.image_id}", headers=mv("demo"))).json()["image"]
+        assert shown["status"] == "ACTIVE" and shown["progress"] == 100 and shown["metadata"] == {"color": "blue"}
+        assert shown["minRam"] == 0 and shown["OS-EXT-IMG-SIZE:size"] == 1024
+        detail = (await c.client.get(V + "/images/detail?status=ACTIVE", headers=mv("demo"))).json()["images"]
+        assert detail[0]["id"] == c.image_id
+        assert (await c.client.get(V + "/images/detail?status=SAVING", headers=mv("demo"))).json()["images"] == []
+        assert (await c.client.get(V + "/images", headers=mv("demo", "2.36"))).status_code == 404
+        # Metadata: merge, replace, one item; admin owns the image.
+        meta = V + f"/images/{c.image_id}/metadata"
+        r = await c.client.post(meta, json={"metadata": {"size_hint": "s"}}, headers=mv("admin"))
+        assert r.json()["metadata"] == {"color": "blue", "size_hint": "s"}
+        r = await c.client.put(meta, json={"metadata": {"os": "linux"}}, headers=mv("admin"))
+        assert r.json()["metadata"] == {"os": "linux"}
+        r = await c.client.put(meta + "/arch", json={"meta": {"arch": "x86_64"}}, headers=mv("admin"))
+        assert r.status_code == 200 and r.json() == {"meta": {"arch": "x86_64"}}
+        assert (await c.client.get(meta + "/arch", headers=mv("demo"))).json() == {"meta": {"arch": "x86_64"}}
+        mismatch = await c.client.put(meta + "/arch", json={"meta": {"other": "x"}}, headers=mv("admin"))
+        assert mismatch.status_code == 400
+        assert (await c.client.delete(meta + "/arch", headers=mv("admin"))).status_code == 204
+        assert (await c.client.get(meta + "/arch", headers=mv("admin"))).status_code == 404
+        assert (await c.client.get(V + "/images/no-such", headers=mv("demo"))).status_code == 404
+        assert (await c.client.delete(f"{V}/images/{c.image_id}", headers=mv("admin"))).status_code == 204
+        assert (await c.client.get(f"{V}/images/{c.image_id}", headers=mv("demo"))).status_code == 404

@@ -313,6 +313,53 @@ class ImageClient(_Client):
         images: list[dict[str, Any]] = resp.json().get("images", [])
         return images
 
+    async def list_for_user(self, params: dict[str, str], user_token: str | None) -> list[dict[str, Any]]:
+        """One page of GET /v2/images as the user sees it (the images proxy)."""
+        resp = await self._request(
+            "GET", "/image/v2/images", headers=self._user_headers(user_token, None), params=params
+        )
+        if resp.status_code == 400:
+            raise Invalid(_error_text(resp))
+        if resp.status_code == 404:
+            raise NotFound(_error_text(resp))
+        if resp.status_code != 200:
+            raise Unavailable(f"The image service answered {resp.status_code}: {_error_text(resp)}")
+        images: list[dict[str, Any]] = resp.json().get("images", [])
+        return images
+
+    async def delete_for_user(self, image_id: str, user_token: str | None) -> None:
+        """DELETE /v2/images/{id} for the user; the image service's refusal as ours."""
+        resp = await self._request(
+            "DELETE", f"/image/v2/images/{image_id}", headers=self._user_headers(user_token, None)
+        )
+        if resp.status_code == 204:
+            return
+        if resp.status_code == 404:
+            raise NotFound(f"Image {image_id} could not be found.")
+        if resp.status_code == 403:
+            raise Forbidden(f"Unable to delete image {image_id}: {_error_text(resp)}")
+        if resp.status_code == 409:
+            raise Conflict(_error_text(resp))
+        raise Unavailable(f"The image service answered {resp.status_code}: {_error_text(resp)}")
+
+    async def patch_for_user(self, image_id: str, ops: list[dict[str, Any]], user_token: str | None) -> dict[str, Any]:
+        """PATCH /v2/images/{id} (JSON patch) for the user; the updated image."""
+        headers = {
+            **self._user_headers(user_token, None),
+            "Content-Type": "application/openstack-images-v2.1-json-patch",
+        }
+        resp = await self._request("PATCH", f"/image/v2/images/{image_id}", headers=headers, json=ops)
+        if resp.status_code == 200:
+            data: dict[str, Any] = resp.json()
+            return data
+        if resp.status_code == 404:
+            raise NotFound(f"Image {image_id} could not be found.")
+        if resp.status_code == 403:
+            raise Forbidden(_error_text(resp))
+        if resp.status_code in (400, 409, 413):
+            raise Invalid(_error_text(resp))
+        raise Unavailable(f"The image service answered {resp.status_code}: {_error_text(resp)}")
+
     async def delete(self, image_id: str, user_token: str | None, service_token: str | None) -> None:
         resp = await self._request(
             "DELETE", f"/image/v2/images/{image_id}", headers=self._user_headers(user_token, service_token)

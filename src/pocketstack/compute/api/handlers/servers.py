@@ -16,6 +16,7 @@ from pocketstack.common.timeutils import parse_iso
 from pocketstack.compute import states
 from pocketstack.compute.api import block_devices, policy, schemas, views
 from pocketstack.compute.api.common import at_least, body, canonical_access_ips, limit_param, next_link, service
+from pocketstack.compute.api.handlers import images
 from pocketstack.compute.models import Instance, ServerGroup
 from pocketstack.compute.objects import actions, flavors, instances, keypairs, trace
 from pocketstack.compute.objects.instances import BuildRequest, ListFilters
@@ -68,33 +69,6 @@ async def boot_image(request: Request, image_ref: str, flavor: dict[str, Any]) -
     size_gb = (int(image.get("size") or 0) + (1 << 30) - 1) >> 30
     if flavor["root_gb"] and (min_disk > flavor["root_gb"] or size_gb > flavor["root_gb"]):
         raise Invalid("Flavor's disk is too small for requested image.")
-    reserved = {
-        "id",
-        "name",
-        "status",
-        "visibility",
-        "checksum",
-        "os_hash_algo",
-        "os_hash_value",
-        "size",
-        "virtual_size",
-        "min_ram",
-        "min_disk",
-        "container_format",
-        "disk_format",
-        "owner",
-        "protected",
-        "created_at",
-        "updated_at",
-        "tags",
-        "self",
-        "file",
-        "schema",
-        "locations",
-        "direct_url",
-        "os_hidden",
-        "stores",
-    }
     return {
         "id": image_ref,
         "name": image.get("name"),
@@ -103,7 +77,7 @@ async def boot_image(request: Request, image_ref: str, flavor: dict[str, Any]) -
         "disk_format": image.get("disk_format"),
         "kernel_id": image.get("kernel_id", ""),
         "ramdisk_id": image.get("ramdisk_id", ""),
-        "properties": {k: v for k, v in image.items() if k not in reserved},
+        "properties": images.properties(image),
     }
 
 
