@@ -1,17 +1,20 @@
 """The data directory's secrets and modes: generated bootstrap passwords kept across
-starts, owner-only files (also when the directory was looser before), the TLS pair."""
+starts, owner-only files (also when the directory was looser before), the TLS pair;
+the log redaction."""
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
+import sys
 import tomllib
 from pathlib import Path
 
 import pytest
 
 from pocketstack.cli import state, tls
-from pocketstack.common import datadir
+from pocketstack.common import datadir, logs
 from pocketstack.common.config import Config
 
 
@@ -117,3 +120,31 @@ def test_self_signed_certificate_key_is_private_and_clouds_yaml_trusts_it(tmp_pa
 )
 def test_loopback_addresses(host: str, loopback: bool) -> None:
     assert tls.is_loopback(host) is loopback
+
+
+def test_log_redaction_of_tokens_passwords_hashes_keys_and_url_passwords() -> None:
+    token = "gAAAAABn" + "x" * 120
+    lines = {
+        f"receive_response_headers.complete return_value=[(b'x-subject-token', b'{token}')]": token,
+        f"headers {{'X-Auth-Token': 'opaque-{token[:30]}'}}": "opaque-",
+        '{"auth": {"identity": {"password": {"user": {"password": "hunter2-s3cret"}}}}}': "hunter2-s3cret",
+        "{'admin_password': 'Zq9-generated', 'region': 'RegionOne'}": "Zq9-generated",
+        "hash $2b$12$" + "a" * 53 + " stored": "$2b$12$",
+        "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMG\n-----END PRIVATE KEY-----": "MIGHAgEAMBMG",
+        "connect to amqp://guest:bus-pass@127.0.0.1:5672/ failed": "bus-pass",
+    }
+    for line, secret in lines.items():
+        cleaned = logs.redact(line)
+        assert secret not in cleaned, cleaned
+    assert logs.token_hash(token) in logs.redact(f"X-Subject-Token: {token}")
+    assert logs.redact("user u1 GET /v2.1/servers 200") == "user u1 GET /v2.1/servers 200"
+
+
+def test_the_cli_log_handler_redacts_messages_and_tracebacks() -> None:
+    record = logging.LogRecord("x", logging.ERROR, __file__, 1, "login %s", ('{"password": "pw-123"}',), None)
+    try:
+        raise RuntimeError("url postgresql://u:db-pass@h/db")
+    except RuntimeError:
+        record.exc_info = sys.exc_info()
+    assert logs.Redactor().filter(record)
+    assert "pw-123" not in record.getMessage() and "db-pass" not in (record.exc_text or "")

@@ -113,7 +113,8 @@ class _Server(Subscription):
             body = orjson.loads(message.body)
             method, ctx, args = body["method"], body["ctx"], body["args"]
         except (orjson.JSONDecodeError, KeyError, TypeError):
-            log.error("bus: dropping malformed message on %s: %r", self.topic, message.body[:200])
+            # Not the body: a message's ctx carries the caller's token.
+            log.error("bus: dropping a malformed message on %s (%d bytes)", self.topic, len(message.body))
             await _settle(message.reject(requeue=False))
             return
         try:

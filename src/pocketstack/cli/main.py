@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import logging
 import os
 import shutil
 import signal
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pocketstack.cli import state
+from pocketstack.common import logs
 from pocketstack.common.config import DEFAULT_DATA_DIR, Config
 
 READY_TIMEOUT = 120.0
@@ -216,7 +216,7 @@ def _foreground(config: Config) -> int:
 def _serve_all(config: Config, announce: bool = False) -> int:
     from pocketstack import cloud
 
-    logging.basicConfig(level=config.logging.level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.setup(config.logging.level)
 
     def ready(c: Any) -> None:
         state.write_clouds_yaml(config)
@@ -293,7 +293,7 @@ def _serve_some(config: Config, only: frozenset[str], agent_host: str = "") -> i
     the others are) come from the config."""
     from pocketstack import cloud
 
-    logging.basicConfig(level=config.logging.level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.setup(config.logging.level)
     if config.bus.url.startswith("memory") and set(only) != set(cloud.ALL):
         print(
             "error: services in separate processes need a shared bus: set [bus] url (or POCKETSTACK_BUS_URL) "

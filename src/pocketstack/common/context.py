@@ -27,8 +27,9 @@ class RequestContext:
     domain_id: str | None = None
     system_scope: bool = False
     roles: tuple[str, ...] = ()
-    auth_token: str | None = None
-    service_token: str | None = None
+    # Never in a repr (a context may end up in a log line or a traceback).
+    auth_token: str | None = field(default=None, repr=False)
+    service_token: str | None = field(default=None, repr=False)
     service_roles: tuple[str, ...] = ()
     audit_ids: tuple[str, ...] = ()
     application_credential_id: str | None = None
