@@ -189,3 +189,65 @@ async def test_application_credential_access_rules(c: CloudClient) -> None:
     ]
     assert (await c.http.delete(f"{base}/access_rules/{rule_id}", headers=demo)).status_code == 204
     assert (await c.http.get(f"{base}/access_rules/{rule_id}", headers=demo)).status_code == 404
+
+
+async def test_domain_specific_roles_only_lend_their_implied_roles(c: CloudClient, admin: dict[str, str]) -> None:
+    domain = (await c.http.post("/identity/v3/domains", json={"domain": {"name": name()}}, headers=admin)).json()
+    domain_id = domain["domain"]["id"]
+    d_role = (
+        await c.http.post("/identity/v3/roles", json={"role": {"name": name(), "domain_id": domain_id}}, headers=admin)
+    ).json()["role"]
+    g_role = (await c.http.post("/identity/v3/roles", json={"role": {"name": name()}}, headers=admin)).json()["role"]
+    refused = await c.http.put(f"/identity/v3/roles/{g_role['id']}/implies/{d_role['id']}", headers=admin)
+    assert refused.status_code == 403
+    assert (
+        await c.http.put(f"/identity/v3/roles/{d_role['id']}/implies/{g_role['id']}", headers=admin)
+    ).status_code == 201
+    project = (await c.http.post("/identity/v3/projects", json={"project": {"name": name()}}, headers=admin)).json()
+    user = (await c.http.post("/identity/v3/users", json={"user": {"name": name()}}, headers=admin)).json()["user"]
+    pid = project["project"]["id"]
+    assert (
+        await c.http.put(f"/identity/v3/projects/{pid}/users/{user['id']}/roles/{d_role['id']}", headers=admin)
+    ).status_code == 204
+    query = f"/identity/v3/role_assignments?effective&user.id={user['id']}&scope.project.id={pid}"
+    found = (await c.http.get(query, headers=admin)).json()["role_assignments"]
+    assert [a["role"]["id"] for a in found] == [g_role["id"]]
+
+
+async def test_effective_assignments_spread_inherited_grants(c: CloudClient, admin: dict[str, str]) -> None:
+    domain_id = (await c.http.post("/identity/v3/domains", json={"domain": {"name": name()}}, headers=admin)).json()[
+        "domain"
+    ]["id"]
+    parent = (
+        await c.http.post(
+            "/identity/v3/projects", json={"project": {"name": name(), "domain_id": domain_id}}, headers=admin
+        )
+    ).json()["project"]
+    leaf = (
+        await c.http.post(
+            "/identity/v3/projects", json={"project": {"name": name(), "parent_id": parent["id"]}}, headers=admin
+        )
+    ).json()["project"]
+    user = (await c.http.post("/identity/v3/users", json={"user": {"name": name()}}, headers=admin)).json()["user"]
+    role = (await c.http.post("/identity/v3/roles", json={"role": {"name": name()}}, headers=admin)).json()["role"]
+    on_parent = (
+        f"/identity/v3/OS-INHERIT/projects/{parent['id']}/users/{user['id']}/roles/{role['id']}/inherited_to_projects"
+    )
+    assert (await c.http.put(on_parent, headers=admin)).status_code == 204
+
+    async def effective(project_id: str) -> list[dict[str, object]]:
+        query = f"/identity/v3/role_assignments?effective&user.id={user['id']}&scope.project.id={project_id}"
+        result: list[dict[str, object]] = (await c.http.get(query, headers=admin)).json()["role_assignments"]
+        return result
+
+    assert await effective(parent["id"]) == []  # inherited: below the project, not on it
+    [entry] = await effective(leaf["id"])
+    assert entry["scope"] == {"project": {"id": leaf["id"]}, "OS-INHERIT:inherited_to": "projects"}
+    assert (await c.http.delete(on_parent, headers=admin)).status_code == 204
+    on_domain = (
+        f"/identity/v3/OS-INHERIT/domains/{domain_id}/users/{user['id']}/roles/{role['id']}/inherited_to_projects"
+    )
+    assert (await c.http.put(on_domain, headers=admin)).status_code == 204
+    assert len(await effective(parent["id"])) == 1 and len(await effective(leaf["id"])) == 1
+    assert (await c.http.delete(on_domain, headers=admin)).status_code == 204
+    assert await effective(leaf["id"]) == []

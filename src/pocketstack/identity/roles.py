@@ -38,8 +38,10 @@ class RoleResolver:
         return self._roles
 
     async def expand(self, role_ids: set[str]) -> tuple[str, ...]:
-        """Add every implied role (transitively), ordered for stable tokens."""
-        await self.roles()
+        """Add every implied role (transitively), ordered for stable tokens. Domain-specific
+        roles only lend their implied roles: as in Keystone, they are never in a token nor
+        an effective assignment themselves."""
+        roles = await self.roles()
         result = set(role_ids)
         todo = list(role_ids)
         while todo:
@@ -47,7 +49,7 @@ class RoleResolver:
                 if implied not in result:
                     result.add(implied)
                     todo.append(implied)
-        return tuple(sorted(result))
+        return tuple(sorted(r for r in result if r not in roles or not roles[r].domain_id))
 
     async def names(self, role_ids: tuple[str, ...]) -> tuple[str, ...]:
         roles = await self.roles()

@@ -6,6 +6,7 @@ applies to the projects below the domain or project, not to it."""
 
 from __future__ import annotations
 
+import itertools
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -156,10 +157,22 @@ async def assignments(svc: IdentityService, req: Request) -> Response:
     for user_id, group_id in memberships:
         members.setdefault(group_id, []).append(user_id)
     roles = await svc.roles.roles()
+    below: dict[str, list[str]] = {}
+    if effective:
+        async with svc.db.reader() as s:
+            for row in rows:
+                if row.inherited and row.target_id not in below:
+                    below[row.target_id] = await _below(s, row.type.endswith("Domain"), row.target_id)
     for row in rows:
         actor_kind = "user" if row.type.startswith("User") else "group"
         target_kind = (
             "project" if row.type.endswith("Project") else "domain" if row.type.endswith("Domain") else "system"
+        )
+        # Effective answers put an inherited grant on each project it reaches instead.
+        targets = (
+            [("project", t) for t in below[row.target_id]]
+            if row.inherited and effective
+            else [(target_kind, row.target_id)]
         )
         actors = (
             [("user", u) for u in members.get(row.actor_id, [])]
@@ -167,18 +180,18 @@ async def assignments(svc: IdentityService, req: Request) -> Response:
             else [(actor_kind, row.actor_id)]
         )
         role_ids = await svc.roles.expand({row.role_id}) if effective else (row.role_id,)
-        for a_kind, a_id in actors:
-            for role_id in role_ids:
-                entries.append(
-                    {
-                        "actor": (a_kind, a_id),
-                        "target": (target_kind, row.target_id),
-                        "role": role_id,
-                        "inherited": row.inherited,
-                        "via_group": row.actor_id if a_id != row.actor_id else None,
-                        "prior": row.role_id if role_id != row.role_id else None,
-                    }
-                )
+        for (a_kind, a_id), target, role_id in itertools.product(actors, targets, role_ids):
+            entries.append(
+                {
+                    "actor": (a_kind, a_id),
+                    "target": target,
+                    "origin": (target_kind, row.target_id),
+                    "role": role_id,
+                    "inherited": row.inherited,
+                    "via_group": row.actor_id if a_id != row.actor_id else None,
+                    "prior": row.role_id if role_id != row.role_id else None,
+                }
+            )
     entries = [e for e in entries if _matches(req, e)]
     seen: set[tuple[Any, ...]] = set()
     out = []
@@ -207,7 +220,10 @@ async def _candidate_rows(
     elif req.param("group.id") is not None:
         query = query.where(A.actor_id == req.param("group.id"))
     target = req.param("scope.project.id") or req.param("scope.domain.id")
-    if target is not None:
+    if target is not None and effective and req.param("scope.project.id") is not None:
+        # Grants inherited from the project's ancestors and domain apply to it too.
+        query = query.where(A.target_id.in_([target, *await _above(s, target)]))
+    elif target is not None:
         query = query.where(A.target_id == target)
     if req.param("scope.system") is not None:
         query = query.where(A.type.in_(("UserSystem", "GroupSystem")))
@@ -223,6 +239,31 @@ async def _candidate_rows(
             members = members.where(M.user_id == user_filter)
         memberships = [(u, g) for u, g in (await s.execute(members)).all()]
     return rows, memberships
+
+
+async def _above(s: Any, project_id: str) -> list[str]:
+    """The project's ancestors and its domain."""
+    out: list[str] = []
+    current: str | None = project_id
+    while current and len(out) < 40:
+        row = (await s.execute(select(m.Project.parent_id, m.Project.domain_id).where(m.Project.id == current))).first()
+        if row is None:
+            break
+        out.append(row.parent_id or row.domain_id)
+        current = row.parent_id
+    return out
+
+
+async def _below(s: Any, is_domain: bool, target_id: str) -> list[str]:
+    """The projects an inherited grant on a domain or a project reaches."""
+    if is_domain:
+        return list((await s.scalars(select(m.Project.id).where(m.Project.domain_id == target_id))).all())
+    found: list[str] = []
+    level = [target_id]
+    while level and len(found) < 100_000:
+        level = list((await s.scalars(select(m.Project.id).where(m.Project.parent_id.in_(level)))).all())
+        found += level
+    return found
 
 
 def _matches(req: Request, e: dict[str, Any]) -> bool:
@@ -289,6 +330,11 @@ def _render(base: str, e: dict[str, Any], roles: dict[str, m.Role], names: dict[
         "assignment": f"{base}/v3/{t_kind + 's/' + t_id if t_kind != 'system' else 'system'}/"
         f"{a_kind}s/{a_id}/roles/{e['role']}"
     }
+    if e["inherited"]:
+        o_kind, o_id = e.get("origin") or e["target"]
+        links["assignment"] = (
+            f"{base}/v3/OS-INHERIT/{o_kind}s/{o_id}/{a_kind}s/{a_id}/roles/{e['role']}/inherited_to_projects"
+        )
     if e["via_group"]:
         links["membership"] = f"{base}/v3/groups/{e['via_group']}/users/{a_id}"
     body: dict[str, Any] = {"role": role, a_kind: actor, "scope": scope, "links": links}

@@ -140,6 +140,8 @@ async def create_implied(svc: IdentityService, req: Request) -> Response:
         prior, implied = await _pair(s, req)
         if prior.id == implied.id:
             raise Conflict("A role cannot imply itself.")
+        if implied.domain_id and not prior.domain_id:
+            raise Forbidden(f"Role {prior.id} is global: it cannot imply the domain-specific role {implied.id}.")
         if await s.get(m.ImpliedRole, (prior.id, implied.id)) is None:
             s.add(m.ImpliedRole(prior_role_id=prior.id, implied_role_id=implied.id))
     svc.changed()
