@@ -195,7 +195,8 @@ ROUTER_UPDATE = obj(
         **_standard,
         "admin_state_up": BOOLEAN,
         "external_gateway_info": _gateway,
-        "routes": {"type": "array", "items": _route},
+        # null clears the routes, as [] does (Neutron's convert_none_to_empty_list).
+        "routes": {"type": ["array", "null"], "items": _route},
     }
 )
 ROUTER_INTERFACE = obj({"subnet_id": UUID, "port_id": UUID})

@@ -6,6 +6,7 @@ as in Neutron's default policy.
 
 from __future__ import annotations
 
+from ipaddress import ip_network
 from typing import Any
 
 from pocketstack.common.context import RequestContext
@@ -55,7 +56,8 @@ def network(ctx: RequestContext, net: Network, subnet_ids: list[str]) -> dict[st
     return data
 
 
-def subnet(sub: Subnet) -> dict[str, Any]:
+def subnet(sub: Subnet, external: bool) -> dict[str, Any]:
+    """``external``: whether its network is external (the subnet-external-network extension)."""
     return {
         "id": sub.id,
         **_standard(sub),
@@ -74,6 +76,7 @@ def subnet(sub: Subnet) -> dict[str, Any]:
         "service_types": [],
         "segment_id": None,
         "dns_publish_fixed_ip": False,
+        "router:external": external,
     }
 
 
@@ -106,6 +109,11 @@ def port(ctx: RequestContext, p: Port, fixed_ips: list[dict[str, str]]) -> dict[
     return data
 
 
+def normalized_cidr(prefix: str | None) -> str | None:
+    """The network of a rule's remote_ip_prefix (10.0.0.5/24 -> 10.0.0.0/24)."""
+    return None if prefix is None else str(ip_network(prefix, strict=False))
+
+
 def rule(r: SecurityGroupRule) -> dict[str, Any]:
     return {
         "id": r.id,
@@ -119,7 +127,7 @@ def rule(r: SecurityGroupRule) -> dict[str, Any]:
         "remote_ip_prefix": r.remote_ip_prefix,
         "remote_group_id": r.remote_group_id,
         "remote_address_group_id": None,
-        "normalized_cidr": r.remote_ip_prefix,
+        "normalized_cidr": normalized_cidr(r.remote_ip_prefix),
         "description": r.description,
         "belongs_to_default_sg": None,
         "created_at": iso(r.created_at),

@@ -65,6 +65,12 @@ EXTENSIONS = [
     ("sorting", "Sorting support", "Extension that indicates that sorting is enabled."),
     ("fip-port-details", "Floating IP Port Details Extension", "Add port_details attribute to Floating IP resource"),
     ("stateful-security-group", "Stateful security group", "Extension adding a stateful attribute to security groups."),
+    ("extraroute", "Neutron Extra Route", "Extra routes configuration for L3 router"),
+    (
+        "subnet-external-network",
+        "Subnet External Network",
+        "Informs if the subnet is associated to an external network.",
+    ),
 ]
 
 

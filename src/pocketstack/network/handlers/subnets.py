@@ -42,5 +42,6 @@ async def update(deps: Deps, request: Request) -> Response:
 async def delete(deps: Deps, request: Request) -> Response:
     ctx = request.context
     policy.require_writer(ctx, "delete_subnet")
-    await subnets.delete_subnet(deps.db, ctx, request.path_params["subnet_id"])
+    work = await subnets.delete_subnet(deps.db, ctx, request.path_params["subnet_id"])
+    await deps.binder.send(ctx, work)
     return empty()

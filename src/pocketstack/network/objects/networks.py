@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pocketstack.common.context import RequestContext
 from pocketstack.db import Database
 from pocketstack.network import faults, policy, views
-from pocketstack.network.models import IpAllocation, Network, Port, Subnet
+from pocketstack.network.models import FloatingIp, IpAllocation, Network, Port, Subnet
 from pocketstack.network.objects import quotas, txn
 
 # Ports Neutron owns itself: they never keep a network or subnet "in use".
@@ -143,7 +143,14 @@ async def delete_network(db: Database, ctx: RequestContext, network_id: str) -> 
     async def work(session: AsyncSession) -> list[dict[str, Any]]:
         net = await load_owned(session, ctx, network_id, "delete_network")
         ports = list(await session.scalars(select(Port).where(Port.network_id == net.id)))
-        in_use = [p.id for p in ports if p.device_owner not in SERVICE_OWNERS]
+        # Floating IPs mapped to no port go with their external network, as in Neutron.
+        idle = list(
+            await session.scalars(
+                select(FloatingIp).where(FloatingIp.floating_network_id == net.id, FloatingIp.port_id.is_(None))
+            )
+        )
+        idle_ports = {f.floating_port_id for f in idle}
+        in_use = [p.id for p in ports if p.device_owner not in SERVICE_OWNERS and p.id not in idle_ports]
         if in_use:
             raise faults.conflict(
                 "NetworkInUse",
@@ -151,6 +158,8 @@ async def delete_network(db: Database, ctx: RequestContext, network_id: str) -> 
                 f"on the network: {', '.join(sorted(in_use))}.",
             )
         removed = [{"id": p.id, "binding_host_id": p.binding_host_id} for p in ports]
+        for fip in idle:
+            await session.delete(fip)
         await session.execute(delete(IpAllocation).where(IpAllocation.network_id == net.id))
         await session.execute(delete(Port).where(Port.network_id == net.id))
         await session.execute(delete(Subnet).where(Subnet.network_id == net.id))

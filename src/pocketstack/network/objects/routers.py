@@ -107,7 +107,7 @@ async def update(db: Database, ctx: RequestContext, router_id: str, attrs: dict[
             info = attrs["external_gateway_info"] or None
             await _set_gateway(session, ctx, router, info)
         if "routes" in attrs:
-            router.routes = await _check_routes(session, router, attrs["routes"])
+            router.routes = await _check_routes(session, router, attrs["routes"] or [])
         for key in ("name", "description", "admin_state_up"):
             if key in attrs:
                 setattr(router, key, attrs[key])

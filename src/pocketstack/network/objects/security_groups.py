@@ -144,8 +144,12 @@ async def update(db: Database, ctx: RequestContext, sg_id: str, attrs: dict[str,
     async def work(session: AsyncSession) -> dict[str, Any]:
         sg = await load(session, ctx, sg_id)
         default = await session.get(DefaultSecurityGroup, sg.project_id)
-        if default is not None and default.security_group_id == sg.id and attrs.get("name", "default") != "default":
+        is_default = default is not None and default.security_group_id == sg.id
+        if is_default and attrs.get("name", "default") != "default":
             raise faults.conflict("SecurityGroupCannotUpdateDefault", "Updating default security group not allowed.")
+        if not is_default and attrs.get("name") == "default":
+            # One group per project is called default: the one Neutron made.
+            raise faults.conflict("SecurityGroupDefaultAlreadyExists", "Default security group already exists.")
         for key in ("name", "description", "stateful"):
             if key in attrs:
                 setattr(sg, key, attrs[key])
@@ -203,7 +207,7 @@ def normalize_rule(attrs: dict[str, Any]) -> dict[str, Any]:
         for value in (low, high):
             if value is not None and not 1 <= value <= 65535:
                 raise faults.bad_input("SecurityGroupInvalidPortValue", f"Invalid value for port {value}.")
-        if low is not None and high is not None and low > high:
+        if (low is not None and high is not None and low > high) or (low is None and high is not None):
             raise faults.bad_input(
                 "SecurityGroupInvalidPortRange", "For TCP/UDP protocols, port_range_min must be <= port_range_max"
             )
@@ -240,9 +244,9 @@ def normalize_rule(attrs: dict[str, Any]) -> dict[str, Any]:
             raise faults.bad_input(
                 "SecurityGroupRuleParameterConflict", f"Conflicting value ethertype {ethertype} for CIDR {prefix}"
             )
-        prefix = str(net)
-        if net.prefixlen == 0:
-            prefix = None
+        # Stored as given, only in canonical text (an address alone is a /32 or /128):
+        # Neutron returns 10.0.0.5/24 and 0.0.0.0/0 as such, normalized_cidr shows the network.
+        prefix = str(ipaddress.ip_interface(prefix))
     return {
         "direction": attrs["direction"],
         "ethertype": ethertype,
@@ -254,8 +258,17 @@ def normalize_rule(attrs: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _remote_key(prefix: str | None) -> str | None:
+    # A rule for 0.0.0.0/0 (or ::/0) matches what one without a prefix matches: the same rule.
+    cidr = views.normalized_cidr(prefix)
+    return None if cidr is None or cidr.endswith("/0") else cidr
+
+
 def _same(rule: SecurityGroupRule, values: dict[str, Any]) -> bool:
-    return all(getattr(rule, k) == v for k, v in values.items())
+    return all(
+        _remote_key(getattr(rule, k)) == _remote_key(v) if k == "remote_ip_prefix" else getattr(rule, k) == v
+        for k, v in values.items()
+    )
 
 
 async def create_rule(db: Database, ctx: RequestContext, project_id: str, attrs: dict[str, Any]) -> dict[str, Any]:

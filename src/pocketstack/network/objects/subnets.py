@@ -31,6 +31,11 @@ async def load(session: AsyncSession, ctx: RequestContext, subnet_id: str) -> Su
     return sub
 
 
+async def _external(session: AsyncSession, sub: Subnet) -> bool:
+    net = await session.get(Network, sub.network_id)
+    return bool(net and net.external)
+
+
 def _gateway(net: ipam.IPNetwork, attrs: dict[str, Any]) -> str | None:
     if "gateway_ip" not in attrs:
         return ipam.default_gateway(net)
@@ -162,7 +167,7 @@ async def create(db: Database, ctx: RequestContext, project_id: str, attrs: dict
         await session.flush()
         if sub.enable_dhcp:
             await _add_dhcp_address(session, net, sub)
-        return views.subnet(sub)
+        return views.subnet(sub, net.external)
 
     return await txn.write(db, work)
 
@@ -179,17 +184,18 @@ async def _add_dhcp_address(session: AsyncSession, net: Network, sub: Subnet) ->
 
 async def get(db: Database, ctx: RequestContext, subnet_id: str) -> dict[str, Any]:
     async with db.reader() as session:
-        return views.subnet(await load(session, ctx, subnet_id))
+        sub = await load(session, ctx, subnet_id)
+        return views.subnet(sub, await _external(session, sub))
 
 
 async def listing(db: Database, ctx: RequestContext) -> list[dict[str, Any]]:
     async with db.reader() as session:
-        stmt = select(Subnet)
+        stmt = select(Subnet, Network.external).join(Network, Network.id == Subnet.network_id)
         if not ctx.is_admin:
-            stmt = stmt.join(Network, Network.id == Subnet.network_id).where(
+            stmt = stmt.where(
                 (Network.project_id == ctx.project_id) | Network.shared.is_(True) | Network.external.is_(True)
             )
-        return [views.subnet(s) for s in await session.scalars(stmt)]
+        return [views.subnet(s, external) for s, external in await session.execute(stmt)]
 
 
 async def update(db: Database, ctx: RequestContext, subnet_id: str, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -221,22 +227,32 @@ async def update(db: Database, ctx: RequestContext, subnet_id: str, attrs: dict[
                 setattr(sub, key, attrs[key])
         sub.revision_number += 1
         await session.flush()
-        return views.subnet(sub)
+        return views.subnet(sub, await _external(session, sub))
 
     return await txn.write(db, work)
 
 
-async def delete_subnet(db: Database, ctx: RequestContext, subnet_id: str) -> None:
-    async def work(session: AsyncSession) -> None:
+async def delete_subnet(db: Database, ctx: RequestContext, subnet_id: str) -> ports.AgentWork:
+    """Delete the subnet; return the re-plugs of the bound ports that lost an address."""
+
+    async def work(session: AsyncSession) -> ports.AgentWork:
         sub = await load(session, ctx, subnet_id)
         if not policy.owns(ctx, sub.project_id):
             raise faults.forbidden("delete_subnet")
-        rows = await session.execute(
-            select(IpAllocation.port_id, Port.device_owner)
-            .join(Port, Port.id == IpAllocation.port_id)
-            .where(IpAllocation.subnet_id == sub.id)
+        rows = list(
+            await session.execute(
+                select(IpAllocation.port_id, Port.device_owner)
+                .join(Port, Port.id == IpAllocation.port_id)
+                .where(IpAllocation.subnet_id == sub.id)
+            )
         )
-        users = sorted({pid for pid, owner in rows if owner != DHCP_OWNER})
+        # As Neutron: the SLAAC addresses of an auto-address subnet go with it; only a
+        # router interface on it keeps it in use.
+        auto = ipam.is_auto_address(sub)
+        users = sorted(
+            {pid for pid, owner in rows if owner != DHCP_OWNER and (not auto or owner == "network:router_interface")}
+        )
+        losing = sorted({pid for pid, owner in rows if owner != DHCP_OWNER})
         if users:
             raise faults.conflict(
                 "SubnetInUse",
@@ -254,5 +270,11 @@ async def delete_subnet(db: Database, ctx: RequestContext, subnet_id: str) -> No
             left = await session.scalar(select(IpAllocation.ip_address).where(IpAllocation.port_id == dhcp.id).limit(1))
             if left is None:
                 await session.delete(dhcp)
+        agent = ports.AgentWork()
+        for port in await session.scalars(select(Port).where(Port.id.in_(losing))):
+            port.revision_number += 1
+            if port.binding_host_id:
+                agent.plug.append((port.binding_host_id, await ports.spec(session, port)))
+        return agent
 
-    await txn.write(db, work)
+    return await txn.write(db, work)
