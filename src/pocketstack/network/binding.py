@@ -88,6 +88,13 @@ class Binder:
         except Exception as exc:
             log.warning("%s: cannot announce router %s: %s", ctx.request_id, router_id, exc)
 
+    async def ports_changed(self, ctx: RequestContext, ports: list[dict[str, Any]]) -> None:
+        """``network-changed`` to compute for the servers of ``ports`` (a floating IP mapped
+        to or from them), as Neutron's Nova notifier: compute refreshes their network info."""
+        events = [vif_event("network-changed", server, p["id"]) for p in ports if (server := _server_of(p))]
+        if events:
+            await self.notifier.send(events)
+
     async def port_deleted(self, ctx: RequestContext, port: dict[str, Any]) -> None:
         server = _server_of(port)
         if server:

@@ -169,7 +169,19 @@ def router(r: Router, gateway_ips: list[dict[str, str]]) -> dict[str, Any]:
     }
 
 
-def floating_ip(f: FloatingIp) -> dict[str, Any]:
+def floating_ip(f: FloatingIp, port: Port | None) -> dict[str, Any]:
+    """``port``: the associated port, for ``port_details`` (fip-port-details)."""
+    details = None
+    if port is not None:
+        details = {
+            "name": port.name,
+            "network_id": port.network_id,
+            "mac_address": port.mac_address,
+            "admin_state_up": port.admin_state_up,
+            "status": port.status,
+            "device_id": port.device_id,
+            "device_owner": port.device_owner,
+        }
     return {
         "id": f.id,
         **_project(f.project_id),
@@ -181,7 +193,7 @@ def floating_ip(f: FloatingIp) -> dict[str, Any]:
         "status": f.status,
         "description": f.description,
         "tags": list(f.tags or []),
-        "port_details": None,
+        "port_details": details,
         "port_forwardings": [],
         "dns_domain": "",
         "dns_name": "",

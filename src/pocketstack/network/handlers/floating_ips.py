@@ -31,6 +31,8 @@ async def create(deps: Deps, request: Request) -> Response:
     fip = await floating_ips.create(deps.db, ctx, project, attrs)
     if fip["router_id"]:
         await deps.binder.router_changed(ctx, fip["router_id"])
+    if fip["port_details"]:
+        await deps.binder.ports_changed(ctx, [{"id": fip["port_id"], **fip["port_details"]}])
     return one(request, "floatingip", fip, 201)
 
 
@@ -38,16 +40,18 @@ async def update(deps: Deps, request: Request) -> Response:
     ctx = request.context
     policy.require_writer(ctx, "update_floatingip")
     attrs = await body_of(request, "floatingip", schemas.FLOATINGIP_UPDATE)
-    fip, changed = await floating_ips.update(deps.db, ctx, request.path_params["floatingip_id"], attrs)
+    fip, changed, touched = await floating_ips.update(deps.db, ctx, request.path_params["floatingip_id"], attrs)
     for router_id in changed:
         await deps.binder.router_changed(ctx, router_id)
+    await deps.binder.ports_changed(ctx, touched)
     return one(request, "floatingip", fip)
 
 
 async def delete(deps: Deps, request: Request) -> Response:
     ctx = request.context
     policy.require_writer(ctx, "delete_floatingip")
-    router_id = await floating_ips.delete_fip(deps.db, ctx, request.path_params["floatingip_id"])
+    router_id, touched = await floating_ips.delete_fip(deps.db, ctx, request.path_params["floatingip_id"])
     if router_id:
         await deps.binder.router_changed(ctx, router_id)
+    await deps.binder.ports_changed(ctx, touched)
     return empty()

@@ -26,6 +26,11 @@ async def load(session: AsyncSession, ctx: RequestContext, fip_id: str) -> Float
     return fip
 
 
+async def view(session: AsyncSession, fip: FloatingIp) -> dict[str, Any]:
+    port = await session.get(Port, fip.port_id) if fip.port_id else None
+    return views.floating_ip(fip, port)
+
+
 async def _associate(
     session: AsyncSession, ctx: RequestContext, fip: FloatingIp, port_id: str | None, fixed: str | None
 ) -> None:
@@ -125,51 +130,65 @@ async def create(db: Database, ctx: RequestContext, project_id: str, attrs: dict
         fip.floating_port_id, fip.floating_ip_address = port.id, v4[0]["ip_address"]
         await _associate(session, ctx, fip, attrs.get("port_id"), attrs.get("fixed_ip_address"))
         await session.flush()
-        return views.floating_ip(fip)
+        return await view(session, fip)
 
     return await txn.write(db, work)
 
 
 async def get(db: Database, ctx: RequestContext, fip_id: str) -> dict[str, Any]:
     async with db.reader() as session:
-        return views.floating_ip(await load(session, ctx, fip_id))
+        return await view(session, await load(session, ctx, fip_id))
 
 
 async def listing(db: Database, ctx: RequestContext) -> list[dict[str, Any]]:
     async with db.reader() as session:
-        stmt = select(FloatingIp)
+        stmt = select(FloatingIp, Port).outerjoin(Port, Port.id == FloatingIp.port_id)
         if not ctx.is_admin:
             stmt = stmt.where(FloatingIp.project_id == ctx.project_id)
-        return [views.floating_ip(f) for f in await session.scalars(stmt)]
+        return [views.floating_ip(f, port) for f, port in await session.execute(stmt)]
+
+
+async def _devices(session: AsyncSession, port_ids: set[str | None]) -> list[dict[str, str]]:
+    """The ports (id, device_id, device_owner) whose floating IP mapping changed, so
+    compute can be told about their servers."""
+    found = []
+    for port_id in sorted(p for p in port_ids if p):
+        port = await session.get(Port, port_id)
+        if port is not None:
+            found.append({"id": port.id, "device_id": port.device_id, "device_owner": port.device_owner})
+    return found
 
 
 async def update(
     db: Database, ctx: RequestContext, fip_id: str, attrs: dict[str, Any]
-) -> tuple[dict[str, Any], list[str]]:
-    """Update; also return the routers whose NAT rules changed."""
+) -> tuple[dict[str, Any], list[str], list[dict[str, str]]]:
+    """Update; also return the routers whose NAT rules changed and the ports that gained
+    or lost the address."""
 
-    async def work(session: AsyncSession) -> tuple[dict[str, Any], list[str]]:
+    async def work(session: AsyncSession) -> tuple[dict[str, Any], list[str], list[dict[str, str]]]:
         fip = await load(session, ctx, fip_id)
-        before = fip.router_id
+        before, before_port = fip.router_id, fip.port_id
         if "port_id" in attrs:
             await _associate(session, ctx, fip, attrs["port_id"], attrs.get("fixed_ip_address"))
         if "description" in attrs:
             fip.description = attrs["description"]
         fip.revision_number += 1
         await session.flush()
-        return views.floating_ip(fip), [r for r in {before, fip.router_id} if r]
+        touched = await _devices(session, {before_port, fip.port_id}) if before_port != fip.port_id else []
+        return await view(session, fip), [r for r in {before, fip.router_id} if r], touched
 
     return await txn.write(db, work)
 
 
-async def delete_fip(db: Database, ctx: RequestContext, fip_id: str) -> str | None:
-    """Delete; return the router it was mapped through, if any."""
+async def delete_fip(db: Database, ctx: RequestContext, fip_id: str) -> tuple[str | None, list[dict[str, str]]]:
+    """Delete; return the router it was mapped through, if any, and the port it was on."""
 
-    async def work(session: AsyncSession) -> str | None:
+    async def work(session: AsyncSession) -> tuple[str | None, list[dict[str, str]]]:
         fip = await load(session, ctx, fip_id)
+        touched = await _devices(session, {fip.port_id})
         await session.execute(delete(IpAllocation).where(IpAllocation.port_id == fip.floating_port_id))
         await session.execute(delete(Port).where(Port.id == fip.floating_port_id))
         await session.delete(fip)
-        return fip.router_id
+        return fip.router_id, touched
 
     return await txn.write(db, work)
