@@ -458,6 +458,24 @@ class NetworkClient(_Client):
         group: dict[str, Any] = resp.json()["security_group"]
         return group
 
+    async def for_user(self, method: str, path: str, user_token: str | None, **kw: Any) -> dict[str, Any]:
+        """A call to the network API on the user's behalf (the proxy APIs): its body, or
+        its refusal as ours (404 NotFound, 409 Conflict, 403 Forbidden, other 4xx Invalid)."""
+        resp = await self._call(method, path, user_token, **kw)
+        if resp.status_code < 300:
+            data: dict[str, Any] = resp.json() if resp.content else {}
+            return data
+        text = _error_text(resp)
+        if resp.status_code == 404:
+            raise NotFound(text)
+        if resp.status_code == 409:
+            raise Conflict(text)
+        if resp.status_code == 403:
+            raise Forbidden(text)
+        if 400 <= resp.status_code < 500:
+            raise Invalid(text)
+        raise Unavailable(f"The network service answered {resp.status_code}: {text}")
+
     async def delete_port(self, port_id: str) -> None:
         resp = await self._call("DELETE", f"/ports/{port_id}", None)
         if resp.status_code not in (204, 404):

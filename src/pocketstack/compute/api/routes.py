@@ -11,6 +11,7 @@ from pocketstack.compute.api.handlers import (
     interfaces,
     keypairs,
     quotas,
+    security_groups,
     server_actions,
     server_groups,
     server_moves,
@@ -52,6 +53,14 @@ ROUTES: list[Route] = [
     Route("GET", V + "/images/{image_id}/metadata/{key}", images.metadata_show),
     Route("PUT", V + "/images/{image_id}/metadata/{key}", images.metadata_set),
     Route("DELETE", V + "/images/{image_id}/metadata/{key}", images.metadata_delete),
+    # the security group proxy (until 2.36)
+    Route("GET", V + "/os-security-groups", security_groups.index),
+    Route("POST", V + "/os-security-groups", security_groups.create),
+    Route("GET", V + "/os-security-groups/{group_id}", security_groups.show),
+    Route("PUT", V + "/os-security-groups/{group_id}", security_groups.update),
+    Route("DELETE", V + "/os-security-groups/{group_id}", security_groups.delete),
+    Route("POST", V + "/os-security-group-rules", security_groups.rule_create),
+    Route("DELETE", V + "/os-security-group-rules/{rule_id}", security_groups.rule_delete),
     # key pairs
     Route("GET", V + "/os-keypairs", keypairs.index),
     Route("POST", V + "/os-keypairs", keypairs.create),

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from pocketstack.common.errors import Invalid, NotFound
 from pocketstack.compute.api import policy
 from pocketstack.compute.api.common import service
+from pocketstack.compute.api.handlers import security_groups
 from pocketstack.compute.models import Instance
 from pocketstack.compute.objects import actions, instances
 from pocketstack.web.request import Request
@@ -72,31 +73,6 @@ async def index(request: Request) -> Response:
     policy.reader(ctx, "os_compute_api:os-security-groups:list")
     wanted = list(inst.security_groups or ["default"])
     ids = await svc.network.security_group_ids(inst.project_id, wanted, ctx.auth_token)
-    groups = []
-    for group_id in ids:
-        resp = await svc.network.get_security_group(group_id, ctx.auth_token)
-        groups.append(
-            {
-                "id": resp["id"],
-                "name": resp.get("name", ""),
-                "description": resp.get("description", ""),
-                "tenant_id": resp.get("project_id", inst.project_id),
-                "rules": [
-                    _rule(r, resp["id"]) for r in resp.get("security_group_rules", []) if r["direction"] == "ingress"
-                ],
-            }
-        )
-    return json_response({"security_groups": groups})
-
-
-def _rule(rule: dict[str, Any], group_id: str) -> dict[str, Any]:
-    """A Neutron rule as nova-network's shape (ingress only, as Nova shows them)."""
-    return {
-        "id": rule["id"],
-        "parent_group_id": group_id,
-        "ip_protocol": rule.get("protocol"),
-        "from_port": rule.get("port_range_min") if rule.get("port_range_min") is not None else -1,
-        "to_port": rule.get("port_range_max") if rule.get("port_range_max") is not None else -1,
-        "ip_range": {"cidr": rule["remote_ip_prefix"]} if rule.get("remote_ip_prefix") else {},
-        "group": {"name": rule["remote_group_id"]} if rule.get("remote_group_id") else {},
-    }
+    groups = [await svc.network.get_security_group(group_id, ctx.auth_token) for group_id in ids]
+    names = security_groups.remote_names(groups)
+    return json_response({"security_groups": [security_groups.group_view(g, names) for g in groups]})
