@@ -149,6 +149,20 @@ class AccessRule(Base):
     path: Mapped[str] = mapped_column(String(255))
 
 
+class Credential(Base):
+    """A secret a user keeps in identity (``ec2`` keys, ``totp``, ``cert``...); ``blob`` is
+    the caller's string. An ``ec2`` credential's id is the SHA-256 of its access key, so
+    the EC2 API finds it by the key a request is signed with."""
+
+    __tablename__ = "identity_credential"
+    id: Mapped[str] = _id()
+    user_id: Mapped[str] = mapped_column(String(64), index=True)
+    project_id: Mapped[str | None] = mapped_column(String(64))
+    type: Mapped[str] = mapped_column(String(255))
+    blob: Mapped[str] = mapped_column(Text)
+    extra: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=dict)
+
+
 class Region(Base):
     __tablename__ = "identity_region"
     id: Mapped[str] = mapped_column(String(255), primary_key=True)

@@ -165,3 +165,26 @@ def access_rule_ref(r: m.AccessRule) -> dict[str, Any]:
 
 def access_rule(base: str, r: m.AccessRule) -> dict[str, Any]:
     return {**access_rule_ref(r), "links": links(base, f"users/{r.user_id}/access_rules/{r.id}")}
+
+
+def credential(base: str, c: m.Credential) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "user_id": c.user_id,
+        "project_id": c.project_id,
+        "type": c.type,
+        "blob": c.blob,
+        "links": links(base, f"credentials/{c.id}"),
+        **(c.extra or {}),
+    }
+
+
+def ec2_credential(base: str, c: m.Credential, blob: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "user_id": c.user_id,
+        "tenant_id": c.project_id,
+        "access": blob.get("access"),
+        "secret": blob.get("secret"),
+        "trust_id": blob.get("trust_id"),
+        "links": links(base, f"users/{c.user_id}/credentials/OS-EC2/{blob.get('access')}"),
+    }

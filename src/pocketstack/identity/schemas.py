@@ -234,3 +234,34 @@ APP_CRED_CREATE = obj(
     },
     ["application_credential"],
 )
+
+CREDENTIAL_CREATE = obj(
+    {
+        "credential": obj(
+            {
+                "blob": string(65535, 1),
+                "type": string(255, 1),
+                "user_id": string(64, 1),
+                "project_id": nullable_string(64),
+            },
+            ["blob", "type", "user_id"],
+            extra=True,
+        )
+    },
+    ["credential"],
+)
+CREDENTIAL_UPDATE = obj(
+    {
+        "credential": obj(
+            {
+                "blob": string(65535, 1),
+                "type": string(255, 1),
+                "user_id": string(64, 1),
+                "project_id": nullable_string(64),
+            },
+            extra=True,
+        )
+    },
+    ["credential"],
+)
+EC2_CREATE = obj({"tenant_id": string(64, 1)}, ["tenant_id"], extra=True)

@@ -132,6 +132,9 @@ async def purge(s: AsyncSession, domain_id: str) -> None:
     await s.execute(sql_delete(m.Membership).where(m.Membership.user_id.in_(users) | m.Membership.group_id.in_(groups)))
     await s.execute(sql_delete(m.ApplicationCredential).where(m.ApplicationCredential.user_id.in_(users)))
     await s.execute(sql_delete(m.AccessRule).where(m.AccessRule.user_id.in_(users)))
+    await s.execute(
+        sql_delete(m.Credential).where(m.Credential.user_id.in_(users) | m.Credential.project_id.in_(projects))
+    )
     await s.execute(sql_delete(m.User).where(m.User.domain_id == domain_id))
     await s.execute(sql_delete(m.Group).where(m.Group.domain_id == domain_id))
     await s.execute(sql_delete(m.Role).where(m.Role.domain_id == domain_id))
