@@ -405,6 +405,14 @@ class NetworkClient(_Client):
         ports: list[dict[str, Any]] = resp.json().get("ports", [])
         return ports
 
+    async def floating_ips_of(self, port_id: str, user_token: str | None) -> list[dict[str, Any]]:
+        """The floating IPs mapped to ``port_id``."""
+        resp = await self._call("GET", "/floatingips", user_token, params={"port_id": port_id})
+        if resp.status_code != 200:
+            raise Unavailable(f"The network service answered {resp.status_code}: {_error_text(resp)}")
+        fips: list[dict[str, Any]] = resp.json().get("floatingips", [])
+        return fips
+
     async def get_port(self, port_id: str, user_token: str | None) -> dict[str, Any]:
         resp = await self._call("GET", f"/ports/{port_id}", user_token)
         if resp.status_code == 404:

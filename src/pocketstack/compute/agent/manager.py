@@ -397,9 +397,33 @@ class ComputeAgent(VolumeOps, ServerOps, ResizeOps, ShelveOps):
         if name == "volume-extended" and tag:
             await self.volume_extended(ctx, instance_uuid, tag)
             return
+        if name == "network-changed":
+            await self.refresh_network_info(ctx, instance_uuid)
+            return
         future = self._waiters.get((instance_uuid, tag or ""))
         if name == "network-vif-plugged" and future is not None and not future.done():
             future.set_result(status)
+
+    async def refresh_network_info(self, ctx: dict[str, Any], instance_uuid: str) -> None:
+        """network-changed (a floating IP mapped to or from one of its ports): rebuild the
+        server's ``addresses`` from the network API, as Nova refreshes its info cache."""
+        inst = await self.bus.call("conductor", "instance_get", ctx, instance_uuid=instance_uuid)
+        if not inst:
+            return
+        current = {p["id"]: p for p in await self.network.ports_of(instance_uuid, None)}
+        addresses: dict[str, list[dict[str, Any]]] = {}
+        for saved in inst.get("ports") or []:
+            port = current.get(saved["id"])
+            if port is None:
+                continue
+            floating = [f["floating_ip_address"] for f in await self.network.floating_ips_of(port["id"], None)]
+            entries = address_entries(port, floating)
+            if entries:
+                name = await self._network_name(port["network_id"], None)
+                addresses.setdefault(name, []).extend(entries)
+        await self.bus.call(
+            "conductor", "instance_update", ctx, instance_uuid=instance_uuid, values={"addresses": addresses}
+        )
 
     # --- delete -----------------------------------------------------------------------------
     async def terminate_instance(self, ctx: dict[str, Any], instance_uuid: str) -> None:

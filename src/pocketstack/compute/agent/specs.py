@@ -54,13 +54,15 @@ def saved_port(port: dict[str, Any], created: bool) -> dict[str, Any]:
     }
 
 
-def address_entries(port: dict[str, Any]) -> list[dict[str, Any]]:
+def address_entries(port: dict[str, Any], floating: list[str] | None = None) -> list[dict[str, Any]]:
+    """The port's fixed addresses, then the ``floating`` ones mapped to it (as Nova lists them)."""
+    fixed = [(ip["ip_address"], "fixed") for ip in port.get("fixed_ips", [])]
     return [
         {
-            "version": 6 if ":" in ip["ip_address"] else 4,
-            "addr": ip["ip_address"],
-            "OS-EXT-IPS:type": "fixed",
+            "version": 6 if ":" in address else 4,
+            "addr": address,
+            "OS-EXT-IPS:type": kind,
             "OS-EXT-IPS-MAC:mac_addr": port.get("mac_address"),
         }
-        for ip in port.get("fixed_ips", [])
+        for address, kind in fixed + [(a, "floating") for a in floating or []]
     ]
