@@ -1,8 +1,10 @@
-"""Nova's proxy APIs (until 2.36) over the whole cloud in-process: os-security-groups
-and os-security-group-rules shaped as Nova shows the network service's groups."""
+"""Nova's proxy APIs (until 2.36) over the whole cloud in-process: os-security-groups,
+os-security-group-rules and os-floating-ips shaped as Nova shows the network service's;
+addFloatingIp and removeFloatingIp (until 2.44)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,7 @@ from pocketstack.testing.cloud import CloudClient, in_process_cloud
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 C = "/compute/v2.1"
+N = "/network/v2.0"
 
 
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
@@ -81,3 +84,75 @@ async def test_security_groups_proxy(c: CloudClient) -> None:
     assert group["id"] not in {g["id"] for g in listed}
     new = {"X-Auth-Token": demo, "OpenStack-API-Version": "compute 2.36"}
     assert (await c.http.get(f"{C}/os-security-groups", headers=new)).status_code == 404
+
+
+async def _image(c: CloudClient, admin: str) -> str:
+    body = {"name": "fip-img", "disk_format": "raw", "container_format": "bare", "visibility": "public"}
+    image = (await _req(c, "POST", "/image/v2/images", admin, json=body)).json()
+    put = await c.http.put(
+        f"/image/v2/images/{image['id']}/file",
+        content=b"\0" * 1024,
+        headers={"X-Auth-Token": admin, "Content-Type": "application/octet-stream"},
+    )
+    assert put.status_code == 204
+    return str(image["id"])
+
+
+async def _made(c: CloudClient, token: str, path: str, key: str, **body: Any) -> dict[str, Any]:
+    r = await _req(c, "POST", f"{N}/{path}", token, json={key: body})
+    assert r.status_code == 201, r.text
+    return dict(r.json()[key])
+
+
+async def _active_server(c: CloudClient, token: str, body: dict[str, Any]) -> str:
+    made = await _req(c, "POST", f"{C}/servers", token, json={"server": body})
+    assert made.status_code == 202, made.text
+    sid = str(made.json()["server"]["id"])
+    for _ in range(500):
+        status = (await _req(c, "GET", f"{C}/servers/{sid}", token)).json()["server"]["status"]
+        if status in ("ACTIVE", "ERROR"):
+            assert status == "ACTIVE"
+            return sid
+        await asyncio.sleep(0.02)
+    raise AssertionError("server not ACTIVE")
+
+
+async def test_floating_ips_proxy_and_actions(c: CloudClient) -> None:
+    admin, demo = await c.token("admin"), await c.token("demo")
+    ext = await _made(c, admin, "networks", "network", name="public", **{"router:external": True})
+    await _made(c, admin, "subnets", "subnet", network_id=ext["id"], cidr="203.0.113.0/24", ip_version=4)
+    net = await _made(c, demo, "networks", "network", name="private")
+    sub = await _made(c, demo, "subnets", "subnet", network_id=net["id"], cidr="10.40.0.0/24", ip_version=4)
+    router = await _made(c, demo, "routers", "router", external_gateway_info={"network_id": ext["id"]})
+    r = await _req(c, "PUT", f"{N}/routers/{router['id']}/add_router_interface", demo, json={"subnet_id": sub["id"]})
+    assert r.status_code == 200, r.text
+    pools = (await _req(c, "GET", f"{C}/os-floating-ip-pools", demo)).json()["floating_ip_pools"]
+    assert pools == [{"name": "public"}]
+    r = await _req(c, "POST", f"{C}/os-floating-ips", demo, json={"pool": "public"})
+    assert r.status_code == 200, r.text
+    fip = r.json()["floating_ip"]
+    assert fip["pool"] == "public" and fip["instance_id"] is None and fip["fixed_ip"] is None
+    assert (await _req(c, "POST", f"{C}/os-floating-ips", demo, json={"pool": "nope"})).status_code == 404
+    listed = (await _req(c, "GET", f"{C}/os-floating-ips", demo)).json()["floating_ips"]
+    assert [f["id"] for f in listed] == [fip["id"]]
+    body = {"name": "fip-vm", "flavorRef": "1", "imageRef": await _image(c, admin), "networks": [{"uuid": net["id"]}]}
+    sid = await _active_server(c, demo, body)
+
+    async def act(name: str, address: str) -> Any:
+        return await _req(c, "POST", f"{C}/servers/{sid}/action", demo, json={name: {"address": address}})
+
+    assert (await act("addFloatingIp", fip["ip"])).status_code == 202
+    shown = (await _req(c, "GET", f"{C}/os-floating-ips/{fip['id']}", demo)).json()["floating_ip"]
+    assert shown["instance_id"] == sid and shown["fixed_ip"].startswith("10.40.0.")
+    # A second floating IP onto the same fixed address: refused (400), as Nova.
+    other = (await _req(c, "POST", f"{C}/os-floating-ips", demo, json={"pool": ext["id"]})).json()["floating_ip"]
+    assert (await act("addFloatingIp", other["ip"])).status_code == 400
+    assert (await act("addFloatingIp", "0.0.0.0")).status_code == 404
+    assert (await act("addFloatingIp", "")).status_code == 400
+    assert (await act("removeFloatingIp", other["ip"])).status_code == 409  # not on this server
+    assert (await act("removeFloatingIp", fip["ip"])).status_code == 202
+    shown = (await _req(c, "GET", f"{C}/os-floating-ips/{fip['id']}", demo)).json()["floating_ip"]
+    assert shown["instance_id"] is None
+    assert (await _req(c, "DELETE", f"{C}/os-floating-ips/{fip['id']}", demo)).status_code == 202
+    assert (await _req(c, "GET", f"{C}/os-floating-ips/{fip['id']}", demo)).status_code == 404
+    assert (await _req(c, "DELETE", f"{C}/os-floating-ips/{fip['id']}", demo)).status_code == 404

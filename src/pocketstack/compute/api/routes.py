@@ -6,6 +6,7 @@ from pocketstack.compute.api.handlers import (
     aggregates,
     assisted_snapshots,
     flavors,
+    floating_ips,
     hosts,
     images,
     interfaces,
@@ -61,6 +62,12 @@ ROUTES: list[Route] = [
     Route("DELETE", V + "/os-security-groups/{group_id}", security_groups.delete),
     Route("POST", V + "/os-security-group-rules", security_groups.rule_create),
     Route("DELETE", V + "/os-security-group-rules/{rule_id}", security_groups.rule_delete),
+    # the floating IP proxy (until 2.36)
+    Route("GET", V + "/os-floating-ips", floating_ips.index),
+    Route("POST", V + "/os-floating-ips", floating_ips.create),
+    Route("GET", V + "/os-floating-ips/{fip_id}", floating_ips.show),
+    Route("DELETE", V + "/os-floating-ips/{fip_id}", floating_ips.delete),
+    Route("GET", V + "/os-floating-ip-pools", floating_ips.pools_index),
     # key pairs
     Route("GET", V + "/os-keypairs", keypairs.index),
     Route("POST", V + "/os-keypairs", keypairs.create),

@@ -12,7 +12,13 @@ from pocketstack.common.timeutils import iso_nozone
 from pocketstack.compute import states
 from pocketstack.compute.api import policy
 from pocketstack.compute.api.common import at_least, body, service
-from pocketstack.compute.api.handlers import server_images, server_moves, server_security_groups, server_shelve
+from pocketstack.compute.api.handlers import (
+    floating_ips,
+    server_images,
+    server_moves,
+    server_security_groups,
+    server_shelve,
+)
 from pocketstack.compute.models import Instance, InstanceAction, InstanceActionEvent
 from pocketstack.compute.objects import actions, instances
 from pocketstack.web.request import Request
@@ -99,6 +105,10 @@ async def action(request: Request) -> Response:
         return empty(202)
     if name in ("lock", "unlock"):
         return await _lock(request, inst, name, args)
+    if name == "addFloatingIp":
+        return await floating_ips.add(request, inst, args)
+    if name == "removeFloatingIp":
+        return await floating_ips.remove(request, inst, args)
     if name in ("addSecurityGroup", "removeSecurityGroup"):
         return await server_security_groups.change(request, inst, name, args)
     if name == "os-resetState":
