@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from pocketstack.common.errors import Invalid, NotAuthenticated, NotFound
 from pocketstack.common.timeutils import utcnow
+from pocketstack.identity import compliance, passwords
 from pocketstack.identity import models as m
-from pocketstack.identity import passwords
 from pocketstack.identity.tokens import TokenData, new_audit_id
 
 if TYPE_CHECKING:
@@ -91,11 +91,18 @@ async def _password(svc: IdentityService, data: dict[str, Any]) -> Identified:
     if user is None:
         await passwords.burn_time(password, rounds)
         raise NotAuthenticated(FAIL)
-    ok = await passwords.verify_password(password, user.password_hash)
-    if not ok or not user.enabled or not domain_ok:
+    rules = svc.config.security_compliance
+    if compliance.locked(rules, user):
+        # Keystone's AccountLocked: the same vague 401, the password not even checked.
+        raise NotAuthenticated(FAIL)
+    if not await passwords.verify_password(password, user.password_hash):
+        await compliance.login_failed(svc.db, rules, user)
+        raise NotAuthenticated(FAIL)
+    if not user.enabled or not domain_ok:
         raise NotAuthenticated(FAIL)
     if user.password_expires_at is not None and user.password_expires_at <= utcnow():
         raise NotAuthenticated(FAIL)
+    await compliance.login_succeeded(svc.db, user)
     return Identified(user, ["password"])
 
 

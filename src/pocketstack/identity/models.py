@@ -6,7 +6,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from pocketstack.common.timeutils import utcnow
@@ -58,6 +70,22 @@ class User(Base):
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     password_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # Failed password logins in a row and the last one ([security_compliance] lockout).
+    failed_auth_count: Mapped[int | None] = mapped_column(Integer)
+    failed_auth_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class PasswordHistory(Base):
+    """A password a user had (the current one included), newest last: reuse and minimum
+    age checks. Only the hashes of the last ``unique_last_password_count`` are kept."""
+
+    __tablename__ = "identity_password"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(String(64), ForeignKey("identity_user.id", ondelete="CASCADE"), index=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # Set by the user (POST /v3/users/{id}/password), not by an administrator.
+    self_service: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Group(Base):
@@ -163,6 +191,63 @@ class Credential(Base):
     extra: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=dict)
 
 
+class Trust(Base):
+    """OS-TRUST: the trustor lets the trustee act with some of its roles on a project."""
+
+    __tablename__ = "identity_trust"
+    id: Mapped[str] = _id()
+    trustor_user_id: Mapped[str] = mapped_column(String(64), index=True)
+    trustee_user_id: Mapped[str] = mapped_column(String(64), index=True)
+    project_id: Mapped[str | None] = mapped_column(String(64))
+    impersonation: Mapped[bool] = mapped_column(Boolean, default=False)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # None: unlimited; counts down with each token issued under the trust.
+    remaining_uses: Mapped[int | None] = mapped_column(Integer)
+    roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The trust this one was redelegated from; how many more redelegations are allowed.
+    redelegated_trust_id: Mapped[str | None] = mapped_column(String(64))
+    redelegation_count: Mapped[int | None] = mapped_column(Integer)
+    extra: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=dict)
+
+
+class EndpointGroup(Base):
+    """OS-EP-FILTER: endpoints chosen by attribute filters (service_id, interface, region_id)."""
+
+    __tablename__ = "identity_endpoint_group"
+    id: Mapped[str] = _id()
+    name: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str] = mapped_column(Text, default="")
+    filters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class DomainConfig(Base):
+    """A domain's configuration overrides (groups ``identity`` and ``ldap``), as stored."""
+
+    __tablename__ = "identity_domain_config"
+    domain_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Policy(Base):
+    """A policy blob stored for other services (Keystone's deprecated ``/v3/policies``)."""
+
+    __tablename__ = "identity_policy"
+    id: Mapped[str] = _id()
+    type: Mapped[str] = mapped_column(String(255))
+    blob: Mapped[str] = mapped_column(Text)
+    extra: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=dict)
+
+
+class OAuthConsumer(Base):
+    """An OS-OAUTH1 consumer (the secret is shown once, kept hashed)."""
+
+    __tablename__ = "identity_oauth_consumer"
+    id: Mapped[str] = _id()
+    description: Mapped[str | None] = mapped_column(Text)
+    secret_hash: Mapped[str] = mapped_column(String(255))
+    extra: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=dict)
+
+
 class Region(Base):
     __tablename__ = "identity_region"
     id: Mapped[str] = mapped_column(String(255), primary_key=True)
@@ -202,5 +287,6 @@ class RevocationEvent(Base):
     audit_id: Mapped[str | None] = mapped_column(String(64))
     audit_chain_id: Mapped[str | None] = mapped_column(String(64))
     app_cred_id: Mapped[str | None] = mapped_column(String(64))
+    trust_id: Mapped[str | None] = mapped_column(String(64))
     issued_before: Mapped[float] = mapped_column(Float)
     revoked_at: Mapped[float] = mapped_column(Float, index=True)

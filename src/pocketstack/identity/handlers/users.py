@@ -9,8 +9,8 @@ from sqlalchemy import delete as sql_delete
 from sqlalchemy import select
 
 from pocketstack.common.errors import Invalid, NotAuthenticated, NotFound
+from pocketstack.identity import compliance, passwords, policy, render, schemas
 from pocketstack.identity import models as m
-from pocketstack.identity import passwords, policy, render, schemas
 from pocketstack.identity.handlers.common import apply_filters, ensure_unique, get_or_404
 from pocketstack.identity.revocation import Event
 from pocketstack.web.request import Request
@@ -46,6 +46,9 @@ async def create(svc: IdentityService, req: Request) -> Response:
     data = validate(schemas.USER_CREATE, await req.json())["user"]
     domain_id = data.get("domain_id") or req.context.domain_id or "default"
     password = data.get("password")
+    rules = svc.config.security_compliance
+    if password:
+        compliance.check_pattern(rules, password)
     hashed = await passwords.hash_password(password, svc.config.identity.password_hash_rounds) if password else None
     async with svc.db.writer() as s:
         if await s.get(m.Domain, domain_id) is None:
@@ -56,7 +59,6 @@ async def create(svc: IdentityService, req: Request) -> Response:
         user = m.User(
             name=data["name"],
             domain_id=domain_id,
-            password_hash=hashed,
             enabled=data.get("enabled", True),
             default_project_id=data.get("default_project_id"),
             description=data.get("description") or "",
@@ -65,6 +67,8 @@ async def create(svc: IdentityService, req: Request) -> Response:
             extra={k: v for k, v in data.items() if k not in CORE},
         )
         s.add(user)
+        if hashed:
+            await compliance.record_password(s, rules, user, hashed, self_service=False)
     svc.changed()
     return json_response({"user": render.user(req.base_url, user)}, 201)
 
@@ -73,13 +77,21 @@ async def update(svc: IdentityService, req: Request) -> Response:
     policy.admin(req.context, "update_user")
     data = validate(schemas.USER_UPDATE, await req.json())["user"]
     password = data.get("password")
+    rules = svc.config.security_compliance
+    if password:
+        compliance.check_pattern(rules, password)
     hashed = await passwords.hash_password(password, svc.config.identity.password_hash_rounds) if password else None
     async with svc.db.writer() as s:
         user = await get_or_404(s, m.User, req.path_params["user_id"])
+        if password:
+            await compliance.check_history(s, rules, user, password)
         if "name" in data and data["name"] != user.name:
             await ensure_unique(s, m.User, data["name"], domain_id=user.domain_id, action="update")
             user.name = data["name"]
         disabling = data.get("enabled") is False and user.enabled
+        if data.get("enabled") is True:
+            # Enabling a user is how an administrator ends a lockout, as in Keystone.
+            user.failed_auth_count, user.failed_auth_at = None, None
         for key in ("enabled", "default_project_id", "email"):
             if key in data:
                 setattr(user, key, data[key])
@@ -88,7 +100,7 @@ async def update(svc: IdentityService, req: Request) -> Response:
         if "options" in data:
             user.options = {**(user.options or {}), **data["options"]}
         if hashed:
-            user.password_hash = hashed
+            await compliance.record_password(s, rules, user, hashed, self_service=False)
         extra = {k: v for k, v in data.items() if k not in CORE}
         if extra:
             user.extra = {**(user.extra or {}), **extra}
@@ -105,6 +117,7 @@ async def delete(svc: IdentityService, req: Request) -> Response:
         user = await get_or_404(s, m.User, user_id)
         await s.execute(sql_delete(m.Assignment).where(m.Assignment.actor_id == user_id))
         await s.execute(sql_delete(m.Membership).where(m.Membership.user_id == user_id))
+        await s.execute(sql_delete(m.PasswordHistory).where(m.PasswordHistory.user_id == user_id))
         await s.execute(sql_delete(m.ApplicationCredential).where(m.ApplicationCredential.user_id == user_id))
         await s.execute(sql_delete(m.AccessRule).where(m.AccessRule.user_id == user_id))
         await s.execute(sql_delete(m.Credential).where(m.Credential.user_id == user_id))
@@ -120,16 +133,20 @@ async def change_password(svc: IdentityService, req: Request) -> Response:
         schemas.USER_PASSWORD,
         await req.json(),
     )["user"]
+    rules = svc.config.security_compliance
     async with svc.db.reader() as s:
         user = await get_or_404(s, m.User, user_id)
     if not await passwords.verify_password(data["original_password"], user.password_hash):
         raise NotAuthenticated("The request you have made requires authentication.")
     if not data["password"]:
         raise Invalid("Invalid input for field 'user/password': the new password must not be empty")
+    compliance.check_pattern(rules, data["password"])
     hashed = await passwords.hash_password(data["password"], svc.config.identity.password_hash_rounds)
     async with svc.db.writer() as s:
         user = await get_or_404(s, m.User, user_id)
-        user.password_hash = hashed
+        await compliance.check_minimum_age(s, rules, user)
+        await compliance.check_history(s, rules, user, data["password"])
+        await compliance.record_password(s, rules, user, hashed, self_service=True)
     await svc.revoke(Event(issued_before=time.time(), user_id=user_id))
     return empty(204)
 
