@@ -21,7 +21,14 @@ pytestmark = pytest.mark.conformance
 
 def test_interop_compute_guideline_passes(tmp_path: Path) -> None:
     proc = subprocess.run(
-        ["bash", str(REPO / "scripts" / "conformance.sh"), "--list", "interop-2020.06-compute", "--workdir", str(tmp_path)],
+        [
+            "bash",
+            str(REPO / "scripts" / "conformance.sh"),
+            "--list",
+            "interop-2020.06-compute",
+            "--workdir",
+            str(tmp_path),
+        ],
         capture_output=True,
         text=True,
         timeout=3600,
