@@ -1,4 +1,5 @@
-"""Image tables: image records, their extra properties, tags and members.
+"""Image tables: image records, their extra properties, tags and members; the metadata
+definitions catalog.
 
 Extra properties and tags get rows of their own (as in Glance) so that list filters on
 them run in SQL and pagination stays in the database.
@@ -7,8 +8,21 @@ them run in SQL and pagination stays in the database.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, MetaData, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from pocketstack.common.timeutils import utcnow
@@ -72,5 +86,92 @@ class ImageMember(Base):
     image_id: Mapped[str] = _image_fk()
     member: Mapped[str] = mapped_column(String(255), primary_key=True)
     status: Mapped[str] = mapped_column(String(20), default="pending")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+# The metadata definitions catalog (/v2/metadefs): namespaces of property, object and
+# tag definitions, and which resource types (OS::Glance::Image, ...) they apply to.
+# Everything inside a namespace goes with it (ON DELETE CASCADE); names are unique per
+# namespace and may change (PUT), so rows have surrogate ids as in Glance.
+
+
+def _namespace_fk() -> Mapped[int]:
+    return mapped_column(Integer, ForeignKey("image_metadef_namespace.id", ondelete="CASCADE"), nullable=False)
+
+
+class MetadefNamespace(Base):
+    __tablename__ = "image_metadef_namespace"
+    __table_args__ = (UniqueConstraint("namespace"), Index("ix_image_metadef_namespace_owner", "owner"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    namespace: Mapped[str] = mapped_column(String(80))
+    display_name: Mapped[str | None] = mapped_column(String(80))
+    description: Mapped[str | None] = mapped_column(Text)
+    visibility: Mapped[str] = mapped_column(String(32), default="private")
+    protected: Mapped[bool] = mapped_column(Boolean, default=False)
+    owner: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class MetadefObject(Base):
+    __tablename__ = "image_metadef_object"
+    __table_args__ = (UniqueConstraint("namespace_id", "name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    namespace_id: Mapped[int] = _namespace_fk()
+    name: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(Text)
+    required: Mapped[list[str] | None] = mapped_column(JSON)
+    properties: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class MetadefProperty(Base):
+    __tablename__ = "image_metadef_property"
+    __table_args__ = (UniqueConstraint("namespace_id", "name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    namespace_id: Mapped[int] = _namespace_fk()
+    name: Mapped[str] = mapped_column(String(255))
+    # The definition without its name: {"type": ..., "title": ..., "enum": [...], ...}.
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class MetadefTag(Base):
+    __tablename__ = "image_metadef_tag"
+    __table_args__ = (UniqueConstraint("namespace_id", "name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    namespace_id: Mapped[int] = _namespace_fk()
+    name: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class MetadefResourceType(Base):
+    __tablename__ = "image_metadef_resource_type"
+    __table_args__ = (UniqueConstraint("name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(80))
+    # The resource types the cloud's own services have; the others appear when a
+    # namespace is first associated with them.
+    protected: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class MetadefAssociation(Base):
+    """A namespace applies to a resource type (with a property-name prefix, maybe)."""
+
+    __tablename__ = "image_metadef_association"
+    namespace_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("image_metadef_namespace.id", ondelete="CASCADE"), primary_key=True
+    )
+    resource_type_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("image_metadef_resource_type.id", ondelete="CASCADE"), primary_key=True
+    )
+    prefix: Mapped[str | None] = mapped_column(String(80))
+    properties_target: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

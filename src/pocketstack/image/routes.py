@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 
 from pocketstack.image.deps import ImageDeps
-from pocketstack.image.handlers import discovery, image_data, images, members, tags
+from pocketstack.image.handlers import discovery, image_data, images, members, metadefs, tags
 from pocketstack.web import Request, Response, Route
 
 DepsHandler = Callable[[ImageDeps, Request], Awaitable[Response]]
@@ -16,6 +16,7 @@ def routes(deps: ImageDeps) -> list[Route]:
     def r(method: str, pattern: str, handler: DepsHandler, **kw: object) -> Route:
         return Route(method, pattern, partial(handler, deps), **kw)  # type: ignore[arg-type]
 
+    ns = "/v2/metadefs/namespaces/{namespace}"
     return [
         r("GET", "/", discovery.versions, auth=False),
         r("GET", "/versions", discovery.versions_list, auth=False),
@@ -47,4 +48,34 @@ def routes(deps: ImageDeps) -> list[Route]:
         r("GET", "/v2/images/{image_id}/members/{member_id}", members.show),
         r("PUT", "/v2/images/{image_id}/members/{member_id}", members.update),
         r("DELETE", "/v2/images/{image_id}/members/{member_id}", members.delete),
+        # The metadata definitions catalog.
+        r("GET", "/v2/schemas/metadefs/{name}", metadefs.schema),
+        r("GET", "/v2/metadefs/resource_types", metadefs.resource_types_index),
+        r("GET", "/v2/metadefs/namespaces", metadefs.namespaces_index),
+        r("POST", "/v2/metadefs/namespaces", metadefs.namespaces_create),
+        r("GET", ns, metadefs.namespaces_show),
+        r("PUT", ns, metadefs.namespaces_update),
+        r("DELETE", ns, metadefs.namespaces_delete),
+        r("GET", f"{ns}/resource_types", metadefs.associations_index),
+        r("POST", f"{ns}/resource_types", metadefs.associations_create),
+        r("DELETE", f"{ns}/resource_types/{{resource_type}}", metadefs.associations_delete),
+        r("GET", f"{ns}/objects", metadefs.objects_index),
+        r("POST", f"{ns}/objects", metadefs.objects_create),
+        r("DELETE", f"{ns}/objects", metadefs.objects_delete_all),
+        r("GET", f"{ns}/objects/{{object_name}}", metadefs.objects_show),
+        r("PUT", f"{ns}/objects/{{object_name}}", metadefs.objects_update),
+        r("DELETE", f"{ns}/objects/{{object_name}}", metadefs.objects_delete),
+        r("GET", f"{ns}/properties", metadefs.properties_index),
+        r("POST", f"{ns}/properties", metadefs.properties_create),
+        r("DELETE", f"{ns}/properties", metadefs.properties_delete_all),
+        r("GET", f"{ns}/properties/{{property_name}}", metadefs.properties_show),
+        r("PUT", f"{ns}/properties/{{property_name}}", metadefs.properties_update),
+        r("DELETE", f"{ns}/properties/{{property_name}}", metadefs.properties_delete),
+        r("GET", f"{ns}/tags", metadefs.tags_index),
+        r("POST", f"{ns}/tags", metadefs.tags_create_many),
+        r("DELETE", f"{ns}/tags", metadefs.tags_delete_all),
+        r("GET", f"{ns}/tags/{{tag_name}}", metadefs.tags_show),
+        r("POST", f"{ns}/tags/{{tag_name}}", metadefs.tags_create),
+        r("PUT", f"{ns}/tags/{{tag_name}}", metadefs.tags_update),
+        r("DELETE", f"{ns}/tags/{{tag_name}}", metadefs.tags_delete),
     ]
