@@ -156,3 +156,27 @@ async def test_images_proxy_until_2_36(tmp_path: Path) -> None:
         assert (await c.client.get(V + "/images/no-such", headers=mv("demo"))).status_code == 404
         assert (await c.client.delete(f"{V}/images/{c.image_id}", headers=mv("admin"))).status_code == 204
         assert (await c.client.get(f"{V}/images/{c.image_id}", headers=mv("demo"))).status_code == 404
+
+
+async def test_server_tags(tmp_path: Path) -> None:
+    async with cloud(tmp_path) as c:
+        sid = (await c.boot(tags=["a"], version="2.52"))["server"]["id"]
+        await c.wait(sid, "ACTIVE")
+        t = f"{V}/servers/{sid}/tags"
+        v26 = mv("demo", "2.26")
+        assert (await c.client.get(t, headers=v26)).json() == {"tags": ["a"]}
+        assert (await c.client.get(t, headers=mv("demo", "2.25"))).status_code == 404
+        r = await c.client.put(t + "/b", headers=v26)
+        assert r.status_code == 201 and r.headers["location"].endswith(f"/servers/{sid}/tags/b")
+        assert (await c.client.put(t + "/b", headers=v26)).status_code == 204
+        assert (await c.client.get(t + "/b", headers=v26)).status_code == 204
+        assert (await c.client.get(t + "/zz", headers=v26)).status_code == 404
+        r = await c.client.put(t, json={"tags": ["x", "y", "x"]}, headers=v26)
+        assert r.status_code == 200 and r.json() == {"tags": ["x", "y"]}
+        assert (await c.client.put(t, json={"tags": ["no,comma"]}, headers=v26)).status_code == 400
+        assert (await c.client.put(t, json={"tags": [str(n) for n in range(51)]}, headers=v26)).status_code == 400
+        assert (await c.client.delete(t + "/x", headers=v26)).status_code == 204
+        assert (await c.client.delete(t + "/x", headers=v26)).status_code == 404
+        assert (await c.client.delete(t, headers=v26)).status_code == 204
+        assert (await c.client.get(t, headers=v26)).json() == {"tags": []}
+        assert (await c.client.put(t + "/q", headers=mv("alt", "2.26"))).status_code == 404
