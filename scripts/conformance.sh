@@ -88,13 +88,22 @@ os() { "$OS" --os-cloud pocketstack "$@"; }
 NET_ID=$(os network create public --external -f value -c id)
 os subnet create --network public --subnet-range 203.0.113.0/24 public-sub -f value -c id >/dev/null
 IMAGE_ID=$(os image show tiny -f value -c id)
+# Tests filtering servers by image need a second, distinct image: the tiny guest's root
+# disk again, with its kernel and ramdisk.
+os image save tiny --file "$WORKDIR/tiny.img"
+read -r KERNEL_ID RAMDISK_ID < <(echo "$(os image show tiny-kernel -f value -c id) $(os image show tiny-ramdisk -f value -c id)")
+IMAGE_ALT_ID=$(os image create tiny-alt --public --disk-format ami --container-format ami --file "$WORKDIR/tiny.img" \
+  --property kernel_id="$KERNEL_ID" --property ramdisk_id="$RAMDISK_ID" \
+  --property os_command_line="$(os image show tiny -f json | "$REPO/.venv/bin/python" -c 'import json,sys; print(json.load(sys.stdin)["properties"]["os_command_line"])')" \
+  -f value -c id)
+rm -f "$WORKDIR/tiny.img"
 # Two small flavors: resize needs a second one with a larger disk; small RAM keeps
 # QEMU guests light when the qemu driver runs the list.
 os flavor create --id 101 --ram 256 --disk 1 --vcpus 1 conformance.small >/dev/null
 os flavor create --id 102 --ram 320 --disk 2 --vcpus 1 conformance.alt >/dev/null
 
 ARGS=(--tempest-venv "$VENV" --auth-url "$AUTH_URL" --password "$ADMIN_PW" --services all
-      --image-id "$IMAGE_ID" --flavor-id 101 --flavor-alt-id 102 --network-id "$NET_ID"
+      --image-id "$IMAGE_ID" --image-alt-id "$IMAGE_ALT_ID" --flavor-id 101 --flavor-alt-id 102 --network-id "$NET_ID"
       --compute-max-microversion latest --volume-max-microversion latest
       --extra-conf "$REPO/scripts/conformance/tempest-extra.conf"
       --concurrency "$CONCURRENCY" --timeout "$TIMEOUT" --workdir "$WORKDIR/tempest")
