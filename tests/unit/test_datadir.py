@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import stat
 import sys
 import tomllib
@@ -148,3 +149,11 @@ def test_the_cli_log_handler_redacts_messages_and_tracebacks() -> None:
         record.exc_info = sys.exc_info()
     assert logs.Redactor().filter(record)
     assert "pw-123" not in record.getMessage() and "db-pass" not in (record.exc_text or "")
+
+
+def test_public_url_of_a_wildcard_listen_address_names_this_machine() -> None:
+    config = Config()
+    config.server.host, config.server.port = "0.0.0.0", 8443
+    assert config.public_url == f"http://{socket.gethostname()}:8443"
+    config.server.host = "::1"
+    assert config.public_url == "http://[::1]:8443"

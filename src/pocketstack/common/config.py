@@ -11,6 +11,7 @@ see ``pocketstack.common.datadir``.
 from __future__ import annotations
 
 import os
+import socket
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -261,7 +262,14 @@ class Config:
         if self.server.public_url:
             return self.server.public_url.rstrip("/")
         scheme = "https" if self.tls else "http"
-        return f"{scheme}://{self.server.host}:{self.server.port}"
+        host = self.server.host
+        if host in ("0.0.0.0", "::", ""):
+            # Listening everywhere: clients need a name that reaches this machine (and
+            # that a generated certificate covers), not the wildcard.
+            host = socket.gethostname()
+        elif ":" in host:
+            host = f"[{host}]"
+        return f"{scheme}://{host}:{self.server.port}"
 
     def endpoint_base(self, service: str) -> str:
         """Base URL of the process serving ``service`` (its prefix not included)."""
