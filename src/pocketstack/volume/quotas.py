@@ -18,9 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pocketstack.common.config import VolumeConfig
 from pocketstack.common.errors import Invalid, QuotaExceeded
 from pocketstack.db import Database
-from pocketstack.volume.models import Quota, QuotaLock, Snapshot, Volume, VolumeType
+from pocketstack.volume.models import Quota, QuotaClass, QuotaLock, Snapshot, Volume, VolumeType
 
 BASE_RESOURCES = ("volumes", "snapshots", "gigabytes")
+DEFAULT_CLASS = "default"
 # Shown for compatibility with Cinder's quota set; pocketstack has no backups or groups.
 STATIC = {"backups": 10, "backup_gigabytes": 1000, "groups": 10, "per_volume_gigabytes": -1}
 
@@ -41,14 +42,40 @@ async def type_names(s: AsyncSession) -> list[str]:
     return list(await s.scalars(select(VolumeType.name).order_by(VolumeType.name)))
 
 
-async def limits(s: AsyncSession, cfg: VolumeConfig, project_id: str) -> dict[str, int]:
+async def class_limits(s: AsyncSession, cfg: VolumeConfig, class_name: str = DEFAULT_CLASS) -> dict[str, int]:
+    """A quota class's limits: the configured defaults, what the ``default`` class
+    overrides, then what ``class_name`` itself sets."""
     result: dict[str, int] = {**defaults(cfg), **STATIC}
     for name in await type_names(s):
         for res in BASE_RESOURCES:
             result[f"{res}_{name}"] = -1
+    wanted = [DEFAULT_CLASS] if class_name == DEFAULT_CLASS else [DEFAULT_CLASS, class_name]
+    rows = await s.scalars(select(QuotaClass).where(QuotaClass.class_name.in_(wanted)))
+    for row in sorted(rows, key=lambda r: r.class_name != DEFAULT_CLASS):
+        result[row.resource] = row.hard_limit
+    return result
+
+
+async def limits(s: AsyncSession, cfg: VolumeConfig, project_id: str) -> dict[str, int]:
+    result = await class_limits(s, cfg)
     for row in await s.scalars(select(Quota).where(Quota.project_id == project_id)):
         result[row.resource] = row.hard_limit
     return result
+
+
+async def set_class_limits(s: AsyncSession, cfg: VolumeConfig, class_name: str, values: dict[str, int]) -> None:
+    known = set(await class_limits(s, cfg, class_name))
+    for resource, value in values.items():
+        if resource not in known:
+            raise Invalid(f"Bad key(s) in quota class set: {resource}")
+        if value < -1:
+            raise Invalid(f"Quota limit {value} for {resource} must be -1 or greater.")
+        query = select(QuotaClass).where(QuotaClass.class_name == class_name, QuotaClass.resource == resource)
+        row = await s.scalar(query)
+        if row is None:
+            s.add(QuotaClass(class_name=class_name, resource=resource, hard_limit=value))
+        else:
+            row.hard_limit = value
 
 
 async def usage(s: AsyncSession, project_id: str) -> dict[str, int]:

@@ -21,10 +21,12 @@ ERROR_EXTENDING = "error_extending"
 DOWNLOADING = "downloading"
 UPLOADING = "uploading"
 MAINTENANCE = "maintenance"
+# Offered to another project (a volume transfer exists).
+AWAITING_TRANSFER = "awaiting-transfer"
 
 VOLUME_STATUSES = (
     CREATING, AVAILABLE, RESERVED, ATTACHING, IN_USE, DETACHING, DELETING, ERROR, ERROR_DELETING,
-    EXTENDING, ERROR_EXTENDING, DOWNLOADING, UPLOADING, MAINTENANCE,
+    EXTENDING, ERROR_EXTENDING, DOWNLOADING, UPLOADING, MAINTENANCE, AWAITING_TRANSFER,
 )  # fmt: skip
 
 # Statuses a user may delete a volume from (Cinder's list).

@@ -332,3 +332,20 @@ async def delete_metadata_key(deps: VolumeDeps, ctx: RequestContext, volume_id: 
             raise NotFound(f"Volume {volume_id} has no metadata with key {key}.")
         del current[key]
         vol.metadata_ = current
+
+
+async def summary(deps: VolumeDeps, ctx: RequestContext, all_projects: bool) -> tuple[int, int, dict[str, list[str]]]:
+    """Count and total size of the caller's volumes (every project's for an admin with
+    all_tenants), and each metadata key with its distinct values."""
+    query = select(Volume)
+    if not (ctx.is_admin and all_projects):
+        query = query.where(Volume.project_id == ctx.project_id)
+    async with deps.db.reader() as s:
+        rows = list(await s.scalars(query))
+    metadata: dict[str, list[str]] = {}
+    for vol in rows:
+        for key, value in (vol.metadata_ or {}).items():
+            values = metadata.setdefault(key, [])
+            if value not in values:
+                values.append(value)
+    return len(rows), sum(v.size for v in rows), metadata

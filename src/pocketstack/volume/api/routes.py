@@ -9,9 +9,14 @@ from __future__ import annotations
 
 from pocketstack.volume.api.handlers import (
     attachments,
+    extensions,
+    groups,
     pools,
+    qos,
     quotas,
+    services,
     snapshots,
+    transfers,
     types,
     versions,
     volume_actions,
@@ -23,6 +28,7 @@ TABLE: list[tuple[str, str, Handler]] = [
     # volumes
     ("GET", "/volumes", volumes.index),
     ("GET", "/volumes/detail", volumes.detail),
+    ("GET", "/volumes/summary", volumes.summary),
     ("POST", "/volumes", volumes.create),
     ("GET", "/volumes/{volume_id}", volumes.show),
     ("PUT", "/volumes/{volume_id}", volumes.update),
@@ -61,6 +67,46 @@ TABLE: list[tuple[str, str, Handler]] = [
     ("GET", "/types/{type_id}/extra_specs/{key}", types.spec_show),
     ("PUT", "/types/{type_id}/extra_specs/{key}", types.spec_update),
     ("DELETE", "/types/{type_id}/extra_specs/{key}", types.spec_delete),
+    ("GET", "/types/{type_id}/encryption", types.encryption_index),
+    # QoS specs
+    ("GET", "/qos-specs", qos.index),
+    ("POST", "/qos-specs", qos.create),
+    ("GET", "/qos-specs/{qos_id}", qos.show),
+    ("PUT", "/qos-specs/{qos_id}", qos.update),
+    ("DELETE", "/qos-specs/{qos_id}", qos.delete),
+    ("PUT", "/qos-specs/{qos_id}/delete_keys", qos.delete_keys),
+    ("GET", "/qos-specs/{qos_id}/associations", qos.associations),
+    ("GET", "/qos-specs/{qos_id}/associate", qos.associate),
+    ("GET", "/qos-specs/{qos_id}/disassociate", qos.disassociate),
+    ("GET", "/qos-specs/{qos_id}/disassociate_all", qos.disassociate_all),
+    # group types (3.11+) and groups (3.13+, none)
+    ("GET", "/group_types", groups.types_index),
+    ("POST", "/group_types", groups.types_create),
+    ("GET", "/group_types/{group_type_id}", groups.types_show),
+    ("PUT", "/group_types/{group_type_id}", groups.types_update),
+    ("DELETE", "/group_types/{group_type_id}", groups.types_delete),
+    ("GET", "/group_types/{group_type_id}/group_specs", groups.specs_index),
+    ("POST", "/group_types/{group_type_id}/group_specs", groups.specs_create),
+    ("GET", "/group_types/{group_type_id}/group_specs/{key}", groups.spec_show),
+    ("PUT", "/group_types/{group_type_id}/group_specs/{key}", groups.spec_update),
+    ("DELETE", "/group_types/{group_type_id}/group_specs/{key}", groups.spec_delete),
+    ("GET", "/groups", groups.groups_index),
+    ("GET", "/groups/detail", groups.groups_index),
+    ("POST", "/groups", groups.groups_create),
+    ("GET", "/groups/{group_id}", groups.groups_show),
+    # volume transfers: the extension's path and the 3.55 one
+    *[
+        row
+        for base in ("/os-volume-transfer", "/volume-transfers")
+        for row in (
+            ("GET", base, transfers.index),
+            ("GET", base + "/detail", transfers.detail),
+            ("POST", base, transfers.create),
+            ("GET", base + "/{transfer_id}", transfers.show),
+            ("DELETE", base + "/{transfer_id}", transfers.delete),
+            ("POST", base + "/{transfer_id}/accept", transfers.accept),
+        )
+    ],
     # attachments (3.27+)
     ("GET", "/attachments", attachments.index),
     ("GET", "/attachments/detail", attachments.detail),
@@ -74,9 +120,19 @@ TABLE: list[tuple[str, str, Handler]] = [
     ("PUT", "/os-quota-sets/{target_id}", quotas.update),
     ("DELETE", "/os-quota-sets/{target_id}", quotas.delete),
     ("GET", "/os-quota-sets/{target_id}/defaults", quotas.defaults),
+    ("GET", "/os-quota-class-sets/{class_name}", quotas.class_show),
+    ("PUT", "/os-quota-class-sets/{class_name}", quotas.class_update),
     ("GET", "/limits", quotas.limits),
     ("GET", "/scheduler-stats/get_pools", pools.get_pools),
+    ("GET", "/capabilities/{host}", pools.capabilities),
     ("GET", "/os-availability-zone", pools.availability_zones),
+    # services and hosts (admin), extensions
+    ("GET", "/os-services", services.index),
+    ("PUT", "/os-services/{action}", services.update),
+    ("GET", "/os-hosts", services.hosts_index),
+    ("GET", "/os-hosts/{host}", services.hosts_show),
+    ("GET", "/extensions", extensions.index),
+    ("GET", "/extensions/{alias}", extensions.show),
 ]
 
 

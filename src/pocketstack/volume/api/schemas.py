@@ -175,3 +175,114 @@ QUOTA_UPDATE = obj(
     {"quota_set": {"type": "object", "additionalProperties": {"type": ["integer", "string"]}}},
     ["quota_set"],
 )
+
+_SERVICE_PROPS: dict[str, Any] = {
+    "binary": {"type": "string", "minLength": 1, "maxLength": 255},
+    "host": {"type": ["string", "null"], "minLength": 1, "maxLength": 255},
+    "cluster": {"type": ["string", "null"]},
+    "service": {"type": "string", "minLength": 1, "maxLength": 255},
+}
+SERVICE_ENABLE: dict[str, Any] = {
+    "type": "object",
+    "properties": _SERVICE_PROPS,
+    "anyOf": [{"required": ["binary"]}, {"required": ["service"]}],
+    "additionalProperties": False,
+}
+SERVICE_DISABLE: dict[str, Any] = {
+    **SERVICE_ENABLE,
+    "properties": {**_SERVICE_PROPS, "disabled_reason": {"type": "string", "minLength": 1, "maxLength": 255}},
+}
+SERVICE_FREEZE: dict[str, Any] = {
+    "type": "object",
+    "properties": {"host": _SERVICE_PROPS["host"], "cluster": _SERVICE_PROPS["cluster"]},
+    "additionalProperties": False,
+}
+
+SPEC_VALUE: dict[str, Any] = {"type": "string", "maxLength": 255}
+QOS_CREATE = obj(
+    {
+        "qos_specs": {
+            "type": "object",
+            "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 255}},
+            "propertyNames": {"minLength": 1, "maxLength": 255},
+            "additionalProperties": SPEC_VALUE,
+            "required": ["name"],
+        }
+    },
+    ["qos_specs"],
+)
+QOS_SET = obj({"qos_specs": METADATA}, ["qos_specs"])
+QOS_UNSET = obj(
+    {
+        "keys": {
+            "type": "array",
+            "items": {"type": "string", "minLength": 1, "maxLength": 255},
+            "uniqueItems": True,
+        }
+    },
+    ["keys"],
+)
+
+TRANSFER_CREATE = obj(
+    {
+        "transfer": {
+            "type": "object",
+            "properties": {
+                "volume_id": {"type": "string", "minLength": 1, "maxLength": 255},
+                "name": NAME,
+                "no_snapshots": BOOLISH,
+            },
+            "required": ["volume_id"],
+            "additionalProperties": False,
+        }
+    },
+    ["transfer"],
+)
+TRANSFER_ACCEPT = obj(
+    {
+        "accept": {
+            "type": "object",
+            "properties": {"auth_key": {"type": "string", "minLength": 1, "maxLength": 255}},
+            "required": ["auth_key"],
+            "additionalProperties": False,
+        }
+    },
+    ["accept"],
+)
+
+QUOTA_CLASS_UPDATE = obj(
+    {"quota_class_set": {"type": "object", "additionalProperties": {"type": ["integer", "string"]}}},
+    ["quota_class_set"],
+)
+
+GROUP_TYPE_CREATE = obj(
+    {
+        "group_type": {
+            "type": "object",
+            "properties": {
+                "name": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"\S"},
+                "description": DESCRIPTION,
+                "is_public": BOOLISH,
+                "group_specs": METADATA,
+            },
+            "required": ["name"],
+            "additionalProperties": False,
+        }
+    },
+    ["group_type"],
+)
+GROUP_TYPE_UPDATE = obj(
+    {
+        "group_type": {
+            "type": "object",
+            "properties": {
+                "name": {"type": ["string", "null"], "minLength": 1, "maxLength": 255},
+                "description": DESCRIPTION,
+                "is_public": {"type": ["boolean", "string", "null"]},
+            },
+            "additionalProperties": False,
+        }
+    },
+    ["group_type"],
+)
+GROUP_SPECS = obj({"group_specs": METADATA}, ["group_specs"])

@@ -1,9 +1,11 @@
-"""Backend capacity (GET /scheduler-stats/get_pools, admin) and availability zones."""
+"""Backend capacity (GET /scheduler-stats/get_pools, admin), a backend's capabilities
+(GET /capabilities/{host}, admin) and availability zones."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from pocketstack.common.errors import NotFound
 from pocketstack.volume.api import policy
 from pocketstack.volume.api.common import context, deps, to_bool
 from pocketstack.web.request import Request
@@ -15,6 +17,8 @@ async def get_pools(request: Request) -> Response:
     policy.admin(ctx, "scheduler_extension:scheduler_stats:get_pools")
     d = deps(request)
     stats: dict[str, Any] = await d.bus.call(d.topic, "get_capacity", ctx.to_dict(), timeout=10)
+    if request.param("name") and request.param("name") != f"{d.host}#{stats['backend']}":
+        return json_response({"pools": []})
     pool: dict[str, Any] = {"name": f"{d.host}#{stats['backend']}"}
     if to_bool(request.param("detail", "false"), "detail"):
         pool["capabilities"] = {
@@ -35,3 +39,29 @@ async def availability_zones(request: Request) -> Response:
     context(request)
     zone = deps(request).cfg.availability_zone
     return json_response({"availabilityZoneInfo": [{"zoneName": zone, "zoneState": {"available": True}}]})
+
+
+async def capabilities(request: Request) -> Response:
+    ctx = context(request)
+    policy.admin(ctx, "volume_extension:capabilities")
+    d = deps(request)
+    host = request.path_params["host"].partition("#")[0]
+    if host != d.host:
+        raise NotFound(f"Can't find service: {host}")
+    stats: dict[str, Any] = await d.bus.call(d.topic, "get_capacity", ctx.to_dict(), timeout=10)
+    thin = {"title": "Thin Provisioning", "description": "Sets thin provisioning.", "type": "boolean"}
+    return json_response(
+        {
+            "namespace": f"OS::Storage::Capabilities::{host}",
+            "vendor_name": "pocketstack",
+            "volume_backend_name": stats["backend"],
+            "pool_name": None,
+            "driver_version": "1.0",
+            "storage_protocol": stats["backend"],
+            "display_name": None,
+            "description": None,
+            "visibility": None,
+            "replication_targets": [],
+            "properties": {"thin_provisioning": thin},
+        }
+    )

@@ -40,27 +40,52 @@ async def defaults(request: Request) -> Response:
     context(request)
     d = deps(request)
     async with d.db.reader() as s:
-        names = await quotas.type_names(s)
-    out: dict[str, Any] = {"id": request.path_params["target_id"], **quotas.defaults(d.cfg), **quotas.STATIC}
-    for name in names:
-        for res in quotas.BASE_RESOURCES:
-            out[f"{res}_{name}"] = -1
-    return json_response({"quota_set": out})
+        out = await quotas.class_limits(s, d.cfg)
+    return json_response({"quota_set": {"id": request.path_params["target_id"], **out}})
+
+
+def _int_values(data: dict[str, Any]) -> dict[str, int]:
+    values: dict[str, int] = {}
+    for key, raw in data.items():
+        if key in ("tenant_id", "id", "class_name"):
+            continue
+        try:
+            values[key] = int(raw)
+        except (TypeError, ValueError):
+            raise Invalid(f"Invalid input received: Quota value {raw!r} for {key} is not an integer.") from None
+    return values
+
+
+async def class_show(request: Request) -> Response:
+    ctx = context(request)
+    policy.admin(ctx, "volume_extension:quota_classes")
+    d = deps(request)
+    name = request.path_params["class_name"]
+    async with d.db.reader() as s:
+        out = await quotas.class_limits(s, d.cfg, name)
+    return json_response({"quota_class_set": {**out, "id": name}})
+
+
+async def class_update(request: Request) -> Response:
+    ctx = context(request)
+    policy.admin(ctx, "volume_extension:quota_classes:update")
+    name = request.path_params["class_name"]
+    if not 1 <= len(name) <= 255:
+        raise Invalid("Invalid input received: quota_class_name must be 1 to 255 characters long.")
+    values = _int_values((await body(request, schemas.QUOTA_CLASS_UPDATE))["quota_class_set"])
+    d = deps(request)
+    async with d.db.writer() as s:
+        await quotas.set_class_limits(s, d.cfg, name, values)
+        await s.flush()
+        out = await quotas.class_limits(s, d.cfg, name)
+    return json_response({"quota_class_set": out})
 
 
 async def update(request: Request) -> Response:
     ctx = context(request)
     policy.admin(ctx, "volume_extension:quotas:update")
     target = request.path_params["target_id"]
-    data = (await body(request, schemas.QUOTA_UPDATE))["quota_set"]
-    values: dict[str, int] = {}
-    for key, raw in data.items():
-        if key in ("tenant_id", "id"):
-            continue
-        try:
-            values[key] = int(raw)
-        except (TypeError, ValueError):
-            raise Invalid(f"Invalid input received: Quota value {raw!r} for {key} is not an integer.") from None
+    values = _int_values((await body(request, schemas.QUOTA_UPDATE))["quota_set"])
     d = deps(request)
     async with d.db.writer() as s:
         known = set(await quotas.limits(s, d.cfg, target))

@@ -197,3 +197,14 @@ async def action(request: Request) -> Response:
             projects.remove(project)
         vtype.projects = projects
     return empty(202)
+
+
+async def encryption_index(request: Request) -> Response:
+    """A type's encryption specs: none are ever set here, so ``{}`` (as Cinder answers
+    for an unencrypted type)."""
+    ctx = context(request)
+    policy.admin(ctx, "volume_extension:volume_type_encryption:get")
+    d = deps(request)
+    async with d.db.reader() as s:
+        await types.get(s, ctx, request.path_params["type_id"], d.cfg.default_type)
+    return json_response({})

@@ -16,6 +16,7 @@ from pocketstack.volume.api.common import (
     metadata_filter,
     next_link,
     page,
+    require,
     to_bool,
     to_size,
     version,
@@ -80,6 +81,16 @@ async def index(request: Request) -> Response:
 
 async def detail(request: Request) -> Response:
     return await _list(request, detail=True)
+
+
+async def summary(request: Request) -> Response:
+    require(request, 12)
+    ctx = context(request)
+    count, size, metadata = await volumes.summary(deps(request), ctx, all_projects(request))
+    out: dict[str, Any] = {"total_count": count, "total_size": size}
+    if at_least(request, 36):
+        out["metadata"] = metadata
+    return json_response({"volume-summary": out})
 
 
 async def show(request: Request) -> Response:

@@ -1,0 +1,163 @@
+"""What every volume page of a client calls besides volumes: services and hosts,
+extensions, QoS specs, capabilities, quota classes, type encryption, group types,
+groups, the volume summary."""
+
+from __future__ import annotations
+
+from tests.api.volume_support import VolumeApi, fault, vapi_fixture  # noqa: F401
+
+
+async def test_services_list_filter_disable_freeze(vapi: VolumeApi) -> None:
+    assert fault(await vapi.request("GET", "/os-services"), 403)
+    listed = (await vapi.request("GET", "/os-services", "admin")).json()["services"]
+    by_binary = {s["binary"]: s for s in listed}
+    assert set(by_binary) == {"cinder-scheduler", "cinder-volume"}
+    vol = by_binary["cinder-volume"]
+    assert vol["host"] == "pocketstack@file" and vol["zone"] == "nova"
+    assert vol["status"] == "enabled" and vol["state"] == "up" and vol["updated_at"]
+    assert vol["frozen"] is False and vol["cluster"] is None and vol["backend_state"] == "up"
+    assert by_binary["cinder-scheduler"]["host"] == "pocketstack"
+    old = (await vapi.request("GET", "/os-services", "admin", version="volume 3.0")).json()["services"]
+    assert all("cluster" not in s and "backend_state" not in s for s in old)
+    only = await vapi.request("GET", "/os-services?binary=cinder-volume&host=pocketstack@file", "admin")
+    assert [s["binary"] for s in only.json()["services"]] == ["cinder-volume"]
+    body = {"host": "pocketstack@file", "binary": "cinder-volume", "disabled_reason": "maintenance"}
+    off = await vapi.request("PUT", "/os-services/disable-log-reason", "admin", json=body)
+    assert off.json() == {**body, "service": "", "status": "disabled", "disabled": True}
+    after = (await vapi.request("GET", "/os-services?binary=cinder-volume", "admin")).json()["services"][0]
+    assert after["status"] == "disabled" and after["disabled_reason"] == "maintenance"
+    hosts = (await vapi.request("GET", "/os-hosts", "admin")).json()["hosts"]
+    assert [h["service"] for h in hosts] == ["cinder-scheduler"]
+    enable = {"host": "pocketstack@file", "binary": "cinder-volume"}
+    on = await vapi.request("PUT", "/os-services/enable", "admin", json=enable)
+    assert on.json()["status"] == "enabled" and on.json()["disabled"] is False
+    missing = {"host": "nowhere", "binary": "cinder-volume"}
+    assert fault(await vapi.request("PUT", "/os-services/enable", "admin", json=missing), 404)
+    no_reason = {**body, "disabled_reason": None}
+    assert fault(await vapi.request("PUT", "/os-services/disable-log-reason", "admin", json=no_reason), 400)
+    assert fault(await vapi.request("PUT", "/os-services/freeze", "admin", json={"host": "nowhere"}), 400)
+    frozen = await vapi.request("PUT", "/os-services/freeze", "admin", json={"host": "pocketstack@file"})
+    assert frozen.status_code == 200
+    listed = (await vapi.request("GET", "/os-services?binary=cinder-volume", "admin")).json()["services"]
+    assert listed[0]["frozen"] is True
+
+
+async def test_hosts_and_capabilities(vapi: VolumeApi) -> None:
+    await vapi.create(size=2)
+    hosts = (await vapi.request("GET", "/os-hosts", "admin")).json()["hosts"]
+    assert {h["service"] for h in hosts} == {"cinder-scheduler", "cinder-volume"}
+    assert all(h["service-status"] == "available" and h["service-state"] == "enabled" for h in hosts)
+    usage = (await vapi.request("GET", "/os-hosts/pocketstack@file", "admin")).json()["host"]
+    total = usage[0]["resource"]
+    assert total["project"] == "(total)" and total["volume_count"] == "1" and total["total_volume_gb"] == "2"
+    assert fault(await vapi.request("GET", "/os-hosts/nowhere", "admin"), 404)
+    caps = (await vapi.request("GET", "/capabilities/pocketstack@file", "admin")).json()
+    pools = (await vapi.request("GET", "/scheduler-stats/get_pools?detail=true", "admin")).json()["pools"]
+    assert caps["namespace"] == "OS::Storage::Capabilities::pocketstack@file"
+    for key in ("vendor_name", "volume_backend_name", "storage_protocol"):
+        assert caps[key] == pools[0]["capabilities"][key]
+    assert fault(await vapi.request("GET", "/capabilities/other@x", "admin"), 404)
+
+
+async def test_extensions(vapi: VolumeApi) -> None:
+    exts = (await vapi.request("GET", "/extensions", "reader")).json()["extensions"]
+    aliases = {e["alias"] for e in exts}
+    assert {"os-hosts", "os-services", "qos-specs", "os-volume-transfer", "encryption"} <= aliases
+    assert "backups" not in aliases and all(e["links"] == [] for e in exts)
+    one = (await vapi.request("GET", "/extensions/os-hosts")).json()["extension"]
+    assert one["name"] == "Hosts"
+    assert fault(await vapi.request("GET", "/extensions/nope"), 404)
+
+
+async def test_qos_specs_crud_and_association(vapi: VolumeApi) -> None:
+    assert (await vapi.request("GET", "/qos-specs", "admin")).json() == {"qos_specs": []}
+    body = {"qos_specs": {"name": "fast", "consumer": "front-end", "read_iops_sec": "2000"}}
+    assert fault(await vapi.request("POST", "/qos-specs", json=body), 403)
+    created = (await vapi.request("POST", "/qos-specs", "admin", json=body)).json()
+    spec = created["qos_specs"]
+    assert spec["consumer"] == "front-end" and spec["specs"] == {"read_iops_sec": "2000"}
+    assert created["links"][0]["href"].endswith(f"/qos-specs/{spec['id']}")
+    assert fault(await vapi.request("POST", "/qos-specs", "admin", json=body), 409)
+    bad = {"qos_specs": {"name": "x", "consumer": "nowhere"}}
+    assert fault(await vapi.request("POST", "/qos-specs", "admin", json=bad), 400)
+    qid = spec["id"]
+    upd = await vapi.request("PUT", f"/qos-specs/{qid}", "admin", json={"qos_specs": {"iops": "5"}})
+    assert upd.json() == {"qos_specs": {"iops": "5"}}
+    unset = await vapi.request("PUT", f"/qos-specs/{qid}/delete_keys", "admin", json={"keys": ["read_iops_sec"]})
+    assert unset.status_code == 202
+    shown = (await vapi.request("GET", f"/qos-specs/{qid}", "admin")).json()["qos_specs"]
+    assert shown["specs"] == {"iops": "5"}
+    vtype = (await vapi.request("POST", "/types", "admin", json={"volume_type": {"name": "q"}})).json()["volume_type"]
+    assoc = await vapi.request("GET", f"/qos-specs/{qid}/associate?vol_type_id={vtype['id']}", "admin")
+    assert assoc.status_code == 202
+    assert fault(await vapi.request("GET", f"/qos-specs/{qid}/associate", "admin"), 400)
+    links = (await vapi.request("GET", f"/qos-specs/{qid}/associations", "admin")).json()["qos_associations"]
+    assert links == [{"association_type": "volume_type", "name": "q", "id": vtype["id"]}]
+    shown_type = (await vapi.request("GET", f"/types/{vtype['id']}", "admin")).json()["volume_type"]
+    assert shown_type["qos_specs_id"] == qid
+    assert "still in use" in fault(await vapi.request("DELETE", f"/qos-specs/{qid}", "admin"), 400)
+    assert (await vapi.request("GET", f"/qos-specs/{qid}/disassociate_all", "admin")).status_code == 202
+    assert (await vapi.request("GET", f"/qos-specs/{qid}/associations", "admin")).json()["qos_associations"] == []
+    assert (await vapi.request("DELETE", f"/qos-specs/{qid}", "admin")).status_code == 202
+    assert fault(await vapi.request("GET", f"/qos-specs/{qid}", "admin"), 404)
+
+
+async def test_quota_classes_set_the_defaults(vapi: VolumeApi) -> None:
+    default = (await vapi.request("GET", "/os-quota-class-sets/default", "admin")).json()["quota_class_set"]
+    assert default["id"] == "default" and default["volumes"] == 10
+    body = {"quota_class_set": {"volumes": 12, "gigabytes": 99}}
+    updated = (await vapi.request("PUT", "/os-quota-class-sets/default", "admin", json=body)).json()
+    assert updated["quota_class_set"]["volumes"] == 12 and "id" not in updated["quota_class_set"]
+    defaults = (await vapi.request("GET", "/os-quota-sets/p-new/defaults", "admin")).json()["quota_set"]
+    assert defaults["volumes"] == 12 and defaults["gigabytes"] == 99
+    shown = (await vapi.request("GET", "/os-quota-sets/p-demo")).json()["quota_set"]
+    assert shown["volumes"] == 12
+    bad = {"quota_class_set": {"nonsense": 1}}
+    assert fault(await vapi.request("PUT", "/os-quota-class-sets/default", "admin", json=bad), 400)
+    assert fault(await vapi.request("PUT", "/os-quota-class-sets/default", json=body), 403)
+
+
+async def test_type_encryption_is_empty(vapi: VolumeApi) -> None:
+    default = (await vapi.request("GET", "/types/default")).json()["volume_type"]
+    resp = await vapi.request("GET", f"/types/{default['id']}/encryption", "admin")
+    assert resp.status_code == 200 and resp.json() == {}
+    assert fault(await vapi.request("GET", "/types/nope/encryption", "admin"), 404)
+
+
+async def test_group_types_and_groups(vapi: VolumeApi) -> None:
+    assert (await vapi.request("GET", "/group_types")).json() == {"group_types": []}
+    assert fault(await vapi.request("GET", "/group_types", version="volume 3.10"), 404)
+    body = {"group_type": {"name": "b-grp", "is_public": False, "group_specs": {"k": "v"}}}
+    created = await vapi.request("POST", "/group_types", "admin", json=body)
+    assert created.status_code == 202
+    gt = created.json()["group_type"]
+    await vapi.request("POST", "/group_types", "admin", json={"group_type": {"name": "a-grp"}})
+    ordered = (await vapi.request("GET", "/group_types?sort=name:asc", "admin")).json()["group_types"]
+    names = [t["name"] for t in ordered]
+    assert names == ["a-grp", "b-grp"]
+    public = (await vapi.request("GET", "/group_types?is_public=true", "admin")).json()["group_types"]
+    assert [t["name"] for t in public] == ["a-grp"]
+    assert [t["name"] for t in (await vapi.request("GET", "/group_types")).json()["group_types"]] == ["a-grp"]
+    specs = f"/group_types/{gt['id']}/group_specs"
+    assert (await vapi.request("POST", specs, "admin", json={"group_specs": {"x": "y"}})).status_code == 202
+    assert (await vapi.request("GET", specs, "admin")).json() == {"group_specs": {"k": "v", "x": "y"}}
+    assert (await vapi.request("PUT", f"{specs}/x", "admin", json={"x": "z"})).json() == {"x": "z"}
+    assert (await vapi.request("DELETE", f"{specs}/x", "admin")).status_code == 202
+    assert fault(await vapi.request("GET", f"{specs}/x", "admin"), 404)
+    upd = await vapi.request("PUT", f"/group_types/{gt['id']}", "admin", json={"group_type": {"description": "d"}})
+    assert upd.json()["group_type"]["description"] == "d"
+    assert fault(await vapi.request("PUT", f"/group_types/{gt['id']}", "admin", json={"group_type": {}}), 400)
+    assert (await vapi.request("DELETE", f"/group_types/{gt['id']}", "admin")).status_code == 202
+    assert (await vapi.request("GET", "/groups/detail")).json() == {"groups": []}
+    assert fault(await vapi.request("GET", "/groups/detail", version="volume 3.12"), 404)
+
+
+async def test_volume_summary(vapi: VolumeApi) -> None:
+    await vapi.create(size=2, metadata={"a": "1"})
+    await vapi.create(size=3, metadata={"a": "2"})
+    out = (await vapi.request("GET", "/volumes/summary")).json()["volume-summary"]
+    assert out["total_count"] == 2 and out["total_size"] == 5 and sorted(out["metadata"]["a"]) == ["1", "2"]
+    old = (await vapi.request("GET", "/volumes/summary", version="volume 3.12")).json()["volume-summary"]
+    assert "metadata" not in old
+    assert (await vapi.request("GET", "/volumes/summary", "alt")).json()["volume-summary"]["total_count"] == 0
+    assert fault(await vapi.request("GET", "/volumes/summary", version="volume 3.11"), 404)
