@@ -20,6 +20,7 @@ from pocketstack.bus import Bus
 from pocketstack.common.context import RequestContext
 from pocketstack.db import Database
 from pocketstack.network.notifier import EventNotifier, vif_event
+from pocketstack.network.objects import agents as agent_reports
 from pocketstack.network.objects import ports, routers
 from pocketstack.network.objects.ports import AgentWork
 
@@ -132,6 +133,12 @@ class ServiceEndpoint:
 
     async def port_failed(self, ctx: dict[str, Any], port_id: str, host: str, reason: str) -> None:
         await self.binder.port_failed(port_id, host, reason)
+
+    async def report_state(
+        self, ctx: dict[str, Any], host: str, agents: list[dict[str, Any]], start_flag: bool = False
+    ) -> None:
+        """A host agent's periodic report (its L2, DHCP and L3 parts): GET /v2.0/agents."""
+        await agent_reports.report(self.binder.db, host, agents, start_flag)
 
     async def host_ports(self, ctx: dict[str, Any], host: str) -> list[dict[str, Any]]:
         """Every port bound to ``host``, as plug specs: an agent's resync on start."""

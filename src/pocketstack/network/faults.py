@@ -16,6 +16,8 @@ _NOT_FOUND_WORDING = {
     "SecurityGroupRule": "Security group rule {id} does not exist",
     "Router": "Router {id} could not be found",
     "FloatingIP": "Floating IP {id} could not be found",
+    "Agent": "Agent {id} could not be found",
+    "AvailabilityZone": "AvailabilityZone {id} could not be found.",
 }
 
 

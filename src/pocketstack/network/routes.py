@@ -7,6 +7,7 @@ from typing import Any
 
 from pocketstack.network.deps import Deps
 from pocketstack.network.handlers import (
+    agents,
     auto_allocate,
     availability,
     discovery,
@@ -57,6 +58,11 @@ def routes(deps: Deps) -> list[Route]:
         r("GET", "/v2.0/network-ip-availabilities", availability.index),
         r("GET", "/v2.0/network-ip-availabilities/{network_id}", availability.show),
         r("GET", "/v2.0/auto-allocated-topology/{project_id}", auto_allocate.show),
+        r("GET", "/v2.0/agents", agents.index),
+        r("GET", "/v2.0/agents/{agent_id}", agents.show),
+        r("PUT", "/v2.0/agents/{agent_id}", agents.update),
+        r("DELETE", "/v2.0/agents/{agent_id}", agents.delete),
+        r("GET", "/v2.0/availability_zones", agents.zones),
     ]
     for collection, param, module, taggable in _CRUD:
         item = f"/v2.0/{collection}/{{{param}}}"

@@ -240,3 +240,5 @@ QUOTA_RESOURCES = (
 QUOTA_UPDATE = obj({r: {"type": "integer", "minimum": -1} for r in QUOTA_RESOURCES} | {"force": BOOLEAN})
 
 TAGS_REPLACE = obj({"tags": TAGS}, ["tags"])
+
+AGENT_UPDATE = obj({"admin_state_up": BOOLEAN, "description": DESCRIPTION})

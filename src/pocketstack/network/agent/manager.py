@@ -20,10 +20,44 @@ from typing import Any
 
 from pocketstack.bus import Bus, Subscription
 from pocketstack.common.context import RequestContext
-from pocketstack.network.agent.base import NetworkBackend, Spec
+from pocketstack.network.agent.base import BackendState, NetworkBackend, Spec
 from pocketstack.network.binding import AGENTS_TOPIC, SERVICE_TOPIC, agent_topic
 
 log = logging.getLogger(__name__)
+
+# Seconds between two reports of this host's agents to the service (Neutron's default).
+REPORT_INTERVAL = 30.0
+# The availability zone this host's DHCP and L3 parts are in.
+ZONE = "nova"
+
+
+def agent_reports(backend: str, state: BackendState, zone: str = ZONE) -> list[dict[str, Any]]:
+    """What one host's agent is, in Neutron's terms: its L2, DHCP and L3 parts (one
+    process here, three agents there), each with what it serves now."""
+    common = {"backend": backend}
+    return [
+        {
+            "agent_type": "Linux bridge agent",
+            "binary": "neutron-linuxbridge-agent",
+            "topic": "N/A",
+            "availability_zone": None,
+            "configurations": {**common, "devices": len(state.ports)},
+        },
+        {
+            "agent_type": "DHCP agent",
+            "binary": "neutron-dhcp-agent",
+            "topic": "dhcp_agent",
+            "availability_zone": zone,
+            "configurations": {**common, "networks": len(state.networks)},
+        },
+        {
+            "agent_type": "L3 agent",
+            "binary": "neutron-l3-agent",
+            "topic": "l3_agent",
+            "availability_zone": zone,
+            "configurations": {**common, "agent_mode": "legacy", "routers": len(state.routers)},
+        },
+    ]
 
 
 class AgentEndpoint:
@@ -93,6 +127,7 @@ class NetworkAgent:
         *,
         resync_timeout: float = 10.0,
         resync_retry: float = 5.0,
+        report_interval: float = REPORT_INTERVAL,
     ) -> None:
         self.bus = bus
         self.host = host
@@ -105,12 +140,15 @@ class NetworkAgent:
         self.resync_retry = resync_retry
         self._subscriptions: list[Subscription] = []
         self._retry: asyncio.Task[None] | None = None
+        self.report_interval = report_interval
+        self._reporter: asyncio.Task[None] | None = None
 
     async def start(self, resync: bool = True) -> None:
         await self.backend.start()
         # Subscribe first: a change made while the resync runs is not lost, it waits.
         self._subscriptions.append(await self.bus.serve(agent_topic(self.host), self.endpoint))
         self._subscriptions.append(await self.bus.serve(AGENTS_TOPIC, self.endpoint))
+        self._reporter = asyncio.get_running_loop().create_task(self._report_state())
         if resync and not await self.resync() and self.resync_retry > 0:
             self._retry = asyncio.get_running_loop().create_task(self._retry_resync())
 
@@ -123,6 +161,25 @@ class NetworkAgent:
                     return
             except Exception as exc:  # keep trying: one bad round must not end the retries
                 log.warning("network agent %s: resync failed: %s", self.host, exc)
+
+    async def _report_state(self) -> None:
+        """Tell the service this host's agents are alive, now and every report_interval."""
+        start_flag = True
+        while True:
+            try:
+                reports = agent_reports(self.backend.name, await self.backend.state())
+                await self.bus.cast(
+                    SERVICE_TOPIC,
+                    "report_state",
+                    RequestContext.internal().to_dict(),
+                    host=self.host,
+                    agents=reports,
+                    start_flag=start_flag,
+                )
+                start_flag = False
+            except Exception as exc:  # the next round tries again; a silent agent goes down
+                log.warning("network agent %s: cannot report its state: %s", self.host, exc)
+            await asyncio.sleep(self.report_interval)
 
     async def _fetch(self, ctx: dict[str, Any]) -> tuple[list[Spec], list[Spec]] | None:
         """(ports bound here, routers to serve) from the service, or None if unreachable."""
@@ -174,6 +231,11 @@ class NetworkAgent:
                 log.warning("network agent %s: cannot ensure router %s: %s", self.host, router["id"], exc)
 
     async def stop(self) -> None:
+        if self._reporter is not None:
+            self._reporter.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reporter
+            self._reporter = None
         if self._retry is not None:
             self._retry.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -66,6 +66,8 @@ EXTENSIONS = [
     ("fip-port-details", "Floating IP Port Details Extension", "Add port_details attribute to Floating IP resource"),
     ("stateful-security-group", "Stateful security group", "Extension adding a stateful attribute to security groups."),
     ("extraroute", "Neutron Extra Route", "Extra routes configuration for L3 router"),
+    ("agent", "agent", "The agent management extension."),
+    ("availability_zone", "Availability Zone", "The availability zone extension."),
     (
         "subnet-external-network",
         "Subnet External Network",
@@ -94,6 +96,8 @@ async def resources(deps: Deps, request: Request) -> Response:
         ("security_group", "security-groups"),
         ("security_group_rule", "security-group-rules"),
         ("quota", "quotas"),
+        ("agent", "agents"),
+        ("availability_zone", "availability_zones"),
     ]
     return json_response(
         {
