@@ -180,3 +180,26 @@ async def test_server_tags(tmp_path: Path) -> None:
         assert (await c.client.delete(t, headers=v26)).status_code == 204
         assert (await c.client.get(t, headers=v26)).json() == {"tags": []}
         assert (await c.client.put(t + "/q", headers=mv("alt", "2.26"))).status_code == 404
+
+
+async def test_update_and_rebuild_answer_the_basic_view_until_2_75(tmp_path: Path) -> None:
+    async with cloud(tmp_path) as c:
+        sid = (await c.boot())["server"]["id"]
+        await c.wait(sid, "ACTIVE")
+        r = await c.client.put(f"{V}/servers/{sid}", json={"server": {"name": "n2"}}, headers=mv("admin", "2.71"))
+        server = r.json()["server"]
+        assert server["name"] == "n2" and server["server_groups"] == []
+        for field in ("OS-EXT-AZ:availability_zone", "OS-EXT-STS:vm_state", "OS-EXT-SRV-ATTR:host", "key_name"):
+            assert field not in server
+        rebuild = {"rebuild": {"imageRef": c.image_id}}
+        r = await c.action(sid, rebuild, token="admin", version="2.57")
+        assert r.status_code == 202, r.text
+        server = r.json()["server"]
+        assert "key_name" in server and "user_data" in server and "adminPass" in server
+        assert "OS-EXT-STS:task_state" not in server and "security_groups" not in server
+        await c.wait(sid, "ACTIVE")
+        r = await c.action(sid, rebuild, token="admin", version="2.75")
+        server = r.json()["server"]
+        assert server["server_groups"] == [] and "OS-EXT-STS:task_state" in server and "user_data" in server
+        r = await c.client.put(f"{V}/servers/{sid}", json={"server": {"name": "n3"}}, headers=mv("admin", "2.75"))
+        assert "OS-EXT-AZ:availability_zone" in r.json()["server"] and "server_groups" in r.json()["server"]

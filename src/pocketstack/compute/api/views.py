@@ -155,3 +155,55 @@ def detail(
     if at_least(request, 100):
         data["scheduler_hints"] = dict(inst.scheduler_hints or {})
     return data
+
+
+# What PUT /servers/{id} and rebuild showed before 2.75 made them show all of GET's
+# fields: the basic server, without the extension attributes (no AZ, no extended
+# status or attributes, no key, usage, security groups or volumes, addresses without
+# their type and MAC).
+_BASIC = frozenset(
+    {
+        "id",
+        "name",
+        "status",
+        "tenant_id",
+        "user_id",
+        "metadata",
+        "hostId",
+        "image",
+        "flavor",
+        "created",
+        "updated",
+        "addresses",
+        "accessIPv4",
+        "accessIPv6",
+        "links",
+        "OS-DCF:diskConfig",
+        "progress",
+        "fault",
+        "locked",
+        "description",
+        "tags",
+        "trusted_image_certificates",
+        "server_groups",
+        "locked_reason",
+    }
+)
+
+
+def changed(request: Request, inst: InstanceLike, full: dict[str, Any], *, rebuild: bool = False) -> dict[str, Any]:
+    """The server as an update or a rebuild answers: ``full`` (the GET view) from 2.75
+    on, the basic fields before; a rebuild adds key_name from 2.54, user_data from 2.57."""
+    if at_least(request, 75):
+        data = dict(full)
+    else:
+        data = {k: v for k, v in full.items() if k in _BASIC}
+        data["addresses"] = {
+            net: [{"version": a["version"], "addr": a["addr"]} for a in addrs]
+            for net, addrs in (full.get("addresses") or {}).items()
+        }
+    if rebuild and at_least(request, 54):
+        data["key_name"] = inst.key_name
+    if rebuild and at_least(request, 57):
+        data["user_data"] = inst.user_data
+    return data

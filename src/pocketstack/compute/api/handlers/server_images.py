@@ -283,6 +283,6 @@ async def rebuild(request: Request, inst: Instance, args: Any) -> Response:
         orig_vm_state=orig_vm_state,
     )
     shown = await instances.get(svc.db, ctx, inst.uuid)
-    view = views.detail(request, shown)
+    view = views.changed(request, shown, await servers.show_view(request, shown), rebuild=True)
     view["adminPass"] = data.get("adminPass") or secrets.token_urlsafe(9)
     return json_response({"server": view}, 202)

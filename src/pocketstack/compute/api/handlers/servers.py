@@ -297,7 +297,7 @@ async def detail(request: Request) -> Response:
     return await _list(request, True)
 
 
-async def _show_view(request: Request, inst: views.InstanceLike) -> dict[str, Any]:
+async def show_view(request: Request, inst: views.InstanceLike) -> dict[str, Any]:
     svc = service(request)
     fault = None
     if inst.vm_state in (states.ERROR, states.DELETED):  # the only states that show a fault
@@ -311,7 +311,7 @@ async def _show_view(request: Request, inst: views.InstanceLike) -> dict[str, An
 async def show(request: Request) -> Response:
     policy.reader(request.context, "os_compute_api:servers:show")
     inst = await instances.get_row(service(request).db, request.context, request.path_params["server_id"])
-    return json_response({"server": await _show_view(request, inst)})
+    return json_response({"server": await show_view(request, inst)})
 
 
 async def update(request: Request) -> Response:
@@ -339,7 +339,7 @@ async def update(request: Request) -> Response:
             if key in data:
                 setattr(row, column, data[key])
     inst = await instances.get(svc.db, ctx, inst.uuid)
-    return json_response({"server": await _show_view(request, inst)})
+    return json_response({"server": views.changed(request, inst, await show_view(request, inst))})
 
 
 async def delete(request: Request) -> Response:
