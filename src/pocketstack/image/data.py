@@ -34,7 +34,7 @@ from pocketstack.common.context import RequestContext
 from pocketstack.common.errors import Conflict, Invalid, NotFound, PocketError, RangeNotSatisfiable
 from pocketstack.common.timeutils import utcnow
 from pocketstack.db import Database
-from pocketstack.image import policy, quotas
+from pocketstack.image import policy, quotas, tasks
 from pocketstack.image.models import Image
 from pocketstack.image.records import load_visible
 from pocketstack.image.schemas import IMPORT_METHODS
@@ -108,6 +108,17 @@ async def import_image(db: Database, store: ImageStore, ctx: RequestContext, ima
         image.location = await store.move(image.location, image_id)
         image.status = "active"
         image.updated_at = utcnow()
+        # Done within the request, so the task is recorded as it ended.
+        tasks.record(
+            session,
+            ctx,
+            task_type="api_image_import",
+            status="success",
+            task_input={"image_id": image_id, "import_req": body, "backend": [store.name]},
+            image_id=image_id,
+            result={"image_id": image_id},
+            message="",
+        )
 
 
 async def _begin(

@@ -175,3 +175,25 @@ class MetadefAssociation(Base):
     properties_target: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ImageTask(Base):
+    """An asynchronous operation: an image import (``api_image_import``, listed under the
+    image) or a task of the legacy tasks API. Kept until ``expires_at``, and kept when
+    its image is deleted (Glance's rule), so there is no foreign key to the image."""
+
+    __tablename__ = "image_task"
+    __table_args__ = (Index("ix_image_task_image_id", "image_id"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    type: Mapped[str] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(30), default="pending")
+    owner: Mapped[str] = mapped_column(String(255))
+    image_id: Mapped[str | None] = mapped_column(String(36))
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    user_id: Mapped[str | None] = mapped_column(String(64))
+    input: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    message: Mapped[str] = mapped_column(Text, default="")
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 
 from pocketstack.image.deps import ImageDeps
-from pocketstack.image.handlers import discovery, image_data, images, members, metadefs, tags
+from pocketstack.image.handlers import discovery, image_data, images, members, metadefs, tags, tasks
 from pocketstack.web import Request, Response, Route
 
 DepsHandler = Callable[[ImageDeps, Request], Awaitable[Response]]
@@ -26,6 +26,8 @@ def routes(deps: ImageDeps) -> list[Route]:
         r("GET", "/v2/schemas/images", discovery.schema_images),
         r("GET", "/v2/schemas/member", discovery.schema_member),
         r("GET", "/v2/schemas/members", discovery.schema_members),
+        r("GET", "/v2/schemas/task", discovery.schema_task),
+        r("GET", "/v2/schemas/tasks", discovery.schema_tasks),
         r("GET", "/v2/info/import", discovery.info_import),
         r("GET", "/v2/info/stores", discovery.info_stores),
         r("GET", "/v2/info/usage", discovery.info_usage),
@@ -41,6 +43,10 @@ def routes(deps: ImageDeps) -> list[Route]:
         r("GET", "/v2/images/{image_id}/file", image_data.download),
         r("PUT", "/v2/images/{image_id}/stage", image_data.stage, body_limit=0),
         r("POST", "/v2/images/{image_id}/import", image_data.import_image),
+        r("GET", "/v2/images/{image_id}/tasks", tasks.image_tasks),
+        r("POST", "/v2/tasks", tasks.create),
+        r("GET", "/v2/tasks", tasks.index),
+        r("GET", "/v2/tasks/{task_id}", tasks.show),
         r("PUT", "/v2/images/{image_id}/tags/{tag}", tags.add),
         r("DELETE", "/v2/images/{image_id}/tags/{tag}", tags.delete),
         r("POST", "/v2/images/{image_id}/members", members.create),

@@ -7,6 +7,7 @@ from typing import Any
 from pocketstack.image import quotas
 from pocketstack.image.deps import ImageDeps
 from pocketstack.image.schemas import CORE_FIELDS, IMPORT_METHODS, MEMBER_STATUSES, STATUSES
+from pocketstack.image.tasks import STATUSES as TASK_STATUSES
 from pocketstack.web import Request, Response, json_response
 
 CURRENT_MINOR = 16
@@ -90,6 +91,35 @@ def member_schema() -> dict[str, Any]:
     }
 
 
+def task_schema(*, stub: bool = False) -> dict[str, Any]:
+    string = {"type": "string"}
+    properties: dict[str, Any] = {
+        "id": {**string, "pattern": CORE_FIELDS["id"]["pattern"], "description": "An identifier for the task"},
+        "type": {
+            **string,
+            "enum": ["import", "api_image_import", "location_import"],
+            "description": "The type of task represented by this content",
+        },
+        "status": {**string, "enum": list(TASK_STATUSES), "description": "The current status of this task"},
+        "input": {"type": ["null", "object"], "description": "The parameters required by task, JSON blob"},
+        "result": {"type": ["null", "object"], "description": "The result of current task, JSON blob"},
+        "owner": {**string, "description": "An identifier for the owner of this task"},
+        "message": {**string, "description": "Human-readable informative message (usually on failure)"},
+        "image_id": {**string, "description": "Image associated with the task"},
+        "request_id": {**string, "description": "Human-readable informative request-id"},
+        "user_id": {**string, "description": "User associated with the task"},
+        "expires_at": {"type": ["null", "string"], "description": "When this resource is subject to removal"},
+        "created_at": {**string, "description": "Datetime when this resource was created"},
+        "updated_at": {**string, "description": "Datetime when this resource was updated"},
+        "self": {**string, "readOnly": True},
+        "schema": {**string, "readOnly": True},
+    }
+    if stub:
+        for name in ("input", "result", "message"):
+            del properties[name]
+    return {"name": "task", "properties": properties}
+
+
 def _collection(name: str, item: dict[str, Any], links: list[dict[str, str]]) -> dict[str, Any]:
     return {
         "name": name,
@@ -127,6 +157,19 @@ async def schema_member(deps: ImageDeps, request: Request) -> Response:
 
 async def schema_members(deps: ImageDeps, request: Request) -> Response:
     return json_response(_collection("members", member_schema(), [{"rel": "describedby", "href": "{schema}"}]))
+
+
+async def schema_task(deps: ImageDeps, request: Request) -> Response:
+    return json_response(task_schema())
+
+
+async def schema_tasks(deps: ImageDeps, request: Request) -> Response:
+    links = [
+        {"rel": "first", "href": "{first}"},
+        {"rel": "next", "href": "{next}"},
+        {"rel": "describedby", "href": "{schema}"},
+    ]
+    return json_response(_collection("tasks", task_schema(stub=True), links))
 
 
 async def info_import(deps: ImageDeps, request: Request) -> Response:
