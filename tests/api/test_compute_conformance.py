@@ -203,3 +203,22 @@ async def test_update_and_rebuild_answer_the_basic_view_until_2_75(tmp_path: Pat
         assert server["server_groups"] == [] and "OS-EXT-STS:task_state" in server and "user_data" in server
         r = await c.client.put(f"{V}/servers/{sid}", json={"server": {"name": "n3"}}, headers=mv("admin", "2.75"))
         assert "OS-EXT-AZ:availability_zone" in r.json()["server"] and "server_groups" in r.json()["server"]
+
+
+async def test_diagnostics_inject_network_info_restore(tmp_path: Path) -> None:
+    async with cloud(tmp_path) as c:
+        sid = (await c.boot())["server"]["id"]
+        await c.wait(sid, "ACTIVE")
+        d = f"{V}/servers/{sid}/diagnostics"
+        assert (await c.client.get(d, headers=mv("demo"))).status_code == 403
+        legacy = (await c.client.get(d, headers=mv("admin"))).json()
+        assert legacy["memory"] == 512 * 1024 and "vda_read" in legacy
+        new = (await c.client.get(d, headers=mv("admin", "2.48"))).json()
+        assert new["state"] == "running" and new["driver"] == "libvirt" and new["hypervisor"] == "fake"
+        assert new["num_cpus"] == 1 and new["num_disks"] == 1
+        assert new["memory_details"] == {"maximum": 512, "used": None}
+        assert (await c.action(sid, {"injectNetworkInfo": None}, token="demo")).status_code == 403
+        assert (await c.action(sid, {"injectNetworkInfo": None}, token="admin")).status_code == 202
+        # Deletes are never deferred: nothing is SOFT_DELETED to restore or force-delete.
+        assert (await c.action(sid, {"restore": None})).status_code == 409
+        assert (await c.action(sid, {"forceDelete": None})).status_code == 409

@@ -14,6 +14,7 @@ from pocketstack.compute.api import policy
 from pocketstack.compute.api.common import at_least, body, service
 from pocketstack.compute.api.handlers import (
     floating_ips,
+    server_admin,
     server_images,
     server_moves,
     server_security_groups,
@@ -105,6 +106,12 @@ async def action(request: Request) -> Response:
         return empty(202)
     if name in ("lock", "unlock"):
         return await _lock(request, inst, name, args)
+    if name == "injectNetworkInfo":
+        return await server_admin.inject_network_info(request, inst, args)
+    if name == "restore":
+        return await server_admin.restore(request, inst, args)
+    if name == "forceDelete":
+        return await server_admin.force_delete(request, inst, args)
     if name == "addFloatingIp":
         return await floating_ips.add(request, inst, args)
     if name == "removeFloatingIp":
