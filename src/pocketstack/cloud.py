@@ -27,6 +27,7 @@ from typing import Any
 
 from pocketstack.agents import AGENTS, HostAgents
 from pocketstack.bus import connect
+from pocketstack.common import tls
 from pocketstack.common.config import Config
 from pocketstack.db import migrate
 from pocketstack.identity.bootstrap import bootstrap as bootstrap_identity
@@ -150,7 +151,7 @@ class Cloud:
             runtime.transport = InProcessTransport(self.dispatcher)
         else:
             remote = {name: cfg.endpoint_base(name) for name in ALL if name not in mounts}
-            runtime.transport = RoutingTransport(self.dispatcher, set(mounts), remote)
+            runtime.transport = RoutingTransport(self.dispatcher, set(mounts), remote, verify=tls.trust(cfg))
         runtime.base_url = cfg.public_url
         hashing = None
         if identity is not None:

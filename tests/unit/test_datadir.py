@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from pocketstack.cli import state, tls
-from pocketstack.common import datadir, logs
+from pocketstack.cli import state
+from pocketstack.common import datadir, logs, tls
 from pocketstack.common.config import Config
 
 
@@ -157,3 +157,12 @@ def test_public_url_of_a_wildcard_listen_address_names_this_machine() -> None:
     assert config.public_url == f"http://{socket.gethostname()}:8443"
     config.server.host = "::1"
     assert config.public_url == "http://[::1]:8443"
+
+
+def test_clients_of_the_cloud_trust_its_self_signed_certificate(tmp_path: Path) -> None:
+    config = Config(data_dir=tmp_path)
+    assert tls.trust(config) is True, "plain HTTP: nothing special"
+    cert, key = tls.ensure_self_signed(tmp_path, "127.0.0.1")
+    config.server.tls_cert, config.server.tls_key = str(cert), str(key)
+    assert tls.trust(config) == str(cert)
+    assert state.verify(config) == str(cert)

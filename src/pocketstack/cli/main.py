@@ -57,7 +57,7 @@ def _ensure_passwords(config: Config) -> bool:
 
 
 def _warn_if_exposed(config: Config) -> None:
-    from pocketstack.cli.tls import is_loopback
+    from pocketstack.common.tls import is_loopback
 
     if not is_loopback(config.server.host) and not config.tls:
         print(
@@ -106,7 +106,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         config.compute.fake_hosts = args.fake_hosts
     _harden(config)
     if args.tls and not config.tls:
-        from pocketstack.cli.tls import ensure_self_signed
+        from pocketstack.common.tls import ensure_self_signed
 
         cert, key = ensure_self_signed(data_dir, config.server.host)
         config.server.tls_cert, config.server.tls_key = str(cert), str(key)

@@ -77,12 +77,9 @@ def free_port(host: str) -> int:
 def verify(config: Config) -> str | bool:
     """What an HTTPS client of this cloud trusts: a self-signed certificate itself,
     else the system's CAs."""
-    from pocketstack.cli.tls import is_self_signed
+    from pocketstack.common.tls import trust
 
-    cert = Path(config.server.tls_cert) if config.tls else None
-    if cert is not None and is_self_signed(cert):
-        return str(cert)
-    return True
+    return trust(config)
 
 
 def write_clouds_yaml(config: Config) -> Path:

@@ -1,4 +1,5 @@
-"""``up --tls``: a self-signed certificate for the cloud's address, kept in DATA_DIR/tls.
+"""TLS: ``up --tls``'s self-signed certificate for the cloud's address, kept in
+DATA_DIR/tls, and what a client of the cloud trusts.
 
 The certificate is its own CA (clients get it as ``cacert`` in clouds.yaml), valid for
 localhost, 127.0.0.1, ::1, this machine's name and the listen address. It is made once
@@ -18,6 +19,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from pocketstack.common.config import Config
 from pocketstack.common.datadir import write_private
 
 VALID_DAYS = 825
@@ -86,6 +88,15 @@ def is_self_signed(cert_path: Path) -> bool:
     except (OSError, ValueError):
         return False
     return cert.issuer == cert.subject
+
+
+def trust(config: Config) -> str | bool:
+    """What an HTTPS client of this cloud verifies against: a self-signed certificate
+    itself, else the system's CAs."""
+    cert = Path(config.server.tls_cert) if config.tls else None
+    if cert is not None and is_self_signed(cert):
+        return str(cert)
+    return True
 
 
 def is_loopback(host: str) -> bool:

@@ -17,12 +17,15 @@ from pocketstack.web.transport import InProcessTransport
 
 
 class RoutingTransport(httpx.AsyncBaseTransport):
-    def __init__(self, local_app: Any, local: set[str], remote: dict[str, str]) -> None:
+    def __init__(self, local_app: Any, local: set[str], remote: dict[str, str], verify: str | bool = True) -> None:
         self.local = InProcessTransport(local_app)
         self.local_prefixes = set(local)
         # prefix -> parsed base URL of the process serving it
         self.remote = {prefix: httpx.URL(base) for prefix, base in remote.items()}
-        self.network = httpx.AsyncHTTPTransport(limits=httpx.Limits(max_connections=64, max_keepalive_connections=16))
+        # verify: a CA file (the cloud's self-signed certificate) or True for the system's CAs.
+        self.network = httpx.AsyncHTTPTransport(
+            verify=verify, limits=httpx.Limits(max_connections=64, max_keepalive_connections=16)
+        )
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path
