@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from pocketstack.common.errors import Invalid, NotAuthenticated, NotFound
+from pocketstack.common.errors import Forbidden, Invalid, NotAuthenticated, NotFound
 from pocketstack.common.timeutils import utcnow
 from pocketstack.identity import compliance, passwords
 from pocketstack.identity import models as m
@@ -34,6 +34,8 @@ class Identified:
     app_cred: m.ApplicationCredential | None = None
     # The scope carried over by a token method when the request names none.
     inherited_scope: tuple[str | None, str | None] | None = None
+    # The trust of the token a token method presents (such a token keeps its trust scope).
+    trust_id: str | None = None
 
 
 async def authenticate(svc: IdentityService, body: dict[str, Any]) -> TokenData:
@@ -129,6 +131,7 @@ async def _token(svc: IdentityService, data: dict[str, Any]) -> Identified:
         expires_at=old.expires_at,
         audit_chain=old.audit_ids[-1],
         inherited_scope=(old.scope, old.scope_id),
+        trust_id=old.trust_id,
     )
 
 
@@ -230,6 +233,16 @@ async def _resolve_scope(
 
 
 async def _scoped_token(svc: IdentityService, who: Identified, scope: Any) -> TokenData:
+    trust_ref = scope.get("OS-TRUST:trust") if isinstance(scope, dict) else None
+    if who.trust_id is not None:
+        # A trust-scoped token is re-issued only under its own trust (Keystone: no rescoping).
+        if scope is not None and (not isinstance(trust_ref, dict) or trust_ref.get("id") != who.trust_id):
+            raise Forbidden("A trust-scoped token cannot be rescoped.")
+        return await trust_token(svc, who, who.trust_id, renewing=True)
+    if trust_ref is not None:
+        if not isinstance(trust_ref, dict) or not isinstance(trust_ref.get("id"), str) or len(scope) != 1:
+            raise Invalid("Invalid input for field 'auth/scope/OS-TRUST:trust': an id is required")
+        return await trust_token(svc, who, trust_ref["id"])
     kind, scope_id, scope_domain = await _resolve_scope(svc, who, scope)
     role_ids: tuple[str, ...] = ()
     if kind is not None and scope_id is not None:
@@ -260,6 +273,62 @@ async def _scoped_token(svc: IdentityService, who: Identified, scope: Any) -> To
         audit_ids=audit_ids,
         app_cred_id=who.app_cred.id if who.app_cred else None,
         access_rules=bool(who.app_cred and who.app_cred.access_rules),
+    )
+
+
+async def trust_token(svc: IdentityService, who: Identified, trust_id: str, *, renewing: bool = False) -> TokenData:
+    """A token under an OS-TRUST trust, for its trustee: on the trust's project with the
+    trust's roles (those the trustor still holds), as the trustor when impersonating.
+    Each token uses up one of the trust's remaining uses. ``renewing``: the caller shows a
+    token of this trust (its user may be the impersonated trustor), not its own identity."""
+    from pocketstack.identity.handlers.trusts import live
+
+    if who.app_cred is not None:
+        raise NotAuthenticated(FAIL)
+    async with svc.db.writer() as s:
+        trust = await s.get(m.Trust, trust_id)
+        if not live(trust) or trust is None:
+            raise NotAuthenticated(FAIL)
+        if not renewing and trust.trustee_user_id != who.user.id:
+            raise Forbidden("The user is not the trustee of this trust.")
+        if trust.remaining_uses is not None:
+            trust.remaining_uses -= 1
+    trustor = await svc.entities.get(m.User, trust.trustor_user_id)
+    if trustor is None or not trustor.enabled or not await _domain_enabled(svc, trustor.domain_id):
+        raise NotAuthenticated(FAIL)
+    project = await svc.entities.get(m.Project, trust.project_id) if trust.project_id else None
+    role_ids: tuple[str, ...] = ()
+    if project is not None:
+        if not project.enabled or not await _domain_enabled(svc, project.domain_id):
+            raise NotAuthenticated(FAIL)
+        held = set(await svc.roles.effective(trustor.id, "project", project.id))
+        if not set(trust.roles) <= held:
+            raise NotAuthenticated(FAIL)
+        role_ids = await svc.roles.expand(set(trust.roles))
+        if not role_ids:
+            raise NotAuthenticated(FAIL)
+    user = trustor if trust.impersonation else who.user
+    now = time.time()
+    expires = now + svc.config.identity.token_expiration
+    if who.expires_at is not None:
+        expires = min(expires, who.expires_at)
+    if trust.expires_at is not None:
+        expires = min(expires, trust.expires_at.replace(tzinfo=dt.UTC).timestamp())
+    if trust.remaining_uses is not None:
+        svc.changed()
+    return TokenData(
+        user_id=user.id,
+        user_domain_id=user.domain_id,
+        methods=tuple(who.methods),
+        scope="project" if project is not None else None,
+        scope_id=project.id if project is not None else None,
+        scope_domain_id=project.domain_id if project is not None else None,
+        role_ids=role_ids,
+        role_names=await svc.roles.names(role_ids),
+        issued_at=now,
+        expires_at=expires,
+        audit_ids=(new_audit_id(), who.audit_chain) if who.audit_chain else (new_audit_id(),),
+        trust_id=trust.id,
     )
 
 
@@ -305,6 +374,15 @@ async def render(svc: IdentityService, data: TokenData, *, catalog: bool) -> dic
                 body["application_credential"]["access_rules"] = [
                     {"id": r.id, "service": r.service, "method": r.method, "path": r.path} for r in rules if r
                 ]
+    if data.trust_id:
+        trust = await get(m.Trust, data.trust_id)
+        if trust is not None:
+            body["OS-TRUST:trust"] = {
+                "id": trust.id,
+                "impersonation": trust.impersonation,
+                "trustor_user": {"id": trust.trustor_user_id},
+                "trustee_user": {"id": trust.trustee_user_id},
+            }
     if data.scope is not None:
         body["roles"] = [{"id": rid, "name": name} for rid, name in zip(data.role_ids, data.role_names, strict=False)]
         if catalog:

@@ -239,12 +239,13 @@ class Policy(Base):
 
 
 class OAuthConsumer(Base):
-    """An OS-OAUTH1 consumer (the secret is shown once, kept hashed)."""
+    """An OS-OAUTH1 consumer. The secret is shown once; it is kept as given because OAuth1
+    signs requests with it (HMAC), as Keystone keeps it."""
 
     __tablename__ = "identity_oauth_consumer"
     id: Mapped[str] = _id()
     description: Mapped[str | None] = mapped_column(Text)
-    secret_hash: Mapped[str] = mapped_column(String(255))
+    secret: Mapped[str] = mapped_column(String(255))
     extra: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=dict)
 
 

@@ -188,3 +188,48 @@ def ec2_credential(base: str, c: m.Credential, blob: dict[str, Any]) -> dict[str
         "trust_id": blob.get("trust_id"),
         "links": links(base, f"users/{c.user_id}/credentials/OS-EC2/{blob.get('access')}"),
     }
+
+
+def trust(base: str, t: m.Trust) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": t.id,
+        "trustor_user_id": t.trustor_user_id,
+        "trustee_user_id": t.trustee_user_id,
+        "project_id": t.project_id,
+        "impersonation": t.impersonation,
+        "expires_at": iso(t.expires_at, micro=True),
+        "remaining_uses": t.remaining_uses,
+        "redelegated_trust_id": t.redelegated_trust_id,
+        "redelegation_count": t.redelegation_count or 0,
+        "links": links(base, f"OS-TRUST/trusts/{t.id}"),
+    }
+    return body
+
+
+def policy(base: str, p: m.Policy) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "type": p.type,
+        "blob": p.blob,
+        "links": links(base, f"policies/{p.id}"),
+        **(p.extra or {}),
+    }
+
+
+def endpoint_group(base: str, g: m.EndpointGroup) -> dict[str, Any]:
+    return {
+        "id": g.id,
+        "name": g.name,
+        "description": g.description,
+        "filters": dict(g.filters or {}),
+        "links": links(base, f"OS-EP-FILTER/endpoint_groups/{g.id}"),
+    }
+
+
+def consumer(base: str, c: m.OAuthConsumer) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "description": c.description,
+        "links": links(base, f"OS-OAUTH1/consumers/{c.id}"),
+        **(c.extra or {}),
+    }

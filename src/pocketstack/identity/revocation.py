@@ -30,6 +30,7 @@ class Event:
     audit_id: str | None = None
     audit_chain_id: str | None = None
     app_cred_id: str | None = None
+    trust_id: str | None = None
 
     def matches(self, token: TokenData) -> bool:
         if token.issued_at > self.issued_before:
@@ -47,6 +48,8 @@ class Event:
         if self.audit_id is not None and (not token.audit_ids or token.audit_ids[0] != self.audit_id):
             return False
         if self.audit_chain_id is not None and self.audit_chain_id not in token.audit_ids:
+            return False
+        if self.trust_id is not None and self.trust_id != token.trust_id:
             return False
         return self.app_cred_id is None or self.app_cred_id == token.app_cred_id
 
@@ -85,6 +88,8 @@ class RevocationList:
             lookups.append(("domain", token.scope_domain_id))
         if token.app_cred_id:
             lookups.append(("app_cred", token.app_cred_id))
+        if token.trust_id:
+            lookups.append(("trust", token.trust_id))
         for key in lookups:
             events = self._by_key.get(key)
             if events and any(e.matches(token) for e in events):
@@ -113,6 +118,8 @@ class RevocationList:
             return ("audit", event.audit_chain_id)
         if event.app_cred_id:
             return ("app_cred", event.app_cred_id)
+        if event.trust_id:
+            return ("trust", event.trust_id)
         if event.user_id:
             return ("user", event.user_id)
         if event.project_id:

@@ -265,3 +265,50 @@ CREDENTIAL_UPDATE = obj(
     ["credential"],
 )
 EC2_CREATE = obj({"tenant_id": string(64, 1)}, ["tenant_id"], extra=True)
+
+TRUST_CREATE = obj(
+    {
+        "trust": obj(
+            {
+                "trustor_user_id": string(64, 1),
+                "trustee_user_id": string(64, 1),
+                "project_id": nullable_string(64),
+                "impersonation": BOOLEAN,
+                "expires_at": {"type": ["string", "null"]},
+                "remaining_uses": {"type": ["integer", "null"], "minimum": 1},
+                "roles": {"type": "array", "items": obj({"id": string(64, 1), "name": string(255, 1)}, extra=True)},
+                "allow_redelegation": {"type": ["boolean", "null"]},
+                "redelegation_count": {"type": ["integer", "null"], "minimum": 0},
+            },
+            ["trustor_user_id", "trustee_user_id", "impersonation"],
+        )
+    },
+    ["trust"],
+)
+
+POLICY_CREATE = obj(
+    {"policy": obj({"blob": string(65535, 1), "type": string(255, 1)}, ["blob", "type"], extra=True)}, ["policy"]
+)
+POLICY_UPDATE = obj({"policy": obj({"blob": string(65535, 1), "type": string(255, 1)}, extra=True)}, ["policy"])
+
+# OS-EP-FILTER filters: endpoint attributes an endpoint group selects on.
+_EP_FILTERS = obj(
+    {"service_id": string(64, 1), "interface": _INTERFACE, "region_id": string(255, 1)},
+)
+ENDPOINT_GROUP_CREATE = obj(
+    {"endpoint_group": obj({"name": NAME, "description": DESC, "filters": _EP_FILTERS}, ["name", "filters"])},
+    ["endpoint_group"],
+)
+ENDPOINT_GROUP_UPDATE = obj(
+    {"endpoint_group": obj({"name": NAME, "description": DESC, "filters": _EP_FILTERS})}, ["endpoint_group"]
+)
+
+# Domain configuration: groups of options, each option a scalar.
+_OPTION = {"type": ["string", "integer", "boolean", "null"]}
+_GROUP = {"type": "object", "additionalProperties": _OPTION}
+DOMAIN_CONFIG = obj({"config": {"type": "object", "additionalProperties": _GROUP, "minProperties": 1}}, ["config"])
+DOMAIN_CONFIG_GROUP = obj({"config": {"type": "object", "additionalProperties": _GROUP}}, ["config"])
+DOMAIN_CONFIG_OPTION = obj({"config": {"type": "object", "additionalProperties": _OPTION}}, ["config"])
+
+CONSUMER_CREATE = obj({"consumer": obj({"description": DESC}, extra=True)}, ["consumer"])
+CONSUMER_UPDATE = obj({"consumer": obj({"description": DESC}, extra=True)}, ["consumer"])

@@ -87,6 +87,7 @@ class IdentityService(Service):
                     row.audit_id,
                     row.audit_chain_id,
                     row.app_cred_id,
+                    row.trust_id,
                 )
             )
         endpoint = RevocationEndpoint(self.revocations, owner=True)
@@ -152,6 +153,7 @@ class IdentityService(Service):
                     audit_id=event.audit_id,
                     audit_chain_id=event.audit_chain_id,
                     app_cred_id=event.app_cred_id,
+                    trust_id=event.trust_id,
                     revoked_at=time.time(),
                 )
             )

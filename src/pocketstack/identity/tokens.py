@@ -118,6 +118,8 @@ class TokenData:
     # The application credential limits its tokens to access rules (checked by no service
     # yet, so such tokens are refused on the APIs: see validator.authenticate).
     access_rules: bool = False
+    # OS-TRUST: the trust the token was issued under (project scope, the trust's roles).
+    trust_id: str | None = None
 
     @property
     def project_id(self) -> str | None:
@@ -148,8 +150,14 @@ def encode(keys: KeyRepository, data: TokenData) -> str:
         list(data.audit_ids),
         data.app_cred_id,
     ]
+    # Optional attributes travel in one trailing object, left out when empty.
+    extras: dict[str, object] = {}
     if data.access_rules:
-        payload.append(True)
+        extras["r"] = True
+    if data.trust_id:
+        extras["t"] = data.trust_id
+    if extras:
+        payload.append(extras)
     return keys.fernet().encrypt(orjson.dumps(payload)).rstrip(b"=").decode()
 
 
@@ -176,7 +184,11 @@ def decode(keys: KeyRepository, token: str) -> TokenData:
             audit_ids,
             app_cred_id,
         ) = payload[:13]
-        access_rules = len(payload) > 13 and payload[13] is True
+        extras = payload[13] if len(payload) > 13 and isinstance(payload[13], dict) else {}
+        access_rules = extras.get("r") is True
+        trust_id = extras.get("t")
+        if trust_id is not None and not isinstance(trust_id, str):
+            raise ValueError("trust id")
         methods = tuple(METHODS[i] for i in method_ids)
     except (InvalidToken, ValueError, TypeError, IndexError, UnicodeError, orjson.JSONDecodeError):
         raise NotAuthenticated("The request you have made requires authentication.") from None
@@ -194,4 +206,5 @@ def decode(keys: KeyRepository, token: str) -> TokenData:
         tuple(audit_ids),
         app_cred_id,
         access_rules,
+        trust_id,
     )

@@ -126,6 +126,8 @@ async def create(svc: IdentityService, req: Request) -> Response:
             )
     if not ctx.project_id:
         raise Invalid("An application credential needs a project-scoped token.")
+    if svc.validator.validate(ctx.auth_token or "").trust_id:
+        raise Forbidden("Cannot create an application credential with a trust-scoped token.")
     data = validate(schemas.APP_CRED_CREATE, await req.json())["application_credential"]
     expires_at = None
     if data.get("expires_at"):

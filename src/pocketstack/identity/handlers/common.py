@@ -22,6 +22,12 @@ NOUNS = {
     "CatalogService": "service",
     "Endpoint": "endpoint",
     "ApplicationCredential": "application credential",
+    "AccessRule": "access rule",
+    "Credential": "credential",
+    "Trust": "trust",
+    "Policy": "policy",
+    "EndpointGroup": "endpoint group",
+    "OAuthConsumer": "consumer",
 }
 
 

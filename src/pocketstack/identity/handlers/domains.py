@@ -135,9 +135,11 @@ async def purge(s: AsyncSession, domain_id: str) -> None:
     await s.execute(
         sql_delete(m.Credential).where(m.Credential.user_id.in_(users) | m.Credential.project_id.in_(projects))
     )
+    await s.execute(sql_delete(m.Trust).where(m.Trust.trustor_user_id.in_(users) | m.Trust.trustee_user_id.in_(users)))
     await s.execute(sql_delete(m.User).where(m.User.domain_id == domain_id))
     await s.execute(sql_delete(m.Group).where(m.Group.domain_id == domain_id))
     await s.execute(sql_delete(m.Role).where(m.Role.domain_id == domain_id))
+    await s.execute(sql_delete(m.DomainConfig).where(m.DomainConfig.domain_id == domain_id))
     remaining = set(projects)
     while remaining:
         parents = set((await s.scalars(select(m.Project.parent_id).where(m.Project.id.in_(remaining)))).all())

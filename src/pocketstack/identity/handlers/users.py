@@ -121,6 +121,9 @@ async def delete(svc: IdentityService, req: Request) -> Response:
         await s.execute(sql_delete(m.ApplicationCredential).where(m.ApplicationCredential.user_id == user_id))
         await s.execute(sql_delete(m.AccessRule).where(m.AccessRule.user_id == user_id))
         await s.execute(sql_delete(m.Credential).where(m.Credential.user_id == user_id))
+        await s.execute(
+            sql_delete(m.Trust).where((m.Trust.trustor_user_id == user_id) | (m.Trust.trustee_user_id == user_id))
+        )
         await s.delete(user)
     svc.changed()
     await svc.revoke(Event(issued_before=time.time(), user_id=user_id))

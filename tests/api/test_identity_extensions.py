@@ -1,0 +1,119 @@
+"""Identity's stored resources beyond the core: policies, OS-EP-FILTER endpoint groups,
+OS-OAUTH1 consumers, domain configuration."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from pocketstack.testing.cloud import CloudClient, in_process_cloud
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def c(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[CloudClient]:
+    async with in_process_cloud(Path(tmp_path_factory.mktemp("identity-extensions"))) as client:
+        yield client
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def admin(c: CloudClient) -> dict[str, str]:
+    return {"X-Auth-Token": await c.token("admin")}
+
+
+def name() -> str:
+    return f"n-{uuid.uuid4().hex[:10]}"
+
+
+async def test_policies(c: CloudClient, admin: dict[str, str]) -> None:
+    created = await c.http.post("/identity/v3/policies", json={"policy": {"blob": "{}", "type": "t1"}}, headers=admin)
+    assert created.status_code == 201
+    policy = created.json()["policy"]
+    path = f"/identity/v3/policies/{policy['id']}"
+    updated = await c.http.patch(path, json={"policy": {"type": "t2"}}, headers=admin)
+    assert updated.json()["policy"] == {**policy, "type": "t2"}
+    assert policy["id"] in [
+        p["id"] for p in (await c.http.get("/identity/v3/policies", headers=admin)).json()["policies"]
+    ]
+    demo = {"X-Auth-Token": await c.token("demo")}
+    assert (await c.http.get(path, headers=demo)).status_code == 403
+    assert (
+        await c.http.post("/identity/v3/policies", json={"policy": {"type": "x"}}, headers=admin)
+    ).status_code == 400
+    assert (await c.http.delete(path, headers=admin)).status_code == 204
+    assert (await c.http.get(path, headers=admin)).status_code == 404
+
+
+async def test_endpoint_groups(c: CloudClient, admin: dict[str, str]) -> None:
+    service = (await c.http.post("/identity/v3/services", json={"service": {"type": name()}}, headers=admin)).json()
+    body = {"name": name(), "description": "d", "filters": {"service_id": service["service"]["id"]}}
+    created = await c.http.post(
+        "/identity/v3/OS-EP-FILTER/endpoint_groups", json={"endpoint_group": body}, headers=admin
+    )
+    assert created.status_code == 201, created.text
+    group = created.json()["endpoint_group"]
+    listed = (await c.http.get("/identity/v3/OS-EP-FILTER/endpoint_groups", headers=admin)).json()
+    assert group in listed["endpoint_groups"]
+    path = f"/identity/v3/OS-EP-FILTER/endpoint_groups/{group['id']}"
+    assert (await c.http.head(path, headers=admin)).status_code == 200
+    changed = await c.http.patch(path, json={"endpoint_group": {"filters": {"interface": "public"}}}, headers=admin)
+    assert changed.json()["endpoint_group"]["filters"] == {"interface": "public"}
+    bad = {"endpoint_group": {"name": "x", "filters": {"colour": "red"}}}
+    assert (await c.http.post("/identity/v3/OS-EP-FILTER/endpoint_groups", json=bad, headers=admin)).status_code == 400
+    assert (await c.http.delete(path, headers=admin)).status_code == 204
+    assert (await c.http.get(path, headers=admin)).status_code == 404
+
+
+async def test_oauth_consumers(c: CloudClient, admin: dict[str, str]) -> None:
+    created = await c.http.post(
+        "/identity/v3/OS-OAUTH1/consumers", json={"consumer": {"description": "d"}}, headers=admin
+    )
+    assert created.status_code == 201
+    consumer = created.json()["consumer"]
+    assert consumer["secret"]
+    path = f"/identity/v3/OS-OAUTH1/consumers/{consumer['id']}"
+    shown = (await c.http.get(path, headers=admin)).json()["consumer"]
+    assert "secret" not in shown and shown["description"] == "d"
+    await c.http.patch(path, json={"consumer": {"description": "e"}}, headers=admin)
+    assert (await c.http.get(path, headers=admin)).json()["consumer"]["description"] == "e"
+    listed = (await c.http.get("/identity/v3/OS-OAUTH1/consumers", headers=admin)).json()["consumers"]
+    assert consumer["id"] in [x["id"] for x in listed]
+    assert (await c.http.delete(path, headers=admin)).status_code == 204
+    assert (await c.http.get(path, headers=admin)).status_code == 404
+
+
+async def test_domain_config(c: CloudClient, admin: dict[str, str]) -> None:
+    defaults = (await c.http.get("/identity/v3/domains/config/default", headers=admin)).json()["config"]
+    assert "driver" in defaults["identity"] and "url" in defaults["ldap"]
+    one = await c.http.get("/identity/v3/domains/config/ldap/url/default", headers=admin)
+    assert one.json() == {"config": {"url": defaults["ldap"]["url"]}}
+    domain_id = (await c.http.post("/identity/v3/domains", json={"domain": {"name": name()}}, headers=admin)).json()[
+        "domain"
+    ]["id"]
+    base = f"/identity/v3/domains/{domain_id}/config"
+    assert (await c.http.get(base, headers=admin)).status_code == 404
+    config = {"identity": {"driver": "ldap"}, "ldap": {"url": "ldap://x/", "password": "secret"}}
+    created = await c.http.put(base, json={"config": config}, headers=admin)
+    assert created.status_code == 201
+    assert created.json()["config"] == {"identity": {"driver": "ldap"}, "ldap": {"url": "ldap://x/"}}  # no password
+    refused = await c.http.put(base, json={"config": {"nova": {"x": 1}}}, headers=admin)
+    assert refused.status_code == 403
+    group = await c.http.patch(
+        f"{base}/identity", json={"config": {"identity": {"driver": "sql", "list_limit": 5}}}, headers=admin
+    )
+    assert group.json()["config"]["identity"] == {"driver": "sql", "list_limit": 5}
+    option = await c.http.patch(f"{base}/identity/driver", json={"config": {"driver": "ldap"}}, headers=admin)
+    assert option.json()["config"]["identity"]["driver"] == "ldap"
+    assert (await c.http.get(f"{base}/identity/driver", headers=admin)).json() == {"config": {"driver": "ldap"}}
+    assert (await c.http.delete(f"{base}/identity/driver", headers=admin)).status_code == 204
+    assert (await c.http.get(f"{base}/identity/driver", headers=admin)).status_code == 404
+    assert (await c.http.delete(f"{base}/identity", headers=admin)).status_code == 204
+    assert (await c.http.get(f"{base}/identity", headers=admin)).status_code == 404
+    assert (await c.http.get(f"{base}/ldap", headers=admin)).json() == {"config": {"ldap": {"url": "ldap://x/"}}}
+    assert (await c.http.delete(base, headers=admin)).status_code == 204
+    assert (await c.http.get(base, headers=admin)).status_code == 404
