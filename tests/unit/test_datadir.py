@@ -78,7 +78,12 @@ def test_harden_fixes_a_loose_existing_data_dir(tmp_path: Path) -> None:
     for directory in (data, keys):
         directory.chmod(0o755)
 
+    script = data / "mine.sh"
+    script.write_text("#!/bin/sh\n")
+    script.chmod(0o755)
+
     assert datadir.harden(Config(data_dir=data)) == []
+    assert mode(script) == 0o755, "a file pocketstack does not keep is left alone"
 
     assert mode(data) == 0o700 and mode(keys) == 0o700
     assert {p.name: mode(p) for p in files} == {p.name: 0o600 for p in files}

@@ -21,6 +21,8 @@ from pathlib import Path
 from pocketstack.common.config import Config
 from pocketstack.common.config import _toml_value as toml_value
 
+# Files directly in the data dir that hold secrets (and the SQLite files pocketstack.db*).
+SECRET_FILES = ("clouds.yaml", "pocketstack.toml", "secrets.toml")
 # Directories under the data dir holding key material, made 0700 with 0600 files.
 KEY_DIRS = ("fernet-keys", "credential-keys", "tls", "run", "log")
 
@@ -87,8 +89,10 @@ def harden(config: Config) -> list[str]:
             problems.append(f"cannot make {path} owner-only: {exc}")
 
     private(data_dir, 0o700)
+    # Only the files pocketstack keeps there: a data dir given by hand may hold others
+    # (an executable must not lose its x bit).
     for path in data_dir.iterdir():
-        if path.is_file():
+        if path.is_file() and (path.name in SECRET_FILES or path.name.startswith("pocketstack.db")):
             private(path, 0o600)
     for name in KEY_DIRS:
         directory = data_dir / name
