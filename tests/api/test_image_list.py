@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -89,6 +90,12 @@ async def test_filters(api: ImageApi) -> None:
     assert await api.list_ids("?protected=true") == [b["id"]]
     assert await api.list_ids("?size_min=5&size_max=5") == [b["id"]]
     assert await api.list_ids("?size_min=6") == []
+    # Core columns filter by value, never as extra properties (Tempest lists by ?size=).
+    assert await api.list_ids("?size=5") == [b["id"]]
+    assert await api.list_ids("?size=6") == []
+    assert await api.list_ids(f"?checksum={hashlib.md5(b'12345').hexdigest()}") == [b["id"]]
+    assert await api.list_ids("?os_hash_algo=sha512") == [b["id"]]
+    assert set(await api.list_ids("?min_disk=0&min_ram=0")) == {a["id"], b["id"]}
     assert await api.list_ids("?owner=p-demo&name=beta") == [b["id"]]
     assert await api.list_ids(f"?id={a['id']}") == [a["id"]]
     past = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -103,6 +110,8 @@ async def test_filters(api: ImageApi) -> None:
         ("?limit=-1", "limit"),
         ("?limit=abc", "limit"),
         ("?size_min=big", "size_min"),
+        ("?size=big", "size"),
+        ("?virtual_size_max=-1", "virtual_size_max"),
         ("?created_at=gt:yesterday", "created_at"),
         ("?protected=perhaps", "protected"),
         ("?sort_key=colour", "Invalid sort key"),

@@ -49,6 +49,25 @@ EQUALITY_FILTERS: dict[str, Any] = {
     "disk_format": Image.disk_format,
     "container_format": Image.container_format,
 }
+# Other image columns filter by plain equality (Glance filters on any column of the
+# image table; an unknown name is an extra property).
+PLAIN_FILTERS: dict[str, Any] = {
+    "checksum": Image.checksum,
+    "os_hash_algo": Image.os_hash_algo,
+    "os_hash_value": Image.os_hash_value,
+}
+INTEGER_FILTERS: dict[str, Any] = {
+    "size": Image.size,
+    "virtual_size": Image.virtual_size,
+    "min_disk": Image.min_disk,
+    "min_ram": Image.min_ram,
+}
+RANGE_FILTERS = {
+    "size_min": (Image.size, "__ge__"),
+    "size_max": (Image.size, "__le__"),
+    "virtual_size_min": (Image.virtual_size, "__ge__"),
+    "virtual_size_max": (Image.virtual_size, "__le__"),
+}
 NOT_PROPERTIES = {
     "limit",
     "marker",
@@ -58,13 +77,14 @@ NOT_PROPERTIES = {
     "visibility",
     "member_status",
     "tag",
-    "size_min",
-    "size_max",
     "created_at",
     "updated_at",
     "protected",
     "os_hidden",
     *EQUALITY_FILTERS,
+    *PLAIN_FILTERS,
+    *INTEGER_FILTERS,
+    *RANGE_FILTERS,
 }
 _COMPARATORS = {"gt": "__gt__", "gte": "__ge__", "lt": "__lt__", "lte": "__le__", "eq": "__eq__", "neq": "__ne__"}
 
@@ -165,12 +185,18 @@ def _filters(filters: dict[str, list[str]]) -> list[ColumnElement[bool]]:
             conditions.append(column == value)
     for tag in filters.get("tag", []):
         conditions.append(exists().where(ImageTag.image_id == Image.id, ImageTag.value == tag))
-    for name, op in (("size_min", "__ge__"), ("size_max", "__le__")):
+    for name, column in PLAIN_FILTERS.items():
         value = _one(filters, name)
         if value is not None:
-            if not value.isdigit():
-                raise Invalid(f"Invalid value for {name}: {value!r} is not a non-negative integer.")
-            conditions.append(getattr(Image.size, op)(int(value)))
+            conditions.append(column == value)
+    for name, column in INTEGER_FILTERS.items():
+        value = _one(filters, name)
+        if value is not None:
+            conditions.append(column == _count(name, value))
+    for name, (column, op) in RANGE_FILTERS.items():
+        value = _one(filters, name)
+        if value is not None:
+            conditions.append(getattr(column, op)(_count(name, value)))
     for name in ("created_at", "updated_at"):
         for value in filters.get(name, []):
             conditions.append(_time_filter(getattr(Image, name), name, value))
@@ -215,6 +241,12 @@ async def _after_marker(session: Any, ctx: RequestContext, marker: str, sort: li
         past = column < values[i] if direction == "desc" else column > values[i]
         alternatives.append(and_(*[SORT_KEYS[k] == values[j] for j, (k, _) in enumerate(sort[:i])], past))
     return or_(*alternatives) if alternatives else true()
+
+
+def _count(name: str, value: str) -> int:
+    if not value.isdigit():
+        raise Invalid(f"Invalid value for {name}: {value!r} is not a non-negative integer.")
+    return int(value)
 
 
 def _one(filters: dict[str, list[str]], name: str) -> str | None:
