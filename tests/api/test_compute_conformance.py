@@ -222,3 +222,40 @@ async def test_diagnostics_inject_network_info_restore(tmp_path: Path) -> None:
         # Deletes are never deferred: nothing is SOFT_DELETED to restore or force-delete.
         assert (await c.action(sid, {"restore": None})).status_code == 409
         assert (await c.action(sid, {"forceDelete": None})).status_code == 409
+
+
+async def test_os_hosts_until_2_43(tmp_path: Path) -> None:
+    async with cloud(tmp_path, hosts=2) as c:
+        sid = (await c.boot())["server"]["id"]
+        host = (await c.wait(sid, "ACTIVE"))["OS-EXT-SRV-ATTR:host"]
+        hosts = (await c.client.get(V + "/os-hosts", headers=mv("admin"))).json()["hosts"]
+        assert {h["host_name"] for h in hosts} == {"fake-host-1", "fake-host-2"}
+        assert all(h["service"] == "compute" and h["zone"] == "nova" for h in hosts)
+        assert (await c.client.get(V + "/os-hosts?zone=xxx", headers=mv("admin"))).json()["hosts"] == []
+        assert len((await c.client.get(V + "/os-hosts?zone=", headers=mv("admin"))).json()["hosts"]) == 2
+        assert (await c.client.get(V + "/os-hosts", headers=mv("demo"))).status_code == 403
+        assert (await c.client.get(V + "/os-hosts", headers=mv("admin", "2.43"))).status_code == 404
+        detail = (await c.client.get(f"{V}/os-hosts/{host}", headers=mv("admin"))).json()["host"]
+        assert [d["resource"]["project"] for d in detail][:3] == ["(total)", "(used_now)", "(used_max)"]
+        assert detail[1]["resource"]["memory_mb"] == 512 and detail[3]["resource"]["cpu"] == 1
+        assert (await c.client.get(V + "/os-hosts/nope", headers=mv("admin"))).status_code == 404
+        put = c.client.put
+        assert (await put(f"{V}/os-hosts/{host}", json={"status": "bogus"}, headers=mv("admin"))).status_code == 400
+        assert (await put(f"{V}/os-hosts/{host}", json={}, headers=mv("admin"))).status_code == 400
+        assert (await put(V + "/os-hosts/nope", json={"status": "enable"}, headers=mv("admin"))).status_code == 404
+        r = await put(f"{V}/os-hosts/{host}", json={"status": "disable"}, headers=mv("admin"))
+        assert r.json() == {"host": host, "status": "disabled"}
+        r = await put(f"{V}/os-hosts/{host}", json={"maintenance_mode": "enable"}, headers=mv("admin"))
+        assert r.status_code == 501
+        assert (await c.client.get(f"{V}/os-hosts/{host}/reboot", headers=mv("admin"))).status_code == 501
+        assert (await c.client.get(V + "/os-hosts/nope/reboot", headers=mv("admin"))).status_code == 404
+        assert (await c.client.get(f"{V}/os-hosts/{host}/reboot", headers=mv("demo"))).status_code == 403
+
+
+async def test_extensions_list(tmp_path: Path) -> None:
+    async with cloud(tmp_path) as c:
+        listed = (await c.client.get(V + "/extensions", headers=mv("demo"))).json()["extensions"]
+        assert "Hosts" in {e["name"] for e in listed}
+        one = await c.client.get(V + "/extensions/os-consoles", headers=mv("demo"))
+        assert one.json()["extension"]["alias"] == "os-consoles"
+        assert (await c.client.get(V + "/extensions/os-nope", headers=mv("demo"))).status_code == 404

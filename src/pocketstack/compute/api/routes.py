@@ -5,6 +5,7 @@ from __future__ import annotations
 from pocketstack.compute.api.handlers import (
     aggregates,
     assisted_snapshots,
+    extensions,
     flavors,
     floating_ips,
     hosts,
@@ -31,6 +32,8 @@ V = "/v2.1"
 ROUTES: list[Route] = [
     Route("GET", "/", versions.index, auth=False),
     Route("GET", V, versions.show, auth=False),
+    Route("GET", V + "/extensions", extensions.index),
+    Route("GET", V + "/extensions/{alias}", extensions.show),
     # flavors
     Route("GET", V + "/flavors", flavors.index),
     Route("POST", V + "/flavors", flavors.create),
@@ -126,6 +129,10 @@ ROUTES += [
     Route("GET", V + "/os-hypervisors/{hypervisor_id}/uptime", hosts.hypervisor_uptime),
     Route("GET", V + "/os-hypervisors/{hypervisor_id}/search", hosts.hypervisor_search),
     Route("GET", V + "/os-hypervisors/{hypervisor_id}/servers", hosts.hypervisor_servers),
+    Route("GET", V + "/os-hosts", hosts.os_hosts_index),
+    Route("GET", V + "/os-hosts/{host_name}", hosts.os_host_show),
+    Route("PUT", V + "/os-hosts/{host_name}", hosts.os_host_update),
+    Route("GET", V + "/os-hosts/{host_name}/{action}", hosts.os_host_power),
     Route("GET", V + "/os-services", hosts.services_index),
     Route("PUT", V + "/os-services/{service_id}", hosts.service_update),
     Route("GET", V + "/os-availability-zone", hosts.availability_zones),

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from pocketstack.common.errors import Invalid, NotFound
+from pocketstack.common.errors import Invalid, NotFound, NotImplementedYet
 from pocketstack.common.timeutils import iso_nozone, utcnow
 from pocketstack.compute.api import policy, schemas
 from pocketstack.compute.api.common import at_least, body, service
@@ -326,3 +326,122 @@ async def availability_zones_detail(request: Request) -> Response:
         for name, hosts in sorted(zones.items())
     ]
     return json_response({"availabilityZoneInfo": info})
+
+
+# os-hosts (until 2.43): nova-network era host listing; its binaries by service name.
+_HOST_SERVICE = {"nova-compute": "compute", "nova-scheduler": "scheduler", "nova-conductor": "conductor"}
+
+
+def _hosts_gone(request: Request) -> None:
+    if at_least(request, 43):
+        raise NotFound("The resource could not be found.")
+
+
+async def _host_zones(request: Request) -> tuple[list[ComputeService], dict[str, str]]:
+    async with service(request).db.reader() as s:
+        rows = list(await s.scalars(select(ComputeService).order_by(ComputeService.id)))
+        groups = list(await s.scalars(select(Aggregate)))
+    named = {
+        h: a.metadata_["availability_zone"] for a in groups if a.metadata_.get("availability_zone") for h in a.hosts
+    }
+    return rows, named
+
+
+async def os_hosts_index(request: Request) -> Response:
+    policy.admin(request.context, "os_compute_api:os-hosts:list")
+    _hosts_gone(request)
+    rows, named = await _host_zones(request)
+    zone = request.param("zone")
+    hosts = []
+    for row in rows:
+        host_zone = named.get(row.host, row.zone) if row.binary == "nova-compute" else "internal"
+        if zone and host_zone != zone:
+            continue
+        hosts.append({"host_name": row.host, "service": _HOST_SERVICE.get(row.binary, row.binary), "zone": host_zone})
+    return json_response({"hosts": hosts})
+
+
+async def _compute_host(request: Request) -> str:
+    name = request.path_params["host_name"]
+    rows, _ = await _host_zones(request)
+    if not any(r.host == name and r.binary == "nova-compute" for r in rows):
+        raise NotFound(f"Compute host {name} could not be found.")
+    return name
+
+
+async def os_host_show(request: Request) -> Response:
+    """The host's resources: its totals, what its servers use now (and at most, which
+    pocketstack does not track apart), and per project."""
+    policy.admin(request.context, "os_compute_api:os-hosts:show")
+    _hosts_gone(request)
+    name = await _compute_host(request)
+    async with service(request).db.reader() as s:
+        nodes = list(await s.scalars(select(ComputeNode).where(ComputeNode.host == name)))
+        rows = (
+            await s.execute(
+                select(Instance.project_id, Instance.vcpus, Instance.memory_mb, Instance.root_gb).where(
+                    Instance.host == name, Instance.deleted.is_(False)
+                )
+            )
+        ).all()
+
+    def resource(project: str, cpu: int, memory_mb: int, disk_gb: int) -> dict[str, Any]:
+        return {"resource": {"host": name, "project": project, "cpu": cpu, "memory_mb": memory_mb, "disk_gb": disk_gb}}
+
+    used = (sum(r.vcpus for r in rows), sum(r.memory_mb for r in rows), sum(r.root_gb for r in rows))
+    found = [
+        resource(
+            "(total)", sum(n.vcpus for n in nodes), sum(n.memory_mb for n in nodes), sum(n.local_gb for n in nodes)
+        ),
+        resource("(used_now)", *used),
+        resource("(used_max)", *used),
+    ]
+    per_project: dict[str, list[int]] = {}
+    for r in rows:
+        totals = per_project.setdefault(r.project_id, [0, 0, 0])
+        totals[0] += r.vcpus
+        totals[1] += r.memory_mb
+        totals[2] += r.root_gb
+    found += [resource(p, *t) for p, t in sorted(per_project.items())]
+    return json_response({"host": found})
+
+
+async def os_host_update(request: Request) -> Response:
+    """PUT /os-hosts/{host}: ``status`` enables or disables the host's compute service;
+    maintenance mode is a hypervisor feature pocketstack's drivers lack (501, as Nova's
+    libvirt driver answers)."""
+    policy.admin(request.context, "os_compute_api:os-hosts:update")
+    _hosts_gone(request)
+    data = await body(request)
+    if not isinstance(data, dict) or not data or set(data) - {"status", "maintenance_mode"}:
+        raise Invalid("Invalid input for field/attribute: give 'status' and/or 'maintenance_mode' only")
+    for key in data:
+        if data[key] not in ("enable", "disable"):
+            raise Invalid(f"Invalid input for field/attribute {key}. Value: {data[key]}. Must be enable or disable")
+    name = await _compute_host(request)
+    if "maintenance_mode" in data:
+        raise NotImplementedYet("Virt driver does not implement host maintenance mode.")
+    async with service(request).db.writer() as s:
+        row = await s.scalar(
+            select(ComputeService).where(ComputeService.host == name, ComputeService.binary == "nova-compute")
+        )
+        if row is None:
+            raise NotFound(f"Compute host {name} could not be found.")
+        row.disabled = data["status"] == "disable"
+        row.disabled_reason = None
+        row.updated_at = utcnow()
+    service(request).hosts_changed()
+    await service(request).runtime.bus.fanout("scheduler", "host_states_changed", {})
+    return json_response({"host": name, "status": "disabled" if data["status"] == "disable" else "enabled"})
+
+
+async def os_host_power(request: Request) -> Response:
+    """GET /os-hosts/{host}/{reboot,shutdown,startup}: host power is outside pocketstack's
+    drivers (501 for a host that exists, as Nova's libvirt driver answers)."""
+    action = request.path_params["action"]
+    if action not in ("reboot", "shutdown", "startup"):
+        raise NotFound("The resource could not be found.")
+    policy.admin(request.context, f"os_compute_api:os-hosts:{action}")
+    _hosts_gone(request)
+    await _compute_host(request)
+    raise NotImplementedYet("Virt driver does not implement host power management.")
