@@ -284,3 +284,32 @@ async def legacy_terminate(deps: VolumeDeps, ctx: RequestContext, volume_id: str
     async with deps.db.reader() as s:
         await volume_row(s, ctx, volume_id)
     await _terminate(deps, ctx, volume_id, connector)
+
+
+async def force_detach(
+    deps: VolumeDeps,
+    ctx: RequestContext,
+    volume_id: str,
+    attachment_id: str | None,
+    connector: dict[str, Any] | None,
+) -> None:
+    """An admin ends an attachment (or, naming none, every one) whatever its state: the
+    connection is torn down if a connector is given, the rows go, the volume settles."""
+    async with deps.db.reader() as s:
+        vol = await volume_row(s, ctx, volume_id)
+        rows = list(await s.scalars(select(Attachment).where(Attachment.volume_id == vol.id)))
+    chosen = [a for a in rows if attachment_id is None or a.id == attachment_id]
+    if attachment_id is not None and not chosen:
+        raise NotFound(f"Volume attachment {attachment_id} could not be found.")
+    if connector is not None:
+        await _terminate(deps, ctx, volume_id, connector)
+    async with deps.db.writer() as s:
+        vol = await volume_row(s, ctx, volume_id, lock=True)
+        ids = {a.id for a in chosen}
+        left = []
+        for att in await s.scalars(select(Attachment).where(Attachment.volume_id == vol.id)):
+            if att.id in ids:
+                await s.delete(att)
+            else:
+                left.append(att)
+        _settle(vol, left)

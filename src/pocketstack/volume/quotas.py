@@ -36,6 +36,8 @@ class Delta:
     snapshots: int = 0
     gigabytes: int = 0
     type_name: str | None = None
+    # Only the per-type limits (a retype moves usage between types, not overall).
+    type_only: bool = False
 
 
 async def type_names(s: AsyncSession) -> list[str]:
@@ -127,9 +129,10 @@ async def check(db: Database, s: AsyncSession, cfg: VolumeConfig, project_id: st
         await lock_project(db, s, project_id)
     hard = await limits(s, cfg, project_id)
     used = await usage(s, project_id)
-    wanted = [("volumes", delta.volumes), ("snapshots", delta.snapshots), ("gigabytes", delta.gigabytes)]
+    overall = [("volumes", delta.volumes), ("snapshots", delta.snapshots), ("gigabytes", delta.gigabytes)]
+    wanted = [] if delta.type_only else list(overall)
     if delta.type_name:
-        wanted += [(f"{res}_{delta.type_name}", amount) for res, amount in wanted]
+        wanted += [(f"{res}_{delta.type_name}", amount) for res, amount in overall]
     for resource, amount in wanted:
         limit = hard.get(resource, -1)
         if amount <= 0 or limit < 0:

@@ -100,8 +100,8 @@ async def update(deps: VolumeDeps, ctx: RequestContext, snapshot_id: str, change
 async def delete(deps: VolumeDeps, ctx: RequestContext, snapshot_id: str, *, force: bool = False) -> None:
     async with deps.db.writer() as s:
         snap = await snapshot_row(s, ctx, snapshot_id, lock=True)
-        allowed = (states.SNAP_AVAILABLE, states.SNAP_ERROR) + ((states.SNAP_ERROR_DELETING,) if force else ())
-        if snap.status not in allowed and not (force and snap.status != states.SNAP_DELETING):
+        # An admin's force delete takes a snapshot in any status (also one stuck deleting).
+        if not force and snap.status not in (states.SNAP_AVAILABLE, states.SNAP_ERROR):
             raise Invalid(
                 f"Invalid snapshot: Snapshot {snap.id} status must be available or error, currently {snap.status}."
             )
@@ -115,6 +115,29 @@ async def reset_status(deps: VolumeDeps, ctx: RequestContext, snapshot_id: str, 
     async with deps.db.writer() as s:
         snap = await snapshot_row(s, ctx, snapshot_id, lock=True)
         snap.status = status
+
+
+# The status moves Nova may report for a snapshot it takes (os-update_snapshot_status).
+_UPDATE_MOVES = {
+    states.SNAP_CREATING: (states.SNAP_CREATING, states.SNAP_AVAILABLE, states.SNAP_ERROR),
+    states.SNAP_DELETING: (states.SNAP_DELETING, states.SNAP_ERROR_DELETING),
+}
+
+
+async def update_status(
+    deps: VolumeDeps, ctx: RequestContext, snapshot_id: str, status: str, progress: str | None
+) -> None:
+    async with deps.db.writer() as s:
+        snap = await snapshot_row(s, ctx, snapshot_id, lock=True)
+        allowed = _UPDATE_MOVES.get(snap.status, ())
+        if status not in allowed:
+            raise Invalid(
+                f"Invalid input received: Snapshot status {snap.status} not allowed for update_snapshot_status "
+                f"to {status}."
+            )
+        snap.status = status
+        if progress is not None:
+            snap.progress = progress
 
 
 async def set_metadata(

@@ -234,8 +234,10 @@ async def delete(deps: VolumeDeps, ctx: RequestContext, volume_id: str, *, casca
                     f"and must not be attached (it is {vol.status}"
                     f"{', attached' if attachments else ''})."
                 )
-        elif vol.status in (states.DELETING, states.CREATING, states.DOWNLOADING):
-            raise Invalid(f"Invalid volume: Volume {vol.id} is {vol.status}; it cannot be force-deleted now.")
+        elif vol.status == states.DELETING:
+            # A force delete takes any other status, creating too: the manager drops what a
+            # create still in progress makes once it sees the volume is going.
+            raise Invalid(f"Invalid volume: Volume {vol.id} is already being deleted.")
         snaps = list(await s.scalars(select(Snapshot).where(Snapshot.volume_id == vol.id)))
         if snaps and not cascade:
             raise Invalid(
@@ -349,3 +351,49 @@ async def summary(deps: VolumeDeps, ctx: RequestContext, all_projects: bool) -> 
             if value not in values:
                 values.append(value)
     return len(rows), sum(v.size for v in rows), metadata
+
+
+async def retype(deps: VolumeDeps, ctx: RequestContext, volume_id: str, new_type: str) -> None:
+    """Give a volume another type. One backend serves every type here, so no data moves
+    (Cinder's driver-side retype); the per-type quotas follow the volume."""
+    async with deps.db.writer() as s:
+        vol = await volume_row(s, ctx, volume_id, lock=True)
+        try:
+            vtype = await types.find(s, RequestContext.internal(), new_type)
+        except NotFound:
+            raise Invalid(f"Invalid input received: Invalid volume_type passed: {new_type}.") from None
+        if vol.status not in (states.AVAILABLE, states.IN_USE) or vtype.id == vol.volume_type_id:
+            raise Invalid(
+                "Invalid volume: Retype needs volume to be in available or in-use state, not be part of an "
+                "active migration or a consistency group, requested type has to be different that the one "
+                f"from the volume, but current status is {vol.status}."
+            )
+        multiattach = (vtype.extra_specs or {}).get("multiattach") == "<is> True"
+        if multiattach != vol.multiattach and vol.status != states.AVAILABLE:
+            raise Invalid(
+                "Invalid input received: Invalid volume_type passed, retypes affecting multiattach are only "
+                f"allowed on available volumes, the specified volume however currently has a status of: {vol.status}."
+            )
+        delta = quotas.Delta(1, 0, vol.size, vtype.name, type_only=True)
+        await quotas.check(deps.db, s, deps.cfg, vol.project_id, delta)
+        vol.volume_type_id = vtype.id
+        vol.multiattach = multiattach
+
+
+async def set_image_metadata(
+    deps: VolumeDeps, ctx: RequestContext, volume_id: str, items: dict[str, str]
+) -> dict[str, str]:
+    async with deps.db.writer() as s:
+        vol = await volume_row(s, ctx, volume_id, lock=True)
+        vol.image_metadata = {**(vol.image_metadata or {}), **items}
+        return dict(vol.image_metadata)
+
+
+async def unset_image_metadata(deps: VolumeDeps, ctx: RequestContext, volume_id: str, key: str) -> None:
+    async with deps.db.writer() as s:
+        vol = await volume_row(s, ctx, volume_id, lock=True)
+        current = dict(vol.image_metadata or {})
+        if key not in current:
+            raise NotFound(f"Glance metadata for volume/snapshot {volume_id} cannot be found (key {key}).")
+        del current[key]
+        vol.image_metadata = current

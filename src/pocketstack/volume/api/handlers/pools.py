@@ -11,6 +11,9 @@ from pocketstack.volume.api.common import context, deps, to_bool
 from pocketstack.web.request import Request
 from pocketstack.web.response import Response, json_response
 
+# What Cinder's reference drivers (LVM, NFS) report: an open-source backend.
+VENDOR = "Open Source"
+
 
 async def get_pools(request: Request) -> Response:
     ctx = context(request)
@@ -29,7 +32,7 @@ async def get_pools(request: Request) -> Response:
             "storage_protocol": stats["backend"],
             "thin_provisioning_support": True,
             "multiattach": True,
-            "vendor_name": "pocketstack",
+            "vendor_name": VENDOR,
             "driver_version": "1.0",
         }
     return json_response({"pools": [pool]})
@@ -53,7 +56,7 @@ async def capabilities(request: Request) -> Response:
     return json_response(
         {
             "namespace": f"OS::Storage::Capabilities::{host}",
-            "vendor_name": "pocketstack",
+            "vendor_name": VENDOR,
             "volume_backend_name": stats["backend"],
             "pool_name": None,
             "driver_version": "1.0",

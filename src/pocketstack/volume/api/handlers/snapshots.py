@@ -113,6 +113,15 @@ async def action(request: Request) -> Response:
             raise Invalid("Invalid input received: os-reset_status needs a 'status'.")
         await snapshots.reset_status(deps(request), ctx, sid, args["status"])
         return empty(202)
+    if name == "os-update_snapshot_status":
+        policy.writer(ctx, "volume:snapshot_update_status")
+        if not isinstance(args, dict) or not isinstance(args.get("status"), str):
+            raise Invalid("Invalid input received: os-update_snapshot_status needs a 'status'.")
+        progress = args.get("progress")
+        if progress is not None and not isinstance(progress, str):
+            raise Invalid("Invalid input received: progress must be a string such as '80%'.")
+        await snapshots.update_status(deps(request), ctx, sid, args["status"], progress)
+        return empty(202)
     if name == "os-force_delete":
         policy.admin(ctx, "volume_extension:snapshot_admin_actions:force_delete")
         await snapshots.delete(deps(request), ctx, sid, force=True)

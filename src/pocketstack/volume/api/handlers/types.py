@@ -102,8 +102,9 @@ async def specs_create(request: Request) -> Response:
     ctx = context(request)
     policy.admin(ctx, "volume_extension:types_extra_specs:create")
     specs = (await body(request, schemas.EXTRA_SPECS))["extra_specs"]
-    result = await _merge(request, specs)
-    return json_response({"extra_specs": result})
+    await _merge(request, specs)
+    # Cinder answers with the specs the request set, not the type's whole set.
+    return json_response({"extra_specs": specs})
 
 
 async def _merge(request: Request, specs: dict[str, str]) -> dict[str, str]:

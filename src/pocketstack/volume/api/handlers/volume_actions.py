@@ -9,11 +9,12 @@ from typing import Any
 from pocketstack.common.context import RequestContext
 from pocketstack.common.errors import Invalid
 from pocketstack.volume import attachments, uploads, volumes
-from pocketstack.volume.api import policy
+from pocketstack.volume.api import policy, schemas
 from pocketstack.volume.api.common import at_least, context, deps, to_bool, to_size
 from pocketstack.volume.deps import VolumeDeps
 from pocketstack.web.request import Request
 from pocketstack.web.response import Response, empty, json_response
+from pocketstack.web.validation import validate
 
 Action = Callable[[Request, VolumeDeps, RequestContext, str, Any], Awaitable[Response]]
 
@@ -175,7 +176,55 @@ async def _readonly(request: Request, d: VolumeDeps, ctx: RequestContext, vid: s
     return empty(202)
 
 
+async def _retype(request: Request, d: VolumeDeps, ctx: RequestContext, vid: str, args: Any) -> Response:
+    policy.writer(ctx, "volume:retype")
+    data = _dict(args, "os-retype")
+    new_type = data.get("new_type")
+    if not isinstance(new_type, str) or not new_type:
+        raise Invalid("Invalid input received: os-retype needs a 'new_type'.")
+    policy_name = data.get("migration_policy", "never")
+    if policy_name not in (None, "never", "on-demand"):
+        raise Invalid(f"Invalid input received: migration_policy must be never or on-demand, not {policy_name!r}.")
+    await volumes.retype(d, ctx, vid, new_type)
+    return empty(202)
+
+
+async def _force_detach(request: Request, d: VolumeDeps, ctx: RequestContext, vid: str, args: Any) -> Response:
+    policy.admin(ctx, "volume_extension:volume_admin_actions:force_detach")
+    data = _dict(args, "os-force_detach")
+    connector = data.get("connector")
+    if connector is not None and not isinstance(connector, dict):
+        raise Invalid("Invalid input received: os-force_detach's connector must be an object.")
+    await attachments.force_detach(d, ctx, vid, data.get("attachment_id"), connector)
+    return empty(202)
+
+
+async def _set_image_metadata(request: Request, d: VolumeDeps, ctx: RequestContext, vid: str, args: Any) -> Response:
+    policy.writer(ctx, "volume_extension:volume_image_metadata:set")
+    items = validate(schemas.METADATA_BODY, _dict(args, "os-set_image_metadata"))["metadata"]
+    return json_response({"metadata": await volumes.set_image_metadata(d, ctx, vid, items)})
+
+
+async def _unset_image_metadata(request: Request, d: VolumeDeps, ctx: RequestContext, vid: str, args: Any) -> Response:
+    policy.writer(ctx, "volume_extension:volume_image_metadata:remove")
+    key = _dict(args, "os-unset_image_metadata").get("key")
+    if not isinstance(key, str) or not key:
+        raise Invalid("Invalid input received: os-unset_image_metadata needs a 'key'.")
+    await volumes.unset_image_metadata(d, ctx, vid, key)
+    return empty(200)
+
+
+async def _show_image_metadata(request: Request, d: VolumeDeps, ctx: RequestContext, vid: str, args: Any) -> Response:
+    rec = await volumes.show(d, ctx, vid)
+    return json_response({"metadata": dict(rec.volume.image_metadata or {})})
+
+
 ACTIONS: dict[str, Action] = {
+    "os-retype": _retype,
+    "os-force_detach": _force_detach,
+    "os-set_image_metadata": _set_image_metadata,
+    "os-unset_image_metadata": _unset_image_metadata,
+    "os-show_image_metadata": _show_image_metadata,
     "os-extend": _extend,
     "os-extend_volume_completion": _extend_completion,
     "os-set_bootable": _set_bootable,
