@@ -309,7 +309,8 @@ async def test_deactivate_and_reactivate(api: ImageApi) -> None:
     url = f"/image/v2/images/{img['id']}/actions"
     assert (await api.client.post(f"{url}/deactivate", headers={"X-Auth-Token": "alt"})).status_code == 404
     assert (await api.client.post(f"{url}/deactivate", headers={"X-Auth-Token": "demo"})).status_code == 204
-    assert (await api.show(img["id"]))["status"] == "deactivated"
+    shown = await api.show(img["id"])
+    assert shown["status"] == "deactivated" and shown["stores"] == "file"  # the data stays in its store
     denied = await api.get(f"/v2/images/{img['id']}/file")
     assert denied.status_code == 403 and "deactivated" in denied.text
     assert (await api.get(f"/v2/images/{img['id']}/file", "admin")).content == DATA

@@ -31,6 +31,7 @@ async def test_import_records_a_task(api: ImageApi) -> None:
         headers={"X-Auth-Token": "demo", "Content-Type": "application/octet-stream"},
     )
     assert resp.status_code == 204, resp.text
+    assert "stores" not in await api.show(img["id"])  # staged data is in no store yet
     request = {"method": {"name": "glance-direct"}, "all_stores": True}
     resp = await _call(api, "POST", f"/v2/images/{img['id']}/import", "demo", request)
     assert resp.status_code == 202, resp.text

@@ -38,7 +38,9 @@ def image(rec: ImageRecord) -> dict[str, Any]:
             "schema": "/v2/schemas/image",
         }
     )
-    if img.status == "active":
+    # The stores holding the data (Glance with multiple stores): a deactivated image keeps
+    # its data; staged data is in no store yet.
+    if img.status in ("active", "deactivated") and img.location:
         body["stores"] = "file"
     return body
 
