@@ -38,13 +38,14 @@ async def index(deps: ImageDeps, request: Request) -> Response:
         sort=listing.parse_sort(request.param("sort"), request.params("sort_key"), request.params("sort_dir")),
     )
     records, next_marker = await listing.list_images(deps.db, request.context, query)
+    # Both links keep the request's query, without its marker (as Glance builds them).
+    params = [(k, v) for k, values in request.query.items() if k != "marker" for v in values]
     body: dict[str, object] = {
         "images": [views.image(r) for r in records],
-        "first": "/v2/images",
+        "first": "/v2/images" + (f"?{urlencode(params)}" if params else ""),
         "schema": "/v2/schemas/images",
     }
     if next_marker is not None:
-        params = [(k, v) for k, values in request.query.items() if k != "marker" for v in values]
         body["next"] = "/v2/images?" + urlencode([*params, ("marker", next_marker)])
     return json_response(body)
 
