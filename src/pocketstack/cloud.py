@@ -27,7 +27,7 @@ from typing import Any
 
 from pocketstack.agents import AGENTS, HostAgents
 from pocketstack.bus import connect
-from pocketstack.common import tls
+from pocketstack.common import logs, tls
 from pocketstack.common.config import Config
 from pocketstack.db import migrate
 from pocketstack.identity.bootstrap import bootstrap as bootstrap_identity
@@ -268,6 +268,8 @@ async def serve(config: Config, on_ready: Any = None, only: frozenset[str] | Non
             ssl_keyfile=config.server.tls_key or None,
         )
     )
+    # uvicorn.Config configured uvicorn's own log handlers: they redact secrets too.
+    logs.redact_handlers()
     # The loop's own handlers below stop the server; uvicorn must not install its own.
     server.install_signal_handlers = lambda: None  # type: ignore[attr-defined,method-assign,unused-ignore]
     loop = asyncio.get_running_loop()

@@ -4,6 +4,7 @@ the log redaction."""
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import socket
@@ -171,3 +172,16 @@ def test_clients_of_the_cloud_trust_its_self_signed_certificate(tmp_path: Path) 
     config.server.tls_cert, config.server.tls_key = str(cert), str(key)
     assert tls.trust(config) == str(cert)
     assert state.verify(config) == str(cert)
+
+
+def test_handlers_of_non_propagating_loggers_redact_too() -> None:
+    logger = logging.getLogger("test-datadir-own-handler")
+    handler = logging.StreamHandler(io.StringIO())
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        logs.redact_handlers()
+        logger.error("X-Auth-Token: %s", "gAAAAAB" + "q" * 60)
+        assert "qqqq" not in handler.stream.getvalue() and "token-sha256:" in handler.stream.getvalue()
+    finally:
+        logger.removeHandler(handler)

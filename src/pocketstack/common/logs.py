@@ -71,6 +71,16 @@ class Redactor(logging.Filter):
 def setup(level: str) -> None:
     """Log to stderr at ``level`` through the redactor (the CLI's processes)."""
     logging.basicConfig(level=level.upper(), format=FORMAT)
-    for handler in logging.getLogger().handlers:
-        if not any(isinstance(f, Redactor) for f in handler.filters):
-            handler.addFilter(Redactor())
+    redact_handlers()
+
+
+def redact_handlers() -> None:
+    """The redactor on every handler configured so far: the root's, and those of loggers
+    that do not propagate (uvicorn installs its own when its server is configured)."""
+    loggers = [logging.getLogger()] + [
+        logger for logger in logging.Logger.manager.loggerDict.values() if isinstance(logger, logging.Logger)
+    ]
+    for logger in loggers:
+        for handler in logger.handlers:
+            if not any(isinstance(f, Redactor) for f in handler.filters):
+                handler.addFilter(Redactor())
