@@ -108,3 +108,9 @@ async def test_external_network_goes_with_its_idle_floating_ips(api: Api) -> Non
     assert (await api.delete(f"networks/{ext['id']}", "admin")).status_code == 204
     assert (await api.get(f"floatingips/{fip['id']}", "admin")).status_code == 404
     assert (await api.get("ports", "admin", network_id=ext["id"])).json()["ports"] == []
+
+
+async def test_service_providers_is_an_empty_list(api: Api) -> None:
+    r = await api.get("service-providers", "reader")
+    assert r.status_code == 200 and r.json() == {"service_providers": []}
+    assert (await api.get("extensions/service-type")).status_code == 200

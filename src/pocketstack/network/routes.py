@@ -42,6 +42,7 @@ def routes(deps: Deps) -> list[Route]:
         r("GET", "/v2.0", discovery.resources),
         r("GET", "/v2.0/extensions", discovery.extensions),
         r("GET", "/v2.0/extensions/{alias}", discovery.extension),
+        r("GET", "/v2.0/service-providers", discovery.service_providers),
         r("GET", "/v2.0/security-group-rules", security_groups.rule_index),
         r("POST", "/v2.0/security-group-rules", security_groups.rule_create),
         r("GET", "/v2.0/security-group-rules/{rule_id}", security_groups.rule_show),

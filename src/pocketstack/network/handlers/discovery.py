@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pocketstack.network import faults
 from pocketstack.network.deps import Deps
+from pocketstack.network.handlers.common import many
 from pocketstack.web.request import Request
 from pocketstack.web.response import Response, json_response
 
@@ -67,6 +68,11 @@ EXTENSIONS = [
     ("stateful-security-group", "Stateful security group", "Extension adding a stateful attribute to security groups."),
     ("extraroute", "Neutron Extra Route", "Extra routes configuration for L3 router"),
     ("agent", "agent", "The agent management extension."),
+    (
+        "service-type",
+        "Neutron Service Type Management",
+        "API for retrieving service providers for Neutron advanced services",
+    ),
     ("availability_zone", "Availability Zone", "The availability zone extension."),
     (
         "subnet-external-network",
@@ -98,6 +104,7 @@ async def resources(deps: Deps, request: Request) -> Response:
         ("quota", "quotas"),
         ("agent", "agents"),
         ("availability_zone", "availability_zones"),
+        ("service_provider", "service-providers"),
     ]
     return json_response(
         {
@@ -118,3 +125,9 @@ async def extension(deps: Deps, request: Request) -> Response:
         if ext[0] == alias:
             return json_response({"extension": _extension(*ext)})
     raise faults.not_found_text("ExtensionNotFound", f"Extension with alias {alias} does not exist")
+
+
+async def service_providers(deps: Deps, request: Request) -> Response:
+    """No advanced service (VPN, load balancer, router flavors) has providers to choose
+    from here: an empty list, as Neutron with none configured."""
+    return many(request, "service_providers", "ServiceProvider", [])
