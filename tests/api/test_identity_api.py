@@ -32,7 +32,9 @@ def name() -> str:
 async def test_version_discovery(c: CloudClient) -> None:
     root = await c.http.get("/identity/")
     assert root.status_code == 300
-    assert root.json()["versions"]["values"][0]["id"].startswith("v3")
+    assert root.json()["versions"]["values"][0]["id"] == "v3.14"
+    assert root.json()["versions"]["values"][0]["updated"] == "2020-04-07T00:00:00Z"
+    assert root.headers["location"] == "http://pocketstack.test/identity/v3/"
     v3 = await c.http.get("/identity/v3")
     assert v3.json()["version"]["links"][0]["href"] == "http://pocketstack.test/identity/v3/"
     assert "x-openstack-request-id" in v3.headers

@@ -59,9 +59,15 @@ async def test_credentials_crud_and_ownership(c: CloudClient) -> None:
         f"/identity/v3/credentials/{cred['id']}", json={"credential": {"blob": new_blob}}, headers=demo
     )
     assert updated.status_code == 200 and json.loads(updated.json()["credential"]["blob"])["secret"] == "s2"
+    # As in Keystone, a new access key keeps the credential's id; a blob without one is refused.
     rekey = json.dumps({"access": "another", "secret": "s"})
-    bad = await c.http.patch(
+    moved = await c.http.patch(
         f"/identity/v3/credentials/{cred['id']}", json={"credential": {"blob": rekey}}, headers=demo
+    )
+    assert moved.status_code == 200 and moved.json()["credential"]["id"] == cred["id"]
+    keyless = json.dumps({"secret": "s"})
+    bad = await c.http.patch(
+        f"/identity/v3/credentials/{cred['id']}", json={"credential": {"blob": keyless}}, headers=demo
     )
     assert bad.status_code == 400
     assert (await c.http.delete(f"/identity/v3/credentials/{cred['id']}", headers=demo)).status_code == 204

@@ -112,9 +112,10 @@ async def update(svc: IdentityService, req: Request) -> Response:
         blob = data.get("blob", cred.blob)
         project_id = data.get("project_id", cred.project_id)
         if kind == "ec2":
-            # The id is the access key's hash: the key cannot change under it.
-            if ec2_id(_ec2_blob(blob)["access"]) != cred.id or not project_id:
-                raise Invalid("Invalid blob in credential: an ec2 credential keeps its access key and project")
+            # As in Keystone the id stays what it was, even when the access key changes.
+            _ec2_blob(blob)
+            if not project_id:
+                raise Invalid("Invalid input for field 'credential/project_id': an ec2 credential needs a project")
         if project_id and project_id != cred.project_id:
             await get_or_404(s, m.Project, project_id)
         cred.type, cred.blob, cred.project_id = kind, blob, project_id
@@ -134,7 +135,7 @@ async def delete(svc: IdentityService, req: Request) -> Response:
 # --- OS-EC2 -------------------------------------------------------------------------------
 async def _ec2(s: AsyncSession, user_id: str, access: str) -> tuple[m.Credential, dict[str, Any]]:
     cred = await s.get(m.Credential, ec2_id(access))
-    if cred is None or cred.user_id != user_id or cred.type != "ec2":
+    if cred is None or cred.user_id != user_id or cred.type != "ec2" or _ec2_blob(cred.blob)["access"] != access:
         raise NotFound(f"Could not find credential: {access}.")
     return cred, _ec2_blob(cred.blob)
 

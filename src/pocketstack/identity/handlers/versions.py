@@ -7,7 +7,8 @@ from typing import Any
 from pocketstack.web.request import Request
 from pocketstack.web.response import Response, json_response
 
-UPDATED = "2024-04-01T00:00:00Z"
+# Keystone v3.14 (Ussuri) and its date, as Keystone advertises them.
+UPDATED = "2020-04-07T00:00:00Z"
 
 
 def _v3(base: str) -> dict[str, Any]:
@@ -21,7 +22,10 @@ def _v3(base: str) -> dict[str, Any]:
 
 
 async def root(req: Request) -> Response:
-    return json_response({"versions": {"values": [_v3(req.base_url)]}}, status=300)
+    # 300 Multiple Choices points at the preferred (only) version, as Keystone does.
+    return json_response(
+        {"versions": {"values": [_v3(req.base_url)]}}, status=300, headers=[("location", f"{req.base_url}/v3/")]
+    )
 
 
 async def v3(req: Request) -> Response:
