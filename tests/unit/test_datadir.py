@@ -185,3 +185,10 @@ def test_handlers_of_non_propagating_loggers_redact_too() -> None:
         assert "qqqq" not in handler.stream.getvalue() and "token-sha256:" in handler.stream.getvalue()
     finally:
         logger.removeHandler(handler)
+
+
+def test_the_well_known_passwords_of_older_versions_are_named() -> None:
+    config = Config()
+    config.identity.admin_password, config.identity.demo_password = "admin", "x" * 32
+    config.identity.service_password = "service"
+    assert datadir.weak_passwords(config) == ["admin", "service"]

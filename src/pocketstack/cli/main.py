@@ -46,13 +46,20 @@ def _harden(config: Config) -> None:
 
 def _ensure_passwords(config: Config) -> bool:
     """The bootstrap passwords nobody set, generated; False if they cannot be kept."""
-    from pocketstack.common.datadir import ensure_passwords
+    from pocketstack.common.datadir import ensure_passwords, weak_passwords
 
     try:
         ensure_passwords(config)
     except OSError as exc:
         print(f"error: cannot keep the generated passwords in {config.secrets_file}: {exc}", file=sys.stderr)
         return False
+    for user in weak_passwords(config):
+        # A data dir from before the passwords were generated keeps its users' passwords.
+        print(
+            f"warning: the {user} user's password is the well-known default of older pocketstack versions: change "
+            f"it (openstack user set --password) and [identity] {user}_password in {config.config_file}",
+            file=sys.stderr,
+        )
     return True
 
 

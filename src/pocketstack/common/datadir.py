@@ -69,6 +69,15 @@ def ensure_passwords(config: Config) -> list[str]:
     return generated
 
 
+def weak_passwords(config: Config) -> list[str]:
+    """The bootstrap users whose password is still the well-known default of older
+    versions (admin/admin, demo/demo, service)."""
+    ident = config.identity
+    defaults = (("admin", ident.admin_password, "admin"), ("demo", ident.demo_password, "demo"))
+    weak = [user for user, password, default in defaults if password == default]
+    return weak + (["service"] if ident.service_password == "service" else [])
+
+
 def harden(config: Config) -> list[str]:
     """umask 077 for this process; the data dir 0700; its files and key directories
     owner-only. Returns what could not be changed (as warnings)."""
