@@ -136,6 +136,12 @@ async def test_namespace_rules(api: ImageApi) -> None:
         ({"namespace": "n", "color": "red"}, 400, "color"),
         ({"namespace": "n", "properties": {"p": {"type": "string"}}}, 400, "title"),
         ({"namespace": "n", "created_at": "2020-01-01T00:00:00Z"}, 403, "read-only"),
+        ({"namespace": ""}, 400, "non-empty"),
+        ({"namespace": "a/b"}, 400, "'/'"),
+        ({"namespace": "n", "tags": [{"name": " "}]}, 400, "tag name"),
+        ({"namespace": "n", "tags": [{"name": "t"}, {"name": "t"}]}, 409, "t already exists"),
+        ({"namespace": "n", "objects": [{"name": "o", "required": ["a", "a"]}]}, 400, "non-unique"),
+        ({"namespace": "n", "properties": {"p": {"title": "P", "type": "string", "pattern": "("}}}, 400, "regex"),
         ([], 400, "object"),
     ],
 )
@@ -143,6 +149,8 @@ async def test_namespace_bad_input(api: ImageApi, body: Any, status: int, needle
     resp = await _call(api, "POST", NS, body=body)
     assert resp.status_code == status, resp.text
     assert needle in resp.text
+    # Nothing of a refused request is kept.
+    assert (await api.get("/v2/metadefs/namespaces", "admin")).json()["namespaces"] == []
 
 
 async def test_objects(api: ImageApi) -> None:

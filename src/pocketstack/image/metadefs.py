@@ -109,6 +109,13 @@ def _check_unprotected(ns: MetadefNamespace, what: str) -> None:
         )
 
 
+def check_name(name: str, kind: str) -> str:
+    """Names end up as path segments of the resource's URL: one non-empty segment."""
+    if not name.strip() or "/" in name:
+        raise Invalid(f"Invalid {kind} name {name!r}: it must be non-empty and cannot contain '/'.")
+    return name
+
+
 async def _flush(session: AsyncSession, message: str) -> None:
     """Flush, turning a unique-name clash into a Conflict."""
     try:
@@ -163,7 +170,7 @@ async def create_namespace(db: Database, ctx: RequestContext, body: dict[str, An
     now = utcnow()
     async with db.writer() as session:
         ns = MetadefNamespace(
-            namespace=body["namespace"],
+            namespace=check_name(body["namespace"], "namespace"),
             display_name=body.get("display_name"),
             description=body.get("description"),
             visibility=body.get("visibility", "private"),
@@ -202,7 +209,7 @@ async def update_namespace(db: Database, ctx: RequestContext, name: str, body: d
     """PUT replaces the namespace's own fields; omitted ones take their defaults (as Glance)."""
     async with db.writer() as session:
         ns = await _writable(session, ctx, name, "modify a metadata definition namespace")
-        ns.namespace = body["namespace"]
+        ns.namespace = check_name(body["namespace"], "namespace")
         ns.display_name = body.get("display_name")
         ns.description = body.get("description")
         ns.visibility = body.get("visibility") or "private"
@@ -253,7 +260,11 @@ async def _add_property(
 ) -> MetadefProperty:
     now = utcnow()
     row = MetadefProperty(
-        namespace_id=ns.id, name=name, definition=_definition(definition), created_at=now, updated_at=now
+        namespace_id=ns.id,
+        name=check_name(name, "property"),
+        definition=_definition(definition),
+        created_at=now,
+        updated_at=now,
     )
     session.add(row)
     await _flush(
@@ -298,7 +309,7 @@ async def update_property(
     async with db.writer() as session:
         ns = await _writable(session, ctx, name, "modify a metadata definition property")
         row: MetadefProperty = await _named(session, MetadefProperty, ns, prop, "property")
-        row.name = body["name"]
+        row.name = check_name(body["name"], "property")
         row.definition = _definition(body)
         row.updated_at = utcnow()
         await _flush(session, f"A metadata definition property with name={row.name} already exists.")
@@ -320,7 +331,7 @@ async def _add_object(session: AsyncSession, ns: MetadefNamespace, body: dict[st
     now = utcnow()
     row = MetadefObject(
         namespace_id=ns.id,
-        name=body["name"],
+        name=check_name(body["name"], "object"),
         description=body.get("description"),
         required=body.get("required"),
         properties=body.get("properties") or {},
@@ -357,7 +368,7 @@ async def update_object(db: Database, ctx: RequestContext, name: str, obj: str, 
     async with db.writer() as session:
         ns = await _writable(session, ctx, name, "modify a metadata definition object")
         row: MetadefObject = await _named(session, MetadefObject, ns, obj, "object")
-        row.name = body["name"]
+        row.name = check_name(body["name"], "object")
         row.description = body.get("description")
         row.required = body.get("required")
         row.properties = body.get("properties") or {}
@@ -379,7 +390,7 @@ async def delete_object(db: Database, ctx: RequestContext, name: str, obj: str) 
 
 async def _add_tag(session: AsyncSession, ns: MetadefNamespace, name: str) -> MetadefTag:
     now = utcnow()
-    row = MetadefTag(namespace_id=ns.id, name=name, created_at=now, updated_at=now)
+    row = MetadefTag(namespace_id=ns.id, name=check_name(name, "tag"), created_at=now, updated_at=now)
     session.add(row)
     await _flush(session, f"A metadata tag with name={name} already exists in namespace={ns.namespace}.")
     return row
@@ -421,7 +432,7 @@ async def update_tag(db: Database, ctx: RequestContext, name: str, tag: str, new
     async with db.writer() as session:
         ns = await _writable(session, ctx, name, "modify a metadata definition tag")
         row: MetadefTag = await _named(session, MetadefTag, ns, tag, "tag")
-        row.name = new_name
+        row.name = check_name(new_name, "tag")
         row.updated_at = utcnow()
         await _flush(session, f"A metadata tag with name={new_name} already exists in namespace={name}.")
         return row
@@ -463,7 +474,7 @@ async def _prefix(session: AsyncSession, ns: MetadefNamespace, resource_type: st
 
 async def _associate(session: AsyncSession, ns: MetadefNamespace, body: dict[str, Any]) -> Association:
     now = utcnow()
-    name = body["name"]
+    name = check_name(body["name"], "resource type")
     rtype = await session.scalar(select(MetadefResourceType).where(MetadefResourceType.name == name))
     if rtype is None:
         # A resource type is known once something is associated with it (as in Glance).
