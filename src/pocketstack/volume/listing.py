@@ -6,9 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pocketstack.common.errors import Invalid
+from pocketstack.common.errors import Invalid, NotFound
 
 DEFAULT_LIMIT = 1000
+_ALIASES = {"display_name": "name", "display_description": "description"}
 
 
 @dataclass
@@ -32,6 +33,8 @@ def parse_sort(sort: str | None, keys: list[str], dirs: list[str], allowed: tupl
         dir_list = [d for raw in dirs for d in raw.split(",") if d]
         for i, key in enumerate(key_list or (["created_at"] if dir_list else [])):
             pairs.append((key, dir_list[i].lower() if i < len(dir_list) else "desc"))
+    # Cinder's names for the columns (display_name is the volume's or snapshot's name).
+    pairs = [(_ALIASES.get(key, key), direction) for key, direction in pairs]
     for key, direction in pairs:
         if key not in allowed:
             raise Invalid(f"Invalid input received: Invalid sort key {key!r}; valid keys: {', '.join(allowed)}")
@@ -45,7 +48,9 @@ def parse_sort(sort: str | None, keys: list[str], dirs: list[str], allowed: tupl
 
 
 def paginate(rows: list[Any], page: Page, what: str) -> tuple[list[Any], str | None]:
-    """Rows after the marker, limited; and the marker of the next page (None: last)."""
+    """Rows after the marker, limited; and the marker of the next page: Cinder links a
+    next page whenever a page is full (``limit`` rows, or the default cap without one),
+    so the last page may be followed by an empty one."""
     start = page.offset
     if page.marker is not None:
         for i, row in enumerate(rows):
@@ -53,8 +58,9 @@ def paginate(rows: list[Any], page: Page, what: str) -> tuple[list[Any], str | N
                 start = i + 1
                 break
         else:
-            raise Invalid(f"Invalid input received: marker [{page.marker}] not found among the {what}.")
-    rows = rows[start:]
-    if page.limit is not None and len(rows) > page.limit:
-        return rows[: page.limit], rows[page.limit - 1].id if page.limit else None
+            raise NotFound(f"Marker {page.marker} could not be found.")
+    limit = DEFAULT_LIMIT if page.limit is None else min(page.limit, DEFAULT_LIMIT)
+    rows = rows[start:][:limit]
+    if rows and len(rows) == limit:
+        return rows, rows[-1].id
     return rows, None

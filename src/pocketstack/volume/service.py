@@ -51,6 +51,8 @@ class VolumeService(Service):
             authenticator=runtime.authenticator,
             microversions=Microversions("volume", MIN_VERSION, MAX_VERSION),
             max_body_bytes=cfg.server.max_body_bytes,
+            # As Cinder: /v3/volumes/ is a volume with an empty id (404), not the list.
+            strict_slashes=True,
         )
 
     @property

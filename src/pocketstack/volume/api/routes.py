@@ -140,6 +140,7 @@ def build() -> list[Route]:
     routes = [
         Route("GET", "/", versions.index, auth=False),
         Route("GET", "/v3", versions.show, auth=False),
+        Route("GET", "/v3/", versions.show, auth=False),
     ]
     for method, path, handler in TABLE:
         routes.append(Route(method, "/v3" + path, handler))

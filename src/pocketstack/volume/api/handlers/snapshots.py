@@ -39,7 +39,7 @@ async def create(request: Request) -> Response:
     snap = await snapshots.create(
         deps(request),
         ctx,
-        data["volume_id"],
+        data["volume_id"] or "",
         data.get("name", data.get("display_name")),
         data.get("description", data.get("display_description")),
         data.get("metadata") or {},

@@ -40,7 +40,8 @@ async def _extend(request: Request, d: VolumeDeps, ctx: RequestContext, vid: str
     if "new_size" not in data:
         raise Invalid("Invalid input received: os-extend needs 'new_size'.")
     new_size = to_size(data["new_size"], "new_size")
-    assert new_size is not None
+    if new_size is None:
+        raise Invalid("Invalid input received: new_size must be an integer and greater than 0, not None.")
     await volumes.extend(d, ctx, vid, new_size, online=at_least(request, 42))
     return empty(202)
 
