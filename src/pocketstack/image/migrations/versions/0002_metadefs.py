@@ -98,13 +98,13 @@ def upgrade() -> None:
             ["namespace_id"],
             ["image_metadef_namespace.id"],
             ondelete="CASCADE",
-            name="fk_image_metadef_association_namespace_id_image_metadef_namespace",
+            name="fk_image_metadef_association_namespace",
         ),
         sa.ForeignKeyConstraint(
             ["resource_type_id"],
             ["image_metadef_resource_type.id"],
             ondelete="CASCADE",
-            name="fk_image_metadef_association_resource_type_id_image_metadef_resource_type",
+            name="fk_image_metadef_association_resource_type",
         ),
     )
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
