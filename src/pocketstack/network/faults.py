@@ -17,6 +17,7 @@ _NOT_FOUND_WORDING = {
     "Router": "Router {id} could not be found",
     "FloatingIP": "Floating IP {id} could not be found",
     "Agent": "Agent {id} could not be found",
+    "SubnetPool": "Subnet pool {id} could not be found.",
     "AvailabilityZone": "AvailabilityZone {id} could not be found.",
 }
 

@@ -199,3 +199,19 @@ class Agent(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     heartbeat_timestamp: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class SubnetPool(_Standard, Base):
+    """Prefixes subnets are carved from (subnet_allocation)."""
+
+    __tablename__ = "network_subnet_pools"
+    id: Mapped[str] = _id()
+    project_id: Mapped[str] = _project()
+    ip_version: Mapped[int] = mapped_column(Integer)
+    prefixes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    default_prefixlen: Mapped[int] = mapped_column(Integer)
+    min_prefixlen: Mapped[int] = mapped_column(Integer)
+    max_prefixlen: Mapped[int] = mapped_column(Integer)
+    shared: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    default_quota: Mapped[int | None] = mapped_column(Integer)

@@ -17,6 +17,7 @@ from pocketstack.network.handlers import (
     quotas,
     routers,
     security_groups,
+    subnet_pools,
     subnets,
     tags,
 )
@@ -30,6 +31,7 @@ _CRUD: list[tuple[str, str, Any, bool]] = [
     ("routers", "router_id", routers, True),
     ("floatingips", "floatingip_id", floating_ips, True),
     ("security-groups", "security_group_id", security_groups, True),
+    ("subnetpools", "subnetpool_id", subnet_pools, True),
 ]
 
 

@@ -242,3 +242,39 @@ QUOTA_UPDATE = obj({r: {"type": "integer", "minimum": -1} for r in QUOTA_RESOURC
 TAGS_REPLACE = obj({"tags": TAGS}, ["tags"])
 
 AGENT_UPDATE = obj({"admin_state_up": BOOLEAN, "description": DESCRIPTION})
+
+_prefixlen: dict[str, Any] = {"type": "integer", "minimum": 0, "maximum": 128}
+SUBNETPOOL_CREATE = obj(
+    {
+        "name": string(255, 1),
+        "description": DESCRIPTION,
+        **_owner,
+        "prefixes": {"type": "array", "items": IP_TEXT, "minItems": 1},
+        "default_prefixlen": _prefixlen,
+        "min_prefixlen": _prefixlen,
+        "max_prefixlen": _prefixlen,
+        "shared": BOOLEAN,
+        "is_default": BOOLEAN,
+        "default_quota": {"type": ["integer", "null"], "minimum": 0},
+        # Address scopes are not built: only "none" is accepted.
+        "address_scope_id": {"type": "null"},
+        "tags": TAGS,
+    },
+    ["name", "prefixes"],
+)
+SUBNETPOOL_UPDATE = obj(
+    {
+        k: SUBNETPOOL_CREATE["properties"][k]
+        for k in (
+            "name",
+            "description",
+            "prefixes",
+            "default_prefixlen",
+            "min_prefixlen",
+            "max_prefixlen",
+            "is_default",
+            "default_quota",
+            "address_scope_id",
+        )
+    }
+)

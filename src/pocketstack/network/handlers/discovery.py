@@ -68,6 +68,7 @@ EXTENSIONS = [
     ("stateful-security-group", "Stateful security group", "Extension adding a stateful attribute to security groups."),
     ("extraroute", "Neutron Extra Route", "Extra routes configuration for L3 router"),
     ("agent", "agent", "The agent management extension."),
+    ("subnet_allocation", "Subnet Allocation", "Enables allocation of subnets from a subnet pool"),
     (
         "service-type",
         "Neutron Service Type Management",
@@ -105,6 +106,7 @@ async def resources(deps: Deps, request: Request) -> Response:
         ("agent", "agents"),
         ("availability_zone", "availability_zones"),
         ("service_provider", "service-providers"),
+        ("subnetpool", "subnetpools"),
     ]
     return json_response(
         {

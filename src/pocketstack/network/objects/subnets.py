@@ -16,7 +16,7 @@ from pocketstack.common.context import RequestContext
 from pocketstack.db import Database
 from pocketstack.network import faults, ipam, policy, views
 from pocketstack.network.models import IpAllocation, Network, Port, Subnet
-from pocketstack.network.objects import networks, ports, quotas, txn
+from pocketstack.network.objects import networks, ports, quotas, subnet_pools, txn
 
 DHCP_OWNER = "network:dhcp"
 
@@ -116,13 +116,10 @@ async def _dhcp_port(session: AsyncSession, net: Network) -> Port:
     return port
 
 
-async def create(db: Database, ctx: RequestContext, project_id: str, attrs: dict[str, Any]) -> dict[str, Any]:
-    if "cidr" not in attrs:
-        if attrs.get("subnetpool_id") or attrs.get("use_default_subnetpool"):
-            raise faults.bad_input("HTTPBadRequest", "Subnet pools are not supported: give a cidr.")
-        raise faults.bad_request("subnet", "a cidr must be specified in the absence of a subnet pool")
-    version = attrs.get("ip_version", 4)
-    cidr = ipam.parse_cidr(attrs["cidr"], version)
+def _settings(
+    cidr: ipam.IPNetwork, attrs: dict[str, Any]
+) -> tuple[str | None, list[dict[str, str]], list[str], list[dict[str, str]]]:
+    """Gateway, pools, nameservers and routes of a new subnet on ``cidr``, checked."""
     gateway = _gateway(cidr, attrs)
     if attrs.get("allocation_pools"):
         pools = ipam.check_pools(cidr, attrs["allocation_pools"], gateway)
@@ -135,11 +132,28 @@ async def create(db: Database, ctx: RequestContext, project_id: str, attrs: dict
             "ipv6_ra_mode or ipv6_address_mode cannot be set when enable_dhcp is set to False or ip_version is 4."
         )
     _check_ipv6_modes(cidr, attrs)
+    return gateway, pools, dns, routes
+
+
+async def create(db: Database, ctx: RequestContext, project_id: str, attrs: dict[str, Any]) -> dict[str, Any]:
+    pooled = bool(attrs.get("subnetpool_id") or attrs.get("use_default_subnetpool"))
+    if not pooled:
+        if "cidr" not in attrs:
+            raise faults.bad_request("subnet", "a cidr must be specified in the absence of a subnet pool")
+        # Checked before the transaction: a bad request costs no write.
+        _settings(ipam.parse_cidr(attrs["cidr"], attrs.get("ip_version", 4)), attrs)
 
     async def work(session: AsyncSession) -> dict[str, Any]:
         net = await networks.load(session, ctx, attrs["network_id"])
         if not policy.owns(ctx, net.project_id):
             raise faults.forbidden("create_subnet:network")
+        pool_id = None
+        if pooled:
+            pool, block = await subnet_pools.allocate(session, ctx, attrs)
+            cidr, pool_id = ipam.parse_cidr(str(block), pool.ip_version), pool.id
+        else:
+            cidr = ipam.parse_cidr(attrs["cidr"], attrs.get("ip_version", 4))
+        gateway, pools, dns, routes = _settings(cidr, attrs)
         for other in await session.scalars(select(Subnet).where(Subnet.network_id == net.id)):
             if ipam.overlaps(other.cidr, str(cidr)):
                 raise faults.invalid(
@@ -162,6 +176,7 @@ async def create(db: Database, ctx: RequestContext, project_id: str, attrs: dict
             tags=list(attrs.get("tags", [])),
             ipv6_ra_mode=attrs.get("ipv6_ra_mode"),
             ipv6_address_mode=attrs.get("ipv6_address_mode"),
+            subnetpool_id=pool_id,
         )
         session.add(sub)
         await session.flush()

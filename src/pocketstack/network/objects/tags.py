@@ -10,7 +10,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pocketstack.common.context import RequestContext
 from pocketstack.db import Database
 from pocketstack.network import faults
-from pocketstack.network.objects import floating_ips, networks, ports, routers, security_groups, subnets, txn
+from pocketstack.network.objects import (
+    floating_ips,
+    networks,
+    ports,
+    routers,
+    security_groups,
+    subnet_pools,
+    subnets,
+    txn,
+)
 
 Loader = Callable[[AsyncSession, RequestContext, str], Awaitable[Any]]
 
@@ -26,6 +35,13 @@ async def _subnet(session: AsyncSession, ctx: RequestContext, ident: str) -> Any
     return sub
 
 
+async def _subnet_pool(session: AsyncSession, ctx: RequestContext, ident: str) -> Any:
+    pool = await subnet_pools.load(session, ctx, ident)
+    if not ctx.is_admin and pool.project_id != ctx.project_id:
+        raise faults.forbidden("update_subnetpool:tags")
+    return pool
+
+
 LOADERS: dict[str, Loader] = {
     "networks": _network,
     "subnets": _subnet,
@@ -33,6 +49,7 @@ LOADERS: dict[str, Loader] = {
     "security-groups": security_groups.load,
     "routers": routers.load,
     "floatingips": floating_ips.load,
+    "subnetpools": _subnet_pool,
 }
 
 
