@@ -146,5 +146,6 @@ async def test_legacy_actions(vapi: VolumeApi) -> None:
     assert (await vapi.action(vid, {"os-terminate_connection": {"connector": CONNECTOR}})).status_code == 202
     assert (await vapi.action(vid, {"os-detach": {}})).status_code == 202
     assert (await vapi.show(vid))["status"] == "available"
-    assert "not attached" in fault(await vapi.action(vid, {"os-detach": {}}), 400)
+    # Detaching again is no error (Cinder's manager settles the volume as available).
+    assert (await vapi.action(vid, {"os-detach": {}})).status_code == 202
     assert "in-use to begin" in fault(await vapi.action(vid, {"os-begin_detaching": None}), 400)

@@ -275,7 +275,9 @@ async def legacy_detach(deps: VolumeDeps, ctx: RequestContext, volume_id: str, a
         else:
             chosen = rows
         if not chosen:
-            raise Invalid(f"Invalid volume: Volume {vol.id} is not attached.")
+            # As Cinder's manager: detaching a volume attached nowhere just settles it.
+            _settle(vol, [])
+            return
         await s.delete(chosen[0])
         _settle(vol, [a for a in rows if a.id != chosen[0].id])
 
