@@ -259,3 +259,27 @@ async def test_extensions_list(tmp_path: Path) -> None:
         one = await c.client.get(V + "/extensions/os-consoles", headers=mv("demo"))
         assert one.json()["extension"]["alias"] == "os-consoles"
         assert (await c.client.get(V + "/extensions/os-nope", headers=mv("demo"))).status_code == 404
+
+
+async def test_server_ips_legacy_quotas_and_trailing_slash(tmp_path: Path) -> None:
+    async with cloud(tmp_path) as c:
+        sid = (await c.boot())["server"]["id"]
+        await c.wait(sid, "ACTIVE")
+        assert (await c.client.get(f"{V}/servers/{sid}/ips", headers=mv("demo"))).json() == {"addresses": {}}
+        assert (await c.client.get(f"{V}/servers/{sid}/ips/private", headers=mv("demo"))).status_code == 404
+        # Before 2.36 the nova-network quotas are taken and shown back; from 2.36 they are refused.
+        body = {"quota_set": {"floating_ips": 20, "security_groups": 20, "cores": 2, "force": True}}
+        r = await c.client.put(V + "/os-quota-sets/p-demo", json=body, headers=mv("admin"))
+        assert r.status_code == 200, r.text
+        assert r.json()["quota_set"]["floating_ips"] == 20 and r.json()["quota_set"]["fixed_ips"] == -1
+        limits = (await c.client.get(V + "/limits", headers=mv("demo"))).json()["limits"]["absolute"]
+        assert limits["maxTotalFloatingIps"] == 20
+        r = await c.client.put(V + "/os-quota-sets/p-demo", json=body, headers=mv("admin", "2.36"))
+        assert r.status_code == 400
+        shown = (await c.client.get(V + "/os-quota-sets/p-demo", headers=mv("admin", "2.36"))).json()["quota_set"]
+        assert "floating_ips" not in shown and shown["cores"] == 2
+        # A trailing slash is an empty id, as in Nova's routes: not the collection.
+        usage = await c.client.get(V + "/os-simple-tenant-usage/?detailed=1", headers=mv("admin"))
+        assert usage.status_code == 404
+        assert (await c.client.get(V + "/servers/", headers=mv("demo"))).status_code == 404
+        assert (await c.client.get(V + "/", headers=mv("demo"))).status_code == 200

@@ -73,6 +73,8 @@ class ComputeService(Service):
             ),
             max_body_bytes=runtime.config.server.max_body_bytes,
             request_id_headers=("x-openstack-request-id", "x-compute-request-id"),
+            # Nova's routes match no trailing slash: /servers/ is a server with an empty id (404).
+            strict_slashes=True,
         )
 
     @property

@@ -32,6 +32,7 @@ V = "/v2.1"
 ROUTES: list[Route] = [
     Route("GET", "/", versions.index, auth=False),
     Route("GET", V, versions.show, auth=False),
+    Route("GET", V + "/", versions.show, auth=False),
     Route("GET", V + "/extensions", extensions.index),
     Route("GET", V + "/extensions/{alias}", extensions.show),
     # flavors
@@ -96,6 +97,8 @@ ROUTES += [
     Route("DELETE", V + "/servers/{server_id}", servers.delete),
     Route("GET", V + "/servers/{server_id}/os-pocketstack-trace", servers.trace_index),
     Route("GET", V + "/servers/{server_id}/diagnostics", server_admin.diagnostics),
+    Route("GET", V + "/servers/{server_id}/ips", servers.ips_index),
+    Route("GET", V + "/servers/{server_id}/ips/{network_label}", servers.ips_show),
     Route("GET", V + "/servers/{server_id}/tags", server_tags.index),
     Route("PUT", V + "/servers/{server_id}/tags", server_tags.replace),
     Route("DELETE", V + "/servers/{server_id}/tags", server_tags.delete_all),

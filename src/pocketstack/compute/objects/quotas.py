@@ -49,7 +49,8 @@ async def limits_in(s: AsyncSession, project_id: str) -> dict[str, int]:
 
 async def set_limits(db: Database, project_id: str, values: dict[str, int]) -> dict[str, int]:
     for resource, value in values.items():
-        if resource not in DEFAULTS:
+        # The nova-network quotas are kept (and shown before 2.36), never enforced.
+        if resource not in DEFAULTS and resource not in LEGACY_NETWORK:
             raise Invalid(f"Bad key(s) {resource} in quota_set")
         if value < -1:
             raise Invalid(f"Quota limit {value} for {resource} must be -1 or greater.")

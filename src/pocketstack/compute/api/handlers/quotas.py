@@ -46,11 +46,12 @@ async def limits(request: Request) -> Response:
     if not at_least(request, 39):
         absolute["maxImageMeta"] = hard["metadata_items"]
     if not at_least(request, 36):
+        legacy = {**quotas.LEGACY_NETWORK, **hard}
         absolute.update(
             {
-                "maxSecurityGroups": 10,
-                "maxSecurityGroupRules": 20,
-                "maxTotalFloatingIps": 10,
+                "maxSecurityGroups": legacy["security_groups"],
+                "maxSecurityGroupRules": legacy["security_group_rules"],
+                "maxTotalFloatingIps": legacy["floating_ips"],
                 "totalFloatingIpsUsed": 0,
                 "totalSecurityGroupsUsed": 0,
             }
@@ -67,8 +68,11 @@ def _visible(request: Request, values: dict[str, Any]) -> dict[str, Any]:
     if at_least(request, 57):
         for key in quotas.INJECTED:
             shown.pop(key, None)
-    if not at_least(request, 36):
-        shown.update(quotas.LEGACY_NETWORK)
+    for key, default in quotas.LEGACY_NETWORK.items():
+        if at_least(request, 36):
+            shown.pop(key, None)
+        else:
+            shown.setdefault(key, default)
     return shown
 
 
@@ -108,8 +112,11 @@ async def update(request: Request) -> Response:
     policy.admin(request.context, "os_compute_api:os-quota-sets:update")
     data = validate(schemas.QUOTA_UPDATE, await body(request))["quota_set"]
     data.pop("force", None)
-    legacy = set(quotas.LEGACY_NETWORK) | (set(quotas.INJECTED) if at_least(request, 57) else set())
-    bad = sorted(k for k in data if k in legacy or k not in quotas.DEFAULTS)
+    legacy = (set(quotas.LEGACY_NETWORK) if at_least(request, 36) else set()) | (
+        set(quotas.INJECTED) if at_least(request, 57) else set()
+    )
+    known = set(quotas.DEFAULTS) | set(quotas.LEGACY_NETWORK)
+    bad = sorted(k for k in data if k in legacy or k not in known)
     if bad:
         raise Invalid(
             f"Invalid input for field/attribute quota_set. Additional properties are not allowed "

@@ -431,3 +431,27 @@ async def metadata_delete(request: Request) -> Response:
     del metadata[key]
     await _save_metadata(request, inst, metadata)
     return empty(204)
+
+
+def _plain_addresses(inst: Instance) -> dict[str, list[dict[str, Any]]]:
+    """The server's addresses per network, version and address only (os-server-ips)."""
+    return {
+        net: [{"version": a["version"], "addr": a["addr"]} for a in addrs]
+        for net, addrs in (inst.addresses or {}).items()
+    }
+
+
+async def ips_index(request: Request) -> Response:
+    policy.reader(request.context, "os_compute_api:ips:index")
+    inst = await instances.get(service(request).db, request.context, request.path_params["server_id"])
+    return json_response({"addresses": _plain_addresses(inst)})
+
+
+async def ips_show(request: Request) -> Response:
+    policy.reader(request.context, "os_compute_api:ips:show")
+    inst = await instances.get(service(request).db, request.context, request.path_params["server_id"])
+    label = request.path_params["network_label"]
+    addresses = _plain_addresses(inst)
+    if label not in addresses:
+        raise NotFound("Instance is not a member of specified network")
+    return json_response({label: addresses[label]})

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
-from pocketstack.common.errors import Invalid
+from pocketstack.common.errors import Invalid, NotFound
 from pocketstack.common.timeutils import iso_nozone, parse_iso, utcnow
 from pocketstack.compute.api import policy
 from pocketstack.compute.api.common import at_least, limit_param, next_link, service
@@ -126,6 +126,8 @@ async def index(request: Request) -> Response:
 async def show(request: Request) -> Response:
     ctx = request.context
     project_id = request.path_params["tenant_id"]
+    if not project_id:  # .../os-simple-tenant-usage/ : Nova's routes match no empty id
+        raise NotFound("The resource could not be found.")
     policy.reader(ctx, "os_compute_api:os-simple-tenant-usage:show")
     if not ctx.is_admin and ctx.project_id != project_id:
         policy.admin(ctx, "os_compute_api:os-simple-tenant-usage:show")
