@@ -117,3 +117,46 @@ async def test_domain_config(c: CloudClient, admin: dict[str, str]) -> None:
     assert (await c.http.get(f"{base}/ldap", headers=admin)).json() == {"config": {"ldap": {"url": "ldap://x/"}}}
     assert (await c.http.delete(base, headers=admin)).status_code == 204
     assert (await c.http.get(base, headers=admin)).status_code == 404
+
+
+async def test_unified_limits(c: CloudClient, admin: dict[str, str]) -> None:
+    model = (await c.http.get("/identity/v3/limits/model", headers=admin)).json()
+    assert model["model"]["name"] == "flat"
+    service_id = (await c.http.post("/identity/v3/services", json={"service": {"type": name()}}, headers=admin)).json()[
+        "service"
+    ]["id"]
+    body = {"registered_limits": [{"service_id": service_id, "resource_name": "widgets", "default_limit": 5}]}
+    created = await c.http.post("/identity/v3/registered_limits", json=body, headers=admin)
+    assert created.status_code == 201, created.text
+    reg = created.json()["registered_limits"][0]
+    assert reg["region_id"] is None and reg["default_limit"] == 5
+    assert (await c.http.post("/identity/v3/registered_limits", json=body, headers=admin)).status_code == 409
+    nowhere = {"registered_limits": [{"service_id": "nope", "resource_name": "x", "default_limit": 1}]}
+    assert (await c.http.post("/identity/v3/registered_limits", json=nowhere, headers=admin)).status_code == 400
+    demo_token = await c.token("demo")
+    demo = {"X-Auth-Token": demo_token}
+    assert (await c.http.post("/identity/v3/registered_limits", json=body, headers=demo)).status_code == 403
+    listed = (await c.http.get(f"/identity/v3/registered_limits?service_id={service_id}", headers=demo)).json()
+    assert [r["id"] for r in listed["registered_limits"]] == [reg["id"]]
+    me = (await c.http.get("/identity/v3/auth/tokens", headers={**demo, "X-Subject-Token": demo_token})).json()
+    project_id = me["token"]["project"]["id"]
+    item = {"project_id": project_id, "service_id": service_id, "resource_name": "widgets", "resource_limit": 9}
+    limit = await c.http.post("/identity/v3/limits", json={"limits": [item]}, headers=admin)
+    assert limit.status_code == 201, limit.text
+    lim = limit.json()["limits"][0]
+    assert lim["project_id"] == project_id and lim["domain_id"] is None and lim["resource_limit"] == 9
+    assert (await c.http.post("/identity/v3/limits", json={"limits": [item]}, headers=admin)).status_code == 409
+    unregistered = {**item, "resource_name": "gadgets"}
+    assert (await c.http.post("/identity/v3/limits", json={"limits": [unregistered]}, headers=admin)).status_code == 403
+    mine = (await c.http.get("/identity/v3/limits", headers=demo)).json()["limits"]
+    assert [x["id"] for x in mine] == [lim["id"]]
+    assert (await c.http.get(f"/identity/v3/limits/{lim['id']}", headers=demo)).status_code == 200
+    changed = await c.http.patch(
+        f"/identity/v3/limits/{lim['id']}", json={"limit": {"resource_limit": 3}}, headers=admin
+    )
+    assert changed.json()["limit"]["resource_limit"] == 3
+    in_use = await c.http.delete(f"/identity/v3/registered_limits/{reg['id']}", headers=admin)
+    assert in_use.status_code == 403
+    assert (await c.http.delete(f"/identity/v3/limits/{lim['id']}", headers=admin)).status_code == 204
+    assert (await c.http.delete(f"/identity/v3/registered_limits/{reg['id']}", headers=admin)).status_code == 204
+    assert (await c.http.get(f"/identity/v3/registered_limits/{reg['id']}", headers=admin)).status_code == 404

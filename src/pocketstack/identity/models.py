@@ -249,6 +249,33 @@ class OAuthConsumer(Base):
     extra: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=dict)
 
 
+class RegisteredLimit(Base):
+    """The default limit of a service's resource (in a region: ``""`` for all regions, so
+    the unique constraint holds on every database)."""
+
+    __tablename__ = "identity_registered_limit"
+    __table_args__ = (UniqueConstraint("service_id", "region_id", "resource_name"),)
+    id: Mapped[str] = _id()
+    service_id: Mapped[str] = mapped_column(String(64))
+    region_id: Mapped[str] = mapped_column(String(255), default="")
+    resource_name: Mapped[str] = mapped_column(String(255))
+    default_limit: Mapped[int] = mapped_column(Integer)
+    description: Mapped[str | None] = mapped_column(Text)
+
+
+class Limit(Base):
+    """A project's (or domain's) own limit of a registered resource."""
+
+    __tablename__ = "identity_limit"
+    __table_args__ = (UniqueConstraint("registered_limit_id", "target_id"),)
+    id: Mapped[str] = _id()
+    registered_limit_id: Mapped[str] = mapped_column(String(64))
+    target_id: Mapped[str] = mapped_column(String(64), index=True)
+    is_domain: Mapped[bool] = mapped_column(Boolean, default=False)
+    resource_limit: Mapped[int] = mapped_column(Integer)
+    description: Mapped[str | None] = mapped_column(Text)
+
+
 class Region(Base):
     __tablename__ = "identity_region"
     id: Mapped[str] = mapped_column(String(255), primary_key=True)

@@ -233,3 +233,29 @@ def consumer(base: str, c: m.OAuthConsumer) -> dict[str, Any]:
         "links": links(base, f"OS-OAUTH1/consumers/{c.id}"),
         **(c.extra or {}),
     }
+
+
+def registered_limit(base: str, r: m.RegisteredLimit) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "service_id": r.service_id,
+        "region_id": r.region_id or None,
+        "resource_name": r.resource_name,
+        "default_limit": r.default_limit,
+        "description": r.description,
+        "links": links(base, f"registered_limits/{r.id}"),
+    }
+
+
+def limit(base: str, lim: m.Limit, reg: m.RegisteredLimit) -> dict[str, Any]:
+    return {
+        "id": lim.id,
+        "project_id": None if lim.is_domain else lim.target_id,
+        "domain_id": lim.target_id if lim.is_domain else None,
+        "service_id": reg.service_id,
+        "region_id": reg.region_id or None,
+        "resource_name": reg.resource_name,
+        "resource_limit": lim.resource_limit,
+        "description": lim.description,
+        "links": links(base, f"limits/{lim.id}"),
+    }

@@ -312,3 +312,61 @@ DOMAIN_CONFIG_OPTION = obj({"config": {"type": "object", "additionalProperties":
 
 CONSUMER_CREATE = obj({"consumer": obj({"description": DESC}, extra=True)}, ["consumer"])
 CONSUMER_UPDATE = obj({"consumer": obj({"description": DESC}, extra=True)}, ["consumer"])
+
+# Unified limits: -1 is unlimited; at most a signed 32-bit integer, as Keystone.
+_LIMIT = {"type": "integer", "minimum": -1, "maximum": 0x7FFFFFFF}
+REGISTERED_LIMITS_CREATE = obj(
+    {
+        "registered_limits": {
+            "type": "array",
+            "minItems": 1,
+            "items": obj(
+                {
+                    "service_id": string(64, 1),
+                    "region_id": nullable_string(255),
+                    "resource_name": NAME,
+                    "default_limit": _LIMIT,
+                    "description": DESC,
+                },
+                ["service_id", "resource_name", "default_limit"],
+            ),
+        }
+    },
+    ["registered_limits"],
+)
+REGISTERED_LIMIT_UPDATE = obj(
+    {
+        "registered_limit": obj(
+            {
+                "service_id": string(64, 1),
+                "region_id": nullable_string(255),
+                "resource_name": NAME,
+                "default_limit": _LIMIT,
+                "description": DESC,
+            }
+        )
+    },
+    ["registered_limit"],
+)
+LIMITS_CREATE = obj(
+    {
+        "limits": {
+            "type": "array",
+            "minItems": 1,
+            "items": obj(
+                {
+                    "project_id": nullable_string(64),
+                    "domain_id": nullable_string(64),
+                    "service_id": string(64, 1),
+                    "region_id": nullable_string(255),
+                    "resource_name": NAME,
+                    "resource_limit": _LIMIT,
+                    "description": DESC,
+                },
+                ["service_id", "resource_name", "resource_limit"],
+            ),
+        }
+    },
+    ["limits"],
+)
+LIMIT_UPDATE = obj({"limit": obj({"resource_limit": _LIMIT, "description": DESC})}, ["limit"])

@@ -28,6 +28,8 @@ NOUNS = {
     "Policy": "policy",
     "EndpointGroup": "endpoint group",
     "OAuthConsumer": "consumer",
+    "RegisteredLimit": "registered limit",
+    "Limit": "limit",
 }
 
 

@@ -183,6 +183,7 @@ async def delete(svc: IdentityService, req: Request) -> Response:
             raise Forbidden(f"Cannot delete project {project_id}: it has child projects.")
         await s.execute(sql_delete(m.Assignment).where(m.Assignment.target_id == project_id))
         await s.execute(sql_delete(m.Credential).where(m.Credential.project_id == project_id))
+        await s.execute(sql_delete(m.Limit).where(m.Limit.target_id == project_id))
         await s.delete(project)
     svc.changed()
     await svc.revoke(Event(issued_before=time.time(), project_id=project_id))
