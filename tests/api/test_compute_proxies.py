@@ -1,6 +1,7 @@
 """Nova's proxy APIs (until 2.36) over the whole cloud in-process: os-security-groups,
-os-security-group-rules and os-floating-ips shaped as Nova shows the network service's;
-addFloatingIp and removeFloatingIp (until 2.44)."""
+os-security-group-rules, os-floating-ips, os-volumes and os-snapshots shaped as Nova
+shows the network and volume services' resources; addFloatingIp and removeFloatingIp
+(until 2.44)."""
 
 from __future__ import annotations
 
@@ -156,3 +157,38 @@ async def test_floating_ips_proxy_and_actions(c: CloudClient) -> None:
     assert (await _req(c, "DELETE", f"{C}/os-floating-ips/{fip['id']}", demo)).status_code == 202
     assert (await _req(c, "GET", f"{C}/os-floating-ips/{fip['id']}", demo)).status_code == 404
     assert (await _req(c, "DELETE", f"{C}/os-floating-ips/{fip['id']}", demo)).status_code == 404
+
+
+async def test_volumes_and_snapshots_proxy(c: CloudClient) -> None:
+    demo = await c.token("demo")
+    body = {"volume": {"size": 1, "display_name": "v1", "metadata": {"k": "v"}}}
+    r = await _req(c, "POST", f"{C}/os-volumes", demo, json=body)
+    assert r.status_code == 200, r.text
+    vol = r.json()["volume"]
+    assert vol["displayName"] == "v1" and vol["size"] == 1 and vol["attachments"] == [{}]
+    assert vol["metadata"] == {"k": "v"} and vol["availabilityZone"] == "nova"
+    for bad in ({"size": "#$%"}, {"size": 0}, {"display_name": "x"}):
+        assert (await _req(c, "POST", f"{C}/os-volumes", demo, json={"volume": bad})).status_code == 400
+    for _ in range(200):
+        shown = (await _req(c, "GET", f"{C}/os-volumes/{vol['id']}", demo)).json()["volume"]
+        if shown["status"] == "available":
+            break
+        await asyncio.sleep(0.02)
+    assert shown["status"] == "available"
+    listed = (await _req(c, "GET", f"{C}/os-volumes/detail", demo)).json()["volumes"]
+    assert vol["id"] in {v["id"] for v in listed}
+    r = await _req(c, "POST", f"{C}/os-snapshots", demo, json={"snapshot": {"volume_id": vol["id"], "force": True}})
+    assert r.status_code == 200, r.text
+    snap = r.json()["snapshot"]
+    assert snap["volumeId"] == vol["id"] and snap["size"] == 1
+    for _ in range(200):
+        got = (await _req(c, "GET", f"{C}/os-snapshots/{snap['id']}", demo)).json()["snapshot"]
+        if got["status"] == "available":
+            break
+        await asyncio.sleep(0.02)
+    assert (await _req(c, "DELETE", f"{C}/os-snapshots/{snap['id']}", demo)).status_code == 202
+    assert (await _req(c, "GET", f"{C}/os-volumes/no-such", demo)).status_code == 404
+    assert (await _req(c, "DELETE", f"{C}/os-volumes/no-such", demo)).status_code == 404
+    assert (await _req(c, "DELETE", f"{C}/os-volumes/", demo)).status_code == 404
+    new = {"X-Auth-Token": demo, "OpenStack-API-Version": "compute 2.36"}
+    assert (await c.http.get(f"{C}/os-volumes", headers=new)).status_code == 404

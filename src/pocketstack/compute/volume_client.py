@@ -53,6 +53,10 @@ class VolumeClient:
             raise Unavailable(f"The volume service is not available: {message}")
         raise Unavailable(f"The volume service answered {resp.status_code}: {message}")
 
+    async def for_user(self, method: str, path: str, token: str | None, json: Any = None) -> Any:
+        """A call to the volume API on the user's behalf (the os-volumes proxy); its body."""
+        return await self._call(method, path, token, json)
+
     async def get_volume(self, volume_id: str, token: str | None) -> dict[str, Any]:
         data = await self._call("GET", f"/volumes/{volume_id}", token)
         return data["volume"]  # type: ignore[no-any-return]

@@ -24,6 +24,7 @@ from pocketstack.compute.api.handlers import (
     usage,
     versions,
     volume_attachments,
+    volumes,
 )
 from pocketstack.web.routing import Route
 
@@ -74,6 +75,17 @@ ROUTES: list[Route] = [
     Route("GET", V + "/os-floating-ips/{fip_id}", floating_ips.show),
     Route("DELETE", V + "/os-floating-ips/{fip_id}", floating_ips.delete),
     Route("GET", V + "/os-floating-ip-pools", floating_ips.pools_index),
+    # the volume proxy (until 2.36)
+    Route("GET", V + "/os-volumes", volumes.index),
+    Route("GET", V + "/os-volumes/detail", volumes.index),
+    Route("POST", V + "/os-volumes", volumes.create),
+    Route("GET", V + "/os-volumes/{volume_id}", volumes.show),
+    Route("DELETE", V + "/os-volumes/{volume_id}", volumes.delete),
+    Route("GET", V + "/os-snapshots", volumes.snapshots_index),
+    Route("GET", V + "/os-snapshots/detail", volumes.snapshots_index),
+    Route("POST", V + "/os-snapshots", volumes.snapshot_create),
+    Route("GET", V + "/os-snapshots/{snapshot_id}", volumes.snapshot_show),
+    Route("DELETE", V + "/os-snapshots/{snapshot_id}", volumes.snapshot_delete),
     # key pairs
     Route("GET", V + "/os-keypairs", keypairs.index),
     Route("POST", V + "/os-keypairs", keypairs.create),
