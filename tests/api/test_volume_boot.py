@@ -209,6 +209,20 @@ async def test_extend_attached_volume_tells_the_guest(both: Both) -> None:
         await asyncio.sleep(0.01)
     # volume-extended reached the agent, which had the driver resize the guest's disk.
     assert fake.volume_sizes == {"/dev/vdb": 2 * 1024**3}
+    # As in Nova: an extend_volume action on the server, with the agent's event.
+    event = None
+    for _ in range(200):
+        listed = await both.cloud.client.get(f"{V}/servers/{server['id']}/os-instance-actions", headers=auth("demo"))
+        actions = listed.json()
+        extend = [a for a in actions["instanceActions"] if a["action"] == "extend_volume"]
+        if extend:
+            path = f"{V}/servers/{server['id']}/os-instance-actions/{extend[0]['request_id']}"
+            events = (await both.cloud.client.get(path, headers=auth("admin"))).json()["instanceAction"]["events"]
+            event = next((e for e in events if e["event"] == "compute_extend_volume" and e["finish_time"]), None)
+            if event:
+                break
+        await asyncio.sleep(0.01)
+    assert event is not None and event["result"] == "Success"
 
 
 async def _crash_mid_build(both: Both, bdms: list[dict[str, Any]]) -> tuple[str, list[str], asyncio.Event]:

@@ -26,6 +26,7 @@ from typing import Any
 from pocketstack.bus import Bus
 from pocketstack.common.errors import NotFound, PocketError
 from pocketstack.compute import states
+from pocketstack.compute.agent.actions import action_event
 from pocketstack.compute.virt.driver import VirtDriver
 from pocketstack.compute.volume_client import VolumeClient, image_meta_from_volume
 from pocketstack.runtime import Runtime
@@ -214,6 +215,8 @@ class VolumeOps:
         volume = await client.get_volume(volume_id, None)
         completion = volume.get("status") == "extending"
         ok = False
+        start = time.time()
+        error: str | None = None
         try:
             device = await self._device_of(ctx, instance_uuid, volume_id)
             if device is None:
@@ -221,8 +224,12 @@ class VolumeOps:
             else:
                 await self.driver.extend_volume(instance_uuid, device, int(volume["size"]) * 1024**3)
                 ok = True
-        except Exception:
+        except Exception as exc:
             log.exception("%s: extending %s on %s failed", self.host, volume_id, instance_uuid)
+            error = f"{type(exc).__name__}: {exc}"
+        # The event of the extend_volume action the API started for this request.
+        event = action_event(self.host, "compute_extend_volume", start, error)
+        await self.bus.call("conductor", "instance_update", ctx, instance_uuid=instance_uuid, values={}, events=[event])
         if completion:
             try:
                 await client.extend_volume_completion(volume_id, error=not ok)

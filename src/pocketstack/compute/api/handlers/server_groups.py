@@ -10,7 +10,7 @@ from pocketstack.common.errors import Invalid, NotFound, QuotaExceeded
 from pocketstack.compute.api import policy, schemas
 from pocketstack.compute.api.common import at_least, body, service
 from pocketstack.compute.models import Instance, Migration, ServerGroup
-from pocketstack.compute.objects import quotas
+from pocketstack.compute.objects import actions, quotas
 from pocketstack.web.request import Request
 from pocketstack.web.response import Response, empty, json_response
 from pocketstack.web.validation import validate
@@ -137,6 +137,14 @@ async def external_events(request: Request) -> Response:
         also: dict[str, set[str]] = {}
         for uuid, source, dest in moving:
             also.setdefault(uuid, set()).update(h for h in (source, dest) if h)
+    # Nova records an extend_volume action on the server for each volume-extended event
+    # (the agent adds its compute_extend_volume event to it).
+    extended = sorted(
+        {e["server_uuid"] for e in events if e["name"] == "volume-extended" and hosts.get(e["server_uuid"])}
+    )
+    if extended:
+        async with svc.db.writer() as s:
+            await actions.start_actions(s, extended, "extend_volume", ctx.to_dict())
     results = []
     for ev in events:
         item = {"server_uuid": ev["server_uuid"], "name": ev["name"], "status": ev.get("status", "completed")}
