@@ -283,3 +283,29 @@ async def test_server_ips_legacy_quotas_and_trailing_slash(tmp_path: Path) -> No
         assert usage.status_code == 404
         assert (await c.client.get(V + "/servers/", headers=mv("demo"))).status_code == 404
         assert (await c.client.get(V + "/", headers=mv("demo"))).status_code == 200
+
+
+async def test_quota_classes_flavor_filters_extra_spec_delete(tmp_path: Path) -> None:
+    async with cloud(tmp_path) as c:
+        klass = V + "/os-quota-class-sets/default"
+        shown = (await c.client.get(klass, headers=mv("admin"))).json()["quota_class_set"]
+        assert shown["id"] == "default" and "floating_ips" in shown and "server_groups" not in shown
+        assert (await c.client.get(klass, headers=mv("demo"))).status_code == 403
+        r = await c.client.put(klass, json={"quota_class_set": {"cores": 120, "fixed_ips": 5}}, headers=mv("admin"))
+        assert r.status_code == 200 and r.json()["quota_class_set"]["cores"] == 120, r.text
+        # The default class is every project's default.
+        assert (await c.client.get(V + "/os-quota-sets/p-x", headers=mv("admin"))).json()["quota_set"]["cores"] == 120
+        defaults = (await c.client.get(V + "/os-quota-sets/p-x/defaults", headers=mv("demo"))).json()
+        assert defaults["quota_set"]["cores"] == 120
+        v50 = (await c.client.get(klass, headers=mv("admin", "2.57"))).json()["quota_class_set"]
+        assert "server_groups" in v50 and "floating_ips" not in v50 and "injected_files" not in v50
+        bad = {"quota_class_set": {"floating_ips": 1}}
+        assert (await c.client.put(klass, json=bad, headers=mv("admin", "2.50"))).status_code == 400
+        # Flavor is_public filter: oslo's strict booleans; bad values are a 400.
+        for flag, status in (("f", 200), ("TRUE", 200), ("none", 200), ("maybe", 400)):
+            r = await c.client.get(f"{V}/flavors?is_public={flag}", headers=mv("admin"))
+            assert r.status_code == status, (flag, r.text)
+        specs = {"extra_specs": {"k": "v"}}
+        made = await c.client.post(V + "/flavors/1/os-extra_specs", json=specs, headers=mv("admin"))
+        assert made.status_code == 200
+        assert (await c.client.delete(V + "/flavors/1/os-extra_specs/k", headers=mv("admin"))).status_code == 200

@@ -98,6 +98,8 @@ ROUTES: list[Route] = [
     Route("DELETE", V + "/os-quota-sets/{project_id}", quotas.delete),
     Route("GET", V + "/os-quota-sets/{project_id}/detail", quotas.detail),
     Route("GET", V + "/os-quota-sets/{project_id}/defaults", quotas.defaults),
+    Route("GET", V + "/os-quota-class-sets/{class_name}", quotas.class_show),
+    Route("PUT", V + "/os-quota-class-sets/{class_name}", quotas.class_update),
 ]
 
 ROUTES += [

@@ -36,15 +36,41 @@ async def limits(db: Database, project_id: str) -> dict[str, int]:
         return await limits_in(s, project_id)
 
 
+# Quota classes (os-quota-class-sets) are kept as the rows of a pseudo project; the
+# "default" class holds the defaults every project starts from, as in Nova.
+CLASS_PREFIX = "__quota_class__:"
+DEFAULT_CLASS = CLASS_PREFIX + "default"
+
+
 async def limits_in(s: AsyncSession, project_id: str) -> dict[str, int]:
     """``limits`` inside a transaction the caller holds (server create's); plain SQL,
-    as every create runs it."""
+    as every create runs it: the defaults, the default class's, then the project's own."""
     rows = await fastsql.rows(
-        s, "SELECT resource, hard_limit FROM compute_quota WHERE project_id = :project", {"project": project_id}
+        s,
+        "SELECT project_id, resource, hard_limit FROM compute_quota WHERE project_id IN (:project, :klass)",
+        {"project": project_id, "klass": DEFAULT_CLASS},
     )
     result = dict(DEFAULTS)
-    result.update({r: v for r, v in rows})
+    result.update({r: v for p, r, v in rows if p == DEFAULT_CLASS})
+    if project_id != DEFAULT_CLASS:
+        result.update({r: v for p, r, v in rows if p == project_id})
     return result
+
+
+async def class_limits(db: Database, name: str) -> dict[str, int]:
+    """A quota class's limits: the built-in defaults with what was set on the class."""
+    async with db.reader() as s:
+        rows = await fastsql.rows(
+            s,
+            "SELECT resource, hard_limit FROM compute_quota WHERE project_id = :klass",
+            {"klass": CLASS_PREFIX + name},
+        )
+    return {**DEFAULTS, **{r: v for r, v in rows}}
+
+
+async def set_class_limits(db: Database, name: str, values: dict[str, int]) -> dict[str, int]:
+    await set_limits(db, CLASS_PREFIX + name, values)
+    return await class_limits(db, name)
 
 
 async def set_limits(db: Database, project_id: str, values: dict[str, int]) -> dict[str, int]:

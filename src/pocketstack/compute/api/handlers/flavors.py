@@ -48,8 +48,12 @@ def _public_filter(request: Request) -> bool | None:
         return True
     if raw.lower() == "none":
         return None
-    value = request.bool_param("is_public")
-    return value
+    # oslo's strict bool_from_string, as Nova parses this filter.
+    if raw.lower() in ("1", "t", "true", "on", "y", "yes"):
+        return True
+    if raw.lower() in ("0", "f", "false", "off", "n", "no"):
+        return False
+    raise Invalid(f"Invalid is_public filter [{raw}]")
 
 
 async def _list(request: Request, detail: bool) -> Response:
@@ -165,7 +169,7 @@ async def extra_spec_update(request: Request) -> Response:
 async def extra_spec_delete(request: Request) -> Response:
     policy.admin(request.context, "os_compute_api:os-flavor-extra-specs:delete")
     await flavors.delete_extra_spec(_db(request), request.path_params["flavor_id"], request.path_params["key"])
-    return empty(202)
+    return empty(200)  # Nova answers 200 here (not 202 or 204)
 
 
 def _access_view(flavorid: str, projects: list[str]) -> dict[str, Any]:

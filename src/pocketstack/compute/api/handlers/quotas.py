@@ -105,7 +105,8 @@ async def detail(request: Request) -> Response:
 
 async def defaults(request: Request) -> Response:
     policy.reader(request.context, "os_compute_api:os-quota-sets:defaults")
-    return json_response({"quota_set": {"id": request.path_params["project_id"], **_visible(request, quotas.DEFAULTS)}})
+    hard = await quotas.class_limits(_db(request), "default")
+    return json_response({"quota_set": {"id": request.path_params["project_id"], **_visible(request, hard)}})
 
 
 async def update(request: Request) -> Response:
@@ -131,3 +132,37 @@ async def delete(request: Request) -> Response:
     policy.admin(request.context, "os_compute_api:os-quota-sets:delete")
     await quotas.reset(_db(request), request.path_params["project_id"])
     return empty(202)
+
+
+def _class_visible(request: Request, values: dict[str, Any]) -> dict[str, Any]:
+    """A quota class as each microversion shows it: the server group quotas only from
+    2.50, which also dropped the nova-network ones; injected files gone from 2.57."""
+    shown = _visible(request, values)
+    if not at_least(request, 50):
+        shown.pop("server_groups", None)
+        shown.pop("server_group_members", None)
+        shown.update({k: values.get(k, v) for k, v in quotas.LEGACY_NETWORK.items()})
+    return shown
+
+
+async def class_show(request: Request) -> Response:
+    policy.admin(request.context, "os_compute_api:os-quota-class-sets:show")
+    name = request.path_params["class_name"]
+    hard = await quotas.class_limits(_db(request), name)
+    return json_response({"quota_class_set": {"id": name, **_class_visible(request, hard)}})
+
+
+async def class_update(request: Request) -> Response:
+    policy.admin(request.context, "os_compute_api:os-quota-class-sets:update")
+    name = request.path_params["class_name"]
+    data = await body(request, "quota_class_set")
+    data = validate(schemas.QUOTA_UPDATE, {"quota_set": data["quota_class_set"]})["quota_set"]
+    allowed = set(_class_visible(request, {**quotas.DEFAULTS, **quotas.LEGACY_NETWORK}))
+    bad = sorted(k for k in data if k not in allowed)
+    if bad:
+        raise Invalid(
+            f"Invalid input for field/attribute quota_class_set. Additional properties are not allowed "
+            f"({', '.join(repr(b) for b in bad)} {'was' if len(bad) == 1 else 'were'} unexpected)"
+        )
+    hard = await quotas.set_class_limits(_db(request), name, {k: int(v) for k, v in data.items()})
+    return json_response({"quota_class_set": _class_visible(request, hard)})

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pocketstack.common.errors import Conflict, Invalid
+from pocketstack.common.errors import Conflict
 from pocketstack.common.timeutils import utcnow
 from pocketstack.compute import states
 from pocketstack.compute.api import policy
@@ -93,11 +93,10 @@ async def diagnostics(request: Request) -> Response:
 
 
 async def inject_network_info(request: Request, inst: Instance, args: Any) -> Response:
-    """injectNetworkInfo: pocketstack's guests take their addresses by DHCP and from the
-    config drive, so there is nothing to push; the action is recorded, as Nova does."""
+    """injectNetworkInfo (its value is not looked at, as in Nova): pocketstack's guests
+    take their addresses by DHCP and from the config drive, so there is nothing to push;
+    the action is recorded, as Nova does."""
     policy.admin(request.context, "os_compute_api:os-admin-actions:inject_network_info")
-    if args is not None:
-        raise Invalid("Invalid input for field/attribute injectNetworkInfo: must be null")
     async with service(request).db.writer() as s:
         actions.start_action(s, inst.uuid, "inject_network_info", request.context.to_dict())
     return empty(202)
