@@ -335,7 +335,10 @@ async def test_store_failure_mid_upload_leaves_queued(tmp_path: Path) -> None:
         assert fake.blobs == {}
         fake.fail_put_after = None
         assert (await api.upload(img["id"], b"q" * 5000)).status_code == 204
-        assert (await api.show(img["id"]))["size"] == 5000
+        shown = await api.show(img["id"])
+        # The image names the store its data is in, the one /v2/info/stores lists.
+        assert shown["size"] == 5000 and shown["stores"] == "fake"
+        assert (await api.get("/v2/info/stores")).json()["stores"][0]["id"] == "fake"
         fake.fail_get = True
         with pytest.raises(httpx.ReadError, match="injected"):
             await api.get(f"/v2/images/{img['id']}/file")

@@ -9,7 +9,8 @@ from pocketstack.image.models import ImageMember, ImageTask
 from pocketstack.image.records import ImageRecord
 
 
-def image(rec: ImageRecord) -> dict[str, Any]:
+def image(rec: ImageRecord, store: str) -> dict[str, Any]:
+    """``store``: the id of the store holding image data (as /v2/info/stores lists it)."""
     img = rec.image
     body: dict[str, Any] = dict(rec.properties)
     body.update(
@@ -41,7 +42,7 @@ def image(rec: ImageRecord) -> dict[str, Any]:
     # The stores holding the data (Glance with multiple stores): a deactivated image keeps
     # its data; staged data is in no store yet.
     if img.status in ("active", "deactivated") and img.location:
-        body["stores"] = "file"
+        body["stores"] = store
     return body
 
 

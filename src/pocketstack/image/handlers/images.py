@@ -18,7 +18,7 @@ async def create(deps: ImageDeps, request: Request) -> Response:
     body = await request.json()
     rec = await images.create(deps.db, request.context, body, deps.limits)
     return json_response(
-        views.image(rec),
+        views.image(rec, deps.store.name),
         201,
         headers=[
             ("location", f"{request.base_url}/v2/images/{rec.image.id}"),
@@ -41,7 +41,7 @@ async def index(deps: ImageDeps, request: Request) -> Response:
     # Both links keep the request's query, without its marker (as Glance builds them).
     params = [(k, v) for k, values in request.query.items() if k != "marker" for v in values]
     body: dict[str, object] = {
-        "images": [views.image(r) for r in records],
+        "images": [views.image(r, deps.store.name) for r in records],
         "first": "/v2/images" + (f"?{urlencode(params)}" if params else ""),
         "schema": "/v2/schemas/images",
     }
@@ -52,7 +52,7 @@ async def index(deps: ImageDeps, request: Request) -> Response:
 
 async def show(deps: ImageDeps, request: Request) -> Response:
     rec = await images.show(deps.db, request.context, request.path_params["image_id"])
-    return json_response(views.image(rec))
+    return json_response(views.image(rec, deps.store.name))
 
 
 async def update(deps: ImageDeps, request: Request) -> Response:
@@ -63,7 +63,7 @@ async def update(deps: ImageDeps, request: Request) -> Response:
         )
     changes = patch.parse(await request.json(), content_type)
     rec = await images.update(deps.db, request.context, request.path_params["image_id"], changes, deps.limits)
-    return json_response(views.image(rec))
+    return json_response(views.image(rec, deps.store.name))
 
 
 async def delete(deps: ImageDeps, request: Request) -> Response:
