@@ -32,8 +32,22 @@ async def test_import_records_a_task(api: ImageApi) -> None:
     )
     assert resp.status_code == 204, resp.text
     assert "stores" not in await api.show(img["id"])  # staged data is in no store yet
+    url = f"/v2/images/{img['id']}/import"
+    # Stores: all of them, or named ones that exist (409 otherwise), never both ways.
+    for bad, status in (
+        ({"stores": ["ceph"]}, 409),
+        ({"all_stores": True, "stores": ["file"]}, 400),
+    ):
+        resp = await _call(api, "POST", url, "demo", {"method": {"name": "glance-direct"}, **bad})
+        assert resp.status_code == status, resp.text
+    resp = await api.client.post(
+        f"/image{url}",
+        json={"method": {"name": "glance-direct"}, "stores": ["file"]},
+        headers={"X-Auth-Token": "demo", "X-Image-Meta-Store": "file"},
+    )
+    assert resp.status_code == 400 and "both" in resp.text
     request = {"method": {"name": "glance-direct"}, "all_stores": True}
-    resp = await _call(api, "POST", f"/v2/images/{img['id']}/import", "demo", request)
+    resp = await _call(api, "POST", url, "demo", request)
     assert resp.status_code == 202, resp.text
     request_id = resp.headers["x-openstack-request-id"]
     resp = await _call(api, "GET", f"/v2/images/{img['id']}/tasks", "demo")

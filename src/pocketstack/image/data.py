@@ -91,11 +91,31 @@ async def stage(
     await _finish(db, store, image_id, "uploading", stored, limits, to_status="uploading")
 
 
-async def import_image(db: Database, store: ImageStore, ctx: RequestContext, image_id: str, body: dict) -> None:
+def import_stores(body: dict, header_store: str | None, store: ImageStore) -> list[str]:
+    """The stores an import targets: ``all_stores``, ``stores`` or the X-Image-Meta-Store
+    header (one of them at most, as Glance checks), else the default; an unknown store
+    is a conflict (409, as Glance answers)."""
+    if body.get("all_stores", False):
+        if "stores" in body or header_store is not None:
+            raise Invalid("All_stores parameter can't be used with x-image-meta-store header or stores parameter")
+        return [store.name]
+    if "stores" in body and header_store is not None:
+        raise Invalid("Stores parameter and x-image-meta-store header can't be both specified")
+    wanted: list[str] = body.get("stores") or [header_store or store.name]
+    for name in wanted:
+        if name != store.name:
+            raise Conflict(f"Store for identifier {name} not found; this cloud has one store: {store.name}.")
+    return wanted
+
+
+async def import_image(
+    db: Database, store: ImageStore, ctx: RequestContext, image_id: str, body: dict, header_store: str | None = None
+) -> None:
     """POST /v2/images/{id}/import with glance-direct: the staged data becomes the image's."""
     method = body["method"]["name"]
     if method not in IMPORT_METHODS:
         raise Invalid(f"Import method {method!r} is not supported; available: {', '.join(IMPORT_METHODS)}.")
+    backends = import_stores(body, header_store, store)
     policy.check_writer(ctx)
     async with db.writer() as session:
         image = await load_visible(session, ctx, image_id)
@@ -114,7 +134,7 @@ async def import_image(db: Database, store: ImageStore, ctx: RequestContext, ima
             ctx,
             task_type="api_image_import",
             status="success",
-            task_input={"image_id": image_id, "import_req": body, "backend": [store.name]},
+            task_input={"image_id": image_id, "import_req": body, "backend": backends},
             image_id=image_id,
             result={"image_id": image_id},
             message="",

@@ -49,7 +49,14 @@ async def stage(deps: ImageDeps, request: Request) -> Response:
 
 async def import_image(deps: ImageDeps, request: Request) -> Response:
     body = validate(IMPORT, await request.json())
-    await data.import_image(deps.db, deps.store, request.context, request.path_params["image_id"], body)
+    await data.import_image(
+        deps.db,
+        deps.store,
+        request.context,
+        request.path_params["image_id"],
+        body,
+        header_store=request.headers.get("x-image-meta-store"),
+    )
     return empty(202)
 
 
