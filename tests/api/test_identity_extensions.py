@@ -160,3 +160,50 @@ async def test_unified_limits(c: CloudClient, admin: dict[str, str]) -> None:
     assert (await c.http.delete(f"/identity/v3/limits/{lim['id']}", headers=admin)).status_code == 204
     assert (await c.http.delete(f"/identity/v3/registered_limits/{reg['id']}", headers=admin)).status_code == 204
     assert (await c.http.get(f"/identity/v3/registered_limits/{reg['id']}", headers=admin)).status_code == 404
+
+
+async def test_endpoint_filter_narrows_a_projects_catalog(c: CloudClient, admin: dict[str, str]) -> None:
+    demo_token = await c.token("demo")
+    demo = {"X-Auth-Token": demo_token}
+    me = (await c.http.get("/identity/v3/auth/tokens", headers={**demo, "X-Subject-Token": demo_token})).json()
+    project_id = me["token"]["project"]["id"]
+    full = me["token"]["catalog"]
+    image = next(s for s in full if s["type"] == "image")
+    public = next(e for e in image["endpoints"] if e["interface"] == "public")
+    base = f"/identity/v3/OS-EP-FILTER/projects/{project_id}/endpoints"
+    assert (await c.http.put(f"{base}/{public['id']}", headers=admin)).status_code == 204
+    assert (await c.http.head(f"{base}/{public['id']}", headers=admin)).status_code == 204
+    listed = (await c.http.get(base, headers=admin)).json()["endpoints"]
+    assert [e["id"] for e in listed] == [public["id"]]
+    projects = (await c.http.get(f"/identity/v3/OS-EP-FILTER/endpoints/{public['id']}/projects", headers=admin)).json()
+    assert [p["id"] for p in projects["projects"]] == [project_id]
+    token = await c.token("demo")
+    narrowed = (await c.http.get("/identity/v3/auth/catalog", headers={"X-Auth-Token": token})).json()["catalog"]
+    assert [(s["type"], [e["id"] for e in s["endpoints"]]) for s in narrowed] == [("image", [public["id"]])]
+    # An endpoint group adds every endpoint its filters match.
+    compute = next(s for s in full if s["type"] == "compute")
+    group = (
+        await c.http.post(
+            "/identity/v3/OS-EP-FILTER/endpoint_groups",
+            json={"endpoint_group": {"name": name(), "filters": {"service_id": compute["id"]}}},
+            headers=admin,
+        )
+    ).json()["endpoint_group"]
+    link = f"/identity/v3/OS-EP-FILTER/endpoint_groups/{group['id']}/projects/{project_id}"
+    assert (await c.http.put(link, headers=admin)).status_code == 204
+    assert (await c.http.get(link, headers=admin)).json()["project"]["id"] == project_id
+    members = (
+        await c.http.get(f"/identity/v3/OS-EP-FILTER/endpoint_groups/{group['id']}/endpoints", headers=admin)
+    ).json()["endpoints"]
+    assert {e["id"] for e in members} == {e["id"] for e in compute["endpoints"]}
+    token = await c.token("demo")
+    body = await c.http.get("/identity/v3/auth/tokens", headers={"X-Auth-Token": token, "X-Subject-Token": token})
+    assert {s["type"] for s in body.json()["token"]["catalog"]} == {"image", "compute"}
+    # Without associations the project sees the whole catalog again; others never changed.
+    assert (await c.http.delete(link, headers=admin)).status_code == 204
+    assert (await c.http.delete(f"{base}/{public['id']}", headers=admin)).status_code == 204
+    token = await c.token("demo")
+    again = (await c.http.get("/identity/v3/auth/catalog", headers={"X-Auth-Token": token})).json()["catalog"]
+    assert len(again) == len(full)
+    admin_catalog = (await c.http.get("/identity/v3/auth/catalog", headers=admin)).json()["catalog"]
+    assert len(admin_catalog) == len(full)

@@ -386,7 +386,7 @@ async def render(svc: IdentityService, data: TokenData, *, catalog: bool) -> dic
     if data.scope is not None:
         body["roles"] = [{"id": rid, "name": name} for rid, name in zip(data.role_ids, data.role_names, strict=False)]
         if catalog:
-            body["catalog"] = await svc.catalog()
+            body["catalog"] = await svc.catalog(data.project_id)
     return {"token": body}
 
 

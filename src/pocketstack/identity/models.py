@@ -220,6 +220,22 @@ class EndpointGroup(Base):
     filters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+class ProjectEndpoint(Base):
+    """OS-EP-FILTER: an endpoint put in a project's catalog."""
+
+    __tablename__ = "identity_project_endpoint"
+    project_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    endpoint_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class ProjectEndpointGroup(Base):
+    """OS-EP-FILTER: the endpoints of a group put in a project's catalog."""
+
+    __tablename__ = "identity_project_endpoint_group"
+    project_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    endpoint_group_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
 class DomainConfig(Base):
     """A domain's configuration overrides (groups ``identity`` and ``ldap``), as stored."""
 

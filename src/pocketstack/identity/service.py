@@ -48,6 +48,8 @@ class IdentityService(Service):
         self.roles = RoleResolver(self.db)
         self.entities = EntityCache(self.db)
         self._catalog: list[dict[str, Any]] | None = None
+        # OS-EP-FILTER: project id -> the endpoint ids its catalog is narrowed to.
+        self._ep_filters: dict[str, set[str]] | None = None
         # Rendered GET /v3/auth/tokens bodies; dropped on any identity write or revocation.
         self.render_cache: dict[tuple[str, bool], tuple[float, bytes]] = {}
         self._subscriptions: list[Any] = []
@@ -114,28 +116,57 @@ class IdentityService(Service):
         self.roles.invalidate()
         self.entities.clear()
         self._catalog = None
+        self._ep_filters = None
         self.render_cache.clear()
 
-    async def catalog(self) -> list[dict[str, Any]]:
-        if self._catalog is None:
-            async with self.db.reader() as s:
-                services = (await s.scalars(select(m.CatalogService).where(m.CatalogService.enabled.is_(True)))).all()
-                endpoints = (await s.scalars(select(m.Endpoint).where(m.Endpoint.enabled.is_(True)))).all()
-            by_service: dict[str, list[dict[str, Any]]] = {}
-            for e in endpoints:
-                by_service.setdefault(e.service_id, []).append(
-                    {
-                        "id": e.id,
-                        "interface": e.interface,
-                        "region": e.region_id,
-                        "region_id": e.region_id,
-                        "url": e.url,
-                    }
-                )
-            self._catalog = [
-                {"id": s.id, "type": s.type, "name": s.name, "endpoints": by_service.get(s.id, [])} for s in services
-            ]
-        return self._catalog
+    async def catalog(self, project_id: str | None = None) -> list[dict[str, Any]]:
+        """The service catalog; a project with OS-EP-FILTER associations sees only the
+        endpoints associated with it (directly or through endpoint groups)."""
+        allowed = await self.endpoint_filter(project_id)
+        assert self._catalog is not None
+        if allowed is None:
+            return self._catalog
+        narrowed = [{**s, "endpoints": [e for e in s["endpoints"] if e["id"] in allowed]} for s in self._catalog]
+        return [s for s in narrowed if s["endpoints"]]
+
+    async def endpoint_filter(self, project_id: str | None) -> set[str] | None:
+        """The endpoint ids OS-EP-FILTER associates with the project; None if it has none."""
+        if self._catalog is None or self._ep_filters is None:
+            self._catalog, self._ep_filters = await self._load_catalog()
+        return self._ep_filters.get(project_id or "")
+
+    async def _load_catalog(self) -> tuple[list[dict[str, Any]], dict[str, set[str]]]:
+        async with self.db.reader() as s:
+            services = (await s.scalars(select(m.CatalogService).where(m.CatalogService.enabled.is_(True)))).all()
+            endpoints = (await s.scalars(select(m.Endpoint).where(m.Endpoint.enabled.is_(True)))).all()
+            direct = (await s.execute(select(m.ProjectEndpoint.project_id, m.ProjectEndpoint.endpoint_id))).all()
+            grouped = (
+                await s.execute(select(m.ProjectEndpointGroup.project_id, m.ProjectEndpointGroup.endpoint_group_id))
+            ).all()
+            groups = {g.id: g for g in (await s.scalars(select(m.EndpointGroup))).all()}
+        by_service: dict[str, list[dict[str, Any]]] = {}
+        for e in endpoints:
+            by_service.setdefault(e.service_id, []).append(
+                {
+                    "id": e.id,
+                    "interface": e.interface,
+                    "region": e.region_id,
+                    "region_id": e.region_id,
+                    "url": e.url,
+                }
+            )
+        catalog = [
+            {"id": s.id, "type": s.type, "name": s.name, "endpoints": by_service.get(s.id, [])} for s in services
+        ]
+        filters: dict[str, set[str]] = {}
+        for project_id, endpoint_id in direct:
+            filters.setdefault(project_id, set()).add(endpoint_id)
+        for project_id, group_id in grouped:
+            group = groups.get(group_id)
+            chosen = filters.setdefault(project_id, set())
+            if group is not None:
+                chosen.update(e.id for e in endpoints if endpoint_in_group(e, group))
+        return catalog, filters
 
     # --- tokens --------------------------------------------------------------------------
     def issue(self, data: TokenData) -> str:
@@ -197,6 +228,11 @@ class IdentityService(Service):
         token = self.issue(data)
         self._service_token = (data.expires_at, token)
         return token
+
+
+def endpoint_in_group(endpoint: m.Endpoint, group: m.EndpointGroup) -> bool:
+    """An endpoint matches a group when it has every attribute value the filters name."""
+    return all(getattr(endpoint, key, None) == value for key, value in (group.filters or {}).items())
 
 
 def create(runtime: Runtime) -> IdentityService:

@@ -196,6 +196,7 @@ async def delete_endpoint(svc: IdentityService, req: Request) -> Response:
     async with svc.db.writer() as s:
         endpoint = await get_or_404(s, m.Endpoint, req.path_params["endpoint_id"])
         await s.delete(endpoint)
+        await s.execute(sql_delete(m.ProjectEndpoint).where(m.ProjectEndpoint.endpoint_id == endpoint.id))
     svc.changed()
     return empty(204)
 

@@ -141,6 +141,8 @@ async def purge(s: AsyncSession, domain_id: str) -> None:
     await s.execute(sql_delete(m.Role).where(m.Role.domain_id == domain_id))
     await s.execute(sql_delete(m.DomainConfig).where(m.DomainConfig.domain_id == domain_id))
     await s.execute(sql_delete(m.Limit).where(m.Limit.target_id.in_([*projects, domain_id])))
+    await s.execute(sql_delete(m.ProjectEndpoint).where(m.ProjectEndpoint.project_id.in_(projects)))
+    await s.execute(sql_delete(m.ProjectEndpointGroup).where(m.ProjectEndpointGroup.project_id.in_(projects)))
     remaining = set(projects)
     while remaining:
         parents = set((await s.scalars(select(m.Project.parent_id).where(m.Project.id.in_(remaining)))).all())

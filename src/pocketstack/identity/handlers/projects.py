@@ -184,6 +184,8 @@ async def delete(svc: IdentityService, req: Request) -> Response:
         await s.execute(sql_delete(m.Assignment).where(m.Assignment.target_id == project_id))
         await s.execute(sql_delete(m.Credential).where(m.Credential.project_id == project_id))
         await s.execute(sql_delete(m.Limit).where(m.Limit.target_id == project_id))
+        await s.execute(sql_delete(m.ProjectEndpoint).where(m.ProjectEndpoint.project_id == project_id))
+        await s.execute(sql_delete(m.ProjectEndpointGroup).where(m.ProjectEndpointGroup.project_id == project_id))
         await s.delete(project)
     svc.changed()
     await svc.revoke(Event(issued_before=time.time(), project_id=project_id))

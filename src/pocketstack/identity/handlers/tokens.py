@@ -72,7 +72,10 @@ async def revoke(svc: IdentityService, req: Request) -> Response:
 
 async def catalog(svc: IdentityService, req: Request) -> Response:
     return json_response(
-        {"catalog": await svc.catalog(), "links": render.collection_links(req.base_url, "auth/catalog")}
+        {
+            "catalog": await svc.catalog(req.context.project_id),
+            "links": render.collection_links(req.base_url, "auth/catalog"),
+        }
     )
 
 
