@@ -201,6 +201,7 @@ async def test_update_and_rebuild_answer_the_basic_view_until_2_75(tmp_path: Pat
         r = await c.action(sid, rebuild, token="admin", version="2.75")
         server = r.json()["server"]
         assert server["server_groups"] == [] and "OS-EXT-STS:task_state" in server and "user_data" in server
+        assert "OS-EXT-SRV-ATTR:user_data" not in server
         r = await c.client.put(f"{V}/servers/{sid}", json={"server": {"name": "n3"}}, headers=mv("admin", "2.75"))
         assert "OS-EXT-AZ:availability_zone" in r.json()["server"] and "server_groups" in r.json()["server"]
 

@@ -45,7 +45,13 @@ async def test_security_groups_proxy(c: CloudClient) -> None:
     for bad in ({"name": "", "description": "d"}, {"name": " ", "description": "d"}, {"name": "x" * 256}):
         r = await _req(c, "POST", f"{C}/os-security-groups", demo, json={"security_group": bad})
         assert r.status_code == 400, r.text
-    assert (await _req(c, "GET", f"{C}/os-security-groups/no-such", demo)).status_code == 404
+    assert (await _req(c, "GET", f"{C}/os-security-groups/no-such", demo)).status_code == 400  # not a UUID
+    missing = "5f2e3b0c-0000-4000-8000-000000000000"
+    assert (await _req(c, "GET", f"{C}/os-security-groups/{missing}", demo)).status_code == 404
+    assert (await _req(c, "DELETE", f"{C}/os-security-groups/", demo)).status_code == 404
+    spaced = {"security_group": {"name": " spaced name ", "description": ""}}
+    r = await _req(c, "POST", f"{C}/os-security-groups", demo, json=spaced)
+    assert r.status_code == 200 and r.json()["security_group"]["name"] == " spaced name "  # kept as sent
     assert (await _req(c, "DELETE", f"{C}/os-security-groups/{default['id']}", demo)).status_code == 400
     upd = {"security_group": {"name": "web2", "description": "new"}}
     r = await _req(c, "PUT", f"{C}/os-security-groups/{group['id']}", demo, json=upd)
@@ -71,7 +77,8 @@ async def test_security_groups_proxy(c: CloudClient) -> None:
         ({**rule, "to_port": 70000}, 400),
         ({**rule, "ip_protocol": "icmp", "from_port": 256, "to_port": 0}, 400),
         ({**rule, "cidr": "10.0.0.0/99"}, 400),
-        ({**rule, "parent_group_id": "no-such"}, 404),
+        ({**rule, "parent_group_id": "no-such"}, 400),
+        ({**rule, "parent_group_id": missing}, 404),
     ]
     for bad_rule, status in bad_rules:
         r = await _req(c, "POST", f"{C}/os-security-group-rules", demo, json={"security_group_rule": bad_rule})
@@ -157,6 +164,7 @@ async def test_floating_ips_proxy_and_actions(c: CloudClient) -> None:
     assert (await _req(c, "DELETE", f"{C}/os-floating-ips/{fip['id']}", demo)).status_code == 202
     assert (await _req(c, "GET", f"{C}/os-floating-ips/{fip['id']}", demo)).status_code == 404
     assert (await _req(c, "DELETE", f"{C}/os-floating-ips/{fip['id']}", demo)).status_code == 404
+    assert (await _req(c, "DELETE", f"{C}/os-floating-ips/", demo)).status_code == 404
 
 
 async def test_volumes_and_snapshots_proxy(c: CloudClient) -> None:
@@ -192,3 +200,21 @@ async def test_volumes_and_snapshots_proxy(c: CloudClient) -> None:
     assert (await _req(c, "DELETE", f"{C}/os-volumes/", demo)).status_code == 404
     new = {"X-Auth-Token": demo, "OpenStack-API-Version": "compute 2.36"}
     assert (await c.http.get(f"{C}/os-volumes", headers=new)).status_code == 404
+
+
+async def test_server_without_security_groups_shows_none(c: CloudClient) -> None:
+    admin, demo = await c.token("admin"), await c.token("demo")
+    headers = {"X-Auth-Token": demo, "OpenStack-API-Version": "compute 2.37"}
+    body = {"server": {"name": "nosg", "flavorRef": "1", "imageRef": await _image(c, admin), "networks": "none"}}
+    made = await c.http.post(f"{C}/servers", json=body, headers=headers)
+    assert made.status_code == 202, made.text
+    sid = made.json()["server"]["id"]
+    for _ in range(500):
+        server = (await _req(c, "GET", f"{C}/servers/{sid}", demo)).json()["server"]
+        if server["status"] == "ACTIVE":
+            break
+        await asyncio.sleep(0.02)
+    assert server["security_groups"] == [{"name": "default"}]
+    r = await _req(c, "POST", f"{C}/servers/{sid}/action", demo, json={"removeSecurityGroup": {"name": "default"}})
+    assert r.status_code == 202, r.text
+    assert "security_groups" not in (await _req(c, "GET", f"{C}/servers/{sid}", demo)).json()["server"]

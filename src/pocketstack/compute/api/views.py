@@ -111,7 +111,10 @@ def detail(
     }
     if inst.vm_state in (states.BUILDING, states.ACTIVE):
         data["progress"] = inst.progress
-    data["security_groups"] = [{"name": n} for n in (inst.security_groups or ["default"])]
+    # A server whose groups were all removed shows none (the key is absent, as in Nova).
+    groups_ = ["default"] if inst.security_groups is None else list(inst.security_groups)
+    if groups_:
+        data["security_groups"] = [{"name": n} for n in groups_]
     if fault is not None and inst.vm_state in (states.ERROR, states.DELETED):
         data["fault"] = fault_view(request, fault)
     if ctx.is_admin:
@@ -205,5 +208,7 @@ def changed(request: Request, inst: InstanceLike, full: dict[str, Any], *, rebui
     if rebuild and at_least(request, 54):
         data["key_name"] = inst.key_name
     if rebuild and at_least(request, 57):
+        # A rebuild shows user_data under its own name only, even to admins.
+        data.pop("OS-EXT-SRV-ATTR:user_data", None)
         data["user_data"] = inst.user_data
     return data

@@ -51,6 +51,8 @@ async def _view(request: Request, fip: dict[str, Any], pools: dict[str, str] | N
 
 
 async def _get(request: Request, fip_id: str) -> dict[str, Any]:
+    if not fip_id:
+        raise NotFound("The resource could not be found.")
     try:
         found = await service(request).network.for_user("GET", f"/floatingips/{fip_id}", request.context.auth_token)
     except (NotFound, Invalid):

@@ -163,6 +163,8 @@ async def detail(request: Request) -> Response:
 
 async def _image(request: Request) -> dict[str, Any]:
     _gone(request)
+    if not request.path_params["image_id"]:
+        raise NotFound("The resource could not be found.")
     return await service(request).images.get(request.path_params["image_id"], request.context.auth_token)
 
 

@@ -5,6 +5,7 @@ and made, as in Nova with Neutron."""
 from __future__ import annotations
 
 import ipaddress
+import uuid
 from typing import Any
 
 from pocketstack.common.errors import Conflict, Invalid, NotFound
@@ -69,7 +70,20 @@ async def _groups(request: Request, project_id: str | None) -> list[dict[str, An
     return groups
 
 
+def _check_id(ident: str, what: str = "Security group id") -> str:
+    """Nova (with Neutron) checks ids are UUIDs before asking: 400 otherwise; an empty
+    one is a path that names nothing (404)."""
+    if not ident:
+        raise NotFound("The resource could not be found.")
+    try:
+        uuid.UUID(ident)
+    except ValueError:
+        raise Invalid(f"{what} should be uuid") from None
+    return ident
+
+
 async def _group(request: Request, group_id: str) -> dict[str, Any]:
+    _check_id(group_id)
     try:
         found = await service(request).network.for_user(
             "GET", f"/security-groups/{group_id}", request.context.auth_token
@@ -90,7 +104,7 @@ def _text(data: dict[str, Any], key: str, *, required: bool, min_length: int) ->
         raise Invalid(f"Security group {key} is not a string or unicode")
     if not min_length <= len(value.strip()) <= 255:
         raise Invalid(f"{key} has a length of {len(value.strip())}: it must be {min_length} to 255 characters.")
-    return value.strip()
+    return value  # checked stripped, kept as sent
 
 
 def _section(data: Any, key: str) -> dict[str, Any]:
@@ -246,7 +260,7 @@ async def rule_delete(request: Request) -> Response:
     ctx = request.context
     policy.member(ctx, "os_compute_api:os-security-group-rules:delete")
     _gone(request)
-    rule_id = request.path_params["rule_id"]
+    rule_id = _check_id(request.path_params["rule_id"], "Security group rule id")
     try:
         await service(request).network.for_user("DELETE", f"/security-group-rules/{rule_id}", ctx.auth_token)
     except (NotFound, Invalid):

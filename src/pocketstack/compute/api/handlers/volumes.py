@@ -94,6 +94,8 @@ def snapshot_view(snap: dict[str, Any]) -> dict[str, Any]:
 
 async def _get(request: Request, kind: str, ident: str) -> dict[str, Any]:
     client = _client(request)
+    if not ident:
+        raise NotFound("The resource could not be found.")
     try:
         found: dict[str, Any] = (await client.for_user("GET", f"/{kind}s/{ident}", request.context.auth_token))[kind]
     except NotFound:
