@@ -310,3 +310,22 @@ async def test_quota_classes_flavor_filters_extra_spec_delete(tmp_path: Path) ->
         made = await c.client.post(V + "/flavors/1/os-extra_specs", json=specs, headers=mv("admin"))
         assert made.status_code == 200
         assert (await c.client.delete(V + "/flavors/1/os-extra_specs/k", headers=mv("admin"))).status_code == 200
+
+
+async def test_metadata_and_resize_quotas_are_403(tmp_path: Path) -> None:
+    async with cloud(tmp_path) as c:
+        too_many = {f"k{n}": "v" for n in range(129)}
+        body = await c.boot(metadata=too_many, expect=403)
+        assert "metadata_items" in body["forbidden"]["message"]
+        sid = (await c.boot())["server"]["id"]
+        await c.wait(sid, "ACTIVE")
+        r = await c.action(sid, {"rebuild": {"imageRef": c.image_id, "metadata": too_many}})
+        assert r.status_code == 403, r.text
+        # A resize past the project's RAM: the quota's 403 (checked before any scheduling).
+        flavor = {"flavor": {"name": "big", "ram": 60000, "vcpus": 1, "disk": 1, "id": "big"}}
+        assert (await c.client.post(V + "/flavors", json=flavor, headers=mv("admin"))).status_code == 200
+        r = await c.action(sid, {"resize": {"flavorRef": "big"}})
+        assert r.status_code == 403, r.text
+        assert r.json()["forbidden"]["message"] == (
+            "Quota exceeded for ram: Requested 59488, but already used 512 of 51200 ram"
+        )

@@ -185,3 +185,22 @@ async def check_instances(
             kind=",".join(over),
         )
     return fit
+
+
+async def check_upsize(db: Database, project_id: str, deltas: dict[str, int]) -> None:
+    """A resize's growth (cores, ram) against the project's quota, as Nova checks an
+    upsize: QuotaExceeded naming each resource it would pass and what it asks."""
+    grow = {r: d for r, d in deltas.items() if d > 0}
+    if not grow:
+        return
+    async with db.reader() as s:
+        hard = await limits_in(s, project_id)
+        used = await usage(s, project_id, server_groups=False)
+    over = [r for r, d in grow.items() if hard[r] >= 0 and used[r] + d > hard[r]]
+    if over:
+        overs = ", ".join(over)
+        raise QuotaExceeded(
+            f"Quota exceeded for {overs}: Requested {', '.join(str(grow[r]) for r in over)}, but already used "
+            f"{', '.join(str(used[r]) for r in over)} of {', '.join(str(hard[r]) for r in over)} {overs}",
+            kind=",".join(over),
+        )

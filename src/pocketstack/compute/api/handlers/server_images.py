@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from pocketstack.common.errors import Conflict, Invalid, NotFound
+from pocketstack.common.errors import Conflict, Forbidden, Invalid, NotFound
 from pocketstack.compute import states
 from pocketstack.compute.api import policy, schemas, views
 from pocketstack.compute.api.common import at_least, base_url, canonical_access_ips, service
@@ -272,7 +272,7 @@ async def rebuild(request: Request, inst: Instance, args: Any) -> Response:
     if "metadata" in data:
         limit = (await svc.quota_limits(inst.project_id))["metadata_items"]
         if 0 <= limit < len(data["metadata"]):
-            raise Invalid(f"Quota exceeded for metadata_items: at most {limit} items")
+            raise Forbidden(f"Quota exceeded for metadata_items: at most {limit} items")
     orig_vm_state = await begin_task(request, inst.uuid, "rebuild", REBUILD_STATES, states.REBUILDING, changes)
     await svc.runtime.bus.cast(
         f"compute.{inst.host}",

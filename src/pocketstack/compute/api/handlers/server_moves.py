@@ -19,7 +19,7 @@ from pocketstack.compute.api import policy
 from pocketstack.compute.api.common import at_least, limit_param, service
 from pocketstack.compute.conductor.moves import migration_view
 from pocketstack.compute.models import Instance, Migration
-from pocketstack.compute.objects import actions, flavors
+from pocketstack.compute.objects import actions, flavors, quotas
 from pocketstack.web.request import Request
 from pocketstack.web.response import Response, empty, json_response
 from pocketstack.web.validation import obj, string, validate
@@ -112,6 +112,11 @@ async def resize(request: Request, inst: Instance, args: Any) -> Response:
         raise Invalid("When resizing, instances must change flavor!")
     if new["root_gb"] < int(old.get("root_gb") or 0) or new["ephemeral_gb"] < int(old.get("ephemeral_gb") or 0):
         raise Invalid("Resize error: Unable to resize disk down.")
+    deltas = {
+        "cores": int(new["vcpus"]) - int(old.get("vcpus") or 0),
+        "ram": int(new["memory_mb"]) - int(old.get("memory_mb") or 0),
+    }
+    await quotas.check_upsize(service(request).db, inst.project_id, deltas)
     return await _start(request, inst, "resize", new)
 
 

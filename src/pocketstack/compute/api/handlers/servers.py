@@ -173,6 +173,9 @@ async def create(request: Request) -> Response:
             raise Invalid(f"Invalid scheduler hint: server group {group_uuid} not found")
     if min_count > max_count:
         raise Invalid("min_count must be <= max_count")
+    metadata_limit = (await svc.quota_limits(ctx.project_id or ""))["metadata_items"]
+    if 0 <= metadata_limit < len(server.get("metadata") or {}):
+        raise Forbidden(f"Quota exceeded for metadata_items: at most {metadata_limit} items")
     groups = list(dict.fromkeys(g["name"] for g in server.get("security_groups") or [])) or ["default"]
     if groups != ["default"] and server.get("networks") != "none":
         # Checked here so a missing group is the caller's 400, not a failed build; the
