@@ -14,12 +14,12 @@ async def test_default_type(vapi: VolumeApi) -> None:
 
 
 async def test_type_crud_and_use(vapi: VolumeApi) -> None:
-    body = {"volume_type": {"name": "gold", "description": "fast", "extra_specs": {"tier": "1"}}}
+    body = {"volume_type": {"name": "gold", "description": "fast", "extra_specs": {"pocketstack:tier": "1"}}}
     assert fault(await vapi.request("POST", "/types", json=body), 403)
     created = await vapi.request("POST", "/types", "admin", json=body)
     assert created.status_code == 200
     gold = created.json()["volume_type"]
-    assert gold["extra_specs"] == {"tier": "1"}
+    assert gold["extra_specs"] == {"pocketstack:tier": "1"}
     assert "already exists" in fault(await vapi.request("POST", "/types", "admin", json=body), 409)
     assert fault(await vapi.request("POST", "/types", "admin", json={"volume_type": {"name": ""}}), 400)
     vol = await vapi.create(volume_type="gold")

@@ -18,10 +18,10 @@ from pocketstack.bus import Bus
 from pocketstack.common.context import RequestContext
 from pocketstack.common.errors import NotFound, PocketError
 from pocketstack.db import Database
-from pocketstack.volume import assisted, compute_events, states
+from pocketstack.volume import assisted, compute_events, messages, scheduler, states
 from pocketstack.volume.backends.base import VolumeBackend
 from pocketstack.volume.images import ImageClient
-from pocketstack.volume.models import Attachment, Snapshot, Volume
+from pocketstack.volume.models import Attachment, Snapshot, Volume, VolumeType
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +66,8 @@ class VolumeManager:
         if vol is None or vol.status != states.CREATING:
             return
         await self._notify(ctx, "volume.create.start", volume_id)
+        if await self._no_valid_backend(ctx, vol):
+            return
         try:
             if image is not None:
                 await self._set(volume_id, status=states.DOWNLOADING)
@@ -103,6 +105,38 @@ class VolumeManager:
             row.status = states.AVAILABLE
             row.status_reason = None
         await self._notify(ctx, "volume.create.end", volume_id)
+
+    async def _no_valid_backend(self, ctx: dict[str, Any], vol: Volume) -> bool:
+        """The scheduler's capabilities filter: a type this backend cannot satisfy puts the
+        volume in error with a user message, as Cinder's "no valid backend"."""
+        async with self.db.reader() as s:
+            vtype = await s.get(VolumeType, vol.volume_type_id)
+        specs = dict(vtype.extra_specs or {}) if vtype is not None else {}
+        if not specs:
+            return False
+        cap = self.backend.capacity()
+        why = scheduler.unmet(
+            scheduler.capabilities(self.backend.name, cap.total_gb, cap.free_gb, cap.allocated_gb), specs
+        )
+        if why is None:
+            return False
+        reason = f"No valid backend was found: the volume type needs {why}"
+        async with self.db.writer() as s:
+            row = await s.get(Volume, vol.id)
+            if row is None or row.status != states.CREATING:
+                return True
+            row.status = states.ERROR
+            row.status_reason = reason
+            messages.record(
+                s,
+                row.project_id,
+                ctx.get("request_id") or "",
+                row.id,
+                messages.SCHEDULE_ALLOCATE_VOLUME,
+                messages.NO_BACKEND_AVAILABLE,
+            )
+        await self._notify(ctx, "volume.create.error", vol.id, reason=reason)
+        return True
 
     # --- delete ---------------------------------------------------------------------------
     async def delete_volume(self, ctx: dict[str, Any], volume_id: str) -> None:

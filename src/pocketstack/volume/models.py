@@ -205,3 +205,19 @@ class GroupType(Base):
     group_specs: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = _created()
     updated_at: Mapped[dt.datetime | None] = _updated()
+
+
+class Message(Base):
+    """A user message (3.3+): why an asynchronous operation failed, for the project."""
+
+    __tablename__ = "volume_message"
+    id: Mapped[str] = _id()
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    request_id: Mapped[str] = mapped_column(String(255))
+    resource_type: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    resource_uuid: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    event_id: Mapped[str] = mapped_column(String(255))
+    message_level: Mapped[str] = mapped_column(String(16))
+    user_message: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = _created()
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)

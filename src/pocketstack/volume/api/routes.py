@@ -11,6 +11,7 @@ from pocketstack.volume.api.handlers import (
     attachments,
     extensions,
     groups,
+    messages,
     pools,
     qos,
     quotas,
@@ -126,6 +127,10 @@ TABLE: list[tuple[str, str, Handler]] = [
     ("GET", "/scheduler-stats/get_pools", pools.get_pools),
     ("GET", "/capabilities/{host}", pools.capabilities),
     ("GET", "/os-availability-zone", pools.availability_zones),
+    # user messages (3.3+)
+    ("GET", "/messages", messages.index),
+    ("GET", "/messages/{message_id}", messages.show),
+    ("DELETE", "/messages/{message_id}", messages.delete),
     # services and hosts (admin), extensions
     ("GET", "/os-services", services.index),
     ("PUT", "/os-services/{action}", services.update),

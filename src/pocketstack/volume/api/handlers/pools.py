@@ -6,13 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from pocketstack.common.errors import NotFound
+from pocketstack.volume import scheduler
 from pocketstack.volume.api import policy
 from pocketstack.volume.api.common import context, deps, to_bool
 from pocketstack.web.request import Request
 from pocketstack.web.response import Response, json_response
-
-# What Cinder's reference drivers (LVM, NFS) report: an open-source backend.
-VENDOR = "Open Source"
 
 
 async def get_pools(request: Request) -> Response:
@@ -24,17 +22,9 @@ async def get_pools(request: Request) -> Response:
         return json_response({"pools": []})
     pool: dict[str, Any] = {"name": f"{d.host}#{stats['backend']}"}
     if to_bool(request.param("detail", "false"), "detail"):
-        pool["capabilities"] = {
-            "volume_backend_name": stats["backend"],
-            "total_capacity_gb": stats["total_gb"],
-            "free_capacity_gb": stats["free_gb"],
-            "allocated_capacity_gb": stats["allocated_gb"],
-            "storage_protocol": stats["backend"],
-            "thin_provisioning_support": True,
-            "multiattach": True,
-            "vendor_name": VENDOR,
-            "driver_version": "1.0",
-        }
+        pool["capabilities"] = scheduler.capabilities(
+            stats["backend"], stats["total_gb"], stats["free_gb"], stats["allocated_gb"]
+        )
     return json_response({"pools": [pool]})
 
 
@@ -56,10 +46,10 @@ async def capabilities(request: Request) -> Response:
     return json_response(
         {
             "namespace": f"OS::Storage::Capabilities::{host}",
-            "vendor_name": VENDOR,
+            "vendor_name": scheduler.VENDOR,
             "volume_backend_name": stats["backend"],
             "pool_name": None,
-            "driver_version": "1.0",
+            "driver_version": scheduler.DRIVER_VERSION,
             "storage_protocol": stats["backend"],
             "display_name": None,
             "description": None,
