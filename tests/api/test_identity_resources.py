@@ -12,6 +12,7 @@ import pytest
 import pytest_asyncio
 
 from pocketstack.testing.cloud import CloudClient, in_process_cloud
+from pocketstack.web.access_rules import path_matches, permitted
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -169,7 +170,7 @@ async def test_application_credential_access_rules(c: CloudClient) -> None:
     assert (await c.http.get(f"{base}/access_rules/{rule_id}", headers=demo)).json()["access_rule"]["path"] == rule[
         "path"
     ]
-    # The credential's tokens are refused by the APIs: no service enforces access rules yet.
+    # The credential's tokens may make only the calls its rules allow.
     auth = {
         "identity": {
             "methods": ["application_credential"],
@@ -179,8 +180,11 @@ async def test_application_credential_access_rules(c: CloudClient) -> None:
     token = await c.http.post("/identity/v3/auth/tokens", json={"auth": auth})
     assert token.status_code == 201
     assert token.json()["token"]["application_credential"]["access_rules"][0]["id"] == rule_id
-    use = await c.http.get("/identity/v3/auth/catalog", headers={"X-Auth-Token": token.headers["x-subject-token"]})
-    assert use.status_code == 401
+    limited = {"X-Auth-Token": token.headers["x-subject-token"]}
+    assert (await c.http.get("/identity/v3/auth/catalog", headers=limited)).status_code == 401
+    allowed = await c.http.get("/compute/v2.1/servers/nope/ips", headers=limited)
+    assert allowed.status_code == 404  # past the rule check: compute looked for the server
+    assert (await c.http.get("/compute/v2.1/servers", headers=limited)).status_code == 401
     # In use: 403; once the credential is gone the rule stays until deleted.
     assert (await c.http.delete(f"{base}/access_rules/{rule_id}", headers=demo)).status_code == 403
     assert (await c.http.delete(f"{base}/application_credentials/{cred['id']}", headers=demo)).status_code == 204
@@ -251,3 +255,29 @@ async def test_effective_assignments_spread_inherited_grants(c: CloudClient, adm
     assert len(await effective(parent["id"])) == 1 and len(await effective(leaf["id"])) == 1
     assert (await c.http.delete(on_domain, headers=admin)).status_code == 204
     assert await effective(leaf["id"]) == []
+
+
+@pytest.mark.parametrize(
+    ("pattern", "path", "expected"),
+    [
+        ("/v2.1/servers/*/ips", "/v2.1/servers/abc/ips", True),
+        ("/v2.1/servers/*/ips", "/v2.1/servers/abc/def/ips", False),
+        ("/v2.1/servers/{server_id}", "/v2.1/servers/abc", True),
+        ("/v2.1/servers/**", "/v2.1/servers/abc/ips", True),
+        ("/v2.1/servers/**", "/v2.1/servers", True),
+        ("/v2.1/servers/**/ips", "/v2.1/servers/a/b/ips", True),
+        ("/v2.1/servers", "/v2.1/servers/abc", False),
+        ("/v3/auth/catalog", "/v3/auth/catalog/", True),
+    ],
+)
+async def test_access_rule_paths(pattern: str, path: str, expected: bool) -> None:
+    assert path_matches(pattern, path) is expected
+
+
+async def test_access_rule_services_and_methods() -> None:
+    rules = [("block-storage", "GET", "/v3/*/volumes"), ("identity", "POST", "/v3/users")]
+    assert permitted(rules, "volume", "GET", "/v3/p/volumes")
+    assert permitted(rules, "volume", "HEAD", "/v3/p/volumes")  # HEAD is covered by GET
+    assert not permitted(rules, "volume", "DELETE", "/v3/p/volumes")
+    assert not permitted(rules, "compute", "GET", "/v3/p/volumes")
+    assert permitted(rules, "identity", "POST", "/v3/users")

@@ -33,6 +33,9 @@ class RequestContext:
     service_roles: tuple[str, ...] = ()
     audit_ids: tuple[str, ...] = ()
     application_credential_id: str | None = None
+    # The application credential's access rules (service type, method, path), if any:
+    # the only calls the token may make (pocketstack.web.access_rules).
+    access_rules: tuple[tuple[str, str, str], ...] = ()
     expires_at: float | None = None
     # Set for internal work done on behalf of the cloud itself (periodic tasks, bootstrap).
     is_internal: bool = False
@@ -53,6 +56,7 @@ class RequestContext:
         data["roles"] = list(self.roles)
         data["service_roles"] = list(self.service_roles)
         data["audit_ids"] = list(self.audit_ids)
+        data["access_rules"] = [list(r) for r in self.access_rules]
         return data
 
     @classmethod
@@ -61,6 +65,8 @@ class RequestContext:
         for key in ("roles", "service_roles", "audit_ids"):
             if key in known:
                 known[key] = tuple(known[key])
+        if "access_rules" in known:
+            known["access_rules"] = tuple(tuple(r) for r in known["access_rules"])
         return cls(**known)
 
     @classmethod

@@ -272,8 +272,18 @@ async def _scoped_token(svc: IdentityService, who: Identified, scope: Any) -> To
         expires_at=expires,
         audit_ids=audit_ids,
         app_cred_id=who.app_cred.id if who.app_cred else None,
-        access_rules=bool(who.app_cred and who.app_cred.access_rules),
+        access_rules=await _access_rules(svc, who.app_cred),
     )
+
+
+async def _access_rules(svc: IdentityService, cred: m.ApplicationCredential | None) -> tuple[tuple[str, str, str], ...]:
+    """The credential's access rules, carried in its tokens so every API checks them."""
+    if cred is None or not cred.access_rules:
+        return ()
+    rules = [await svc.entities.get(m.AccessRule, rid) for rid in cred.access_rules]
+    found = tuple((r.service, r.method, r.path) for r in rules if r is not None)
+    # A credential whose rules are all gone allows nothing rather than everything.
+    return found or (("", "", ""),)
 
 
 async def trust_token(svc: IdentityService, who: Identified, trust_id: str, *, renewing: bool = False) -> TokenData:

@@ -115,9 +115,9 @@ class TokenData:
     expires_at: float
     audit_ids: tuple[str, ...]
     app_cred_id: str | None = None
-    # The application credential limits its tokens to access rules (checked by no service
-    # yet, so such tokens are refused on the APIs: see validator.authenticate).
-    access_rules: bool = False
+    # The application credential's access rules (service type, method, path): the only
+    # calls the token may make (enforced by every API: pocketstack.web.access_rules).
+    access_rules: tuple[tuple[str, str, str], ...] = ()
     # OS-TRUST: the trust the token was issued under (project scope, the trust's roles).
     trust_id: str | None = None
 
@@ -153,7 +153,7 @@ def encode(keys: KeyRepository, data: TokenData) -> str:
     # Optional attributes travel in one trailing object, left out when empty.
     extras: dict[str, object] = {}
     if data.access_rules:
-        extras["r"] = True
+        extras["r"] = [list(rule) for rule in data.access_rules]
     if data.trust_id:
         extras["t"] = data.trust_id
     if extras:
@@ -184,8 +184,10 @@ def decode(keys: KeyRepository, token: str) -> TokenData:
             audit_ids,
             app_cred_id,
         ) = payload[:13]
-        extras = payload[13] if len(payload) > 13 and isinstance(payload[13], dict) else {}
-        access_rules = extras.get("r") is True
+        extras = payload[13] if len(payload) > 13 else {}
+        if not isinstance(extras, dict):
+            raise ValueError("extras")
+        access_rules = tuple((str(a), str(b), str(c)) for a, b, c in extras.get("r") or ())
         trust_id = extras.get("t")
         if trust_id is not None and not isinstance(trust_id, str):
             raise ValueError("trust id")

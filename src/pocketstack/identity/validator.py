@@ -51,18 +51,8 @@ class TokenValidator:
             service = self.validate(service_token)
             if "service" in service.role_names or "admin" in service.role_names:
                 data = self.validate(token, allow_expired=True)
-                _no_access_rules(data)
                 return context_from(data, token, request_id, service_token, service.role_names)
-        data = self.validate(token)
-        _no_access_rules(data)
-        return context_from(data, token, request_id)
-
-
-def _no_access_rules(data: TokenData) -> None:
-    """Keystone refuses a token limited by access rules to a service that does not enforce
-    them (keystonemiddleware without OpenStack-Identity-Access-Rules); none here does yet."""
-    if data.access_rules:
-        raise NotAuthenticated()
+        return context_from(self.validate(token), token, request_id)
 
 
 def context_from(
@@ -82,5 +72,6 @@ def context_from(
         service_roles=service_roles,
         audit_ids=data.audit_ids,
         application_credential_id=data.app_cred_id,
+        access_rules=data.access_rules,
         expires_at=data.expires_at,
     )

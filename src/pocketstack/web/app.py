@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from pocketstack.common import errors as e
 from pocketstack.common.context import RequestContext, new_request_id
+from pocketstack.web import access_rules
 from pocketstack.web.errors import FORMATS, ErrorFormat, status_of
 from pocketstack.web.microversion import Microversions
 from pocketstack.web.request import Request
@@ -83,6 +84,7 @@ class ServiceApp:
             request.route_pattern = route.pattern
             if route.auth:
                 request.context = await self._authenticate(request, request_id)
+                self._check_access_rules(request)
             else:
                 request.context.request_id = request_id
             version_headers: list[tuple[str, str]] = []
@@ -111,6 +113,14 @@ class ServiceApp:
         if not token or self.authenticator is None:
             raise e.NotAuthenticated()
         return await self.authenticator.authenticate(token, request.headers.get("x-service-token"), request_id)
+
+    def _check_access_rules(self, request: Request) -> None:
+        """A token limited by access rules may make only the calls they allow (401 otherwise,
+        as keystonemiddleware); a service acting for the user is not held to them."""
+        ctx = request.context
+        if ctx.access_rules and not ctx.service_token:
+            if not access_rules.permitted(ctx.access_rules, self.name, request.method, request.path):
+                raise e.NotAuthenticated("The application credential's access rules do not allow this request.")
 
     def error_response(self, error: e.PocketError, request_id: str, status: int | None = None) -> Response:
         status = status or status_of(error)
