@@ -218,3 +218,25 @@ async def test_server_without_security_groups_shows_none(c: CloudClient) -> None
     r = await _req(c, "POST", f"{C}/servers/{sid}/action", demo, json={"removeSecurityGroup": {"name": "default"}})
     assert r.status_code == 202, r.text
     assert "security_groups" not in (await _req(c, "GET", f"{C}/servers/{sid}", demo)).json()["server"]
+
+
+async def test_list_servers_by_ip(c: CloudClient) -> None:
+    admin, demo = await c.token("admin"), await c.token("demo")
+    net = await _made(c, demo, "networks", "network", name="iplist")
+    await _made(c, demo, "subnets", "subnet", network_id=net["id"], cidr="10.77.0.0/24", ip_version=4)
+    image = await _image(c, admin)
+    body = {"flavorRef": "1", "imageRef": image, "networks": [{"uuid": net["id"], "fixed_ip": "10.77.0.10"}]}
+    first = await _active_server(c, demo, {**body, "name": "ip-a"})
+    body["networks"] = [{"uuid": net["id"], "fixed_ip": "10.77.0.100"}]
+    second = await _active_server(c, demo, {**body, "name": "ip-b"})
+
+    async def listed(query: str) -> set[str]:
+        r = await _req(c, "GET", f"{C}/servers?{query}", demo)
+        assert r.status_code == 200, r.text
+        return {s["id"] for s in r.json()["servers"]}
+
+    # A regex matched from the start: 10.77.0.10 also matches 10.77.0.100.
+    assert await listed("ip=10.77.0.10") == {first, second}
+    assert await listed("ip=10.77.0.100") == {second}
+    assert await listed("ip=10.78") == set()
+    assert (await _req(c, "GET", f"{C}/servers?ip=(", demo)).status_code == 400

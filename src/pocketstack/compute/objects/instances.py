@@ -180,6 +180,9 @@ class ListFilters:
     tags: list[str] = field(default_factory=list)
     tags_any: list[str] = field(default_factory=list)
     not_tags: list[str] = field(default_factory=list)
+    # Regular expressions matched (from the start) against the fixed IPv4 / IPv6 addresses.
+    ip: str | None = None
+    ip6: str | None = None
     availability_zone: str | None = None
     limit: int | None = None
     marker: str | None = None
@@ -269,7 +272,7 @@ async def list_instances(db: Database, f: ListFilters) -> list[Instance]:
             query = query.order_by(column.desc(), Instance.seq.desc())
         else:
             query = query.order_by(column.asc(), Instance.seq.asc())
-        recheck = bool(f.tags or f.tags_any or f.not_tags)
+        recheck = bool(f.tags or f.tags_any or f.not_tags or f.ip or f.ip6)
         if f.limit is None:
             rows = list(await s.scalars(query))
             return [r for r in rows if _python_match(r, f)] if recheck else rows
@@ -288,8 +291,21 @@ async def list_instances(db: Database, f: ListFilters) -> list[Instance]:
         return out[: f.limit]
 
 
+def _ip_match(inst: Instance, f: ListFilters) -> bool:
+    patterns = {4: re.compile(f.ip) if f.ip else None, 6: re.compile(f.ip6) if f.ip6 else None}
+    for addrs in (inst.addresses or {}).values():
+        for a in addrs:
+            pattern = patterns.get(a.get("version"))
+            if pattern is not None and a.get("OS-EXT-IPS:type", "fixed") == "fixed" and pattern.match(a["addr"]):
+                return True
+    return False
+
+
 def _python_match(inst: Instance, f: ListFilters) -> bool:
-    """The exact tag-set semantics (tags: all of; tags-any: one of; not-tags: not all of)."""
+    """The exact tag-set semantics (tags: all of; tags-any: one of; not-tags: not all of)
+    and the address filters (a fixed address of the version that the regex matches)."""
+    if (f.ip or f.ip6) and not _ip_match(inst, f):
+        return False
     tags = set(inst.tags or [])
     if f.tags and not set(f.tags) <= tags:
         return False

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 import secrets
 import time
 from typing import Any
@@ -262,6 +263,14 @@ def _filters(request: Request) -> ListFilters:
                 setattr(f, attr, parse_iso(raw))
             except ValueError:
                 raise Invalid(f"Invalid input for query parameter {name}: {raw!r} is not an ISO 8601 time") from None
+    for name in ("ip", "ip6"):
+        raw = request.param(name)
+        if raw and (name == "ip" or at_least(request, 5) or ctx.is_admin):  # ip6: anyone from 2.5
+            try:
+                re.compile(raw)
+            except re.error:
+                raise Invalid(f"Invalid regular expression for {name}: {raw!r}") from None
+            setattr(f, name, raw)
     if request.param("deleted") is not None and ctx.is_admin:
         f.deleted = (request.param("deleted") or "").lower() in ("true", "1", "yes")
     if at_least(request, 26):
