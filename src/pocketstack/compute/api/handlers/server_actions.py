@@ -3,6 +3,7 @@ and os-instance-actions with their events."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import select
@@ -25,6 +26,7 @@ from pocketstack.compute.objects import actions, instances
 from pocketstack.web.request import Request
 from pocketstack.web.response import Response, empty, json_response
 
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f]")
 # action -> (vm_states it is allowed from, task_state while it runs)
 POWER: dict[str, tuple[tuple[str, ...], str]] = {
     "os-stop": ((states.ACTIVE, states.ERROR), states.POWERING_OFF),
@@ -214,10 +216,11 @@ async def _console(request: Request, inst: Instance, args: Any) -> Response:
     text: str = await svc.runtime.bus.call(
         f"compute.{inst.host}", "get_console_output", request.context.to_dict(), instance_uuid=inst.uuid, timeout=30
     )
-    lines = text.splitlines()
+    # Nova's tail: the last ``length`` pieces of the log split on newlines (a log ending
+    # in a newline has an empty last piece), and no control characters but tab/newline.
     if length is not None and length >= 0:
-        lines = lines[-length:] if length else []
-    return json_response({"output": "\n".join(lines) + ("\n" if lines else "")})
+        text = "\n".join(text.split("\n")[-length:]) if length else ""
+    return json_response({"output": _CONTROL.sub("", text)})
 
 
 def _action_view(request: Request, a: InstanceAction) -> dict[str, Any]:
