@@ -132,6 +132,7 @@ async def test_trust_scoped_tokens(c: CloudClient) -> None:
     assert token["project"]["id"] == env["project"]
     assert [r["id"] for r in token["roles"]] == [env["roles"][0]["id"]]
     assert token["OS-TRUST:trust"]["trustee_user"]["id"] == env["trustee"]
+    assert "is_domain" not in token  # as Keystone renders trust-scoped tokens
     tid = answer.headers["x-subject-token"]
     # Not re-scoped elsewhere; the token method keeps the trust (a use each time).
     rescope = {"identity": {"methods": ["token"], "token": {"id": tid}}, "scope": {"project": {"id": env["project"]}}}

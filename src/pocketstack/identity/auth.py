@@ -369,7 +369,8 @@ async def render(svc: IdentityService, data: TokenData, *, catalog: bool) -> dic
             "name": project.name if project else "",
             "domain": {"id": data.scope_domain_id, "name": pdomain.name if pdomain else ""},
         }
-        body["is_domain"] = False
+        if not data.trust_id:  # Keystone leaves it out of trust-scoped tokens
+            body["is_domain"] = False
     elif data.scope == "domain":
         domain = await get(m.Domain, data.scope_id)
         body["domain"] = {"id": data.scope_id, "name": domain.name if domain else ""}
