@@ -124,6 +124,31 @@ async def test_type_encryption_is_empty(vapi: VolumeApi) -> None:
     assert fault(await vapi.request("GET", "/types/nope/encryption", "admin"), 404)
 
 
+async def test_type_encryption_crud_and_no_key_manager(vapi: VolumeApi) -> None:
+    vtype = (await vapi.request("POST", "/types", "admin", json={"volume_type": {"name": "luks"}})).json()
+    path = f"/types/{vtype['volume_type']['id']}/encryption"
+    spec = {"provider": "luks", "key_size": "256", "cipher": "aes-xts-plain64", "control_location": "front-end"}
+    created = (await vapi.request("POST", path, "admin", json={"encryption": spec})).json()["encryption"]
+    assert created["key_size"] == 256 and created["volume_type_id"] == vtype["volume_type"]["id"]
+    assert "already exists" in fault(await vapi.request("POST", path, "admin", json={"encryption": spec}), 400)
+    shown = (await vapi.request("GET", path, "admin")).json()
+    assert shown["provider"] == "luks" and shown["encryption_id"] == created["encryption_id"]
+    assert shown["deleted"] is False and shown["created_at"]
+    item = f"{path}/{created['encryption_id']}"
+    change = {"key_size": 128, "control_location": "back-end"}
+    upd = await vapi.request("PUT", item, "admin", json={"encryption": change})
+    assert upd.json() == {"encryption": change}
+    assert (await vapi.request("GET", f"{path}/cipher", "admin")).json() == {"cipher": "aes-xts-plain64"}
+    bad = {"encryption": {"provider": "x", "control_location": "middle"}}
+    assert fault(await vapi.request("PUT", item, "admin", json=bad), 400)
+    # No key manager here: a volume of an encrypted type cannot be made.
+    refused = await vapi.request("POST", "/volumes", json={"volume": {"size": 1, "volume_type": "luks"}})
+    assert "key manager" in fault(refused, 400)
+    assert (await vapi.request("DELETE", item, "admin")).status_code == 202
+    assert (await vapi.request("GET", path, "admin")).json() == {}
+    assert (await vapi.create(volume_type="luks"))["encrypted"] is False
+
+
 async def test_group_types_and_groups(vapi: VolumeApi) -> None:
     assert (await vapi.request("GET", "/group_types")).json() == {"group_types": []}
     assert fault(await vapi.request("GET", "/group_types", version="volume 3.10"), 404)

@@ -44,6 +44,9 @@ class VolumeType(Base):
     projects: Mapped[list[str]] = mapped_column(JSON, default=list)
     # The QoS specs associated with the type (one at most, as in Cinder).
     qos_specs_id: Mapped[str | None] = mapped_column(String(36), nullable=True, default=None)
+    # The type's encryption spec (provider, cipher, key_size, control_location,
+    # encryption_id, created_at, updated_at), None when unencrypted.
+    encryption: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True, default=None)
     created_at: Mapped[dt.datetime] = _created()
     updated_at: Mapped[dt.datetime | None] = _updated()
 

@@ -136,6 +136,11 @@ async def create(deps: VolumeDeps, ctx: RequestContext, req: CreateRequest) -> V
             vtype = await types.get(s, ctx, inherit_type, deps.cfg.default_type)
         else:
             vtype = await types.default(s, deps.cfg.default_type)
+        if vtype.encryption:
+            raise Invalid(
+                f"Invalid volume type: volumes of the encrypted type {vtype.name} need a key manager, "
+                "which this cloud does not have."
+            )
         await quotas.check(deps.db, s, deps.cfg, ctx.project_id or "", quotas.Delta(1, 0, size, vtype.name))
         bootable = bool(req.bootable) if req.bootable is not None else image is not None
         if source_bootable is not None and req.bootable is None:

@@ -69,6 +69,10 @@ TABLE: list[tuple[str, str, Handler]] = [
     ("PUT", "/types/{type_id}/extra_specs/{key}", types.spec_update),
     ("DELETE", "/types/{type_id}/extra_specs/{key}", types.spec_delete),
     ("GET", "/types/{type_id}/encryption", types.encryption_index),
+    ("POST", "/types/{type_id}/encryption", types.encryption_create),
+    ("GET", "/types/{type_id}/encryption/{key}", types.encryption_show),
+    ("PUT", "/types/{type_id}/encryption/{key}", types.encryption_update),
+    ("DELETE", "/types/{type_id}/encryption/{key}", types.encryption_delete),
     # QoS specs
     ("GET", "/qos-specs", qos.index),
     ("POST", "/qos-specs", qos.create),

@@ -287,3 +287,26 @@ GROUP_TYPE_UPDATE = obj(
     ["group_type"],
 )
 GROUP_SPECS = obj({"group_specs": METADATA}, ["group_specs"])
+
+_ENCRYPTION_PROPS: dict[str, Any] = {
+    # Cinder takes the key size as an integer or a string of one (key_size >= 0).
+    "key_size": {"type": ["integer", "string", "null"], "pattern": "^[0-9]+$", "minimum": 0},
+    "provider": {"type": "string", "minLength": 0, "maxLength": 255},
+    "control_location": {"enum": ["front-end", "back-end"]},
+    "cipher": {"type": ["string", "null"], "minLength": 0, "maxLength": 255},
+}
+ENCRYPTION_CREATE = obj(
+    {
+        "encryption": {
+            "type": "object",
+            "properties": _ENCRYPTION_PROPS,
+            "required": ["provider", "control_location"],
+            "additionalProperties": True,
+        }
+    },
+    ["encryption"],
+)
+ENCRYPTION_UPDATE = obj(
+    {"encryption": {"type": "object", "properties": _ENCRYPTION_PROPS, "additionalProperties": True}},
+    ["encryption"],
+)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from pocketstack.common.errors import Conflict, Invalid, NotFound
-from pocketstack.volume import types
+from pocketstack.volume import encryption, types
 from pocketstack.volume.api import policy, schemas, views
 from pocketstack.volume.api.common import body, context, deps, to_bool
 from pocketstack.volume.models import VolumeType
@@ -200,12 +200,47 @@ async def action(request: Request) -> Response:
     return empty(202)
 
 
-async def encryption_index(request: Request) -> Response:
-    """A type's encryption specs: none are ever set here, so ``{}`` (as Cinder answers
-    for an unencrypted type)."""
+async def _encryption_type(request: Request, s: Any, action: str) -> VolumeType:
     ctx = context(request)
-    policy.admin(ctx, "volume_extension:volume_type_encryption:get")
-    d = deps(request)
-    async with d.db.reader() as s:
-        await types.get(s, ctx, request.path_params["type_id"], d.cfg.default_type)
-    return json_response({})
+    policy.admin(ctx, f"volume_extension:volume_type_encryption:{action}")
+    return await types.get(s, ctx, request.path_params["type_id"], deps(request).cfg.default_type)
+
+
+async def encryption_index(request: Request) -> Response:
+    """A type's encryption spec; ``{}`` for an unencrypted type (as Cinder answers)."""
+    async with deps(request).db.reader() as s:
+        vtype = await _encryption_type(request, s, "get")
+    return json_response(encryption.show(vtype))
+
+
+async def encryption_show(request: Request) -> Response:
+    key = request.path_params["key"]
+    async with deps(request).db.reader() as s:
+        vtype = await _encryption_type(request, s, "get")
+    spec = encryption.show(vtype)
+    if key not in spec:
+        raise NotFound(f"Volume type encryption for type {vtype.id} does not exist.")
+    return json_response({key: spec[key]})
+
+
+async def encryption_create(request: Request) -> Response:
+    values = (await body(request, schemas.ENCRYPTION_CREATE))["encryption"]
+    async with deps(request).db.writer() as s:
+        vtype = await _encryption_type(request, s, "create")
+        out = await encryption.create(s, vtype, values)
+    return json_response({"encryption": out})
+
+
+async def encryption_update(request: Request) -> Response:
+    values = (await body(request, schemas.ENCRYPTION_UPDATE))["encryption"]
+    async with deps(request).db.writer() as s:
+        vtype = await _encryption_type(request, s, "update")
+        await encryption.update(s, vtype, values)
+    return json_response({"encryption": {k: values[k] for k in encryption.FIELDS if k in values}})
+
+
+async def encryption_delete(request: Request) -> Response:
+    async with deps(request).db.writer() as s:
+        vtype = await _encryption_type(request, s, "delete")
+        await encryption.delete(s, vtype)
+    return empty(202)
