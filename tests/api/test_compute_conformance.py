@@ -329,3 +329,20 @@ async def test_metadata_and_resize_quotas_are_403(tmp_path: Path) -> None:
         assert r.json()["forbidden"]["message"] == (
             "Quota exceeded for ram: Requested 59488, but already used 512 of 51200 ram"
         )
+
+
+async def test_project_filter_counts_only_with_all_tenants(tmp_path: Path) -> None:
+    async with cloud(tmp_path) as c:
+        sid = (await c.boot())["server"]["id"]
+        admin = mv("admin")
+
+        async def ids(query: str) -> set[str]:
+            r = await c.client.get(V + "/servers" + query, headers=admin)
+            assert r.status_code == 200, r.text
+            return {s["id"] for s in r.json()["servers"]}
+
+        assert sid not in await ids("?tenant_id=p-demo")  # ignored: the admin's own project
+        assert sid in await ids("?all_tenants=&tenant_id=p-demo")
+        assert sid not in await ids("?all_tenants=1&tenant_id=p-alt")
+        assert sid in await ids("?all_tenants=true")
+        assert (await c.client.get(V + "/servers?all_tenants=maybe", headers=admin)).status_code == 400

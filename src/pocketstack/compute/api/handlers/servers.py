@@ -222,17 +222,24 @@ async def create(request: Request) -> Response:
     return json_response({"server": result}, 202, headers=[("location", result["links"][0]["href"])])
 
 
+def _strict_bool(name: str, raw: str) -> bool:
+    if raw.lower() in ("1", "t", "true", "on", "y", "yes"):
+        return True
+    if raw.lower() in ("0", "f", "false", "off", "n", "no"):
+        return False
+    raise Invalid(f"Invalid input for query parameter {name}: {raw!r} is not a boolean")
+
+
 def _filters(request: Request) -> ListFilters:
     ctx = request.context
-    all_tenants = request.param("all_tenants") is not None and (request.param("all_tenants") or "").lower() not in (
-        "0",
-        "false",
-        "off",
-    )
-    project = request.param("project_id") or request.param("tenant_id")
-    if all_tenants or (project and project != ctx.project_id):
+    # Nova's is_all_tenants: present and empty means yes; otherwise a strict boolean.
+    raw = request.param("all_tenants")
+    all_tenants = raw is not None and (raw == "" or _strict_bool("all_tenants", raw))
+    if all_tenants:
         policy.admin(ctx, "os_compute_api:servers:index:get_all_tenants")
-    project_id = None if all_tenants and not project else (project or ctx.project_id or "")
+    # A project filter counts only with all_tenants (Nova ignores it otherwise).
+    project = (request.param("project_id") or request.param("tenant_id")) if all_tenants else None
+    project_id = project or (None if all_tenants else ctx.project_id or "")
     statuses = request.params("status")
     for st in statuses:
         if st.upper() not in states.STATUS_FILTERS:
