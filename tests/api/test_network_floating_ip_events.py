@@ -1,6 +1,7 @@
 """Floating IPs: ``port_details`` of the associated port (fip-port-details), and
 ``network-changed`` sent to compute for the port's server when a floating IP is mapped
-to it or away from it (as Neutron's Nova notifier), so compute refreshes its addresses."""
+to it or away from it, or when the port's fixed IPs change (as Neutron's Nova notifier),
+so compute refreshes the server's addresses."""
 
 from __future__ import annotations
 
@@ -80,3 +81,15 @@ async def test_ports_of_no_server_send_nothing(cloud: Cloud) -> None:
     fip = await api.made("floatingips", "floatingip", floating_network_id=ext["id"], port_id=net_port["id"])
     assert fip["port_details"]["device_owner"] == ""
     assert _changed(cloud) == []
+
+
+async def test_changing_a_server_ports_addresses_tells_compute(cloud: Cloud) -> None:
+    api = cloud.api
+    _, port = await _topology(api)
+    await api.put(f"ports/{port['id']}", {"port": {"name": "renamed"}})
+    assert _changed(cloud) == []
+    r = await api.put(f"ports/{port['id']}", {"port": {"fixed_ips": [{"ip_address": "10.0.0.77"}]}})
+    assert r.status_code == 200, r.text
+    assert _changed(cloud) == [
+        {"name": "network-changed", "server_uuid": "server-1", "tag": port["id"], "status": "completed"}
+    ]

@@ -51,6 +51,9 @@ async def update(deps: Deps, request: Request) -> Response:
     policy.admin_attributes(ctx, "update_port", attrs, {"mac_address": policy.NO_DEFAULT}, create=False)
     port, work = await ports.update(deps.db, ctx, request.path_params["port_id"], attrs)
     await deps.binder.send(ctx, work)
+    if "fixed_ips" in attrs:
+        # A server's addresses changed under it: compute refreshes them (Neutron's Nova notifier).
+        await deps.binder.ports_changed(ctx, [port])
     return one(request, "port", port)
 
 

@@ -44,4 +44,6 @@ async def delete(deps: Deps, request: Request) -> Response:
     policy.require_writer(ctx, "delete_subnet")
     work = await subnets.delete_subnet(deps.db, ctx, request.path_params["subnet_id"])
     await deps.binder.send(ctx, work)
+    # The bound ports that lost their SLAAC address there: their servers' addresses changed.
+    await deps.binder.ports_changed(ctx, [spec for _host, spec in work.plug])
     return empty()
