@@ -346,3 +346,16 @@ async def test_project_filter_counts_only_with_all_tenants(tmp_path: Path) -> No
         assert sid not in await ids("?all_tenants=1&tenant_id=p-alt")
         assert sid in await ids("?all_tenants=true")
         assert (await c.client.get(V + "/servers?all_tenants=maybe", headers=admin)).status_code == 400
+
+
+async def test_instance_usage_audit_log(tmp_path: Path) -> None:
+    async with cloud(tmp_path, hosts=2) as c:
+        logs = (await c.client.get(V + "/os-instance_usage_audit_log", headers=mv("admin"))).json()
+        log = logs["instance_usage_audit_logs"]
+        assert log["hosts_not_run"] == ["fake-host-1", "fake-host-2"] and log["num_hosts"] == 2 and log["log"] == {}
+        one = await c.client.get(V + "/os-instance_usage_audit_log/2026-03-15%2010:00:00", headers=mv("admin"))
+        shown = one.json()["instance_usage_audit_log"]
+        assert (shown["period_beginning"], shown["period_ending"]) == ("2026-02-01 00:00:00", "2026-03-01 00:00:00")
+        bad = await c.client.get(V + "/os-instance_usage_audit_log/not-a-time", headers=mv("admin"))
+        assert bad.status_code == 400
+        assert (await c.client.get(V + "/os-instance_usage_audit_log", headers=mv("demo"))).status_code == 403

@@ -157,6 +157,8 @@ ROUTES += [
     Route("GET", V + "/os-migrations", server_moves.migrations_index),
     Route("GET", V + "/os-simple-tenant-usage", usage.index),
     Route("GET", V + "/os-simple-tenant-usage/{tenant_id}", usage.show),
+    Route("GET", V + "/os-instance_usage_audit_log", usage.audit_log_index),
+    Route("GET", V + "/os-instance_usage_audit_log/{before_timestamp}", usage.audit_log_show),
     Route("GET", V + "/os-server-groups", server_groups.index),
     Route("POST", V + "/os-server-groups", server_groups.create),
     Route("GET", V + "/os-server-groups/{group_id}", server_groups.show),

@@ -18,7 +18,7 @@ from pocketstack.common.errors import Invalid, NotFound
 from pocketstack.common.timeutils import iso_nozone, parse_iso, utcnow
 from pocketstack.compute.api import policy
 from pocketstack.compute.api.common import at_least, limit_param, next_link, service
-from pocketstack.compute.models import Instance
+from pocketstack.compute.models import ComputeService, Instance
 from pocketstack.web.request import Request
 from pocketstack.web.response import Response, json_response
 
@@ -140,3 +140,49 @@ async def show(request: Request) -> Response:
     if limit is not None and len(rows) == limit:
         body["tenant_usage_links"] = next_link(request, f"os-simple-tenant-usage/{project_id}", rows[-1].uuid)
     return json_response(body)
+
+
+# os-instance_usage_audit_log: the reports of Nova's periodic instance usage audit. That
+# audit is off unless configured (instance_usage_audit) and pocketstack has none, so for
+# any period every compute host is reported as not run, with no log, as Nova reports it.
+
+
+def _audit_period(before: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """The last whole month ending at or before ``before`` (Nova's default audit period)."""
+    end = before.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    begin = (end - dt.timedelta(days=1)).replace(day=1)
+    return begin, end
+
+
+async def _audit_log(request: Request, before: dt.datetime) -> dict[str, Any]:
+    async with service(request).db.reader() as s:
+        hosts = sorted(set(await s.scalars(select(ComputeService.host).where(ComputeService.binary == "nova-compute"))))
+    begin, end = _audit_period(before)
+    return {
+        "hosts_not_run": hosts,
+        "log": {},
+        "num_hosts": len(hosts),
+        "num_hosts_done": 0,
+        "num_hosts_not_run": len(hosts),
+        "num_hosts_running": 0,
+        "overall_status": f"0 of {len(hosts)} hosts done. 0 errors.",
+        "period_beginning": str(begin),
+        "period_ending": str(end),
+        "total_errors": 0,
+        "total_instances": 0,
+    }
+
+
+async def audit_log_index(request: Request) -> Response:
+    policy.admin(request.context, "os_compute_api:os-instance-usage-audit-log:list")
+    return json_response({"instance_usage_audit_logs": await _audit_log(request, utcnow())})
+
+
+async def audit_log_show(request: Request) -> Response:
+    policy.admin(request.context, "os_compute_api:os-instance-usage-audit-log:show")
+    raw = request.path_params["before_timestamp"]
+    try:
+        before = dt.datetime.strptime(raw, "%Y-%m-%d %H:%M:%S.%f" if "." in raw else "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        raise Invalid("Invalid timestamp for date: expected 'YYYY-MM-DD hh:mm:ss[.ffffff]'") from None
+    return json_response({"instance_usage_audit_log": await _audit_log(request, before)})
