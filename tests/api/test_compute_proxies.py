@@ -240,3 +240,18 @@ async def test_list_servers_by_ip(c: CloudClient) -> None:
     assert await listed("ip=10.77.0.100") == {second}
     assert await listed("ip=10.78") == set()
     assert (await _req(c, "GET", f"{C}/servers?ip=(", demo)).status_code == 400
+
+
+async def test_networks_proxies(c: CloudClient) -> None:
+    demo, admin = await c.token("demo"), await c.token("admin")
+    net = await _made(c, demo, "networks", "network", name="proxied")
+    listed = (await _req(c, "GET", f"{C}/os-networks", demo)).json()["networks"]
+    mine = next(n for n in listed if n["id"] == net["id"])
+    assert mine["label"] == "proxied" and mine["cidr"] is None and "vlan" not in mine
+    shown = (await _req(c, "GET", f"{C}/os-networks/{net['id']}", admin)).json()["network"]
+    assert shown["label"] == "proxied" and "vlan" in shown
+    tenant = (await _req(c, "GET", f"{C}/os-tenant-networks/{net['id']}", demo)).json()["network"]
+    assert tenant == {"id": net["id"], "label": "proxied", "cidr": None}
+    assert (await _req(c, "GET", f"{C}/os-networks/no-such", demo)).status_code == 404
+    new = {"X-Auth-Token": demo, "OpenStack-API-Version": "compute 2.36"}
+    assert (await c.http.get(f"{C}/os-tenant-networks", headers=new)).status_code == 404

@@ -12,6 +12,7 @@ from pocketstack.compute.api.handlers import (
     images,
     interfaces,
     keypairs,
+    networks,
     quotas,
     security_groups,
     server_actions,
@@ -86,6 +87,11 @@ ROUTES: list[Route] = [
     Route("POST", V + "/os-snapshots", volumes.snapshot_create),
     Route("GET", V + "/os-snapshots/{snapshot_id}", volumes.snapshot_show),
     Route("DELETE", V + "/os-snapshots/{snapshot_id}", volumes.snapshot_delete),
+    # the network proxies (until 2.36)
+    Route("GET", V + "/os-networks", networks.index),
+    Route("GET", V + "/os-networks/{network_id}", networks.show),
+    Route("GET", V + "/os-tenant-networks", networks.tenant_index),
+    Route("GET", V + "/os-tenant-networks/{network_id}", networks.tenant_show),
     # key pairs
     Route("GET", V + "/os-keypairs", keypairs.index),
     Route("POST", V + "/os-keypairs", keypairs.create),
