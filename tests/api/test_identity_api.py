@@ -94,6 +94,14 @@ async def test_rescope_with_token_method(c: CloudClient) -> None:
     assert token["methods"] == ["token", "password"]
     assert token["project"]["name"] == "admin"
     assert len(token["audit_ids"]) == 2
+    # A revoked token cannot be exchanged: 404, as Keystone's TokenNotFound.
+    revoke = await c.http.delete("/identity/v3/auth/tokens", headers={**h(unscoped), "X-Subject-Token": unscoped})
+    assert revoke.status_code == 204
+    gone = await c.http.post(
+        "/identity/v3/auth/tokens",
+        json={"auth": {"identity": {"methods": ["token"], "token": {"id": unscoped}}}},
+    )
+    assert gone.status_code == 404
 
 
 @pytest.mark.parametrize(

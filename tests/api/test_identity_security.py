@@ -165,9 +165,9 @@ async def test_the_last_passwords_cannot_be_reused(tmp_path: Path) -> None:
         )
         assert "previous password" in message(await change(c, user_id, "pw-b", "pw-a"))
         reset = {"user": {"password": "pw-b"}}
-        assert "previous password" in message(
-            await c.http.patch(f"/identity/v3/users/{user_id}", json=reset, headers=h(admin))
-        ), "an administrator's reset is checked too (as Keystone's update_user)"
+        assert (await c.http.patch(f"/identity/v3/users/{user_id}", json=reset, headers=h(admin))).status_code == 200, (
+            "an administrator's reset is not checked (Keystone's update_user is not)"
+        )
         assert (await change(c, user_id, "pw-b", "pw-c")).status_code == 204
         assert (await change(c, user_id, "pw-c", "pw-a")).status_code == 204, "pw-a is three passwords back"
 

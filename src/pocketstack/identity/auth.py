@@ -117,7 +117,11 @@ async def _token(svc: IdentityService, data: dict[str, Any]) -> Identified:
     token_id = data.get("id")
     if not isinstance(token_id, str):
         raise Invalid("Invalid input for field 'identity/token/id': a string is required")
-    old = svc.validator.validate(token_id)
+    try:
+        old = svc.validator.validate(token_id)
+    except NotAuthenticated:
+        # Keystone answers a revoked, expired or unknown token here with 404 (TokenNotFound).
+        raise NotFound("Could not find token.") from None
     if old.app_cred_id:
         # Keystone refuses to re-scope application credential tokens.
         raise NotAuthenticated(FAIL)
