@@ -191,3 +191,29 @@ async def test_delete_while_the_host_is_down_lets_the_volumes_go(both: Both) -> 
     shown = await both.vol.show(kept["id"])
     assert shown["status"] == "available" and shown["attachments"] == []
     await both.vol.wait_gone(f"/volumes/{dropped['id']}")
+
+
+async def test_update_attachment(both: Both) -> None:
+    server = await both.server()
+    vol = await both.vol.create(size=1)
+    assert (await both.attach(server["id"], vol["id"], delete_on_termination=False)).status_code == 200
+    url = f"{V}/servers/{server['id']}/os-volume_attachments"
+
+    async def put(volume_in_uri: str, token: str = "demo", version: str = "2.85", **body: Any) -> Any:
+        payload = {"volumeAttachment": {"volumeId": vol["id"], **body}}
+        return await both.cloud.client.put(f"{url}/{volume_in_uri}", json=payload, headers=mv(token, version))
+
+    # 2.85: the same volume, its delete_on_termination changed.
+    assert (await put(vol["id"], delete_on_termination=True)).status_code == 202
+    srv = await both.cloud.show(server["id"])
+    assert srv["os-extended-volumes:volumes_attached"] == [{"id": vol["id"], "delete_on_termination": True}]
+    assert (await put(vol["id"], version="2.84", delete_on_termination=False)).status_code == 400
+    assert (await put(vol["id"], device="/dev/vdz")).status_code == 400
+    # A volume the server does not have in the URI: 404; a swap: admins only, and not built (501).
+    missing = "7a0c1c52-0000-4000-8000-000000000000"
+    assert fault(await put(missing, token="admin"), 404)
+    assert (await put(missing)).status_code == 403
+    other = await both.vol.create(size=1)
+    swap = {"volumeAttachment": {"volumeId": other["id"]}}
+    r = await both.cloud.client.put(f"{url}/{vol['id']}", json=swap, headers=mv("admin", "2.1"))
+    assert r.status_code == 501

@@ -176,6 +176,7 @@ ROUTES += [
     Route("GET", V + "/servers/{server_id}/os-volume_attachments", volume_attachments.index),
     Route("POST", V + "/servers/{server_id}/os-volume_attachments", volume_attachments.create),
     Route("GET", V + "/servers/{server_id}/os-volume_attachments/{volume_id}", volume_attachments.show),
+    Route("PUT", V + "/servers/{server_id}/os-volume_attachments/{volume_id}", volume_attachments.update),
     Route("DELETE", V + "/servers/{server_id}/os-volume_attachments/{volume_id}", volume_attachments.delete),
     Route("POST", V + "/os-assisted-volume-snapshots", assisted_snapshots.create),
     Route("DELETE", V + "/os-assisted-volume-snapshots/{snapshot_id}", assisted_snapshots.delete),

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from pocketstack.common.errors import Conflict, Invalid, NotFound
+from pocketstack.common.errors import Conflict, Invalid, NotFound, NotImplementedYet
 from pocketstack.compute import states
 from pocketstack.compute.api import policy
 from pocketstack.compute.api.common import at_least, body, service
@@ -220,4 +220,65 @@ async def delete(request: Request) -> Response:
         device=bdm.get("device") or "",
     )
     await _change_bdms(request, inst.uuid, lambda b: _drop(b, volume_id))
+    return empty(202)
+
+
+UPDATE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "volumeAttachment": {
+            "type": "object",
+            "properties": {
+                "volumeId": {"type": "string", "minLength": 1, "maxLength": 255},
+                "device": {"type": ["string", "null"]},
+                "tag": {"type": "string"},
+                "id": {"type": "string"},
+                "serverId": {"type": "string"},
+                "delete_on_termination": {"type": "boolean"},
+            },
+            "required": ["volumeId"],
+            "additionalProperties": False,
+        }
+    },
+    "required": ["volumeAttachment"],
+    "additionalProperties": False,
+}
+
+
+async def update(request: Request) -> Response:
+    """PUT .../os-volume_attachments/{volume_id}: with the same volumeId, change the
+    attachment's delete_on_termination (2.85); with another, swap the volume (admins),
+    which pocketstack's drivers cannot do (501)."""
+    ctx = request.context
+    svc = service(request)
+    inst = await instances.get(svc.db, ctx, request.path_params["server_id"])
+    data = validate(UPDATE_SCHEMA, await body(request))["volumeAttachment"]
+    if set(data) - {"volumeId"} and not at_least(request, 85):
+        raise Invalid("Invalid input: only 'volumeId' may be given before microversion 2.85.")
+    volume_id = request.path_params["volume_id"]
+    swap = data["volumeId"] != volume_id
+    if swap:
+        policy.admin(ctx, "os_compute_api:os-volumes-attachments:swap")
+    else:
+        policy.owner(ctx, inst.project_id, "os_compute_api:os-volumes-attachments:update")
+    bdm = next((b for b in _volume_bdms(inst) if b["volume_id"] == volume_id), None)
+    if bdm is None:
+        raise NotFound(f"The volume {volume_id} was either invalid or not attached to the instance.")
+    if inst.locked and not ctx.is_admin:
+        raise Conflict(f"Instance {inst.uuid} is locked")
+    if swap:
+        raise NotImplementedYet("Swapping an attached volume is not supported by this cloud's virt drivers.")
+    for key, current in (("device", bdm.get("device")), ("tag", bdm.get("tag")), ("serverId", inst.uuid)):
+        if key in data and data[key] != current:
+            raise Invalid(f"Invalid input: the attachment's {key} cannot be changed.")
+    if "id" in data and data["id"] != volume_id:
+        raise Invalid("Invalid input: the attachment's id cannot be changed.")
+    if "delete_on_termination" in data:
+
+        def _set(bdms: list[dict[str, Any]]) -> None:
+            for b in bdms:
+                if b.get("volume_id") == volume_id:
+                    b["delete_on_termination"] = data["delete_on_termination"]
+
+        await _change_bdms(request, inst.uuid, _set)
     return empty(202)
