@@ -116,3 +116,10 @@ async def test_bad_bulk_bodies_are_400(api: Api, body: object, fragment: str) ->
     r = await api.post("networks", body)
     assert r.status_code == 400, r.text
     assert fragment in error(r)["message"]
+
+
+@pytest.mark.parametrize(("attr", "status"), [({"segment_id": None}, 201), ({"service_types": []}, 403)])
+async def test_subnet_segment_and_service_types_are_admin_only(api: Api, attr: dict[str, object], status: int) -> None:
+    net = await api.network(name="n")
+    body = {"subnet": {"network_id": net["id"], "cidr": "10.0.0.0/24", "ip_version": 4, **attr}}
+    assert (await api.post("subnets", body)).status_code == status

@@ -9,6 +9,10 @@ from pocketstack.network.objects import subnets
 from pocketstack.web.request import Request
 from pocketstack.web.response import Response, empty
 
+# Admin-only attributes and their defaults: segments and service types are accepted and
+# ignored here (neither is built), but only admins may send them, as in Neutron.
+_ADMIN_ONLY = {"segment_id": None, "service_types": policy.NO_DEFAULT}
+
 
 async def index(deps: Deps, request: Request) -> Response:
     return many(request, "subnets", "Subnet", await subnets.listing(deps.db, request.context))
@@ -23,6 +27,7 @@ async def create(deps: Deps, request: Request) -> Response:
     policy.require_writer(ctx, "create_subnet")
     items, bulk = await bodies_of(request, "subnet", "subnets", schemas.SUBNET_CREATE)
     for attrs in items:
+        policy.admin_attributes(ctx, "create_subnet", attrs, _ADMIN_ONLY, create=True)
         attrs["project_id"] = policy.owner_project(ctx, "create_subnet", attrs)
     made = await create_all(
         items,
