@@ -28,10 +28,17 @@ async def client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
 async def test_version_discovery_needs_no_token(client: httpx.AsyncClient) -> None:
     root = await client.get("/compute/")
     assert root.status_code == 200
-    (v21,) = root.json()["versions"]
+    # Nova lists the legacy v2.0 endpoint first (Tempest checks), then v2.1.
+    v20, v21 = root.json()["versions"]
+    assert v20["id"] == "v2.0" and v20["status"] == "SUPPORTED"
     assert v21["id"] == "v2.1" and v21["min_version"] == "2.1"
     one = await client.get(V)
     assert one.json()["version"]["version"] == v21["version"]
+    legacy = await client.get("/compute/v2/")
+    assert legacy.json()["version"]["links"] == v20["links"]
+    # The legacy endpoint serves the API at 2.1, whatever microversion is asked.
+    flavors = await client.get("/compute/v2/flavors/1", headers=mv("demo", "2.55"))
+    assert flavors.status_code == 200 and "description" not in flavors.json()["flavor"]
 
 
 async def test_microversion_negotiation(client: httpx.AsyncClient) -> None:

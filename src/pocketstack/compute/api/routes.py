@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pocketstack.compute.api.common import MIN_VERSION
 from pocketstack.compute.api.handlers import (
     aggregates,
     assisted_snapshots,
@@ -27,7 +28,9 @@ from pocketstack.compute.api.handlers import (
     volume_attachments,
     volumes,
 )
-from pocketstack.web.routing import Route
+from pocketstack.web.request import Request
+from pocketstack.web.response import Response
+from pocketstack.web.routing import Handler, Route
 
 V = "/v2.1"
 
@@ -189,4 +192,26 @@ ROUTES += [
     Route("PUT", V + "/os-aggregates/{aggregate_id}", aggregates.update),
     Route("DELETE", V + "/os-aggregates/{aggregate_id}", aggregates.delete),
     Route("POST", V + "/os-aggregates/{aggregate_id}/action", aggregates.action),
+]
+
+
+def _legacy(handler: Handler) -> Handler:
+    """A v2.1 handler served under /v2, Nova's legacy endpoint: no microversions there,
+    every request is 2.1 whatever it asks."""
+
+    async def run(request: Request) -> Response:
+        request.state["version"] = MIN_VERSION
+        return await handler(request)
+
+    return run
+
+
+ROUTES += [
+    Route("GET", "/v2", versions.show_v20, auth=False),
+    Route("GET", "/v2/", versions.show_v20, auth=False),
+]
+ROUTES += [
+    Route(r.method, "/v2" + r.pattern[len(V) :], _legacy(r.handler), auth=r.auth, body_limit=r.body_limit)
+    for r in list(ROUTES)
+    if r.pattern.startswith(V + "/") and r.auth
 ]

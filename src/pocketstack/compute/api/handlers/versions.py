@@ -24,8 +24,24 @@ def _v21(request: Request) -> dict[str, Any]:
     }
 
 
+def _v20(request: Request) -> dict[str, Any]:
+    """The legacy v2.0 endpoint: the same API at /v2, without microversions (always 2.1)."""
+    return {
+        "id": "v2.0",
+        "status": "SUPPORTED",
+        "version": "",
+        "min_version": "",
+        "updated": "2011-01-21T11:33:21Z",
+        "links": [{"rel": "self", "href": f"{request.base_url}/v2/"}],
+    }
+
+
 async def index(request: Request) -> Response:
-    return json_response({"versions": [_v21(request)]})
+    return json_response({"versions": [_v20(request), _v21(request)]})
+
+
+async def show_v20(request: Request) -> Response:
+    return json_response({"version": _v20(request)})
 
 
 async def show(request: Request) -> Response:
