@@ -220,6 +220,10 @@ async def test_diagnostics_inject_network_info_restore(tmp_path: Path) -> None:
         assert new["memory_details"] == {"maximum": 512, "used": None}
         assert (await c.action(sid, {"injectNetworkInfo": None}, token="demo")).status_code == 403
         assert (await c.action(sid, {"injectNetworkInfo": None}, token="admin")).status_code == 202
+        pw = f"{V}/servers/{sid}/os-server-password"
+        assert (await c.client.get(pw, headers=mv("demo"))).json() == {"password": ""}
+        assert (await c.client.delete(pw, headers=mv("demo"))).status_code == 204
+        assert (await c.client.get(pw, headers=mv("alt"))).status_code == 404
         # Deletes are never deferred: nothing is SOFT_DELETED to restore or force-delete.
         assert (await c.action(sid, {"restore": None})).status_code == 409
         assert (await c.action(sid, {"forceDelete": None})).status_code == 409

@@ -120,6 +120,8 @@ ROUTES += [
     Route("DELETE", V + "/servers/{server_id}", servers.delete),
     Route("GET", V + "/servers/{server_id}/os-pocketstack-trace", servers.trace_index),
     Route("GET", V + "/servers/{server_id}/diagnostics", server_admin.diagnostics),
+    Route("GET", V + "/servers/{server_id}/os-server-password", server_admin.password_show),
+    Route("DELETE", V + "/servers/{server_id}/os-server-password", server_admin.password_clear),
     Route("GET", V + "/servers/{server_id}/ips", servers.ips_index),
     Route("GET", V + "/servers/{server_id}/ips/{network_label}", servers.ips_show),
     Route("GET", V + "/servers/{server_id}/tags", server_tags.index),

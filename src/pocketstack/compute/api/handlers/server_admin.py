@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
 from pocketstack.common.errors import Conflict
 from pocketstack.common.timeutils import utcnow
 from pocketstack.compute import states
@@ -114,3 +116,27 @@ async def restore(request: Request, inst: Instance, args: Any) -> Response:
 async def force_delete(request: Request, inst: Instance, args: Any) -> Response:
     policy.owner(request.context, inst.project_id, "os_compute_api:os-deferred-delete:force")
     raise not_soft_deleted(inst, "forceDelete")
+
+
+async def password_show(request: Request) -> Response:
+    """GET /servers/{id}/os-server-password: the encrypted password a guest posted to the
+    metadata service (kept in the server's system metadata; empty until one is)."""
+    ctx = request.context
+    inst = await instances.get(service(request).db, ctx, request.path_params["server_id"])
+    policy.owner(ctx, inst.project_id, "os_compute_api:os-server-password:show")
+    return json_response({"password": str((inst.system_metadata or {}).get("password") or "")})
+
+
+async def password_clear(request: Request) -> Response:
+    """DELETE /servers/{id}/os-server-password: forget it (the guest's own is unchanged)."""
+    ctx = request.context
+    svc = service(request)
+    inst = await instances.get(svc.db, ctx, request.path_params["server_id"])
+    policy.owner(ctx, inst.project_id, "os_compute_api:os-server-password:clear")
+    async with svc.db.writer() as s:
+        row = await s.scalar(select(Instance).where(Instance.uuid == inst.uuid))
+        if row is not None:
+            meta = dict(row.system_metadata or {})
+            meta.pop("password", None)
+            row.system_metadata = meta
+    return empty(204)
