@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import uuid
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
+from pocketstack.identity import ec2sign
 from pocketstack.testing.cloud import CloudClient, in_process_cloud
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -116,3 +118,77 @@ async def test_ec2_credentials(c: CloudClient) -> None:
     assert (await c.http.get(f"/identity/v3/users/{admin_id}/credentials/OS-EC2", headers=demo)).status_code == 403
     assert (await c.http.delete(f"{base}/{ec2['access']}", headers=demo)).status_code == 204
     assert (await c.http.get(f"{base}/{ec2['access']}", headers=demo)).status_code == 404
+
+
+async def test_signatures_match_the_aws_examples() -> None:
+    v4 = {
+        "verb": "GET",
+        "host": "iam.amazonaws.com",
+        "path": "/",
+        "params": {"Action": "ListUsers", "Version": "2010-05-08"},
+        "headers": {
+            "Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
+            "Host": "iam.amazonaws.com",
+            "X-Amz-Date": "20150830T123600Z",
+            "Authorization": "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, "
+            "SignedHeaders=content-type;host;x-amz-date, Signature=x",
+        },
+    }
+    assert ec2sign.signature("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", v4) == (
+        "5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7"
+    )
+    v2 = {
+        "verb": "GET",
+        "host": "elasticmapreduce.amazonaws.com",
+        "path": "/",
+        "params": {
+            "AWSAccessKeyId": "AKIAIOSFODNN7EXAMPLE",
+            "Action": "DescribeJobFlows",
+            "SignatureMethod": "HmacSHA256",
+            "SignatureVersion": "2",
+            "Timestamp": "2011-10-03T15:19:30",
+            "Version": "2009-03-31",
+        },
+    }
+    assert (
+        ec2sign.signature("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", v2)
+        == "i91nKc4PWAt0JJIdXwz9HxZCJDdiy6cf/Mj6vPxyYIs="
+    )
+
+
+async def test_ec2tokens(c: CloudClient) -> None:
+    token = await c.token("demo")
+    me = await whoami(c, token)
+    ec2 = (
+        await c.http.post(
+            f"/identity/v3/users/{me['user_id']}/credentials/OS-EC2",
+            json={"tenant_id": me["project_id"]},
+            headers={"X-Auth-Token": token},
+        )
+    ).json()["credential"]
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    params = {
+        "AWSAccessKeyId": ec2["access"],
+        "Action": "DescribeInstances",
+        "SignatureMethod": "HmacSHA256",
+        "SignatureVersion": "2",
+        "Timestamp": now,
+        "Version": "2016-11-15",
+    }
+    signed = {"access": ec2["access"], "host": "ec2.test:8788", "verb": "GET", "path": "/", "params": params}
+    signed["signature"] = ec2sign.signature(ec2["secret"], {**signed, "host": "ec2.test"})  # no port: accepted
+    answer = await c.http.post("/identity/v3/ec2tokens", json={"credentials": signed})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()["token"]
+    assert body["methods"] == ["ec2credential"] and body["project"]["id"] == me["project_id"]
+    usable = {"X-Auth-Token": answer.headers["x-subject-token"]}
+    assert (await c.http.get("/identity/v3/auth/catalog", headers=usable)).status_code == 200
+    wrong = await c.http.post("/identity/v3/ec2tokens", json={"credentials": {**signed, "signature": "bad"}})
+    assert wrong.status_code == 401
+    unknown = await c.http.post("/identity/v3/ec2tokens", json={"credentials": {**signed, "access": "nope"}})
+    assert unknown.status_code == 404
+    old = {**params, "Timestamp": "2001-01-01T00:00:00Z"}
+    stale = {**signed, "params": old}
+    stale["signature"] = ec2sign.signature(ec2["secret"], stale)
+    assert (await c.http.post("/identity/v3/ec2tokens", json={"credentials": stale})).status_code == 401
+    assert (await c.http.post("/identity/v3/ec2tokens", json={})).status_code == 400

@@ -88,7 +88,7 @@ async def _password(svc: IdentityService, data: dict[str, Any]) -> Identified:
                 ).first()
         else:
             raise Invalid("Invalid input for field 'identity/password/user': an id or a name is required")
-    domain_ok = user is not None and await _domain_enabled(svc, user.domain_id)
+    domain_ok = user is not None and await domain_enabled(svc, user.domain_id)
     rounds = svc.config.identity.password_hash_rounds
     if user is None:
         await passwords.burn_time(password, rounds)
@@ -108,7 +108,7 @@ async def _password(svc: IdentityService, data: dict[str, Any]) -> Identified:
     return Identified(user, ["password"])
 
 
-async def _domain_enabled(svc: IdentityService, domain_id: str) -> bool:
+async def domain_enabled(svc: IdentityService, domain_id: str) -> bool:
     domain = await svc.entities.get(m.Domain, domain_id)
     return domain is not None and domain.enabled
 
@@ -225,7 +225,7 @@ async def _resolve_scope(
                 project = await svc.entities.by_name(m.Project, ref["name"], domain.id)
         else:
             raise Invalid("Invalid input for field 'auth/scope/project': an id, or a name and a domain")
-        if project is None or not project.enabled or not await _domain_enabled(svc, project.domain_id):
+        if project is None or not project.enabled or not await domain_enabled(svc, project.domain_id):
             raise NotAuthenticated(FAIL)
         return "project", project.id, project.domain_id
     if kind == "domain":
@@ -308,12 +308,12 @@ async def trust_token(svc: IdentityService, who: Identified, trust_id: str, *, r
         if trust.remaining_uses is not None:
             trust.remaining_uses -= 1
     trustor = await svc.entities.get(m.User, trust.trustor_user_id)
-    if trustor is None or not trustor.enabled or not await _domain_enabled(svc, trustor.domain_id):
+    if trustor is None or not trustor.enabled or not await domain_enabled(svc, trustor.domain_id):
         raise NotAuthenticated(FAIL)
     project = await svc.entities.get(m.Project, trust.project_id) if trust.project_id else None
     role_ids: tuple[str, ...] = ()
     if project is not None:
-        if not project.enabled or not await _domain_enabled(svc, project.domain_id):
+        if not project.enabled or not await domain_enabled(svc, project.domain_id):
             raise NotAuthenticated(FAIL)
         held = set(await svc.roles.effective(trustor.id, "project", project.id))
         if not set(trust.roles) <= held:

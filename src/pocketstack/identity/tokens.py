@@ -26,7 +26,8 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from pocketstack.common.errors import NotAuthenticated
 
 PAYLOAD_VERSION = 1
-METHODS = ("password", "token", "application_credential")
+# Appended only: a token carries each method as its index here.
+METHODS = ("password", "token", "application_credential", "ec2credential")
 
 
 class KeyRepository:
