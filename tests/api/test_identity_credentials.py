@@ -13,6 +13,7 @@ import pytest
 import pytest_asyncio
 
 from pocketstack.identity import ec2sign
+from pocketstack.identity.models import Credential
 from pocketstack.testing.cloud import CloudClient, in_process_cloud
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -108,6 +109,11 @@ async def test_ec2_credentials(c: CloudClient) -> None:
     assert ec2["access"] in [x["access"] for x in listed]
     shown = (await c.http.get(f"{base}/{ec2['access']}", headers=demo)).json()["credential"]
     assert shown["secret"] == ec2["secret"]
+    # At rest the blob is sealed: the secret is not in the database.
+    identity = next(s for s in c.cloud.services if s.name == "identity")
+    async with identity.db.reader() as s:  # type: ignore[attr-defined]
+        stored = await s.get(Credential, hashlib.sha256(ec2["access"].encode()).hexdigest())
+    assert stored is not None and stored.blob.startswith("fernet:") and ec2["secret"] not in stored.blob
     # The same row through /v3/credentials, under the access key's hash.
     cred_id = hashlib.sha256(ec2["access"].encode()).hexdigest()
     generic = (await c.http.get(f"/identity/v3/credentials/{cred_id}", headers=demo)).json()["credential"]

@@ -167,13 +167,14 @@ def access_rule(base: str, r: m.AccessRule) -> dict[str, Any]:
     return {**access_rule_ref(r), "links": links(base, f"users/{r.user_id}/access_rules/{r.id}")}
 
 
-def credential(base: str, c: m.Credential) -> dict[str, Any]:
+def credential(base: str, c: m.Credential, blob: str) -> dict[str, Any]:
+    """``blob``: the credential's blob as the caller gave it (opened, not as stored)."""
     return {
         "id": c.id,
         "user_id": c.user_id,
         "project_id": c.project_id,
         "type": c.type,
-        "blob": c.blob,
+        "blob": blob,
         "links": links(base, f"credentials/{c.id}"),
         **(c.extra or {}),
     }

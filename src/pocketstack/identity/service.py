@@ -21,6 +21,7 @@ from pocketstack.identity.revocation import (
     RevocationList,
 )
 from pocketstack.identity.roles import RoleResolver
+from pocketstack.identity.sealing import Sealer
 from pocketstack.identity.tokens import KeyRepository, TokenData
 from pocketstack.identity.tokens import encode as encode_token
 from pocketstack.identity.validator import TokenValidator
@@ -43,6 +44,8 @@ class IdentityService(Service):
         self.config = runtime.config
         self.db = runtime.database(self.name)
         self.keys = keys or KeyRepository(self.config.fernet_key_dir)
+        # Credential blobs are sealed with keys of their own (never rotated away).
+        self.sealer = Sealer(KeyRepository(self.config.data_dir / "credential-keys"))
         self.revocations = revocations or RevocationList(self.config.identity.token_expiration)
         self.validator = TokenValidator(self.keys, self.revocations, self.config.identity.token_cache_seconds)
         self.roles = RoleResolver(self.db)
@@ -71,6 +74,7 @@ class IdentityService(Service):
 
     async def start(self) -> None:
         self.keys.setup()
+        self.sealer.keys.setup()
         async with self.db.reader() as s:
             rows = (
                 await s.scalars(

@@ -64,7 +64,7 @@ async def list_(svc: IdentityService, req: Request) -> Response:
         rows = (await s.scalars(query.order_by(m.Credential.id))).all()
     return json_response(
         {
-            "credentials": [render.credential(req.base_url, c) for c in rows],
+            "credentials": [render.credential(req.base_url, c, svc.sealer.open(c.blob)) for c in rows],
             "links": render.collection_links(req.base_url, "credentials"),
         }
     )
@@ -73,7 +73,7 @@ async def list_(svc: IdentityService, req: Request) -> Response:
 async def show(svc: IdentityService, req: Request) -> Response:
     async with svc.db.reader() as s:
         cred = await _owned(req, s)
-    return json_response({"credential": render.credential(req.base_url, cred)})
+    return json_response({"credential": render.credential(req.base_url, cred, svc.sealer.open(cred.blob))})
 
 
 async def create(svc: IdentityService, req: Request) -> Response:
@@ -95,11 +95,11 @@ async def create(svc: IdentityService, req: Request) -> Response:
             user_id=data["user_id"],
             project_id=data.get("project_id"),
             type=data["type"],
-            blob=data["blob"],
+            blob=svc.sealer.seal(data["blob"]),
             extra={k: v for k, v in data.items() if k not in CORE},
         )
         s.add(cred)
-    return json_response({"credential": render.credential(req.base_url, cred)}, 201)
+    return json_response({"credential": render.credential(req.base_url, cred, data["blob"])}, 201)
 
 
 async def update(svc: IdentityService, req: Request) -> Response:
@@ -109,7 +109,7 @@ async def update(svc: IdentityService, req: Request) -> Response:
         if data.get("user_id", cred.user_id) != cred.user_id:
             raise Invalid("Invalid input for field 'credential/user_id': a credential cannot change owner")
         kind = data.get("type", cred.type)
-        blob = data.get("blob", cred.blob)
+        blob = data.get("blob") or svc.sealer.open(cred.blob)
         project_id = data.get("project_id", cred.project_id)
         if kind == "ec2":
             # As in Keystone the id stays what it was, even when the access key changes.
@@ -118,11 +118,11 @@ async def update(svc: IdentityService, req: Request) -> Response:
                 raise Invalid("Invalid input for field 'credential/project_id': an ec2 credential needs a project")
         if project_id and project_id != cred.project_id:
             await get_or_404(s, m.Project, project_id)
-        cred.type, cred.blob, cred.project_id = kind, blob, project_id
+        cred.type, cred.blob, cred.project_id = kind, svc.sealer.seal(blob), project_id
         extra = {k: v for k, v in data.items() if k not in CORE}
         if extra:
             cred.extra = {**(cred.extra or {}), **extra}
-    return json_response({"credential": render.credential(req.base_url, cred)})
+    return json_response({"credential": render.credential(req.base_url, cred, blob)})
 
 
 async def delete(svc: IdentityService, req: Request) -> Response:
@@ -133,11 +133,12 @@ async def delete(svc: IdentityService, req: Request) -> Response:
 
 
 # --- OS-EC2 -------------------------------------------------------------------------------
-async def _ec2(s: AsyncSession, user_id: str, access: str) -> tuple[m.Credential, dict[str, Any]]:
+async def _ec2(svc: IdentityService, s: AsyncSession, user_id: str, access: str) -> tuple[m.Credential, dict[str, Any]]:
     cred = await s.get(m.Credential, ec2_id(access))
-    if cred is None or cred.user_id != user_id or cred.type != "ec2" or _ec2_blob(cred.blob)["access"] != access:
+    blob = _ec2_blob(svc.sealer.open(cred.blob)) if cred is not None and cred.type == "ec2" else None
+    if cred is None or blob is None or cred.user_id != user_id or blob["access"] != access:
         raise NotFound(f"Could not find credential: {access}.")
-    return cred, _ec2_blob(cred.blob)
+    return cred, blob
 
 
 async def ec2_list(svc: IdentityService, req: Request) -> Response:
@@ -150,7 +151,7 @@ async def ec2_list(svc: IdentityService, req: Request) -> Response:
         ).all()
     return json_response(
         {
-            "credentials": [render.ec2_credential(req.base_url, c, _ec2_blob(c.blob)) for c in rows],
+            "credentials": [render.ec2_credential(req.base_url, c, _ec2_blob(svc.sealer.open(c.blob))) for c in rows],
             "links": render.collection_links(req.base_url, f"users/{user_id}/credentials/OS-EC2"),
         }
     )
@@ -160,7 +161,7 @@ async def ec2_show(svc: IdentityService, req: Request) -> Response:
     user_id = req.path_params["user_id"]
     policy.admin_or_self(req.context, user_id, "ec2_get_credential")
     async with svc.db.reader() as s:
-        cred, blob = await _ec2(s, user_id, req.path_params["access"])
+        cred, blob = await _ec2(svc, s, user_id, req.path_params["access"])
     return json_response({"credential": render.ec2_credential(req.base_url, cred, blob)})
 
 
@@ -178,7 +179,7 @@ async def ec2_create(svc: IdentityService, req: Request) -> Response:
             user_id=user_id,
             project_id=data["tenant_id"],
             type="ec2",
-            blob=json.dumps(blob),
+            blob=svc.sealer.seal(json.dumps(blob)),
             extra={},
         )
         s.add(cred)
@@ -189,6 +190,6 @@ async def ec2_delete(svc: IdentityService, req: Request) -> Response:
     user_id = req.path_params["user_id"]
     policy.admin_or_self(req.context, user_id, "ec2_delete_credential")
     async with svc.db.writer() as s:
-        cred, _ = await _ec2(s, user_id, req.path_params["access"])
+        cred, _ = await _ec2(svc, s, user_id, req.path_params["access"])
         await s.delete(cred)
     return empty(204)

@@ -61,7 +61,7 @@ async def issue(svc: IdentityService, req: Request) -> Response:
         cred = await s.get(m.Credential, ec2_id(str(signed["access"])))
     if cred is None or cred.type != "ec2":
         raise NotFound("EC2 access key not found.")
-    blob = json.loads(cred.blob)
+    blob = json.loads(svc.sealer.open(cred.blob))
     if not ec2sign.valid(str(blob.get("secret") or ""), signed):
         raise NotAuthenticated("Invalid EC2 signature.")
     if blob.get("trust_id") or blob.get("app_cred_id"):
