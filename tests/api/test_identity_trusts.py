@@ -197,3 +197,17 @@ async def test_redelegation(c: CloudClient) -> None:
     token2 = (await trust_token(c, second.json()["trust"]["id"], user="admin")).headers["x-subject-token"]
     third = await c.http.post("/identity/v3/OS-TRUST/trusts", json={"trust": body}, headers=h(token2))
     assert third.status_code == 403
+
+
+async def test_trustor_losing_the_role_ends_trust_tokens(c: CloudClient) -> None:
+    env = await setup_trustor(c)
+    trust = (await create_trust(c, env, impersonation=False)).json()["trust"]
+    answer = await trust_token(c, trust["id"])
+    assert answer.json()["token"]["user"]["id"] == env["trustee"]  # not impersonating
+    usable = h(answer.headers["x-subject-token"])
+    assert (await c.http.get("/identity/v3/auth/catalog", headers=usable)).status_code == 200
+    admin = h(await c.token("admin"))
+    grant = f"/identity/v3/projects/{env['project']}/users/{env['trustor']}/roles/{env['roles'][0]['id']}"
+    assert (await c.http.delete(grant, headers=admin)).status_code == 204
+    assert (await c.http.get("/identity/v3/auth/catalog", headers=usable)).status_code == 401
+    assert (await trust_token(c, trust["id"])).status_code == 401  # the trustor no longer holds the role

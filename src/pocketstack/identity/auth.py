@@ -343,6 +343,7 @@ async def trust_token(svc: IdentityService, who: Identified, trust_id: str, *, r
         expires_at=expires,
         audit_ids=(new_audit_id(), who.audit_chain) if who.audit_chain else (new_audit_id(),),
         trust_id=trust.id,
+        trustor_id=trustor.id,
     )
 
 

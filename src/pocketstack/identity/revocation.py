@@ -35,7 +35,7 @@ class Event:
     def matches(self, token: TokenData) -> bool:
         if token.issued_at > self.issued_before:
             return False
-        if self.user_id is not None and self.user_id != token.user_id:
+        if self.user_id is not None and self.user_id not in (token.user_id, token.trustor_id):
             return False
         if self.project_id is not None and self.project_id != token.project_id:
             return False
@@ -80,6 +80,8 @@ class RevocationList:
 
     def is_revoked(self, token: TokenData) -> bool:
         lookups = [("user", token.user_id)]
+        if token.trustor_id and token.trustor_id != token.user_id:
+            lookups.append(("user", token.trustor_id))
         lookups.extend(("audit", a) for a in token.audit_ids)
         if token.scope_id:
             lookups.append(("project", token.scope_id))

@@ -119,8 +119,10 @@ class TokenData:
     # The application credential's access rules (service type, method, path): the only
     # calls the token may make (enforced by every API: pocketstack.web.access_rules).
     access_rules: tuple[tuple[str, str, str], ...] = ()
-    # OS-TRUST: the trust the token was issued under (project scope, the trust's roles).
+    # OS-TRUST: the trust the token was issued under (project scope, the trust's roles),
+    # and its trustor (whose revocations, such as losing a role, end the token too).
     trust_id: str | None = None
+    trustor_id: str | None = None
 
     @property
     def project_id(self) -> str | None:
@@ -157,6 +159,7 @@ def encode(keys: KeyRepository, data: TokenData) -> str:
         extras["r"] = [list(rule) for rule in data.access_rules]
     if data.trust_id:
         extras["t"] = data.trust_id
+        extras["o"] = data.trustor_id
     if extras:
         payload.append(extras)
     return keys.fernet().encrypt(orjson.dumps(payload)).rstrip(b"=").decode()
@@ -189,9 +192,9 @@ def decode(keys: KeyRepository, token: str) -> TokenData:
         if not isinstance(extras, dict):
             raise ValueError("extras")
         access_rules = tuple((str(a), str(b), str(c)) for a, b, c in extras.get("r") or ())
-        trust_id = extras.get("t")
-        if trust_id is not None and not isinstance(trust_id, str):
-            raise ValueError("trust id")
+        trust_id, trustor_id = extras.get("t"), extras.get("o")
+        if not all(x is None or isinstance(x, str) for x in (trust_id, trustor_id)):
+            raise ValueError("trust")
         methods = tuple(METHODS[i] for i in method_ids)
     except (InvalidToken, ValueError, TypeError, IndexError, UnicodeError, orjson.JSONDecodeError):
         raise NotAuthenticated("The request you have made requires authentication.") from None
@@ -210,4 +213,5 @@ def decode(keys: KeyRepository, token: str) -> TokenData:
         app_cred_id,
         access_rules,
         trust_id,
+        trustor_id,
     )
