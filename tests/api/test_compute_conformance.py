@@ -363,3 +363,24 @@ async def test_instance_usage_audit_log(tmp_path: Path) -> None:
         bad = await c.client.get(V + "/os-instance_usage_audit_log/not-a-time", headers=mv("admin"))
         assert bad.status_code == 400
         assert (await c.client.get(V + "/os-instance_usage_audit_log", headers=mv("demo"))).status_code == 403
+
+
+async def test_admin_only_destination_enforced_only_when_named(tmp_path: Path) -> None:
+    async with cloud(tmp_path, hosts=2) as c:
+        # Admins pick the host (2.74) or force it through the zone; the server lands there.
+        sid = (await c.boot(token="admin", version="2.74", host="fake-host-2"))["server"]["id"]
+        assert (await c.wait(sid, "ACTIVE"))["OS-EXT-SRV-ATTR:host"] == "fake-host-2"
+        sid = (await c.boot(token="admin", availability_zone="nova:fake-host-1"))["server"]["id"]
+        assert (await c.wait(sid, "ACTIVE"))["OS-EXT-SRV-ATTR:host"] == "fake-host-1"
+        node_only = await c.boot(token="admin", version="2.74", hypervisor_hostname="fake-host-2")
+        assert (await c.wait(node_only["server"]["id"], "ACTIVE"))["OS-EXT-SRV-ATTR:host"] == "fake-host-2"
+        body = await c.boot(token="admin", version="2.74", host="no-such-host", expect=400)
+        assert body["badRequest"]["message"] == "Compute host no-such-host could not be found."
+        # Members: the zone alone (even "nova:", which names no host) is theirs to give;
+        # a host or node is the admin-only part, refused only when it is there.
+        sid = (await c.boot(availability_zone="nova:"))["server"]["id"]
+        assert (await c.wait(sid, "ACTIVE"))["OS-EXT-AZ:availability_zone"] == "nova"
+        await c.boot(availability_zone="nova:fake-host-1", expect=403)
+        await c.boot(availability_zone="nova::fake-host-1", expect=403)
+        await c.boot(version="2.74", host="fake-host-1", expect=403)
+        await c.boot(availability_zone="a:b:c:d", expect=400)

@@ -166,6 +166,8 @@ class ComputeService(Service):
                 "image_properties": req.image_meta.get("properties", {}),
                 "group": group,
                 "flavor_extra_specs": dict(req.flavor.get("extra_specs") or {}),
+                "requested_host": req.requested_host,
+                "requested_node": req.requested_node,
             }
             for inst in created
         ]

@@ -47,6 +47,9 @@ class BuildRequest:
     hostname: str | None = None
     access_ip_v4: str | None = None
     access_ip_v6: str | None = None
+    # Where an admin asked the server to go (scheduling only; not kept on the instance).
+    requested_host: str | None = None
+    requested_node: str | None = None
 
 
 def hostname_for(name: str) -> str:

@@ -48,6 +48,10 @@ class RequestSpec:
     group: dict[str, Any] | None = None
     flavor_extra_specs: dict[str, str] = field(default_factory=dict)
     ignore_hosts: list[str] = field(default_factory=list)
+    # An admin's requested destination (2.74 host / hypervisor_hostname, or the host and
+    # node of "zone:host:node"): only that host (node) may be chosen.
+    requested_host: str | None = None
+    requested_node: str | None = None
     # Hosts already holding members of ``group`` (filled by the scheduler).
     group_hosts: list[str] = field(default_factory=list)
 

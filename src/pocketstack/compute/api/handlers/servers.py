@@ -18,7 +18,7 @@ from pocketstack.compute import states
 from pocketstack.compute.api import block_devices, policy, schemas, views
 from pocketstack.compute.api.common import at_least, body, canonical_access_ips, limit_param, next_link, service
 from pocketstack.compute.api.handlers import images
-from pocketstack.compute.models import Instance, ServerGroup
+from pocketstack.compute.models import ComputeNode, Instance, ServerGroup
 from pocketstack.compute.objects import actions, flavors, instances, keypairs, trace
 from pocketstack.compute.objects.instances import BuildRequest, ListFilters
 from pocketstack.compute.volume_client import VolumeClient
@@ -123,12 +123,44 @@ async def _block_devices(request: Request, server: dict[str, Any], max_count: in
     return await resolver.resolve(list(raw))
 
 
-def _az(request: Request, server: dict[str, Any]) -> str | None:
+def _az(request: Request, server: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
+    """Nova's "zone", "zone:host", "zone:host:node" or "zone::node": the zone, and the
+    host and node an admin forces. The admin rule applies only when a host or node is
+    named ("nova:" forces nothing and anyone may send it)."""
     raw = server.get("availability_zone")
+    host = node = None
+    zone = raw
     if raw and ":" in raw:
+        parts = raw.count(":")
+        if parts == 1:
+            zone, host = raw.split(":")
+        elif parts == 2 and "::" in raw:
+            zone, node = raw.split("::")
+        elif parts == 2:
+            zone, host, node = raw.split(":")
+        else:
+            raise Invalid("Invalid input: Unable to parse availability_zone")
+    if host or node:
         policy.admin(request.context, "os_compute_api:servers:create:forced_host")
-        return raw.split(":", 1)[0] or None
-    return raw
+    return zone or None, host or None, node or None
+
+
+async def _requested_destination(
+    request: Request, server: dict[str, Any], forced: tuple[str | None, str | None]
+) -> tuple[str | None, str | None]:
+    """2.74's host / hypervisor_hostname (admins only, and only when given), checked
+    against the compute nodes there are; else the forced host and node of the zone."""
+    host, node = server.get("host"), server.get("hypervisor_hostname")
+    if not host and not node:
+        return forced
+    policy.admin(request.context, "compute:servers:create:requested_destination")
+    async with service(request).db.reader() as s:
+        nodes = (await s.execute(select(ComputeNode.host, ComputeNode.hypervisor_hostname))).all()
+    if host and not any(n.host == host for n in nodes):
+        raise Invalid(f"Compute host {host} could not be found.")
+    if node and not any(n.hypervisor_hostname == node and (not host or n.host == host) for n in nodes):
+        raise Invalid(f"Compute host {host or node} could not be found.")
+    return host, node
 
 
 async def create(request: Request) -> Response:
@@ -182,6 +214,8 @@ async def create(request: Request) -> Response:
         # Checked here so a missing group is the caller's 400, not a failed build; the
         # agent resolves them again (ids) for the ports it makes.
         await svc.network.security_group_ids(str(ctx.project_id), groups, ctx.auth_token)
+    zone, forced_host, forced_node = _az(request, server)
+    requested_host, requested_node = await _requested_destination(request, server, (forced_host, forced_node))
     req = BuildRequest(
         name=server["name"],
         flavor=snap,
@@ -196,7 +230,7 @@ async def create(request: Request) -> Response:
         metadata=server.get("metadata") or {},
         tags=server.get("tags") or [],
         description=server.get("description"),
-        availability_zone=_az(request, server),
+        availability_zone=zone,
         config_drive=str(server.get("config_drive", "")).lower() in ("true", "1", "yes"),
         security_groups=groups,
         block_device_mapping=devices.mappings,
@@ -205,6 +239,8 @@ async def create(request: Request) -> Response:
         hostname=server.get("hostname"),
         access_ip_v4=server.get("accessIPv4"),
         access_ip_v6=server.get("accessIPv6"),
+        requested_host=requested_host,
+        requested_node=requested_node,
     )
     started = time.time()
     created = await instances.create(svc.db, ctx, req)

@@ -22,11 +22,13 @@ def default_filters() -> list[Filter]:
         AvailabilityZoneFilter,
         ComputeFilter,
         ImagePropertiesFilter,
+        RequestedDestinationFilter,
         RetryFilter,
     )
 
     return [
         RetryFilter(),
+        RequestedDestinationFilter(),
         ComputeFilter(),
         AvailabilityZoneFilter(),
         ImagePropertiesFilter(),

@@ -15,6 +15,17 @@ class RetryFilter(Filter):
         return host.host not in spec.ignore_hosts
 
 
+class RequestedDestinationFilter(Filter):
+    """Only the host (and node) an admin asked for, when one was."""
+
+    name = "RequestedDestinationFilter"
+
+    def host_passes(self, host: HostState, spec: RequestSpec) -> bool:
+        if spec.requested_host and host.host != spec.requested_host:
+            return False
+        return not spec.requested_node or host.node == spec.requested_node
+
+
 class ComputeFilter(Filter):
     """Only enabled compute services that sent a heartbeat recently."""
 
