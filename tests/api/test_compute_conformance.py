@@ -350,6 +350,10 @@ async def test_project_filter_counts_only_with_all_tenants(tmp_path: Path) -> No
         assert sid not in await ids("?all_tenants=1&tenant_id=p-alt")
         assert sid in await ids("?all_tenants=true")
         assert (await c.client.get(V + "/servers?all_tenants=maybe", headers=admin)).status_code == 400
+        # host is an admin-only filter: dropped from a member's query, not refused.
+        r = await c.client.get(V + "/servers?host=nowhere", headers=mv("demo"))
+        assert r.status_code == 200 and sid in {s["id"] for s in r.json()["servers"]}
+        assert sid not in await ids("?all_tenants=1&host=nowhere")
 
 
 async def test_instance_usage_audit_log(tmp_path: Path) -> None:
