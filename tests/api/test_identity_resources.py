@@ -281,3 +281,37 @@ async def test_access_rule_services_and_methods() -> None:
     assert not permitted(rules, "volume", "DELETE", "/v3/p/volumes")
     assert not permitted(rules, "compute", "GET", "/v3/p/volumes")
     assert permitted(rules, "identity", "POST", "/v3/users")
+
+
+async def test_project_hierarchy_and_role_assignments_in_subtree(c: CloudClient, admin: dict[str, str]) -> None:
+    async def project(**body: object) -> dict[str, object]:
+        answer = await c.http.post("/identity/v3/projects", json={"project": {"name": name(), **body}}, headers=admin)
+        result: dict[str, object] = answer.json()["project"]
+        return result
+
+    a = await project()
+    b = await project(parent_id=a["id"])
+    c1, c2 = await project(parent_id=b["id"]), await project(parent_id=b["id"])
+    ids = (await c.http.get(f"/identity/v3/projects/{c1['id']}?parents_as_ids", headers=admin)).json()["project"]
+    assert ids["parents"] == {b["id"]: {a["id"]: {"default": None}}}
+    sub = (await c.http.get(f"/identity/v3/projects/{a['id']}?subtree_as_ids", headers=admin)).json()["project"]
+    assert sub["subtree"] == {b["id"]: {c1["id"]: None, c2["id"]: None}}
+    both = await c.http.get(f"/identity/v3/projects/{a['id']}?subtree_as_ids&subtree_as_list", headers=admin)
+    assert both.status_code == 400
+    # The lists hold only the projects the caller has a role on.
+    user = (await c.http.post("/identity/v3/users", json={"user": {"name": name()}}, headers=admin)).json()["user"]
+    member = (await c.http.get("/identity/v3/roles?name=member", headers=admin)).json()["roles"][0]["id"]
+    admin_id = (
+        await c.http.get("/identity/v3/auth/tokens", headers={**admin, "X-Subject-Token": admin["X-Auth-Token"]})
+    ).json()["token"]["user"]["id"]
+    await c.http.put(f"/identity/v3/projects/{c2['id']}/users/{admin_id}/roles/{member}", headers=admin)
+    listed = (await c.http.get(f"/identity/v3/projects/{a['id']}?subtree_as_list", headers=admin)).json()["project"]
+    assert [p["project"]["id"] for p in listed["subtree"]] == [c2["id"]]
+    await c.http.put(f"/identity/v3/projects/{c1['id']}/users/{user['id']}/roles/{member}", headers=admin)
+    query = f"/identity/v3/role_assignments?scope.project.id={a['id']}&include_subtree=true&user.id={user['id']}"
+    found = (await c.http.get(query, headers=admin)).json()["role_assignments"]
+    assert [x["scope"]["project"]["id"] for x in found] == [c1["id"]]
+    plain = query.replace("&include_subtree=true", "")
+    assert (await c.http.get(plain, headers=admin)).json()["role_assignments"] == []
+    alone = await c.http.get("/identity/v3/role_assignments?include_subtree=true", headers=admin)
+    assert alone.status_code == 400

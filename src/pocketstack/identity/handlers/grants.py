@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from pocketstack.common.errors import NotFound
+from pocketstack.common.errors import Invalid, NotFound
 from pocketstack.identity import models as m
 from pocketstack.identity import policy
 from pocketstack.identity.handlers.common import get_or_404
@@ -148,8 +148,16 @@ async def assignments(svc: IdentityService, req: Request) -> Response:
         raise policy.deny("list_role_assignments")
     effective = req.param("effective") is not None and bool(req.bool_param("effective", True))
     include_names = bool(req.bool_param("include_names", False))
+    project_filter = req.param("scope.project.id")
+    include_subtree = bool(req.bool_param("include_subtree", False))
+    if include_subtree and project_filter is None:
+        raise Invalid("scope.project.id needs to be specified if include_subtree is also specified")
     async with svc.db.reader() as s:
-        rows, memberships = await _candidate_rows(s, req, user_filter, effective)
+        # include_subtree: the projects below scope.project.id match as well.
+        projects = (
+            {project_filter, *await _below(s, False, project_filter)} if project_filter and include_subtree else set()
+        )
+        rows, memberships = await _candidate_rows(s, req, user_filter, effective, projects)
         ids = {r.actor_id for r in rows} | {r.target_id for r in rows} | {u for u, _ in memberships}
         names = await _names(s, ids) if include_names else None
     entries: list[dict[str, Any]] = []
@@ -192,7 +200,7 @@ async def assignments(svc: IdentityService, req: Request) -> Response:
                     "prior": row.role_id if role_id != row.role_id else None,
                 }
             )
-    entries = [e for e in entries if _matches(req, e)]
+    entries = [e for e in entries if _matches(req, e, projects)]
     seen: set[tuple[Any, ...]] = set()
     out = []
     for e in entries:
@@ -205,7 +213,7 @@ async def assignments(svc: IdentityService, req: Request) -> Response:
 
 
 async def _candidate_rows(
-    s: Any, req: Request, user_filter: str | None, effective: bool
+    s: Any, req: Request, user_filter: str | None, effective: bool, projects: set[str]
 ) -> tuple[list[m.Assignment], list[tuple[str, str]]]:
     """The assignment rows the filters can match, and the memberships to expand groups
     with, read with the filters pushed into SQL: the cost follows the answer, not the
@@ -222,7 +230,9 @@ async def _candidate_rows(
     target = req.param("scope.project.id") or req.param("scope.domain.id")
     if target is not None and effective and req.param("scope.project.id") is not None:
         # Grants inherited from the project's ancestors and domain apply to it too.
-        query = query.where(A.target_id.in_([target, *await _above(s, target)]))
+        query = query.where(A.target_id.in_([target, *projects, *await _above(s, target)]))
+    elif target is not None and projects:
+        query = query.where(A.target_id.in_(projects))
     elif target is not None:
         query = query.where(A.target_id == target)
     if req.param("scope.system") is not None:
@@ -266,7 +276,9 @@ async def _below(s: Any, is_domain: bool, target_id: str) -> list[str]:
     return found
 
 
-def _matches(req: Request, e: dict[str, Any]) -> bool:
+def _matches(req: Request, e: dict[str, Any], projects: set[str]) -> bool:
+    """Whether an entry passes every filter; ``projects``: with include_subtree, the
+    projects scope.project.id stands for."""
     checks = {
         "user.id": ("actor", "user"),
         "group.id": ("actor", "group"),
@@ -275,7 +287,12 @@ def _matches(req: Request, e: dict[str, Any]) -> bool:
     }
     for param, (field, kind) in checks.items():
         value = req.param(param)
-        if value is not None and e[field] != (kind, value):
+        if value is None:
+            continue
+        if param == "scope.project.id" and projects:
+            if e[field][0] != "project" or e[field][1] not in projects:
+                return False
+        elif e[field] != (kind, value):
             return False
     if req.param("role.id") is not None and e["role"] != req.param("role.id"):
         return False

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack.common.errors import Forbidden, Invalid, NotFound
 from pocketstack.identity import models as m
@@ -75,7 +76,68 @@ async def show(svc: IdentityService, req: Request) -> Response:
     async with svc.db.reader() as s:
         project = await s.get(m.Project, project_id)
         domain = await get_or_404(s, m.Domain, project_id) if project is None else None
-    return json_response({"project": _view(req, project, domain)})
+        body = _view(req, project, domain)
+        if project is not None:
+            body.update(await _hierarchy(svc, req, s, project))
+    return json_response({"project": body})
+
+
+async def _hierarchy(svc: IdentityService, req: Request, s: AsyncSession, project: m.Project) -> dict[str, Any]:
+    """``parents_as_ids``/``parents_as_list`` and ``subtree_as_ids``/``subtree_as_list``:
+    the project's ancestors (up to its domain, for the ids) and descendants; the lists
+    hold only projects the caller has a role on, as Keystone filters them."""
+    asked = {name for name in _HIERARCHY if req.param(name) is not None and req.bool_param(name, True)}
+    if {"parents_as_ids", "parents_as_list"} <= asked or {"subtree_as_ids", "subtree_as_list"} <= asked:
+        raise Invalid("Cannot use parents_as_list and parents_as_ids (or subtree_as_*) query params at the same time.")
+    out: dict[str, Any] = {}
+    mine = (
+        await svc.roles.project_ids(req.context.user_id or "")
+        if asked & {"parents_as_list", "subtree_as_list"}
+        else set()
+    )
+    if asked & {"parents_as_ids", "parents_as_list"}:
+        chain: list[m.Project] = []
+        current = project
+        while current.parent_id and len(chain) < 100:
+            parent = await s.get(m.Project, current.parent_id)
+            if parent is None:
+                break
+            chain.append(parent)
+            current = parent
+        if "parents_as_ids" in asked:
+            nested: dict[str, Any] | None = {project.domain_id: None}
+            for parent in reversed(chain):
+                nested = {parent.id: nested}
+            out["parents"] = nested
+        else:
+            out["parents"] = [{"project": render.project(req.base_url, p)} for p in chain if p.id in mine]
+    if asked & {"subtree_as_ids", "subtree_as_list"}:
+        below: list[m.Project] = []
+        level = [project.id]
+        while level and len(below) < 100_000:
+            children = list((await s.scalars(select(m.Project).where(m.Project.parent_id.in_(level)))).all())
+            below += children
+            level = [c.id for c in children]
+        if "subtree_as_ids" in asked:
+            out["subtree"] = _subtree_ids(project.id, below)
+        else:
+            out["subtree"] = [{"project": render.project(req.base_url, p)} for p in below if p.id in mine]
+    return out
+
+
+_HIERARCHY = ("parents_as_ids", "parents_as_list", "subtree_as_ids", "subtree_as_list")
+
+
+def _subtree_ids(root: str, below: list[m.Project]) -> dict[str, Any] | None:
+    children: dict[str, list[str]] = {}
+    for p in below:
+        children.setdefault(p.parent_id or "", []).append(p.id)
+
+    def walk(node: str) -> dict[str, Any] | None:
+        kids = children.get(node)
+        return {kid: walk(kid) for kid in kids} if kids else None
+
+    return walk(root)
 
 
 def _view(req: Request, project: m.Project | None, domain: m.Domain | None) -> dict[str, Any]:
