@@ -255,3 +255,37 @@ async def test_networks_proxies(c: CloudClient) -> None:
     assert (await _req(c, "GET", f"{C}/os-networks/no-such", demo)).status_code == 404
     new = {"X-Auth-Token": demo, "OpenStack-API-Version": "compute 2.36"}
     assert (await c.http.get(f"{C}/os-tenant-networks", headers=new)).status_code == 404
+
+
+async def _fresh_member(c: CloudClient, name: str) -> str:
+    """A token of a new user in a new project (nothing made there yet)."""
+    admin = await c.token("admin")
+    project = (await _req(c, "POST", "/identity/v3/projects", admin, json={"project": {"name": name}})).json()
+    user_body = {"user": {"name": name, "password": name, "default_project_id": project["project"]["id"]}}
+    user = (await _req(c, "POST", "/identity/v3/users", admin, json=user_body)).json()["user"]
+    roles = (await _req(c, "GET", "/identity/v3/roles?name=member", admin)).json()["roles"]
+    grant = f"/identity/v3/projects/{project['project']['id']}/users/{user['id']}/roles/{roles[0]['id']}"
+    assert (await _req(c, "PUT", grant, admin)).status_code == 204
+    return await c.token(name)
+
+
+async def test_networks_auto_allocates_the_projects_network(c: CloudClient) -> None:
+    admin = await c.token("admin")
+    member = await _fresh_member(c, "autonet")
+    body = {"flavorRef": "1", "imageRef": await _image(c, admin), "networks": "auto", "min_count": 2}
+    headers = {"X-Auth-Token": member, "OpenStack-API-Version": "compute 2.37"}
+    made = await c.http.post(f"{C}/servers", json={"server": {**body, "name": "auto"}}, headers=headers)
+    assert made.status_code == 202, made.text
+    listed = (await _req(c, "GET", f"{C}/servers?name=auto", member)).json()["servers"]
+    nets = set()
+    for server in listed:
+        for _ in range(500):
+            shown = (await _req(c, "GET", f"{C}/servers/{server['id']}", member)).json()["server"]
+            if shown["status"] in ("ACTIVE", "ERROR"):
+                break
+            await asyncio.sleep(0.02)
+        assert shown["status"] == "ACTIVE", shown
+        addresses = (await _req(c, "GET", f"{C}/servers/{server['id']}/ips", member)).json()["addresses"]
+        assert len(addresses) == 1
+        nets |= set(addresses)
+    assert len(listed) == 2 and len(nets) == 1  # both on the one auto-allocated network

@@ -397,6 +397,15 @@ class NetworkClient(_Client):
                         found[net["id"]] = net
         return list(found.values())
 
+    async def auto_allocated_network(self, project_id: str, user_token: str | None) -> str:
+        """The project's auto-allocated network ("get me a network"), made on first use."""
+        resp = await self._call("GET", f"/auto-allocated-topology/{project_id}", user_token)
+        if resp.status_code != 200:
+            raise Unavailable(
+                f"Unable to automatically allocate a network for project {project_id}: {_error_text(resp)}"
+            )
+        return str(resp.json()["auto_allocated_topology"]["id"])
+
     async def ports_of(self, device_id: str, user_token: str | None) -> list[dict[str, Any]]:
         """The ports whose device is ``device_id`` (a server's interfaces)."""
         resp = await self._call("GET", "/ports", user_token, params={"device_id": device_id})

@@ -312,6 +312,10 @@ class ComputeAgent(VolumeOps, ServerOps, ResizeOps, ShelveOps):
             nets = await self.network.available_networks(inst["project_id"], token)
             if nets:
                 wanted.append({"uuid": sorted(nets, key=lambda n: (bool(n.get("shared")), n["id"]))[0]["id"]})
+            else:
+                # Nothing the project can use: Nova asks the network service to make the
+                # project's network (auto-allocated topology), the same one for every server.
+                wanted.append({"uuid": await self.network.auto_allocated_network(inst["project_id"], token)})
         else:
             wanted = list(requested)
         groups = inst.get("security_groups") or ["default"]
