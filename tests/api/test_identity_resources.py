@@ -315,3 +315,18 @@ async def test_project_hierarchy_and_role_assignments_in_subtree(c: CloudClient,
     assert (await c.http.get(plain, headers=admin)).json()["role_assignments"] == []
     alone = await c.http.get("/identity/v3/role_assignments?include_subtree=true", headers=admin)
     assert alone.status_code == 400
+
+
+async def test_application_credential_roles_bring_their_implied_roles(c: CloudClient) -> None:
+    demo = {"X-Auth-Token": await c.token("demo")}
+    me = await c.http.get("/identity/v3/auth/tokens", headers={**demo, "X-Subject-Token": demo["X-Auth-Token"]})
+    user_id = me.json()["token"]["user"]["id"]
+    created = await c.http.post(
+        f"/identity/v3/users/{user_id}/application_credentials",
+        json={"application_credential": {"name": name(), "roles": [{"name": "member"}]}},
+        headers=demo,
+    )
+    assert created.status_code == 201, created.text
+    cred = created.json()["application_credential"]
+    assert [r["name"] for r in cred["roles"]] == ["member", "reader"]  # member implies reader
+    assert cred["system"] is None

@@ -211,3 +211,14 @@ async def test_trustor_losing_the_role_ends_trust_tokens(c: CloudClient) -> None
     assert (await c.http.delete(grant, headers=admin)).status_code == 204
     assert (await c.http.get("/identity/v3/auth/catalog", headers=usable)).status_code == 401
     assert (await trust_token(c, trust["id"])).status_code == 401  # the trustor no longer holds the role
+
+
+async def test_trust_scoped_tokens_cannot_manage_application_credentials(c: CloudClient) -> None:
+    env = await setup_trustor(c)
+    trust = (await create_trust(c, env)).json()["trust"]
+    token = h((await trust_token(c, trust["id"])).headers["x-subject-token"])
+    base = f"/identity/v3/users/{env['trustor']}/application_credentials"
+    assert (await c.http.get(base, headers=token)).status_code == 403
+    made = await c.http.post(base, json={"application_credential": {"name": name()}}, headers=token)
+    assert made.status_code == 403
+    assert (await c.http.get(base, headers=h(env["trustor_token"]))).status_code == 200

@@ -153,6 +153,7 @@ def app_cred(
         # Keystone prints this one as Python's isoformat: no zone suffix.
         "expires_at": a.expires_at.isoformat() if a.expires_at else None,
         "unrestricted": a.unrestricted,
+        "system": None,
         "roles": roles,
         "access_rules": [access_rule_ref(r) for r in rules],
         "links": links(base, f"users/{a.user_id}/application_credentials/{a.id}"),

@@ -80,14 +80,21 @@ async def _access_rules(s: AsyncSession, user_id: str, refs: list[dict[str, Any]
     return ids
 
 
-def _own(req: Request, action: str) -> str:
+def _own(svc: IdentityService, req: Request, action: str) -> str:
     user_id = req.path_params["user_id"]
     policy.admin_or_self(req.context, user_id, action)
+    _not_delegated(svc, req)
     return user_id
 
 
+def _not_delegated(svc: IdentityService, req: Request) -> None:
+    """Keystone keeps trust-scoped (delegated) tokens away from application credentials."""
+    if req.context.auth_token and svc.validator.validate(req.context.auth_token).trust_id:
+        raise Forbidden("Application credentials cannot be managed with a trust-scoped token.")
+
+
 async def list_(svc: IdentityService, req: Request) -> Response:
-    user_id = _own(req, "list_application_credentials")
+    user_id = _own(svc, req, "list_application_credentials")
     async with svc.db.reader() as s:
         query = select(m.ApplicationCredential).where(m.ApplicationCredential.user_id == user_id)
         if req.param("name") is not None:
@@ -103,7 +110,7 @@ async def list_(svc: IdentityService, req: Request) -> Response:
 
 
 async def show(svc: IdentityService, req: Request) -> Response:
-    user_id = _own(req, "get_application_credential")
+    user_id = _own(svc, req, "get_application_credential")
     async with svc.db.reader() as s:
         cred = await get_or_404(s, m.ApplicationCredential, req.path_params["application_credential_id"])
     if cred.user_id != user_id:
@@ -126,8 +133,7 @@ async def create(svc: IdentityService, req: Request) -> Response:
             )
     if not ctx.project_id:
         raise Invalid("An application credential needs a project-scoped token.")
-    if svc.validator.validate(ctx.auth_token or "").trust_id:
-        raise Forbidden("Cannot create an application credential with a trust-scoped token.")
+    _not_delegated(svc, req)
     data = validate(schemas.APP_CRED_CREATE, await req.json())["application_credential"]
     expires_at = None
     if data.get("expires_at"):
@@ -148,7 +154,9 @@ async def create(svc: IdentityService, req: Request) -> Response:
                 f"on project {ctx.project_id}."
             )
         wanted.append(role_id)
-    role_ids = wanted or list(await _token_role_ids(svc, req))
+    # Named roles bring the roles they imply, as Keystone adds them.
+    implied = [r for r in await svc.roles.expand(set(wanted)) if r not in wanted]
+    role_ids = wanted + implied if wanted else list(await _token_role_ids(svc, req))
     secret = data.get("secret") or base64.urlsafe_b64encode(secrets.token_bytes(48)).rstrip(b"=").decode()
     hashed = await passwords.hash_password(secret, svc.config.identity.password_hash_rounds)
     async with svc.db.writer() as s:
@@ -182,7 +190,7 @@ async def _token_role_ids(svc: IdentityService, req: Request) -> tuple[str, ...]
 
 
 async def delete(svc: IdentityService, req: Request) -> Response:
-    user_id = _own(req, "delete_application_credential")
+    user_id = _own(svc, req, "delete_application_credential")
     cred_id = req.path_params["application_credential_id"]
     async with svc.db.writer() as s:
         cred = await get_or_404(s, m.ApplicationCredential, cred_id)
