@@ -43,6 +43,7 @@ async def test_image_to_volume_is_the_root_disk(both: Both) -> None:
     shown = await both.cloud.wait(server["id"], "ACTIVE")
     # No local image: the server shows none (as Nova shows "" for a volume-backed server).
     assert shown["image"] == ""
+    shown = await both.cloud.show(server["id"], version="2.3")  # delete_on_termination from 2.3
     (attached,) = shown["os-extended-volumes:volumes_attached"]
     assert attached["delete_on_termination"] is True
     vol = await both.vol.show(attached["id"])
@@ -98,7 +99,8 @@ async def test_existing_volume_and_snapshot_sources(both: Both) -> None:
             [{"uuid": source["id"], "boot_index": 0, "source_type": "volume", "destination_type": "volume"}],
         )
     )["server"]
-    shown = await both.cloud.wait(server["id"], "ACTIVE")
+    await both.cloud.wait(server["id"], "ACTIVE")
+    shown = await both.cloud.show(server["id"], version="2.3")
     assert shown["os-extended-volumes:volumes_attached"] == [{"id": source["id"], "delete_on_termination": False}]
     assert both.driver().instances[server["id"]].spec.image["id"] == both.cloud.image_id
     assert (await both.vol.show(source["id"]))["status"] == "in-use"

@@ -104,7 +104,10 @@ def detail(
         "OS-EXT-STS:vm_state": inst.vm_state,
         "OS-EXT-STS:power_state": inst.power_state,
         "os-extended-volumes:volumes_attached": [
+            # delete_on_termination is shown from 2.3 on.
             {"id": b["volume_id"], "delete_on_termination": bool(b.get("delete_on_termination"))}
+            if at_least(request, 3)
+            else {"id": b["volume_id"]}
             for b in inst.block_device_mapping or []
             if b.get("volume_id")
         ],
