@@ -107,10 +107,15 @@ rm -f "$WORKDIR/tiny.img"
 os flavor create --id 101 --ram 256 --disk 1 --vcpus 1 conformance.small >/dev/null
 os flavor create --id 102 --ram 320 --disk 2 --vcpus 1 conformance.alt >/dev/null
 
+# Tempest's network extension tests take the extensions the cloud advertises (as a
+# deployment's tempest.conf lists its own): each one advertised must then work.
+NET_EXTENSIONS=$(os extension list --network -f value -c Alias | paste -sd, -)
+
 ARGS=(--tempest-venv "$VENV" --auth-url "$AUTH_URL" --password "$ADMIN_PW" --services all
       --image-id "$IMAGE_ID" --image-alt-id "$IMAGE_ALT_ID" --flavor-id 101 --flavor-alt-id 102 --network-id "$NET_ID"
       --compute-max-microversion latest --volume-max-microversion latest
       --extra-conf "$REPO/scripts/conformance/tempest-extra.conf"
+      --network-extensions "$NET_EXTENSIONS"
       --concurrency "$CONCURRENCY" --timeout "$TIMEOUT" --workdir "$WORKDIR/tempest")
 for l in "${LISTS[@]}"; do ARGS+=(--list "$l"); done
 [ -n "$REGEX" ] && ARGS+=(--regex "$REGEX")
