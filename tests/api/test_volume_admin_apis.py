@@ -175,6 +175,7 @@ async def test_group_types_and_groups(vapi: VolumeApi) -> None:
     assert (await vapi.request("DELETE", f"/group_types/{gt['id']}", "admin")).status_code == 202
     assert (await vapi.request("GET", "/groups/detail")).json() == {"groups": []}
     assert fault(await vapi.request("GET", "/groups/detail", version="volume 3.12"), 404)
+    assert fault(await vapi.request("GET", "/group_types/default"), 404)
 
 
 async def test_volume_summary(vapi: VolumeApi) -> None:

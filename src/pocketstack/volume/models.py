@@ -79,6 +79,8 @@ class Volume(Base):
     previous_status: Mapped[str | None] = mapped_column(String(32), nullable=True)
     # The size before an extend in progress (restored if the extend fails).
     previous_size: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The group (3.13+) the volume belongs to.
+    group_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
     created_at: Mapped[dt.datetime] = _created()
     updated_at: Mapped[dt.datetime | None] = _updated()
 
@@ -96,6 +98,8 @@ class Snapshot(Base):
     status: Mapped[str] = mapped_column(String(32), index=True)
     status_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     progress: Mapped[str] = mapped_column(String(8), default="0%")
+    # The group snapshot (3.14+) this snapshot was taken for.
+    group_snapshot_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
     metadata_: Mapped[dict[str, str]] = mapped_column("metadata", JSON, default=dict)
     provider_location: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = _created()
@@ -224,3 +228,38 @@ class Message(Base):
     user_message: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[dt.datetime] = _created()
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class Group(Base):
+    """A volume group (3.13+): volumes of the group's types managed together."""
+
+    __tablename__ = "volume_group"
+    id: Mapped[str] = _id()
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    user_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    status: Mapped[str] = mapped_column(String(32))
+    availability_zone: Mapped[str] = mapped_column(String(255))
+    group_type_id: Mapped[str] = mapped_column(String(36))
+    volume_type_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    group_snapshot_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    source_group_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    created_at: Mapped[dt.datetime] = _created()
+    updated_at: Mapped[dt.datetime | None] = _updated()
+
+
+class GroupSnapshot(Base):
+    """A snapshot of every volume of a group at once (3.14+)."""
+
+    __tablename__ = "volume_group_snapshot"
+    id: Mapped[str] = _id()
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    user_id: Mapped[str] = mapped_column(String(64))
+    group_id: Mapped[str] = mapped_column(String(36), index=True)
+    group_type_id: Mapped[str] = mapped_column(String(36))
+    name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    status: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = _created()
+    updated_at: Mapped[dt.datetime | None] = _updated()

@@ -11,7 +11,7 @@ from sqlalchemy import asc, desc, select
 
 from pocketstack.common.context import RequestContext
 from pocketstack.common.errors import Invalid, NotFound
-from pocketstack.volume import quotas, states, types
+from pocketstack.volume import groups, quotas, states, types
 from pocketstack.volume.deps import VolumeDeps
 from pocketstack.volume.listing import Page, paginate
 from pocketstack.volume.models import Attachment, Snapshot, Volume
@@ -41,6 +41,7 @@ class CreateRequest:
     metadata: dict[str, str] = field(default_factory=dict)
     bootable: bool | None = None
     multiattach: bool = False
+    group_id: str | None = None
 
 
 def image_metadata(image: dict[str, Any]) -> dict[str, str]:
@@ -136,6 +137,8 @@ async def create(deps: VolumeDeps, ctx: RequestContext, req: CreateRequest) -> V
             vtype = await types.get(s, ctx, inherit_type, deps.cfg.default_type)
         else:
             vtype = await types.default(s, deps.cfg.default_type)
+        if req.group_id:
+            groups.check_member(await groups.get(s, ctx, req.group_id), vtype.id)
         if vtype.encryption:
             raise Invalid(
                 f"Invalid volume type: volumes of the encrypted type {vtype.name} need a key manager, "
@@ -164,6 +167,7 @@ async def create(deps: VolumeDeps, ctx: RequestContext, req: CreateRequest) -> V
             image_id=image["id"] if image else None,
             host=deps.volume_host,
             provider_location={},
+            group_id=req.group_id,
         )
         s.add(vol)
         await s.flush()
@@ -232,6 +236,11 @@ async def delete(deps: VolumeDeps, ctx: RequestContext, volume_id: str, *, casca
     async with deps.db.writer() as s:
         vol = await volume_row(s, ctx, volume_id, lock=True)
         attachments = list(await s.scalars(select(Attachment).where(Attachment.volume_id == vol.id)))
+        if vol.group_id and not force:
+            raise Invalid(
+                f"Invalid volume: Volume {vol.id} is in group {vol.group_id}: remove it from the group "
+                "or delete the group with its volumes."
+            )
         if not force:
             if vol.status not in states.DELETABLE or attachments:
                 raise Invalid(

@@ -84,7 +84,7 @@ TABLE: list[tuple[str, str, Handler]] = [
     ("GET", "/qos-specs/{qos_id}/associate", qos.associate),
     ("GET", "/qos-specs/{qos_id}/disassociate", qos.disassociate),
     ("GET", "/qos-specs/{qos_id}/disassociate_all", qos.disassociate_all),
-    # group types (3.11+) and groups (3.13+, none)
+    # group types (3.11+) and groups (3.13+)
     ("GET", "/group_types", groups.types_index),
     ("POST", "/group_types", groups.types_create),
     ("GET", "/group_types/{group_type_id}", groups.types_show),
@@ -96,9 +96,12 @@ TABLE: list[tuple[str, str, Handler]] = [
     ("PUT", "/group_types/{group_type_id}/group_specs/{key}", groups.spec_update),
     ("DELETE", "/group_types/{group_type_id}/group_specs/{key}", groups.spec_delete),
     ("GET", "/groups", groups.groups_index),
-    ("GET", "/groups/detail", groups.groups_index),
+    ("GET", "/groups/detail", groups.groups_detail),
     ("POST", "/groups", groups.groups_create),
+    ("POST", "/groups/action", groups.groups_create_from_src),
     ("GET", "/groups/{group_id}", groups.groups_show),
+    ("PUT", "/groups/{group_id}", groups.groups_update),
+    ("POST", "/groups/{group_id}/action", groups.groups_action),
     # volume transfers: the extension's path and the 3.55 one
     *[
         row

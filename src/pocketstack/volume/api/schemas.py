@@ -310,3 +310,84 @@ ENCRYPTION_UPDATE = obj(
     {"encryption": {"type": "object", "properties": _ENCRYPTION_PROPS, "additionalProperties": True}},
     ["encryption"],
 )
+
+GROUP_CREATE = obj(
+    {
+        "group": {
+            "type": "object",
+            "properties": {
+                "name": NAME,
+                "description": DESCRIPTION,
+                "group_type": {"type": "string", "minLength": 1, "maxLength": 255},
+                "volume_types": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {"type": "string", "maxLength": 255},
+                    "uniqueItems": True,
+                },
+                "availability_zone": {"type": ["string", "null"], "maxLength": 255},
+            },
+            "required": ["group_type", "volume_types"],
+            "additionalProperties": False,
+        }
+    },
+    ["group"],
+)
+GROUP_UPDATE = obj(
+    {
+        "group": {
+            "type": "object",
+            "properties": {
+                "name": NAME,
+                "description": DESCRIPTION,
+                "add_volumes": {"type": ["string", "null"]},
+                "remove_volumes": {"type": ["string", "null"]},
+            },
+            "anyOf": [
+                {"required": ["name"]},
+                {"required": ["description"]},
+                {"required": ["add_volumes"]},
+                {"required": ["remove_volumes"]},
+            ],
+            "additionalProperties": False,
+        }
+    },
+    ["group"],
+)
+GROUP_DELETE = obj(
+    {
+        "delete": {
+            "type": "object",
+            "properties": {"delete-volumes": BOOLISH},
+            "additionalProperties": False,
+        }
+    },
+    ["delete"],
+)
+GROUP_RESET = obj(
+    {
+        "reset_status": {
+            "type": "object",
+            "properties": {"status": {"type": "string", "minLength": 1, "maxLength": 255}},
+            "required": ["status"],
+            "additionalProperties": False,
+        }
+    },
+    ["reset_status"],
+)
+GROUP_FROM_SRC = obj(
+    {
+        "create-from-src": {
+            "type": "object",
+            "properties": {
+                "name": NAME,
+                "description": DESCRIPTION,
+                "source_group_id": {"type": "string", "minLength": 1, "maxLength": 255},
+                "group_snapshot_id": {"type": "string", "minLength": 1, "maxLength": 255},
+            },
+            "oneOf": [{"required": ["group_snapshot_id"]}, {"required": ["source_group_id"]}],
+            "additionalProperties": False,
+        }
+    },
+    ["create-from-src"],
+)

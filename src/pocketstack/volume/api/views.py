@@ -80,7 +80,7 @@ def volume(
         if vol.image_metadata:
             body["volume_image_metadata"] = dict(vol.image_metadata)
     if version >= Version(3, 13):
-        body["group_id"] = None
+        body["group_id"] = vol.group_id
     if version >= Version(3, 21) and ctx.is_admin:
         body["provider_id"] = None
     if version >= Version(3, 48):
@@ -125,7 +125,7 @@ def snapshot(snap: Snapshot, version: Version, *, extended: bool = True) -> dict
         body["os-extended-snapshot-attributes:progress"] = snap.progress
         body["os-extended-snapshot-attributes:project_id"] = snap.project_id
     if version >= Version(3, 14):
-        body["group_snapshot_id"] = None
+        body["group_snapshot_id"] = snap.group_snapshot_id
     if version >= Version(3, 41):
         body["user_id"] = snap.user_id
     if version >= Version(3, 65):

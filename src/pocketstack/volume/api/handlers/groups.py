@@ -1,18 +1,21 @@
-"""Group types (3.11+: CRUD for admins, group specs) and groups (3.13+). Groups are not
-built: the lists are empty and a create is refused."""
+"""Group types (3.11+: CRUD for admins, group specs) and groups (3.13+: create, list,
+show, update with add/remove volumes, delete with its volumes, reset_status 3.20,
+create-from-src from another group 3.14)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from pocketstack.common.errors import Invalid, NotFound
-from pocketstack.volume import group_types
+from pocketstack.common.timeutils import iso_nozone
+from pocketstack.volume import group_types, groups, volumes
 from pocketstack.volume.api import policy, schemas
-from pocketstack.volume.api.common import body, context, deps, require, to_bool
+from pocketstack.volume.api.common import all_projects, at_least, body, context, deps, require, to_bool
 from pocketstack.volume.listing import parse_sort
-from pocketstack.volume.models import GroupType
+from pocketstack.volume.models import Group, GroupType
 from pocketstack.web.request import Request
 from pocketstack.web.response import Response, empty, json_response
+from pocketstack.web.validation import validate
 
 
 def _view(row: GroupType, admin: bool) -> dict[str, Any]:
@@ -154,19 +157,149 @@ async def spec_delete(request: Request) -> Response:
 
 
 # --- groups -------------------------------------------------------------------------------------
+def _group_view(request: Request, group: Group, member_ids: list[str] | None) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": group.id,
+        "status": group.status,
+        "availability_zone": group.availability_zone,
+        "created_at": iso_nozone(group.created_at),
+        "name": group.name,
+        "description": group.description,
+        "group_type": group.group_type_id,
+        "volume_types": list(group.volume_type_ids or []),
+    }
+    if at_least(request, 14):
+        out["group_snapshot_id"] = group.group_snapshot_id
+        out["source_group_id"] = group.source_group_id
+    if at_least(request, 25) and member_ids is not None:
+        out["volumes"] = member_ids
+    if at_least(request, 38):
+        out["replication_status"] = "disabled"
+    if at_least(request, 58) and request.context.is_admin:
+        out["project_id"] = group.project_id
+    return out
+
+
+async def _groups(request: Request, detail: bool) -> Response:
+    require(request, 13)
+    ctx = context(request)
+    rows = await groups.list_groups(deps(request), ctx, all_projects(request))
+    if not detail:
+        return json_response({"groups": [{"id": g.id, "name": g.name} for g in rows]})
+    return json_response({"groups": [_group_view(request, g, None) for g in rows]})
+
+
 async def groups_index(request: Request) -> Response:
-    require(request, 13)
-    context(request)
-    return json_response({"groups": []})
+    return await _groups(request, detail=False)
 
 
-async def groups_create(request: Request) -> Response:
-    require(request, 13)
-    context(request)
-    raise Invalid("Invalid input received: volume groups are not supported by this cloud.")
+async def groups_detail(request: Request) -> Response:
+    return await _groups(request, detail=True)
 
 
 async def groups_show(request: Request) -> Response:
     require(request, 13)
-    context(request)
-    raise NotFound(f"Group {request.path_params['group_id']} could not be found.")
+    ctx = context(request)
+    list_volume = request.param("list_volume")
+    async with deps(request).db.reader() as s:
+        group = await groups.get(s, ctx, request.path_params["group_id"])
+        members = (
+            [v.id for v in await groups.volumes_of(s, group.id)]
+            if list_volume and to_bool(list_volume, "list_volume")
+            else None
+        )
+    return json_response({"group": _group_view(request, group, members)})
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+async def groups_create(request: Request) -> Response:
+    require(request, 13)
+    ctx = context(request)
+    policy.writer(ctx, "group:create")
+    data = (await body(request, schemas.GROUP_CREATE))["group"]
+    group = await groups.create(
+        deps(request),
+        ctx,
+        _strip(data.get("name")),
+        _strip(data.get("description")),
+        data["group_type"],
+        data["volume_types"],
+        data.get("availability_zone"),
+    )
+    return json_response({"group": {"id": group.id, "name": group.name}}, 202)
+
+
+async def groups_update(request: Request) -> Response:
+    require(request, 13)
+    ctx = context(request)
+    policy.writer(ctx, "group:update")
+    data = (await body(request, schemas.GROUP_UPDATE))["group"]
+    changes = {k: _strip(data[k]) for k in ("name", "description") if k in data}
+    await groups.update(
+        deps(request),
+        ctx,
+        request.path_params["group_id"],
+        changes,
+        data.get("add_volumes"),
+        data.get("remove_volumes"),
+    )
+    return empty(202)
+
+
+async def groups_action(request: Request) -> Response:
+    require(request, 13)
+    ctx = context(request)
+    data = await request.json()
+    if not isinstance(data, dict) or len(data) != 1:
+        raise Invalid("Invalid input received: the action body must name exactly one action.")
+    name, args = next(iter(data.items()))
+    d = deps(request)
+    gid = request.path_params["group_id"]
+    if name == "delete":
+        policy.writer(ctx, "group:delete")
+        args = validate(schemas.GROUP_DELETE, data)["delete"]
+        doomed = await groups.delete(d, ctx, gid, to_bool(args.get("delete-volumes", False), "delete-volumes"))
+        for volume_id in doomed:
+            await d.bus.cast(d.topic, "delete_volume", ctx.to_dict(), volume_id=volume_id)
+        return empty(202)
+    if name == "reset_status":
+        require(request, 20)
+        policy.admin(ctx, "group:reset_status")
+        status = validate(schemas.GROUP_RESET, data)["reset_status"]["status"]
+        await groups.reset_status(d, ctx, gid, status)
+        return empty(202)
+    raise Invalid(f"Invalid input received: There is no such action: {name}")
+
+
+async def groups_create_from_src(request: Request) -> Response:
+    require(request, 14)
+    ctx = context(request)
+    policy.writer(ctx, "group:create")
+    data = validate(schemas.GROUP_FROM_SRC, await request.json())["create-from-src"]
+    if data.get("group_snapshot_id"):
+        raise NotFound(f"GroupSnapshot {data['group_snapshot_id']} could not be found.")
+    d = deps(request)
+    async with d.db.reader() as s:
+        source = await groups.get(s, ctx, data["source_group_id"])
+        members = await groups.volumes_of(s, source.id)
+    if source.status != groups.AVAILABLE:
+        raise Invalid(f"Invalid group: Source group {source.id} must be available, not {source.status}.")
+    group = await groups.create(
+        d,
+        ctx,
+        _strip(data.get("name")),
+        _strip(data.get("description")),
+        source.group_type_id,
+        list(source.volume_type_ids or []),
+        source.availability_zone,
+        source_group_id=source.id,
+    )
+    for vol in members:
+        req = volumes.CreateRequest(
+            size=vol.size, source_volid=vol.id, volume_type=vol.volume_type_id, group_id=group.id, name=vol.name
+        )
+        await volumes.create(d, ctx, req)
+    return json_response({"group": {"id": group.id, "name": group.name}}, 202)

@@ -31,7 +31,7 @@ async def create(request: Request) -> Response:
     ctx = context(request)
     policy.writer(ctx, "volume:create")
     data = (await body(request, schemas.VOLUME_CREATE))["volume"]
-    for unsupported in ("backup_id", "consistencygroup_id", "group_id"):
+    for unsupported in ("backup_id", "consistencygroup_id"):
         if data.get(unsupported):
             raise Invalid(f"Invalid input received: {unsupported} is not supported by this cloud.")
     req = volumes.CreateRequest(
@@ -46,6 +46,8 @@ async def create(request: Request) -> Response:
         metadata=data.get("metadata") or {},
         bootable=to_bool(data["bootable"], "bootable") if data.get("bootable") is not None else None,
         multiattach=to_bool(data.get("multiattach") or False, "multiattach"),
+        # Before 3.13 Cinder ignores a group.
+        group_id=data.get("group_id") if at_least(request, 13) else None,
     )
     rec = await volumes.create(deps(request), ctx, req)
     view = views.volume(rec, request.base_url, ctx, version(request), extended=False)
