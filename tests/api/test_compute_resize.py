@@ -174,3 +174,20 @@ async def test_delete_mid_resize_with_the_host_down_releases_both_allocations(tm
         assert (await c.client.delete(f"{V}/servers/{sid}", headers=auth("demo"))).status_code == 204
         await c.wait_gone(sid)
         assert await _held(c, sid) == {} and await _held(c, mig["uuid"]) == {}
+
+
+async def test_cold_migrate_to_a_named_host(tmp_path: Path) -> None:
+    """2.56: an admin names the target host; it must exist and not be the server's own."""
+    async with cloud(tmp_path, hosts=3) as c:
+        sid = (await c.boot())["server"]["id"]
+        source = (await c.wait(sid, "ACTIVE"))["OS-EXT-SRV-ATTR:host"]
+        target = next(h for h in ("fake-host-1", "fake-host-2", "fake-host-3") if h != source)
+        old = await c.action(sid, {"migrate": {"host": target}}, token="admin", version="2.55")
+        assert old.status_code == 400
+        missing = await c.action(sid, {"migrate": {"host": "no-such-host"}}, token="admin", version="2.56")
+        assert missing.status_code == 400 and "could not be found" in missing.text
+        same = await c.action(sid, {"migrate": {"host": source}}, token="admin", version="2.56")
+        assert same.status_code == 400
+        r = await c.action(sid, {"migrate": {"host": target}}, token="admin", version="2.56")
+        assert r.status_code == 202, r.text
+        assert (await _settle(c, sid, "VERIFY_RESIZE"))["OS-EXT-SRV-ATTR:host"] == target

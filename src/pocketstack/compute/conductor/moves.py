@@ -65,7 +65,9 @@ class MoveTasks:
     placement: PlacementClient
     config: ComputeConfig
 
-    async def migrate_server(self, ctx: dict[str, Any], instance_uuid: str, migration_uuid: str) -> dict[str, Any]:
+    async def migrate_server(
+        self, ctx: dict[str, Any], instance_uuid: str, migration_uuid: str, requested_host: str | None = None
+    ) -> dict[str, Any]:
         """Schedule the move (rpc.call from the API): ``{"host"}``, or ``{"error"}`` with
         everything put back (allocations, task state, the migration in ``error``)."""
         async with self.db.reader() as s:
@@ -86,6 +88,7 @@ class MoveTasks:
             "image_properties": (inst.image_meta or {}).get("properties", {}),
             "flavor_extra_specs": dict(new.get("extra_specs") or {}),
             "ignore_hosts": [] if same_allowed else [inst.host],
+            "requested_host": requested_host,
         }
         try:
             result = await self.bus.call(

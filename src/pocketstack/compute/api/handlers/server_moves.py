@@ -18,7 +18,7 @@ from pocketstack.compute import states
 from pocketstack.compute.api import policy
 from pocketstack.compute.api.common import at_least, limit_param, service
 from pocketstack.compute.conductor.moves import migration_view
-from pocketstack.compute.models import Instance, Migration
+from pocketstack.compute.models import ComputeNode, Instance, Migration
 from pocketstack.compute.objects import actions, flavors, quotas
 from pocketstack.web.request import Request
 from pocketstack.web.response import Response, empty, json_response
@@ -53,8 +53,11 @@ def _check_movable(inst: Instance, action: str, is_admin: bool) -> None:
         raise Conflict(f"Instance {inst.uuid} has volumes: moving servers with volumes is not supported here.")
 
 
-async def _start(request: Request, inst: Instance, kind: str, new_flavor: dict[str, Any]) -> Response:
-    """Record the migration and the action, set resize_prep (atomically), then schedule."""
+async def _start(
+    request: Request, inst: Instance, kind: str, new_flavor: dict[str, Any], requested_host: str | None = None
+) -> Response:
+    """Record the migration and the action, set resize_prep (atomically), then schedule
+    (only onto ``requested_host`` when an admin named one)."""
     ctx = request.context
     svc = service(request)
     action = "resize" if kind == "resize" else "migrate"
@@ -88,6 +91,7 @@ async def _start(request: Request, inst: Instance, kind: str, new_flavor: dict[s
         timeout=SCHEDULE_TIMEOUT,
         instance_uuid=inst.uuid,
         migration_uuid=migration_uuid,
+        requested_host=requested_host,
     )
     if "error" in result:
         raise Invalid(str(result["error"]))
@@ -124,10 +128,19 @@ async def migrate(request: Request, inst: Instance, args: Any) -> Response:
     ctx = request.context
     policy.admin(ctx, "os_compute_api:os-migrate-server:migrate")
     data = validate(MIGRATE, args) or {}
-    if data.get("host"):
-        raise Invalid("Invalid input: a target 'host' for a cold migration is not supported by this cloud.")
+    host = data.get("host")
+    if host is not None and not at_least(request, 56):
+        raise Invalid("Invalid input for field/attribute migrate. Additional properties are not allowed")
     _check_movable(inst, "migrate", ctx.is_admin)
-    return await _start(request, inst, "migration", dict(inst.flavor or {}))
+    if host:
+        # 2.56: a target host, which must be a compute host other than the server's own.
+        async with service(request).db.reader() as s:
+            known = await s.scalar(select(ComputeNode.host).where(ComputeNode.host == host).limit(1))
+        if known is None:
+            raise Invalid(f"Compute host {host} could not be found.")
+        if host == inst.host:
+            raise Invalid(f"Unable to migrate instance ({inst.uuid}) to current host ({host}).")
+    return await _start(request, inst, "migration", dict(inst.flavor or {}), host or None)
 
 
 async def _finishing(request: Request, inst: Instance, action: str) -> Migration:
