@@ -21,6 +21,8 @@ async def test_services_list_filter_disable_freeze(vapi: VolumeApi) -> None:
     assert all("cluster" not in s and "backend_state" not in s for s in old)
     only = await vapi.request("GET", "/os-services?binary=cinder-volume&host=pocketstack@file", "admin")
     assert [s["binary"] for s in only.json()["services"]] == ["cinder-volume"]
+    on_host = (await vapi.request("GET", "/os-services?host=pocketstack", "admin")).json()["services"]
+    assert sorted(s["binary"] for s in on_host) == ["cinder-scheduler", "cinder-volume"]
     body = {"host": "pocketstack@file", "binary": "cinder-volume", "disabled_reason": "maintenance"}
     off = await vapi.request("PUT", "/os-services/disable-log-reason", "admin", json=body)
     assert off.json() == {**body, "service": "", "status": "disabled", "disabled": True}

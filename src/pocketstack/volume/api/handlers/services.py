@@ -40,7 +40,12 @@ async def index(request: Request) -> Response:
     async with d.db.reader() as s:
         found = await services.list_services(s, d.cfg)
     host, binary = request.param("host"), request.param("binary")
-    found = [x for x in found if (host is None or x.host == host) and (binary is None or x.binary == binary)]
+    # As Cinder's filter: a host also names its backends (host matches host@backend).
+    found = [
+        x
+        for x in found
+        if (host is None or x.host == host or x.host.startswith(host + "@")) and (binary is None or x.binary == binary)
+    ]
     return json_response({"services": [_view(x, request) for x in found]})
 
 
