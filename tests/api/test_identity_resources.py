@@ -330,3 +330,27 @@ async def test_application_credential_roles_bring_their_implied_roles(c: CloudCl
     cred = created.json()["application_credential"]
     assert [r["name"] for r in cred["roles"]] == ["member", "reader"]  # member implies reader
     assert cred["system"] is None
+
+
+@pytest.mark.parametrize("kind", ["projects", "domains", "roles"])
+async def test_immutable_resources(c: CloudClient, admin: dict[str, str], kind: str) -> None:
+    key = kind[:-1]
+    created = await c.http.post(
+        f"/identity/v3/{kind}", json={key: {"name": name(), "options": {"immutable": True}}}, headers=admin
+    )
+    assert created.status_code == 201, created.text
+    thing = created.json()[key]
+    assert thing["options"] == {"immutable": True}
+    path = f"/identity/v3/{kind}/{thing['id']}"
+    assert (await c.http.patch(path, json={key: {"description": "x"}}, headers=admin)).status_code == 403
+    both = {key: {"description": "x", "options": {"immutable": False}}}
+    assert (await c.http.patch(path, json=both, headers=admin)).status_code == 403
+    if kind == "projects":
+        assert (await c.http.put(f"{path}/tags/t1", headers=admin)).status_code == 403
+    if kind != "domains":  # a domain must be disabled first, which is a change too
+        assert (await c.http.delete(path, headers=admin)).status_code == 403
+    unlock = await c.http.patch(path, json={key: {"options": {"immutable": False}}}, headers=admin)
+    assert unlock.status_code == 200 and unlock.json()[key]["options"] == {"immutable": False}
+    assert (await c.http.patch(path, json={key: {"description": "x"}}, headers=admin)).status_code == 200
+    bad = await c.http.post(f"/identity/v3/{kind}", json={key: {"name": name(), "options": {"x": 1}}}, headers=admin)
+    assert bad.status_code == 400

@@ -40,6 +40,8 @@ class Domain(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Resource options ({"immutable": true}); added by identity_0009, NULL on older rows.
+    options: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=dict)
 
 
 class Project(Base):
@@ -53,6 +55,7 @@ class Project(Base):
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    options: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=dict)
 
 
 class User(Base):

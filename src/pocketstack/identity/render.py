@@ -23,7 +23,7 @@ def domain(base: str, d: m.Domain) -> dict[str, Any]:
         "description": d.description,
         "enabled": d.enabled,
         "tags": [],
-        "options": {},
+        "options": dict(d.options or {}),
         "links": links(base, f"domains/{d.id}"),
         **(d.extra or {}),
     }
@@ -39,7 +39,7 @@ def project(base: str, p: m.Project) -> dict[str, Any]:
         "parent_id": p.parent_id or p.domain_id,
         "is_domain": False,
         "tags": list(p.tags or []),
-        "options": {},
+        "options": dict(p.options or {}),
         "links": links(base, f"projects/{p.id}"),
         **(p.extra or {}),
     }
@@ -56,7 +56,7 @@ def domain_as_project(base: str, d: m.Domain) -> dict[str, Any]:
         "parent_id": None,
         "is_domain": True,
         "tags": [],
-        "options": {},
+        "options": dict(d.options or {}),
         "links": links(base, f"projects/{d.id}"),
         **(d.extra or {}),
     }

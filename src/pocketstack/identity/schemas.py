@@ -22,6 +22,9 @@ TAGS: dict[str, Any] = {
     "uniqueItems": True,
 }
 
+# Resource options of projects, domains and roles: only ``immutable`` exists (Keystone).
+OPTIONS = obj({"immutable": {"type": ["boolean", "null"]}})
+
 _SCOPE = {"oneOf": [{"type": "string", "enum": ["unscoped"]}, {"type": "object"}]}
 
 AUTH = obj(
@@ -56,7 +59,7 @@ DOMAIN_CREATE = obj(
                 "description": DESC,
                 "enabled": BOOLEAN,
                 "tags": TAGS,
-                "options": {"type": "object"},
+                "options": OPTIONS,
                 "explicit_domain_id": string(64, 1),
             },
             ["name"],
@@ -68,7 +71,7 @@ DOMAIN_CREATE = obj(
 DOMAIN_UPDATE = obj(
     {
         "domain": obj(
-            {"name": SHORT_NAME, "description": DESC, "enabled": BOOLEAN, "tags": TAGS, "options": {"type": "object"}},
+            {"name": SHORT_NAME, "description": DESC, "enabled": BOOLEAN, "tags": TAGS, "options": OPTIONS},
             extra=True,
         )
     },
@@ -86,7 +89,7 @@ PROJECT_CREATE = obj(
                 "parent_id": nullable_string(64),
                 "is_domain": BOOLEAN,
                 "tags": TAGS,
-                "options": {"type": "object"},
+                "options": OPTIONS,
             },
             ["name"],
             extra=True,
@@ -97,7 +100,7 @@ PROJECT_CREATE = obj(
 PROJECT_UPDATE = obj(
     {
         "project": obj(
-            {"name": SHORT_NAME, "description": DESC, "enabled": BOOLEAN, "tags": TAGS, "options": {"type": "object"}},
+            {"name": SHORT_NAME, "description": DESC, "enabled": BOOLEAN, "tags": TAGS, "options": OPTIONS},
             extra=True,
         )
     },
@@ -156,13 +159,13 @@ GROUP_UPDATE = obj(
 ROLE_CREATE = obj(
     {
         "role": obj(
-            {"name": NAME, "description": DESC, "domain_id": nullable_string(64), "options": {"type": "object"}},
+            {"name": NAME, "description": DESC, "domain_id": nullable_string(64), "options": OPTIONS},
             ["name"],
         )
     },
     ["role"],
 )
-ROLE_UPDATE = obj({"role": obj({"name": NAME, "description": DESC, "options": {"type": "object"}})}, ["role"])
+ROLE_UPDATE = obj({"role": obj({"name": NAME, "description": DESC, "options": OPTIONS})}, ["role"])
 
 REGION = obj(
     {"region": obj({"id": string(255, 1), "description": DESC, "parent_region_id": nullable_string(255)})}, ["region"]

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pocketstack.common.errors import Conflict, Invalid, NotFound
+from pocketstack.common.errors import Conflict, Forbidden, Invalid, NotFound
 from pocketstack.web.request import Request
 
 T = TypeVar("T")
@@ -79,3 +79,14 @@ async def ensure_unique(
         raise Conflict(
             f"Conflict occurred attempting to {action} {noun} - Duplicate entry found with name {name}{where}."
         )
+
+
+def check_mutable(kind: str, ident: str, options: dict[str, Any] | None, change: dict[str, Any] | None) -> None:
+    """403 for changing (``change``) or deleting (None) an immutable resource; the one
+    change allowed is turning ``immutable`` off by itself, as Keystone's resource options."""
+    if not (options or {}).get("immutable"):
+        return
+    wanted = (change or {}).get("options") or {}
+    if change is not None and set(change) == {"options"} and "immutable" in wanted and not wanted["immutable"]:
+        return
+    raise Forbidden(f"Cannot change {kind} {ident}: it is immutable (set its option immutable to false first).")

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pocketstack.common.errors import Forbidden
 from pocketstack.identity import models as m
 from pocketstack.identity import policy, render, schemas
-from pocketstack.identity.handlers.common import apply_filters, ensure_unique, get_or_404
+from pocketstack.identity.handlers.common import apply_filters, check_mutable, ensure_unique, get_or_404
 from pocketstack.identity.revocation import Event
 from pocketstack.web.request import Request
 from pocketstack.web.response import Response, empty, json_response
@@ -59,6 +59,7 @@ async def create(svc: IdentityService, req: Request) -> Response:
             description=data.get("description") or "",
             enabled=data.get("enabled", True),
             extra={k: v for k, v in data.items() if k not in CORE},
+            options=data.get("options") or {},
         )
         if data.get("explicit_domain_id"):
             domain.id = data["explicit_domain_id"]
@@ -85,6 +86,9 @@ async def change(svc: IdentityService, domain_id: str, data: dict[str, Any]) -> 
     the tokens of and on it."""
     async with svc.db.writer() as s:
         domain = await get_or_404(s, m.Domain, domain_id)
+        check_mutable("domain", domain_id, domain.options, data)
+        if "options" in data:
+            domain.options = {**(domain.options or {}), **data["options"]}
         if "name" in data and data["name"] != domain.name:
             await ensure_unique(s, m.Domain, data["name"], action="update")
             domain.name = data["name"]
@@ -106,6 +110,7 @@ async def remove(svc: IdentityService, domain_id: str) -> None:
     """Delete a disabled domain and everything in it."""
     async with svc.db.writer() as s:
         domain = await get_or_404(s, m.Domain, domain_id)
+        check_mutable("domain", domain_id, domain.options, None)
         if domain.enabled:
             raise Forbidden("Cannot delete a domain that is enabled, please disable it first.")
         await purge(s, domain_id)

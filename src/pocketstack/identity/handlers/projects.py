@@ -13,7 +13,7 @@ from pocketstack.common.errors import Forbidden, Invalid, NotFound
 from pocketstack.identity import models as m
 from pocketstack.identity import policy, render, schemas
 from pocketstack.identity.handlers import domains
-from pocketstack.identity.handlers.common import apply_filters, ensure_unique, get_or_404
+from pocketstack.identity.handlers.common import apply_filters, check_mutable, ensure_unique, get_or_404
 from pocketstack.identity.revocation import Event
 from pocketstack.web.request import Request
 from pocketstack.web.response import Response, empty, json_response
@@ -183,6 +183,7 @@ async def create(svc: IdentityService, req: Request) -> Response:
             enabled=data.get("enabled", True),
             tags=data.get("tags", []),
             extra={k: v for k, v in data.items() if k not in CORE},
+            options=data.get("options") or {},
         )
         s.add(project)
     svc.changed()
@@ -200,6 +201,7 @@ async def _create_domain(svc: IdentityService, req: Request, data: dict[str, Any
             description=data.get("description") or "",
             enabled=data.get("enabled", True),
             extra={k: v for k, v in data.items() if k not in CORE},
+            options=data.get("options") or {},
         )
         s.add(domain)
     svc.changed()
@@ -214,6 +216,9 @@ async def update(svc: IdentityService, req: Request) -> Response:
         return json_response({"project": render.domain_as_project(req.base_url, domain)})
     async with svc.db.writer() as s:
         project = await get_or_404(s, m.Project, req.path_params["project_id"])
+        check_mutable("project", project.id, project.options, data)
+        if "options" in data:
+            project.options = {**(project.options or {}), **data["options"]}
         if "name" in data and data["name"] != project.name:
             await ensure_unique(s, m.Project, data["name"], domain_id=project.domain_id, action="update")
             project.name = data["name"]
@@ -241,6 +246,7 @@ async def delete(svc: IdentityService, req: Request) -> Response:
         return empty(204)
     async with svc.db.writer() as s:
         project = await get_or_404(s, m.Project, project_id)
+        check_mutable("project", project_id, project.options, None)
         if await s.scalar(select(func.count()).select_from(m.Project).where(m.Project.parent_id == project_id)):
             raise Forbidden(f"Cannot delete project {project_id}: it has child projects.")
         await s.execute(sql_delete(m.Assignment).where(m.Assignment.target_id == project_id))
@@ -281,6 +287,7 @@ async def replace_tags(svc: IdentityService, req: Request) -> Response:
     )
     async with svc.db.writer() as s:
         project = await get_or_404(s, m.Project, req.path_params["project_id"])
+        check_mutable("project", project.id, project.options, {"tags": None})
         project.tags = body["tags"]
     return json_response({"tags": project.tags})
 
@@ -291,6 +298,7 @@ async def add_tag(svc: IdentityService, req: Request) -> Response:
     validate(schemas.TAGS, [tag])
     async with svc.db.writer() as s:
         project = await get_or_404(s, m.Project, req.path_params["project_id"])
+        check_mutable("project", project.id, project.options, {"tags": None})
         tags = list(project.tags or [])
         if tag not in tags:
             if len(tags) >= 80:
@@ -304,6 +312,7 @@ async def delete_tag(svc: IdentityService, req: Request) -> Response:
     tag = req.path_params["tag"]
     async with svc.db.writer() as s:
         project = await get_or_404(s, m.Project, req.path_params["project_id"])
+        check_mutable("project", project.id, project.options, {"tags": None})
         if tag not in (project.tags or []):
             raise NotFound(f"Tag {tag} not found on project {project.id}.")
         project.tags = [t for t in project.tags if t != tag]
@@ -314,5 +323,6 @@ async def delete_tags(svc: IdentityService, req: Request) -> Response:
     policy.admin(req.context, "delete_project_tags")
     async with svc.db.writer() as s:
         project = await get_or_404(s, m.Project, req.path_params["project_id"])
+        check_mutable("project", project.id, project.options, {"tags": None})
         project.tags = []
     return empty(204)

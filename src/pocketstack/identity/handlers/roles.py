@@ -10,7 +10,7 @@ from sqlalchemy import select
 from pocketstack.common.errors import Conflict, Forbidden, NotFound
 from pocketstack.identity import models as m
 from pocketstack.identity import policy, render, schemas
-from pocketstack.identity.handlers.common import ensure_unique, get_or_404
+from pocketstack.identity.handlers.common import check_mutable, ensure_unique, get_or_404
 from pocketstack.web.request import Request
 from pocketstack.web.response import Response, empty, json_response
 from pocketstack.web.validation import validate
@@ -62,8 +62,7 @@ async def update(svc: IdentityService, req: Request) -> Response:
     data = validate(schemas.ROLE_UPDATE, await req.json())["role"]
     async with svc.db.writer() as s:
         role = await get_or_404(s, m.Role, req.path_params["role_id"])
-        if (role.options or {}).get("immutable"):
-            raise Forbidden(f"Role {role.id} is immutable.")
+        check_mutable("role", role.id, role.options, data)
         if "name" in data and data["name"] != role.name:
             await ensure_unique(s, m.Role, data["name"], domain_id=role.domain_id, action="update")
             role.name = data["name"]
@@ -80,8 +79,7 @@ async def delete(svc: IdentityService, req: Request) -> Response:
     role_id = req.path_params["role_id"]
     async with svc.db.writer() as s:
         role = await get_or_404(s, m.Role, role_id)
-        if (role.options or {}).get("immutable"):
-            raise Forbidden(f"Role {role_id} is immutable.")
+        check_mutable("role", role_id, role.options, None)
         actors = (await s.scalars(select(m.Assignment.actor_id).where(m.Assignment.role_id == role_id))).all()
         await s.execute(sql_delete(m.Assignment).where(m.Assignment.role_id == role_id))
         await s.execute(
