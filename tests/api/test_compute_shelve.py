@@ -53,8 +53,8 @@ async def test_shelve_offloads_and_unshelve_places_again(tmp_path: Path) -> None
         image = await _shelved_image(c, "shelf")
         assert image["status"] == "active" and image["instance_uuid"] == sid
         assert (await c.action(sid, {"shelve": None})).status_code == 409
-        bad = await c.action(sid, {"unshelve": {"availability_zone": "nova"}}, version="2.77")
-        assert bad.status_code == 400
+        bad = await c.action(sid, {"unshelve": {"availability_zone": "nova"}}, version="2.76")
+        assert bad.status_code == 400  # a zone only from 2.77
         assert (await c.action(sid, {"unshelve": None})).status_code == 202
         server = await _settle(c, sid, "ACTIVE")
         assert server["OS-EXT-SRV-ATTR:host"] == "fake-host" and server["OS-EXT-STS:power_state"] == 1
@@ -110,3 +110,31 @@ async def test_a_failed_shelve_leaves_the_server_stopped_with_a_fault(tmp_path: 
         assert images["images"] == []
         assert (await c.action(sid, {"os-start": None})).status_code == 202
         await _settle(c, sid, "ACTIVE")
+
+
+async def test_unshelve_to_a_zone_or_host(tmp_path: Path) -> None:
+    """2.77 availability_zone and 2.91 host (admins) for an offloaded server."""
+    async with cloud(tmp_path, hosts=2) as c:
+        sid = (await c.boot())["server"]["id"]
+        source = (await c.wait(sid, "ACTIVE"))["OS-EXT-SRV-ATTR:host"]
+        assert (await c.action(sid, {"shelve": None})).status_code == 202
+        await _settle(c, sid, "SHELVED_OFFLOADED")
+        other = "fake-host-2" if source == "fake-host-1" else "fake-host-1"
+        refusals = [
+            ({"availability_zone": "nova"}, "demo", "2.76", 400),
+            ({"availability_zone": "nowhere"}, "demo", "2.77", 400),
+            ({"host": other}, "demo", "2.90", 400),
+            ({"host": other}, "demo", "2.91", 403),
+            ({"host": "no-such-host"}, "admin", "2.91", 400),
+            ({"availability_zone": None}, "demo", "2.77", 400),
+        ]
+        for body, token, version, status in refusals:
+            r = await c.action(sid, {"unshelve": body}, token=token, version=version)
+            assert r.status_code == status, (body, version, r.text)
+        r = await c.action(sid, {"unshelve": {"host": other}}, token="admin", version="2.91")
+        assert r.status_code == 202, r.text
+        server = await _settle(c, sid, "ACTIVE")
+        assert server["OS-EXT-SRV-ATTR:host"] == other
+        # A server that is not offloaded cannot be sent anywhere: 409.
+        r = await c.action(sid, {"unshelve": {"availability_zone": "nova"}}, version="2.77")
+        assert r.status_code == 409

@@ -75,7 +75,9 @@ class ShelveTasks:
         }
         await self._set(ctx, instance_uuid, values, events)
 
-    async def unshelve_instance(self, ctx: dict[str, Any], instance_uuid: str) -> None:
+    async def unshelve_instance(
+        self, ctx: dict[str, Any], instance_uuid: str, requested_host: str | None = None
+    ) -> None:
         """Schedule an offloaded server (cast from the API) and cast its spawn."""
         start = time.time()
         async with self.db.reader() as s:
@@ -90,6 +92,7 @@ class ShelveTasks:
             "availability_zone": inst.requested_availability_zone,
             "image_properties": (inst.image_meta or {}).get("properties", {}),
             "flavor_extra_specs": dict((inst.flavor or {}).get("extra_specs") or {}),
+            "requested_host": requested_host,
         }
         try:
             result = await self.bus.call(
