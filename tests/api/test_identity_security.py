@@ -190,9 +190,13 @@ async def test_password_expiry_days(tmp_path: Path) -> None:
     async with cloud_with(tmp_path, password_expires_days=3) as (c, admin):
         user_id = await new_user(c, admin, "pw")
         shown = (await c.http.get(f"/identity/v3/users/{user_id}", headers=h(admin))).json()["user"]
-        expires = dt.datetime.fromisoformat(shown["password_expires_at"].replace("Z", "+00:00"))
+        assert not shown["password_expires_at"].endswith("Z")  # as Keystone prints it
+        expires = dt.datetime.fromisoformat(shown["password_expires_at"])
         left = expires.replace(tzinfo=dt.UTC) - dt.datetime.now(dt.UTC)
         assert dt.timedelta(days=2, hours=23) < left <= dt.timedelta(days=3)
+        login = {"identity": {"methods": ["password"], "password": {"user": {"id": user_id, "password": "pw"}}}}
+        token = await c.http.post("/identity/v3/auth/tokens", json={"auth": login})
+        assert token.json()["token"]["user"]["password_expires_at"] == shown["password_expires_at"]
         body = {"user": {"name": "forever", "password": "pw", "options": {"ignore_password_expiry": True}}}
         forever = await c.http.post("/identity/v3/users", json=body, headers=h(admin))
         assert forever.json()["user"]["password_expires_at"] is None

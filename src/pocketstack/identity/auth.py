@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from pocketstack.common.errors import Forbidden, Invalid, NotAuthenticated, NotFound
-from pocketstack.common.timeutils import utcnow
+from pocketstack.common.timeutils import iso_nozone, utcnow
 from pocketstack.identity import compliance, passwords
 from pocketstack.identity import models as m
 from pocketstack.identity.tokens import TokenData, new_audit_id
@@ -359,7 +359,7 @@ async def render(svc: IdentityService, data: TokenData, *, catalog: bool) -> dic
         "user": {
             "id": user.id,
             "name": user.name,
-            "password_expires_at": None,
+            "password_expires_at": iso_nozone(user.password_expires_at),
             "domain": {"id": data.user_domain_id, "name": user_domain.name if user_domain else ""},
         },
         "audit_ids": list(data.audit_ids),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pocketstack.common.timeutils import iso
+from pocketstack.common.timeutils import iso, iso_nozone
 from pocketstack.identity import models as m
 
 
@@ -68,7 +68,8 @@ def user(base: str, u: m.User) -> dict[str, Any]:
         "name": u.name,
         "domain_id": u.domain_id,
         "enabled": u.enabled,
-        "password_expires_at": iso(u.password_expires_at, micro=True),
+        # Keystone prints this one without a zone: 2016-11-06T15:32:17.000000.
+        "password_expires_at": iso_nozone(u.password_expires_at),
         "options": dict(u.options or {}),
         "links": links(base, f"users/{u.id}"),
     }
