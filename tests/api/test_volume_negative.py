@@ -40,3 +40,22 @@ async def test_sort_by_display_name(vapi: VolumeApi) -> None:
     assert [s["name"] for s in asc] == ["a", "b"]
     desc = (await vapi.request("GET", "/volumes/detail?sort=display_name:desc")).json()["volumes"]
     assert len(desc) == 1
+
+
+async def test_filters_size_like_times_and_resource_filters(vapi: VolumeApi) -> None:
+    small = await vapi.create(name="alpha-one", size=1)
+    big = await vapi.create(name="beta-two", size=3)
+    by_size = (await vapi.request("GET", "/volumes?size=3")).json()["volumes"]
+    assert [v["id"] for v in by_size] == [big["id"]]
+    like = (await vapi.request("GET", "/volumes?name~=pha")).json()["volumes"]
+    assert [v["id"] for v in like] == [small["id"]]
+    # Before 3.34 "name~" is no filter.
+    assert len((await vapi.request("GET", "/volumes?name~=pha", version="volume 3.33")).json()["volumes"]) == 2
+    after = big["created_at"]
+    newer = (await vapi.request("GET", f"/volumes?created_at=gte:{after}")).json()["volumes"]
+    assert big["id"] in [v["id"] for v in newer] and small["id"] not in [v["id"] for v in newer]
+    assert fault(await vapi.request("GET", "/volumes?created_at=bogus:2020-01-01"), 400)
+    assert fault(await vapi.request("GET", "/volumes?created_at=gt:yesterday"), 400)
+    listed = (await vapi.request("GET", "/resource_filters?resource=volume")).json()["resource_filters"]
+    assert listed[0]["resource"] == "volume" and "size" in listed[0]["filters"]
+    assert fault(await vapi.request("GET", "/resource_filters", version="volume 3.32"), 404)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,3 +65,37 @@ def paginate(rows: list[Any], page: Page, what: str) -> tuple[list[Any], str | N
     if rows and len(rows) == limit:
         return rows, rows[-1].id
     return rows, None
+
+
+# Cinder's time comparison filters (3.60): ``created_at=gt:2026-01-01T00:00:00,lt:...``.
+TIME_OPS = ("gt", "gte", "eq", "neq", "lt", "lte")
+
+
+def parse_time_filter(raw: str, field: str) -> list[tuple[str, dt.datetime]]:
+    out = []
+    for part in raw.split(","):
+        op, sep, value = part.strip().partition(":")
+        if not sep:
+            op, value = "eq", part.strip()
+        if op not in TIME_OPS:
+            raise Invalid(f"Invalid input received: {field} operator {op!r} is not one of {', '.join(TIME_OPS)}.")
+        try:
+            when = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise Invalid(f"Invalid input received: {field} value {value!r} is not an ISO 8601 time.") from None
+        if when.tzinfo is not None:
+            when = when.astimezone(dt.UTC).replace(tzinfo=None)
+        out.append((op, when))
+    return out
+
+
+def compare(column: Any, op: str, when: dt.datetime) -> Any:
+    """The SQL condition of one time comparison."""
+    return {
+        "gt": column > when,
+        "gte": column >= when,
+        "eq": column == when,
+        "neq": column != when,
+        "lt": column < when,
+        "lte": column <= when,
+    }[op]

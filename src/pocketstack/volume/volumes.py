@@ -13,7 +13,7 @@ from pocketstack.common.context import RequestContext
 from pocketstack.common.errors import Invalid, NotFound
 from pocketstack.volume import groups, quotas, states, types
 from pocketstack.volume.deps import VolumeDeps
-from pocketstack.volume.listing import Page, paginate
+from pocketstack.volume.listing import Page, compare, paginate
 from pocketstack.volume.models import Attachment, Snapshot, Volume
 from pocketstack.volume.records import VolumeRecord, load, record, records, volume_row
 
@@ -190,9 +190,14 @@ async def list_volumes(
         query = query.where(Volume.project_id == ctx.project_id)
     elif "project_id" in filters:
         query = query.where(Volume.project_id == filters["project_id"])
-    for key in ("name", "status", "availability_zone"):
+    for key in ("name", "status", "availability_zone", "group_id", "size"):
         if key in filters:
             query = query.where(getattr(Volume, key) == filters[key])
+    for key, value in (filters.get("like") or {}).items():
+        query = query.where(getattr(Volume, key).contains(value, autoescape=True))
+    for key in ("created_at", "updated_at"):
+        for op, when in filters.get(key) or []:
+            query = query.where(compare(getattr(Volume, key), op, when))
     if "bootable" in filters:
         query = query.where(Volume.bootable.is_(filters["bootable"]))
     async with deps.db.reader() as s:

@@ -15,6 +15,7 @@ from pocketstack.volume.api.handlers import (
     pools,
     qos,
     quotas,
+    resource_filters,
     services,
     snapshots,
     transfers,
@@ -143,6 +144,7 @@ TABLE: list[tuple[str, str, Handler]] = [
     ("PUT", "/os-services/{action}", services.update),
     ("GET", "/os-hosts", services.hosts_index),
     ("GET", "/os-hosts/{host}", services.hosts_show),
+    ("GET", "/resource_filters", resource_filters.index),
     ("GET", "/extensions", extensions.index),
     ("GET", "/extensions/{alias}", extensions.show),
 ]

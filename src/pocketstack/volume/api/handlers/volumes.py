@@ -21,10 +21,11 @@ from pocketstack.volume.api.common import (
     to_size,
     version,
 )
+from pocketstack.volume.listing import parse_time_filter
 from pocketstack.web.request import Request
 from pocketstack.web.response import Response, empty, json_response
 
-_FILTERS = ("name", "status", "availability_zone", "volume_type", "project_id")
+_FILTERS = ("name", "status", "availability_zone", "volume_type", "project_id", "group_id")
 
 
 async def create(request: Request) -> Response:
@@ -59,6 +60,15 @@ async def _list(request: Request, detail: bool) -> Response:
     filters: dict[str, Any] = {k: request.param(k) for k in _FILTERS if request.param(k) is not None}
     if request.param("bootable") is not None:
         filters["bootable"] = to_bool(request.param("bootable"), "bootable")
+    if request.param("size") is not None:
+        filters["size"] = to_size(request.param("size"))
+    if at_least(request, 34):
+        # "name~=abc": the inexact (substring) filters.
+        filters["like"] = {k: v for k in ("name", "status", "availability_zone") if (v := request.param(k + "~"))}
+    if at_least(request, 60):
+        for key in ("created_at", "updated_at"):
+            if (raw := request.param(key)) is not None:
+                filters[key] = parse_time_filter(raw, key)
     filters["metadata"] = metadata_filter(request)
     rows, next_marker, count = await volumes.list_volumes(
         deps(request), ctx, filters, page(request, volumes.SORT_KEYS), all_projects(request)
