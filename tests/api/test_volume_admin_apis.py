@@ -189,3 +189,26 @@ async def test_volume_summary(vapi: VolumeApi) -> None:
     assert "metadata" not in old
     assert (await vapi.request("GET", "/volumes/summary", "alt")).json()["volume-summary"]["total_count"] == 0
     assert fault(await vapi.request("GET", "/volumes/summary", version="volume 3.11"), 404)
+
+
+async def test_project_default_types(vapi: VolumeApi) -> None:
+    fast = (await vapi.request("POST", "/types", "admin", json={"volume_type": {"name": "fast"}})).json()
+    fast_id = fast["volume_type"]["id"]
+    body = {"default_type": {"volume_type": "fast"}}
+    assert fault(await vapi.request("PUT", "/default-types/p-demo", json=body), 403)
+    assert fault(await vapi.request("PUT", "/default-types/p-demo", "admin", version="volume 3.61", json=body), 404)
+    bad = {"default_type": {"volume_type": "nope"}}
+    assert fault(await vapi.request("PUT", "/default-types/p-demo", "admin", json=bad), 400)
+    resp = await vapi.request("PUT", "/default-types/p-demo", "admin", json=body)
+    assert resp.json() == {"default_type": {"project_id": "p-demo", "volume_type_id": fast_id}}
+    assert (await vapi.request("GET", "/default-types", "admin")).json()["default_types"] == [
+        {"project_id": "p-demo", "volume_type_id": fast_id}
+    ]
+    # The project's volumes without a type, and its /types/default, take it; others do not.
+    assert (await vapi.create())["volume_type"] == "fast"
+    assert (await vapi.request("GET", "/types/default")).json()["volume_type"]["name"] == "fast"
+    assert (await vapi.create("alt"))["volume_type"] == "__DEFAULT__"
+    assert "default volume type of a project" in fault(await vapi.request("DELETE", f"/types/{fast_id}", "admin"), 400)
+    assert (await vapi.request("DELETE", "/default-types/p-demo", "admin")).status_code == 204
+    assert fault(await vapi.request("GET", "/default-types/p-demo", "admin"), 404)
+    assert (await vapi.request("GET", "/types/default")).json()["volume_type"]["name"] == "__DEFAULT__"

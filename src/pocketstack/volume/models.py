@@ -263,3 +263,11 @@ class GroupSnapshot(Base):
     status: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[dt.datetime] = _created()
     updated_at: Mapped[dt.datetime | None] = _updated()
+
+
+class DefaultType(Base):
+    """A project's own default volume type (3.62+), over the cloud's default."""
+
+    __tablename__ = "volume_default_type"
+    project_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    volume_type_id: Mapped[str] = mapped_column(String(36), ForeignKey("volume_type.id"), index=True)

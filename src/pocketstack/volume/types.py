@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pocketstack.common.context import RequestContext
 from pocketstack.common.errors import Conflict, Invalid, NotFound
 from pocketstack.db import Database
-from pocketstack.volume.models import Volume, VolumeType
+from pocketstack.volume.models import DefaultType, Volume, VolumeType
 
 DEFAULT_DESCRIPTION = "Default Volume Type"
 
@@ -26,9 +26,9 @@ def visible(ctx: RequestContext, vtype: VolumeType) -> bool:
 
 async def get(s: AsyncSession, ctx: RequestContext, ident: str, default_name: str) -> VolumeType:
     """By id, or ``default`` for the default type."""
+    vtype: VolumeType | None
     if ident == "default":
-        ident = default_name
-        vtype = await s.scalar(select(VolumeType).where(VolumeType.name == ident))
+        vtype = await default(s, default_name, ctx.project_id)
     else:
         vtype = await s.get(VolumeType, ident)
     if vtype is None or not visible(ctx, vtype):
@@ -46,7 +46,14 @@ async def find(s: AsyncSession, ctx: RequestContext, name_or_id: str) -> VolumeT
     return vtype
 
 
-async def default(s: AsyncSession, name: str) -> VolumeType:
+async def default(s: AsyncSession, name: str, project_id: str | None = None) -> VolumeType:
+    """The project's default type (3.62 overrides), else the cloud's."""
+    if project_id:
+        override = await s.get(DefaultType, project_id)
+        if override is not None:
+            found = await s.get(VolumeType, override.volume_type_id)
+            if found is not None:
+                return found
     vtype = await s.scalar(select(VolumeType).where(VolumeType.name == name))
     if vtype is None:
         raise NotFound(f"Default volume type {name} could not be found.")
@@ -78,7 +85,24 @@ async def create(
 async def delete(s: AsyncSession, vtype: VolumeType, default_name: str) -> None:
     if vtype.name == default_name:
         raise Invalid(f"Default volume type {vtype.name} can not be deleted.")
+    if await s.scalar(select(DefaultType.project_id).where(DefaultType.volume_type_id == vtype.id).limit(1)):
+        raise Invalid(f"Volume type {vtype.id} is the default volume type of a project; unset that first.")
     in_use = await s.scalar(select(func.count(Volume.id)).where(Volume.volume_type_id == vtype.id))
     if in_use:
         raise Invalid(f"Target volume type {vtype.id} is still in use.")
     await s.delete(vtype)
+
+
+async def set_project_default(s: AsyncSession, project_id: str, type_ident: str) -> DefaultType:
+    try:
+        vtype = await find(s, RequestContext.internal(), type_ident)
+    except NotFound:
+        raise Invalid(f"Invalid input received: Volume type {type_ident} could not be found.") from None
+    row = await s.get(DefaultType, project_id)
+    if row is None:
+        row = DefaultType(project_id=project_id, volume_type_id=vtype.id)
+        s.add(row)
+    else:
+        row.volume_type_id = vtype.id
+    await s.flush()
+    return row

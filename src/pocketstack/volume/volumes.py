@@ -136,7 +136,7 @@ async def create(deps: VolumeDeps, ctx: RequestContext, req: CreateRequest) -> V
         elif inherit_type:
             vtype = await types.get(s, ctx, inherit_type, deps.cfg.default_type)
         else:
-            vtype = await types.default(s, deps.cfg.default_type)
+            vtype = await types.default(s, deps.cfg.default_type, ctx.project_id)
         if req.group_id:
             groups.check_member(await groups.get(s, ctx, req.group_id), vtype.id)
         if vtype.encryption:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pocketstack.volume.api.handlers import (
     attachments,
+    default_types,
     extensions,
     groups,
     messages,
@@ -74,6 +75,11 @@ TABLE: list[tuple[str, str, Handler]] = [
     ("GET", "/types/{type_id}/encryption/{key}", types.encryption_show),
     ("PUT", "/types/{type_id}/encryption/{key}", types.encryption_update),
     ("DELETE", "/types/{type_id}/encryption/{key}", types.encryption_delete),
+    # project default types (3.62+)
+    ("GET", "/default-types", default_types.index),
+    ("GET", "/default-types/{target_project}", default_types.show),
+    ("PUT", "/default-types/{target_project}", default_types.update),
+    ("DELETE", "/default-types/{target_project}", default_types.delete),
     # QoS specs
     ("GET", "/qos-specs", qos.index),
     ("POST", "/qos-specs", qos.create),

@@ -391,3 +391,15 @@ GROUP_FROM_SRC = obj(
     },
     ["create-from-src"],
 )
+
+DEFAULT_TYPE = obj(
+    {
+        "default_type": {
+            "type": "object",
+            "properties": {"volume_type": {"type": "string", "minLength": 1, "maxLength": 255}},
+            "required": ["volume_type"],
+            "additionalProperties": False,
+        }
+    },
+    ["default_type"],
+)
