@@ -78,7 +78,7 @@ async def trust_token(c: CloudClient, trust_id: str, user: str = "demo") -> Any:
 async def test_trust_crud_and_roles(c: CloudClient) -> None:
     env = await setup_trustor(c)
     expires = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).replace(microsecond=0, tzinfo=None)
-    created = await create_trust(c, env, expires_at=expires.isoformat() + "Z")
+    created = await create_trust(c, env, expires_at=expires.replace(microsecond=123456).isoformat() + "Z")
     assert created.status_code == 201, created.text
     trust = created.json()["trust"]
     assert trust["impersonation"] is True and trust["project_id"] == env["project"]

@@ -407,4 +407,5 @@ async def render(svc: IdentityService, data: TokenData, *, catalog: bool) -> dic
 
 
 def _ts(value: float) -> str:
-    return dt.datetime.fromtimestamp(value, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "000Z"
+    # Keystone's isotime: whole seconds, microseconds printed as zeros, then Z.
+    return dt.datetime.fromtimestamp(value, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S") + ".000000Z"

@@ -200,7 +200,8 @@ def trust(base: str, t: m.Trust) -> dict[str, Any]:
         "trustee_user_id": t.trustee_user_id,
         "project_id": t.project_id,
         "impersonation": t.impersonation,
-        "expires_at": iso(t.expires_at, micro=True),
+        # Keystone's isotime: whole seconds, microseconds printed as zeros, then Z.
+        "expires_at": iso(t.expires_at.replace(microsecond=0), micro=True) if t.expires_at else None,
         "remaining_uses": t.remaining_uses,
         "redelegated_trust_id": t.redelegated_trust_id,
         "redelegation_count": t.redelegation_count or 0,
