@@ -61,6 +61,8 @@ class IdentityConfig:
     demo_password: str = ""
     service_password: str = ""
     region: str = "RegionOne"
+    # oslo.policy overrides of this service's rules (YAML); empty: DATA_DIR/policy/identity.yaml.
+    policy_file: str = ""
 
 
 @dataclass
@@ -145,6 +147,8 @@ class ComputeConfig:
     # inside the compute service's process: "auto" (yes with the in-process bus, the
     # all-in-one), "true", or "false" (each host runs ``pocketstack serve compute-agent``).
     local_agents: str = "auto"
+    # oslo.policy overrides of this service's rules (YAML); empty: DATA_DIR/policy/compute.yaml.
+    policy_file: str = ""
 
 
 @dataclass
@@ -160,6 +164,8 @@ class ImageConfig:
     max_members: int = 128
     # Build (cached outside the data dir) and upload the tiny guest as image "tiny" on up.
     tiny_guest: bool = True
+    # oslo.policy overrides of this service's rules (YAML); empty: DATA_DIR/policy/image.yaml.
+    policy_file: str = ""
 
 
 @dataclass
@@ -179,6 +185,8 @@ class VolumeConfig:
     quota_volumes: int = 10
     quota_snapshots: int = 10
     quota_gigabytes: int = 1000
+    # oslo.policy overrides of this service's rules (YAML); empty: DATA_DIR/policy/volume.yaml.
+    policy_file: str = ""
 
 
 @dataclass
@@ -190,6 +198,14 @@ class NetworkConfig:
     # in-process bus, the all-in-one), "true" (e.g. ``pocketstack serve network`` beside
     # a compute process with simulated hosts), or "false" (agents run on their hosts).
     local_agents: str = "auto"
+    # oslo.policy overrides of this service's rules (YAML); empty: DATA_DIR/policy/network.yaml.
+    policy_file: str = ""
+
+
+@dataclass
+class PlacementConfig:
+    # oslo.policy overrides of placement's rules (YAML); empty: DATA_DIR/policy/placement.yaml.
+    policy_file: str = ""
 
 
 @dataclass
@@ -219,6 +235,7 @@ class Config:
     image: ImageConfig = field(default_factory=ImageConfig)
     volume: VolumeConfig = field(default_factory=VolumeConfig)
     network: NetworkConfig = field(default_factory=NetworkConfig)
+    placement: PlacementConfig = field(default_factory=PlacementConfig)
     endpoints: EndpointsConfig = field(default_factory=EndpointsConfig)
 
     SECTIONS = (
@@ -232,6 +249,7 @@ class Config:
         "image",
         "volume",
         "network",
+        "placement",
         "endpoints",
     )
 

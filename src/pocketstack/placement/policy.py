@@ -1,17 +1,23 @@
-"""Who may call placement: admins and the cloud's services (Placement's defaults).
-
-Placement is an internal API: nova, neutron and operators call it with admin or
-service tokens. Rules are named as Placement names them, so errors read alike.
-"""
+"""Placement's policy enforcer: the rules of ``policies.py`` (with the operator's
+overrides once the service is built) in the common engine."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from pocketstack.common.context import RequestContext
 from pocketstack.common.errors import Forbidden
+from pocketstack.common.policy import Enforcer
+from pocketstack.placement.policies import RULES
 
 
-def authorize(context: RequestContext, rule: str) -> None:
-    """Allow admins and holders of the ``service`` role; anyone else gets a 403."""
-    if context.is_admin or context.has_role("service"):
-        return
-    raise Forbidden(f"Policy does not allow placement:{rule} to be performed.")
+def _deny(rule: str) -> Forbidden:
+    return Forbidden(f"Policy does not allow {rule} to be performed.")
+
+
+ENFORCER = Enforcer("placement", RULES, deny=_deny)
+
+
+def enforce(ctx: RequestContext, rule: str, target: Mapping[str, Any] | None = None) -> None:
+    ENFORCER.enforce(ctx, rule, target)

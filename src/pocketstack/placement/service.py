@@ -5,7 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from pocketstack.common import policy as policy_engine
+from pocketstack.placement import policy
 from pocketstack.placement.objects import names
+from pocketstack.placement.openapi import REQUEST_BODIES
 from pocketstack.placement.routes import ROUTES
 from pocketstack.placement.versions import MICROVERSIONS
 from pocketstack.runtime import Runtime, Service
@@ -21,10 +24,12 @@ class PlacementService(Service):
     def __init__(self, runtime: Runtime) -> None:
         super().__init__(runtime)
         self.db = runtime.database(self.name)
+        policy_engine.load(policy.ENFORCER, runtime.config)
         self._app = ServiceApp(
             "placement",
             ROUTES,
             error_format="placement",
+            request_bodies=REQUEST_BODIES,
             authenticator=runtime.authenticator,
             microversions=MICROVERSIONS,
             max_body_bytes=runtime.config.server.max_body_bytes,

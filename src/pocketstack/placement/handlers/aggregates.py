@@ -21,7 +21,7 @@ def _view(request: Request, aggs: list[str], generation: int) -> dict[str, Any]:
 
 async def show(request: Request) -> Response:
     common.need(request, "1.1")
-    common.authorize(request, "resource_providers:aggregates:list")
+    common.authorize(request, "placement:resource_providers:aggregates:list")
     async with common.db(request).reader() as session:
         p = await providers.get(session, request.path_params["uuid"])
         aggs = await aggregates.of_provider(session, p.id)
@@ -30,7 +30,7 @@ async def show(request: Request) -> Response:
 
 async def put(request: Request) -> Response:
     common.need(request, "1.1")
-    common.authorize(request, "resource_providers:aggregates:update")
+    common.authorize(request, "placement:resource_providers:aggregates:update")
     if at_least(request, "1.19"):
         data = await common.body(request, schemas.PROVIDER_AGGREGATES)
         wanted, generation = data["aggregates"], data["resource_provider_generation"]

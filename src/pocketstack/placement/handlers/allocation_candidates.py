@@ -18,7 +18,7 @@ _ANY = re.compile(r"^(resources|required|member_of|in_tree)([a-zA-Z0-9_-]{1,64})
 
 async def list_candidates(request: Request) -> Response:
     common.need(request, "1.10")
-    common.authorize(request, "allocation_candidates:list")
+    common.authorize(request, "placement:allocation_candidates:list")
     q = parse(request)
     async with common.db(request).reader() as session:
         result = await candidates.find(session, q)

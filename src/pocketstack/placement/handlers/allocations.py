@@ -35,7 +35,7 @@ def consumer_write(request: Request, consumer: str, data: dict[str, Any]) -> all
 
 
 async def put(request: Request) -> Response:
-    common.authorize(request, "allocations:update")
+    common.authorize(request, "placement:allocations:update")
     data = await common.body(request, schemas.allocations_put(version(request).minor))
     w = consumer_write(request, request.path_params["consumer_uuid"], data)
     async with common.db(request).writer() as session:
@@ -45,7 +45,7 @@ async def put(request: Request) -> Response:
 
 async def post(request: Request) -> Response:
     common.need(request, "1.13")
-    common.authorize(request, "allocations:manage")
+    common.authorize(request, "placement:allocations:manage")
     data = await common.body(request, schemas.allocations_post(version(request).minor))
     writes = [consumer_write(request, consumer, body) for consumer, body in data.items()]
     async with common.db(request).writer() as session:
@@ -54,7 +54,7 @@ async def post(request: Request) -> Response:
 
 
 async def show(request: Request) -> Response:
-    common.authorize(request, "allocations:list")
+    common.authorize(request, "placement:allocations:list")
     async with common.db(request).reader() as session:
         view = await allocations.for_consumer(session, request.path_params["consumer_uuid"])
     if view is None or not view.allocations:
@@ -70,14 +70,14 @@ async def show(request: Request) -> Response:
 
 
 async def delete(request: Request) -> Response:
-    common.authorize(request, "allocations:delete")
+    common.authorize(request, "placement:allocations:delete")
     async with common.db(request).writer() as session:
         await allocations.delete_consumer(session, request.path_params["consumer_uuid"])
     return common.no_content(request)
 
 
 async def for_provider(request: Request) -> Response:
-    common.authorize(request, "resource_providers:allocations:list")
+    common.authorize(request, "placement:resource_providers:allocations:list")
     async with common.db(request).reader() as session:
         p = await providers.get(session, request.path_params["uuid"])
         held = await allocations.for_provider(session, p.id)

@@ -22,8 +22,8 @@ from pocketstack.web.validation import validate
 BAD_VALUE = "placement.query.bad_value"
 
 
-def authorize(request: Request, rule: str) -> RequestContext:
-    policy.authorize(request.context, rule)
+def authorize(request: Request, rule: str, target: dict[str, Any] | None = None) -> RequestContext:
+    policy.enforce(request.context, rule, target)
     return request.context
 
 

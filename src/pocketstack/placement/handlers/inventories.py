@@ -24,7 +24,7 @@ def build_inventory(request: Request, rc: str, data: dict[str, Any]) -> inventor
 
 
 async def list_inventories(request: Request) -> Response:
-    common.authorize(request, "resource_providers:inventories:list")
+    common.authorize(request, "placement:resource_providers:inventories:list")
     async with common.db(request).reader() as session:
         p = await providers.get(session, request.path_params["uuid"])
         invs = await inventories.get_all(session, p.id)
@@ -39,7 +39,7 @@ async def list_inventories(request: Request) -> Response:
 
 
 async def replace_inventories(request: Request) -> Response:
-    common.authorize(request, "resource_providers:inventories:update")
+    common.authorize(request, "placement:resource_providers:inventories:update")
     data = await common.body(request, schemas.INVENTORIES_PUT)
     new = {rc: build_inventory(request, rc, fields) for rc, fields in data["inventories"].items()}
     async with common.db(request).writer() as session:
@@ -57,7 +57,7 @@ async def replace_inventories(request: Request) -> Response:
 
 async def delete_inventories(request: Request) -> Response:
     common.need(request, "1.5")
-    common.authorize(request, "resource_providers:inventories:delete")
+    common.authorize(request, "placement:resource_providers:inventories:delete")
     async with common.db(request).writer() as session:
         p = await providers.get(session, request.path_params["uuid"])
         await inventories.delete_all(session, p)
@@ -65,7 +65,7 @@ async def delete_inventories(request: Request) -> Response:
 
 
 async def create_inventory(request: Request) -> Response:
-    common.authorize(request, "resource_providers:inventories:create")
+    common.authorize(request, "placement:resource_providers:inventories:create")
     data = await common.body(request, schemas.INVENTORY_POST)
     inv = build_inventory(request, data["resource_class"], data)
     async with common.db(request).writer() as session:
@@ -76,7 +76,7 @@ async def create_inventory(request: Request) -> Response:
 
 
 async def show_inventory(request: Request) -> Response:
-    common.authorize(request, "resource_providers:inventories:show")
+    common.authorize(request, "placement:resource_providers:inventories:show")
     rc = request.path_params["resource_class"]
     async with common.db(request).reader() as session:
         p = await providers.get(session, request.path_params["uuid"])
@@ -87,7 +87,7 @@ async def show_inventory(request: Request) -> Response:
 
 
 async def update_inventory(request: Request) -> Response:
-    common.authorize(request, "resource_providers:inventories:update")
+    common.authorize(request, "placement:resource_providers:inventories:update")
     data = await common.body(request, schemas.INVENTORY_PUT)
     inv = build_inventory(request, request.path_params["resource_class"], data)
     async with common.db(request).writer() as session:
@@ -97,7 +97,7 @@ async def update_inventory(request: Request) -> Response:
 
 
 async def delete_inventory(request: Request) -> Response:
-    common.authorize(request, "resource_providers:inventories:delete")
+    common.authorize(request, "placement:resource_providers:inventories:delete")
     async with common.db(request).writer() as session:
         p = await providers.get(session, request.path_params["uuid"])
         await inventories.delete_one(session, p, request.path_params["resource_class"])

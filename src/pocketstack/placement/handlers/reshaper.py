@@ -14,7 +14,7 @@ from pocketstack.web.response import Response
 
 async def reshape(request: Request) -> Response:
     common.need(request, "1.30")
-    common.authorize(request, "reshaper:reshape")
+    common.authorize(request, "placement:reshaper:reshape")
     data = await common.body(request, schemas.reshaper(version(request).minor))
     new_inventories = {
         common.check_uuid(rp, "resource provider uuid"): (

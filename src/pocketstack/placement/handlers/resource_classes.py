@@ -16,7 +16,7 @@ def _view(request: Request, name: str) -> dict[str, object]:
 
 async def list_classes(request: Request) -> Response:
     common.need(request, "1.2")
-    common.authorize(request, "resource_classes:list")
+    common.authorize(request, "placement:resource_classes:list")
     async with common.db(request).reader() as session:
         found = await resource_classes.list_classes(session)
     return common.respond(request, {"resource_classes": [_view(request, n) for n in found]})
@@ -24,7 +24,7 @@ async def list_classes(request: Request) -> Response:
 
 async def create(request: Request) -> Response:
     common.need(request, "1.2")
-    common.authorize(request, "resource_classes:create")
+    common.authorize(request, "placement:resource_classes:create")
     data = await common.body(request, schemas.RESOURCE_CLASS)
     async with common.db(request).writer() as session:
         await resource_classes.create(session, data["name"], exist_ok=False)
@@ -33,7 +33,7 @@ async def create(request: Request) -> Response:
 
 async def show(request: Request) -> Response:
     common.need(request, "1.2")
-    common.authorize(request, "resource_classes:show")
+    common.authorize(request, "placement:resource_classes:show")
     name = request.path_params["name"]
     async with common.db(request).reader() as session:
         await resource_classes.get_id(session, name)
@@ -43,7 +43,7 @@ async def show(request: Request) -> Response:
 async def put(request: Request) -> Response:
     """1.2-1.6: rename a custom class. 1.7+: create it if missing (201), else 204."""
     common.need(request, "1.2")
-    common.authorize(request, "resource_classes:update")
+    common.authorize(request, "placement:resource_classes:update")
     name = request.path_params["name"]
     if at_least(request, "1.7"):
         resource_classes.check_custom(name)
@@ -59,7 +59,7 @@ async def put(request: Request) -> Response:
 
 async def delete(request: Request) -> Response:
     common.need(request, "1.2")
-    common.authorize(request, "resource_classes:delete")
+    common.authorize(request, "placement:resource_classes:delete")
     async with common.db(request).writer() as session:
         await resource_classes.delete_class(session, request.path_params["name"])
     return common.no_content(request)

@@ -12,7 +12,7 @@ from pocketstack.web.response import Response
 
 
 async def list_providers(request: Request) -> Response:
-    common.authorize(request, "resource_providers:list")
+    common.authorize(request, "placement:resource_providers:list")
     allowed = {"name", "uuid"}
     for key, minimum in (("member_of", "1.3"), ("resources", "1.4"), ("in_tree", "1.14"), ("required", "1.18")):
         if at_least(request, minimum):
@@ -55,7 +55,7 @@ async def list_providers(request: Request) -> Response:
 
 
 async def create(request: Request) -> Response:
-    common.authorize(request, "resource_providers:create")
+    common.authorize(request, "placement:resource_providers:create")
     data = await common.body(request, schemas.provider_create(parent=at_least(request, "1.14")))
     async with common.db(request).writer() as session:
         p = await providers.create(session, data["name"], data.get("uuid"), data.get("parent_provider_uuid"))
@@ -66,14 +66,14 @@ async def create(request: Request) -> Response:
 
 
 async def show(request: Request) -> Response:
-    common.authorize(request, "resource_providers:show")
+    common.authorize(request, "placement:resource_providers:show")
     async with common.db(request).reader() as session:
         p = await providers.get(session, request.path_params["uuid"])
     return common.respond(request, common.provider_view(request, p), modified=p.updated_at)
 
 
 async def update(request: Request) -> Response:
-    common.authorize(request, "resource_providers:update")
+    common.authorize(request, "placement:resource_providers:update")
     data = await common.body(request, schemas.provider_update(parent=at_least(request, "1.14")))
     async with common.db(request).writer() as session:
         p = await providers.update_provider(
@@ -88,7 +88,7 @@ async def update(request: Request) -> Response:
 
 
 async def delete(request: Request) -> Response:
-    common.authorize(request, "resource_providers:delete")
+    common.authorize(request, "placement:resource_providers:delete")
     async with common.db(request).writer() as session:
         await providers.delete_provider(session, request.path_params["uuid"])
     return common.no_content(request)

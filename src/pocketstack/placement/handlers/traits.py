@@ -12,7 +12,7 @@ from pocketstack.web.response import Response
 
 async def list_traits(request: Request) -> Response:
     common.need(request, "1.6")
-    common.authorize(request, "traits:list")
+    common.authorize(request, "placement:traits:list")
     q = common.query(request, {"name", "associated"})
     in_names: list[str] | None = None
     startswith: str | None = None
@@ -36,7 +36,7 @@ async def list_traits(request: Request) -> Response:
 
 async def show(request: Request) -> Response:
     common.need(request, "1.6")
-    common.authorize(request, "traits:show")
+    common.authorize(request, "placement:traits:show")
     async with common.db(request).reader() as session:
         if not await traits.exists_(session, request.path_params["name"]):
             raise e.NotFound(f"No such trait(s): {request.path_params['name']}.")
@@ -45,7 +45,7 @@ async def show(request: Request) -> Response:
 
 async def put(request: Request) -> Response:
     common.need(request, "1.6")
-    common.authorize(request, "traits:update")
+    common.authorize(request, "placement:traits:update")
     name = request.path_params["name"]
     async with common.db(request).writer() as session:
         created = await traits.create(session, name)
@@ -55,7 +55,7 @@ async def put(request: Request) -> Response:
 
 async def delete(request: Request) -> Response:
     common.need(request, "1.6")
-    common.authorize(request, "traits:delete")
+    common.authorize(request, "placement:traits:delete")
     async with common.db(request).writer() as session:
         await traits.delete_trait(session, request.path_params["name"])
     return common.no_content(request)
@@ -63,7 +63,7 @@ async def delete(request: Request) -> Response:
 
 async def for_provider(request: Request) -> Response:
     common.need(request, "1.6")
-    common.authorize(request, "resource_providers:traits:list")
+    common.authorize(request, "placement:resource_providers:traits:list")
     async with common.db(request).reader() as session:
         p = await providers.get(session, request.path_params["uuid"])
         names = await traits.of_provider(session, p.id)
@@ -74,7 +74,7 @@ async def for_provider(request: Request) -> Response:
 
 async def set_for_provider(request: Request) -> Response:
     common.need(request, "1.6")
-    common.authorize(request, "resource_providers:traits:update")
+    common.authorize(request, "placement:resource_providers:traits:update")
     data = await common.body(request, schemas.PROVIDER_TRAITS)
     async with common.db(request).writer() as session:
         p = await providers.get(session, request.path_params["uuid"])
@@ -85,7 +85,7 @@ async def set_for_provider(request: Request) -> Response:
 
 async def delete_for_provider(request: Request) -> Response:
     common.need(request, "1.6")
-    common.authorize(request, "resource_providers:traits:delete")
+    common.authorize(request, "placement:resource_providers:traits:delete")
     async with common.db(request).writer() as session:
         p = await providers.get(session, request.path_params["uuid"])
         await traits.set_provider_traits(session, p, None, [])

@@ -13,7 +13,7 @@ from pocketstack.web.response import Response
 
 
 async def for_provider(request: Request) -> Response:
-    common.authorize(request, "resource_providers:usages")
+    common.authorize(request, "placement:resource_providers:usages")
     async with common.db(request).reader() as session:
         p = await providers.get(session, request.path_params["uuid"])
         used = await allocations.provider_usages(session, p.id)
@@ -24,7 +24,8 @@ async def for_provider(request: Request) -> Response:
 
 async def for_project(request: Request) -> Response:
     common.need(request, "1.9")
-    common.authorize(request, "usages")
+    # The project asked about is the target: its own readers may see its usages.
+    common.authorize(request, "placement:usages", {"project_id": request.param("project_id")})
     allowed = {"project_id", "user_id"} | ({"consumer_type"} if at_least(request, "1.38") else set())
     q = common.query(request, allowed)
     if not q.get("project_id"):
