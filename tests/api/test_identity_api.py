@@ -463,3 +463,17 @@ async def test_role_assignment_filters(c: CloudClient) -> None:
     # role.id with effective matches implied roles too.
     assert await listed(f"scope.project.id={p1}&role.id={reader}&effective") == {(alice, p1, reader)}
     assert await listed(f"user.id={bob}&scope.project.id={p1}") == set()
+
+
+async def test_revocation_events_as_keystone_lists_them(c: CloudClient) -> None:
+    admin = await c.token("admin")
+    doomed = await c.token("demo")
+    assert (
+        await c.http.delete("/identity/v3/auth/tokens", headers={**h(admin), "X-Subject-Token": doomed})
+    ).status_code == 204
+    events = (await c.http.get("/identity/v3/OS-REVOKE/events", headers=h(admin))).json()["events"]
+    assert events and all(e["issued_before"].endswith(".000000Z") for e in events)
+    assert all("app_cred_id" not in e for e in events)
+    later = await c.http.get("/identity/v3/OS-REVOKE/events?since=2999-01-01T00:00:00Z", headers=h(admin))
+    assert later.json()["events"] == []
+    assert (await c.http.get("/identity/v3/OS-REVOKE/events?since=nonsense", headers=h(admin))).status_code == 400

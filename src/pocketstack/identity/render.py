@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from pocketstack.common.timeutils import iso, iso_nozone
 from pocketstack.identity import models as m
+from pocketstack.identity.revocation import Event
 
 
 def links(base: str, path: str) -> dict[str, str]:
@@ -263,3 +265,23 @@ def limit(base: str, lim: m.Limit, reg: m.RegisteredLimit) -> dict[str, Any]:
         "description": lim.description,
         "links": links(base, f"limits/{lim.id}"),
     }
+
+
+def revocation_event(e: Event) -> dict[str, Any]:
+    """An OS-REVOKE event with Keystone's fields (the application credential one is
+    pocketstack's own bookkeeping, not shown); ``issued_before`` as Keystone's isotime."""
+    body: dict[str, Any] = {
+        k: v
+        for k, v in (
+            ("user_id", e.user_id),
+            ("project_id", e.project_id),
+            ("domain_id", e.domain_id),
+            ("audit_id", e.audit_id),
+            ("audit_chain_id", e.audit_chain_id),
+            ("trust_id", e.trust_id),
+        )
+        if v is not None
+    }
+    stamp = dt.datetime.fromtimestamp(e.issued_before, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    body["issued_before"] = stamp + ".000000Z"
+    return body

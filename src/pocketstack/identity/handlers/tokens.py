@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from typing import TYPE_CHECKING
 
 import orjson
 from sqlalchemy import select
 
-from pocketstack.common.errors import NotAuthenticated, NotFound
+from pocketstack.common.errors import Invalid, NotAuthenticated, NotFound
+from pocketstack.common.timeutils import parse_iso
 from pocketstack.identity import auth, render, schemas
 from pocketstack.identity import models as m
 from pocketstack.identity.revocation import Event
@@ -114,18 +116,14 @@ async def revocation_events(svc: IdentityService, req: Request) -> Response:
     since = req.param("since")
     events = svc.revocations.events()
     if since:
-        from pocketstack.common.timeutils import parse_iso
-
         try:
-            cutoff = parse_iso(since).timestamp()
+            cutoff = parse_iso(since).replace(tzinfo=dt.UTC).timestamp()
         except ValueError:
-            from pocketstack.common.errors import Invalid
-
             raise Invalid(f"Invalid value for 'since': {since!r}") from None
         events = [e for e in events if e.issued_before >= cutoff]
     return json_response(
         {
-            "events": [{k: v for k, v in e.to_dict().items() if v is not None} for e in events],
+            "events": [render.revocation_event(e) for e in events],
             "links": render.collection_links(req.base_url, "OS-REVOKE/events"),
         }
     )
