@@ -84,7 +84,8 @@ async def test_trust_crud_and_roles(c: CloudClient) -> None:
     assert trust["impersonation"] is True and trust["project_id"] == env["project"]
     assert trust["expires_at"] == expires.strftime("%Y-%m-%dT%H:%M:%S.000000Z")
     assert [r["id"] for r in trust["roles"]] == [env["roles"][0]["id"]]
-    assert set(trust["roles"][0]) == {"id", "name", "links"}  # role references, as Keystone's API reference shows
+    # Full roles, as Keystone fills them in (its response schema allows no more than these).
+    assert set(trust["roles"][0]) == {"id", "name", "domain_id", "description", "options", "links"}
     assert "v3/OS-TRUST/trusts" in trust["links"]["self"]
     base = f"/identity/v3/OS-TRUST/trusts/{trust['id']}"
     trustor = h(env["trustor_token"])

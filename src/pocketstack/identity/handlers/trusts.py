@@ -48,7 +48,7 @@ async def _view(svc: IdentityService, req: Request, trust: m.Trust, *, roles: bo
     known = await svc.roles.roles()
     body = render.trust(req.base_url, trust)
     if roles:
-        body["roles"] = [render.role_ref(req.base_url, known[r]) for r in trust.roles if r in known]
+        body["roles"] = [render.role(req.base_url, known[r]) for r in trust.roles if r in known]
         body["roles_links"] = render.collection_links(req.base_url, f"OS-TRUST/trusts/{trust.id}/roles")
     return body
 
@@ -198,7 +198,7 @@ async def list_roles(svc: IdentityService, req: Request) -> Response:
     known = await svc.roles.roles()
     return json_response(
         {
-            "roles": [render.role_ref(req.base_url, known[r]) for r in trust.roles if r in known],
+            "roles": [render.role(req.base_url, known[r]) for r in trust.roles if r in known],
             "links": render.collection_links(req.base_url, f"OS-TRUST/trusts/{trust.id}/roles"),
         }
     )
@@ -211,4 +211,4 @@ async def show_role(svc: IdentityService, req: Request) -> Response:
     known = await svc.roles.roles()
     if role_id not in trust.roles or role_id not in known:
         raise NotFound(f"Could not find role: {role_id}.")
-    return json_response({"role": render.role_ref(req.base_url, known[role_id])})
+    return json_response({"role": render.role(req.base_url, known[role_id])})
