@@ -59,3 +59,12 @@ async def test_filters_size_like_times_and_resource_filters(vapi: VolumeApi) -> 
     listed = (await vapi.request("GET", "/resource_filters?resource=volume")).json()["resource_filters"]
     assert listed[0]["resource"] == "volume" and "size" in listed[0]["filters"]
     assert fault(await vapi.request("GET", "/resource_filters", version="volume 3.32"), 404)
+
+
+async def test_empty_update_is_a_no_op(vapi: VolumeApi) -> None:
+    vol = await vapi.create(name="same")
+    resp = await vapi.request("PUT", f"/volumes/{vol['id']}", json={"volume": {}})
+    assert resp.status_code == 200 and resp.json()["volume"]["name"] == "same"
+    assert fault(await vapi.request("PUT", "/volumes/", json={"volume": {}}), 404)
+    snap = await vapi.snapshot(vol["id"])
+    assert fault(await vapi.request("PUT", f"/snapshots/{snap['id']}", json={"snapshot": {}}), 400)

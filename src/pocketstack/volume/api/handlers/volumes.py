@@ -121,8 +121,7 @@ async def update(request: Request) -> Response:
             changes[key] = data.get(key, data.get(legacy))
     if "metadata" in data:
         changes["metadata"] = data["metadata"]
-    if not changes:
-        raise Invalid("Invalid input received: the volume update names nothing to change.")
+    # An empty update is no error in Cinder: the volume is answered as it is.
     rec = await volumes.update(deps(request), ctx, request.path_params["volume_id"], changes)
     return json_response({"volume": views.volume(rec, request.base_url, ctx, version(request), extended=False)})
 
