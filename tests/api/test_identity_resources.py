@@ -354,3 +354,11 @@ async def test_immutable_resources(c: CloudClient, admin: dict[str, str], kind: 
     assert (await c.http.patch(path, json={key: {"description": "x"}}, headers=admin)).status_code == 200
     bad = await c.http.post(f"/identity/v3/{kind}", json={key: {"name": name(), "options": {"x": 1}}}, headers=admin)
     assert bad.status_code == 400
+
+
+async def test_domains_show_only_keystones_attributes(c: CloudClient, admin: dict[str, str]) -> None:
+    body = {"domain": {"name": name(), "colour": "red"}}
+    created = (await c.http.post("/identity/v3/domains", json=body, headers=admin)).json()["domain"]
+    assert set(created) == {"id", "name", "description", "enabled", "tags", "options", "links"}
+    bad_id = {"domain": {"name": name(), "explicit_domain_id": "has spaces"}}
+    assert (await c.http.post("/identity/v3/domains", json=bad_id, headers=admin)).status_code == 400

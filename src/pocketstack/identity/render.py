@@ -19,6 +19,7 @@ def collection_links(base: str, path: str) -> dict[str, Any]:
 
 
 def domain(base: str, d: m.Domain) -> dict[str, Any]:
+    # Exactly Keystone's domain attributes: extra ones given at creation are kept, not shown.
     return {
         "id": d.id,
         "name": d.name,
@@ -27,7 +28,6 @@ def domain(base: str, d: m.Domain) -> dict[str, Any]:
         "tags": [],
         "options": dict(d.options or {}),
         "links": links(base, f"domains/{d.id}"),
-        **(d.extra or {}),
     }
 
 
@@ -60,7 +60,6 @@ def domain_as_project(base: str, d: m.Domain) -> dict[str, Any]:
         "tags": [],
         "options": dict(d.options or {}),
         "links": links(base, f"projects/{d.id}"),
-        **(d.extra or {}),
     }
 
 

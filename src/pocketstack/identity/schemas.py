@@ -60,7 +60,7 @@ DOMAIN_CREATE = obj(
                 "enabled": BOOLEAN,
                 "tags": TAGS,
                 "options": OPTIONS,
-                "explicit_domain_id": string(64, 1),
+                "explicit_domain_id": string(64, 1, pattern="^[a-zA-Z0-9-]+$"),
             },
             ["name"],
             extra=True,
