@@ -362,3 +362,12 @@ async def test_domains_show_only_keystones_attributes(c: CloudClient, admin: dic
     assert set(created) == {"id", "name", "description", "enabled", "tags", "options", "links"}
     bad_id = {"domain": {"name": name(), "explicit_domain_id": "has spaces"}}
     assert (await c.http.post("/identity/v3/domains", json=bad_id, headers=admin)).status_code == 400
+
+
+@pytest.mark.parametrize(("url", "status"), [("tcp://10.0.0.1:5672", 201), ("no-scheme", 400), ("http:", 400)])
+async def test_endpoint_urls_as_keystone_checks_them(
+    c: CloudClient, admin: dict[str, str], url: str, status: int
+) -> None:
+    service = (await c.http.post("/identity/v3/services", json={"service": {"type": name()}}, headers=admin)).json()
+    body = {"endpoint": {"service_id": service["service"]["id"], "interface": "internal", "url": url}}
+    assert (await c.http.post("/identity/v3/endpoints", json=body, headers=admin)).status_code == status

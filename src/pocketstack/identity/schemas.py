@@ -179,13 +179,15 @@ SERVICE_UPDATE = obj(
     ["service"],
 )
 _INTERFACE = {"type": "string", "enum": ["public", "internal", "admin"]}
+# Keystone's URL check: a scheme, a colon, something after it (any scheme: tcp://, https://).
+ENDPOINT_URL = string(2048, 1, pattern="^[a-zA-Z0-9+.-]+:.+")
 ENDPOINT_CREATE = obj(
     {
         "endpoint": obj(
             {
                 "service_id": string(64, 1),
                 "interface": _INTERFACE,
-                "url": string(2048, 1, pattern="^https?://"),
+                "url": ENDPOINT_URL,
                 "region_id": nullable_string(255),
                 "region": nullable_string(255),
                 "enabled": BOOLEAN,
@@ -201,7 +203,7 @@ ENDPOINT_UPDATE = obj(
             {
                 "service_id": string(64, 1),
                 "interface": _INTERFACE,
-                "url": string(2048, 1, pattern="^https?://"),
+                "url": ENDPOINT_URL,
                 "region_id": nullable_string(255),
                 "region": nullable_string(255),
                 "enabled": BOOLEAN,
