@@ -87,3 +87,34 @@ async def test_extra_specs_create_answers_the_request(vapi: VolumeApi) -> None:
     assert resp.json() == {"extra_specs": {"s2": "b"}}
     listed = (await vapi.request("GET", f"/types/{vtype['id']}/extra_specs", "admin")).json()
     assert listed == {"extra_specs": {"spec1": "a", "s2": "b"}}
+
+
+async def test_revert_to_latest_snapshot(vapi: VolumeApi) -> None:
+    vol = await vapi.create()
+    first = await vapi.snapshot(vol["id"])
+    vapi.backend.volumes[vol["id"]].data = b"changed"
+    later = await vapi.snapshot(vol["id"])
+    old = await vapi.action(vol["id"], {"revert": {"snapshot_id": later["id"]}}, version="volume 3.39")
+    assert "no such action" in fault(old, 400)
+    not_latest = await vapi.action(vol["id"], {"revert": {"snapshot_id": first["id"]}})
+    assert "not the latest" in fault(not_latest, 400)
+    vapi.backend.volumes[vol["id"]].data = b"changed again"
+    resp = await vapi.action(vol["id"], {"revert": {"snapshot_id": later["id"]}})
+    assert resp.status_code == 202, resp.text
+    await vapi.wait(vol["id"], "available")
+    assert vapi.backend.volumes[vol["id"]].data == b"changed"
+    snap = (await vapi.request("GET", f"/snapshots/{later['id']}")).json()["snapshot"]
+    assert snap["status"] == "available"
+    # A failed revert leaves the volume in error and the snapshot available.
+    vapi.backend.inject("revert")
+    assert (await vapi.action(vol["id"], {"revert": {"snapshot_id": later["id"]}})).status_code == 202
+    assert (await vapi.wait(vol["id"], "error"))["status"] == "error"
+    snap = (await vapi.request("GET", f"/snapshots/{later['id']}")).json()["snapshot"]
+    assert snap["status"] == "available"
+    busy = await vapi.action(vol["id"], {"revert": {"snapshot_id": later["id"]}})
+    assert "must be 'available'" in fault(busy, 409)
+    bigger = await vapi.create()
+    grown = await vapi.snapshot(bigger["id"])
+    assert (await vapi.action(bigger["id"], {"os-extend": {"new_size": 2}})).status_code == 202
+    await vapi.wait(bigger["id"], "available")
+    assert "size must be equal" in fault(await vapi.action(bigger["id"], {"revert": {"snapshot_id": grown["id"]}}), 400)

@@ -177,3 +177,29 @@ async def test_snapshot_kind_follows_the_volume_format(backend: VolumeBackend) -
     await backend.delete_snapshot("s1", snap_loc)
     await backend.delete("v1", loc)
     assert backend.capacity().allocated_gb == 0 and _leftovers(backend) == []
+
+
+async def test_revert_to_snapshot_keeps_the_snapshots(backend: VolumeBackend) -> None:
+    payload = b"HEAD" + bytes(10_000) + b"TAIL"
+    loc = await backend.create_from_image("v1", 1, _chunks(payload), "raw")
+    first = await backend.create_snapshot("s1", "v1", loc)
+    if isinstance(backend, FileBackend):
+        _overwrite(loc)
+    else:
+        assert isinstance(backend, FakeBackend)
+        backend.volumes["v1"].data = b"XXXX" + payload[4:]
+    second = await backend.create_snapshot("s2", "v1", loc)
+    assert await _read(backend, "v1", loc, 4) == b"XXXX"
+    await backend.revert("v1", loc, "s1", first)
+    assert await _read(backend, "v1", loc, len(payload)) == payload
+    assert await backend.virtual_size("v1", loc) == GiB
+    # The later snapshot is still there and still as it was.
+    later = await backend.create_from_snapshot("r2", 1, "s2", second)
+    assert await _read(backend, "r2", later, 4) == b"XXXX"
+    with pytest.raises(BackendError):
+        await backend.revert("v1", loc, "gone", {"path": "/nonexistent/snapshot-gone.qcow2"})
+    await backend.delete("r2", later)
+    for sid, sloc in (("s2", second), ("s1", first)):
+        await backend.delete_snapshot(sid, sloc)
+    await backend.delete("v1", loc)
+    assert _leftovers(backend) == []

@@ -219,6 +219,27 @@ class VolumeManager:
             servers = await s.scalars(select(Attachment.instance_uuid).where(Attachment.volume_id == volume_id))
             return sorted({sid for sid in servers if sid})
 
+    # --- revert -----------------------------------------------------------------------------
+    async def revert_to_snapshot(self, ctx: dict[str, Any], volume_id: str, snapshot_id: str) -> None:
+        async with self.db.reader() as s:
+            vol = await s.get(Volume, volume_id)
+            snap = await s.get(Snapshot, snapshot_id)
+        if vol is None or snap is None or vol.status != states.REVERTING:
+            return
+        await self._notify(ctx, "volume.revert.start", volume_id, snapshot_id=snapshot_id)
+        try:
+            await self.backend.revert(volume_id, vol.provider_location or {}, snapshot_id, snap.provider_location or {})
+        except Exception as exc:
+            if not isinstance(exc, PocketError):
+                log.exception("volume %s: revert to %s failed", volume_id, snapshot_id)
+            # As Cinder: the volume's data is in doubt, the snapshot is intact.
+            await self._set(volume_id, status=states.ERROR, status_reason=f"revert failed: {_reason(exc)}")
+            await self._set_snapshot(snapshot_id, status=states.SNAP_AVAILABLE)
+            return
+        await self._set(volume_id, status=states.AVAILABLE, status_reason=None)
+        await self._set_snapshot(snapshot_id, status=states.SNAP_AVAILABLE)
+        await self._notify(ctx, "volume.revert.end", volume_id, snapshot_id=snapshot_id)
+
     # --- snapshots ------------------------------------------------------------------------
     async def create_snapshot(self, ctx: dict[str, Any], snapshot_id: str) -> None:
         async with self.db.reader() as s:
@@ -342,7 +363,9 @@ class VolumeManager:
             )
             snaps = list(
                 await s.scalars(
-                    select(Snapshot).where(Snapshot.status.in_((states.SNAP_CREATING, states.SNAP_DELETING)))
+                    select(Snapshot).where(
+                        Snapshot.status.in_((states.SNAP_CREATING, states.SNAP_DELETING, states.SNAP_RESTORING))
+                    )
                 )
             )
         for vol in vols:
@@ -359,6 +382,10 @@ class VolumeManager:
                 # The extend may or may not have reached the file: redo it (idempotent).
                 await self.extend_volume(ctx, vol.id, vol.size)
                 done["restored"] += 1
+            elif vol.status == states.REVERTING:
+                # The data may be half put back: the volume is in doubt, its snapshot intact.
+                await self._set(vol.id, status=states.ERROR, status_reason="revert interrupted by a restart")
+                done["error"] += 1
             elif vol.status == states.UPLOADING:
                 await self._set(
                     vol.id,
@@ -367,7 +394,9 @@ class VolumeManager:
                 )
                 done["restored"] += 1
         for snap in snaps:
-            if snap.status == states.SNAP_CREATING:
+            if snap.status == states.SNAP_RESTORING:
+                await self._set_snapshot(snap.id, status=states.SNAP_AVAILABLE)
+            elif snap.status == states.SNAP_CREATING:
                 await self._drop_partial_snapshot(snap)
                 await self._set_snapshot(snap.id, status=states.SNAP_ERROR, status_reason="interrupted by a restart")
                 done["error"] += 1

@@ -11,6 +11,7 @@ from pocketstack.common import errors as e
 from pocketstack.runtime import Runtime, Service
 from pocketstack.volume import types
 from pocketstack.volume.api.common import MAX_VERSION, MIN_VERSION
+from pocketstack.volume.api.openapi import REQUEST_BODIES
 from pocketstack.volume.api.routes import ROUTES
 from pocketstack.volume.backends import VolumeBackend, from_config
 from pocketstack.volume.deps import VolumeDeps
@@ -48,6 +49,7 @@ class VolumeService(Service):
             "volume",
             ROUTES,
             error_format="cinder",
+            request_bodies=REQUEST_BODIES,
             authenticator=runtime.authenticator,
             microversions=Microversions("volume", MIN_VERSION, MAX_VERSION),
             max_body_bytes=cfg.server.max_body_bytes,

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import asc, desc, select
 
 from pocketstack.common.context import RequestContext
-from pocketstack.common.errors import Invalid, NotFound
+from pocketstack.common.errors import Conflict, Invalid, NotFound
 from pocketstack.volume import groups, quotas, states, types
 from pocketstack.volume.deps import VolumeDeps
 from pocketstack.volume.listing import Page, compare, paginate
@@ -416,3 +416,35 @@ async def unset_image_metadata(deps: VolumeDeps, ctx: RequestContext, volume_id:
             raise NotFound(f"Glance metadata for volume/snapshot {volume_id} cannot be found (key {key}).")
         del current[key]
         vol.image_metadata = current
+
+
+async def revert(deps: VolumeDeps, ctx: RequestContext, volume_id: str, snapshot_id: str) -> None:
+    """Put the volume back as it was at its latest snapshot (3.40; Cinder's rules)."""
+    async with deps.db.writer() as s:
+        vol = await volume_row(s, ctx, volume_id, lock=True)
+        query = select(Snapshot).where(Snapshot.volume_id == vol.id).order_by(desc(Snapshot.created_at))
+        latest = await s.scalar(query.limit(1))
+        if latest is None:
+            raise Invalid(f"Invalid input received: Volume {vol.id} doesn't have any snapshots.")
+        if snapshot_id != latest.id:
+            raise Invalid(
+                f"Invalid input received: Specified snapshot {snapshot_id} is None or not the latest one of "
+                f"volume {vol.id}."
+            )
+        if vol.size != latest.size:
+            raise Invalid(
+                f"Invalid input received: Can't revert volume {vol.id} to its latest snapshot {latest.id}. "
+                "The volume size must be equal to the snapshot size."
+            )
+        if vol.status != states.AVAILABLE:
+            raise Conflict(
+                f"Can't revert volume {vol.id} to its latest snapshot {latest.id}. Volume's status must be 'available'."
+            )
+        if latest.status != states.SNAP_AVAILABLE:
+            raise Conflict(
+                f"Can't revert volume {vol.id} to its latest snapshot {latest.id}. Snapshot's status must be "
+                f"'available'."
+            )
+        vol.status = states.REVERTING
+        latest.status = states.SNAP_RESTORING
+    await deps.bus.cast(deps.topic, "revert_to_snapshot", ctx.to_dict(), volume_id=volume_id, snapshot_id=snapshot_id)

@@ -95,6 +95,13 @@ class VolumeBackend(abc.ABC):
     @abc.abstractmethod
     async def delete_snapshot(self, snapshot_id: str, location: dict[str, Any]) -> None: ...
 
+    @abc.abstractmethod
+    async def revert(
+        self, volume_id: str, location: dict[str, Any], snapshot_id: str, snapshot_location: dict[str, Any]
+    ) -> None:
+        """Put the volume's data back as it was at the snapshot (same size; the volume is
+        not attached); the snapshot and the volume's other snapshots stay."""
+
     # Snapshots a hypervisor takes while the volume is attached (the QEMU process holding
     # the file has its lock, and only it sees the guest's writes in order).
     def assisted_snapshot(self, snapshot_id: str, location: dict[str, Any]) -> dict[str, Any] | None:

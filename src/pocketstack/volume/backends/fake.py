@@ -125,6 +125,16 @@ class FakeBackend(VolumeBackend):
         await self._enter("delete_snapshot")
         self.snapshots.pop(snapshot_id, None)
 
+    async def revert(
+        self, volume_id: str, location: dict[str, Any], snapshot_id: str, snapshot_location: dict[str, Any]
+    ) -> None:
+        await self._enter("revert")
+        vol = self._get(volume_id)
+        snap = self.snapshots.get(snapshot_id)
+        if snap is None:
+            raise BackendError(f"Snapshot {snapshot_id} is not on the fake backend")
+        vol.data = snap.data
+
     async def connection_info(
         self, volume_id: str, location: dict[str, Any], connector: dict[str, Any]
     ) -> dict[str, Any]:

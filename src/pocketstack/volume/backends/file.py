@@ -323,6 +323,31 @@ class FileBackend(VolumeBackend):
             raise
         return self._location(final, "qcow2")
 
+    async def revert(
+        self, volume_id: str, location: dict[str, Any], snapshot_id: str, snapshot_location: dict[str, Any]
+    ) -> None:
+        target = self._volume_path(volume_id, location)
+        if not target.exists():
+            raise BackendError(f"Volume {volume_id} is not on the file backend")
+        internal = snapshot_location.get("internal")
+        if internal:
+            # A qcow2 volume's own snapshot: apply it in place (its other snapshots stay).
+            await qemuimg.run("snapshot", "-a", str(internal), str(target))
+            return
+        source = Path(snapshot_location.get("path") or self.directory / f"snapshot-{snapshot_id}.qcow2")
+        if not source.exists():
+            raise BackendError(f"Snapshot {snapshot_id} is not on the file backend")
+        # A copy: convert it beside the volume, then swap it in (a raw volume has no
+        # snapshots of its own to keep).
+        part = target.with_name(f".{target.name}.revert")
+        try:
+            fmt = self._fmt(location)
+            await qemuimg.run("convert", "-q", "-f", self._fmt(snapshot_location), "-O", fmt, str(source), str(part))
+            os.replace(part, target)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                part.unlink()
+
     async def delete_snapshot(self, snapshot_id: str, location: dict[str, Any]) -> None:
         path = Path(location.get("path") or self.directory / f"snapshot-{snapshot_id}.qcow2")
         internal = location.get("internal")

@@ -220,7 +220,19 @@ async def _show_image_metadata(request: Request, d: VolumeDeps, ctx: RequestCont
     return json_response({"metadata": dict(rec.volume.image_metadata or {})})
 
 
+async def _revert(request: Request, d: VolumeDeps, ctx: RequestContext, vid: str, args: Any) -> Response:
+    if not at_least(request, 40):
+        raise Invalid("Invalid input received: There is no such action: revert")
+    policy.writer(ctx, "volume:revert_to_snapshot")
+    snapshot_id = _dict(args, "revert").get("snapshot_id")
+    if not isinstance(snapshot_id, str) or not snapshot_id:
+        raise Invalid("Invalid input received: revert needs a 'snapshot_id'.")
+    await volumes.revert(d, ctx, vid, snapshot_id)
+    return empty(202)
+
+
 ACTIONS: dict[str, Action] = {
+    "revert": _revert,
     "os-retype": _retype,
     "os-force_detach": _force_detach,
     "os-set_image_metadata": _set_image_metadata,

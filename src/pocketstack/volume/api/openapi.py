@@ -1,0 +1,62 @@
+"""The request bodies of the volume API (Cinder v3; each call also under
+/v3/{project_id}), for its OpenAPI document.
+
+Each entry is the JSON Schema the route's handler validates its body with;
+``UNCHECKED`` marks a JSON body the handler checks in code (any JSON may be sent).
+Routes that take no body are not listed.
+"""
+
+from __future__ import annotations
+
+from pocketstack.volume.api import schemas
+from pocketstack.web.openapi import UNCHECKED, RequestBodies, any_of
+
+_BODIES: RequestBodies = {
+    ("POST", "/v3/volumes"): schemas.VOLUME_CREATE,
+    ("PUT", "/v3/volumes/{volume_id}"): schemas.VOLUME_UPDATE,
+    ("PUT", "/v3/volumes/{volume_id}/metadata/{key}"): schemas.META_ITEM,
+    ("POST", "/v3/snapshots"): schemas.SNAPSHOT_CREATE,
+    ("PUT", "/v3/snapshots/{snapshot_id}"): schemas.SNAPSHOT_UPDATE,
+    ("PUT", "/v3/snapshots/{snapshot_id}/metadata/{key}"): schemas.META_ITEM,
+    ("POST", "/v3/types"): schemas.TYPE_CREATE,
+    ("PUT", "/v3/types/{type_id}"): schemas.TYPE_UPDATE,
+    ("POST", "/v3/types/{type_id}/extra_specs"): schemas.EXTRA_SPECS,
+    ("POST", "/v3/types/{type_id}/encryption"): schemas.ENCRYPTION_CREATE,
+    ("PUT", "/v3/types/{type_id}/encryption/{key}"): schemas.ENCRYPTION_UPDATE,
+    ("PUT", "/v3/default-types/{target_project}"): schemas.DEFAULT_TYPE,
+    ("POST", "/v3/qos-specs"): schemas.QOS_CREATE,
+    ("PUT", "/v3/qos-specs/{qos_id}"): schemas.QOS_SET,
+    ("PUT", "/v3/qos-specs/{qos_id}/delete_keys"): schemas.QOS_UNSET,
+    ("POST", "/v3/group_types"): schemas.GROUP_TYPE_CREATE,
+    ("PUT", "/v3/group_types/{group_type_id}"): schemas.GROUP_TYPE_UPDATE,
+    ("POST", "/v3/group_types/{group_type_id}/group_specs"): schemas.GROUP_SPECS,
+    ("POST", "/v3/groups"): schemas.GROUP_CREATE,
+    ("POST", "/v3/groups/action"): schemas.GROUP_FROM_SRC,
+    ("PUT", "/v3/groups/{group_id}"): schemas.GROUP_UPDATE,
+    ("POST", "/v3/groups/{group_id}/action"): any_of(schemas.GROUP_DELETE, schemas.GROUP_RESET),
+    ("POST", "/v3/os-volume-transfer"): schemas.TRANSFER_CREATE,
+    ("POST", "/v3/os-volume-transfer/{transfer_id}/accept"): schemas.TRANSFER_ACCEPT,
+    ("POST", "/v3/volume-transfers"): schemas.TRANSFER_CREATE,
+    ("POST", "/v3/volume-transfers/{transfer_id}/accept"): schemas.TRANSFER_ACCEPT,
+    ("POST", "/v3/attachments"): schemas.ATTACHMENT_CREATE,
+    ("PUT", "/v3/attachments/{attachment_id}"): schemas.ATTACHMENT_UPDATE,
+    ("PUT", "/v3/os-quota-sets/{target_id}"): schemas.QUOTA_UPDATE,
+    ("PUT", "/v3/os-quota-class-sets/{class_name}"): schemas.QUOTA_CLASS_UPDATE,
+    ("PUT", "/v3/os-services/{action}"): any_of(schemas.SERVICE_FREEZE, schemas.SERVICE_DISABLE),
+    ("POST", "/v3/volumes/{volume_id}/action"): UNCHECKED,  # volume_actions.action
+    ("POST", "/v3/volumes/{volume_id}/metadata"): UNCHECKED,  # volumes.metadata_create
+    ("PUT", "/v3/volumes/{volume_id}/metadata"): UNCHECKED,  # volumes.metadata_replace
+    ("POST", "/v3/snapshots/{snapshot_id}/action"): UNCHECKED,  # snapshots.action
+    ("POST", "/v3/snapshots/{snapshot_id}/metadata"): UNCHECKED,  # snapshots.metadata_create
+    ("PUT", "/v3/snapshots/{snapshot_id}/metadata"): UNCHECKED,  # snapshots.metadata_replace
+    ("POST", "/v3/types/{type_id}/action"): UNCHECKED,  # types.action
+    ("PUT", "/v3/types/{type_id}/extra_specs/{key}"): UNCHECKED,  # types.spec_update
+    ("PUT", "/v3/group_types/{group_type_id}/group_specs/{key}"): UNCHECKED,  # groups.spec_update
+    ("POST", "/v3/attachments/{attachment_id}/action"): UNCHECKED,  # attachments.action
+}
+
+
+REQUEST_BODIES: RequestBodies = {
+    **_BODIES,
+    **{(method, "/v3/{project_id}" + pattern[len("/v3") :]): body for (method, pattern), body in _BODIES.items()},
+}
