@@ -134,7 +134,7 @@ def test_enforce_raises_the_services_error_or_the_hiding_one() -> None:
     with pytest.raises(Forbidden, match="thing:get"):
         enforcer.enforce(MEMBER, "thing:get", {"project_id": "p1"})
     with pytest.raises(NotFound):
-        enforcer.enforce(MEMBER, "thing:get", {"project_id": "p1"}, hide=NotFound("no such thing"))
+        enforcer.enforce(MEMBER, "thing:get", {"project_id": "p1"}, error=NotFound("no such thing"))
     with pytest.raises(KeyError):
         enforcer.allowed(ADMIN, "thing:unregistered")
     # Internal work of the cloud is not policed.

@@ -116,10 +116,9 @@ async def import_image(
     if method not in IMPORT_METHODS:
         raise Invalid(f"Import method {method!r} is not supported; available: {', '.join(IMPORT_METHODS)}.")
     backends = import_stores(body, header_store, store)
-    policy.check_writer(ctx)
     async with db.writer() as session:
         image = await load_visible(session, ctx, image_id)
-        policy.check_owner(ctx, image, "import data into")
+        policy.check_image(ctx, image, "modify_image")
         if image.status != "uploading" or not image.location:
             raise Conflict(
                 f"Image {image_id} has no staged data to import (status {image.status}); "
@@ -144,10 +143,10 @@ async def import_image(
 async def _begin(
     db: Database, ctx: RequestContext, image_id: str, status: str, declared_size: int | None, limits: ImageConfig
 ) -> int:
-    policy.check_writer(ctx)
     async with db.writer() as session:
         image = await load_visible(session, ctx, image_id)
-        policy.check_owner(ctx, image, "upload data to")
+        # Staging (glance-direct) is an image change in Glance; PUT /file an upload.
+        policy.check_image(ctx, image, "upload_image" if status == "saving" else "modify_image")
         if image.status != "queued":
             raise Conflict(
                 f"Image {image_id} is not queued for data (status {image.status}): data can be uploaded only once."

@@ -51,17 +51,15 @@ def _unique(tags: list[str]) -> list[str]:
 
 
 async def create(db: Database, ctx: RequestContext, body: Any, limits: ImageConfig) -> ImageRecord:
-    policy.check_writer(ctx)
     if not isinstance(body, dict):
         raise Invalid("The request body must be a JSON object describing the image.")
     for name in body:
         check_attribute_name(name)
     validate(IMAGE_CREATE, body)
     visibility = body.get("visibility", "shared")
-    policy.check_visibility_value(ctx, visibility)
     owner = body.get("owner", ctx.project_id)
-    if "owner" in body:
-        policy.check_owner_value(ctx, owner)
+    policy.check_create(ctx, owner)
+    policy.check_visibility_value(ctx, None, visibility)
     properties = {k: v for k, v in body.items() if k not in IMAGE_CREATE["properties"]}
     tags = _unique(body.get("tags", []))
     check_limits(properties, tags, limits)
@@ -101,19 +99,18 @@ async def show(db: Database, ctx: RequestContext, image_id: str) -> ImageRecord:
 async def update(
     db: Database, ctx: RequestContext, image_id: str, changes: list[Change], limits: ImageConfig
 ) -> ImageRecord:
-    policy.check_writer(ctx)
     async with db.writer() as session:
         image = await load_visible(session, ctx, image_id)
-        policy.check_owner(ctx, image, "modify")
+        policy.check_image(ctx, image, "modify_image")
         rec = await record(session, image)
         core: dict[str, Any] = {name: getattr(image, name) for name in CORE_WRITABLE}
         core["tags"] = list(rec.tags)
         properties = dict(rec.properties)
         apply_changes(changes, core, properties, image.status)
         if core["visibility"] != image.visibility:
-            policy.check_visibility_value(ctx, core["visibility"])
+            policy.check_visibility_value(ctx, image, core["visibility"])
         if core["owner"] != image.owner:
-            policy.check_owner_value(ctx, core["owner"])
+            policy.check_owner_value(ctx, image, core["owner"])
         tags = _unique(core.pop("tags"))
         check_limits(properties, tags, limits)
         for name, value in core.items():
@@ -142,10 +139,9 @@ async def _replace_children(
 
 
 async def delete(db: Database, store: ImageStore, ctx: RequestContext, image_id: str) -> None:
-    policy.check_writer(ctx)
     async with db.writer() as session:
         image = await load_visible(session, ctx, image_id)
-        policy.check_owner(ctx, image, "delete")
+        policy.check_image(ctx, image, "delete_image")
         if image.protected:
             raise Forbidden(f"Image {image_id} is protected and cannot be deleted.")
         location = image.location
@@ -158,10 +154,9 @@ async def delete(db: Database, store: ImageStore, ctx: RequestContext, image_id:
 
 async def set_active(db: Database, ctx: RequestContext, image_id: str, active: bool) -> None:
     """Deactivate (active -> deactivated) or reactivate; repeating either is a no-op."""
-    policy.check_writer(ctx)
     async with db.writer() as session:
         image = await load_visible(session, ctx, image_id)
-        policy.check_owner(ctx, image, "reactivate" if active else "deactivate")
+        policy.check_image(ctx, image, "reactivate" if active else "deactivate")
         source, target = ("deactivated", "active") if active else ("active", "deactivated")
         if image.status == target:
             return
@@ -173,12 +168,11 @@ async def set_active(db: Database, ctx: RequestContext, image_id: str, active: b
 
 
 async def add_tag(db: Database, ctx: RequestContext, image_id: str, tag: str, limits: ImageConfig) -> None:
-    policy.check_writer(ctx)
     if not tag or len(tag) > 255:
         raise Invalid("Invalid tag: a tag is 1 to 255 characters long.")
     async with db.writer() as session:
         image = await load_visible(session, ctx, image_id)
-        policy.check_owner(ctx, image, "modify")
+        policy.check_image(ctx, image, "modify_image")
         tags = list(await session.scalars(select(ImageTag.value).where(ImageTag.image_id == image_id)))
         if tag in tags:
             return
@@ -188,10 +182,9 @@ async def add_tag(db: Database, ctx: RequestContext, image_id: str, tag: str, li
 
 
 async def remove_tag(db: Database, ctx: RequestContext, image_id: str, tag: str) -> None:
-    policy.check_writer(ctx)
     async with db.writer() as session:
         image = await load_visible(session, ctx, image_id)
-        policy.check_owner(ctx, image, "modify")
+        policy.check_image(ctx, image, "modify_image")
         result = await session.execute(sql_delete(ImageTag).where(ImageTag.image_id == image_id, ImageTag.value == tag))
         if not getattr(result, "rowcount", 0):
             raise NotFound(f"Tag {tag} not found on image {image_id}.")

@@ -121,6 +121,7 @@ def parse_sort(sort: str | None, sort_keys: list[str], sort_dirs: list[str]) -> 
 
 async def list_images(db: Database, ctx: RequestContext, query: ListQuery) -> tuple[list[ImageRecord], str | None]:
     """One page of images the caller may see; the marker for the next page, if any."""
+    policy.enforce(ctx, "get_images")
     conditions = _visibility(ctx, query.filters) + _filters(query.filters)
     sort = list(query.sort)
     if all(key != "id" for key, _ in sort):
@@ -156,7 +157,7 @@ def _visibility(ctx: RequestContext, filters: dict[str, list[str]]) -> list[Colu
     conditions.append(Image.os_hidden == (hidden if hidden is not None else False))
     if visibility not in (None, "all"):
         conditions.append(Image.visibility == visibility)
-    if ctx.is_admin:
+    if policy.is_admin(ctx):
         if visibility == "shared" and "member_status" in filters:
             conditions.append(_member_is(ctx, statuses))
         return conditions

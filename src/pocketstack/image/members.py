@@ -7,6 +7,8 @@ member can show it. Glance's rules, including 403 for images that are not shared
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import func, select
 
@@ -20,17 +22,20 @@ from pocketstack.image.models import Image, ImageMember
 from pocketstack.image.records import load_visible
 
 
+def _target(ctx: RequestContext, image: Image, member_id: str | None) -> dict[str, Any]:
+    """The image as target, ``member_id`` the membership concerned."""
+    return {**policy.image_target(ctx, image), "member_id": member_id}
+
+
 def _check_shared(image: Image) -> None:
     if image.visibility != "shared":
         raise Forbidden(f"Only shared images have members; image {image.id} is {image.visibility}.")
 
 
 async def add(db: Database, ctx: RequestContext, image_id: str, member_id: str, limits: ImageConfig) -> ImageMember:
-    policy.check_writer(ctx)
     async with db.writer() as session:
         image = await load_visible(session, ctx, image_id)
-        if not policy.is_owner(ctx, image):
-            raise Forbidden(f"You are not permitted to create image members for image {image_id}.")
+        policy.check_image(ctx, image, "add_member")
         _check_shared(image)
         if await session.get(ImageMember, (image_id, member_id)) is not None:
             raise Conflict(f"Member {member_id} already associated with image {image_id}.")
@@ -46,6 +51,7 @@ async def add(db: Database, ctx: RequestContext, image_id: str, member_id: str, 
 async def list_members(db: Database, ctx: RequestContext, image_id: str) -> list[ImageMember]:
     async with db.reader() as session:
         image = await load_visible(session, ctx, image_id)
+        policy.enforce(ctx, "get_members", _target(ctx, image, ctx.project_id))
         _check_shared(image)
         stmt = select(ImageMember).where(ImageMember.image_id == image_id).order_by(ImageMember.created_at)
         if not policy.is_owner(ctx, image):
@@ -59,33 +65,30 @@ async def show(db: Database, ctx: RequestContext, image_id: str, member_id: str)
         row = await session.get(ImageMember, (image_id, member_id))
         if row is None or not (policy.is_owner(ctx, image) or member_id == ctx.project_id):
             raise NotFound(f"Member {member_id} not found for image {image_id}.")
+        policy.enforce(ctx, "get_member", _target(ctx, image, member_id))
         return row
 
 
 async def update(db: Database, ctx: RequestContext, image_id: str, member_id: str, status: str) -> ImageMember:
-    policy.check_writer(ctx)
     async with db.writer() as session:
         image = await load_visible(session, ctx, image_id)
         row = await session.get(ImageMember, (image_id, member_id))
         if row is None or not (policy.is_owner(ctx, image) or member_id == ctx.project_id):
             raise NotFound(f"Member {member_id} not found for image {image_id}.")
-        if member_id != ctx.project_id and not ctx.is_admin:
-            raise Forbidden("Only the member project itself can accept, reject or reset its membership.")
+        policy.enforce(ctx, "modify_member", _target(ctx, image, member_id))
         row.status = status
         row.updated_at = utcnow()
         return row
 
 
 async def remove(db: Database, ctx: RequestContext, image_id: str, member_id: str) -> None:
-    policy.check_writer(ctx)
     async with db.writer() as session:
         image = await load_visible(session, ctx, image_id)
         row = await session.get(ImageMember, (image_id, member_id))
         visible_row = row is not None and (policy.is_owner(ctx, image) or member_id == ctx.project_id)
         if not visible_row:
             raise NotFound(f"Member {member_id} not found for image {image_id}.")
-        if not policy.is_owner(ctx, image):
-            raise Forbidden(f"You are not permitted to delete members of image {image_id}.")
+        policy.enforce(ctx, "delete_member", _target(ctx, image, member_id))
         await session.execute(
             sql_delete(ImageMember).where(ImageMember.image_id == image_id, ImageMember.member == member_id)
         )

@@ -25,6 +25,7 @@ from pocketstack.common.context import RequestContext
 from pocketstack.common.errors import Conflict, Forbidden, Invalid, NotFound
 from pocketstack.common.timeutils import utcnow
 from pocketstack.db import Database
+from pocketstack.image import policy
 from pocketstack.image.metadef_schemas import NAMESPACE_VISIBILITIES
 from pocketstack.image.models import (
     MetadefAssociation,
@@ -76,28 +77,39 @@ class NamespaceQuery:
 # -- who may do what -------------------------------------------------------------------
 
 
-def _check_admin(ctx: RequestContext, action: str) -> None:
-    if not ctx.is_admin:
-        raise Forbidden(f"You are not authorized to {action}: metadata definitions are changed by admins only.")
+def _check_admin(ctx: RequestContext, rule: str, target: dict[str, Any] | None = None) -> None:
+    error = Forbidden(
+        f"You are not authorized to complete {rule} action: metadata definitions are changed by admins only."
+    )
+    policy.enforce(ctx, rule, target, error=error)
+
+
+def _target(ns: MetadefNamespace) -> dict[str, Any]:
+    return {"project_id": ns.owner, "owner": ns.owner, "visibility": ns.visibility, "namespace": ns.namespace}
 
 
 def _readable(ctx: RequestContext) -> Any:
-    """The namespaces the caller may read, as a SQL condition."""
-    if ctx.is_admin:
+    """The namespaces the caller may read, as a SQL condition (Glance's database layer)."""
+    if policy.is_admin(ctx):
         return None
     return or_(MetadefNamespace.visibility == "public", MetadefNamespace.owner == ctx.project_id)
 
 
-async def _load(session: AsyncSession, ctx: RequestContext, name: str) -> MetadefNamespace:
+async def _load(
+    session: AsyncSession, ctx: RequestContext, name: str, rule: str = "get_metadef_namespace"
+) -> MetadefNamespace:
+    """The namespace if the caller sees it and ``rule`` lets it read there; else not found."""
     row = await session.scalar(select(MetadefNamespace).where(MetadefNamespace.namespace == name))
-    if row is None or not (ctx.is_admin or row.visibility == "public" or row.owner == ctx.project_id):
-        raise NotFound(f"Metadata definition namespace={name} was not found.")
+    missing = NotFound(f"Metadata definition namespace={name} was not found.")
+    if row is None or not (policy.is_admin(ctx) or row.visibility == "public" or row.owner == ctx.project_id):
+        raise missing
+    policy.enforce(ctx, rule, _target(row), error=missing)
     return row
 
 
-async def _writable(session: AsyncSession, ctx: RequestContext, name: str, action: str) -> MetadefNamespace:
+async def _writable(session: AsyncSession, ctx: RequestContext, name: str, rule: str) -> MetadefNamespace:
     row = await _load(session, ctx, name)
-    _check_admin(ctx, action)
+    _check_admin(ctx, rule, _target(row))
     return row
 
 
@@ -136,6 +148,7 @@ async def list_namespaces(
         raise Invalid(f"Invalid sort direction: {query.sort_dir!r}. Use 'asc' or 'desc'.")
     if query.visibility is not None and query.visibility not in NAMESPACE_VISIBILITIES:
         raise Invalid(f"Invalid visibility value: {query.visibility!r}. Use public or private.")
+    policy.enforce(ctx, "get_metadef_namespaces")
     column = SORT_KEYS[query.sort_key]
     order = [column.desc(), MetadefNamespace.id.desc()] if query.sort_dir == "desc" else [column, MetadefNamespace.id]
     stmt = select(MetadefNamespace).order_by(*order)
@@ -166,7 +179,7 @@ async def list_namespaces(
 
 
 async def create_namespace(db: Database, ctx: RequestContext, body: dict[str, Any]) -> NamespaceDetail:
-    _check_admin(ctx, "create a metadata definition namespace")
+    _check_admin(ctx, "add_metadef_namespace")
     now = utcnow()
     async with db.writer() as session:
         ns = MetadefNamespace(
@@ -208,7 +221,7 @@ async def show_namespace(db: Database, ctx: RequestContext, name: str) -> Namesp
 async def update_namespace(db: Database, ctx: RequestContext, name: str, body: dict[str, Any]) -> MetadefNamespace:
     """PUT replaces the namespace's own fields; omitted ones take their defaults (as Glance)."""
     async with db.writer() as session:
-        ns = await _writable(session, ctx, name, "modify a metadata definition namespace")
+        ns = await _writable(session, ctx, name, "modify_metadef_namespace")
         ns.namespace = check_name(body["namespace"], "namespace")
         ns.display_name = body.get("display_name")
         ns.description = body.get("description")
@@ -222,7 +235,7 @@ async def update_namespace(db: Database, ctx: RequestContext, name: str, body: d
 
 async def delete_namespace(db: Database, ctx: RequestContext, name: str) -> None:
     async with db.writer() as session:
-        ns = await _writable(session, ctx, name, "delete a metadata definition namespace")
+        ns = await _writable(session, ctx, name, "delete_metadef_namespace")
         if ns.protected:
             raise Forbidden(f"Namespace {name} is protected and cannot be deleted.")
         await session.execute(sql_delete(MetadefNamespace).where(MetadefNamespace.id == ns.id))
@@ -243,7 +256,9 @@ async def _named(session: AsyncSession, model: Any, ns: MetadefNamespace, name: 
 async def delete_contents(db: Database, ctx: RequestContext, name: str, model: Any, what: str) -> None:
     """DELETE .../objects, .../properties or .../tags: all of that kind in the namespace."""
     async with db.writer() as session:
-        ns = await _writable(session, ctx, name, f"delete metadata definition {what}")
+        ns = await _writable(
+            session, ctx, name, "delete_metadef_tags" if what == "tags" else "delete_metadef_namespace"
+        )
         _check_unprotected(ns, what)
         await session.execute(sql_delete(model).where(model.namespace_id == ns.id))
 
@@ -275,13 +290,13 @@ async def _add_property(
 
 async def list_properties(db: Database, ctx: RequestContext, name: str) -> list[MetadefProperty]:
     async with db.reader() as session:
-        ns = await _load(session, ctx, name)
+        ns = await _load(session, ctx, name, "get_metadef_properties")
         return await _in_namespace(session, MetadefProperty, ns.id)
 
 
 async def create_property(db: Database, ctx: RequestContext, name: str, body: dict[str, Any]) -> MetadefProperty:
     async with db.writer() as session:
-        ns = await _writable(session, ctx, name, "create a metadata definition property")
+        ns = await _writable(session, ctx, name, "add_metadef_property")
         return await _add_property(session, ns, body["name"], body)
 
 
@@ -289,7 +304,7 @@ async def show_property(
     db: Database, ctx: RequestContext, name: str, prop: str, resource_type: str | None
 ) -> MetadefProperty:
     async with db.reader() as session:
-        ns = await _load(session, ctx, name)
+        ns = await _load(session, ctx, name, "get_metadef_property")
         if resource_type:
             # The name as the resource type sees it (hw_cpu_cores): strip the association's prefix.
             prefix = await _prefix(session, ns, resource_type)
@@ -307,7 +322,7 @@ async def update_property(
     db: Database, ctx: RequestContext, name: str, prop: str, body: dict[str, Any]
 ) -> MetadefProperty:
     async with db.writer() as session:
-        ns = await _writable(session, ctx, name, "modify a metadata definition property")
+        ns = await _writable(session, ctx, name, "modify_metadef_property")
         row: MetadefProperty = await _named(session, MetadefProperty, ns, prop, "property")
         row.name = check_name(body["name"], "property")
         row.definition = _definition(body)
@@ -318,7 +333,7 @@ async def update_property(
 
 async def delete_property(db: Database, ctx: RequestContext, name: str, prop: str) -> None:
     async with db.writer() as session:
-        ns = await _writable(session, ctx, name, "delete a metadata definition property")
+        ns = await _writable(session, ctx, name, "remove_metadef_property")
         row = await _named(session, MetadefProperty, ns, prop, "property")
         _check_unprotected(ns, f"property {prop}")
         await session.delete(row)
@@ -347,26 +362,26 @@ async def _add_object(session: AsyncSession, ns: MetadefNamespace, body: dict[st
 
 async def list_objects(db: Database, ctx: RequestContext, name: str) -> list[MetadefObject]:
     async with db.reader() as session:
-        ns = await _load(session, ctx, name)
+        ns = await _load(session, ctx, name, "get_metadef_objects")
         return await _in_namespace(session, MetadefObject, ns.id)
 
 
 async def create_object(db: Database, ctx: RequestContext, name: str, body: dict[str, Any]) -> MetadefObject:
     async with db.writer() as session:
-        ns = await _writable(session, ctx, name, "create a metadata definition object")
+        ns = await _writable(session, ctx, name, "add_metadef_object")
         return await _add_object(session, ns, body)
 
 
 async def show_object(db: Database, ctx: RequestContext, name: str, obj: str) -> MetadefObject:
     async with db.reader() as session:
-        ns = await _load(session, ctx, name)
+        ns = await _load(session, ctx, name, "get_metadef_object")
         row: MetadefObject = await _named(session, MetadefObject, ns, obj, "object")
         return row
 
 
 async def update_object(db: Database, ctx: RequestContext, name: str, obj: str, body: dict[str, Any]) -> MetadefObject:
     async with db.writer() as session:
-        ns = await _writable(session, ctx, name, "modify a metadata definition object")
+        ns = await _writable(session, ctx, name, "modify_metadef_object")
         row: MetadefObject = await _named(session, MetadefObject, ns, obj, "object")
         row.name = check_name(body["name"], "object")
         row.description = body.get("description")
@@ -379,7 +394,7 @@ async def update_object(db: Database, ctx: RequestContext, name: str, obj: str, 
 
 async def delete_object(db: Database, ctx: RequestContext, name: str, obj: str) -> None:
     async with db.writer() as session:
-        ns = await _writable(session, ctx, name, "delete a metadata definition object")
+        ns = await _writable(session, ctx, name, "delete_metadef_object")
         row = await _named(session, MetadefObject, ns, obj, "object")
         _check_unprotected(ns, f"object {obj}")
         await session.delete(row)
@@ -398,7 +413,7 @@ async def _add_tag(session: AsyncSession, ns: MetadefNamespace, name: str) -> Me
 
 async def list_tags(db: Database, ctx: RequestContext, name: str) -> list[MetadefTag]:
     async with db.reader() as session:
-        ns = await _load(session, ctx, name)
+        ns = await _load(session, ctx, name, "get_metadef_tags")
         return await _in_namespace(session, MetadefTag, ns.id)
 
 
@@ -407,7 +422,7 @@ async def create_tags(db: Database, ctx: RequestContext, name: str, names: list[
     if len(set(names)) != len(names):
         raise Conflict(f"Duplicate tag names in the request for namespace={name}.")
     async with db.writer() as session:
-        ns = await _writable(session, ctx, name, "create metadata definition tags")
+        ns = await _writable(session, ctx, name, "add_metadef_tags")
         if not append:
             await session.execute(sql_delete(MetadefTag).where(MetadefTag.namespace_id == ns.id))
         for tag in names:
@@ -417,20 +432,20 @@ async def create_tags(db: Database, ctx: RequestContext, name: str, names: list[
 
 async def create_tag(db: Database, ctx: RequestContext, name: str, tag: str) -> MetadefTag:
     async with db.writer() as session:
-        ns = await _writable(session, ctx, name, "create a metadata definition tag")
+        ns = await _writable(session, ctx, name, "add_metadef_tag")
         return await _add_tag(session, ns, tag)
 
 
 async def show_tag(db: Database, ctx: RequestContext, name: str, tag: str) -> MetadefTag:
     async with db.reader() as session:
-        ns = await _load(session, ctx, name)
+        ns = await _load(session, ctx, name, "get_metadef_tag")
         row: MetadefTag = await _named(session, MetadefTag, ns, tag, "tag")
         return row
 
 
 async def update_tag(db: Database, ctx: RequestContext, name: str, tag: str, new_name: str) -> MetadefTag:
     async with db.writer() as session:
-        ns = await _writable(session, ctx, name, "modify a metadata definition tag")
+        ns = await _writable(session, ctx, name, "modify_metadef_tag")
         row: MetadefTag = await _named(session, MetadefTag, ns, tag, "tag")
         row.name = check_name(new_name, "tag")
         row.updated_at = utcnow()
@@ -440,7 +455,7 @@ async def update_tag(db: Database, ctx: RequestContext, name: str, tag: str, new
 
 async def delete_tag(db: Database, ctx: RequestContext, name: str, tag: str) -> None:
     async with db.writer() as session:
-        ns = await _writable(session, ctx, name, "delete a metadata definition tag")
+        ns = await _writable(session, ctx, name, "delete_metadef_tag")
         row = await _named(session, MetadefTag, ns, tag, "tag")
         _check_unprotected(ns, f"tag {tag}")
         await session.delete(row)
@@ -450,6 +465,7 @@ async def delete_tag(db: Database, ctx: RequestContext, name: str, tag: str) -> 
 
 
 async def list_resource_types(db: Database, ctx: RequestContext) -> list[MetadefResourceType]:
+    policy.enforce(ctx, "list_metadef_resource_types")
     async with db.reader() as session:
         stmt = select(MetadefResourceType).order_by(MetadefResourceType.id)
         return list((await session.scalars(stmt)).all())
@@ -500,19 +516,19 @@ async def _associate(session: AsyncSession, ns: MetadefNamespace, body: dict[str
 
 async def list_associations(db: Database, ctx: RequestContext, name: str) -> list[Association]:
     async with db.reader() as session:
-        ns = await _load(session, ctx, name)
+        ns = await _load(session, ctx, name, "get_metadef_resource_type")
         return await _associations(session, ns.id)
 
 
 async def create_association(db: Database, ctx: RequestContext, name: str, body: dict[str, Any]) -> Association:
     async with db.writer() as session:
-        ns = await _writable(session, ctx, name, "associate a resource type with a metadata definition namespace")
+        ns = await _writable(session, ctx, name, "add_metadef_resource_type_association")
         return await _associate(session, ns, body)
 
 
 async def delete_association(db: Database, ctx: RequestContext, name: str, resource_type: str) -> None:
     async with db.writer() as session:
-        ns = await _writable(session, ctx, name, "remove a resource type association")
+        ns = await _writable(session, ctx, name, "remove_metadef_resource_type_association")
         found = [a for a in await _associations(session, ns.id) if a.name == resource_type]
         if not found:
             raise NotFound(f"Failed to find resource type {resource_type} to delete")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pocketstack.common import policy as policy_engine
+from pocketstack.image import policy
 from pocketstack.image.deps import ImageDeps
 from pocketstack.image.routes import routes
 from pocketstack.image.store import ImageStore
@@ -24,6 +26,8 @@ class ImageService(Service):
         if store is None:
             store = FilesystemStore(Path(cfg.image.store_dir) if cfg.image.store_dir else cfg.data_dir / "images")
         self.store = store
+        # The operator's policy.yaml, parsed now: a bad rule stops the service here.
+        policy_engine.load(policy.ENFORCER, cfg)
         self.deps = ImageDeps(runtime.database(self.name), store, cfg.image)
         self._app = ServiceApp(
             "image",

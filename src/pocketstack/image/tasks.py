@@ -23,6 +23,7 @@ from pocketstack.common.context import RequestContext
 from pocketstack.common.errors import Forbidden, Invalid, NotFound
 from pocketstack.common.timeutils import utcnow
 from pocketstack.db import Database
+from pocketstack.image import policy
 from pocketstack.image.models import ImageTask
 from pocketstack.image.records import load_visible
 
@@ -55,9 +56,11 @@ class TaskQuery:
     type: str | None = None
 
 
-def _check_tasks_api(ctx: RequestContext) -> None:
-    if not ctx.is_admin:
-        raise Forbidden("You are not authorized to use the tasks API: it is for admins (tasks_api_access).")
+def _check_tasks_api(ctx: RequestContext, rule: str) -> None:
+    """The tasks API is guarded as a whole (tasks_api_access), then by its own rule."""
+    error = Forbidden("You are not authorized to use the tasks API: it is for admins (tasks_api_access).")
+    policy.enforce(ctx, "tasks_api_access", error=error)
+    policy.enforce(ctx, rule)
 
 
 def _alive() -> Any:
@@ -101,7 +104,7 @@ async def for_image(db: Database, ctx: RequestContext, image_id: str) -> list[Im
     async with db.reader() as session:
         await load_visible(session, ctx, image_id)
         stmt = select(ImageTask).where(ImageTask.image_id == image_id, _alive()).order_by(ImageTask.created_at)
-        if not ctx.is_admin:
+        if not policy.is_admin(ctx):
             stmt = stmt.where(ImageTask.owner == (ctx.project_id or ""))
         return list((await session.scalars(stmt)).all())
 
@@ -121,7 +124,7 @@ def _check_import_input(task_input: Any) -> dict[str, Any]:
 
 async def create(db: Database, ctx: RequestContext, body: Any) -> ImageTask:
     """POST /v2/tasks: a legacy import task (it fails: see the module docstring)."""
-    _check_tasks_api(ctx)
+    _check_tasks_api(ctx, "add_task")
     if not isinstance(body, dict):
         raise Invalid("The request body must be a JSON object with the task's 'type' and 'input'.")
     for name in ("type", "input"):
@@ -137,7 +140,7 @@ async def create(db: Database, ctx: RequestContext, body: Any) -> ImageTask:
 
 
 async def show(db: Database, ctx: RequestContext, task_id: str) -> ImageTask:
-    _check_tasks_api(ctx)
+    _check_tasks_api(ctx, "get_task")
     async with db.reader() as session:
         task = await session.scalar(select(ImageTask).where(ImageTask.id == task_id, _alive()))
     if task is None:
@@ -146,7 +149,7 @@ async def show(db: Database, ctx: RequestContext, task_id: str) -> ImageTask:
 
 
 async def list_tasks(db: Database, ctx: RequestContext, query: TaskQuery) -> tuple[list[ImageTask], str | None]:
-    _check_tasks_api(ctx)
+    _check_tasks_api(ctx, "get_tasks")
     if query.sort_key not in SORT_KEYS:
         raise Invalid(f"Invalid sort key: {query.sort_key!r}. It is not among {', '.join(sorted(SORT_KEYS))}.")
     if query.sort_dir not in ("asc", "desc"):

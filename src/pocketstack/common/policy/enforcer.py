@@ -132,12 +132,13 @@ class Enforcer:
         rule: str,
         target: Mapping[str, Any] | None = None,
         *,
-        hide: errors.PocketError | None = None,
+        error: errors.PocketError | None = None,
     ) -> None:
         """Raise the service's Forbidden unless ``rule`` allows the call on ``target``;
-        ``hide``: the error to raise instead where the reference hides existence (404)."""
+        ``error``: what to raise instead (a NotFound where the reference hides that the
+        thing exists, or a Forbidden worded for the case)."""
         if not self.allowed(ctx, rule, target):
-            raise hide if hide is not None else self.deny(rule)
+            raise error if error is not None else self.deny(rule)
 
     # -- listing ---------------------------------------------------------------------
 
