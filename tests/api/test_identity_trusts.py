@@ -107,7 +107,14 @@ async def test_trust_crud_and_roles(c: CloudClient) -> None:
 
 @pytest.mark.parametrize(
     "extra",
-    [{"expires_at": "bad.123Z"}, {"expires_at": "2001-01-01T00:00:00Z"}, {"impersonation": "yes"}, {"colour": 1}],
+    [
+        {"expires_at": "bad.123Z"},
+        {"expires_at": "2001-01-01T00:00:00Z"},
+        {"impersonation": "yes"},
+        {"colour": 1},
+        {"roles": [{}]},
+        {"roles": [{"id": "x", "name": "y"}]},
+    ],
 )
 async def test_bad_trusts_are_400(c: CloudClient, extra: dict[str, Any]) -> None:
     env = await setup_trustor(c)

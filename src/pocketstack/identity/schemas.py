@@ -281,7 +281,15 @@ TRUST_CREATE = obj(
                 "impersonation": BOOLEAN,
                 "expires_at": {"type": ["string", "null"]},
                 "remaining_uses": {"type": ["integer", "null"], "minimum": 1},
-                "roles": {"type": "array", "items": obj({"id": string(64, 1), "name": string(255, 1)}, extra=True)},
+                # Each role by id or by name, not both (Keystone).
+                "roles": {
+                    "type": "array",
+                    "items": {
+                        **obj({"id": string(64, 1), "name": string(255, 1)}),
+                        "minProperties": 1,
+                        "maxProperties": 1,
+                    },
+                },
                 "allow_redelegation": {"type": ["boolean", "null"]},
                 "redelegation_count": {"type": ["integer", "null"], "minimum": 0},
             },
