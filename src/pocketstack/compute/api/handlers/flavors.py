@@ -14,6 +14,9 @@ from pocketstack.web.request import Request
 from pocketstack.web.response import Response, empty, json_response
 from pocketstack.web.validation import validate
 
+# Nova's db.constants.MAX_INT: the largest flavor size its integer columns hold.
+MAX_INT = 2**31 - 1
+
 
 def view(request: Request, flavor: Flavor, *, detail: bool = True) -> dict[str, Any]:
     data: dict[str, Any] = {
@@ -101,18 +104,27 @@ async def create(request: Request) -> Response:
         )
     spec = flavors.FlavorSpec(
         name=data["name"].strip(),
-        vcpus=int(data["vcpus"]),
-        ram=int(data["ram"]),
-        disk=int(data["disk"]),
+        vcpus=_db_int(data, "vcpus"),
+        ram=_db_int(data, "ram"),
+        disk=_db_int(data, "disk"),
         flavorid=None if data.get("id") is None else str(data["id"]),
-        ephemeral=int(data.get("OS-FLV-EXT-DATA:ephemeral", 0)),
-        swap=int(data.get("swap", 0)),
+        ephemeral=_db_int(data, "OS-FLV-EXT-DATA:ephemeral"),
+        swap=_db_int(data, "swap"),
         rxtx_factor=float(data.get("rxtx_factor", 1.0)),
         is_public=schemas.as_bool(data.get("os-flavor-access:is_public", True)),
         description=data.get("description"),
     )
     flavor = await flavors.create(_db(request), spec)
     return json_response({"flavor": view(request, flavor)})
+
+
+def _db_int(data: dict[str, Any], name: str) -> int:
+    """A flavor size as Nova's validate_integer: the schema bounds only the low end (and
+    digit strings not at all); past the database's integer it is a 400, never an overflow."""
+    value = int(data.get(name, 0))
+    if value > MAX_INT:
+        raise Invalid(f"Invalid input for field/attribute {name}. Value: {value}. {name} must be <= {MAX_INT}")
+    return value
 
 
 async def update(request: Request) -> Response:
