@@ -111,3 +111,19 @@ async def test_backend_full_puts_volume_in_error(vapi: VolumeApi) -> None:
     vol = await vapi.create(size=150, wait="error")
     assert vol["status"] == "error"
     assert vapi.backend.capacity().allocated_gb == 0
+
+
+async def test_per_volume_gigabytes_and_groups_quotas(vapi: VolumeApi) -> None:
+    limits = {"quota_set": {"per_volume_gigabytes": 2, "groups": 1}}
+    assert (await vapi.request("PUT", "/os-quota-sets/p-demo", "admin", json=limits)).status_code == 200
+    too_big = await vapi.request("POST", "/volumes", json={"volume": {"size": 3}})
+    assert "larger than maximum allowed limit 2G" in fault(too_big, 413)
+    vol = await vapi.create(size=2)
+    assert "maximum allowed limit" in fault(await vapi.action(vol["id"], {"os-extend": {"new_size": 3}}), 413)
+    vtype = (await vapi.request("POST", "/types", "admin", json={"volume_type": {"name": "q"}})).json()
+    gtype = (await vapi.request("POST", "/group_types", "admin", json={"group_type": {"name": "qg"}})).json()
+    body = {"group": {"group_type": gtype["group_type"]["id"], "volume_types": [vtype["volume_type"]["id"]]}}
+    assert (await vapi.request("POST", "/groups", json=body)).status_code == 202
+    assert "groups" in fault(await vapi.request("POST", "/groups", json=body), 413)
+    usage = (await vapi.request("GET", "/os-quota-sets/p-demo?usage=true")).json()["quota_set"]
+    assert usage["groups"] == {"limit": 1, "in_use": 1, "reserved": 0, "allocated": 0}

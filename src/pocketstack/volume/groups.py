@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack.common.context import RequestContext
 from pocketstack.common.errors import Invalid, NotFound
-from pocketstack.volume import group_types, states, types
+from pocketstack.volume import group_types, quotas, states, types
 from pocketstack.volume.deps import VolumeDeps
 from pocketstack.volume.models import Attachment, Group, GroupType, Volume
 
@@ -58,6 +58,7 @@ async def create(
         raise Invalid(f"Invalid input received: Availability zone '{zone}' is invalid.")
     async with deps.db.writer() as s:
         gtype = await _group_type(s, ctx, group_type)
+        await quotas.check(deps.db, s, deps.cfg, ctx.project_id or "", quotas.Delta(groups=1))
         type_ids = []
         for ident in volume_types:
             try:

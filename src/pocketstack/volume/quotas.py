@@ -18,11 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pocketstack.common.config import VolumeConfig
 from pocketstack.common.errors import Invalid, QuotaExceeded
 from pocketstack.db import Database
-from pocketstack.volume.models import Quota, QuotaClass, QuotaLock, Snapshot, Volume, VolumeType
+from pocketstack.volume.models import Group, Quota, QuotaClass, QuotaLock, Snapshot, Volume, VolumeType
 
 BASE_RESOURCES = ("volumes", "snapshots", "gigabytes")
 DEFAULT_CLASS = "default"
-# Shown for compatibility with Cinder's quota set; pocketstack has no backups or groups.
+# The rest of Cinder's quota set: groups (enforced at group create), per_volume_gigabytes
+# (the largest volume, enforced at create and extend); there are no backups.
 STATIC = {"backups": 10, "backup_gigabytes": 1000, "groups": 10, "per_volume_gigabytes": -1}
 
 
@@ -38,6 +39,9 @@ class Delta:
     type_name: str | None = None
     # Only the per-type limits (a retype moves usage between types, not overall).
     type_only: bool = False
+    groups: int = 0
+    # The size of the one volume being made or grown (per_volume_gigabytes).
+    volume_size: int | None = None
 
 
 async def type_names(s: AsyncSession) -> list[str]:
@@ -99,6 +103,7 @@ async def usage(s: AsyncSession, project_id: str) -> dict[str, int]:
         .where(Snapshot.project_id == project_id)
         .group_by(VolumeType.name)
     )
+    used["groups"] = int(await s.scalar(select(func.count(Group.id)).where(Group.project_id == project_id)) or 0)
     for name, count, gigabytes in snaps:
         used["snapshots"] += int(count)
         used["gigabytes"] += int(gigabytes)
@@ -133,6 +138,18 @@ async def check(db: Database, s: AsyncSession, cfg: VolumeConfig, project_id: st
     wanted = [] if delta.type_only else list(overall)
     if delta.type_name:
         wanted += [(f"{res}_{delta.type_name}", amount) for res, amount in overall]
+    per_volume = hard.get("per_volume_gigabytes", -1)
+    if delta.volume_size is not None and 0 <= per_volume < delta.volume_size:
+        raise QuotaExceeded(
+            f"VolumeSizeExceedsLimit: Requested volume size {delta.volume_size}G is larger than maximum allowed "
+            f"limit {per_volume}G.",
+            kind="VolumeSizeExceedsLimit",
+        )
+    if delta.groups > 0 and 0 <= hard.get("groups", -1) < used.get("groups", 0) + delta.groups:
+        raise QuotaExceeded(
+            f"GroupLimitExceeded: Maximum number of groups allowed ({hard['groups']}) exceeded.",
+            kind="GroupLimitExceeded",
+        )
     for resource, amount in wanted:
         limit = hard.get(resource, -1)
         if amount <= 0 or limit < 0:

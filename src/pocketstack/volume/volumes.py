@@ -144,7 +144,8 @@ async def create(deps: VolumeDeps, ctx: RequestContext, req: CreateRequest) -> V
                 f"Invalid volume type: volumes of the encrypted type {vtype.name} need a key manager, "
                 "which this cloud does not have."
             )
-        await quotas.check(deps.db, s, deps.cfg, ctx.project_id or "", quotas.Delta(1, 0, size, vtype.name))
+        delta = quotas.Delta(1, 0, size, vtype.name, volume_size=size)
+        await quotas.check(deps.db, s, deps.cfg, ctx.project_id or "", delta)
         bootable = bool(req.bootable) if req.bootable is not None else image is not None
         if source_bootable is not None and req.bootable is None:
             bootable = source_bootable
@@ -289,7 +290,8 @@ async def extend(deps: VolumeDeps, ctx: RequestContext, volume_id: str, new_size
                 f"(current: {vol.size}, extended: {new_size})."
             )
         vtype = await types.get(s, ctx, vol.volume_type_id, deps.cfg.default_type)
-        await quotas.check(deps.db, s, deps.cfg, vol.project_id, quotas.Delta(0, 0, new_size - vol.size, vtype.name))
+        delta = quotas.Delta(0, 0, new_size - vol.size, vtype.name, volume_size=new_size)
+        await quotas.check(deps.db, s, deps.cfg, vol.project_id, delta)
         vol.previous_status = vol.status
         vol.previous_size = vol.size
         vol.size = new_size
