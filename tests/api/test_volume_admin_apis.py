@@ -212,3 +212,36 @@ async def test_project_default_types(vapi: VolumeApi) -> None:
     assert (await vapi.request("DELETE", "/default-types/p-demo", "admin")).status_code == 204
     assert fault(await vapi.request("GET", "/default-types/p-demo", "admin"), 404)
     assert (await vapi.request("GET", "/types/default")).json()["volume_type"]["name"] == "__DEFAULT__"
+
+
+async def test_microversion_filters_and_clusters(vapi: VolumeApi) -> None:
+    specs = {"volume_type": {"name": "m", "extra_specs": {"multiattach": "<is> True", "x:secret": "1"}}}
+    assert (await vapi.request("POST", "/types", "admin", json=specs)).status_code == 200
+    bogus = {"volume_type": {"name": "nowhere", "extra_specs": {"storage_protocol": "iSCSI-x"}}}
+    assert (await vapi.request("POST", "/types", "admin", json=bogus)).status_code == 200
+    # 3.52: types by extra specs (non-admins: only the user-visible keys count).
+    found = (await vapi.request("GET", "/types?extra_specs={'multiattach': '<is> True'}")).json()["volume_types"]
+    assert [t["name"] for t in found] == ["m"]
+    everything = await vapi.request("GET", "/types?extra_specs={'x:secret': '1'}")
+    assert len(everything.json()["volume_types"]) == 3
+    only = await vapi.request("GET", "/types?extra_specs={'x:secret': '1'}", "admin")
+    assert [t["name"] for t in only.json()["volume_types"]] == ["m"]
+    # 3.35: pools that can hold a type.
+    pools = "/scheduler-stats/get_pools?volume_type="
+    assert len((await vapi.request("GET", pools + "m", "admin")).json()["pools"]) == 1
+    assert (await vapi.request("GET", pools + "nowhere", "admin")).json()["pools"] == []
+    # 3.39: an admin reads another project's limits.
+    await vapi.create(size=2)
+    other = (await vapi.request("GET", "/limits?project_id=p-demo", "admin")).json()["limits"]["absolute"]
+    assert other["totalGigabytesUsed"] == 2
+    mine = (await vapi.request("GET", "/limits?project_id=p-demo", "alt")).json()["limits"]["absolute"]
+    assert mine["totalGigabytesUsed"] == 0
+    # 3.65: everything here consumes quota.
+    assert len((await vapi.request("GET", "/volumes?consumes_quota=true")).json()["volumes"]) == 1
+    assert (await vapi.request("GET", "/volumes?consumes_quota=false")).json()["volumes"] == []
+    assert (await vapi.request("GET", "/snapshots?consumes_quota=false")).json()["snapshots"] == []
+    # 3.7: no clustered services, so no clusters.
+    assert (await vapi.request("GET", "/clusters/detail", "admin")).json() == {"clusters": []}
+    assert fault(await vapi.request("GET", "/clusters/c1", "admin"), 404)
+    assert fault(await vapi.request("PUT", "/clusters/enable", "admin", json={"name": "c1"}), 404)
+    assert fault(await vapi.request("GET", "/clusters", "admin", version="volume 3.6"), 404)

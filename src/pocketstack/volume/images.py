@@ -13,6 +13,7 @@ import httpx
 
 from pocketstack.common.errors import Invalid, NotFound, Unavailable
 from pocketstack.runtime import Runtime
+from pocketstack.web.paths import segment
 
 
 class ImageClient:
@@ -29,7 +30,7 @@ class ImageClient:
         """The image record as ``token`` sees it; NotFound if it cannot."""
         async with self.runtime.http() as http:
             try:
-                resp = await http.get(f"/image/v2/images/{image_id}", headers=self._headers(token))
+                resp = await http.get(f"/image/v2/images/{segment(image_id)}", headers=self._headers(token))
             except httpx.HTTPError as exc:
                 raise Unavailable(f"The image service could not be reached: {exc}") from None
         if resp.status_code == 404:
@@ -43,7 +44,9 @@ class ImageClient:
         """The image's bytes as they arrive (service token: the API checked access)."""
         token = await self.runtime.service_token()
         async with self.runtime.http() as http:
-            async with http.stream("GET", f"/image/v2/images/{image_id}/file", headers=self._headers(token)) as resp:
+            async with http.stream(
+                "GET", f"/image/v2/images/{segment(image_id)}/file", headers=self._headers(token)
+            ) as resp:
                 if resp.status_code == 204:
                     raise Invalid(f"Image {image_id} has no data (queued, or its data was lost)")
                 if resp.status_code != 200:
@@ -68,11 +71,11 @@ class ImageClient:
         headers = {"Content-Type": "application/octet-stream"}
         headers.update(self._headers(token or service_token, service_token if token else None))
         async with self.runtime.http() as http:
-            resp = await http.put(f"/image/v2/images/{image_id}/file", content=chunks, headers=headers)
+            resp = await http.put(f"/image/v2/images/{segment(image_id)}/file", content=chunks, headers=headers)
         if resp.status_code >= 400:
             raise Unavailable(f"Uploading to image {image_id} failed with status {resp.status_code}: {resp.text[:200]}")
 
     async def delete(self, image_id: str, token: str | None) -> None:
         service_token = await self.runtime.service_token()
         async with self.runtime.http() as http:
-            await http.delete(f"/image/v2/images/{image_id}", headers=self._headers(token or service_token))
+            await http.delete(f"/image/v2/images/{segment(image_id)}", headers=self._headers(token or service_token))

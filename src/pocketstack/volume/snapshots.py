@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import asc, desc, select
+from sqlalchemy import asc, desc, false, select
 
 from pocketstack.common.context import RequestContext
 from pocketstack.common.errors import Invalid, NotFound
@@ -64,6 +64,8 @@ async def list_snapshots(
         query = query.where(Snapshot.project_id == ctx.project_id)
     elif "project_id" in filters:
         query = query.where(Snapshot.project_id == filters["project_id"])
+    if filters.get("none"):
+        query = query.where(false())
     for key in ("name", "status", "volume_id"):
         if key in filters:
             query = query.where(getattr(Snapshot, key) == filters[key])

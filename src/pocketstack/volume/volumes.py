@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import asc, desc, select
+from sqlalchemy import asc, desc, false, select
 
 from pocketstack.common.context import RequestContext
 from pocketstack.common.errors import Conflict, Invalid, NotFound
@@ -191,6 +191,8 @@ async def list_volumes(
         query = query.where(Volume.project_id == ctx.project_id)
     elif "project_id" in filters:
         query = query.where(Volume.project_id == filters["project_id"])
+    if filters.get("none"):
+        query = query.where(false())
     for key in ("name", "status", "availability_zone", "group_id", "size"):
         if key in filters:
             query = query.where(getattr(Volume, key) == filters[key])

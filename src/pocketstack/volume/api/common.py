@@ -93,7 +93,12 @@ def page(request: Request, allowed: tuple[str, ...]) -> Page:
 
 def metadata_filter(request: Request) -> dict[str, str]:
     """``metadata={'k': 'v'}`` (as the CLI sends it) or JSON."""
-    raw = request.param("metadata")
+    return dict_param(request, "metadata")
+
+
+def dict_param(request: Request, name: str) -> dict[str, str]:
+    """A query parameter holding a dictionary, as JSON or a Python literal."""
+    raw = request.param(name)
     if not raw:
         return {}
     import ast
@@ -106,7 +111,7 @@ def metadata_filter(request: Request) -> dict[str, str]:
             continue
         if isinstance(value, dict):
             return {str(k): str(v) for k, v in value.items()}
-    raise Invalid(f"Invalid input received: metadata filter {raw!r} is not a dictionary.")
+    raise Invalid(f"Invalid input received: {name} filter {raw!r} is not a dictionary.")
 
 
 def next_link(request: Request, collection: str, marker: str) -> list[dict[str, str]]:

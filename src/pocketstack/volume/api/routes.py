@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pocketstack.volume.api.handlers import (
     attachments,
+    clusters,
     default_types,
     extensions,
     groups,
@@ -151,6 +152,10 @@ TABLE: list[tuple[str, str, Handler]] = [
     ("GET", "/os-hosts", services.hosts_index),
     ("GET", "/os-hosts/{host}", services.hosts_show),
     ("GET", "/resource_filters", resource_filters.index),
+    ("GET", "/clusters", clusters.index),
+    ("GET", "/clusters/detail", clusters.index),
+    ("GET", "/clusters/{cluster}", clusters.show),
+    ("PUT", "/clusters/{cluster}", clusters.update),
     ("GET", "/extensions", extensions.index),
     ("GET", "/extensions/{alias}", extensions.show),
 ]

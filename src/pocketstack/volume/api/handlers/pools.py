@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from pocketstack.common.errors import NotFound
-from pocketstack.volume import scheduler
+from pocketstack.volume import scheduler, types
 from pocketstack.volume.api import policy
-from pocketstack.volume.api.common import context, deps, to_bool
+from pocketstack.volume.api.common import at_least, context, deps, to_bool
 from pocketstack.web.request import Request
 from pocketstack.web.response import Response, json_response
 
@@ -20,11 +20,16 @@ async def get_pools(request: Request) -> Response:
     stats: dict[str, Any] = await d.bus.call(d.topic, "get_capacity", ctx.to_dict(), timeout=10)
     if request.param("name") and request.param("name") != f"{d.host}#{stats['backend']}":
         return json_response({"pools": []})
+    caps = scheduler.capabilities(stats["backend"], stats["total_gb"], stats["free_gb"], stats["allocated_gb"])
+    if at_least(request, 35) and request.param("volume_type"):
+        # 3.35: only the pools that can hold a volume of this type.
+        async with d.db.reader() as s:
+            vtype = await types.find(s, ctx, request.param("volume_type") or "")
+        if scheduler.unmet(caps, dict(vtype.extra_specs or {})) is not None:
+            return json_response({"pools": []})
     pool: dict[str, Any] = {"name": f"{d.host}#{stats['backend']}"}
     if to_bool(request.param("detail", "false"), "detail"):
-        pool["capabilities"] = scheduler.capabilities(
-            stats["backend"], stats["total_gb"], stats["free_gb"], stats["allocated_gb"]
-        )
+        pool["capabilities"] = caps
     return json_response({"pools": [pool]})
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from pocketstack.common.errors import Invalid
 from pocketstack.volume import quotas
 from pocketstack.volume.api import policy, schemas
-from pocketstack.volume.api.common import body, context, deps, to_bool
+from pocketstack.volume.api.common import at_least, body, context, deps, to_bool
 from pocketstack.web.request import Request
 from pocketstack.web.response import Response, empty, json_response
 
@@ -107,6 +107,10 @@ async def limits(request: Request) -> Response:
     ctx = context(request)
     d = deps(request)
     project = ctx.project_id or ""
+    asked = request.param("project_id")
+    if asked and at_least(request, 39) and ctx.is_admin:
+        # 3.39: an admin may read another project's limits.
+        project = asked
     async with d.db.reader() as s:
         hard = await quotas.limits(s, d.cfg, project)
         used = await quotas.usage(s, project)

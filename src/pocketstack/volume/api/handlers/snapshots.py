@@ -52,6 +52,9 @@ async def _list(request: Request, detail: bool) -> Response:
     ctx = context(request)
     filters: dict[str, Any] = {k: request.param(k) for k in _FILTERS if request.param(k) is not None}
     filters["metadata"] = metadata_filter(request)
+    if at_least(request, 65) and request.param("consumes_quota") is not None:
+        # Every volume and snapshot here consumes quota (no temporary ones).
+        filters["none"] = not to_bool(request.param("consumes_quota"), "consumes_quota")
     rows, next_marker, count = await snapshots.list_snapshots(
         deps(request), ctx, filters, page(request, snapshots.SORT_KEYS), all_projects(request)
     )

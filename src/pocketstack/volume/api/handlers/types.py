@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from pocketstack.common.errors import Conflict, Invalid, NotFound
 from pocketstack.volume import encryption, types
 from pocketstack.volume.api import policy, schemas, views
-from pocketstack.volume.api.common import body, context, deps, to_bool
+from pocketstack.volume.api.common import at_least, body, context, deps, dict_param, to_bool
 from pocketstack.volume.models import VolumeType
 from pocketstack.web.request import Request
 from pocketstack.web.response import Response, empty, json_response
@@ -24,6 +24,12 @@ async def index(request: Request) -> Response:
         is_public = True if not ctx.is_admin else None
     async with deps(request).db.reader() as s:
         rows = await types.list_types(s, ctx, is_public)
+    if at_least(request, 52) and request.param("extra_specs"):
+        # 3.52: types whose extra specs include these (non-admins: the user-visible keys only).
+        wanted = dict_param(request, "extra_specs")
+        if not ctx.is_admin:
+            wanted = {k: v for k, v in wanted.items() if k in views.USER_VISIBLE_SPECS}
+        rows = [t for t in rows if all((t.extra_specs or {}).get(k) == v for k, v in wanted.items())]
     return json_response({"volume_types": [views.volume_type(t, ctx) for t in rows]})
 
 

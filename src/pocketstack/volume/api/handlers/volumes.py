@@ -70,6 +70,9 @@ async def _list(request: Request, detail: bool) -> Response:
             if (raw := request.param(key)) is not None:
                 filters[key] = parse_time_filter(raw, key)
     filters["metadata"] = metadata_filter(request)
+    if at_least(request, 65) and request.param("consumes_quota") is not None:
+        # Every volume and snapshot here consumes quota (no temporary ones).
+        filters["none"] = not to_bool(request.param("consumes_quota"), "consumes_quota")
     rows, next_marker, count = await volumes.list_volumes(
         deps(request), ctx, filters, page(request, volumes.SORT_KEYS), all_projects(request)
     )
