@@ -127,3 +127,12 @@ async def test_per_volume_gigabytes_and_groups_quotas(vapi: VolumeApi) -> None:
     assert "groups" in fault(await vapi.request("POST", "/groups", json=body), 413)
     usage = (await vapi.request("GET", "/os-quota-sets/p-demo?usage=true")).json()["quota_set"]
     assert usage["groups"] == {"limit": 1, "in_use": 1, "reserved": 0, "allocated": 0}
+
+
+async def test_type_availability_zones(vapi: VolumeApi) -> None:
+    for name, zones in (("here", "nova, other"), ("elsewhere", "other")):
+        body = {"volume_type": {"name": name, "extra_specs": {"RESKEY:availability_zones": zones}}}
+        assert (await vapi.request("POST", "/types", "admin", json=body)).status_code == 200
+    assert (await vapi.create(volume_type="here"))["availability_zone"] == "nova"
+    refused = await vapi.request("POST", "/volumes", json={"volume": {"size": 1, "volume_type": "elsewhere"}})
+    assert "only supported in these availability zones: other" in fault(refused, 400)
