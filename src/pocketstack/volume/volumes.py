@@ -139,7 +139,9 @@ async def create(deps: VolumeDeps, ctx: RequestContext, req: CreateRequest) -> V
             vtype = await types.default(s, deps.cfg.default_type, ctx.project_id)
         type_zones = (vtype.extra_specs or {}).get("RESKEY:availability_zones")
         if type_zones and zone not in [z.strip() for z in type_zones.split(",")]:
-            raise Invalid(f"Invalid volume type: Volume type is only supported in these availability zones: {type_zones}")
+            raise Invalid(
+                f"Invalid volume type: Volume type is only supported in these availability zones: {type_zones}"
+            )
         if req.group_id:
             groups.check_member(await groups.get(s, ctx, req.group_id), vtype.id)
         if vtype.encryption:
