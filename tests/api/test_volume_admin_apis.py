@@ -245,3 +245,27 @@ async def test_microversion_filters_and_clusters(vapi: VolumeApi) -> None:
     assert fault(await vapi.request("GET", "/clusters/c1", "admin"), 404)
     assert fault(await vapi.request("PUT", "/clusters/enable", "admin", json={"name": "c1"}), 404)
     assert fault(await vapi.request("GET", "/clusters", "admin", version="volume 3.6"), 404)
+
+
+async def test_service_log_levels(vapi: VolumeApi) -> None:
+    import logging
+
+    logging.getLogger("pocketstack.volume.manager")
+    body = {"binary": "cinder-volume", "prefix": "pocketstack.volume.manager", "level": "DEBUG"}
+    assert fault(await vapi.request("PUT", "/os-services/set-log", "admin", version="volume 3.31", json=body), 404)
+    assert (await vapi.request("PUT", "/os-services/set-log", "admin", json=body)).status_code == 202
+    try:
+        got = await vapi.request("PUT", "/os-services/get-log", "admin", json={"prefix": "pocketstack.volume.manager"})
+        levels = got.json()["log_levels"]
+        assert {x["binary"] for x in levels} == {"cinder-api", "cinder-scheduler", "cinder-volume"}
+        assert levels[0]["levels"] == {"pocketstack.volume.manager": "DEBUG"}
+        bad = {**body, "level": "LOUD"}
+        assert fault(await vapi.request("PUT", "/os-services/set-log", "admin", json=bad), 400)
+        assert fault(await vapi.request("PUT", "/os-services/set-log", json=body), 403)
+        # Other services' loggers are not the volume service's to change.
+        outside = {"prefix": "pocketstack.compute", "level": "DEBUG"}
+        assert (await vapi.request("PUT", "/os-services/set-log", "admin", json=outside)).status_code == 202
+        none = await vapi.request("PUT", "/os-services/get-log", "admin", json={"prefix": "pocketstack.compute"})
+        assert all(x["levels"] == {} for x in none.json()["log_levels"])
+    finally:
+        logging.getLogger("pocketstack.volume.manager").setLevel(logging.NOTSET)

@@ -19,6 +19,7 @@ from pocketstack.common.errors import Invalid, NotFound
 from pocketstack.common.timeutils import utcnow
 from pocketstack.volume.models import ServiceState, Snapshot, Volume
 
+API = "cinder-api"
 SCHEDULER = "cinder-scheduler"
 VOLUME = "cinder-volume"
 

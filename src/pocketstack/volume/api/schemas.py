@@ -403,3 +403,18 @@ DEFAULT_TYPE = obj(
     },
     ["default_type"],
 )
+
+_BINARY: dict[str, Any] = {"enum": ["*", "cinder-api", "cinder-volume", "cinder-scheduler", "cinder-backup", ""]}
+GET_LOG: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "binary": _BINARY,
+        "server": {"type": ["string", "null"]},
+        "prefix": {"type": ["string", "null"]},
+    },
+    "additionalProperties": False,
+}
+SET_LOG: dict[str, Any] = {
+    **GET_LOG,
+    "properties": {**GET_LOG["properties"], "level": {"type": ["string", "null"]}},
+}

@@ -7,7 +7,7 @@ from typing import Any
 
 from pocketstack.common.errors import Invalid, NotFound
 from pocketstack.common.timeutils import iso_nozone
-from pocketstack.volume import services
+from pocketstack.volume import loglevels, services
 from pocketstack.volume.api import policy, schemas
 from pocketstack.volume.api.common import at_least, body, context, deps
 from pocketstack.web.request import Request
@@ -61,6 +61,8 @@ async def update(request: Request) -> Response:
         async with d.db.writer() as s:
             await services.set_frozen(s, d.cfg, data["host"], action == "freeze")
         return empty(200)
+    if action in ("set-log", "get-log") and at_least(request, 32):
+        return await _log_levels(request, action)
     if action not in ("enable", "disable", "disable-log-reason"):
         raise NotFound(f"Unknown action: {action}")
     data = await body(request, schemas.SERVICE_DISABLE if action == "disable-log-reason" else schemas.SERVICE_ENABLE)
@@ -83,6 +85,26 @@ async def update(request: Request) -> Response:
     if action != "disable":
         out["disabled_reason"] = reason
     return json_response(out)
+
+
+async def _log_levels(request: Request, action: str) -> Response:
+    """3.32: the services' log levels (they share this process's volume loggers)."""
+    d = deps(request)
+    data = await body(request, schemas.SET_LOG if action == "set-log" else schemas.GET_LOG)
+    binary = data.get("binary") or "*"
+    binaries = [services.API, services.SCHEDULER, services.VOLUME] if binary in ("*", "") else [binary]
+    async with d.db.reader() as s:
+        running = await services.list_services(s, d.cfg)
+    server = data.get("server")
+    hosts = {x.binary: x.host for x in running}
+    hosts[services.API] = d.cfg.host.partition("@")[0]
+    targets = [(b, hosts[b]) for b in binaries if b in hosts and (not server or server == hosts[b])]
+    if action == "set-log":
+        if targets:
+            loglevels.set_levels(data.get("prefix"), data.get("level") or "INFO")
+        return empty(202)
+    levels = loglevels.get_levels(data.get("prefix"))
+    return json_response({"log_levels": [{"host": h, "binary": b, "levels": levels} for b, h in targets]})
 
 
 # --- os-hosts -------------------------------------------------------------------------------
