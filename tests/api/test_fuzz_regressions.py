@@ -10,7 +10,9 @@ import httpx
 import pytest
 
 from pocketstack.compute import service as compute
+from pocketstack.testing.cloud import CloudClient, in_process_cloud
 from pocketstack.testing.service import auth, running_services
+from pocketstack.web.paths import segment
 
 V = "/compute/v2.1"
 
@@ -33,3 +35,31 @@ async def test_flavor_sizes_past_the_database_integer_are_400(nova: httpx.AsyncC
     r = await nova.post(V + "/flavors", json={"flavor": fits}, headers=auth("admin"))
     assert r.status_code == 200, r.text
     assert r.json()["flavor"]["vcpus"] == 2**31 - 1
+
+
+@pytest.fixture
+async def cloud(tmp_path: Path) -> AsyncIterator[CloudClient]:
+    async with in_process_cloud(tmp_path) as c:
+        yield c
+
+
+async def test_proxied_ids_stay_one_segment_of_the_called_api(cloud: CloudClient) -> None:
+    # Compute's proxies put the id the caller chose into a call to another service: a
+    # control character made httpx refuse the URL (500), '..' became that API's root,
+    # '?' a query of it. Each is now one percent-encoded segment: a plain 404.
+    headers = {"X-Auth-Token": await cloud.token("admin")}
+    for ident in ["a%17b", "%2E%2E", "..%2F..%2Fv3", "x%3Fall_tenants%3D1", "x%23y"]:
+        for path in ["images", "os-volumes", "os-snapshots", "os-networks", "os-floating-ips"]:
+            r = await cloud.http.get(f"/compute/v2.1/{path}/{ident}", headers=headers)
+            assert r.status_code == 404, (path, ident, r.status_code, r.text)
+            assert "itemNotFound" in r.json(), r.text
+        r = await cloud.http.post(
+            f"/compute/v2.1/images/{ident}/metadata", json={"metadata": {"k": "v"}}, headers=headers
+        )
+        assert r.status_code == 404, (ident, r.text)
+
+
+def test_segment_encodes_every_reserved_character_and_dot_segments() -> None:
+    assert segment("a/b?c#d%e\x17") == "a%2Fb%3Fc%23d%25e%17"
+    assert segment("..") == "%2E%2E" and segment(".") == "%2E"
+    assert segment("3f2c.img") == "3f2c.img"

@@ -17,6 +17,7 @@ import httpx
 
 from pocketstack.common.errors import Conflict, Forbidden, Invalid, NotFound, PocketError, Unavailable
 from pocketstack.runtime import Runtime
+from pocketstack.web.paths import segment
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +102,7 @@ class PlacementClient(_Client):
         return await self._request(method, "/placement" + path, headers=await self._headers(), **kw)
 
     async def ensure_provider(self, uuid: str, name: str) -> None:
-        resp = await self._call("GET", f"/resource_providers/{uuid}")
+        resp = await self._call("GET", f"/resource_providers/{segment(uuid)}")
         if resp.status_code == 200:
             return
         resp = await self._call("POST", "/resource_providers", json={"uuid": uuid, "name": name})
@@ -111,12 +112,12 @@ class PlacementClient(_Client):
     async def set_inventory(self, uuid: str, inventories: dict[str, dict[str, Any]]) -> None:
         """Replace the provider's inventory, retrying generation conflicts."""
         for _ in range(10):
-            resp = await self._call("GET", f"/resource_providers/{uuid}")
+            resp = await self._call("GET", f"/resource_providers/{segment(uuid)}")
             if resp.status_code != 200:
                 raise Unavailable(f"placement has no resource provider {uuid}: {_error_text(resp)}")
             generation = resp.json()["generation"]
             body = {"resource_provider_generation": generation, "inventories": inventories}
-            resp = await self._call("PUT", f"/resource_providers/{uuid}/inventories", json=body)
+            resp = await self._call("PUT", f"/resource_providers/{segment(uuid)}/inventories", json=body)
             if resp.status_code == 200:
                 return
             if resp.status_code != 409:
@@ -140,7 +141,7 @@ class PlacementClient(_Client):
         """PUT /allocations/{consumer}; False if placement refused (capacity or a race lost)."""
         body = {"allocations": allocations, "project_id": project_id, "user_id": user_id, "consumer_generation": None}
         for _ in range(3):
-            resp = await self._call("PUT", f"/allocations/{consumer}", json=body)
+            resp = await self._call("PUT", f"/allocations/{segment(consumer)}", json=body)
             if resp.status_code == 204:
                 return True
             if resp.status_code != 409:
@@ -157,7 +158,7 @@ class PlacementClient(_Client):
 
     async def allocations_of(self, consumer: str) -> dict[str, Any]:
         """GET /allocations/{consumer}: ``{"allocations": {rp: {"resources"}}, "consumer_generation", ...}``."""
-        resp = await self._call("GET", f"/allocations/{consumer}")
+        resp = await self._call("GET", f"/allocations/{segment(consumer)}")
         if resp.status_code != 200:
             raise Unavailable(f"placement could not list the allocations of {consumer}: {_error_text(resp)}")
         data: dict[str, Any] = resp.json()
@@ -192,7 +193,7 @@ class PlacementClient(_Client):
         return True
 
     async def delete_allocations(self, consumer: str) -> None:
-        resp = await self._call("DELETE", f"/allocations/{consumer}")
+        resp = await self._call("DELETE", f"/allocations/{segment(consumer)}")
         if resp.status_code not in (204, 404):
             raise Unavailable(f"placement could not release {consumer}: {_error_text(resp)}")
 
@@ -237,7 +238,7 @@ class ImageClient(_Client):
         headers = {"X-Auth-Token": user_token or ""}
         if service_token:
             headers["X-Service-Token"] = service_token
-        resp = await self._request("GET", f"/image/v2/images/{image_id}", headers=headers)
+        resp = await self._request("GET", f"/image/v2/images/{segment(image_id)}", headers=headers)
         if resp.status_code == 404:
             raise NotFound(f"Image {image_id} could not be found.")
         if resp.status_code != 200:
@@ -276,7 +277,7 @@ class ImageClient(_Client):
             **self._user_headers(user_token, service_token),
             "Content-Type": "application/openstack-images-v2.1-json-patch",
         }
-        resp = await self._request("PATCH", f"/image/v2/images/{image_id}", headers=headers, json=patch)
+        resp = await self._request("PATCH", f"/image/v2/images/{segment(image_id)}", headers=headers, json=patch)
         if resp.status_code != 200:
             raise Unavailable(f"The image service refused the formats of image {image_id}: {_error_text(resp)}")
 
@@ -295,7 +296,7 @@ class ImageClient(_Client):
             "Content-Length": str(size),
         }
         resp = await self._request(
-            "PUT", f"/image/v2/images/{image_id}/file", headers=headers, content=chunks, timeout=None
+            "PUT", f"/image/v2/images/{segment(image_id)}/file", headers=headers, content=chunks, timeout=None
         )
         if resp.status_code != 204:
             raise Unavailable(f"The upload of image {image_id} failed ({resp.status_code}): {_error_text(resp)}")
@@ -330,7 +331,7 @@ class ImageClient(_Client):
     async def delete_for_user(self, image_id: str, user_token: str | None) -> None:
         """DELETE /v2/images/{id} for the user; the image service's refusal as ours."""
         resp = await self._request(
-            "DELETE", f"/image/v2/images/{image_id}", headers=self._user_headers(user_token, None)
+            "DELETE", f"/image/v2/images/{segment(image_id)}", headers=self._user_headers(user_token, None)
         )
         if resp.status_code == 204:
             return
@@ -348,7 +349,7 @@ class ImageClient(_Client):
             **self._user_headers(user_token, None),
             "Content-Type": "application/openstack-images-v2.1-json-patch",
         }
-        resp = await self._request("PATCH", f"/image/v2/images/{image_id}", headers=headers, json=ops)
+        resp = await self._request("PATCH", f"/image/v2/images/{segment(image_id)}", headers=headers, json=ops)
         if resp.status_code == 200:
             data: dict[str, Any] = resp.json()
             return data
@@ -362,7 +363,7 @@ class ImageClient(_Client):
 
     async def delete(self, image_id: str, user_token: str | None, service_token: str | None) -> None:
         resp = await self._request(
-            "DELETE", f"/image/v2/images/{image_id}", headers=self._user_headers(user_token, service_token)
+            "DELETE", f"/image/v2/images/{segment(image_id)}", headers=self._user_headers(user_token, service_token)
         )
         if resp.status_code not in (204, 404):
             log.warning("could not delete image %s: %s", image_id, _error_text(resp))
@@ -378,7 +379,7 @@ class NetworkClient(_Client):
         return await self._request(method, "/network/v2.0" + path, headers=headers, **kw)
 
     async def get_network(self, network_id: str, user_token: str | None) -> dict[str, Any]:
-        resp = await self._call("GET", f"/networks/{network_id}", user_token)
+        resp = await self._call("GET", f"/networks/{segment(network_id)}", user_token)
         if resp.status_code == 404:
             raise Invalid(f"Network {network_id} could not be found.")
         if resp.status_code != 200:
@@ -399,7 +400,7 @@ class NetworkClient(_Client):
 
     async def auto_allocated_network(self, project_id: str, user_token: str | None) -> str:
         """The project's auto-allocated network ("get me a network"), made on first use."""
-        resp = await self._call("GET", f"/auto-allocated-topology/{project_id}", user_token)
+        resp = await self._call("GET", f"/auto-allocated-topology/{segment(project_id)}", user_token)
         if resp.status_code != 200:
             raise Unavailable(
                 f"Unable to automatically allocate a network for project {project_id}: {_error_text(resp)}"
@@ -423,7 +424,7 @@ class NetworkClient(_Client):
         return fips
 
     async def get_port(self, port_id: str, user_token: str | None) -> dict[str, Any]:
-        resp = await self._call("GET", f"/ports/{port_id}", user_token)
+        resp = await self._call("GET", f"/ports/{segment(port_id)}", user_token)
         if resp.status_code == 404:
             raise Invalid(f"Port {port_id} could not be found.")
         if resp.status_code != 200:
@@ -439,7 +440,7 @@ class NetworkClient(_Client):
         return port
 
     async def update_port(self, port_id: str, body: dict[str, Any], user_token: str | None) -> dict[str, Any]:
-        resp = await self._call("PUT", f"/ports/{port_id}", user_token, json={"port": body})
+        resp = await self._call("PUT", f"/ports/{segment(port_id)}", user_token, json={"port": body})
         if resp.status_code != 200:
             raise _port_error(resp, f"could not update port {port_id}")
         port: dict[str, Any] = resp.json()["port"]
@@ -469,7 +470,7 @@ class NetworkClient(_Client):
         return out
 
     async def get_security_group(self, group_id: str, user_token: str | None) -> dict[str, Any]:
-        resp = await self._call("GET", f"/security-groups/{group_id}", user_token)
+        resp = await self._call("GET", f"/security-groups/{segment(group_id)}", user_token)
         if resp.status_code != 200:
             raise Unavailable(f"The network service answered {resp.status_code}: {_error_text(resp)}")
         group: dict[str, Any] = resp.json()["security_group"]
@@ -494,6 +495,6 @@ class NetworkClient(_Client):
         raise Unavailable(f"The network service answered {resp.status_code}: {text}")
 
     async def delete_port(self, port_id: str) -> None:
-        resp = await self._call("DELETE", f"/ports/{port_id}", None)
+        resp = await self._call("DELETE", f"/ports/{segment(port_id)}", None)
         if resp.status_code not in (204, 404):
             log.warning("could not delete port %s: %s", port_id, _error_text(resp))

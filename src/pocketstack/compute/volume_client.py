@@ -14,6 +14,7 @@ import httpx
 
 from pocketstack.common.errors import Conflict, Invalid, NotFound, QuotaExceeded, Unavailable
 from pocketstack.runtime import Runtime
+from pocketstack.web.paths import segment
 
 log = logging.getLogger(__name__)
 
@@ -58,11 +59,11 @@ class VolumeClient:
         return await self._call(method, path, token, json)
 
     async def get_volume(self, volume_id: str, token: str | None) -> dict[str, Any]:
-        data = await self._call("GET", f"/volumes/{volume_id}", token)
+        data = await self._call("GET", f"/volumes/{segment(volume_id)}", token)
         return data["volume"]  # type: ignore[no-any-return]
 
     async def get_snapshot(self, snapshot_id: str, token: str | None) -> dict[str, Any]:
-        data = await self._call("GET", f"/snapshots/{snapshot_id}", token)
+        data = await self._call("GET", f"/snapshots/{segment(snapshot_id)}", token)
         return data["snapshot"]  # type: ignore[no-any-return]
 
     async def create_volume(self, body: dict[str, Any], token: str | None) -> dict[str, Any]:
@@ -77,22 +78,22 @@ class VolumeClient:
         self, attachment_id: str, connector: dict[str, Any], token: str | None
     ) -> dict[str, Any]:
         body = {"attachment": {"connector": connector}}
-        data = await self._call("PUT", f"/attachments/{attachment_id}", token, body)
+        data = await self._call("PUT", f"/attachments/{segment(attachment_id)}", token, body)
         return data["attachment"]  # type: ignore[no-any-return]
 
     async def attachment_complete(self, attachment_id: str, token: str | None) -> None:
-        await self._call("POST", f"/attachments/{attachment_id}/action", token, {"os-complete": {}})
+        await self._call("POST", f"/attachments/{segment(attachment_id)}/action", token, {"os-complete": {}})
 
     async def attachment_delete(self, attachment_id: str, token: str | None) -> None:
         try:
-            await self._call("DELETE", f"/attachments/{attachment_id}", token)
+            await self._call("DELETE", f"/attachments/{segment(attachment_id)}", token)
         except NotFound:
             pass
 
     async def extend_volume_completion(self, volume_id: str, error: bool) -> None:
         """Tell the volume service how growing an attached volume went (Cinder 3.71; service token)."""
         body = {"os-extend_volume_completion": {"error": error}}
-        await self._call("POST", f"/volumes/{volume_id}/action", None, body, version="volume 3.71")
+        await self._call("POST", f"/volumes/{segment(volume_id)}/action", None, body, version="volume 3.71")
 
     async def release(self, block_device_mapping: list[dict[str, Any]] | None) -> None:
         """A server is gone: end its attachments, delete its delete_on_termination
@@ -111,7 +112,7 @@ class VolumeClient:
 
     async def delete_volume(self, volume_id: str, token: str | None) -> None:
         try:
-            await self._call("DELETE", f"/volumes/{volume_id}", token)
+            await self._call("DELETE", f"/volumes/{segment(volume_id)}", token)
         except NotFound:
             pass
 

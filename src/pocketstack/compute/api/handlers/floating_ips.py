@@ -11,6 +11,7 @@ from pocketstack.common.errors import Conflict, Invalid, NotFound
 from pocketstack.compute.api import policy
 from pocketstack.compute.api.common import at_least, body, service
 from pocketstack.compute.models import Instance
+from pocketstack.web.paths import segment
 from pocketstack.web.request import Request
 from pocketstack.web.response import Response, empty, json_response
 
@@ -36,7 +37,7 @@ async def _view(request: Request, fip: dict[str, Any], pools: dict[str, str] | N
     if fip.get("port_id"):
         try:
             port = await service(request).network.for_user(
-                "GET", f"/ports/{fip['port_id']}", request.context.auth_token
+                "GET", f"/ports/{segment(fip['port_id'])}", request.context.auth_token
             )
             instance_id = port["port"].get("device_id") or None
         except NotFound:
@@ -54,7 +55,9 @@ async def _get(request: Request, fip_id: str) -> dict[str, Any]:
     if not fip_id:
         raise NotFound("The resource could not be found.")
     try:
-        found = await service(request).network.for_user("GET", f"/floatingips/{fip_id}", request.context.auth_token)
+        found = await service(request).network.for_user(
+            "GET", f"/floatingips/{segment(fip_id)}", request.context.auth_token
+        )
     except (NotFound, Invalid):
         raise NotFound(f"Floating IP not found for ID {fip_id}") from None
     fip: dict[str, Any] = found["floatingip"]
@@ -108,7 +111,7 @@ async def delete(request: Request) -> Response:
     policy.member(request.context, "os_compute_api:os-floating-ips:delete")
     _gone(request)
     fip = await _get(request, request.path_params["fip_id"])
-    await service(request).network.for_user("DELETE", f"/floatingips/{fip['id']}", request.context.auth_token)
+    await service(request).network.for_user("DELETE", f"/floatingips/{segment(fip['id'])}", request.context.auth_token)
     return empty(202)
 
 
@@ -157,7 +160,7 @@ async def add(request: Request, inst: Instance, args: Any) -> Response:
     try:
         await service(request).network.for_user(
             "PUT",
-            f"/floatingips/{fip['id']}",
+            f"/floatingips/{segment(fip['id'])}",
             request.context.auth_token,
             json={"floatingip": {"port_id": choice[0], "fixed_ip_address": choice[1]}},
         )
@@ -175,6 +178,6 @@ async def remove(request: Request, inst: Instance, args: Any) -> Response:
     if view["instance_id"] != inst.uuid:
         raise Conflict(f"Floating IP {fip['floating_ip_address']} is not associated with instance {inst.uuid}.")
     await service(request).network.for_user(
-        "PUT", f"/floatingips/{fip['id']}", request.context.auth_token, json={"floatingip": {"port_id": None}}
+        "PUT", f"/floatingips/{segment(fip['id'])}", request.context.auth_token, json={"floatingip": {"port_id": None}}
     )
     return empty(202)

@@ -9,6 +9,7 @@ from typing import Any
 from pocketstack.common.errors import NotFound
 from pocketstack.compute.api import policy
 from pocketstack.compute.api.common import at_least, service
+from pocketstack.web.paths import segment
 from pocketstack.web.request import Request
 from pocketstack.web.response import Response, json_response
 
@@ -54,7 +55,9 @@ async def _network(request: Request) -> dict[str, Any]:
     if not ident:
         raise NotFound("The resource could not be found.")
     try:
-        found = await service(request).network.for_user("GET", f"/networks/{ident}", request.context.auth_token)
+        found = await service(request).network.for_user(
+            "GET", f"/networks/{segment(ident)}", request.context.auth_token
+        )
     except NotFound:
         raise NotFound(f"Network {ident} could not be found.") from None
     net: dict[str, Any] = found["network"]

@@ -11,6 +11,7 @@ from typing import Any
 from pocketstack.common.errors import Conflict, Invalid, NotFound
 from pocketstack.compute.api import policy
 from pocketstack.compute.api.common import at_least, body, service
+from pocketstack.web.paths import segment
 from pocketstack.web.request import Request
 from pocketstack.web.response import Response, empty, json_response
 
@@ -86,7 +87,7 @@ async def _group(request: Request, group_id: str) -> dict[str, Any]:
     _check_id(group_id)
     try:
         found = await service(request).network.for_user(
-            "GET", f"/security-groups/{group_id}", request.context.auth_token
+            "GET", f"/security-groups/{segment(group_id)}", request.context.auth_token
         )
     except (NotFound, Invalid):
         raise NotFound(f"Security group {group_id} not found.") from None
@@ -162,7 +163,7 @@ async def update(request: Request) -> Response:
             changes[key] = value
     await _group(request, group_id)
     made = await service(request).network.for_user(
-        "PUT", f"/security-groups/{group_id}", ctx.auth_token, json={"security_group": changes}
+        "PUT", f"/security-groups/{segment(group_id)}", ctx.auth_token, json={"security_group": changes}
     )
     group: dict[str, Any] = made["security_group"]
     return json_response({"security_group": group_view(group, remote_names([group]))})
@@ -176,7 +177,7 @@ async def delete(request: Request) -> Response:
     if group.get("name") == "default":
         raise Invalid("Removing default security group not allowed.")
     try:
-        await service(request).network.for_user("DELETE", f"/security-groups/{group['id']}", ctx.auth_token)
+        await service(request).network.for_user("DELETE", f"/security-groups/{segment(group['id'])}", ctx.auth_token)
     except Conflict as exc:
         raise Invalid(exc.message) from None  # in use: Nova answers 400
     return empty(202)
@@ -262,7 +263,7 @@ async def rule_delete(request: Request) -> Response:
     _gone(request)
     rule_id = _check_id(request.path_params["rule_id"], "Security group rule id")
     try:
-        await service(request).network.for_user("DELETE", f"/security-group-rules/{rule_id}", ctx.auth_token)
+        await service(request).network.for_user("DELETE", f"/security-group-rules/{segment(rule_id)}", ctx.auth_token)
     except (NotFound, Invalid):
         raise NotFound(f"Security group rule {rule_id} not found.") from None
     return empty(202)

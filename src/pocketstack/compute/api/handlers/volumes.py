@@ -11,6 +11,7 @@ from pocketstack.common.timeutils import iso_nozone, parse_iso
 from pocketstack.compute.api import policy
 from pocketstack.compute.api.common import at_least, body, service
 from pocketstack.compute.volume_client import VolumeClient
+from pocketstack.web.paths import segment
 from pocketstack.web.request import Request
 from pocketstack.web.response import Response, empty, json_response
 from pocketstack.web.validation import obj, validate
@@ -97,7 +98,9 @@ async def _get(request: Request, kind: str, ident: str) -> dict[str, Any]:
     if not ident:
         raise NotFound("The resource could not be found.")
     try:
-        found: dict[str, Any] = (await client.for_user("GET", f"/{kind}s/{ident}", request.context.auth_token))[kind]
+        found: dict[str, Any] = (
+            await client.for_user("GET", f"/{kind}s/{segment(ident)}", request.context.auth_token)
+        )[kind]
     except NotFound:
         raise NotFound(f"{kind.capitalize()} {ident} could not be found.") from None
     return found
@@ -141,7 +144,7 @@ async def create(request: Request) -> Response:
 async def delete(request: Request) -> Response:
     policy.member(request.context, "os_compute_api:os-volumes:delete")
     volume = await _get(request, "volume", request.path_params["volume_id"])
-    await _client(request).for_user("DELETE", f"/volumes/{volume['id']}", request.context.auth_token)
+    await _client(request).for_user("DELETE", f"/volumes/{segment(volume['id'])}", request.context.auth_token)
     return empty(202)
 
 
@@ -175,5 +178,5 @@ async def snapshot_create(request: Request) -> Response:
 async def snapshot_delete(request: Request) -> Response:
     policy.member(request.context, "os_compute_api:os-volumes:snapshots:delete")
     snap = await _get(request, "snapshot", request.path_params["snapshot_id"])
-    await _client(request).for_user("DELETE", f"/snapshots/{snap['id']}", request.context.auth_token)
+    await _client(request).for_user("DELETE", f"/snapshots/{segment(snap['id'])}", request.context.auth_token)
     return empty(202)
