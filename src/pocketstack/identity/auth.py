@@ -299,14 +299,18 @@ async def trust_token(svc: IdentityService, who: Identified, trust_id: str, *, r
 
     if who.app_cred is not None:
         raise NotAuthenticated(FAIL)
-    async with svc.db.writer() as s:
-        trust = await s.get(m.Trust, trust_id)
-        if not live(trust) or trust is None:
-            raise NotAuthenticated(FAIL)
-        if not renewing and trust.trustee_user_id != who.user.id:
-            raise Forbidden("The user is not the trustee of this trust.")
-        if trust.remaining_uses is not None:
-            trust.remaining_uses -= 1
+    trust = await svc.entities.get(m.Trust, trust_id)
+    if not live(trust) or trust is None:
+        raise NotAuthenticated(FAIL)
+    if not renewing and trust.trustee_user_id != who.user.id:
+        raise Forbidden("The user is not the trustee of this trust.")
+    if trust.remaining_uses is not None:
+        # Counted under the writer lock, so concurrent logins cannot spend the same use.
+        async with svc.db.writer() as s:
+            counted = await s.get(m.Trust, trust_id)
+            if counted is None or not counted.remaining_uses:
+                raise NotAuthenticated(FAIL)
+            counted.remaining_uses -= 1
     trustor = await svc.entities.get(m.User, trust.trustor_user_id)
     if trustor is None or not trustor.enabled or not await domain_enabled(svc, trustor.domain_id):
         raise NotAuthenticated(FAIL)
