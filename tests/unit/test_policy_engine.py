@@ -55,6 +55,8 @@ def test_literal_kinds_and_constants() -> None:
     assert not allows("system_scope:all", ADMIN)
     assert allows("field:networks:shared=True", MEMBER, {"shared": True})
     assert not allows("field:networks:shared=True", MEMBER, {"shared": False})
+    assert allows("field:port:device_owner=~^network:", MEMBER, {"device_owner": "network:dhcp"})
+    assert not allows("field:port:device_owner=~^network:", MEMBER, {"device_owner": "compute:nova"})
 
 
 def test_precedence_not_then_and_then_or() -> None:
@@ -88,6 +90,7 @@ def test_parentheses_of_templates_are_not_grouping() -> None:
         "http://example.com/policy",
         "'public:%(visibility)s",
         "field:networks",
+        "field:port:device_owner=~(",
     ],
 )
 def test_parse_errors(text: str) -> None:

@@ -18,7 +18,9 @@ from typing import Any
 from sqlalchemy import select
 
 from pocketstack.bus import Subscription
+from pocketstack.common import policy as policy_engine
 from pocketstack.common.config import resolve_local_agents
+from pocketstack.network import policy
 from pocketstack.network.agent import configured_backend
 from pocketstack.network.agent.base import NetworkBackend
 from pocketstack.network.agent.manager import NetworkAgent
@@ -49,6 +51,8 @@ class NetworkService(Service):
     ) -> None:
         super().__init__(runtime)
         self.db = runtime.database(self.name)
+        # The operator's policy.yaml, parsed now: a bad rule stops the service here.
+        policy_engine.load(policy.ENFORCER, runtime.config)
         self.notifier: EventNotifier = notifier or ComputeNotifier(runtime)
         if local_agents is None:
             local_agents = _local_agents(runtime.config.network.local_agents, runtime.config.bus.url)

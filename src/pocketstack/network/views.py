@@ -1,7 +1,7 @@
 """Rows to the JSON Neutron returns (the serialize step of every handler).
 
-Binding attributes are shown only to admins (and services acting with admin tokens),
-as in Neutron's default policy.
+Admin-only attributes (provider, binding) are shown as their ``get_<resource>:<attribute>``
+rules allow: admins (and, for bindings, services), as in Neutron's default policy.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import Any
 
 from pocketstack.common.context import RequestContext
 from pocketstack.common.timeutils import iso
+from pocketstack.network import policy
 from pocketstack.network.models import FloatingIp, Network, Port, Router, SecurityGroup, SecurityGroupRule, Subnet
 
 
@@ -49,10 +50,14 @@ def network(ctx: RequestContext, net: Network, subnet_ids: list[str]) -> dict[st
         "l2_adjacency": True,
         "dns_domain": "",
     }
-    if ctx.is_admin:
-        data["provider:network_type"] = net.network_type
-        data["provider:physical_network"] = net.physical_network
-        data["provider:segmentation_id"] = net.segmentation_id
+    # Each provider attribute is shown as its get_network:<attribute> rule allows.
+    for name, value in (
+        ("provider:network_type", net.network_type),
+        ("provider:physical_network", net.physical_network),
+        ("provider:segmentation_id", net.segmentation_id),
+    ):
+        if policy.allowed(ctx, f"get_network:{name}"):
+            data[name] = value
     return data
 
 
@@ -101,11 +106,14 @@ def port(ctx: RequestContext, p: Port, fixed_ips: list[dict[str, str]]) -> dict[
         "dns_assignment": [],
         "propagate_uplink_status": False,
     }
-    if ctx.is_admin or {"service", "admin"} & set(ctx.service_roles):  # see policy.is_service
-        data["binding:host_id"] = p.binding_host_id
-        data["binding:vif_type"] = p.binding_vif_type
-        data["binding:vif_details"] = dict(p.binding_vif_details)
-        data["binding:profile"] = dict(p.binding_profile)
+    for name, value in (
+        ("binding:host_id", p.binding_host_id),
+        ("binding:vif_type", p.binding_vif_type),
+        ("binding:vif_details", dict(p.binding_vif_details)),
+        ("binding:profile", dict(p.binding_profile)),
+    ):
+        if policy.allowed(ctx, f"get_port:{name}"):
+            data[name] = value
     return data
 
 

@@ -142,15 +142,18 @@ class Role(Check):
 
 @dataclass(frozen=True)
 class Field(Check):
-    """Neutron's ``field:RESOURCE:ATTRIBUTE=VALUE``: the target's attribute has that value."""
+    """Neutron's ``field:RESOURCE:ATTRIBUTE=VALUE``: the target's attribute has that value
+    (``=~REGEX``: matches it, as ``field:port:device_owner=~^network:``)."""
 
     resource: str
     attribute: str
     value: str
 
     def __call__(self, creds: Mapping[str, Any], target: Mapping[str, Any], resolve: Resolver) -> bool:
-        if self.attribute not in target:
+        if self.attribute not in target or target[self.attribute] is None:
             return False
+        if self.value.startswith("~"):
+            return re.search(self.value[1:], str(target[self.attribute])) is not None
         return _same(target[self.attribute], self.value)
 
     def __str__(self) -> str:

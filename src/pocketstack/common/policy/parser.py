@@ -123,6 +123,11 @@ def check(token: str) -> Check:
         attribute, sep3, value = rest.partition("=")
         if not (sep2 and sep3 and resource and attribute):
             raise PolicySyntaxError(f"{token!r}: expected field:RESOURCE:ATTRIBUTE=VALUE")
+        if value.startswith("~"):
+            try:
+                re.compile(value[1:])
+            except re.error as exc:
+                raise PolicySyntaxError(f"{token!r}: bad regular expression: {exc}") from None
         return Field(resource, attribute, value)
     if kind in ("http", "https"):
         # A remote policy server per request is not something pocketstack calls out to.

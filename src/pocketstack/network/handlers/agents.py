@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from pocketstack.network import faults, schemas
+from pocketstack.network import faults, policy, schemas
 from pocketstack.network.deps import Deps
 from pocketstack.network.handlers.common import body_of, many, one
 from pocketstack.network.objects import agents
@@ -15,13 +15,13 @@ def _visible(request: Request) -> str:
     """The agent id of the path, if the caller may see agents at all (404 otherwise, as
     Neutron hides what its policy does not let one show)."""
     agent_id = request.path_params["agent_id"]
-    if not request.context.is_admin:
+    if not policy.allowed(request.context, "get_agent"):
         raise faults.not_found("Agent", agent_id)
     return agent_id
 
 
 async def index(deps: Deps, request: Request) -> Response:
-    found = await agents.listing(deps.db) if request.context.is_admin else []
+    found = await agents.listing(deps.db) if policy.allowed(request.context, "get_agent") else []
     return many(request, "agents", "Agent", found)
 
 
@@ -31,12 +31,15 @@ async def show(deps: Deps, request: Request) -> Response:
 
 async def update(deps: Deps, request: Request) -> Response:
     agent_id = _visible(request)
+    policy.enforce(request.context, "update_agent")
     attrs = await body_of(request, "agent", schemas.AGENT_UPDATE)
     return one(request, "agent", await agents.update(deps.db, agent_id, attrs))
 
 
 async def delete(deps: Deps, request: Request) -> Response:
-    await agents.delete_agent(deps.db, _visible(request))
+    agent_id = _visible(request)
+    policy.enforce(request.context, "delete_agent")
+    await agents.delete_agent(deps.db, agent_id)
     return empty()
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pocketstack.network import faults, policy
+from pocketstack.network import policy
 from pocketstack.network.deps import Deps
 from pocketstack.network.objects import auto_allocate
 from pocketstack.web.request import Request
@@ -12,8 +12,8 @@ from pocketstack.web.response import Response, json_response
 async def show(deps: Deps, request: Request) -> Response:
     ctx = request.context
     project_id = request.path_params["project_id"]
-    if not ctx.is_admin and project_id != ctx.project_id:
-        raise faults.forbidden("get_auto_allocated_topology")
-    policy.require_writer(ctx, "get_auto_allocated_topology")
+    policy.enforce(ctx, "get_auto_allocated_topology", policy.owned(project_id))
+    # The first GET builds the topology: that takes the right to create a network there.
+    policy.enforce(ctx, "create_network", policy.owned(project_id))
     topology = await auto_allocate.get_or_create(deps.db, ctx, project_id)
     return json_response({"auto_allocated_topology": topology})

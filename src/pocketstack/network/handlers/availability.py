@@ -11,11 +11,11 @@ from pocketstack.web.response import Response
 
 
 async def index(deps: Deps, request: Request) -> Response:
-    policy.require_admin(request.context, "get_network_ip_availability")
+    policy.enforce(request.context, "get_network_ip_availability")
     return many(request, "network_ip_availabilities", "Network", await availability.listing(deps.db))
 
 
 async def show(deps: Deps, request: Request) -> Response:
-    policy.require_admin(request.context, "get_network_ip_availability")
+    policy.enforce(request.context, "get_network_ip_availability")
     item = await availability.get(deps.db, request.path_params["network_id"])
     return one(request, "network_ip_availability", item)

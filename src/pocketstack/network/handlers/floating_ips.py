@@ -9,7 +9,7 @@ from pocketstack.network.objects import floating_ips
 from pocketstack.web.request import Request
 from pocketstack.web.response import Response, empty
 
-# Choosing the address is for admins (Neutron's create_floatingip:floating_ip_address).
+# Choosing the address is for admins and project managers (create_floatingip:floating_ip_address).
 _ADMIN_ONLY = {"floating_ip_address": policy.NO_DEFAULT}
 
 
@@ -24,10 +24,10 @@ async def show(deps: Deps, request: Request) -> Response:
 
 async def create(deps: Deps, request: Request) -> Response:
     ctx = request.context
-    policy.require_writer(ctx, "create_floatingip")
     attrs = await body_of(request, "floatingip", schemas.FLOATINGIP_CREATE)
-    policy.admin_attributes(ctx, "create_floatingip", attrs, _ADMIN_ONLY, create=True)
     project = policy.owner_project(ctx, "create_floatingip", attrs)
+    policy.enforce(ctx, "create_floatingip", policy.owned(project))
+    policy.check_attributes(ctx, "create_floatingip", attrs, _ADMIN_ONLY, policy.owned(project), create=True)
     fip = await floating_ips.create(deps.db, ctx, project, attrs)
     if fip["router_id"]:
         await deps.binder.router_changed(ctx, fip["router_id"])
@@ -38,7 +38,6 @@ async def create(deps: Deps, request: Request) -> Response:
 
 async def update(deps: Deps, request: Request) -> Response:
     ctx = request.context
-    policy.require_writer(ctx, "update_floatingip")
     attrs = await body_of(request, "floatingip", schemas.FLOATINGIP_UPDATE)
     fip, changed, touched = await floating_ips.update(deps.db, ctx, request.path_params["floatingip_id"], attrs)
     for router_id in changed:
@@ -49,7 +48,6 @@ async def update(deps: Deps, request: Request) -> Response:
 
 async def delete(deps: Deps, request: Request) -> Response:
     ctx = request.context
-    policy.require_writer(ctx, "delete_floatingip")
     router_id, touched = await floating_ips.delete_fip(deps.db, ctx, request.path_params["floatingip_id"])
     if router_id:
         await deps.binder.router_changed(ctx, router_id)

@@ -30,11 +30,14 @@ async def show(deps: Deps, request: Request) -> Response:
 
 async def create(deps: Deps, request: Request) -> Response:
     ctx = request.context
-    policy.require_writer(ctx, "create_network")
     items, bulk = await bodies_of(request, "network", "networks", schemas.NETWORK_CREATE)
     for attrs in items:
-        policy.admin_attributes(ctx, "create_network", attrs, _ADMIN_ONLY, create=True)
         attrs["project_id"] = policy.owner_project(ctx, "create_network", attrs)
+        target = policy.network_target(
+            attrs["project_id"], bool(attrs.get("shared", False)), bool(attrs.get("router:external", False))
+        )
+        policy.enforce(ctx, "create_network", target)
+        policy.check_attributes(ctx, "create_network", attrs, _ADMIN_ONLY, target, create=True)
     made = await create_all(
         items,
         lambda attrs: networks.create(deps.db, ctx, attrs["project_id"], attrs),
@@ -45,15 +48,16 @@ async def create(deps: Deps, request: Request) -> Response:
 
 async def update(deps: Deps, request: Request) -> Response:
     ctx = request.context
-    policy.require_writer(ctx, "update_network")
+    network_id = request.path_params["network_id"]
     attrs = await body_of(request, "network", schemas.NETWORK_UPDATE)
-    policy.admin_attributes(ctx, "update_network", attrs, _ADMIN_ONLY, create=False)
-    return one(request, "network", await networks.update(deps.db, ctx, request.path_params["network_id"], attrs))
+    target = await networks.find_target(deps.db, ctx, network_id)
+    policy.enforce(ctx, "update_network", target)
+    policy.check_attributes(ctx, "update_network", attrs, _ADMIN_ONLY, target, create=False)
+    return one(request, "network", await networks.update(deps.db, ctx, network_id, attrs))
 
 
 async def delete(deps: Deps, request: Request) -> Response:
     ctx = request.context
-    policy.require_writer(ctx, "delete_network")
     removed = await networks.delete_network(deps.db, ctx, request.path_params["network_id"])
     await deps.binder.network_deleted(ctx, request.path_params["network_id"], removed)
     return empty()

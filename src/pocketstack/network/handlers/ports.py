@@ -10,8 +10,6 @@ from pocketstack.network.objects.ports import AgentWork
 from pocketstack.web.request import Request
 from pocketstack.web.response import Response, empty
 
-# Admin-only (services may bind ports too); neither has a default: any value is "set".
-_ADMIN_ONLY = {"binding:host_id": policy.NO_DEFAULT, "binding:profile": policy.NO_DEFAULT}
 # Filters the database can apply directly; every other filter is applied to the results.
 _NARROW = ("network_id", "device_id")
 
@@ -27,10 +25,9 @@ async def show(deps: Deps, request: Request) -> Response:
 
 async def create(deps: Deps, request: Request) -> Response:
     ctx = request.context
-    policy.require_writer(ctx, "create_port")
     items, bulk = await bodies_of(request, "port", "ports", schemas.PORT_CREATE)
     for attrs in items:
-        policy.admin_attributes(ctx, "create_port", attrs, _ADMIN_ONLY, create=True, services=True)
+        # create_port and its attribute rules are checked against the network (objects.ports).
         attrs["project_id"] = policy.owner_project(ctx, "create_port", attrs)
 
     async def undo(made: tuple[dict[str, object], AgentWork]) -> None:
@@ -45,10 +42,7 @@ async def create(deps: Deps, request: Request) -> Response:
 
 async def update(deps: Deps, request: Request) -> Response:
     ctx = request.context
-    policy.require_writer(ctx, "update_port")
     attrs = await body_of(request, "port", schemas.PORT_UPDATE)
-    policy.admin_attributes(ctx, "update_port", attrs, _ADMIN_ONLY, create=False, services=True)
-    policy.admin_attributes(ctx, "update_port", attrs, {"mac_address": policy.NO_DEFAULT}, create=False)
     port, work = await ports.update(deps.db, ctx, request.path_params["port_id"], attrs)
     await deps.binder.send(ctx, work)
     if "fixed_ips" in attrs:
@@ -59,7 +53,6 @@ async def update(deps: Deps, request: Request) -> Response:
 
 async def delete(deps: Deps, request: Request) -> Response:
     ctx = request.context
-    policy.require_writer(ctx, "delete_port")
     removed, work = await ports.delete_port(deps.db, ctx, request.path_params["port_id"])
     await deps.binder.send(ctx, work)
     await deps.binder.port_deleted(ctx, removed)

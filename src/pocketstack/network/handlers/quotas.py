@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pocketstack.common.context import RequestContext
-from pocketstack.network import faults, policy, schemas
+from pocketstack.network import policy, schemas
 from pocketstack.network.deps import Deps
 from pocketstack.network.handlers.common import body_of
 from pocketstack.network.objects import quotas
@@ -12,12 +12,12 @@ from pocketstack.web.response import Response, empty, json_response
 
 
 def _may_read(ctx: RequestContext, project_id: str) -> None:
-    if not ctx.is_admin and project_id != ctx.project_id:
-        raise faults.forbidden("get_quota")
+    policy.enforce(ctx, "get_quota", policy.owned(project_id))
 
 
 async def index(deps: Deps, request: Request) -> Response:
-    policy.require_admin(request.context, "get_quota")
+    # Every project's quotas: get_quota on no project in particular (admins, by default).
+    policy.enforce(request.context, "get_quota", policy.owned(None))
     async with deps.db.reader() as session:
         projects = await quotas.projects_with_quotas(session)
         items = [{**await quotas.limits(session, p), "project_id": p, "tenant_id": p} for p in projects]
@@ -44,7 +44,7 @@ async def details(deps: Deps, request: Request) -> Response:
 
 
 async def update(deps: Deps, request: Request) -> Response:
-    policy.require_admin(request.context, "update_quota")
+    policy.enforce(request.context, "update_quota", policy.owned(request.path_params["project_id"]))
     values = await body_of(request, "quota", schemas.QUOTA_UPDATE)
     values.pop("force", None)
     async with deps.db.writer() as session:
@@ -53,7 +53,7 @@ async def update(deps: Deps, request: Request) -> Response:
 
 
 async def delete(deps: Deps, request: Request) -> Response:
-    policy.require_admin(request.context, "delete_quota")
+    policy.enforce(request.context, "delete_quota", policy.owned(request.path_params["project_id"]))
     async with deps.db.writer() as session:
         await quotas.reset(session, request.path_params["project_id"])
     return empty()

@@ -25,35 +25,37 @@ async def show(deps: Deps, request: Request) -> Response:
 
 async def create(deps: Deps, request: Request) -> Response:
     ctx = request.context
-    policy.require_writer(ctx, "create_router")
     attrs = await body_of(request, "router", schemas.ROUTER_CREATE)
-    _gateway_policy(ctx, attrs, "create_router")
     project = policy.owner_project(ctx, "create_router", attrs)
+    policy.enforce(ctx, "create_router", policy.owned(project))
+    _gateway_policy(ctx, attrs, "create_router", policy.owned(project))
     router = await routers.create(deps.db, ctx, project, attrs)
     await deps.binder.router_changed(ctx, router["id"])
     return one(request, "router", router, 201)
 
 
-def _gateway_policy(ctx: RequestContext, attrs: dict[str, object], action: str) -> None:
+def _gateway_policy(ctx: RequestContext, attrs: dict[str, object], action: str, target: dict[str, object]) -> None:
     info = attrs.get("external_gateway_info")
     if isinstance(info, dict):
         # Sub-attributes of the gateway: Neutron checks them whenever present, whatever the value.
-        policy.admin_attributes(ctx, f"{action}:external_gateway_info", info, _GATEWAY_ADMIN_ONLY, create=False)
+        rule = f"{action}:external_gateway_info"
+        policy.check_attributes(ctx, rule, info, _GATEWAY_ADMIN_ONLY, target, create=False)
 
 
 async def update(deps: Deps, request: Request) -> Response:
     ctx = request.context
-    policy.require_writer(ctx, "update_router")
+    router_id = request.path_params["router_id"]
     attrs = await body_of(request, "router", schemas.ROUTER_UPDATE)
-    _gateway_policy(ctx, attrs, "update_router")
-    router = await routers.update(deps.db, ctx, request.path_params["router_id"], attrs)
+    target = await routers.find_target(deps.db, ctx, router_id)
+    policy.enforce(ctx, "update_router", target)
+    _gateway_policy(ctx, attrs, "update_router", target)
+    router = await routers.update(deps.db, ctx, router_id, attrs)
     await deps.binder.router_changed(ctx, router["id"])
     return one(request, "router", router)
 
 
 async def delete(deps: Deps, request: Request) -> Response:
     ctx = request.context
-    policy.require_writer(ctx, "delete_router")
     await routers.delete_router(deps.db, ctx, request.path_params["router_id"])
     await deps.binder.router_changed(ctx, request.path_params["router_id"])
     return empty()
@@ -72,7 +74,6 @@ async def _interface_body(request: Request) -> dict[str, object]:
 
 async def add_interface(deps: Deps, request: Request) -> Response:
     ctx = request.context
-    policy.require_writer(ctx, "add_router_interface")
     attrs = await _interface_body(request)
     info = await routers.add_interface(deps.db, ctx, request.path_params["router_id"], attrs)
     await deps.binder.router_changed(ctx, info["id"])
@@ -81,7 +82,6 @@ async def add_interface(deps: Deps, request: Request) -> Response:
 
 async def remove_interface(deps: Deps, request: Request) -> Response:
     ctx = request.context
-    policy.require_writer(ctx, "remove_router_interface")
     attrs = await _interface_body(request)
     info = await routers.remove_interface(deps.db, ctx, request.path_params["router_id"], attrs)
     await deps.binder.router_changed(ctx, info["id"])

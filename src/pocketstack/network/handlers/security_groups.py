@@ -22,15 +22,14 @@ async def show(deps: Deps, request: Request) -> Response:
 
 async def create(deps: Deps, request: Request) -> Response:
     ctx = request.context
-    policy.require_writer(ctx, "create_security_group")
     attrs = await body_of(request, "security_group", schemas.SECURITY_GROUP_CREATE)
     project = policy.owner_project(ctx, "create_security_group", attrs)
+    policy.enforce(ctx, "create_security_group", policy.owned(project))
     return one(request, "security_group", await security_groups.create(deps.db, ctx, project, attrs), 201)
 
 
 async def update(deps: Deps, request: Request) -> Response:
     ctx = request.context
-    policy.require_writer(ctx, "update_security_group")
     attrs = await body_of(request, "security_group", schemas.SECURITY_GROUP_UPDATE)
     sg = await security_groups.update(deps.db, ctx, request.path_params["security_group_id"], attrs)
     return one(request, "security_group", sg)
@@ -38,7 +37,6 @@ async def update(deps: Deps, request: Request) -> Response:
 
 async def delete(deps: Deps, request: Request) -> Response:
     ctx = request.context
-    policy.require_writer(ctx, "delete_security_group")
     await security_groups.delete_group(deps.db, ctx, request.path_params["security_group_id"])
     return empty()
 
@@ -55,7 +53,7 @@ async def rule_show(deps: Deps, request: Request) -> Response:
 
 async def rule_create(deps: Deps, request: Request) -> Response:
     ctx = request.context
-    policy.require_writer(ctx, "create_security_group_rule")
+    # create_security_group_rule is checked against the group's owner (objects.security_groups).
     attrs = await body_of(request, "security_group_rule", schemas.RULE_CREATE)
     project = policy.owner_project(ctx, "create_security_group_rule", attrs)
     rule = await security_groups.create_rule(deps.db, ctx, project, attrs)
@@ -65,7 +63,6 @@ async def rule_create(deps: Deps, request: Request) -> Response:
 
 async def rule_delete(deps: Deps, request: Request) -> Response:
     ctx = request.context
-    policy.require_writer(ctx, "delete_security_group_rule")
     sg_id = await security_groups.delete_rule(deps.db, ctx, request.path_params["rule_id"])
     await deps.binder.security_group_changed(ctx, sg_id)
     return empty()

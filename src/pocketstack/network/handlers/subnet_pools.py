@@ -9,8 +9,9 @@ from pocketstack.network.objects import subnet_pools
 from pocketstack.web.request import Request
 from pocketstack.web.response import Response, empty
 
-# Admin-only attributes and their defaults (a member may send the default).
-_ADMIN_ONLY = {"shared": False, "is_default": False}
+# Attributes with rules of their own and their defaults (a member may send the default).
+_CREATE_ATTRIBUTES = {"shared": False, "is_default": False}
+_UPDATE_ATTRIBUTES = {"is_default": False}
 
 
 async def index(deps: Deps, request: Request) -> Response:
@@ -24,24 +25,26 @@ async def show(deps: Deps, request: Request) -> Response:
 
 async def create(deps: Deps, request: Request) -> Response:
     ctx = request.context
-    policy.require_writer(ctx, "create_subnetpool")
     attrs = await body_of(request, "subnetpool", schemas.SUBNETPOOL_CREATE)
-    policy.admin_attributes(ctx, "create_subnetpool", attrs, _ADMIN_ONLY, create=True)
     project = policy.owner_project(ctx, "create_subnetpool", attrs)
+    target = policy.owned(project, shared=bool(attrs.get("shared", False)))
+    policy.enforce(ctx, "create_subnetpool", target)
+    policy.check_attributes(ctx, "create_subnetpool", attrs, _CREATE_ATTRIBUTES, target, create=True)
     return one(request, "subnetpool", await subnet_pools.create(deps.db, ctx, project, attrs), 201)
 
 
 async def update(deps: Deps, request: Request) -> Response:
     ctx = request.context
-    policy.require_writer(ctx, "update_subnetpool")
+    pool_id = request.path_params["subnetpool_id"]
     attrs = await body_of(request, "subnetpool", schemas.SUBNETPOOL_UPDATE)
-    policy.admin_attributes(ctx, "update_subnetpool", attrs, _ADMIN_ONLY, create=False)
-    pool = await subnet_pools.update(deps.db, ctx, request.path_params["subnetpool_id"], attrs)
+    target = await subnet_pools.find_target(deps.db, ctx, pool_id)
+    policy.enforce(ctx, "update_subnetpool", target)
+    policy.check_attributes(ctx, "update_subnetpool", attrs, _UPDATE_ATTRIBUTES, target, create=False)
+    pool = await subnet_pools.update(deps.db, ctx, pool_id, attrs)
     return one(request, "subnetpool", pool)
 
 
 async def delete(deps: Deps, request: Request) -> Response:
     ctx = request.context
-    policy.require_writer(ctx, "delete_subnetpool")
     await subnet_pools.delete_pool(deps.db, ctx, request.path_params["subnetpool_id"])
     return empty()

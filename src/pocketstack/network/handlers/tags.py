@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pocketstack.common.errors import Invalid
-from pocketstack.network import faults, policy, schemas
+from pocketstack.network import faults, schemas
 from pocketstack.network.deps import Deps
 from pocketstack.network.objects import tags
 from pocketstack.web.request import Request
@@ -33,7 +33,6 @@ async def show(deps: Deps, request: Request) -> Response:
 
 
 async def replace(deps: Deps, request: Request) -> Response:
-    policy.require_writer(request.context, "update_tags")
     collection, ident = _target(request)
     data: Any = await request.json()
     try:
@@ -47,7 +46,6 @@ async def replace(deps: Deps, request: Request) -> Response:
 
 
 async def add(deps: Deps, request: Request) -> Response:
-    policy.require_writer(request.context, "update_tags")
     collection, ident = _target(request)
     tag = request.path_params["tag"]
     tags.check_tag(tag)
@@ -56,17 +54,15 @@ async def add(deps: Deps, request: Request) -> Response:
 
 
 async def remove(deps: Deps, request: Request) -> Response:
-    policy.require_writer(request.context, "delete_tags")
     collection, ident = _target(request)
     tag = request.path_params["tag"]
     if tag not in await tags.get(deps.db, request.context, collection, ident):
         raise faults.not_found_text("TagNotFound", f"Tag {tag} could not be found for {collection} {ident}.")
-    await tags.change(deps.db, request.context, collection, ident, lambda old: [t for t in old if t != tag])
+    await tags.change(deps.db, request.context, collection, ident, lambda old: [t for t in old if t != tag], "delete")
     return empty()
 
 
 async def clear(deps: Deps, request: Request) -> Response:
-    policy.require_writer(request.context, "delete_tags")
     collection, ident = _target(request)
-    await tags.change(deps.db, request.context, collection, ident, lambda _old: [])
+    await tags.change(deps.db, request.context, collection, ident, lambda _old: [], "delete")
     return empty()

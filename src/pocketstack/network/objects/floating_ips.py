@@ -19,10 +19,14 @@ from pocketstack.network.objects import networks, ports, quotas, routers, txn
 OWNER = "network:floatingip"
 
 
-async def load(session: AsyncSession, ctx: RequestContext, fip_id: str) -> FloatingIp:
+async def load(session: AsyncSession, ctx: RequestContext, fip_id: str, action: str | None = None) -> FloatingIp:
+    """The floating IP if the caller may see it (get_floatingip, else not found) and, with
+    ``action`` (update_floatingip, ...), if that rule allows it on it (403 otherwise)."""
     fip = await session.get(FloatingIp, fip_id)
-    if fip is None or not policy.owns(ctx, fip.project_id):
+    if fip is None or not policy.allowed(ctx, "get_floatingip", policy.owned(fip.project_id)):
         raise faults.not_found("FloatingIP", fip_id)
+    if action is not None:
+        policy.enforce(ctx, action, policy.owned(fip.project_id))
     return fip
 
 
@@ -39,7 +43,7 @@ async def _associate(
         fip.status = "DOWN"
         return
     port = await ports.load(session, ctx, port_id)
-    if port.project_id != fip.project_id and not ctx.is_admin:
+    if port.project_id != fip.project_id and not policy.is_admin(ctx):
         raise faults.not_found("Port", port_id)
     ips = (await ports.fixed_ips_of(session, [port.id]))[port.id]
     v4 = [ip for ip in ips if ipaddress.ip_address(ip["ip_address"]).version == 4]
@@ -143,9 +147,13 @@ async def get(db: Database, ctx: RequestContext, fip_id: str) -> dict[str, Any]:
 async def listing(db: Database, ctx: RequestContext) -> list[dict[str, Any]]:
     async with db.reader() as session:
         stmt = select(FloatingIp, Port).outerjoin(Port, Port.id == FloatingIp.port_id)
-        if not ctx.is_admin:
+        if not policy.is_admin(ctx):
             stmt = stmt.where(FloatingIp.project_id == ctx.project_id)
-        return [views.floating_ip(f, port) for f, port in await session.execute(stmt)]
+        return [
+            views.floating_ip(f, port)
+            for f, port in await session.execute(stmt)
+            if policy.allowed(ctx, "get_floatingip", policy.owned(f.project_id))
+        ]
 
 
 async def _devices(session: AsyncSession, port_ids: set[str | None]) -> list[dict[str, str]]:
@@ -166,7 +174,7 @@ async def update(
     or lost the address."""
 
     async def work(session: AsyncSession) -> tuple[dict[str, Any], list[str], list[dict[str, str]]]:
-        fip = await load(session, ctx, fip_id)
+        fip = await load(session, ctx, fip_id, "update_floatingip")
         before, before_port = fip.router_id, fip.port_id
         if "port_id" in attrs:
             await _associate(session, ctx, fip, attrs["port_id"], attrs.get("fixed_ip_address"))
@@ -184,7 +192,7 @@ async def delete_fip(db: Database, ctx: RequestContext, fip_id: str) -> tuple[st
     """Delete; return the router it was mapped through, if any, and the port it was on."""
 
     async def work(session: AsyncSession) -> tuple[str | None, list[dict[str, str]]]:
-        fip = await load(session, ctx, fip_id)
+        fip = await load(session, ctx, fip_id, "delete_floatingip")
         touched = await _devices(session, {fip.port_id})
         await session.execute(delete(IpAllocation).where(IpAllocation.port_id == fip.floating_port_id))
         await session.execute(delete(Port).where(Port.id == fip.floating_port_id))

@@ -30,10 +30,14 @@ _ATTRS = {
 }
 
 
+def target(net: Network) -> dict[str, Any]:
+    return policy.network_target(net.project_id, net.shared, net.external)
+
+
 async def load(session: AsyncSession, ctx: RequestContext, network_id: str) -> Network:
-    """The network if the caller may see it, else NetworkNotFound."""
+    """The network if the caller may see it (get_network), else NetworkNotFound."""
     net = await session.get(Network, network_id)
-    if net is None or not policy.sees_network(ctx, net.project_id, net.shared, net.external):
+    if net is None or not policy.allowed(ctx, "get_network", target(net)):
         raise faults.not_found("Network", network_id)
     return net
 
@@ -55,16 +59,22 @@ async def load_with_subnets(
     if not rows:
         raise faults.not_found("Network", network_id)
     net = rows[0][0]
-    if not policy.sees_network(ctx, net.project_id, net.shared, net.external):
+    if not policy.allowed(ctx, "get_network", target(net)):
         raise faults.not_found("Network", network_id)
     return net, [row[1] for row in rows if row[1] is not None], tuple(rows[0][2:])
 
 
 async def load_owned(session: AsyncSession, ctx: RequestContext, network_id: str, action: str) -> Network:
+    """The network (as ``load``) if ``action`` (update_network, ...) allows it on it; 403 otherwise."""
     net = await load(session, ctx, network_id)
-    if not policy.owns(ctx, net.project_id):
-        raise faults.forbidden(action)
+    policy.enforce(ctx, action, target(net))
     return net
+
+
+async def find_target(db: Database, ctx: RequestContext, network_id: str) -> dict[str, Any]:
+    """The network as policy target (NetworkNotFound if the caller cannot see it)."""
+    async with db.reader() as session:
+        return target(await load(session, ctx, network_id))
 
 
 async def view(session: AsyncSession, ctx: RequestContext, net: Network) -> dict[str, Any]:
@@ -102,11 +112,11 @@ async def get(db: Database, ctx: RequestContext, network_id: str) -> dict[str, A
 async def listing(db: Database, ctx: RequestContext) -> list[dict[str, Any]]:
     async with db.reader() as session:
         stmt = select(Network)
-        if not ctx.is_admin:
+        if not policy.is_admin(ctx):
             stmt = stmt.where(
                 (Network.project_id == ctx.project_id) | Network.shared.is_(True) | Network.external.is_(True)
             )
-        nets = list(await session.scalars(stmt))
+        nets = [n for n in await session.scalars(stmt) if policy.allowed(ctx, "get_network", target(n))]
         subnets: dict[str, list[str]] = {}
         for sid, nid in await session.execute(select(Subnet.id, Subnet.network_id)):
             subnets.setdefault(nid, []).append(sid)

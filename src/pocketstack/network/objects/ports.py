@@ -24,6 +24,13 @@ from pocketstack.network.objects import networks, quotas, security_groups, txn
 
 _MAC = re.compile(r"^[0-9a-fA-F]{2}([:-][0-9a-fA-F]{2}){5}$")
 # Owners whose ports a user may not delete directly (they belong to a router or floating IP).
+# Attributes with rules of their own (create_port:binding:host_id, ...) and their defaults.
+CREATE_ATTRIBUTES = {
+    "binding:host_id": policy.NO_DEFAULT,
+    "binding:profile": policy.NO_DEFAULT,
+    "mac_address": policy.NO_DEFAULT,
+}
+UPDATE_ATTRIBUTES = CREATE_ATTRIBUTES
 ROUTER_OWNERS = ("network:router_interface", "network:router_gateway", "network:floatingip")
 VIF_TYPE = "bridge"
 
@@ -168,7 +175,7 @@ async def _security_groups(
         )
     for sg_id in wanted:
         sg = await session.get(security_groups.SecurityGroup, sg_id)
-        if sg is None or (sg.project_id != project_id and not ctx.is_admin):
+        if sg is None or (sg.project_id != project_id and not policy.is_admin(ctx)):
             raise faults.not_found("SecurityGroup", sg_id)
     return list(dict.fromkeys(wanted))
 
@@ -251,9 +258,20 @@ async def build(
     return port, ips
 
 
+def target(port: Port, net: Network | None) -> dict[str, Any]:
+    """The port as Neutron's rules see it, with its network's owner."""
+    extra = {"device_owner": port.device_owner, "device_id": port.device_id}
+    if net is None:
+        return policy.owned(port.project_id, **extra)
+    return policy.on_network(port.project_id, net, **extra)
+
+
 async def load(session: AsyncSession, ctx: RequestContext, port_id: str) -> Port:
+    """The port if the caller may see it (get_port), else PortNotFound."""
     port = await session.get(Port, port_id)
-    if port is None or not policy.owns(ctx, port.project_id):
+    if port is None:
+        raise faults.not_found("Port", port_id)
+    if not policy.allowed(ctx, "get_port", target(port, await session.get(Network, port.network_id))):
         raise faults.not_found("Port", port_id)
     return port
 
@@ -265,9 +283,11 @@ async def create(
         # Every statement counts on this hot path: network, subnets and quota in one query.
         quota = quotas.check_columns(project_id, "port")
         net, subnets, usage = await networks.load_with_subnets(session, ctx, attrs["network_id"], quota)
-        if not policy.owns(ctx, net.project_id) and not net.shared:
-            # External networks are visible to all, but only admins put ports on them directly.
-            raise faults.forbidden("create_port:network")
+        # External networks are visible to all, but create_port lets only admins and
+        # services put ports on one they do not own unless it is shared.
+        port_target = policy.on_network(project_id, net, device_owner=attrs.get("device_owner", ""))
+        policy.enforce(ctx, "create_port", port_target)
+        policy.check_attributes(ctx, "create_port", attrs, CREATE_ATTRIBUTES, port_target, create=True)
         quotas.verdict("port", usage)
         port, ips = await build(session, ctx, net, project_id, attrs, subnets)
         agent = AgentWork()
@@ -287,7 +307,7 @@ async def listing(db: Database, ctx: RequestContext, narrow: dict[str, str]) -> 
     """Visible ports; ``narrow`` (network_id, device_id) only speeds up the query."""
     async with db.reader() as session:
         stmt = select(Port)
-        if not ctx.is_admin:
+        if not policy.is_admin(ctx):
             stmt = stmt.where(Port.project_id == ctx.project_id)
         for key, value in narrow.items():
             stmt = stmt.where(getattr(Port, key) == value)
@@ -312,6 +332,9 @@ async def update(
         port = await load(session, ctx, port_id)
         net = await session.get(Network, port.network_id)
         assert net is not None
+        port_target = target(port, net)
+        policy.enforce(ctx, "update_port", port_target)
+        policy.check_attributes(ctx, "update_port", attrs, UPDATE_ATTRIBUTES, port_target, create=False)
         agent = AgentWork()
         old_host = port.binding_host_id
         if "mac_address" in attrs and attrs["mac_address"] != port.mac_address:
@@ -376,6 +399,7 @@ def _affects_host(attrs: dict[str, Any]) -> bool:
 async def delete_port(db: Database, ctx: RequestContext, port_id: str) -> tuple[dict[str, Any], AgentWork]:
     async def work(session: AsyncSession) -> tuple[dict[str, Any], AgentWork]:
         port = await load(session, ctx, port_id)
+        policy.enforce(ctx, "delete_port", target(port, await session.get(Network, port.network_id)))
         if port.device_owner in ROUTER_OWNERS and not ctx.is_internal:
             raise faults.conflict(
                 "PortInUse" if port.device_owner != "network:router_interface" else "ServicePortInUse",

@@ -19,11 +19,20 @@ INTERFACE = "network:router_interface"
 GATEWAY = "network:router_gateway"
 
 
-async def load(session: AsyncSession, ctx: RequestContext, router_id: str) -> Router:
+async def load(session: AsyncSession, ctx: RequestContext, router_id: str, action: str | None = None) -> Router:
+    """The router if the caller may see it (get_router, else RouterNotFound) and, with
+    ``action`` (update_router, ...), if that rule allows it on it (403 otherwise)."""
     router = await session.get(Router, router_id)
-    if router is None or not policy.owns(ctx, router.project_id):
+    if router is None or not policy.allowed(ctx, "get_router", policy.owned(router.project_id)):
         raise faults.not_found("Router", router_id)
+    if action is not None:
+        policy.enforce(ctx, action, policy.owned(router.project_id))
     return router
+
+
+async def find_target(db: Database, ctx: RequestContext, router_id: str) -> dict[str, Any]:
+    async with db.reader() as session:
+        return policy.owned((await load(session, ctx, router_id)).project_id)
 
 
 async def _view(session: AsyncSession, router: Router) -> dict[str, Any]:
@@ -95,14 +104,17 @@ async def get(db: Database, ctx: RequestContext, router_id: str) -> dict[str, An
 async def listing(db: Database, ctx: RequestContext) -> list[dict[str, Any]]:
     async with db.reader() as session:
         stmt = select(Router)
-        if not ctx.is_admin:
+        if not policy.is_admin(ctx):
             stmt = stmt.where(Router.project_id == ctx.project_id)
-        return [await _view(session, r) for r in await session.scalars(stmt)]
+        found = [
+            r for r in await session.scalars(stmt) if policy.allowed(ctx, "get_router", policy.owned(r.project_id))
+        ]
+        return [await _view(session, r) for r in found]
 
 
 async def update(db: Database, ctx: RequestContext, router_id: str, attrs: dict[str, Any]) -> dict[str, Any]:
     async def work(session: AsyncSession) -> dict[str, Any]:
-        router = await load(session, ctx, router_id)
+        router = await load(session, ctx, router_id, "update_router")
         if "external_gateway_info" in attrs:
             info = attrs["external_gateway_info"] or None
             await _set_gateway(session, ctx, router, info)
@@ -137,7 +149,7 @@ async def _check_routes(session: AsyncSession, router: Router, routes: list[dict
 
 async def delete_router(db: Database, ctx: RequestContext, router_id: str) -> None:
     async def work(session: AsyncSession) -> None:
-        router = await load(session, ctx, router_id)
+        router = await load(session, ctx, router_id, "delete_router")
         interfaces = list(
             await session.scalars(select(Port.id).where(Port.device_id == router.id, Port.device_owner == INTERFACE))
         )
@@ -176,12 +188,16 @@ async def add_interface(db: Database, ctx: RequestContext, router_id: str, attrs
         raise faults.bad_request("router", "Either subnet_id or port_id must be specified")
 
     async def work(session: AsyncSession) -> dict[str, Any]:
-        router = await load(session, ctx, router_id)
+        router = await load(session, ctx, router_id, "add_router_interface")
         attached = await _subnets(session, router.id)
         if attrs.get("subnet_id"):
             sub = await session.get(Subnet, attrs["subnet_id"])
             net = await session.get(Network, sub.network_id) if sub is not None else None
-            if sub is None or net is None or not policy.sees_network(ctx, net.project_id, net.shared, net.external):
+            if (
+                sub is None
+                or net is None
+                or not policy.allowed(ctx, "get_subnet", policy.on_network(sub.project_id, net))
+            ):
                 raise faults.not_found("Subnet", attrs["subnet_id"])
             if not sub.gateway_ip:
                 raise faults.bad_request("router", f"Subnet {sub.id} does not have a gateway IP")
@@ -235,7 +251,7 @@ async def remove_interface(db: Database, ctx: RequestContext, router_id: str, at
         raise faults.bad_request("router", "Either subnet_id or port_id must be specified")
 
     async def work(session: AsyncSession) -> dict[str, Any]:
-        router = await load(session, ctx, router_id)
+        router = await load(session, ctx, router_id, "remove_router_interface")
         candidates = list(
             await session.scalars(select(Port).where(Port.device_id == router.id, Port.device_owner == INTERFACE))
         )

@@ -79,10 +79,19 @@ async def ensure_default(session: AsyncSession, project_id: str) -> str:
     return sg.id
 
 
-async def load(session: AsyncSession, ctx: RequestContext, sg_id: str) -> SecurityGroup:
+def target(sg: SecurityGroup) -> dict[str, Any]:
+    # No group is shared here (no RBAC): Neutron's shared_security_group never matches.
+    return policy.owned(sg.project_id, shared=False)
+
+
+async def load(session: AsyncSession, ctx: RequestContext, sg_id: str, action: str | None = None) -> SecurityGroup:
+    """The group if the caller may see it (get_security_group, else not found) and, with
+    ``action`` (update_security_group, ...), if that rule allows it on it (403 otherwise)."""
     sg = await session.get(SecurityGroup, sg_id)
-    if sg is None or not policy.owns(ctx, sg.project_id):
+    if sg is None or not policy.allowed(ctx, "get_security_group", target(sg)):
         raise faults.not_found("SecurityGroup", sg_id)
+    if action is not None:
+        policy.enforce(ctx, action, target(sg))
     return sg
 
 
@@ -93,13 +102,14 @@ async def _view(session: AsyncSession, sg: SecurityGroup) -> dict[str, Any]:
 
 
 async def listing(db: Database, ctx: RequestContext) -> list[dict[str, Any]]:
-    if ctx.project_id and not ctx.is_reader_only:
+    # Listing makes the project's default group, when the caller could make groups at all.
+    if ctx.project_id and policy.allowed(ctx, "create_security_group", policy.owned(ctx.project_id)):
         await txn.write(db, lambda s: ensure_default(s, str(ctx.project_id)))
     async with db.reader() as session:
         stmt = select(SecurityGroup)
-        if not ctx.is_admin:
+        if not policy.is_admin(ctx):
             stmt = stmt.where(SecurityGroup.project_id == ctx.project_id)
-        groups = list(await session.scalars(stmt))
+        groups = [g for g in await session.scalars(stmt) if policy.allowed(ctx, "get_security_group", target(g))]
         rules: dict[str, list[SecurityGroupRule]] = {}
         for r in await session.scalars(select(SecurityGroupRule)):
             rules.setdefault(r.security_group_id, []).append(r)
@@ -142,7 +152,7 @@ async def create(db: Database, ctx: RequestContext, project_id: str, attrs: dict
 
 async def update(db: Database, ctx: RequestContext, sg_id: str, attrs: dict[str, Any]) -> dict[str, Any]:
     async def work(session: AsyncSession) -> dict[str, Any]:
-        sg = await load(session, ctx, sg_id)
+        sg = await load(session, ctx, sg_id, "update_security_group")
         default = await session.get(DefaultSecurityGroup, sg.project_id)
         is_default = default is not None and default.security_group_id == sg.id
         if is_default and attrs.get("name", "default") != "default":
@@ -162,9 +172,9 @@ async def update(db: Database, ctx: RequestContext, sg_id: str, attrs: dict[str,
 
 async def delete_group(db: Database, ctx: RequestContext, sg_id: str) -> None:
     async def work(session: AsyncSession) -> None:
-        sg = await load(session, ctx, sg_id)
+        sg = await load(session, ctx, sg_id, "delete_security_group")
         default = await session.get(DefaultSecurityGroup, sg.project_id)
-        if default is not None and default.security_group_id == sg.id and not ctx.is_admin:
+        if default is not None and default.security_group_id == sg.id and not policy.is_admin(ctx):
             raise faults.conflict(
                 "SecurityGroupCannotRemoveDefault", "Insufficient rights for removing default security group."
             )
@@ -276,6 +286,7 @@ async def create_rule(db: Database, ctx: RequestContext, project_id: str, attrs:
 
     async def work(session: AsyncSession) -> dict[str, Any]:
         sg = await load(session, ctx, attrs["security_group_id"])
+        policy.enforce(ctx, "create_security_group_rule", _rule_target(project_id, sg.project_id))
         if values["remote_group_id"]:
             await load(session, ctx, values["remote_group_id"])
         existing = await session.scalars(select(SecurityGroupRule).where(SecurityGroupRule.security_group_id == sg.id))
@@ -296,10 +307,22 @@ async def create_rule(db: Database, ctx: RequestContext, project_id: str, attrs:
     return await txn.write(db, work)
 
 
-async def _load_rule(session: AsyncSession, ctx: RequestContext, rule_id: str) -> SecurityGroupRule:
+def _rule_target(project_id: str | None, group_project_id: str | None) -> dict[str, Any]:
+    return policy.owned(project_id, **{"security_group:project_id": group_project_id})
+
+
+async def _load_rule(
+    session: AsyncSession, ctx: RequestContext, rule_id: str, action: str | None = None
+) -> SecurityGroupRule:
+    """The rule if the caller may see it (get_security_group_rule); with ``action``, if that
+    rule allows it. A rule belongs to its group's project here, so that is its group's owner."""
     rule = await session.get(SecurityGroupRule, rule_id)
-    if rule is None or not policy.owns(ctx, rule.project_id):
+    if rule is None or not policy.allowed(
+        ctx, "get_security_group_rule", _rule_target(rule.project_id, rule.project_id)
+    ):
         raise faults.not_found("SecurityGroupRule", rule_id)
+    if action is not None:
+        policy.enforce(ctx, action, _rule_target(rule.project_id, rule.project_id))
     return rule
 
 
@@ -311,7 +334,7 @@ async def get_rule(db: Database, ctx: RequestContext, rule_id: str) -> dict[str,
 async def list_rules(db: Database, ctx: RequestContext) -> list[dict[str, Any]]:
     async with db.reader() as session:
         stmt = select(SecurityGroupRule)
-        if not ctx.is_admin:
+        if not policy.is_admin(ctx):
             stmt = stmt.where(SecurityGroupRule.project_id == ctx.project_id)
         return [views.rule(r) for r in await session.scalars(stmt)]
 
@@ -320,7 +343,7 @@ async def delete_rule(db: Database, ctx: RequestContext, rule_id: str) -> str:
     """Delete the rule; return its group's id."""
 
     async def work(session: AsyncSession) -> str:
-        rule = await _load_rule(session, ctx, rule_id)
+        rule = await _load_rule(session, ctx, rule_id, "delete_security_group_rule")
         await session.delete(rule)
         return rule.security_group_id
 

@@ -92,18 +92,24 @@ async def _only_default(session: AsyncSession, pool: SubnetPool) -> None:
         )
 
 
-async def load(session: AsyncSession, ctx: RequestContext, pool_id: str) -> SubnetPool:
+def target(pool: SubnetPool) -> dict[str, Any]:
+    return policy.owned(pool.project_id, shared=pool.shared, is_default=pool.is_default)
+
+
+async def load(session: AsyncSession, ctx: RequestContext, pool_id: str, action: str | None = None) -> SubnetPool:
+    """The pool if the caller may see it (get_subnetpool, else not found) and, with
+    ``action`` (update_subnetpool, ...), if that rule allows it on it (403 otherwise)."""
     pool = await session.get(SubnetPool, pool_id)
-    if pool is None or not (policy.owns(ctx, pool.project_id) or pool.shared):
+    if pool is None or not policy.allowed(ctx, "get_subnetpool", target(pool)):
         raise faults.not_found("SubnetPool", pool_id)
+    if action is not None:
+        policy.enforce(ctx, action, target(pool))
     return pool
 
 
-async def _load_owned(session: AsyncSession, ctx: RequestContext, pool_id: str, action: str) -> SubnetPool:
-    pool = await load(session, ctx, pool_id)
-    if not policy.owns(ctx, pool.project_id):
-        raise faults.forbidden(action)
-    return pool
+async def find_target(db: Database, ctx: RequestContext, pool_id: str) -> dict[str, Any]:
+    async with db.reader() as session:
+        return target(await load(session, ctx, pool_id))
 
 
 async def create(db: Database, ctx: RequestContext, project_id: str, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -145,14 +151,14 @@ async def get(db: Database, ctx: RequestContext, pool_id: str) -> dict[str, Any]
 async def listing(db: Database, ctx: RequestContext) -> list[dict[str, Any]]:
     async with db.reader() as session:
         stmt = select(SubnetPool)
-        if not ctx.is_admin:
+        if not policy.is_admin(ctx):
             stmt = stmt.where((SubnetPool.project_id == ctx.project_id) | SubnetPool.shared.is_(True))
-        return [view(p) for p in await session.scalars(stmt)]
+        return [view(p) for p in await session.scalars(stmt) if policy.allowed(ctx, "get_subnetpool", target(p))]
 
 
 async def update(db: Database, ctx: RequestContext, pool_id: str, attrs: dict[str, Any]) -> dict[str, Any]:
     async def work(session: AsyncSession) -> dict[str, Any]:
-        pool = await _load_owned(session, ctx, pool_id, "update_subnetpool")
+        pool = await load(session, ctx, pool_id, "update_subnetpool")
         if "prefixes" in attrs:
             old = _prefixes(pool.prefixes)
             new = _prefixes(attrs["prefixes"])
@@ -178,7 +184,7 @@ async def update(db: Database, ctx: RequestContext, pool_id: str, attrs: dict[st
 
 async def delete_pool(db: Database, ctx: RequestContext, pool_id: str) -> None:
     async def work(session: AsyncSession) -> None:
-        pool = await _load_owned(session, ctx, pool_id, "delete_subnetpool")
+        pool = await load(session, ctx, pool_id, "delete_subnetpool")
         used = await session.scalar(select(Subnet.id).where(Subnet.subnetpool_id == pool.id).limit(1))
         if used is not None:
             raise faults.conflict(
