@@ -3,6 +3,7 @@ remove volumes), delete with the volumes, reset status, a group from a group."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from tests.api.volume_support import VolumeApi, fault, vapi_fixture  # noqa: F401
@@ -84,3 +85,51 @@ async def test_group_from_group(vapi: VolumeApi) -> None:
     assert len(members) == 1 and members[0]["source_volid"] == vol["id"] and members[0]["size"] == 2
     await vapi.wait(members[0]["id"], "available")
     assert fault(await vapi.request("POST", "/groups/action", version="volume 3.13", json=body), 404)
+
+
+async def test_group_snapshots(vapi: VolumeApi) -> None:
+    vtype, gtype = await _setup(vapi)
+    grp = await _group(vapi, vtype, gtype, "gs")
+    vols = [await vapi.create(volume_type=vtype["id"], group_id=grp["id"]) for _ in range(2)]
+    body = {"group_snapshot": {"group_id": grp["id"], "name": "both"}}
+    assert fault(await vapi.request("POST", "/group_snapshots", version="volume 3.13", json=body), 404)
+    resp = await vapi.request("POST", "/group_snapshots", json=body)
+    assert resp.status_code == 202, resp.text
+    gsnap = resp.json()["group_snapshot"]
+    assert gsnap["group_type_id"] == gtype["id"] and gsnap["name"] == "both"
+    path = f"/group_snapshots/{gsnap['id']}"
+    for _ in range(200):
+        shown = (await vapi.request("GET", path)).json()["group_snapshot"]
+        if shown["status"] != "creating":
+            break
+        await asyncio.sleep(0.01)
+    assert shown["status"] == "available" and shown["group_id"] == grp["id"]
+    members = [s for s in (await vapi.request("GET", "/snapshots/detail")).json()["snapshots"]]
+    assert {s["volume_id"] for s in members if s["group_snapshot_id"] == gsnap["id"]} == {v["id"] for v in vols}
+    alone = members[0]["id"]
+    assert "group snapshot" in fault(await vapi.request("DELETE", f"/snapshots/{alone}"), 400)
+    listed = (await vapi.request("GET", "/group_snapshots")).json()["group_snapshots"]
+    assert listed == [{"id": gsnap["id"], "name": "both", "group_type_id": gtype["id"]}]
+    # A group from the group snapshot: a volume from each member snapshot.
+    src = {"create-from-src": {"group_snapshot_id": gsnap["id"], "name": "restored"}}
+    made = await vapi.request("POST", "/groups/action", json=src)
+    assert made.status_code == 202, made.text
+    new_group = made.json()["group"]
+    shown_group = (await vapi.request("GET", f"/groups/{new_group['id']}")).json()["group"]
+    assert shown_group["group_snapshot_id"] == gsnap["id"]
+    every = (await vapi.request("GET", "/volumes/detail")).json()["volumes"]
+    restored = [v for v in every if v["group_id"] == new_group["id"]]
+    assert len(restored) == 2 and all(v["snapshot_id"] for v in restored)
+    for vol in restored:
+        await vapi.wait(vol["id"], "available")
+    # Reset (admin), then delete: the members go, then the group snapshot.
+    reset = {"reset_status": {"status": "error"}}
+    assert (await vapi.request("POST", f"{path}/action", "admin", json=reset)).status_code == 202
+    assert (await vapi.request("GET", path)).json()["group_snapshot"]["status"] == "error"
+    assert "existing snapshots" in fault(
+        await vapi.request("POST", f"/groups/{grp['id']}/action", json={"delete": {"delete-volumes": True}}), 400
+    )
+    assert (await vapi.request("DELETE", path)).status_code == 202
+    await vapi.wait_gone(path)
+    remaining = (await vapi.request("GET", "/snapshots")).json()["snapshots"]
+    assert remaining == []

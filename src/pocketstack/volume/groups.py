@@ -15,7 +15,7 @@ from pocketstack.common.context import RequestContext
 from pocketstack.common.errors import Invalid, NotFound
 from pocketstack.volume import group_types, quotas, states, types
 from pocketstack.volume.deps import VolumeDeps
-from pocketstack.volume.models import Attachment, Group, GroupType, Volume
+from pocketstack.volume.models import Attachment, Group, GroupSnapshot, GroupType, Volume
 
 AVAILABLE = "available"
 DELETING = "deleting"
@@ -52,6 +52,7 @@ async def create(
     zone: str | None,
     *,
     source_group_id: str | None = None,
+    group_snapshot_id: str | None = None,
 ) -> Group:
     zone = zone or deps.cfg.availability_zone
     if zone != deps.cfg.availability_zone:
@@ -75,6 +76,7 @@ async def create(
             group_type_id=gtype.id,
             volume_type_ids=type_ids,
             source_group_id=source_group_id,
+            group_snapshot_id=group_snapshot_id,
         )
         s.add(group)
         await s.flush()
@@ -139,6 +141,8 @@ async def delete(deps: VolumeDeps, ctx: RequestContext, group_id: str, delete_vo
     async with deps.db.writer() as s:
         group = await get(s, ctx, group_id)
         members = await volumes_of(s, group.id)
+        if await s.scalar(select(GroupSnapshot.id).where(GroupSnapshot.group_id == group.id).limit(1)):
+            raise Invalid(f"Invalid group: Group {group.id} has existing snapshots; delete them first.")
         if members and not delete_volumes:
             raise Invalid(
                 f"Invalid group: Group {group.id} still contains volumes. The delete-volumes flag is required to "

@@ -18,7 +18,7 @@ from pocketstack.bus import Bus
 from pocketstack.common.context import RequestContext
 from pocketstack.common.errors import NotFound, PocketError
 from pocketstack.db import Database
-from pocketstack.volume import assisted, compute_events, messages, scheduler, states
+from pocketstack.volume import assisted, compute_events, group_snapshots, messages, scheduler, states
 from pocketstack.volume.backends.base import VolumeBackend
 from pocketstack.volume.images import ImageClient
 from pocketstack.volume.models import Attachment, Snapshot, Volume, VolumeType
@@ -267,8 +267,15 @@ class VolumeManager:
             if not isinstance(exc, PocketError):
                 log.exception("snapshot %s: create failed", snapshot_id)
             await self._set_snapshot(snapshot_id, status=states.SNAP_ERROR, status_reason=_reason(exc))
+            await self._settle_group_snapshot(snap.group_snapshot_id)
             return
         await self._set_snapshot(snapshot_id, status=states.SNAP_AVAILABLE, progress="100%", provider_location=location)
+        await self._settle_group_snapshot(snap.group_snapshot_id)
+
+    async def _settle_group_snapshot(self, group_snapshot_id: str | None) -> None:
+        if group_snapshot_id:
+            async with self.db.writer() as s:
+                await group_snapshots.settle(s, group_snapshot_id)
 
     async def delete_snapshot(self, ctx: dict[str, Any], snapshot_id: str) -> None:
         async with self.db.reader() as s:
@@ -287,11 +294,14 @@ class VolumeManager:
             if not isinstance(exc, PocketError):
                 log.exception("snapshot %s: delete failed", snapshot_id)
             await self._set_snapshot(snapshot_id, status=states.SNAP_ERROR_DELETING, status_reason=_reason(exc))
+            await self._settle_group_snapshot(snap.group_snapshot_id)
             return
         async with self.db.writer() as s:
             row = await s.get(Snapshot, snapshot_id)
             if row is not None:
                 await s.delete(row)
+                await s.flush()
+        await self._settle_group_snapshot(snap.group_snapshot_id)
 
     # --- connections (calls: the API waits) ------------------------------------------------
     async def initialize_connection(

@@ -102,6 +102,11 @@ async def update(deps: VolumeDeps, ctx: RequestContext, snapshot_id: str, change
 async def delete(deps: VolumeDeps, ctx: RequestContext, snapshot_id: str, *, force: bool = False) -> None:
     async with deps.db.writer() as s:
         snap = await snapshot_row(s, ctx, snapshot_id, lock=True)
+        if snap.group_snapshot_id and not force:
+            raise Invalid(
+                f"Invalid snapshot: Snapshot {snap.id} is part of group snapshot {snap.group_snapshot_id}; "
+                "delete the group snapshot."
+            )
         # An admin's force delete takes a snapshot in any status (also one stuck deleting).
         if not force and snap.status not in (states.SNAP_AVAILABLE, states.SNAP_ERROR):
             raise Invalid(

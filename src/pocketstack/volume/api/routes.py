@@ -110,6 +110,12 @@ TABLE: list[tuple[str, str, Handler]] = [
     ("GET", "/groups/{group_id}", groups.groups_show),
     ("PUT", "/groups/{group_id}", groups.groups_update),
     ("POST", "/groups/{group_id}/action", groups.groups_action),
+    ("GET", "/group_snapshots", groups.gsnaps_index),
+    ("GET", "/group_snapshots/detail", groups.gsnaps_detail),
+    ("POST", "/group_snapshots", groups.gsnaps_create),
+    ("GET", "/group_snapshots/{group_snapshot_id}", groups.gsnaps_show),
+    ("DELETE", "/group_snapshots/{group_snapshot_id}", groups.gsnaps_delete),
+    ("POST", "/group_snapshots/{group_snapshot_id}/action", groups.gsnaps_action),
     # volume transfers: the extension's path and the 3.55 one
     *[
         row

@@ -418,3 +418,19 @@ SET_LOG: dict[str, Any] = {
     **GET_LOG,
     "properties": {**GET_LOG["properties"], "level": {"type": ["string", "null"]}},
 }
+
+GROUP_SNAPSHOT_CREATE = obj(
+    {
+        "group_snapshot": {
+            "type": "object",
+            "properties": {
+                "group_id": {"type": "string", "minLength": 1, "maxLength": 255},
+                "name": NAME,
+                "description": DESCRIPTION,
+            },
+            "required": ["group_id"],
+            "additionalProperties": False,
+        }
+    },
+    ["group_snapshot"],
+)

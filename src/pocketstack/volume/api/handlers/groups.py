@@ -8,11 +8,11 @@ from typing import Any
 
 from pocketstack.common.errors import Invalid, NotFound
 from pocketstack.common.timeutils import iso_nozone
-from pocketstack.volume import group_types, groups, volumes
+from pocketstack.volume import group_snapshots, group_types, groups, volumes
 from pocketstack.volume.api import policy, schemas
 from pocketstack.volume.api.common import all_projects, at_least, body, context, deps, require, to_bool
 from pocketstack.volume.listing import parse_sort
-from pocketstack.volume.models import Group, GroupType
+from pocketstack.volume.models import Group, GroupSnapshot, GroupType
 from pocketstack.web.request import Request
 from pocketstack.web.response import Response, empty, json_response
 from pocketstack.web.validation import validate
@@ -279,9 +279,9 @@ async def groups_create_from_src(request: Request) -> Response:
     ctx = context(request)
     policy.writer(ctx, "group:create")
     data = validate(schemas.GROUP_FROM_SRC, await request.json())["create-from-src"]
-    if data.get("group_snapshot_id"):
-        raise NotFound(f"GroupSnapshot {data['group_snapshot_id']} could not be found.")
     d = deps(request)
+    if data.get("group_snapshot_id"):
+        return await _group_from_snapshot(request, data)
     async with d.db.reader() as s:
         source = await groups.get(s, ctx, data["source_group_id"])
         members = await groups.volumes_of(s, source.id)
@@ -303,3 +303,102 @@ async def groups_create_from_src(request: Request) -> Response:
         )
         await volumes.create(d, ctx, req)
     return json_response({"group": {"id": group.id, "name": group.name}}, 202)
+
+
+async def _group_from_snapshot(request: Request, data: dict[str, Any]) -> Response:
+    """A new group with a volume made from each snapshot of a group snapshot."""
+    ctx = request.context
+    d = deps(request)
+    async with d.db.reader() as s:
+        gsnap = await group_snapshots.get(s, ctx, data["group_snapshot_id"])
+        snaps = await group_snapshots.members(s, gsnap.id)
+        source = await s.get(Group, gsnap.group_id)
+    if gsnap.status != group_snapshots.AVAILABLE:
+        raise Invalid(f"Invalid group snapshot: GroupSnapshot {gsnap.id} must be available, not {gsnap.status}.")
+    type_ids = list(source.volume_type_ids or []) if source else sorted({x.volume_type_id for x in snaps})
+    group = await groups.create(
+        d,
+        ctx,
+        _strip(data.get("name")),
+        _strip(data.get("description")),
+        gsnap.group_type_id,
+        type_ids,
+        source.availability_zone if source else None,
+        group_snapshot_id=gsnap.id,
+    )
+    for snap in snaps:
+        req = volumes.CreateRequest(
+            size=snap.size, snapshot_id=snap.id, volume_type=snap.volume_type_id, group_id=group.id
+        )
+        await volumes.create(d, ctx, req)
+    return json_response({"group": {"id": group.id, "name": group.name}}, 202)
+
+
+# --- group snapshots (3.14+) -------------------------------------------------------------------
+def _gsnap_view(request: Request, row: GroupSnapshot) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": row.id,
+        "group_id": row.group_id,
+        "group_type_id": row.group_type_id,
+        "status": row.status,
+        "created_at": iso_nozone(row.created_at),
+        "name": row.name,
+        "description": row.description,
+    }
+    if at_least(request, 58) and request.context.is_admin:
+        out["project_id"] = row.project_id
+    return out
+
+
+async def _gsnaps(request: Request, detail: bool) -> Response:
+    require(request, 14)
+    ctx = context(request)
+    rows = await group_snapshots.list_all(deps(request), ctx, all_projects(request))
+    if detail:
+        return json_response({"group_snapshots": [_gsnap_view(request, r) for r in rows]})
+    summary = [{"id": r.id, "name": r.name, "group_type_id": r.group_type_id} for r in rows]
+    return json_response({"group_snapshots": summary})
+
+
+async def gsnaps_index(request: Request) -> Response:
+    return await _gsnaps(request, detail=False)
+
+
+async def gsnaps_detail(request: Request) -> Response:
+    return await _gsnaps(request, detail=True)
+
+
+async def gsnaps_show(request: Request) -> Response:
+    require(request, 14)
+    ctx = context(request)
+    async with deps(request).db.reader() as s:
+        row = await group_snapshots.get(s, ctx, request.path_params["group_snapshot_id"])
+    return json_response({"group_snapshot": _gsnap_view(request, row)})
+
+
+async def gsnaps_create(request: Request) -> Response:
+    require(request, 14)
+    ctx = context(request)
+    policy.writer(ctx, "group:create_group_snapshot")
+    data = (await body(request, schemas.GROUP_SNAPSHOT_CREATE))["group_snapshot"]
+    row = await group_snapshots.create(
+        deps(request), ctx, data["group_id"], _strip(data.get("name")), _strip(data.get("description"))
+    )
+    return json_response({"group_snapshot": {"id": row.id, "name": row.name, "group_type_id": row.group_type_id}}, 202)
+
+
+async def gsnaps_delete(request: Request) -> Response:
+    require(request, 14)
+    ctx = context(request)
+    policy.writer(ctx, "group:delete_group_snapshot")
+    await group_snapshots.delete(deps(request), ctx, request.path_params["group_snapshot_id"])
+    return empty(202)
+
+
+async def gsnaps_action(request: Request) -> Response:
+    require(request, 19)
+    ctx = context(request)
+    policy.admin(ctx, "group:reset_group_snapshot_status")
+    status = validate(schemas.GROUP_RESET, await request.json())["reset_status"]["status"]
+    await group_snapshots.reset_status(deps(request), ctx, request.path_params["group_snapshot_id"], status)
+    return empty(202)
