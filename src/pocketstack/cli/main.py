@@ -458,6 +458,19 @@ def cmd_rotate_keys(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_policy_list(args: argparse.Namespace) -> int:
+    from pocketstack.cli.policy import listing
+    from pocketstack.common.policy import PolicyFileError
+
+    try:
+        for line in listing(args.service, _config(args)):
+            print(line)
+    except PolicyFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pocketstack", description="A compact, real cloud that speaks OpenStack.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -529,6 +542,18 @@ def parser() -> argparse.ArgumentParser:
     rotate = isub.add_parser("rotate-keys", help="rotate the Fernet token keys")
     data_dir(rotate)
     rotate.set_defaults(func=cmd_rotate_keys)
+
+    from pocketstack.cli.policy import SERVICES
+
+    pol = sub.add_parser("policy", help="the policy rules of each service")
+    psub = pol.add_subparsers(dest="policy_command", required=True)
+    plist = psub.add_parser(
+        "list",
+        help="every rule of a service: its default and the override in effect (as a policy.yaml)",
+    )
+    plist.add_argument("service", choices=sorted(SERVICES))
+    data_dir(plist)
+    plist.set_defaults(func=cmd_policy_list)
     return p
 
 
