@@ -45,3 +45,13 @@ def test_a_bad_policy_file_is_an_error_naming_the_rule(tmp_path: Path, capsys: p
 def test_unknown_service_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SystemExit):
         main(["policy", "list", "nosuch", "--data-dir", str(tmp_path)])
+
+
+def test_up_refuses_to_start_with_a_bad_policy_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "policy").mkdir()
+    (tmp_path / "policy" / "image.yaml").write_text('"get_image": "rule:nowhere"\n')
+    assert main(["up", "--data-dir", str(tmp_path), "--driver", "fake", "--detach"]) == 1
+    err = capsys.readouterr().err
+    assert "rule 'get_image' refers to rule:nowhere" in err
+    # Nothing was started or written.
+    assert not (tmp_path / "pocketstack.toml").exists()

@@ -89,8 +89,19 @@ def _choose_driver(requested: str | None, config: Config) -> str:
     return "qemu"
 
 
+def _policies_ok(config: Config) -> bool:
+    from pocketstack.cli.policy import problems
+
+    found = problems(config)
+    for problem in found:
+        print(f"error: {problem}", file=sys.stderr)
+    return not found
+
+
 def cmd_up(args: argparse.Namespace) -> int:
     config = _config(args)
+    if not _policies_ok(config):
+        return 1
     data_dir = config.data_dir
     running = state.read_state(data_dir)
     if running and state.pid_alive(running["pid"]):
@@ -260,6 +271,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from pocketstack import cloud
 
     config = _config(args)
+    if not _policies_ok(config):
+        return 1
     try:
         only = cloud.parse_services(args.service)
     except ValueError as exc:

@@ -9,7 +9,7 @@ import json
 from collections.abc import Iterator
 
 from pocketstack.common.config import Config
-from pocketstack.common.policy import Enforcer, RuleDefault, load, policy_file
+from pocketstack.common.policy import Enforcer, PolicyFileError, RuleDefault, load, policy_file
 
 # Each service's rule defaults live in its own module.
 SERVICES = {
@@ -24,6 +24,18 @@ def enforcer(service: str, config: Config) -> Enforcer:
     if they are bad, as the service itself would refuse them)."""
     rules: list[RuleDefault] = importlib.import_module(SERVICES[service]).RULES
     return load(Enforcer(service, rules), config)
+
+
+def problems(config: Config) -> list[str]:
+    """What is wrong with the policy files of ``config`` (one message per bad file), so
+    ``up``/``serve`` refuse to start before any service does."""
+    found = []
+    for service in SERVICES:
+        try:
+            enforcer(service, config)
+        except PolicyFileError as exc:
+            found.append(str(exc))
+    return found
 
 
 def _quoted(text: str) -> str:
