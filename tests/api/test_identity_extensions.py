@@ -3,6 +3,8 @@ OS-OAUTH1 consumers, domain configuration."""
 
 from __future__ import annotations
 
+import time
+import urllib.parse
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -10,7 +12,8 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from pocketstack.testing.cloud import CloudClient, in_process_cloud
+from pocketstack.identity import oauth1
+from pocketstack.testing.cloud import BASE, CloudClient, in_process_cloud
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -207,3 +210,89 @@ async def test_endpoint_filter_narrows_a_projects_catalog(c: CloudClient, admin:
     assert len(again) == len(full)
     admin_catalog = (await c.http.get("/identity/v3/auth/catalog", headers=admin)).json()["catalog"]
     assert len(admin_catalog) == len(full)
+
+
+def oauth_header(
+    method: str, url: str, consumer: tuple[str, str], token: tuple[str, str] = ("", ""), **extra: str
+) -> str:
+    params = {
+        "oauth_consumer_key": consumer[0],
+        "oauth_signature_method": "HMAC-SHA1",
+        "oauth_timestamp": str(int(time.time())),
+        "oauth_nonce": uuid.uuid4().hex,
+        "oauth_version": "1.0",
+        **({"oauth_token": token[0]} if token[0] else {}),
+        **extra,
+    }
+    params["oauth_signature"] = oauth1.signature(method, url, params.items(), consumer[1], token[1])
+    return "OAuth " + ", ".join(f'{k}="{urllib.parse.quote(v, safe="")}"' for k, v in params.items())
+
+
+async def test_oauth1_rfc5849_example_signature() -> None:
+    params = {
+        "oauth_consumer_key": "dpf43f3p2l4k3l03",
+        "oauth_token": "nnch734d00sl2jdk",
+        "oauth_signature_method": "HMAC-SHA1",
+        "oauth_timestamp": "137131202",
+        "oauth_nonce": "chapoH",
+        "file": "vacation.jpg",
+        "size": "original",
+    }
+    url = "http://photos.example.net/photos?file=vacation.jpg&size=original"
+    signed = oauth1.signature("GET", url, params.items(), "kd94hf93k423kf44", "pfkkdhi9sl3r4s00")
+    assert signed == "MdpQcU8iPSUjWoN/UDMsK2sui9I="
+
+
+async def test_oauth1_delegation(c: CloudClient, admin: dict[str, str]) -> None:
+    made = (await c.http.post("/identity/v3/OS-OAUTH1/consumers", json={"consumer": {}}, headers=admin)).json()
+    consumer = (made["consumer"]["id"], made["consumer"]["secret"])
+    demo_token = await c.token("demo")
+    me = (
+        await c.http.get(
+            "/identity/v3/auth/tokens", headers={"X-Auth-Token": demo_token, "X-Subject-Token": demo_token}
+        )
+    ).json()
+    project_id, user_id = me["token"]["project"]["id"], me["token"]["user"]["id"]
+    url = f"{BASE}/identity/v3/OS-OAUTH1/request_token"
+    signed = {"Authorization": oauth_header("POST", url, consumer), "Requested-Project-Id": project_id}
+    answer = await c.http.post("/identity/v3/OS-OAUTH1/request_token", headers=signed)
+    assert answer.status_code == 201, answer.text
+    request = dict(urllib.parse.parse_qsl(answer.text))
+    forged = {"Authorization": oauth_header("POST", url, (consumer[0], "wrong")), "Requested-Project-Id": project_id}
+    assert (await c.http.post("/identity/v3/OS-OAUTH1/request_token", headers=forged)).status_code == 401
+    authorized = await c.http.put(
+        f"/identity/v3/OS-OAUTH1/authorize/{request['oauth_token']}",
+        json={"roles": [{"name": "reader"}]},
+        headers={"X-Auth-Token": demo_token},
+    )
+    assert authorized.status_code == 200, authorized.text
+    verifier = authorized.json()["token"]["oauth_verifier"]
+    url = f"{BASE}/identity/v3/OS-OAUTH1/access_token"
+    pair = (request["oauth_token"], request["oauth_token_secret"])
+    wrong = {"Authorization": oauth_header("POST", url, consumer, pair, oauth_verifier="nope")}
+    assert (await c.http.post("/identity/v3/OS-OAUTH1/access_token", headers=wrong)).status_code == 401
+    signed = {"Authorization": oauth_header("POST", url, consumer, pair, oauth_verifier=verifier)}
+    answer = await c.http.post("/identity/v3/OS-OAUTH1/access_token", headers=signed)
+    assert answer.status_code == 201, answer.text
+    access = dict(urllib.parse.parse_qsl(answer.text))
+    url = f"{BASE}/identity/v3/auth/tokens"
+    pair = (access["oauth_token"], access["oauth_token_secret"])
+    body = {"auth": {"identity": {"methods": ["oauth1"], "oauth1": {}}}}
+    token = await c.http.post(
+        "/identity/v3/auth/tokens", json=body, headers={"Authorization": oauth_header("POST", url, consumer, pair)}
+    )
+    assert token.status_code == 201, token.text
+    issued = token.json()["token"]
+    assert issued["methods"] == ["oauth1"] and issued["project"]["id"] == project_id
+    assert [r["name"] for r in issued["roles"]] == ["reader"]
+    assert issued["OS-OAUTH1"] == {"access_token_id": access["oauth_token"], "consumer_id": consumer[0]}
+    usable = {"X-Auth-Token": token.headers["x-subject-token"]}
+    assert (await c.http.get("/identity/v3/auth/catalog", headers=usable)).status_code == 200
+    mine = f"/identity/v3/users/{user_id}/OS-OAUTH1/access_tokens"
+    listed = (await c.http.get(mine, headers={"X-Auth-Token": demo_token})).json()["access_tokens"]
+    assert [t["id"] for t in listed] == [access["oauth_token"]]
+    roles = (await c.http.get(f"{mine}/{access['oauth_token']}/roles", headers={"X-Auth-Token": demo_token})).json()
+    assert [r["name"] for r in roles["roles"]] == ["reader"]
+    deleted = await c.http.delete(f"{mine}/{access['oauth_token']}", headers={"X-Auth-Token": demo_token})
+    assert deleted.status_code == 204
+    assert (await c.http.get("/identity/v3/auth/catalog", headers=usable)).status_code == 401

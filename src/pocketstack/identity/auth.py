@@ -122,8 +122,8 @@ async def _token(svc: IdentityService, data: dict[str, Any]) -> Identified:
     except NotAuthenticated:
         # Keystone answers a revoked, expired or unknown token here with 404 (TokenNotFound).
         raise NotFound("Could not find token.") from None
-    if old.app_cred_id:
-        # Keystone refuses to re-scope application credential tokens.
+    if old.app_cred_id or old.access_token_id:
+        # Keystone refuses to re-scope application credential and OAuth tokens.
         raise NotAuthenticated(FAIL)
     user = await svc.entities.get(m.User, old.user_id)
     if user is None or not user.enabled:
@@ -394,6 +394,10 @@ async def render(svc: IdentityService, data: TokenData, *, catalog: bool) -> dic
                 body["application_credential"]["access_rules"] = [
                     {"id": r.id, "service": r.service, "method": r.method, "path": r.path} for r in rules if r
                 ]
+    if data.access_token_id:
+        access = await get(m.OAuthAccessToken, data.access_token_id)
+        if access is not None:
+            body["OS-OAUTH1"] = {"access_token_id": access.id, "consumer_id": access.consumer_id}
     if data.trust_id:
         trust = await get(m.Trust, data.trust_id)
         if trust is not None:

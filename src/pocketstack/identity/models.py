@@ -295,6 +295,29 @@ class Limit(Base):
     description: Mapped[str | None] = mapped_column(Text)
 
 
+class _OAuthToken:
+    """Columns an OS-OAUTH1 request token and access token share."""
+
+    id: Mapped[str] = _id()
+    secret: Mapped[str] = mapped_column(String(255))
+    consumer_id: Mapped[str] = mapped_column(String(64))
+    project_id: Mapped[str] = mapped_column(String(64))
+    # The delegated roles, set when the user authorizes the request token.
+    role_ids: Mapped[list[str] | None] = mapped_column(JSON, default=list)
+    authorizing_user_id: Mapped[str | None] = mapped_column(String(64))
+    verifier: Mapped[str | None] = mapped_column(String(64))
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class OAuthRequestToken(_OAuthToken, Base):
+    __tablename__ = "identity_oauth_request_token"
+
+
+class OAuthAccessToken(_OAuthToken, Base):
+    __tablename__ = "identity_oauth_access_token"
+    __table_args__ = (Index("ix_identity_oauth_access_token_authorizing_user_id", "authorizing_user_id"),)
+
+
 class Region(Base):
     __tablename__ = "identity_region"
     id: Mapped[str] = mapped_column(String(255), primary_key=True)
@@ -335,5 +358,6 @@ class RevocationEvent(Base):
     audit_chain_id: Mapped[str | None] = mapped_column(String(64))
     app_cred_id: Mapped[str | None] = mapped_column(String(64))
     trust_id: Mapped[str | None] = mapped_column(String(64))
+    access_token_id: Mapped[str | None] = mapped_column(String(64))
     issued_before: Mapped[float] = mapped_column(Float)
     revoked_at: Mapped[float] = mapped_column(Float, index=True)

@@ -284,3 +284,17 @@ def revocation_event(e: Event) -> dict[str, Any]:
     stamp = dt.datetime.fromtimestamp(e.issued_before, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
     body["issued_before"] = stamp + ".000000Z"
     return body
+
+
+def oauth_access_token(base: str, t: m.OAuthAccessToken) -> dict[str, Any]:
+    return {
+        "id": t.id,
+        "consumer_id": t.consumer_id,
+        "project_id": t.project_id,
+        "authorizing_user_id": t.authorizing_user_id,
+        "expires_at": iso(t.expires_at, micro=True),
+        "links": {
+            "self": f"{base}/v3/users/{t.authorizing_user_id}/OS-OAUTH1/access_tokens/{t.id}",
+            "roles": f"{base}/v3/users/{t.authorizing_user_id}/OS-OAUTH1/access_tokens/{t.id}/roles",
+        },
+    }

@@ -31,6 +31,7 @@ class Event:
     audit_chain_id: str | None = None
     app_cred_id: str | None = None
     trust_id: str | None = None
+    access_token_id: str | None = None
 
     def matches(self, token: TokenData) -> bool:
         if token.issued_at > self.issued_before:
@@ -50,6 +51,8 @@ class Event:
         if self.audit_chain_id is not None and self.audit_chain_id not in token.audit_ids:
             return False
         if self.trust_id is not None and self.trust_id != token.trust_id:
+            return False
+        if self.access_token_id is not None and self.access_token_id != token.access_token_id:
             return False
         return self.app_cred_id is None or self.app_cred_id == token.app_cred_id
 
@@ -92,6 +95,8 @@ class RevocationList:
             lookups.append(("app_cred", token.app_cred_id))
         if token.trust_id:
             lookups.append(("trust", token.trust_id))
+        if token.access_token_id:
+            lookups.append(("oauth", token.access_token_id))
         for key in lookups:
             events = self._by_key.get(key)
             if events and any(e.matches(token) for e in events):
@@ -122,6 +127,8 @@ class RevocationList:
             return ("app_cred", event.app_cred_id)
         if event.trust_id:
             return ("trust", event.trust_id)
+        if event.access_token_id:
+            return ("oauth", event.access_token_id)
         if event.user_id:
             return ("user", event.user_id)
         if event.project_id:

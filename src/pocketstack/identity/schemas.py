@@ -35,11 +35,15 @@ AUTH = obj(
                     {
                         "methods": {
                             "type": "array",
-                            "items": {"type": "string", "enum": ["password", "token", "application_credential"]},
+                            "items": {
+                                "type": "string",
+                                "enum": ["password", "token", "application_credential", "oauth1"],
+                            },
                         },
                         "password": obj({"user": {"type": "object"}}, ["user"]),
                         "token": obj({"id": string(4096, 1)}, ["id"]),
                         "application_credential": {"type": "object"},
+                        "oauth1": {"type": "object"},
                     },
                     ["methods"],
                 ),

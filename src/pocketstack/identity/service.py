@@ -94,6 +94,7 @@ class IdentityService(Service):
                     row.audit_chain_id,
                     row.app_cred_id,
                     row.trust_id,
+                    row.access_token_id,
                 )
             )
         endpoint = RevocationEndpoint(self.revocations, owner=True)
@@ -189,6 +190,7 @@ class IdentityService(Service):
                     audit_chain_id=event.audit_chain_id,
                     app_cred_id=event.app_cred_id,
                     trust_id=event.trust_id,
+                    access_token_id=event.access_token_id,
                     revoked_at=time.time(),
                 )
             )

@@ -27,7 +27,7 @@ from pocketstack.common.errors import NotAuthenticated
 
 PAYLOAD_VERSION = 1
 # Appended only: a token carries each method as its index here.
-METHODS = ("password", "token", "application_credential", "ec2credential")
+METHODS = ("password", "token", "application_credential", "ec2credential", "oauth1")
 
 
 class KeyRepository:
@@ -123,6 +123,8 @@ class TokenData:
     # and its trustor (whose revocations, such as losing a role, end the token too).
     trust_id: str | None = None
     trustor_id: str | None = None
+    # OS-OAUTH1: the access token the token was issued for.
+    access_token_id: str | None = None
 
     @property
     def project_id(self) -> str | None:
@@ -160,6 +162,8 @@ def encode(keys: KeyRepository, data: TokenData) -> str:
     if data.trust_id:
         extras["t"] = data.trust_id
         extras["o"] = data.trustor_id
+    if data.access_token_id:
+        extras["k"] = data.access_token_id
     if extras:
         payload.append(extras)
     return keys.fernet().encrypt(orjson.dumps(payload)).rstrip(b"=").decode()
@@ -192,9 +196,9 @@ def decode(keys: KeyRepository, token: str) -> TokenData:
         if not isinstance(extras, dict):
             raise ValueError("extras")
         access_rules = tuple((str(a), str(b), str(c)) for a, b, c in extras.get("r") or ())
-        trust_id, trustor_id = extras.get("t"), extras.get("o")
-        if not all(x is None or isinstance(x, str) for x in (trust_id, trustor_id)):
-            raise ValueError("trust")
+        trust_id, trustor_id, access_token_id = extras.get("t"), extras.get("o"), extras.get("k")
+        if not all(x is None or isinstance(x, str) for x in (trust_id, trustor_id, access_token_id)):
+            raise ValueError("extras")
         methods = tuple(METHODS[i] for i in method_ids)
     except (InvalidToken, ValueError, TypeError, IndexError, UnicodeError, orjson.JSONDecodeError):
         raise NotAuthenticated("The request you have made requires authentication.") from None
@@ -214,4 +218,5 @@ def decode(keys: KeyRepository, token: str) -> TokenData:
         access_rules,
         trust_id,
         trustor_id,
+        access_token_id,
     )

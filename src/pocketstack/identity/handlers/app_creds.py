@@ -88,9 +88,11 @@ def _own(svc: IdentityService, req: Request, action: str) -> str:
 
 
 def _not_delegated(svc: IdentityService, req: Request) -> None:
-    """Keystone keeps trust-scoped (delegated) tokens away from application credentials."""
-    if req.context.auth_token and svc.validator.validate(req.context.auth_token).trust_id:
-        raise Forbidden("Application credentials cannot be managed with a trust-scoped token.")
+    """Keystone keeps delegated (trust-scoped, OAuth) tokens away from application credentials."""
+    if req.context.auth_token:
+        token = svc.validator.validate(req.context.auth_token)
+        if token.trust_id or token.access_token_id:
+            raise Forbidden("Application credentials cannot be managed with a trust-scoped or OAuth token.")
 
 
 async def list_(svc: IdentityService, req: Request) -> Response:

@@ -30,6 +30,8 @@ NOUNS = {
     "OAuthConsumer": "consumer",
     "RegisteredLimit": "registered limit",
     "Limit": "limit",
+    "OAuthAccessToken": "access token",
+    "OAuthRequestToken": "request token",
 }
 
 

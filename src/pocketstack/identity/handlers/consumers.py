@@ -1,19 +1,22 @@
 """``/v3/OS-OAUTH1/consumers``: OAuth1 consumers (the secret is returned once, at creation).
 
-The OAuth1 delegation flow itself (request tokens, authorization, access tokens) is not
-built yet (docs/api-coverage.md).
+The delegation flow itself is in ``handlers/oauth1.py``; deleting a consumer deletes
+its request and access tokens and ends the tokens issued with them.
 """
 
 from __future__ import annotations
 
 import secrets
+import time
 from typing import TYPE_CHECKING
 
+from sqlalchemy import delete as sql_delete
 from sqlalchemy import select
 
 from pocketstack.identity import models as m
 from pocketstack.identity import policy, render, schemas
 from pocketstack.identity.handlers.common import get_or_404
+from pocketstack.identity.revocation import Event
 from pocketstack.web.request import Request
 from pocketstack.web.response import Response, empty, json_response
 from pocketstack.web.validation import validate
@@ -70,6 +73,14 @@ async def update(svc: IdentityService, req: Request) -> Response:
 
 async def delete(svc: IdentityService, req: Request) -> Response:
     policy.admin(req.context, "delete_consumer")
+    consumer_id = req.path_params["consumer_id"]
     async with svc.db.writer() as s:
-        await s.delete(await get_or_404(s, m.OAuthConsumer, req.path_params["consumer_id"]))
+        await s.delete(await get_or_404(s, m.OAuthConsumer, consumer_id))
+        A = m.OAuthAccessToken
+        gone = list((await s.scalars(select(A.id).where(A.consumer_id == consumer_id))).all())
+        await s.execute(sql_delete(A).where(A.consumer_id == consumer_id))
+        await s.execute(sql_delete(m.OAuthRequestToken).where(m.OAuthRequestToken.consumer_id == consumer_id))
+    # The consumer's access tokens go, and the tokens issued with them.
+    for access_token_id in gone:
+        await svc.revoke(Event(issued_before=time.time(), access_token_id=access_token_id))
     return empty(204)

@@ -13,6 +13,7 @@ from pocketstack.common.errors import Invalid, NotAuthenticated, NotFound
 from pocketstack.common.timeutils import parse_iso
 from pocketstack.identity import auth, render, schemas
 from pocketstack.identity import models as m
+from pocketstack.identity.handlers import oauth1
 from pocketstack.identity.revocation import Event
 from pocketstack.identity.tokens import TokenData
 from pocketstack.web.request import Request
@@ -36,7 +37,11 @@ def _subject(svc: IdentityService, req: Request) -> tuple[str, TokenData]:
 
 async def issue(svc: IdentityService, req: Request) -> Response:
     body = validate(schemas.AUTH, await req.json())
-    data = await auth.authenticate(svc, body)
+    if body["auth"]["identity"]["methods"] == ["oauth1"]:
+        # Proven by the request's OAuth signature, not by anything in the body.
+        data = await oauth1.token_data(svc, req)
+    else:
+        data = await auth.authenticate(svc, body)
     token = svc.issue(data)
     rendered = await auth.render(svc, data, catalog=not req.bool_param("nocatalog", False))
     return json_response(rendered, 201, headers=[("x-subject-token", token)])

@@ -98,6 +98,8 @@ async def create(svc: IdentityService, req: Request) -> Response:
         raise Forbidden("Using method 'application_credential' is not allowed for managing trusts.")
     expires_at = _expiry(data.get("expires_at"))
     token = svc.validator.validate(ctx.auth_token or "")
+    if token.access_token_id:
+        raise Forbidden("Cannot create a trust with a token issued via OAuth.")
     parent = await _parent(svc, token.trust_id) if token.trust_id else None
     role_ids = await _delegated(svc, data, parent)
     async with svc.db.writer() as s:
