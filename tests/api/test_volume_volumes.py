@@ -256,3 +256,20 @@ async def test_concurrent_creates_respect_quota(vapi: VolumeApi) -> None:
     codes = sorted(r.status_code for r in results)
     assert codes == [202] * 3 + [413] * 5
     assert "VolumeLimitExceeded" in fault(next(r for r in results if r.status_code == 413), 413)
+
+
+async def test_metadata_etags(vapi: VolumeApi) -> None:
+    vol = await vapi.create(metadata={"a": "1"})
+    path = f"/volumes/{vol['id']}/metadata"
+    old = await vapi.request("GET", path, version="volume 3.14")
+    assert "etag" not in old.headers
+    first = await vapi.request("GET", path)
+    tag = first.headers["etag"]
+    stale = await vapi.request("PUT", path, json={"metadata": {"b": "2"}}, headers={"If-Match": '"nope"'})
+    assert stale.status_code == 412
+    ok = await vapi.request("PUT", path, json={"metadata": {"b": "2"}}, headers={"If-Match": f'"{tag}"'})
+    assert ok.status_code == 200 and ok.json() == {"metadata": {"b": "2"}}
+    # The tag changed with the metadata: the old one no longer matches.
+    item = await vapi.request("PUT", f"{path}/b", json={"meta": {"b": "3"}}, headers={"If-Match": tag})
+    assert item.status_code == 412
+    assert (await vapi.request("GET", path)).headers["etag"] != tag

@@ -39,7 +39,8 @@ class VolumeApi:
     async def request(
         self, method: str, path: str, token: str = "demo", version: str | None = LATEST, **kw: Any
     ) -> httpx.Response:
-        return await self.client.request(method, f"/volume/v3{path}", headers=self.headers(token, version), **kw)
+        headers = {**self.headers(token, version), **kw.pop("headers", {})}
+        return await self.client.request(method, f"/volume/v3{path}", headers=headers, **kw)
 
     async def create(
         self, token: str = "demo", expect: int = 202, wait: str | None = "available", **volume: Any

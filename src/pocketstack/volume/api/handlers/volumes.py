@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 from pocketstack.common.errors import Invalid
@@ -141,9 +143,26 @@ async def delete(request: Request) -> Response:
 
 
 # --- metadata ---------------------------------------------------------------------------
+def _etag(metadata: dict[str, str]) -> str:
+    """Cinder's ETag of a volume's metadata (3.15): the MD5 of its JSON."""
+    return hashlib.md5(json.dumps({"metadata": metadata}).encode(), usedforsecurity=False).hexdigest()
+
+
+async def _etag_matches(request: Request, volume_id: str) -> bool:
+    """Whether an If-Match (3.15+) names the current ETag of the volume's metadata."""
+    raw = request.headers.get("if-match")
+    if not raw or not at_least(request, 15):
+        return True
+    tags = {t.strip().removeprefix("W/").strip('"') for t in raw.split(",")}
+    current = await volumes.metadata(deps(request), context(request), volume_id)
+    return "*" in tags or _etag(current) in tags
+
+
 async def metadata_index(request: Request) -> Response:
     ctx = context(request)
-    return json_response({"metadata": await volumes.metadata(deps(request), ctx, request.path_params["volume_id"])})
+    items = await volumes.metadata(deps(request), ctx, request.path_params["volume_id"])
+    headers = [("etag", _etag(items))] if at_least(request, 15) else None
+    return json_response({"metadata": items}, headers=headers)
 
 
 async def metadata_create(request: Request) -> Response:
@@ -151,6 +170,8 @@ async def metadata_create(request: Request) -> Response:
 
 
 async def metadata_replace(request: Request) -> Response:
+    if not await _etag_matches(request, request.path_params["volume_id"]):
+        return empty(412)
     return await _set_metadata(request, replace=True)
 
 
@@ -176,6 +197,8 @@ async def metadata_show(request: Request) -> Response:
 async def metadata_update(request: Request) -> Response:
     ctx = context(request)
     policy.writer(ctx, "volume:update_volume_metadata")
+    if not await _etag_matches(request, request.path_params["volume_id"]):
+        return empty(412)
     key = request.path_params["key"]
     meta = (await body(request, schemas.META_ITEM))["meta"]
     if len(meta) != 1:
