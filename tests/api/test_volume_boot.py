@@ -304,3 +304,14 @@ async def test_agent_crash_mid_build_server_delete_releases_the_volumes_it_made(
     assert (await both.cloud.client.delete(f"{V}/servers/{server_id}", headers=auth("demo"))).status_code == 204
     await both.cloud.wait_gone(server_id)
     assert {v["id"] for v in await volumes_of(both)} == before
+
+
+async def test_a_volume_not_bootable_cannot_be_the_root(both: Both) -> None:
+    blank = await both.vol.create(size=1)
+    assert blank["bootable"] == "false"
+    root = [{"uuid": blank["id"], "boot_index": 0, "source_type": "volume", "destination_type": "volume"}]
+    body = await boot(both, root, expect=400)
+    assert body["badRequest"]["message"] == f"Block Device {blank['id']} is not bootable."
+    # Attached as a data disk it is fine.
+    data = [image_root(both.cloud.image_id), {**root[0], "boot_index": None}]
+    assert "server" in await boot(both, data)

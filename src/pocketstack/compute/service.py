@@ -23,6 +23,7 @@ from pocketstack.compute import states
 from pocketstack.compute.agent.host import fake_driver, make_driver
 from pocketstack.compute.agent.manager import ComputeAgent
 from pocketstack.compute.api.common import MAX_VERSION, MIN_VERSION
+from pocketstack.compute.api.openapi import REQUEST_BODIES, RESPONSES
 from pocketstack.compute.api.routes import ROUTES
 from pocketstack.compute.clients import ImageClient, NetworkClient, PlacementClient
 from pocketstack.compute.conductor.manager import ConductorManager, mark_deleted
@@ -67,6 +68,8 @@ class ComputeService(Service):
             "compute",
             ROUTES,
             error_format="nova",
+            request_bodies=REQUEST_BODIES,
+            responses=RESPONSES,
             authenticator=runtime.authenticator,
             microversions=Microversions(
                 "compute", MIN_VERSION, MAX_VERSION, legacy_header="x-openstack-nova-api-version"

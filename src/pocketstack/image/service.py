@@ -7,6 +7,7 @@ from pathlib import Path
 from pocketstack.common import policy as policy_engine
 from pocketstack.image import policy
 from pocketstack.image.deps import ImageDeps
+from pocketstack.image.openapi import REQUEST_BODIES
 from pocketstack.image.routes import routes
 from pocketstack.image.store import ImageStore
 from pocketstack.image.store.filesystem import FilesystemStore
@@ -33,6 +34,7 @@ class ImageService(Service):
             "image",
             routes(self.deps),
             error_format="glance",
+            request_bodies=REQUEST_BODIES,
             authenticator=runtime.authenticator,
             max_body_bytes=cfg.server.max_body_bytes,
             # As Glance: /v2/images/ is an image with an empty id (404), not the list.

@@ -138,6 +138,9 @@ class Resolver:
                     )
                 if self.max_count > 1:
                     raise Invalid(f"Cannot attach volume {m['volume_id']} to more than one server (max_count > 1).")
+                if m["boot_index"] == 0 and str(vol.get("bootable", "true")).lower() != "true":
+                    # Nova boots only from a volume the volume service marks bootable.
+                    raise Invalid(f"Block Device {m['volume_id']} is not bootable.")
         except NotFound:
             kind = "Image" if source == "image" else source.capitalize()
             raise Invalid(f"Block Device Mapping is Invalid: {kind} {m[f'{source}_id']} could not be found.") from None
