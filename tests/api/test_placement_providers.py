@@ -50,8 +50,12 @@ async def test_create_show_update_delete_provider(placement: Placement) -> None:
 async def test_bad_bodies_are_400(placement: Placement) -> None:
     assert (await placement.post("/resource_providers", {"nom": "x"})).status_code == 400
     assert (await placement.post("/resource_providers", {"name": "x", "uuid": "nope"})).status_code == 400
-    r = await placement.client.post("/placement/resource_providers", content=b"{", headers=placement.headers())
+    json_type = {**placement.headers(), "Content-Type": "application/json"}
+    r = await placement.client.post("/placement/resource_providers", content=b"{", headers=json_type)
     assert r.status_code == 400 and r.json()["errors"][0]["code"] == "placement.undefined_code"
+    # Placement takes bodies only as application/json (require_content): 415 otherwise.
+    r = await placement.client.post("/placement/resource_providers", content=b"{", headers=placement.headers())
+    assert r.status_code == 415 and "is not supported, use application/json" in r.json()["errors"][0]["detail"]
 
 
 async def test_nested_trees_and_reparenting(placement: Placement) -> None:

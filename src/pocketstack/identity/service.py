@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from pocketstack.identity import models as m
 from pocketstack.identity.cache import EntityCache
+from pocketstack.identity.openapi import REQUEST_BODIES
 from pocketstack.identity.revocation import (
     IDENTITY_TOPIC,
     REVOCATION_TOPIC,
@@ -64,6 +65,7 @@ class IdentityService(Service):
             "identity",
             routes(self),
             error_format="keystone",
+            request_bodies=REQUEST_BODIES,
             authenticator=self.validator,
             max_body_bytes=self.config.server.max_body_bytes,
         )

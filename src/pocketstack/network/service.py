@@ -28,6 +28,7 @@ from pocketstack.network.binding import SERVICE_TOPIC, Binder, ServiceEndpoint
 from pocketstack.network.deps import Deps
 from pocketstack.network.models import Port
 from pocketstack.network.notifier import ComputeNotifier, EventNotifier
+from pocketstack.network.openapi import REQUEST_BODIES
 from pocketstack.network.routes import routes
 from pocketstack.runtime import Runtime, Service
 from pocketstack.web.app import ServiceApp
@@ -66,6 +67,7 @@ class NetworkService(Service):
             self.name,
             routes(self.deps),
             error_format="neutron",
+            request_bodies=REQUEST_BODIES,
             authenticator=runtime.authenticator,
             max_body_bytes=runtime.config.server.max_body_bytes,
         )

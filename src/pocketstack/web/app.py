@@ -11,16 +11,18 @@ answered as a 500 in the API's format, never as a bare traceback.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any, Protocol
+from urllib.parse import quote
 
 from pocketstack.common import errors as e
 from pocketstack.common.context import RequestContext, new_request_id
-from pocketstack.web import access_rules
+from pocketstack.web import access_rules, media, openapi
 from pocketstack.web.errors import FORMATS, ErrorFormat, status_of
 from pocketstack.web.microversion import Microversions
 from pocketstack.web.request import Request
-from pocketstack.web.response import Response, json_response
+from pocketstack.web.response import Response, dumps, json_response
 from pocketstack.web.routing import Route, Router
 
 log = logging.getLogger(__name__)
@@ -48,10 +50,20 @@ class ServiceApp:
         max_body_bytes: int = 1024 * 1024,
         request_id_headers: tuple[str, ...] = ("x-openstack-request-id",),
         strict_slashes: bool = False,
+        request_bodies: openapi.RequestBodies | None = None,
+        responses: openapi.Responses | None = None,
     ) -> None:
         self.name = name
+        self.routes = list(routes)
         self.router = Router(routes, strict_slashes=strict_slashes)
+        # Every API publishes its OpenAPI document (no token), generated from this table.
+        self.router.add(Route("GET", openapi.PATH, self._openapi, auth=False))
         self.format_error = FORMATS[error_format] if isinstance(error_format, str) else error_format
+        self.error_format_name = error_format if isinstance(error_format, str) else "keystone"
+        self.media_check = media.CHECKS.get(error_format) if isinstance(error_format, str) else None
+        self.request_bodies = request_bodies or {}
+        self.responses = responses or {}
+        self._openapi_body: bytes | None = None
         self.authenticator = authenticator
         self.microversions = microversions
         self.max_body_bytes = max_body_bytes
@@ -80,6 +92,7 @@ class ServiceApp:
                 raise e.NotFound(f"The resource could not be found: {path}")
             limit = self.max_body_bytes if route.body_limit is None else (route.body_limit or 1 << 62)
             request = Request(scope, receive, path, limit)
+            request.media_check = self.media_check
             request.path_params = params
             request.route_pattern = route.pattern
             if route.auth:
@@ -107,6 +120,22 @@ class ServiceApp:
                 request_id,
                 status=500,
             )
+
+    def openapi_document(self) -> dict[str, Any]:
+        """This API's OpenAPI document (``GET /<name>/openapi.json``)."""
+        return openapi.document(
+            self.name,
+            self.routes,
+            error_format=self.error_format_name,
+            bodies=self.request_bodies,
+            responses=self.responses,
+            microversions=self.microversions,
+        )
+
+    async def _openapi(self, request: Request) -> Response:
+        if self._openapi_body is None:
+            self._openapi_body = dumps(self.openapi_document())
+        return Response(200, self._openapi_body, content_type="application/json")
 
     async def _authenticate(self, request: Request, request_id: str) -> RequestContext:
         token = request.headers.get("x-auth-token")
@@ -181,7 +210,7 @@ class Dispatcher:
 async def _send_response(
     send: Send, response: Response, request_id: str, id_headers: tuple[str, ...], head: bool
 ) -> None:
-    headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
+    headers = [(k.encode("latin-1"), _header_value(v)) for k, v in response.headers]
     for name in id_headers:
         headers.append((name.encode(), request_id.encode()))
     if response.stream is None:
@@ -206,6 +235,20 @@ async def _send_response(
         log.exception("%s: streaming the response failed", request_id)
         raise
     await send({"type": "http.response.body", "body": b""})
+
+
+# Bytes a header value may not carry as they are: controls but tab (CR/LF would end the
+# header and let a value that reflects the request split the response) and anything
+# latin-1 cannot encode.
+_UNSAFE_IN_HEADER = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]|[^\x00-\xff]")
+
+
+def _header_value(value: str) -> bytes:
+    """``value`` for the wire, its unsafe characters percent-encoded (UTF-8), as in a URL:
+    the values that reflect a request are Location URLs."""
+    if _UNSAFE_IN_HEADER.search(value) is not None:
+        value = _UNSAFE_IN_HEADER.sub(lambda m: quote(m.group(0), safe=""), value)
+    return value.encode("latin-1")
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:

@@ -116,3 +116,30 @@ FORMATS: dict[str, ErrorFormat] = {
     "neutron": neutron_format,
     "placement": placement_format,
 }
+
+
+# The documented shape of each format's error body (the OpenAPI documents publish it and
+# the fuzz tests hold every error answer to it): (content type, JSON Schema) per status.
+def _object(properties: dict[str, dict[str, object]]) -> dict[str, object]:
+    return {"type": "object", "required": sorted(properties), "properties": properties}
+
+
+_STR: dict[str, object] = {"type": "string"}
+_INT: dict[str, object] = {"type": "integer"}
+
+
+def error_schema(format_name: str, status: int) -> tuple[str, dict[str, object]]:
+    """The content type and JSON Schema of ``format_name``'s error body for ``status``."""
+    if format_name == "keystone":
+        return "application/json", _object({"error": _object({"code": _INT, "title": _STR, "message": _STR})})
+    if format_name in ("nova", "cinder"):
+        fault = NOVA_FAULT_NAMES.get(status, "computeFault")
+        return "application/json", _object({fault: _object({"code": _INT, "message": _STR})})
+    if format_name == "glance":
+        return "text/plain", _STR
+    if format_name == "neutron":
+        return "application/json", _object({"NeutronError": _object({"type": _STR, "message": _STR, "detail": _STR})})
+    if format_name == "placement":
+        error = _object({"status": _INT, "title": _STR, "detail": _STR, "code": _STR, "request_id": _STR})
+        return "application/json", _object({"errors": {"type": "array", "minItems": 1, "items": error}})
+    raise KeyError(format_name)

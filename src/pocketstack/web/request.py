@@ -10,6 +10,7 @@ import orjson
 
 from pocketstack.common.context import RequestContext
 from pocketstack.common.errors import Invalid, TooLarge
+from pocketstack.web.media import MediaCheck
 
 Receive = Any
 Scope = MutableMapping[str, Any]
@@ -22,6 +23,7 @@ class Request:
         "_query",
         "context",
         "headers",
+        "media_check",
         "method",
         "path",
         "path_params",
@@ -50,6 +52,8 @@ class Request:
         # Per-request scratch space for middleware (microversion, ...).
         self.state: dict[str, Any] = {}
         self.route_pattern = ""
+        # The API's Content-Type rule for JSON bodies (web/media.py), set by ServiceApp.
+        self.media_check: MediaCheck | None = None
 
     # --- query ---------------------------------------------------------------------------
     @property
@@ -139,7 +143,32 @@ class Request:
             if required:
                 raise Invalid("The request body is empty; a JSON document is required.")
             return None
+        if self.media_check is not None:
+            self.media_check(self.headers.get("content-type"))
         try:
-            return orjson.loads(raw)
+            data = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
             raise Invalid(f"Malformed JSON in request body: {exc}") from None
+        if _nested_deeper(data, MAX_JSON_DEPTH):
+            raise Invalid(f"The JSON request body is nested more than {MAX_JSON_DEPTH} levels deep.")
+        return data
+
+
+# No OpenStack request body nests deeper than a dozen levels. Deeper ones are refused
+# before anything walks them recursively: jsonschema's error messages overflow Python's
+# stack near 1,000 levels, and a value stored deeper than orjson writes (254) would
+# break every later read of its resource.
+MAX_JSON_DEPTH = 64
+
+
+def _nested_deeper(data: Any, limit: int) -> bool:
+    if not isinstance(data, (dict, list)):
+        return False
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        children = value.values() if isinstance(value, dict) else value
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False

@@ -13,6 +13,7 @@ from pocketstack.compute.api import policy
 from pocketstack.compute.api.common import at_least, base_url, body, service
 from pocketstack.compute.models import Instance
 from pocketstack.compute.objects import instances
+from pocketstack.web.paths import segment
 from pocketstack.web.request import Request
 from pocketstack.web.response import Response, empty, json_response
 
@@ -95,7 +96,7 @@ async def add(request: Request) -> Response:
     await _write(request, inst, lambda old: old if tag in old else [*old, tag])
     if existed:
         return empty(204)
-    location = f"{base_url(request)}/v2.1/servers/{inst.uuid}/tags/{tag}"
+    location = f"{base_url(request)}/v2.1/servers/{inst.uuid}/tags/{segment(tag)}"
     return empty(201, headers=[("location", location)])
 
 

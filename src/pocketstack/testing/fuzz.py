@@ -1,0 +1,179 @@
+"""Fuzzing every route of the in-process cloud from its OpenAPI documents (schemathesis).
+
+``FuzzCloud`` runs the whole cloud (``in_process_cloud``) on an event loop of its own
+thread; ``bridge`` is an ASGI app that carries each request into that loop, so
+schemathesis's in-process ASGI client (``schemathesis.openapi.from_asgi``, which runs
+apps on its own loop) reaches the real services with their background work running.
+
+``fuzz_service`` loads ``/<service>/openapi.json`` through the bridge and sends a bounded
+number of generated requests (valid and invalid per the document) to every operation
+as admin, holding each answer to: no 5xx, a documented status, a documented content
+type, and a body of the documented shape. It returns what it sent and what failed
+(tests/api/test_fuzz_openapi.py asserts none did; bench/fuzz.py prints it as JSON).
+
+Needs the dev extras (schemathesis): import it from tests and benchmarks only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Awaitable, Callable, Coroutine, MutableMapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from schemathesis.checks import not_a_server_error
+from schemathesis.generation.modes import GenerationMode
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from pocketstack.testing.cloud import CloudClient, in_process_cloud
+
+T = TypeVar("T")
+Message = MutableMapping[str, Any]
+SERVICES = ("identity", "compute", "network", "image", "placement", "volume")
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+# Glance's image PATCH body is JSON under its own media type.
+schemathesis.serializer.alias("application/openstack-images-v2.1-json-patch", "application/json")
+
+
+class FuzzCloud:
+    """The in-process cloud on a loop in its own thread, reachable from any other loop."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, name="fuzz-cloud", daemon=True)
+        self._thread.start()
+        self._ctx = in_process_cloud(data_dir)
+        self.client: CloudClient = self.run(self._ctx.__aenter__())
+        self.admin_token = self.run(self.client.token("admin"))
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float = 120.0) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def close(self) -> None:
+        try:
+            self.run(self._ctx.__aexit__(None, None, None))
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self._thread.join(10)
+            self.loop.close()
+
+    async def bridge(
+        self, scope: Message, receive: Callable[[], Awaitable[Message]], send: Callable[[Message], Awaitable[None]]
+    ) -> None:
+        """ASGI app: the request is read here, served on the cloud's loop, answered here."""
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        future = asyncio.run_coroutine_threadsafe(self._serve(dict(scope), b"".join(chunks)), self.loop)
+        for message in await asyncio.wrap_future(future):
+            await send(message)
+
+    async def _serve(self, scope: Message, body: bytes) -> list[Message]:
+        pending = [{"type": "http.request", "body": body, "more_body": False}]
+        sent: list[Message] = []
+
+        async def receive() -> Message:
+            if pending:
+                return pending.pop()
+            return {"type": "http.disconnect"}
+
+        async def send(message: Message) -> None:
+            sent.append(message)
+
+        assert self.client.cloud.dispatcher is not None
+        await self.client.cloud.dispatcher(scope, receive, send)
+        return sent
+
+
+@dataclass
+class Report:
+    service: str
+    operations: int = 0
+    requests: int = 0
+    server_errors: int = 0
+    statuses: dict[int, int] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "service": self.service,
+            "routes_covered": self.operations,
+            "requests": self.requests,
+            "server_errors": self.server_errors,
+            "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
+            "failures": self.failures,
+            "seconds": round(self.seconds, 2),
+        }
+
+
+def fuzz_service(cloud: FuzzCloud, service: str, examples: int) -> Report:
+    """Fuzz every operation of ``service`` with ``examples`` requests each (half invalid)."""
+    started = time.monotonic()
+    report = Report(service)
+    schema = schemathesis.openapi.from_asgi(f"/{service}/openapi.json", cloud.bridge)
+    headers = {"X-Auth-Token": cloud.admin_token}
+    for result in schema.get_all_operations():
+        report.operations += 1
+        _fuzz_operation(result.ok(), report, headers, examples)  # type: ignore[union-attr]
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _fuzz_operation(operation: Any, report: Report, headers: dict[str, str], examples: int) -> None:
+    strategy = st.one_of(operation.as_strategy(GenerationMode.POSITIVE), operation.as_strategy(GenerationMode.NEGATIVE))
+    seen: set[str] = set()
+
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+        print_blob=False,
+    )
+    @given(case=strategy)
+    def run(case: Any) -> None:
+        # Invalid cases may drop the token (schemathesis negates the security scheme):
+        # every request goes as admin so that it reaches the handler's checks.
+        case.headers = {**(case.headers or {}), **headers}
+        response = case.call(headers=headers)
+        report.requests += 1
+        report.statuses[response.status_code] = report.statuses.get(response.status_code, 0) + 1
+        if response.status_code >= 500:
+            report.server_errors += 1
+        try:
+            case.validate_response(response, checks=CHECKS, headers=headers)
+        except (Exception, BaseExceptionGroup) as failure:
+            # One entry per distinct failure of the operation, with the request that made it.
+            kinds = sorted({type(f).__name__ for f in getattr(failure, "exceptions", [failure])})
+            line = f"{operation.label}: {response.status_code} {','.join(kinds)}"
+            if line not in seen:
+                seen.add(line)
+                report.failures.append(f"{line}: {response.text[:300]!r} <- {case.as_curl_command()[:800]}")
+
+    run()
