@@ -3,6 +3,7 @@ OS-OAUTH1 consumers, domain configuration."""
 
 from __future__ import annotations
 
+import base64
 import time
 import urllib.parse
 import uuid
@@ -296,3 +297,42 @@ async def test_oauth1_delegation(c: CloudClient, admin: dict[str, str]) -> None:
     deleted = await c.http.delete(f"{mine}/{access['oauth_token']}", headers={"X-Auth-Token": demo_token})
     assert deleted.status_code == 204
     assert (await c.http.get("/identity/v3/auth/catalog", headers=usable)).status_code == 401
+
+
+async def test_oauth2_client_credentials(c: CloudClient) -> None:
+    demo = {"X-Auth-Token": await c.token("demo")}
+    me = await c.http.get("/identity/v3/auth/tokens", headers={**demo, "X-Subject-Token": demo["X-Auth-Token"]})
+    user_id = me.json()["token"]["user"]["id"]
+    cred = (
+        await c.http.post(
+            f"/identity/v3/users/{user_id}/application_credentials",
+            json={"application_credential": {"name": name()}},
+            headers=demo,
+        )
+    ).json()["application_credential"]
+    basic = base64.b64encode(f"{cred['id']}:{cred['secret']}".encode()).decode()
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    answer = await c.http.post(
+        "/identity/v3/OS-OAUTH2/token",
+        content=b"grant_type=client_credentials",
+        headers={**form, "Authorization": f"Basic {basic}"},
+    )
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["token_type"] == "Bearer" and body["expires_in"] > 0
+    assert (
+        await c.http.get("/identity/v3/auth/catalog", headers={"X-Auth-Token": body["access_token"]})
+    ).status_code == 200
+    in_form = f"grant_type=client_credentials&client_id={cred['id']}&client_secret={cred['secret']}".encode()
+    assert (await c.http.post("/identity/v3/OS-OAUTH2/token", content=in_form, headers=form)).status_code == 200
+    wrong = await c.http.post(
+        "/identity/v3/OS-OAUTH2/token",
+        content=f"grant_type=client_credentials&client_id={cred['id']}&client_secret=nope".encode(),
+        headers=form,
+    )
+    assert wrong.status_code == 401 and wrong.json()["error"] == "invalid_client"
+    assert "www-authenticate" in wrong.headers
+    other = await c.http.post("/identity/v3/OS-OAUTH2/token", content=b"grant_type=password", headers=form)
+    assert other.status_code == 400 and other.json()["error"] == "unsupported_grant_type"
+    missing = await c.http.post("/identity/v3/OS-OAUTH2/token", content=b"", headers=form)
+    assert missing.status_code == 400 and missing.json()["error"] == "invalid_request"
