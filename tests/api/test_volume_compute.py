@@ -218,3 +218,47 @@ async def test_update_attachment(both: Both) -> None:
     swap = {"volumeAttachment": {"volumeId": other["id"]}}
     r = await both.cloud.client.put(f"{url}/{vol['id']}", json=swap, headers=mv("admin", "2.1"))
     assert r.status_code == 501
+
+
+async def _settle_shelf(both: Both, sid: str, status: str) -> dict[str, Any]:
+    for _ in range(500):
+        server = await both.cloud.show(sid)
+        if server["status"] == status and server["OS-EXT-STS:task_state"] is None:
+            return server
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"{sid} never settled in {status}")
+
+
+async def test_volumes_of_a_shelved_offloaded_server(both: Both) -> None:
+    """2.20: attach to and detach from a SHELVED_OFFLOADED server; data volumes go
+    along through shelve and unshelve."""
+    server = await both.server()
+    sid = server["id"]
+    assert (await both.cloud.action(sid, {"shelve": None})).status_code == 202
+    await _settle_shelf(both, sid, "SHELVED_OFFLOADED")
+    vol = await both.vol.create(size=1)
+    body = {"volumeAttachment": {"volumeId": vol["id"]}}
+    url = f"{V}/servers/{sid}/os-volume_attachments"
+    assert (await both.cloud.client.post(url, json=body, headers=mv("demo", "2.19"))).status_code == 409
+    r = await both.cloud.client.post(f"{V}/servers/{sid}/os-volume_attachments", json=body, headers=mv("demo", "2.20"))
+    assert r.status_code == 200, r.text
+    device = r.json()["volumeAttachment"]["device"]
+    assert (await both.vol.show(vol["id"]))["status"] in ("reserved", "attaching")
+    assert (await both.cloud.action(sid, {"unshelve": None})).status_code == 202
+    await _settle_shelf(both, sid, "ACTIVE")
+    assert both.driver().instances[sid].volumes[device]["data"]["volume_id"] == vol["id"]
+    assert (await both.vol.show(vol["id"]))["status"] == "in-use"
+    # Shelved again with its volume: offloaded, the volume still the server's.
+    assert (await both.cloud.action(sid, {"shelve": None})).status_code == 202
+    await _settle_shelf(both, sid, "SHELVED_OFFLOADED")
+    assert sid not in both.driver().instances
+    shown = await both.cloud.show(sid, version="2.3")
+    assert shown["os-extended-volumes:volumes_attached"] == [{"id": vol["id"], "delete_on_termination": False}]
+    gone = await both.cloud.client.delete(
+        f"{V}/servers/{sid}/os-volume_attachments/{vol['id']}", headers=mv("demo", "2.20")
+    )
+    assert gone.status_code == 202
+    assert (await both.vol.show(vol["id"]))["status"] == "available"
+    assert (await both.cloud.action(sid, {"unshelve": None})).status_code == 202
+    await _settle_shelf(both, sid, "ACTIVE")
+    assert both.driver().instances[sid].volumes == {}

@@ -7,6 +7,10 @@ destroyed here, the ports unbound (kept), placement's allocation released.
 unshelve of a SHELVED server powers it on here; of an offloaded one, the host the
 conductor chose spawns it from the snapshot with the same ports (bound to it again).
 The snapshot image is deleted once the server runs again, as Nova does.
+
+Data volumes stay the server's through an offload: their attachments are replaced by
+ones with no host (the volumes stay reserved to the server, as Nova's new-style
+attachments do), and the host that spawns the server again connects them.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from pocketstack.compute.agent.specs import instance_spec, saved_port
 from pocketstack.compute.clients import ImageClient, NetworkClient
 from pocketstack.compute.resources import instance_resources
 from pocketstack.compute.virt.driver import VirtDriver
+from pocketstack.compute.volume_client import VolumeClient
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +52,8 @@ class ShelveOps:
     service_token: Callable[[], Awaitable[str]]
     _bind_ports: Callable[[str, list[dict[str, Any]], str | None], Awaitable[list[dict[str, Any]]]]
     snapshot_to: Callable[[dict[str, Any], str, str, str, str], Awaitable[None]]
+    _volume_client: Callable[[], VolumeClient]
+    connector: Callable[[str], dict[str, Any]]
 
     async def shelve_instance(self, ctx: dict[str, Any], instance_uuid: str, image_id: str, offload: bool) -> None:
         start = time.time()
@@ -106,6 +113,7 @@ class ShelveOps:
             # Kept for the unshelve (still the server's), but bound to no host.
             with contextlib.suppress(PocketError):
                 await self.network.update_port(port["id"], {"binding:host_id": ""}, None)
+        await self._unhost_volumes(ctx, inst)
         await self.bus.call(
             "conductor",
             "instance_offloaded",
@@ -113,6 +121,55 @@ class ShelveOps:
             instance_uuid=instance_uuid,
             events=[action_event(self.host, "compute_shelve_offload_instance", start)],
         )
+
+    async def _unhost_volumes(self, ctx: dict[str, Any], inst: dict[str, Any] | None) -> None:
+        """An offloaded server's data volumes: each attachment replaced by one with no
+        host (the volume stays reserved to the server) and recorded."""
+        bdms = [dict(b) for b in (inst or {}).get("block_device_mapping") or []]
+        if inst is None or not any(b.get("attachment_id") for b in bdms):
+            return
+        client, token = self._volume_client(), ctx.get("auth_token")
+        for bdm in bdms:
+            if bdm.get("attachment_id") and bdm.get("destination_type") == "volume":
+                # The host's attachment ends first (the volume service lets a volume in use
+                # by one attachment take no other), then the hostless one holds it.
+                await client.attachment_delete(bdm["attachment_id"], token)
+                fresh = await client.attachment_create(bdm["volume_id"], inst["uuid"], token)
+                bdm.update({"attachment_id": fresh["id"], "status": "reserved"})
+        await self.bus.call("conductor", "instance_update", ctx, instance_uuid=inst["uuid"],
+                            values={"block_device_mapping": bdms})  # fmt: skip
+
+    async def _connect_volumes(
+        self, ctx: dict[str, Any], inst: dict[str, Any]
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The reserved data volumes of a server spawned here again: connected to this
+        host; their mappings and the devices for the driver."""
+        bdms = [dict(b) for b in inst.get("block_device_mapping") or []]
+        client, token = self._volume_client(), ctx.get("auth_token")
+        devices = []
+        for bdm in bdms:
+            if bdm.get("attachment_id") and bdm.get("destination_type") == "volume":
+                connected = await client.attachment_update(bdm["attachment_id"], self.connector(bdm["device"]), token)
+                devices.append(
+                    {
+                        "device": bdm["device"],
+                        "boot_index": bdm.get("boot_index"),
+                        "volume_id": bdm["volume_id"],
+                        "connection_info": connected.get("connection_info") or {},
+                    }
+                )
+        return bdms, devices
+
+    async def _complete_volumes(self, ctx: dict[str, Any], inst: dict[str, Any], bdms: list[dict[str, Any]]) -> None:
+        if not any(b.get("attachment_id") for b in bdms):
+            return
+        client, token = self._volume_client(), ctx.get("auth_token")
+        for bdm in bdms:
+            if bdm.get("attachment_id") and bdm.get("status") == "reserved":
+                await client.attachment_complete(bdm["attachment_id"], token)
+                bdm["status"] = "attached"
+        await self.bus.call("conductor", "instance_update", ctx, instance_uuid=inst["uuid"],
+                            values={"block_device_mapping": bdms})  # fmt: skip
 
     async def _drop_shelved_image(self, ctx: dict[str, Any], inst: dict[str, Any] | None) -> None:
         image_id = ((inst or {}).get("system_metadata") or {}).get("shelved_image_id")
@@ -165,8 +222,10 @@ class ShelveOps:
             used = instance_resources(inst["vcpus"], inst["memory_mb"], inst["flavor"], inst["block_device_mapping"])
             self.tracker.claim(instance_uuid, used["VCPU"], used["MEMORY_MB"], used["DISK_GB"])
             claimed = True
-            await self.driver.spawn(instance_spec(inst, image, vifs, self.zone))
+            bdms, devices = await self._connect_volumes(ctx, inst)
+            await self.driver.spawn(instance_spec(inst, image, vifs, self.zone, devices))
             spawned = True
+            await self._complete_volumes(ctx, inst, bdms)
         except Exception as exc:
             reason = f"Unshelve of instance {instance_uuid} failed on {self.host}: {_reason(exc)}"
             log.warning("%s", reason)

@@ -38,8 +38,9 @@ async def shelve(request: Request, inst: Instance, args: Any) -> Response:
     _check_unlocked(inst, ctx.is_admin)
     if inst.vm_state not in SHELVABLE or inst.task_state is not None or not inst.host:
         raise refuse(inst, "shelve")
-    if any(b.get("destination_type") == "volume" for b in inst.block_device_mapping or []):
-        raise Conflict(f"Instance {inst.uuid} has volumes: shelving servers with volumes is not supported here.")
+    if any(b.get("boot_index") == 0 and b.get("destination_type") == "volume" for b in inst.block_device_mapping or []):
+        # Data volumes go along (kept reserved while offloaded); a volume root does not.
+        raise Conflict(f"Instance {inst.uuid} boots from a volume: shelving it is not supported here.")
     body = snapshot_body(inst, f"{inst.name}-shelved", {}, str(ctx.user_id), str(ctx.project_id))
     image = await image_with_task(request, inst, body, "shelve", SHELVABLE, states.SHELVING)
     await svc.runtime.bus.cast(

@@ -51,6 +51,11 @@ ATTACH_SCHEMA: dict[str, Any] = {
 }
 
 
+def _offloaded(request: Request, inst: Instance) -> bool:
+    """A shelved-offloaded server takes and gives up volumes from 2.20 (no host acts)."""
+    return inst.vm_state == states.SHELVED_OFFLOADED and inst.task_state is None and at_least(request, 20)
+
+
 def _volume_bdms(inst: Instance) -> list[dict[str, Any]]:
     return [b for b in inst.block_device_mapping or [] if b.get("volume_id")]
 
@@ -128,7 +133,8 @@ async def create(request: Request) -> Response:
         raise Invalid("Invalid input: 'tag' needs microversion 2.49 or later.")
     if "delete_on_termination" in data and not at_least(request, 79):
         raise Invalid("Invalid input: 'delete_on_termination' needs microversion 2.79 or later.")
-    if inst.vm_state not in ATTACHABLE or inst.task_state is not None or not inst.host:
+    offloaded = _offloaded(request, inst)
+    if not offloaded and (inst.vm_state not in ATTACHABLE or inst.task_state is not None or not inst.host):
         raise Conflict(
             f"Cannot 'attach_volume' instance {inst.uuid} while it is in vm_state {inst.vm_state}"
             + (f" and task_state {inst.task_state}" if inst.task_state else "")
@@ -158,10 +164,16 @@ async def create(request: Request) -> Response:
                 "destination_type": "volume",
                 "delete_on_termination": bool(data.get("delete_on_termination", False)),
                 "tag": data.get("tag"),
-                "status": "attaching",
+                "status": "reserved" if offloaded else "attaching",
             }
         )
 
+    if offloaded:
+        # 2.20: no host to connect it; the volume stays reserved to the server until
+        # the host that unshelves it connects it.
+        inst = await _change_bdms(request, inst.uuid, add)
+        bdm = next(b for b in _volume_bdms(inst) if b["volume_id"] == volume_id)
+        return json_response({"volumeAttachment": _view(request, inst, bdm)})
     try:
         inst = await _change_bdms(request, inst.uuid, add)
         await svc.runtime.bus.call(
@@ -205,6 +217,10 @@ async def delete(request: Request) -> Response:
         raise NotFound(f"Volume {volume_id} is not attached to instance {inst.uuid}.")
     if bdm.get("boot_index") == 0:
         raise Invalid("Cannot detach a root device volume")
+    if _offloaded(request, inst):
+        await VolumeClient(svc.runtime).attachment_delete(bdm.get("attachment_id") or "", ctx.auth_token)
+        await _change_bdms(request, inst.uuid, lambda b: _drop(b, volume_id))
+        return empty(202)
     if inst.vm_state not in ATTACHABLE or inst.task_state is not None or not inst.host:
         raise Conflict(f"Cannot 'detach_volume' instance {inst.uuid} while it is in vm_state {inst.vm_state}")
     if bdm.get("status") == "attaching":
