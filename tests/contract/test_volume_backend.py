@@ -3,6 +3,7 @@ backend and the file backend (real qemu-img, raw and qcow2)."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 from collections.abc import AsyncIterator
@@ -34,10 +35,12 @@ async def _chunks(data: bytes, size: int = 65536) -> AsyncIterator[bytes]:
 
 async def _read(backend: VolumeBackend, vid: str, loc: dict[str, object], n: int) -> bytes:
     out = b""
-    async for chunk in backend.read(vid, loc):  # type: ignore[arg-type]
-        out += chunk
-        if len(out) >= n:
-            break
+    # Closed at once (not when collected): a qcow2 read's staging file goes with it.
+    async with contextlib.aclosing(backend.read(vid, loc)) as chunks:  # type: ignore[arg-type]
+        async for chunk in chunks:
+            out += chunk
+            if len(out) >= n:
+                break
     return out[:n]
 
 
@@ -202,4 +205,21 @@ async def test_revert_to_snapshot_keeps_the_snapshots(backend: VolumeBackend) ->
     for sid, sloc in (("s2", second), ("s1", first)):
         await backend.delete_snapshot(sid, sloc)
     await backend.delete("v1", loc)
+    assert _leftovers(backend) == []
+
+
+async def test_unmanage_then_manage_again(backend: VolumeBackend) -> None:
+    payload = b"KEEP" + bytes(5000)
+    loc = await backend.create_from_image("v1", 1, _chunks(payload), "raw")
+    assert await backend.manageable({"v1"}) == []
+    await backend.unmanage("v1", loc)
+    # Unmanaged: still on the backend, listed, and adopted under a new id with its data.
+    assert await backend.manageable(set()) == [{"name": "volume-v1", "size": 1}]
+    new_loc, size = await backend.manage_existing("v2", "volume-v1")
+    assert size == 1 and await _read(backend, "v2", new_loc, 4) == b"KEEP"
+    assert await backend.manageable({"v2"}) == []
+    with pytest.raises(BackendError):
+        await backend.manage_existing("v3", "volume-v1")
+    await backend.delete("v2", new_loc)
+    assert backend.capacity().allocated_gb == 0
     assert _leftovers(backend) == []

@@ -219,6 +219,39 @@ class VolumeManager:
             servers = await s.scalars(select(Attachment.instance_uuid).where(Attachment.volume_id == volume_id))
             return sorted({sid for sid in servers if sid})
 
+    # --- manage / unmanage -------------------------------------------------------------------
+    async def manage_existing(self, ctx: dict[str, Any], volume_id: str, name: str) -> None:
+        vol = await self._volume(volume_id)
+        if vol is None or vol.status != states.MANAGING:
+            return
+        try:
+            location, size = await self.backend.manage_existing(volume_id, name)
+        except Exception as exc:
+            if not isinstance(exc, PocketError):
+                log.exception("volume %s: manage of %s failed", volume_id, name)
+            await self._set(volume_id, status=states.ERROR_MANAGING, status_reason=f"manage failed: {_reason(exc)}")
+            return
+        await self._set(volume_id, status=states.AVAILABLE, provider_location=location, size=size, status_reason=None)
+
+    async def get_manageable(self, ctx: dict[str, Any], managed: list[str]) -> list[dict[str, Any]]:
+        return await self.backend.manageable(set(managed))
+
+    async def unmanage_volume(self, ctx: dict[str, Any], volume_id: str) -> None:
+        vol = await self._volume(volume_id)
+        if vol is None or vol.status != states.UNMANAGING:
+            return
+        try:
+            await self.backend.unmanage(volume_id, vol.provider_location or {})
+        except Exception as exc:
+            if not isinstance(exc, PocketError):
+                log.exception("volume %s: unmanage failed", volume_id)
+            await self._set(volume_id, status=states.ERROR, status_reason=f"unmanage failed: {_reason(exc)}")
+            return
+        async with self.db.writer() as s:
+            row = await s.get(Volume, volume_id)
+            if row is not None:
+                await s.delete(row)
+
     # --- revert -----------------------------------------------------------------------------
     async def revert_to_snapshot(self, ctx: dict[str, Any], volume_id: str, snapshot_id: str) -> None:
         async with self.db.reader() as s:
@@ -392,6 +425,13 @@ class VolumeManager:
                 # The extend may or may not have reached the file: redo it (idempotent).
                 await self.extend_volume(ctx, vol.id, vol.size)
                 done["restored"] += 1
+            elif vol.status == states.MANAGING:
+                # The backend may or may not have adopted it: never delete what may be user data.
+                await self._set(vol.id, status=states.ERROR_MANAGING, status_reason="manage interrupted by a restart")
+                done["error"] += 1
+            elif vol.status == states.UNMANAGING:
+                await self.unmanage_volume(ctx, vol.id)
+                done["deleted"] += 1
             elif vol.status == states.REVERTING:
                 # The data may be half put back: the volume is in doubt, its snapshot intact.
                 await self._set(vol.id, status=states.ERROR, status_reason="revert interrupted by a restart")

@@ -25,17 +25,24 @@ MAINTENANCE = "maintenance"
 AWAITING_TRANSFER = "awaiting-transfer"
 # Being put back as it was at a snapshot (3.40).
 REVERTING = "reverting"
+# Adopted from the backend (shown as creating and error, as Cinder does) or let go of.
+MANAGING = "managing"
+ERROR_MANAGING = "error_managing"
+UNMANAGING = "unmanaging"
+# What the API shows for the manage statuses (Cinder's compatibility mapping).
+SHOWN = {MANAGING: CREATING, ERROR_MANAGING: ERROR}
 
 VOLUME_STATUSES = (
     CREATING, AVAILABLE, RESERVED, ATTACHING, IN_USE, DETACHING, DELETING, ERROR, ERROR_DELETING,
     EXTENDING, ERROR_EXTENDING, DOWNLOADING, UPLOADING, MAINTENANCE, AWAITING_TRANSFER, REVERTING,
+    UNMANAGING, MANAGING, ERROR_MANAGING,
 )  # fmt: skip
 
 # Statuses a user may delete a volume from (Cinder's list).
 DELETABLE = (AVAILABLE, ERROR, ERROR_EXTENDING, "error_restoring", "error_managing")
 
 # Transitional statuses the manager finishes or fails when it restarts.
-TRANSITIONAL = (CREATING, DOWNLOADING, DELETING, EXTENDING, UPLOADING, REVERTING)
+TRANSITIONAL = (CREATING, DOWNLOADING, DELETING, EXTENDING, UPLOADING, REVERTING, UNMANAGING, MANAGING)
 
 ATTACH_DETACHED = "detached"
 ATTACH_ATTACHING = "attaching"

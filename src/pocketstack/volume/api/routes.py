@@ -13,6 +13,7 @@ from pocketstack.volume.api.handlers import (
     default_types,
     extensions,
     groups,
+    manage,
     messages,
     pools,
     qos,
@@ -44,6 +45,11 @@ TABLE: list[tuple[str, str, Handler]] = [
     ("GET", "/volumes/{volume_id}/metadata/{key}", volumes.metadata_show),
     ("PUT", "/volumes/{volume_id}/metadata/{key}", volumes.metadata_update),
     ("DELETE", "/volumes/{volume_id}/metadata/{key}", volumes.metadata_delete),
+    # manage / unmanage (admin)
+    ("POST", "/os-volume-manage", manage.create),
+    ("POST", "/manageable_volumes", manage.create),
+    ("GET", "/manageable_volumes", manage.index),
+    ("GET", "/manageable_volumes/detail", manage.detail),
     # snapshots
     ("GET", "/snapshots", snapshots.index),
     ("GET", "/snapshots/detail", snapshots.detail),

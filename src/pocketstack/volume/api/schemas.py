@@ -434,3 +434,25 @@ GROUP_SNAPSHOT_CREATE = obj(
     },
     ["group_snapshot"],
 )
+
+VOLUME_MANAGE = obj(
+    {
+        "volume": {
+            "type": "object",
+            "properties": {
+                "description": DESCRIPTION,
+                "availability_zone": {"type": ["string", "null"], "maxLength": 255},
+                "bootable": NULLABLE_BOOLISH,
+                "volume_type": {"type": ["string", "null"], "maxLength": 255},
+                "name": NAME,
+                "host": {"type": ["string", "null"], "maxLength": 255},
+                "cluster": {"type": ["string", "null"], "maxLength": 255},
+                "ref": {"type": ["object", "string"]},
+                "metadata": {**METADATA, "type": ["object", "null"]},
+            },
+            "required": ["ref"],
+            "additionalProperties": False,
+        }
+    },
+    ["volume"],
+)

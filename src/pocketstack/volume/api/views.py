@@ -52,7 +52,7 @@ def volume(
         "name": vol.name,
         "description": vol.description,
         "size": vol.size,
-        "status": vol.status,
+        "status": states.SHOWN.get(vol.status, vol.status),
         "availability_zone": vol.availability_zone,
         "created_at": iso_nozone(vol.created_at),
         "updated_at": iso_nozone(vol.updated_at),

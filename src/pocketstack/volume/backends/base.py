@@ -96,6 +96,20 @@ class VolumeBackend(abc.ABC):
     async def delete_snapshot(self, snapshot_id: str, location: dict[str, Any]) -> None: ...
 
     @abc.abstractmethod
+    async def unmanage(self, volume_id: str, location: dict[str, Any]) -> None:
+        """Stop treating the volume as one of ours; its data stays on the backend (it is
+        listed by ``manageable`` and may be managed again)."""
+
+    @abc.abstractmethod
+    async def manageable(self, managed: set[str]) -> list[dict[str, Any]]:
+        """What is on the backend but no volume of ``managed`` (ids): ``{"name", "size"}``
+        (GiB, rounded up) each, ``name`` being what ``manage_existing`` takes."""
+
+    @abc.abstractmethod
+    async def manage_existing(self, volume_id: str, name: str) -> tuple[dict[str, Any], int]:
+        """Adopt the unmanaged ``name`` as volume ``volume_id``: its location and size (GiB)."""
+
+    @abc.abstractmethod
     async def revert(
         self, volume_id: str, location: dict[str, Any], snapshot_id: str, snapshot_location: dict[str, Any]
     ) -> None:

@@ -31,6 +31,8 @@ class FakeBackend(VolumeBackend):
         self.delay = delay
         self.volumes: dict[str, _Object] = {}
         self.snapshots: dict[str, _Object] = {}
+        # Data left on the backend by an unmanage, by name.
+        self.unmanaged: dict[str, _Object] = {}
         self.connections: list[tuple[str, dict[str, Any]]] = []
         self._failures: dict[str, list[str]] = {}
 
@@ -124,6 +126,22 @@ class FakeBackend(VolumeBackend):
     async def delete_snapshot(self, snapshot_id: str, location: dict[str, Any]) -> None:
         await self._enter("delete_snapshot")
         self.snapshots.pop(snapshot_id, None)
+
+    async def unmanage(self, volume_id: str, location: dict[str, Any]) -> None:
+        await self._enter("unmanage")
+        self.unmanaged[f"volume-{volume_id}"] = self._get(volume_id)
+        del self.volumes[volume_id]
+
+    async def manageable(self, managed: set[str]) -> list[dict[str, Any]]:
+        return [{"name": name, "size": obj.size} for name, obj in sorted(self.unmanaged.items())]
+
+    async def manage_existing(self, volume_id: str, name: str) -> tuple[dict[str, Any], int]:
+        await self._enter("manage_existing")
+        obj = self.unmanaged.pop(name, None)
+        if obj is None:
+            raise BackendError(f"Nothing named {name} to manage on the fake backend")
+        self.volumes[volume_id] = obj
+        return self._location(volume_id), obj.size
 
     async def revert(
         self, volume_id: str, location: dict[str, Any], snapshot_id: str, snapshot_location: dict[str, Any]

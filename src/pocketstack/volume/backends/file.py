@@ -323,6 +323,38 @@ class FileBackend(VolumeBackend):
             raise
         return self._location(final, "qcow2")
 
+    async def unmanage(self, volume_id: str, location: dict[str, Any]) -> None:
+        # The file stays where it is (and keeps taking its space); only the API forgets it.
+        if not self._volume_path(volume_id, location).exists():
+            raise BackendError(f"Volume {volume_id} is not on the file backend")
+
+    async def manageable(self, managed: set[str]) -> list[dict[str, Any]]:
+        out = []
+        for path in sorted(self.directory.glob("volume-*")):
+            ident = path.name.removeprefix("volume-").rsplit(".", 1)[0]
+            if ident in managed or path.suffix not in (".raw", ".qcow2"):
+                continue
+            size = await self._virtual_size(path, path.suffix[1:])
+            out.append({"name": f"volume-{ident}", "size": -(-size // GiB)})
+        return out
+
+    async def manage_existing(self, volume_id: str, name: str) -> tuple[dict[str, Any], int]:
+        stem = name.rsplit("/", 1)[-1]
+        for fmt in ("raw", "qcow2"):
+            source = self.directory / (stem if stem.endswith(f".{fmt}") else f"{stem}.{fmt}")
+            if source.exists():
+                break
+        else:
+            raise BackendError(f"Nothing named {name} to manage on the file backend")
+        fmt = source.suffix[1:]
+        target = self.directory / f"volume-{volume_id}.{fmt}"
+        size = -(-(await self._virtual_size(source, fmt)) // GiB)
+        # As Cinder's LVM driver renames the volume it adopts: the file takes the new id.
+        os.replace(source, target)
+        self._sizes.pop(source.name, None)
+        self._sizes[target.name] = size
+        return self._location(target, fmt), size
+
     async def revert(
         self, volume_id: str, location: dict[str, Any], snapshot_id: str, snapshot_location: dict[str, Any]
     ) -> None:

@@ -231,7 +231,14 @@ async def _revert(request: Request, d: VolumeDeps, ctx: RequestContext, vid: str
     return empty(202)
 
 
+async def _unmanage(request: Request, d: VolumeDeps, ctx: RequestContext, vid: str, args: Any) -> Response:
+    policy.admin(ctx, "volume_extension:volume_unmanage")
+    await volumes.unmanage(d, ctx, vid)
+    return empty(202)
+
+
 ACTIONS: dict[str, Action] = {
+    "os-unmanage": _unmanage,
     "revert": _revert,
     "os-retype": _retype,
     "os-force_detach": _force_detach,
