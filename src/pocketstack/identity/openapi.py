@@ -8,7 +8,7 @@ Routes that take no body are not listed.
 from __future__ import annotations
 
 from pocketstack.identity import schemas
-from pocketstack.web.openapi import UNCHECKED, RequestBodies, any_of
+from pocketstack.web.openapi import UNCHECKED, Body, RequestBodies, Responses, any_of
 
 REQUEST_BODIES: RequestBodies = {
     ("POST", "/v3/auth/tokens"): schemas.AUTH,
@@ -58,4 +58,27 @@ REQUEST_BODIES: RequestBodies = {
     ),
     ("POST", "/v3/ec2tokens"): UNCHECKED,  # ec2tokens.issue
     ("PUT", "/v3/projects/{project_id}/tags"): UNCHECKED,  # projects.replace_tags
+    ("POST", "/v3/OS-OAUTH2/token"): Body(
+        {
+            "type": "object",
+            "properties": {"grant_type": {"type": "string"}, "client_id": {"type": "string"}},
+            "additionalProperties": {"type": "string"},
+        },
+        "application/x-www-form-urlencoded",
+    ),
 }
+
+# The OAuth 2.0 token endpoint answers its errors in OAuth's shape, not Keystone's.
+_OAUTH2_ERROR = {
+    "description": "OAuth 2.0 error",
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "required": ["error", "error_description"],
+                "properties": {"error": {"type": "string"}, "error_description": {"type": "string"}},
+            }
+        }
+    },
+}
+RESPONSES: Responses = {("POST", "/v3/OS-OAUTH2/token"): {"400": _OAUTH2_ERROR, "401": _OAUTH2_ERROR}}

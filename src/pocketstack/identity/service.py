@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from pocketstack.identity import models as m
 from pocketstack.identity.cache import EntityCache
-from pocketstack.identity.openapi import REQUEST_BODIES
+from pocketstack.identity.openapi import REQUEST_BODIES, RESPONSES
 from pocketstack.identity.revocation import (
     IDENTITY_TOPIC,
     REVOCATION_TOPIC,
@@ -66,6 +66,7 @@ class IdentityService(Service):
             routes(self),
             error_format="keystone",
             request_bodies=REQUEST_BODIES,
+            responses=RESPONSES,
             authenticator=self.validator,
             max_body_bytes=self.config.server.max_body_bytes,
         )

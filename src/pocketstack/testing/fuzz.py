@@ -7,8 +7,9 @@ apps on its own loop) reaches the real services with their background work runni
 
 ``fuzz_service`` loads ``/<service>/openapi.json`` through the bridge and sends a bounded
 number of generated requests (valid and invalid per the document) to every operation
-as admin, holding each answer to: no 5xx, a documented status, a documented content
-type, and a body of the documented shape. It returns what it sent and what failed
+as admin, half of them at real resources (testing/fuzz_seed.py), holding each answer
+to: no 5xx, a documented status, a documented content type, and a body of the
+documented shape. It returns what it sent and what failed
 (tests/api/test_fuzz_openapi.py asserts none did; bench/fuzz.py prints it as JSON).
 
 Needs the dev extras (schemathesis): import it from tests and benchmarks only.
@@ -36,6 +37,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from pocketstack.testing.cloud import CloudClient, in_process_cloud
+from pocketstack.testing.fuzz_seed import Ids, seed
 
 T = TypeVar("T")
 Message = MutableMapping[str, Any]
@@ -55,6 +57,8 @@ class FuzzCloud:
         self._ctx = in_process_cloud(data_dir)
         self.client: CloudClient = self.run(self._ctx.__aenter__())
         self.admin_token = self.run(self.client.token("admin"))
+        # Per service, path parameter -> the id of a real resource (testing/fuzz_seed.py).
+        self.ids: Ids = self.run(seed(self.client.http, self.admin_token))
 
     def run(self, coro: Coroutine[Any, Any, T], timeout: float = 120.0) -> T:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
@@ -138,13 +142,21 @@ def fuzz_service(cloud: FuzzCloud, service: str, examples: int) -> Report:
     headers = {"X-Auth-Token": cloud.admin_token}
     for result in schema.get_all_operations():
         report.operations += 1
-        _fuzz_operation(result.ok(), report, headers, examples)  # type: ignore[union-attr]
+        _fuzz_operation(result.ok(), report, headers, examples, cloud.ids.get(service, {}))  # type: ignore[union-attr]
     report.seconds = time.monotonic() - started
     return report
 
 
-def _fuzz_operation(operation: Any, report: Report, headers: dict[str, str], examples: int) -> None:
-    strategy = st.one_of(operation.as_strategy(GenerationMode.POSITIVE), operation.as_strategy(GenerationMode.NEGATIVE))
+def _fuzz_operation(
+    operation: Any, report: Report, headers: dict[str, str], examples: int, ids: dict[str, str]
+) -> None:
+    modes = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+    real = {p.name: ids[p.name] for p in operation.path_parameters if p.name in ids}
+    # Real resources first (Hypothesis starts with the first branch): random ids only
+    # reach the 404 branch.
+    strategies = [operation.as_strategy(mode, path_parameters=real) for mode in modes] if real else []
+    strategies += [operation.as_strategy(mode) for mode in modes]
+    strategy = st.one_of(strategies)
     seen: set[str] = set()
 
     @settings(
