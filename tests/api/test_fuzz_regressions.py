@@ -63,3 +63,18 @@ def test_segment_encodes_every_reserved_character_and_dot_segments() -> None:
     assert segment("a/b?c#d%e\x17") == "a%2Fb%3Fc%23d%25e%17"
     assert segment("..") == "%2E%2E" and segment(".") == "%2E"
     assert segment("3f2c.img") == "3f2c.img"
+
+
+async def test_domain_create_with_a_taken_explicit_id_is_409(cloud: CloudClient) -> None:
+    headers = {"X-Auth-Token": await cloud.token("admin")}
+    first = {"domain": {"name": "d1", "explicit_domain_id": "fuzz-domain"}}
+    r = await cloud.http.post("/identity/v3/domains", json=first, headers=headers)
+    assert r.status_code == 201, r.text
+    again = {"domain": {"name": "d2", "explicit_domain_id": "fuzz-domain"}}
+    r = await cloud.http.post("/identity/v3/domains", json=again, headers=headers)
+    assert r.status_code == 409, r.text
+    assert "Duplicate entry found with ID fuzz-domain" in r.json()["error"]["message"]
+    r = await cloud.http.post(
+        "/identity/v3/domains", json={"domain": {"name": "x", "explicit_domain_id": "default"}}, headers=headers
+    )
+    assert r.status_code == 409, r.text

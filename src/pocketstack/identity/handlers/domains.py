@@ -9,7 +9,7 @@ from sqlalchemy import delete as sql_delete
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pocketstack.common.errors import Forbidden
+from pocketstack.common.errors import Conflict, Forbidden
 from pocketstack.identity import models as m
 from pocketstack.identity import policy, render, schemas
 from pocketstack.identity.handlers.common import apply_filters, check_mutable, ensure_unique, get_or_404
@@ -63,6 +63,11 @@ async def create(svc: IdentityService, req: Request) -> Response:
         )
         if data.get("explicit_domain_id"):
             domain.id = data["explicit_domain_id"]
+            # A taken id is Keystone's 409, not the database's unique-key failure (500).
+            if await s.get(m.Domain, domain.id) is not None:
+                raise Conflict(
+                    f"Conflict occurred attempting to store domain - Duplicate entry found with ID {domain.id}."
+                )
         s.add(domain)
     svc.changed()
     return json_response({"domain": render.domain(req.base_url, domain)}, 201)
