@@ -14,7 +14,7 @@ and hold every answer to them.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +51,11 @@ BYTES: dict[str, Any] = {"type": "string", "format": "binary"}
 def any_of(*schemas: dict[str, Any]) -> dict[str, Any]:
     """A body one of several schemas accepts (an action route: one schema per action)."""
     return {"anyOf": list(schemas)}
+
+
+def one_action(names: Iterable[str]) -> dict[str, Any]:
+    """An action route's body: exactly one of ``names``, its arguments checked in code."""
+    return {"type": "object", "minProperties": 1, "maxProperties": 1, "propertyNames": {"enum": sorted(names)}}
 
 
 def resource(key: str, schema: dict[str, Any]) -> dict[str, Any]:

@@ -9,11 +9,36 @@ Routes that take no body are not listed.
 from __future__ import annotations
 
 from pocketstack.compute.api import schemas
+from pocketstack.compute.api.handlers import server_actions
 from pocketstack.compute.api.handlers.aggregates import CREATE, HOST, METADATA, UPDATE
 from pocketstack.compute.api.handlers.assisted_snapshots import CREATE_SCHEMA
 from pocketstack.compute.api.handlers.volume_attachments import ATTACH_SCHEMA, UPDATE_SCHEMA
 from pocketstack.compute.api.handlers.volumes import SNAPSHOT_CREATE, VOLUME_CREATE
-from pocketstack.web.openapi import UNCHECKED, RequestBodies, Responses, any_of
+from pocketstack.web.openapi import UNCHECKED, RequestBodies, Responses, any_of, one_action
+
+# The actions server_actions.action dispatches (their arguments are checked there).
+SERVER_ACTIONS = (
+    *server_actions.POWER,
+    *server_actions.MOVES,
+    "os-getConsoleOutput",
+    "reboot",
+    "lock",
+    "unlock",
+    "injectNetworkInfo",
+    "restore",
+    "forceDelete",
+    "addFloatingIp",
+    "removeFloatingIp",
+    "addSecurityGroup",
+    "removeSecurityGroup",
+    "os-resetState",
+    "createImage",
+    "rebuild",
+    "trigger_crash_dump",
+    "rescue",
+    "unrescue",
+    "createBackup",
+)
 
 _BODIES: RequestBodies = {
     ("POST", "/v2.1/flavors"): schemas.FLAVOR_CREATE,
@@ -49,7 +74,7 @@ _BODIES: RequestBodies = {
     ("POST", "/v2.1/os-security-group-rules"): UNCHECKED,  # security_groups.rule_create
     ("POST", "/v2.1/os-floating-ips"): UNCHECKED,  # floating_ips.create
     ("PUT", "/v2.1/servers/{server_id}/tags"): UNCHECKED,  # server_tags.replace
-    ("POST", "/v2.1/servers/{server_id}/action"): UNCHECKED,  # server_actions.action
+    ("POST", "/v2.1/servers/{server_id}/action"): one_action(SERVER_ACTIONS),
     ("PUT", "/v2.1/os-hosts/{host_name}"): UNCHECKED,  # hosts.os_host_update
 }
 

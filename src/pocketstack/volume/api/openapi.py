@@ -9,7 +9,8 @@ Routes that take no body are not listed.
 from __future__ import annotations
 
 from pocketstack.volume.api import schemas
-from pocketstack.web.openapi import UNCHECKED, RequestBodies, any_of
+from pocketstack.volume.api.handlers import volume_actions
+from pocketstack.web.openapi import UNCHECKED, RequestBodies, any_of, one_action
 
 _BODIES: RequestBodies = {
     ("POST", "/v3/volumes"): schemas.VOLUME_CREATE,
@@ -43,10 +44,12 @@ _BODIES: RequestBodies = {
     ("PUT", "/v3/os-quota-sets/{target_id}"): schemas.QUOTA_UPDATE,
     ("PUT", "/v3/os-quota-class-sets/{class_name}"): schemas.QUOTA_CLASS_UPDATE,
     ("PUT", "/v3/os-services/{action}"): any_of(schemas.SERVICE_FREEZE, schemas.SERVICE_DISABLE),
-    ("POST", "/v3/volumes/{volume_id}/action"): UNCHECKED,  # volume_actions.action
+    ("POST", "/v3/volumes/{volume_id}/action"): one_action(volume_actions.ACTIONS),
     ("POST", "/v3/volumes/{volume_id}/metadata"): UNCHECKED,  # volumes.metadata_create
     ("PUT", "/v3/volumes/{volume_id}/metadata"): UNCHECKED,  # volumes.metadata_replace
-    ("POST", "/v3/snapshots/{snapshot_id}/action"): UNCHECKED,  # snapshots.action
+    ("POST", "/v3/snapshots/{snapshot_id}/action"): one_action(
+        ["os-reset_status", "os-update_snapshot_status", "os-force_delete"]
+    ),
     ("POST", "/v3/snapshots/{snapshot_id}/metadata"): UNCHECKED,  # snapshots.metadata_create
     ("PUT", "/v3/snapshots/{snapshot_id}/metadata"): UNCHECKED,  # snapshots.metadata_replace
     ("POST", "/v3/types/{type_id}/action"): UNCHECKED,  # types.action
