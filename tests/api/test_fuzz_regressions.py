@@ -78,3 +78,19 @@ async def test_domain_create_with_a_taken_explicit_id_is_409(cloud: CloudClient)
         "/identity/v3/domains", json={"domain": {"name": "x", "explicit_domain_id": "default"}}, headers=headers
     )
     assert r.status_code == 409, r.text
+
+
+async def test_query_limits_and_markers_nova_and_neutron_take(cloud: CloudClient) -> None:
+    token = await cloud.token("admin")
+    latest = {"X-Auth-Token": token, "OpenStack-API-Version": "compute latest"}
+    # A limit past SQLite's integer overflowed the query (500); Nova caps it at max_limit.
+    for path in ["/servers", "/servers/detail", "/os-migrations", "/os-simple-tenant-usage"]:
+        r = await cloud.http.get(f"/compute/v2.1{path}?limit=99999999999999999999999", headers=latest)
+        assert r.status_code == 200, (path, r.text)
+    # limit=0 with no usage linked to the last of no rows (IndexError, 500).
+    r = await cloud.http.get("/compute/v2.1/os-simple-tenant-usage?limit=0", headers=latest)
+    assert r.status_code == 200 and "tenant_usages_links" not in r.json(), r.text
+    # A marker on service providers: the not-found wording had no entry for the noun (500).
+    r = await cloud.http.get("/network/v2.0/service-providers?marker=zzz", headers={"X-Auth-Token": token})
+    assert r.status_code == 404, r.text
+    assert r.json()["NeutronError"]["type"] == "ServiceProviderNotFound"

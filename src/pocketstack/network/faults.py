@@ -23,7 +23,9 @@ _NOT_FOUND_WORDING = {
 
 
 def not_found(noun: str, ident: str) -> e.NotFound:
-    return e.NotFound(_NOT_FOUND_WORDING[noun].format(id=ident), kind=f"{noun}NotFound")
+    # Neutron's generic NotFound wording for the nouns without their own.
+    wording = _NOT_FOUND_WORDING.get(noun, noun + " {id} could not be found.")
+    return e.NotFound(wording.format(id=ident), kind=f"{noun}NotFound")
 
 
 def invalid(message: str) -> e.Invalid:

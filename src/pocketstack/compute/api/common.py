@@ -52,8 +52,14 @@ def next_link(request: Request, collection: str, marker: str) -> list[dict[str, 
     return [{"rel": "next", "href": f"{request.base_url}/v2.1/{collection}?{qs}"}]
 
 
+# Nova's [api] max_limit: a larger limit a caller asks for is this one.
+MAX_LIMIT = 1000
+
+
 def limit_param(request: Request) -> int | None:
-    return request.int_param("limit", None, minimum=0)
+    limit = request.int_param("limit", None, minimum=0)
+    # As Nova's get_limit_and_marker: min(max_limit, limit); a huge limit overflowed SQL (500).
+    return None if limit is None else min(limit, MAX_LIMIT)
 
 
 async def body(request: Request, key: str | None = None) -> Any:

@@ -118,7 +118,7 @@ async def index(request: Request) -> Response:
     body: dict[str, Any] = {
         "tenant_usages": [_tenant(p, u, start, end, detailed) for p, u in sorted(by_project.items())]
     }
-    if limit is not None and len(rows) == limit:
+    if limit and len(rows) == limit:
         body["tenant_usages_links"] = next_link(request, "os-simple-tenant-usage", rows[-1].uuid)
     return json_response(body)
 
@@ -137,7 +137,7 @@ async def show(request: Request) -> Response:
     now = utcnow()
     usages = [_server_usage(inst, start, end, now) for inst in rows]
     body: dict[str, Any] = {"tenant_usage": _tenant(project_id, usages, start, end, True) if usages else {}}
-    if limit is not None and len(rows) == limit:
+    if limit and len(rows) == limit:
         body["tenant_usage_links"] = next_link(request, f"os-simple-tenant-usage/{project_id}", rows[-1].uuid)
     return json_response(body)
 
