@@ -3,6 +3,8 @@ manage it back as a new volume (admin)."""
 
 from __future__ import annotations
 
+import asyncio
+
 from tests.api.volume_support import VolumeApi, fault, vapi_fixture  # noqa: F401
 
 
@@ -38,3 +40,46 @@ async def test_unmanage_list_and_manage_again(vapi: VolumeApi) -> None:
     snap = await vapi.snapshot(back["id"], "admin")
     assert "snapshots" in fault(await vapi.action(back["id"], {"os-unmanage": {}}, "admin"), 400)
     assert snap["status"] == "available"
+
+
+async def test_unmanage_and_manage_a_snapshot(vapi: VolumeApi) -> None:
+    vol = await vapi.create()
+    snap = await vapi.snapshot(vol["id"])
+    host = (await vapi.show(vol["id"], "admin"))["os-vol-host-attr:host"]
+    action = f"/snapshots/{snap['id']}/action"
+    assert fault(await vapi.request("POST", action, json={"os-unmanage": {}}), 403)
+    assert (await vapi.request("POST", action, "admin", json={"os-unmanage": {}})).status_code == 202
+    await vapi.wait_gone(f"/snapshots/{snap['id']}")
+    listed = (await vapi.request("GET", f"/manageable_snapshots?host={host}", "admin")).json()
+    assert listed["manageable-snapshots"] == [
+        {
+            "reference": {"source-name": f"snapshot-{snap['id']}"},
+            "size": 1,
+            "safe_to_manage": True,
+            "source_reference": {"source-name": f"volume-{vol['id']}"},
+        }
+    ]
+    body = {
+        "snapshot": {
+            "volume_id": vol["id"],
+            "ref": {"source-name": f"snapshot-{snap['id']}"},
+            "name": "again",
+            "metadata": {"k": "v"},
+        }
+    }
+    resp = await vapi.request("POST", "/os-snapshot-manage", "admin", json=body)
+    assert resp.status_code == 202, resp.text
+    made = resp.json()["snapshot"]
+    assert made["status"] == "creating" and made["id"] != snap["id"]
+    for _ in range(200):
+        shown = (await vapi.request("GET", f"/snapshots/{made['id']}", "admin")).json()["snapshot"]
+        if shown["status"] != "creating":
+            break
+        await asyncio.sleep(0.01)
+    assert shown["status"] == "available" and shown["name"] == "again" and shown["metadata"] == {"k": "v"}
+    assert (await vapi.request("GET", f"/manageable_snapshots?host={host}", "admin")).json() == {
+        "manageable-snapshots": []
+    }
+    # A volume from the adopted snapshot has the data it held.
+    restored = await vapi.create(snapshot_id=made["id"])
+    assert restored["snapshot_id"] == made["id"]

@@ -223,3 +223,24 @@ async def test_unmanage_then_manage_again(backend: VolumeBackend) -> None:
     await backend.delete("v2", new_loc)
     assert backend.capacity().allocated_gb == 0
     assert _leftovers(backend) == []
+
+
+async def test_unmanage_then_manage_a_snapshot(backend: VolumeBackend) -> None:
+    payload = b"SNAP" + bytes(5000)
+    loc = await backend.create_from_image("v1", 1, _chunks(payload), "raw")
+    snap_loc = await backend.create_snapshot("s1", "v1", loc)
+    assert await backend.manageable_snapshots([snap_loc]) == []
+    await backend.unmanage_snapshot("s1", snap_loc)
+    (listed,) = await backend.manageable_snapshots([])
+    assert listed["name"] == "snapshot-s1" and listed["size"] == 1
+    with pytest.raises(BackendError):
+        await backend.manage_existing_snapshot("s9", "snapshot-nope", "v1", loc)
+    new_loc, size = await backend.manage_existing_snapshot("s2", "snapshot-s1", "v1", loc)
+    assert size == 1 and await backend.manageable_snapshots([new_loc]) == []
+    made = await backend.create_from_snapshot("r1", 1, "s2", new_loc)
+    assert await _read(backend, "r1", made, 4) == b"SNAP"
+    await backend.delete("r1", made)
+    await backend.delete_snapshot("s2", new_loc)
+    await backend.delete("v1", loc)
+    assert backend.capacity().allocated_gb == 0
+    assert _leftovers(backend) == []

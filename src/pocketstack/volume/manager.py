@@ -252,6 +252,49 @@ class VolumeManager:
             if row is not None:
                 await s.delete(row)
 
+    async def manage_existing_snapshot(self, ctx: dict[str, Any], snapshot_id: str, name: str) -> None:
+        async with self.db.reader() as s:
+            snap = await s.get(Snapshot, snapshot_id)
+            vol = await s.get(Volume, snap.volume_id) if snap is not None else None
+        if snap is None or vol is None or snap.status != states.SNAP_MANAGING:
+            return
+        try:
+            location, size = await self.backend.manage_existing_snapshot(
+                snapshot_id, name, vol.id, vol.provider_location or {}
+            )
+        except Exception as exc:
+            if not isinstance(exc, PocketError):
+                log.exception("snapshot %s: manage of %s failed", snapshot_id, name)
+            await self._set_snapshot(
+                snapshot_id, status=states.SNAP_ERROR, status_reason=f"manage failed: {_reason(exc)}"
+            )
+            return
+        await self._set_snapshot(
+            snapshot_id, status=states.SNAP_AVAILABLE, progress="100%", provider_location=location, size=size
+        )
+
+    async def get_manageable_snapshots(self, ctx: dict[str, Any], in_use: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return await self.backend.manageable_snapshots(in_use)
+
+    async def unmanage_snapshot(self, ctx: dict[str, Any], snapshot_id: str) -> None:
+        async with self.db.reader() as s:
+            snap = await s.get(Snapshot, snapshot_id)
+        if snap is None or snap.status != states.SNAP_UNMANAGING:
+            return
+        try:
+            await self.backend.unmanage_snapshot(snapshot_id, snap.provider_location or {})
+        except Exception as exc:
+            if not isinstance(exc, PocketError):
+                log.exception("snapshot %s: unmanage failed", snapshot_id)
+            await self._set_snapshot(
+                snapshot_id, status=states.SNAP_ERROR, status_reason=f"unmanage failed: {_reason(exc)}"
+            )
+            return
+        async with self.db.writer() as s:
+            row = await s.get(Snapshot, snapshot_id)
+            if row is not None:
+                await s.delete(row)
+
     # --- revert -----------------------------------------------------------------------------
     async def revert_to_snapshot(self, ctx: dict[str, Any], volume_id: str, snapshot_id: str) -> None:
         async with self.db.reader() as s:
@@ -407,7 +450,15 @@ class VolumeManager:
             snaps = list(
                 await s.scalars(
                     select(Snapshot).where(
-                        Snapshot.status.in_((states.SNAP_CREATING, states.SNAP_DELETING, states.SNAP_RESTORING))
+                        Snapshot.status.in_(
+                            (
+                                states.SNAP_CREATING,
+                                states.SNAP_DELETING,
+                                states.SNAP_RESTORING,
+                                states.SNAP_MANAGING,
+                                states.SNAP_UNMANAGING,
+                            )
+                        )
                     )
                 )
             )
@@ -446,6 +497,13 @@ class VolumeManager:
         for snap in snaps:
             if snap.status == states.SNAP_RESTORING:
                 await self._set_snapshot(snap.id, status=states.SNAP_AVAILABLE)
+            elif snap.status == states.SNAP_MANAGING:
+                # Never drop what may be user data: the adoption is just not done.
+                await self._set_snapshot(snap.id, status=states.SNAP_ERROR, status_reason="manage interrupted")
+                done["error"] += 1
+            elif snap.status == states.SNAP_UNMANAGING:
+                await self.unmanage_snapshot(ctx, snap.id)
+                done["deleted"] += 1
             elif snap.status == states.SNAP_CREATING:
                 await self._drop_partial_snapshot(snap)
                 await self._set_snapshot(snap.id, status=states.SNAP_ERROR, status_reason="interrupted by a restart")

@@ -8,8 +8,10 @@ from typing import Any
 
 from pocketstack.bus import Subscription
 from pocketstack.common import errors as e
+from pocketstack.common import policy as policy_engine
 from pocketstack.runtime import Runtime, Service
 from pocketstack.volume import types
+from pocketstack.volume.api import policy
 from pocketstack.volume.api.common import MAX_VERSION, MIN_VERSION
 from pocketstack.volume.api.openapi import REQUEST_BODIES
 from pocketstack.volume.api.routes import ROUTES
@@ -40,6 +42,8 @@ class VolumeService(Service):
     def __init__(self, runtime: Runtime, backend: VolumeBackend | None = None) -> None:
         super().__init__(runtime)
         cfg = runtime.config
+        # The operator's policy.yaml, parsed now: a bad rule stops the service here.
+        policy_engine.load(policy.ENFORCER, cfg)
         self.backend = backend if backend is not None else from_config(cfg)
         self.images = ImageClient(runtime)
         self.deps = VolumeDeps(runtime.database(self.name), cfg.volume, runtime.bus, self.images, self.backend.name)

@@ -169,3 +169,59 @@ async def delete_metadata_key(deps: VolumeDeps, ctx: RequestContext, snapshot_id
 async def volume_of(deps: VolumeDeps, snapshot: Snapshot) -> Volume | None:
     async with deps.db.reader() as s:
         return await s.get(Volume, snapshot.volume_id)
+
+
+# --- manage / unmanage ----------------------------------------------------------------------
+async def unmanage(deps: VolumeDeps, ctx: RequestContext, snapshot_id: str) -> None:
+    async with deps.db.writer() as s:
+        snap = await snapshot_row(s, ctx, snapshot_id, lock=True)
+        if snap.status not in (states.SNAP_AVAILABLE, states.SNAP_ERROR):
+            raise Invalid(f"Invalid snapshot: Snapshot {snap.id} status must be available or error, not {snap.status}.")
+        if snap.group_snapshot_id:
+            raise Invalid(f"Invalid snapshot: Snapshot {snap.id} is part of group snapshot {snap.group_snapshot_id}.")
+        snap.status = states.SNAP_UNMANAGING
+    await deps.bus.cast(deps.topic, "unmanage_snapshot", ctx.to_dict(), snapshot_id=snapshot_id)
+
+
+async def manage(
+    deps: VolumeDeps,
+    ctx: RequestContext,
+    volume_id: str,
+    source_name: str,
+    name: str | None,
+    description: str | None,
+    metadata: dict[str, str],
+) -> Snapshot:
+    """Adopt a snapshot the backend holds for the volume (the manager finds it)."""
+    async with deps.db.writer() as s:
+        vol = await volume_row(s, ctx, volume_id, lock=True)
+        if vol.status not in (states.AVAILABLE, states.IN_USE):
+            raise Invalid(f"Invalid volume: Volume {vol.id} status must be available or in-use, not {vol.status}.")
+        vtype = await types.get(s, ctx, vol.volume_type_id, deps.cfg.default_type)
+        await quotas.check(deps.db, s, deps.cfg, vol.project_id, quotas.Delta(0, 1, vol.size, vtype.name))
+        snap = Snapshot(
+            project_id=vol.project_id,
+            user_id=ctx.user_id or "",
+            volume_id=vol.id,
+            volume_type_id=vol.volume_type_id,
+            name=name,
+            description=description,
+            size=vol.size,
+            status=states.SNAP_MANAGING,
+            progress="0%",
+            metadata_=dict(metadata),
+            provider_location={},
+        )
+        s.add(snap)
+        await s.flush()
+    await deps.bus.cast(deps.topic, "manage_existing_snapshot", ctx.to_dict(), snapshot_id=snap.id, name=source_name)
+    return snap
+
+
+async def manageable(deps: VolumeDeps) -> list[dict[str, Any]]:
+    async with deps.db.reader() as s:
+        in_use = [dict(x.provider_location or {}) for x in await s.scalars(select(Snapshot))]
+    found: list[dict[str, Any]] = await deps.bus.call(
+        deps.topic, "get_manageable_snapshots", RequestContext.internal().to_dict(), timeout=30, in_use=in_use
+    )
+    return found

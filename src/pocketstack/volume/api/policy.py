@@ -1,25 +1,48 @@
-"""Who may do what (Cinder's default rules, simplified to three personas).
+"""Who may do what in the volume API: Cinder's rules (``policies.py``) in the common
+engine, through helpers the handlers call with Cinder's rule names.
 
-Members of a project manage its volumes, snapshots and attachments; a caller with only
-the reader role reads but never writes; admins see and do everything, and alone manage
-volume types, quotas, status resets and forced deletes. Another project's volume is
-"not found", so its existence does not leak.
+- ``writer(ctx, rule)``: the caller's own project is the target (a caller with only the
+  reader role reads but never writes);
+- ``admin(ctx, rule)``: the target is owned by no one, so only the rule's admin parts
+  pass (volume types, quotas, status resets, forced deletes, ...).
+
+A rule name Cinder does not have is decided by the helper's alias
+(``xena_system_admin_or_project_member``, ``admin_api``). Another project's volume is
+"not found" (``visible``), so its existence does not leak.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from pocketstack.common.context import RequestContext
 from pocketstack.common.errors import Forbidden, Invalid, NotFound
+from pocketstack.common.policy import Enforcer
+from pocketstack.volume.api.policies import RULES
+
+
+def _deny(rule: str) -> Forbidden:
+    return Forbidden(f"Policy doesn't allow {rule} to be performed.")
+
+
+ENFORCER = Enforcer("volume", RULES, deny=_deny)
+_NO_OWNER: Mapping[str, Any] = {"project_id": None, "user_id": None}
+
+
+def _check(ctx: RequestContext, rule: str, target: Mapping[str, Any] | None, alias: str) -> None:
+    if rule in ENFORCER.defaults:
+        ENFORCER.enforce(ctx, rule, target)
+    else:
+        ENFORCER.enforce(ctx, alias, target, error=_deny(rule))
 
 
 def writer(ctx: RequestContext, action: str) -> None:
-    if ctx.is_reader_only:
-        raise Forbidden(f"Policy doesn't allow {action} to be performed.")
+    _check(ctx, action, None, "xena_system_admin_or_project_member")
 
 
 def admin(ctx: RequestContext, action: str) -> None:
-    if not ctx.is_admin:
-        raise Forbidden(f"Policy doesn't allow {action} to be performed.")
+    _check(ctx, action, _NO_OWNER, "admin_api")
 
 
 def owns(ctx: RequestContext, project_id: str) -> bool:

@@ -50,6 +50,10 @@ TABLE: list[tuple[str, str, Handler]] = [
     ("POST", "/manageable_volumes", manage.create),
     ("GET", "/manageable_volumes", manage.index),
     ("GET", "/manageable_volumes/detail", manage.detail),
+    ("POST", "/os-snapshot-manage", manage.snapshot_create),
+    ("POST", "/manageable_snapshots", manage.snapshot_create),
+    ("GET", "/manageable_snapshots", manage.snapshot_index),
+    ("GET", "/manageable_snapshots/detail", manage.snapshot_detail),
     # snapshots
     ("GET", "/snapshots", snapshots.index),
     ("GET", "/snapshots/detail", snapshots.detail),

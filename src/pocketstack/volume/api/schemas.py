@@ -456,3 +456,21 @@ VOLUME_MANAGE = obj(
     },
     ["volume"],
 )
+
+SNAPSHOT_MANAGE = obj(
+    {
+        "snapshot": {
+            "type": "object",
+            "properties": {
+                "volume_id": {"type": "string", "minLength": 1, "maxLength": 255},
+                "ref": {"type": ["object", "string"]},
+                "name": NAME,
+                "description": DESCRIPTION,
+                "metadata": {**METADATA, "type": ["object", "null"]},
+            },
+            "required": ["volume_id", "ref"],
+            "additionalProperties": False,
+        }
+    },
+    ["snapshot"],
+)

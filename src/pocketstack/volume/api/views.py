@@ -110,7 +110,7 @@ def snapshot_summary(snap: Snapshot) -> dict[str, Any]:
         "description": snap.description,
         "volume_id": snap.volume_id,
         "size": snap.size,
-        "status": snap.status,
+        "status": states.SNAP_SHOWN.get(snap.status, snap.status),
         "created_at": iso_nozone(snap.created_at),
         "updated_at": iso_nozone(snap.updated_at),
         "metadata": dict(snap.metadata_ or {}),

@@ -110,6 +110,23 @@ class VolumeBackend(abc.ABC):
         """Adopt the unmanaged ``name`` as volume ``volume_id``: its location and size (GiB)."""
 
     @abc.abstractmethod
+    async def unmanage_snapshot(self, snapshot_id: str, location: dict[str, Any]) -> None:
+        """Stop treating the snapshot as one of ours; its data stays (manageable again)."""
+
+    @abc.abstractmethod
+    async def manageable_snapshots(self, in_use: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Snapshots on the backend at none of the ``in_use`` locations (the managed
+        snapshots'): ``{"name", "size", "volume"}`` each (``volume``: its volume's backend
+        name ``volume-<id>``, when known)."""
+
+    @abc.abstractmethod
+    async def manage_existing_snapshot(
+        self, snapshot_id: str, name: str, volume_id: str, volume_location: dict[str, Any]
+    ) -> tuple[dict[str, Any], int]:
+        """Adopt the unmanaged snapshot ``name`` of the volume as ``snapshot_id``: its
+        location and size (GiB)."""
+
+    @abc.abstractmethod
     async def revert(
         self, volume_id: str, location: dict[str, Any], snapshot_id: str, snapshot_location: dict[str, Any]
     ) -> None:

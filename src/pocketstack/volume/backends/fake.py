@@ -33,6 +33,8 @@ class FakeBackend(VolumeBackend):
         self.snapshots: dict[str, _Object] = {}
         # Data left on the backend by an unmanage, by name.
         self.unmanaged: dict[str, _Object] = {}
+        # Snapshots left by an unmanage, by name: the data and the volume's id.
+        self.unmanaged_snapshots: dict[str, tuple[_Object, str]] = {}
         self.connections: list[tuple[str, dict[str, Any]]] = []
         self._failures: dict[str, list[str]] = {}
 
@@ -121,7 +123,7 @@ class FakeBackend(VolumeBackend):
         vol = self._get(volume_id)
         self._room_for(vol.size)
         self.snapshots[snapshot_id] = _Object(vol.size, vol.data)
-        return {"fake": snapshot_id}
+        return {"fake": snapshot_id, "volume": volume_id}
 
     async def delete_snapshot(self, snapshot_id: str, location: dict[str, Any]) -> None:
         await self._enter("delete_snapshot")
@@ -142,6 +144,30 @@ class FakeBackend(VolumeBackend):
             raise BackendError(f"Nothing named {name} to manage on the fake backend")
         self.volumes[volume_id] = obj
         return self._location(volume_id), obj.size
+
+    async def unmanage_snapshot(self, snapshot_id: str, location: dict[str, Any]) -> None:
+        await self._enter("unmanage_snapshot")
+        snap = self.snapshots.pop(snapshot_id, None)
+        if snap is None:
+            raise BackendError(f"Snapshot {snapshot_id} is not on the fake backend")
+        self.unmanaged_snapshots[f"snapshot-{snapshot_id}"] = (snap, str(location.get("volume") or ""))
+
+    async def manageable_snapshots(self, in_use: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [
+            {"name": name, "size": snap.size, "volume": f"volume-{volume}"}
+            for name, (snap, volume) in sorted(self.unmanaged_snapshots.items())
+        ]
+
+    async def manage_existing_snapshot(
+        self, snapshot_id: str, name: str, volume_id: str, volume_location: dict[str, Any]
+    ) -> tuple[dict[str, Any], int]:
+        await self._enter("manage_existing_snapshot")
+        found = self.unmanaged_snapshots.get(name)
+        if found is None or found[1] != volume_id:
+            raise BackendError(f"Volume {volume_id} has no snapshot named {name} on the fake backend")
+        del self.unmanaged_snapshots[name]
+        self.snapshots[snapshot_id] = found[0]
+        return {"fake": snapshot_id, "volume": volume_id}, found[0].size
 
     async def revert(
         self, volume_id: str, location: dict[str, Any], snapshot_id: str, snapshot_location: dict[str, Any]

@@ -355,6 +355,39 @@ class FileBackend(VolumeBackend):
         self._sizes[target.name] = size
         return self._location(target, fmt), size
 
+    async def unmanage_snapshot(self, snapshot_id: str, location: dict[str, Any]) -> None:
+        # The copy file or the internal snapshot stays (and keeps its space).
+        return None
+
+    async def manageable_snapshots(self, in_use: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        taken = {(str(x.get("path")), str(x.get("internal") or "")) for x in in_use}
+        out = []
+        for path in sorted(self.directory.glob("volume-*.qcow2")):
+            size = -(-qemuimg.qcow2_virtual_size(path) // GiB)
+            for name in await asyncio.to_thread(qemuimg.qcow2_snapshot_names, path):
+                if (str(path), name) not in taken:
+                    out.append({"name": name, "size": size, "volume": path.name.rsplit(".", 1)[0]})
+        for path in sorted(self.directory.glob("snapshot-*.qcow2")):
+            if (str(path), "") not in taken:
+                size = -(-qemuimg.qcow2_virtual_size(path) // GiB)
+                out.append({"name": path.name.removesuffix(".qcow2"), "size": size, "volume": None})
+        return out
+
+    async def manage_existing_snapshot(
+        self, snapshot_id: str, name: str, volume_id: str, volume_location: dict[str, Any]
+    ) -> tuple[dict[str, Any], int]:
+        stem = name.rsplit("/", 1)[-1].removesuffix(".qcow2")
+        volume = self._volume_path(volume_id, volume_location)
+        if self._fmt(volume_location) == "qcow2" and volume.exists():
+            if stem in await asyncio.to_thread(qemuimg.qcow2_snapshot_names, volume):
+                # An internal snapshot keeps its name inside the volume's file.
+                size = -(-qemuimg.qcow2_virtual_size(volume) // GiB)
+                return {"path": str(volume), "format": "qcow2", "internal": stem}, size
+        copy = self.directory / f"{stem}.qcow2"
+        if not stem.startswith("snapshot-") or not copy.exists():
+            raise BackendError(f"Volume {volume_id} has no snapshot named {name} on the file backend")
+        return self._location(copy, "qcow2"), -(-qemuimg.qcow2_virtual_size(copy) // GiB)
+
     async def revert(
         self, volume_id: str, location: dict[str, Any], snapshot_id: str, snapshot_location: dict[str, Any]
     ) -> None:

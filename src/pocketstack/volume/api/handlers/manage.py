@@ -1,13 +1,14 @@
-"""Manage and unmanage (admin): adopt data already on the backend as a volume
-(POST /os-volume-manage, and /manageable_volumes from 3.8), list what could be adopted
-(GET /manageable_volumes, 3.8: summary and detail), and the os-unmanage action."""
+"""Manage and unmanage (admin): adopt data already on the backend as a volume or a
+snapshot (POST /os-volume-manage and /os-snapshot-manage, and /manageable_volumes and
+/manageable_snapshots from 3.8), list what could be adopted (GET /manageable_*, 3.8:
+summary and detail); the os-unmanage actions are with the volume and snapshot actions."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from pocketstack.common.errors import Invalid
-from pocketstack.volume import volumes
+from pocketstack.volume import snapshots, volumes
 from pocketstack.volume.api import policy, schemas, views
 from pocketstack.volume.api.common import body, context, deps, require, to_bool
 from pocketstack.web.microversion import Version
@@ -71,3 +72,51 @@ async def index(request: Request) -> Response:
 
 async def detail(request: Request) -> Response:
     return await _list(request, detail=True)
+
+
+async def snapshot_create(request: Request) -> Response:
+    if request.path.endswith("/manageable_snapshots"):
+        require(request, 8)
+    ctx = context(request)
+    policy.admin(ctx, "volume_extension:snapshot_manage")
+    data = (await body(request, schemas.SNAPSHOT_MANAGE))["snapshot"]
+    snap = await snapshots.manage(
+        deps(request),
+        ctx,
+        data["volume_id"],
+        _source_name(data["ref"]),
+        (data.get("name") or "").strip() or None,
+        (data.get("description") or "").strip() or None,
+        data.get("metadata") or {},
+    )
+    return json_response({"snapshot": views.snapshot(snap, Version(3, 0), extended=False)}, 202)
+
+
+async def _snapshot_list(request: Request, detail: bool) -> Response:
+    require(request, 8)
+    ctx = context(request)
+    policy.admin(ctx, "volume_extension:list_manageable")
+    host = request.param("host")
+    if not host:
+        raise Invalid("Invalid input received: host or cluster is required.")
+    volumes.check_host(deps(request), host)
+    items = []
+    for item in await snapshots.manageable(deps(request)):
+        out: dict[str, Any] = {
+            "reference": {"source-name": item["name"]},
+            "size": item["size"],
+            "safe_to_manage": True,
+            "source_reference": {"source-name": item["volume"]} if item.get("volume") else None,
+        }
+        if detail:
+            out.update(reason_not_safe=None, cinder_id=None, extra_info=None)
+        items.append(out)
+    return json_response({"manageable-snapshots": items})
+
+
+async def snapshot_index(request: Request) -> Response:
+    return await _snapshot_list(request, detail=False)
+
+
+async def snapshot_detail(request: Request) -> Response:
+    return await _snapshot_list(request, detail=True)

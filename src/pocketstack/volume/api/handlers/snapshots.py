@@ -125,6 +125,10 @@ async def action(request: Request) -> Response:
             raise Invalid("Invalid input received: progress must be a string such as '80%'.")
         await snapshots.update_status(deps(request), ctx, sid, args["status"], progress)
         return empty(202)
+    if name == "os-unmanage":
+        policy.admin(ctx, "volume_extension:snapshot_unmanage")
+        await snapshots.unmanage(deps(request), ctx, sid)
+        return empty(202)
     if name == "os-force_delete":
         policy.admin(ctx, "volume_extension:snapshot_admin_actions:force_delete")
         await snapshots.delete(deps(request), ctx, sid, force=True)
