@@ -135,6 +135,7 @@ class ShelveOps:
                 # by one attachment take no other), then the hostless one holds it.
                 await client.attachment_delete(bdm["attachment_id"], token)
                 fresh = await client.attachment_create(bdm["volume_id"], inst["uuid"], token)
+                await client.attachment_complete(fresh["id"], token)  # in-use, hostless
                 bdm.update({"attachment_id": fresh["id"], "status": "reserved"})
         await self.bus.call("conductor", "instance_update", ctx, instance_uuid=inst["uuid"],
                             values={"block_device_mapping": bdms})  # fmt: skip

@@ -169,8 +169,9 @@ async def create(request: Request) -> Response:
         )
 
     if offloaded:
-        # 2.20: no host to connect it; the volume stays reserved to the server until
-        # the host that unshelves it connects it.
+        # 2.20: no host to connect it; the attachment is completed without one (the
+        # volume is in-use, as Nova does) and the host that unshelves it connects it.
+        await volumes.attachment_complete(attachment["id"], ctx.auth_token)
         inst = await _change_bdms(request, inst.uuid, add)
         bdm = next(b for b in _volume_bdms(inst) if b["volume_id"] == volume_id)
         return json_response({"volumeAttachment": _view(request, inst, bdm)})
