@@ -101,6 +101,9 @@ class Bus(abc.ABC):
     """See the module docstring for the meaning of each verb."""
 
     default_timeout: float = 60.0
+    # Whether a cast outlives the process that sent it (a broker queue) or dies with it
+    # (the memory bus): start-up recovery ends the builds whose cast can no longer come.
+    durable: bool = True
 
     @abc.abstractmethod
     async def start(self) -> None: ...

@@ -91,6 +91,8 @@ class _Listener(Subscription):
 
 
 class MemoryBus(Bus):
+    durable = False
+
     def __init__(self, max_inflight: int = 256) -> None:
         self.max_inflight = max_inflight
         self._queues: dict[str, asyncio.Queue[bytes]] = {}

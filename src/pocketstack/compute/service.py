@@ -16,12 +16,14 @@ from typing import Any
 from sqlalchemy import select
 
 from pocketstack.bus import Subscription
+from pocketstack.common import policy as policy_engine
 from pocketstack.common.config import resolve_local_agents
 from pocketstack.common.context import RequestContext
 from pocketstack.common.errors import Conflict
 from pocketstack.compute import states
 from pocketstack.compute.agent.host import fake_driver, make_driver
 from pocketstack.compute.agent.manager import ComputeAgent
+from pocketstack.compute.api import policy
 from pocketstack.compute.api.common import MAX_VERSION, MIN_VERSION
 from pocketstack.compute.api.openapi import REQUEST_BODIES, RESPONSES
 from pocketstack.compute.api.routes import ROUTES
@@ -55,6 +57,8 @@ class ComputeService(Service):
         super().__init__(runtime)
         self.config = runtime.config.compute
         self.db: Database = runtime.database(self.name)
+        # The operator's policy.yaml, parsed now: a bad rule stops the service here.
+        policy_engine.load(policy.ENFORCER, runtime.config)
         self.placement = PlacementClient(runtime)
         self.images = ImageClient(runtime)
         self.network = NetworkClient(runtime)
@@ -96,31 +100,46 @@ class ComputeService(Service):
         self._subscriptions.append(await bus.serve("conductor", self.conductor))
         # Not local: every host runs its own agent process.
         local = resolve_local_agents(self.config.local_agents, self.runtime.config.bus.url, "compute")
+        # A bus that died with the last process took the casts of the builds in flight.
+        left = {} if bus.durable else await self.conductor.builds_left()
         if local and self.config.driver in ("fake", "auto"):
             for i in range(max(0, self.config.fake_hosts)):
-                await self.add_fake_host(f"fake-host-{i + 1}" if self.config.fake_hosts > 1 else "fake-host")
+                host = f"fake-host-{i + 1}" if self.config.fake_hosts > 1 else "fake-host"
+                await self.add_fake_host(host, frozenset(left.pop(host, ())))
         elif local and self.config.driver == "qemu":
-            await self.add_qemu_host(socket.gethostname())
+            host = socket.gethostname()
+            await self.add_qemu_host(host, frozenset(left.pop(host, ())))
         else:
             log.info("compute: no local agents ([compute] local_agents); hosts run `pocketstack serve compute-agent`")
+        for host, uuids in left.items():
+            await self.conductor.fail_left_builds(sorted(uuids), f"on host {host}, which no agent serves now")
         self._tasks.append(asyncio.create_task(self._sweep_loop()))
 
-    async def add_fake_host(self, host: str) -> ComputeAgent:
-        cfg = self.config
+    async def add_fake_host(self, host: str, orphaned: frozenset[str] = frozenset()) -> ComputeAgent:
+        cfg, runtime = self.config, self.runtime
         driver = fake_driver(host, cfg)
         agent = ComputeAgent(
-            host, driver, self.runtime.bus, cfg, self.placement, self.images, self.network, self.runtime.service_token
-        )
+            host, driver, runtime.bus, cfg, self.placement, self.images, self.network, runtime.service_token,
+            orphaned=orphaned,
+        )  # fmt: skip
         await agent.start()
         self.agents[host] = agent
         return agent
 
-    async def add_qemu_host(self, host: str) -> ComputeAgent:
+    async def add_qemu_host(self, host: str, orphaned: frozenset[str] = frozenset()) -> ComputeAgent:
         """This machine as a compute host running real VMs (the qemu driver)."""
         driver = await make_driver(self.runtime, host, "qemu")
         cfg, runtime = self.config, self.runtime
         agent = ComputeAgent(
-            host, driver, runtime.bus, cfg, self.placement, self.images, self.network, runtime.service_token
+            host,
+            driver,
+            runtime.bus,
+            cfg,
+            self.placement,
+            self.images,
+            self.network,
+            runtime.service_token,
+            orphaned=orphaned,
         )
         await agent.start()
         self.agents[host] = agent

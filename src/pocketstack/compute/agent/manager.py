@@ -19,6 +19,7 @@ from pocketstack.bus import Bus, Subscription
 from pocketstack.common.config import ComputeConfig
 from pocketstack.common.errors import PocketError
 from pocketstack.compute import states
+from pocketstack.compute.agent.recovery import RecoveryOps
 from pocketstack.compute.agent.resize import ResizeOps
 from pocketstack.compute.agent.resource_tracker import ResourceTracker
 from pocketstack.compute.agent.server_ops import ServerOps
@@ -45,7 +46,7 @@ POWER_ACTIONS: dict[str, tuple[str, str, int, str, str]] = {
 }
 
 
-class ComputeAgent(VolumeOps, ServerOps, ResizeOps, ShelveOps):
+class ComputeAgent(VolumeOps, ServerOps, ResizeOps, ShelveOps, RecoveryOps):
     def __init__(
         self,
         host: str,
@@ -57,8 +58,12 @@ class ComputeAgent(VolumeOps, ServerOps, ResizeOps, ShelveOps):
         network: NetworkClient,
         service_token: Callable[[], Awaitable[str]],
         zone: str = "nova",
+        orphaned: frozenset[str] = frozenset(),
     ) -> None:
+        """``orphaned``: instances building here whose build is known dead (its cast
+        died with the previous process): undone and failed at start."""
         self.host = host
+        self.orphaned = orphaned
         self.driver = driver
         self.bus = bus
         self.config = config
@@ -83,8 +88,8 @@ class ComputeAgent(VolumeOps, ServerOps, ResizeOps, ShelveOps):
         await self._register()
         interrupted: list[dict[str, Any]] = []
         try:
-            # Before serving: no build of this process is running yet, so a BUILDING
-            # instance with half-made block devices belongs to a dead agent.
+            # Before serving: no build of this process is running yet, so what it finds
+            # belongs to a dead agent (recovery.py).
             interrupted = await self.interrupted_builds()
         except Exception:
             log.exception("%s: looking for interrupted builds failed", self.host)
@@ -329,7 +334,13 @@ class ComputeAgent(VolumeOps, ServerOps, ResizeOps, ShelveOps):
                 port = await self.network.get_port(item["port"], token)
                 created = False
             else:
-                body: dict[str, Any] = {"network_id": item["uuid"], "project_id": inst["project_id"]}
+                # The instance as device from the start (as Nova makes ports): a restarted
+                # agent finds the ports of a build that died before binding them.
+                body: dict[str, Any] = {
+                    "network_id": item["uuid"],
+                    "project_id": inst["project_id"],
+                    "device_id": inst["uuid"],
+                }
                 if group_ids is not None:
                     body["security_groups"] = group_ids
                 if item.get("fixed_ip"):

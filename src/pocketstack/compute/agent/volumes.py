@@ -25,7 +25,6 @@ from typing import Any
 
 from pocketstack.bus import Bus
 from pocketstack.common.errors import NotFound, PocketError
-from pocketstack.compute import states
 from pocketstack.compute.agent.actions import action_event
 from pocketstack.compute.virt.driver import VirtDriver
 from pocketstack.compute.volume_client import VolumeClient, image_meta_from_volume
@@ -264,38 +263,6 @@ class VolumeOps:
         if device is None:
             raise NotFound(f"Volume {volume_id} is not attached to instance {instance_uuid}.")
         await self.driver.volume_snapshot_delete(instance_uuid, device, name)
-
-    async def interrupted_builds(self) -> list[dict[str, Any]]:
-        """At start-up, before serving: builds this host was running when its agent died
-        (BUILDING here, no VM on the driver, and block devices the build had begun to
-        make). A BUILDING instance without such progress is left alone: its build cast
-        may still be queued for this agent (a durable bus), and the conductor's sweep
-        ends it if not."""
-        known = await self.bus.call("conductor", "instances_on_host", {}, host=self.host)
-        on_host = set(await self.driver.list_instances())
-        found = []
-        for inst in known:
-            if inst["vm_state"] != states.BUILDING or inst["uuid"] in on_host:
-                continue
-            mappings = inst.get("block_device_mapping") or []
-            if any(b.get("status") in ("creating", "attaching") for b in mappings):
-                found.append(inst)
-        return found
-
-    async def recover_interrupted_builds(self, builds: list[dict[str, Any]]) -> None:
-        """End what the dead builds made: their attachments end and the volumes marked
-        delete_on_termination go (as at a server delete), once the volumes it asked for
-        are done being made; then the build fails (ERROR)."""
-        client = self._volume_client()
-        for inst in builds:
-            for bdm in inst.get("block_device_mapping") or []:
-                if bdm.get("status") == "creating" and bdm.get("volume_id"):
-                    await self._settled(client, bdm["volume_id"])
-            await self.release_volumes({}, inst)
-            reason = f"The build was interrupted by a restart of the compute agent on {self.host}."
-            await self.bus.call("conductor", "build_failed", {}, instance_uuid=inst["uuid"], host=self.host,
-                                reason=reason, alternates=[], spans=[], events=[])  # fmt: skip
-            log.info("%s: interrupted build of %s failed, its volumes released", self.host, inst["uuid"])
 
     async def _settled(self, client: VolumeClient, volume_id: str) -> None:
         """Wait while the volume is still being made (a volume in creating cannot be deleted)."""

@@ -458,6 +458,35 @@ class ConductorManager(MoveTasks, ShelveTasks):
             failed += 1
         return failed
 
+    async def builds_left(self) -> dict[str, set[str]]:
+        """At the start of a cloud whose bus dies with its process (the memory bus):
+        every instance still BUILDING lost its cast with the previous process. Those
+        that never got a host fail here; the others, by host, are for that host's agent
+        to undo (``fail_left_builds`` for the hosts no agent here serves)."""
+        query = select(Instance.uuid, Instance.host).where(
+            Instance.vm_state == states.BUILDING, Instance.deleted.is_(False)
+        )
+        async with self.db.reader() as s:
+            rows = (await s.execute(query)).all()
+        by_host: dict[str, set[str]] = {}
+        unplaced = [r.uuid for r in rows if not r.host]
+        for row in rows:
+            if row.host:
+                by_host.setdefault(row.host, set()).add(row.uuid)
+        await self.fail_left_builds(unplaced, "before a host was chosen")
+        return by_host
+
+    async def fail_left_builds(self, uuids: list[str], where: str) -> None:
+        for uuid in uuids:
+            async with self.db.reader() as s:
+                inst = await s.scalar(select(Instance).where(Instance.uuid == uuid))
+            if inst is None or inst.vm_state != states.BUILDING:
+                continue
+            message = f"Build interrupted by a restart of the cloud {where}: its request was lost with the process."
+            await self._fail_build(inst, message)
+        if uuids:
+            log.info("conductor: %d builds interrupted by a restart %s failed", len(uuids), where)
+
     async def _fail_build(self, inst: Instance, message: str) -> None:
         await self._set_error({"request_id": inst.request_id}, inst.uuid, message, code=500, host=inst.host)
         await self.placement.delete_allocations(inst.uuid)

@@ -1,0 +1,97 @@
+"""Start-up recovery of the builds a dead agent left (mixed into ComputeAgent).
+
+An agent that is killed mid-build runs no undo: the instance stays BUILDING on this host
+with whatever the build had made (ports bound here, volumes being made or attached, a VM
+the driver may have spawned). At start, before serving, the agent looks for such builds:
+
+- ``orphaned``: the instances the compute service knows to be dead, because their cast
+  lived on a bus that died with the previous process (the all-in-one's memory bus);
+- on a durable bus, only the BUILDING instances without a VM whose block devices were
+  begun: a build without such progress may still have its cast queued for this agent,
+  and the conductor's sweep ends it if not.
+
+Each is then undone as a failed build is (VM destroyed, ports the build made deleted and
+those it was given unbound, attachments ended, delete_on_termination volumes deleted, once
+a volume still being made is done) and failed through the conductor: ERROR with a fault
+naming the restart, its placement allocation released.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from pocketstack.bus import Bus
+from pocketstack.compute import states
+from pocketstack.compute.clients import NetworkClient
+from pocketstack.compute.virt.driver import VirtDriver
+from pocketstack.compute.volume_client import VolumeClient
+
+log = logging.getLogger(__name__)
+
+
+class RecoveryOps:
+    host: str
+    driver: VirtDriver
+    bus: Bus
+    network: NetworkClient
+    orphaned: frozenset[str]
+
+    if TYPE_CHECKING:  # provided by VolumeOps
+
+        def _volume_client(self) -> VolumeClient: ...
+
+        async def _settled(self, client: VolumeClient, volume_id: str) -> None: ...
+
+        async def release_volumes(self, ctx: dict[str, Any], inst: dict[str, Any] | None) -> None: ...
+
+    async def interrupted_builds(self) -> list[dict[str, Any]]:
+        """The builds of this host a dead agent left (see the module docstring)."""
+        known = await self.bus.call("conductor", "instances_on_host", {}, host=self.host)
+        on_host = set(await self.driver.list_instances())
+        found = []
+        for inst in known:
+            if inst["vm_state"] != states.BUILDING:
+                continue
+            if inst["uuid"] in self.orphaned:
+                found.append(inst)
+                continue
+            if inst["uuid"] in on_host:
+                continue
+            mappings = inst.get("block_device_mapping") or []
+            if any(b.get("status") in ("creating", "attaching") for b in mappings):
+                found.append(inst)
+        return found
+
+    async def recover_interrupted_builds(self, builds: list[dict[str, Any]]) -> None:
+        client = self._volume_client()
+        for inst in builds:
+            try:
+                await self.driver.destroy(inst["uuid"])
+                await self._release_build_ports(inst)
+                for bdm in inst.get("block_device_mapping") or []:
+                    if bdm.get("status") == "creating" and bdm.get("volume_id"):
+                        await self._settled(client, bdm["volume_id"])
+                await self.release_volumes({}, inst)
+            except Exception:
+                # Still failed below: an instance left in BUILD is worse than a leftover.
+                log.exception("%s: undoing the interrupted build of %s failed", self.host, inst["uuid"])
+            reason = f"The build was interrupted by a restart of the compute agent on {self.host}."
+            await self.bus.call("conductor", "build_failed", {}, instance_uuid=inst["uuid"], host=self.host,
+                                reason=reason, alternates=[], spans=[], events=[])  # fmt: skip
+            log.info("%s: interrupted build of %s failed, what it made released", self.host, inst["uuid"])
+
+    async def _release_build_ports(self, inst: dict[str, Any]) -> None:
+        """Ports are made with the instance as their device (as Nova makes them), so the
+        network API finds them even though the dead build never reported them."""
+        requested = inst.get("requested_networks")
+        if requested in ("none", None) or requested == []:
+            return
+        given = {r["port"] for r in requested if r.get("port")} if isinstance(requested, list) else set()
+        for port in await self.network.ports_of(inst["uuid"], None):
+            if port["id"] in given:
+                await self.network.update_port(
+                    port["id"], {"device_id": "", "device_owner": "", "binding:host_id": ""}, None
+                )
+            else:
+                await self.network.delete_port(port["id"])

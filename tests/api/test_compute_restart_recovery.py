@@ -1,0 +1,117 @@
+"""A cloud stopped mid-build (its memory bus and every cast on it gone) and started
+again on the same data dir: builds that were still being scheduled, and builds a host
+had begun (ports made and bound, spawn running), end in ERROR with a fault naming the
+restart, their ports and placement allocations released; none stays in BUILD."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import update
+
+from pocketstack.compute import states
+from pocketstack.compute.models import Instance
+from pocketstack.testing.cloud import CloudClient, in_process_cloud
+from pocketstack.testing.cloud import test_config as cloud_config
+
+C = "/compute/v2.1"
+N = "/network/v2.0"
+
+
+async def _req(c: CloudClient, method: str, path: str, token: str, **kw: Any) -> Any:
+    headers = {"X-Auth-Token": token, "OpenStack-API-Version": "compute 2.37"}
+    return await c.http.request(method, path, headers=headers, **kw)
+
+
+async def _setup(c: CloudClient) -> tuple[str, str]:
+    demo, admin = await c.token("demo"), await c.token("admin")
+    net = (await _req(c, "POST", f"{N}/networks", demo, json={"network": {"name": "n"}})).json()["network"]["id"]
+    sub = {"subnet": {"network_id": net, "cidr": "10.50.0.0/24", "ip_version": 4}}
+    assert (await _req(c, "POST", f"{N}/subnets", demo, json=sub)).status_code == 201
+    body = {"name": "img", "disk_format": "raw", "container_format": "bare", "visibility": "public"}
+    image = (await _req(c, "POST", "/image/v2/images", admin, json=body)).json()["id"]
+    put = await c.http.put(
+        f"/image/v2/images/{image}/file",
+        content=b"\0" * 512,
+        headers={"X-Auth-Token": admin, "Content-Type": "application/octet-stream"},
+    )
+    assert put.status_code == 204
+    return net, image
+
+
+async def _server(c: CloudClient, sid: str) -> dict[str, Any]:
+    return dict((await _req(c, "GET", f"{C}/servers/{sid}", await c.token("admin"))).json()["server"])
+
+
+async def test_restart_mid_build_fails_every_build_and_releases_what_it_held(tmp_path: Path) -> None:
+    config = cloud_config(tmp_path)
+    # Every spawn hangs: the builds are caught with ports made and allocations claimed.
+    config.compute.fake_boot_delay = 3600
+    async with in_process_cloud(tmp_path, config) as c:
+        net, image = await _setup(c)
+        demo = await c.token("demo")
+        body = {"server": {"name": "r", "flavorRef": "1", "imageRef": image, "networks": [{"uuid": net}]}}
+        sids = []
+        for _ in range(3):
+            made = await _req(c, "POST", f"{C}/servers", demo, json=body)
+            assert made.status_code == 202, made.text
+            sids.append(made.json()["server"]["id"])
+        for _ in range(500):
+            ports = (await _req(c, "GET", f"{N}/ports?device_owner=compute:nova", demo)).json()["ports"]
+            if len(ports) == len(sids):
+                break
+            await asyncio.sleep(0.02)
+        assert len(ports) == len(sids), "the builds did not reach their hosts"
+        # A fourth build the conductor never placed (its cast lost before scheduling).
+        compute = next(s for s in c.cloud.services if s.name == "compute")
+        made = await _req(c, "POST", f"{C}/servers", demo, json={"server": {**body["server"], "networks": "none"}})
+        unplaced = made.json()["server"]["id"]
+        await asyncio.sleep(0.2)
+        async with compute.db.writer() as s:  # type: ignore[attr-defined]
+            await s.execute(
+                update(Instance)
+                .where(Instance.uuid == unplaced)
+                .values(vm_state=states.BUILDING, host=None, node=None, task_state=states.SCHEDULING)
+            )
+    config.compute.fake_boot_delay = 0
+    async with in_process_cloud(tmp_path, config) as c:
+        for sid in [*sids, unplaced]:
+            server = await _server(c, sid)
+            for _ in range(500):
+                if server["status"] != "BUILD":
+                    break
+                await asyncio.sleep(0.02)
+                server = await _server(c, sid)
+            assert server["status"] == "ERROR", server
+            assert "restart" in server["fault"]["message"], server["fault"]
+        admin = await c.token("admin")
+        assert (await _req(c, "GET", f"{N}/ports?network_id={net}&device_owner=compute:nova", admin)).json()[
+            "ports"
+        ] == []
+        usages = await c.http.get(
+            "/placement/usages?project_id=" + (await _project_id(c, "demo")),
+            headers={"X-Auth-Token": admin, "OpenStack-API-Version": "placement 1.9"},
+        )
+        assert usages.json()["usages"] in ({}, {"VCPU": 0, "MEMORY_MB": 0, "DISK_GB": 0}), usages.json()
+        # The cloud builds again.
+        demo = await c.token("demo")
+        body = {"server": {"name": "after", "flavorRef": "1", "imageRef": await _any_image(c), "networks": "none"}}
+        sid = (await _req(c, "POST", f"{C}/servers", demo, json=body)).json()["server"]["id"]
+        for _ in range(500):
+            if (await _server(c, sid))["status"] == "ACTIVE":
+                break
+            await asyncio.sleep(0.02)
+        assert (await _server(c, sid))["status"] == "ACTIVE"
+
+
+async def _project_id(c: CloudClient, name: str) -> str:
+    admin = await c.token("admin")
+    found = (await _req(c, "GET", f"/identity/v3/projects?name={name}", admin)).json()["projects"]
+    return str(found[0]["id"])
+
+
+async def _any_image(c: CloudClient) -> str:
+    images = (await _req(c, "GET", "/image/v2/images?name=img", await c.token("admin"))).json()["images"]
+    return str(images[0]["id"])
