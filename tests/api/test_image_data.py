@@ -358,3 +358,30 @@ async def test_concurrent_uploads_cannot_pass_the_quota_together(api: ImageApi) 
     statuses = sorted([(await api.show(first["id"]))["status"], (await api.show(second["id"]))["status"]])
     assert statuses == ["active", "queued"]
     assert len(api.stored_files()) == 1
+
+
+async def test_restart_puts_uploads_a_dead_process_left_back_to_queued(api: ImageApi) -> None:
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from pocketstack.image.models import Image
+
+    saving = await api.create(name="killed-mid-upload")
+    kept = await api.create(name="still-uploading")
+    old = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(minutes=1)
+    async with api.service.deps.db.writer() as s:
+        await s.execute(update(Image).where(Image.id == saving["id"]).values(status="saving", updated_at=old))
+        await s.execute(update(Image).where(Image.id == kept["id"]).values(status="saving", updated_at=old))
+    child = await asyncio.create_subprocess_exec("true")
+    await child.wait()
+    root = api.data_dir / "images"
+    (root / f".{saving['id']}.{child.pid}.ab.part").write_bytes(b"half")
+    # A live process still writes this one: left alone.
+    (root / f".{kept['id']}.{os.getpid()}.cd.part").write_bytes(b"half")
+    await api.service.start()
+    assert (await api.show(saving["id"]))["status"] == "queued"
+    assert (await api.show(kept["id"]))["status"] == "saving"
+    assert [p.name for p in api.stored_files()] == [f".{kept['id']}.{os.getpid()}.cd.part"]
+    # Queued again: the upload can be made again.
+    assert (await api.upload(saving["id"], b"data")).status_code == 204

@@ -131,3 +131,18 @@ async def test_filesystem_refuses_locations_outside_its_root(tmp_path: Path) -> 
     with pytest.raises(StoreNotFound):
         await store.delete(f"file://{tmp_path / 'secret'}")
     assert (tmp_path / "secret").exists()
+
+
+async def test_recover_drops_partial_uploads_of_dead_writers_only(tmp_path: Path) -> None:
+    store = FilesystemStore(tmp_path / "images")
+    # A pid that is surely gone: a child that ran and was reaped.
+    child = await asyncio.create_subprocess_exec("true")
+    await child.wait()
+    dead = store.root / f".img-a.{child.pid}.0f0f.part"
+    live = store.root / f".img-b.staged.{os.getpid()}.0e0e.part"
+    legacy = store.root / ".img-c.0d0d.part"
+    for path in (dead, live, legacy):
+        path.write_bytes(b"half")
+    assert await store.recover() == {"img-b.staged"}
+    assert sorted(p.name for p in store.root.iterdir()) == [live.name]
+    assert await FakeStore().recover() == set()

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import datetime as dt
 import hashlib
 import logging
 import re
@@ -201,6 +202,31 @@ async def _back_to_queued(db: Database, image_id: str) -> None:
                 updated_at=utcnow(),
             )
         )
+
+
+async def reset_abandoned(db: Database, store: ImageStore, quiet_for: float = 5.0) -> list[str]:
+    """At start: uploads (``saving``) and stagings (``uploading`` without data yet) no
+    live process writes any more (it was killed) go back to ``queued``, as a failed upload
+    does; the store drops their partial files. ``quiet_for``: a record changed that
+    recently may be an upload another process is only beginning."""
+    writing = await store.recover()
+    cutoff = utcnow() - dt.timedelta(seconds=quiet_for)
+    async with db.reader() as session:
+        rows = (
+            await session.execute(
+                select(Image.id, Image.status, Image.location).where(
+                    Image.status.in_(("saving", "uploading")), Image.updated_at < cutoff
+                )
+            )
+        ).all()
+    dead = [
+        r.id for r in rows if (r.status == "saving" or r.location is None) and not {r.id, f"{r.id}.staged"} & writing
+    ]
+    for image_id in dead:
+        await _back_to_queued(db, image_id)
+    if dead:
+        log.info("image: %d uploads interrupted by a restart went back to queued", len(dead))
+    return dead
 
 
 async def _finish(

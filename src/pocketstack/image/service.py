@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pocketstack.common import policy as policy_engine
-from pocketstack.image import policy
+from pocketstack.image import data, policy
 from pocketstack.image.deps import ImageDeps
 from pocketstack.image.openapi import REQUEST_BODIES
 from pocketstack.image.routes import routes
@@ -44,6 +44,10 @@ class ImageService(Service):
     @property
     def app(self) -> ServiceApp:
         return self._app
+
+    async def start(self) -> None:
+        # Uploads a killed process left half-done go back to queued, their files away.
+        await data.reset_abandoned(self.deps.db, self.store)
 
 
 def create(runtime: Runtime) -> ImageService:

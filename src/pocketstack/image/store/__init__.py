@@ -8,8 +8,9 @@ from pocketstack.image.store.base import (
     CHUNK_SIZE,
     ImageStore,
     StoredData,
+    StoreFull,
     StoreLimitExceeded,
     StoreNotFound,
 )
 
-__all__ = ["CHUNK_SIZE", "ImageStore", "StoreLimitExceeded", "StoreNotFound", "StoredData"]
+__all__ = ["CHUNK_SIZE", "ImageStore", "StoreFull", "StoreLimitExceeded", "StoreNotFound", "StoredData"]

@@ -12,7 +12,10 @@ Postconditions every backend keeps:
   task was cancelled.
 - ``get`` streams the bytes of ``[offset, offset + length)``; it raises StoreNotFound
   before yielding anything if the location is gone.
+- ``put`` on a full disk raises ``StoreFull`` (413, as Glance's StorageFull), nothing kept.
 - ``delete`` of a missing location succeeds (deleting is idempotent).
+- ``recover`` (at start) removes what uploads of dead processes left half-written and
+  returns the keys live processes are still writing.
 - ``intact`` is True only for data this store wrote (``put``, ``move``) or was told was
   verified (``seal``) and that has not changed since, as far as the store can see
   without reading it (a file's inode, size and modification time). Downloads skip
@@ -41,6 +44,10 @@ class StoredData:
 
 class StoreLimitExceeded(TooLarge):
     """``put`` was given more bytes than ``max_size``; nothing was kept."""
+
+
+class StoreFull(TooLarge):
+    """The store's disk is full (or the quota of its file system reached); nothing was kept."""
 
 
 class StoreNotFound(NotFound):
@@ -76,4 +83,8 @@ class ImageStore(Protocol):
 
     async def seal(self, location: str) -> None:
         """The data was just read whole and matched its digests: remember it as intact."""
+        ...
+
+    async def recover(self) -> set[str]:
+        """Drop partial uploads of dead processes; the keys still being written."""
         ...

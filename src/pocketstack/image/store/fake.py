@@ -82,6 +82,10 @@ class FakeStore:
         if location in self.blobs:
             self.sealed.add(location)
 
+    async def recover(self) -> set[str]:
+        # Nothing outlives the process here.
+        return set()
+
     def corrupt(self, location: str) -> None:
         """Flip the last byte of the stored data (same size, different hash)."""
         data = bytearray(self.blobs[location])

@@ -1,7 +1,10 @@
 """The filesystem image store: one file per image under a directory (DATA_DIR/images).
 
 Uploads go to a hidden temporary file and are renamed into place only when complete,
-so a cut-off or refused upload never leaves a partial image behind. All file work and
+so a cut-off or refused upload never leaves a partial image behind; the temporary file
+names its writer's pid, so a process that starts after one was killed mid-upload removes
+what it left (``recover``), never a file a live process still writes. A full disk is a
+``StoreFull`` (413) and the partial file goes too. All file work and
 hashing runs in threads on 1 MiB blocks: the event loop only moves buffers around, and
 md5 and sha512 (both release the GIL) are computed on two threads at once because the
 two digests together cost more CPU than the disk write.
@@ -10,14 +13,19 @@ two digests together cost more CPU than the disk write.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import errno
 import hashlib
 import os
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from pocketstack.image.store.base import CHUNK_SIZE, StoredData, StoreLimitExceeded, StoreNotFound
+from pocketstack.image.store.base import CHUNK_SIZE, StoredData, StoreFull, StoreLimitExceeded, StoreNotFound
+
+# The errors of a full disk: no room, or the file system's quota for our user reached.
+_FULL = (errno.ENOSPC, errno.EDQUOT)
 
 
 class FilesystemStore:
@@ -42,7 +50,7 @@ class FilesystemStore:
 
     async def put(self, key: str, chunks: AsyncIterator[bytes], *, max_size: int | None = None) -> StoredData:
         final = self.root / key
-        tmp = self.root / f".{key}.{uuid.uuid4().hex}.part"
+        tmp = self.root / f".{key}.{os.getpid()}.{uuid.uuid4().hex}.part"
         fh: BinaryIO = await asyncio.to_thread(open, tmp, "wb")
         md5, sha512 = hashlib.md5(usedforsecurity=False), hashlib.sha512()
         pending: asyncio.Future[Any] | None = None
@@ -73,6 +81,11 @@ class FilesystemStore:
             # No fsync: like Glance's filesystem store, the rename is what makes the data
             # visible, and durability across a power cut is not promised for uploads.
             await asyncio.to_thread(os.replace, tmp, final)
+        except OSError as exc:
+            _discard(fh, tmp, pending)
+            if exc.errno in _FULL:
+                raise StoreFull(f"Image storage media is full: {os.strerror(exc.errno)} after {size} bytes") from None
+            raise
         except BaseException:
             _discard(fh, tmp, pending)
             raise
@@ -142,6 +155,21 @@ class FilesystemStore:
     async def seal(self, location: str) -> None:
         await self._seal(self._path(location))
 
+    async def recover(self) -> set[str]:
+        return await asyncio.to_thread(self._recover)
+
+    def _recover(self) -> set[str]:
+        writing: set[str] = set()
+        for path in self.root.glob(".*.part"):
+            # ".{key}.{pid}.{hex}.part"; an older name without a pid has no live writer.
+            key = path.name[1:].removesuffix(".part").rpartition(".")[0]
+            key, _, pid = key.rpartition(".")
+            if pid.isdigit() and _alive(int(pid)):
+                writing.add(key)
+            else:
+                path.unlink(missing_ok=True)
+        return writing
+
     async def _seal(self, path: Path) -> None:
         identity = await _identity(path)
         if identity is not None:
@@ -156,6 +184,16 @@ async def _identity(path: Path) -> tuple[int, int, int] | None:
     return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _write_block(fh: BinaryIO, block: bytes, md5: Any, sha512: Any) -> asyncio.Future[Any]:
     def write_and_hash() -> None:
         sha512.update(block)
@@ -167,8 +205,14 @@ def _write_block(fh: BinaryIO, block: bytes, md5: Any, sha512: Any) -> asyncio.F
 def _discard(fh: BinaryIO, tmp: Path, pending: asyncio.Future[Any] | None) -> None:
     """Drop a half-written upload: unlink now, close once no thread writes to it."""
     tmp.unlink(missing_ok=True)
-    close: Callable[[Any], None] = lambda _f: fh.close()  # noqa: E731
+
+    def close(_f: Any = None) -> None:
+        # On a full disk the close flushes the buffer again and fails again: the file
+        # is unlinked already, the error says nothing new.
+        with contextlib.suppress(OSError):
+            fh.close()
+
     if pending is not None and not pending.done():
         pending.add_done_callback(close)
     else:
-        fh.close()
+        close()
