@@ -167,3 +167,32 @@ async def test_file_backend_snapshot_clone_extend(fapi: VolumeApi) -> None:
         await fapi.wait_gone(f"/volumes/{v['id']}")
     assert list(fapi.backend.directory.iterdir()) == []
     assert fapi.backend.capacity().allocated_gb == 0
+
+
+async def test_reimage(fapi: VolumeApi) -> None:
+    first = await _image(fapi, b"FIRST" + bytes(1000))
+    second = await _image(fapi, b"SECOND" + bytes(1000), kernel_id="k-2")
+    vol = await fapi.create(imageRef=first["id"])
+    path = Path(fapi.backend.directory) / f"volume-{vol['id']}.raw"
+    assert _head(path, 5) == b"FIRST"
+    body = {"os-reimage": {"image_id": second["id"]}}
+    assert "no such action" in fault(await fapi.action(vol["id"], body, version="volume 3.67"), 400)
+    assert (await fapi.action(vol["id"], body)).status_code == 202
+    done = await fapi.wait(vol["id"], "available")
+    assert _head(path, 6) == b"SECOND" and done["size"] == vol["size"]
+    meta = done["volume_image_metadata"]
+    assert meta["image_id"] == second["id"] and meta["kernel_id"] == "k-2"
+    # Reserved (a server rebuilding on it) only with reimage_reserved, and it stays reserved.
+    reserve = {"attachment": {"volume_uuid": vol["id"], "instance_uuid": "i-1"}}
+    assert (await fapi.request("POST", "/attachments", json=reserve)).status_code == 200
+    assert (await fapi.show(vol["id"]))["status"] == "reserved"
+    assert "status must be" in fault(await fapi.action(vol["id"], body), 400)
+    again = {"os-reimage": {"image_id": first["id"], "reimage_reserved": True}}
+    assert (await fapi.action(vol["id"], again)).status_code == 202
+    await fapi.wait(vol["id"], "reserved")
+    assert _head(path, 5) == b"FIRST"
+    assert "Invalid image" in fault(await fapi.action(vol["id"], {"os-reimage": {"image_id": "nope"}}), 400)
+    other = await fapi.create(imageRef=first["id"])
+    await fapi.snapshot(other["id"])
+    refused = await fapi.action(other["id"], {"os-reimage": {"image_id": second["id"]}})
+    assert "has snapshots" in fault(refused, 400)

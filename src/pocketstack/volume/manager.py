@@ -295,6 +295,35 @@ class VolumeManager:
             if row is not None:
                 await s.delete(row)
 
+    # --- reimage ----------------------------------------------------------------------------
+    async def reimage(
+        self, ctx: dict[str, Any], volume_id: str, image: dict[str, Any], image_metadata: dict[str, str]
+    ) -> None:
+        vol = await self._volume(volume_id)
+        if vol is None or vol.status != states.DOWNLOADING:
+            return
+        try:
+            location = await self.backend.create_from_image(
+                volume_id, vol.size, self.images.data(image["id"]), image.get("disk_format") or "raw"
+            )
+        except Exception as exc:
+            if not isinstance(exc, PocketError):
+                log.exception("volume %s: re-image with %s failed", volume_id, image["id"])
+            await self._set(volume_id, status=states.ERROR, status_reason=f"re-image failed: {_reason(exc)}")
+            return
+        # Back where it was (a reserved volume stays reserved for the server rebuilding on it).
+        back = states.RESERVED if vol.previous_status == states.RESERVED else states.AVAILABLE
+        await self._set(
+            volume_id,
+            status=back,
+            previous_status=None,
+            provider_location=location,
+            image_metadata=image_metadata,
+            image_id=image["id"],
+            bootable=True,
+            status_reason=None,
+        )
+
     # --- revert -----------------------------------------------------------------------------
     async def revert_to_snapshot(self, ctx: dict[str, Any], volume_id: str, snapshot_id: str) -> None:
         async with self.db.reader() as s:
@@ -463,7 +492,12 @@ class VolumeManager:
                 )
             )
         for vol in vols:
-            if vol.status in (states.CREATING, states.DOWNLOADING):
+            if vol.status == states.DOWNLOADING and vol.previous_status:
+                # A re-image (a create has no previous status): the old data is still
+                # whole (the new image is swapped in only once written); keep it.
+                await self._set(vol.id, status=states.ERROR, status_reason="re-image interrupted by a restart")
+                done["error"] += 1
+            elif vol.status in (states.CREATING, states.DOWNLOADING):
                 await self.backend.delete(vol.id, vol.provider_location or {})
                 await self._set(
                     vol.id, status=states.ERROR, status_reason="create interrupted by a restart of the volume service"

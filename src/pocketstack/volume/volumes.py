@@ -535,3 +535,35 @@ async def unmanage(deps: VolumeDeps, ctx: RequestContext, volume_id: str) -> Non
             raise Invalid(f"Invalid volume: Volume {vol.id} is in group {vol.group_id}.")
         vol.status = states.UNMANAGING
     await deps.bus.cast(deps.topic, "unmanage_volume", ctx.to_dict(), volume_id=volume_id)
+
+
+async def reimage(deps: VolumeDeps, ctx: RequestContext, volume_id: str, image_ref: str, reserved_ok: bool) -> None:
+    """Write an image over the volume (3.68; Nova uses it to rebuild a volume-backed
+    server, with ``reimage_reserved``)."""
+    async with deps.db.reader() as s:
+        vol = await volume_row(s, ctx, volume_id)
+    image = await _check_image(deps, ctx, image_ref, vol.size)
+    async with deps.db.writer() as s:
+        vol = await volume_row(s, ctx, volume_id, lock=True)
+        attached = list(await s.scalars(select(Attachment).where(Attachment.volume_id == vol.id)))
+        if len(attached) > 1:
+            raise Conflict("Cannot re-image a volume which is attached to more than one server.")
+        allowed = (states.AVAILABLE, states.ERROR, states.RESERVED) if reserved_ok else (states.AVAILABLE, states.ERROR)
+        if vol.status not in allowed:
+            raise Invalid(
+                f"Invalid volume: Volume {vol.id} status must be {' or '.join(allowed)}, but current status is "
+                f"{vol.status}."
+            )
+        if await s.scalar(select(Snapshot.id).where(Snapshot.volume_id == vol.id).limit(1)):
+            # Writing over the file would lose a qcow2 volume's internal snapshots.
+            raise Invalid(f"Invalid volume: Volume {vol.id} has snapshots; delete them before re-imaging it.")
+        vol.previous_status = vol.status
+        vol.status = states.DOWNLOADING
+    await deps.bus.cast(
+        deps.topic,
+        "reimage",
+        ctx.to_dict(),
+        volume_id=volume_id,
+        image={"id": image["id"], "disk_format": image.get("disk_format") or "raw"},
+        image_metadata=image_metadata(image),
+    )

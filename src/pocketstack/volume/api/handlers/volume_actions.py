@@ -237,7 +237,21 @@ async def _unmanage(request: Request, d: VolumeDeps, ctx: RequestContext, vid: s
     return empty(202)
 
 
+async def _reimage(request: Request, d: VolumeDeps, ctx: RequestContext, vid: str, args: Any) -> Response:
+    if not at_least(request, 68):
+        raise Invalid("Invalid input received: There is no such action: os-reimage")
+    data = _dict(args, "os-reimage")
+    image_id = data.get("image_id")
+    if not isinstance(image_id, str) or not image_id:
+        raise Invalid("Invalid input received: os-reimage needs an 'image_id'.")
+    reserved = to_bool(data.get("reimage_reserved", False), "reimage_reserved")
+    policy.writer(ctx, "volume:reimage_reserved" if reserved else "volume:reimage")
+    await volumes.reimage(d, ctx, vid, image_id, reserved)
+    return empty(202)
+
+
 ACTIONS: dict[str, Action] = {
+    "os-reimage": _reimage,
     "os-unmanage": _unmanage,
     "revert": _revert,
     "os-retype": _retype,
