@@ -143,6 +143,6 @@ async def test_recover_drops_partial_uploads_of_dead_writers_only(tmp_path: Path
     legacy = store.root / ".img-c.0d0d.part"
     for path in (dead, live, legacy):
         path.write_bytes(b"half")
-    assert await store.recover() == {"img-b.staged"}
+    assert await store.recover() == ({"img-b.staged"}, {"img-a", "img-c"})
     assert sorted(p.name for p in store.root.iterdir()) == [live.name]
-    assert await FakeStore().recover() == set()
+    assert await FakeStore().recover() == (set(), set())

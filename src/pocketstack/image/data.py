@@ -208,19 +208,23 @@ async def reset_abandoned(db: Database, store: ImageStore, quiet_for: float = 5.
     """At start: uploads (``saving``) and stagings (``uploading`` without data yet) no
     live process writes any more (it was killed) go back to ``queued``, as a failed upload
     does; the store drops their partial files. ``quiet_for``: a record changed that
-    recently may be an upload another process is only beginning."""
-    writing = await store.recover()
+    recently without a partial file may be an upload another process is only beginning."""
+    writing, dropped = await store.recover()
     cutoff = utcnow() - dt.timedelta(seconds=quiet_for)
     async with db.reader() as session:
         rows = (
             await session.execute(
-                select(Image.id, Image.status, Image.location).where(
-                    Image.status.in_(("saving", "uploading")), Image.updated_at < cutoff
+                select(Image.id, Image.status, Image.location, Image.updated_at).where(
+                    Image.status.in_(("saving", "uploading"))
                 )
             )
         ).all()
     dead = [
-        r.id for r in rows if (r.status == "saving" or r.location is None) and not {r.id, f"{r.id}.staged"} & writing
+        r.id
+        for r in rows
+        if (r.status == "saving" or r.location is None)
+        and not {r.id, f"{r.id}.staged"} & writing
+        and ({r.id, f"{r.id}.staged"} & dropped or r.updated_at < cutoff)
     ]
     for image_id in dead:
         await _back_to_queued(db, image_id)

@@ -15,7 +15,8 @@ Postconditions every backend keeps:
 - ``put`` on a full disk raises ``StoreFull`` (413, as Glance's StorageFull), nothing kept.
 - ``delete`` of a missing location succeeds (deleting is idempotent).
 - ``recover`` (at start) removes what uploads of dead processes left half-written and
-  returns the keys live processes are still writing.
+  returns the keys live processes are still writing and the keys whose partial data
+  it removed.
 - ``intact`` is True only for data this store wrote (``put``, ``move``) or was told was
   verified (``seal``) and that has not changed since, as far as the store can see
   without reading it (a file's inode, size and modification time). Downloads skip
@@ -85,6 +86,6 @@ class ImageStore(Protocol):
         """The data was just read whole and matched its digests: remember it as intact."""
         ...
 
-    async def recover(self) -> set[str]:
-        """Drop partial uploads of dead processes; the keys still being written."""
+    async def recover(self) -> tuple[set[str], set[str]]:
+        """Drop partial uploads of dead processes; (keys still being written, keys dropped)."""
         ...

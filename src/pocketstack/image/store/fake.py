@@ -82,9 +82,9 @@ class FakeStore:
         if location in self.blobs:
             self.sealed.add(location)
 
-    async def recover(self) -> set[str]:
+    async def recover(self) -> tuple[set[str], set[str]]:
         # Nothing outlives the process here.
-        return set()
+        return set(), set()
 
     def corrupt(self, location: str) -> None:
         """Flip the last byte of the stored data (same size, different hash)."""

@@ -155,20 +155,23 @@ class FilesystemStore:
     async def seal(self, location: str) -> None:
         await self._seal(self._path(location))
 
-    async def recover(self) -> set[str]:
+    async def recover(self) -> tuple[set[str], set[str]]:
         return await asyncio.to_thread(self._recover)
 
-    def _recover(self) -> set[str]:
+    def _recover(self) -> tuple[set[str], set[str]]:
         writing: set[str] = set()
+        dropped: set[str] = set()
         for path in self.root.glob(".*.part"):
             # ".{key}.{pid}.{hex}.part"; an older name without a pid has no live writer.
-            key = path.name[1:].removesuffix(".part").rpartition(".")[0]
-            key, _, pid = key.rpartition(".")
+            stem = path.name[1:].removesuffix(".part").rpartition(".")[0]
+            head, _, pid = stem.rpartition(".")
+            key = head if pid.isdigit() else stem
             if pid.isdigit() and _alive(int(pid)):
                 writing.add(key)
             else:
                 path.unlink(missing_ok=True)
-        return writing
+                dropped.add(key)
+        return writing, dropped
 
     async def _seal(self, path: Path) -> None:
         identity = await _identity(path)
@@ -191,7 +194,11 @@ def _alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    # A killed process nobody has reaped yet (a zombie) writes nothing any more.
+    try:
+        return not Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].startswith("Z")
+    except (OSError, IndexError):
+        return True
 
 
 def _write_block(fh: BinaryIO, block: bytes, md5: Any, sha512: Any) -> asyncio.Future[Any]:
