@@ -59,6 +59,19 @@ def test_literal_kinds_and_constants() -> None:
     assert not allows("field:port:device_owner=~^network:", MEMBER, {"device_owner": "compute:nova"})
 
 
+def test_literal_kinds_and_null_credentials() -> None:
+    # Keystone's forms: a literal on the left, a null credential read as None.
+    assert allows("None:%(domain)s", READER, {"domain": None})
+    assert not allows("None:%(domain)s", READER, {"domain": "d1"})
+    # Otherwise a null target value never matches, not even a null credential.
+    assert not allows("domain_id:%(domain)s", READER, {"domain": None})
+    assert allows("True:%(all_tenants)s", READER, {"all_tenants": True})
+    assert not allows("True:%(all_tenants)s", READER, {"all_tenants": False})
+    assert allows("not domain_id:None", RequestContext(domain_id="d1", roles=("reader",)))
+    assert not allows("not domain_id:None", READER)
+    assert allows("token.project.id:%(project_id)s", READER, {"project_id": "p2"})
+
+
 def test_precedence_not_then_and_then_or() -> None:
     # "a or b and c" is "a or (b and c)".
     assert allows("role:reader or role:admin and role:nobody", READER)

@@ -13,6 +13,7 @@ from pocketstack.common.policy import Enforcer, PolicyFileError, RuleDefault, lo
 
 # Each service's rule defaults live in its own module.
 SERVICES = {
+    "identity": "pocketstack.identity.policies",
     "image": "pocketstack.image.policies",
     "network": "pocketstack.network.policies",
     "placement": "pocketstack.placement.policies",

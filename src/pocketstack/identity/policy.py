@@ -1,31 +1,62 @@
-"""Who may do what in identity, after Keystone's default roles.
+"""Who may do what in identity: Keystone's rules (``policies.py``) in the common engine,
+through helpers the handlers call with Keystone's rule names (without ``identity:``).
 
-- admin: everything (project-, domain- or system-scoped admin, as Keystone's legacy
-  ``admin_required`` rule does).
-- member/reader: read themselves, their own projects and the catalog; manage their own
-  application credentials and password. Everything else is 403.
+- ``admin(ctx, action)``: a target with nothing in it (only the rule's admin or
+  system-scope parts can pass);
+- ``admin_or_self(ctx, user_id, action)``: the user ``user_id`` (and what it owns) is
+  the target;
+- ``admin_or_project_member(ctx, project_id, action)``: the project is the target;
+- ``deny(action)``: the 403 of a check a handler makes itself.
+
+A rule name Keystone does not have is decided by ``admin_required``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from pocketstack.common.context import RequestContext
 from pocketstack.common.errors import Forbidden
+from pocketstack.common.policy import Enforcer
+from pocketstack.identity.policies import RULES
 
 
 def deny(action: str) -> Forbidden:
     return Forbidden(f"You are not authorized to perform the requested action: identity:{action}.")
 
 
+def _deny_rule(rule: str) -> Forbidden:
+    return deny(rule.removeprefix("identity:"))
+
+
+ENFORCER = Enforcer("identity", RULES, deny=_deny_rule)
+
+
+def _check(ctx: RequestContext, action: str, target: Mapping[str, Any]) -> None:
+    rule = f"identity:{action}"
+    if rule in ENFORCER.defaults:
+        ENFORCER.enforce(ctx, rule, target)
+    else:
+        ENFORCER.enforce(ctx, "admin_required", target, error=deny(action))
+
+
 def admin(ctx: RequestContext, action: str) -> None:
-    if not ctx.is_admin:
-        raise deny(action)
+    _check(ctx, action, {})
 
 
 def admin_or_self(ctx: RequestContext, user_id: str, action: str) -> None:
-    if not ctx.is_admin and ctx.user_id != user_id:
-        raise deny(action)
+    _check(
+        ctx,
+        action,
+        {
+            "user_id": user_id,
+            "target.user.id": user_id,
+            "target.credential.user_id": user_id,
+            "target.token.user_id": user_id,
+        },
+    )
 
 
 def admin_or_project_member(ctx: RequestContext, project_id: str, action: str) -> None:
-    if not ctx.is_admin and ctx.project_id != project_id:
-        raise deny(action)
+    _check(ctx, action, {"project_id": project_id, "target.project.id": project_id})

@@ -11,7 +11,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from pocketstack.common import policy as policy_engine
 from pocketstack.identity import models as m
+from pocketstack.identity import policy
 from pocketstack.identity.cache import EntityCache
 from pocketstack.identity.openapi import REQUEST_BODIES, RESPONSES
 from pocketstack.identity.revocation import (
@@ -43,6 +45,8 @@ class IdentityService(Service):
     ) -> None:
         super().__init__(runtime)
         self.config = runtime.config
+        # The operator's policy.yaml, parsed now: a bad rule stops the service here.
+        policy_engine.load(policy.ENFORCER, self.config)
         self.db = runtime.database(self.name)
         self.keys = keys or KeyRepository(self.config.fernet_key_dir)
         # Credential blobs are sealed with keys of their own (never rotated away).

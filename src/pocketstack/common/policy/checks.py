@@ -19,6 +19,8 @@ from pocketstack.common.context import RequestContext
 Resolver = Callable[[str], "Check | None"]
 
 _TEMPLATE = re.compile(r"%\(([^)]*)\)s")
+_LITERALS = ("True", "False", "None")
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 
 def credentials(ctx: RequestContext) -> dict[str, Any]:
@@ -35,6 +37,12 @@ def credentials(ctx: RequestContext) -> dict[str, Any]:
         "roles": [role.lower() for role in ctx.roles],
         "service_roles": [role.lower() for role in ctx.service_roles],
         "is_admin": ctx.is_admin,
+        # Keystone's rules name the token's scope by path (token.domain.id, ...).
+        "token.domain.id": ctx.domain_id,
+        "token.project.id": ctx.project_id,
+        "token.project.domain.id": ctx.project_domain_id,
+        "token.user.id": ctx.user_id,
+        "token.user.domain.id": ctx.user_domain_id,
     }
 
 
@@ -164,22 +172,29 @@ class Field(Check):
 class Generic(Check):
     """``KIND:MATCH``. MATCH is a literal or holds ``%(key)s`` templates filled from the
     target; KIND names a credential (``project_id``, ``user_id``, ``system_scope``,
-    ``is_admin``, ...) or is itself a quoted literal (``'public':%(visibility)s``)."""
+    ``is_admin``, ...) or is itself a literal: quoted (``'public':%(visibility)s``) or
+    ``True``/``False``/``None``/a number (``None:%(target.role.domain_id)s``). A credential
+    that is null reads as ``None`` (``not domain_id:None``: a domain-scoped token)."""
 
     kind: str
     match: str
 
     def __call__(self, creds: Mapping[str, Any], target: Mapping[str, Any], resolve: Resolver) -> bool:
         expected = interpolate(self.match, target)
+        if self.kind == "None":
+            # Keystone's "None:%(target.role.domain_id)s": the target has no such value.
+            return expected is None or expected == "None"
         if expected is None:
             return False
         if self.kind[:1] in ("'", '"'):
             return self.kind[1:-1] == expected
+        if self.kind in _LITERALS or _NUMBER.fullmatch(self.kind):
+            return self.kind == expected
         if self.kind not in creds:
             return False
         actual = creds[self.kind]
         if actual is None:
-            return False
+            return expected == "None"
         if isinstance(actual, (list, tuple, set)):
             return any(_same(item, expected) for item in actual)
         return _same(actual, expected)
