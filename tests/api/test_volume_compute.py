@@ -263,3 +263,57 @@ async def test_volumes_of_a_shelved_offloaded_server(both: Both) -> None:
     assert (await both.cloud.action(sid, {"unshelve": None})).status_code == 202
     await _settle_shelf(both, sid, "ACTIVE")
     assert both.driver().instances[sid].volumes == {}
+
+
+@pytest.fixture(name="both2")
+async def both2_fixture(tmp_path: Path) -> AsyncIterator[Both]:
+    """Two fake hosts, resizes never on the same host: the volumes must move."""
+    cfg = Config(data_dir=tmp_path)
+    cfg.compute.driver = "fake"
+    cfg.compute.fake_hosts = 2
+    cfg.compute.allow_resize_to_same_host = False
+    backend = FakeBackend()
+
+    def volume_factory(runtime: Runtime) -> VolumeService:
+        return VolumeService(runtime, backend=backend)
+
+    factories = [placement.create, image.create, compute.create, volume_factory]
+    async with running_services(factories, tmp_path, config=cfg) as (runtime, services, client):
+        await compute.bootstrap(runtime)
+        image_id = await make_image(client)
+        svc, vsvc = services["compute"], services["volume"]
+        assert isinstance(svc, ComputeService) and isinstance(vsvc, VolumeService)
+        yield Both(Cloud(runtime, svc, client, image_id), VolumeApi(client, vsvc, runtime, tmp_path))
+
+
+def _fake(both: Both, host: str) -> FakeDriver:
+    driver = both.cloud.compute.agents[host].driver
+    assert isinstance(driver, FakeDriver)
+    return driver
+
+
+async def test_resize_to_another_host_takes_the_data_volumes(both2: Both) -> None:
+    server = await both2.server()
+    sid, source = server["id"], server["OS-EXT-SRV-ATTR:host"]
+    vol = await both2.vol.create(size=1)
+    device = (await both2.attach(sid, vol["id"])).json()["volumeAttachment"]["device"]
+    assert (await both2.cloud.action(sid, {"resize": {"flavorRef": "2"}})).status_code == 202
+    moved = await _settle_shelf(both2, sid, "VERIFY_RESIZE")
+    dest = moved["OS-EXT-SRV-ATTR:host"]
+    assert dest != source and _fake(both2, dest).instances[sid].volumes[device]["data"]["volume_id"] == vol["id"]
+    assert (await both2.vol.show(vol["id"]))["status"] == "in-use"
+    # Revert: back on the source with its volume, connected there again.
+    assert (await both2.cloud.action(sid, {"revertResize": None})).status_code == 202
+    back = await _settle_shelf(both2, sid, "ACTIVE")
+    assert back["OS-EXT-SRV-ATTR:host"] == source and sid not in _fake(both2, dest).instances
+    assert device in _fake(both2, source).instances[sid].volumes
+    attachment = (await both2.vol.show(vol["id"]))["attachments"][0]
+    assert attachment["server_id"] == sid
+    # Resize and confirm: the volume stays with the server on its new host; detach works there.
+    assert (await both2.cloud.action(sid, {"resize": {"flavorRef": "2"}})).status_code == 202
+    await _settle_shelf(both2, sid, "VERIFY_RESIZE")
+    assert (await both2.cloud.action(sid, {"confirmResize": None})).status_code == 204
+    done = await _settle_shelf(both2, sid, "ACTIVE")
+    assert device in _fake(both2, done["OS-EXT-SRV-ATTR:host"]).instances[sid].volumes
+    assert (await both2.detach(sid, vol["id"])).status_code == 202
+    assert (await both2.vol.show(vol["id"]))["status"] == "available"

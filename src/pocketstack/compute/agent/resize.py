@@ -25,10 +25,12 @@ from pocketstack.common.errors import PocketError
 from pocketstack.compute import states
 from pocketstack.compute.agent.actions import action_event, power_of
 from pocketstack.compute.agent.resource_tracker import ResourceTracker
+from pocketstack.compute.agent.shelve import complete_volumes, connect_volumes, unhost_volumes
 from pocketstack.compute.agent.specs import instance_spec
 from pocketstack.compute.clients import ImageClient
 from pocketstack.compute.resources import instance_resources
 from pocketstack.compute.virt.driver import VirtDriver
+from pocketstack.compute.volume_client import VolumeClient
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,9 @@ class ResizeOps:
     images: ImageClient
     service_token: Callable[[], Awaitable[str]]
     _bind_ports: Callable[[str, list[dict[str, Any]], str | None], Awaitable[list[dict[str, Any]]]]
+    # Data volumes change hosts as in a shelve offload / unshelve (VolumeOps').
+    _volume_client: Callable[[], VolumeClient]
+    connector: Callable[[str], dict[str, Any]]
 
     def _claim_key(self, instance_uuid: str, migration: dict[str, Any]) -> str:
         return str(migration["uuid"]) if _same_host(migration) else instance_uuid
@@ -76,6 +81,10 @@ class ResizeOps:
                 values={"task_state": states.RESIZE_MIGRATING},
             )
             await self.driver.migrate_disk_and_power_off(instance_uuid, _same_host(migration))
+            if not _same_host(migration):
+                # The data volumes leave this host (hostless attachments) for the destination.
+                inst = await self.bus.call("conductor", "instance_get", ctx, instance_uuid=instance_uuid)
+                await unhost_volumes(self.bus, self._volume_client(), ctx, inst)
         except Exception as exc:
             reason = exc.message if isinstance(exc, PocketError) else f"{type(exc).__name__}: {exc}"
             log.warning("%s: resize of %s failed at the source: %s", self.host, instance_uuid, reason)
@@ -141,8 +150,13 @@ class ResizeOps:
                 ]
                 if inst["image_ref"]:
                     image = await self.images.get(inst["image_ref"], token, await self.service_token())
-            spec = instance_spec(sized, image, ports, self.zone)
+            bdms, devices = (
+                await connect_volumes(self._volume_client(), self.connector, ctx, inst) if not same else ([], [])
+            )
+            spec = instance_spec(sized, image, ports, self.zone, devices)
             await self.driver.finish_migration(spec, same, power_on=migration["old_vm_state"] == states.ACTIVE)
+            if devices:
+                await complete_volumes(self.bus, self._volume_client(), ctx, inst, bdms)
         except Exception as exc:
             reason = exc.message if isinstance(exc, PocketError) else f"{type(exc).__name__}: {exc}"
             log.warning("%s: resize of %s failed at the destination: %s", self.host, instance_uuid, reason)
@@ -180,6 +194,8 @@ class ResizeOps:
     async def revert_resize(self, ctx: dict[str, Any], instance_uuid: str, migration: dict[str, Any]) -> None:
         if not _same_host(migration):
             await self.driver.destroy(instance_uuid)
+            inst = await self.bus.call("conductor", "instance_get", ctx, instance_uuid=instance_uuid)
+            await unhost_volumes(self.bus, self._volume_client(), ctx, inst)  # back to the source
         self.tracker.release(self._claim_key(instance_uuid, migration))
         await self.bus.cast(
             f"compute.{migration['source_compute']}",
@@ -195,9 +211,14 @@ class ResizeOps:
             inst = await self.bus.call("conductor", "instance_get", ctx, instance_uuid=instance_uuid)
             if inst is None or inst["deleted"]:
                 return
+            bdms: list[dict[str, Any]] = []
             if not _same_host(migration):
                 await self._bind_ports(instance_uuid, list(inst.get("ports") or []), ctx.get("auth_token"))
+                # The source's VM kept its disks; the volumes' attachments come back to it.
+                bdms, _devices = await connect_volumes(self._volume_client(), self.connector, ctx, inst)
             await self.driver.finish_revert_migration(instance_uuid, migration["old_vm_state"] == states.ACTIVE)
+            if bdms:
+                await complete_volumes(self.bus, self._volume_client(), ctx, inst, bdms)
         except Exception as exc:
             reason = exc.message if isinstance(exc, PocketError) else f"{type(exc).__name__}: {exc}"
             message = f"Revert of the resize of instance {instance_uuid} failed on {self.host}: {reason}"

@@ -40,6 +40,62 @@ def _reason(exc: BaseException) -> str:
     return exc.message if isinstance(exc, PocketError) else f"{type(exc).__name__}: {exc}"
 
 
+async def unhost_volumes(bus: Bus, client: VolumeClient, ctx: dict[str, Any], inst: dict[str, Any] | None) -> None:
+    """A server's data volumes leaving this host (offload, or a move to another host):
+    each attachment replaced by a completed one with no host (the volume stays in-use by
+    the server) and recorded."""
+    bdms = [dict(b) for b in (inst or {}).get("block_device_mapping") or []]
+    if inst is None or not any(b.get("attachment_id") for b in bdms):
+        return
+    token = ctx.get("auth_token")
+    for bdm in bdms:
+        if bdm.get("attachment_id") and bdm.get("destination_type") == "volume":
+            # The host's attachment ends first (the volume service lets a volume in use
+            # by one attachment take no other), then the hostless one holds it.
+            await client.attachment_delete(bdm["attachment_id"], token)
+            fresh = await client.attachment_create(bdm["volume_id"], inst["uuid"], token)
+            await client.attachment_complete(fresh["id"], token)  # in-use, hostless
+            bdm.update({"attachment_id": fresh["id"], "status": "reserved"})
+    await bus.call("conductor", "instance_update", ctx, instance_uuid=inst["uuid"],
+                   values={"block_device_mapping": bdms})  # fmt: skip
+
+
+async def connect_volumes(
+    client: VolumeClient, connector: Callable[[str], dict[str, Any]], ctx: dict[str, Any], inst: dict[str, Any]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A server's volumes arriving on this host: connected here; their mappings and the
+    devices for the driver."""
+    bdms = [dict(b) for b in inst.get("block_device_mapping") or []]
+    token = ctx.get("auth_token")
+    devices = []
+    for bdm in bdms:
+        if bdm.get("attachment_id") and bdm.get("destination_type") == "volume":
+            connected = await client.attachment_update(bdm["attachment_id"], connector(bdm["device"]), token)
+            devices.append(
+                {
+                    "device": bdm["device"],
+                    "boot_index": bdm.get("boot_index"),
+                    "volume_id": bdm["volume_id"],
+                    "connection_info": connected.get("connection_info") or {},
+                }
+            )
+    return bdms, devices
+
+
+async def complete_volumes(
+    bus: Bus, client: VolumeClient, ctx: dict[str, Any], inst: dict[str, Any], bdms: list[dict[str, Any]]
+) -> None:
+    if not any(b.get("attachment_id") for b in bdms):
+        return
+    token = ctx.get("auth_token")
+    for bdm in bdms:
+        if bdm.get("attachment_id") and bdm.get("status") == "reserved":
+            await client.attachment_complete(bdm["attachment_id"], token)
+            bdm["status"] = "attached"
+    await bus.call("conductor", "instance_update", ctx, instance_uuid=inst["uuid"],
+                   values={"block_device_mapping": bdms})  # fmt: skip
+
+
 class ShelveOps:
     host: str
     zone: str
@@ -113,7 +169,7 @@ class ShelveOps:
             # Kept for the unshelve (still the server's), but bound to no host.
             with contextlib.suppress(PocketError):
                 await self.network.update_port(port["id"], {"binding:host_id": ""}, None)
-        await self._unhost_volumes(ctx, inst)
+        await unhost_volumes(self.bus, self._volume_client(), ctx, inst)
         await self.bus.call(
             "conductor",
             "instance_offloaded",
@@ -121,56 +177,6 @@ class ShelveOps:
             instance_uuid=instance_uuid,
             events=[action_event(self.host, "compute_shelve_offload_instance", start)],
         )
-
-    async def _unhost_volumes(self, ctx: dict[str, Any], inst: dict[str, Any] | None) -> None:
-        """An offloaded server's data volumes: each attachment replaced by one with no
-        host (the volume stays reserved to the server) and recorded."""
-        bdms = [dict(b) for b in (inst or {}).get("block_device_mapping") or []]
-        if inst is None or not any(b.get("attachment_id") for b in bdms):
-            return
-        client, token = self._volume_client(), ctx.get("auth_token")
-        for bdm in bdms:
-            if bdm.get("attachment_id") and bdm.get("destination_type") == "volume":
-                # The host's attachment ends first (the volume service lets a volume in use
-                # by one attachment take no other), then the hostless one holds it.
-                await client.attachment_delete(bdm["attachment_id"], token)
-                fresh = await client.attachment_create(bdm["volume_id"], inst["uuid"], token)
-                await client.attachment_complete(fresh["id"], token)  # in-use, hostless
-                bdm.update({"attachment_id": fresh["id"], "status": "reserved"})
-        await self.bus.call("conductor", "instance_update", ctx, instance_uuid=inst["uuid"],
-                            values={"block_device_mapping": bdms})  # fmt: skip
-
-    async def _connect_volumes(
-        self, ctx: dict[str, Any], inst: dict[str, Any]
-    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """The reserved data volumes of a server spawned here again: connected to this
-        host; their mappings and the devices for the driver."""
-        bdms = [dict(b) for b in inst.get("block_device_mapping") or []]
-        client, token = self._volume_client(), ctx.get("auth_token")
-        devices = []
-        for bdm in bdms:
-            if bdm.get("attachment_id") and bdm.get("destination_type") == "volume":
-                connected = await client.attachment_update(bdm["attachment_id"], self.connector(bdm["device"]), token)
-                devices.append(
-                    {
-                        "device": bdm["device"],
-                        "boot_index": bdm.get("boot_index"),
-                        "volume_id": bdm["volume_id"],
-                        "connection_info": connected.get("connection_info") or {},
-                    }
-                )
-        return bdms, devices
-
-    async def _complete_volumes(self, ctx: dict[str, Any], inst: dict[str, Any], bdms: list[dict[str, Any]]) -> None:
-        if not any(b.get("attachment_id") for b in bdms):
-            return
-        client, token = self._volume_client(), ctx.get("auth_token")
-        for bdm in bdms:
-            if bdm.get("attachment_id") and bdm.get("status") == "reserved":
-                await client.attachment_complete(bdm["attachment_id"], token)
-                bdm["status"] = "attached"
-        await self.bus.call("conductor", "instance_update", ctx, instance_uuid=inst["uuid"],
-                            values={"block_device_mapping": bdms})  # fmt: skip
 
     async def _drop_shelved_image(self, ctx: dict[str, Any], inst: dict[str, Any] | None) -> None:
         image_id = ((inst or {}).get("system_metadata") or {}).get("shelved_image_id")
@@ -223,10 +229,10 @@ class ShelveOps:
             used = instance_resources(inst["vcpus"], inst["memory_mb"], inst["flavor"], inst["block_device_mapping"])
             self.tracker.claim(instance_uuid, used["VCPU"], used["MEMORY_MB"], used["DISK_GB"])
             claimed = True
-            bdms, devices = await self._connect_volumes(ctx, inst)
+            bdms, devices = await connect_volumes(self._volume_client(), self.connector, ctx, inst)
             await self.driver.spawn(instance_spec(inst, image, vifs, self.zone, devices))
             spawned = True
-            await self._complete_volumes(ctx, inst, bdms)
+            await complete_volumes(self.bus, self._volume_client(), ctx, inst, bdms)
         except Exception as exc:
             reason = f"Unshelve of instance {instance_uuid} failed on {self.host}: {_reason(exc)}"
             log.warning("%s", reason)

@@ -274,6 +274,7 @@ class FakeDriver(VirtDriver):
             if spec.uuid in self.instances:
                 raise SpawnFailed(f"Instance {spec.uuid} already exists on host {self.hostname}.")
             inst = FakeInstance(spec)
+            inst.volumes = {b["device"]: dict(b["connection_info"]) for b in spec.block_devices}
             self.instances[spec.uuid] = inst
         inst.state = states.RUNNING if power_on else states.SHUTDOWN
         inst.started = time.monotonic()

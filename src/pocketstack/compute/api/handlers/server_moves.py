@@ -49,8 +49,9 @@ def _check_movable(inst: Instance, action: str, is_admin: bool) -> None:
         raise Conflict(f"Instance {inst.uuid} is locked")
     if inst.vm_state not in MOVABLE or inst.task_state is not None or not inst.host:
         raise _refuse(inst, action)
-    if any(b.get("destination_type") == "volume" for b in inst.block_device_mapping or []):
-        raise Conflict(f"Instance {inst.uuid} has volumes: moving servers with volumes is not supported here.")
+    if any(b.get("boot_index") == 0 and b.get("destination_type") == "volume" for b in inst.block_device_mapping or []):
+        # Data volumes move with the server; a volume root disk does not here.
+        raise Conflict(f"Instance {inst.uuid} boots from a volume: moving it is not supported here.")
 
 
 async def _start(
