@@ -19,7 +19,7 @@ from pocketstack.common.context import RequestContext
 from pocketstack.common.errors import NotFound, PocketError
 from pocketstack.db import Database
 from pocketstack.volume import assisted, compute_events, group_snapshots, messages, scheduler, states
-from pocketstack.volume.backends.base import VolumeBackend
+from pocketstack.volume.backends.base import BackendFull, VolumeBackend
 from pocketstack.volume.images import ImageClient
 from pocketstack.volume.models import Attachment, Snapshot, Volume, VolumeType
 
@@ -93,6 +93,11 @@ class VolumeManager:
             if not isinstance(exc, PocketError):
                 log.exception("volume %s: create failed", volume_id)
             await self._set(volume_id, status=states.ERROR, status_reason=f"create failed: {_reason(exc)}")
+            if isinstance(exc, BackendFull) and image is not None:
+                # The user learns why from the messages API, as from Cinder.
+                async with self.db.writer() as s:
+                    messages.record(s, vol.project_id, ctx.get("request_id") or "", volume_id,
+                                    messages.COPY_IMAGE_TO_VOLUME, messages.NOT_ENOUGH_SPACE_FOR_IMAGE)  # fmt: skip
             await self._notify(ctx, "volume.create.error", volume_id, reason=_reason(exc))
             return
         async with self.db.writer() as s:

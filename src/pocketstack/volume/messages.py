@@ -18,6 +18,8 @@ TTL = dt.timedelta(seconds=2592000)
 # (id, text) of the actions and details messages name.
 SCHEDULE_ALLOCATE_VOLUME = ("001", "schedule allocate volume")
 NO_BACKEND_AVAILABLE = ("003", "Could not find any available weighted backend.")
+COPY_IMAGE_TO_VOLUME = ("005", "copy image to volume")
+NOT_ENOUGH_SPACE_FOR_IMAGE = ("007", "Image used for creating volume exceeds available space.")
 
 
 def record(

@@ -42,6 +42,10 @@ class BackendError(PocketError):
     """The backend could not do what was asked; nothing was changed."""
 
 
+class BackendFull(BackendError):
+    """The backend's disk filled up while writing; what was written is gone."""
+
+
 @dataclass(frozen=True)
 class Capacity:
     total_gb: int

@@ -29,13 +29,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 from pocketstack.volume.backends import qemuimg
-from pocketstack.volume.backends.base import BackendError, Capacity, GiB, VolumeBackend
+from pocketstack.volume.backends.base import BackendError, BackendFull, Capacity, GiB, VolumeBackend
 
 WRITE_CHUNK = 8 * 1024 * 1024
 WRITES_IN_FLIGHT = 4
@@ -113,10 +114,16 @@ class FileBackend(VolumeBackend):
                 else:
                     await qemuimg.run("resize", "-f", self.format, str(part), str(size * GiB))
             os.replace(part, final)
-        except BaseException:
+        except BaseException as exc:
             self._sizes.pop(final.name, None)
             with contextlib.suppress(OSError):
                 part.unlink()
+            if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                # The disk under the directory filled up (the capacity we report is
+                # configured, not measured): a clear reason on the volume, no traceback.
+                raise BackendFull(
+                    f"The file backend ran out of space in {self.directory}: {os.strerror(exc.errno)}"
+                ) from None
             raise
         return self._location(final, self.format)
 
