@@ -94,3 +94,20 @@ async def test_query_limits_and_markers_nova_and_neutron_take(cloud: CloudClient
     r = await cloud.http.get("/network/v2.0/service-providers?marker=zzz", headers={"X-Auth-Token": token})
     assert r.status_code == 404, r.text
     assert r.json()["NeutronError"]["type"] == "ServiceProviderNotFound"
+
+
+async def test_integers_past_sqlite_in_queries_and_ids_are_not_overflows(cloud: CloudClient) -> None:
+    token = await cloud.token("admin")
+    placement = {"X-Auth-Token": token, "OpenStack-API-Version": "placement latest"}
+    huge = "99999999999999999999"
+    # An amount no inventory holds matches nothing (it overflowed the SQL parameter).
+    for path in [f"/allocation_candidates?resources=VCPU:{huge}", f"/resource_providers?resources=VCPU:{huge}"]:
+        r = await cloud.http.get("/placement" + path, headers=placement)
+        assert r.status_code == 200, (path, r.text)
+        assert not next(v for k, v in r.json().items() if k in ("allocation_requests", "resource_providers"))
+    # A query integer past SQL's is a 400 naming the bound.
+    r = await cloud.http.get(f"/placement/allocation_candidates?resources=VCPU:1&limit={huge}", headers=placement)
+    assert r.status_code == 400 and "must be <=" in r.json()["errors"][0]["detail"], r.text
+    # An aggregate id past the column's integer is no aggregate.
+    r = await cloud.http.get(f"/compute/v2.1/os-aggregates/{huge}", headers={"X-Auth-Token": token})
+    assert r.status_code == 404 and "itemNotFound" in r.json(), r.text

@@ -16,6 +16,11 @@ Receive = Any
 Scope = MutableMapping[str, Any]
 
 
+# The largest integer a database column or query parameter holds (SQLite, PostgreSQL
+# bigint): query integers past it are a 400, never an overflow in the driver.
+SQL_INT_MAX = 2**63 - 1
+
+
 class Request:
     __slots__ = (
         "_body",
@@ -70,7 +75,9 @@ class Request:
     def params(self, name: str) -> list[str]:
         return self.query.get(name, [])
 
-    def int_param(self, name: str, default: int | None = None, *, minimum: int = 0) -> int | None:
+    def int_param(
+        self, name: str, default: int | None = None, *, minimum: int = 0, maximum: int | None = SQL_INT_MAX
+    ) -> int | None:
         raw = self.param(name)
         if raw is None or raw == "":
             return default
@@ -80,6 +87,8 @@ class Request:
             raise Invalid(f"Invalid value for query parameter {name!r}: {raw!r} is not an integer") from None
         if value < minimum:
             raise Invalid(f"Invalid value for query parameter {name!r}: must be >= {minimum}")
+        if maximum is not None and value > maximum:
+            raise Invalid(f"Invalid value for query parameter {name!r}: must be <= {maximum}")
         return value
 
     def bool_param(self, name: str, default: bool | None = None) -> bool | None:

@@ -57,7 +57,7 @@ MAX_LIMIT = 1000
 
 
 def limit_param(request: Request) -> int | None:
-    limit = request.int_param("limit", None, minimum=0)
+    limit = request.int_param("limit", None, minimum=0, maximum=None)
     # As Nova's get_limit_and_marker: min(max_limit, limit); a huge limit overflowed SQL (500).
     return None if limit is None else min(limit, MAX_LIMIT)
 

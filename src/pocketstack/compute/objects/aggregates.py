@@ -31,7 +31,8 @@ async def get(db: Database, ident: str) -> Aggregate:
 async def _find(s: AsyncSession, ident: str) -> Aggregate:
     column = Aggregate.id if ident.isdigit() else Aggregate.uuid
     key: int | str = int(ident) if ident.isdigit() else ident
-    found = await s.scalar(select(Aggregate).where(column == key))
+    # An id past the database's integer is no aggregate (binding it overflowed: 500).
+    found = None if isinstance(key, int) and key >= 2**63 else await s.scalar(select(Aggregate).where(column == key))
     if found is None:
         raise NotFound(f"Aggregate {ident} could not be found.")
     return found

@@ -11,6 +11,9 @@ from pocketstack.placement.objects.filters import AggregateFilter
 _RESOURCE = re.compile(r"^([A-Z0-9_]+):(\d+)$")
 
 
+SQL_INT_MAX = 2**63 - 1
+
+
 def resources(value: str, key: str = "resources") -> dict[str, int]:
     """``VCPU:2,MEMORY_MB:1024`` -> {"VCPU": 2, "MEMORY_MB": 1024}."""
     out: dict[str, int] = {}
@@ -29,7 +32,9 @@ def resources(value: str, key: str = "resources") -> dict[str, int]:
             )
         if name in out:
             raise e.Invalid(f"Resource class {name} appears more than once in {key}.", kind=BAD_VALUE)
-        out[name] = amount
+        # No inventory holds more than a 64-bit integer: a larger amount matches nothing, as
+        # in Placement, instead of overflowing SQLite's parameters (500).
+        out[name] = min(amount, SQL_INT_MAX)
     return out
 
 
