@@ -13,10 +13,12 @@ from pocketstack.common.policy import Enforcer, PolicyFileError, RuleDefault, lo
 
 # Each service's rule defaults live in its own module.
 SERVICES = {
+    "compute": "pocketstack.compute.api.policies",
     "identity": "pocketstack.identity.policies",
     "image": "pocketstack.image.policies",
     "network": "pocketstack.network.policies",
     "placement": "pocketstack.placement.policies",
+    "volume": "pocketstack.volume.api.policies",
 }
 
 
