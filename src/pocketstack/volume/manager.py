@@ -20,8 +20,9 @@ from pocketstack.common.errors import NotFound, PocketError
 from pocketstack.db import Database
 from pocketstack.volume import assisted, compute_events, group_snapshots, messages, scheduler, states
 from pocketstack.volume.backends.base import BackendFull, VolumeBackend
+from pocketstack.volume.backup_store import BackupStore
 from pocketstack.volume.images import ImageClient
-from pocketstack.volume.models import Attachment, Snapshot, Volume, VolumeType
+from pocketstack.volume.models import Attachment, Backup, Snapshot, Volume, VolumeType
 
 log = logging.getLogger(__name__)
 
@@ -31,12 +32,21 @@ def _reason(exc: BaseException) -> str:
 
 
 class VolumeManager:
-    def __init__(self, host: str, db: Database, backend: VolumeBackend, bus: Bus, images: ImageClient) -> None:
+    def __init__(
+        self,
+        host: str,
+        db: Database,
+        backend: VolumeBackend,
+        bus: Bus,
+        images: ImageClient,
+        backups: BackupStore | None = None,
+    ) -> None:
         self.host = host
         self.db = db
         self.backend = backend
         self.bus = bus
         self.images = images
+        self.backups = backups
 
     # --- helpers --------------------------------------------------------------------------
     async def _volume(self, volume_id: str) -> Volume | None:
@@ -300,6 +310,59 @@ class VolumeManager:
             if row is not None:
                 await s.delete(row)
 
+    # --- backups ----------------------------------------------------------------------------
+    async def _set_backup(self, backup_id: str, **values: Any) -> None:
+        async with self.db.writer() as s:
+            row = await s.get(Backup, backup_id)
+            if row is not None:
+                for key, value in values.items():
+                    setattr(row, key, value)
+
+    async def create_backup(self, ctx: dict[str, Any], backup_id: str) -> None:
+        async with self.db.reader() as s:
+            backup = await s.get(Backup, backup_id)
+            vol = await s.get(Volume, backup.volume_id) if backup is not None else None
+        if backup is None or vol is None or backup.status != "creating" or self.backups is None:
+            return
+        try:
+            # An attached volume is read as it is (crash-consistent, as a forced backup).
+            await self.backups.write(backup_id, self.backend.read(vol.id, vol.provider_location or {}))
+        except Exception as exc:
+            if not isinstance(exc, PocketError):
+                log.exception("backup %s of %s failed", backup_id, vol.id)
+            await self._set_backup(backup_id, status="error", fail_reason=_reason(exc))
+        else:
+            await self._set_backup(backup_id, status="available", fail_reason=None)
+        await self._set(vol.id, status=backup.volume_previous_status or states.AVAILABLE)
+
+    async def restore_backup(self, ctx: dict[str, Any], backup_id: str, volume_id: str, new: bool) -> None:
+        async with self.db.reader() as s:
+            backup = await s.get(Backup, backup_id)
+            vol = await s.get(Volume, volume_id)
+        if backup is None or vol is None or vol.status != states.RESTORING_BACKUP or self.backups is None:
+            return
+        try:
+            location = await self.backend.create_from_image(volume_id, vol.size, self.backups.read(backup_id), "raw")
+        except Exception as exc:
+            if not isinstance(exc, PocketError):
+                log.exception("restore of backup %s into %s failed", backup_id, volume_id)
+            await self._set(volume_id, status=states.ERROR, status_reason=f"restore failed: {_reason(exc)}")
+            await self._set_backup(backup_id, status="available")
+            return
+        await self._set(volume_id, status=states.AVAILABLE, provider_location=location, previous_status=None)
+        await self._set_backup(backup_id, status="available")
+
+    async def delete_backup(self, ctx: dict[str, Any], backup_id: str) -> None:
+        async with self.db.reader() as s:
+            backup = await s.get(Backup, backup_id)
+        if backup is None or backup.status != "deleting" or self.backups is None:
+            return
+        self.backups.delete(backup_id)
+        async with self.db.writer() as s:
+            row = await s.get(Backup, backup_id)
+            if row is not None:
+                await s.delete(row)
+
     # --- reimage ----------------------------------------------------------------------------
     async def reimage(
         self, ctx: dict[str, Any], volume_id: str, image: dict[str, Any], image_metadata: dict[str, str]
@@ -550,6 +613,29 @@ class VolumeManager:
             else:
                 await self.delete_snapshot(ctx, snap.id)
                 done["deleted"] += 1
+        await self._recover_backups(ctx, done)
         if any(done.values()):
             log.info("volume manager %s recovered: %s", self.host, done)
         return done
+
+    async def _recover_backups(self, ctx: dict[str, Any], done: dict[str, int]) -> None:
+        """A backup or restore cut short: the backup errs (a restore's backup is intact),
+        the volume goes back (or, half restored, to error); deletes are finished."""
+        async with self.db.reader() as s:
+            rows = list(await s.scalars(select(Backup).where(Backup.status.in_(("creating", "restoring", "deleting")))))
+            busy = list(
+                await s.scalars(select(Volume).where(Volume.status.in_((states.BACKING_UP, states.RESTORING_BACKUP))))
+            )
+        for backup in rows:
+            if backup.status == "deleting":
+                await self.delete_backup(ctx, backup.id)
+                done["deleted"] += 1
+            else:
+                status = "error" if backup.status == "creating" else "available"
+                await self._set_backup(backup.id, status=status, fail_reason="interrupted by a restart")
+                done["error"] += 1
+        for vol in busy:
+            if vol.status == states.RESTORING_BACKUP:
+                await self._set(vol.id, status=states.ERROR, status_reason="restore interrupted by a restart")
+            else:
+                await self._set(vol.id, status=states.AVAILABLE)

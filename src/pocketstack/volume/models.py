@@ -271,3 +271,29 @@ class DefaultType(Base):
     __tablename__ = "volume_default_type"
     project_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     volume_type_id: Mapped[str] = mapped_column(String(36), ForeignKey("volume_type.id"), index=True)
+
+
+class Backup(Base):
+    """A copy of a volume's data kept apart from it (the posix backup store), to restore."""
+
+    __tablename__ = "volume_backup"
+    id: Mapped[str] = _id()
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    user_id: Mapped[str] = mapped_column(String(64))
+    volume_id: Mapped[str] = mapped_column(String(36), index=True)
+    snapshot_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    size: Mapped[int] = mapped_column(Integer)
+    availability_zone: Mapped[str] = mapped_column(String(255))
+    container: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    is_incremental: Mapped[bool] = mapped_column(Boolean, default=False)
+    parent_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    fail_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    metadata_: Mapped[dict[str, str]] = mapped_column("metadata", JSON, default=dict)
+    # The volume's status while this backup (or a restore from it) runs, to return to.
+    volume_previous_status: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    data_timestamp: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    created_at: Mapped[dt.datetime] = _created()
+    updated_at: Mapped[dt.datetime | None] = _updated()

@@ -18,12 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pocketstack.common.config import VolumeConfig
 from pocketstack.common.errors import Invalid, QuotaExceeded
 from pocketstack.db import Database
-from pocketstack.volume.models import Group, Quota, QuotaClass, QuotaLock, Snapshot, Volume, VolumeType
+from pocketstack.volume.models import Backup, Group, Quota, QuotaClass, QuotaLock, Snapshot, Volume, VolumeType
 
 BASE_RESOURCES = ("volumes", "snapshots", "gigabytes")
 DEFAULT_CLASS = "default"
-# The rest of Cinder's quota set: groups (enforced at group create), per_volume_gigabytes
-# (the largest volume, enforced at create and extend); there are no backups.
+# The rest of Cinder's quota set: backups and their gigabytes (at backup create), groups
+# (at group create), per_volume_gigabytes (the largest volume, at create and extend).
 STATIC = {"backups": 10, "backup_gigabytes": 1000, "groups": 10, "per_volume_gigabytes": -1}
 
 
@@ -40,6 +40,8 @@ class Delta:
     # Only the per-type limits (a retype moves usage between types, not overall).
     type_only: bool = False
     groups: int = 0
+    backups: int = 0
+    backup_gigabytes: int = 0
     # The size of the one volume being made or grown (per_volume_gigabytes).
     volume_size: int | None = None
 
@@ -104,6 +106,11 @@ async def usage(s: AsyncSession, project_id: str) -> dict[str, int]:
         .group_by(VolumeType.name)
     )
     used["groups"] = int(await s.scalar(select(func.count(Group.id)).where(Group.project_id == project_id)) or 0)
+    backups = await s.execute(
+        select(func.count(Backup.id), func.coalesce(func.sum(Backup.size), 0)).where(Backup.project_id == project_id)
+    )
+    count, gigabytes = backups.one()
+    used["backups"], used["backup_gigabytes"] = int(count), int(gigabytes)
     for name, count, gigabytes in snaps:
         used["snapshots"] += int(count)
         used["gigabytes"] += int(gigabytes)
@@ -150,6 +157,7 @@ async def check(db: Database, s: AsyncSession, cfg: VolumeConfig, project_id: st
             f"GroupLimitExceeded: Maximum number of groups allowed ({hard['groups']}) exceeded.",
             kind="GroupLimitExceeded",
         )
+    wanted += [("backups", delta.backups), ("backup_gigabytes", delta.backup_gigabytes)]
     for resource, amount in wanted:
         limit = hard.get(resource, -1)
         if amount <= 0 or limit < 0:
@@ -157,6 +165,12 @@ async def check(db: Database, s: AsyncSession, cfg: VolumeConfig, project_id: st
         consumed = used.get(resource, 0)
         if consumed + amount <= limit:
             continue
+        if resource in ("backups", "backup_gigabytes"):
+            kind = "BackupLimitExceeded" if resource == "backups" else "VolumeBackupSizeExceedsAvailableQuota"
+            raise QuotaExceeded(
+                f"{kind}: Maximum {resource} allowed ({limit}) exceeded: {amount} requested, {consumed} in use.",
+                kind=kind,
+            )
         if resource.startswith("gigabytes"):
             raise QuotaExceeded(
                 f"VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds allowed {resource} quota. "

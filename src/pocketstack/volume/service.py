@@ -13,9 +13,10 @@ from pocketstack.runtime import Runtime, Service
 from pocketstack.volume import types
 from pocketstack.volume.api import policy
 from pocketstack.volume.api.common import MAX_VERSION, MIN_VERSION
-from pocketstack.volume.api.openapi import REQUEST_BODIES
+from pocketstack.volume.api.openapi import REQUEST_BODIES, RESPONSES
 from pocketstack.volume.api.routes import ROUTES
 from pocketstack.volume.backends import VolumeBackend, from_config
+from pocketstack.volume.backup_store import BackupStore
 from pocketstack.volume.deps import VolumeDeps
 from pocketstack.volume.images import ImageClient
 from pocketstack.volume.manager import VolumeManager
@@ -47,13 +48,21 @@ class VolumeService(Service):
         self.backend = backend if backend is not None else from_config(cfg)
         self.images = ImageClient(runtime)
         self.deps = VolumeDeps(runtime.database(self.name), cfg.volume, runtime.bus, self.images, self.backend.name)
-        self.manager = VolumeManager(cfg.volume.host, self.deps.db, self.backend, runtime.bus, self.images)
+        self.manager = VolumeManager(
+            cfg.volume.host,
+            self.deps.db,
+            self.backend,
+            runtime.bus,
+            self.images,
+            BackupStore(cfg.data_dir / "backups"),
+        )
         self._subscription: Subscription | None = None
         self._app = CinderApp(
             "volume",
             ROUTES,
             error_format="cinder",
             request_bodies=REQUEST_BODIES,
+            responses=RESPONSES,
             authenticator=runtime.authenticator,
             microversions=Microversions("volume", MIN_VERSION, MAX_VERSION),
             max_body_bytes=cfg.server.max_body_bytes,

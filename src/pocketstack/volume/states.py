@@ -23,6 +23,9 @@ UPLOADING = "uploading"
 MAINTENANCE = "maintenance"
 # Offered to another project (a volume transfer exists).
 AWAITING_TRANSFER = "awaiting-transfer"
+# A backup of it is being made, or one is being restored into it.
+BACKING_UP = "backing-up"
+RESTORING_BACKUP = "restoring-backup"
 # Being put back as it was at a snapshot (3.40).
 REVERTING = "reverting"
 # Adopted from the backend (shown as creating and error, as Cinder does) or let go of.
@@ -35,7 +38,7 @@ SHOWN = {MANAGING: CREATING, ERROR_MANAGING: ERROR}
 VOLUME_STATUSES = (
     CREATING, AVAILABLE, RESERVED, ATTACHING, IN_USE, DETACHING, DELETING, ERROR, ERROR_DELETING,
     EXTENDING, ERROR_EXTENDING, DOWNLOADING, UPLOADING, MAINTENANCE, AWAITING_TRANSFER, REVERTING,
-    UNMANAGING, MANAGING, ERROR_MANAGING,
+    UNMANAGING, MANAGING, ERROR_MANAGING, BACKING_UP, RESTORING_BACKUP,
 )  # fmt: skip
 
 # Statuses a user may delete a volume from (Cinder's list).

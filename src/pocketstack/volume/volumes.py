@@ -81,7 +81,11 @@ async def _check_image(deps: VolumeDeps, ctx: RequestContext, image_ref: str, si
     return image
 
 
-async def create(deps: VolumeDeps, ctx: RequestContext, req: CreateRequest) -> VolumeRecord:
+async def create(
+    deps: VolumeDeps, ctx: RequestContext, req: CreateRequest, *, for_restore: bool = False
+) -> VolumeRecord:
+    """Write the row and cast the create; ``for_restore``: the row only, in
+    ``restoring-backup`` (the restore of a backup makes the data)."""
     sources = [x for x in (req.image_ref, req.snapshot_id, req.source_volid) if x]
     if len(sources) > 1:
         raise Invalid("Invalid input received: only one of imageRef, snapshot_id and source_volid may be given.")
@@ -160,7 +164,7 @@ async def create(deps: VolumeDeps, ctx: RequestContext, req: CreateRequest) -> V
             name=req.name,
             description=req.description,
             size=size,
-            status=states.CREATING,
+            status=states.RESTORING_BACKUP if for_restore else states.CREATING,
             attach_status=states.ATTACH_DETACHED,
             volume_type_id=vtype.id,
             availability_zone=zone,
@@ -178,6 +182,8 @@ async def create(deps: VolumeDeps, ctx: RequestContext, req: CreateRequest) -> V
         s.add(vol)
         await s.flush()
         rec = VolumeRecord(vol, vtype.name, [])
+    if for_restore:
+        return rec
     await deps.bus.cast(
         deps.topic,
         "create_volume",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pocketstack.volume.api.handlers import (
     attachments,
+    backups,
     clusters,
     default_types,
     extensions,
@@ -45,6 +46,15 @@ TABLE: list[tuple[str, str, Handler]] = [
     ("GET", "/volumes/{volume_id}/metadata/{key}", volumes.metadata_show),
     ("PUT", "/volumes/{volume_id}/metadata/{key}", volumes.metadata_update),
     ("DELETE", "/volumes/{volume_id}/metadata/{key}", volumes.metadata_delete),
+    # backups
+    ("GET", "/backups", backups.index),
+    ("GET", "/backups/detail", backups.detail),
+    ("POST", "/backups", backups.create),
+    ("GET", "/backups/{backup_id}", backups.show),
+    ("PUT", "/backups/{backup_id}", backups.update),
+    ("DELETE", "/backups/{backup_id}", backups.delete),
+    ("POST", "/backups/{backup_id}/restore", backups.restore),
+    ("POST", "/backups/{backup_id}/action", backups.action),
     # manage / unmanage (admin)
     ("POST", "/os-volume-manage", manage.create),
     ("POST", "/manageable_volumes", manage.create),

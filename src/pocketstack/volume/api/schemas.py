@@ -474,3 +474,56 @@ SNAPSHOT_MANAGE = obj(
     },
     ["snapshot"],
 )
+
+BACKUP_CREATE = obj(
+    {
+        "backup": {
+            "type": "object",
+            "properties": {
+                "volume_id": {"type": "string", "minLength": 1, "maxLength": 255},
+                "container": {"type": ["string", "null"], "maxLength": 255},
+                "name": NAME,
+                "description": DESCRIPTION,
+                "incremental": NULLABLE_BOOLISH,
+                "force": NULLABLE_BOOLISH,
+                "snapshot_id": UUID_OR_NULL,
+                "metadata": {**METADATA, "type": ["object", "null"]},
+                "availability_zone": {"type": ["string", "null"], "maxLength": 255},
+            },
+            "required": ["volume_id"],
+            "additionalProperties": False,
+        }
+    },
+    ["backup"],
+)
+BACKUP_UPDATE = obj(
+    {
+        "backup": {
+            "type": "object",
+            "properties": {"name": NAME, "description": DESCRIPTION, "metadata": METADATA},
+            "additionalProperties": False,
+        }
+    },
+    ["backup"],
+)
+BACKUP_RESTORE = obj(
+    {
+        "restore": {
+            "type": ["object", "null"],
+            "properties": {"volume_id": UUID_OR_NULL, "name": NAME},
+            "additionalProperties": False,
+        }
+    },
+    ["restore"],
+)
+BACKUP_RESET = obj(
+    {
+        "os-reset_status": {
+            "type": "object",
+            "properties": {"status": {"type": "string", "minLength": 1, "maxLength": 255}},
+            "required": ["status"],
+            "additionalProperties": False,
+        }
+    },
+    ["os-reset_status"],
+)
