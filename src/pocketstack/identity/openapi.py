@@ -58,6 +58,7 @@ REQUEST_BODIES: RequestBodies = {
     ),
     ("POST", "/v3/ec2tokens"): UNCHECKED,  # ec2tokens.issue
     ("PUT", "/v3/projects/{project_id}/tags"): UNCHECKED,  # projects.replace_tags
+    ("PUT", "/v3/OS-OAUTH1/authorize/{request_token_id}"): UNCHECKED,  # oauth1.authorize
     ("POST", "/v3/OS-OAUTH2/token"): Body(
         {
             "type": "object",

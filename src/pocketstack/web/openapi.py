@@ -139,7 +139,8 @@ def _operation(
 
 def _error_responses(error_format: str) -> dict[str, Any]:
     responses: dict[str, Any] = {}
-    for status in sorted(set(STATUS.values())):
+    # 503 is no answer a route gives by design: the routes that do declare it (Responses).
+    for status in sorted(set(STATUS.values()) - {503}):
         content_type, schema = error_schema(error_format, status)
         responses[str(status)] = {
             "description": TITLES.get(status, "Error"),

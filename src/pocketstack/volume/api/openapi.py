@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from pocketstack.volume.api import schemas
 from pocketstack.volume.api.handlers import volume_actions
-from pocketstack.web.openapi import UNCHECKED, RequestBodies, any_of, one_action
+from pocketstack.web.errors import error_schema
+from pocketstack.web.openapi import UNCHECKED, RequestBodies, Responses, any_of, one_action
 
 _BODIES: RequestBodies = {
     ("POST", "/v3/volumes"): schemas.VOLUME_CREATE,
@@ -45,6 +46,13 @@ _BODIES: RequestBodies = {
     ("PUT", "/v3/os-quota-class-sets/{class_name}"): schemas.QUOTA_CLASS_UPDATE,
     ("PUT", "/v3/os-services/{action}"): any_of(schemas.SERVICE_FREEZE, schemas.SERVICE_DISABLE),
     ("POST", "/v3/volumes/{volume_id}/action"): one_action(volume_actions.ACTIONS),
+    ("POST", "/v3/os-volume-manage"): schemas.VOLUME_MANAGE,
+    ("POST", "/v3/manageable_volumes"): schemas.VOLUME_MANAGE,
+    ("POST", "/v3/os-snapshot-manage"): schemas.SNAPSHOT_MANAGE,
+    ("POST", "/v3/manageable_snapshots"): schemas.SNAPSHOT_MANAGE,
+    ("POST", "/v3/group_snapshots"): schemas.GROUP_SNAPSHOT_CREATE,
+    ("POST", "/v3/group_snapshots/{group_snapshot_id}/action"): UNCHECKED,  # groups.gsnaps_action
+    ("PUT", "/v3/clusters/{cluster}"): UNCHECKED,  # clusters.update
     ("POST", "/v3/volumes/{volume_id}/metadata"): UNCHECKED,  # volumes.metadata_create
     ("PUT", "/v3/volumes/{volume_id}/metadata"): UNCHECKED,  # volumes.metadata_replace
     ("POST", "/v3/snapshots/{snapshot_id}/action"): one_action(
@@ -62,4 +70,26 @@ _BODIES: RequestBodies = {
 REQUEST_BODIES: RequestBodies = {
     **_BODIES,
     **{(method, "/v3/{project_id}" + pattern[len("/v3") :]): body for (method, pattern), body in _BODIES.items()},
+}
+
+# As Cinder's manage: a host that is not a backend of this cloud is its 503
+# ServiceUnavailable "Host '...' not found".
+_HOST_NOT_FOUND = {
+    "description": "The named host is not a volume backend of this cloud",
+    "content": {"application/json": {"schema": error_schema("cinder", 503)[1]}},
+}
+_MANAGE = [
+    ("POST", "/os-volume-manage"),
+    ("POST", "/manageable_volumes"),
+    ("GET", "/manageable_volumes"),
+    ("GET", "/manageable_volumes/detail"),
+    ("POST", "/os-snapshot-manage"),
+    ("POST", "/manageable_snapshots"),
+    ("GET", "/manageable_snapshots"),
+    ("GET", "/manageable_snapshots/detail"),
+]
+RESPONSES: Responses = {
+    (method, prefix + path): {"503": _HOST_NOT_FOUND}
+    for prefix in ("/v3", "/v3/{project_id}")
+    for method, path in _MANAGE
 }
