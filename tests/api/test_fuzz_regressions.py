@@ -111,3 +111,16 @@ async def test_integers_past_sqlite_in_queries_and_ids_are_not_overflows(cloud: 
     # An aggregate id past the column's integer is no aggregate.
     r = await cloud.http.get(f"/compute/v2.1/os-aggregates/{huge}", headers={"X-Auth-Token": token})
     assert r.status_code == 404 and "itemNotFound" in r.json(), r.text
+
+
+async def test_volume_type_and_qos_names_with_non_ascii_capitals_are_409_when_taken(cloud: CloudClient) -> None:
+    headers = {"X-Auth-Token": await cloud.token("admin")}
+    # SQLite's lower() folds ASCII only: a taken name with 'Ü' passed the check and hit
+    # the unique index (500). A taken name is Cinder's 409, ASCII case ignored.
+    for path, key in [("/volume/v3/types", "volume_type"), ("/volume/v3/qos-specs", "qos_specs")]:
+        r = await cloud.http.post(path, json={key: {"name": "Über-Name"}}, headers=headers)
+        assert r.status_code == 200, r.text
+        for taken in ["Über-Name"]:
+            r = await cloud.http.post(path, json={key: {"name": taken}}, headers=headers)
+            assert r.status_code == 409, (path, taken, r.text)
+            assert "already exists" in r.json()["conflictingRequest"]["message"]

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
-from sqlalchemy import DateTime, String
+from sqlalchemy import DateTime, String, func, or_
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pocketstack.common.timeutils import utcnow
@@ -40,3 +41,13 @@ def created_column() -> Mapped[dt.datetime]:
 
 def updated_column() -> Mapped[dt.datetime | None]:
     return mapped_column(DateTime, default=utcnow, onupdate=utcnow, nullable=True)
+
+
+def same_name(column: Any, name: str) -> Any:
+    """``column`` is ``name``, or is it but for ASCII case (the case-insensitive name
+    checks of Cinder's MySQL collation, as far as the database's lower() folds).
+
+    SQLite's lower() folds ASCII only: compared with ``name.lower()`` alone, a name with
+    a non-ASCII capital ('Über') never matched even itself, and its exact duplicate
+    slipped past the check into the unique index (500)."""
+    return or_(column == name, func.lower(column) == name.lower())

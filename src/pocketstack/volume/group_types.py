@@ -3,11 +3,12 @@ themselves are not built yet, so no group type is ever in use."""
 
 from __future__ import annotations
 
-from sqlalchemy import asc, desc, func, select
+from sqlalchemy import asc, desc, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack.common.context import RequestContext
 from pocketstack.common.errors import Conflict, NotFound
+from pocketstack.db.models import same_name
 from pocketstack.volume.models import GroupType
 
 SORT_KEYS = ("id", "name", "description", "created_at", "is_public")
@@ -35,7 +36,7 @@ async def list_all(
 
 
 async def _check_name(s: AsyncSession, name: str, ignore: str | None = None) -> None:
-    query = select(GroupType).where(func.lower(GroupType.name) == name.lower())
+    query = select(GroupType).where(same_name(GroupType.name, name))
     found = await s.scalar(query)
     if found is not None and found.id != ignore:
         raise Conflict(f"Group Type {name} already exists.")

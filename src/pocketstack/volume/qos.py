@@ -4,10 +4,11 @@ has one at most). Recorded and shown; the file backend and QEMU do not enforce t
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack.common.errors import Conflict, Invalid, NotFound
+from pocketstack.db.models import same_name
 from pocketstack.volume.models import QosSpecs, VolumeType
 
 CONSUMERS = ("front-end", "back-end", "both")
@@ -27,7 +28,7 @@ async def list_all(s: AsyncSession) -> list[QosSpecs]:
 async def create(s: AsyncSession, name: str, consumer: str, specs: dict[str, str]) -> QosSpecs:
     if consumer not in CONSUMERS:
         raise Invalid(f"Invalid input received: Consumer {consumer!r} is not one of {', '.join(CONSUMERS)}.")
-    if await s.scalar(select(QosSpecs).where(func.lower(QosSpecs.name) == name.lower())) is not None:
+    if await s.scalar(select(QosSpecs).where(same_name(QosSpecs.name, name))) is not None:
         raise Conflict(f"QoS Specs {name} already exists.")
     qos = QosSpecs(name=name, consumer=consumer, specs=specs)
     s.add(qos)

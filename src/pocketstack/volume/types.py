@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pocketstack.common.context import RequestContext
 from pocketstack.common.errors import Conflict, Invalid, NotFound
 from pocketstack.db import Database
+from pocketstack.db.models import same_name
 from pocketstack.volume.models import DefaultType, Volume, VolumeType
 
 DEFAULT_DESCRIPTION = "Default Volume Type"
@@ -74,7 +75,7 @@ async def list_types(s: AsyncSession, ctx: RequestContext, is_public: bool | Non
 async def create(
     s: AsyncSession, name: str, description: str | None, is_public: bool, extra_specs: dict[str, str]
 ) -> VolumeType:
-    if await s.scalar(select(VolumeType).where(func.lower(VolumeType.name) == name.lower())) is not None:
+    if await s.scalar(select(VolumeType).where(same_name(VolumeType.name, name))) is not None:
         raise Conflict(f"Volume Type {name} already exists.")
     vtype = VolumeType(name=name, description=description, is_public=is_public, extra_specs=extra_specs, projects=[])
     s.add(vtype)

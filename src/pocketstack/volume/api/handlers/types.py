@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from pocketstack.common.errors import Conflict, Invalid, NotFound
+from pocketstack.db.models import same_name
 from pocketstack.volume import encryption, types
 from pocketstack.volume.api import policy, schemas, views
 from pocketstack.volume.api.common import at_least, body, context, deps, dict_param, to_bool
@@ -71,7 +72,7 @@ async def update(request: Request) -> Response:
             if vtype.name == d.cfg.default_type and name != vtype.name:
                 raise Invalid(f"The default volume type {vtype.name} cannot be renamed.")
             clash = await s.scalar(
-                select(VolumeType).where(func.lower(VolumeType.name) == name.lower(), VolumeType.id != vtype.id)
+                select(VolumeType).where(same_name(VolumeType.name, name), VolumeType.id != vtype.id)
             )
             if clash is not None:
                 raise Conflict(f"Volume Type {name} already exists.")
