@@ -89,3 +89,35 @@ async def test_backup_rules_and_admin_actions(vapi: VolumeApi) -> None:
     gone = {"os-force_delete": {}}
     assert (await vapi.request("POST", f"/backups/{forced['id']}/action", "admin", json=gone)).status_code == 202
     await vapi.wait_gone(f"/backups/{forced['id']}")
+
+
+async def test_export_and_import_record(vapi: VolumeApi) -> None:
+    import base64
+    import json
+    import uuid
+
+    vol = await vapi.create()
+    vapi.backend.volumes[vol["id"]].data = b"KEPT"
+    backup = await _backup(vapi, volume_id=vol["id"], name="orig")
+    path = f"/backups/{backup['id']}/export_record"
+    assert fault(await vapi.request("GET", path), 403)
+    record = (await vapi.request("GET", path, "admin")).json()["backup-record"]
+    assert record["backup_service"].startswith("cinder.backup.drivers")
+    new_id = str(uuid.uuid4())
+    fields = json.loads(base64.b64decode(record["backup_url"]))
+    url = base64.b64encode(json.dumps({**fields, "id": new_id}).encode()).decode()
+    body = {"backup-record": {"backup_service": record["backup_service"], "backup_url": url}}
+    resp = await vapi.request("POST", "/backups/import_record", "admin", json=body)
+    assert resp.status_code == 201, resp.text
+    assert resp.json()["backup"]["id"] == new_id
+    imported = (await vapi.request("GET", f"/backups/{new_id}", "admin")).json()["backup"]
+    assert imported["status"] == "available" and imported["name"] == "orig"
+    assert "already exists" in fault(await vapi.request("POST", "/backups/import_record", "admin", json=body), 400)
+    bad = {"backup-record": {"backup_service": record["backup_service"], "backup_url": "!!"}}
+    assert fault(await vapi.request("POST", "/backups/import_record", "admin", json=bad), 400)
+    # The original goes; the imported record still restores the data (it shares it).
+    assert (await vapi.request("DELETE", f"/backups/{backup['id']}")).status_code == 202
+    await vapi.wait_gone(f"/backups/{backup['id']}")
+    resp = await vapi.request("POST", f"/backups/{new_id}/restore", "admin", json={"restore": {}})
+    made = await vapi.wait(resp.json()["restore"]["volume_id"], "available")
+    assert vapi.backend.volumes[made["id"]].data.startswith(b"KEPT")

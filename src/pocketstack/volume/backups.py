@@ -9,6 +9,8 @@ The volume is ``backing-up`` (or ``restoring-backup``) meanwhile, then back to w
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import Any
 
 from sqlalchemy import asc, desc, select
@@ -194,3 +196,54 @@ async def restore(
         deps.topic, "restore_backup", ctx.to_dict(), backup_id=backup_id, volume_id=volume_id, new=target_new
     )
     return backup, volume_id, name_out
+
+
+SERVICE = "cinder.backup.drivers.posix.PosixBackupDriver"
+_RECORD_FIELDS = ("id", "volume_id", "name", "description", "size", "availability_zone", "container", "is_incremental")
+
+
+async def export_record(deps: VolumeDeps, ctx: RequestContext, backup_id: str) -> dict[str, str]:
+    """The record an admin keeps to import the backup again (after a database loss)."""
+    async with deps.db.reader() as s:
+        backup = await get(s, ctx, backup_id)
+    if backup.status != AVAILABLE:
+        raise Invalid(f"Invalid backup: Backup status must be available, not {backup.status}.")
+    record = {k: getattr(backup, k) for k in _RECORD_FIELDS}
+    record.update(project_id=backup.project_id, user_id=backup.user_id, data_key=backup.data_key or backup.id)
+    return {"backup_service": SERVICE, "backup_url": base64.b64encode(json.dumps(record).encode()).decode()}
+
+
+async def import_record(deps: VolumeDeps, ctx: RequestContext, service: str, url: str) -> Backup:
+    if service != SERVICE:
+        raise Invalid(f"Invalid input received: Unsupported backup service {service!r}.")
+    try:
+        record = json.loads(base64.b64decode(url, validate=True))
+        if not isinstance(record, dict) or not isinstance(record.get("id"), str):
+            raise ValueError
+        size = int(record.get("size") or 0)
+    except (ValueError, TypeError):
+        raise Invalid("Invalid input received: Can't parse backup record.") from None
+    key = str(record.get("data_key") or record["id"])
+    # The data lives with the volume manager's backup store.
+    present = await deps.bus.call(deps.topic, "backup_data_exists", ctx.to_dict(), timeout=10, key=key)
+    async with deps.db.writer() as s:
+        if await s.get(Backup, record["id"]) is not None:
+            raise Invalid(f"Invalid backup: Backup {record['id']} already exists in database.")
+        backup = Backup(
+            id=record["id"],
+            project_id=str(record.get("project_id") or ctx.project_id or ""),
+            user_id=str(record.get("user_id") or ctx.user_id or ""),
+            volume_id=str(record.get("volume_id") or ""),
+            name=record.get("name"),
+            description=record.get("description"),
+            status=AVAILABLE if present else ERROR,
+            size=size,
+            availability_zone=str(record.get("availability_zone") or deps.cfg.availability_zone),
+            container=record.get("container"),
+            is_incremental=bool(record.get("is_incremental")),
+            data_key=key,
+            metadata_={},
+        )
+        s.add(backup)
+        await s.flush()
+        return backup

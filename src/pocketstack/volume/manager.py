@@ -326,7 +326,9 @@ class VolumeManager:
             return
         try:
             # An attached volume is read as it is (crash-consistent, as a forced backup).
-            await self.backups.write(backup_id, self.backend.read(vol.id, vol.provider_location or {}))
+            await self.backups.write(
+                backup.data_key or backup_id, self.backend.read(vol.id, vol.provider_location or {})
+            )
         except Exception as exc:
             if not isinstance(exc, PocketError):
                 log.exception("backup %s of %s failed", backup_id, vol.id)
@@ -342,7 +344,8 @@ class VolumeManager:
         if backup is None or vol is None or vol.status != states.RESTORING_BACKUP or self.backups is None:
             return
         try:
-            location = await self.backend.create_from_image(volume_id, vol.size, self.backups.read(backup_id), "raw")
+            data = self.backups.read(backup.data_key or backup_id)
+            location = await self.backend.create_from_image(volume_id, vol.size, data, "raw")
         except Exception as exc:
             if not isinstance(exc, PocketError):
                 log.exception("restore of backup %s into %s failed", backup_id, volume_id)
@@ -352,12 +355,21 @@ class VolumeManager:
         await self._set(volume_id, status=states.AVAILABLE, provider_location=location, previous_status=None)
         await self._set_backup(backup_id, status="available")
 
+    async def backup_data_exists(self, ctx: dict[str, Any], key: str) -> bool:
+        return self.backups is not None and self.backups.exists(key)
+
     async def delete_backup(self, ctx: dict[str, Any], backup_id: str) -> None:
         async with self.db.reader() as s:
             backup = await s.get(Backup, backup_id)
         if backup is None or backup.status != "deleting" or self.backups is None:
             return
-        self.backups.delete(backup_id)
+        key = backup.data_key or backup_id
+        async with self.db.reader() as s:
+            # An imported record may share the data: it goes with the last backup using it.
+            sharing = select(Backup.id).where(Backup.id != backup_id, (Backup.data_key == key) | (Backup.id == key))
+            shared = await s.scalar(sharing.limit(1))
+        if shared is None:
+            self.backups.delete(key)
         async with self.db.writer() as s:
             row = await s.get(Backup, backup_id)
             if row is not None:

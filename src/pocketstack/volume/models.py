@@ -295,5 +295,8 @@ class Backup(Base):
     # The volume's status while this backup (or a restore from it) runs, to return to.
     volume_previous_status: Mapped[str | None] = mapped_column(String(32), nullable=True)
     data_timestamp: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    # Which data in the store is this backup's (another backup's, once imported from
+    # its exported record); None: its own id.
+    data_key: Mapped[str | None] = mapped_column(String(36), nullable=True)
     created_at: Mapped[dt.datetime] = _created()
     updated_at: Mapped[dt.datetime | None] = _updated()

@@ -55,6 +55,8 @@ TABLE: list[tuple[str, str, Handler]] = [
     ("DELETE", "/backups/{backup_id}", backups.delete),
     ("POST", "/backups/{backup_id}/restore", backups.restore),
     ("POST", "/backups/{backup_id}/action", backups.action),
+    ("GET", "/backups/{backup_id}/export_record", backups.export_record),
+    ("POST", "/backups/import_record", backups.import_record),
     # manage / unmanage (admin)
     ("POST", "/os-volume-manage", manage.create),
     ("POST", "/manageable_volumes", manage.create),

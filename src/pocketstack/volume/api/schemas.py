@@ -527,3 +527,18 @@ BACKUP_RESET = obj(
     },
     ["os-reset_status"],
 )
+
+BACKUP_IMPORT = obj(
+    {
+        "backup-record": {
+            "type": "object",
+            "properties": {
+                "backup_service": {"type": "string", "minLength": 1, "maxLength": 255},
+                "backup_url": {"type": "string", "minLength": 1},
+            },
+            "required": ["backup_service", "backup_url"],
+            "additionalProperties": False,
+        }
+    },
+    ["backup-record"],
+)

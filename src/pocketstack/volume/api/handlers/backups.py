@@ -166,3 +166,18 @@ async def action(request: Request) -> Response:
         await backups.delete(deps(request), ctx, bid, force=True)
         return empty(202)
     raise Invalid(f"Invalid input received: There is no such action: {name}")
+
+
+async def export_record(request: Request) -> Response:
+    ctx = context(request)
+    policy.admin(ctx, "backup:export-import")
+    record = await backups.export_record(deps(request), ctx, request.path_params["backup_id"])
+    return json_response({"backup-record": record})
+
+
+async def import_record(request: Request) -> Response:
+    ctx = context(request)
+    policy.admin(ctx, "backup:backup-import")
+    data = (await body(request, schemas.BACKUP_IMPORT))["backup-record"]
+    backup = await backups.import_record(deps(request), ctx, data["backup_service"], data["backup_url"])
+    return json_response({"backup": _summary(request, backup)}, 201)
