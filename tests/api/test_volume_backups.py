@@ -112,6 +112,9 @@ async def test_export_and_import_record(vapi: VolumeApi) -> None:
     assert resp.json()["backup"]["id"] == new_id
     imported = (await vapi.request("GET", f"/backups/{new_id}", "admin")).json()["backup"]
     assert imported["status"] == "available" and imported["name"] == "orig"
+    # It belongs to the importer (as in Cinder).
+    assert imported["os-backup-project-attr:project_id"] == "p-admin"
+    assert new_id in [b["id"] for b in (await vapi.request("GET", "/backups", "admin")).json()["backups"]]
     assert "already exists" in fault(await vapi.request("POST", "/backups/import_record", "admin", json=body), 400)
     bad = {"backup-record": {"backup_service": record["backup_service"], "backup_url": "!!"}}
     assert fault(await vapi.request("POST", "/backups/import_record", "admin", json=bad), 400)

@@ -209,7 +209,7 @@ async def export_record(deps: VolumeDeps, ctx: RequestContext, backup_id: str) -
     if backup.status != AVAILABLE:
         raise Invalid(f"Invalid backup: Backup status must be available, not {backup.status}.")
     record = {k: getattr(backup, k) for k in _RECORD_FIELDS}
-    record.update(project_id=backup.project_id, user_id=backup.user_id, data_key=backup.data_key or backup.id)
+    record["data_key"] = backup.data_key or backup.id
     return {"backup_service": SERVICE, "backup_url": base64.b64encode(json.dumps(record).encode()).decode()}
 
 
@@ -231,8 +231,9 @@ async def import_record(deps: VolumeDeps, ctx: RequestContext, service: str, url
             raise Invalid(f"Invalid backup: Backup {record['id']} already exists in database.")
         backup = Backup(
             id=record["id"],
-            project_id=str(record.get("project_id") or ctx.project_id or ""),
-            user_id=str(record.get("user_id") or ctx.user_id or ""),
+            # As Cinder: the imported backup belongs to the importer.
+            project_id=ctx.project_id or "",
+            user_id=ctx.user_id or "",
             volume_id=str(record.get("volume_id") or ""),
             name=record.get("name"),
             description=record.get("description"),
