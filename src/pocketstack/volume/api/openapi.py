@@ -53,6 +53,11 @@ _BODIES: RequestBodies = {
     ("POST", "/v3/group_snapshots"): schemas.GROUP_SNAPSHOT_CREATE,
     ("POST", "/v3/group_snapshots/{group_snapshot_id}/action"): UNCHECKED,  # groups.gsnaps_action
     ("PUT", "/v3/clusters/{cluster}"): UNCHECKED,  # clusters.update
+    ("POST", "/v3/backups"): schemas.BACKUP_CREATE,
+    ("PUT", "/v3/backups/{backup_id}"): schemas.BACKUP_UPDATE,
+    ("POST", "/v3/backups/{backup_id}/restore"): schemas.BACKUP_RESTORE,
+    ("POST", "/v3/backups/{backup_id}/action"): one_action(["os-reset_status", "os-force_delete"]),
+    ("POST", "/v3/backups/import_record"): schemas.BACKUP_IMPORT,
     ("POST", "/v3/volumes/{volume_id}/metadata"): UNCHECKED,  # volumes.metadata_create
     ("PUT", "/v3/volumes/{volume_id}/metadata"): UNCHECKED,  # volumes.metadata_replace
     ("POST", "/v3/snapshots/{snapshot_id}/action"): one_action(
