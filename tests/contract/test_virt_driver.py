@@ -303,6 +303,23 @@ async def test_volume_attach_and_detach(harness: Harness, booted: InstanceSpec, 
         await harness.driver.detach_volume(booted.uuid, "/dev/vdz")
 
 
+async def test_volume_detach_while_the_guest_is_still_booting(harness: Harness, tmp_path: Path) -> None:
+    # Tempest attaches and detaches as soon as a server is ACTIVE: a TCG guest is then
+    # still in early boot and misses the first unplug request.
+    spec = harness.spec("early-detach")
+    await harness.driver.spawn(spec)
+    try:
+        volume = tmp_path / "early.raw"
+        volume.write_bytes(b"\0" * 1024 * 1024)
+        info = {"driver_volume_type": "file", "data": {"path": str(volume), "format": "raw"}}
+        await harness.driver.attach_volume(spec.uuid, info, "/dev/vdy")
+        await harness.driver.detach_volume(spec.uuid, "/dev/vdy")
+        with pytest.raises(InstanceNotFound):
+            await harness.driver.detach_volume(spec.uuid, "/dev/vdy")
+    finally:
+        await harness.driver.destroy(spec.uuid)
+
+
 def _qemu_img(*args: str) -> None:
     subprocess.run(["qemu-img", *args], check=True)
 

@@ -62,6 +62,9 @@ from pocketstack.compute.virt.qemu.vifs import Tap, VifResolver
 log = logging.getLogger(__name__)
 
 GIB = 1024**3
+# Hot-unplug: how many device_del requests, and how long to wait after each for the guest.
+UNPLUG_ATTEMPTS = 6
+UNPLUG_WAIT = 10.0
 # QMP run states -> power states (anything not listed while QEMU runs: PAUSED).
 _RUN_STATES = {
     "running": states.RUNNING,
@@ -862,13 +865,31 @@ class QemuDriver(VirtDriver):
             record.save(d.record_file)
 
     async def _unplug(self, d: InstanceDir, device_id: str) -> None:
-        """device_del, then wait for the guest to let go (PCI hot-unplug needs its consent)."""
-        async with qmp.session(d.qmp) as s:
-            done = await s.execute_then_wait(
-                "device_del", {"id": device_id}, "DEVICE_DELETED", {"device": device_id}, 20
-            )
-        if not done:
-            raise PocketError(f"The guest of instance {d.uuid} did not release {device_id} within 20s.")
+        """device_del, then wait for the guest to let go (PCI hot-unplug needs its consent).
+
+        A guest still booting misses the unplug request (its ACPI hotplug handler is not
+        up yet), so the request is repeated, as Nova's libvirt driver repeats a detach;
+        QEMU re-sends the notification each time."""
+        for _ in range(UNPLUG_ATTEMPTS):
+            async with qmp.session(d.qmp) as s:
+                try:
+                    done = await s.execute_then_wait(
+                        "device_del", {"id": device_id}, "DEVICE_DELETED", {"device": device_id}, UNPLUG_WAIT
+                    )
+                except qmp.QMPFailed as exc:
+                    if "not found" in str(exc):
+                        return  # released between two requests
+                    if "process of unplug" not in str(exc):
+                        raise
+                    # Newer QEMUs refuse a repeat while one is pending: give the guest time.
+                    await asyncio.sleep(UNPLUG_WAIT)
+                    continue
+            if done:
+                return
+        raise PocketError(
+            f"The guest of instance {d.uuid} did not release {device_id} "
+            f"within {UNPLUG_ATTEMPTS * UNPLUG_WAIT:.0f}s ({UNPLUG_ATTEMPTS} requests)."
+        )
 
     async def cleanup(self) -> None:
         """VMs outlive the agent on purpose: nothing is stopped here."""
