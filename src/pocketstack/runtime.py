@@ -46,7 +46,10 @@ class Runtime:
         url = self.config.database_url
         db = self.databases.get(url)
         if db is None:
-            db = self.databases[url] = Database(url)
+            cfg = self.config.database
+            db = self.databases[url] = Database(
+                url, connect_timeout=cfg.connect_timeout, statement_timeout=cfg.statement_timeout
+            )
         return db
 
     def http(self) -> httpx.AsyncClient:

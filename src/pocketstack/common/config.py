@@ -38,6 +38,10 @@ class ServerConfig:
 class DatabaseConfig:
     # Empty means SQLite (WAL) in the data directory.
     url: str = ""
+    # PostgreSQL/MariaDB: seconds to open a connection (or wait for a pooled one) and
+    # for one statement; past them the request fails with 503 instead of hanging.
+    connect_timeout: float = 5.0
+    statement_timeout: float = 30.0
 
 
 @dataclass

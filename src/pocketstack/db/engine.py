@@ -4,6 +4,12 @@ SQLite (the default) allows one writer at a time; instead of letting concurrent 
 collide and surface "database is locked", writers in this process queue on an asyncio
 lock and SQLite runs in WAL mode so readers never wait for them. PostgreSQL and MariaDB
 need no such lock.
+
+A PostgreSQL or MariaDB server that cannot be reached (refused, reset, timed out, a
+pooled connection gone) is ``DatabaseUnavailable``, a 503 naming the database, never a
+500 or a hang: connects, waits for a pooled connection and statements are bounded by
+``connect_timeout`` and ``statement_timeout``. The pool pings a connection before
+handing it out, so the first request after the server is back gets a fresh one.
 """
 
 from __future__ import annotations
@@ -14,13 +20,21 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event, make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from pocketstack.common.errors import Unavailable
 from pocketstack.db import sqlite_inline
 
 
+class DatabaseUnavailable(Unavailable):
+    """The database server cannot be reached; nothing of the request was done."""
+
+
 class Database:
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(
+        self, url: str, *, echo: bool = False, connect_timeout: float = 5.0, statement_timeout: float = 30.0
+    ) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         kwargs: dict[str, Any] = {"echo": echo}
@@ -37,6 +51,11 @@ class Database:
         else:
             kwargs["pool_pre_ping"] = True
             kwargs["pool_recycle"] = 3600
+            kwargs["pool_timeout"] = connect_timeout
+            if url.startswith("postgresql"):
+                kwargs["connect_args"] = {"timeout": connect_timeout, "command_timeout": statement_timeout}
+            elif url.startswith("mysql"):
+                kwargs["connect_args"] = {"connect_timeout": max(1, round(connect_timeout))}
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
@@ -45,15 +64,31 @@ class Database:
 
     @asynccontextmanager
     async def reader(self) -> AsyncIterator[AsyncSession]:
-        async with self.sessions() as session:
-            yield session
+        if self.is_sqlite:
+            async with self.sessions() as session:
+                yield session
+            return
+        try:
+            async with self.sessions() as session:
+                yield session
+        except Exception as exc:
+            unreachable = self._unreachable(exc)
+            if unreachable is None:
+                raise
+            raise unreachable from exc
 
     @asynccontextmanager
     async def writer(self) -> AsyncIterator[AsyncSession]:
         """A transaction that commits on success and rolls back on any exception."""
         if self._write_lock is None:
-            async with self.sessions() as session, session.begin():
-                yield session
+            try:
+                async with self.sessions() as session, session.begin():
+                    yield session
+            except Exception as exc:
+                unreachable = self._unreachable(exc)
+                if unreachable is None:
+                    raise
+                raise unreachable from exc
             return
         # The lock covers the transaction only: closing the session afterwards takes
         # the event loop a few turns (SQLAlchemy shields it in a task), and holding the
@@ -61,6 +96,18 @@ class Database:
         async with self.sessions() as session:
             async with self._write_lock, session.begin():
                 yield session
+
+    def _unreachable(self, exc: Exception) -> DatabaseUnavailable | None:
+        """DatabaseUnavailable when ``exc`` says the server is out of reach."""
+        lost = (isinstance(exc, DBAPIError) and exc.connection_invalidated) or isinstance(exc, InterfaceError)
+        # Raw from the driver's connect: refused, reset, timed out.
+        if not lost and not isinstance(exc, ConnectionError | TimeoutError):
+            return None
+        where = make_url(self.url)
+        return DatabaseUnavailable(
+            f"The database at {where.host}:{where.port} cannot be reached ({type(exc).__name__}); "
+            "nothing was changed, try again shortly."
+        )
 
     async def close(self) -> None:
         await self.engine.dispose()
