@@ -202,3 +202,23 @@ async def test_server_group_quotas(tmp_path: Path) -> None:
         }
         r = await c.client.post(V + "/servers", json=body, headers=mv("demo", "2.37"))
         assert r.status_code == 403 and "too many servers in group" in r.text
+
+
+async def test_a_redelivered_select_destinations_answers_with_its_first_claim(tmp_path: Path) -> None:
+    import uuid
+
+    async with cloud(tmp_path, hosts=2) as c:
+        spec = {
+            "instance_uuid": str(uuid.uuid4()),
+            "project_id": "p",
+            "user_id": "u",
+            "resources": {"VCPU": 1, "MEMORY_MB": 512, "DISK_GB": 1},
+        }
+        first = await c.compute.scheduler.select_destinations({}, spec=spec, num_alternates=1)
+        # The broker hands the same message over again (its ack was lost with a
+        # connection): the claim made the first time is the answer, not a refusal.
+        again = await c.compute.scheduler.select_destinations({}, spec=spec, num_alternates=1)
+        assert "error" not in again, again
+        assert (again["host"], again["provider"]) == (first["host"], first["provider"])
+        held = await c.compute.placement.allocations_of(spec["instance_uuid"])
+        assert list(held["allocations"]) == [first["provider"]]

@@ -128,6 +128,8 @@ class SchedulerManager:
                 ):
                     chosen = i
                     break
+            if chosen is None:
+                chosen = await self._claimed_before(request, ranked)
             rec["detail"] = f"claimed on {ranked[chosen].host}" if chosen is not None else "every claim refused"
         if chosen is None:
             return {
@@ -149,6 +151,16 @@ class SchedulerManager:
         }
 
     # --- helpers ---------------------------------------------------------------------
+    async def _claimed_before(self, request: RequestSpec, ranked: list[HostState]) -> int | None:
+        """The same request delivered again (the broker redelivers a message whose
+        handler's connection dropped before its ack) finds the claim its first delivery
+        made, as its own: that host is the answer the first delivery gave."""
+        held = (await self.placement.allocations_of(request.instance_uuid)).get("allocations") or {}
+        for i, host in enumerate(ranked):
+            if host.provider_uuid in held:
+                return i
+        return None
+
     def _apply_failures(self, hosts: list[HostState]) -> None:
         horizon = time.monotonic() - FAILURE_MEMORY_SECONDS
         for host in hosts:
