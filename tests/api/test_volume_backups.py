@@ -23,9 +23,10 @@ async def _backup(vapi: VolumeApi, expect: str = "available", **body: Any) -> di
 
 
 async def test_backup_and_restore(vapi: VolumeApi) -> None:
-    vol = await vapi.create(size=1)
+    vol = await vapi.create(size=1, metadata={"vol-meta": "1"}, bootable=True)
     vapi.backend.volumes[vol["id"]].data = b"PRECIOUS"
-    backup = await _backup(vapi, volume_id=vol["id"], name="b1", metadata={"k": "v"})
+    backup = await _backup(vapi, volume_id=vol["id"], name="b1", metadata={"k": "v"}, container="mine")
+    assert backup["container"] == "mine"
     assert backup["size"] == 1 and backup["is_incremental"] is False and backup["metadata"] == {"k": "v"}
     assert backup["user_id"] == "u-demo" and "os-backup-project-attr:project_id" not in backup
     assert (await vapi.show(vol["id"]))["status"] == "available"
@@ -41,6 +42,8 @@ async def test_backup_and_restore(vapi: VolumeApi) -> None:
     assert restore["backup_id"] == backup["id"] and restore["volume_name"] == "back"
     made = await vapi.wait(restore["volume_id"], "available")
     assert made["size"] == 1 and vapi.backend.volumes[made["id"]].data.startswith(b"PRECIOUS")
+    # The volume's metadata and bootable flag come back with the data (as in Cinder).
+    assert made["metadata"] == {"vol-meta": "1"} and made["bootable"] == "true"
     # Into an existing volume.
     vapi.backend.volumes[vol["id"]].data = b"CHANGED"
     into = {"restore": {"volume_id": vol["id"]}}

@@ -52,6 +52,7 @@ async def create(
     force: bool,
     snapshot_id: str | None,
     metadata: dict[str, str],
+    container: str | None = None,
 ) -> Backup:
     async with deps.db.writer() as s:
         vol = await volume_row(s, ctx, volume_id, lock=True)
@@ -84,8 +85,13 @@ async def create(
             status=CREATING,
             size=vol.size,
             availability_zone=vol.availability_zone,
-            container=CONTAINER,
+            container=container or CONTAINER,
             is_incremental=incremental,
+            volume_meta={
+                "metadata": dict(vol.metadata_ or {}),
+                "image_metadata": dict(vol.image_metadata or {}),
+                "bootable": vol.bootable,
+            },
             parent_id=parent.id if parent else None,
             metadata_=dict(metadata),
             volume_previous_status=vol.status,
@@ -199,7 +205,9 @@ async def restore(
 
 
 SERVICE = "cinder.backup.drivers.posix.PosixBackupDriver"
-_RECORD_FIELDS = ("id", "volume_id", "name", "description", "size", "availability_zone", "container", "is_incremental")
+_RECORD_FIELDS = (
+    "id", "volume_id", "name", "description", "size", "availability_zone", "container", "is_incremental", "volume_meta",
+)  # fmt: skip
 
 
 async def export_record(deps: VolumeDeps, ctx: RequestContext, backup_id: str) -> dict[str, str]:
@@ -242,6 +250,7 @@ async def import_record(deps: VolumeDeps, ctx: RequestContext, service: str, url
             availability_zone=str(record.get("availability_zone") or deps.cfg.availability_zone),
             container=record.get("container"),
             is_incremental=bool(record.get("is_incremental")),
+            volume_meta=record.get("volume_meta") if isinstance(record.get("volume_meta"), dict) else None,
             data_key=key,
             metadata_={},
         )

@@ -352,7 +352,17 @@ class VolumeManager:
             await self._set(volume_id, status=states.ERROR, status_reason=f"restore failed: {_reason(exc)}")
             await self._set_backup(backup_id, status="available")
             return
-        await self._set(volume_id, status=states.AVAILABLE, provider_location=location, previous_status=None)
+        meta = backup.volume_meta or {}
+        # As Cinder: the volume gets the backed-up volume's metadata, image metadata and flag.
+        await self._set(
+            volume_id,
+            status=states.AVAILABLE,
+            provider_location=location,
+            previous_status=None,
+            metadata_={**dict(vol.metadata_ or {}), **dict(meta.get("metadata") or {})},
+            image_metadata=dict(meta.get("image_metadata") or vol.image_metadata or {}),
+            bootable=bool(meta.get("bootable", vol.bootable)),
+        )
         await self._set_backup(backup_id, status="available")
 
     async def backup_data_exists(self, ctx: dict[str, Any], key: str) -> bool:

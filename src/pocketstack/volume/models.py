@@ -298,5 +298,7 @@ class Backup(Base):
     # Which data in the store is this backup's (another backup's, once imported from
     # its exported record); None: its own id.
     data_key: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    # What the volume carried (metadata, image metadata, bootable): a restore puts it back.
+    volume_meta: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[dt.datetime] = _created()
     updated_at: Mapped[dt.datetime | None] = _updated()

@@ -80,6 +80,7 @@ async def create(request: Request) -> Response:
         force=to_bool(data.get("force") or False, "force"),
         snapshot_id=data.get("snapshot_id"),
         metadata=(data.get("metadata") or {}) if at_least(request, 43) else {},
+        container=data.get("container"),
     )
     return json_response({"backup": _summary(request, backup)}, 202)
 
