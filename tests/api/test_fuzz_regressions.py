@@ -124,3 +124,32 @@ async def test_volume_type_and_qos_names_with_non_ascii_capitals_are_409_when_ta
             r = await cloud.http.post(path, json={key: {"name": taken}}, headers=headers)
             assert r.status_code == 409, (path, taken, r.text)
             assert "already exists" in r.json()["conflictingRequest"]["message"]
+
+
+async def test_quota_and_rule_values_past_the_database_integer_are_400(cloud: CloudClient) -> None:
+    headers = {"X-Auth-Token": await cloud.token("admin")}
+    project = (await cloud.http.get("/identity/v3/projects?name=demo", headers=headers)).json()["projects"][0]["id"]
+    huge = 2**70
+    # Each overflowed SQLite (500) or, for Neutron, stored a float quota (200).
+    cases = [
+        ("PUT", f"/compute/v2.1/os-quota-sets/{project}", {"quota_set": {"instances": huge}}, "badRequest"),
+        ("PUT", f"/compute/v2.1/os-quota-sets/{project}", {"quota_set": {"cores": str(huge)}}, "badRequest"),
+        ("PUT", "/compute/v2.1/os-quota-class-sets/default", {"quota_class_set": {"ram": str(huge)}}, "badRequest"),
+        ("PUT", f"/volume/v3/os-quota-sets/{project}", {"quota_set": {"volumes": huge}}, "badRequest"),
+        ("PUT", "/volume/v3/os-quota-class-sets/default", {"quota_class_set": {"gigabytes": str(huge)}}, "badRequest"),
+        ("PUT", f"/network/v2.0/quotas/{project}", {"quota": {"network": huge}}, "NeutronError"),
+    ]
+    for method, path, body, shape in cases:
+        r = await cloud.http.request(method, path, json=body, headers=headers)
+        assert r.status_code == 400, (path, body, r.text)
+        assert shape in r.json(), r.text
+    group = {"server_group": {"name": "g", "policy": "anti-affinity", "rules": {"max_server_per_host": str(huge)}}}
+    r = await cloud.http.post(
+        "/compute/v2.1/os-server-groups", json=group, headers={**headers, "OpenStack-API-Version": "compute 2.64"}
+    )
+    assert r.status_code == 400 and "max_server_per_host" in r.text, r.text
+    # The largest value still fits.
+    r = await cloud.http.put(
+        f"/compute/v2.1/os-quota-sets/{project}", json={"quota_set": {"instances": 2**31 - 1}}, headers=headers
+    )
+    assert r.status_code == 200 and r.json()["quota_set"]["instances"] == 2**31 - 1, r.text

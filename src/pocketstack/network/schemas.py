@@ -237,7 +237,10 @@ QUOTA_RESOURCES = (
     "rbac_policy",
     "trunk",
 )
-QUOTA_UPDATE = obj({r: {"type": "integer", "minimum": -1} for r in QUOTA_RESOURCES} | {"force": BOOLEAN})
+# Neutron's quota range: -1 to its DB_INTEGER_MAX_VALUE.
+QUOTA_UPDATE = obj(
+    {r: {"type": "integer", "minimum": -1, "maximum": 2**31 - 1} for r in QUOTA_RESOURCES} | {"force": BOOLEAN}
+)
 
 TAGS_REPLACE = obj({"tags": TAGS}, ["tags"])
 

@@ -4,11 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
+from pocketstack.common.errors import Invalid
 from pocketstack.web.validation import obj, string
 
 NAME = string(255, 1, pattern=r"^(?! )[^\x00-\x1f]*(?<! )$")
 NON_NEGATIVE = {"type": ["integer", "string"], "pattern": r"^[0-9]+$", "minimum": 0}
 POSITIVE = {"type": ["integer", "string"], "pattern": r"^[0-9]*[1-9][0-9]*$", "minimum": 1}
+# Nova's db.constants.MAX_INT: the largest value its integer columns hold.
+MAX_INT = 2**31 - 1
+
+
+def bounded_int(name: str, value: Any) -> int:
+    """A quota or rule value the schema let through (digit strings escape its maximum)
+    as an int, or Nova's 400 past MAX_INT instead of an overflow further down."""
+    number = int(value)
+    if number > MAX_INT:
+        raise Invalid(
+            f"Invalid input for field/attribute {name}. Value: {value}. "
+            f"{number} is greater than the maximum of {MAX_INT}"
+        )
+    return number
+
+
 # Nova's parameter_types.boolean: JSON booleans and the strings oslo's bool_from_string knows.
 TRUE_STRINGS = ("True", "TRUE", "true", "1", "ON", "On", "on", "YES", "Yes", "yes", "y", "t")
 FALSE_STRINGS = ("False", "FALSE", "false", "0", "OFF", "Off", "off", "NO", "No", "no", "n", "f")
@@ -95,7 +112,12 @@ QUOTA_UPDATE = obj(
         "quota_set": {
             "type": "object",
             "properties": {"force": {"type": ["boolean", "string"]}},
-            "additionalProperties": {"type": ["integer", "string"], "pattern": r"^-?[0-9]+$", "minimum": -1},
+            "additionalProperties": {
+                "type": ["integer", "string"],
+                "pattern": r"^-?[0-9]+$",
+                "minimum": -1,
+                "maximum": MAX_INT,
+            },
         }
     },
     ["quota_set"],

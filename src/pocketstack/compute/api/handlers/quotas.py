@@ -123,7 +123,7 @@ async def update(request: Request) -> Response:
             f"Invalid input for field/attribute quota_set. Additional properties are not allowed "
             f"({', '.join(repr(b) for b in bad)} {'was' if len(bad) == 1 else 'were'} unexpected)"
         )
-    values = {k: int(v) for k, v in data.items()}
+    values = {k: schemas.bounded_int(k, v) for k, v in data.items()}
     hard = await quotas.set_limits(_db(request), request.path_params["project_id"], values)
     return json_response({"quota_set": _visible(request, hard)})
 
@@ -164,5 +164,5 @@ async def class_update(request: Request) -> Response:
             f"Invalid input for field/attribute quota_class_set. Additional properties are not allowed "
             f"({', '.join(repr(b) for b in bad)} {'was' if len(bad) == 1 else 'were'} unexpected)"
         )
-    hard = await quotas.set_class_limits(_db(request), name, {k: int(v) for k, v in data.items()})
+    hard = await quotas.set_class_limits(_db(request), name, {k: schemas.bounded_int(k, v) for k, v in data.items()})
     return json_response({"quota_class_set": _class_visible(request, hard)})

@@ -97,7 +97,7 @@ async def create(request: Request) -> Response:
             project_id=ctx.project_id or "",
             user_id=ctx.user_id or "",
             policy=pol,
-            rules={k: int(v) for k, v in rules.items()},
+            rules={k: schemas.bounded_int(k, v) for k, v in rules.items()},
             members=[],
         )
         s.add(g)

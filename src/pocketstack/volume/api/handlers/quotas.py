@@ -44,6 +44,9 @@ async def defaults(request: Request) -> Response:
     return json_response({"quota_set": {"id": request.path_params["target_id"], **out}})
 
 
+MAX_INT = 2**31 - 1
+
+
 def _int_values(data: dict[str, Any]) -> dict[str, int]:
     values: dict[str, int] = {}
     for key, raw in data.items():
@@ -53,6 +56,9 @@ def _int_values(data: dict[str, Any]) -> dict[str, int]:
             values[key] = int(raw)
         except (TypeError, ValueError):
             raise Invalid(f"Invalid input received: Quota value {raw!r} for {key} is not an integer.") from None
+        if values[key] > MAX_INT:
+            # Cinder's validate_integer bound (its integer columns); past it SQLite overflowed (500).
+            raise Invalid(f"Invalid input received: {key} must be <= {MAX_INT}")
     return values
 
 
