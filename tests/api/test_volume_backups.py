@@ -127,3 +127,21 @@ async def test_export_and_import_record(vapi: VolumeApi) -> None:
     resp = await vapi.request("POST", f"/backups/{new_id}/restore", "admin", json={"restore": {}})
     made = await vapi.wait(resp.json()["restore"]["volume_id"], "available")
     assert vapi.backend.volumes[made["id"]].data.startswith(b"KEPT")
+
+
+async def test_backup_of_a_snapshot(vapi: VolumeApi) -> None:
+    vol = await vapi.create()
+    vapi.backend.volumes[vol["id"]].data = b"AT-SNAP"
+    snap = await vapi.snapshot(vol["id"])
+    vapi.backend.volumes[vol["id"]].data = b"LATER"
+    backup = await _backup(vapi, volume_id=vol["id"], snapshot_id=snap["id"])
+    assert backup["snapshot_id"] == snap["id"]
+    assert (await vapi.request("GET", f"/snapshots/{snap['id']}")).json()["snapshot"]["status"] == "available"
+    assert (await vapi.show(vol["id"]))["status"] == "available"
+    assert not [k for k in vapi.backend.volumes if k.startswith("backup-")]
+    resp = await vapi.request("POST", f"/backups/{backup['id']}/restore", json={"restore": None})
+    made = await vapi.wait(resp.json()["restore"]["volume_id"], "available")
+    assert vapi.backend.volumes[made["id"]].data.startswith(b"AT-SNAP")
+    other = await vapi.create()
+    wrong = {"backup": {"volume_id": other["id"], "snapshot_id": snap["id"]}}
+    assert fault(await vapi.request("POST", "/backups", json=wrong), 404)

@@ -56,14 +56,16 @@ async def create(
 ) -> Backup:
     async with deps.db.writer() as s:
         vol = await volume_row(s, ctx, volume_id, lock=True)
+        snap = None
         if snapshot_id:
             snap = await s.get(Snapshot, snapshot_id)
             if snap is None or snap.volume_id != vol.id:
                 raise NotFound(f"Snapshot {snapshot_id} could not be found.")
-            raise Invalid("Invalid input received: backups of a snapshot are not supported by this cloud.")
-        if vol.status == states.IN_USE and not force:
+            if snap.status != states.SNAP_AVAILABLE:
+                raise Invalid(f"Invalid snapshot: Snapshot {snap.id} status must be available, not {snap.status}.")
+        elif vol.status == states.IN_USE and not force:
             raise Invalid(f"Invalid volume: Volume {vol.id} is in-use; a backup of it needs force=True.")
-        if vol.status not in (states.AVAILABLE, states.IN_USE):
+        if snap is None and vol.status not in (states.AVAILABLE, states.IN_USE):
             raise Invalid(f"Invalid volume: Volume {vol.id} status must be available or in-use, not {vol.status}.")
         parent = None
         if incremental:
@@ -97,8 +99,14 @@ async def create(
             volume_previous_status=vol.status,
             data_timestamp=utcnow(),
         )
+        backup.snapshot_id = snapshot_id
         s.add(backup)
-        vol.status = states.BACKING_UP
+        if snap is not None:
+            # From a snapshot: the volume is left alone, the snapshot is read.
+            snap.status = states.SNAP_BACKING_UP
+            backup.volume_previous_status = None
+        else:
+            vol.status = states.BACKING_UP
         await s.flush()
     await deps.bus.cast(deps.topic, "create_backup", ctx.to_dict(), backup_id=backup.id)
     return backup

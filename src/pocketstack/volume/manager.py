@@ -325,17 +325,36 @@ class VolumeManager:
         if backup is None or vol is None or backup.status != "creating" or self.backups is None:
             return
         try:
-            # An attached volume is read as it is (crash-consistent, as a forced backup).
-            await self.backups.write(
-                backup.data_key or backup_id, self.backend.read(vol.id, vol.provider_location or {})
-            )
+            if backup.snapshot_id:
+                await self._backup_snapshot(backup)
+            else:
+                # An attached volume is read as it is (crash-consistent, as a forced backup).
+                data = self.backend.read(vol.id, vol.provider_location or {})
+                await self.backups.write(backup.data_key or backup_id, data)
         except Exception as exc:
             if not isinstance(exc, PocketError):
                 log.exception("backup %s of %s failed", backup_id, vol.id)
             await self._set_backup(backup_id, status="error", fail_reason=_reason(exc))
         else:
             await self._set_backup(backup_id, status="available", fail_reason=None)
-        await self._set(vol.id, status=backup.volume_previous_status or states.AVAILABLE)
+        if backup.snapshot_id:
+            await self._set_snapshot(backup.snapshot_id, status=states.SNAP_AVAILABLE)
+        else:
+            await self._set(vol.id, status=backup.volume_previous_status or states.AVAILABLE)
+
+    async def _backup_snapshot(self, backup: Backup) -> None:
+        """A snapshot is read through a temporary volume made from it (Cinder's way too)."""
+        assert self.backups is not None and backup.snapshot_id
+        async with self.db.reader() as s:
+            snap = await s.get(Snapshot, backup.snapshot_id)
+        if snap is None:
+            raise NotFound(f"Snapshot {backup.snapshot_id} is gone")
+        temp = f"backup-{backup.id}"
+        location = await self.backend.create_from_snapshot(temp, snap.size, snap.id, snap.provider_location or {})
+        try:
+            await self.backups.write(backup.data_key or backup.id, self.backend.read(temp, location))
+        finally:
+            await self.backend.delete(temp, location)
 
     async def restore_backup(self, ctx: dict[str, Any], backup_id: str, volume_id: str, new: bool) -> None:
         async with self.db.reader() as s:
