@@ -3,7 +3,9 @@
 everyone else using the machine's shared server goes on undisturbed.
 
 ``cut()`` resets every open connection and refuses new ones (the port closes, as a
-stopped server's does); ``restore()`` listens again on the same port.
+stopped server's does); ``hang()`` is a partition instead: connections stay open and new
+ones are accepted, but no byte gets through either way (what a dead route or a frozen
+server looks like: only timeouts end the wait); ``restore()`` ends either.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ class FaultProxy:
         self._server: asyncio.Server | None = None
         self._links: set[asyncio.StreamWriter] = set()
         self._pumps: set[asyncio.Task[None]] = set()
+        self._flowing = asyncio.Event()
+        self._flowing.set()
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._accept, "127.0.0.1", self.port, reuse_address=True)
@@ -43,7 +47,11 @@ class FaultProxy:
             task.cancel()
         await asyncio.gather(*self._pumps, return_exceptions=True)
 
+    async def hang(self) -> None:
+        self._flowing.clear()
+
     async def restore(self) -> None:
+        self._flowing.set()
         if self._server is None:
             await self.start()
 
@@ -51,6 +59,8 @@ class FaultProxy:
         await self.cut()
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        # Partitioned: the connection is taken, but goes nowhere until the end of it.
+        await self._flowing.wait()
         try:
             up_reader, up_writer = await asyncio.open_connection(*self.target)
         except OSError:
@@ -65,6 +75,7 @@ class FaultProxy:
     async def _pump(self, src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
         try:
             while data := await src.read(65536):
+                await self._flowing.wait()
                 dst.write(data)
                 await dst.drain()
         except (OSError, asyncio.IncompleteReadError):

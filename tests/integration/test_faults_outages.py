@@ -32,6 +32,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 
 ORDER = ("identity", "placement", "image", "network", "volume", "compute")
 CONNECT_TIMEOUT = 3.0
+STATEMENT_TIMEOUT = 3.0
 BUILDS = 8
 
 
@@ -54,6 +55,7 @@ async def cloud(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Outag
         env.update(
             POCKETSTACK_DATABASE_URL=db_url.replace(f":{PG_PORT}/", f":{db.port}/"),
             POCKETSTACK_DATABASE_CONNECT_TIMEOUT=str(CONNECT_TIMEOUT),
+            POCKETSTACK_DATABASE_STATEMENT_TIMEOUT=str(STATEMENT_TIMEOUT),
             POCKETSTACK_BUS_URL=f"amqp://guest:guest@127.0.0.1:{bus.port}/",
             POCKETSTACK_BUS_NAMESPACE=f"it{uuid.uuid4().hex[:10]}",
             POCKETSTACK_IDENTITY_PASSWORD_HASH_ROUNDS="4",
@@ -132,6 +134,55 @@ async def test_database_outage_is_503_then_serves_again(cloud: Outages) -> None:
     _report(
         "postgresql-outage",
         slowest_answer_s=round(slowest, 3),
+        recover_s=round(time.monotonic() - restored, 3),
+        work_lost=0,
+        orphans=0,
+    )
+
+
+async def test_database_partition_answers_503_within_the_timeouts(cloud: Outages) -> None:
+    """No byte gets through (the connections stay open): only the timeouts end the wait,
+    a pooled connection's statement (its pre-ping) and then the new connect."""
+    d = cloud.procs
+    bound = STATEMENT_TIMEOUT + CONNECT_TIMEOUT + 2
+    async with httpx.AsyncClient(timeout=60) as client:
+        token = (await issue_token(client, d.url("identity"), "admin", "admin", "admin")).headers["x-subject-token"]
+        client.headers["X-Auth-Token"] = token
+        reads = {
+            "compute": f"{d.url('compute')}/compute/v2.1/flavors",
+            "placement": f"{d.url('placement')}/placement/resource_providers",
+            "image": f"{d.url('image')}/image/v2/images",
+            "network": f"{d.url('network')}/network/v2.0/networks",
+            "volume": f"{d.url('volume')}/volume/v3/types",
+        }
+
+        async def timed(url: str) -> tuple[int, str, float]:
+            started = time.monotonic()
+            answer = await client.get(url)
+            return answer.status_code, answer.text, time.monotonic() - started
+
+        for url in reads.values():
+            assert (await client.get(url)).status_code == 200
+        await cloud.db.hang()
+        try:
+            answers = dict(zip(reads, await asyncio.gather(*(timed(u) for u in reads.values())), strict=True))
+        finally:
+            await cloud.db.restore()
+        restored = time.monotonic()
+        for name, (status, text, took) in answers.items():
+            assert status == 503 and "cannot be reached" in text, f"{name}: {status} {text}"
+            assert took < bound, f"{name} waited {took:.1f}s (bound {bound:g}s)"
+        pending = dict(reads)
+        while pending:
+            for name, url in list(pending.items()):
+                if (await client.get(url)).status_code == 200:
+                    del pending[name]
+            assert time.monotonic() - restored < 30, f"still failing after the partition healed: {pending}"
+            await asyncio.sleep(0.1)
+    _report(
+        "postgresql-partition",
+        slowest_answer_s=round(max(took for _, _, took in answers.values()), 3),
+        bound_s=bound,
         recover_s=round(time.monotonic() - restored, 3),
         work_lost=0,
         orphans=0,
