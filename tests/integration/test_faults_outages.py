@@ -230,9 +230,18 @@ async def test_broker_outage_during_builds_loses_no_cast(cloud: Outages) -> None
             await asyncio.sleep(0.5)
         recovered = time.monotonic() - restored
         lost = [sid for sid, status in statuses.items() if status != "ACTIVE"]
+        # A message handled twice must not claim twice: one allocation per server.
+        orphans = []
+        for sid in servers:
+            held = await client.get(
+                f"{d.url('placement')}/placement/allocations/{sid}", headers={"OpenStack-API-Version": "placement 1.28"}
+            )
+            if len(held.json()["allocations"]) != 1:
+                orphans.append(f"{sid}: {held.json()['allocations']}")
         _report("rabbitmq-outage-during-builds", builds=BUILDS, recover_s=round(recovered, 3), work_lost=len(lost),
-                orphans=0)  # fmt: skip
+                orphans=len(orphans))  # fmt: skip
         faults = [(await client.get(f"{compute}/servers/{sid}")).json()["server"].get("fault") for sid in lost]
         assert not lost, f"{statuses}\n{faults}"
+        assert not orphans, orphans
         for sid in servers:
             assert (await client.delete(f"{compute}/servers/{sid}")).status_code == 204
