@@ -86,6 +86,9 @@ class ServiceApp:
             path = path[len(root) :] or "/"
         route, params, allowed = self.router.match(scope["method"], path)
         try:
+            if "\x00" in path:
+                # No resource is named with NUL (and PostgreSQL refuses it in a query: 500).
+                raise e.NotFound(f"The resource could not be found: {path!r}")
             if route is None:
                 if allowed:
                     raise e.MethodNotAllowed(f"The method {scope['method']} is not allowed for {path}.")

@@ -65,7 +65,11 @@ class Request:
     def query(self) -> dict[str, list[str]]:
         if self._query is None:
             raw = self.scope.get("query_string", b"").decode("latin-1")
-            self._query = parse_qs(raw, keep_blank_values=True) if raw else {}
+            query = parse_qs(raw, keep_blank_values=True) if raw else {}
+            if "\x00" in raw or "%00" in raw:
+                if any("\x00" in k or any("\x00" in v for v in vs) for k, vs in query.items()):
+                    raise Invalid("Query parameters may not contain NUL characters.")
+            self._query = query
         return self._query
 
     def param(self, name: str, default: str | None = None) -> str | None:
@@ -160,6 +164,9 @@ class Request:
             raise Invalid(f"Malformed JSON in request body: {exc}") from None
         if _nested_deeper(data, MAX_JSON_DEPTH):
             raise Invalid(f"The JSON request body is nested more than {MAX_JSON_DEPTH} levels deep.")
+        # JSON carries NUL only as the escape \u0000; the walk confirms it is not "\\u0000".
+        if b"\\u0000" in raw and _has_nul(data):
+            raise Invalid("The request body may not contain NUL characters (\\u0000).")
         return data
 
 
@@ -168,6 +175,23 @@ class Request:
 # stack near 1,000 levels, and a value stored deeper than orjson writes (254) would
 # break every later read of its resource.
 MAX_JSON_DEPTH = 64
+
+
+def _has_nul(data: Any) -> bool:
+    """Whether a string (key or value) of ``data`` holds NUL, which no API stores: text
+    columns of PostgreSQL refuse it (a 500 on every name, filter and id)."""
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return True
+        elif isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return False
 
 
 def _nested_deeper(data: Any, limit: int) -> bool:
