@@ -75,8 +75,22 @@ async def test_restart_mid_build_fails_every_build_and_releases_what_it_held(tmp
                 .where(Instance.uuid == unplaced)
                 .values(vm_state=states.BUILDING, host=None, node=None, task_state=states.SCHEDULING)
             )
+            # One that had gone ACTIVE and whose delete was cast when the cloud stopped.
+            await s.execute(
+                update(Instance)
+                .where(Instance.uuid == sids[0])
+                .values(vm_state=states.ACTIVE, task_state=states.DELETING)
+            )
     config.compute.fake_boot_delay = 0
     async with in_process_cloud(tmp_path, config) as c:
+        admin = await c.token("admin")
+        deleting, sids = sids[0], sids[1:]
+        for _ in range(500):
+            if (await _req(c, "GET", f"{C}/servers/{deleting}", admin)).status_code == 404:
+                break
+            await asyncio.sleep(0.02)
+        gone = await _req(c, "GET", f"{C}/servers/{deleting}", admin)
+        assert gone.status_code == 404, "the delete was not finished"
         for sid in [*sids, unplaced]:
             server = await _server(c, sid)
             for _ in range(500):

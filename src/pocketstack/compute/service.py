@@ -101,7 +101,7 @@ class ComputeService(Service):
         # Not local: every host runs its own agent process.
         local = resolve_local_agents(self.config.local_agents, self.runtime.config.bus.url, "compute")
         # A bus that died with the last process took the casts of the builds in flight.
-        left = {} if bus.durable else await self.conductor.builds_left()
+        left = {} if bus.durable else await self.conductor.work_left()
         if local and self.config.driver in ("fake", "auto"):
             for i in range(max(0, self.config.fake_hosts)):
                 host = f"fake-host-{i + 1}" if self.config.fake_hosts > 1 else "fake-host"

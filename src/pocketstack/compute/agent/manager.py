@@ -87,10 +87,12 @@ class ComputeAgent(VolumeOps, ServerOps, ResizeOps, ShelveOps, RecoveryOps):
         self._node_uuid = report["node_uuid"]
         await self._register()
         interrupted: list[dict[str, Any]] = []
+        deletes: list[str] = []
         try:
             # Before serving: no build of this process is running yet, so what it finds
             # belongs to a dead agent (recovery.py).
             interrupted = await self.interrupted_builds()
+            deletes = await self.interrupted_deletes()
         except Exception:
             log.exception("%s: looking for interrupted builds failed", self.host)
         self._subscription = await self.bus.serve(f"compute.{self.host}", self)
@@ -101,6 +103,8 @@ class ComputeAgent(VolumeOps, ServerOps, ResizeOps, ShelveOps, RecoveryOps):
         if interrupted:
             # In the background: a volume still being made is waited for before it goes.
             self._tasks.append(asyncio.create_task(self._recover(interrupted)))
+        if deletes:
+            self._tasks.append(asyncio.create_task(self.finish_deletes(deletes)))
 
     async def _recover(self, builds: list[dict[str, Any]]) -> None:
         try:

@@ -6,6 +6,8 @@ the driver may have spawned). At start, before serving, the agent looks for such
 
 - ``orphaned``: the instances the compute service knows to be dead, because their cast
   lived on a bus that died with the previous process (the all-in-one's memory bus);
+  those of them being deleted have their delete finished (as nova-compute completes
+  the deletes it finds at start);
 - on a durable bus, only the BUILDING instances without a VM whose block devices were
   begun: a build without such progress may still have its cast queued for this agent,
   and the conductor's sweep ends it if not.
@@ -44,6 +46,29 @@ class RecoveryOps:
         async def _settled(self, client: VolumeClient, volume_id: str) -> None: ...
 
         async def release_volumes(self, ctx: dict[str, Any], inst: dict[str, Any] | None) -> None: ...
+
+    if TYPE_CHECKING:  # provided by ComputeAgent
+
+        async def terminate_instance(self, ctx: dict[str, Any], instance_uuid: str) -> None: ...
+
+    async def interrupted_deletes(self) -> list[str]:
+        """The deletes of this host whose cast died with the previous process."""
+        if not self.orphaned:
+            return []
+        known = await self.bus.call("conductor", "instances_on_host", {}, host=self.host)
+        return [i["uuid"] for i in known if i["uuid"] in self.orphaned and i["task_state"] == states.DELETING]
+
+    async def finish_deletes(self, uuids: list[str]) -> None:
+        for uuid in uuids:
+            try:
+                inst = await self.bus.call("conductor", "instance_get", {}, instance_uuid=uuid)
+                await self.terminate_instance({}, uuid)
+                if inst is not None:
+                    # Ports the instance has but never recorded (a build cut short).
+                    await self._release_build_ports(inst)
+                log.info("%s: delete of %s interrupted by a restart finished", self.host, uuid)
+            except Exception:
+                log.exception("%s: finishing the interrupted delete of %s failed", self.host, uuid)
 
     async def interrupted_builds(self) -> list[dict[str, Any]]:
         """The builds of this host a dead agent left (see the module docstring)."""

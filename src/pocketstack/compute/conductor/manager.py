@@ -458,13 +458,15 @@ class ConductorManager(MoveTasks, ShelveTasks):
             failed += 1
         return failed
 
-    async def builds_left(self) -> dict[str, set[str]]:
+    async def work_left(self) -> dict[str, set[str]]:
         """At the start of a cloud whose bus dies with its process (the memory bus):
-        every instance still BUILDING lost its cast with the previous process. Those
-        that never got a host fail here; the others, by host, are for that host's agent
-        to undo (``fail_left_builds`` for the hosts no agent here serves)."""
+        every instance still BUILDING, or being deleted, lost its cast with the previous
+        process. Builds that never got a host fail here; the rest, by host, are for that
+        host's agent to undo or finish (``fail_left_builds`` for the builds of hosts no
+        agent here serves)."""
         query = select(Instance.uuid, Instance.host).where(
-            Instance.vm_state == states.BUILDING, Instance.deleted.is_(False)
+            (Instance.vm_state == states.BUILDING) | (Instance.task_state == states.DELETING),
+            Instance.deleted.is_(False),
         )
         async with self.db.reader() as s:
             rows = (await s.execute(query)).all()
