@@ -25,7 +25,7 @@ import pytest_asyncio
 from pocketstack.testing.cloud import CloudClient, in_process_cloud
 from pocketstack.testing.cloud import test_config as cloud_config
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+pytestmark = [pytest.mark.integration, pytest.mark.root, pytest.mark.asyncio(loop_scope="module")]
 MiB = 1024 * 1024
 
 
