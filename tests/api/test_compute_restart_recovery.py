@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import update
 
 from pocketstack.compute import states
+from pocketstack.compute.agent.specs import saved_port
 from pocketstack.compute.models import Instance
 from pocketstack.testing.cloud import CloudClient, in_process_cloud
 from pocketstack.testing.cloud import test_config as cloud_config
@@ -69,17 +70,24 @@ async def test_restart_mid_build_fails_every_build_and_releases_what_it_held(tmp
         made = await _req(c, "POST", f"{C}/servers", demo, json={"server": {**body["server"], "networks": "none"}})
         unplaced = made.json()["server"]["id"]
         await asyncio.sleep(0.2)
+        own = next(p for p in ports if p["device_id"] == sids[1])
         async with compute.db.writer() as s:  # type: ignore[attr-defined]
             await s.execute(
                 update(Instance)
                 .where(Instance.uuid == unplaced)
                 .values(vm_state=states.BUILDING, host=None, node=None, task_state=states.SCHEDULING)
             )
-            # One that had gone ACTIVE and whose delete was cast when the cloud stopped.
+            # One that had gone ACTIVE and whose delete was cast when the cloud stopped,
+            # and one being snapshotted.
             await s.execute(
                 update(Instance)
                 .where(Instance.uuid == sids[0])
                 .values(vm_state=states.ACTIVE, task_state=states.DELETING)
+            )
+            await s.execute(
+                update(Instance)
+                .where(Instance.uuid == sids[1])
+                .values(vm_state=states.ACTIVE, task_state=states.IMAGE_SNAPSHOT, ports=[saved_port(own, True)])
             )
     config.compute.fake_boot_delay = 0
     async with in_process_cloud(tmp_path, config) as c:
@@ -91,6 +99,14 @@ async def test_restart_mid_build_fails_every_build_and_releases_what_it_held(tmp
             await asyncio.sleep(0.02)
         gone = await _req(c, "GET", f"{C}/servers/{deleting}", admin)
         assert gone.status_code == 404, "the delete was not finished"
+        snapshotting, sids = sids[0], sids[1:]
+        shown = await _server(c, snapshotting)
+        assert (shown["status"], shown["OS-EXT-STS:task_state"]) == ("ACTIVE", None), shown
+        assert (await _req(c, "DELETE", f"{C}/servers/{snapshotting}", admin)).status_code == 204
+        for _ in range(500):
+            if (await _req(c, "GET", f"{C}/servers/{snapshotting}", admin)).status_code == 404:
+                break
+            await asyncio.sleep(0.02)
         for sid in [*sids, unplaced]:
             server = await _server(c, sid)
             for _ in range(500):

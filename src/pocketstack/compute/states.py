@@ -57,6 +57,14 @@ UNSHELVING = "unshelving"
 RESCUING = "rescuing"
 UNRESCUING = "unrescuing"
 
+# Tasks an agent restarted without their cast simply ends (task_state back to none): the
+# power-state sync then shows what the driver did or did not do. Rebuilds, resizes and
+# shelving hold more (images, migrations, allocations) and are not among them.
+RESETTABLE_TASKS = (
+    REBOOTING, REBOOTING_HARD, POWERING_OFF, POWERING_ON, PAUSING, UNPAUSING, SUSPENDING, RESUMING,
+    IMAGE_SNAPSHOT, IMAGE_PENDING_UPLOAD, IMAGE_UPLOADING, IMAGE_BACKUP, RESCUING, UNRESCUING,
+)  # fmt: skip
+
 # power_state (the numbers Nova's API shows in OS-EXT-STS:power_state)
 NOSTATE = 0
 RUNNING = 1

@@ -7,7 +7,9 @@ the driver may have spawned). At start, before serving, the agent looks for such
 - ``orphaned``: the instances the compute service knows to be dead, because their cast
   lived on a bus that died with the previous process (the all-in-one's memory bus);
   those of them being deleted have their delete finished (as nova-compute completes
-  the deletes it finds at start);
+  the deletes it finds at start), and those in a short task (reboot, power, pause,
+  snapshot: ``states.RESETTABLE_TASKS``) have it ended, the power sync showing what
+  the driver did;
 - on a durable bus, only the BUILDING instances without a VM whose block devices were
   begun: a build without such progress may still have its cast queued for this agent,
   and the conductor's sweep ends it if not.
@@ -52,11 +54,18 @@ class RecoveryOps:
         async def terminate_instance(self, ctx: dict[str, Any], instance_uuid: str) -> None: ...
 
     async def interrupted_deletes(self) -> list[str]:
-        """The deletes of this host whose cast died with the previous process."""
+        """The deletes of this host whose cast died with the previous process; the short
+        tasks of such are ended here and now."""
         if not self.orphaned:
             return []
         known = await self.bus.call("conductor", "instances_on_host", {}, host=self.host)
-        return [i["uuid"] for i in known if i["uuid"] in self.orphaned and i["task_state"] == states.DELETING]
+        mine = [i for i in known if i["uuid"] in self.orphaned]
+        for inst in mine:
+            if inst["task_state"] in states.RESETTABLE_TASKS and inst["vm_state"] != states.BUILDING:
+                await self.bus.call("conductor", "instance_update", {}, instance_uuid=inst["uuid"],
+                                    values={"task_state": None})  # fmt: skip
+                log.info("%s: %s of %s interrupted by a restart ended", self.host, inst["task_state"], inst["uuid"])
+        return [i["uuid"] for i in mine if i["task_state"] == states.DELETING]
 
     async def finish_deletes(self, uuids: list[str]) -> None:
         for uuid in uuids:

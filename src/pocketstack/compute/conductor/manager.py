@@ -460,12 +460,13 @@ class ConductorManager(MoveTasks, ShelveTasks):
 
     async def work_left(self) -> dict[str, set[str]]:
         """At the start of a cloud whose bus dies with its process (the memory bus):
-        every instance still BUILDING, or being deleted, lost its cast with the previous
-        process. Builds that never got a host fail here; the rest, by host, are for that
+        every instance still BUILDING, being deleted or in a task agents reset lost its
+        cast with the previous process. Builds that never got a host fail here; the rest, by host, are for that
         host's agent to undo or finish (``fail_left_builds`` for the builds of hosts no
         agent here serves)."""
         query = select(Instance.uuid, Instance.host).where(
-            (Instance.vm_state == states.BUILDING) | (Instance.task_state == states.DELETING),
+            (Instance.vm_state == states.BUILDING)
+            | Instance.task_state.in_((states.DELETING, *states.RESETTABLE_TASKS)),
             Instance.deleted.is_(False),
         )
         async with self.db.reader() as s:
