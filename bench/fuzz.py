@@ -6,6 +6,7 @@ in-process, schemathesis generating valid and invalid requests from
 content type and shape. More examples per route than CI's layer finds more.
 
 Usage: python bench/fuzz.py [--examples 8] [--services identity,compute,...]
+                           [--database-url postgresql+asyncpg://postgres@127.0.0.1:5432/EMPTY_DB]
 Prints one JSON document (per service: routes covered, requests sent, statuses,
 5xx found, failures with the request that caused each), then a one-line summary.
 Exits 1 when anything failed.
@@ -27,11 +28,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--examples", type=int, default=8, help="generated requests per route")
     parser.add_argument("--services", default=",".join(SERVICES))
+    parser.add_argument("--database-url", default="", help="an empty database to run on (default: SQLite)")
     args = parser.parse_args()
     started = time.monotonic()
     reports = []
     with tempfile.TemporaryDirectory(prefix="pocketstack-fuzz-") as tmp:
-        cloud = FuzzCloud(Path(tmp))
+        cloud = FuzzCloud(Path(tmp), args.database_url)
         try:
             for service in args.services.split(","):
                 reports.append(fuzz_service(cloud, service.strip(), args.examples).as_dict())

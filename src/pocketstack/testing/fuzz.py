@@ -35,7 +35,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from pocketstack.testing.cloud import CloudClient, in_process_cloud
+from pocketstack.testing.cloud import CloudClient, in_process_cloud, test_config
 from pocketstack.testing.fuzz_seed import Ids, seed
 
 T = TypeVar("T")
@@ -52,11 +52,14 @@ schemathesis.serializer.alias("application/openstack-images-v2.1-json-patch", "a
 class FuzzCloud:
     """The in-process cloud on a loop in its own thread, reachable from any other loop."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, database_url: str = "") -> None:
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self.loop.run_forever, name="fuzz-cloud", daemon=True)
         self._thread.start()
-        self._ctx = in_process_cloud(data_dir)
+        config = test_config(data_dir)
+        # Empty: SQLite in the data dir; PostgreSQL and MariaDB refuse what SQLite lets by.
+        config.database.url = database_url
+        self._ctx = in_process_cloud(data_dir, config)
         self.client: CloudClient = self.run(self._ctx.__aenter__())
         self.admin_token = self.run(self.client.token("admin"))
         # Per service, path parameter -> the id of a real resource (testing/fuzz_seed.py).
