@@ -86,8 +86,8 @@ def test_application_credential_authenticates(cloud: Cloud) -> None:
         f"{cloud.url}/identity",
         "--os-application-credential-id",
         cred["ID"],
-        "--os-application-credential-secret",
-        cred["Secret"],
+        # One argument with '=': a secret may start with '-', which argparse takes for an option.
+        f"--os-application-credential-secret={cred['Secret']}",
     ]
     projects = cloud.run("project", "list", "-f", "json", user="none", extra=login)
     assert "admin" in projects.stdout

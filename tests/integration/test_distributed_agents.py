@@ -207,6 +207,8 @@ async def test_agents_stop_on_sigterm_while_waiting_for_the_cloud(tmp_path: Path
         POCKETSTACK_ENDPOINTS_IDENTITY=f"http://127.0.0.1:{free_port()}",
         POCKETSTACK_COMPUTE_DRIVER="fake",
         POCKETSTACK_NETWORK_BACKEND="fake",
+        # Agents log in as the service user: without its password they refuse to start.
+        POCKETSTACK_IDENTITY_SERVICE_PASSWORD="not-checked-before-identity-answers",
     )
     argv = ["-m", "pocketstack.cli.main", "serve", "compute-agent,network-agent", "--agent-host", "hx"]
     proc = await asyncio.create_subprocess_exec(
