@@ -13,13 +13,15 @@ import time
 import uuid
 from typing import Any
 
-from pocketstack.bus import Bus
+from pocketstack.bus import Bus, Endpoint
 from pocketstack.bus.memory import MemoryBus
 
 RABBIT_URL = "amqp://guest:guest@127.0.0.1:5672/"
 
 
-class Sink:
+class Sink(Endpoint):
+    rpc_methods = frozenset({"record", "echo"})
+
     def __init__(self, expected: int) -> None:
         self.expected = expected
         self.handled = 0

@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
-from pocketstack.bus import Bus, BusTimeout, RemoteError
+from pocketstack.bus import Bus, BusTimeout, Endpoint, RemoteError, UndeclaredMethod, rpc
 from pocketstack.bus.memory import MemoryBus
+from pocketstack.common.context import RequestContext
 from pocketstack.common.errors import NotFound
 
 RABBIT_URL = "amqp://guest:guest@127.0.0.1:5672/"
@@ -87,8 +88,10 @@ async def until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
             await asyncio.sleep(0.01)
 
 
-class Recorder:
+class Recorder(Endpoint):
     """An endpoint that records what it handled and offers the methods the tests call."""
+
+    rpc_methods = frozenset({"record", "add", "find", "explode", "slow", "unserializable", "echo"})
 
     def __init__(self, name: str = "server") -> None:
         self.name = name
@@ -119,6 +122,10 @@ class Recorder:
         # Yield once so concurrent calls really interleave on the server.
         await asyncio.sleep(0)
         return value
+
+    async def stop(self, ctx: dict[str, Any]) -> None:
+        """Not declared: a server's own life cycle is never reachable over the bus."""
+        self.seen.append("stopped")
 
 
 async def test_cast_is_delivered_to_exactly_one_of_several_servers(make_bus: MakeBus, topic: str) -> None:
@@ -179,6 +186,84 @@ async def test_call_of_an_unknown_method_raises_remote_error(bus: Bus, topic: st
     assert "no_such_method" in str(info.value)
     with pytest.raises(RemoteError):
         await bus.call(topic, "_private", timeout=10)
+
+
+async def test_an_undeclared_method_is_refused_even_if_the_endpoint_has_it(bus: Bus, topic: str) -> None:
+    server = Recorder()
+    await bus.serve(topic, server)
+    with pytest.raises(UndeclaredMethod) as info:
+        await bus.call(topic, "stop", timeout=10)
+    assert "stop" in str(info.value) and "Recorder" in str(info.value)
+    with pytest.raises(UndeclaredMethod):
+        await bus.call(topic, "__init__", timeout=10)
+    # A cast or fanout of it is dropped, and the server keeps serving.
+    await bus.cast(topic, "stop")
+    await bus.fanout(topic, "stop")
+    assert (await bus.call(topic, "add", a=1, b=2, timeout=10))["sum"] == 3
+    assert "stopped" not in server.seen
+
+
+@rpc.payload
+class Greet(rpc.Payload):
+    METHOD = "greet"
+    name: str
+    times: int = 1
+
+
+@rpc.payload
+class Forget(rpc.Payload):
+    METHOD = "forget"
+    name: str
+
+
+class Greeter(rpc.Server):
+    def __init__(self) -> None:
+        self.contexts: list[RequestContext] = []
+
+    @rpc.serves(Greet)
+    async def greet(self, ctx: RequestContext, p: Greet) -> str:
+        self.contexts.append(ctx)
+        return " ".join([f"hello {p.name}"] * p.times)
+
+    async def stop(self) -> None:
+        raise AssertionError("never served")
+
+
+class GreeterClient(rpc.Client):
+    async def greet(self, topic: str, ctx: RequestContext, name: str, times: int = 1) -> str:
+        answer: str = await self._call(topic, ctx, Greet(name=name, times=times), timeout=10)
+        return answer
+
+    async def forget(self, topic: str, ctx: RequestContext, name: str) -> None:
+        await self._call(topic, ctx, Forget(name=name), timeout=10)
+
+
+async def test_typed_rpc_carries_a_request_context_and_a_strict_payload(make_bus: MakeBus, topic: str) -> None:
+    server = Greeter()
+    assert Greeter.rpc_methods == {"greet"}
+    await (await make_bus()).serve(topic, server)
+    caller = await make_bus()
+    client = GreeterClient(caller)
+    ctx = RequestContext(request_id="req-typed", user_id="u1", roles=("member",), auth_token="secret")
+    assert await client.greet(topic, ctx, "you", times=2) == "hello you hello you"
+    received = server.contexts[0]
+    assert isinstance(received, RequestContext)
+    assert (received.request_id, received.user_id, received.roles, received.auth_token) == (
+        "req-typed", "u1", ("member",), "secret",
+    )  # fmt: skip
+    # A payload type the server does not declare is refused by the bus.
+    with pytest.raises(UndeclaredMethod):
+        await client.forget(topic, ctx, "you")
+    # Unknown keys, a missing version or another major version are errors, never dropped.
+    with pytest.raises(RemoteError) as info:
+        await caller.call(topic, "greet", {}, name="x", version="1.0", colour="red", timeout=10)
+    assert info.value.exc_type == "BadPayload" and "colour" in str(info.value)
+    with pytest.raises(RemoteError, match="no version"):
+        await caller.call(topic, "greet", {}, name="x", timeout=10)
+    with pytest.raises(RemoteError, match="not served"):
+        await caller.call(topic, "greet", {}, name="x", version="2.0", timeout=10)
+    with pytest.raises(RemoteError, match="not served"):
+        await caller.call(topic, "greet", {}, name="x", version="1.1", timeout=10)
 
 
 async def test_call_timeout_names_topic_and_method(bus: Bus, topic: str) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from pocketstack.bus import BusTimeout
+from pocketstack.bus import BusTimeout, Endpoint
 from pocketstack.bus.rabbit import RabbitBus
 from pocketstack.common.errors import Unavailable
 
@@ -85,7 +85,9 @@ async def until(condition: Callable[[], bool], timeout: float = 30.0) -> None:
             await asyncio.sleep(0.02)
 
 
-class Recorder:
+class Recorder(Endpoint):
+    rpc_methods = frozenset({"record", "add"})
+
     def __init__(self) -> None:
         self.seen: list[Any] = []
 
@@ -150,7 +152,9 @@ async def test_message_of_an_unfinished_handler_is_redelivered(buses: list[Rabbi
     topic = f"test.redeliver.{uuid.uuid4().hex}"
     started = asyncio.Event()
 
-    class Stuck:
+    class Stuck(Endpoint):
+        rpc_methods = frozenset({"record"})
+
         async def record(self, ctx: dict[str, Any], n: Any) -> None:
             started.set()
             await asyncio.sleep(3600)
@@ -171,7 +175,9 @@ async def test_work_is_spread_over_servers(buses: list[RabbitBus]) -> None:
     topic = f"test.spread.{uuid.uuid4().hex}"
     handled: dict[int, list[int]] = {0: [], 1: [], 2: []}
 
-    class Slow:
+    class Slow(Endpoint):
+        rpc_methods = frozenset({"record"})
+
         def __init__(self, index: int) -> None:
             self.index = index
 
@@ -201,9 +207,12 @@ async def test_unreachable_broker_is_a_clear_error() -> None:
 
 CRASHING_SERVER = """
 import asyncio, sys
+from pocketstack.bus import Endpoint
 from pocketstack.bus.rabbit import RabbitBus
 
-class Stuck:
+class Stuck(Endpoint):
+    rpc_methods = frozenset({"record"})
+
     async def record(self, ctx, n):
         print("handling", n, flush=True)
         await asyncio.sleep(3600)

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from pocketstack.bus import Endpoint
 from pocketstack.bus.memory import MemoryBus
 from pocketstack.network.agent.fake import FakeBackend
 from pocketstack.network.agent.manager import NetworkAgent
@@ -54,8 +55,10 @@ def router(router_id: str, *cidrs: str) -> dict[str, Any]:
     }
 
 
-class StandInService:
+class StandInService(Endpoint):
     """What the network service answers an agent's resync with."""
+
+    rpc_methods = frozenset({"host_ports", "host_routers", "port_plugged"})
 
     def __init__(self, ports: list[dict[str, Any]], routers: list[dict[str, Any]]) -> None:
         self.ports = ports

@@ -4,6 +4,6 @@
 all-in-one default) or ``amqp://...`` (RabbitMQ through aio-pika).
 """
 
-from pocketstack.bus.base import Bus, BusTimeout, Endpoint, RemoteError, Subscription, connect
+from pocketstack.bus.base import Bus, BusTimeout, Endpoint, RemoteError, Subscription, UndeclaredMethod, connect
 
-__all__ = ["Bus", "BusTimeout", "Endpoint", "RemoteError", "Subscription", "connect"]
+__all__ = ["Bus", "BusTimeout", "Endpoint", "RemoteError", "Subscription", "UndeclaredMethod", "connect"]

@@ -9,8 +9,12 @@ Glossary:
   on timeout ``BusTimeout`` names the topic and method.
 - fanout: deliver to every server currently serving the topic (no queueing for absent ones).
 - notify: publish a versioned notification ``event_type`` with a payload to every listener.
-- endpoint: an object whose ``async def method(ctx, **args)`` methods handle messages;
-  ``ctx`` is the caller's RequestContext as a dict (request id, user, tokens).
+- endpoint: an ``Endpoint`` that declares the methods it serves (``rpc_methods``); the bus
+  hands a message to ``rpc_dispatch(method, ctx, args)`` only if its method is declared and
+  answers any other with ``UndeclaredMethod`` (an agent's ``start``/``stop`` are never
+  reachable). ``ctx`` is the caller's RequestContext as a dict (request id, user, tokens);
+  the typed layer (``pocketstack.bus.rpc``, used by every service's ``rpcapi.py``) turns it
+  back into a ``RequestContext`` and the arguments into a payload dataclass.
 
 Arguments and return values must be JSON-serializable: every backend enforces it, so code
 that works on the memory bus works on RabbitMQ.
@@ -22,14 +26,13 @@ import abc
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from pocketstack.common import errors as domain_errors
 from pocketstack.common.errors import PocketError, Unavailable
 
 log = logging.getLogger(__name__)
 
-Endpoint = Any
 NotificationHandler = Callable[[dict[str, Any]], Awaitable[None]]
 
 
@@ -50,6 +53,31 @@ class RemoteError(PocketError):
         self.exc_type = exc_type
 
 
+class UndeclaredMethod(RemoteError):
+    """The endpoint serving the topic does not declare the method called."""
+
+    def __init__(self, message: str) -> None:
+        PocketError.__init__(self, message, kind="UndeclaredMethod")
+        self.exc_type = "UndeclaredMethod"
+
+    @classmethod
+    def of(cls, endpoint: Endpoint, method: str) -> UndeclaredMethod:
+        return cls(f"Remote error: UndeclaredMethod: {type(endpoint).__name__} does not serve method {method!r}")
+
+
+class Endpoint:
+    """What ``Bus.serve`` serves: exactly the methods named in ``rpc_methods``.
+
+    The default ``rpc_dispatch`` calls ``self.<method>(ctx, **args)`` (plain endpoints, e.g.
+    the bus's own tests); ``pocketstack.bus.rpc.Server`` decodes a typed payload instead.
+    """
+
+    rpc_methods: ClassVar[frozenset[str]] = frozenset()
+
+    async def rpc_dispatch(self, method: str, ctx: dict[str, Any], args: dict[str, Any]) -> Any:
+        return await getattr(self, method)(ctx, **args)
+
+
 class Subscription(abc.ABC):
     @abc.abstractmethod
     async def stop(self) -> None:
@@ -67,6 +95,8 @@ def encode_error(exc: BaseException) -> dict[str, Any]:
 
 def decode_error(data: dict[str, Any]) -> PocketError:
     """Rebuild domain errors by class name so they cross the bus with their meaning."""
+    if data["type"] == "UndeclaredMethod":
+        return UndeclaredMethod(data["message"])
     cls = getattr(domain_errors, data["type"], None)
     if isinstance(cls, type) and issubclass(cls, PocketError):
         error = cls.__new__(cls)
@@ -76,11 +106,11 @@ def decode_error(data: dict[str, Any]) -> PocketError:
 
 
 async def dispatch(endpoint: Endpoint, method: str, ctx: dict[str, Any], args: dict[str, Any]) -> Any:
-    """Run ``endpoint.method(ctx, **args)``; unknown or private methods are refused."""
-    fn = None if method.startswith("_") else getattr(endpoint, method, None)
-    if fn is None:
-        raise RemoteError("NoSuchMethod", f"Endpoint {type(endpoint).__name__} has no method {method}")
-    return await fn(ctx, **args)
+    """Hand a message to its endpoint; a method the endpoint does not declare is refused
+    (never looked up as an attribute)."""
+    if method not in endpoint.rpc_methods:
+        raise UndeclaredMethod.of(endpoint, method)
+    return await endpoint.rpc_dispatch(method, ctx, args)
 
 
 def notification(

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from pocketstack.bus import Subscription
+from pocketstack.bus import Subscription, rpc
 from pocketstack.common import policy as policy_engine
 from pocketstack.common.config import resolve_local_agents
 from pocketstack.common.context import RequestContext
@@ -43,6 +43,16 @@ from pocketstack.web.app import ServiceApp
 from pocketstack.web.microversion import Microversions
 
 log = logging.getLogger(__name__)
+
+CONDUCTOR_METHODS = frozenset(
+    {
+        "schedule_and_build_instances", "instance_get", "build_succeeded", "build_failed", "instance_update",
+        "interface_changed", "instance_destroyed", "instances_on_host", "service_report", "migrate_server",
+        "migration_update", "move_failed", "resize_finished", "resize_confirmed", "resize_reverted",
+        "move_errored", "instance_shelved", "instance_offloaded", "unshelve_instance", "instance_unshelved",
+        "unshelve_failed",
+    }
+)  # fmt: skip
 
 HOSTS_UP_TTL = 1.0
 
@@ -96,8 +106,12 @@ class ComputeService(Service):
     # --- lifecycle ------------------------------------------------------------------------
     async def start(self) -> None:
         bus = self.runtime.bus
-        self._subscriptions.append(await bus.serve("scheduler", self.scheduler))
-        self._subscriptions.append(await bus.serve("conductor", self.conductor))
+        scheduler = rpc.Untyped(
+            self.scheduler, frozenset({"select_destinations", "build_failed", "host_states_changed"})
+        )
+        conductor = rpc.Untyped(self.conductor, CONDUCTOR_METHODS)
+        self._subscriptions.append(await bus.serve("scheduler", scheduler))
+        self._subscriptions.append(await bus.serve("conductor", conductor))
         # Not local: every host runs its own agent process.
         local = resolve_local_agents(self.config.local_agents, self.runtime.config.bus.url, "compute")
         # A bus that died with the last process took the casts of the builds in flight.

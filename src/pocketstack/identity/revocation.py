@@ -16,10 +16,6 @@ from typing import Any
 from pocketstack.bus import Bus, Subscription
 from pocketstack.identity.tokens import TokenData
 
-REVOCATION_TOPIC = "identity-revocations"
-# Calls only identity answers (the full event list for a validator that starts).
-IDENTITY_TOPIC = "identity"
-
 
 @dataclass(frozen=True, slots=True)
 class Event:
@@ -138,26 +134,12 @@ class RevocationList:
         return None
 
 
-class RevocationEndpoint:
-    """Bus endpoint. Identity (the owner) answers ``list_events``; every validator's copy
-    applies the ``revoked`` fanout (the owner has applied it already)."""
-
-    def __init__(self, revocations: RevocationList, owner: bool) -> None:
-        self.revocations = revocations
-        self.owner = owner
-
-    async def revoked(self, ctx: dict[str, Any], event: dict[str, Any]) -> None:
-        if not self.owner:
-            self.revocations.add(Event.from_dict(event))
-
-    async def list_events(self, ctx: dict[str, Any]) -> list[dict[str, Any]]:
-        return [e.to_dict() for e in self.revocations.events()]
-
-
 async def follow(bus: Bus, revocations: RevocationList, timeout: float = 30.0) -> Subscription:
     """For a service in another process: subscribe to new events, then load the existing
     ones from identity (subscribing first so no event falls between the two)."""
-    subscription = await bus.serve(REVOCATION_TOPIC, RevocationEndpoint(revocations, owner=False))
-    for data in await bus.call(IDENTITY_TOPIC, "list_events", None, timeout=timeout):
-        revocations.add(Event.from_dict(data))
+    from pocketstack.identity import rpcapi  # it imports this module
+
+    subscription = await bus.serve(rpcapi.REVOCATION_TOPIC, rpcapi.RevocationEndpoint(revocations, owner=False))
+    for event in await rpcapi.IdentityAPI(bus).list_events(timeout=timeout):
+        revocations.add(event)
     return subscription

@@ -16,14 +16,15 @@ from pocketstack.identity import models as m
 from pocketstack.identity import policy
 from pocketstack.identity.cache import EntityCache
 from pocketstack.identity.openapi import REQUEST_BODIES, RESPONSES
-from pocketstack.identity.revocation import (
+from pocketstack.identity.revocation import Event, RevocationList
+from pocketstack.identity.roles import RoleResolver
+from pocketstack.identity.rpcapi import (
     IDENTITY_TOPIC,
     REVOCATION_TOPIC,
-    Event,
+    IdentityAPI,
+    IdentityEndpoint,
     RevocationEndpoint,
-    RevocationList,
 )
-from pocketstack.identity.roles import RoleResolver
 from pocketstack.identity.sealing import Sealer
 from pocketstack.identity.tokens import KeyRepository, TokenData
 from pocketstack.identity.tokens import encode as encode_token
@@ -104,9 +105,9 @@ class IdentityService(Service):
                     row.access_token_id,
                 )
             )
-        endpoint = RevocationEndpoint(self.revocations, owner=True)
-        self._subscriptions.append(await self.runtime.bus.serve(IDENTITY_TOPIC, endpoint))
-        self._subscriptions.append(await self.runtime.bus.serve(REVOCATION_TOPIC, endpoint))
+        bus = self.runtime.bus
+        self._subscriptions.append(await bus.serve(IDENTITY_TOPIC, IdentityEndpoint(self.revocations)))
+        self._subscriptions.append(await bus.serve(REVOCATION_TOPIC, RevocationEndpoint(self.revocations, owner=True)))
         self._prune_task = asyncio.create_task(self._prune_loop())
 
     async def stop(self) -> None:
@@ -204,7 +205,7 @@ class IdentityService(Service):
         self.revocations.add(event)
         self.validator._cache.clear()
         self.render_cache.clear()
-        await self.runtime.bus.fanout(REVOCATION_TOPIC, "revoked", None, event=event.to_dict())
+        await IdentityAPI(self.runtime.bus).revoked(event)
 
     async def service_token(self) -> str:
         """A token of the ``pocketstack`` service user (project service, roles admin+service)."""

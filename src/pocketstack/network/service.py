@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from pocketstack.bus import Subscription
+from pocketstack.bus import Subscription, rpc
 from pocketstack.common import policy as policy_engine
 from pocketstack.common.config import resolve_local_agents
 from pocketstack.network import policy
@@ -34,6 +34,8 @@ from pocketstack.runtime import Runtime, Service
 from pocketstack.web.app import ServiceApp
 
 log = logging.getLogger(__name__)
+
+SERVICE_METHODS = frozenset({"port_plugged", "port_failed", "report_state", "host_ports", "host_routers"})
 
 
 class NetworkService(Service):
@@ -78,7 +80,9 @@ class NetworkService(Service):
         return self._app
 
     async def start(self) -> None:
-        self._subscription = await self.runtime.bus.serve(SERVICE_TOPIC, ServiceEndpoint(self.binder))
+        self._subscription = await self.runtime.bus.serve(
+            SERVICE_TOPIC, rpc.Untyped(ServiceEndpoint(self.binder), SERVICE_METHODS)
+        )
         if self.local_agents:
             async with self.db.reader() as session:
                 hosts = list(

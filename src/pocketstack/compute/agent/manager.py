@@ -15,7 +15,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from pocketstack.bus import Bus, Subscription
+from pocketstack.bus import Bus, Subscription, rpc
 from pocketstack.common.config import ComputeConfig
 from pocketstack.common.errors import PocketError
 from pocketstack.compute import states
@@ -32,6 +32,17 @@ from pocketstack.compute.resources import instance_resources
 from pocketstack.compute.virt.driver import InstanceNotFound, VirtDriver
 
 log = logging.getLogger(__name__)
+
+AGENT_METHODS = frozenset(
+    {
+        "build_and_run_instance", "terminate_instance", "power_action", "reboot_instance", "trigger_crash_dump",
+        "get_console_output", "attach_interface", "detach_interface", "volume_backup", "volume_snapshot_create",
+        "volume_snapshot_delete", "attach_volume", "detach_volume", "snapshot_instance", "backup_instance",
+        "rescue_instance", "unrescue_instance", "rebuild_instance", "confirm_resize", "revert_resize",
+        "external_instance_event", "shelve_instance", "shelve_offload_instance", "unshelve_on_host", "prep_resize",
+        "spawn_unshelved", "resize_instance", "drop_resize_claim", "finish_resize", "finish_revert_resize",
+    }
+)  # fmt: skip
 
 Undo = Callable[[], Awaitable[None]]
 
@@ -95,7 +106,7 @@ class ComputeAgent(VolumeOps, ServerOps, ResizeOps, ShelveOps, RecoveryOps):
             deletes = await self.interrupted_deletes()
         except Exception:
             log.exception("%s: looking for interrupted builds failed", self.host)
-        self._subscription = await self.bus.serve(f"compute.{self.host}", self)
+        self._subscription = await self.bus.serve(f"compute.{self.host}", rpc.Untyped(self, AGENT_METHODS))
         self._tasks = [
             asyncio.create_task(self._every(self.config.heartbeat_interval, self.heartbeat)),
             asyncio.create_task(self._every(self.config.power_sync_interval, self.sync_power_states)),

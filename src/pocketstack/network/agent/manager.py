@@ -18,7 +18,7 @@ import contextlib
 import logging
 from typing import Any
 
-from pocketstack.bus import Bus, Subscription
+from pocketstack.bus import Bus, Subscription, rpc
 from pocketstack.common.context import RequestContext
 from pocketstack.network.agent.base import BackendState, NetworkBackend, Spec
 from pocketstack.network.binding import AGENTS_TOPIC, SERVICE_TOPIC, agent_topic
@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 REPORT_INTERVAL = 30.0
 # The availability zone this host's DHCP and L3 parts are in.
 ZONE = "nova"
+AGENT_METHODS = frozenset({"plug_port", "unplug_port", "delete_network", "update_router", "delete_router"})
 
 
 def agent_reports(backend: str, state: BackendState, zone: str = ZONE) -> list[dict[str, Any]]:
@@ -146,8 +147,9 @@ class NetworkAgent:
     async def start(self, resync: bool = True) -> None:
         await self.backend.start()
         # Subscribe first: a change made while the resync runs is not lost, it waits.
-        self._subscriptions.append(await self.bus.serve(agent_topic(self.host), self.endpoint))
-        self._subscriptions.append(await self.bus.serve(AGENTS_TOPIC, self.endpoint))
+        served = rpc.Untyped(self.endpoint, AGENT_METHODS)
+        self._subscriptions.append(await self.bus.serve(agent_topic(self.host), served))
+        self._subscriptions.append(await self.bus.serve(AGENTS_TOPIC, served))
         self._reporter = asyncio.get_running_loop().create_task(self._report_state())
         if resync and not await self.resync() and self.resync_retry > 0:
             self._retry = asyncio.get_running_loop().create_task(self._retry_resync())
