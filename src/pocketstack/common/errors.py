@@ -57,6 +57,18 @@ class TooLarge(PocketError):
     """The request body or a stored size is over a limit."""
 
 
+class LengthRequired(PocketError):
+    """The call needs the body's length up front (Content-Length or chunked)."""
+
+
+class PreconditionFailed(PocketError):
+    """A condition the request set (If-Match, If-None-Match: *, ...) does not hold."""
+
+
+class Unprocessable(PocketError):
+    """The body arrived whole but does not match what the request declared (an ETag)."""
+
+
 class QuotaExceeded(PocketError):
     """A project quota would be exceeded (each API picks its own status)."""
 

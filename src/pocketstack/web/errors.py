@@ -19,9 +19,12 @@ STATUS: dict[type[e.PocketError], int] = {
     e.NotAcceptable: 406,
     e.Conflict: 409,
     e.Gone: 410,
+    e.LengthRequired: 411,
+    e.PreconditionFailed: 412,
     e.TooLarge: 413,
     e.UnsupportedMediaType: 415,
     e.RangeNotSatisfiable: 416,
+    e.Unprocessable: 422,
     e.NotImplementedYet: 501,
     e.Unavailable: 503,
 }
@@ -35,9 +38,12 @@ TITLES = {
     406: "Not Acceptable",
     409: "Conflict",
     410: "Gone",
+    411: "Length Required",
+    412: "Precondition Failed",
     413: "Request Entity Too Large",
     415: "Unsupported Media Type",
     416: "Requested Range Not Satisfiable",
+    422: "Unprocessable Entity",
     500: "Internal Server Error",
     501: "Not Implemented",
     503: "Service Unavailable",
@@ -108,6 +114,11 @@ def placement_format(status: int, error: e.PocketError, request_id: str) -> tupl
     return orjson.dumps(body), "application/json"
 
 
+def swift_format(status: int, error: e.PocketError, request_id: str) -> tuple[bytes, str]:
+    # Swift answers errors with a short text body; swiftclient shows it as it is.
+    return f"{TITLES.get(status, 'Error')}: {error.message}".encode(), "text/plain; charset=UTF-8"
+
+
 FORMATS: dict[str, ErrorFormat] = {
     "keystone": keystone_format,
     "nova": nova_format,
@@ -115,6 +126,7 @@ FORMATS: dict[str, ErrorFormat] = {
     "glance": glance_format,
     "neutron": neutron_format,
     "placement": placement_format,
+    "swift": swift_format,
 }
 
 
@@ -135,7 +147,7 @@ def error_schema(format_name: str, status: int) -> tuple[str, dict[str, object]]
     if format_name in ("nova", "cinder"):
         fault = NOVA_FAULT_NAMES.get(status, "computeFault")
         return "application/json", _object({fault: _object({"code": _INT, "message": _STR})})
-    if format_name == "glance":
+    if format_name in ("glance", "swift"):
         return "text/plain", _STR
     if format_name == "neutron":
         return "application/json", _object({"NeutronError": _object({"type": _STR, "message": _STR, "detail": _STR})})

@@ -84,7 +84,7 @@ def document(
     for route in routes:
         key = (route.method, route.pattern)
         operation = _operation(name, route, bodies.get(key), {**errors, **responses.get(key, {})}, microversions)
-        paths.setdefault(route.pattern, {})[route.method.lower()] = operation
+        paths.setdefault(route.pattern.replace(":path}", "}"), {})[route.method.lower()] = operation
     return {
         "openapi": "3.1.0",
         "info": {
@@ -108,7 +108,8 @@ def _operation(
     microversions: Microversions | None,
 ) -> dict[str, Any]:
     parameters: list[dict[str, Any]] = [
-        {"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in _PARAM.findall(route.pattern)
+        {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
+        for p in _PARAM.findall(route.pattern.replace(":path}", "}"))
     ]
     if microversions is not None:
         parameters.append(

@@ -3,6 +3,10 @@
 A trie keeps lookup cost independent of how many routes a service has; a literal
 segment wins over a ``{param}`` one, so ``/v3/auth/tokens`` never matches ``/v3/auth/{x}``.
 
+A last segment ``{name:path}`` takes the rest of the path as it is, slashes included
+(empty segments and a trailing slash too: Swift's object names are such paths); it is
+tried only where neither a literal nor a ``{param}`` segment continues.
+
 By default a trailing slash is ignored (``/v3/users/`` is ``/v3/users``). With
 ``strict_slashes`` (Glance's router) it is an empty last segment: ``/v2/images/`` is then
 ``/v2/images/{image_id}`` with an empty id (404), and a pattern that ends in ``/``
@@ -38,6 +42,7 @@ class _Node:
     literal: dict[str, _Node] = field(default_factory=dict)
     param: _Node | None = None
     param_name: str = ""
+    rest: _Node | None = None
     routes: dict[str, Route] = field(default_factory=dict)
 
 
@@ -51,7 +56,14 @@ class Router:
     def add(self, route: Route) -> None:
         node = self.root
         for seg in _split(route.pattern, self.strict_slashes):
-            if seg.startswith("{") and seg.endswith("}"):
+            if seg.startswith("{") and seg.endswith(":path}"):
+                name = seg[1:-6]
+                if node.rest is None:
+                    node.rest = _Node(param_name=name)
+                elif node.rest.param_name != name:
+                    raise ValueError(f"{route.pattern}: parameter {name} clashes with {node.rest.param_name}")
+                node = node.rest
+            elif seg.startswith("{") and seg.endswith("}"):
                 name = seg[1:-1]
                 if node.param is None:
                     node.param = _Node(param_name=name)
@@ -68,12 +80,16 @@ class Router:
         """Return (route, params, allowed methods). Route is None if nothing matches."""
         params: dict[str, str] = {}
         node: _Node | None = self.root
-        for seg in _split(path, self.strict_slashes):
+        for seg, start in _segments(path, self.strict_slashes):
             assert node is not None
             nxt = node.literal.get(seg)
             if nxt is None:
                 if node.param is None:
-                    return None, {}, []
+                    if node.rest is None:
+                        return None, {}, []
+                    node = node.rest
+                    params[node.param_name] = path[start:]
+                    break
                 nxt = node.param
                 params[nxt.param_name] = seg
             node = nxt
@@ -82,6 +98,19 @@ class Router:
         if route is None and method == "HEAD":
             route = node.routes.get("GET")
         return route, params, sorted(node.routes)
+
+
+def _segments(path: str, strict_slashes: bool) -> list[tuple[str, int]]:
+    """The segments of ``_split`` with where each starts in ``path``."""
+    found: list[tuple[str, int]] = []
+    pos = 0
+    for seg in path.split("/"):
+        if seg:
+            found.append((seg, pos))
+        pos += len(seg) + 1
+    if strict_slashes and found and path.endswith("/"):
+        found.append(("", len(path)))
+    return found
 
 
 def _split(path: str, strict_slashes: bool = False) -> list[str]:
