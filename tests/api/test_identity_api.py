@@ -46,7 +46,8 @@ async def test_project_token_body(c: CloudClient) -> None:
     assert answer.status_code == 200
     body = answer.json()["token"]
     assert body["project"]["name"] == "admin" and body["project"]["domain"]["id"] == "default"
-    assert {r["name"] for r in body["roles"]} == {"admin", "member", "reader"}  # implied roles
+    # implied roles: admin => manager => member => reader (Keystone 2023.2+)
+    assert {r["name"] for r in body["roles"]} == {"admin", "manager", "member", "reader"}
     assert body["methods"] == ["password"] and len(body["audit_ids"]) == 1
     assert body["expires_at"].endswith(".000000Z") and body["catalog"]  # Keystone's isotime
     nocat = await c.http.get("/identity/v3/auth/tokens?nocatalog", headers={**h(token), "X-Subject-Token": token})
@@ -250,7 +251,9 @@ async def test_implied_roles_api(c: CloudClient) -> None:
     admin = await c.token("admin")
     inferences = (await c.http.get("/identity/v3/role_inferences", headers=h(admin))).json()["role_inferences"]
     pairs = {(i["prior_role"]["name"], j["name"]) for i in inferences for j in i["implies"]}
-    assert {("admin", "member"), ("member", "reader")} <= pairs
+    assert {("admin", "manager"), ("manager", "member"), ("member", "reader")} <= pairs
+    roles = (await c.http.get("/identity/v3/roles?name=manager", headers=h(admin))).json()["roles"]
+    assert len(roles) == 1 and roles[0]["options"] == {"immutable": True}
 
 
 async def test_application_credential_roles_subset(c: CloudClient) -> None:

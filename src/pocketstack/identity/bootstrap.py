@@ -1,4 +1,5 @@
-"""First-``up`` bootstrap: default domain, roles (admin ⇒ member ⇒ reader, service),
+"""First-``up`` bootstrap: default domain, roles (admin ⇒ manager ⇒ member ⇒ reader, and
+service, as Keystone 2023.2+ bootstraps them),
 admin and demo users and projects, a ``service`` project with one service user, the
 region and the service catalog. Safe to run on every ``up``: it creates what is missing
 and points the catalog at the current endpoint URL.
@@ -17,6 +18,8 @@ from pocketstack.identity import models as m
 from pocketstack.identity import passwords
 
 SERVICE_USER = "pocketstack"
+BOOTSTRAP_ROLES = ("admin", "manager", "member", "reader", "service")
+IMPLIED_ROLES = (("admin", "manager"), ("manager", "member"), ("member", "reader"))
 
 
 @dataclass(frozen=True)
@@ -72,12 +75,14 @@ async def bootstrap(db: Database, config: Config, hashes: dict[str, str] | None 
             s.add(m.Domain(id="default", name="Default", description="The default domain"))
             await s.flush()
         roles = {r.name: r for r in (await s.scalars(select(m.Role).where(m.Role.domain_id == ""))).all()}
-        for name in ("admin", "member", "reader", "service"):
+        for name in BOOTSTRAP_ROLES:
             if name not in roles:
                 roles[name] = m.Role(name=name, domain_id="", options={"immutable": True})
                 s.add(roles[name])
         await s.flush()
-        for prior, implied in (("admin", "member"), ("member", "reader")):
+        # A cloud bootstrapped before the manager role keeps its admin ⇒ member too
+        # (Keystone's bootstrap adds what is missing and removes nothing).
+        for prior, implied in IMPLIED_ROLES:
             pair = (roles[prior].id, roles[implied].id)
             if await s.get(m.ImpliedRole, pair) is None:
                 s.add(m.ImpliedRole(prior_role_id=pair[0], implied_role_id=pair[1]))
