@@ -104,6 +104,7 @@ class Cloud:
         self.unbuilt: list[str] = []
         self.dispatcher: Dispatcher | None = None
         self.remote_identity: RemoteIdentity | None = None
+        self.dashboard: Any = None
 
     def serves(self, name: str) -> bool:
         return self.only is None or name in self.only
@@ -153,6 +154,16 @@ class Cloud:
             remote = {name: cfg.endpoint_base(name) for name in ALL if name not in mounts}
             runtime.transport = RoutingTransport(self.dispatcher, set(mounts), remote, verify=tls.trust(cfg))
         runtime.base_url = cfg.public_url
+        if self.only is None:
+            # The web dashboard: a client of the APIs above, in-process, with each user's token.
+            from pocketstack.dashboard import DashboardApp
+
+            self.dashboard = DashboardApp(
+                cfg.public_url,
+                transport=runtime.transport,
+                secure_cookies=cfg.public_url.startswith("https:"),
+            )
+            self.dispatcher.mounts["dashboard"] = self.dashboard
         hashing = None
         if identity is not None:
             # On a fresh SQLite cloud, hash the bootstrap passwords while the migrations run.
@@ -220,6 +231,8 @@ class Cloud:
                 log.exception("stopping %s failed", service.name)
         if self.remote_identity is not None:
             await self.remote_identity.stop()
+        if self.dashboard is not None:
+            await self.dashboard.aclose()
         if self.runtime is not None:
             if isinstance(self.runtime.transport, RoutingTransport):
                 await self.runtime.transport.shutdown()

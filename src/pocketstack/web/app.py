@@ -201,13 +201,23 @@ class Dispatcher:
             await app(child, receive, send)
             return
         request_id = new_request_id()
-        if path in ("", "/") and self.index is not None:
+        if path in ("", "/") and "dashboard" in self.mounts and _wants_html(scope):
+            # A browser at the root goes to the dashboard; API clients get the index.
+            response = Response(302, b"", headers=[("location", "/dashboard/")])
+        elif path in ("", "/") and self.index is not None:
             response = json_response(self.index())
         else:
             response = json_response(
                 {"error": {"code": 404, "title": "Not Found", "message": f"No service at {path}"}}, 404
             )
         await _send_response(send, response, request_id, ("x-openstack-request-id",), head=scope["method"] == "HEAD")
+
+
+def _wants_html(scope: Scope) -> bool:
+    for name, value in scope.get("headers") or ():
+        if name == b"accept":
+            return b"text/html" in value
+    return False
 
 
 async def _send_response(

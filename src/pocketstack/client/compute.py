@@ -1,0 +1,85 @@
+"""Nova's API (microversion 2.79 unless told): servers and their actions, flavors,
+key pairs, limits, console output."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from pocketstack.client.base import Resource, ServiceClient
+
+MICROVERSION = "2.79"
+
+# The server actions a client may send without a body of its own.
+SIMPLE_ACTIONS: dict[str, Resource] = {
+    "start": {"os-start": None},
+    "stop": {"os-stop": None},
+    "reboot": {"reboot": {"type": "SOFT"}},
+    "hard-reboot": {"reboot": {"type": "HARD"}},
+    "pause": {"pause": None},
+    "unpause": {"unpause": None},
+    "suspend": {"suspend": None},
+    "resume": {"resume": None},
+    "lock": {"lock": None},
+    "unlock": {"unlock": None},
+    "shelve": {"shelve": None},
+    "unshelve": {"unshelve": None},
+}
+
+
+class ComputeClient(ServiceClient):
+    service = "compute"
+    prefix = "/compute/v2.1"
+
+    def __init__(self, http: httpx.AsyncClient, token: str, microversion: str = MICROVERSION) -> None:
+        super().__init__(http, token, {"OpenStack-API-Version": f"compute {microversion}"})
+
+    async def servers(self, **filters: Any) -> list[Resource]:
+        """``GET /servers/detail`` with Nova's filters (``limit``, ``marker``, ``sort_key``, ...)."""
+        body = await self.get("/servers/detail", **filters)
+        return list(body["servers"])
+
+    async def server(self, server_id: str) -> Resource:
+        return dict((await self.get(f"/servers/{server_id}"))["server"])
+
+    async def create_server(self, server: Resource) -> Resource:
+        """``POST /servers``: the new server (id, adminPass...)."""
+        return dict((await self.post("/servers", {"server": server}))["server"])
+
+    async def delete_server(self, server_id: str) -> None:
+        await self.delete(f"/servers/{server_id}")
+
+    async def action(self, server_id: str, body: Resource) -> Any:
+        return await self.post(f"/servers/{server_id}/action", body)
+
+    async def simple_action(self, server_id: str, name: str) -> None:
+        """One of ``SIMPLE_ACTIONS`` by its name (``stop``, ``reboot``, ...)."""
+        await self.action(server_id, SIMPLE_ACTIONS[name])
+
+    async def console_output(self, server_id: str, length: int | None = None) -> str:
+        body = await self.action(server_id, {"os-getConsoleOutput": {"length": length}})
+        return str(body.get("output") or "")
+
+    async def instance_actions(self, server_id: str) -> list[Resource]:
+        return list((await self.get(f"/servers/{server_id}/os-instance-actions"))["instanceActions"])
+
+    async def flavors(self) -> list[Resource]:
+        return list((await self.get("/flavors/detail"))["flavors"])
+
+    async def keypairs(self) -> list[Resource]:
+        return [k["keypair"] for k in (await self.get("/os-keypairs"))["keypairs"]]
+
+    async def create_keypair(self, name: str, public_key: str | None = None) -> Resource:
+        """A new key pair (its ``private_key`` once, when Nova generates it) or an imported one."""
+        keypair: Resource = {"name": name}
+        if public_key:
+            keypair["public_key"] = public_key
+        return dict((await self.post("/os-keypairs", {"keypair": keypair}))["keypair"])
+
+    async def delete_keypair(self, name: str) -> None:
+        await self.delete(f"/os-keypairs/{name}")
+
+    async def limits(self) -> Resource:
+        """``absolute`` limits and usage (maxTotalInstances, totalInstancesUsed, ...)."""
+        return dict((await self.get("/limits"))["limits"]["absolute"])

@@ -1,0 +1,29 @@
+"""Glance v2: images."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pocketstack.client.base import Resource, ServiceClient
+
+
+class ImageClient(ServiceClient):
+    service = "image"
+    prefix = "/image/v2"
+
+    async def images(self, **filters: Any) -> list[Resource]:
+        return list((await self.get("/images", **filters))["images"])
+
+    async def image(self, image_id: str) -> Resource:
+        return dict(await self.get(f"/images/{image_id}"))
+
+    async def create_image(self, name: str, **attrs: Any) -> Resource:
+        """A queued image record (``disk_format``, ``container_format``, ``visibility``...)."""
+        body = {"name": name, "disk_format": "raw", "container_format": "bare", **attrs}
+        return dict(await self.post("/images", body))
+
+    async def upload(self, image_id: str, data: bytes) -> None:
+        """Store the image's bytes (it becomes ``active``)."""
+        await self.request(
+            "PUT", f"/images/{image_id}/file", content=data, headers={"Content-Type": "application/octet-stream"}
+        )

@@ -1,0 +1,63 @@
+"""Neutron's API: networks, subnets, ports, routers, floating IPs, security groups, quotas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pocketstack.client.base import Resource, ServiceClient
+
+
+class NetworkClient(ServiceClient):
+    service = "network"
+    prefix = "/network/v2.0"
+
+    async def _list(self, plural: str, **filters: Any) -> list[Resource]:
+        # The URL spells some collections with a hyphen, the body with an underscore.
+        return list((await self.get("/" + plural.replace("_", "-"), **filters))[plural])
+
+    async def networks(self, **filters: Any) -> list[Resource]:
+        return await self._list("networks", **filters)
+
+    async def subnets(self, **filters: Any) -> list[Resource]:
+        return await self._list("subnets", **filters)
+
+    async def ports(self, **filters: Any) -> list[Resource]:
+        return await self._list("ports", **filters)
+
+    async def routers(self, **filters: Any) -> list[Resource]:
+        return await self._list("routers", **filters)
+
+    async def floating_ips(self, **filters: Any) -> list[Resource]:
+        return await self._list("floatingips", **filters)
+
+    async def security_groups(self, **filters: Any) -> list[Resource]:
+        return await self._list("security_groups", **filters)
+
+    async def create_network(self, name: str, **attrs: Any) -> Resource:
+        return dict((await self.post("/networks", {"network": {"name": name, **attrs}}))["network"])
+
+    async def create_subnet(self, network_id: str, cidr: str, name: str = "", ip_version: int = 4) -> Resource:
+        body = {"subnet": {"network_id": network_id, "cidr": cidr, "name": name, "ip_version": ip_version}}
+        return dict((await self.post("/subnets", body))["subnet"])
+
+    async def delete_network(self, network_id: str) -> None:
+        await self.delete(f"/networks/{network_id}")
+
+    async def create_router(self, name: str, external_network_id: str | None = None) -> Resource:
+        router: Resource = {"name": name}
+        if external_network_id:
+            router["external_gateway_info"] = {"network_id": external_network_id}
+        return dict((await self.post("/routers", {"router": router}))["router"])
+
+    async def add_router_interface(self, router_id: str, subnet_id: str) -> Resource:
+        return dict(await self.put(f"/routers/{router_id}/add_router_interface", {"subnet_id": subnet_id}))
+
+    async def create_floating_ip(self, network_id: str, port_id: str | None = None) -> Resource:
+        body: Resource = {"floating_network_id": network_id}
+        if port_id:
+            body["port_id"] = port_id
+        return dict((await self.post("/floatingips", {"floatingip": body}))["floatingip"])
+
+    async def quota_details(self, project_id: str) -> Resource:
+        """Per resource ``limit``, ``used`` and ``reserved`` (``GET /quotas/{id}/details``)."""
+        return dict((await self.get(f"/quotas/{project_id}/details"))["quota"])

@@ -1,0 +1,33 @@
+"""Cinder v3: volumes, snapshots, limits (paths under the token's project)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from pocketstack.client.base import Resource, ServiceClient
+
+
+class VolumeClient(ServiceClient):
+    service = "volume"
+
+    def __init__(self, http: httpx.AsyncClient, token: str, project_id: str) -> None:
+        super().__init__(http, token)
+        self.prefix = f"/volume/v3/{project_id}"
+
+    async def volumes(self, **filters: Any) -> list[Resource]:
+        return list((await self.get("/volumes/detail", **filters))["volumes"])
+
+    async def snapshots(self, **filters: Any) -> list[Resource]:
+        return list((await self.get("/snapshots/detail", **filters))["snapshots"])
+
+    async def create_volume(self, size: int, name: str = "") -> Resource:
+        return dict((await self.post("/volumes", {"volume": {"size": size, "name": name}}))["volume"])
+
+    async def delete_volume(self, volume_id: str) -> None:
+        await self.delete(f"/volumes/{volume_id}")
+
+    async def limits(self) -> Resource:
+        """Cinder's absolute limits and usage (maxTotalVolumes, totalVolumesUsed, ...)."""
+        return dict((await self.get("/limits"))["limits"]["absolute"])

@@ -1,0 +1,242 @@
+"""Instances: the list (filter, sort, pages, live rows), the launch wizard, one
+instance's page with its actions, console log and action log."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from typing import Any
+from urllib.parse import urlencode
+
+from pocketstack.client import ApiError, Resource
+from pocketstack.client.compute import SIMPLE_ACTIONS
+from pocketstack.dashboard.app import PREFIX, Call, redirect
+from pocketstack.web.response import Response
+
+PAGE_SIZE = 20
+SORT_KEYS = ("created_at", "display_name", "vm_state", "updated_at")
+MAX_COUNT = 50
+
+
+def addresses(server: Resource) -> list[tuple[str, str, str]]:
+    """(network, address, fixed/floating) of a server, as its ``addresses`` shows them."""
+    found = []
+    for network, entries in sorted((server.get("addresses") or {}).items()):
+        for entry in entries:
+            found.append((network, str(entry.get("addr", "")), str(entry.get("OS-EXT-IPS:type", "fixed"))))
+    return found
+
+
+def _listing_query(call: Call) -> dict[str, Any]:
+    request = call.request
+    sort_key = request.param("sort") or "created_at"
+    if sort_key not in SORT_KEYS:
+        sort_key = "created_at"
+    sort_dir = "asc" if request.param("dir") == "asc" else "desc"
+    query: dict[str, Any] = {"limit": PAGE_SIZE + 1, "sort_key": sort_key, "sort_dir": sort_dir}
+    if request.param("name"):
+        query["name"] = request.param("name")
+    status = (request.param("status") or "").upper()
+    if status:
+        query["status"] = status
+    if request.param("marker"):
+        query["marker"] = request.param("marker")
+    return query
+
+
+async def _page(call: Call) -> tuple[list[Resource], str | None, dict[str, Any]]:
+    query = _listing_query(call)
+    servers = await call.api.compute.servers(**query)
+    following = servers[PAGE_SIZE - 1]["id"] if len(servers) > PAGE_SIZE else None
+    return servers[:PAGE_SIZE], following, query
+
+
+async def index(call: Call) -> Response:
+    servers, following, query = await _page(call)
+    kept = {k: v for k, v in call.request.query.items() if k in ("name", "status", "sort", "dir")}
+    live_url = f"{PREFIX}/instances/rows?" + urlencode({**kept, **_single(call, "marker")}, doseq=True)
+    next_url = f"{PREFIX}/instances?" + urlencode({**kept, "marker": following or ""}, doseq=True)
+    return call.render(
+        "instances.mako",
+        active="instances",
+        servers=servers,
+        following=following,
+        query=query,
+        addresses=addresses,
+        launched=call.request.param("launched") or "",
+        live_url=live_url,
+        next_url=next_url,
+    )
+
+
+def _single(call: Call, name: str) -> dict[str, str]:
+    value = call.request.param(name)
+    return {name: value} if value else {}
+
+
+async def rows(call: Call) -> Response:
+    """The table's rows alone: the page's script swaps them in every few seconds."""
+    servers, _, _ = await _page(call)
+    return call.render("_instance_rows.mako", servers=servers, addresses=addresses)
+
+
+async def _launch_choices(call: Call) -> dict[str, Any]:
+    api = call.api
+    images, flavors, networks, keypairs, groups, limits = await asyncio.gather(
+        api.image.images(status="active"),
+        api.compute.flavors(),
+        api.network.networks(),
+        api.compute.keypairs(),
+        api.network.security_groups(project_id=api.token.project_id),
+        api.compute.limits(),
+    )
+    usable = [n for n in networks if not n.get("router:external") or n.get("shared")]
+    free = {
+        "instances": limits["maxTotalInstances"] - limits["totalInstancesUsed"],
+        "vcpus": limits["maxTotalCores"] - limits["totalCoresUsed"],
+        "ram": limits["maxTotalRAMSize"] - limits["totalRAMUsed"],
+    }
+    flavors.sort(key=lambda f: (f["vcpus"], f["ram"], f["name"]))
+    return {
+        "images": images,
+        "flavors": flavors,
+        "networks": usable,
+        "keypairs": keypairs,
+        "groups": groups,
+        "free": free,
+    }
+
+
+def _form_values(call: Call) -> dict[str, Any]:
+    return {
+        "name": call.field("name"),
+        "count": call.field("count", "1"),
+        "image": call.field("image"),
+        "flavor": call.field("flavor"),
+        "networks": call.fields("network"),
+        "keypair": call.field("keypair"),
+        "new_keypair": call.field("new_keypair"),
+        "groups": call.fields("security_group") or ["default"],
+        "user_data": call.field("user_data"),
+    }
+
+
+async def launch_form(call: Call) -> Response:
+    choices = await _launch_choices(call)
+    return call.render(
+        "launch.mako", active="instances", error="", values=_form_values(call), private_key="", **choices
+    )
+
+
+def _check(values: dict[str, Any]) -> str:
+    """The first problem the form has before asking the API, or ''."""
+    if not values["name"]:
+        return "Give the instance a name."
+    if not values["image"]:
+        return "Choose an image to boot from."
+    if not values["flavor"]:
+        return "Choose a flavor."
+    if not values["count"].isdigit() or not 1 <= int(values["count"]) <= MAX_COUNT:
+        return f"The count must be a whole number from 1 to {MAX_COUNT}."
+    return ""
+
+
+async def launch(call: Call) -> Response:
+    values = _form_values(call)
+    error = _check(values)
+    private_key = ""
+    status = 400
+    if not error:
+        api = call.api
+        server: Resource = {
+            "name": values["name"],
+            "imageRef": values["image"],
+            "flavorRef": values["flavor"],
+            "networks": [{"uuid": n} for n in values["networks"]] or "none",
+            "security_groups": [{"name": g} for g in values["groups"]],
+            "min_count": int(values["count"]),
+            "max_count": int(values["count"]),
+        }
+        if values["user_data"]:
+            server["user_data"] = base64.b64encode(values["user_data"].encode()).decode()
+        try:
+            if values["new_keypair"]:
+                created = await api.compute.create_keypair(values["new_keypair"])
+                private_key = str(created.get("private_key") or "")
+                values["keypair"], values["new_keypair"] = created["name"], ""
+            if values["keypair"]:
+                server["key_name"] = values["keypair"]
+            made = await api.compute.create_server(server)
+        except ApiError as exc:
+            if exc.unauthorized:
+                raise
+            error, status = f"{exc.service}: {exc.message}", exc.status or 503
+        else:
+            if private_key:
+                # Shown once: Nova keeps no copy of a private key it generated.
+                return call.render(
+                    "keypair_created.mako",
+                    active="instances",
+                    private_key=private_key,
+                    name=values["keypair"],
+                    next_url=f"{PREFIX}/instances/{made['id']}",
+                )
+            return redirect(f"{PREFIX}/instances?launched={made['id']}")
+    choices = await _launch_choices(call)
+    return call.render(
+        "launch.mako",
+        status=status,
+        active="instances",
+        error=error,
+        values=values,
+        private_key=private_key,
+        **choices,
+    )
+
+
+async def _detail_values(call: Call) -> dict[str, Any]:
+    server_id = call.request.path_params["server_id"]
+    api = call.api
+    server = await api.compute.server(server_id)
+    try:
+        actions = await api.compute.instance_actions(server_id)
+    except ApiError:
+        actions = []
+    return {"server": server, "actions": actions, "addresses": addresses(server)}
+
+
+async def detail(call: Call) -> Response:
+    values = await _detail_values(call)
+    return call.render("instance.mako", active="instances", actions_allowed=ACTIONS, **values)
+
+
+async def detail_status(call: Call) -> Response:
+    values = await _detail_values(call)
+    return call.render("_instance_status.mako", **values)
+
+
+async def console(call: Call) -> Response:
+    server_id = call.request.path_params["server_id"]
+    try:
+        text = await call.api.compute.console_output(server_id, length=200)
+    except ApiError as exc:
+        if exc.unauthorized:
+            raise
+        text = f"(no console log: {exc.message})"
+    return Response(200, text.encode(), content_type="text/plain; charset=utf-8")
+
+
+# What each button does, in the order shown.
+ACTIONS = ("start", "stop", "reboot", "hard-reboot", "pause", "unpause", "suspend", "resume", "lock", "unlock")
+
+
+async def action(call: Call) -> Response:
+    server_id = call.request.path_params["server_id"]
+    name = call.field("action")
+    if name == "delete":
+        await call.api.compute.delete_server(server_id)
+        return redirect(f"{PREFIX}/instances")
+    if name not in SIMPLE_ACTIONS:
+        return call.render("error.mako", status=400, message=f"Unknown action {name!r}.")
+    await call.api.compute.simple_action(server_id, name)
+    return redirect(f"{PREFIX}/instances/{server_id}")

@@ -1,0 +1,181 @@
+"""The overview (usage against quota) and the simple lists: images, networks (with a
+create form: network, subnet and router in one), volumes, key pairs, security groups."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+from pocketstack.client import ApiError, Resource
+from pocketstack.dashboard.app import PREFIX, Call, redirect
+from pocketstack.web.response import Response
+
+
+@dataclass(frozen=True)
+class Usage:
+    label: str
+    used: float
+    limit: float  # -1: unlimited
+    unit: str = ""
+
+    @property
+    def percent(self) -> int:
+        if self.limit <= 0:
+            return 0 if self.limit < 0 else 100
+        return min(100, round(100 * self.used / self.limit))
+
+
+async def _safely(service: str, work: Any, down: list[str]) -> Any:
+    """``work``'s result, or None with ``service`` named in ``down`` if it failed (not 401)."""
+    try:
+        return await work
+    except ApiError as exc:
+        if exc.unauthorized:
+            raise
+        down.append(f"{service}: {exc.message}")
+        return None
+
+
+async def overview(call: Call) -> Response:
+    api = call.api
+    down: list[str] = []
+    compute, volume, network = await asyncio.gather(
+        _safely("compute", api.compute.limits(), down),
+        _safely("volume", api.volume.limits(), down),
+        _safely("network", api.network.quota_details(api.token.project_id or ""), down),
+    )
+    usages: list[Usage] = []
+    if compute:
+        usages += [
+            Usage("Instances", compute["totalInstancesUsed"], compute["maxTotalInstances"]),
+            Usage("vCPUs", compute["totalCoresUsed"], compute["maxTotalCores"]),
+            Usage("RAM", compute["totalRAMUsed"], compute["maxTotalRAMSize"], "MB"),
+        ]
+    if volume:
+        usages += [
+            Usage("Volumes", volume["totalVolumesUsed"], volume["maxTotalVolumes"]),
+            Usage("Volume storage", volume["totalGigabytesUsed"], volume["maxTotalVolumeGigabytes"], "GB"),
+        ]
+    if network:
+        for key, label in (
+            ("floatingip", "Floating IPs"),
+            ("security_group", "Security groups"),
+            ("network", "Networks"),
+            ("port", "Ports"),
+            ("router", "Routers"),
+        ):
+            if key in network:
+                usages.append(Usage(label, network[key]["used"], network[key]["limit"]))
+    return call.render("overview.mako", active="overview", usages=usages, down=down)
+
+
+async def images(call: Call) -> Response:
+    return call.render("images.mako", active="images", images=await call.api.image.images())
+
+
+async def _networks_values(call: Call) -> dict[str, Any]:
+    api = call.api
+    networks, subnets, routers = await asyncio.gather(
+        api.network.networks(), api.network.subnets(), api.network.routers()
+    )
+    by_id = {s["id"]: s for s in subnets}
+    return {
+        "networks": networks,
+        "subnets": by_id,
+        "routers": routers,
+        "externals": [n for n in networks if n.get("router:external")],
+    }
+
+
+async def networks(call: Call) -> Response:
+    return call.render("networks.mako", active="networks", error="", form={}, **await _networks_values(call))
+
+
+async def create_network(call: Call) -> Response:
+    """A network, its subnet and (optionally) a router from an external network to it."""
+    api = call.api
+    form = {k: call.field(k) for k in ("name", "cidr", "external")}
+    error = ""
+    if not form["name"]:
+        error = "Give the network a name."
+    elif not form["cidr"]:
+        error = "Give the subnet a CIDR, such as 10.0.0.0/24."
+    if not error:
+        network = None
+        try:
+            network = await api.network.create_network(form["name"])
+            subnet = await api.network.create_subnet(network["id"], form["cidr"], name=f"{form['name']}-subnet")
+            if form["external"]:
+                router = await api.network.create_router(f"{form['name']}-router", form["external"])
+                await api.network.add_router_interface(router["id"], subnet["id"])
+        except ApiError as exc:
+            if exc.unauthorized:
+                raise
+            error = f"{exc.service}: {exc.message}"
+            if network is not None and "subnet" not in locals():
+                # The subnet was refused: do not leave an empty network behind.
+                await api.network.delete_network(network["id"])
+        else:
+            return redirect(f"{PREFIX}/networks")
+    return call.render(
+        "networks.mako", status=400, active="networks", error=error, form=form, **await _networks_values(call)
+    )
+
+
+async def volumes(call: Call) -> Response:
+    return call.render("volumes.mako", active="volumes", volumes=await call.api.volume.volumes(), error="")
+
+
+async def create_volume(call: Call) -> Response:
+    size = call.field("size")
+    if not size.isdigit() or int(size) < 1:
+        vols = await call.api.volume.volumes()
+        return call.render(
+            "volumes.mako", status=400, active="volumes", volumes=vols, error="Size: a whole number of GB."
+        )
+    await call.api.volume.create_volume(int(size), call.field("name"))
+    return redirect(f"{PREFIX}/volumes")
+
+
+async def keypairs(call: Call) -> Response:
+    return call.render("keypairs.mako", active="keypairs", keypairs=await call.api.compute.keypairs(), error="")
+
+
+async def create_keypair(call: Call) -> Response:
+    name, public_key = call.field("name"), call.field("public_key")
+    try:
+        if not name:
+            raise ApiError("compute", 400, "Give the key pair a name.")
+        made = await call.api.compute.create_keypair(name, public_key or None)
+    except ApiError as exc:
+        if exc.unauthorized:
+            raise
+        pairs = await call.api.compute.keypairs()
+        return call.render(
+            "keypairs.mako", status=exc.status, active="keypairs", keypairs=pairs, error=f"{exc.service}: {exc.message}"
+        )
+    if made.get("private_key"):
+        return call.render(
+            "keypair_created.mako",
+            active="keypairs",
+            private_key=made["private_key"],
+            name=made["name"],
+            next_url=f"{PREFIX}/keypairs",
+        )
+    return redirect(f"{PREFIX}/keypairs")
+
+
+async def delete_keypair(call: Call) -> Response:
+    await call.api.compute.delete_keypair(call.request.path_params["name"])
+    return redirect(f"{PREFIX}/keypairs")
+
+
+async def security_groups(call: Call) -> Response:
+    api = call.api
+    groups: list[Resource] = await api.network.security_groups(project_id=api.token.project_id)
+    return call.render("security_groups.mako", active="security-groups", groups=groups)
+
+
+async def static(call: Call) -> Response:
+    return call.app.static_file(call.request.path_params["name"])

@@ -1,0 +1,34 @@
+"""The dashboard's pages (paths under /dashboard). ``auth=False``: no session needed."""
+
+from __future__ import annotations
+
+from pocketstack.dashboard import auth, instances, resources, topology
+from pocketstack.dashboard.app import route
+
+ROUTES = [
+    route("GET", "/login", auth.login_form, auth=False),
+    route("POST", "/login", auth.login, auth=False),
+    route("POST", "/logout", auth.logout),
+    route("POST", "/project", auth.switch_project),
+    route("GET", "/static/{name}", resources.static, auth=False),
+    route("GET", "/", resources.overview),
+    route("GET", "/instances", instances.index),
+    route("GET", "/instances/rows", instances.rows),
+    route("GET", "/launch", instances.launch_form),
+    route("POST", "/launch", instances.launch),
+    route("GET", "/instances/{server_id}", instances.detail),
+    route("GET", "/instances/{server_id}/status", instances.detail_status),
+    route("GET", "/instances/{server_id}/console", instances.console),
+    route("POST", "/instances/{server_id}/action", instances.action),
+    route("GET", "/images", resources.images),
+    route("GET", "/networks", resources.networks),
+    route("POST", "/networks", resources.create_network),
+    route("GET", "/volumes", resources.volumes),
+    route("POST", "/volumes", resources.create_volume),
+    route("GET", "/keypairs", resources.keypairs),
+    route("POST", "/keypairs", resources.create_keypair),
+    route("POST", "/keypairs/{name}/delete", resources.delete_keypair),
+    route("GET", "/security-groups", resources.security_groups),
+    route("GET", "/topology", topology.page),
+    route("GET", "/topology.svg", topology.drawing),
+]

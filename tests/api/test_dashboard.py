@@ -1,0 +1,227 @@
+"""The dashboard in-process: sessions (opaque HttpOnly cookie, token kept server-side),
+CSRF on every state-changing request, log-out revoking the token, an expired or revoked
+token sending the user back to log in, the project switcher, the pages and the launch
+wizard with the API's own error messages; and the typed client it is built on."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from pocketstack.client import ApiError, Clients, Connection
+from pocketstack.testing.cloud import BASE, CloudClient, in_process_cloud
+from pocketstack.web.transport import InProcessTransport
+
+D = "/dashboard"
+
+
+@pytest.fixture
+async def cloud(tmp_path: Path) -> AsyncIterator[CloudClient]:
+    async with in_process_cloud(tmp_path) as c:
+        yield c
+
+
+def connection(cloud: CloudClient) -> Connection:
+    assert cloud.cloud.dispatcher is not None
+    return Connection(BASE, transport=InProcessTransport(cloud.cloud.dispatcher))
+
+
+async def admin_api(conn: Connection) -> Clients:
+    token = await conn.identity().password_token("default", "admin", "admin")
+    return conn.scoped(token)
+
+
+async def seed(cloud: CloudClient) -> dict[str, str]:
+    """A public image and an external network (what an operator provides)."""
+    async with connection(cloud) as conn:
+        admin = await admin_api(conn)
+        image = await admin.image.create_image("cirros", visibility="public")
+        await admin.image.upload(image["id"], b"\0" * 4096)
+        public = await admin.network.create_network("public", **{"router:external": True})
+        await admin.network.create_subnet(public["id"], "172.24.4.0/24")
+        return {"image": image["id"], "public": public["id"]}
+
+
+def browser(cloud: CloudClient) -> httpx.AsyncClient:
+    assert cloud.cloud.dispatcher is not None
+    return httpx.AsyncClient(transport=InProcessTransport(cloud.cloud.dispatcher), base_url=BASE, timeout=30)
+
+
+def hidden(page: str, name: str) -> str:
+    found = re.search(rf'name="{name}" value="([^"]*)"', page)
+    assert found, f"no {name} in the page"
+    return found.group(1)
+
+
+async def log_in(web: httpx.AsyncClient, user: str = "demo", password: str = "demo") -> httpx.Response:
+    form = await web.get(f"{D}/login")
+    token = hidden(form.text, "login_token")
+    return await web.post(
+        f"{D}/login", data={"login_token": token, "domain": "default", "user": user, "password": password}
+    )
+
+
+async def test_client_reports_each_api_error_message(cloud: CloudClient) -> None:
+    async with connection(cloud) as conn:
+        with pytest.raises(ApiError) as wrong:
+            await conn.identity().password_token("default", "demo", "wrong")
+        assert wrong.value.status == 401 and wrong.value.unauthorized
+        api = conn.scoped(await conn.identity().password_token("default", "demo", "demo"))
+        assert api.token.project_name == "demo" and api.token.expires_at > datetime.now(UTC)
+        with pytest.raises(ApiError) as missing:
+            await api.compute.server("nope")
+        assert (missing.value.service, missing.value.status) == ("compute", 404)
+        assert "nope" in missing.value.message or "could not be found" in missing.value.message
+        with pytest.raises(ApiError) as bad:
+            await api.network.create_subnet("no-such-network", "10.0.0.0/24")
+        assert bad.value.status == 404 and bad.value.message
+        with pytest.raises(ApiError) as glance:
+            await api.image.image("00000000-0000-0000-0000-000000000000")
+        assert glance.value.status == 404 and "\n" not in glance.value.message
+
+
+async def test_root_redirects_a_browser_and_pages_need_a_session(cloud: CloudClient) -> None:
+    async with browser(cloud) as web:
+        root = await web.get("/", headers={"Accept": "text/html,application/xhtml+xml"})
+        assert root.status_code == 302 and root.headers["location"] == "/dashboard/"
+        api_root = await web.get("/", headers={"Accept": "application/json"})
+        assert api_root.status_code == 200 and "pocketstack" in api_root.json()
+        for path in ("/", "/instances", "/topology", "/launch", "/instances/x"):
+            page = await web.get(D + path)
+            assert page.status_code == 303 and page.headers["location"] == f"{D}/login?reason=login"
+        fetch = await web.get(f"{D}/instances/rows", headers={"X-Requested-With": "fetch"})
+        assert fetch.status_code == 401 and fetch.headers["x-login"].startswith(f"{D}/login")
+        login = await web.get(f"{D}/login")
+        assert login.status_code == 200 and "Log in" in login.text
+        assert "frame-ancestors 'none'" in login.headers["content-security-policy"]
+        missing = await web.get(f"{D}/no/such/page")
+        assert missing.status_code == 404 and "Traceback" not in missing.text
+
+
+async def test_login_cookie_csrf_logout_revokes(cloud: CloudClient) -> None:
+    async with browser(cloud) as web:
+        wrong = await log_in(web, password="nope")
+        assert wrong.status_code == 401 and "Wrong domain, user name, password" in wrong.text
+        # A login post without the login form's own token is refused.
+        forged = await web.post(f"{D}/login", data={"login_token": "x", "user": "demo", "password": "demo"})
+        assert forged.status_code == 403
+        done = await log_in(web)
+        assert done.status_code == 303 and done.headers["location"] == f"{D}/"
+        cookie = next(v for k, v in done.headers.multi_items() if k == "set-cookie" and "pocketstack_session=" in v)
+        assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Secure" not in cookie
+        session_id = cookie.split(";")[0].split("=", 1)[1]
+        # The cookie is opaque: the token lives only on the server.
+        session = cloud.cloud.dashboard.sessions.get(session_id)
+        assert session is not None and session.token.id not in cookie
+        overview = await web.get(f"{D}/")
+        assert overview.status_code == 200 and "Instances" in overview.text and "vCPUs" in overview.text
+        csrf = hidden(overview.text, "csrf_token")
+        # State-changing requests without (or with a wrong) CSRF token: 403, nothing done.
+        for data in ({}, {"csrf_token": "forged"}):
+            refused = await web.post(f"{D}/keypairs", data={"name": "k1", **data})
+            assert refused.status_code == 403 and "did not come from this dashboard" in refused.text
+        async with connection(cloud) as conn:
+            assert await conn.scoped(session.token).compute.keypairs() == []
+        # The header form of the token (used by scripts) is accepted too.
+        made = await web.post(f"{D}/keypairs", data={"name": "k1"}, headers={"X-CSRF-Token": csrf})
+        assert made.status_code == 200 and "BEGIN" in made.text and "shown only once" in made.text
+        token = session.token.id
+        out = await web.post(f"{D}/logout", data={"csrf_token": csrf})
+        assert out.status_code == 303 and out.headers["location"] == f"{D}/login?reason=logged-out"
+        assert cloud.cloud.dashboard.sessions.get(session_id) is None
+        async with connection(cloud) as conn:
+            with pytest.raises(ApiError) as revoked:
+                await conn.identity(token).validate(token)
+            assert revoked.value.status in (401, 404)
+        again = await web.get(f"{D}/")
+        assert again.status_code == 303 and "reason=login" in again.headers["location"]
+
+
+async def test_expired_or_revoked_token_returns_to_login_with_message(cloud: CloudClient) -> None:
+    async with browser(cloud) as web:
+        await log_in(web)
+        sid = web.cookies["pocketstack_session"]
+        session = cloud.cloud.dashboard.sessions.get(sid)
+        assert session is not None
+        # Revoked behind the dashboard's back: the API's 401 ends the session.
+        async with connection(cloud) as conn:
+            await conn.identity(session.token.id).revoke(session.token.id)
+        page = await web.get(f"{D}/instances")
+        assert page.status_code == 303 and page.headers["location"] == f"{D}/login?reason=expired"
+        login = await web.get(page.headers["location"])
+        assert "Your session has ended" in login.text
+        # Expired by the clock.
+        await log_in(web)
+        session = cloud.cloud.dashboard.sessions.get(web.cookies["pocketstack_session"])
+        assert session is not None
+        session.token = type(session.token)(
+            **{**session.token.__dict__, "expires_at": datetime.now(UTC) - timedelta(seconds=1)}
+        )
+        page = await web.get(f"{D}/")
+        assert page.status_code == 303 and page.headers["location"].endswith("reason=expired")
+
+
+async def test_launch_wizard_lists_and_project_switch(cloud: CloudClient) -> None:
+    ids = await seed(cloud)
+    async with browser(cloud) as web:
+        await log_in(web)
+        csrf = hidden((await web.get(f"{D}/")).text, "csrf_token")
+        # Network, subnet and router to the external network in one form.
+        made = await web.post(
+            f"{D}/networks", data={"csrf_token": csrf, "name": "net1", "cidr": "10.1.0.0/24", "external": ids["public"]}
+        )
+        assert made.status_code == 303, made.text
+        bad = await web.post(f"{D}/networks", data={"csrf_token": csrf, "name": "net2", "cidr": "not-a-cidr"})
+        assert bad.status_code == 400 and "network: " in bad.text and "not-a-cidr" in bad.text
+        networks = await web.get(f"{D}/networks")
+        assert "10.1.0.0/24" in networks.text and "net1-router" in networks.text and "net2" not in networks.text
+        wizard = await web.get(f"{D}/launch")
+        assert wizard.status_code == 200 and "cirros" in wizard.text and "tiny" in wizard.text
+        net_id = re.search(r'name="network" value="([^"]+)"', wizard.text)
+        flavor = re.search(r'name="flavor" value="([^"]+)"', wizard.text)
+        assert net_id and flavor
+        form = {"csrf_token": csrf, "name": "vm1", "count": "1", "image": ids["image"], "flavor": flavor.group(1)}
+        # Checked before asking the API, then the API's own refusal shown in place.
+        empty = await web.post(f"{D}/launch", data={**form, "name": ""})
+        assert empty.status_code == 400 and "Give the instance a name." in empty.text
+        too_many = await web.post(f"{D}/launch", data={**form, "count": "11", "network": net_id.group(1)})
+        assert too_many.status_code == 403 and "compute: " in too_many.text and "uota" in too_many.text
+        launched = await web.post(f"{D}/launch", data={**form, "network": net_id.group(1), "new_keypair": "kp1"})
+        assert launched.status_code == 200 and "PRIVATE KEY" in launched.text
+        rows = await web.get(f"{D}/instances/rows")
+        assert "vm1" in rows.text
+        server_id = re.search(r'data-id="([^"]+)"', rows.text)
+        assert server_id
+        detail = await web.get(f"{D}/instances/{server_id.group(1)}")
+        assert detail.status_code == 200 and "kp1" in detail.text and 'data-action="stop"' in detail.text
+        console = await web.get(f"{D}/instances/{server_id.group(1)}/console")
+        assert console.status_code == 200
+        topology = await web.get(f"{D}/topology.svg")
+        assert topology.status_code == 200 and "public" in topology.text and "net1-router" in topology.text
+        assert "vm1" in topology.text
+        for path in ("/images", "/volumes", "/keypairs", "/security-groups", "/topology", "/instances"):
+            page = await web.get(D + path)
+            assert page.status_code == 200, (path, page.text)
+        # A refused action shows the API's message, never a stack trace.
+        refused = await web.post(
+            f"{D}/instances/{server_id.group(1)}/action", data={"csrf_token": csrf, "action": "unpause"}
+        )
+        assert refused.status_code == 409 and "compute: " in refused.text
+        # The project switcher re-scopes: the admin sees their own project's (empty) list.
+    async with browser(cloud) as web:
+        await log_in(web, "admin", "admin")
+        session = cloud.cloud.dashboard.sessions.get(web.cookies["pocketstack_session"])
+        assert session is not None
+        projects = {p["name"]: p["id"] for p in session.projects}
+        assert "admin" in projects
+        csrf = hidden((await web.get(f"{D}/")).text, "csrf_token")
+        foreign = await web.post(f"{D}/project", data={"csrf_token": csrf, "project_id": "not-mine"})
+        assert foreign.status_code == 403
+        if "demo" in projects:
+            switched = await web.post(f"{D}/project", data={"csrf_token": csrf, "project_id": projects["demo"]})
+            assert switched.status_code == 303 and session.token.project_name == "demo"
