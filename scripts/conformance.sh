@@ -4,7 +4,7 @@
 #
 #   bash scripts/conformance.sh [--driver fake|qemu] [--list NAME]... [--regex RE]
 #                               [--exclude-regex RE] [--workdir DIR] [--timeout SEC]
-#                               [--concurrency 1|2] [--keep]
+#                               [--concurrency 1|2] [--port PORT] [--keep]
 #
 # Default: the interoperability guideline's compute list (interop-2020.06-compute) on the
 # fake driver, every microversion pocketstack advertises ("latest"). It installs Tempest
@@ -27,6 +27,7 @@ EXCLUDE=""
 WORKDIR=""
 TIMEOUT=2400
 CONCURRENCY=2
+PORT=""
 KEEP=false
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -37,6 +38,7 @@ while [ $# -gt 0 ]; do
     --workdir) WORKDIR="$2"; shift 2 ;;
     --timeout) TIMEOUT="$2"; shift 2 ;;
     --concurrency) CONCURRENCY="$2"; shift 2 ;;
+    --port) PORT="$2"; shift 2 ;;
     --keep) KEEP=true; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "conformance.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
@@ -79,7 +81,7 @@ export POCKETSTACK_SECURITY_COMPLIANCE_LOCKOUT_FAILURE_ATTEMPTS=2
 export POCKETSTACK_SECURITY_COMPLIANCE_LOCKOUT_DURATION=5
 export POCKETSTACK_SECURITY_COMPLIANCE_UNIQUE_LAST_PASSWORD_COUNT=2
 rm -rf "$DD"
-PORT=$("$REPO/.venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+[ -n "$PORT" ] || PORT=$("$REPO/.venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$PS" up --data-dir "$DD" --port "$PORT" --driver "$DRIVER" --detach >"$WORKDIR/up.log" 2>&1 \
   || { cat "$WORKDIR/up.log" >&2; exit 2; }
 export OS_CLIENT_CONFIG_FILE="$DD/clouds.yaml"
