@@ -10,11 +10,13 @@ from typing import Any
 
 import pytest
 
-from pocketstack.bus import Endpoint
+from pocketstack.bus import rpc
 from pocketstack.bus.memory import MemoryBus
+from pocketstack.common.context import RequestContext
 from pocketstack.network.agent.fake import FakeBackend
 from pocketstack.network.agent.manager import NetworkAgent
-from pocketstack.network.binding import AGENTS_TOPIC, SERVICE_TOPIC
+from pocketstack.network.agent.rpcapi import NetworkAgentAPI
+from pocketstack.network.rpcapi import SERVICE_TOPIC, HostPorts, HostRouters, PortPlugged
 
 HOST = "h1"
 
@@ -55,10 +57,8 @@ def router(router_id: str, *cidrs: str) -> dict[str, Any]:
     }
 
 
-class StandInService(Endpoint):
+class StandInService(rpc.Server):
     """What the network service answers an agent's resync with."""
-
-    rpc_methods = frozenset({"host_ports", "host_routers", "port_plugged"})
 
     def __init__(self, ports: list[dict[str, Any]], routers: list[dict[str, Any]]) -> None:
         self.ports = ports
@@ -68,16 +68,19 @@ class StandInService(Endpoint):
         self.gate = asyncio.Event()
         self.gate.set()
 
-    async def host_ports(self, ctx: dict[str, Any], host: str) -> list[dict[str, Any]]:
-        self.asked.append(f"host_ports:{host}")
+    @rpc.serves(HostPorts)
+    async def host_ports(self, ctx: RequestContext, p: HostPorts) -> list[dict[str, Any]]:
+        self.asked.append(f"host_ports:{p.host}")
         await self.gate.wait()
         return self.ports
 
-    async def host_routers(self, ctx: dict[str, Any], host: str) -> list[dict[str, Any]]:
-        self.asked.append(f"host_routers:{host}")
+    @rpc.serves(HostRouters)
+    async def host_routers(self, ctx: RequestContext, p: HostRouters) -> list[dict[str, Any]]:
+        self.asked.append(f"host_routers:{p.host}")
         return self.routers
 
-    async def port_plugged(self, ctx: dict[str, Any], **_: Any) -> bool:
+    @rpc.serves(PortPlugged)
+    async def port_plugged(self, ctx: RequestContext, p: PortPlugged) -> bool:
         return True
 
 
@@ -156,7 +159,7 @@ async def test_casts_during_a_resync_are_applied_after_it(bus: MemoryBus) -> Non
     try:
         await wait_for(lambda: _true(bool(service.asked)), "the resync asking the service")
         # The router is deleted while the service's (older) answer is still on its way.
-        await bus.fanout(AGENTS_TOPIC, "delete_router", {}, router_id="r-1")
+        await NetworkAgentAPI(bus).delete_router(rpc.no_context(), "r-1")
         await asyncio.sleep(0.05)
         assert backend.called("delete_router") == []
         service.gate.set()

@@ -19,19 +19,14 @@ from typing import Any
 from pocketstack.bus import Bus
 from pocketstack.common.context import RequestContext
 from pocketstack.db import Database
+from pocketstack.network.agent.rpcapi import NetworkAgentAPI
 from pocketstack.network.notifier import EventNotifier, vif_event
-from pocketstack.network.objects import agents as agent_reports
 from pocketstack.network.objects import ports, routers
 from pocketstack.network.objects.ports import AgentWork
 
 log = logging.getLogger(__name__)
 
-SERVICE_TOPIC = "network"
-AGENTS_TOPIC = "network-agent"
-
-
-def agent_topic(host: str) -> str:
-    return f"{AGENTS_TOPIC}.{host}"
+PortCast = Callable[[RequestContext, str, dict[str, Any]], Awaitable[None]]
 
 
 def _server_of(port: dict[str, Any]) -> str | None:
@@ -47,7 +42,7 @@ class Binder:
         notifier: EventNotifier,
         ensure_agent: Callable[[str], Awaitable[None]] | None = None,
     ) -> None:
-        self.bus = bus
+        self.agents = NetworkAgentAPI(bus)
         self.db = db
         self.notifier = notifier
         # All-in-one: starts the in-process agent of a host the first time work goes there.
@@ -55,37 +50,37 @@ class Binder:
 
     async def send(self, ctx: RequestContext, work: AgentWork) -> None:
         for host, spec in work.unplug:
-            await self._cast(ctx, host, "unplug_port", port=spec)
+            await self._cast(ctx, host, self.agents.unplug_port, spec)
         for host, spec in work.plug:
-            await self._cast(ctx, host, "plug_port", port=spec)
+            await self._cast(ctx, host, self.agents.plug_port, spec)
 
-    async def _cast(self, ctx: RequestContext, host: str, method: str, **args: Any) -> None:
+    async def _cast(self, ctx: RequestContext, host: str, verb: PortCast, spec: dict[str, Any]) -> None:
         try:
             if self.ensure_agent is not None:
                 await self.ensure_agent(host)
-            await self.bus.cast(agent_topic(host), method, ctx.to_dict(), **args)
+            await verb(ctx, host, spec)
         except Exception as exc:
             # The port stays DOWN; the agent's resync on (re)start picks it up.
-            log.warning("%s: cannot cast %s to host %s: %s", ctx.request_id, method, host, exc)
+            log.warning("%s: cannot cast %s to host %s: %s", ctx.request_id, verb.__name__, host, exc)
 
     async def network_deleted(self, ctx: RequestContext, network_id: str, removed: list[dict[str, Any]]) -> None:
         try:
-            await self.bus.fanout(AGENTS_TOPIC, "delete_network", ctx.to_dict(), network_id=network_id)
+            await self.agents.delete_network(ctx, network_id)
         except Exception as exc:
             log.warning("%s: cannot announce deletion of network %s: %s", ctx.request_id, network_id, exc)
 
     async def security_group_changed(self, ctx: RequestContext, sg_id: str) -> None:
         """Re-send the bound ports using the group so their hosts refresh the firewall."""
         for host, spec in await ports.specs_using_group(self.db, sg_id):
-            await self._cast(ctx, host, "plug_port", port=spec)
+            await self._cast(ctx, host, self.agents.plug_port, spec)
 
     async def router_changed(self, ctx: RequestContext, router_id: str) -> None:
         spec = await routers.spec(self.db, router_id)
         try:
             if spec is None:
-                await self.bus.fanout(AGENTS_TOPIC, "delete_router", ctx.to_dict(), router_id=router_id)
+                await self.agents.delete_router(ctx, router_id)
             else:
-                await self.bus.fanout(AGENTS_TOPIC, "update_router", ctx.to_dict(), router=spec)
+                await self.agents.update_router(ctx, spec)
         except Exception as exc:
             log.warning("%s: cannot announce router %s: %s", ctx.request_id, router_id, exc)
 
@@ -117,35 +112,3 @@ class Binder:
             server = _server_of({"device_owner": port.device_owner, "device_id": port.device_id})
             if server:
                 await self.notifier.send([vif_event("network-vif-plugged", server, port_id, "failed")])
-
-
-class ServiceEndpoint:
-    """What host agents call on the ``network`` topic."""
-
-    def __init__(self, binder: Binder) -> None:
-        self.binder = binder
-
-    async def port_plugged(
-        self, ctx: dict[str, Any], port_id: str, host: str, vif_details: dict[str, Any] | None = None
-    ) -> bool:
-        # vif_details: where the agent put the port (the tap's namespace and name), for the hypervisor.
-        return await self.binder.port_plugged(port_id, host, vif_details)
-
-    async def port_failed(self, ctx: dict[str, Any], port_id: str, host: str, reason: str) -> None:
-        await self.binder.port_failed(port_id, host, reason)
-
-    async def report_state(
-        self, ctx: dict[str, Any], host: str, agents: list[dict[str, Any]], start_flag: bool = False
-    ) -> None:
-        """A host agent's periodic report (its L2, DHCP and L3 parts): GET /v2.0/agents."""
-        await agent_reports.report(self.binder.db, host, agents, start_flag)
-
-    async def host_ports(self, ctx: dict[str, Any], host: str) -> list[dict[str, Any]]:
-        """Every port bound to ``host``, as plug specs: an agent's resync on start."""
-        return await ports.host_specs(self.binder.db, host)
-
-    async def host_routers(self, ctx: dict[str, Any], host: str) -> list[dict[str, Any]]:
-        """Every router an agent on ``host`` serves, as specs: its resync on start. Router
-        changes are fanned out to all agents (``router_changed``), so this is every router;
-        ``host`` is there for when routers are scheduled to some hosts only."""
-        return await routers.all_specs(self.binder.db)

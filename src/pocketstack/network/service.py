@@ -17,25 +17,24 @@ from typing import Any
 
 from sqlalchemy import select
 
-from pocketstack.bus import Subscription, rpc
+from pocketstack.bus import Subscription
 from pocketstack.common import policy as policy_engine
 from pocketstack.common.config import resolve_local_agents
 from pocketstack.network import policy
 from pocketstack.network.agent import configured_backend
 from pocketstack.network.agent.base import NetworkBackend
 from pocketstack.network.agent.manager import NetworkAgent
-from pocketstack.network.binding import SERVICE_TOPIC, Binder, ServiceEndpoint
+from pocketstack.network.binding import Binder
 from pocketstack.network.deps import Deps
 from pocketstack.network.models import Port
 from pocketstack.network.notifier import ComputeNotifier, EventNotifier
 from pocketstack.network.openapi import REQUEST_BODIES
 from pocketstack.network.routes import routes
+from pocketstack.network.rpcapi import SERVICE_TOPIC, NetworkEndpoint
 from pocketstack.runtime import Runtime, Service
 from pocketstack.web.app import ServiceApp
 
 log = logging.getLogger(__name__)
-
-SERVICE_METHODS = frozenset({"port_plugged", "port_failed", "report_state", "host_ports", "host_routers"})
 
 
 class NetworkService(Service):
@@ -80,9 +79,7 @@ class NetworkService(Service):
         return self._app
 
     async def start(self) -> None:
-        self._subscription = await self.runtime.bus.serve(
-            SERVICE_TOPIC, rpc.Untyped(ServiceEndpoint(self.binder), SERVICE_METHODS)
-        )
+        self._subscription = await self.runtime.bus.serve(SERVICE_TOPIC, NetworkEndpoint(self.binder))
         if self.local_agents:
             async with self.db.reader() as session:
                 hosts = list(

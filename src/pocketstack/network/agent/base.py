@@ -22,7 +22,8 @@ Glossary:
   "gateway_ip"}]}, "floating_ips": [{"id", "floating_ip_address", "fixed_ip_address"}]}``;
   an interface address on an IPv6 subnet with an ``ipv6_ra_mode`` is advertised on
   that leg (router advertisements in that mode).
-- tap name: ``tap`` + the first 11 characters of the port id (Linux limits names to 15).
+- tap name: ``tap`` + the first 11 characters of the port id (Linux limits names to 15);
+  the hypervisor opens it too, so it is part of ``pocketstack.common.hostnames``.
 
 Rules every backend follows:
 - Every method is idempotent: calling it twice with the same spec is the same as once;
@@ -42,6 +43,8 @@ from __future__ import annotations
 import abc
 from dataclasses import dataclass, field
 from typing import Any
+
+from pocketstack.common.hostnames import tap_name as tap_name
 
 Spec = dict[str, Any]
 
@@ -72,10 +75,6 @@ def hands_out_addresses(subnet: Spec) -> bool:
     if not serves_dhcp(subnet):
         return False
     return int(subnet.get("ip_version", 4)) == 4 or dhcpv6_mode(subnet) == DHCPV6_STATEFUL
-
-
-def tap_name(port_id: str) -> str:
-    return f"tap{port_id[:11]}"
 
 
 class BackendError(Exception):

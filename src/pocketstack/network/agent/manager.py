@@ -18,10 +18,11 @@ import contextlib
 import logging
 from typing import Any
 
-from pocketstack.bus import Bus, Subscription, rpc
+from pocketstack.bus import Bus, Subscription
 from pocketstack.common.context import RequestContext
 from pocketstack.network.agent.base import BackendState, NetworkBackend, Spec
-from pocketstack.network.binding import AGENTS_TOPIC, SERVICE_TOPIC, agent_topic
+from pocketstack.network.agent.rpcapi import AGENTS_TOPIC, NetworkAgentEndpoint, agent_topic
+from pocketstack.network.rpcapi import NetworkAPI
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,6 @@ log = logging.getLogger(__name__)
 REPORT_INTERVAL = 30.0
 # The availability zone this host's DHCP and L3 parts are in.
 ZONE = "nova"
-AGENT_METHODS = frozenset({"plug_port", "unplug_port", "delete_network", "update_router", "delete_router"})
 
 
 def agent_reports(backend: str, state: BackendState, zone: str = ZONE) -> list[dict[str, Any]]:
@@ -61,11 +61,11 @@ def agent_reports(backend: str, state: BackendState, zone: str = ZONE) -> list[d
     ]
 
 
-class AgentEndpoint:
-    """The methods the network service calls on the agent (nothing else is callable)."""
+class AgentWorker:
+    """The work the network service sends the agent (served by ``rpcapi.NetworkAgentEndpoint``)."""
 
     def __init__(self, bus: Bus, host: str, backend: NetworkBackend, settled: asyncio.Event | None = None) -> None:
-        self.bus = bus
+        self.network = NetworkAPI(bus)
         self.host = host
         self.backend = backend
         # Cleared by the agent while a resync applies what it fetched: casts wait, then
@@ -74,47 +74,34 @@ class AgentEndpoint:
         if settled is None:
             self._settled.set()
 
-    async def plug_port(self, ctx: dict[str, Any], port: Spec) -> None:
+    async def plug_port(self, ctx: RequestContext, port: Spec) -> None:
         await self._settled.wait()
-        await self._plug(ctx, port)
+        await self.plug(ctx, port)
 
-    async def _plug(self, ctx: dict[str, Any], port: Spec) -> None:
+    async def plug(self, ctx: RequestContext, port: Spec) -> None:
+        """Plug ``port`` now (the resync calls it while casts wait) and tell the service."""
         try:
             await self.backend.ensure_network(port["network"])
             await self.backend.plug_port(port)
         except Exception as exc:
-            log.warning("%s: plugging port %s on %s failed: %s", ctx.get("request_id"), port["id"], self.host, exc)
-            await self.bus.cast(
-                SERVICE_TOPIC,
-                "port_failed",
-                ctx,
-                port_id=port["id"],
-                host=self.host,
-                reason=str(exc) or type(exc).__name__,
-            )
+            log.warning("%s: plugging port %s on %s failed: %s", ctx.request_id, port["id"], self.host, exc)
+            await self.network.port_failed(ctx, port["id"], self.host, str(exc) or type(exc).__name__)
             return
-        await self.bus.cast(
-            SERVICE_TOPIC,
-            "port_plugged",
-            ctx,
-            port_id=port["id"],
-            host=self.host,
-            vif_details=self.backend.vif_details(port["id"]),
-        )
+        await self.network.port_plugged(ctx, port["id"], self.host, self.backend.vif_details(port["id"]))
 
-    async def unplug_port(self, ctx: dict[str, Any], port: Spec) -> None:
+    async def unplug_port(self, ctx: RequestContext, port: Spec) -> None:
         await self._settled.wait()
         await self.backend.unplug_port(port["id"])
 
-    async def delete_network(self, ctx: dict[str, Any], network_id: str) -> None:
+    async def delete_network(self, ctx: RequestContext, network_id: str) -> None:
         await self._settled.wait()
         await self.backend.delete_network(network_id)
 
-    async def update_router(self, ctx: dict[str, Any], router: Spec) -> None:
+    async def update_router(self, ctx: RequestContext, router: Spec) -> None:
         await self._settled.wait()
         await self.backend.ensure_router(router)
 
-    async def delete_router(self, ctx: dict[str, Any], router_id: str) -> None:
+    async def delete_router(self, ctx: RequestContext, router_id: str) -> None:
         await self._settled.wait()
         await self.backend.delete_router(router_id)
 
@@ -135,7 +122,8 @@ class NetworkAgent:
         self.backend = backend
         self._settled = asyncio.Event()
         self._settled.set()
-        self.endpoint = AgentEndpoint(bus, host, backend, self._settled)
+        self.worker = AgentWorker(bus, host, backend, self._settled)
+        self.network = NetworkAPI(bus)
         self.resync_timeout = resync_timeout
         # Seconds between attempts when the service was unreachable at start (0: no retry).
         self.resync_retry = resync_retry
@@ -147,7 +135,7 @@ class NetworkAgent:
     async def start(self, resync: bool = True) -> None:
         await self.backend.start()
         # Subscribe first: a change made while the resync runs is not lost, it waits.
-        served = rpc.Untyped(self.endpoint, AGENT_METHODS)
+        served = NetworkAgentEndpoint(self.worker)
         self._subscriptions.append(await self.bus.serve(agent_topic(self.host), served))
         self._subscriptions.append(await self.bus.serve(AGENTS_TOPIC, served))
         self._reporter = asyncio.get_running_loop().create_task(self._report_state())
@@ -170,28 +158,17 @@ class NetworkAgent:
         while True:
             try:
                 reports = agent_reports(self.backend.name, await self.backend.state())
-                await self.bus.cast(
-                    SERVICE_TOPIC,
-                    "report_state",
-                    RequestContext.internal().to_dict(),
-                    host=self.host,
-                    agents=reports,
-                    start_flag=start_flag,
-                )
+                await self.network.report_state(RequestContext.internal(), self.host, reports, start_flag)
                 start_flag = False
             except Exception as exc:  # the next round tries again; a silent agent goes down
                 log.warning("network agent %s: cannot report its state: %s", self.host, exc)
             await asyncio.sleep(self.report_interval)
 
-    async def _fetch(self, ctx: dict[str, Any]) -> tuple[list[Spec], list[Spec]] | None:
+    async def _fetch(self, ctx: RequestContext) -> tuple[list[Spec], list[Spec]] | None:
         """(ports bound here, routers to serve) from the service, or None if unreachable."""
         try:
-            ports: list[Spec] = await self.bus.call(
-                SERVICE_TOPIC, "host_ports", ctx, timeout=self.resync_timeout, host=self.host
-            )
-            routers: list[Spec] = await self.bus.call(
-                SERVICE_TOPIC, "host_routers", ctx, timeout=self.resync_timeout, host=self.host
-            )
+            ports = await self.network.host_ports(ctx, self.host, timeout=self.resync_timeout)
+            routers = await self.network.host_routers(ctx, self.host, timeout=self.resync_timeout)
         except Exception as exc:
             log.warning("network agent %s: resync skipped, network service unavailable: %s", self.host, exc)
             return None
@@ -200,7 +177,7 @@ class NetworkAgent:
     async def resync(self) -> bool:
         """Bring the backend to what the service says this host must have; False when the
         service could not be asked (nothing changed then)."""
-        ctx = RequestContext.internal().to_dict()
+        ctx = RequestContext.internal()
         self._settled.clear()
         try:
             fetched = await self._fetch(ctx)
@@ -211,7 +188,7 @@ class NetworkAgent:
         finally:
             self._settled.set()
 
-    async def _apply(self, ctx: dict[str, Any], bound: list[Spec], routers: list[Spec]) -> None:
+    async def _apply(self, ctx: RequestContext, bound: list[Spec], routers: list[Spec]) -> None:
         wanted = {p["id"] for p in bound}
         in_place = await self.backend.state()
         for port_id in set(in_place.ports) - wanted:
@@ -222,7 +199,7 @@ class NetworkAgent:
             await self.backend.delete_network(network_id)
         for port in bound:
             # Not through plug_port: that one waits for this very resync to end.
-            await self.endpoint._plug(ctx, port)
+            await self.worker.plug(ctx, port)
         for router_id in set(in_place.routers) - {r["id"] for r in routers}:
             await self.backend.delete_router(router_id)
         for router in routers:

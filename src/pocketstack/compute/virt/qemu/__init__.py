@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 
 from pocketstack.common.config import ComputeConfig
+from pocketstack.common.hostnames import host_namespace
 from pocketstack.compute.virt.qemu.driver import QemuDriver
 from pocketstack.compute.virt.qemu.imagecache import ImageCache, ImageSource
 from pocketstack.compute.virt.qemu.imagesource import ImageAPISource
@@ -37,9 +38,7 @@ async def make_driver(
             raise ValueError("make_driver needs an image source, or http and service_token for the image API")
         source = ImageAPISource(http, service_token)
     if resolve_vif is None:
-        from pocketstack.network.agent.linuxbridge.names import Names
-
-        host_ns = Names(data_dir, hostname).host_ns
+        host_ns = host_namespace(data_dir, hostname)
         resolve_vif = resolver(lambda: host_ns)
     cache = ImageCache(data_dir / "image-cache", source, config.image_cache_max_age)
     return await QemuDriver.create(hostname, config, data_dir / "instances", cache, resolve_vif)

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pocketstack.network.agent.base import tap_name
+from pocketstack.common.hostnames import tap_name
 
 
 @dataclass(frozen=True)

@@ -14,35 +14,17 @@ the 11-character id prefixes (as Neutron does).
 
 from __future__ import annotations
 
-import hashlib
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from pocketstack.network.agent.base import tap_name
+from pocketstack.common.hostnames import NS_PREFIX, cloud_id, cloud_prefix, host_namespace, tap_name
+from pocketstack.common.hostnames import host_token as _host_token
 
-NS_PREFIX = "pocketstack-"
+__all__ = ["NS_PREFIX", "Names", "cloud_id", "cloud_prefix"]
+
 QDHCP = "-qdhcp-"
 QROUTER = "-qrouter-"
 IFNAMSIZ = 15
-
-
-def cloud_id(data_dir: Path | str) -> str:
-    """A short id of the cloud instance: stable for one data directory."""
-    resolved = str(Path(data_dir).expanduser().resolve())
-    return hashlib.sha256(resolved.encode()).hexdigest()[:6]
-
-
-def cloud_prefix(data_dir: Path | str) -> str:
-    return f"{NS_PREFIX}{cloud_id(data_dir)}-"
-
-
-def _host_token(host: str) -> str:
-    # Namespace names become file names under /run/netns: keep them tame.
-    token = re.sub(r"[^A-Za-z0-9_.]", "_", host)[:40]
-    if token != host:
-        token += "_" + hashlib.sha256(host.encode()).hexdigest()[:4]
-    return token
 
 
 def _short(kind: str, ident: str) -> str:
@@ -64,7 +46,7 @@ class Names:
 
     @property
     def host_ns(self) -> str:
-        return f"{self.prefix}{_host_token(self.host)}"
+        return host_namespace(self.data_dir, self.host)
 
     def dhcp_ns(self, network_id: str) -> str:
         return f"{self.host_ns}{QDHCP}{network_id}"
