@@ -103,10 +103,8 @@ async def create(
 
 
 async def connection_info(deps: VolumeDeps, ctx: RequestContext, vol: Volume, connector: dict[str, Any]) -> Any:
-    return await deps.bus.call(
-        deps.topic,
-        "initialize_connection",
-        ctx.to_dict(),
+    return await deps.rpcapi.initialize_connection(
+        ctx,
         timeout=CONNECT_TIMEOUT,
         volume_id=vol.id,
         connector=connector,
@@ -182,10 +180,8 @@ def _settle(vol: Volume, left: list[Attachment]) -> None:
 
 
 async def _terminate(deps: VolumeDeps, ctx: RequestContext, volume_id: str, connector: dict[str, Any]) -> None:
-    await deps.bus.call(
-        deps.topic,
-        "terminate_connection",
-        ctx.to_dict(),
+    await deps.rpcapi.terminate_connection(
+        ctx,
         timeout=CONNECT_TIMEOUT,
         volume_id=volume_id,
         connector=connector,

@@ -108,7 +108,7 @@ async def create(
         else:
             vol.status = states.BACKING_UP
         await s.flush()
-    await deps.bus.cast(deps.topic, "create_backup", ctx.to_dict(), backup_id=backup.id)
+    await deps.rpcapi.create_backup(ctx, backup_id=backup.id)
     return backup
 
 
@@ -144,7 +144,7 @@ async def delete(deps: VolumeDeps, ctx: RequestContext, backup_id: str, *, force
         if await has_dependents(s, backup):
             raise Invalid("Invalid backup: Incremental backups exist for this backup.")
         backup.status = DELETING
-    await deps.bus.cast(deps.topic, "delete_backup", ctx.to_dict(), backup_id=backup_id)
+    await deps.rpcapi.delete_backup(ctx, backup_id=backup_id)
 
 
 async def update(deps: VolumeDeps, ctx: RequestContext, backup_id: str, changes: dict[str, Any]) -> Backup:
@@ -206,9 +206,7 @@ async def restore(
         backup.status = RESTORING
         name_out = vol.name
     # The manager writes the backup's data as the volume's (a new volume's file is made so).
-    await deps.bus.cast(
-        deps.topic, "restore_backup", ctx.to_dict(), backup_id=backup_id, volume_id=volume_id, new=target_new
-    )
+    await deps.rpcapi.restore_backup(ctx, backup_id=backup_id, volume_id=volume_id, new=target_new)
     return backup, volume_id, name_out
 
 
@@ -241,7 +239,7 @@ async def import_record(deps: VolumeDeps, ctx: RequestContext, service: str, url
         raise Invalid("Invalid input received: Can't parse backup record.") from None
     key = str(record.get("data_key") or record["id"])
     # The data lives with the volume manager's backup store.
-    present = await deps.bus.call(deps.topic, "backup_data_exists", ctx.to_dict(), timeout=10, key=key)
+    present = await deps.rpcapi.backup_data_exists(ctx, timeout=10, key=key)
     async with deps.db.writer() as s:
         if await s.get(Backup, record["id"]) is not None:
             raise Invalid(f"Invalid backup: Backup {record['id']} already exists in database.")

@@ -1,5 +1,5 @@
 """What the volume API handlers and domain functions share: database, config, bus,
-the image client, and the topic of the volume manager that does the work."""
+the image client, and the client of the volume manager that does the work."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pocketstack.bus import Bus
 from pocketstack.common.config import VolumeConfig
 from pocketstack.db import Database
 from pocketstack.volume.images import ImageClient
+from pocketstack.volume.rpcapi import VolumeAPI, volume_topic
 
 
 @dataclass
@@ -30,4 +31,9 @@ class VolumeDeps:
 
     @property
     def topic(self) -> str:
-        return f"volume.{self.cfg.host}"
+        return volume_topic(self.cfg.host)
+
+    @property
+    def rpcapi(self) -> VolumeAPI:
+        """The only way to the volume manager (typed RPC, ``volume/rpcapi.py``)."""
+        return VolumeAPI(self.bus, self.cfg.host)

@@ -87,7 +87,7 @@ async def create(
         s.add_all(snaps)
         await s.flush()
     for snap in snaps:
-        await deps.bus.cast(deps.topic, "create_snapshot", ctx.to_dict(), snapshot_id=snap.id)
+        await deps.rpcapi.create_snapshot(ctx, snapshot_id=snap.id)
     return row
 
 
@@ -104,7 +104,7 @@ async def delete(deps: VolumeDeps, ctx: RequestContext, group_snapshot_id: str) 
         for snap in snaps:
             snap.status = states.SNAP_DELETING
     for snap in snaps:
-        await deps.bus.cast(deps.topic, "delete_snapshot", ctx.to_dict(), snapshot_id=snap.id)
+        await deps.rpcapi.delete_snapshot(ctx, snapshot_id=snap.id)
 
 
 async def reset_status(deps: VolumeDeps, ctx: RequestContext, group_snapshot_id: str, status: str) -> None:

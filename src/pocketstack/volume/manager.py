@@ -67,11 +67,13 @@ class VolumeManager:
                 for key, value in values.items():
                     setattr(snap, key, value)
 
-    async def _notify(self, ctx: dict[str, Any], event: str, volume_id: str, **extra: Any) -> None:
-        await self.bus.notify(event, {"volume_id": volume_id, **extra}, ctx, publisher_id=f"volume.{self.host}")
+    async def _notify(self, ctx: RequestContext, event: str, volume_id: str, **extra: Any) -> None:
+        await self.bus.notify(
+            event, {"volume_id": volume_id, **extra}, ctx.to_dict(), publisher_id=f"volume.{self.host}"
+        )
 
     # --- create ---------------------------------------------------------------------------
-    async def create_volume(self, ctx: dict[str, Any], volume_id: str, image: dict[str, Any] | None = None) -> None:
+    async def create_volume(self, ctx: RequestContext, volume_id: str, image: dict[str, Any] | None = None) -> None:
         vol = await self._volume(volume_id)
         if vol is None or vol.status != states.CREATING:
             return
@@ -106,7 +108,7 @@ class VolumeManager:
             if isinstance(exc, BackendFull) and image is not None:
                 # The user learns why from the messages API, as from Cinder.
                 async with self.db.writer() as s:
-                    messages.record(s, vol.project_id, ctx.get("request_id") or "", volume_id,
+                    messages.record(s, vol.project_id, ctx.request_id, volume_id,
                                     messages.COPY_IMAGE_TO_VOLUME, messages.NOT_ENOUGH_SPACE_FOR_IMAGE)  # fmt: skip
             await self._notify(ctx, "volume.create.error", volume_id, reason=_reason(exc))
             return
@@ -121,7 +123,7 @@ class VolumeManager:
             row.status_reason = None
         await self._notify(ctx, "volume.create.end", volume_id)
 
-    async def _no_valid_backend(self, ctx: dict[str, Any], vol: Volume) -> bool:
+    async def _no_valid_backend(self, ctx: RequestContext, vol: Volume) -> bool:
         """The scheduler's capabilities filter: a type this backend cannot satisfy puts the
         volume in error with a user message, as Cinder's "no valid backend"."""
         async with self.db.reader() as s:
@@ -145,7 +147,7 @@ class VolumeManager:
             messages.record(
                 s,
                 row.project_id,
-                ctx.get("request_id") or "",
+                ctx.request_id,
                 row.id,
                 messages.SCHEDULE_ALLOCATE_VOLUME,
                 messages.NO_BACKEND_AVAILABLE,
@@ -154,7 +156,7 @@ class VolumeManager:
         return True
 
     # --- delete ---------------------------------------------------------------------------
-    async def delete_volume(self, ctx: dict[str, Any], volume_id: str) -> None:
+    async def delete_volume(self, ctx: RequestContext, volume_id: str) -> None:
         vol = await self._volume(volume_id)
         if vol is None or vol.status != states.DELETING:
             return
@@ -181,7 +183,7 @@ class VolumeManager:
         await self._notify(ctx, "volume.delete.end", volume_id)
 
     # --- extend ---------------------------------------------------------------------------
-    async def extend_volume(self, ctx: dict[str, Any], volume_id: str, new_size: int) -> None:
+    async def extend_volume(self, ctx: RequestContext, volume_id: str, new_size: int) -> None:
         vol = await self._volume(volume_id)
         if vol is None or vol.status != states.EXTENDING:
             return
@@ -208,7 +210,7 @@ class VolumeManager:
             # Online extend: the hypervisor holding the volume must re-read its size.
             await compute_events.volume_extended(self.images.runtime, volume_id, await self._servers(volume_id))
 
-    async def extend_volume_completion(self, ctx: dict[str, Any], volume_id: str, error: bool) -> None:
+    async def extend_volume_completion(self, ctx: RequestContext, volume_id: str, error: bool) -> None:
         """Compute grew (or failed to grow) an attached volume the backend left to it."""
         vol = await self._volume(volume_id)
         if vol is None or vol.status != states.EXTENDING:
@@ -235,7 +237,7 @@ class VolumeManager:
             return sorted({sid for sid in servers if sid})
 
     # --- manage / unmanage -------------------------------------------------------------------
-    async def manage_existing(self, ctx: dict[str, Any], volume_id: str, name: str) -> None:
+    async def manage_existing(self, ctx: RequestContext, volume_id: str, name: str) -> None:
         vol = await self._volume(volume_id)
         if vol is None or vol.status != states.MANAGING:
             return
@@ -248,10 +250,10 @@ class VolumeManager:
             return
         await self._set(volume_id, status=states.AVAILABLE, provider_location=location, size=size, status_reason=None)
 
-    async def get_manageable(self, ctx: dict[str, Any], managed: list[str]) -> list[dict[str, Any]]:
+    async def get_manageable(self, ctx: RequestContext, managed: list[str]) -> list[dict[str, Any]]:
         return await self.backend.manageable(set(managed))
 
-    async def unmanage_volume(self, ctx: dict[str, Any], volume_id: str) -> None:
+    async def unmanage_volume(self, ctx: RequestContext, volume_id: str) -> None:
         vol = await self._volume(volume_id)
         if vol is None or vol.status != states.UNMANAGING:
             return
@@ -267,7 +269,7 @@ class VolumeManager:
             if row is not None:
                 await s.delete(row)
 
-    async def manage_existing_snapshot(self, ctx: dict[str, Any], snapshot_id: str, name: str) -> None:
+    async def manage_existing_snapshot(self, ctx: RequestContext, snapshot_id: str, name: str) -> None:
         async with self.db.reader() as s:
             snap = await s.get(Snapshot, snapshot_id)
             vol = await s.get(Volume, snap.volume_id) if snap is not None else None
@@ -288,10 +290,10 @@ class VolumeManager:
             snapshot_id, status=states.SNAP_AVAILABLE, progress="100%", provider_location=location, size=size
         )
 
-    async def get_manageable_snapshots(self, ctx: dict[str, Any], in_use: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    async def get_manageable_snapshots(self, ctx: RequestContext, in_use: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return await self.backend.manageable_snapshots(in_use)
 
-    async def unmanage_snapshot(self, ctx: dict[str, Any], snapshot_id: str) -> None:
+    async def unmanage_snapshot(self, ctx: RequestContext, snapshot_id: str) -> None:
         async with self.db.reader() as s:
             snap = await s.get(Snapshot, snapshot_id)
         if snap is None or snap.status != states.SNAP_UNMANAGING:
@@ -318,7 +320,7 @@ class VolumeManager:
                 for key, value in values.items():
                     setattr(row, key, value)
 
-    async def create_backup(self, ctx: dict[str, Any], backup_id: str) -> None:
+    async def create_backup(self, ctx: RequestContext, backup_id: str) -> None:
         async with self.db.reader() as s:
             backup = await s.get(Backup, backup_id)
             vol = await s.get(Volume, backup.volume_id) if backup is not None else None
@@ -356,7 +358,7 @@ class VolumeManager:
         finally:
             await self.backend.delete(temp, location)
 
-    async def restore_backup(self, ctx: dict[str, Any], backup_id: str, volume_id: str, new: bool) -> None:
+    async def restore_backup(self, ctx: RequestContext, backup_id: str, volume_id: str, new: bool) -> None:
         async with self.db.reader() as s:
             backup = await s.get(Backup, backup_id)
             vol = await s.get(Volume, volume_id)
@@ -384,10 +386,10 @@ class VolumeManager:
         )
         await self._set_backup(backup_id, status="available")
 
-    async def backup_data_exists(self, ctx: dict[str, Any], key: str) -> bool:
+    async def backup_data_exists(self, ctx: RequestContext, key: str) -> bool:
         return self.backups is not None and self.backups.exists(key)
 
-    async def delete_backup(self, ctx: dict[str, Any], backup_id: str) -> None:
+    async def delete_backup(self, ctx: RequestContext, backup_id: str) -> None:
         async with self.db.reader() as s:
             backup = await s.get(Backup, backup_id)
         if backup is None or backup.status != "deleting" or self.backups is None:
@@ -406,7 +408,7 @@ class VolumeManager:
 
     # --- reimage ----------------------------------------------------------------------------
     async def reimage(
-        self, ctx: dict[str, Any], volume_id: str, image: dict[str, Any], image_metadata: dict[str, str]
+        self, ctx: RequestContext, volume_id: str, image: dict[str, Any], image_metadata: dict[str, str]
     ) -> None:
         vol = await self._volume(volume_id)
         if vol is None or vol.status != states.DOWNLOADING:
@@ -434,7 +436,7 @@ class VolumeManager:
         )
 
     # --- revert -----------------------------------------------------------------------------
-    async def revert_to_snapshot(self, ctx: dict[str, Any], volume_id: str, snapshot_id: str) -> None:
+    async def revert_to_snapshot(self, ctx: RequestContext, volume_id: str, snapshot_id: str) -> None:
         async with self.db.reader() as s:
             vol = await s.get(Volume, volume_id)
             snap = await s.get(Snapshot, snapshot_id)
@@ -455,7 +457,7 @@ class VolumeManager:
         await self._notify(ctx, "volume.revert.end", volume_id, snapshot_id=snapshot_id)
 
     # --- snapshots ------------------------------------------------------------------------
-    async def create_snapshot(self, ctx: dict[str, Any], snapshot_id: str) -> None:
+    async def create_snapshot(self, ctx: RequestContext, snapshot_id: str) -> None:
         async with self.db.reader() as s:
             snap = await s.get(Snapshot, snapshot_id)
             vol: Volume | None = None
@@ -491,7 +493,7 @@ class VolumeManager:
             async with self.db.writer() as s:
                 await group_snapshots.settle(s, group_snapshot_id)
 
-    async def delete_snapshot(self, ctx: dict[str, Any], snapshot_id: str) -> None:
+    async def delete_snapshot(self, ctx: RequestContext, snapshot_id: str) -> None:
         async with self.db.reader() as s:
             snap = await s.get(Snapshot, snapshot_id)
             vol = await s.get(Volume, snap.volume_id) if snap is not None else None
@@ -519,18 +521,18 @@ class VolumeManager:
 
     # --- connections (calls: the API waits) ------------------------------------------------
     async def initialize_connection(
-        self, ctx: dict[str, Any], volume_id: str, connector: dict[str, Any]
+        self, ctx: RequestContext, volume_id: str, connector: dict[str, Any]
     ) -> dict[str, Any]:
         vol = await self._volume(volume_id)
         if vol is None:
             raise NotFound(f"Volume {volume_id} could not be found.")
         return await self.backend.connection_info(volume_id, vol.provider_location or {}, connector)
 
-    async def terminate_connection(self, ctx: dict[str, Any], volume_id: str, connector: dict[str, Any]) -> None:
+    async def terminate_connection(self, ctx: RequestContext, volume_id: str, connector: dict[str, Any]) -> None:
         # File and fake backends keep no per-host export: nothing to tear down.
         return None
 
-    async def get_capacity(self, ctx: dict[str, Any]) -> dict[str, Any]:
+    async def get_capacity(self, ctx: RequestContext) -> dict[str, Any]:
         cap = self.backend.capacity()
         return {
             "backend": self.backend.name,
@@ -540,20 +542,20 @@ class VolumeManager:
         }
 
     # --- upload to image ------------------------------------------------------------------
-    async def upload_image(self, ctx: dict[str, Any], volume_id: str, image_id: str, disk_format: str = "raw") -> None:
+    async def upload_image(self, ctx: RequestContext, volume_id: str, image_id: str, disk_format: str = "raw") -> None:
         vol = await self._volume(volume_id)
         if vol is None or vol.status != states.UPLOADING:
             return
         back = vol.previous_status or states.AVAILABLE
         try:
             data = self.backend.read(volume_id, vol.provider_location or {}, disk_format)
-            await self.images.upload(image_id, data, ctx.get("auth_token"))
+            await self.images.upload(image_id, data, ctx.auth_token)
         except Exception as exc:
             if not isinstance(exc, PocketError):
                 log.exception("volume %s: upload to image %s failed", volume_id, image_id)
             await self._set(volume_id, status=back, status_reason=f"upload to image failed: {_reason(exc)}")
             try:
-                await self.images.delete(image_id, ctx.get("auth_token"))
+                await self.images.delete(image_id, ctx.auth_token)
             except Exception:
                 log.warning("volume %s: could not remove the failed image %s", volume_id, image_id)
             return
@@ -579,7 +581,7 @@ class VolumeManager:
 
     async def recover(self) -> dict[str, int]:
         """Settle what a previous process left half-done on this host; counts per outcome."""
-        ctx = RequestContext.internal().to_dict()
+        ctx = RequestContext.internal()
         done = {"error": 0, "deleted": 0, "restored": 0}
         async with self.db.reader() as s:
             vols = list(
@@ -659,7 +661,7 @@ class VolumeManager:
             log.info("volume manager %s recovered: %s", self.host, done)
         return done
 
-    async def _recover_backups(self, ctx: dict[str, Any], done: dict[str, int]) -> None:
+    async def _recover_backups(self, ctx: RequestContext, done: dict[str, int]) -> None:
         """A backup or restore cut short: the backup errs (a restore's backup is intact),
         the volume goes back (or, half restored, to error); deletes are finished."""
         async with self.db.reader() as s:

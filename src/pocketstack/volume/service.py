@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pocketstack.bus import Subscription, rpc
+from pocketstack.bus import Subscription
 from pocketstack.common import errors as e
 from pocketstack.common import policy as policy_engine
 from pocketstack.runtime import Runtime, Service
@@ -20,19 +20,10 @@ from pocketstack.volume.backup_store import BackupStore
 from pocketstack.volume.deps import VolumeDeps
 from pocketstack.volume.images import ImageClient
 from pocketstack.volume.manager import VolumeManager
+from pocketstack.volume.rpcapi import VolumeManagerEndpoint
 from pocketstack.web.app import ServiceApp
 from pocketstack.web.microversion import Microversions
 from pocketstack.web.response import Response
-
-MANAGER_METHODS = frozenset(
-    {
-        "backup_data_exists", "get_manageable", "get_manageable_snapshots", "initialize_connection",
-        "terminate_connection", "create_backup", "create_snapshot", "create_volume", "delete_backup",
-        "delete_snapshot", "delete_volume", "extend_volume", "extend_volume_completion", "manage_existing",
-        "manage_existing_snapshot", "reimage", "restore_backup", "revert_to_snapshot", "unmanage_snapshot",
-        "unmanage_volume", "upload_image", "get_capacity",
-    }
-)  # fmt: skip
 
 
 class CinderApp(ServiceApp):
@@ -92,7 +83,7 @@ class VolumeService(Service):
     async def start(self) -> None:
         await types.ensure_default(self.deps.db, self.deps.cfg.default_type)
         await self.manager.recover()
-        self._subscription = await self.runtime.bus.serve(self.deps.topic, rpc.Untyped(self.manager, MANAGER_METHODS))
+        self._subscription = await self.runtime.bus.serve(self.deps.topic, VolumeManagerEndpoint(self.manager))
 
     async def stop(self) -> None:
         if self._subscription is not None:

@@ -52,7 +52,7 @@ async def create(
         )
         s.add(snap)
         await s.flush()
-    await deps.bus.cast(deps.topic, "create_snapshot", ctx.to_dict(), snapshot_id=snap.id)
+    await deps.rpcapi.create_snapshot(ctx, snapshot_id=snap.id)
     return snap
 
 
@@ -113,7 +113,7 @@ async def delete(deps: VolumeDeps, ctx: RequestContext, snapshot_id: str, *, for
                 f"Invalid snapshot: Snapshot {snap.id} status must be available or error, currently {snap.status}."
             )
         snap.status = states.SNAP_DELETING
-    await deps.bus.cast(deps.topic, "delete_snapshot", ctx.to_dict(), snapshot_id=snapshot_id)
+    await deps.rpcapi.delete_snapshot(ctx, snapshot_id=snapshot_id)
 
 
 async def reset_status(deps: VolumeDeps, ctx: RequestContext, snapshot_id: str, status: str) -> None:
@@ -180,7 +180,7 @@ async def unmanage(deps: VolumeDeps, ctx: RequestContext, snapshot_id: str) -> N
         if snap.group_snapshot_id:
             raise Invalid(f"Invalid snapshot: Snapshot {snap.id} is part of group snapshot {snap.group_snapshot_id}.")
         snap.status = states.SNAP_UNMANAGING
-    await deps.bus.cast(deps.topic, "unmanage_snapshot", ctx.to_dict(), snapshot_id=snapshot_id)
+    await deps.rpcapi.unmanage_snapshot(ctx, snapshot_id=snapshot_id)
 
 
 async def manage(
@@ -214,14 +214,14 @@ async def manage(
         )
         s.add(snap)
         await s.flush()
-    await deps.bus.cast(deps.topic, "manage_existing_snapshot", ctx.to_dict(), snapshot_id=snap.id, name=source_name)
+    await deps.rpcapi.manage_existing_snapshot(ctx, snapshot_id=snap.id, name=source_name)
     return snap
 
 
 async def manageable(deps: VolumeDeps) -> list[dict[str, Any]]:
     async with deps.db.reader() as s:
         in_use = [dict(x.provider_location or {}) for x in await s.scalars(select(Snapshot))]
-    found: list[dict[str, Any]] = await deps.bus.call(
-        deps.topic, "get_manageable_snapshots", RequestContext.internal().to_dict(), timeout=30, in_use=in_use
+    found: list[dict[str, Any]] = await deps.rpcapi.get_manageable_snapshots(
+        RequestContext.internal(), timeout=30, in_use=in_use
     )
     return found

@@ -63,9 +63,7 @@ async def upload_to_image(
         vol.previous_status = vol.status
         vol.status = states.UPLOADING
         updated = vol.updated_at
-    await deps.bus.cast(
-        deps.topic, "upload_image", ctx.to_dict(), volume_id=volume_id, image_id=image["id"], disk_format=disk_format
-    )
+    await deps.rpcapi.upload_image(ctx, volume_id=volume_id, image_id=image["id"], disk_format=disk_format)
     return {
         "id": vol.id,
         "updated_at": iso_nozone(updated),

@@ -184,10 +184,8 @@ async def create(
         rec = VolumeRecord(vol, vtype.name, [])
     if for_restore:
         return rec
-    await deps.bus.cast(
-        deps.topic,
-        "create_volume",
-        ctx.to_dict(),
+    await deps.rpcapi.create_volume(
+        ctx,
         volume_id=vol.id,
         image={"id": image["id"], "disk_format": image.get("disk_format") or "raw"} if image else None,
     )
@@ -285,7 +283,7 @@ async def delete(deps: VolumeDeps, ctx: RequestContext, volume_id: str, *, casca
             await s.delete(att)
         vol.status = states.DELETING
         vol.attach_status = states.ATTACH_DETACHED
-    await deps.bus.cast(deps.topic, "delete_volume", ctx.to_dict(), volume_id=volume_id)
+    await deps.rpcapi.delete_volume(ctx, volume_id=volume_id)
 
 
 async def extend(deps: VolumeDeps, ctx: RequestContext, volume_id: str, new_size: int, *, online: bool) -> None:
@@ -309,7 +307,7 @@ async def extend(deps: VolumeDeps, ctx: RequestContext, volume_id: str, new_size
         vol.previous_size = vol.size
         vol.size = new_size
         vol.status = states.EXTENDING
-    await deps.bus.cast(deps.topic, "extend_volume", ctx.to_dict(), volume_id=volume_id, new_size=new_size)
+    await deps.rpcapi.extend_volume(ctx, volume_id=volume_id, new_size=new_size)
 
 
 async def extend_completion(deps: VolumeDeps, ctx: RequestContext, volume_id: str, *, error: bool) -> None:
@@ -318,7 +316,7 @@ async def extend_completion(deps: VolumeDeps, ctx: RequestContext, volume_id: st
         vol = await volume_row(s, ctx, volume_id)
     if vol.status != states.EXTENDING:
         raise Invalid(f"Invalid volume: Volume {vol.id} status must be extending, currently {vol.status}.")
-    await deps.bus.cast(deps.topic, "extend_volume_completion", ctx.to_dict(), volume_id=volume_id, error=error)
+    await deps.rpcapi.extend_volume_completion(ctx, volume_id=volume_id, error=error)
 
 
 async def set_bootable(deps: VolumeDeps, ctx: RequestContext, volume_id: str, bootable: bool) -> None:
@@ -462,7 +460,7 @@ async def revert(deps: VolumeDeps, ctx: RequestContext, volume_id: str, snapshot
             )
         vol.status = states.REVERTING
         latest.status = states.SNAP_RESTORING
-    await deps.bus.cast(deps.topic, "revert_to_snapshot", ctx.to_dict(), volume_id=volume_id, snapshot_id=snapshot_id)
+    await deps.rpcapi.revert_to_snapshot(ctx, volume_id=volume_id, snapshot_id=snapshot_id)
 
 
 # --- manage / unmanage (os-volume-manage, 3.8 manageable_volumes) --------------------------
@@ -513,7 +511,7 @@ async def manage(
         s.add(vol)
         await s.flush()
         rec = VolumeRecord(vol, vtype.name, [])
-    await deps.bus.cast(deps.topic, "manage_existing", ctx.to_dict(), volume_id=vol.id, name=source_name)
+    await deps.rpcapi.manage_existing(ctx, volume_id=vol.id, name=source_name)
     return rec
 
 
@@ -523,8 +521,8 @@ async def manageable(deps: VolumeDeps, host: str) -> list[dict[str, Any]]:
     check_host(deps, host)
     async with deps.db.reader() as s:
         known = {v.id for v in await s.scalars(select(Volume))}
-    found: list[dict[str, Any]] = await deps.bus.call(
-        deps.topic, "get_manageable", RequestContext.internal().to_dict(), timeout=30, managed=sorted(known)
+    found: list[dict[str, Any]] = await deps.rpcapi.get_manageable(
+        RequestContext.internal(), timeout=30, managed=sorted(known)
     )
     return found
 
@@ -540,7 +538,7 @@ async def unmanage(deps: VolumeDeps, ctx: RequestContext, volume_id: str) -> Non
         if vol.group_id:
             raise Invalid(f"Invalid volume: Volume {vol.id} is in group {vol.group_id}.")
         vol.status = states.UNMANAGING
-    await deps.bus.cast(deps.topic, "unmanage_volume", ctx.to_dict(), volume_id=volume_id)
+    await deps.rpcapi.unmanage_volume(ctx, volume_id=volume_id)
 
 
 async def reimage(deps: VolumeDeps, ctx: RequestContext, volume_id: str, image_ref: str, reserved_ok: bool) -> None:
@@ -565,10 +563,8 @@ async def reimage(deps: VolumeDeps, ctx: RequestContext, volume_id: str, image_r
             raise Invalid(f"Invalid volume: Volume {vol.id} has snapshots; delete them before re-imaging it.")
         vol.previous_status = vol.status
         vol.status = states.DOWNLOADING
-    await deps.bus.cast(
-        deps.topic,
-        "reimage",
-        ctx.to_dict(),
+    await deps.rpcapi.reimage(
+        ctx,
         volume_id=volume_id,
         image={"id": image["id"], "disk_format": image.get("disk_format") or "raw"},
         image_metadata=image_metadata(image),

@@ -263,7 +263,7 @@ async def groups_action(request: Request) -> Response:
         args = validate(schemas.GROUP_DELETE, data)["delete"]
         doomed = await groups.delete(d, ctx, gid, to_bool(args.get("delete-volumes", False), "delete-volumes"))
         for volume_id in doomed:
-            await d.bus.cast(d.topic, "delete_volume", ctx.to_dict(), volume_id=volume_id)
+            await d.rpcapi.delete_volume(ctx, volume_id=volume_id)
         return empty(202)
     if name == "reset_status":
         require(request, 20)

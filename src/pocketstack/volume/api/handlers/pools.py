@@ -17,7 +17,7 @@ async def get_pools(request: Request) -> Response:
     ctx = context(request)
     policy.admin(ctx, "scheduler_extension:scheduler_stats:get_pools")
     d = deps(request)
-    stats: dict[str, Any] = await d.bus.call(d.topic, "get_capacity", ctx.to_dict(), timeout=10)
+    stats: dict[str, Any] = await d.rpcapi.get_capacity(ctx, timeout=10)
     if request.param("name") and request.param("name") != f"{d.host}#{stats['backend']}":
         return json_response({"pools": []})
     caps = scheduler.capabilities(stats["backend"], stats["total_gb"], stats["free_gb"], stats["allocated_gb"])
@@ -46,7 +46,7 @@ async def capabilities(request: Request) -> Response:
     host = request.path_params["host"].partition("#")[0]
     if host != d.host:
         raise NotFound(f"Can't find service: {host}")
-    stats: dict[str, Any] = await d.bus.call(d.topic, "get_capacity", ctx.to_dict(), timeout=10)
+    stats: dict[str, Any] = await d.rpcapi.get_capacity(ctx, timeout=10)
     thin = {"title": "Thin Provisioning", "description": "Sets thin provisioning.", "type": "boolean"}
     return json_response(
         {
