@@ -11,6 +11,14 @@ if [ -n "$missing" ]; then
   apt-get update -q >/dev/null
   apt-get install -y -q --no-install-recommends $missing >/dev/null
 fi
+# The dashboard's browser tests (tests/e2e/test_dashboard_browser.py) drive Debian's
+# chromium with Playwright; Playwright's own browser download is never used.
+if ! dpkg -s chromium >/dev/null 2>&1; then
+  echo "installing Debian packages: chromium"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q >/dev/null
+  apt-get install -y -q --no-install-recommends chromium >/dev/null
+fi
 if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q >/dev/null

@@ -91,6 +91,9 @@ document.addEventListener("DOMContentLoaded", () => {
   const refresh = document.getElementById("console-refresh");
   if (refresh) refresh.addEventListener("click", loadConsole);
   loadConsole();
+  // A status change (BUILD → ACTIVE, a reboot, ...) writes to the console: read it again.
+  const status = document.getElementById("instance-status");
+  if (status) status.addEventListener("live-updated", loadConsole);
   const topology = document.getElementById("topology");
   if (topology) enableZoom(topology);
 });

@@ -21,8 +21,8 @@
   <table class="list flavors"><thead><tr><th></th><th>Flavor</th><th>vCPUs</th><th>RAM</th><th>Disk</th><th>Fits</th></tr></thead><tbody>
 % for f in flavors:
 <% fits = f['vcpus'] <= free['vcpus'] and f['ram'] <= free['ram'] and free['instances'] > 0 %>
-  <tr class="${'' if fits else 'nofit'}"><td><input type="radio" name="flavor" value="${f['id']}" id="flavor-${f['name']}" ${'checked' if f['id'] == values['flavor'] else ''} required></td>
-  <td><label for="flavor-${f['name']}">${f['name']}</label></td><td>${f['vcpus']}</td><td>${f['ram']} MB</td><td>${f['disk']} GB</td><td>${'yes' if fits else 'over quota'}</td></tr>
+  <tr class="${'' if fits else 'nofit'}"><td><input type="radio" name="flavor" value="${f['id']}" id="flavor-${f['id']}" ${'checked' if f['id'] == values['flavor'] else ''} required></td>
+  <td><label for="flavor-${f['id']}">${f['name']}</label></td><td>${f['vcpus']}</td><td>${f['ram']} MB</td><td>${f['disk']} GB</td><td>${'yes' if fits else 'over quota'}</td></tr>
 % endfor
   </tbody></table>
 </fieldset>
