@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 
 from pocketstack.common.config import Config
+from pocketstack.common.errors import PocketError
 from pocketstack.compute import service as compute
+from pocketstack.compute.objects import actions
 from pocketstack.compute.service import ComputeService
 from pocketstack.compute.virt.fake import FakeDriver
 from pocketstack.image import service as image
@@ -93,11 +95,91 @@ async def test_attach_and_detach(both: Both) -> None:
     # a second volume gets the next device
     vol2 = await both.vol.create(size=1)
     assert (await both.attach(server["id"], vol2["id"])).json()["volumeAttachment"]["device"] == "/dev/vdc"
-    # detach
+    # detach: 202 at once, the host unplugs it afterwards (as Nova)
     assert (await both.detach(server["id"], vol["id"])).status_code == 202
+    await both.vol.wait(vol["id"], "available")
     assert "/dev/vdb" not in both.driver().instances[server["id"]].volumes
-    assert (await both.vol.show(vol["id"]))["status"] == "available"
     assert fault(await both.detach(server["id"], vol["id"]), 404)
+
+
+async def test_detach_is_asynchronous(both: Both) -> None:
+    """Nova answers a detach with 202 before the host acts: the volume is 'detaching'
+    meanwhile (a second detach is refused), then 'available', and the server's action
+    list holds detach_volume with its compute_detach_volume event."""
+    server = await both.server()
+    vol = await both.vol.create(size=1)
+    assert (await both.attach(server["id"], vol["id"])).status_code == 200
+    driver = both.driver()
+    original = driver.detach_volume
+    release = asyncio.Event()
+
+    async def slow(uuid: str, mountpoint: str) -> None:
+        await release.wait()
+        await original(uuid, mountpoint)
+
+    driver.detach_volume = slow  # type: ignore[method-assign]
+    try:
+        resp = await both.detach(server["id"], vol["id"])
+        assert resp.status_code == 202 and resp.content == b""
+        await both.vol.wait(vol["id"], "detaching")
+        # Still listed until the host has let it go; a second detach is a 400 (Cinder's refusal).
+        listed = await both.cloud.client.get(f"{V}/servers/{server['id']}/os-volume_attachments", headers=auth("demo"))
+        assert [a["volumeId"] for a in listed.json()["volumeAttachments"]] == [vol["id"]]
+        assert "in-use" in fault(await both.detach(server["id"], vol["id"]), 400)
+        release.set()
+        await both.vol.wait(vol["id"], "available")
+    finally:
+        driver.detach_volume = original  # type: ignore[method-assign]
+    listed = await both.cloud.client.get(f"{V}/servers/{server['id']}/os-volume_attachments", headers=auth("demo"))
+    assert listed.json()["volumeAttachments"] == []
+    request_id = resp.headers["x-openstack-request-id"]
+    action = await both.cloud.client.get(
+        f"{V}/servers/{server['id']}/os-instance-actions/{request_id}", headers=mv("demo", "2.51")
+    )
+    assert action.status_code == 200, action.text
+    body = action.json()["instanceAction"]
+    assert body["action"] == "detach_volume"
+    assert [(e["event"], e["result"]) for e in body["events"]] == [("compute_detach_volume", "Success")]
+
+
+async def test_failed_detach_leaves_the_volume_in_use(both: Both) -> None:
+    """A guest that keeps the device: the volume goes back to in-use, the attachment
+    stays, the server stays ACTIVE with an instance fault and an Error event."""
+    server = await both.server()
+    vol = await both.vol.create(size=1)
+    assert (await both.attach(server["id"], vol["id"])).status_code == 200
+    driver = both.driver()
+    original = driver.detach_volume
+
+    async def stuck(uuid: str, mountpoint: str) -> None:
+        raise PocketError(f"The guest of instance {uuid} did not release disk-vdb within 20s (4 requests).")
+
+    driver.detach_volume = stuck  # type: ignore[method-assign]
+    try:
+        resp = await both.detach(server["id"], vol["id"])
+        assert resp.status_code == 202
+        request_id = resp.headers["x-openstack-request-id"]
+        url = f"{V}/servers/{server['id']}/os-instance-actions/{request_id}"
+        deadline = asyncio.get_running_loop().time() + 20
+        while not (
+            events := (await both.cloud.client.get(url, headers=mv("admin", "2.51"))).json()["instanceAction"]["events"]
+        ):
+            assert asyncio.get_running_loop().time() < deadline
+            await asyncio.sleep(0.02)
+    finally:
+        driver.detach_volume = original  # type: ignore[method-assign]
+    assert [(e["event"], e["result"]) for e in events] == [("compute_detach_volume", "Error")]
+    assert "did not release" in events[0]["traceback"]
+    shown = await both.vol.wait(vol["id"], "in-use")
+    assert shown["attachments"][0]["server_id"] == server["id"]
+    assert "/dev/vdb" in driver.instances[server["id"]].volumes
+    assert (await both.cloud.show(server["id"]))["status"] == "ACTIVE"
+    async with both.cloud.compute.db.reader() as s:
+        last = await actions.latest_fault(s, server["id"])
+    assert last is not None and "did not release" in last.message
+    # The mapping is attached again: a later detach works.
+    assert (await both.detach(server["id"], vol["id"])).status_code == 202
+    await both.vol.wait(vol["id"], "available")
 
 
 async def test_attach_refusals(both: Both) -> None:
@@ -316,4 +398,4 @@ async def test_resize_to_another_host_takes_the_data_volumes(both2: Both) -> Non
     done = await _settle_shelf(both2, sid, "ACTIVE")
     assert device in _fake(both2, done["OS-EXT-SRV-ATTR:host"]).instances[sid].volumes
     assert (await both2.detach(sid, vol["id"])).status_code == 202
-    assert (await both2.vol.show(vol["id"]))["status"] == "available"
+    await both2.vol.wait(vol["id"], "available")

@@ -47,8 +47,8 @@ log = logging.getLogger(__name__)
 CONDUCTOR_METHODS = frozenset(
     {
         "schedule_and_build_instances", "instance_get", "build_succeeded", "build_failed", "instance_update",
-        "interface_changed", "instance_destroyed", "instances_on_host", "service_report", "migrate_server",
-        "migration_update", "move_failed", "resize_finished", "resize_confirmed", "resize_reverted",
+        "interface_changed", "volume_detached", "instance_destroyed", "instances_on_host", "service_report",
+        "migrate_server", "migration_update", "move_failed", "resize_finished", "resize_confirmed", "resize_reverted",
         "move_errored", "instance_shelved", "instance_offloaded", "unshelve_instance", "instance_unshelved",
         "unshelve_failed",
     }

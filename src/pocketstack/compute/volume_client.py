@@ -90,6 +90,14 @@ class VolumeClient:
         except NotFound:
             pass
 
+    async def begin_detaching(self, volume_id: str, token: str | None) -> None:
+        """The volume goes ``detaching`` (refused, 400, unless it is in-use)."""
+        await self._call("POST", f"/volumes/{segment(volume_id)}/action", token, {"os-begin_detaching": None})
+
+    async def roll_detaching(self, volume_id: str, token: str | None) -> None:
+        """A detach that did not happen: a ``detaching`` volume is ``in-use`` again."""
+        await self._call("POST", f"/volumes/{segment(volume_id)}/action", token, {"os-roll_detaching": None})
+
     async def extend_volume_completion(self, volume_id: str, error: bool) -> None:
         """Tell the volume service how growing an attached volume went (Cinder 3.71; service token)."""
         body = {"os-extend_volume_completion": {"error": error}}

@@ -11,8 +11,9 @@ After the spawn the attachments are completed.
 Attach: connect the attachment with this host's connector (the volume service answers
 with connection info), hand that to the driver, then mark the attachment complete.
 Each step is undone if a later one fails, so a failed attach leaves the volume
-available and the VM without the device. Detach runs the same steps backwards. These
-are bus calls: the compute API waits for the answer.
+available and the VM without the device: a bus call, the compute API waits for the
+answer. Detach runs the same steps backwards, cast by the API (which has answered 202):
+the outcome is the volume's status and, on failure, an instance fault.
 """
 
 from __future__ import annotations
@@ -198,13 +199,40 @@ class VolumeOps:
     async def detach_volume(
         self, ctx: dict[str, Any], instance_uuid: str, volume_id: str, attachment_id: str, device: str
     ) -> None:
+        """A cast from the compute API (the volume is ``detaching``): unplug the device,
+        end the attachment (the volume goes ``available``) and drop the mapping. If the
+        guest keeps the device, the volume is rolled back to ``in-use``, the mapping stays
+        and the failure becomes an instance fault and the action's Error event (Nova)."""
+        client = self._volume_client()
+        token = ctx.get("auth_token")
+        start = time.time()
+        error: str | None = None
         try:
-            await self.driver.detach_volume(instance_uuid, device)
+            try:
+                await self.driver.detach_volume(instance_uuid, device)
+            except Exception as exc:
+                # A device the VM no longer has (or a VM that is gone) is detached already.
+                if "not found" not in str(exc).lower() and "no volume" not in str(exc).lower():
+                    raise
+            await client.attachment_delete(attachment_id, token)
         except Exception as exc:
-            # A device the VM no longer has (or a VM that is gone) is detached already.
-            if "not found" not in str(exc).lower() and "no volume" not in str(exc).lower():
-                raise
-        await self._volume_client().attachment_delete(attachment_id, ctx.get("auth_token"))
+            error = exc.message if isinstance(exc, PocketError) else f"{type(exc).__name__}: {exc}"
+            log.warning("%s: detaching volume %s from %s failed: %s", self.host, volume_id, instance_uuid, error)
+            try:
+                await client.roll_detaching(volume_id, token)
+            except PocketError as rollback:
+                log.warning("%s: rolling back the detach of %s failed: %s", self.host, volume_id, rollback.message)
+        event = action_event(self.host, "compute_detach_volume", start, error)
+        await self.bus.call(
+            "conductor",
+            "volume_detached",
+            ctx,
+            instance_uuid=instance_uuid,
+            volume_id=volume_id,
+            event=event,
+            error=error,
+            host=self.host,
+        )
 
     async def volume_extended(self, ctx: dict[str, Any], instance_uuid: str, volume_id: str) -> None:
         """The volume service grew an attached volume, or (status still ``extending``)

@@ -310,6 +310,32 @@ class ConductorManager(MoveTasks, ShelveTasks):
         if notify:
             await self.bus.notify(notify, payload, ctx, publisher_id=f"nova-compute:{host}")
 
+    async def volume_detached(
+        self,
+        ctx: dict[str, Any],
+        instance_uuid: str,
+        volume_id: str,
+        event: dict[str, Any],
+        error: str | None = None,
+        host: str | None = None,
+    ) -> None:
+        """The host ended a detach: the volume's mapping goes (or, on ``error``, is
+        attached again), in one transaction with the event and the fault."""
+        async with self.db.writer() as s:
+            inst = await s.scalar(select(Instance).where(Instance.uuid == instance_uuid).with_for_update())
+            if inst is None or inst.deleted:
+                return
+            kept = []
+            for bdm in inst.block_device_mapping or []:
+                if bdm.get("volume_id") != volume_id:
+                    kept.append(bdm)
+                elif error:
+                    kept.append({**bdm, "status": "attached"})
+            inst.block_device_mapping = kept
+            await actions.record_events(s, instance_uuid, ctx.get("request_id") or "", [event])
+            if error:
+                actions.add_fault(s, instance_uuid, error, code=500, host=host)
+
     async def interface_changed(
         self,
         ctx: dict[str, Any],

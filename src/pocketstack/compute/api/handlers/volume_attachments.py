@@ -3,7 +3,9 @@
 Attach: the volume is reserved with the volume API (a 3.27 attachment, refused if it
 is in use), a device name is recorded on the instance, and the host's agent connects
 it and hot-plugs it (a bus call: the answer comes once the guest has the device or the
-attach was undone). Detach does the reverse; the root volume of a server booted from a
+attach was undone). Detach is asynchronous, as in Nova: 202 at once, the volume
+``detaching`` until the host has unplugged it (then ``available``) or failed to (then
+``in-use`` again, with an instance fault); the root volume of a server booted from a
 volume cannot be detached. Attachments live in the instance's block_device_mapping.
 """
 
@@ -21,7 +23,7 @@ from pocketstack.compute import states
 from pocketstack.compute.api import policy
 from pocketstack.compute.api.common import at_least, body, service
 from pocketstack.compute.models import Instance
-from pocketstack.compute.objects import instances
+from pocketstack.compute.objects import actions, instances
 from pocketstack.compute.volume_client import VolumeClient
 from pocketstack.web.request import Request
 from pocketstack.web.response import Response, empty, json_response
@@ -226,17 +228,36 @@ async def delete(request: Request) -> Response:
         raise Conflict(f"Cannot 'detach_volume' instance {inst.uuid} while it is in vm_state {inst.vm_state}")
     if bdm.get("status") == "attaching":
         raise Conflict(f"Volume {volume_id} is still being attached to instance {inst.uuid}.")
-    await svc.runtime.bus.call(
-        f"compute.{inst.host}",
-        "detach_volume",
-        ctx.to_dict(),
-        timeout=ATTACH_TIMEOUT,
-        instance_uuid=inst.uuid,
-        volume_id=volume_id,
-        attachment_id=bdm.get("attachment_id") or "",
-        device=bdm.get("device") or "",
-    )
-    await _change_bdms(request, inst.uuid, lambda b: _drop(b, volume_id))
+    # As Nova: the volume service marks the volume detaching (a volume already detaching
+    # or not in-use is refused there: 400), the action is recorded, the host is told by
+    # a cast and the answer is 202 at once. The host ends the attachment (the volume goes
+    # available) or, when the guest keeps the device, rolls the volume back to in-use and
+    # records the failure as an instance fault and an Error event of the action.
+    volumes = VolumeClient(svc.runtime)
+    await volumes.begin_detaching(volume_id, ctx.auth_token)
+    try:
+        async with svc.db.writer() as s:
+            row = await s.scalar(select(Instance).where(Instance.uuid == inst.uuid).with_for_update())
+            if row is None or row.deleted:
+                raise NotFound(f"Instance {inst.uuid} could not be found.")
+            bdms = [dict(b) for b in row.block_device_mapping or []]
+            for b in bdms:
+                if b.get("volume_id") == volume_id:
+                    b["status"] = "detaching"
+            row.block_device_mapping = bdms
+            actions.start_action(s, inst.uuid, "detach_volume", ctx.to_dict())
+        await svc.runtime.bus.cast(
+            f"compute.{inst.host}",
+            "detach_volume",
+            ctx.to_dict(),
+            instance_uuid=inst.uuid,
+            volume_id=volume_id,
+            attachment_id=bdm.get("attachment_id") or "",
+            device=bdm.get("device") or "",
+        )
+    except Exception:
+        await volumes.roll_detaching(volume_id, ctx.auth_token)
+        raise
     return empty(202)
 
 
