@@ -91,6 +91,26 @@ async def test_rules_create_show_list_delete(api: Api) -> None:
     assert (await api.get(f"security-group-rules/{icmp['id']}", "alt")).status_code == 404
 
 
+async def test_deleting_a_group_deletes_the_rules_naming_it_as_remote(api: Api) -> None:
+    """Neutron's remote_group_id is a foreign key with ON DELETE CASCADE: rules of other
+    groups whose remote is the deleted group go with it; the others stay."""
+    web = await api.made("security-groups", "security_group", name="web")
+    db = await api.made("security-groups", "security_group", name="db")
+    via_group = (await rule(api, web["id"], protocol="tcp", port_range_min=5432, port_range_max=5432,
+                            remote_group_id=db["id"])).json()["security_group_rule"]  # fmt: skip
+    by_prefix = (await rule(api, web["id"], protocol="tcp", remote_ip_prefix="10.0.0.0/8")).json()
+    own = (await rule(api, db["id"], protocol="udp")).json()["security_group_rule"]
+    assert (await api.delete(f"security-groups/{db['id']}")).status_code == 204
+    assert (await api.get(f"security-group-rules/{via_group['id']}")).status_code == 404
+    assert (await api.get(f"security-group-rules/{own['id']}")).status_code == 404
+    shown = (await api.get(f"security-groups/{web['id']}")).json()["security_group"]
+    ids = {r["id"] for r in shown["security_group_rules"]}
+    assert via_group["id"] not in ids and by_prefix["security_group_rule"]["id"] in ids
+    assert all(r["remote_group_id"] != db["id"] for r in shown["security_group_rules"])
+    listed = (await api.get("security-group-rules", remote_group_id=db["id"])).json()["security_group_rules"]
+    assert listed == []
+
+
 BAD_RULES: list[tuple[dict[str, Any], int, str]] = [
     ({"protocol": "tcp", "port_range_min": 100, "port_range_max": 10}, 400, "SecurityGroupInvalidPortRange"),
     ({"protocol": "tcp", "port_range_min": 0, "port_range_max": 10}, 400, "SecurityGroupInvalidPortValue"),

@@ -37,7 +37,10 @@ async def update(deps: Deps, request: Request) -> Response:
 
 async def delete(deps: Deps, request: Request) -> Response:
     ctx = request.context
-    await security_groups.delete_group(deps.db, ctx, request.path_params["security_group_id"])
+    changed = await security_groups.delete_group(deps.db, ctx, request.path_params["security_group_id"])
+    for sg_id in changed:
+        # Their rules naming the deleted group went with it: the hosts refresh those firewalls.
+        await deps.binder.security_group_changed(ctx, sg_id)
     return empty()
 
 

@@ -170,8 +170,11 @@ async def update(db: Database, ctx: RequestContext, sg_id: str, attrs: dict[str,
     return await txn.write(db, work)
 
 
-async def delete_group(db: Database, ctx: RequestContext, sg_id: str) -> None:
-    async def work(session: AsyncSession) -> None:
+async def delete_group(db: Database, ctx: RequestContext, sg_id: str) -> list[str]:
+    """Delete the group with its rules and every rule of another group whose remote is
+    this one (Neutron's remote_group_id foreign key cascades); return those groups' ids."""
+
+    async def work(session: AsyncSession) -> list[str]:
         sg = await load(session, ctx, sg_id, "delete_security_group")
         default = await session.get(DefaultSecurityGroup, sg.project_id)
         if default is not None and default.security_group_id == sg.id and not policy.is_admin(ctx):
@@ -186,10 +189,21 @@ async def delete_group(db: Database, ctx: RequestContext, sg_id: str) -> None:
         _known_defaults.pop(_cache_key(session, sg.project_id), None)
         # Statements, not ORM deletes: these tables have no relationships to order the deletes by.
         await session.execute(delete(DefaultSecurityGroup).where(DefaultSecurityGroup.security_group_id == sg.id))
-        await session.execute(delete(SecurityGroupRule).where(SecurityGroupRule.security_group_id == sg.id))
+        referring = await session.scalars(
+            select(SecurityGroupRule.security_group_id)
+            .where(SecurityGroupRule.remote_group_id == sg.id, SecurityGroupRule.security_group_id != sg.id)
+            .distinct()
+        )
+        changed = sorted(referring)
+        await session.execute(
+            delete(SecurityGroupRule).where(
+                (SecurityGroupRule.security_group_id == sg.id) | (SecurityGroupRule.remote_group_id == sg.id)
+            )
+        )
         await session.execute(delete(SecurityGroup).where(SecurityGroup.id == sg.id))
+        return changed
 
-    await txn.write(db, work)
+    return await txn.write(db, work)
 
 
 def normalize_rule(attrs: dict[str, Any]) -> dict[str, Any]:
