@@ -5,6 +5,7 @@ wizard with the API's own error messages; and the typed client it is built on.""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -50,6 +51,16 @@ async def seed(cloud: CloudClient) -> dict[str, str]:
 def browser(cloud: CloudClient) -> httpx.AsyncClient:
     assert cloud.cloud.dispatcher is not None
     return httpx.AsyncClient(transport=InProcessTransport(cloud.cloud.dispatcher), base_url=BASE, timeout=30)
+
+
+async def wait_active(cloud: CloudClient, server_id: str) -> None:
+    async with connection(cloud) as conn:
+        api = await admin_api(conn)
+        for _ in range(100):
+            if (await api.compute.server(server_id))["status"] == "ACTIVE":
+                return
+            await asyncio.sleep(0.05)
+    raise AssertionError("the server did not become ACTIVE")
 
 
 def hidden(page: str, name: str) -> str:
@@ -211,7 +222,26 @@ async def test_launch_wizard_lists_and_project_switch(cloud: CloudClient) -> Non
         refused = await web.post(
             f"{D}/instances/{server_id.group(1)}/action", data={"csrf_token": csrf, "action": "unpause"}
         )
-        assert refused.status_code == 409 and "compute: " in refused.text
+        assert refused.status_code == 409 and "compute: " in refused.text and 'id="action-error"' in refused.text
+        await wait_active(cloud, server_id.group(1))
+        # A floating IP from the external network, then a new volume, both shown on its page.
+        page = (await web.get(f"{D}/instances/{server_id.group(1)}")).text
+        port = re.search(r'name="port_id">\s*<option value="([^"]+)"', page)
+        assert port, page
+        fip = await web.post(
+            f"{D}/instances/{server_id.group(1)}/floating-ips",
+            data={"csrf_token": csrf, "network_id": ids["public"], "port_id": port.group(1)},
+        )
+        assert fip.status_code == 303, fip.text
+        attach = await web.post(
+            f"{D}/instances/{server_id.group(1)}/volumes", data={"csrf_token": csrf, "size": "1", "name": "data1"}
+        )
+        assert attach.status_code == 303, attach.text
+        page = (await web.get(f"{D}/instances/{server_id.group(1)}")).text
+        assert "172.24.4." in page.split('id="floating-ips"')[1].split("</ul>")[0]
+        assert "data1" in page.split('id="attached-volumes"')[1].split("</ul>")[0]
+        none = await web.post(f"{D}/instances/{server_id.group(1)}/volumes", data={"csrf_token": csrf, "size": "x"})
+        assert none.status_code == 400 and "Choose a volume" in none.text
         # The project switcher re-scopes: the admin sees their own project's (empty) list.
     async with browser(cloud) as web:
         await log_in(web, "admin", "admin")

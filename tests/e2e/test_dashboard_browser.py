@@ -137,6 +137,12 @@ def test_dashboard_launch_watch_topology_console_logout(dashboard_cloud: dict[st
             page.wait_for_selector("#server-addresses:has-text('10.5.0.')")
             # The console log shows the guest's boot marker.
             page.wait_for_function("document.getElementById('console').textContent.includes('pocketstack guest up')")
+            # A floating IP and a new volume, from the instance's page.
+            page.click("#fip-form button")
+            page.wait_for_selector("#floating-ips:has-text('172.24.4.')")
+            page.fill("#volume-form input[name=name]", "data1")
+            page.click("#volume-form button")
+            page.wait_for_selector("#attached-volumes:has-text('data1')")
             shot(page, "instance")
 
             load(page, "/dashboard/instances", "instances")
@@ -145,7 +151,7 @@ def test_dashboard_launch_watch_topology_console_logout(dashboard_cloud: dict[st
 
             load(page, "/dashboard/topology", "topology")
             drawing = page.inner_text("#topology")
-            for name in ("public", "net1-router", "net1", "vm1", "10.5.0."):
+            for name in ("public", "net1-router", "net1", "vm1", "10.5.0.", "⇄ 172.24.4."):
                 assert name in drawing, name
             shot(page, "topology")
 

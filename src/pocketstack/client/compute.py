@@ -83,3 +83,21 @@ class ComputeClient(ServiceClient):
     async def limits(self) -> Resource:
         """``absolute`` limits and usage (maxTotalInstances, totalInstancesUsed, ...)."""
         return dict((await self.get("/limits"))["limits"]["absolute"])
+
+    async def volume_attachments(self, server_id: str) -> list[Resource]:
+        return list((await self.get(f"/servers/{server_id}/os-volume_attachments"))["volumeAttachments"])
+
+    async def attach_volume(self, server_id: str, volume_id: str) -> Resource:
+        body = {"volumeAttachment": {"volumeId": volume_id}}
+        return dict((await self.post(f"/servers/{server_id}/os-volume_attachments", body))["volumeAttachment"])
+
+    async def detach_volume(self, server_id: str, volume_id: str) -> None:
+        await self.delete(f"/servers/{server_id}/os-volume_attachments/{volume_id}")
+
+    async def hypervisors(self) -> list[Resource]:
+        """Admin: every hypervisor with its usage (``GET /os-hypervisors/detail``)."""
+        return list((await self.get("/os-hypervisors/detail"))["hypervisors"])
+
+    async def services(self) -> list[Resource]:
+        """Admin: the compute services and their up/down state."""
+        return list((await self.get("/os-services"))["services"])

@@ -61,3 +61,15 @@ class NetworkClient(ServiceClient):
     async def quota_details(self, project_id: str) -> Resource:
         """Per resource ``limit``, ``used`` and ``reserved`` (``GET /quotas/{id}/details``)."""
         return dict((await self.get(f"/quotas/{project_id}/details"))["quota"])
+
+    async def update_floating_ip(self, floating_ip_id: str, port_id: str | None) -> Resource:
+        """Associate with ``port_id``, or disassociate with None."""
+        body = {"floatingip": {"port_id": port_id}}
+        return dict((await self.put(f"/floatingips/{floating_ip_id}", body))["floatingip"])
+
+    async def delete_floating_ip(self, floating_ip_id: str) -> None:
+        await self.delete(f"/floatingips/{floating_ip_id}")
+
+    async def agents(self) -> list[Resource]:
+        """Admin: the network agents and whether they are alive."""
+        return await self._list("agents")

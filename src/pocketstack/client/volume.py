@@ -31,3 +31,6 @@ class VolumeClient(ServiceClient):
     async def limits(self) -> Resource:
         """Cinder's absolute limits and usage (maxTotalVolumes, totalVolumesUsed, ...)."""
         return dict((await self.get("/limits"))["limits"]["absolute"])
+
+    async def volume(self, volume_id: str) -> Resource:
+        return dict((await self.get(f"/volumes/{volume_id}"))["volume"])

@@ -205,14 +205,105 @@ async def _detail_values(call: Call) -> dict[str, Any]:
     return {"server": server, "actions": actions, "addresses": addresses(server)}
 
 
-async def detail(call: Call) -> Response:
-    values = await _detail_values(call)
-    return call.render("instance.mako", active="instances", actions_allowed=ACTIONS, **values)
+async def detail(call: Call, error: str = "", status: int = 200) -> Response:
+    """The instance's page; ``error``: a refused action's message, shown in place."""
+    server_id = call.request.path_params["server_id"]
+    api = call.api
+    values, ports, floating, networks, volumes = await asyncio.gather(
+        _detail_values(call),
+        api.network.ports(device_id=server_id),
+        api.network.floating_ips(),
+        api.network.networks(),
+        api.volume.volumes(),
+    )
+    port_ids = {p["id"] for p in ports}
+    attached_ids = {v["id"] for v in (values["server"].get("os-extended-volumes:volumes_attached") or [])}
+    return call.render(
+        "instance.mako",
+        status=status,
+        active="instances",
+        actions_allowed=ACTIONS,
+        error=error,
+        ports=ports,
+        floating=[f for f in floating if f.get("port_id") in port_ids],
+        externals=[n for n in networks if n.get("router:external")],
+        attached=[v for v in volumes if v["id"] in attached_ids],
+        available=[v for v in volumes if v["status"] == "available"],
+        **values,
+    )
+
+
+async def _or_in_place(call: Call, work: Any) -> Response:
+    """Run ``work``; back to the instance's page, with the API's refusal shown there."""
+    try:
+        await work
+    except ApiError as exc:
+        if exc.unauthorized:
+            raise
+        return await detail(call, f"{exc.service}: {exc.message}", exc.status if exc.status >= 400 else 503)
+    return redirect(f"{PREFIX}/instances/{call.request.path_params['server_id']}")
+
+
+async def associate_floating_ip(call: Call) -> Response:
+    """A new floating IP from the chosen external network, on the chosen port."""
+    api = call.api
+
+    async def work() -> None:
+        network_id, port_id = call.field("network_id"), call.field("port_id")
+        if not network_id or not port_id:
+            raise ApiError("network", 400, "Choose an external network and a port.")
+        await api.network.create_floating_ip(network_id, port_id)
+
+    return await _or_in_place(call, work())
+
+
+async def release_floating_ip(call: Call) -> Response:
+    """Disassociate the floating IP and give it back to the pool."""
+    api = call.api
+
+    async def work() -> None:
+        floating_ip_id = call.request.path_params["floating_ip_id"]
+        await api.network.update_floating_ip(floating_ip_id, None)
+        await api.network.delete_floating_ip(floating_ip_id)
+
+    return await _or_in_place(call, work())
+
+
+async def attach_volume(call: Call) -> Response:
+    """Attach an available volume, or a new one of ``size`` GB made for it."""
+    api = call.api
+    server_id = call.request.path_params["server_id"]
+
+    async def work() -> None:
+        volume_id, size = call.field("volume_id"), call.field("size")
+        if not volume_id:
+            if not size.isdigit() or int(size) < 1:
+                raise ApiError("volume", 400, "Choose a volume, or a size in GB for a new one.")
+            made = await api.volume.create_volume(int(size), call.field("name"))
+            volume_id = made["id"]
+            for _ in range(100):
+                volume = await api.volume.volume(volume_id)
+                if volume["status"] != "creating":
+                    break
+                await asyncio.sleep(0.1)
+        await api.compute.attach_volume(server_id, volume_id)
+
+    return await _or_in_place(call, work())
+
+
+async def detach_volume(call: Call) -> Response:
+    api = call.api
+    server_id, volume_id = call.request.path_params["server_id"], call.request.path_params["volume_id"]
+    return await _or_in_place(call, api.compute.detach_volume(server_id, volume_id))
 
 
 async def detail_status(call: Call) -> Response:
     values = await _detail_values(call)
     return call.render("_instance_status.mako", **values)
+
+
+async def show(call: Call) -> Response:
+    return await detail(call)
 
 
 async def console(call: Call) -> Response:
@@ -237,6 +328,5 @@ async def action(call: Call) -> Response:
         await call.api.compute.delete_server(server_id)
         return redirect(f"{PREFIX}/instances")
     if name not in SIMPLE_ACTIONS:
-        return call.render("error.mako", status=400, message=f"Unknown action {name!r}.")
-    await call.api.compute.simple_action(server_id, name)
-    return redirect(f"{PREFIX}/instances/{server_id}")
+        return await detail(call, f"Unknown action {name!r}.", 400)
+    return await _or_in_place(call, call.api.compute.simple_action(server_id, name))

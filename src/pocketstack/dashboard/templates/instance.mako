@@ -4,6 +4,9 @@
 <div id="instance-status" data-live="${prefix}/instances/${server['id']}/status">
 <%include file="_instance_status.mako"/>
 </div>
+% if error:
+<p class="error" role="alert" id="action-error">${error}</p>
+% endif
 <section class="actions">
 % for a in actions_allowed:
 <form method="post" action="${prefix}/instances/${server['id']}/action">
@@ -15,6 +18,62 @@
   <input type="hidden" name="csrf_token" value="${session.csrf}">
   <button name="action" value="delete" class="danger" data-action="delete">Delete</button>
 </form>
+</section>
+<section class="columns">
+<div>
+<h2>Floating IPs</h2>
+<ul id="floating-ips">
+% for f in floating:
+<li>${f['floating_ip_address']} → ${f.get('fixed_ip_address') or ''}
+<form method="post" action="${prefix}/instances/${server['id']}/floating-ips/${f['id']}/release" class="row">
+<input type="hidden" name="csrf_token" value="${session.csrf}"><button class="small danger">Release</button></form></li>
+% endfor
+% if not floating:
+<li class="hint">None.</li>
+% endif
+</ul>
+% if externals and ports:
+<form method="post" action="${prefix}/instances/${server['id']}/floating-ips" class="inline" id="fip-form">
+  <input type="hidden" name="csrf_token" value="${session.csrf}">
+  <label>From <select name="network_id">
+% for x in externals:
+    <option value="${x['id']}">${x.get('name') or x['id']}</option>
+% endfor
+  </select></label>
+  <label>To port <select name="port_id">
+% for p in ports:
+    <option value="${p['id']}">${', '.join(ip['ip_address'] for ip in p.get('fixed_ips') or []) or p['id']}</option>
+% endfor
+  </select></label>
+  <button>Associate</button>
+</form>
+% endif
+</div>
+<div>
+<h2>Volumes</h2>
+<ul id="attached-volumes">
+% for v in attached:
+<li>${v.get('name') or v['id']} · ${v['size']} GB · ${v['status']}
+<form method="post" action="${prefix}/instances/${server['id']}/volumes/${v['id']}/detach" class="row">
+<input type="hidden" name="csrf_token" value="${session.csrf}"><button class="small">Detach</button></form></li>
+% endfor
+% if not attached:
+<li class="hint">None attached.</li>
+% endif
+</ul>
+<form method="post" action="${prefix}/instances/${server['id']}/volumes" class="inline" id="volume-form">
+  <input type="hidden" name="csrf_token" value="${session.csrf}">
+  <label>Volume <select name="volume_id">
+    <option value="">a new volume</option>
+% for v in available:
+    <option value="${v['id']}">${v.get('name') or v['id']} (${v['size']} GB)</option>
+% endfor
+  </select></label>
+  <label>New volume size (GB) <input name="size" type="number" min="1" value="1"></label>
+  <label>Name <input name="name"></label>
+  <button>Attach</button>
+</form>
+</div>
 </section>
 <section>
 <h2>Console log <button type="button" id="console-refresh" class="small">Refresh</button></h2>
