@@ -218,6 +218,10 @@ async def test_launch_wizard_lists_and_project_switch(cloud: CloudClient) -> Non
         for path in ("/images", "/volumes", "/keypairs", "/security-groups", "/topology", "/instances"):
             page = await web.get(D + path)
             assert page.status_code == 200, (path, page.text)
+        # A non-admin sees no admin panel, and its URL answers 403.
+        assert 'id="admin-link"' not in (await web.get(f"{D}/")).text
+        denied = await web.get(f"{D}/admin")
+        assert denied.status_code == 403 and "needs the admin role" in denied.text
         # A refused action shows the API's message, never a stack trace.
         refused = await web.post(
             f"{D}/instances/{server_id.group(1)}/action", data={"csrf_token": csrf, "action": "unpause"}
@@ -250,6 +254,9 @@ async def test_launch_wizard_lists_and_project_switch(cloud: CloudClient) -> Non
         projects = {p["name"]: p["id"] for p in session.projects}
         assert "admin" in projects
         csrf = hidden((await web.get(f"{D}/")).text, "csrf_token")
+        panel = await web.get(f"{D}/admin")
+        assert panel.status_code == 200 and "Hypervisors" in panel.text and "nova-compute" in panel.text
+        assert "vm1" in panel.text  # every project's instances
         foreign = await web.post(f"{D}/project", data={"csrf_token": csrf, "project_id": "not-mine"})
         assert foreign.status_code == 403
         if "demo" in projects:

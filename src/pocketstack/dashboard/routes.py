@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pocketstack.dashboard import auth, instances, resources, topology
+from pocketstack.dashboard import admin, auth, instances, resources, topology
 from pocketstack.dashboard.app import route
 
 ROUTES = [
@@ -35,4 +35,5 @@ ROUTES = [
     route("GET", "/security-groups", resources.security_groups),
     route("GET", "/topology", topology.page),
     route("GET", "/topology.svg", topology.drawing),
+    route("GET", "/admin", admin.overview),
 ]

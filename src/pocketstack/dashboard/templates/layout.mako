@@ -33,6 +33,9 @@
 % for key, href, label in (("overview", "/", "Overview"), ("instances", "/instances", "Instances"), ("images", "/images", "Images"), ("volumes", "/volumes", "Volumes"), ("networks", "/networks", "Networks"), ("topology", "/topology", "Topology"), ("keypairs", "/keypairs", "Key pairs"), ("security-groups", "/security-groups", "Security groups")):
   <a href="${prefix}${href}" class="${'active' if active == key else ''}">${label}</a>
 % endfor
+% if session.token.is_admin:
+  <a href="${prefix}/admin" class="${'active' if active == 'admin' else ''}" id="admin-link">Admin</a>
+% endif
 </nav>
 % endif
 <main data-csrf="${session.csrf if session is not None else ''}">

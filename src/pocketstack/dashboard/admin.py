@@ -1,0 +1,49 @@
+"""Admin pages (the admin role): every project's instances, hypervisors with their
+usage, compute services and network agents with their up/down state. The API decides
+too (a non-admin's token is refused there); the dashboard answers 403 before asking."""
+
+from __future__ import annotations
+
+import asyncio
+
+from pocketstack.client import ApiError
+from pocketstack.dashboard.app import Call, Forbidden
+from pocketstack.dashboard.instances import addresses
+from pocketstack.web.response import Response
+
+
+def require_admin(call: Call) -> None:
+    if call.session is None or not call.session.token.is_admin:
+        raise Forbidden("This page needs the admin role.")
+
+
+async def overview(call: Call) -> Response:
+    require_admin(call)
+    api = call.api
+    down: list[str] = []
+
+    async def safely(service: str, work: object) -> list[dict[str, object]]:
+        try:
+            return await work  # type: ignore[misc,no-any-return]
+        except ApiError as exc:
+            if exc.unauthorized:
+                raise
+            down.append(f"{service}: {exc.message}")
+            return []
+
+    hypervisors, services, agents, servers = await asyncio.gather(
+        safely("compute", api.compute.hypervisors()),
+        safely("compute", api.compute.services()),
+        safely("network", api.network.agents()),
+        safely("compute", api.compute.servers(all_tenants=1, limit=200)),
+    )
+    return call.render(
+        "admin.mako",
+        active="admin",
+        down=down,
+        hypervisors=hypervisors,
+        services=services,
+        agents=agents,
+        servers=servers,
+        addresses=addresses,
+    )
