@@ -210,6 +210,7 @@ async def test_launch_wizard_lists_and_project_switch(cloud: CloudClient) -> Non
         assert server_id
         detail = await web.get(f"{D}/instances/{server_id.group(1)}")
         assert detail.status_code == 200 and "kp1" in detail.text and 'data-action="stop"' in detail.text
+        assert 'id="timeline"' not in detail.text  # the trace is an admin API
         console = await web.get(f"{D}/instances/{server_id.group(1)}/console")
         assert console.status_code == 200
         topology = await web.get(f"{D}/topology.svg")
@@ -257,6 +258,11 @@ async def test_launch_wizard_lists_and_project_switch(cloud: CloudClient) -> Non
         panel = await web.get(f"{D}/admin")
         assert panel.status_code == 200 and "Hypervisors" in panel.text and "nova-compute" in panel.text
         assert "vm1" in panel.text  # every project's instances
+        vm1 = re.search(r'href="/dashboard/instances/([^"]+)">vm1<', panel.text)
+        assert vm1
+        # The admin sees the launch's hops drawn on the instance's page.
+        timeline = await web.get(f"{D}/instances/{vm1.group(1)}")
+        assert timeline.status_code == 200 and 'id="timeline"' in timeline.text and "conductor" in timeline.text
         foreign = await web.post(f"{D}/project", data={"csrf_token": csrf, "project_id": "not-mine"})
         assert foreign.status_code == 403
         if "demo" in projects:

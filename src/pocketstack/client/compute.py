@@ -101,3 +101,8 @@ class ComputeClient(ServiceClient):
     async def services(self) -> list[Resource]:
         """Admin: the compute services and their up/down state."""
         return list((await self.get("/os-services"))["services"])
+
+    async def trace(self, server_id: str) -> list[Resource]:
+        """pocketstack's extension (admins): the spans of the server's launch, each with
+        ``hop``, ``component``, ``host``, ``started`` (epoch s), ``duration_ms``, ``result``."""
+        return list((await self.get(f"/servers/{server_id}/os-pocketstack-trace"))["spans"])

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from pocketstack.client import ApiError, Resource
 from pocketstack.client.compute import SIMPLE_ACTIONS
+from pocketstack.dashboard import timeline
 from pocketstack.dashboard.app import PREFIX, Call, redirect
 from pocketstack.web.response import Response
 
@@ -216,6 +217,21 @@ async def detail(call: Call, error: str = "", status: int = 200) -> Response:
         api.network.networks(),
         api.volume.volumes(),
     )
+    timeline_svg, failed_hop = "", ""
+    if call.session is not None and call.session.token.is_admin:
+        try:
+            spans = await api.compute.trace(server_id)
+        except ApiError as exc:
+            if exc.unauthorized:
+                raise
+            spans = []
+        timeline_svg = timeline.svg(spans)
+        failed = [s for s in spans if s.get("result") != "ok"]
+        failed_hop = (
+            f"{failed[0]['hop']} on {failed[0].get('host') or failed[0]['component']}: {failed[0].get('detail')}"
+            if failed
+            else ""
+        )
     port_ids = {p["id"] for p in ports}
     attached_ids = {v["id"] for v in (values["server"].get("os-extended-volumes:volumes_attached") or [])}
     return call.render(
@@ -229,6 +245,8 @@ async def detail(call: Call, error: str = "", status: int = 200) -> Response:
         externals=[n for n in networks if n.get("router:external")],
         attached=[v for v in volumes if v["id"] in attached_ids],
         available=[v for v in volumes if v["status"] == "available"],
+        timeline_svg=timeline_svg,
+        failed_hop=failed_hop,
         **values,
     )
 

@@ -75,6 +75,15 @@
 </form>
 </div>
 </section>
+% if timeline_svg:
+<section>
+<h2>Launch timeline</h2>
+% if failed_hop:
+<p class="error">Failed hop: ${failed_hop}</p>
+% endif
+<div class="timeline-frame" id="timeline">${timeline_svg | n}</div>
+</section>
+% endif
 <section>
 <h2>Console log <button type="button" id="console-refresh" class="small">Refresh</button></h2>
 <pre class="console" id="console" data-src="${prefix}/instances/${server['id']}/console">Loading…</pre>
