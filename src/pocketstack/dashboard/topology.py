@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from html import escape
+from typing import Any
 
 from pocketstack.client import Clients
 from pocketstack.dashboard.app import PREFIX, Call
@@ -101,6 +102,30 @@ async def graph(api: Clients) -> Graph:
     return result
 
 
+def _ordered(data: Graph) -> list[Node]:
+    """Column by column, each node near what it links to on its left: routers by their
+    external network, networks by their first router, instances by their first network
+    (so that lines stay short and an instance sits beside its network)."""
+    neighbours: dict[str, list[str]] = {}
+    for link in data.links:
+        neighbours.setdefault(link.source, []).append(link.target)
+        neighbours.setdefault(link.target, []).append(link.source)
+    rank: dict[str, tuple[int, ...]] = {}
+    ordered: list[Node] = []
+    for column, kind in enumerate(COLUMNS):
+        nodes = [n for n in data.nodes.values() if n.kind == kind]
+
+        def key(node: Node, column: int = column) -> tuple[Any, ...]:
+            left = [rank[n] for n in neighbours.get(node.id, []) if n in rank and rank[n][0] < column]
+            return (min(left) if left else (column + 1,), node.title, node.id)
+
+        nodes.sort(key=key)
+        for i, node in enumerate(nodes):
+            rank[node.id] = (column, i)
+        ordered.extend(nodes)
+    return ordered
+
+
 def _box_height(node: Node) -> int:
     return 26 + ROW * max(1, len(node.lines))
 
@@ -109,7 +134,7 @@ def svg(data: Graph) -> str:
     """The graph as an SVG document (columns, boxes, links); empty columns keep their place."""
     y = {kind: 40 for kind in COLUMNS}
     places: dict[str, tuple[int, int, int]] = {}
-    for node in sorted(data.nodes.values(), key=lambda n: (COLUMNS.index(n.kind), n.title)):
+    for node in _ordered(data):
         height = _box_height(node)
         places[node.id] = (COLUMN_X[node.kind], y[node.kind], height)
         y[node.kind] += height + GAP
