@@ -56,6 +56,7 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("network", "pocketstack.network.service", "network", "neutron"),
     ServiceSpec("compute", "pocketstack.compute.service", "compute", "nova"),
     ServiceSpec("volume", "pocketstack.volume.service", "volume", "cinder"),
+    ServiceSpec("object", "pocketstack.object.service", "object", "swift"),
 )
 
 
@@ -147,6 +148,8 @@ class Cloud:
             modules[spec.name] = module
             self.services.append(service)
             mounts[spec.prefix] = service.app
+            # Paths a service also answers at the endpoint's root (Swift's /info).
+            mounts.update(getattr(service, "root_mounts", {}))
         self.dispatcher = Dispatcher(mounts, index=self.index)
         if self.only is None:
             runtime.transport = InProcessTransport(self.dispatcher)

@@ -17,6 +17,7 @@ SERVICES = {
     "identity": "pocketstack.identity.policies",
     "image": "pocketstack.image.policies",
     "network": "pocketstack.network.policies",
+    "object": "pocketstack.object.policies",
     "placement": "pocketstack.placement.policies",
     "volume": "pocketstack.volume.api.policies",
 }

@@ -173,6 +173,19 @@ class ImageConfig:
 
 
 @dataclass
+class ObjectConfig:
+    # Directory of the file backend (object data and metadata); empty: DATA_DIR/objects.
+    store_dir: str = ""
+    # Swift's constraints: the largest single object (5 GiB + 2) and listing page.
+    max_file_size: int = 5 * 1024**3 + 2
+    container_listing_limit: int = 10000
+    # Seconds between sweeps of expired objects (X-Delete-At); 0: no sweeper.
+    expirer_interval: float = 30.0
+    # oslo.policy overrides of this service's rules (YAML); empty: DATA_DIR/policy/object.yaml.
+    policy_file: str = ""
+
+
+@dataclass
 class VolumeConfig:
     # "file" (raw/qcow2 files made with qemu-img) or "fake" (in memory).
     backend: str = "file"
@@ -224,6 +237,7 @@ class EndpointsConfig:
     network: str = ""
     compute: str = ""
     volume: str = ""
+    object: str = ""
 
 
 @dataclass
@@ -240,6 +254,7 @@ class Config:
     volume: VolumeConfig = field(default_factory=VolumeConfig)
     network: NetworkConfig = field(default_factory=NetworkConfig)
     placement: PlacementConfig = field(default_factory=PlacementConfig)
+    object: ObjectConfig = field(default_factory=ObjectConfig)
     endpoints: EndpointsConfig = field(default_factory=EndpointsConfig)
 
     SECTIONS = (
@@ -254,6 +269,7 @@ class Config:
         "volume",
         "network",
         "placement",
+        "object",
         "endpoints",
     )
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from pocketstack.common.errors import Forbidden, Invalid, NotAuthenticated, NotFound
 from pocketstack.common.timeutils import iso_nozone, utcnow
-from pocketstack.identity import compliance, passwords
+from pocketstack.identity import compliance, endpoint_urls, passwords
 from pocketstack.identity import models as m
 from pocketstack.identity.tokens import TokenData, new_audit_id
 
@@ -410,7 +410,7 @@ async def render(svc: IdentityService, data: TokenData, *, catalog: bool) -> dic
     if data.scope is not None:
         body["roles"] = [{"id": rid, "name": name} for rid, name in zip(data.role_ids, data.role_names, strict=False)]
         if catalog:
-            body["catalog"] = await svc.catalog(data.project_id)
+            body["catalog"] = endpoint_urls.for_token(await svc.catalog(data.project_id), data.project_id, data.user_id)
     return {"token": body}
 
 

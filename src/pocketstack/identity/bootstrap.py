@@ -38,6 +38,7 @@ CATALOG = (
     CatalogEntry("block-storage", "cinder", "/volume/v3"),
     CatalogEntry("volumev3", "cinderv3", "/volume/v3"),
     CatalogEntry("placement", "placement", "/placement"),
+    CatalogEntry("object-store", "swift", "/object/v1/AUTH_%(project_id)s"),
 )
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from pocketstack.common.errors import Invalid, NotAuthenticated, NotFound
 from pocketstack.common.timeutils import parse_iso
-from pocketstack.identity import auth, render, schemas
+from pocketstack.identity import auth, endpoint_urls, render, schemas
 from pocketstack.identity import models as m
 from pocketstack.identity.handlers import oauth1
 from pocketstack.identity.revocation import Event
@@ -80,7 +80,9 @@ async def revoke(svc: IdentityService, req: Request) -> Response:
 async def catalog(svc: IdentityService, req: Request) -> Response:
     return json_response(
         {
-            "catalog": await svc.catalog(req.context.project_id),
+            "catalog": endpoint_urls.for_token(
+                await svc.catalog(req.context.project_id), req.context.project_id, req.context.user_id
+            ),
             "links": render.collection_links(req.base_url, "auth/catalog"),
         }
     )

@@ -1,0 +1,1 @@
+"""Handlers of the object storage API, one module per noun."""

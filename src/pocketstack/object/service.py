@@ -1,0 +1,93 @@
+"""The object storage service (Swift v1): its ASGI app under /object (and /info at the
+endpoint's root, where Swift clients look for the capabilities), the index in the
+cloud's database, the bytes in the file backend, and the expirer of X-Delete-At."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from pathlib import Path
+from typing import Any
+
+from pocketstack.common import policy as policy_engine
+from pocketstack.object import objects, policy
+from pocketstack.object.deps import ObjectDeps
+from pocketstack.object.openapi import REQUEST_BODIES
+from pocketstack.object.routes import routes
+from pocketstack.object.store import FileBackend, ObjectBackend
+from pocketstack.runtime import Runtime, Service
+from pocketstack.web import ServiceApp
+
+log = logging.getLogger(__name__)
+
+
+class ObjectService(Service):
+    name = "object"
+    service_type = "object-store"
+    prefix = "object"
+    migrations = Path(__file__).parent / "migrations"
+
+    def __init__(self, runtime: Runtime, store: ObjectBackend | None = None) -> None:
+        super().__init__(runtime)
+        cfg = runtime.config
+        if store is None:
+            store = FileBackend(Path(cfg.object.store_dir) if cfg.object.store_dir else cfg.data_dir / "objects")
+        self.store = store
+        policy_engine.load(policy.ENFORCER, cfg)
+        self.deps = ObjectDeps(runtime.database(self.name), store, cfg.object, runtime.authenticator)
+        self._app = ServiceApp(
+            "object",
+            routes(self.deps),
+            error_format="swift",
+            request_bodies=REQUEST_BODIES,
+            authenticator=runtime.authenticator,
+            max_body_bytes=cfg.server.max_body_bytes,
+            request_id_headers=("x-trans-id", "x-openstack-request-id"),
+        )
+        self._expirer: asyncio.Task[None] | None = None
+
+    @property
+    def app(self) -> Any:
+        return self._asgi
+
+    async def _asgi(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await self._app(scope, receive, send)
+
+    @property
+    def root_mounts(self) -> dict[str, Any]:
+        return {"info": self.info_app}
+
+    async def info_app(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """``/info`` at the endpoint's root (mounted there by the cloud)."""
+        if scope["type"] == "http":
+            scope = {**scope, "path": "/object/info", "root_path": "/object"}
+        await self._asgi(scope, receive, send)
+
+    async def start(self) -> None:
+        removed = await self.store.recover()
+        if removed:
+            log.info("object store: removed %d partial writes of dead processes", removed)
+        if self.runtime.config.object.expirer_interval > 0:
+            self._expirer = asyncio.create_task(self._expire_loop())
+
+    async def _expire_loop(self) -> None:
+        interval = self.runtime.config.object.expirer_interval
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                removed = await objects.expire_due(self.deps)
+                if removed:
+                    log.info("object expirer: removed %d expired objects", removed)
+            except Exception:
+                log.exception("object expirer failed; retrying in %ss", interval)
+
+    async def stop(self) -> None:
+        if self._expirer is not None:
+            self._expirer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._expirer
+
+
+def create(runtime: Runtime) -> ObjectService:
+    return ObjectService(runtime)
