@@ -53,14 +53,19 @@ def browser(cloud: CloudClient) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=InProcessTransport(cloud.cloud.dispatcher), base_url=BASE, timeout=30)
 
 
-async def wait_active(cloud: CloudClient, server_id: str) -> None:
+async def wait_status(cloud: CloudClient, server_id: str, status: str) -> None:
     async with connection(cloud) as conn:
         api = await admin_api(conn)
-        for _ in range(100):
-            if (await api.compute.server(server_id))["status"] == "ACTIVE":
+        for _ in range(200):
+            server = await api.compute.server(server_id)
+            if server["status"] == status and not server.get("OS-EXT-STS:task_state"):
                 return
             await asyncio.sleep(0.05)
-    raise AssertionError("the server did not become ACTIVE")
+    raise AssertionError(f"the server did not become {status}")
+
+
+async def wait_active(cloud: CloudClient, server_id: str) -> None:
+    await wait_status(cloud, server_id, "ACTIVE")
 
 
 def hidden(page: str, name: str) -> str:
@@ -209,7 +214,7 @@ async def test_launch_wizard_lists_and_project_switch(cloud: CloudClient) -> Non
         server_id = re.search(r'data-id="([^"]+)"', rows.text)
         assert server_id
         detail = await web.get(f"{D}/instances/{server_id.group(1)}")
-        assert detail.status_code == 200 and "kp1" in detail.text and 'data-action="stop"' in detail.text
+        assert detail.status_code == 200 and "kp1" in detail.text and 'data-action="delete"' in detail.text
         assert 'id="timeline"' not in detail.text  # the trace is an admin API
         console = await web.get(f"{D}/instances/{server_id.group(1)}/console")
         assert console.status_code == 200
@@ -247,6 +252,29 @@ async def test_launch_wizard_lists_and_project_switch(cloud: CloudClient) -> Non
         assert "data1" in page.split('id="attached-volumes"')[1].split("</ul>")[0]
         none = await web.post(f"{D}/instances/{server_id.group(1)}/volumes", data={"csrf_token": csrf, "size": "x"})
         assert none.status_code == 400 and "Choose a volume" in none.text
+        # Buttons follow the status: an ACTIVE server offers stop, not start.
+        status = (await web.get(f"{D}/instances/{server_id.group(1)}/status")).text
+        assert 'data-action="stop"' in status and 'data-action="start"' not in status
+        shot = await web.post(
+            f"{D}/instances/{server_id.group(1)}/snapshot", data={"csrf_token": csrf, "name": "snap1"}
+        )
+        assert shot.status_code == 303, shot.text
+        assert "snap1" in (await web.get(f"{D}/images")).text
+        await wait_status(cloud, server_id.group(1), "ACTIVE")
+        small = re.search(
+            r'<option value="([^"]+)" >m1.small', (await web.get(f"{D}/instances/{server_id.group(1)}")).text
+        )
+        assert small
+        resized = await web.post(
+            f"{D}/instances/{server_id.group(1)}/resize", data={"csrf_token": csrf, "flavor": small.group(1)}
+        )
+        assert resized.status_code == 303, resized.text
+        await wait_status(cloud, server_id.group(1), "VERIFY_RESIZE")
+        assert 'data-action="confirm-resize"' in (await web.get(f"{D}/instances/{server_id.group(1)}/status")).text
+        confirmed = await web.post(
+            f"{D}/instances/{server_id.group(1)}/action", data={"csrf_token": csrf, "action": "confirm-resize"}
+        )
+        assert confirmed.status_code == 303, confirmed.text
         # The project switcher re-scopes: the admin sees their own project's (empty) list.
     async with browser(cloud) as web:
         await log_in(web, "admin", "admin")

@@ -25,6 +25,8 @@ SIMPLE_ACTIONS: dict[str, Resource] = {
     "unlock": {"unlock": None},
     "shelve": {"shelve": None},
     "unshelve": {"unshelve": None},
+    "confirm-resize": {"confirmResize": None},
+    "revert-resize": {"revertResize": None},
 }
 
 
@@ -106,3 +108,11 @@ class ComputeClient(ServiceClient):
         """pocketstack's extension (admins): the spans of the server's launch, each with
         ``hop``, ``component``, ``host``, ``started`` (epoch s), ``duration_ms``, ``result``."""
         return list((await self.get(f"/servers/{server_id}/os-pocketstack-trace"))["spans"])
+
+    async def resize(self, server_id: str, flavor_id: str) -> None:
+        await self.action(server_id, {"resize": {"flavorRef": flavor_id}})
+
+    async def snapshot(self, server_id: str, name: str) -> str:
+        """``createImage``: the new image's id."""
+        answer = await self.action(server_id, {"createImage": {"name": name}})
+        return str((answer or {}).get("image_id", ""))

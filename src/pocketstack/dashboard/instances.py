@@ -203,20 +203,27 @@ async def _detail_values(call: Call) -> dict[str, Any]:
         actions = await api.compute.instance_actions(server_id)
     except ApiError:
         actions = []
-    return {"server": server, "actions": actions, "addresses": addresses(server)}
+    return {
+        "server": server,
+        "actions": actions,
+        "addresses": addresses(server),
+        "buttons": actions_for(server),
+    }
 
 
 async def detail(call: Call, error: str = "", status: int = 200) -> Response:
     """The instance's page; ``error``: a refused action's message, shown in place."""
     server_id = call.request.path_params["server_id"]
     api = call.api
-    values, ports, floating, networks, volumes = await asyncio.gather(
+    values, ports, floating, networks, volumes, flavors = await asyncio.gather(
         _detail_values(call),
         api.network.ports(device_id=server_id),
         api.network.floating_ips(),
         api.network.networks(),
         api.volume.volumes(),
+        api.compute.flavors(),
     )
+    values["flavors"] = sorted(flavors, key=lambda f: (f["vcpus"], f["ram"], f["name"]))
     timeline_svg, failed_hop = "", ""
     if call.session is not None and call.session.token.is_admin:
         try:
@@ -238,7 +245,6 @@ async def detail(call: Call, error: str = "", status: int = 200) -> Response:
         "instance.mako",
         status=status,
         active="instances",
-        actions_allowed=ACTIONS,
         error=error,
         ports=ports,
         floating=[f for f in floating if f.get("port_id") in port_ids],
@@ -335,8 +341,40 @@ async def console(call: Call) -> Response:
     return Response(200, text.encode(), content_type="text/plain; charset=utf-8")
 
 
-# What each button does, in the order shown.
-ACTIONS = ("start", "stop", "reboot", "hard-reboot", "pause", "unpause", "suspend", "resume", "lock", "unlock")
+# The buttons an instance's page offers in each status (the API decides in the end).
+ACTIONS_BY_STATUS = {
+    "ACTIVE": ("stop", "reboot", "hard-reboot", "pause", "suspend", "shelve"),
+    "SHUTOFF": ("start", "reboot", "hard-reboot", "shelve"),
+    "PAUSED": ("unpause",),
+    "SUSPENDED": ("resume",),
+    "SHELVED": ("unshelve",),
+    "SHELVED_OFFLOADED": ("unshelve",),
+    "VERIFY_RESIZE": ("confirm-resize", "revert-resize"),
+    "ERROR": ("hard-reboot",),
+}
+ACTIONS = tuple(dict.fromkeys(a for names in ACTIONS_BY_STATUS.values() for a in names))
+
+
+def actions_for(server: Resource) -> list[str]:
+    names = list(ACTIONS_BY_STATUS.get(server["status"], ()))
+    if server.get("OS-EXT-STS:task_state"):
+        names = []  # busy: the API would refuse with 409 anyway
+    names.append("unlock" if server.get("locked") else "lock")
+    return names
+
+
+async def resize(call: Call) -> Response:
+    server_id, flavor_id = call.request.path_params["server_id"], call.field("flavor")
+    if not flavor_id:
+        return await detail(call, "Choose a flavor to resize to.", 400)
+    return await _or_in_place(call, call.api.compute.resize(server_id, flavor_id))
+
+
+async def snapshot(call: Call) -> Response:
+    server_id, name = call.request.path_params["server_id"], call.field("name")
+    if not name:
+        return await detail(call, "Give the snapshot a name.", 400)
+    return await _or_in_place(call, call.api.compute.snapshot(server_id, name))
 
 
 async def action(call: Call) -> Response:

@@ -20,6 +20,8 @@ ROUTES = [
     route("GET", "/instances/{server_id}/status", instances.detail_status),
     route("GET", "/instances/{server_id}/console", instances.console),
     route("POST", "/instances/{server_id}/action", instances.action),
+    route("POST", "/instances/{server_id}/resize", instances.resize),
+    route("POST", "/instances/{server_id}/snapshot", instances.snapshot),
     route("POST", "/instances/{server_id}/floating-ips", instances.associate_floating_ip),
     route("POST", "/instances/{server_id}/floating-ips/{floating_ip_id}/release", instances.release_floating_ip),
     route("POST", "/instances/{server_id}/volumes", instances.attach_volume),

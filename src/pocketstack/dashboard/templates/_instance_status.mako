@@ -11,6 +11,18 @@
   <dt>Fault</dt><dd class="error">${server['fault'].get('message', '')}</dd>
 % endif
 </dl>
+<section class="actions">
+% for a in buttons:
+<form method="post" action="${prefix}/instances/${server['id']}/action">
+  <input type="hidden" name="csrf_token" value="${session.csrf}">
+  <button name="action" value="${a}" data-action="${a}">${a.replace('-', ' ').capitalize()}</button>
+</form>
+% endfor
+<form method="post" action="${prefix}/instances/${server['id']}/action" data-confirm="Delete ${server['name']}?">
+  <input type="hidden" name="csrf_token" value="${session.csrf}">
+  <button name="action" value="delete" class="danger" data-action="delete">Delete</button>
+</form>
+</section>
 <h2>Action log</h2>
 <table class="list"><thead><tr><th>Action</th><th>Started</th><th>Request</th><th>Message</th></tr></thead><tbody>
 % for a in actions:

@@ -1,24 +1,31 @@
 <%inherit file="layout.mako"/>
 <%def name="title()">${server['name']}</%def>
 <h1>Instance ${server['name']}</h1>
-<div id="instance-status" data-live="${prefix}/instances/${server['id']}/status">
-<%include file="_instance_status.mako"/>
-</div>
 % if error:
 <p class="error" role="alert" id="action-error">${error}</p>
 % endif
+<div id="instance-status" data-live="${prefix}/instances/${server['id']}/status">
+<%include file="_instance_status.mako"/>
+</div>
+
+% if flavors:
 <section class="actions">
-% for a in actions_allowed:
-<form method="post" action="${prefix}/instances/${server['id']}/action">
+<form method="post" action="${prefix}/instances/${server['id']}/resize" class="row">
   <input type="hidden" name="csrf_token" value="${session.csrf}">
-  <button name="action" value="${a}" data-action="${a}">${a.replace('-', ' ').capitalize()}</button>
-</form>
+  <select name="flavor">
+% for f in flavors:
+    <option value="${f['id']}" ${'disabled' if f['name'] == (server.get('flavor') or {}).get('original_name') else ''}>${f['name']} (${f['vcpus']} vCPU, ${f['ram']} MB)</option>
 % endfor
-<form method="post" action="${prefix}/instances/${server['id']}/action" data-confirm="Delete ${server['name']}?">
+  </select>
+  <button>Resize</button>
+</form>
+<form method="post" action="${prefix}/instances/${server['id']}/snapshot" class="row">
   <input type="hidden" name="csrf_token" value="${session.csrf}">
-  <button name="action" value="delete" class="danger" data-action="delete">Delete</button>
+  <input name="name" placeholder="snapshot name" required>
+  <button>Snapshot</button>
 </form>
 </section>
+% endif
 <section class="columns">
 <div>
 <h2>Floating IPs</h2>
