@@ -9,7 +9,7 @@ from typing import Any, TypeAlias
 from sqlalchemy import Row
 
 from pocketstack.common.timeutils import iso
-from pocketstack.compute import states
+from pocketstack.compute import disk_config, states
 from pocketstack.compute.api.common import at_least, base_url, links
 from pocketstack.compute.models import Instance, InstanceFault
 from pocketstack.web.request import Request
@@ -94,7 +94,7 @@ def detail(
         "accessIPv4": inst.access_ip_v4 or "",
         "accessIPv6": inst.access_ip_v6 or "",
         "links": links(request, "servers", inst.uuid),
-        "OS-DCF:diskConfig": "MANUAL",
+        "OS-DCF:diskConfig": disk_config.shown(inst.system_metadata),
         "OS-EXT-AZ:availability_zone": inst.availability_zone or "",
         "config_drive": "True" if inst.config_drive else "",
         "key_name": inst.key_name,

@@ -13,7 +13,7 @@ from sqlalchemy import Select, String, bindparam, cast, insert, or_, select
 
 from pocketstack.common.context import RequestContext
 from pocketstack.common.errors import Invalid, NotFound, QuotaExceeded
-from pocketstack.compute import states
+from pocketstack.compute import disk_config, states
 from pocketstack.compute.models import Instance, ServerGroup
 from pocketstack.compute.objects import actions, quotas
 from pocketstack.compute.objects.fastrow import FastRow
@@ -47,6 +47,8 @@ class BuildRequest:
     hostname: str | None = None
     access_ip_v4: str | None = None
     access_ip_v6: str | None = None
+    # OS-DCF:diskConfig AUTO (True) or MANUAL (False), resolved against the image.
+    auto_disk_config: bool = False
     # Where an admin asked the server to go (scheduling only; not kept on the instance).
     requested_host: str | None = None
     requested_node: str | None = None
@@ -114,6 +116,7 @@ async def create(db: Database, ctx: RequestContext, req: BuildRequest) -> list[I
                 server_group_id=req.group_uuid,
                 access_ip_v4=req.access_ip_v4,
                 access_ip_v6=req.access_ip_v6,
+                system_metadata=disk_config.stored({}, req.auto_disk_config),
                 ports=[],
                 addresses={},
                 attempts=[],

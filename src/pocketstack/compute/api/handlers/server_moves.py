@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from pocketstack.common.errors import Conflict, Invalid, NotFound
 from pocketstack.common.timeutils import iso_nozone
-from pocketstack.compute import states
+from pocketstack.compute import disk_config, states
 from pocketstack.compute.api import policy
 from pocketstack.compute.api.common import at_least, limit_param, service
 from pocketstack.compute.conductor.moves import migration_view
@@ -22,11 +22,12 @@ from pocketstack.compute.models import ComputeNode, Instance, Migration
 from pocketstack.compute.objects import actions, flavors, quotas
 from pocketstack.web.request import Request
 from pocketstack.web.response import Response, empty, json_response
-from pocketstack.web.validation import obj, string, validate
+from pocketstack.web.validation import obj, validate
 
 MOVABLE = (states.ACTIVE, states.STOPPED)
 RESIZE = obj(
-    {"flavorRef": {"type": ["string", "integer"], "minLength": 1}, "OS-DCF:diskConfig": string(16)}, ["flavorRef"]
+    {"flavorRef": {"type": ["string", "integer"], "minLength": 1}, disk_config.FIELD: {"enum": ["AUTO", "MANUAL"]}},
+    ["flavorRef"],
 )
 MIGRATE = {
     "type": ["object", "null"],
@@ -55,10 +56,16 @@ def _check_movable(inst: Instance, action: str, is_admin: bool) -> None:
 
 
 async def _start(
-    request: Request, inst: Instance, kind: str, new_flavor: dict[str, Any], requested_host: str | None = None
+    request: Request,
+    inst: Instance,
+    kind: str,
+    new_flavor: dict[str, Any],
+    requested_host: str | None = None,
+    auto_disk_config: bool = False,
 ) -> Response:
     """Record the migration and the action, set resize_prep (atomically), then schedule
-    (only onto ``requested_host`` when an admin named one)."""
+    (only onto ``requested_host`` when an admin named one). As Nova's resize (which a
+    cold migration is too), the server's diskConfig becomes the requested one or MANUAL."""
     ctx = request.context
     svc = service(request)
     action = "resize" if kind == "resize" else "migrate"
@@ -69,6 +76,7 @@ async def _start(
         if row.vm_state not in MOVABLE or row.task_state is not None:
             raise _refuse(row, action)
         row.task_state = states.RESIZE_PREP
+        row.system_metadata = disk_config.stored(row.system_metadata, auto_disk_config)
         mig = Migration(
             instance_uuid=inst.uuid,
             migration_type=kind,
@@ -104,6 +112,8 @@ async def resize(request: Request, inst: Instance, args: Any) -> Response:
     policy.owner(ctx, inst.project_id, "os_compute_api:servers:resize")
     data = validate(RESIZE, args)
     _check_movable(inst, "resize", ctx.is_admin)
+    wanted = disk_config.requested(data)
+    disk_config.check(wanted, inst.image_meta, inst.image_ref)
     flavor_id = str(data["flavorRef"]).rstrip("/").rsplit("/", 1)[-1]
     try:
         flavor = await flavors.get(service(request).db, ctx, flavor_id)
@@ -122,7 +132,7 @@ async def resize(request: Request, inst: Instance, args: Any) -> Response:
         "ram": int(new["memory_mb"]) - int(old.get("memory_mb") or 0),
     }
     await quotas.check_upsize(service(request).db, inst.project_id, deltas)
-    return await _start(request, inst, "resize", new)
+    return await _start(request, inst, "resize", new, auto_disk_config=bool(wanted))
 
 
 async def migrate(request: Request, inst: Instance, args: Any) -> Response:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from pocketstack.common.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
 from pocketstack.common.timeutils import parse_iso
-from pocketstack.compute import states
+from pocketstack.compute import disk_config, states
 from pocketstack.compute.api import block_devices, policy, schemas, views
 from pocketstack.compute.api.common import at_least, body, canonical_access_ips, limit_param, next_link, service
 from pocketstack.compute.api.handlers import images
@@ -239,6 +239,7 @@ async def create(request: Request) -> Response:
         hostname=server.get("hostname"),
         access_ip_v4=server.get("accessIPv4"),
         access_ip_v6=server.get("accessIPv6"),
+        auto_disk_config=disk_config.for_create(disk_config.requested(server), image_meta, image_ref),
         requested_host=requested_host,
         requested_node=requested_node,
     )
@@ -251,7 +252,7 @@ async def create(request: Request) -> Response:
     result = {
         "id": first.uuid,
         "links": views.summary(request, first)["links"],
-        "OS-DCF:diskConfig": "MANUAL",
+        "OS-DCF:diskConfig": "AUTO" if req.auto_disk_config else "MANUAL",
         "security_groups": [{"name": n} for n in req.security_groups],
         "adminPass": server.get("adminPass") or secrets.token_urlsafe(9),
     }
@@ -393,6 +394,9 @@ async def update(request: Request) -> Response:
         for key, column in columns.items():
             if key in data:
                 setattr(row, column, data[key])
+        wanted = disk_config.requested(data)
+        if wanted is not None:
+            row.system_metadata = disk_config.stored(row.system_metadata, wanted)
     inst = await instances.get(svc.db, ctx, inst.uuid)
     return json_response({"server": views.changed(request, inst, await show_view(request, inst))})
 
