@@ -224,6 +224,22 @@ async def test_launch_wizard_lists_and_project_switch(cloud: CloudClient) -> Non
         for path in ("/images", "/volumes", "/keypairs", "/security-groups", "/topology", "/instances"):
             page = await web.get(D + path)
             assert page.status_code == 200, (path, page.text)
+        # Security groups: a group, a rule (bad ports refused before the API), the API's refusal in place.
+        made = await web.post(f"{D}/security-groups", data={"csrf_token": csrf, "name": "web"})
+        assert made.status_code == 303, made.text
+        groups = (await web.get(f"{D}/security-groups")).text
+        web_id = re.search(r"security-groups/([^/]+)/delete", groups)
+        assert web_id
+        bad_ports = await web.post(
+            f"{D}/security-groups/{web_id.group(1)}/rules", data={"csrf_token": csrf, "protocol": "tcp", "ports": "x"}
+        )
+        assert bad_ports.status_code == 400 and "Ports: one number" in bad_ports.text
+        rule = {"csrf_token": csrf, "protocol": "tcp", "ports": "22", "remote_ip_prefix": "0.0.0.0/0"}
+        added = await web.post(f"{D}/security-groups/{web_id.group(1)}/rules", data=rule)
+        assert added.status_code == 303, added.text
+        twice = await web.post(f"{D}/security-groups/{web_id.group(1)}/rules", data=rule)
+        assert twice.status_code == 409 and "network: " in twice.text
+        assert "22-22" in (await web.get(f"{D}/security-groups")).text
         # A non-admin sees no admin panel, and its URL answers 403.
         assert 'id="admin-link"' not in (await web.get(f"{D}/")).text
         denied = await web.get(f"{D}/admin")

@@ -73,3 +73,19 @@ class NetworkClient(ServiceClient):
     async def agents(self) -> list[Resource]:
         """Admin: the network agents and whether they are alive."""
         return await self._list("agents")
+
+    async def create_security_group(self, name: str, description: str = "") -> Resource:
+        body = {"security_group": {"name": name, "description": description}}
+        return dict((await self.post("/security-groups", body))["security_group"])
+
+    async def delete_security_group(self, group_id: str) -> None:
+        await self.delete(f"/security-groups/{group_id}")
+
+    async def create_security_group_rule(self, group_id: str, **rule: Any) -> Resource:
+        """A rule (``direction``, ``ethertype``, ``protocol``, ``port_range_min``/``max``,
+        ``remote_ip_prefix`` or ``remote_group_id``); None values are left out."""
+        body = {"security_group_id": group_id, **{k: v for k, v in rule.items() if v is not None}}
+        return dict((await self.post("/security-group-rules", {"security_group_rule": body}))["security_group_rule"])
+
+    async def delete_security_group_rule(self, rule_id: str) -> None:
+        await self.delete(f"/security-group-rules/{rule_id}")

@@ -171,10 +171,62 @@ async def delete_keypair(call: Call) -> Response:
     return redirect(f"{PREFIX}/keypairs")
 
 
-async def security_groups(call: Call) -> Response:
+async def security_groups(call: Call, error: str = "", status: int = 200) -> Response:
     api = call.api
     groups: list[Resource] = await api.network.security_groups(project_id=api.token.project_id)
-    return call.render("security_groups.mako", active="security-groups", groups=groups)
+    return call.render("security_groups.mako", status=status, active="security-groups", groups=groups, error=error)
+
+
+async def _groups_or_in_place(call: Call, work: Any) -> Response:
+    try:
+        await work
+    except ApiError as exc:
+        if exc.unauthorized:
+            raise
+        return await security_groups(call, f"{exc.service}: {exc.message}", exc.status if exc.status >= 400 else 503)
+    return redirect(f"{PREFIX}/security-groups")
+
+
+async def create_security_group(call: Call) -> Response:
+    name = call.field("name")
+    if not name:
+        return await security_groups(call, "Give the security group a name.", 400)
+    return await _groups_or_in_place(call, call.api.network.create_security_group(name, call.field("description")))
+
+
+async def delete_security_group(call: Call) -> Response:
+    return await _groups_or_in_place(call, call.api.network.delete_security_group(call.request.path_params["group_id"]))
+
+
+def _port(text: str) -> int | None:
+    return int(text) if text.isdigit() else None
+
+
+async def create_rule(call: Call) -> Response:
+    """A rule from the form: direction, protocol (any, tcp, udp, icmp), a port or range
+    (``22`` or ``8000-8080``), a remote CIDR."""
+    ports = call.field("ports")
+    low, _, high = ports.partition("-")
+    if ports and (_port(low) is None or (high and _port(high) is None)):
+        return await security_groups(call, "Ports: one number (22) or a range (8000-8080).", 400)
+    protocol = call.field("protocol") or None
+    remote = call.field("remote_ip_prefix") or None
+    rule = {
+        "direction": call.field("direction") or "ingress",
+        "ethertype": "IPv6" if remote and ":" in remote else "IPv4",
+        "protocol": protocol,
+        "port_range_min": _port(low) if ports else None,
+        "port_range_max": (_port(high) if high else _port(low)) if ports else None,
+        "remote_ip_prefix": remote,
+    }
+    group_id = call.request.path_params["group_id"]
+    return await _groups_or_in_place(call, call.api.network.create_security_group_rule(group_id, **rule))
+
+
+async def delete_rule(call: Call) -> Response:
+    return await _groups_or_in_place(
+        call, call.api.network.delete_security_group_rule(call.request.path_params["rule_id"])
+    )
 
 
 async def static(call: Call) -> Response:
