@@ -240,6 +240,25 @@ async def test_launch_wizard_lists_and_project_switch(cloud: CloudClient) -> Non
         twice = await web.post(f"{D}/security-groups/{web_id.group(1)}/rules", data=rule)
         assert twice.status_code == 409 and "network: " in twice.text
         assert "22-22" in (await web.get(f"{D}/security-groups")).text
+        # Volumes: extend, snapshot, a volume from the snapshot; a shrink is the API's 400 in place.
+        made = await web.post(f"{D}/volumes", data={"csrf_token": csrf, "name": "vol1", "size": "1"})
+        assert made.status_code == 303, made.text
+        async with connection(cloud) as conn:
+            demo = conn.scoped(await conn.identity().password_token("default", "demo", "demo"))
+            vol1 = next(v for v in await demo.volume.volumes() if v["name"] == "vol1")
+            for _ in range(100):
+                if (await demo.volume.volume(vol1["id"]))["status"] == "available":
+                    break
+                await asyncio.sleep(0.05)
+        act = f"{D}/volumes/{vol1['id']}/action"
+        grown = await web.post(act, data={"csrf_token": csrf, "action": "extend", "size": "2"})
+        assert grown.status_code == 303, grown.text
+        shrink = await web.post(act, data={"csrf_token": csrf, "action": "extend", "size": "1"})
+        assert shrink.status_code == 400 and "volume: " in shrink.text
+        snap = await web.post(act, data={"csrf_token": csrf, "action": "snapshot", "name": "s1"})
+        assert snap.status_code == 303, snap.text
+        page = (await web.get(f"{D}/volumes")).text
+        assert "s1" in page.split('id="snapshots"')[1] and "2 GB" in page
         # A non-admin sees no admin panel, and its URL answers 403.
         assert 'id="admin-link"' not in (await web.get(f"{D}/")).text
         denied = await web.get(f"{D}/admin")

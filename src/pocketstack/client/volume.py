@@ -22,8 +22,10 @@ class VolumeClient(ServiceClient):
     async def snapshots(self, **filters: Any) -> list[Resource]:
         return list((await self.get("/snapshots/detail", **filters))["snapshots"])
 
-    async def create_volume(self, size: int, name: str = "") -> Resource:
-        return dict((await self.post("/volumes", {"volume": {"size": size, "name": name}}))["volume"])
+    async def create_volume(self, size: int, name: str = "", **attrs: Any) -> Resource:
+        """A new volume (``snapshot_id``, ``imageRef``, ``source_volid``... in ``attrs``)."""
+        body = {"size": size, "name": name, **{k: v for k, v in attrs.items() if v is not None}}
+        return dict((await self.post("/volumes", {"volume": body}))["volume"])
 
     async def delete_volume(self, volume_id: str) -> None:
         await self.delete(f"/volumes/{volume_id}")
@@ -34,3 +36,13 @@ class VolumeClient(ServiceClient):
 
     async def volume(self, volume_id: str) -> Resource:
         return dict((await self.get(f"/volumes/{volume_id}"))["volume"])
+
+    async def extend(self, volume_id: str, new_size: int) -> None:
+        await self.post(f"/volumes/{volume_id}/action", {"os-extend": {"new_size": new_size}})
+
+    async def create_snapshot(self, volume_id: str, name: str = "", force: bool = False) -> Resource:
+        body = {"snapshot": {"volume_id": volume_id, "name": name, "force": force}}
+        return dict((await self.post("/snapshots", body))["snapshot"])
+
+    async def delete_snapshot(self, snapshot_id: str) -> None:
+        await self.delete(f"/snapshots/{snapshot_id}")

@@ -123,19 +123,49 @@ async def create_network(call: Call) -> Response:
     )
 
 
-async def volumes(call: Call) -> Response:
-    return call.render("volumes.mako", active="volumes", volumes=await call.api.volume.volumes(), error="")
+async def volumes(call: Call, error: str = "", status: int = 200) -> Response:
+    api = call.api
+    vols, snaps = await asyncio.gather(api.volume.volumes(), api.volume.snapshots())
+    return call.render("volumes.mako", status=status, active="volumes", volumes=vols, snapshots=snaps, error=error)
+
+
+async def _volumes_or_in_place(call: Call, work: Any) -> Response:
+    try:
+        await work
+    except ApiError as exc:
+        if exc.unauthorized:
+            raise
+        return await volumes(call, f"{exc.service}: {exc.message}", exc.status if exc.status >= 400 else 503)
+    return redirect(f"{PREFIX}/volumes")
 
 
 async def create_volume(call: Call) -> Response:
     size = call.field("size")
     if not size.isdigit() or int(size) < 1:
-        vols = await call.api.volume.volumes()
-        return call.render(
-            "volumes.mako", status=400, active="volumes", volumes=vols, error="Size: a whole number of GB."
-        )
-    await call.api.volume.create_volume(int(size), call.field("name"))
-    return redirect(f"{PREFIX}/volumes")
+        return await volumes(call, "The size is a whole number of GB.", 400)
+    snapshot_id = call.field("snapshot_id") or None
+    return await _volumes_or_in_place(
+        call, call.api.volume.create_volume(int(size), call.field("name"), snapshot_id=snapshot_id)
+    )
+
+
+async def volume_action(call: Call) -> Response:
+    """extend (``size``), snapshot (``name``) or delete one volume."""
+    api, volume_id, what = call.api, call.request.path_params["volume_id"], call.field("action")
+    if what == "extend":
+        size = call.field("size")
+        if not size.isdigit():
+            return await volumes(call, "The new size is a whole number of GB.", 400)
+        return await _volumes_or_in_place(call, api.volume.extend(volume_id, int(size)))
+    if what == "snapshot":
+        return await _volumes_or_in_place(call, api.volume.create_snapshot(volume_id, call.field("name")))
+    if what == "delete":
+        return await _volumes_or_in_place(call, api.volume.delete_volume(volume_id))
+    return await volumes(call, f"Unknown volume action {what!r}.", 400)
+
+
+async def delete_snapshot(call: Call) -> Response:
+    return await _volumes_or_in_place(call, call.api.volume.delete_snapshot(call.request.path_params["snapshot_id"]))
 
 
 async def keypairs(call: Call) -> Response:

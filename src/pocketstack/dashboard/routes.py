@@ -31,6 +31,8 @@ ROUTES = [
     route("POST", "/networks", resources.create_network),
     route("GET", "/volumes", resources.volumes),
     route("POST", "/volumes", resources.create_volume),
+    route("POST", "/volumes/{volume_id}/action", resources.volume_action),
+    route("POST", "/snapshots/{snapshot_id}/delete", resources.delete_snapshot),
     route("GET", "/keypairs", resources.keypairs),
     route("POST", "/keypairs", resources.create_keypair),
     route("POST", "/keypairs/{name}/delete", resources.delete_keypair),

@@ -1,22 +1,49 @@
 <%inherit file="layout.mako"/>
 <%def name="title()">Volumes</%def>
 <h1>Volumes</h1>
-<table class="list"><thead><tr><th>Name</th><th>Size</th><th>Status</th><th>Attached to</th><th>Bootable</th></tr></thead><tbody>
+% if error:
+<p class="error" role="alert" id="volume-error">${error}</p>
+% endif
+<table class="list" id="volumes"><thead><tr><th>Name</th><th>Size</th><th>Status</th><th>Attached to</th><th>Bootable</th><th>Actions</th></tr></thead><tbody>
 % for v in volumes:
-<tr><td>${v.get('name') or v['id']}</td><td>${v['size']} GB</td><td>${v['status']}</td>
-<td>${', '.join(a.get('server_id', '') for a in v.get('attachments') or [])}</td><td>${v.get('bootable')}</td></tr>
+<tr data-volume="${v.get('name') or v['id']}"><td>${v.get('name') or v['id']}</td><td>${v['size']} GB</td><td>${v['status']}</td>
+<td>${', '.join(a.get('server_id', '')[:8] for a in v.get('attachments') or [])}</td><td>${v.get('bootable')}</td>
+<td class="actions-cell">
+<form method="post" action="${prefix}/volumes/${v['id']}/action" class="row">
+<input type="hidden" name="csrf_token" value="${session.csrf}"><input type="hidden" name="action" value="extend">
+<input name="size" type="number" min="${v['size'] + 1}" value="${v['size'] + 1}" class="narrow"><button class="small">Extend</button></form>
+<form method="post" action="${prefix}/volumes/${v['id']}/action" class="row">
+<input type="hidden" name="csrf_token" value="${session.csrf}"><input type="hidden" name="action" value="snapshot">
+<input name="name" placeholder="snapshot name" class="narrow"><button class="small">Snapshot</button></form>
+<form method="post" action="${prefix}/volumes/${v['id']}/action" class="row" data-confirm="Delete volume ${v.get('name') or v['id']}?">
+<input type="hidden" name="csrf_token" value="${session.csrf}"><input type="hidden" name="action" value="delete">
+<button class="small danger">Delete</button></form>
+</td></tr>
 % endfor
 % if not volumes:
-<tr><td colspan="5" class="empty">No volumes.</td></tr>
+<tr><td colspan="6" class="empty">No volumes.</td></tr>
+% endif
+</tbody></table>
+<h2>Snapshots</h2>
+<table class="list" id="snapshots"><thead><tr><th>Name</th><th>Volume</th><th>Size</th><th>Status</th><th></th></tr></thead><tbody>
+% for s in snapshots:
+<tr><td>${s.get('name') or s['id']}</td><td><code>${s['volume_id'][:8]}</code></td><td>${s['size']} GB</td><td>${s['status']}</td>
+<td><form method="post" action="${prefix}/snapshots/${s['id']}/delete" class="row">
+<input type="hidden" name="csrf_token" value="${session.csrf}"><button class="small danger">Delete</button></form></td></tr>
+% endfor
+% if not snapshots:
+<tr><td colspan="5" class="empty">No snapshots.</td></tr>
 % endif
 </tbody></table>
 <h2>Create a volume</h2>
-% if error:
-<p class="error" role="alert">${error}</p>
-% endif
-<form method="post" action="${prefix}/volumes" class="inline">
+<form method="post" action="${prefix}/volumes" class="inline" id="volume-create">
   <input type="hidden" name="csrf_token" value="${session.csrf}">
   <label>Name <input name="name"></label>
   <label>Size (GB) <input name="size" type="number" min="1" value="1" required></label>
+  <label>From snapshot <select name="snapshot_id"><option value="">empty volume</option>
+% for s in snapshots:
+  <option value="${s['id']}">${s.get('name') or s['id']} (${s['size']} GB)</option>
+% endfor
+  </select></label>
   <button>Create</button>
 </form>
