@@ -140,7 +140,7 @@ def has_temp_url(request: Request) -> bool:
 def temp_url_keys(account_meta: Mapping[str, str], container_meta: Mapping[str, str]) -> list[str]:
     names = ("x-account-meta-temp-url-key", "x-account-meta-temp-url-key-2")
     keys = [account_meta[k] for k in names if account_meta.get(k)]
-    keys += [container_meta[k] for k in ("x-container-meta-temp-url-key", "x-container-meta-temp-url-key-2")]
+    keys += [container_meta.get(k, "") for k in ("x-container-meta-temp-url-key", "x-container-meta-temp-url-key-2")]
     return [k for k in keys if k]
 
 

@@ -56,8 +56,8 @@ def updates(headers: Mapping[str, str], kind: str) -> dict[str, str | None]:
             changes[prefix + name[len(remove) :]] = None
         elif name in system:
             changes[name] = value.strip() or None
-        elif name.startswith("x-remove-") and name[len("x-remove-") :] in system:
-            changes[name[len("x-remove-") :]] = None
+        elif name.startswith("x-remove-") and "x-" + name[len("x-remove-") :] in system:
+            changes["x-" + name[len("x-remove-") :]] = None
     return changes
 
 

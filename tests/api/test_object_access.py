@@ -1,0 +1,113 @@
+"""Who may read and write: container ACLs (public read, project and user grants) and
+temporary URLs (HMAC signatures with the account's or the container's key)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import time
+
+from tests.api.object_support import ALT_ACCOUNT, ObjectApi, api_fixture, object_config_fixture  # noqa: F401
+
+PATH = "/v1/AUTH_p-demo/c/o"
+
+
+async def test_public_read_acl(api: ObjectApi) -> None:
+    await api.container("c")
+    await api.put("c", "o", b"public")
+    assert (await api.get("c", "o", token=None)).status_code == 401
+    await api.call("POST", "/c", headers={"X-Container-Read": ".r:*"})
+    got = await api.get("c", "o", token=None)
+    assert got.status_code == 200 and got.content == b"public"
+    assert (await api.call("GET", "/c", None)).status_code == 401  # no .rlistings: no listing
+    assert (await api.call("PUT", "/c/o", None, content=b"x")).status_code == 401
+    assert (await api.call("PUT", "/c/o", "alt", content=b"x")).status_code == 403
+    await api.call("POST", "/c", headers={"X-Container-Read": ".r:*,.rlistings"})
+    listing = await api.call("GET", "/c", None)
+    assert listing.status_code == 200 and listing.text == "o\n"
+    head = await api.call("HEAD", "/c", None)
+    assert "x-container-read" not in head.headers  # ACLs are shown to the owners only
+    assert (await api.call("HEAD", "/c", "demo")).headers["x-container-read"] == ".r:*,.rlistings"
+    await api.call("POST", "/c", headers={"X-Remove-Container-Read": "x"})
+    assert (await api.get("c", "o", token=None)).status_code == 401
+
+
+async def test_user_grants(api: ObjectApi) -> None:
+    await api.container("c")
+    await api.put("c", "o", b"shared")
+    assert (await api.get("c", "o", token="alt")).status_code == 403
+    await api.call("POST", "/c", headers={"X-Container-Read": "p-alt:u-alt"})
+    assert (await api.get("c", "o", token="alt")).status_code == 200
+    assert (await api.call("PUT", "/c/new", "alt", content=b"x")).status_code == 403
+    await api.call("POST", "/c", headers={"X-Container-Write": "p-alt:*"})
+    assert (await api.call("PUT", "/c/new", "alt", content=b"x")).status_code == 201
+    assert (await api.call("DELETE", "/c/new", "alt")).status_code == 204
+    # A write grant is for objects: the container itself stays the owner's.
+    assert (await api.call("POST", "/c", "alt", headers={"X-Container-Read": ".r:*"})).status_code == 403
+    assert (await api.call("DELETE", "/c", "alt")).status_code == 403
+
+
+async def test_reader_reads_but_never_writes(api: ObjectApi) -> None:
+    await api.container("c")
+    await api.put("c", "o")
+    assert (await api.get("c", "o", token="reader")).status_code == 200
+    assert (await api.call("GET", "/c", "reader")).status_code == 200
+    assert (await api.call("PUT", "/c/o", "reader", content=b"x")).status_code == 403
+    assert (await api.call("DELETE", "/c/o", "reader")).status_code == 403
+
+
+async def test_reseller_admin_acts_on_any_account(api: ObjectApi) -> None:
+    await api.container("c")
+    assert (await api.call("PUT", "/c/o", "reseller", content=b"x")).status_code == 201
+    assert (await api.call("GET", "/c/o", "reseller")).status_code == 200
+    # admin is an operator of its own project's account only (keystoneauth's operator_roles).
+    assert (await api.call("GET", "/c/o", "admin")).status_code == 403
+    assert (await api.call("PUT", "/mine", "admin", account="/object/v1/AUTH_p-admin")).status_code == 201
+
+
+def _sign(key: str, method: str, expires: int, path: str, digest: str = "sha256") -> str:
+    return hmac.new(key.encode(), f"{method}\n{expires}\n{path}".encode(), getattr(hashlib, digest)).hexdigest()
+
+
+async def test_temp_urls(api: ObjectApi) -> None:
+    await api.container("c")
+    await api.put("c", "o", b"secret")
+    await api.call("POST", "", headers={"X-Account-Meta-Temp-URL-Key": "k1"})
+    expires = int(time.time()) + 60
+    sig = _sign("k1", "GET", expires, PATH)
+    url = f"/c/o?temp_url_sig={sig}&temp_url_expires={expires}"
+    got = await api.call("GET", url, None)
+    assert got.status_code == 200 and got.content == b"secret"
+    assert (await api.call("HEAD", url, None)).status_code == 200
+    # The path under the cloud's mount point signs as well (what Tempest signs).
+    mounted = _sign("k1", "GET", expires, "/object" + PATH)
+    assert (await api.call("GET", f"/c/o?temp_url_sig={mounted}&temp_url_expires={expires}", None)).status_code == 200
+    sha1 = _sign("k1", "GET", expires, PATH, "sha1")
+    assert (await api.call("GET", f"/c/o?temp_url_sig={sha1}&temp_url_expires={expires}", None)).status_code == 200
+    raw = hmac.new(b"k1", f"GET\n{expires}\n{PATH}".encode(), hashlib.sha512).digest()
+    b64 = "sha512:" + base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    assert (await api.call("GET", f"/c/o?temp_url_sig={b64}&temp_url_expires={expires}", None)).status_code == 200
+    # Wrong method, wrong key, expired, malformed: 401.
+    assert (await api.call("PUT", url, None, content=b"x")).status_code == 401
+    wrong = _sign("other", "GET", expires, PATH)
+    assert (await api.call("GET", f"/c/o?temp_url_sig={wrong}&temp_url_expires={expires}", None)).status_code == 401
+    old = int(time.time()) - 1
+    stale = _sign("k1", "GET", old, PATH)
+    expired = await api.call("GET", f"/c/o?temp_url_sig={stale}&temp_url_expires={old}", None)
+    assert expired.status_code == 401 and "expired" in expired.text
+    assert (await api.call("GET", f"/c/o?temp_url_sig=zz&temp_url_expires={expires}", None)).status_code == 401
+    assert (await api.call("GET", "/c/o?temp_url_sig=ab&temp_url_expires=soon", None)).status_code == 401
+    # PUT signed for PUT with the container's own key.
+    await api.call("POST", "/c", headers={"X-Container-Meta-Temp-URL-Key": "ck"})
+    put_sig = _sign("ck", "PUT", expires, "/v1/AUTH_p-demo/c/up")
+    up = await api.call("PUT", f"/c/up?temp_url_sig={put_sig}&temp_url_expires={expires}", None, content=b"in")
+    assert up.status_code == 201
+    assert (await api.get("c", "up")).content == b"in"
+
+
+async def test_other_projects_accounts_stay_closed(api: ObjectApi) -> None:
+    assert (await api.call("PUT", "/mine", "alt", account=ALT_ACCOUNT)).status_code == 201
+    assert (await api.call("GET", "/mine", "alt", account=ALT_ACCOUNT)).status_code == 204
+    assert (await api.call("GET", "/mine", "demo", account=ALT_ACCOUNT)).status_code == 403
+    assert (await api.call("GET", "/nope", "demo", account=ALT_ACCOUNT)).status_code == 404
