@@ -8,6 +8,9 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
+from pocketstack.compute.models import Flavor
 from pocketstack.compute.virt.fake import FakeDriver
 from pocketstack.testing.service import auth
 from tests.api.compute_support import Cloud, V, cloud, mv
@@ -58,7 +61,10 @@ async def test_resize_on_the_same_host_then_confirm(tmp_path: Path) -> None:
         (mig,) = await _migrations(c, sid)
         assert (mig["status"], mig["migration_type"]) == ("finished", "resize")
         assert mig["source_compute"] == mig["dest_compute"] == "fake-host"
-        assert (mig["old_instance_type_id"], mig["new_instance_type_id"]) == ("1", "2")
+        # Nova's instance_type_id: the flavors' internal integer ids, not their flavorids.
+        async with c.compute.db.reader() as s:
+            ids = dict((await s.execute(select(Flavor.flavorid, Flavor.id))).all())
+        assert (mig["old_instance_type_id"], mig["new_instance_type_id"]) == (ids["1"], ids["2"])
         # Both held until the resize is confirmed: the new size by the instance, the old by the migration.
         assert await _held(c, sid) == {"VCPU": 1, "MEMORY_MB": 2048, "DISK_GB": 20}
         assert await _held(c, mig["uuid"]) == {"VCPU": 1, "MEMORY_MB": 512, "DISK_GB": 1}

@@ -262,6 +262,8 @@ async def remove_access(db: Database, flavorid: str, project_id: str) -> None:
 def snapshot(flavor: Flavor) -> dict[str, Any]:
     """The copy of a flavor stored with each server (Nova's embedded flavor)."""
     return {
+        # The internal integer id: os-migrations shows it as instance_type_id.
+        "id": flavor.id,
         "flavorid": flavor.flavorid,
         "name": flavor.name,
         "vcpus": flavor.vcpus,

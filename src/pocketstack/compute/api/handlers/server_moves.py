@@ -18,7 +18,7 @@ from pocketstack.compute import disk_config, states
 from pocketstack.compute.api import policy
 from pocketstack.compute.api.common import at_least, limit_param, service
 from pocketstack.compute.conductor.moves import migration_view
-from pocketstack.compute.models import ComputeNode, Instance, Migration
+from pocketstack.compute.models import ComputeNode, Flavor, Instance, Migration
 from pocketstack.compute.objects import actions, flavors, quotas
 from pocketstack.web.request import Request
 from pocketstack.web.response import Response, empty, json_response
@@ -207,7 +207,10 @@ async def revert_resize(request: Request, inst: Instance, args: Any) -> Response
     return empty(202)
 
 
-def _migration(request: Request, m: Migration) -> dict[str, Any]:
+def _migration(request: Request, m: Migration, flavor_ids: dict[str, int]) -> dict[str, Any]:
+    """One migration as os-migrations shows it; the flavors by their internal integer
+    ids (Nova's instance_type_id), from the embedded copy or, for copies made before
+    it held one, ``flavor_ids`` (None when that flavor is gone)."""
     view: dict[str, Any] = {
         "id": m.id,
         "instance_uuid": m.instance_uuid,
@@ -217,8 +220,8 @@ def _migration(request: Request, m: Migration) -> dict[str, Any]:
         "dest_compute": m.dest_compute,
         "dest_node": m.dest_node,
         "dest_host": None,
-        "old_instance_type_id": m.old_flavor.get("flavorid"),
-        "new_instance_type_id": m.new_flavor.get("flavorid"),
+        "old_instance_type_id": _flavor_id(m.old_flavor, flavor_ids),
+        "new_instance_type_id": _flavor_id(m.new_flavor, flavor_ids),
         "created_at": iso_nozone(m.created_at),
         "updated_at": iso_nozone(m.updated_at),
     }
@@ -229,6 +232,13 @@ def _migration(request: Request, m: Migration) -> dict[str, Any]:
     if at_least(request, 80):
         view["project_id"], view["user_id"] = m.project_id, m.user_id
     return view
+
+
+def _flavor_id(flavor: dict[str, Any] | None, flavor_ids: dict[str, int]) -> int | None:
+    flavor = flavor or {}
+    if isinstance(flavor.get("id"), int):
+        return int(flavor["id"])
+    return flavor_ids.get(str(flavor.get("flavorid")))
 
 
 async def migrations_index(request: Request) -> Response:
@@ -251,4 +261,14 @@ async def migrations_index(request: Request) -> Response:
         query = query.limit(limit)
     async with service(request).db.reader() as s:
         found = list(await s.scalars(query))
-    return json_response({"migrations": [_migration(request, m) for m in found]})
+        wanted = {
+            str(f.get("flavorid"))
+            for m in found
+            for f in (m.old_flavor or {}, m.new_flavor or {})
+            if not isinstance(f.get("id"), int)
+        }
+        flavor_ids: dict[str, int] = {}
+        if wanted:
+            rows = await s.execute(select(Flavor.flavorid, Flavor.id).where(Flavor.flavorid.in_(wanted)))
+            flavor_ids = {flavorid: ident for flavorid, ident in rows.all()}
+    return json_response({"migrations": [_migration(request, m, flavor_ids) for m in found]})
