@@ -8,6 +8,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+from pocketstack.bus import rpc
 from pocketstack.testing.service import auth
 from tests.api.compute_support import Cloud, V, cloud, make_image, mv
 
@@ -214,10 +215,10 @@ async def test_a_redelivered_select_destinations_answers_with_its_first_claim(tm
             "user_id": "u",
             "resources": {"VCPU": 1, "MEMORY_MB": 512, "DISK_GB": 1},
         }
-        first = await c.compute.scheduler.select_destinations({}, spec=spec, num_alternates=1)
+        first = await c.compute.scheduler.select_destinations(rpc.no_context(), spec=spec, num_alternates=1)
         # The broker hands the same message over again (its ack was lost with a
         # connection): the claim made the first time is the answer, not a refusal.
-        again = await c.compute.scheduler.select_destinations({}, spec=spec, num_alternates=1)
+        again = await c.compute.scheduler.select_destinations(rpc.no_context(), spec=spec, num_alternates=1)
         assert "error" not in again, again
         assert (again["host"], again["provider"]) == (first["host"], first["provider"])
         held = await c.compute.placement.allocations_of(spec["instance_uuid"])

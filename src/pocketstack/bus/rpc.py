@@ -139,15 +139,3 @@ def no_context() -> RequestContext:
     """The context of work no request asked for (periodic tasks, start-up): no user, no
     request id, as the empty context these messages always carried."""
     return RequestContext(request_id="")
-
-
-class Untyped(Endpoint):
-    """A topic not yet given its typed ``rpcapi`` module: serves the listed methods of
-    ``target`` as ``target.<method>(ctx_dict, **args)``, and no other."""
-
-    def __init__(self, target: object, methods: frozenset[str]) -> None:
-        self.target = target
-        self.rpc_methods = methods  # type: ignore[misc]
-
-    async def rpc_dispatch(self, method: str, ctx: dict[str, Any], args: dict[str, Any]) -> Any:
-        return await getattr(self.target, method)(ctx, **args)

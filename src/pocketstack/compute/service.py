@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from pocketstack.bus import Subscription, rpc
+from pocketstack.bus import Subscription
 from pocketstack.common import policy as policy_engine
 from pocketstack.common.config import resolve_local_agents
 from pocketstack.common.context import RequestContext
@@ -23,12 +23,14 @@ from pocketstack.common.errors import Conflict
 from pocketstack.compute import states
 from pocketstack.compute.agent.host import fake_driver, make_driver
 from pocketstack.compute.agent.manager import ComputeAgent
+from pocketstack.compute.agent.rpcapi import ComputeAgentAPI
 from pocketstack.compute.api import policy
 from pocketstack.compute.api.common import MAX_VERSION, MIN_VERSION
 from pocketstack.compute.api.openapi import REQUEST_BODIES, RESPONSES
 from pocketstack.compute.api.routes import ROUTES
 from pocketstack.compute.clients import ImageClient, NetworkClient, PlacementClient
 from pocketstack.compute.conductor.manager import ConductorManager, mark_deleted
+from pocketstack.compute.conductor.rpcapi import CONDUCTOR_TOPIC, ConductorAPI, ConductorEndpoint
 from pocketstack.compute.models import ComputeService as ServiceRow
 from pocketstack.compute.models import Instance
 from pocketstack.compute.objects import flavors, quotas, trace
@@ -36,6 +38,7 @@ from pocketstack.compute.objects.instances import BuildRequest
 from pocketstack.compute.resources import instance_resources
 from pocketstack.compute.scheduler.host_state import is_up
 from pocketstack.compute.scheduler.manager import SchedulerManager
+from pocketstack.compute.scheduler.rpcapi import SCHEDULER_TOPIC, SchedulerAPI, SchedulerEndpoint
 from pocketstack.compute.volume_client import VolumeClient
 from pocketstack.db import Database
 from pocketstack.runtime import Runtime, Service
@@ -43,16 +46,6 @@ from pocketstack.web.app import ServiceApp
 from pocketstack.web.microversion import Microversions
 
 log = logging.getLogger(__name__)
-
-CONDUCTOR_METHODS = frozenset(
-    {
-        "schedule_and_build_instances", "instance_get", "build_succeeded", "build_failed", "instance_update",
-        "interface_changed", "volume_detached", "instance_destroyed", "instances_on_host", "service_report",
-        "migrate_server", "migration_update", "move_failed", "resize_finished", "resize_confirmed", "resize_reverted",
-        "move_errored", "instance_shelved", "instance_offloaded", "unshelve_instance", "instance_unshelved",
-        "unshelve_failed",
-    }
-)  # fmt: skip
 
 HOSTS_UP_TTL = 1.0
 
@@ -74,6 +67,10 @@ class ComputeService(Service):
         self.network = NetworkClient(runtime)
         self.scheduler = SchedulerManager(self.db, self.placement, self.config)
         self.conductor = ConductorManager(self.db, runtime.bus, self.placement, self.config)
+        # The bus, typed: the only way this service's API reaches the other processes.
+        self.conductor_api = ConductorAPI(runtime.bus)
+        self.scheduler_api = SchedulerAPI(runtime.bus)
+        self.compute_api = ComputeAgentAPI(runtime.bus)
         self.agents: dict[str, ComputeAgent] = {}
         self._subscriptions: list[Subscription] = []
         self._tasks: list[asyncio.Task[None]] = []
@@ -106,12 +103,8 @@ class ComputeService(Service):
     # --- lifecycle ------------------------------------------------------------------------
     async def start(self) -> None:
         bus = self.runtime.bus
-        scheduler = rpc.Untyped(
-            self.scheduler, frozenset({"select_destinations", "build_failed", "host_states_changed"})
-        )
-        conductor = rpc.Untyped(self.conductor, CONDUCTOR_METHODS)
-        self._subscriptions.append(await bus.serve("scheduler", scheduler))
-        self._subscriptions.append(await bus.serve("conductor", conductor))
+        self._subscriptions.append(await bus.serve(SCHEDULER_TOPIC, SchedulerEndpoint(self.scheduler)))
+        self._subscriptions.append(await bus.serve(CONDUCTOR_TOPIC, ConductorEndpoint(self.conductor)))
         # Not local: every host runs its own agent process.
         local = resolve_local_agents(self.config.local_agents, self.runtime.config.bus.url, "compute")
         # A bus that died with the last process took the casts of the builds in flight.
@@ -218,9 +211,7 @@ class ComputeService(Service):
             "result": "ok",
             "detail": "",
         }
-        await self.runtime.bus.cast(
-            "conductor", "schedule_and_build_instances", ctx.to_dict(), specs=specs, api_span=api_span
-        )
+        await self.conductor_api.schedule_and_build_instances(ctx, specs=specs, api_span=api_span)
 
     async def hosts_up(self) -> dict[str, bool]:
         """host -> up, for host_status; kept for a second, since every admin GET of a
@@ -261,9 +252,7 @@ class ComputeService(Service):
 
             actions.start_action(s, inst.uuid, "delete", ctx.to_dict())
         if inst.host and up and inst.vm_state != states.BUILDING:
-            await self.runtime.bus.cast(
-                f"compute.{inst.host}", "terminate_instance", ctx.to_dict(), instance_uuid=inst.uuid
-            )
+            await self.compute_api.terminate_instance(ctx, inst.host, instance_uuid=inst.uuid)
             return
         # No agent holds it yet (scheduling, or ERROR before a host), or the build is
         # still running there (the agent sees DELETING when it reports and cleans up).
@@ -271,15 +260,13 @@ class ComputeService(Service):
             await self.placement.delete_allocations(inst.uuid)
             # A resize or migration not confirmed or reverted holds the old size too.
             await self.conductor.release_moves(inst.uuid)
-        await mark_deleted(self.db, ctx.to_dict(), inst.uuid)
+        await mark_deleted(self.db, ctx, inst.uuid)
         if inst.vm_state == states.SHELVED_OFFLOADED or (inst.host and inst.vm_state != states.BUILDING):
             # No agent will clean up after this server (offloaded, or its host is down):
             # its ports and volumes are let go here, as Nova's local delete does.
             await self._release_unheld(ctx, inst)
         if inst.host and inst.vm_state == states.BUILDING and up:
-            await self.runtime.bus.cast(
-                f"compute.{inst.host}", "terminate_instance", ctx.to_dict(), instance_uuid=inst.uuid
-            )
+            await self.compute_api.terminate_instance(ctx, inst.host, instance_uuid=inst.uuid)
 
     async def _release_unheld(self, ctx: RequestContext, inst: Instance) -> None:
         """A server no agent holds (offloaded, or on a host that is down): its ports,

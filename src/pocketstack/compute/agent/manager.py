@@ -17,32 +17,24 @@ from typing import Any
 
 from pocketstack.bus import Bus, Subscription, rpc
 from pocketstack.common.config import ComputeConfig
+from pocketstack.common.context import RequestContext
 from pocketstack.common.errors import PocketError
 from pocketstack.compute import states
 from pocketstack.compute.agent.recovery import RecoveryOps
 from pocketstack.compute.agent.resize import ResizeOps
 from pocketstack.compute.agent.resource_tracker import ResourceTracker
+from pocketstack.compute.agent.rpcapi import ComputeAgentAPI, ComputeAgentEndpoint
 from pocketstack.compute.agent.server_ops import ServerOps
 from pocketstack.compute.agent.shelve import ShelveOps
 from pocketstack.compute.agent.specs import address_entries, instance_spec, saved_port
 from pocketstack.compute.agent.volumes import VolumeOps
 from pocketstack.compute.clients import ImageClient, NetworkClient, PlacementClient
+from pocketstack.compute.conductor.rpcapi import ConductorAPI
 from pocketstack.compute.objects.trace import Spans
 from pocketstack.compute.resources import instance_resources
 from pocketstack.compute.virt.driver import InstanceNotFound, VirtDriver
 
 log = logging.getLogger(__name__)
-
-AGENT_METHODS = frozenset(
-    {
-        "build_and_run_instance", "terminate_instance", "power_action", "reboot_instance", "trigger_crash_dump",
-        "get_console_output", "attach_interface", "detach_interface", "volume_backup", "volume_snapshot_create",
-        "volume_snapshot_delete", "attach_volume", "detach_volume", "snapshot_instance", "backup_instance",
-        "rescue_instance", "unrescue_instance", "rebuild_instance", "confirm_resize", "revert_resize",
-        "external_instance_event", "shelve_instance", "shelve_offload_instance", "unshelve_on_host", "prep_resize",
-        "spawn_unshelved", "resize_instance", "drop_resize_claim", "finish_resize", "finish_revert_resize",
-    }
-)  # fmt: skip
 
 Undo = Callable[[], Awaitable[None]]
 
@@ -77,6 +69,8 @@ class ComputeAgent(VolumeOps, ServerOps, ResizeOps, ShelveOps, RecoveryOps):
         self.orphaned = orphaned
         self.driver = driver
         self.bus = bus
+        self.conductor_api = ConductorAPI(bus)
+        self.compute_api = ComputeAgentAPI(bus)
         self.config = config
         self.images = images
         self.network = network
@@ -92,8 +86,8 @@ class ComputeAgent(VolumeOps, ServerOps, ResizeOps, ShelveOps, RecoveryOps):
 
     # --- lifecycle ----------------------------------------------------------------------
     async def start(self) -> None:
-        report = await self.bus.call(
-            "conductor", "service_report", {}, host=self.host, zone=self.zone, node=self.tracker.node_report()
+        report = await self.conductor_api.service_report(
+            rpc.no_context(), host=self.host, zone=self.zone, node=self.tracker.node_report()
         )
         self._node_uuid = report["node_uuid"]
         await self._register()
@@ -106,7 +100,7 @@ class ComputeAgent(VolumeOps, ServerOps, ResizeOps, ShelveOps, RecoveryOps):
             deletes = await self.interrupted_deletes()
         except Exception:
             log.exception("%s: looking for interrupted builds failed", self.host)
-        self._subscription = await self.bus.serve(f"compute.{self.host}", rpc.Untyped(self, AGENT_METHODS))
+        self._subscription = await self.bus.serve(f"compute.{self.host}", ComputeAgentEndpoint(self))
         self._tasks = [
             asyncio.create_task(self._every(self.config.heartbeat_interval, self.heartbeat)),
             asyncio.create_task(self._every(self.config.power_sync_interval, self.sync_power_states)),
@@ -150,10 +144,8 @@ class ComputeAgent(VolumeOps, ServerOps, ResizeOps, ShelveOps, RecoveryOps):
     async def heartbeat(self) -> None:
         if not self._registered:
             await self._register()
-        await self.bus.call(
-            "conductor",
-            "service_report",
-            {},
+        await self.conductor_api.service_report(
+            rpc.no_context(),
             host=self.host,
             zone=self.zone,
             node=self.tracker.node_report(),
@@ -162,7 +154,7 @@ class ComputeAgent(VolumeOps, ServerOps, ResizeOps, ShelveOps, RecoveryOps):
 
     async def sync_power_states(self) -> None:
         """Reconcile the driver's view with the database's (the driver is the truth)."""
-        known = await self.bus.call("conductor", "instances_on_host", {}, host=self.host)
+        known = await self.conductor_api.instances_on_host(rpc.no_context(), host=self.host)
         on_host = set(await self.driver.list_instances())
         if not self._reclaimed:
             # Once, after a (re)start: the VMs the driver adopted count again, or the host
@@ -184,7 +176,7 @@ class ComputeAgent(VolumeOps, ServerOps, ResizeOps, ShelveOps, RecoveryOps):
             values: dict[str, Any] = {"power_state": power}
             if inst["vm_state"] == states.ACTIVE and power in (states.SHUTDOWN, states.NOSTATE, states.CRASHED):
                 values["vm_state"] = states.STOPPED
-            await self.bus.call("conductor", "instance_update", {}, instance_uuid=inst["uuid"], values=values)
+            await self.conductor_api.instance_update(rpc.no_context(), instance_uuid=inst["uuid"], values=values)
 
     def _claim(self, inst: dict[str, Any]) -> None:
         used = instance_resources(
@@ -195,7 +187,7 @@ class ComputeAgent(VolumeOps, ServerOps, ResizeOps, ShelveOps, RecoveryOps):
     # --- build ----------------------------------------------------------------------------
     async def build_and_run_instance(
         self,
-        ctx: dict[str, Any],
+        ctx: RequestContext,
         instance_uuid: str,
         node: str,
         alternates: list[dict[str, Any]],
@@ -204,7 +196,7 @@ class ComputeAgent(VolumeOps, ServerOps, ResizeOps, ShelveOps, RecoveryOps):
     ) -> None:
         """Build a server here. ``instance``: the conductor's view of it, read as it cast
         this (else asked for); a delete meanwhile is caught when the build reports."""
-        spans = Spans(instance_uuid, ctx.get("request_id") or "", "compute-agent", self.host)
+        spans = Spans(instance_uuid, ctx.request_id, "compute-agent", self.host)
         if cast_at:
             spans.items.append(
                 {
@@ -223,20 +215,20 @@ class ComputeAgent(VolumeOps, ServerOps, ResizeOps, ShelveOps, RecoveryOps):
         try:
             if inst is None:
                 with spans.span("agent → conductor: instance details (rpc.call)"):
-                    inst = await self.bus.call("conductor", "instance_get", ctx, instance_uuid=instance_uuid)
+                    inst = await self.conductor_api.instance_get(ctx, instance_uuid=instance_uuid)
             if inst is None or inst["deleted"] or inst["task_state"] == states.DELETING:
                 return
             await self.bus.notify(
                 "instance.create.start",
                 {"uuid": instance_uuid, "host": self.host},
-                ctx,
+                ctx.to_dict(),
                 publisher_id=f"nova-compute:{self.host}",
             )
             image: dict[str, Any] = {}
             if inst["image_ref"]:
                 with spans.span("agent → image API: image details"):
                     image = await self.images.get(
-                        inst["image_ref"], ctx.get("auth_token"), await self.service_token(), reuse=True
+                        inst["image_ref"], ctx.auth_token, await self.service_token(), reuse=True
                     )
             with spans.span("agent → network API: ports bound to host"):
                 ports, network_info, addresses = await self._allocate_network(ctx, inst, undo)
@@ -265,9 +257,7 @@ class ComputeAgent(VolumeOps, ServerOps, ResizeOps, ShelveOps, RecoveryOps):
                 "host": self.host,
                 "traceback": reason,
             }
-            await self.bus.cast(
-                "conductor",
-                "build_failed",
+            await self.conductor_api.build_failed(
                 ctx,
                 instance_uuid=instance_uuid,
                 host=self.host,
@@ -275,6 +265,7 @@ class ComputeAgent(VolumeOps, ServerOps, ResizeOps, ShelveOps, RecoveryOps):
                 alternates=alternates,
                 spans=spans.items,
                 events=[event],
+                wait=False,
             )
             return
         event = {
@@ -284,9 +275,7 @@ class ComputeAgent(VolumeOps, ServerOps, ResizeOps, ShelveOps, RecoveryOps):
             "result": "Success",
             "host": self.host,
         }
-        result = await self.bus.call(
-            "conductor",
-            "build_succeeded",
+        result = await self.conductor_api.build_succeeded(
             ctx,
             instance_uuid=instance_uuid,
             host=self.host,
@@ -299,7 +288,7 @@ class ComputeAgent(VolumeOps, ServerOps, ResizeOps, ShelveOps, RecoveryOps):
         if result.get("deleted"):
             # Deleted (or timed out) while building: not resurrected, cleaned up here.
             await self._unwind(undo)
-            await self.bus.call("conductor", "instance_destroyed", ctx, instance_uuid=instance_uuid, host=self.host)
+            await self.conductor_api.instance_destroyed(ctx, instance_uuid=instance_uuid, host=self.host)
 
     def _release(self, uuid: str) -> Undo:
         async def undo() -> None:
@@ -321,12 +310,12 @@ class ComputeAgent(VolumeOps, ServerOps, ResizeOps, ShelveOps, RecoveryOps):
                 log.exception("%s: undo step failed", self.host)
 
     async def _allocate_network(
-        self, ctx: dict[str, Any], inst: dict[str, Any], undo: list[Undo]
+        self, ctx: RequestContext, inst: dict[str, Any], undo: list[Undo]
     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
         requested = inst["requested_networks"]
         if requested in ("none", None) or requested == []:
             return [], [], {}
-        token = ctx.get("auth_token")
+        token = ctx.auth_token
         wanted: list[dict[str, Any]] = []
         if requested == "auto":
             nets = await self.network.available_networks(inst["project_id"], token)
@@ -422,7 +411,7 @@ class ComputeAgent(VolumeOps, ServerOps, ResizeOps, ShelveOps, RecoveryOps):
         return undo
 
     async def external_instance_event(
-        self, ctx: dict[str, Any], instance_uuid: str, name: str, tag: str | None, status: str = "completed"
+        self, ctx: RequestContext, instance_uuid: str, name: str, tag: str | None, status: str = "completed"
     ) -> None:
         if name == "volume-extended" and tag:
             await self.volume_extended(ctx, instance_uuid, tag)
@@ -434,10 +423,10 @@ class ComputeAgent(VolumeOps, ServerOps, ResizeOps, ShelveOps, RecoveryOps):
         if name == "network-vif-plugged" and future is not None and not future.done():
             future.set_result(status)
 
-    async def refresh_network_info(self, ctx: dict[str, Any], instance_uuid: str) -> None:
+    async def refresh_network_info(self, ctx: RequestContext, instance_uuid: str) -> None:
         """network-changed (a floating IP mapped to or from one of its ports): rebuild the
         server's ``addresses`` from the network API, as Nova refreshes its info cache."""
-        inst = await self.bus.call("conductor", "instance_get", ctx, instance_uuid=instance_uuid)
+        inst = await self.conductor_api.instance_get(ctx, instance_uuid=instance_uuid)
         if not inst:
             return
         current = {p["id"]: p for p in await self.network.ports_of(instance_uuid, None)}
@@ -451,20 +440,18 @@ class ComputeAgent(VolumeOps, ServerOps, ResizeOps, ShelveOps, RecoveryOps):
             if entries:
                 name = await self._network_name(port["network_id"], None)
                 addresses.setdefault(name, []).extend(entries)
-        await self.bus.call(
-            "conductor", "instance_update", ctx, instance_uuid=instance_uuid, values={"addresses": addresses}
-        )
+        await self.conductor_api.instance_update(ctx, instance_uuid=instance_uuid, values={"addresses": addresses})
 
     # --- delete -----------------------------------------------------------------------------
-    async def terminate_instance(self, ctx: dict[str, Any], instance_uuid: str) -> None:
+    async def terminate_instance(self, ctx: RequestContext, instance_uuid: str) -> None:
         start = time.time()
         await self.bus.notify(
             "instance.delete.start",
             {"uuid": instance_uuid, "host": self.host},
-            ctx,
+            ctx.to_dict(),
             publisher_id=f"nova-compute:{self.host}",
         )
-        inst = await self.bus.call("conductor", "instance_get", ctx, instance_uuid=instance_uuid)
+        inst = await self.conductor_api.instance_get(ctx, instance_uuid=instance_uuid)
         await self.driver.destroy(instance_uuid)
         self.tracker.release(instance_uuid)
         await self.release_volumes(ctx, inst)
@@ -477,12 +464,10 @@ class ComputeAgent(VolumeOps, ServerOps, ResizeOps, ShelveOps, RecoveryOps):
             "result": "Success",
             "host": self.host,
         }
-        await self.bus.call(
-            "conductor", "instance_destroyed", ctx, instance_uuid=instance_uuid, host=self.host, events=[event]
-        )
+        await self.conductor_api.instance_destroyed(ctx, instance_uuid=instance_uuid, host=self.host, events=[event])
 
     # --- power actions ----------------------------------------------------------------------
-    async def power_action(self, ctx: dict[str, Any], instance_uuid: str, action: str) -> None:
+    async def power_action(self, ctx: RequestContext, instance_uuid: str, action: str) -> None:
         method, vm_state, power, event_name, notify = POWER_ACTIONS[action]
         await self._run_action(
             ctx,
@@ -493,7 +478,7 @@ class ComputeAgent(VolumeOps, ServerOps, ResizeOps, ShelveOps, RecoveryOps):
             {"vm_state": vm_state, "power_state": power, "task_state": None},
         )
 
-    async def reboot_instance(self, ctx: dict[str, Any], instance_uuid: str, hard: bool) -> None:
+    async def reboot_instance(self, ctx: RequestContext, instance_uuid: str, hard: bool) -> None:
         await self._run_action(
             ctx,
             instance_uuid,
@@ -505,7 +490,7 @@ class ComputeAgent(VolumeOps, ServerOps, ResizeOps, ShelveOps, RecoveryOps):
 
     async def _run_action(
         self,
-        ctx: dict[str, Any],
+        ctx: RequestContext,
         instance_uuid: str,
         event_name: str,
         notify: str,
@@ -514,7 +499,10 @@ class ComputeAgent(VolumeOps, ServerOps, ResizeOps, ShelveOps, RecoveryOps):
     ) -> None:
         start = time.time()
         await self.bus.notify(
-            f"{notify}.start", {"uuid": instance_uuid, "host": self.host}, ctx, publisher_id=f"nova-compute:{self.host}"
+            f"{notify}.start",
+            {"uuid": instance_uuid, "host": self.host},
+            ctx.to_dict(),
+            publisher_id=f"nova-compute:{self.host}",
         )
         try:
             await call()
@@ -533,26 +521,14 @@ class ComputeAgent(VolumeOps, ServerOps, ResizeOps, ShelveOps, RecoveryOps):
                 "host": self.host,
                 "traceback": reason,
             }
-            await self.bus.call(
-                "conductor",
-                "instance_update",
-                ctx,
-                instance_uuid=instance_uuid,
-                values={"task_state": None, "power_state": power},
-                events=[event],
+            await self.conductor_api.instance_update(
+                ctx, instance_uuid=instance_uuid, values={"task_state": None, "power_state": power}, events=[event]
             )
             return
         event = {"event": event_name, "start": start, "finish": time.time(), "result": "Success", "host": self.host}
-        await self.bus.call(
-            "conductor",
-            "instance_update",
-            ctx,
-            instance_uuid=instance_uuid,
-            values=values,
-            events=[event],
-            notify=f"{notify}.end",
-            host=self.host,
+        await self.conductor_api.instance_update(
+            ctx, instance_uuid=instance_uuid, values=values, events=[event], notify=f"{notify}.end", host=self.host
         )
 
-    async def get_console_output(self, ctx: dict[str, Any], instance_uuid: str) -> str:
+    async def get_console_output(self, ctx: RequestContext, instance_uuid: str) -> str:
         return await self.driver.console_output(instance_uuid)

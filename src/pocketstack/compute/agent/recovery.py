@@ -25,9 +25,11 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from pocketstack.bus import Bus
+from pocketstack.bus import Bus, rpc
+from pocketstack.common.context import RequestContext
 from pocketstack.compute import states
 from pocketstack.compute.clients import NetworkClient
+from pocketstack.compute.conductor.rpcapi import ConductorAPI
 from pocketstack.compute.virt.driver import VirtDriver
 from pocketstack.compute.volume_client import VolumeClient
 
@@ -38,6 +40,7 @@ class RecoveryOps:
     host: str
     driver: VirtDriver
     bus: Bus
+    conductor_api: ConductorAPI
     network: NetworkClient
     orphaned: frozenset[str]
 
@@ -47,31 +50,32 @@ class RecoveryOps:
 
         async def _settled(self, client: VolumeClient, volume_id: str) -> None: ...
 
-        async def release_volumes(self, ctx: dict[str, Any], inst: dict[str, Any] | None) -> None: ...
+        async def release_volumes(self, ctx: RequestContext, inst: dict[str, Any] | None) -> None: ...
 
     if TYPE_CHECKING:  # provided by ComputeAgent
 
-        async def terminate_instance(self, ctx: dict[str, Any], instance_uuid: str) -> None: ...
+        async def terminate_instance(self, ctx: RequestContext, instance_uuid: str) -> None: ...
 
     async def interrupted_deletes(self) -> list[str]:
         """The deletes of this host whose cast died with the previous process; the short
         tasks of such are ended here and now."""
         if not self.orphaned:
             return []
-        known = await self.bus.call("conductor", "instances_on_host", {}, host=self.host)
+        known = await self.conductor_api.instances_on_host(rpc.no_context(), host=self.host)
         mine = [i for i in known if i["uuid"] in self.orphaned]
         for inst in mine:
             if inst["task_state"] in states.RESETTABLE_TASKS and inst["vm_state"] != states.BUILDING:
-                await self.bus.call("conductor", "instance_update", {}, instance_uuid=inst["uuid"],
-                                    values={"task_state": None})  # fmt: skip
+                await self.conductor_api.instance_update(
+                    rpc.no_context(), instance_uuid=inst["uuid"], values={"task_state": None}
+                )
                 log.info("%s: %s of %s interrupted by a restart ended", self.host, inst["task_state"], inst["uuid"])
         return [i["uuid"] for i in mine if i["task_state"] == states.DELETING]
 
     async def finish_deletes(self, uuids: list[str]) -> None:
         for uuid in uuids:
             try:
-                inst = await self.bus.call("conductor", "instance_get", {}, instance_uuid=uuid)
-                await self.terminate_instance({}, uuid)
+                inst = await self.conductor_api.instance_get(rpc.no_context(), instance_uuid=uuid)
+                await self.terminate_instance(rpc.no_context(), uuid)
                 if inst is not None:
                     # Ports the instance has but never recorded (a build cut short).
                     await self._release_build_ports(inst)
@@ -81,7 +85,7 @@ class RecoveryOps:
 
     async def interrupted_builds(self) -> list[dict[str, Any]]:
         """The builds of this host a dead agent left (see the module docstring)."""
-        known = await self.bus.call("conductor", "instances_on_host", {}, host=self.host)
+        known = await self.conductor_api.instances_on_host(rpc.no_context(), host=self.host)
         on_host = set(await self.driver.list_instances())
         found = []
         for inst in known:
@@ -106,13 +110,20 @@ class RecoveryOps:
                 for bdm in inst.get("block_device_mapping") or []:
                     if bdm.get("status") == "creating" and bdm.get("volume_id"):
                         await self._settled(client, bdm["volume_id"])
-                await self.release_volumes({}, inst)
+                await self.release_volumes(rpc.no_context(), inst)
             except Exception:
                 # Still failed below: an instance left in BUILD is worse than a leftover.
                 log.exception("%s: undoing the interrupted build of %s failed", self.host, inst["uuid"])
             reason = f"The build was interrupted by a restart of the compute agent on {self.host}."
-            await self.bus.call("conductor", "build_failed", {}, instance_uuid=inst["uuid"], host=self.host,
-                                reason=reason, alternates=[], spans=[], events=[])  # fmt: skip
+            await self.conductor_api.build_failed(
+                rpc.no_context(),
+                instance_uuid=inst["uuid"],
+                host=self.host,
+                reason=reason,
+                alternates=[],
+                spans=[],
+                events=[],
+            )
             log.info("%s: interrupted build of %s failed, what it made released", self.host, inst["uuid"])
 
     async def _release_build_ports(self, inst: dict[str, Any]) -> None:

@@ -21,18 +21,24 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pocketstack.bus import Bus
+from pocketstack.common.context import RequestContext
 from pocketstack.common.errors import PocketError
 from pocketstack.compute import states
 from pocketstack.compute.agent.actions import action_event, power_of
 from pocketstack.compute.agent.resource_tracker import ResourceTracker
+from pocketstack.compute.agent.rpcapi import ComputeAgentAPI
 from pocketstack.compute.agent.shelve import complete_volumes, connect_volumes, unhost_volumes
 from pocketstack.compute.agent.specs import instance_spec
 from pocketstack.compute.clients import ImageClient
+from pocketstack.compute.conductor.rpcapi import ConductorAPI
 from pocketstack.compute.resources import instance_resources
 from pocketstack.compute.virt.driver import VirtDriver
 from pocketstack.compute.volume_client import VolumeClient
 
 log = logging.getLogger(__name__)
+
+# The conductor method a finished step reports with (resize_finished, resize_reverted).
+StepDone = Callable[..., Awaitable[None]]
 
 
 def _same_host(migration: dict[str, Any]) -> bool:
@@ -44,6 +50,8 @@ class ResizeOps:
     zone: str
     driver: VirtDriver
     bus: Bus
+    conductor_api: ConductorAPI
+    compute_api: ComputeAgentAPI
     tracker: ResourceTracker
     images: ImageClient
     service_token: Callable[[], Awaitable[str]]
@@ -60,41 +68,30 @@ class ResizeOps:
         self.tracker.claim(key, used["VCPU"], used["MEMORY_MB"], used["DISK_GB"])
 
     # --- destination, then source, then destination ------------------------------------------
-    async def prep_resize(self, ctx: dict[str, Any], instance_uuid: str, migration: dict[str, Any]) -> None:
+    async def prep_resize(self, ctx: RequestContext, instance_uuid: str, migration: dict[str, Any]) -> None:
         self._claim_flavor(self._claim_key(instance_uuid, migration), migration["new_flavor"], None)
-        await self.bus.cast(
-            f"compute.{migration['source_compute']}",
-            "resize_instance",
-            ctx,
-            instance_uuid=instance_uuid,
-            migration=migration,
+        await self.compute_api.resize_instance(
+            ctx, migration["source_compute"], instance_uuid=instance_uuid, migration=migration
         )
 
-    async def resize_instance(self, ctx: dict[str, Any], instance_uuid: str, migration: dict[str, Any]) -> None:
+    async def resize_instance(self, ctx: RequestContext, instance_uuid: str, migration: dict[str, Any]) -> None:
         start = time.time()
         try:
-            await self.bus.call(
-                "conductor",
-                "instance_update",
-                ctx,
-                instance_uuid=instance_uuid,
-                values={"task_state": states.RESIZE_MIGRATING},
+            await self.conductor_api.instance_update(
+                ctx, instance_uuid=instance_uuid, values={"task_state": states.RESIZE_MIGRATING}
             )
             await self.driver.migrate_disk_and_power_off(instance_uuid, _same_host(migration))
             if not _same_host(migration):
                 # The data volumes leave this host (hostless attachments) for the destination.
-                inst = await self.bus.call("conductor", "instance_get", ctx, instance_uuid=instance_uuid)
-                await unhost_volumes(self.bus, self._volume_client(), ctx, inst)
+                inst = await self.conductor_api.instance_get(ctx, instance_uuid=instance_uuid)
+                await unhost_volumes(self.conductor_api, self._volume_client(), ctx, inst)
         except Exception as exc:
             reason = exc.message if isinstance(exc, PocketError) else f"{type(exc).__name__}: {exc}"
             log.warning("%s: resize of %s failed at the source: %s", self.host, instance_uuid, reason)
-            await self.bus.cast(
-                f"compute.{migration['dest_compute']}", "drop_resize_claim", ctx, instance_uuid=instance_uuid,
-                migration=migration,
-            )  # fmt: skip
-            await self.bus.call(
-                "conductor",
-                "move_failed",
+            await self.compute_api.drop_resize_claim(
+                ctx, migration["dest_compute"], instance_uuid=instance_uuid, migration=migration
+            )
+            await self.conductor_api.move_failed(
                 ctx,
                 instance_uuid=instance_uuid,
                 migration=migration,
@@ -104,37 +101,29 @@ class ResizeOps:
                 values={"power_state": await power_of(self.driver, instance_uuid)},
             )
             return
-        await self.bus.call("conductor", "migration_update", ctx, migration_uuid=migration["uuid"],
-                            status="post-migrating")  # fmt: skip
-        await self.bus.call(
-            "conductor",
-            "instance_update",
+        await self.conductor_api.migration_update(ctx, migration_uuid=migration["uuid"], status="post-migrating")
+        await self.conductor_api.instance_update(
             ctx,
             instance_uuid=instance_uuid,
             values={"task_state": states.RESIZE_MIGRATED, "power_state": await power_of(self.driver, instance_uuid)},
             events=[action_event(self.host, "compute_resize_instance", start)],
         )
-        await self.bus.cast(
-            f"compute.{migration['dest_compute']}",
-            "finish_resize",
-            ctx,
-            instance_uuid=instance_uuid,
-            migration=migration,
+        await self.compute_api.finish_resize(
+            ctx, migration["dest_compute"], instance_uuid=instance_uuid, migration=migration
         )
 
-    async def drop_resize_claim(self, ctx: dict[str, Any], instance_uuid: str, migration: dict[str, Any]) -> None:
+    async def drop_resize_claim(self, ctx: RequestContext, instance_uuid: str, migration: dict[str, Any]) -> None:
         self.tracker.release(self._claim_key(instance_uuid, migration))
 
-    async def finish_resize(self, ctx: dict[str, Any], instance_uuid: str, migration: dict[str, Any]) -> None:
+    async def finish_resize(self, ctx: RequestContext, instance_uuid: str, migration: dict[str, Any]) -> None:
         start = time.time()
         try:
-            inst = await self.bus.call("conductor", "instance_get", ctx, instance_uuid=instance_uuid)
+            inst = await self.conductor_api.instance_get(ctx, instance_uuid=instance_uuid)
             if inst is None or inst["deleted"]:
                 return
-            await self.bus.call(
-                "conductor", "instance_update", ctx, instance_uuid=instance_uuid,
-                values={"task_state": states.RESIZE_FINISH},
-            )  # fmt: skip
+            await self.conductor_api.instance_update(
+                ctx, instance_uuid=instance_uuid, values={"task_state": states.RESIZE_FINISH}
+            )
             new = migration["new_flavor"]
             sized = {**inst, "flavor": new, "vcpus": new["vcpus"], "memory_mb": new["memory_mb"]}
             sized["root_gb"] = new["root_gb"]
@@ -143,7 +132,7 @@ class ResizeOps:
             image: dict[str, Any] = {}
             if not same:
                 # A new host: its network agent plugs the ports, and the driver needs the image.
-                token = ctx.get("auth_token")
+                token = ctx.auth_token
                 ports = [
                     {**p, **self._plugged(b)}
                     for p, b in zip(ports, await self._bind_ports(instance_uuid, ports, token), strict=True)
@@ -156,21 +145,23 @@ class ResizeOps:
             spec = instance_spec(sized, image, ports, self.zone, devices)
             await self.driver.finish_migration(spec, same, power_on=migration["old_vm_state"] == states.ACTIVE)
             if devices:
-                await complete_volumes(self.bus, self._volume_client(), ctx, inst, bdms)
+                await complete_volumes(self.conductor_api, self._volume_client(), ctx, inst, bdms)
         except Exception as exc:
             reason = exc.message if isinstance(exc, PocketError) else f"{type(exc).__name__}: {exc}"
             log.warning("%s: resize of %s failed at the destination: %s", self.host, instance_uuid, reason)
             message = f"Resize of instance {instance_uuid} failed on {self.host}: {reason}"
-            await self._step_done(ctx, instance_uuid, migration, "compute_finish_resize", start, "", reason, message)
+            await self._step_done(ctx, instance_uuid, migration, "compute_finish_resize", start, None, reason, message)
             return
-        await self._step_done(ctx, instance_uuid, migration, "compute_finish_resize", start, "resize_finished")
+        await self._step_done(
+            ctx, instance_uuid, migration, "compute_finish_resize", start, self.conductor_api.resize_finished
+        )
 
     @staticmethod
     def _plugged(port: dict[str, Any]) -> dict[str, Any]:
         return {"vif_type": port.get("binding:vif_type"), "details": port.get("binding:vif_details") or {}}
 
     # --- confirm (source) ------------------------------------------------------------------------
-    async def confirm_resize(self, ctx: dict[str, Any], instance_uuid: str, migration: dict[str, Any]) -> None:
+    async def confirm_resize(self, ctx: RequestContext, instance_uuid: str, migration: dict[str, Any]) -> None:
         start = time.time()
         if _same_host(migration):
             await self.driver.confirm_migration(instance_uuid)
@@ -179,10 +170,8 @@ class ResizeOps:
         else:
             await self.driver.destroy(instance_uuid)
             self.tracker.release(instance_uuid)
-        inst = await self.bus.call("conductor", "instance_get", ctx, instance_uuid=instance_uuid)
-        await self.bus.call(
-            "conductor",
-            "resize_confirmed",
+        inst = await self.conductor_api.instance_get(ctx, instance_uuid=instance_uuid)
+        await self.conductor_api.resize_confirmed(
             ctx,
             instance_uuid=instance_uuid,
             migration=migration,
@@ -191,60 +180,56 @@ class ResizeOps:
         )
 
     # --- revert (destination, then source) ---------------------------------------------------------
-    async def revert_resize(self, ctx: dict[str, Any], instance_uuid: str, migration: dict[str, Any]) -> None:
+    async def revert_resize(self, ctx: RequestContext, instance_uuid: str, migration: dict[str, Any]) -> None:
         if not _same_host(migration):
             await self.driver.destroy(instance_uuid)
-            inst = await self.bus.call("conductor", "instance_get", ctx, instance_uuid=instance_uuid)
-            await unhost_volumes(self.bus, self._volume_client(), ctx, inst)  # back to the source
+            inst = await self.conductor_api.instance_get(ctx, instance_uuid=instance_uuid)
+            await unhost_volumes(self.conductor_api, self._volume_client(), ctx, inst)  # back to the source
         self.tracker.release(self._claim_key(instance_uuid, migration))
-        await self.bus.cast(
-            f"compute.{migration['source_compute']}",
-            "finish_revert_resize",
-            ctx,
-            instance_uuid=instance_uuid,
-            migration=migration,
+        await self.compute_api.finish_revert_resize(
+            ctx, migration["source_compute"], instance_uuid=instance_uuid, migration=migration
         )
 
-    async def finish_revert_resize(self, ctx: dict[str, Any], instance_uuid: str, migration: dict[str, Any]) -> None:
+    async def finish_revert_resize(self, ctx: RequestContext, instance_uuid: str, migration: dict[str, Any]) -> None:
         start = time.time()
         try:
-            inst = await self.bus.call("conductor", "instance_get", ctx, instance_uuid=instance_uuid)
+            inst = await self.conductor_api.instance_get(ctx, instance_uuid=instance_uuid)
             if inst is None or inst["deleted"]:
                 return
             bdms: list[dict[str, Any]] = []
             if not _same_host(migration):
-                await self._bind_ports(instance_uuid, list(inst.get("ports") or []), ctx.get("auth_token"))
+                await self._bind_ports(instance_uuid, list(inst.get("ports") or []), ctx.auth_token)
                 # The source's VM kept its disks; the volumes' attachments come back to it.
                 bdms, _devices = await connect_volumes(self._volume_client(), self.connector, ctx, inst)
             await self.driver.finish_revert_migration(instance_uuid, migration["old_vm_state"] == states.ACTIVE)
             if bdms:
-                await complete_volumes(self.bus, self._volume_client(), ctx, inst, bdms)
+                await complete_volumes(self.conductor_api, self._volume_client(), ctx, inst, bdms)
         except Exception as exc:
             reason = exc.message if isinstance(exc, PocketError) else f"{type(exc).__name__}: {exc}"
             message = f"Revert of the resize of instance {instance_uuid} failed on {self.host}: {reason}"
             await self._step_done(
-                ctx, instance_uuid, migration, "compute_finish_revert_resize", start, "", reason, message
+                ctx, instance_uuid, migration, "compute_finish_revert_resize", start, None, reason, message
             )
             return
-        await self._step_done(ctx, instance_uuid, migration, "compute_finish_revert_resize", start, "resize_reverted")
+        await self._step_done(
+            ctx, instance_uuid, migration, "compute_finish_revert_resize", start, self.conductor_api.resize_reverted
+        )
 
     async def _step_done(
         self,
-        ctx: dict[str, Any],
+        ctx: RequestContext,
         instance_uuid: str,
         migration: dict[str, Any],
         event: str,
         start: float,
-        done: str,
+        done: StepDone | None,
         reason: str | None = None,
         message: str = "",
     ) -> None:
         """Tell the conductor how a step of a move ended: ``done`` (with the power state)
         or, given a ``reason``, ``move_errored`` with ``message`` as the fault."""
         if reason is not None:
-            await self.bus.call(
-                "conductor",
-                "move_errored",
+            await self.conductor_api.move_errored(
                 ctx,
                 instance_uuid=instance_uuid,
                 migration=migration,
@@ -253,9 +238,8 @@ class ResizeOps:
                 host=self.host,
             )
             return
-        await self.bus.call(
-            "conductor",
-            done,
+        assert done is not None
+        await done(
             ctx,
             instance_uuid=instance_uuid,
             migration=migration,

@@ -26,11 +26,13 @@ from typing import Any
 
 from pocketstack.bus import Bus
 from pocketstack.common.config import ComputeConfig
+from pocketstack.common.context import RequestContext
 from pocketstack.common.errors import NotFound, PocketError
 from pocketstack.compute import states
 from pocketstack.compute.agent.actions import action_event, power_of
 from pocketstack.compute.agent.specs import address_entries, instance_spec, saved_port
 from pocketstack.compute.clients import ImageClient, NetworkClient
+from pocketstack.compute.conductor.rpcapi import ConductorAPI
 from pocketstack.compute.virt.driver import InstanceNotFound, VirtDriver
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,7 @@ class ServerOps:
     zone: str
     driver: VirtDriver
     bus: Bus
+    conductor_api: ConductorAPI
     config: ComputeConfig
     images: ImageClient
     network: NetworkClient
@@ -52,14 +55,12 @@ class ServerOps:
     _network_name: Callable[[str, str | None], Awaitable[str]]
     _unplug: Callable[[str, bool], Undo]
 
-    async def _task(self, ctx: dict[str, Any], instance_uuid: str, task_state: str) -> None:
-        await self.bus.call(
-            "conductor", "instance_update", ctx, instance_uuid=instance_uuid, values={"task_state": task_state}
-        )
+    async def _task(self, ctx: RequestContext, instance_uuid: str, task_state: str) -> None:
+        await self.conductor_api.instance_update(ctx, instance_uuid=instance_uuid, values={"task_state": task_state})
 
     async def _done(
         self,
-        ctx: dict[str, Any],
+        ctx: RequestContext,
         instance_uuid: str,
         event: str,
         start: float,
@@ -69,23 +70,15 @@ class ServerOps:
         notify: str | None = None,
     ) -> None:
         record = action_event(self.host, event, start, error)
-        await self.bus.call(
-            "conductor",
-            "instance_update",
-            ctx,
-            instance_uuid=instance_uuid,
-            values=values,
-            events=[record],
-            fault=error,
-            notify=notify,
-            host=self.host,
+        await self.conductor_api.instance_update(
+            ctx, instance_uuid=instance_uuid, values=values, events=[record], fault=error, notify=notify, host=self.host
         )
 
     # --- createImage ------------------------------------------------------------------------
-    async def snapshot_instance(self, ctx: dict[str, Any], instance_uuid: str, image_id: str) -> None:
+    async def snapshot_instance(self, ctx: RequestContext, instance_uuid: str, image_id: str) -> None:
         start = time.time()
         publisher = f"nova-compute:{self.host}"
-        await self.bus.notify("instance.snapshot.start", {"uuid": instance_uuid}, ctx, publisher_id=publisher)
+        await self.bus.notify("instance.snapshot.start", {"uuid": instance_uuid}, ctx.to_dict(), publisher_id=publisher)
         try:
             await self.snapshot_to(ctx, instance_uuid, image_id, states.IMAGE_PENDING_UPLOAD, states.IMAGE_UPLOADING)
         except Exception as exc:
@@ -109,7 +102,7 @@ class ServerOps:
         )
 
     async def backup_instance(
-        self, ctx: dict[str, Any], instance_uuid: str, image_id: str, backup_type: str, rotation: int
+        self, ctx: RequestContext, instance_uuid: str, image_id: str, backup_type: str, rotation: int
     ) -> None:
         start = time.time()
         try:
@@ -128,8 +121,8 @@ class ServerOps:
             return
         await self._done(ctx, instance_uuid, "compute_backup_instance", start, {"task_state": None})
 
-    async def _rotate_backups(self, ctx: dict[str, Any], instance_uuid: str, backup_type: str, rotation: int) -> None:
-        token, service = ctx.get("auth_token"), await self.service_token()
+    async def _rotate_backups(self, ctx: RequestContext, instance_uuid: str, backup_type: str, rotation: int) -> None:
+        token, service = ctx.auth_token, await self.service_token()
         found = await self.images.find(
             {"instance_uuid": instance_uuid, "image_type": "backup", "backup_type": backup_type}, token, service
         )
@@ -137,12 +130,12 @@ class ServerOps:
             await self.images.delete(image["id"], token, service)
 
     async def snapshot_to(
-        self, ctx: dict[str, Any], instance_uuid: str, image_id: str, pending: str, uploading: str
+        self, ctx: RequestContext, instance_uuid: str, image_id: str, pending: str, uploading: str
     ) -> None:
         """The driver's copy of the root disk into the queued image ``image_id`` (task
         ``pending`` while copying, ``uploading`` while streaming); on failure the image
         is deleted and the error raised."""
-        token = ctx.get("auth_token")
+        token = ctx.auth_token
         service = await self.service_token()
         try:
             await self._task(ctx, instance_uuid, pending)
@@ -160,13 +153,13 @@ class ServerOps:
             raise
 
     # --- rescue ---------------------------------------------------------------------------------
-    async def rescue_instance(self, ctx: dict[str, Any], instance_uuid: str, image_ref: str) -> None:
+    async def rescue_instance(self, ctx: RequestContext, instance_uuid: str, image_ref: str) -> None:
         start = time.time()
         try:
-            inst = await self.bus.call("conductor", "instance_get", ctx, instance_uuid=instance_uuid)
+            inst = await self.conductor_api.instance_get(ctx, instance_uuid=instance_uuid)
             if inst is None or inst["deleted"]:
                 return
-            image = await self.images.get(image_ref, ctx.get("auth_token"), await self.service_token())
+            image = await self.images.get(image_ref, ctx.auth_token, await self.service_token())
             await self.driver.rescue(instance_spec(inst, image, list(inst.get("ports") or []), self.zone))
         except Exception as exc:
             reason = exc.message if isinstance(exc, PocketError) else f"{type(exc).__name__}: {exc}"
@@ -187,7 +180,7 @@ class ServerOps:
         }
         await self._done(ctx, instance_uuid, "compute_rescue_instance", start, values, notify="instance.rescue.end")
 
-    async def unrescue_instance(self, ctx: dict[str, Any], instance_uuid: str) -> None:
+    async def unrescue_instance(self, ctx: RequestContext, instance_uuid: str) -> None:
         start = time.time()
         try:
             await self.driver.unrescue(instance_uuid)
@@ -208,7 +201,7 @@ class ServerOps:
         await self._done(ctx, instance_uuid, "compute_unrescue_instance", start, values, notify="instance.unrescue.end")
 
     # --- trigger_crash_dump -------------------------------------------------------------------
-    async def trigger_crash_dump(self, ctx: dict[str, Any], instance_uuid: str) -> None:
+    async def trigger_crash_dump(self, ctx: RequestContext, instance_uuid: str) -> None:
         start = time.time()
         try:
             await self.driver.trigger_crash_dump(instance_uuid)
@@ -220,16 +213,16 @@ class ServerOps:
 
     # --- rebuild ----------------------------------------------------------------------------
     async def rebuild_instance(
-        self, ctx: dict[str, Any], instance_uuid: str, image_ref: str, orig_vm_state: str
+        self, ctx: RequestContext, instance_uuid: str, image_ref: str, orig_vm_state: str
     ) -> None:
         start = time.time()
         publisher = f"nova-compute:{self.host}"
-        await self.bus.notify("instance.rebuild.start", {"uuid": instance_uuid}, ctx, publisher_id=publisher)
+        await self.bus.notify("instance.rebuild.start", {"uuid": instance_uuid}, ctx.to_dict(), publisher_id=publisher)
         try:
-            inst = await self.bus.call("conductor", "instance_get", ctx, instance_uuid=instance_uuid)
+            inst = await self.conductor_api.instance_get(ctx, instance_uuid=instance_uuid)
             if inst is None or inst["deleted"]:
                 return
-            image = await self.images.get(image_ref, ctx.get("auth_token"), await self.service_token())
+            image = await self.images.get(image_ref, ctx.auth_token, await self.service_token())
             await self._task(ctx, instance_uuid, states.REBUILD_SPAWNING)
             await self.driver.rebuild(instance_spec(inst, image, list(inst.get("ports") or []), self.zone))
             if orig_vm_state == states.STOPPED:
@@ -262,7 +255,7 @@ class ServerOps:
     # --- interfaces ---------------------------------------------------------------------------
     async def attach_interface(
         self,
-        ctx: dict[str, Any],
+        ctx: RequestContext,
         instance_uuid: str,
         port_id: str | None = None,
         network_id: str | None = None,
@@ -270,8 +263,8 @@ class ServerOps:
         tag: str | None = None,
     ) -> dict[str, Any]:
         """Attach a port (``port_id``) or a new port on ``network_id``; the port as saved."""
-        token = ctx.get("auth_token")
-        inst = await self.bus.call("conductor", "instance_get", ctx, instance_uuid=instance_uuid)
+        token = ctx.auth_token
+        inst = await self.conductor_api.instance_get(ctx, instance_uuid=instance_uuid)
         if inst is None or inst["deleted"]:
             raise NotFound(f"Instance {instance_uuid} could not be found.")
         undo: list[Undo] = []
@@ -290,9 +283,7 @@ class ServerOps:
             vif = {**saved_port(bound, created), "tag": tag}
             await self.driver.attach_interface(instance_uuid, vif)
             undo.append(self._hot_unplug(instance_uuid, vif))
-            await self.bus.call(
-                "conductor",
-                "interface_changed",
+            await self.conductor_api.interface_changed(
                 ctx,
                 instance_uuid=instance_uuid,
                 add=vif,
@@ -314,8 +305,8 @@ class ServerOps:
 
         return undo
 
-    async def detach_interface(self, ctx: dict[str, Any], instance_uuid: str, port_id: str) -> None:
-        inst = await self.bus.call("conductor", "instance_get", ctx, instance_uuid=instance_uuid)
+    async def detach_interface(self, ctx: RequestContext, instance_uuid: str, port_id: str) -> None:
+        inst = await self.conductor_api.instance_get(ctx, instance_uuid=instance_uuid)
         port = next((p for p in (inst or {}).get("ports") or [] if p["id"] == port_id), None)
         if inst is None or port is None:
             raise NotFound(f"Port {port_id} is not attached to instance {instance_uuid}.")
@@ -323,5 +314,5 @@ class ServerOps:
             await self.driver.detach_interface(instance_uuid, port)
         except InstanceNotFound:
             pass  # the VM has no such NIC (any more): detached already
-        await self.bus.call("conductor", "interface_changed", ctx, instance_uuid=instance_uuid, remove=port_id)
+        await self.conductor_api.interface_changed(ctx, instance_uuid=instance_uuid, remove=port_id)
         await self._unplug(port_id, not port.get("preserve_on_delete"))()

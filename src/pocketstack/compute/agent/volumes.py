@@ -25,8 +25,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pocketstack.bus import Bus
+from pocketstack.common.context import RequestContext
 from pocketstack.common.errors import NotFound, PocketError
 from pocketstack.compute.agent.actions import action_event
+from pocketstack.compute.conductor.rpcapi import ConductorAPI
 from pocketstack.compute.virt.driver import VirtDriver
 from pocketstack.compute.volume_client import VolumeClient, image_meta_from_volume
 from pocketstack.runtime import Runtime
@@ -51,6 +53,7 @@ class VolumeOps:
     host: str
     driver: VirtDriver
     bus: Bus
+    conductor_api: ConductorAPI
     _volumes: VolumeClient | None = None
 
     def _volume_client(self) -> VolumeClient:
@@ -71,14 +74,14 @@ class VolumeOps:
         }
 
     # --- at build --------------------------------------------------------------------------
-    async def prepare_block_devices(self, ctx: dict[str, Any], inst: dict[str, Any], undo: list[Undo]) -> BlockDevices:
+    async def prepare_block_devices(self, ctx: RequestContext, inst: dict[str, Any], undo: list[Undo]) -> BlockDevices:
         """Create, reserve and connect the instance's volumes (undo pushed per step)."""
         out = BlockDevices([dict(b) for b in inst.get("block_device_mapping") or []])
         wanted = [b for b in out.mappings if b.get("destination_type") == "volume"]
         if not wanted:
             return out
         client = self._volume_client()
-        token = ctx.get("auth_token")
+        token = ctx.auth_token
         for bdm in wanted:
             if bdm.get("source_type") != "volume":
                 # Made for this build (again on a reschedule: the last host deleted its copy).
@@ -111,22 +114,24 @@ class VolumeOps:
                 out.root_image = {**meta.get("properties", {}), **{k: v for k, v in meta.items() if k != "properties"}}
         return out
 
-    async def _record_mappings(self, ctx: dict[str, Any], inst: dict[str, Any], mappings: list[dict[str, Any]]) -> None:
+    async def _record_mappings(self, ctx: RequestContext, inst: dict[str, Any], mappings: list[dict[str, Any]]) -> None:
         """Store the build's block device mappings (volume and attachment ids so far)."""
-        await self.bus.call("conductor", "instance_update", ctx, instance_uuid=inst["uuid"],
-                            values={"block_device_mapping": mappings})  # fmt: skip
+        await self.conductor_api.instance_update(
+            ctx, instance_uuid=inst["uuid"], values={"block_device_mapping": mappings}
+        )
 
-    async def complete_block_devices(self, ctx: dict[str, Any], inst: dict[str, Any], prepared: BlockDevices) -> None:
+    async def complete_block_devices(self, ctx: RequestContext, inst: dict[str, Any], prepared: BlockDevices) -> None:
         """After the spawn: the volume service marks the volumes in-use."""
         if not prepared.devices:
             return
         client = self._volume_client()
         for bdm in prepared.mappings:
             if bdm.get("attachment_id") and bdm.get("status") == "attaching":
-                await client.attachment_complete(bdm["attachment_id"], ctx.get("auth_token"))
+                await client.attachment_complete(bdm["attachment_id"], ctx.auth_token)
                 bdm["status"] = "attached"
-        await self.bus.call("conductor", "instance_update", ctx, instance_uuid=inst["uuid"],
-                            values={"block_device_mapping": prepared.mappings})  # fmt: skip
+        await self.conductor_api.instance_update(
+            ctx, instance_uuid=inst["uuid"], values={"block_device_mapping": prepared.mappings}
+        )
 
     @staticmethod
     def _volume_body(inst: dict[str, Any], bdm: dict[str, Any]) -> dict[str, Any]:
@@ -176,10 +181,10 @@ class VolumeOps:
 
     # --- hot-plug -----------------------------------------------------------------------------
     async def attach_volume(
-        self, ctx: dict[str, Any], instance_uuid: str, volume_id: str, attachment_id: str, device: str
+        self, ctx: RequestContext, instance_uuid: str, volume_id: str, attachment_id: str, device: str
     ) -> dict[str, Any]:
         client = self._volume_client()
-        token = ctx.get("auth_token")
+        token = ctx.auth_token
         attachment = await client.attachment_update(attachment_id, self.connector(device), token)
         info = attachment.get("connection_info") or {}
         try:
@@ -197,14 +202,14 @@ class VolumeOps:
         return {"device": device, "connection_info": info}
 
     async def detach_volume(
-        self, ctx: dict[str, Any], instance_uuid: str, volume_id: str, attachment_id: str, device: str
+        self, ctx: RequestContext, instance_uuid: str, volume_id: str, attachment_id: str, device: str
     ) -> None:
         """A cast from the compute API (the volume is ``detaching``): unplug the device,
         end the attachment (the volume goes ``available``) and drop the mapping. If the
         guest keeps the device, the volume is rolled back to ``in-use``, the mapping stays
         and the failure becomes an instance fault and the action's Error event (Nova)."""
         client = self._volume_client()
-        token = ctx.get("auth_token")
+        token = ctx.auth_token
         start = time.time()
         error: str | None = None
         try:
@@ -223,18 +228,11 @@ class VolumeOps:
             except PocketError as rollback:
                 log.warning("%s: rolling back the detach of %s failed: %s", self.host, volume_id, rollback.message)
         event = action_event(self.host, "compute_detach_volume", start, error)
-        await self.bus.call(
-            "conductor",
-            "volume_detached",
-            ctx,
-            instance_uuid=instance_uuid,
-            volume_id=volume_id,
-            event=event,
-            error=error,
-            host=self.host,
+        await self.conductor_api.volume_detached(
+            ctx, instance_uuid=instance_uuid, volume_id=volume_id, event=event, error=error, host=self.host
         )
 
-    async def volume_extended(self, ctx: dict[str, Any], instance_uuid: str, volume_id: str) -> None:
+    async def volume_extended(self, ctx: RequestContext, instance_uuid: str, volume_id: str) -> None:
         """The volume service grew an attached volume, or (status still ``extending``)
         left growing it to the hypervisor: have the guest see the new size, and in the
         second case report the outcome (os-extend_volume_completion)."""
@@ -256,7 +254,7 @@ class VolumeOps:
             error = f"{type(exc).__name__}: {exc}"
         # The event of the extend_volume action the API started for this request.
         event = action_event(self.host, "compute_extend_volume", start, error)
-        await self.bus.call("conductor", "instance_update", ctx, instance_uuid=instance_uuid, values={}, events=[event])
+        await self.conductor_api.instance_update(ctx, instance_uuid=instance_uuid, values={}, events=[event])
         if completion:
             try:
                 await client.extend_volume_completion(volume_id, error=not ok)
@@ -264,29 +262,29 @@ class VolumeOps:
                 # E.g. another server holding the (multiattach) volume reported first.
                 log.warning("%s: reporting the extend of %s failed: %s", self.host, volume_id, exc.message)
 
-    async def _device_of(self, ctx: dict[str, Any], instance_uuid: str, volume_id: str) -> str | None:
-        inst = await self.bus.call("conductor", "instance_get", ctx, instance_uuid=instance_uuid)
+    async def _device_of(self, ctx: RequestContext, instance_uuid: str, volume_id: str) -> str | None:
+        inst = await self.conductor_api.instance_get(ctx, instance_uuid=instance_uuid)
         for bdm in (inst or {}).get("block_device_mapping") or []:
             if bdm.get("volume_id") == volume_id and bdm.get("device"):
                 return str(bdm["device"])
         return None
 
     # --- assisted snapshots (calls from the compute API) -----------------------------------------
-    async def volume_snapshot_create(self, ctx: dict[str, Any], instance_uuid: str, volume_id: str, name: str) -> None:
+    async def volume_snapshot_create(self, ctx: RequestContext, instance_uuid: str, volume_id: str, name: str) -> None:
         """Internal snapshot ``name`` of the attached volume, taken by the hypervisor."""
         device = await self._device_of(ctx, instance_uuid, volume_id)
         if device is None:
             raise NotFound(f"Volume {volume_id} is not attached to instance {instance_uuid}.")
         await self.driver.volume_snapshot_create(instance_uuid, device, name)
 
-    async def volume_backup(self, ctx: dict[str, Any], instance_uuid: str, volume_id: str, target: str) -> None:
+    async def volume_backup(self, ctx: RequestContext, instance_uuid: str, volume_id: str, target: str) -> None:
         """A point-in-time qcow2 copy of the attached volume into ``target``, by the hypervisor."""
         device = await self._device_of(ctx, instance_uuid, volume_id)
         if device is None:
             raise NotFound(f"Volume {volume_id} is not attached to instance {instance_uuid}.")
         await self.driver.volume_backup(instance_uuid, device, target)
 
-    async def volume_snapshot_delete(self, ctx: dict[str, Any], instance_uuid: str, volume_id: str, name: str) -> None:
+    async def volume_snapshot_delete(self, ctx: RequestContext, instance_uuid: str, volume_id: str, name: str) -> None:
         device = await self._device_of(ctx, instance_uuid, volume_id)
         if device is None:
             raise NotFound(f"Volume {volume_id} is not attached to instance {instance_uuid}.")
@@ -306,6 +304,6 @@ class VolumeOps:
             await asyncio.sleep(delay)
             delay = min(delay * 1.5, 2.0)
 
-    async def release_volumes(self, ctx: dict[str, Any], inst: dict[str, Any] | None) -> None:
+    async def release_volumes(self, ctx: RequestContext, inst: dict[str, Any] | None) -> None:
         """After the VM is destroyed: end its attachments, delete delete_on_termination volumes."""
         await self._volume_client().release((inst or {}).get("block_device_mapping"))

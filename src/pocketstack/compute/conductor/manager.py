@@ -18,11 +18,13 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from pocketstack.bus import Bus
+from pocketstack.bus import Bus, rpc
 from pocketstack.common.config import ComputeConfig
+from pocketstack.common.context import RequestContext
 from pocketstack.common.errors import PocketError
 from pocketstack.common.timeutils import utcnow
 from pocketstack.compute import states
+from pocketstack.compute.agent.rpcapi import ComputeAgentAPI
 from pocketstack.compute.clients import PlacementClient
 from pocketstack.compute.conductor.moves import MoveTasks
 from pocketstack.compute.conductor.shelving import ShelveTasks
@@ -31,6 +33,7 @@ from pocketstack.compute.objects import actions, trace
 from pocketstack.compute.objects.instances import ROW_BY_UUID
 from pocketstack.compute.objects.notifications import instance_payload
 from pocketstack.compute.scheduler.host_state import is_up
+from pocketstack.compute.scheduler.rpcapi import SchedulerAPI
 from pocketstack.db import Database
 
 log = logging.getLogger(__name__)
@@ -75,32 +78,28 @@ class ConductorManager(MoveTasks, ShelveTasks):
     def __init__(self, db: Database, bus: Bus, placement: PlacementClient, config: ComputeConfig) -> None:
         self.db = db
         self.bus = bus
+        self.scheduler_api = SchedulerAPI(bus)
+        self.compute_api = ComputeAgentAPI(bus)
         self.placement = placement
         self.config = config
 
     # --- building ----------------------------------------------------------------------
     async def schedule_and_build_instances(
-        self, ctx: dict[str, Any], specs: list[dict[str, Any]], api_span: dict[str, Any] | None = None
+        self, ctx: RequestContext, specs: list[dict[str, Any]], api_span: dict[str, Any] | None = None
     ) -> None:
         await asyncio.gather(*(self._schedule_one(ctx, spec, api_span) for spec in specs))
 
-    async def _schedule_one(self, ctx: dict[str, Any], spec: dict[str, Any], api_span: dict[str, Any] | None) -> None:
+    async def _schedule_one(self, ctx: RequestContext, spec: dict[str, Any], api_span: dict[str, Any] | None) -> None:
         uuid = spec["instance_uuid"]
-        spans = trace.Spans(uuid, ctx.get("request_id") or "", "conductor")
+        spans = trace.Spans(uuid, ctx.request_id, "conductor")
         if api_span:
             spans.items.append(dict(api_span))
         start = time.time()
         attempts = max(1, self.config.max_attempts)
         try:
             with spans.span("conductor → scheduler: select_destinations (rpc.call)"):
-                result = await self.bus.call(
-                    "scheduler",
-                    "select_destinations",
-                    ctx,
-                    spec=spec,
-                    num_alternates=attempts - 1,
-                    return_spans=True,
-                    timeout=self.config.build_timeout,
+                result = await self.scheduler_api.select_destinations(
+                    ctx, spec=spec, num_alternates=attempts - 1, return_spans=True, timeout=self.config.build_timeout
                 )
         except PocketError as exc:
             result = {"error": f"Scheduling failed at hop conductor → scheduler: {exc.message}"}
@@ -123,7 +122,7 @@ class ConductorManager(MoveTasks, ShelveTasks):
         async with self.db.writer() as s:
             inst = await ROW_BY_UUID.first(await s.connection(), "uuid", uuid)
             await trace.add_rows(s, spans.rows())
-            await actions.record_events(s, uuid, ctx.get("request_id") or "", events)
+            await actions.record_events(s, uuid, ctx.request_id, events)
             if inst is not None and not inst.deleted:
                 await s.execute(
                     update(Instance)
@@ -137,10 +136,9 @@ class ConductorManager(MoveTasks, ShelveTasks):
             return
         # The instance travels with the cast (as Nova's build request carries it), so
         # the agent need not ask for it; it was read in the transaction just committed.
-        await self.bus.cast(
-            f"compute.{result['host']}",
-            "build_and_run_instance",
+        await self.compute_api.build_and_run_instance(
             ctx,
+            result["host"],
             instance_uuid=uuid,
             node=result["node"],
             alternates=result["alternates"],
@@ -148,14 +146,14 @@ class ConductorManager(MoveTasks, ShelveTasks):
             instance=view,
         )
 
-    async def instance_get(self, ctx: dict[str, Any], instance_uuid: str) -> dict[str, Any] | None:
+    async def instance_get(self, ctx: RequestContext, instance_uuid: str) -> dict[str, Any] | None:
         async with self.db.reader() as s:
             inst = await s.scalar(select(Instance).where(Instance.uuid == instance_uuid))
         return None if inst is None else build_view(inst)
 
     async def build_succeeded(
         self,
-        ctx: dict[str, Any],
+        ctx: RequestContext,
         instance_uuid: str,
         host: str,
         power_state: int,
@@ -183,7 +181,7 @@ class ConductorManager(MoveTasks, ShelveTasks):
                 "progress": 100,
             }
             await s.execute(update(Instance).where(Instance.uuid == instance_uuid).values(**values))
-            rows = [dict(r, instance_uuid=instance_uuid, request_id=ctx.get("request_id") or "") for r in spans]
+            rows = [dict(r, instance_uuid=instance_uuid, request_id=ctx.request_id) for r in spans]
             rows.append(
                 {
                     "hop": "conductor: state → ACTIVE",
@@ -192,18 +190,18 @@ class ConductorManager(MoveTasks, ShelveTasks):
                     "started": started,
                     "duration_ms": round((time.time() - started) * 1000, 3),
                     "instance_uuid": instance_uuid,
-                    "request_id": ctx.get("request_id") or "",
+                    "request_id": ctx.request_id,
                 }
             )
             await trace.add_rows(s, rows)
-            await actions.record_events(s, instance_uuid, ctx.get("request_id") or "", events)
+            await actions.record_events(s, instance_uuid, ctx.request_id, events)
             payload = instance_payload(SimpleNamespace(**{**inst._asdict(), **values}))
-        await self.bus.notify("instance.create.end", payload, ctx, publisher_id=f"nova-compute:{host}")
+        await self.bus.notify("instance.create.end", payload, ctx.to_dict(), publisher_id=f"nova-compute:{host}")
         return {"deleted": False}
 
     async def build_failed(
         self,
-        ctx: dict[str, Any],
+        ctx: RequestContext,
         instance_uuid: str,
         host: str,
         reason: str,
@@ -212,12 +210,12 @@ class ConductorManager(MoveTasks, ShelveTasks):
         events: list[dict[str, Any]],
     ) -> None:
         """Release the failed host's claim; try the next alternate, or ERROR."""
-        await self.bus.fanout("scheduler", "build_failed", ctx, host=host)
+        await self.scheduler_api.build_failed(ctx, host=host)
         await self.placement.delete_allocations(instance_uuid)
-        rows = [dict(r, instance_uuid=instance_uuid, request_id=ctx.get("request_id") or "") for r in spans]
+        rows = [dict(r, instance_uuid=instance_uuid, request_id=ctx.request_id) for r in spans]
         async with self.db.writer() as s:
             await trace.add_rows(s, rows)
-            await actions.record_events(s, instance_uuid, ctx.get("request_id") or "", events)
+            await actions.record_events(s, instance_uuid, ctx.request_id, events)
             inst = await s.scalar(select(Instance).where(Instance.uuid == instance_uuid))
             tried = list(inst.attempts) if inst is not None else [host]
             gone = inst is None or inst.deleted or inst.task_state == states.DELETING
@@ -239,10 +237,9 @@ class ConductorManager(MoveTasks, ShelveTasks):
                     return
                 row.host, row.node, row.attempts = alt["host"], alt["node"], [*row.attempts, alt["host"]]
                 row.task_state = states.SCHEDULING
-            await self.bus.cast(
-                f"compute.{alt['host']}",
-                "build_and_run_instance",
+            await self.compute_api.build_and_run_instance(
                 ctx,
+                alt["host"],
                 instance_uuid=instance_uuid,
                 node=alt["node"],
                 alternates=alternates[i + 1 :],
@@ -258,7 +255,7 @@ class ConductorManager(MoveTasks, ShelveTasks):
 
     async def _set_error(
         self,
-        ctx: dict[str, Any],
+        ctx: RequestContext,
         uuid: str,
         message: str,
         *,
@@ -272,19 +269,21 @@ class ConductorManager(MoveTasks, ShelveTasks):
             if spans is not None:
                 await trace.add_rows(s, spans.rows())
             if events:
-                await actions.record_events(s, uuid, ctx.get("request_id") or "", events)
+                await actions.record_events(s, uuid, ctx.request_id, events)
             if inst is None or inst.deleted:
                 return
             inst.vm_state, inst.task_state = states.ERROR, None
             actions.add_fault(s, uuid, message, code=code, host=host)
             payload = instance_payload(inst)
         payload["fault"] = message
-        await self.bus.notify("instance.create.error", payload, ctx, publisher_id="nova-conductor", priority="ERROR")
+        await self.bus.notify(
+            "instance.create.error", payload, ctx.to_dict(), publisher_id="nova-conductor", priority="ERROR"
+        )
 
     # --- other agent requests ------------------------------------------------------------
     async def instance_update(
         self,
-        ctx: dict[str, Any],
+        ctx: RequestContext,
         instance_uuid: str,
         values: dict[str, Any],
         events: list[dict[str, Any]] | None = None,
@@ -303,16 +302,16 @@ class ConductorManager(MoveTasks, ShelveTasks):
                 if key in allowed:
                     setattr(inst, key, value)
             if events:
-                await actions.record_events(s, instance_uuid, ctx.get("request_id") or "", events)
+                await actions.record_events(s, instance_uuid, ctx.request_id, events)
             if fault:
                 actions.add_fault(s, instance_uuid, fault, code=500, host=host)
             payload = instance_payload(inst)
         if notify:
-            await self.bus.notify(notify, payload, ctx, publisher_id=f"nova-compute:{host}")
+            await self.bus.notify(notify, payload, ctx.to_dict(), publisher_id=f"nova-compute:{host}")
 
     async def volume_detached(
         self,
-        ctx: dict[str, Any],
+        ctx: RequestContext,
         instance_uuid: str,
         volume_id: str,
         event: dict[str, Any],
@@ -332,13 +331,13 @@ class ConductorManager(MoveTasks, ShelveTasks):
                 elif error:
                     kept.append({**bdm, "status": "attached"})
             inst.block_device_mapping = kept
-            await actions.record_events(s, instance_uuid, ctx.get("request_id") or "", [event])
+            await actions.record_events(s, instance_uuid, ctx.request_id, [event])
             if error:
                 actions.add_fault(s, instance_uuid, error, code=500, host=host)
 
     async def interface_changed(
         self,
-        ctx: dict[str, Any],
+        ctx: RequestContext,
         instance_uuid: str,
         add: dict[str, Any] | None = None,
         network_name: str | None = None,
@@ -375,7 +374,7 @@ class ConductorManager(MoveTasks, ShelveTasks):
             inst.ports, inst.addresses = ports, shown
 
     async def instance_destroyed(
-        self, ctx: dict[str, Any], instance_uuid: str, host: str | None, events: list[dict[str, Any]] | None = None
+        self, ctx: RequestContext, instance_uuid: str, host: str | None, events: list[dict[str, Any]] | None = None
     ) -> None:
         # Allocation first: once the server reads as deleted, its resources are free;
         # with a resize not confirmed or reverted, the migration's too.
@@ -386,16 +385,16 @@ class ConductorManager(MoveTasks, ShelveTasks):
             inst = await s.scalar(select(Instance).where(Instance.uuid == instance_uuid))
         if inst is not None:
             await self.bus.notify(
-                "instance.delete.end", instance_payload(inst), ctx, publisher_id=f"nova-compute:{host}"
+                "instance.delete.end", instance_payload(inst), ctx.to_dict(), publisher_id=f"nova-compute:{host}"
             )
 
-    async def instances_on_host(self, ctx: dict[str, Any], host: str) -> list[dict[str, Any]]:
+    async def instances_on_host(self, ctx: RequestContext, host: str) -> list[dict[str, Any]]:
         query = select(Instance).where(Instance.host == host, Instance.deleted.is_(False))
         async with self.db.reader() as s:
             return [build_view(i) for i in await s.scalars(query)]
 
     async def service_report(
-        self, ctx: dict[str, Any], host: str, zone: str, node: dict[str, Any] | None = None
+        self, ctx: RequestContext, host: str, zone: str, node: dict[str, Any] | None = None
     ) -> dict[str, Any]:
         """Heartbeat of a compute agent (and its resource tracker's view of the node)."""
         now = utcnow()
@@ -437,7 +436,7 @@ class ConductorManager(MoveTasks, ShelveTasks):
             disabled = service.disabled
         if created:
             # A new host: the scheduler's cached host states must include it.
-            await self.bus.fanout("scheduler", "host_states_changed", {})
+            await self.scheduler_api.host_states_changed(rpc.no_context())
         return {"node_uuid": node_uuid, "disabled": disabled}
 
     # --- the sweep: nothing stays in BUILD forever ---------------------------------------
@@ -517,12 +516,14 @@ class ConductorManager(MoveTasks, ShelveTasks):
             log.info("conductor: %d builds interrupted by a restart %s failed", len(uuids), where)
 
     async def _fail_build(self, inst: Instance, message: str) -> None:
-        await self._set_error({"request_id": inst.request_id}, inst.uuid, message, code=500, host=inst.host)
+        await self._set_error(
+            RequestContext(request_id=inst.request_id or ""), inst.uuid, message, code=500, host=inst.host
+        )
         await self.placement.delete_allocations(inst.uuid)
 
 
 async def mark_deleted(
-    db: Database, ctx: dict[str, Any], instance_uuid: str, events: list[dict[str, Any]] | None = None
+    db: Database, ctx: RequestContext, instance_uuid: str, events: list[dict[str, Any]] | None = None
 ) -> None:
     async with db.writer() as s:
         inst = await s.scalar(select(Instance).where(Instance.uuid == instance_uuid))
@@ -532,4 +533,4 @@ async def mark_deleted(
         inst.vm_state, inst.task_state, inst.power_state = states.DELETED, None, states.NOSTATE
         inst.deleted, inst.deleted_at, inst.terminated_at = True, now, now
         if events:
-            await actions.record_events(s, instance_uuid, ctx.get("request_id") or "", events)
+            await actions.record_events(s, instance_uuid, ctx.request_id, events)

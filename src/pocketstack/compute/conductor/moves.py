@@ -21,12 +21,15 @@ from sqlalchemy import select
 
 from pocketstack.bus import Bus
 from pocketstack.common.config import ComputeConfig
+from pocketstack.common.context import RequestContext
 from pocketstack.common.errors import PocketError
 from pocketstack.compute import states
+from pocketstack.compute.agent.rpcapi import ComputeAgentAPI
 from pocketstack.compute.clients import PlacementClient
 from pocketstack.compute.models import Instance, Migration
 from pocketstack.compute.objects import actions
 from pocketstack.compute.resources import instance_resources
+from pocketstack.compute.scheduler.rpcapi import SchedulerAPI
 from pocketstack.db import Database
 
 log = logging.getLogger(__name__)
@@ -62,11 +65,13 @@ def flavor_columns(flavor: dict[str, Any]) -> dict[str, Any]:
 class MoveTasks:
     db: Database
     bus: Bus
+    scheduler_api: SchedulerAPI
+    compute_api: ComputeAgentAPI
     placement: PlacementClient
     config: ComputeConfig
 
     async def migrate_server(
-        self, ctx: dict[str, Any], instance_uuid: str, migration_uuid: str, requested_host: str | None = None
+        self, ctx: RequestContext, instance_uuid: str, migration_uuid: str, requested_host: str | None = None
     ) -> dict[str, Any]:
         """Schedule the move (rpc.call from the API): ``{"host"}``, or ``{"error"}`` with
         everything put back (allocations, task state, the migration in ``error``)."""
@@ -91,9 +96,7 @@ class MoveTasks:
             "requested_host": requested_host,
         }
         try:
-            result = await self.bus.call(
-                "scheduler", "select_destinations", ctx, spec=spec, num_alternates=0, return_spans=True
-            )
+            result = await self.scheduler_api.select_destinations(ctx, spec=spec, num_alternates=0, return_spans=True)
         except PocketError as exc:
             result = {"error": f"No valid host was found. The scheduler did not answer: {exc.message}"}
         result.pop("spans", None)
@@ -107,14 +110,12 @@ class MoveTasks:
             assert row is not None
             row.dest_compute, row.dest_node, row.status = result["host"], result["node"], "migrating"
             view = migration_view(row)
-        await self.bus.cast(
-            f"compute.{result['host']}", "prep_resize", ctx, instance_uuid=instance_uuid, migration=view
-        )
+        await self.compute_api.prep_resize(ctx, result["host"], instance_uuid=instance_uuid, migration=view)
         return {"host": result["host"]}
 
     async def _end_move(
         self,
-        ctx: dict[str, Any],
+        ctx: RequestContext,
         instance_uuid: str,
         migration_uuid: str,
         status: str,
@@ -133,7 +134,7 @@ class MoveTasks:
             for key, value in values.items():
                 setattr(inst, key, value)
             if events:
-                await actions.record_events(s, instance_uuid, ctx.get("request_id") or "", events)
+                await actions.record_events(s, instance_uuid, ctx.request_id, events)
             if fault:
                 actions.add_fault(s, instance_uuid, fault, host=host)
 
@@ -154,7 +155,7 @@ class MoveTasks:
         for uuid in uuids:
             await self.placement.delete_allocations(uuid)
 
-    async def migration_update(self, ctx: dict[str, Any], migration_uuid: str, status: str) -> None:
+    async def migration_update(self, ctx: RequestContext, migration_uuid: str, status: str) -> None:
         async with self.db.writer() as s:
             mig = await s.scalar(select(Migration).where(Migration.uuid == migration_uuid))
             if mig is not None:
@@ -162,7 +163,7 @@ class MoveTasks:
 
     async def move_failed(
         self,
-        ctx: dict[str, Any],
+        ctx: RequestContext,
         instance_uuid: str,
         migration: dict[str, Any],
         reason: str,
@@ -183,7 +184,7 @@ class MoveTasks:
 
     async def resize_finished(
         self,
-        ctx: dict[str, Any],
+        ctx: RequestContext,
         instance_uuid: str,
         migration: dict[str, Any],
         power_state: int,
@@ -201,7 +202,7 @@ class MoveTasks:
 
     async def resize_confirmed(
         self,
-        ctx: dict[str, Any],
+        ctx: RequestContext,
         instance_uuid: str,
         migration: dict[str, Any],
         power_state: int,
@@ -214,7 +215,7 @@ class MoveTasks:
 
     async def resize_reverted(
         self,
-        ctx: dict[str, Any],
+        ctx: RequestContext,
         instance_uuid: str,
         migration: dict[str, Any],
         power_state: int,
@@ -237,7 +238,7 @@ class MoveTasks:
 
     async def move_errored(
         self,
-        ctx: dict[str, Any],
+        ctx: RequestContext,
         instance_uuid: str,
         migration: dict[str, Any],
         reason: str,

@@ -15,13 +15,16 @@ from typing import Any
 from sqlalchemy import select
 
 from pocketstack.bus import Bus
+from pocketstack.common.context import RequestContext
 from pocketstack.common.errors import PocketError
 from pocketstack.common.timeutils import iso_nozone, utcnow
 from pocketstack.compute import states
+from pocketstack.compute.agent.rpcapi import ComputeAgentAPI
 from pocketstack.compute.clients import PlacementClient
 from pocketstack.compute.models import Instance
 from pocketstack.compute.objects import actions
 from pocketstack.compute.resources import instance_resources
+from pocketstack.compute.scheduler.rpcapi import SchedulerAPI
 from pocketstack.db import Database
 
 SHELVE_KEYS = ("shelved_image_id", "shelved_at", "shelved_host")
@@ -30,11 +33,13 @@ SHELVE_KEYS = ("shelved_image_id", "shelved_at", "shelved_host")
 class ShelveTasks:
     db: Database
     bus: Bus
+    scheduler_api: SchedulerAPI
+    compute_api: ComputeAgentAPI
     placement: PlacementClient
 
     async def _set(
         self,
-        ctx: dict[str, Any],
+        ctx: RequestContext,
         instance_uuid: str,
         values: dict[str, Any],
         events: list[dict[str, Any]] | None = None,
@@ -52,19 +57,19 @@ class ShelveTasks:
                 merged = {k: v for k, v in (inst.system_metadata or {}).items() if k not in SHELVE_KEYS}
                 inst.system_metadata = {**merged, **system_metadata}
             if events:
-                await actions.record_events(s, instance_uuid, ctx.get("request_id") or "", events)
+                await actions.record_events(s, instance_uuid, ctx.request_id, events)
             if fault:
                 actions.add_fault(s, instance_uuid, fault, host=host)
 
     async def instance_shelved(
-        self, ctx: dict[str, Any], instance_uuid: str, image_id: str, host: str, power_state: int,
+        self, ctx: RequestContext, instance_uuid: str, image_id: str, host: str, power_state: int,
         events: list[dict[str, Any]],
     ) -> None:  # fmt: skip
         meta = {"shelved_image_id": image_id, "shelved_at": iso_nozone(utcnow()), "shelved_host": host}
         values = {"vm_state": states.SHELVED, "task_state": None, "power_state": power_state}
         await self._set(ctx, instance_uuid, values, events, system_metadata=meta)
 
-    async def instance_offloaded(self, ctx: dict[str, Any], instance_uuid: str, events: list[dict[str, Any]]) -> None:
+    async def instance_offloaded(self, ctx: RequestContext, instance_uuid: str, events: list[dict[str, Any]]) -> None:
         await self.placement.delete_allocations(instance_uuid)
         values = {
             "vm_state": states.SHELVED_OFFLOADED,
@@ -76,7 +81,7 @@ class ShelveTasks:
         await self._set(ctx, instance_uuid, values, events)
 
     async def unshelve_instance(
-        self, ctx: dict[str, Any], instance_uuid: str, requested_host: str | None = None
+        self, ctx: RequestContext, instance_uuid: str, requested_host: str | None = None
     ) -> None:
         """Schedule an offloaded server (cast from the API) and cast its spawn."""
         start = time.time()
@@ -95,9 +100,7 @@ class ShelveTasks:
             "requested_host": requested_host,
         }
         try:
-            result = await self.bus.call(
-                "scheduler", "select_destinations", ctx, spec=spec, num_alternates=0, return_spans=True
-            )
+            result = await self.scheduler_api.select_destinations(ctx, spec=spec, num_alternates=0, return_spans=True)
         except PocketError as exc:
             result = {"error": f"No valid host was found. The scheduler did not answer: {exc.message}"}
         result.pop("spans", None)
@@ -110,13 +113,11 @@ class ShelveTasks:
             return
         placed = {"host": result["host"], "node": result["node"], "availability_zone": result["zone"]}
         await self._set(ctx, instance_uuid, placed, [{**event, "result": "Success"}])
-        await self.bus.cast(
-            f"compute.{result['host']}", "spawn_unshelved", ctx, instance_uuid=instance_uuid, node=result["node"]
-        )
+        await self.compute_api.spawn_unshelved(ctx, result["host"], instance_uuid=instance_uuid, node=result["node"])
 
     async def instance_unshelved(
         self,
-        ctx: dict[str, Any],
+        ctx: RequestContext,
         instance_uuid: str,
         power_state: int,
         events: list[dict[str, Any]],
@@ -128,7 +129,7 @@ class ShelveTasks:
         await self._set(ctx, instance_uuid, values, events, system_metadata={})
 
     async def unshelve_failed(
-        self, ctx: dict[str, Any], instance_uuid: str, reason: str, events: list[dict[str, Any]], host: str
+        self, ctx: RequestContext, instance_uuid: str, reason: str, events: list[dict[str, Any]], host: str
     ) -> None:
         await self.placement.delete_allocations(instance_uuid)
         values = {"vm_state": states.SHELVED_OFFLOADED, "task_state": None, "host": None, "node": None}

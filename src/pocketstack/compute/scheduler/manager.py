@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from pocketstack.common.config import ComputeConfig
+from pocketstack.common.context import RequestContext
 from pocketstack.compute.clients import PlacementClient
 from pocketstack.compute.models import Instance
 from pocketstack.compute.objects import trace
@@ -48,15 +49,15 @@ class SchedulerManager:
         self._failures: dict[str, list[float]] = defaultdict(list)
 
     # --- bus methods -----------------------------------------------------------------
-    async def build_failed(self, ctx: dict[str, Any], host: str) -> None:
+    async def build_failed(self, ctx: RequestContext, host: str) -> None:
         self._failures[host].append(time.monotonic())
 
-    async def host_states_changed(self, ctx: dict[str, Any]) -> None:
+    async def host_states_changed(self, ctx: RequestContext) -> None:
         """A host appeared, or a service was disabled/enabled/forced down: reload all."""
         self.host_states.invalidate()
 
     async def select_destinations(
-        self, ctx: dict[str, Any], spec: dict[str, Any], num_alternates: int = 2, return_spans: bool = False
+        self, ctx: RequestContext, spec: dict[str, Any], num_alternates: int = 2, return_spans: bool = False
     ) -> dict[str, Any]:
         """Choose and claim a host: ``{"host", "node", "provider", "alternates"}`` or ``{"error"}``.
 
@@ -65,7 +66,7 @@ class SchedulerManager:
         store in its own transaction: one write transaction less per launch. Members of
         a server group are still recorded here, before the group's lock is released."""
         request = RequestSpec.from_dict(spec)
-        spans = trace.Spans(request.instance_uuid, ctx.get("request_id") or "", "scheduler")
+        spans = trace.Spans(request.instance_uuid, ctx.request_id, "scheduler")
         group_id = (request.group or {}).get("uuid")
         # Members of one group are placed one at a time, so two concurrent anti-affinity
         # members never see the same "free" host; the choice is recorded before the lock

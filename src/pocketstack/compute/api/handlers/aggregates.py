@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pocketstack.bus import rpc
 from pocketstack.common.errors import Invalid
 from pocketstack.common.timeutils import iso_nozone
 from pocketstack.compute.api import policy
@@ -82,7 +83,7 @@ def view(request: Request, agg: Aggregate) -> dict[str, Any]:
 
 
 async def _changed(request: Request) -> None:
-    await service(request).runtime.bus.fanout("scheduler", "host_states_changed", {})
+    await service(request).scheduler_api.host_states_changed(rpc.no_context())
 
 
 async def index(request: Request) -> Response:

@@ -15,6 +15,7 @@ agent is called and the answer says how it went (the volume manager waits for it
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable
 from typing import Any
 
 from sqlalchemy import String, cast, select
@@ -87,23 +88,15 @@ async def _holder(request: Request, volume_id: str) -> Instance:
     raise Invalid(f"Volume {volume_id} is not attached to any server (no block device mapping found).")
 
 
-async def _call_agent(request: Request, inst: Instance, method: str, volume_id: str, **args: str) -> None:
+async def _call_agent(inst: Instance, volume_id: str, call: Awaitable[None], *, deleting: bool = False) -> None:
     try:
-        await service(request).runtime.bus.call(
-            f"compute.{inst.host}",
-            method,
-            request.context.to_dict(),
-            timeout=AGENT_TIMEOUT,
-            instance_uuid=inst.uuid,
-            volume_id=volume_id,
-            **args,
-        )
+        await call
     except (Invalid, NotFound):
         raise
     except PocketError as exc:
         # The hypervisor refused (or the host did not answer): the snapshot state is
         # unchanged, so a conflict with what the server is doing, not bad input.
-        what = "delete the snapshot of" if method.endswith("delete") else "snapshot"
+        what = "delete the snapshot of" if deleting else "snapshot"
         raise Conflict(f"Server {inst.uuid} could not {what} volume {volume_id}: {exc.message}") from None
 
 
@@ -119,10 +112,24 @@ async def create(request: Request) -> Response:
     if info["type"] == "backup":
         if not info.get("target"):
             raise Invalid("Invalid input: create_info of type backup needs a 'target' file.")
-        await _call_agent(request, inst, "volume_backup", data["volume_id"], target=info["target"])
+        agent = service(request).compute_api
+        await _call_agent(
+            inst,
+            data["volume_id"],
+            agent.volume_backup(
+                ctx, str(inst.host), inst.uuid, data["volume_id"], info["target"], timeout=AGENT_TIMEOUT
+            ),
+        )
     else:
         name = info.get("name") or f"snapshot-{snapshot_id}"
-        await _call_agent(request, inst, "volume_snapshot_create", data["volume_id"], name=name)
+        agent = service(request).compute_api
+        await _call_agent(
+            inst,
+            data["volume_id"],
+            agent.volume_snapshot_create(
+                ctx, str(inst.host), inst.uuid, data["volume_id"], name, timeout=AGENT_TIMEOUT
+            ),
+        )
     return json_response({"snapshot": {"id": snapshot_id, "volumeId": data["volume_id"]}})
 
 
@@ -140,5 +147,11 @@ async def delete(request: Request) -> Response:
     snapshot_id = request.path_params["snapshot_id"]
     name = info.get("name") or f"snapshot-{snapshot_id}"
     inst = await _holder(request, info["volume_id"])
-    await _call_agent(request, inst, "volume_snapshot_delete", info["volume_id"], name=name)
+    agent = service(request).compute_api
+    await _call_agent(
+        inst,
+        info["volume_id"],
+        agent.volume_snapshot_delete(ctx, str(inst.host), inst.uuid, info["volume_id"], name, timeout=AGENT_TIMEOUT),
+        deleting=True,
+    )
     return empty(204)

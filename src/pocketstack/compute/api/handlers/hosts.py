@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from pocketstack.bus import rpc
 from pocketstack.common.errors import Invalid, NotFound, NotImplementedYet
 from pocketstack.common.timeutils import iso_nozone, utcnow
 from pocketstack.compute.api import policy, schemas
@@ -278,7 +279,7 @@ async def service_update(request: Request) -> Response:
         row.updated_at = utcnow()
     # The scheduler caches host states: tell it this host's eligibility changed.
     service(request).hosts_changed()
-    await service(request).runtime.bus.fanout("scheduler", "host_states_changed", {})
+    await service(request).scheduler_api.host_states_changed(rpc.no_context())
     return json_response({"service": _service_view(request, row)})
 
 
@@ -431,7 +432,7 @@ async def os_host_update(request: Request) -> Response:
         row.disabled_reason = None
         row.updated_at = utcnow()
     service(request).hosts_changed()
-    await service(request).runtime.bus.fanout("scheduler", "host_states_changed", {})
+    await service(request).scheduler_api.host_states_changed(rpc.no_context())
     return json_response({"host": name, "status": "disabled" if data["status"] == "disable" else "enabled"})
 
 

@@ -104,10 +104,9 @@ async def create(request: Request) -> Response:
         if len(nets) != 1:
             raise Invalid("Multiple possible networks found, use a Network ID to be more specific.")
         data["net_id"] = nets[0]["id"]
-    attached = await svc.runtime.bus.call(
-        f"compute.{inst.host}",
-        "attach_interface",
-        ctx.to_dict(),
+    attached = await svc.compute_api.attach_interface(
+        ctx,
+        str(inst.host),
         timeout=svc.config.vif_plugged_timeout + CALL_MARGIN,
         instance_uuid=inst.uuid,
         port_id=data.get("port_id"),
@@ -127,12 +126,7 @@ async def delete(request: Request) -> Response:
     _check_pluggable(inst, "detach_interface", ctx.is_admin)
     if not any(p["id"] == port_id for p in inst.ports or []):
         raise NotFound(f"Port {port_id} is not attached to instance {inst.uuid}.")
-    await svc.runtime.bus.call(
-        f"compute.{inst.host}",
-        "detach_interface",
-        ctx.to_dict(),
-        timeout=CALL_MARGIN,
-        instance_uuid=inst.uuid,
-        port_id=port_id,
+    await svc.compute_api.detach_interface(
+        ctx, str(inst.host), timeout=CALL_MARGIN, instance_uuid=inst.uuid, port_id=port_id
     )
     return empty(202)

@@ -89,9 +89,7 @@ async def action(request: Request) -> Response:
     if name in POWER:
         allowed, task = POWER[name]
         await _begin(request, inst, name, allowed, task)
-        await svc.runtime.bus.cast(
-            f"compute.{inst.host}", "power_action", ctx.to_dict(), instance_uuid=inst.uuid, action=AGENT_NAMES[name]
-        )
+        await svc.compute_api.power_action(ctx, str(inst.host), instance_uuid=inst.uuid, action=AGENT_NAMES[name])
         return empty(202)
     if name == "reboot":
         kind = (args or {}).get("type") if isinstance(args, dict) else None
@@ -102,9 +100,7 @@ async def action(request: Request) -> Response:
             (states.ACTIVE, states.STOPPED, states.PAUSED, states.SUSPENDED, states.ERROR) if hard else (states.ACTIVE,)
         )
         await _begin(request, inst, "reboot", allowed, states.REBOOTING_HARD if hard else states.REBOOTING)
-        await svc.runtime.bus.cast(
-            f"compute.{inst.host}", "reboot_instance", ctx.to_dict(), instance_uuid=inst.uuid, hard=hard
-        )
+        await svc.compute_api.reboot_instance(ctx, str(inst.host), instance_uuid=inst.uuid, hard=hard)
         return empty(202)
     if name in ("lock", "unlock"):
         return await _lock(request, inst, name, args)
@@ -157,9 +153,7 @@ async def _crash_dump(request: Request, inst: Instance, args: Any) -> Response:
         if row.power_state not in (states.RUNNING, states.PAUSED_POWER):
             raise Conflict(f"Instance {inst.uuid} is not running.")
         actions.start_action(s, inst.uuid, "trigger_crash_dump", request.context.to_dict())
-    await service(request).runtime.bus.cast(
-        f"compute.{inst.host}", "trigger_crash_dump", request.context.to_dict(), instance_uuid=inst.uuid
-    )
+    await service(request).compute_api.trigger_crash_dump(request.context, str(inst.host), instance_uuid=inst.uuid)
     return empty(202)
 
 
@@ -213,8 +207,8 @@ async def _console(request: Request, inst: Instance, args: Any) -> Response:
     if not inst.host or inst.vm_state == states.BUILDING:
         raise Conflict(f"Cannot get console output of instance {inst.uuid} while it is in vm_state {inst.vm_state}")
     svc = service(request)
-    text: str = await svc.runtime.bus.call(
-        f"compute.{inst.host}", "get_console_output", request.context.to_dict(), instance_uuid=inst.uuid, timeout=30
+    text: str = await svc.compute_api.get_console_output(
+        request.context, str(inst.host), instance_uuid=inst.uuid, timeout=30
     )
     # Nova's tail: the last ``length`` pieces of the log split on newlines (a log ending
     # in a newline has an empty last piece), and no control characters but tab/newline.

@@ -158,10 +158,9 @@ async def external_events(request: Request) -> Response:
         else:
             item["code"] = 200
             for target in sorted({host} | also.get(ev["server_uuid"], set())):
-                await svc.runtime.bus.cast(
-                    f"compute.{target}",
-                    "external_instance_event",
-                    ctx.to_dict(),
+                await svc.compute_api.external_instance_event(
+                    ctx,
+                    target,
                     instance_uuid=ev["server_uuid"],
                     name=ev["name"],
                     tag=ev.get("tag"),

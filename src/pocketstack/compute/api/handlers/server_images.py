@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 
 from pocketstack.common.errors import Conflict, Forbidden, Invalid, NotFound
-from pocketstack.compute import disk_config, states
+from pocketstack.compute import states
 from pocketstack.compute.api import policy, schemas, views
 from pocketstack.compute.api.common import at_least, base_url, canonical_access_ips, service
 from pocketstack.compute.api.handlers import servers
@@ -140,9 +140,7 @@ async def create_image(request: Request, inst: Instance, args: Any) -> Response:
         )
     body = snapshot_body(inst, data["name"], dict(data.get("metadata") or {}), str(ctx.user_id), str(ctx.project_id))
     image = await image_with_task(request, inst, body, "createImage", SNAPSHOT_STATES, states.IMAGE_SNAPSHOT)
-    await svc.runtime.bus.cast(
-        f"compute.{inst.host}", "snapshot_instance", ctx.to_dict(), instance_uuid=inst.uuid, image_id=image["id"]
-    )
+    await svc.compute_api.snapshot_instance(ctx, str(inst.host), instance_uuid=inst.uuid, image_id=image["id"])
     root = base_url(request).removesuffix("/compute")
     headers = [("location", f"{root}/image/v2/images/{image['id']}")]
     if at_least(request, 45):
@@ -168,10 +166,9 @@ async def create_backup(request: Request, inst: Instance, args: Any) -> Response
     extra = {**(data.get("metadata") or {}), "image_type": "backup", "backup_type": data["backup_type"]}
     body = snapshot_body(inst, data["name"], extra, str(ctx.user_id), str(ctx.project_id))
     image = await image_with_task(request, inst, body, "createBackup", SNAPSHOT_STATES, states.IMAGE_BACKUP)
-    await svc.runtime.bus.cast(
-        f"compute.{inst.host}",
-        "backup_instance",
-        ctx.to_dict(),
+    await svc.compute_api.backup_instance(
+        ctx,
+        str(inst.host),
         instance_uuid=inst.uuid,
         image_id=image["id"],
         backup_type=data["backup_type"],
@@ -203,9 +200,7 @@ async def rescue(request: Request, inst: Instance, args: Any) -> Response:
     image_ref = str(data.get("rescue_image_ref") or inst.image_ref).rstrip("/").rsplit("/", 1)[-1]
     await servers.boot_image(request, image_ref, inst.flavor)
     await begin_task(request, inst.uuid, "rescue", RESCUABLE, states.RESCUING)
-    await svc.runtime.bus.cast(
-        f"compute.{inst.host}", "rescue_instance", ctx.to_dict(), instance_uuid=inst.uuid, image_ref=image_ref
-    )
+    await svc.compute_api.rescue_instance(ctx, str(inst.host), instance_uuid=inst.uuid, image_ref=image_ref)
     return json_response({"adminPass": data.get("adminPass") or secrets.token_urlsafe(9)})
 
 
@@ -217,9 +212,7 @@ async def unrescue(request: Request, inst: Instance, args: Any) -> Response:
     if inst.vm_state != states.RESCUED or inst.task_state is not None:
         raise refuse(inst, "unrescue")
     await begin_task(request, inst.uuid, "unrescue", (states.RESCUED,), states.UNRESCUING)
-    await service(request).runtime.bus.cast(
-        f"compute.{inst.host}", "unrescue_instance", ctx.to_dict(), instance_uuid=inst.uuid
-    )
+    await service(request).compute_api.unrescue_instance(ctx, str(inst.host), instance_uuid=inst.uuid)
     return empty(202)
 
 
@@ -269,23 +262,13 @@ async def rebuild(request: Request, inst: Instance, args: Any) -> Response:
             changes["key_name"], changes["key_data"] = pair.name, pair.public_key
     if "user_data" in data:
         changes["user_data"] = data["user_data"]
-    wanted = disk_config.requested(data)
-    if wanted is not None:
-        # Kept when not named (Nova); AUTO refused on an image that disables it.
-        disk_config.check(wanted, image_meta, image_ref)
-        changes["system_metadata"] = disk_config.stored(inst.system_metadata, wanted)
     if "metadata" in data:
         limit = (await svc.quota_limits(inst.project_id))["metadata_items"]
         if 0 <= limit < len(data["metadata"]):
             raise Forbidden(f"Quota exceeded for metadata_items: at most {limit} items")
     orig_vm_state = await begin_task(request, inst.uuid, "rebuild", REBUILD_STATES, states.REBUILDING, changes)
-    await svc.runtime.bus.cast(
-        f"compute.{inst.host}",
-        "rebuild_instance",
-        ctx.to_dict(),
-        instance_uuid=inst.uuid,
-        image_ref=image_ref,
-        orig_vm_state=orig_vm_state,
+    await svc.compute_api.rebuild_instance(
+        ctx, str(inst.host), instance_uuid=inst.uuid, image_ref=image_ref, orig_vm_state=orig_vm_state
     )
     shown = await instances.get(svc.db, ctx, inst.uuid)
     view = views.changed(request, shown, await servers.show_view(request, shown), rebuild=True)

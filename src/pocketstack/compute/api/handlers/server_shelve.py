@@ -43,13 +43,8 @@ async def shelve(request: Request, inst: Instance, args: Any) -> Response:
         raise Conflict(f"Instance {inst.uuid} boots from a volume: shelving it is not supported here.")
     body = snapshot_body(inst, f"{inst.name}-shelved", {}, str(ctx.user_id), str(ctx.project_id))
     image = await image_with_task(request, inst, body, "shelve", SHELVABLE, states.SHELVING)
-    await svc.runtime.bus.cast(
-        f"compute.{inst.host}",
-        "shelve_instance",
-        ctx.to_dict(),
-        instance_uuid=inst.uuid,
-        image_id=image["id"],
-        offload=svc.config.shelved_offload_time == 0,
+    await svc.compute_api.shelve_instance(
+        ctx, str(inst.host), instance_uuid=inst.uuid, image_id=image["id"], offload=svc.config.shelved_offload_time == 0
     )
     return empty(202)
 
@@ -60,9 +55,7 @@ async def shelve_offload(request: Request, inst: Instance, args: Any) -> Respons
     if inst.vm_state != states.SHELVED or inst.task_state is not None or not inst.host:
         raise refuse(inst, "shelveOffload")
     await begin_task(request, inst.uuid, "shelveOffload", (states.SHELVED,), states.SHELVING_OFFLOADING)
-    await service(request).runtime.bus.cast(
-        f"compute.{inst.host}", "shelve_offload_instance", ctx.to_dict(), instance_uuid=inst.uuid
-    )
+    await service(request).compute_api.shelve_offload_instance(ctx, str(inst.host), instance_uuid=inst.uuid)
     return empty(202)
 
 
@@ -126,9 +119,7 @@ async def unshelve(request: Request, inst: Instance, args: Any) -> Response:
     changes, host = await _placement_choice(request, inst, args)
     await begin_task(request, inst.uuid, "unshelve", UNSHELVABLE, states.UNSHELVING, changes)
     if inst.vm_state == states.SHELVED and inst.host:
-        await svc.runtime.bus.cast(f"compute.{inst.host}", "unshelve_on_host", ctx.to_dict(), instance_uuid=inst.uuid)
+        await svc.compute_api.unshelve_on_host(ctx, str(inst.host), instance_uuid=inst.uuid)
     else:
-        await svc.runtime.bus.cast(
-            "conductor", "unshelve_instance", ctx.to_dict(), instance_uuid=inst.uuid, requested_host=host
-        )
+        await svc.conductor_api.unshelve_instance(ctx, instance_uuid=inst.uuid, requested_host=host)
     return empty(202)

@@ -179,10 +179,9 @@ async def create(request: Request) -> Response:
         return json_response({"volumeAttachment": _view(request, inst, bdm)})
     try:
         inst = await _change_bdms(request, inst.uuid, add)
-        await svc.runtime.bus.call(
-            f"compute.{inst.host}",
-            "attach_volume",
-            ctx.to_dict(),
+        await svc.compute_api.attach_volume(
+            ctx,
+            str(inst.host),
             timeout=ATTACH_TIMEOUT,
             instance_uuid=inst.uuid,
             volume_id=volume_id,
@@ -246,10 +245,9 @@ async def delete(request: Request) -> Response:
                     b["status"] = "detaching"
             row.block_device_mapping = bdms
             actions.start_action(s, inst.uuid, "detach_volume", ctx.to_dict())
-        await svc.runtime.bus.cast(
-            f"compute.{inst.host}",
-            "detach_volume",
-            ctx.to_dict(),
+        await svc.compute_api.detach_volume(
+            ctx,
+            str(inst.host),
             instance_uuid=inst.uuid,
             volume_id=volume_id,
             attachment_id=bdm.get("attachment_id") or "",

@@ -1,0 +1,642 @@
+"""Typed RPC of the compute agents' topics ``compute.<host>`` (see ``pocketstack.bus.rpc``):
+one topic per host, served by that host's ``ComputeAgent``.
+
+Callers: the compute API (server actions, interfaces, volumes, shelve, resize confirm
+and revert, external events, deletes), the conductor (builds, resize preparation,
+unshelve) and the agents themselves (the steps of a resize between source and
+destination).
+
+Version history:
+- 1.0: build_and_run_instance, terminate_instance, power_action, reboot_instance,
+  trigger_crash_dump, get_console_output, attach_interface, detach_interface,
+  volume_backup, volume_snapshot_create, volume_snapshot_delete, attach_volume,
+  detach_volume, snapshot_instance, backup_instance, rescue_instance, unrescue_instance,
+  rebuild_instance, confirm_resize, revert_resize, external_instance_event,
+  shelve_instance, shelve_offload_instance, unshelve_on_host, prep_resize,
+  spawn_unshelved, resize_instance, drop_resize_claim, finish_resize,
+  finish_revert_resize.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pocketstack.bus import rpc
+from pocketstack.common.context import RequestContext
+
+if TYPE_CHECKING:
+    from pocketstack.compute.agent.manager import ComputeAgent
+
+
+def compute_topic(host: str) -> str:
+    return f"compute.{host}"
+
+
+@rpc.payload
+class BuildAndRunInstance(rpc.Payload):
+    METHOD = "build_and_run_instance"
+    instance_uuid: str
+    node: str
+    alternates: list[dict[str, Any]]
+    cast_at: float = 0.0
+    instance: dict[str, Any] | None = None
+
+
+@rpc.payload
+class TerminateInstance(rpc.Payload):
+    METHOD = "terminate_instance"
+    instance_uuid: str
+
+
+@rpc.payload
+class PowerAction(rpc.Payload):
+    METHOD = "power_action"
+    instance_uuid: str
+    action: str
+
+
+@rpc.payload
+class RebootInstance(rpc.Payload):
+    METHOD = "reboot_instance"
+    instance_uuid: str
+    hard: bool
+
+
+@rpc.payload
+class TriggerCrashDump(rpc.Payload):
+    METHOD = "trigger_crash_dump"
+    instance_uuid: str
+
+
+@rpc.payload
+class GetConsoleOutput(rpc.Payload):
+    METHOD = "get_console_output"
+    instance_uuid: str
+
+
+@rpc.payload
+class AttachInterface(rpc.Payload):
+    METHOD = "attach_interface"
+    instance_uuid: str
+    port_id: str | None = None
+    network_id: str | None = None
+    fixed_ips: list[dict[str, Any]] | None = None
+    tag: str | None = None
+
+
+@rpc.payload
+class DetachInterface(rpc.Payload):
+    METHOD = "detach_interface"
+    instance_uuid: str
+    port_id: str
+
+
+@rpc.payload
+class VolumeBackup(rpc.Payload):
+    METHOD = "volume_backup"
+    instance_uuid: str
+    volume_id: str
+    target: str
+
+
+@rpc.payload
+class VolumeSnapshotCreate(rpc.Payload):
+    METHOD = "volume_snapshot_create"
+    instance_uuid: str
+    volume_id: str
+    name: str
+
+
+@rpc.payload
+class VolumeSnapshotDelete(rpc.Payload):
+    METHOD = "volume_snapshot_delete"
+    instance_uuid: str
+    volume_id: str
+    name: str
+
+
+@rpc.payload
+class AttachVolume(rpc.Payload):
+    METHOD = "attach_volume"
+    instance_uuid: str
+    volume_id: str
+    attachment_id: str
+    device: str
+
+
+@rpc.payload
+class DetachVolume(rpc.Payload):
+    METHOD = "detach_volume"
+    instance_uuid: str
+    volume_id: str
+    attachment_id: str
+    device: str
+
+
+@rpc.payload
+class SnapshotInstance(rpc.Payload):
+    METHOD = "snapshot_instance"
+    instance_uuid: str
+    image_id: str
+
+
+@rpc.payload
+class BackupInstance(rpc.Payload):
+    METHOD = "backup_instance"
+    instance_uuid: str
+    image_id: str
+    backup_type: str
+    rotation: int
+
+
+@rpc.payload
+class RescueInstance(rpc.Payload):
+    METHOD = "rescue_instance"
+    instance_uuid: str
+    image_ref: str
+
+
+@rpc.payload
+class UnrescueInstance(rpc.Payload):
+    METHOD = "unrescue_instance"
+    instance_uuid: str
+
+
+@rpc.payload
+class RebuildInstance(rpc.Payload):
+    METHOD = "rebuild_instance"
+    instance_uuid: str
+    image_ref: str
+    orig_vm_state: str
+
+
+@rpc.payload
+class ConfirmResize(rpc.Payload):
+    METHOD = "confirm_resize"
+    instance_uuid: str
+    migration: dict[str, Any]
+
+
+@rpc.payload
+class RevertResize(rpc.Payload):
+    METHOD = "revert_resize"
+    instance_uuid: str
+    migration: dict[str, Any]
+
+
+@rpc.payload
+class ExternalInstanceEvent(rpc.Payload):
+    METHOD = "external_instance_event"
+    instance_uuid: str
+    name: str
+    tag: str | None
+    status: str = "completed"
+
+
+@rpc.payload
+class ShelveInstance(rpc.Payload):
+    METHOD = "shelve_instance"
+    instance_uuid: str
+    image_id: str
+    offload: bool
+
+
+@rpc.payload
+class ShelveOffloadInstance(rpc.Payload):
+    METHOD = "shelve_offload_instance"
+    instance_uuid: str
+
+
+@rpc.payload
+class UnshelveOnHost(rpc.Payload):
+    METHOD = "unshelve_on_host"
+    instance_uuid: str
+
+
+@rpc.payload
+class PrepResize(rpc.Payload):
+    METHOD = "prep_resize"
+    instance_uuid: str
+    migration: dict[str, Any]
+
+
+@rpc.payload
+class SpawnUnshelved(rpc.Payload):
+    METHOD = "spawn_unshelved"
+    instance_uuid: str
+    node: str
+
+
+@rpc.payload
+class ResizeInstance(rpc.Payload):
+    METHOD = "resize_instance"
+    instance_uuid: str
+    migration: dict[str, Any]
+
+
+@rpc.payload
+class DropResizeClaim(rpc.Payload):
+    METHOD = "drop_resize_claim"
+    instance_uuid: str
+    migration: dict[str, Any]
+
+
+@rpc.payload
+class FinishResize(rpc.Payload):
+    METHOD = "finish_resize"
+    instance_uuid: str
+    migration: dict[str, Any]
+
+
+@rpc.payload
+class FinishRevertResize(rpc.Payload):
+    METHOD = "finish_revert_resize"
+    instance_uuid: str
+    migration: dict[str, Any]
+
+
+class ComputeAgentAPI(rpc.Client):
+    """The compute agent of ``host`` (every method's second argument)."""
+
+    async def build_and_run_instance(
+        self,
+        ctx: RequestContext,
+        host: str,
+        instance_uuid: str,
+        node: str,
+        alternates: list[dict[str, Any]],
+        cast_at: float = 0.0,
+        instance: dict[str, Any] | None = None,
+    ) -> None:
+        await self._cast(
+            compute_topic(host),
+            ctx,
+            BuildAndRunInstance(
+                instance_uuid=instance_uuid, node=node, alternates=alternates, cast_at=cast_at, instance=instance
+            ),
+        )
+
+    async def terminate_instance(self, ctx: RequestContext, host: str, instance_uuid: str) -> None:
+        await self._cast(compute_topic(host), ctx, TerminateInstance(instance_uuid=instance_uuid))
+
+    async def power_action(self, ctx: RequestContext, host: str, instance_uuid: str, action: str) -> None:
+        await self._cast(compute_topic(host), ctx, PowerAction(instance_uuid=instance_uuid, action=action))
+
+    async def reboot_instance(self, ctx: RequestContext, host: str, instance_uuid: str, hard: bool) -> None:
+        await self._cast(compute_topic(host), ctx, RebootInstance(instance_uuid=instance_uuid, hard=hard))
+
+    async def trigger_crash_dump(self, ctx: RequestContext, host: str, instance_uuid: str) -> None:
+        await self._cast(compute_topic(host), ctx, TriggerCrashDump(instance_uuid=instance_uuid))
+
+    async def get_console_output(
+        self, ctx: RequestContext, host: str, instance_uuid: str, *, timeout: float | None = None
+    ) -> str:
+        answer: str = await self._call(
+            compute_topic(host), ctx, GetConsoleOutput(instance_uuid=instance_uuid), timeout=timeout
+        )
+        return answer
+
+    async def attach_interface(
+        self,
+        ctx: RequestContext,
+        host: str,
+        instance_uuid: str,
+        port_id: str | None = None,
+        network_id: str | None = None,
+        fixed_ips: list[dict[str, Any]] | None = None,
+        tag: str | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> dict[str, Any]:
+        answer: dict[str, Any] = await self._call(
+            compute_topic(host),
+            ctx,
+            AttachInterface(
+                instance_uuid=instance_uuid, port_id=port_id, network_id=network_id, fixed_ips=fixed_ips, tag=tag
+            ),
+            timeout=timeout,
+        )
+        return answer
+
+    async def detach_interface(
+        self, ctx: RequestContext, host: str, instance_uuid: str, port_id: str, *, timeout: float | None = None
+    ) -> None:
+        await self._call(
+            compute_topic(host), ctx, DetachInterface(instance_uuid=instance_uuid, port_id=port_id), timeout=timeout
+        )
+
+    async def volume_backup(
+        self,
+        ctx: RequestContext,
+        host: str,
+        instance_uuid: str,
+        volume_id: str,
+        target: str,
+        *,
+        timeout: float | None = None,
+    ) -> None:
+        await self._call(
+            compute_topic(host),
+            ctx,
+            VolumeBackup(instance_uuid=instance_uuid, volume_id=volume_id, target=target),
+            timeout=timeout,
+        )
+
+    async def volume_snapshot_create(
+        self,
+        ctx: RequestContext,
+        host: str,
+        instance_uuid: str,
+        volume_id: str,
+        name: str,
+        *,
+        timeout: float | None = None,
+    ) -> None:
+        await self._call(
+            compute_topic(host),
+            ctx,
+            VolumeSnapshotCreate(instance_uuid=instance_uuid, volume_id=volume_id, name=name),
+            timeout=timeout,
+        )
+
+    async def volume_snapshot_delete(
+        self,
+        ctx: RequestContext,
+        host: str,
+        instance_uuid: str,
+        volume_id: str,
+        name: str,
+        *,
+        timeout: float | None = None,
+    ) -> None:
+        await self._call(
+            compute_topic(host),
+            ctx,
+            VolumeSnapshotDelete(instance_uuid=instance_uuid, volume_id=volume_id, name=name),
+            timeout=timeout,
+        )
+
+    async def attach_volume(
+        self,
+        ctx: RequestContext,
+        host: str,
+        instance_uuid: str,
+        volume_id: str,
+        attachment_id: str,
+        device: str,
+        *,
+        timeout: float | None = None,
+    ) -> dict[str, Any]:
+        answer: dict[str, Any] = await self._call(
+            compute_topic(host),
+            ctx,
+            AttachVolume(instance_uuid=instance_uuid, volume_id=volume_id, attachment_id=attachment_id, device=device),
+            timeout=timeout,
+        )
+        return answer
+
+    async def detach_volume(
+        self, ctx: RequestContext, host: str, instance_uuid: str, volume_id: str, attachment_id: str, device: str
+    ) -> None:
+        await self._cast(
+            compute_topic(host),
+            ctx,
+            DetachVolume(instance_uuid=instance_uuid, volume_id=volume_id, attachment_id=attachment_id, device=device),
+        )
+
+    async def snapshot_instance(self, ctx: RequestContext, host: str, instance_uuid: str, image_id: str) -> None:
+        await self._cast(compute_topic(host), ctx, SnapshotInstance(instance_uuid=instance_uuid, image_id=image_id))
+
+    async def backup_instance(
+        self, ctx: RequestContext, host: str, instance_uuid: str, image_id: str, backup_type: str, rotation: int
+    ) -> None:
+        await self._cast(
+            compute_topic(host),
+            ctx,
+            BackupInstance(instance_uuid=instance_uuid, image_id=image_id, backup_type=backup_type, rotation=rotation),
+        )
+
+    async def rescue_instance(self, ctx: RequestContext, host: str, instance_uuid: str, image_ref: str) -> None:
+        await self._cast(compute_topic(host), ctx, RescueInstance(instance_uuid=instance_uuid, image_ref=image_ref))
+
+    async def unrescue_instance(self, ctx: RequestContext, host: str, instance_uuid: str) -> None:
+        await self._cast(compute_topic(host), ctx, UnrescueInstance(instance_uuid=instance_uuid))
+
+    async def rebuild_instance(
+        self, ctx: RequestContext, host: str, instance_uuid: str, image_ref: str, orig_vm_state: str
+    ) -> None:
+        await self._cast(
+            compute_topic(host),
+            ctx,
+            RebuildInstance(instance_uuid=instance_uuid, image_ref=image_ref, orig_vm_state=orig_vm_state),
+        )
+
+    async def confirm_resize(
+        self, ctx: RequestContext, host: str, instance_uuid: str, migration: dict[str, Any]
+    ) -> None:
+        await self._cast(compute_topic(host), ctx, ConfirmResize(instance_uuid=instance_uuid, migration=migration))
+
+    async def revert_resize(
+        self, ctx: RequestContext, host: str, instance_uuid: str, migration: dict[str, Any]
+    ) -> None:
+        await self._cast(compute_topic(host), ctx, RevertResize(instance_uuid=instance_uuid, migration=migration))
+
+    async def external_instance_event(
+        self, ctx: RequestContext, host: str, instance_uuid: str, name: str, tag: str | None, status: str = "completed"
+    ) -> None:
+        await self._cast(
+            compute_topic(host),
+            ctx,
+            ExternalInstanceEvent(instance_uuid=instance_uuid, name=name, tag=tag, status=status),
+        )
+
+    async def shelve_instance(
+        self, ctx: RequestContext, host: str, instance_uuid: str, image_id: str, offload: bool
+    ) -> None:
+        await self._cast(
+            compute_topic(host), ctx, ShelveInstance(instance_uuid=instance_uuid, image_id=image_id, offload=offload)
+        )
+
+    async def shelve_offload_instance(self, ctx: RequestContext, host: str, instance_uuid: str) -> None:
+        await self._cast(compute_topic(host), ctx, ShelveOffloadInstance(instance_uuid=instance_uuid))
+
+    async def unshelve_on_host(self, ctx: RequestContext, host: str, instance_uuid: str) -> None:
+        await self._cast(compute_topic(host), ctx, UnshelveOnHost(instance_uuid=instance_uuid))
+
+    async def prep_resize(self, ctx: RequestContext, host: str, instance_uuid: str, migration: dict[str, Any]) -> None:
+        await self._cast(compute_topic(host), ctx, PrepResize(instance_uuid=instance_uuid, migration=migration))
+
+    async def spawn_unshelved(self, ctx: RequestContext, host: str, instance_uuid: str, node: str) -> None:
+        await self._cast(compute_topic(host), ctx, SpawnUnshelved(instance_uuid=instance_uuid, node=node))
+
+    async def resize_instance(
+        self, ctx: RequestContext, host: str, instance_uuid: str, migration: dict[str, Any]
+    ) -> None:
+        await self._cast(compute_topic(host), ctx, ResizeInstance(instance_uuid=instance_uuid, migration=migration))
+
+    async def drop_resize_claim(
+        self, ctx: RequestContext, host: str, instance_uuid: str, migration: dict[str, Any]
+    ) -> None:
+        await self._cast(compute_topic(host), ctx, DropResizeClaim(instance_uuid=instance_uuid, migration=migration))
+
+    async def finish_resize(
+        self, ctx: RequestContext, host: str, instance_uuid: str, migration: dict[str, Any]
+    ) -> None:
+        await self._cast(compute_topic(host), ctx, FinishResize(instance_uuid=instance_uuid, migration=migration))
+
+    async def finish_revert_resize(
+        self, ctx: RequestContext, host: str, instance_uuid: str, migration: dict[str, Any]
+    ) -> None:
+        await self._cast(compute_topic(host), ctx, FinishRevertResize(instance_uuid=instance_uuid, migration=migration))
+
+
+class ComputeAgentEndpoint(rpc.Server):
+    """What may be asked of a host's agent over the bus (its start, stop, heartbeat and
+    periodic tasks are not here)."""
+
+    def __init__(self, agent: ComputeAgent) -> None:
+        self.agent = agent
+
+    @rpc.serves(BuildAndRunInstance)
+    async def build_and_run_instance(self, ctx: RequestContext, p: BuildAndRunInstance) -> None:
+        await self.agent.build_and_run_instance(
+            ctx,
+            instance_uuid=p.instance_uuid,
+            node=p.node,
+            alternates=p.alternates,
+            cast_at=p.cast_at,
+            instance=p.instance,
+        )
+
+    @rpc.serves(TerminateInstance)
+    async def terminate_instance(self, ctx: RequestContext, p: TerminateInstance) -> None:
+        await self.agent.terminate_instance(ctx, instance_uuid=p.instance_uuid)
+
+    @rpc.serves(PowerAction)
+    async def power_action(self, ctx: RequestContext, p: PowerAction) -> None:
+        await self.agent.power_action(ctx, instance_uuid=p.instance_uuid, action=p.action)
+
+    @rpc.serves(RebootInstance)
+    async def reboot_instance(self, ctx: RequestContext, p: RebootInstance) -> None:
+        await self.agent.reboot_instance(ctx, instance_uuid=p.instance_uuid, hard=p.hard)
+
+    @rpc.serves(TriggerCrashDump)
+    async def trigger_crash_dump(self, ctx: RequestContext, p: TriggerCrashDump) -> None:
+        await self.agent.trigger_crash_dump(ctx, instance_uuid=p.instance_uuid)
+
+    @rpc.serves(GetConsoleOutput)
+    async def get_console_output(self, ctx: RequestContext, p: GetConsoleOutput) -> str:
+        return await self.agent.get_console_output(ctx, instance_uuid=p.instance_uuid)
+
+    @rpc.serves(AttachInterface)
+    async def attach_interface(self, ctx: RequestContext, p: AttachInterface) -> dict[str, Any]:
+        return await self.agent.attach_interface(
+            ctx,
+            instance_uuid=p.instance_uuid,
+            port_id=p.port_id,
+            network_id=p.network_id,
+            fixed_ips=p.fixed_ips,
+            tag=p.tag,
+        )
+
+    @rpc.serves(DetachInterface)
+    async def detach_interface(self, ctx: RequestContext, p: DetachInterface) -> None:
+        await self.agent.detach_interface(ctx, instance_uuid=p.instance_uuid, port_id=p.port_id)
+
+    @rpc.serves(VolumeBackup)
+    async def volume_backup(self, ctx: RequestContext, p: VolumeBackup) -> None:
+        await self.agent.volume_backup(ctx, instance_uuid=p.instance_uuid, volume_id=p.volume_id, target=p.target)
+
+    @rpc.serves(VolumeSnapshotCreate)
+    async def volume_snapshot_create(self, ctx: RequestContext, p: VolumeSnapshotCreate) -> None:
+        await self.agent.volume_snapshot_create(ctx, instance_uuid=p.instance_uuid, volume_id=p.volume_id, name=p.name)
+
+    @rpc.serves(VolumeSnapshotDelete)
+    async def volume_snapshot_delete(self, ctx: RequestContext, p: VolumeSnapshotDelete) -> None:
+        await self.agent.volume_snapshot_delete(ctx, instance_uuid=p.instance_uuid, volume_id=p.volume_id, name=p.name)
+
+    @rpc.serves(AttachVolume)
+    async def attach_volume(self, ctx: RequestContext, p: AttachVolume) -> dict[str, Any]:
+        return await self.agent.attach_volume(
+            ctx, instance_uuid=p.instance_uuid, volume_id=p.volume_id, attachment_id=p.attachment_id, device=p.device
+        )
+
+    @rpc.serves(DetachVolume)
+    async def detach_volume(self, ctx: RequestContext, p: DetachVolume) -> None:
+        await self.agent.detach_volume(
+            ctx, instance_uuid=p.instance_uuid, volume_id=p.volume_id, attachment_id=p.attachment_id, device=p.device
+        )
+
+    @rpc.serves(SnapshotInstance)
+    async def snapshot_instance(self, ctx: RequestContext, p: SnapshotInstance) -> None:
+        await self.agent.snapshot_instance(ctx, instance_uuid=p.instance_uuid, image_id=p.image_id)
+
+    @rpc.serves(BackupInstance)
+    async def backup_instance(self, ctx: RequestContext, p: BackupInstance) -> None:
+        await self.agent.backup_instance(
+            ctx, instance_uuid=p.instance_uuid, image_id=p.image_id, backup_type=p.backup_type, rotation=p.rotation
+        )
+
+    @rpc.serves(RescueInstance)
+    async def rescue_instance(self, ctx: RequestContext, p: RescueInstance) -> None:
+        await self.agent.rescue_instance(ctx, instance_uuid=p.instance_uuid, image_ref=p.image_ref)
+
+    @rpc.serves(UnrescueInstance)
+    async def unrescue_instance(self, ctx: RequestContext, p: UnrescueInstance) -> None:
+        await self.agent.unrescue_instance(ctx, instance_uuid=p.instance_uuid)
+
+    @rpc.serves(RebuildInstance)
+    async def rebuild_instance(self, ctx: RequestContext, p: RebuildInstance) -> None:
+        await self.agent.rebuild_instance(
+            ctx, instance_uuid=p.instance_uuid, image_ref=p.image_ref, orig_vm_state=p.orig_vm_state
+        )
+
+    @rpc.serves(ConfirmResize)
+    async def confirm_resize(self, ctx: RequestContext, p: ConfirmResize) -> None:
+        await self.agent.confirm_resize(ctx, instance_uuid=p.instance_uuid, migration=p.migration)
+
+    @rpc.serves(RevertResize)
+    async def revert_resize(self, ctx: RequestContext, p: RevertResize) -> None:
+        await self.agent.revert_resize(ctx, instance_uuid=p.instance_uuid, migration=p.migration)
+
+    @rpc.serves(ExternalInstanceEvent)
+    async def external_instance_event(self, ctx: RequestContext, p: ExternalInstanceEvent) -> None:
+        await self.agent.external_instance_event(
+            ctx, instance_uuid=p.instance_uuid, name=p.name, tag=p.tag, status=p.status
+        )
+
+    @rpc.serves(ShelveInstance)
+    async def shelve_instance(self, ctx: RequestContext, p: ShelveInstance) -> None:
+        await self.agent.shelve_instance(ctx, instance_uuid=p.instance_uuid, image_id=p.image_id, offload=p.offload)
+
+    @rpc.serves(ShelveOffloadInstance)
+    async def shelve_offload_instance(self, ctx: RequestContext, p: ShelveOffloadInstance) -> None:
+        await self.agent.shelve_offload_instance(ctx, instance_uuid=p.instance_uuid)
+
+    @rpc.serves(UnshelveOnHost)
+    async def unshelve_on_host(self, ctx: RequestContext, p: UnshelveOnHost) -> None:
+        await self.agent.unshelve_on_host(ctx, instance_uuid=p.instance_uuid)
+
+    @rpc.serves(PrepResize)
+    async def prep_resize(self, ctx: RequestContext, p: PrepResize) -> None:
+        await self.agent.prep_resize(ctx, instance_uuid=p.instance_uuid, migration=p.migration)
+
+    @rpc.serves(SpawnUnshelved)
+    async def spawn_unshelved(self, ctx: RequestContext, p: SpawnUnshelved) -> None:
+        await self.agent.spawn_unshelved(ctx, instance_uuid=p.instance_uuid, node=p.node)
+
+    @rpc.serves(ResizeInstance)
+    async def resize_instance(self, ctx: RequestContext, p: ResizeInstance) -> None:
+        await self.agent.resize_instance(ctx, instance_uuid=p.instance_uuid, migration=p.migration)
+
+    @rpc.serves(DropResizeClaim)
+    async def drop_resize_claim(self, ctx: RequestContext, p: DropResizeClaim) -> None:
+        await self.agent.drop_resize_claim(ctx, instance_uuid=p.instance_uuid, migration=p.migration)
+
+    @rpc.serves(FinishResize)
+    async def finish_resize(self, ctx: RequestContext, p: FinishResize) -> None:
+        await self.agent.finish_resize(ctx, instance_uuid=p.instance_uuid, migration=p.migration)
+
+    @rpc.serves(FinishRevertResize)
+    async def finish_revert_resize(self, ctx: RequestContext, p: FinishRevertResize) -> None:
+        await self.agent.finish_revert_resize(ctx, instance_uuid=p.instance_uuid, migration=p.migration)
