@@ -240,6 +240,21 @@ async def test_launch_wizard_lists_and_project_switch(cloud: CloudClient) -> Non
         twice = await web.post(f"{D}/security-groups/{web_id.group(1)}/rules", data=rule)
         assert twice.status_code == 409 and "network: " in twice.text
         assert "22-22" in (await web.get(f"{D}/security-groups")).text
+        # An image uploaded through the dashboard (record, then the bytes streamed), then deleted.
+        head = {"X-CSRF-Token": csrf}
+        no_csrf = await web.put(f"{D}/images/x/file", content=b"abc")
+        assert no_csrf.status_code == 403
+        made = await web.post(f"{D}/images", data={"name": "up1", "disk_format": "raw"}, headers=head)
+        assert made.status_code == 201, made.text
+        image_id = made.json()["id"]
+        sent = await web.put(f"{D}/images/{image_id}/file", content=b"\1" * 300_000, headers=head)
+        assert sent.status_code == 200 and sent.json()["status"] == "active", sent.text
+        bad = await web.post(f"{D}/images", data={"name": "up2", "disk_format": "exe"}, headers=head)
+        assert bad.status_code == 400 and "Unknown disk format" in bad.json()["error"]
+        listed = (await web.get(f"{D}/images")).text
+        assert "up1" in listed and "0.3 MB" in listed
+        gone = await web.post(f"{D}/images/{image_id}/delete", data={"csrf_token": csrf})
+        assert gone.status_code == 303 and "up1" not in (await web.get(f"{D}/images")).text
         # Volumes: extend, snapshot, a volume from the snapshot; a shrink is the API's 400 in place.
         made = await web.post(f"{D}/volumes", data={"csrf_token": csrf, "name": "vol1", "size": "1"})
         assert made.status_code == 303, made.text

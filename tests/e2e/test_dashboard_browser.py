@@ -159,6 +159,16 @@ def test_dashboard_launch_watch_topology_console_logout(dashboard_cloud: dict[st
                 load(page, f"/dashboard/{path}", path)
                 shot(page, path)
 
+            # An image uploaded from the browser (streamed through the dashboard to the image API).
+            load(page, "/dashboard/images", "images")
+            page.fill("#image-upload input[name=name]", "uploaded-disk")
+            page.select_option("#image-upload select[name=disk_format]", "raw")
+            blob = {"name": "disk.raw", "mimeType": "application/octet-stream", "buffer": b"\0" * 3_000_000}
+            page.set_input_files("#image-upload input[name=file]", files=[blob])
+            page.click("#image-upload button")
+            page.wait_for_selector("#images tr:has-text('uploaded-disk'):has-text('active')")
+            shot(page, "image-uploaded")
+
             # Delete from the instance's page; the list empties without a reload.
             load(page, "/dashboard/instances", "instances")
             page.click("#instances a:has-text('vm1')")

@@ -9,6 +9,7 @@ message the API wrote (Keystone's ``error.message``, Nova's and Cinder's fault
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterable
 from typing import Any
 
 import httpx
@@ -78,7 +79,7 @@ class ServiceClient:
         path: str,
         *,
         json: Any = None,
-        content: bytes | None = None,
+        content: bytes | AsyncIterable[bytes] | None = None,
         params: dict[str, Any] | list[tuple[str, Any]] | None = None,
         headers: dict[str, str] | None = None,
         expect_json: bool = True,

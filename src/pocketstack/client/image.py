@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterable
 from typing import Any
 
 from pocketstack.client.base import Resource, ServiceClient
@@ -22,8 +23,11 @@ class ImageClient(ServiceClient):
         body = {"name": name, "disk_format": "raw", "container_format": "bare", **attrs}
         return dict(await self.post("/images", body))
 
-    async def upload(self, image_id: str, data: bytes) -> None:
-        """Store the image's bytes (it becomes ``active``)."""
+    async def upload(self, image_id: str, data: bytes | AsyncIterable[bytes]) -> None:
+        """Store the image's bytes (it becomes ``active``); an async iterable streams."""
         await self.request(
             "PUT", f"/images/{image_id}/file", content=data, headers={"Content-Type": "application/octet-stream"}
         )
+
+    async def delete_image(self, image_id: str) -> None:
+        await self.delete(f"/images/{image_id}")

@@ -161,7 +161,7 @@ class DashboardApp:
             if route.auth:
                 if call.session is None:
                     raise LoginRequired()
-                if request.method == "POST":
+                if request.method not in ("GET", "HEAD"):
                     presented = call.field("csrf_token") or request.headers.get("x-csrf-token")
                     if not call.session.csrf_ok(presented):
                         raise Forbidden("The form has expired or did not come from this dashboard: reload and retry.")

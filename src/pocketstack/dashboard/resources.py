@@ -9,7 +9,7 @@ from typing import Any
 
 from pocketstack.client import ApiError, Resource
 from pocketstack.dashboard.app import PREFIX, Call, redirect
-from pocketstack.web.response import Response
+from pocketstack.web.response import Response, json_response
 
 
 @dataclass(frozen=True)
@@ -70,8 +70,52 @@ async def overview(call: Call) -> Response:
     return call.render("overview.mako", active="overview", usages=usages, down=down)
 
 
-async def images(call: Call) -> Response:
-    return call.render("images.mako", active="images", images=await call.api.image.images())
+async def images(call: Call, error: str = "", status: int = 200) -> Response:
+    images = await call.api.image.images()
+    return call.render("images.mako", status=status, active="images", images=images, error=error)
+
+
+DISK_FORMATS = ("qcow2", "raw", "iso", "vmdk", "vdi", "ami", "aki", "ari")
+
+
+async def create_image(call: Call) -> Response:
+    """The image's record; the page's script then streams the file to ``upload_image``.
+    Answers JSON for the script, or the page with the API's message."""
+    name, disk_format = call.field("name"), call.field("disk_format") or "qcow2"
+    try:
+        if not name:
+            raise ApiError("image", 400, "Give the image a name.")
+        if disk_format not in DISK_FORMATS:
+            raise ApiError("image", 400, f"Unknown disk format {disk_format!r}.")
+        made = await call.api.image.create_image(name, disk_format=disk_format, container_format="bare")
+    except ApiError as exc:
+        if exc.unauthorized:
+            raise
+        message = f"{exc.service}: {exc.message}"
+        return json_response({"error": message}, exc.status if exc.status >= 400 else 503)
+    return json_response({"id": made["id"]}, 201)
+
+
+async def upload_image(call: Call) -> Response:
+    """The browser's file, streamed to the image API as it arrives (no buffering here)."""
+    image_id = call.request.path_params["image_id"]
+    try:
+        await call.api.image.upload(image_id, call.request.stream())
+    except ApiError as exc:
+        if exc.unauthorized:
+            raise
+        return json_response({"error": f"{exc.service}: {exc.message}"}, exc.status if exc.status >= 400 else 503)
+    return json_response({"id": image_id, "status": (await call.api.image.image(image_id))["status"]})
+
+
+async def delete_image(call: Call) -> Response:
+    try:
+        await call.api.image.delete_image(call.request.path_params["image_id"])
+    except ApiError as exc:
+        if exc.unauthorized:
+            raise
+        return await images(call, f"{exc.service}: {exc.message}", exc.status if exc.status >= 400 else 503)
+    return redirect(f"{PREFIX}/images")
 
 
 async def _networks_values(call: Call) -> dict[str, Any]:

@@ -75,7 +75,58 @@ function enableZoom(frame) {
   });
 }
 
+function csrfToken() {
+  return document.querySelector("main").dataset.csrf;
+}
+
+function enableUpload(form) {
+  // Two steps: the image's record (POST), then its bytes streamed with a progress bar (PUT).
+  const progress = document.getElementById("upload-progress");
+  const status = document.getElementById("upload-status");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const file = form.elements.file.files[0];
+    if (!file) return;
+    status.textContent = "Creating the image…";
+    const body = new URLSearchParams({ name: form.elements.name.value, disk_format: form.elements.disk_format.value });
+    const made = await fetch(form.dataset.create, {
+      method: "POST", body, credentials: "same-origin",
+      headers: { "X-CSRF-Token": csrfToken(), "X-Requested-With": "fetch" },
+    });
+    const answer = await made.json().catch(() => ({ error: `HTTP ${made.status}` }));
+    if (!made.ok) {
+      status.textContent = answer.error;
+      return;
+    }
+    const xhr = new XMLHttpRequest();
+    xhr.open("PUT", form.dataset.upload.replace("ID", answer.id));
+    xhr.setRequestHeader("X-CSRF-Token", csrfToken());
+    xhr.setRequestHeader("X-Requested-With", "fetch");
+    xhr.setRequestHeader("Content-Type", "application/octet-stream");
+    progress.hidden = false;
+    xhr.upload.addEventListener("progress", (e) => {
+      if (e.lengthComputable) progress.value = Math.round((100 * e.loaded) / e.total);
+      status.textContent = `${Math.round(e.loaded / 1024)} KB sent`;
+    });
+    xhr.addEventListener("load", () => {
+      if (xhr.status < 300) {
+        progress.value = 100;
+        status.textContent = "Uploaded.";
+        window.location.reload();
+      } else {
+        let message = `HTTP ${xhr.status}`;
+        try { message = JSON.parse(xhr.responseText).error; } catch (error) { /* keep the status */ }
+        status.textContent = message;
+      }
+    });
+    xhr.addEventListener("error", () => { status.textContent = "The upload failed (connection lost)."; });
+    xhr.send(file);
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  const upload = document.getElementById("image-upload");
+  if (upload) enableUpload(upload);
   document.querySelectorAll("[data-live]").forEach(keepLive);
   document.querySelectorAll("select[data-autosubmit]").forEach((select) => {
     select.addEventListener("change", () => select.form.submit());
@@ -93,7 +144,16 @@ document.addEventListener("DOMContentLoaded", () => {
   loadConsole();
   // A status change (BUILD → ACTIVE, a reboot, ...) writes to the console: read it again.
   const status = document.getElementById("instance-status");
-  if (status) status.addEventListener("live-updated", loadConsole);
+  if (status) {
+    status.addEventListener("live-updated", loadConsole);
+    // The page's other parts (ports for floating IPs, volumes) exist once the build ends.
+    const first = document.getElementById("server-status");
+    const building = first && first.textContent.trim() === "BUILD";
+    status.addEventListener("live-updated", () => {
+      const now = document.getElementById("server-status");
+      if (building && now && now.textContent.trim() !== "BUILD") window.location.reload();
+    });
+  }
   const topology = document.getElementById("topology");
   if (topology) enableZoom(topology);
 });
