@@ -346,3 +346,22 @@ async def test_launch_wizard_lists_and_project_switch(cloud: CloudClient) -> Non
         if "demo" in projects:
             switched = await web.post(f"{D}/project", data={"csrf_token": csrf, "project_id": projects["demo"]})
             assert switched.status_code == 303 and session.token.project_name == "demo"
+
+
+async def test_login_with_an_application_credential(cloud: CloudClient) -> None:
+    async with connection(cloud) as conn:
+        token = await conn.identity().password_token("default", "demo", "demo")
+        made = await conn.identity(token.id).post(
+            f"/users/{token.user_id}/application_credentials", {"application_credential": {"name": "dash"}}
+        )
+        credential = made["application_credential"]
+    async with browser(cloud) as web:
+        form = await web.get(f"{D}/login")
+        data = {"login_token": hidden(form.text, "login_token"), "credential_id": credential["id"]}
+        wrong = await web.post(f"{D}/login", data={**data, "credential_secret": "nope"})
+        assert wrong.status_code == 401 and "Wrong domain" in wrong.text
+        data["login_token"] = hidden(wrong.text, "login_token")
+        done = await web.post(f"{D}/login", data={**data, "credential_secret": credential["secret"]})
+        assert done.status_code == 303, done.text
+        overview = await web.get(f"{D}/")
+        assert overview.status_code == 200 and "demo" in overview.text
