@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +45,6 @@ class ObjectService(Service):
             request_bodies=REQUEST_BODIES,
             authenticator=runtime.authenticator,
             max_body_bytes=cfg.server.max_body_bytes,
-            request_id_headers=("x-trans-id", "x-openstack-request-id"),
         )
         self._expirer: asyncio.Task[None] | None = None
 
@@ -52,7 +53,16 @@ class ObjectService(Service):
         return self._asgi
 
     async def _asgi(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        await self._app(scope, receive, send)
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+
+        async def send_with_trans_id(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), (b"x-trans-id", _trans_id(message["headers"]))]
+            await send(message)
+
+        await self._app(scope, receive, send_with_trans_id)
 
     @property
     def root_mounts(self) -> dict[str, Any]:
@@ -87,6 +97,14 @@ class ObjectService(Service):
             self._expirer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._expirer
+
+
+def _trans_id(headers: list[tuple[bytes, bytes]]) -> bytes:
+    """Swift's transaction id (``tx`` + 21 hex digits + ``-`` + the time in hex, which
+    clients check), made from the request id so the two name the same request."""
+    request_id = next((v for k, v in headers if k == b"x-openstack-request-id"), b"")
+    digits = request_id.decode().removeprefix("req-").replace("-", "") or uuid.uuid4().hex
+    return f"tx{digits[:21]}-{int(time.time()):010x}".encode()
 
 
 def create(runtime: Runtime) -> ObjectService:

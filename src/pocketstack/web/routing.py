@@ -80,6 +80,7 @@ class Router:
         """Return (route, params, allowed methods). Route is None if nothing matches."""
         params: dict[str, str] = {}
         node: _Node | None = self.root
+        consumed = 0  # where the last matched segment ends
         for seg, start in _segments(path, self.strict_slashes):
             assert node is not None
             nxt = node.literal.get(seg)
@@ -88,11 +89,13 @@ class Router:
                     if node.rest is None:
                         return None, {}, []
                     node = node.rest
-                    params[node.param_name] = path[start:]
+                    # From just after the previous segment's slash: "c//o" names "/o".
+                    params[node.param_name] = path[consumed + 1 :]
                     break
                 nxt = node.param
                 params[nxt.param_name] = seg
             node = nxt
+            consumed = start + len(seg)
         assert node is not None
         route = node.routes.get(method)
         if route is None and method == "HEAD":
