@@ -9,6 +9,7 @@ import contextlib
 import logging
 import time
 import uuid
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +58,7 @@ class ObjectService(Service):
             await self._app(scope, receive, send)
             return
 
-        async def send_with_trans_id(message: dict[str, Any]) -> None:
+        async def send_with_trans_id(message: MutableMapping[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 message["headers"] = [*message.get("headers", []), (b"x-trans-id", _trans_id(message["headers"]))]
             await send(message)
