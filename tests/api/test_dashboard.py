@@ -56,7 +56,7 @@ def browser(cloud: CloudClient) -> httpx.AsyncClient:
 async def wait_status(cloud: CloudClient, server_id: str, status: str) -> None:
     async with connection(cloud) as conn:
         api = await admin_api(conn)
-        for _ in range(200):
+        for _ in range(400):
             server = await api.compute.server(server_id)
             if server["status"] == status and not server.get("OS-EXT-STS:task_state"):
                 return
@@ -207,6 +207,20 @@ async def test_launch_wizard_lists_and_project_switch(cloud: CloudClient) -> Non
         assert empty.status_code == 400 and "Give the instance a name." in empty.text
         too_many = await web.post(f"{D}/launch", data={**form, "count": "11", "network": net_id.group(1)})
         assert too_many.status_code == 403 and "compute: " in too_many.text and "uota" in too_many.text
+        bad_meta = await web.post(f"{D}/launch", data={**form, "metadata": "no equals sign"})
+        assert bad_meta.status_code == 400 and "one KEY=VALUE per line" in bad_meta.text
+        # Boot from a new volume made from the image, in a zone, with metadata.
+        from_volume = {**form, "name": "vm-vol", "boot_volume_gb": "1", "zone": "nova", "metadata": "role=db"}
+        booted = await web.post(f"{D}/launch", data=from_volume)
+        assert booted.status_code == 303, booted.text
+        vm_vol = booted.headers["location"].split("launched=")[1]
+        await wait_status(cloud, vm_vol, "ACTIVE")
+        async with connection(cloud) as conn:
+            admin = await admin_api(conn)
+            server = await admin.compute.server(vm_vol)
+            assert server["metadata"] == {"role": "db"} and server["image"] == ""
+            assert server["os-extended-volumes:volumes_attached"][0]["delete_on_termination"] is True
+            await admin.compute.delete_server(vm_vol)
         launched = await web.post(f"{D}/launch", data={**form, "network": net_id.group(1), "new_keypair": "kp1"})
         assert launched.status_code == 200 and "PRIVATE KEY" in launched.text
         rows = await web.get(f"{D}/instances/rows")
@@ -261,7 +275,7 @@ async def test_launch_wizard_lists_and_project_switch(cloud: CloudClient) -> Non
         async with connection(cloud) as conn:
             demo = conn.scoped(await conn.identity().password_token("default", "demo", "demo"))
             vol1 = next(v for v in await demo.volume.volumes() if v["name"] == "vol1")
-            for _ in range(100):
+            for _ in range(400):
                 if (await demo.volume.volume(vol1["id"]))["status"] == "available":
                     break
                 await asyncio.sleep(0.05)

@@ -45,9 +45,12 @@ class ComputeClient(ServiceClient):
     async def server(self, server_id: str) -> Resource:
         return dict((await self.get(f"/servers/{server_id}"))["server"])
 
-    async def create_server(self, server: Resource) -> Resource:
+    async def create_server(self, server: Resource, scheduler_hints: Resource | None = None) -> Resource:
         """``POST /servers``: the new server (id, adminPass...)."""
-        return dict((await self.post("/servers", {"server": server}))["server"])
+        body: Resource = {"server": server}
+        if scheduler_hints:
+            body["os:scheduler_hints"] = scheduler_hints
+        return dict((await self.post("/servers", body))["server"])
 
     async def delete_server(self, server_id: str) -> None:
         await self.delete(f"/servers/{server_id}")
@@ -116,3 +119,11 @@ class ComputeClient(ServiceClient):
         """``createImage``: the new image's id."""
         answer = await self.action(server_id, {"createImage": {"name": name}})
         return str((answer or {}).get("image_id", ""))
+
+    async def availability_zones(self) -> list[str]:
+        """The names of the zones a server may be launched in (available ones)."""
+        zones = (await self.get("/os-availability-zone"))["availabilityZoneInfo"]
+        return [z["zoneName"] for z in zones if (z.get("zoneState") or {}).get("available", True)]
+
+    async def server_groups(self) -> list[Resource]:
+        return list((await self.get("/os-server-groups"))["server_groups"])

@@ -83,13 +83,16 @@ async def rows(call: Call) -> Response:
 
 async def _launch_choices(call: Call) -> dict[str, Any]:
     api = call.api
-    images, flavors, networks, keypairs, groups, limits = await asyncio.gather(
-        api.image.images(status="active"),
-        api.compute.flavors(),
-        api.network.networks(),
-        api.compute.keypairs(),
-        api.network.security_groups(project_id=api.token.project_id),
-        api.compute.limits(),
+    (images, flavors, networks, keypairs, groups, limits), (zones, server_groups) = await asyncio.gather(
+        asyncio.gather(
+            api.image.images(status="active"),
+            api.compute.flavors(),
+            api.network.networks(),
+            api.compute.keypairs(),
+            api.network.security_groups(project_id=api.token.project_id),
+            api.compute.limits(),
+        ),
+        asyncio.gather(api.compute.availability_zones(), api.compute.server_groups()),
     )
     usable = [n for n in networks if not n.get("router:external") or n.get("shared")]
     free = {
@@ -105,6 +108,8 @@ async def _launch_choices(call: Call) -> dict[str, Any]:
         "keypairs": keypairs,
         "groups": groups,
         "free": free,
+        "zones": zones,
+        "server_groups": server_groups,
     }
 
 
@@ -119,6 +124,10 @@ def _form_values(call: Call) -> dict[str, Any]:
         "new_keypair": call.field("new_keypair"),
         "groups": call.fields("security_group") or ["default"],
         "user_data": call.field("user_data"),
+        "boot_volume_gb": call.field("boot_volume_gb"),
+        "zone": call.field("zone"),
+        "server_group": call.field("server_group"),
+        "metadata": call.field("metadata"),
     }
 
 
@@ -139,7 +148,24 @@ def _check(values: dict[str, Any]) -> str:
         return "Choose a flavor."
     if not values["count"].isdigit() or not 1 <= int(values["count"]) <= MAX_COUNT:
         return f"The count must be a whole number from 1 to {MAX_COUNT}."
+    if values["boot_volume_gb"] and (not values["boot_volume_gb"].isdigit() or int(values["boot_volume_gb"]) < 1):
+        return "The boot volume's size is a whole number of GB."
+    if _metadata(values["metadata"]) is None:
+        return "Metadata: one KEY=VALUE per line."
     return ""
+
+
+def _metadata(text: str) -> dict[str, str] | None:
+    """KEY=VALUE lines as a dict; None if a line has no '='."""
+    found: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        key, sep, value = line.partition("=")
+        if not sep or not key.strip():
+            return None
+        found[key.strip()] = value.strip()
+    return found
 
 
 async def launch(call: Call) -> Response:
@@ -158,6 +184,28 @@ async def launch(call: Call) -> Response:
             "min_count": int(values["count"]),
             "max_count": int(values["count"]),
         }
+        if values["boot_volume_gb"]:
+            # Image to a new volume, deleted with the instance.
+            del server["imageRef"]
+            server["block_device_mapping_v2"] = [
+                {
+                    "boot_index": 0,
+                    "uuid": values["image"],
+                    "source_type": "image",
+                    "destination_type": "volume",
+                    "volume_size": int(values["boot_volume_gb"]),
+                    "delete_on_termination": True,
+                }
+            ]
+        if values["zone"]:
+            server["availability_zone"] = values["zone"]
+        metadata = _metadata(values["metadata"])
+        if metadata:
+            server["metadata"] = metadata
+        if values["server_group"]:
+            scheduler_hints = {"group": values["server_group"]}
+        else:
+            scheduler_hints = {}
         if values["user_data"]:
             server["user_data"] = base64.b64encode(values["user_data"].encode()).decode()
         try:
@@ -167,7 +215,7 @@ async def launch(call: Call) -> Response:
                 values["keypair"], values["new_keypair"] = created["name"], ""
             if values["keypair"]:
                 server["key_name"] = values["keypair"]
-            made = await api.compute.create_server(server)
+            made = await api.compute.create_server(server, scheduler_hints)
         except ApiError as exc:
             if exc.unauthorized:
                 raise

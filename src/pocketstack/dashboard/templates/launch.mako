@@ -18,6 +18,7 @@
     <option value="${i['id']}" ${'selected' if i['id'] == values['image'] else ''}>${i.get('name') or i['id']}</option>
 % endfor
   </select></label>
+  <label>Boot from a new volume of <input name="boot_volume_gb" type="number" min="1" value="${values['boot_volume_gb']}" class="narrow"> GB made from the image (deleted with the instance; empty: boot from the image)</label>
   <table class="list flavors"><thead><tr><th></th><th>Flavor</th><th>vCPUs</th><th>RAM</th><th>Disk</th><th>Fits</th></tr></thead><tbody>
 % for f in flavors:
 <% fits = f['vcpus'] <= free['vcpus'] and f['ram'] <= free['ram'] and free['instances'] > 0 %>
@@ -47,6 +48,19 @@
   </select></label>
   <label>Or create a new key pair named <input name="new_keypair" value="${values['new_keypair']}" pattern="[A-Za-z0-9_. @-]+"></label>
   <label>User data <textarea name="user_data" rows="3">${values['user_data']}</textarea></label>
+</fieldset>
+<fieldset><legend>5 · Placement and metadata (optional)</legend>
+  <label>Availability zone <select name="zone"><option value="">any</option>
+% for z in zones:
+    <option ${'selected' if z == values['zone'] else ''}>${z}</option>
+% endfor
+  </select></label>
+  <label>Server group <select name="server_group"><option value="">none</option>
+% for g in server_groups:
+    <option value="${g['id']}" ${'selected' if g['id'] == values['server_group'] else ''}>${g['name']} (${g.get('policy') or ', '.join(g.get('policies') or [])})</option>
+% endfor
+  </select></label>
+  <label>Metadata (KEY=VALUE per line) <textarea name="metadata" rows="2">${values['metadata']}</textarea></label>
 </fieldset>
 <button type="submit" id="launch-submit">Launch</button>
 </form>
