@@ -196,6 +196,22 @@ async def test_launch_wizard_lists_and_project_switch(cloud: CloudClient) -> Non
         assert bad.status_code == 400 and "network: " in bad.text and "not-a-cidr" in bad.text
         networks = await web.get(f"{D}/networks")
         assert "10.1.0.0/24" in networks.text and "net1-router" in networks.text and "net2" not in networks.text
+        assert "network:router_interface" in networks.text.split('id="ports"')[1]
+        # A network and a router made and removed again (the router's interface first).
+        await web.post(
+            f"{D}/networks", data={"csrf_token": csrf, "name": "tmp", "cidr": "10.9.0.0/24", "external": ids["public"]}
+        )
+        page = (await web.get(f"{D}/networks")).text
+        tmp_router = re.search(r'routers/([^/]+)/delete" class="row" data-confirm="Delete router tmp-router', page)
+        tmp_net = re.search(r'networks/([^/]+)/delete" class="row" data-confirm="Delete network tmp\?', page)
+        assert tmp_router and tmp_net
+        in_use = await web.post(f"{D}/networks/{tmp_net.group(1)}/delete", data={"csrf_token": csrf})
+        assert in_use.status_code == 409 and "network: " in in_use.text
+        gone = await web.post(f"{D}/routers/{tmp_router.group(1)}/delete", data={"csrf_token": csrf})
+        assert gone.status_code == 303, gone.text
+        gone = await web.post(f"{D}/networks/{tmp_net.group(1)}/delete", data={"csrf_token": csrf})
+        assert gone.status_code == 303, gone.text
+        assert "tmp-router" not in (await web.get(f"{D}/networks")).text
         wizard = await web.get(f"{D}/launch")
         assert wizard.status_code == 200 and "cirros" in wizard.text and "tiny" in wizard.text
         net_id = re.search(r'name="network" value="([^"]+)"', wizard.text)

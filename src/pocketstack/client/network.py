@@ -89,3 +89,9 @@ class NetworkClient(ServiceClient):
 
     async def delete_security_group_rule(self, rule_id: str) -> None:
         await self.delete(f"/security-group-rules/{rule_id}")
+
+    async def delete_router(self, router_id: str) -> None:
+        """Remove the router's interfaces first (Neutron refuses a router that has any)."""
+        for port in await self.ports(device_id=router_id, device_owner="network:router_interface"):
+            await self.put(f"/routers/{router_id}/remove_router_interface", {"port_id": port["id"]})
+        await self.delete(f"/routers/{router_id}")

@@ -120,11 +120,13 @@ async def delete_image(call: Call) -> Response:
 
 async def _networks_values(call: Call) -> dict[str, Any]:
     api = call.api
-    networks, subnets, routers = await asyncio.gather(
-        api.network.networks(), api.network.subnets(), api.network.routers()
+    networks, subnets, routers, ports = await asyncio.gather(
+        api.network.networks(), api.network.subnets(), api.network.routers(), api.network.ports()
     )
     by_id = {s["id"]: s for s in subnets}
     return {
+        "ports": ports,
+        "project_id": api.token.project_id,
         "networks": networks,
         "subnets": by_id,
         "routers": routers,
@@ -132,8 +134,27 @@ async def _networks_values(call: Call) -> dict[str, Any]:
     }
 
 
-async def networks(call: Call) -> Response:
-    return call.render("networks.mako", active="networks", error="", form={}, **await _networks_values(call))
+async def networks(call: Call, error: str = "", status: int = 200) -> Response:
+    values = await _networks_values(call)
+    return call.render("networks.mako", status=status, active="networks", error=error, form={}, **values)
+
+
+async def _networks_or_in_place(call: Call, work: Any) -> Response:
+    try:
+        await work
+    except ApiError as exc:
+        if exc.unauthorized:
+            raise
+        return await networks(call, f"{exc.service}: {exc.message}", exc.status if exc.status >= 400 else 503)
+    return redirect(f"{PREFIX}/networks")
+
+
+async def delete_network(call: Call) -> Response:
+    return await _networks_or_in_place(call, call.api.network.delete_network(call.request.path_params["network_id"]))
+
+
+async def delete_router(call: Call) -> Response:
+    return await _networks_or_in_place(call, call.api.network.delete_router(call.request.path_params["router_id"]))
 
 
 async def create_network(call: Call) -> Response:

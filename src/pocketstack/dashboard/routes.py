@@ -32,6 +32,8 @@ ROUTES = [
     route("POST", "/images/{image_id}/delete", resources.delete_image),
     route("GET", "/networks", resources.networks),
     route("POST", "/networks", resources.create_network),
+    route("POST", "/networks/{network_id}/delete", resources.delete_network),
+    route("POST", "/routers/{router_id}/delete", resources.delete_router),
     route("GET", "/volumes", resources.volumes),
     route("POST", "/volumes", resources.create_volume),
     route("POST", "/volumes/{volume_id}/action", resources.volume_action),

@@ -1,6 +1,9 @@
 <%inherit file="layout.mako"/>
 <%def name="title()">Instances</%def>
 <h1>Instances <a class="button" href="${prefix}/launch" id="launch">Launch instance</a></h1>
+% if launched:
+<p class="notice" id="launched">Launch requested: the new instance appears below and its status follows its build.</p>
+% endif
 <form class="filters" method="get" action="${prefix}/instances">
   <input name="name" placeholder="Name contains" value="${query.get('name', '')}">
   <select name="status">
