@@ -304,6 +304,8 @@ async def test_launch_wizard_lists_and_project_switch(cloud: CloudClient) -> Non
         assert snap.status_code == 303, snap.text
         page = (await web.get(f"{D}/volumes")).text
         assert "s1" in page.split('id="snapshots"')[1] and "2 GB" in page
+        rows = (await web.get(f"{D}/volumes/rows")).text
+        assert "vol1" in rows and "<html" not in rows
         # A non-admin sees no admin panel, and its URL answers 403.
         assert 'id="admin-link"' not in (await web.get(f"{D}/")).text
         denied = await web.get(f"{D}/admin")

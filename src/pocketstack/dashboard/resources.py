@@ -194,6 +194,11 @@ async def volumes(call: Call, error: str = "", status: int = 200) -> Response:
     return call.render("volumes.mako", status=status, active="volumes", volumes=vols, snapshots=snaps, error=error)
 
 
+async def volume_rows(call: Call) -> Response:
+    """The volumes table's rows alone, for the page's live refresh."""
+    return call.render("_volume_rows.mako", volumes=await call.api.volume.volumes())
+
+
 async def _volumes_or_in_place(call: Call, work: Any) -> Response:
     try:
         await work

@@ -36,6 +36,7 @@ ROUTES = [
     route("POST", "/routers/{router_id}/delete", resources.delete_router),
     route("GET", "/volumes", resources.volumes),
     route("POST", "/volumes", resources.create_volume),
+    route("GET", "/volumes/rows", resources.volume_rows),
     route("POST", "/volumes/{volume_id}/action", resources.volume_action),
     route("POST", "/snapshots/{snapshot_id}/delete", resources.delete_snapshot),
     route("GET", "/keypairs", resources.keypairs),

@@ -22,6 +22,9 @@ function keepLive(element) {
   let busy = false;
   const refresh = async () => {
     if (busy || document.hidden) return;
+    // Never replace a form the user is filling in.
+    const focused = document.activeElement;
+    if (focused && element.contains(focused) && focused.matches("input, select, textarea")) return;
     busy = true;
     try {
       const text = await fetchText(element.dataset.live);

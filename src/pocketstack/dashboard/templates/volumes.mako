@@ -4,25 +4,8 @@
 % if error:
 <p class="error" role="alert" id="volume-error">${error}</p>
 % endif
-<table class="list" id="volumes"><thead><tr><th>Name</th><th>Size</th><th>Status</th><th>Attached to</th><th>Bootable</th><th>Actions</th></tr></thead><tbody>
-% for v in volumes:
-<tr data-volume="${v.get('name') or v['id']}"><td>${v.get('name') or v['id']}</td><td>${v['size']} GB</td><td>${v['status']}</td>
-<td>${', '.join(a.get('server_id', '')[:8] for a in v.get('attachments') or [])}</td><td>${v.get('bootable')}</td>
-<td class="actions-cell">
-<form method="post" action="${prefix}/volumes/${v['id']}/action" class="row">
-<input type="hidden" name="csrf_token" value="${session.csrf}"><input type="hidden" name="action" value="extend">
-<input name="size" type="number" min="${v['size'] + 1}" value="${v['size'] + 1}" class="narrow"><button class="small">Extend</button></form>
-<form method="post" action="${prefix}/volumes/${v['id']}/action" class="row">
-<input type="hidden" name="csrf_token" value="${session.csrf}"><input type="hidden" name="action" value="snapshot">
-<input name="name" placeholder="snapshot name" class="narrow"><button class="small">Snapshot</button></form>
-<form method="post" action="${prefix}/volumes/${v['id']}/action" class="row" data-confirm="Delete volume ${v.get('name') or v['id']}?">
-<input type="hidden" name="csrf_token" value="${session.csrf}"><input type="hidden" name="action" value="delete">
-<button class="small danger">Delete</button></form>
-</td></tr>
-% endfor
-% if not volumes:
-<tr><td colspan="6" class="empty">No volumes.</td></tr>
-% endif
+<table class="list" id="volumes"><thead><tr><th>Name</th><th>Size</th><th>Status</th><th>Attached to</th><th>Bootable</th><th>Actions</th></tr></thead><tbody data-live="${prefix}/volumes/rows">
+<%include file="_volume_rows.mako"/>
 </tbody></table>
 <h2>Snapshots</h2>
 <table class="list" id="snapshots"><thead><tr><th>Name</th><th>Volume</th><th>Size</th><th>Status</th><th></th></tr></thead><tbody>
