@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 
 from pocketstack.common.errors import Conflict, Forbidden, Invalid, NotFound
-from pocketstack.compute import states
+from pocketstack.compute import disk_config, states
 from pocketstack.compute.api import policy, schemas, views
 from pocketstack.compute.api.common import at_least, base_url, canonical_access_ips, service
 from pocketstack.compute.api.handlers import servers
@@ -262,6 +262,11 @@ async def rebuild(request: Request, inst: Instance, args: Any) -> Response:
             changes["key_name"], changes["key_data"] = pair.name, pair.public_key
     if "user_data" in data:
         changes["user_data"] = data["user_data"]
+    wanted = disk_config.requested(data)
+    if wanted is not None:
+        # Kept when not named (Nova); AUTO refused on an image that disables it.
+        disk_config.check(wanted, image_meta, image_ref)
+        changes["system_metadata"] = disk_config.stored(inst.system_metadata, wanted)
     if "metadata" in data:
         limit = (await svc.quota_limits(inst.project_id))["metadata_items"]
         if 0 <= limit < len(data["metadata"]):

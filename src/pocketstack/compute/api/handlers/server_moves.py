@@ -14,19 +14,20 @@ from sqlalchemy import select
 
 from pocketstack.common.errors import Conflict, Invalid, NotFound
 from pocketstack.common.timeutils import iso_nozone
-from pocketstack.compute import states
+from pocketstack.compute import disk_config, states
 from pocketstack.compute.api import policy
 from pocketstack.compute.api.common import at_least, limit_param, service
 from pocketstack.compute.conductor.moves import migration_view
-from pocketstack.compute.models import ComputeNode, Instance, Migration
+from pocketstack.compute.models import ComputeNode, Flavor, Instance, Migration
 from pocketstack.compute.objects import actions, flavors, quotas
 from pocketstack.web.request import Request
 from pocketstack.web.response import Response, empty, json_response
-from pocketstack.web.validation import obj, string, validate
+from pocketstack.web.validation import obj, validate
 
 MOVABLE = (states.ACTIVE, states.STOPPED)
 RESIZE = obj(
-    {"flavorRef": {"type": ["string", "integer"], "minLength": 1}, "OS-DCF:diskConfig": string(16)}, ["flavorRef"]
+    {"flavorRef": {"type": ["string", "integer"], "minLength": 1}, disk_config.FIELD: {"enum": ["AUTO", "MANUAL"]}},
+    ["flavorRef"],
 )
 MIGRATE = {
     "type": ["object", "null"],
@@ -55,10 +56,16 @@ def _check_movable(inst: Instance, action: str, is_admin: bool) -> None:
 
 
 async def _start(
-    request: Request, inst: Instance, kind: str, new_flavor: dict[str, Any], requested_host: str | None = None
+    request: Request,
+    inst: Instance,
+    kind: str,
+    new_flavor: dict[str, Any],
+    requested_host: str | None = None,
+    auto_disk_config: bool = False,
 ) -> Response:
     """Record the migration and the action, set resize_prep (atomically), then schedule
-    (only onto ``requested_host`` when an admin named one)."""
+    (only onto ``requested_host`` when an admin named one). As Nova's resize (which a
+    cold migration is too), the server's diskConfig becomes the requested one or MANUAL."""
     ctx = request.context
     svc = service(request)
     action = "resize" if kind == "resize" else "migrate"
@@ -69,6 +76,7 @@ async def _start(
         if row.vm_state not in MOVABLE or row.task_state is not None:
             raise _refuse(row, action)
         row.task_state = states.RESIZE_PREP
+        row.system_metadata = disk_config.stored(row.system_metadata, auto_disk_config)
         mig = Migration(
             instance_uuid=inst.uuid,
             migration_type=kind,
@@ -102,6 +110,8 @@ async def resize(request: Request, inst: Instance, args: Any) -> Response:
     policy.owner(ctx, inst.project_id, "os_compute_api:servers:resize")
     data = validate(RESIZE, args)
     _check_movable(inst, "resize", ctx.is_admin)
+    wanted = disk_config.requested(data)
+    disk_config.check(wanted, inst.image_meta, inst.image_ref)
     flavor_id = str(data["flavorRef"]).rstrip("/").rsplit("/", 1)[-1]
     try:
         flavor = await flavors.get(service(request).db, ctx, flavor_id)
@@ -120,7 +130,7 @@ async def resize(request: Request, inst: Instance, args: Any) -> Response:
         "ram": int(new["memory_mb"]) - int(old.get("memory_mb") or 0),
     }
     await quotas.check_upsize(service(request).db, inst.project_id, deltas)
-    return await _start(request, inst, "resize", new)
+    return await _start(request, inst, "resize", new, auto_disk_config=bool(wanted))
 
 
 async def migrate(request: Request, inst: Instance, args: Any) -> Response:
@@ -193,7 +203,10 @@ async def revert_resize(request: Request, inst: Instance, args: Any) -> Response
     return empty(202)
 
 
-def _migration(request: Request, m: Migration) -> dict[str, Any]:
+def _migration(request: Request, m: Migration, flavor_ids: dict[str, int]) -> dict[str, Any]:
+    """One migration as os-migrations shows it; the flavors by their internal integer
+    ids (Nova's instance_type_id), from the embedded copy or, for copies made before
+    it held one, ``flavor_ids`` (None when that flavor is gone)."""
     view: dict[str, Any] = {
         "id": m.id,
         "instance_uuid": m.instance_uuid,
@@ -203,8 +216,8 @@ def _migration(request: Request, m: Migration) -> dict[str, Any]:
         "dest_compute": m.dest_compute,
         "dest_node": m.dest_node,
         "dest_host": None,
-        "old_instance_type_id": m.old_flavor.get("flavorid"),
-        "new_instance_type_id": m.new_flavor.get("flavorid"),
+        "old_instance_type_id": _flavor_id(m.old_flavor, flavor_ids),
+        "new_instance_type_id": _flavor_id(m.new_flavor, flavor_ids),
         "created_at": iso_nozone(m.created_at),
         "updated_at": iso_nozone(m.updated_at),
     }
@@ -215,6 +228,13 @@ def _migration(request: Request, m: Migration) -> dict[str, Any]:
     if at_least(request, 80):
         view["project_id"], view["user_id"] = m.project_id, m.user_id
     return view
+
+
+def _flavor_id(flavor: dict[str, Any] | None, flavor_ids: dict[str, int]) -> int | None:
+    flavor = flavor or {}
+    if isinstance(flavor.get("id"), int):
+        return int(flavor["id"])
+    return flavor_ids.get(str(flavor.get("flavorid")))
 
 
 async def migrations_index(request: Request) -> Response:
@@ -237,4 +257,14 @@ async def migrations_index(request: Request) -> Response:
         query = query.limit(limit)
     async with service(request).db.reader() as s:
         found = list(await s.scalars(query))
-    return json_response({"migrations": [_migration(request, m) for m in found]})
+        wanted = {
+            str(f.get("flavorid"))
+            for m in found
+            for f in (m.old_flavor or {}, m.new_flavor or {})
+            if not isinstance(f.get("id"), int)
+        }
+        flavor_ids: dict[str, int] = {}
+        if wanted:
+            rows = await s.execute(select(Flavor.flavorid, Flavor.id).where(Flavor.flavorid.in_(wanted)))
+            flavor_ids = {flavorid: ident for flavorid, ident in rows.all()}
+    return json_response({"migrations": [_migration(request, m, flavor_ids) for m in found]})
