@@ -235,3 +235,26 @@ async def test_large_body_over_the_limit_is_refused(api: ObjectApi) -> None:
 
     assert (await api.call("PUT", "/c/big", content=parts())).status_code == 413
     assert api.blob_files() == []
+
+
+async def test_concurrent_writers_keep_counts_exact(api: ObjectApi) -> None:
+    await api.container("c")
+
+    async def write(i: int) -> None:
+        # Ten names, each written by five writers at once, with different sizes.
+        resp = await api.call("PUT", f"/c/n{i % 10}", content=b"x" * (i + 1))
+        assert resp.status_code == 201
+
+    await asyncio.gather(*(write(i) for i in range(50)))
+    listing = (await api.call("GET", "/c?format=json")).json()
+    head = await api.head_container("c")
+    assert len(listing) == 10 == int(head["x-container-object-count"])
+    assert sum(item["bytes"] for item in listing) == int(head["x-container-bytes-used"])
+    assert len(api.blob_files()) == 10
+    for item in listing:
+        assert (await api.get("c", item["name"])).content == b"x" * item["bytes"]
+
+    await asyncio.gather(*(api.call("DELETE", f"/c/n{i % 10}") for i in range(30)))
+    head = await api.head_container("c")
+    assert head["x-container-object-count"] == "0" and head["x-container-bytes-used"] == "0"
+    assert api.blob_files() == []

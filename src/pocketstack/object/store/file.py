@@ -73,7 +73,9 @@ class FileBackend:
     ) -> Blob:
         blob, final = self._new(key)
         part = self._part()
-        fh: BinaryIO = await asyncio.to_thread(open, part, "wb")
+        # Opened on the loop (it does not block for long): a cancellation can then never
+        # fall between a thread creating the file and this task holding it.
+        fh: BinaryIO = open(part, "wb")  # noqa: ASYNC230
         md5 = hashlib.md5(usedforsecurity=False)
         size = 0
         block: list[bytes] = []
