@@ -289,8 +289,15 @@ async def serve(config: Config, on_ready: Any = None, only: frozenset[str] | Non
     # The loop's own handlers below stop the server; uvicorn must not install its own.
     server.install_signal_handlers = lambda: None  # type: ignore[attr-defined,method-assign,unused-ignore]
     loop = asyncio.get_running_loop()
+
+    def stop_serving() -> None:
+        server.should_exit = True
+        if cloud.dashboard is not None:
+            # uvicorn waits for open responses: end the dashboard's event streams.
+            cloud.dashboard.closing.set()
+
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, lambda: setattr(server, "should_exit", True))
+        loop.add_signal_handler(sig, stop_serving)
     task = asyncio.create_task(server.serve())
     while not server.started and not task.done():
         await asyncio.sleep(0.01)

@@ -397,3 +397,46 @@ async def test_login_with_an_application_credential(cloud: CloudClient) -> None:
         assert done.status_code == 303, done.text
         overview = await web.get(f"{D}/")
         assert overview.status_code == 200 and "demo" in overview.text
+
+
+async def read_events(response: httpx.Response, count: int) -> list[tuple[str, str]]:
+    """The first ``count`` events of a server-sent event stream: (name, data)."""
+    found: list[tuple[str, str]] = []
+    name, data = "", ""
+    async for line in response.aiter_lines():
+        if line.startswith("event: "):
+            name = line[7:]
+        elif line.startswith("data: "):
+            data = line[6:]
+        elif not line and name:
+            found.append((name, data))
+            name, data = "", ""
+            if len(found) == count:
+                break
+    return found
+
+
+async def test_live_events_stream_fragments_and_end_with_the_session(cloud: CloudClient) -> None:
+    import json
+
+    async with browser(cloud) as web:
+        await log_in(web)
+        nothing = await web.get(f"{D}/events?watch=/dashboard/logout")
+        assert nothing.status_code == 400
+        watch = {"watch": ["/dashboard/instances/rows?sort=display_name", "/dashboard/topology.svg"]}
+        async with web.stream("GET", f"{D}/events", params=watch) as stream:
+            assert stream.status_code == 200
+            assert stream.headers["content-type"].startswith("text/event-stream")
+            events = await asyncio.wait_for(read_events(stream, 2), 10)
+        assert [name for name, _ in events] == ["update", "update"]
+        first = json.loads(events[0][1])
+        assert first["path"] == "/dashboard/instances/rows?sort=display_name" and "No instances." in first["html"]
+        assert json.loads(events[1][1])["html"].startswith("<svg")
+        # The token revoked behind the page's back: the stream says to log in again.
+        session = cloud.cloud.dashboard.sessions.get(web.cookies["pocketstack_session"])
+        assert session is not None
+        async with connection(cloud) as conn:
+            await conn.identity(session.token.id).revoke(session.token.id)
+        async with web.stream("GET", f"{D}/events", params={"watch": "/dashboard/volumes/rows"}) as stream:
+            events = await asyncio.wait_for(read_events(stream, 1), 10)
+        assert events == [("login", "/dashboard/login?reason=expired")]

@@ -91,6 +91,8 @@ def test_dashboard_launch_watch_topology_console_logout(dashboard_cloud: dict[st
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         page.on("dialog", lambda dialog: dialog.accept())
+        requested: list[str] = []
+        page.on("request", lambda request: requested.append(request.url))
         try:
             # A browser at the root lands on the login page.
             load(page, "/", "login")
@@ -185,6 +187,9 @@ def test_dashboard_launch_watch_topology_console_logout(dashboard_cloud: dict[st
             page.goto(url + "/dashboard/instances")
             assert "/dashboard/login" in page.url
             assert errors == [], errors
+            # Live parts came over server-sent events, not by polling the fragments.
+            assert any("/dashboard/events?watch=" in u for u in requested)
+            assert not any("/dashboard/instances/rows" in u.split("?watch=")[0] for u in requested)
             weight = sum(
                 len(page.request.get(url + p).body()) for p in ("/dashboard/static/app.js", "/dashboard/static/app.css")
             )

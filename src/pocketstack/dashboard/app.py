@@ -11,6 +11,7 @@ stack trace.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -114,6 +115,8 @@ class DashboardApp:
 
         self.conn = Connection(base_url, transport=transport, verify=verify)
         self.sessions = SessionStore()
+        # Set when the server stops: long-lived event streams end.
+        self.closing = asyncio.Event()
         self.secure_cookies = secure_cookies
         self.templates = TemplateLookup(
             directories=[str(HERE / "templates")],
@@ -125,6 +128,7 @@ class DashboardApp:
         self.static = {p.name: p.read_bytes() for p in (HERE / "static").iterdir() if p.is_file()}
 
     async def aclose(self) -> None:
+        self.closing.set()
         await self.conn.aclose()
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
@@ -133,10 +137,22 @@ class DashboardApp:
         started = time.perf_counter()
         response = await self.handle(scope, receive)
         headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
-        headers.append((b"content-length", str(len(response.body)).encode()))
         headers.append((b"server-timing", f"app;dur={(time.perf_counter() - started) * 1000:.1f}".encode()))
+        if response.stream is None:
+            headers.append((b"content-length", str(len(response.body)).encode()))
+            await send({"type": "http.response.start", "status": response.status, "headers": headers})
+            await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else response.body})
+            return
+        # Server-sent events: chunks as they come, until the stream ends.
         await send({"type": "http.response.start", "status": response.status, "headers": headers})
-        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else response.body})
+        try:
+            async for chunk in response.stream:
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        finally:
+            aclose = getattr(response.stream, "aclose", None)
+            if aclose is not None:
+                await aclose()
+        await send({"type": "http.response.body", "body": b""})
 
     async def handle(self, scope: Scope, receive: Any) -> Response:
         path = scope["path"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pocketstack.dashboard import admin, auth, instances, resources, topology
+from pocketstack.dashboard import admin, auth, instances, live, resources, topology
 from pocketstack.dashboard.app import route
 
 ROUTES = [
@@ -50,4 +50,5 @@ ROUTES = [
     route("GET", "/topology", topology.page),
     route("GET", "/topology.svg", topology.drawing),
     route("GET", "/admin", admin.overview),
+    route("GET", "/events", live.events),
 ]

@@ -21,17 +21,11 @@ async function fetchText(url) {
 function keepLive(element) {
   let busy = false;
   const refresh = async () => {
-    if (busy || document.hidden) return;
-    // Never replace a form the user is filling in.
-    const focused = document.activeElement;
-    if (focused && element.contains(focused) && focused.matches("input, select, textarea")) return;
+    if (busy || document.hidden || typingIn(element)) return;
     busy = true;
     try {
       const text = await fetchText(element.dataset.live);
-      if (text !== null && text !== element.innerHTML) {
-        element.innerHTML = text;
-        element.dispatchEvent(new CustomEvent("live-updated", { bubbles: true }));
-      }
+      if (text !== null) replaceLive(element, text);
       element.classList.remove("stale");
     } catch (error) {
       element.classList.add("stale");
@@ -40,6 +34,61 @@ function keepLive(element) {
     }
   };
   setInterval(refresh, LIVE_EVERY_MS);
+}
+
+function typingIn(element) {
+  const focused = document.activeElement;
+  return Boolean(focused && element.contains(focused) && focused.matches("input, select, textarea"));
+}
+
+function replaceLive(element, html) {
+  if (html === element.innerHTML) return;
+  if (typingIn(element)) {
+    // Applied once the user leaves the field.
+    element.dataset.pending = "1";
+    element.pendingHtml = html;
+    return;
+  }
+  element.innerHTML = html;
+  element.classList.remove("stale");
+  element.dispatchEvent(new CustomEvent("live-updated", { bubbles: true }));
+}
+
+function connectLive(elements) {
+  // One server-sent event stream for every live part of the page; polling if it fails.
+  if (!elements.length) return;
+  if (!window.EventSource) {
+    elements.forEach(keepLive);
+    return;
+  }
+  const byPath = new Map(elements.map((element) => [element.dataset.live, element]));
+  elements.forEach((element) => element.addEventListener("focusout", () => {
+    if (element.dataset.pending) {
+      delete element.dataset.pending;
+      setTimeout(() => replaceLive(element, element.pendingHtml), 0);
+    }
+  }));
+  const query = [...byPath.keys()].map((path) => `watch=${encodeURIComponent(path)}`).join("&");
+  const source = new EventSource(`/dashboard/events?${query}`);
+  let opened = false;
+  source.addEventListener("open", () => { opened = true; });
+  source.addEventListener("update", (event) => {
+    const data = JSON.parse(event.data);
+    const element = byPath.get(data.path);
+    if (element) replaceLive(element, data.html);
+  });
+  source.addEventListener("login", (event) => {
+    source.close();
+    window.location.assign(event.data);
+  });
+  source.addEventListener("error", () => {
+    if (!opened) {
+      source.close();
+      elements.forEach(keepLive);
+    } else {
+      elements.forEach((element) => element.classList.add("stale"));
+    }
+  });
 }
 
 async function loadConsole() {
@@ -130,7 +179,7 @@ function enableUpload(form) {
 document.addEventListener("DOMContentLoaded", () => {
   const upload = document.getElementById("image-upload");
   if (upload) enableUpload(upload);
-  document.querySelectorAll("[data-live]").forEach(keepLive);
+  connectLive([...document.querySelectorAll("[data-live]")]);
   document.querySelectorAll("select[data-autosubmit]").forEach((select) => {
     select.addEventListener("change", () => select.form.submit());
   });
