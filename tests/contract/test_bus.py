@@ -264,6 +264,9 @@ async def test_typed_rpc_carries_a_request_context_and_a_strict_payload(make_bus
         await caller.call(topic, "greet", {}, name="x", version="2.0", timeout=10)
     with pytest.raises(RemoteError, match="not served"):
         await caller.call(topic, "greet", {}, name="x", version="1.1", timeout=10)
+    # So is a context with a field RequestContext does not have.
+    with pytest.raises(RemoteError, match="request context"):
+        await caller.call(topic, "greet", {"tenant": "t"}, name="x", version="1.0", timeout=10)
 
 
 async def test_call_timeout_names_topic_and_method(bus: Bus, topic: str) -> None:

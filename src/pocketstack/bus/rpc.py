@@ -116,7 +116,11 @@ class Server(Endpoint):
 
     async def rpc_dispatch(self, method: str, ctx: dict[str, Any], args: dict[str, Any]) -> Any:
         kind, handler = self._handlers[method]
-        return await handler(self, RequestContext.from_dict(ctx), kind.from_dict(args))
+        try:
+            context = RequestContext.from_dict(ctx)
+        except (ValueError, TypeError) as exc:
+            raise BadPayload(f"{method}: bad request context: {exc}") from None
+        return await handler(self, context, kind.from_dict(args))
 
 
 class Client:

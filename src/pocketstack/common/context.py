@@ -1,7 +1,8 @@
 """The request context: who is calling, with which scope and roles, under which request id.
 
 Built by the auth middleware from a validated token, carried across the bus as a dict
-(``to_dict``/``from_dict``) so every hop of a request knows its caller and request id.
+(``to_dict``/``from_dict``, by the typed RPC layer ``pocketstack.bus.rpc``) so every hop
+of a request knows its caller and request id.
 """
 
 from __future__ import annotations
@@ -61,7 +62,11 @@ class RequestContext:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RequestContext:
-        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        """The context ``to_dict`` made; a key it does not know is an error (ValueError)."""
+        unknown = sorted(set(data) - set(cls.__dataclass_fields__))
+        if unknown:
+            raise ValueError(f"unknown request context field(s): {', '.join(unknown)}")
+        known = dict(data)
         for key in ("roles", "service_roles", "audit_ids"):
             if key in known:
                 known[key] = tuple(known[key])
