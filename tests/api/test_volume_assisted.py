@@ -3,8 +3,9 @@ qcow2 snapshots (qemu-img while the volume is free; through compute's
 os-assisted-volume-snapshots while attached), and an attached qcow2 volume is grown by
 the hypervisor, its new size set only once compute reports (os-extend_volume_completion).
 
-The fake driver records what it is asked; to stand in for QEMU on the file, the tests
-wrap it so the snapshot (or resize) also happens in the volume file, as QMP would.
+The fake driver takes the snapshots and copies in the volume file itself (qemu-img, as
+the qemu driver does with no QEMU running); for an online extend, the tests wrap it so
+the resize also happens in the file, as QMP would.
 """
 
 from __future__ import annotations
@@ -95,33 +96,16 @@ def _path(both: Both, volume_id: str) -> Path:
 
 
 def _act_on_files(driver: FakeDriver) -> None:
-    """Make the fake driver's volume calls also change the file, as QEMU's QMP would."""
-    create, delete, extend = driver.volume_snapshot_create, driver.volume_snapshot_delete, driver.extend_volume
+    """Make the fake driver's online extend also grow the file, as QEMU's QMP would."""
+    extend = driver.extend_volume
 
     def path(uuid: str, mountpoint: str) -> str:
         return str(driver.instances[uuid].volumes[mountpoint]["data"]["path"])
-
-    async def snap_create(uuid: str, mountpoint: str, name: str) -> None:
-        await create(uuid, mountpoint, name)
-        _img("snapshot", "-c", name, path(uuid, mountpoint))
-
-    async def snap_delete(uuid: str, mountpoint: str, name: str) -> None:
-        await delete(uuid, mountpoint, name)
-        _img("snapshot", "-d", name, path(uuid, mountpoint))
 
     async def grow(uuid: str, mountpoint: str, size: int) -> None:
         await extend(uuid, mountpoint, size)
         _img("resize", "-q", "-f", "qcow2", path(uuid, mountpoint), str(size))
 
-    backup = driver.volume_backup
-
-    async def copy(uuid: str, mountpoint: str, target: str) -> None:
-        await backup(uuid, mountpoint, target)
-        _img("convert", "-U", "-f", "raw", "-O", "qcow2", path(uuid, mountpoint), target)
-
-    driver.volume_backup = copy  # type: ignore[method-assign]
-    driver.volume_snapshot_create = snap_create  # type: ignore[method-assign]
-    driver.volume_snapshot_delete = snap_delete  # type: ignore[method-assign]
     driver.extend_volume = grow  # type: ignore[method-assign]
 
 

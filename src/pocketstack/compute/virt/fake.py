@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from pocketstack.common.errors import Conflict, PocketError
@@ -206,6 +207,14 @@ class FakeDriver(VirtDriver):
         taken = inst.volume_snapshots.setdefault(mountpoint, [])
         if name in taken:
             raise Conflict(f"Snapshot {name} already exists on the volume at {mountpoint} of instance {uuid}.")
+        volume = _volume_file(inst.volumes[mountpoint])
+        if volume is not None:
+            path, fmt = volume
+            if fmt != "qcow2":
+                raise PocketError(
+                    f"The volume at {mountpoint} of instance {uuid} is {fmt}; only qcow2 holds snapshots."
+                )
+            await _qemu_img("snapshot", "-c", name, str(path))
         taken.append(name)
 
     async def volume_backup(self, uuid: str, mountpoint: str, target: str) -> None:
@@ -213,6 +222,10 @@ class FakeDriver(VirtDriver):
         if mountpoint not in inst.volumes:
             raise InstanceNotFound(f"No volume at {mountpoint} on instance {uuid}.")
         self.faults.check("volume_backup")
+        volume = _volume_file(inst.volumes[mountpoint])
+        if volume is not None:
+            path, fmt = volume
+            await _qemu_img("convert", "-q", "-f", fmt, "-O", "qcow2", str(path), target)
         inst.volume_backups.append((mountpoint, target))
 
     async def volume_snapshot_delete(self, uuid: str, mountpoint: str, name: str) -> None:
@@ -220,6 +233,14 @@ class FakeDriver(VirtDriver):
         if mountpoint not in inst.volumes:
             raise InstanceNotFound(f"No volume at {mountpoint} on instance {uuid}.")
         self.faults.check("volume_snapshot_delete")
+        volume = _volume_file(inst.volumes[mountpoint])
+        if volume is not None:
+            try:
+                await _qemu_img("snapshot", "-d", name, str(volume[0]))
+            except PocketError as exc:
+                # Gone already (a retried delete): the wanted end state.
+                if "not found" not in exc.message and "does not exist" not in exc.message:
+                    raise
         taken = inst.volume_snapshots.get(mountpoint, [])
         if name in taken:
             taken.remove(name)
@@ -332,3 +353,26 @@ class FakeDriver(VirtDriver):
 
     async def list_instances(self) -> list[str]:
         return list(self.instances)
+
+
+def _volume_file(connection_info: dict[str, Any]) -> tuple[Path, str] | None:
+    """The file of a volume on a file backend (connection info with ``data.path``), or
+    None (the fake backend's volumes are records only). A simulated hypervisor still
+    does to such a file what QEMU would (qemu-img, as the qemu driver with no QEMU
+    running), so that the volume service finds the snapshot or copy it asked for."""
+    data = connection_info.get("data") or {}
+    path = data.get("path") or data.get("device_path")
+    if not path:
+        return None
+    return Path(path), str(data.get("format") or "raw")
+
+
+async def _qemu_img(*args: str) -> None:
+    proc = await asyncio.create_subprocess_exec(
+        "qemu-img", *args, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    _, err = await proc.communicate()
+    if proc.returncode != 0:
+        message = " ".join(err.decode(errors="replace").split()) or f"exit status {proc.returncode}"
+        raise PocketError(f"qemu-img {args[0]} failed: {message[-400:]}")
