@@ -7,11 +7,13 @@
 #                               [--concurrency 1|2] [--port PORT] [--keep]
 #
 # Default: the interoperability guideline's compute list (interop-2020.06-compute) on the
-# fake driver, every microversion pocketstack advertises ("latest"). It installs Tempest
-# when it is missing (into .tempest-venv, pinned by the harness's constraints), starts a
-# cloud in WORKDIR/cloud on a free port, creates what Tempest needs (an external network
-# with a subnet, the flavors), writes the feature flags (scripts/conformance/tempest-extra.conf:
-# ON for what docs/api-coverage.md claims), runs the harness and writes WORKDIR/summary.json
+# fake driver (two simulated compute hosts), every microversion pocketstack advertises
+# ("latest"). It installs Tempest when it is missing (into .tempest-venv, pinned by the
+# harness's constraints), starts a cloud in WORKDIR/cloud on a free port (or --port),
+# creates what Tempest needs (an external network with a subnet, the flavors), writes the
+# feature flags (scripts/conformance/tempest-extra.conf: ON for what docs/api-coverage.md
+# claims; WORKDIR/driver.conf: the number of compute hosts), runs the harness and writes
+# WORKDIR/summary.json
 # (per service: passed/failed/skipped, skip reasons, wall time; see bench/conformance.py).
 #
 # The harness (run-tempest.sh and the lists) is the project's shared one: found at
@@ -82,7 +84,12 @@ export POCKETSTACK_SECURITY_COMPLIANCE_LOCKOUT_DURATION=5
 export POCKETSTACK_SECURITY_COMPLIANCE_UNIQUE_LAST_PASSWORD_COUNT=2
 rm -rf "$DD"
 [ -n "$PORT" ] || PORT=$("$REPO/.venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$PS" up --data-dir "$DD" --port "$PORT" --driver "$DRIVER" --detach >"$WORKDIR/up.log" 2>&1 \
+# The fake driver simulates two compute hosts, so that Tempest's multi-node tests (cold
+# migration between hosts, affinity hints, os-hosts) run; QEMU runs on this one host.
+HOSTS=()
+printf '[compute]\nmin_compute_nodes = %s\n' "$([ "$DRIVER" = fake ] && echo 2 || echo 1)" >"$WORKDIR/driver.conf"
+[ "$DRIVER" = fake ] && HOSTS=(--fake-hosts 2)
+"$PS" up --data-dir "$DD" --port "$PORT" --driver "$DRIVER" "${HOSTS[@]}" --detach >"$WORKDIR/up.log" 2>&1 \
   || { cat "$WORKDIR/up.log" >&2; exit 2; }
 export OS_CLIENT_CONFIG_FILE="$DD/clouds.yaml"
 read -r AUTH_URL ADMIN_PW < <("$REPO/.venv/bin/python" - "$OS_CLIENT_CONFIG_FILE" <<'EOF'
@@ -116,7 +123,7 @@ NET_EXTENSIONS=$(os extension list --network -f value -c Alias | paste -sd, -)
 ARGS=(--tempest-venv "$VENV" --auth-url "$AUTH_URL" --password "$ADMIN_PW" --services all
       --image-id "$IMAGE_ID" --image-alt-id "$IMAGE_ALT_ID" --flavor-id 101 --flavor-alt-id 102 --network-id "$NET_ID"
       --compute-max-microversion latest --volume-max-microversion latest
-      --extra-conf "$REPO/scripts/conformance/tempest-extra.conf"
+      --extra-conf "$REPO/scripts/conformance/tempest-extra.conf" --extra-conf "$WORKDIR/driver.conf"
       --network-extensions "$NET_EXTENSIONS"
       --concurrency "$CONCURRENCY" --timeout "$TIMEOUT" --workdir "$WORKDIR/tempest")
 for l in "${LISTS[@]}"; do ARGS+=(--list "$l"); done
