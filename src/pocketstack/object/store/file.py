@@ -22,7 +22,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import orjson
 
@@ -80,6 +80,9 @@ class FileBackend:
         size = 0
         block: list[bytes] = []
         held = 0
+        # One block in flight (its write and its MD5 on two threads at once) while the
+        # loop receives the next one.
+        pending: asyncio.Future[Any] | None = None
         try:
             async for chunk in chunks:
                 size += len(chunk)
@@ -88,33 +91,41 @@ class FileBackend:
                 block.append(chunk)
                 held += len(chunk)
                 if held >= CHUNK_SIZE:
-                    await asyncio.to_thread(_write, fh, b"".join(block), md5)
+                    data = b"".join(block)
                     block.clear()
                     held = 0
+                    if pending is not None:
+                        await pending
+                    pending = _write(fh, data, md5)
+            if pending is not None:
+                await pending
+                pending = None
             if block:
-                await asyncio.to_thread(_write, fh, b"".join(block), md5)
+                await _write(fh, b"".join(block), md5)
             digest = md5.hexdigest()
             if expect_md5 is not None and digest != expect_md5:
                 raise BlobMismatch(digest)
-            await asyncio.to_thread(_seal, fh)
-            await asyncio.to_thread(self._place, part, final, {**(meta or {}), "etag": digest, "size": str(size)})
-        except OSError as exc:
+            await asyncio.to_thread(self._place, fh, part, final, {**(meta or {}), "etag": digest, "size": str(size)})
+        except BaseException as exc:
+            if pending is not None and not pending.done():
+                # A thread still writes this file: let it finish before it goes.
+                with contextlib.suppress(BaseException):
+                    await pending
             _discard(fh, part)
-            if exc.errno in _FULL:
+            if isinstance(exc, OSError) and exc.errno in _FULL:
                 raise BackendFull(f"The object store is full ({os.strerror(exc.errno)}); nothing was stored.") from None
-            raise
-        except BaseException:
-            _discard(fh, part)
             raise
         return Blob(blob, size, digest)
 
-    def _place(self, part: Path, final: Path, meta: dict[str, str]) -> None:
+    def _place(self, fh: BinaryIO, part: Path, final: Path, meta: dict[str, str]) -> None:
+        """The data made durable, the metadata beside it, both renamed into place and
+        their directory synced once. The metadata file is not fsynced on its own: it is
+        a copy of the index's row, kept to rebuild an index from the files."""
+        _seal(fh)
         final.parent.mkdir(parents=True, exist_ok=True)
         meta_part = self._part()
         try:
-            with open(meta_part, "wb") as fh:
-                fh.write(orjson.dumps(meta))
-                _seal(fh)
+            meta_part.write_bytes(orjson.dumps(meta))
             os.replace(meta_part, final.with_suffix(".json"))
         except BaseException:
             meta_part.unlink(missing_ok=True)
@@ -188,9 +199,8 @@ class FileBackend:
         return await asyncio.to_thread(sweep)
 
 
-def _write(fh: BinaryIO, data: bytes, md5: hashlib._Hash) -> None:
-    fh.write(data)
-    md5.update(data)
+def _write(fh: BinaryIO, data: bytes, md5: hashlib._Hash) -> asyncio.Future[Any]:
+    return asyncio.gather(asyncio.to_thread(fh.write, data), asyncio.to_thread(md5.update, data))
 
 
 def _seal(fh: BinaryIO) -> None:
