@@ -440,3 +440,37 @@ async def test_live_events_stream_fragments_and_end_with_the_session(cloud: Clou
         async with web.stream("GET", f"{D}/events", params={"watch": "/dashboard/volumes/rows"}) as stream:
             events = await asyncio.wait_for(read_events(stream, 1), 10)
         assert events == [("login", "/dashboard/login?reason=expired")]
+
+
+async def test_settings_credentials_and_password_change(cloud: CloudClient) -> None:
+    async with browser(cloud) as web:
+        await log_in(web)
+        page = await web.get(f"{D}/settings")
+        assert page.status_code == 200 and "Application credentials" in page.text
+        csrf = hidden(page.text, "csrf_token")
+        made = await web.post(f"{D}/settings/credentials", data={"csrf_token": csrf, "name": "ci"})
+        assert made.status_code == 200 and 'id="credential-secret"' in made.text
+        secret = re.search(r'id="credential-secret">([^<]+)<', made.text)
+        credential = re.search(r'id="new-credential-id">([^<]+)<', made.text)
+        assert secret and credential
+        async with connection(cloud) as conn:
+            token = await conn.identity().application_credential_token(credential.group(1), secret.group(1))
+            assert token.project_name == "demo"
+        gone = await web.post(f"{D}/settings/credentials/{credential.group(1)}/delete", data={"csrf_token": csrf})
+        assert gone.status_code == 303 and credential.group(1) not in (await web.get(f"{D}/settings")).text
+        differ = await web.post(
+            f"{D}/settings/password", data={"csrf_token": csrf, "original": "demo", "password": "a1", "again": "a2"}
+        )
+        assert differ.status_code == 400 and "differ" in differ.text
+        wrong = await web.post(
+            f"{D}/settings/password",
+            data={"csrf_token": csrf, "original": "x", "password": "n3w-pass", "again": "n3w-pass"},
+        )
+        assert wrong.status_code == 401 and "current password is wrong" in wrong.text
+        changed = await web.post(
+            f"{D}/settings/password",
+            data={"csrf_token": csrf, "original": "demo", "password": "n3w-pass", "again": "n3w-pass"},
+        )
+        assert changed.status_code == 303 and changed.headers["location"].endswith("reason=password-changed")
+        assert (await log_in(web, "demo", "demo")).status_code == 401
+        assert (await log_in(web, "demo", "n3w-pass")).status_code == 303

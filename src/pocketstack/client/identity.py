@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import httpx
 
@@ -100,6 +101,37 @@ class IdentityClient(ServiceClient):
         """The projects the token's user may scope to (``GET /v3/auth/projects``)."""
         body = await self.get("/auth/projects")
         return list(body["projects"])
+
+    async def change_password(self, user_id: str, original: str, new: str) -> None:
+        """The user's own password (Keystone then revokes the user's tokens). Keystone
+        needs no token for it; this client sends its own if it has one."""
+        body = {"user": {"original_password": original, "password": new}}
+        headers = {"X-Auth-Token": self.token} if self.token else {}
+        try:
+            response = await self.http.post(f"{self.prefix}/users/{user_id}/password", json=body, headers=headers)
+        except httpx.HTTPError as exc:
+            raise ApiError(self.service, 0, f"The identity service could not be reached ({exc}).") from exc
+        if response.status_code >= 400:
+            raise ApiError(self.service, response.status_code, error_message(response))
+
+    async def application_credentials(self, user_id: str) -> list[Resource]:
+        return list((await self.get(f"/users/{user_id}/application_credentials"))["application_credentials"])
+
+    async def create_application_credential(self, user_id: str, name: str, **attrs: Any) -> Resource:
+        """A new credential of the token's project and roles; its ``secret`` is shown once."""
+        body = {"application_credential": {"name": name, **{k: v for k, v in attrs.items() if v is not None}}}
+        return dict((await self.post(f"/users/{user_id}/application_credentials", body))["application_credential"])
+
+    async def delete_application_credential(self, user_id: str, credential_id: str) -> None:
+        await self.delete(f"/users/{user_id}/application_credentials/{credential_id}")
+
+    async def projects(self) -> list[Resource]:
+        """Admin: every project."""
+        return list((await self.get("/projects"))["projects"])
+
+    async def users(self) -> list[Resource]:
+        """Admin: every user."""
+        return list((await self.get("/users"))["users"])
 
 
 def _domain_ref(domain: str) -> dict[str, str]:

@@ -40,6 +40,7 @@ REASONS = {
     "expired": "Your session has ended (its token expired or was revoked). Please log in again.",
     "logged-out": "You have logged out.",
     "login": "Please log in.",
+    "password-changed": "Your password was changed: log in with the new one.",
 }
 SECURITY_HEADERS = [
     ("x-content-type-options", "nosniff"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import secrets
 
@@ -40,15 +41,28 @@ async def login(call: Call) -> Response:
         return _login_page(call, 403, "The login form expired; please try again.")
     identity = call.app.conn.identity()
     credential_id, secret = call.field("credential_id"), call.field("credential_secret")
-    try:
+    domain, user, password = call.field("domain") or "default", call.field("user"), call.field("password")
+    if not credential_id and (not user or not password):
+        return _login_page(call, 400, "Enter your user name and password.")
+
+    async def issue() -> Token:
         if credential_id:
-            token = await identity.application_credential_token(credential_id, secret)
-        else:
-            domain, user, password = call.field("domain") or "default", call.field("user"), call.field("password")
-            if not user or not password:
-                return _login_page(call, 400, "Enter your user name and password.")
-            token = await identity.password_token(domain, user, password)
-        projects = await call.app.conn.identity(token.id).my_projects()
+            return await identity.application_credential_token(credential_id, secret)
+        return await identity.password_token(domain, user, password)
+
+    try:
+        token = await issue()
+        try:
+            projects = await call.app.conn.identity(token.id).my_projects()
+        except ApiError as exc:
+            if exc.status != 401:
+                raise
+            # Revocations are kept to the second (as Keystone's): a token issued in the
+            # second the user's tokens were revoked (a password change) is refused. The
+            # next second's token is not.
+            await asyncio.sleep(1.05)
+            token = await issue()
+            projects = await call.app.conn.identity(token.id).my_projects()
         if token.project_id is None:
             if not projects:
                 return _login_page(call, 403, "You have no role on any project: ask an administrator for one.")

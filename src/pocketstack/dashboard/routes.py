@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pocketstack.dashboard import admin, auth, instances, live, resources, topology
+from pocketstack.dashboard import admin, auth, instances, live, resources, settings, topology
 from pocketstack.dashboard.app import route
 
 ROUTES = [
@@ -51,4 +51,8 @@ ROUTES = [
     route("GET", "/topology.svg", topology.drawing),
     route("GET", "/admin", admin.overview),
     route("GET", "/events", live.events),
+    route("GET", "/settings", settings.show),
+    route("POST", "/settings/password", settings.change_password),
+    route("POST", "/settings/credentials", settings.create_credential),
+    route("POST", "/settings/credentials/{credential_id}/delete", settings.delete_credential),
 ]

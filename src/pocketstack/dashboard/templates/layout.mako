@@ -21,7 +21,7 @@
     </select></label>
     <noscript><button>Switch</button></noscript>
   </form>
-  <span class="user">${session.token.user_name}</span>
+  <a class="user" href="${prefix}/settings">${session.token.user_name}</a>
   <form method="post" action="${prefix}/logout">
     <input type="hidden" name="csrf_token" value="${session.csrf}">
     <button class="link" id="logout">Log out</button>
