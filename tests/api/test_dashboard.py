@@ -367,6 +367,7 @@ async def test_launch_wizard_lists_and_project_switch(cloud: CloudClient) -> Non
         csrf = hidden((await web.get(f"{D}/")).text, "csrf_token")
         panel = await web.get(f"{D}/admin")
         assert panel.status_code == 200 and "Hypervisors" in panel.text and "nova-compute" in panel.text
+        assert "demo" in panel.text.split('id="users"')[1] and "admin" in panel.text.split('id="projects"')[1]
         assert "vm1" in panel.text  # every project's instances
         vm1 = re.search(r'href="/dashboard/instances/([^"]+)">vm1<', panel.text)
         assert vm1

@@ -161,6 +161,15 @@ def test_dashboard_launch_watch_topology_console_logout(dashboard_cloud: dict[st
                 load(page, f"/dashboard/{path}", path)
                 shot(page, path)
 
+            # A non-admin sees no admin panel, and its URL answers 403 with a message.
+            assert page.locator("#admin-link").count() == 0
+            denied = page.goto(url + "/dashboard/admin")
+            assert denied is not None and denied.status == 403
+            assert "needs the admin role" in page.inner_text("main")
+            shot(page, "admin-denied")
+            load(page, "/dashboard/settings", "settings")
+            shot(page, "settings")
+
             # An image uploaded from the browser (streamed through the dashboard to the image API).
             load(page, "/dashboard/images", "images")
             page.fill("#image-upload input[name=name]", "uploaded-disk")

@@ -31,12 +31,15 @@ async def overview(call: Call) -> Response:
             down.append(f"{service}: {exc.message}")
             return []
 
-    hypervisors, services, agents, servers = await asyncio.gather(
+    hypervisors, services, agents, servers, projects, users = await asyncio.gather(
         safely("compute", api.compute.hypervisors()),
         safely("compute", api.compute.services()),
         safely("network", api.network.agents()),
         safely("compute", api.compute.servers(all_tenants=1, limit=200)),
+        safely("identity", api.identity.projects()),
+        safely("identity", api.identity.users()),
     )
+    names = {str(p["id"]): str(p["name"]) for p in projects}
     return call.render(
         "admin.mako",
         active="admin",
@@ -46,4 +49,7 @@ async def overview(call: Call) -> Response:
         agents=agents,
         servers=servers,
         addresses=addresses,
+        projects=projects,
+        users=users,
+        names=names,
     )

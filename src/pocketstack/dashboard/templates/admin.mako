@@ -28,8 +28,20 @@
 <h2>Instances of every project</h2>
 <table class="list"><thead><tr><th>Name</th><th>Project</th><th>Status</th><th>Host</th><th>Addresses</th></tr></thead><tbody>
 % for s in servers:
-<tr><td><a href="${prefix}/instances/${s['id']}">${s['name']}</a></td><td><code>${s.get('tenant_id', '')[:8]}</code></td>
+<tr><td><a href="${prefix}/instances/${s['id']}">${s['name']}</a></td><td>${names.get(s.get('tenant_id', ''), s.get('tenant_id', '')[:8])}</td>
 <td class="status status-${s['status'].lower()}">${s['status']}</td><td>${s.get('OS-EXT-SRV-ATTR:host') or ''}</td>
 <td>${', '.join(a for _, a, _ in addresses(s))}</td></tr>
+% endfor
+</tbody></table>
+<h2>Projects</h2>
+<table class="list" id="projects"><thead><tr><th>Name</th><th>ID</th><th>Domain</th><th>Enabled</th></tr></thead><tbody>
+% for p in projects:
+<tr><td>${p['name']}</td><td><code>${p['id']}</code></td><td>${p.get('domain_id')}</td><td>${'yes' if p.get('enabled') else 'no'}</td></tr>
+% endfor
+</tbody></table>
+<h2>Users</h2>
+<table class="list" id="users"><thead><tr><th>Name</th><th>ID</th><th>Domain</th><th>Enabled</th></tr></thead><tbody>
+% for u in users:
+<tr><td>${u['name']}</td><td><code>${u['id']}</code></td><td>${u.get('domain_id')}</td><td>${'yes' if u.get('enabled') else 'no'}</td></tr>
 % endfor
 </tbody></table>
