@@ -334,6 +334,19 @@ async def test_launch_wizard_lists_and_project_switch(cloud: CloudClient) -> Non
         assert "data1" in page.split('id="attached-volumes"')[1].split("</ul>")[0]
         none = await web.post(f"{D}/instances/{server_id.group(1)}/volumes", data={"csrf_token": csrf, "size": "x"})
         assert none.status_code == 400 and "Choose a volume" in none.text
+        # A second interface on the same network, then detached again.
+        added = await web.post(
+            f"{D}/instances/{server_id.group(1)}/interfaces", data={"csrf_token": csrf, "network_id": net_id.group(1)}
+        )
+        assert added.status_code == 303, added.text
+        page = (await web.get(f"{D}/instances/{server_id.group(1)}")).text
+        interfaces = page.split('id="interfaces"')[1].split("</ul>")[0]
+        assert interfaces.count("<li>") == 2, interfaces
+        second = re.findall(r"interfaces/([^/]+)/detach", interfaces)[-1]
+        removed = await web.post(
+            f"{D}/instances/{server_id.group(1)}/interfaces/{second}/detach", data={"csrf_token": csrf}
+        )
+        assert removed.status_code == 303, removed.text
         # Buttons follow the status: an ACTIVE server offers stop, not start.
         status = (await web.get(f"{D}/instances/{server_id.group(1)}/status")).text
         assert 'data-action="stop"' in status and 'data-action="start"' not in status
@@ -475,3 +488,30 @@ async def test_settings_credentials_and_password_change(cloud: CloudClient) -> N
         assert changed.status_code == 303 and changed.headers["location"].endswith("reason=password-changed")
         assert (await log_in(web, "demo", "demo")).status_code == 401
         assert (await log_in(web, "demo", "n3w-pass")).status_code == 303
+
+
+async def test_instances_filter_sort_and_pages(cloud: CloudClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pocketstack.dashboard import instances
+
+    ids = await seed(cloud)
+    monkeypatch.setattr(instances, "PAGE_SIZE", 2)
+    async with connection(cloud) as conn:
+        demo = conn.scoped(await conn.identity().password_token("default", "demo", "demo"))
+        flavor = next(f["id"] for f in await demo.compute.flavors() if f["name"] == "m1.tiny")
+        for name in ("bravo", "alpha", "charlie"):
+            await demo.compute.create_server(
+                {"name": name, "imageRef": ids["image"], "flavorRef": flavor, "networks": "none"}
+            )
+    async with browser(cloud) as web:
+        await log_in(web)
+        first = (await web.get(f"{D}/instances", params={"sort": "display_name", "dir": "asc"})).text
+        names = re.findall(r'/dashboard/instances/[^"]+">([a-z]+)</a>', first)
+        assert names == ["alpha", "bravo"]
+        following = re.search(r'href="([^"]+)" id="next-page"', first)
+        assert following
+        second = (await web.get(following.group(1).replace("&amp;", "&"))).text
+        assert re.findall(r'/dashboard/instances/[^"]+">([a-z]+)</a>', second) == ["charlie"]
+        assert 'id="next-page"' not in second
+        only = (await web.get(f"{D}/instances", params={"name": "rav"})).text
+        assert re.findall(r'/dashboard/instances/[^"]+">([a-z]+)</a>', only) == ["bravo"]
+        assert 'value="rav"' in only

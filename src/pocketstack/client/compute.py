@@ -127,3 +127,10 @@ class ComputeClient(ServiceClient):
 
     async def server_groups(self) -> list[Resource]:
         return list((await self.get("/os-server-groups"))["server_groups"])
+
+    async def attach_interface(self, server_id: str, network_id: str) -> Resource:
+        body = {"interfaceAttachment": {"net_id": network_id}}
+        return dict((await self.post(f"/servers/{server_id}/os-interface", body))["interfaceAttachment"])
+
+    async def detach_interface(self, server_id: str, port_id: str) -> None:
+        await self.delete(f"/servers/{server_id}/os-interface/{port_id}")

@@ -297,6 +297,7 @@ async def detail(call: Call, error: str = "", status: int = 200) -> Response:
         ports=ports,
         floating=[f for f in floating if f.get("port_id") in port_ids],
         externals=[n for n in networks if n.get("router:external")],
+        attachable=[n for n in networks if not n.get("router:external") or n.get("shared")],
         attached=[v for v in volumes if v["id"] in attached_ids],
         available=[v for v in volumes if v["status"] == "available"],
         timeline_svg=timeline_svg,
@@ -361,6 +362,19 @@ async def attach_volume(call: Call) -> Response:
         await api.compute.attach_volume(server_id, volume_id)
 
     return await _or_in_place(call, work())
+
+
+async def attach_interface(call: Call) -> Response:
+    network_id = call.field("network_id")
+    if not network_id:
+        return await detail(call, "Choose a network for the new interface.", 400)
+    server_id = call.request.path_params["server_id"]
+    return await _or_in_place(call, call.api.compute.attach_interface(server_id, network_id))
+
+
+async def detach_interface(call: Call) -> Response:
+    server_id, port_id = call.request.path_params["server_id"], call.request.path_params["port_id"]
+    return await _or_in_place(call, call.api.compute.detach_interface(server_id, port_id))
 
 
 async def detach_volume(call: Call) -> Response:

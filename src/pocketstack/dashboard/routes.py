@@ -25,6 +25,8 @@ ROUTES = [
     route("POST", "/instances/{server_id}/floating-ips", instances.associate_floating_ip),
     route("POST", "/instances/{server_id}/floating-ips/{floating_ip_id}/release", instances.release_floating_ip),
     route("POST", "/instances/{server_id}/volumes", instances.attach_volume),
+    route("POST", "/instances/{server_id}/interfaces", instances.attach_interface),
+    route("POST", "/instances/{server_id}/interfaces/{port_id}/detach", instances.detach_interface),
     route("POST", "/instances/{server_id}/volumes/{volume_id}/detach", instances.detach_volume),
     route("GET", "/images", resources.images),
     route("POST", "/images", resources.create_image),

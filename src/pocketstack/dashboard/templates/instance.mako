@@ -28,6 +28,31 @@
 % endif
 <section class="columns">
 <div>
+<h2>Interfaces</h2>
+<ul id="interfaces">
+<% netnames = {n['id']: n.get('name') or n['id'][:8] for n in attachable + externals} %>
+% for p in ports:
+<li>${netnames.get(p['network_id'], p['network_id'][:8])}: ${', '.join(ip['ip_address'] for ip in p.get('fixed_ips') or [])} <code>${p.get('mac_address')}</code>
+<form method="post" action="${prefix}/instances/${server['id']}/interfaces/${p['id']}/detach" class="row" data-confirm="Detach this interface?">
+<input type="hidden" name="csrf_token" value="${session.csrf}"><button class="small">Detach</button></form></li>
+% endfor
+% if not ports:
+<li class="hint">None.</li>
+% endif
+</ul>
+% if attachable:
+<form method="post" action="${prefix}/instances/${server['id']}/interfaces" class="inline" id="interface-form">
+  <input type="hidden" name="csrf_token" value="${session.csrf}">
+  <label>Network <select name="network_id">
+% for n in attachable:
+    <option value="${n['id']}">${n.get('name') or n['id']}</option>
+% endfor
+  </select></label>
+  <button>Attach interface</button>
+</form>
+% endif
+</div>
+<div>
 <h2>Floating IPs</h2>
 <ul id="floating-ips">
 % for f in floating:
