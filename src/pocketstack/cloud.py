@@ -57,6 +57,8 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("compute", "pocketstack.compute.service", "compute", "nova"),
     ServiceSpec("volume", "pocketstack.volume.service", "volume", "cinder"),
     ServiceSpec("object", "pocketstack.object.service", "object", "swift"),
+    # EC2's own XML errors come from its app; an unbuilt one would answer Keystone's JSON.
+    ServiceSpec("ec2", "pocketstack.ec2.service", "ec2", "keystone"),
 )
 
 

@@ -18,7 +18,7 @@ def test_parse_services() -> None:
     assert parse_services("all") is None
     assert parse_services("image") == {"image"}
     assert parse_services(" image, placement ") == {"image", "placement"}
-    assert set(ALL) == {"identity", "image", "placement", "network", "compute", "volume"}
+    assert set(ALL) == {"identity", "image", "placement", "network", "compute", "volume", "object", "ec2"}
     with pytest.raises(ValueError, match="unknown service glance"):
         parse_services("image,glance")
     with pytest.raises(ValueError, match="unknown service"):

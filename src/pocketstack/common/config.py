@@ -238,6 +238,7 @@ class EndpointsConfig:
     compute: str = ""
     volume: str = ""
     object: str = ""
+    ec2: str = ""
 
 
 @dataclass

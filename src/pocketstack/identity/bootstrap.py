@@ -39,6 +39,7 @@ CATALOG = (
     CatalogEntry("volumev3", "cinderv3", "/volume/v3"),
     CatalogEntry("placement", "placement", "/placement"),
     CatalogEntry("object-store", "swift", "/object/v1/AUTH_%(project_id)s"),
+    CatalogEntry("ec2", "ec2", "/ec2"),
 )
 
 

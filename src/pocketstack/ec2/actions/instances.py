@@ -1,0 +1,497 @@
+"""Instances: Nova's servers. RunInstances, DescribeInstances (grouped in reservations),
+Start/Stop/Reboot/TerminateInstances, GetConsoleOutput, DescribeInstanceStatus,
+DescribeInstanceAttribute.
+
+An instance's ``Name`` tag is the server's name, its other tags the server's metadata.
+Terminated instances stay visible for an hour (Nova's deleted servers through
+``changes-since``), so waiters for ``terminated`` see them end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import datetime as dt
+from typing import Any
+
+from pocketstack.client import ApiError
+from pocketstack.ec2.actions.common import (
+    matches,
+    not_found,
+    page,
+    requested_tags,
+    tag_set,
+    timestamp,
+    uuid_of,
+)
+from pocketstack.ec2.call import Call, api_error
+from pocketstack.ec2.errors import Ec2Error
+
+PENDING, RUNNING, SHUTTING_DOWN, TERMINATED, STOPPING, STOPPED = (
+    (0, "pending"),
+    (16, "running"),
+    (32, "shutting-down"),
+    (48, "terminated"),
+    (64, "stopping"),
+    (80, "stopped"),
+)
+# How long a terminated instance stays in DescribeInstances (AWS: about an hour).
+TERMINATED_SHOWN = dt.timedelta(hours=1)
+
+
+def state_of(server: dict[str, Any]) -> tuple[int, str]:
+    status = str(server.get("status") or "")
+    task = server.get("OS-EXT-STS:task_state")
+    if status in ("DELETED", "SOFT_DELETED"):
+        return TERMINATED
+    if task == "deleting":
+        return SHUTTING_DOWN
+    if status == "BUILD":
+        return PENDING
+    if status in ("ACTIVE", "REBOOT", "HARD_REBOOT", "VERIFY_RESIZE", "PASSWORD", "RESCUE"):
+        return STOPPING if task in ("powering-off", "shelving") else RUNNING
+    if status == "SHUTOFF":
+        return PENDING if task == "powering-on" else STOPPED
+    if status in ("PAUSED", "SUSPENDED", "SHELVED", "SHELVED_OFFLOADED", "ERROR"):
+        return STOPPED
+    return PENDING
+
+
+def _state(code_name: tuple[int, str]) -> dict[str, Any]:
+    return {"code": code_name[0], "name": code_name[1]}
+
+
+def _addresses(server: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(first fixed IPv4, first floating IPv4)."""
+    fixed = floating = None
+    for entries in (server.get("addresses") or {}).values():
+        for entry in entries:
+            if entry.get("version") != 4:
+                continue
+            if entry.get("OS-EXT-IPS:type") == "floating":
+                floating = floating or entry.get("addr")
+            else:
+                fixed = fixed or entry.get("addr")
+    return fixed, floating
+
+
+class Context:
+    """What rendering many instances needs once: group ids, image ids, reservations."""
+
+    def __init__(self, call: Call) -> None:
+        self.call = call
+        self.groups: dict[str, str] = {}
+        self.images: dict[str, str] = {}
+        self.reservations: dict[str, str] = {}
+        self.instance_ids: dict[str, str] = {}
+
+    async def load(self, servers: list[dict[str, Any]]) -> None:
+        call = self.call
+        uuids = [str(s["id"]) for s in servers]
+        self.instance_ids = await call.ids.ec2_ids("server", "i", uuids)
+        self.reservations = await call.ids.reservations(uuids)
+        image_uuids = sorted({str(s["image"]["id"]) for s in servers if isinstance(s.get("image"), dict)})
+        if image_uuids:
+            self.images = await call.ids.ec2_ids("image", "ami", image_uuids)
+        if any(s.get("security_groups") for s in servers):
+            groups = await call.api.network.security_groups(project_id=call.project_id)
+            ids = await call.ids.ec2_ids("security_group", "sg", [str(g["id"]) for g in groups])
+            self.groups = {str(g["name"]): ids[str(g["id"])] for g in groups}
+
+    def render(self, server: dict[str, Any]) -> dict[str, Any]:
+        uuid = str(server["id"])
+        fixed, floating = _addresses(server)
+        image = server.get("image")
+        flavor = server.get("flavor") or {}
+        state = state_of(server)
+        metadata = {str(k): str(v) for k, v in (server.get("metadata") or {}).items()}
+        tags = {**metadata, "Name": str(server.get("name") or "")}
+        volumes = server.get("os-extended-volumes:volumes_attached") or []
+        item: dict[str, Any] = {
+            "instanceId": self.instance_ids[uuid],
+            "imageId": self.images.get(str(image["id"])) if isinstance(image, dict) else None,
+            "instanceState": _state(state),
+            "privateDnsName": "",
+            "dnsName": "",
+            "reason": "",
+            "keyName": server.get("key_name"),
+            "amiLaunchIndex": 0,
+            "productCodes": [],
+            "instanceType": flavor.get("original_name") or flavor.get("id"),
+            "launchTime": timestamp(server.get("OS-SRV-USG:launched_at") or server.get("created")),
+            "placement": {"availabilityZone": server.get("OS-EXT-AZ:availability_zone") or "", "tenancy": "default"},
+            "monitoring": {"state": "disabled"},
+            "privateIpAddress": fixed,
+            "ipAddress": floating,
+            "groupSet": [
+                {"groupId": self.groups.get(str(g.get("name")), ""), "groupName": g.get("name")}
+                for g in server.get("security_groups") or []
+            ],
+            "architecture": "x86_64",
+            "rootDeviceType": "instance-store" if image else "ebs",
+            "rootDeviceName": "/dev/vda",
+            "blockDeviceMapping": [
+                {"deviceName": "", "ebs": {"volumeId": v.get("id"), "status": "attached"}} for v in volumes
+            ],
+            "virtualizationType": "hvm",
+            "clientToken": "",
+            "tagSet": tag_set({k: v for k, v in tags.items() if v or k != "Name"}),
+            "hypervisor": "xen",
+        }
+        fault = server.get("fault")
+        if server.get("status") == "ERROR":
+            message = (fault or {}).get("message") or "The instance failed to build."
+            item["stateReason"] = {"code": "Server.InternalError", "message": message}
+            item["reason"] = message
+        return item
+
+    def values(self, server: dict[str, Any], item: dict[str, Any]) -> dict[str, list[str]]:
+        return {
+            "instance-id": [item["instanceId"]],
+            "instance-state-name": [item["instanceState"]["name"]],
+            "instance-state-code": [str(item["instanceState"]["code"])],
+            "instance-type": [str(item["instanceType"])],
+            "image-id": [str(item["imageId"] or "")],
+            "key-name": [str(item["keyName"] or "")],
+            "availability-zone": [item["placement"]["availabilityZone"]],
+            "private-ip-address": [item["privateIpAddress"] or ""],
+            "ip-address": [item["ipAddress"] or ""],
+            "reservation-id": [self.reservations[str(server["id"])]],
+            "group-id": [g["groupId"] for g in item["groupSet"]],
+            "group-name": [str(g["groupName"]) for g in item["groupSet"]],
+            "instance.group-id": [g["groupId"] for g in item["groupSet"]],
+            "instance.group-name": [str(g["groupName"]) for g in item["groupSet"]],
+            "architecture": ["x86_64"],
+            "root-device-type": [item["rootDeviceType"]],
+        }
+
+
+def _tags_of(item: dict[str, Any]) -> dict[str, str]:
+    return {t["key"]: t["value"] for t in item.get("tagSet") or []}
+
+
+def reservations(ctx: Context, servers: list[dict[str, Any]], items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Instances grouped by reservation, in the order they come."""
+    grouped: dict[str, dict[str, Any]] = {}
+    for server, item in zip(servers, items, strict=True):
+        rid = ctx.reservations[str(server["id"])]
+        group = grouped.setdefault(
+            rid, {"reservationId": rid, "ownerId": server.get("tenant_id"), "groupSet": [], "instancesSet": []}
+        )
+        item["amiLaunchIndex"] = len(group["instancesSet"])
+        group["instancesSet"].append(item)
+    return list(grouped.values())
+
+
+async def _servers(call: Call, uuids: list[str] | None) -> list[dict[str, Any]]:
+    """The caller's servers (those named, else all) and those terminated in the last hour."""
+    since = (dt.datetime.now(dt.UTC) - TERMINATED_SHOWN).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if uuids is not None:
+        found: dict[str, dict[str, Any]] = {}
+
+        async def one(uuid: str) -> None:
+            try:
+                found[uuid] = await call.api.compute.server(uuid)
+            except ApiError as exc:
+                if exc.status != 404:
+                    raise
+
+        await asyncio.gather(*(one(u) for u in uuids))
+        if len(found) < len(uuids):
+            for server in await call.api.compute.servers(**{"changes-since": since, "status": "DELETED"}):
+                if str(server["id"]) in uuids:
+                    found.setdefault(str(server["id"]), server)
+        return [found[u] for u in uuids if u in found]
+    live, gone = await asyncio.gather(
+        call.api.compute.servers(), call.api.compute.servers(**{"changes-since": since, "status": "DELETED"})
+    )
+    seen = {str(s["id"]) for s in live}
+    everything = live + [s for s in gone if str(s["id"]) not in seen]
+    return sorted(everything, key=lambda s: (str(s.get("created")), str(s["id"])))
+
+
+async def _uuids(call: Call, name: str = "InstanceId", required: bool = False) -> dict[str, str]:
+    """EC2 id -> server UUID for ``name.N``."""
+    idents = call.params.strings(name)
+    if required and not idents:
+        raise Ec2Error("MissingParameter", f"The request must contain the parameter {name}")
+    return {ident: await uuid_of(call, "server", ident) for ident in idents}
+
+
+async def describe_instances(call: Call) -> dict[str, Any]:
+    wanted = await _uuids(call)
+    servers = await _servers(call, list(wanted.values()) if wanted else None)
+    if wanted:
+        present = {str(s["id"]) for s in servers}
+        missing = [ident for ident, uuid in wanted.items() if uuid not in present]
+        if missing:
+            raise not_found("server", ", ".join(missing))
+    ctx = Context(call)
+    await ctx.load(servers)
+    filters = call.params.filters()
+    chosen, items = [], []
+    for server in servers:
+        item = ctx.render(server)
+        if matches(filters, ctx.values(server, item), _tags_of(item)):
+            chosen.append(server)
+            items.append(item)
+    shown, token = page(call, list(zip(chosen, items, strict=True)))
+    return {"reservationSet": reservations(ctx, [s for s, _ in shown], [i for _, i in shown]), "nextToken": token}
+
+
+async def _flavor(call: Call, name: str) -> str:
+    flavors = await call.api.compute.flavors()
+    for candidate in (name, f"m1.{name}"):
+        for flavor in flavors:
+            if flavor.get("name") == candidate:
+                return str(flavor["id"])
+    raise Ec2Error("InvalidParameterValue", f"Invalid value '{name}' for InstanceType.")
+
+
+async def _default_vpc(call: Call) -> str:
+    """The project's default VPC: its auto-allocated network (made on first use)."""
+    body = await call.api.network.get(f"/auto-allocated-topology/{call.project_id}")
+    return str(body["auto_allocated_topology"]["id"])
+
+
+async def _group_names(call: Call) -> list[str]:
+    names = list(call.params.strings("SecurityGroup"))
+    for ident in call.params.strings("SecurityGroupId"):
+        uuid = await uuid_of(call, "security_group", ident)
+        found = await call.api.network.security_groups(id=uuid)
+        if not found:
+            raise not_found("security_group", ident)
+        names.append(str(found[0]["name"]))
+    if names:
+        have = {str(g["name"]) for g in await call.api.network.security_groups(project_id=call.project_id)}
+        for name in names:
+            if name not in have:
+                raise Ec2Error("InvalidGroup.NotFound", f"The security group '{name}' does not exist")
+    return names
+
+
+async def run_instances(call: Call) -> dict[str, Any]:
+    p = call.params
+    image_ident = p.require("ImageId")
+    image_uuid = await uuid_of(call, "image", image_ident, ("ami",))
+    low = p.int("MinCount", minimum=1, maximum=1000)
+    high = p.int("MaxCount", minimum=1, maximum=1000)
+    if low is None:
+        raise Ec2Error("MissingParameter", "The request must contain the parameter MinCount")
+    if high is None:
+        raise Ec2Error("MissingParameter", "The request must contain the parameter MaxCount")
+    if low > high:
+        raise Ec2Error("InvalidParameterValue", f"MinCount ({low}) may not be larger than MaxCount ({high})")
+    flavor = await _flavor(call, p.get("InstanceType") or "m1.small")
+    key = p.get("KeyName")
+    if key and key not in {k["name"] for k in await call.api.compute.keypairs()}:
+        raise Ec2Error("InvalidKeyPair.NotFound", f"The key pair '{key}' does not exist")
+    tags = requested_tags(call, "instance")
+    server: dict[str, Any] = {
+        "name": tags.pop("Name", "") or "ec2-instance",
+        "imageRef": image_uuid,
+        "flavorRef": flavor,
+        "min_count": low,
+        "max_count": high,
+        "return_reservation_id": True,
+    }
+    if tags:
+        server["metadata"] = tags
+    if key:
+        server["key_name"] = key
+    groups = await _group_names(call)
+    if groups:
+        server["security_groups"] = [{"name": n} for n in groups]
+    user_data = p.get("UserData")
+    if user_data:
+        try:
+            base64.b64decode(user_data, validate=True)
+        except binascii.Error:
+            user_data = base64.b64encode(user_data.encode()).decode()
+        server["user_data"] = user_data
+    zone = p.get("Placement.AvailabilityZone")
+    if zone:
+        server["availability_zone"] = zone
+    subnet = p.get("SubnetId")
+    if subnet:
+        subnet_uuid = await uuid_of(call, "subnet", subnet)
+        found = await call.api.network.subnets(id=subnet_uuid)
+        if not found:
+            raise not_found("subnet", subnet)
+        server["networks"] = [{"uuid": str(found[0]["network_id"])}]
+    else:
+        server["networks"] = [{"uuid": await _default_vpc(call)}]
+    try:
+        answer = await call.api.compute.request("POST", "/servers", json={"server": server})
+    except ApiError as exc:
+        if exc.status == 403 and "quota" in exc.message.lower():
+            raise Ec2Error("InstanceLimitExceeded", exc.message) from None
+        if exc.status == 400 and "image" in exc.message.lower():
+            raise Ec2Error("InvalidAMIID.Unavailable", exc.message) from None
+        raise api_error(exc) from None
+    reservation = str(answer["reservation_id"])
+    servers = await call.api.compute.servers(reservation_id=reservation)
+    servers.sort(key=lambda s: (str(s.get("created")), str(s["id"])))
+    ctx = Context(call)
+    await ctx.load(servers)
+    await call.ids.set_reservation([str(s["id"]) for s in servers], reservation)
+    ctx.reservations.update({str(s["id"]): reservation for s in servers})
+    items = [ctx.render(s) for s in servers]
+    grouped = reservations(ctx, servers, items)
+    if not grouped:
+        return {"reservationId": reservation, "ownerId": call.project_id, "groupSet": [], "instancesSet": []}
+    return grouped[0]
+
+
+async def _changes(call: Call, name: str, act: Any) -> dict[str, Any]:
+    wanted = await _uuids(call, required=True)
+    servers = {str(s["id"]): s for s in await _servers(call, list(wanted.values()))}
+    missing = [ident for ident, uuid in wanted.items() if uuid not in servers]
+    if missing:
+        raise not_found("server", ", ".join(missing))
+    out = []
+    for ident, uuid in wanted.items():
+        before = state_of(servers[uuid])
+        after = await act(uuid, before)
+        out.append({"instanceId": ident, "currentState": _state(after), "previousState": _state(before)})
+    return {name: out}
+
+
+async def _action(call: Call, uuid: str, name: str) -> None:
+    try:
+        await call.api.compute.simple_action(uuid, name)
+    except ApiError as exc:
+        if exc.status == 409:
+            raise Ec2Error("IncorrectInstanceState", exc.message) from None
+        raise api_error(exc) from None
+
+
+async def stop_instances(call: Call) -> dict[str, Any]:
+    async def stop(uuid: str, before: tuple[int, str]) -> tuple[int, str]:
+        if before in (STOPPED, STOPPING):
+            return before
+        if before != RUNNING:
+            raise Ec2Error(
+                "IncorrectInstanceState", f"The instance is not in a state from which it can be stopped ({before[1]})."
+            )
+        await _action(call, uuid, "stop")
+        return STOPPING
+
+    return await _changes(call, "instancesSet", stop)
+
+
+async def start_instances(call: Call) -> dict[str, Any]:
+    async def start(uuid: str, before: tuple[int, str]) -> tuple[int, str]:
+        if before in (RUNNING, PENDING):
+            return before
+        if before != STOPPED:
+            raise Ec2Error(
+                "IncorrectInstanceState", f"The instance is not in a state from which it can be started ({before[1]})."
+            )
+        await _action(call, uuid, "start")
+        return PENDING
+
+    return await _changes(call, "instancesSet", start)
+
+
+async def terminate_instances(call: Call) -> dict[str, Any]:
+    async def terminate(uuid: str, before: tuple[int, str]) -> tuple[int, str]:
+        if before == TERMINATED:
+            return before
+        try:
+            await call.api.compute.delete_server(uuid)
+        except ApiError as exc:
+            if exc.status != 404:
+                raise api_error(exc) from None
+        return SHUTTING_DOWN
+
+    return await _changes(call, "instancesSet", terminate)
+
+
+async def reboot_instances(call: Call) -> dict[str, Any]:
+    async def reboot(uuid: str, before: tuple[int, str]) -> tuple[int, str]:
+        if before == RUNNING:
+            await _action(call, uuid, "reboot")
+        elif before != TERMINATED:
+            raise Ec2Error("IncorrectInstanceState", f"The instance is not running ({before[1]}).")
+        return before
+
+    await _changes(call, "instancesSet", reboot)
+    return {"return": True}
+
+
+async def get_console_output(call: Call) -> dict[str, Any]:
+    ident = call.params.require("InstanceId")
+    uuid = await uuid_of(call, "server", ident)
+    try:
+        text = await call.api.compute.console_output(uuid)
+    except ApiError as exc:
+        if exc.status == 404:
+            raise not_found("server", ident) from None
+        if exc.status == 409:
+            text = ""
+        else:
+            raise api_error(exc) from None
+    return {
+        "instanceId": ident,
+        "timestamp": timestamp(dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat()),
+        "output": base64.b64encode(text.encode()).decode(),
+    }
+
+
+async def describe_instance_status(call: Call) -> dict[str, Any]:
+    wanted = await _uuids(call)
+    servers = await _servers(call, list(wanted.values()) if wanted else None)
+    if wanted:
+        present = {str(s["id"]) for s in servers}
+        missing = [ident for ident, uuid in wanted.items() if uuid not in present]
+        if missing:
+            raise not_found("server", ", ".join(missing))
+    every = call.params.bool("IncludeAllInstances")
+    ctx = Context(call)
+    ctx.instance_ids = await call.ids.ec2_ids("server", "i", [str(s["id"]) for s in servers])
+    out = []
+    for server in servers:
+        state = state_of(server)
+        if state != RUNNING and not every:
+            continue
+        ok = "ok" if state == RUNNING else "not-applicable"
+        out.append(
+            {
+                "instanceId": ctx.instance_ids[str(server["id"])],
+                "availabilityZone": server.get("OS-EXT-AZ:availability_zone") or "",
+                "instanceState": _state(state),
+                "systemStatus": {"status": ok, "details": [{"name": "reachability", "status": "passed"}]},
+                "instanceStatus": {"status": ok, "details": [{"name": "reachability", "status": "passed"}]},
+            }
+        )
+    shown, token = page(call, out)
+    return {"instanceStatusSet": shown, "nextToken": token}
+
+
+async def describe_instance_attribute(call: Call) -> dict[str, Any]:
+    ident = call.params.require("InstanceId")
+    attribute = call.params.require("Attribute")
+    uuid = await uuid_of(call, "server", ident)
+    try:
+        server = await call.api.compute.server(uuid)
+    except ApiError as exc:
+        raise api_error(exc, not_found("server", ident)) from None
+    out: dict[str, Any] = {"instanceId": ident}
+    if attribute == "instanceType":
+        out["instanceType"] = {"value": (server.get("flavor") or {}).get("original_name")}
+    elif attribute == "userData":
+        data = server.get("OS-EXT-SRV-ATTR:user_data")
+        out["userData"] = {"value": data} if data else {}
+    elif attribute == "groupSet":
+        ctx = Context(call)
+        await ctx.load([server])
+        out["groupSet"] = ctx.render(server)["groupSet"]
+    elif attribute == "rootDeviceName":
+        out["rootDeviceName"] = {"value": "/dev/vda"}
+    elif attribute == "disableApiTermination":
+        out["disableApiTermination"] = {"value": bool(server.get("locked"))}
+    else:
+        raise Ec2Error("InvalidParameterValue", f"Value ({attribute}) for parameter attribute is invalid.")
+    return out
