@@ -223,3 +223,42 @@ async def test_a_redelivered_select_destinations_answers_with_its_first_claim(tm
         assert (again["host"], again["provider"]) == (first["host"], first["provider"])
         held = await c.compute.placement.allocations_of(spec["instance_uuid"])
         assert list(held["allocations"]) == [first["provider"]]
+
+
+async def _boot_hinted(c: Cloud, hints: Any, expect: int = 202) -> dict[str, Any]:
+    body = {
+        "server": {"name": "hinted", "flavorRef": "1", "imageRef": c.image_id, "networks": "none"},
+        "os:scheduler_hints": hints,
+    }
+    r = await c.client.post(V + "/servers", json=body, headers=mv("demo", "2.37"))
+    assert r.status_code == expect, r.text
+    return dict(r.json())
+
+
+async def test_same_host_and_different_host_hints(tmp_path: Path) -> None:
+    """Nova's SameHostFilter and DifferentHostFilter: same_host only on a host running one
+    of the named servers, different_host on none of theirs; a uuid or a list of them."""
+    async with cloud(tmp_path, hosts=3) as c:
+        first = (await c.boot())["server"]["id"]
+        where = await _host_of(c, first)
+        for _ in range(3):
+            sid = (await _boot_hinted(c, {"same_host": first}))["server"]["id"]
+            assert await _host_of(c, sid) == where
+        away = (await _boot_hinted(c, {"different_host": [first]}))["server"]["id"]
+        elsewhere = await _host_of(c, away)
+        assert elsewhere != where
+        third = (await _boot_hinted(c, {"different_host": [first, away]}))["server"]["id"]
+        assert await _host_of(c, third) not in (where, elsewhere)
+        # Every host runs one of them: no valid host.
+        none_left = (await _boot_hinted(c, {"different_host": [first, away, third]}))["server"]["id"]
+        server = await c.wait(none_left, "ERROR")
+        assert "DifferentHostFilter" in server["fault"]["message"]
+        # A server that runs nowhere leaves no host for same_host.
+        r = await c.client.delete(f"{V}/servers/{third}", headers=auth("demo"))
+        assert r.status_code == 204
+        await c.wait_gone(third)
+        nowhere = (await _boot_hinted(c, {"same_host": [third]}))["server"]["id"]
+        assert "SameHostFilter" in (await c.wait(nowhere, "ERROR"))["fault"]["message"]
+        # Not uuids: the request's 400 (Nova's schema).
+        for bad in ({"same_host": "not-a-uuid"}, {"different_host": [first, 7]}, {"same_host": {"a": 1}}):
+            assert "badRequest" in await _boot_hinted(c, bad, expect=400)

@@ -36,6 +36,7 @@ from pocketstack.compute.models import Instance
 from pocketstack.compute.objects import flavors, quotas, trace
 from pocketstack.compute.objects.instances import BuildRequest
 from pocketstack.compute.resources import instance_resources
+from pocketstack.compute.scheduler.filters.affinity import hinted_servers
 from pocketstack.compute.scheduler.host_state import is_up
 from pocketstack.compute.scheduler.manager import SchedulerManager
 from pocketstack.compute.scheduler.rpcapi import SCHEDULER_TOPIC, SchedulerAPI, SchedulerEndpoint
@@ -197,6 +198,8 @@ class ComputeService(Service):
                 "flavor_extra_specs": dict(req.flavor.get("extra_specs") or {}),
                 "requested_host": req.requested_host,
                 "requested_node": req.requested_node,
+                "same_host": hinted_servers(req.scheduler_hints, "same_host"),
+                "different_host": hinted_servers(req.scheduler_hints, "different_host"),
             }
             for inst in created
         ]

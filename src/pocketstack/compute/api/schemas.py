@@ -124,6 +124,14 @@ QUOTA_UPDATE = obj(
 )
 
 UUID_OR_EMPTY = {"type": "string", "maxLength": 255}
+# Servers named by the same_host / different_host hints: one uuid or a list (Nova's
+# schema); other hints are free (each filter reads its own).
+_SERVER_UUID = {"type": "string", "pattern": "^[0-9a-fA-F]{8}-?([0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}$"}
+_SERVER_UUIDS = {"oneOf": [_SERVER_UUID, {"type": "array", "items": _SERVER_UUID, "uniqueItems": True}]}
+SCHEDULER_HINTS = {
+    "type": "object",
+    "properties": {"same_host": _SERVER_UUIDS, "different_host": _SERVER_UUIDS},
+}
 NETWORK_ITEM = obj(
     {
         "uuid": {"type": "string", "format": "uuid"},
@@ -169,8 +177,8 @@ SERVER_CREATE = obj(
             },
             ["name", "flavorRef"],
         ),
-        "os:scheduler_hints": {"type": "object"},
-        "OS-SCH-HNT:scheduler_hints": {"type": "object"},
+        "os:scheduler_hints": SCHEDULER_HINTS,
+        "OS-SCH-HNT:scheduler_hints": SCHEDULER_HINTS,
     },
     ["server"],
 )

@@ -29,6 +29,7 @@ from pocketstack.compute.clients import PlacementClient
 from pocketstack.compute.models import Instance, Migration
 from pocketstack.compute.objects import actions
 from pocketstack.compute.resources import instance_resources
+from pocketstack.compute.scheduler.filters.affinity import hinted_servers
 from pocketstack.compute.scheduler.rpcapi import SchedulerAPI
 from pocketstack.db import Database
 
@@ -94,6 +95,8 @@ class MoveTasks:
             "flavor_extra_specs": dict(new.get("extra_specs") or {}),
             "ignore_hosts": [] if same_allowed else [inst.host],
             "requested_host": requested_host,
+            "same_host": hinted_servers(inst.scheduler_hints, "same_host"),
+            "different_host": hinted_servers(inst.scheduler_hints, "different_host"),
         }
         try:
             result = await self.scheduler_api.select_destinations(ctx, spec=spec, num_alternates=0, return_spans=True)

@@ -54,6 +54,12 @@ class RequestSpec:
     requested_node: str | None = None
     # Hosts already holding members of ``group`` (filled by the scheduler).
     group_hosts: list[str] = field(default_factory=list)
+    # The servers of the same_host / different_host scheduler hints, and (filled by the
+    # scheduler) the hosts they are on.
+    same_host: list[str] = field(default_factory=list)
+    different_host: list[str] = field(default_factory=list)
+    same_host_hosts: list[str] = field(default_factory=list)
+    different_host_hosts: list[str] = field(default_factory=list)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RequestSpec:

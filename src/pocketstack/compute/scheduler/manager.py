@@ -102,6 +102,10 @@ class SchedulerManager:
             hosts = await self.host_states.hosts()
             if request.group:
                 request.group_hosts = await self._group_hosts(request.group["uuid"], request.instance_uuid)
+            if request.same_host:
+                request.same_host_hosts = await self._hosts_of(request.same_host)
+            if request.different_host:
+                request.different_host_hosts = await self._hosts_of(request.different_host)
         limit = self.config.max_placement_results or None
         with spans.span("placement: allocation candidates") as rec:
             found = await self.placement.candidates(request.resources, limit=limit)
@@ -180,6 +184,13 @@ class SchedulerManager:
             Instance.deleted.is_(False),
             Instance.host.is_not(None),
             Instance.uuid != exclude,
+        )
+        async with self.db.reader() as s:
+            return [h for h in await s.scalars(query) if h]
+
+    async def _hosts_of(self, instance_uuids: list[str]) -> list[str]:
+        query = select(Instance.host).where(
+            Instance.uuid.in_(instance_uuids), Instance.deleted.is_(False), Instance.host.is_not(None)
         )
         async with self.db.reader() as s:
             return [h for h in await s.scalars(query) if h]

@@ -16,7 +16,12 @@ class Filter(abc.ABC):
 
 
 def default_filters() -> list[Filter]:
-    from pocketstack.compute.scheduler.filters.affinity import AffinityFilter, AntiAffinityFilter
+    from pocketstack.compute.scheduler.filters.affinity import (
+        AffinityFilter,
+        AntiAffinityFilter,
+        DifferentHostFilter,
+        SameHostFilter,
+    )
     from pocketstack.compute.scheduler.filters.aggregates import AggregateInstanceExtraSpecsFilter
     from pocketstack.compute.scheduler.filters.basic import (
         AvailabilityZoneFilter,
@@ -35,4 +40,6 @@ def default_filters() -> list[Filter]:
         AggregateInstanceExtraSpecsFilter(),
         AntiAffinityFilter(),
         AffinityFilter(),
+        SameHostFilter(),
+        DifferentHostFilter(),
     ]
