@@ -515,3 +515,27 @@ async def test_instances_filter_sort_and_pages(cloud: CloudClient, monkeypatch: 
         only = (await web.get(f"{D}/instances", params={"name": "rav"})).text
         assert re.findall(r'/dashboard/instances/[^"]+">([a-z]+)</a>', only) == ["bravo"]
         assert 'value="rav"' in only
+
+
+async def test_bad_input_is_a_page_never_a_trace(cloud: CloudClient) -> None:
+    async with browser(cloud) as web:
+        await log_in(web)
+        csrf = hidden((await web.get(f"{D}/")).text, "csrf_token")
+        cases = [
+            ("GET", f"{D}/instances?name=%00", None, 400),
+            ("GET", f"{D}/instances?sort=nope&dir=sideways&status=%ff", None, 200),
+            ("GET", f"{D}/instances/no-such-server", None, 404),
+            ("GET", f"{D}/instances/%00", None, 404),
+            ("GET", f"{D}/static/..%2fapp.py", None, 404),
+            ("GET", f"{D}/static/nothing.js", None, 404),
+            ("POST", f"{D}/keypairs", b"csrf_token=" + csrf.encode() + b"&name=" + b"x" * (2 * 1024 * 1024), 413),
+            ("POST", f"{D}/keypairs", b"csrf_token=" + csrf.encode() + b"&name=%ff%fe", 400),
+            ("POST", f"{D}/instances/x/action", b"csrf_token=" + csrf.encode() + b"&action=explode", 404),
+            ("DELETE", f"{D}/instances", None, 405),
+        ]
+        for method, url, body, status in cases:
+            headers = {"content-type": "application/x-www-form-urlencoded"} if body is not None else {}
+            answer = await web.request(method, url, content=body, headers=headers)
+            assert answer.status_code == status, (url[:80], answer.status_code, answer.text[-400:])
+            assert "Traceback" not in answer.text
+            assert "/static/" in url or "text/html" in answer.headers["content-type"]

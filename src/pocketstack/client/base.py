@@ -11,12 +11,21 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterable
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import orjson
 
 # A resource as the API returns it (a server, a network, ...): plain JSON.
 Resource = dict[str, Any]
+
+
+def seg(value: object) -> str:
+    """``value`` as exactly one path segment: reserved characters (``/``, ``?``, ``#``,
+    ``%``), controls and the dot segments percent-encoded, so an id a user typed can
+    never address another resource."""
+    text = quote(str(value), safe="")
+    return text.replace(".", "%2E") if text in (".", "..") else text
 
 
 class ApiError(Exception):

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from pocketstack.client.base import Resource, ServiceClient
+from pocketstack.client.base import Resource, ServiceClient, seg
 
 MICROVERSION = "2.79"
 
@@ -43,7 +43,7 @@ class ComputeClient(ServiceClient):
         return list(body["servers"])
 
     async def server(self, server_id: str) -> Resource:
-        return dict((await self.get(f"/servers/{server_id}"))["server"])
+        return dict((await self.get(f"/servers/{seg(server_id)}"))["server"])
 
     async def create_server(self, server: Resource, scheduler_hints: Resource | None = None) -> Resource:
         """``POST /servers``: the new server (id, adminPass...)."""
@@ -53,10 +53,10 @@ class ComputeClient(ServiceClient):
         return dict((await self.post("/servers", body))["server"])
 
     async def delete_server(self, server_id: str) -> None:
-        await self.delete(f"/servers/{server_id}")
+        await self.delete(f"/servers/{seg(server_id)}")
 
     async def action(self, server_id: str, body: Resource) -> Any:
-        return await self.post(f"/servers/{server_id}/action", body)
+        return await self.post(f"/servers/{seg(server_id)}/action", body)
 
     async def simple_action(self, server_id: str, name: str) -> None:
         """One of ``SIMPLE_ACTIONS`` by its name (``stop``, ``reboot``, ...)."""
@@ -67,7 +67,7 @@ class ComputeClient(ServiceClient):
         return str(body.get("output") or "")
 
     async def instance_actions(self, server_id: str) -> list[Resource]:
-        return list((await self.get(f"/servers/{server_id}/os-instance-actions"))["instanceActions"])
+        return list((await self.get(f"/servers/{seg(server_id)}/os-instance-actions"))["instanceActions"])
 
     async def flavors(self) -> list[Resource]:
         return list((await self.get("/flavors/detail"))["flavors"])
@@ -83,21 +83,21 @@ class ComputeClient(ServiceClient):
         return dict((await self.post("/os-keypairs", {"keypair": keypair}))["keypair"])
 
     async def delete_keypair(self, name: str) -> None:
-        await self.delete(f"/os-keypairs/{name}")
+        await self.delete(f"/os-keypairs/{seg(name)}")
 
     async def limits(self) -> Resource:
         """``absolute`` limits and usage (maxTotalInstances, totalInstancesUsed, ...)."""
         return dict((await self.get("/limits"))["limits"]["absolute"])
 
     async def volume_attachments(self, server_id: str) -> list[Resource]:
-        return list((await self.get(f"/servers/{server_id}/os-volume_attachments"))["volumeAttachments"])
+        return list((await self.get(f"/servers/{seg(server_id)}/os-volume_attachments"))["volumeAttachments"])
 
     async def attach_volume(self, server_id: str, volume_id: str) -> Resource:
         body = {"volumeAttachment": {"volumeId": volume_id}}
-        return dict((await self.post(f"/servers/{server_id}/os-volume_attachments", body))["volumeAttachment"])
+        return dict((await self.post(f"/servers/{seg(server_id)}/os-volume_attachments", body))["volumeAttachment"])
 
     async def detach_volume(self, server_id: str, volume_id: str) -> None:
-        await self.delete(f"/servers/{server_id}/os-volume_attachments/{volume_id}")
+        await self.delete(f"/servers/{seg(server_id)}/os-volume_attachments/{seg(volume_id)}")
 
     async def hypervisors(self) -> list[Resource]:
         """Admin: every hypervisor with its usage (``GET /os-hypervisors/detail``)."""
@@ -110,7 +110,7 @@ class ComputeClient(ServiceClient):
     async def trace(self, server_id: str) -> list[Resource]:
         """pocketstack's extension (admins): the spans of the server's launch, each with
         ``hop``, ``component``, ``host``, ``started`` (epoch s), ``duration_ms``, ``result``."""
-        return list((await self.get(f"/servers/{server_id}/os-pocketstack-trace"))["spans"])
+        return list((await self.get(f"/servers/{seg(server_id)}/os-pocketstack-trace"))["spans"])
 
     async def resize(self, server_id: str, flavor_id: str) -> None:
         await self.action(server_id, {"resize": {"flavorRef": flavor_id}})
@@ -130,7 +130,7 @@ class ComputeClient(ServiceClient):
 
     async def attach_interface(self, server_id: str, network_id: str) -> Resource:
         body = {"interfaceAttachment": {"net_id": network_id}}
-        return dict((await self.post(f"/servers/{server_id}/os-interface", body))["interfaceAttachment"])
+        return dict((await self.post(f"/servers/{seg(server_id)}/os-interface", body))["interfaceAttachment"])
 
     async def detach_interface(self, server_id: str, port_id: str) -> None:
-        await self.delete(f"/servers/{server_id}/os-interface/{port_id}")
+        await self.delete(f"/servers/{seg(server_id)}/os-interface/{seg(port_id)}")

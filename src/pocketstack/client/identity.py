@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from pocketstack.client.base import ApiError, Resource, ServiceClient, error_message
+from pocketstack.client.base import ApiError, Resource, ServiceClient, error_message, seg
 
 
 @dataclass(frozen=True)
@@ -108,22 +108,22 @@ class IdentityClient(ServiceClient):
         body = {"user": {"original_password": original, "password": new}}
         headers = {"X-Auth-Token": self.token} if self.token else {}
         try:
-            response = await self.http.post(f"{self.prefix}/users/{user_id}/password", json=body, headers=headers)
+            response = await self.http.post(f"{self.prefix}/users/{seg(user_id)}/password", json=body, headers=headers)
         except httpx.HTTPError as exc:
             raise ApiError(self.service, 0, f"The identity service could not be reached ({exc}).") from exc
         if response.status_code >= 400:
             raise ApiError(self.service, response.status_code, error_message(response))
 
     async def application_credentials(self, user_id: str) -> list[Resource]:
-        return list((await self.get(f"/users/{user_id}/application_credentials"))["application_credentials"])
+        return list((await self.get(f"/users/{seg(user_id)}/application_credentials"))["application_credentials"])
 
     async def create_application_credential(self, user_id: str, name: str, **attrs: Any) -> Resource:
         """A new credential of the token's project and roles; its ``secret`` is shown once."""
         body = {"application_credential": {"name": name, **{k: v for k, v in attrs.items() if v is not None}}}
-        return dict((await self.post(f"/users/{user_id}/application_credentials", body))["application_credential"])
+        return dict((await self.post(f"/users/{seg(user_id)}/application_credentials", body))["application_credential"])
 
     async def delete_application_credential(self, user_id: str, credential_id: str) -> None:
-        await self.delete(f"/users/{user_id}/application_credentials/{credential_id}")
+        await self.delete(f"/users/{seg(user_id)}/application_credentials/{seg(credential_id)}")
 
     async def projects(self) -> list[Resource]:
         """Admin: every project."""

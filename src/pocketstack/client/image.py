@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterable
 from typing import Any
 
-from pocketstack.client.base import Resource, ServiceClient
+from pocketstack.client.base import Resource, ServiceClient, seg
 
 
 class ImageClient(ServiceClient):
@@ -16,7 +16,7 @@ class ImageClient(ServiceClient):
         return list((await self.get("/images", **filters))["images"])
 
     async def image(self, image_id: str) -> Resource:
-        return dict(await self.get(f"/images/{image_id}"))
+        return dict(await self.get(f"/images/{seg(image_id)}"))
 
     async def create_image(self, name: str, **attrs: Any) -> Resource:
         """A queued image record (``disk_format``, ``container_format``, ``visibility``...)."""
@@ -26,8 +26,8 @@ class ImageClient(ServiceClient):
     async def upload(self, image_id: str, data: bytes | AsyncIterable[bytes]) -> None:
         """Store the image's bytes (it becomes ``active``); an async iterable streams."""
         await self.request(
-            "PUT", f"/images/{image_id}/file", content=data, headers={"Content-Type": "application/octet-stream"}
+            "PUT", f"/images/{seg(image_id)}/file", content=data, headers={"Content-Type": "application/octet-stream"}
         )
 
     async def delete_image(self, image_id: str) -> None:
-        await self.delete(f"/images/{image_id}")
+        await self.delete(f"/images/{seg(image_id)}")

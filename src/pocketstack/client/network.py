@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pocketstack.client.base import Resource, ServiceClient
+from pocketstack.client.base import Resource, ServiceClient, seg
 
 
 class NetworkClient(ServiceClient):
@@ -41,7 +41,7 @@ class NetworkClient(ServiceClient):
         return dict((await self.post("/subnets", body))["subnet"])
 
     async def delete_network(self, network_id: str) -> None:
-        await self.delete(f"/networks/{network_id}")
+        await self.delete(f"/networks/{seg(network_id)}")
 
     async def create_router(self, name: str, external_network_id: str | None = None) -> Resource:
         router: Resource = {"name": name}
@@ -50,7 +50,7 @@ class NetworkClient(ServiceClient):
         return dict((await self.post("/routers", {"router": router}))["router"])
 
     async def add_router_interface(self, router_id: str, subnet_id: str) -> Resource:
-        return dict(await self.put(f"/routers/{router_id}/add_router_interface", {"subnet_id": subnet_id}))
+        return dict(await self.put(f"/routers/{seg(router_id)}/add_router_interface", {"subnet_id": subnet_id}))
 
     async def create_floating_ip(self, network_id: str, port_id: str | None = None) -> Resource:
         body: Resource = {"floating_network_id": network_id}
@@ -60,15 +60,15 @@ class NetworkClient(ServiceClient):
 
     async def quota_details(self, project_id: str) -> Resource:
         """Per resource ``limit``, ``used`` and ``reserved`` (``GET /quotas/{id}/details``)."""
-        return dict((await self.get(f"/quotas/{project_id}/details"))["quota"])
+        return dict((await self.get(f"/quotas/{seg(project_id)}/details"))["quota"])
 
     async def update_floating_ip(self, floating_ip_id: str, port_id: str | None) -> Resource:
         """Associate with ``port_id``, or disassociate with None."""
         body = {"floatingip": {"port_id": port_id}}
-        return dict((await self.put(f"/floatingips/{floating_ip_id}", body))["floatingip"])
+        return dict((await self.put(f"/floatingips/{seg(floating_ip_id)}", body))["floatingip"])
 
     async def delete_floating_ip(self, floating_ip_id: str) -> None:
-        await self.delete(f"/floatingips/{floating_ip_id}")
+        await self.delete(f"/floatingips/{seg(floating_ip_id)}")
 
     async def agents(self) -> list[Resource]:
         """Admin: the network agents and whether they are alive."""
@@ -79,7 +79,7 @@ class NetworkClient(ServiceClient):
         return dict((await self.post("/security-groups", body))["security_group"])
 
     async def delete_security_group(self, group_id: str) -> None:
-        await self.delete(f"/security-groups/{group_id}")
+        await self.delete(f"/security-groups/{seg(group_id)}")
 
     async def create_security_group_rule(self, group_id: str, **rule: Any) -> Resource:
         """A rule (``direction``, ``ethertype``, ``protocol``, ``port_range_min``/``max``,
@@ -88,10 +88,10 @@ class NetworkClient(ServiceClient):
         return dict((await self.post("/security-group-rules", {"security_group_rule": body}))["security_group_rule"])
 
     async def delete_security_group_rule(self, rule_id: str) -> None:
-        await self.delete(f"/security-group-rules/{rule_id}")
+        await self.delete(f"/security-group-rules/{seg(rule_id)}")
 
     async def delete_router(self, router_id: str) -> None:
         """Remove the router's interfaces first (Neutron refuses a router that has any)."""
         for port in await self.ports(device_id=router_id, device_owner="network:router_interface"):
-            await self.put(f"/routers/{router_id}/remove_router_interface", {"port_id": port["id"]})
-        await self.delete(f"/routers/{router_id}")
+            await self.put(f"/routers/{seg(router_id)}/remove_router_interface", {"port_id": port["id"]})
+        await self.delete(f"/routers/{seg(router_id)}")

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from pocketstack.client.base import Resource, ServiceClient
+from pocketstack.client.base import Resource, ServiceClient, seg
 
 
 class VolumeClient(ServiceClient):
@@ -14,7 +14,7 @@ class VolumeClient(ServiceClient):
 
     def __init__(self, http: httpx.AsyncClient, token: str, project_id: str) -> None:
         super().__init__(http, token)
-        self.prefix = f"/volume/v3/{project_id}"
+        self.prefix = f"/volume/v3/{seg(project_id)}"
 
     async def volumes(self, **filters: Any) -> list[Resource]:
         return list((await self.get("/volumes/detail", **filters))["volumes"])
@@ -28,21 +28,21 @@ class VolumeClient(ServiceClient):
         return dict((await self.post("/volumes", {"volume": body}))["volume"])
 
     async def delete_volume(self, volume_id: str) -> None:
-        await self.delete(f"/volumes/{volume_id}")
+        await self.delete(f"/volumes/{seg(volume_id)}")
 
     async def limits(self) -> Resource:
         """Cinder's absolute limits and usage (maxTotalVolumes, totalVolumesUsed, ...)."""
         return dict((await self.get("/limits"))["limits"]["absolute"])
 
     async def volume(self, volume_id: str) -> Resource:
-        return dict((await self.get(f"/volumes/{volume_id}"))["volume"])
+        return dict((await self.get(f"/volumes/{seg(volume_id)}"))["volume"])
 
     async def extend(self, volume_id: str, new_size: int) -> None:
-        await self.post(f"/volumes/{volume_id}/action", {"os-extend": {"new_size": new_size}})
+        await self.post(f"/volumes/{seg(volume_id)}/action", {"os-extend": {"new_size": new_size}})
 
     async def create_snapshot(self, volume_id: str, name: str = "", force: bool = False) -> Resource:
         body = {"snapshot": {"volume_id": volume_id, "name": name, "force": force}}
         return dict((await self.post("/snapshots", body))["snapshot"])
 
     async def delete_snapshot(self, snapshot_id: str) -> None:
-        await self.delete(f"/snapshots/{snapshot_id}")
+        await self.delete(f"/snapshots/{seg(snapshot_id)}")

@@ -24,8 +24,10 @@ import httpx
 from mako.lookup import TemplateLookup
 
 from pocketstack.client import ApiError, Clients, Connection
+from pocketstack.common import errors
 from pocketstack.common.context import new_request_id
 from pocketstack.dashboard.sessions import COOKIE, Session, SessionStore, parse_cookies
+from pocketstack.web.errors import status_of
 from pocketstack.web.request import Request
 from pocketstack.web.response import Response
 from pocketstack.web.routing import Route, Router
@@ -194,6 +196,9 @@ class DashboardApp:
                 response = self.render("error.mako", call, status=status, message=exc.message, service=exc.service)
         except Forbidden as exc:
             response = self.render("error.mako", call, status=403, message=str(exc))
+        except errors.PocketError as exc:
+            # The request itself is bad (NUL in the query, a body over the limit, ...).
+            response = self.render("error.mako", call, status=status_of(exc), message=exc.message)
         except Exception:
             request_id = new_request_id()
             log.exception("%s dashboard %s %s failed", request_id, scope["method"], scope["path"])

@@ -16,6 +16,17 @@ from pocketstack.web.response import Response
 
 PAGE_SIZE = 20
 SORT_KEYS = ("created_at", "display_name", "vm_state", "updated_at")
+STATUSES = (
+    "ACTIVE",
+    "BUILD",
+    "SHUTOFF",
+    "ERROR",
+    "PAUSED",
+    "SUSPENDED",
+    "SHELVED",
+    "SHELVED_OFFLOADED",
+    "VERIFY_RESIZE",
+)
 MAX_COUNT = 50
 
 
@@ -38,7 +49,7 @@ def _listing_query(call: Call) -> dict[str, Any]:
     if request.param("name"):
         query["name"] = request.param("name")
     status = (request.param("status") or "").upper()
-    if status:
+    if status in STATUSES:
         query["status"] = status
     if request.param("marker"):
         query["marker"] = request.param("marker")
