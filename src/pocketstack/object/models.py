@@ -29,6 +29,15 @@ MAX_CONTAINER_NAME = 256
 MAX_OBJECT_NAME = 1024
 
 
+class _Bytes(mysql.VARBINARY):
+    """VARBINARY bound as text: MariaDB stores and compares it as its UTF-8 bytes (the
+    driver stack here cannot send a bytes parameter: aiomysql's escape of bytes fails
+    with this PyMySQL)."""
+
+    def bind_processor(self, dialect: Dialect) -> None:  # type: ignore[override]
+        return None
+
+
 class ObjectName(TypeDecorator[str]):
     """A name ordered by its bytes, on every database."""
 
@@ -44,13 +53,8 @@ class ObjectName(TypeDecorator[str]):
             return dialect.type_descriptor(String(self.length, collation="C"))
         if dialect.name in ("mysql", "mariadb"):
             # Byte order, and an index key short enough for InnoDB (utf8mb4 would be 4x).
-            return dialect.type_descriptor(mysql.VARBINARY(self.length * 4 if self.length < 300 else self.length))
+            return dialect.type_descriptor(_Bytes(self.length * 4 if self.length < 300 else self.length))
         return dialect.type_descriptor(String(self.length))
-
-    def process_bind_param(self, value: str | None, dialect: Dialect) -> Any:
-        if value is not None and dialect.name in ("mysql", "mariadb"):
-            return value.encode()
-        return value
 
     def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
         if isinstance(value, bytes | bytearray):
