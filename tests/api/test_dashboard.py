@@ -283,8 +283,19 @@ async def test_launch_wizard_lists_and_project_switch(cloud: CloudClient) -> Non
         assert bad.status_code == 400 and "Unknown disk format" in bad.json()["error"]
         listed = (await web.get(f"{D}/images")).text
         assert "up1" in listed and "0.3 MB" in listed
+        # Renamed and shared with the admin project, which then sees it.
+        async with connection(cloud) as conn:
+            admin = await admin_api(conn)
+            admin_project = admin.token.project_id
+            edit = {"csrf_token": csrf, "name": "up1-renamed", "visibility": "private", "share_with": admin_project}
+            refused = await web.post(f"{D}/images/{image_id}/edit", data=edit)
+            assert refused.status_code == 400 and "must have the visibility" in refused.text
+            edited = await web.post(f"{D}/images/{image_id}/edit", data={**edit, "visibility": "shared"})
+            assert edited.status_code == 303, edited.text
+            assert (await admin.image.image(image_id))["name"] == "up1-renamed"
+            assert [m["member_id"] for m in await admin.image.members(image_id)] == [admin_project]
         gone = await web.post(f"{D}/images/{image_id}/delete", data={"csrf_token": csrf})
-        assert gone.status_code == 303 and "up1" not in (await web.get(f"{D}/images")).text
+        assert gone.status_code == 303 and "up1-renamed" not in (await web.get(f"{D}/images")).text
         # Volumes: extend, snapshot, a volume from the snapshot; a shrink is the API's 400 in place.
         made = await web.post(f"{D}/volumes", data={"csrf_token": csrf, "name": "vol1", "size": "1"})
         assert made.status_code == 303, made.text

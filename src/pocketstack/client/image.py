@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterable
 from typing import Any
 
+import orjson
+
 from pocketstack.client.base import Resource, ServiceClient, seg
 
 
@@ -31,3 +33,22 @@ class ImageClient(ServiceClient):
 
     async def delete_image(self, image_id: str) -> None:
         await self.delete(f"/images/{seg(image_id)}")
+
+    async def update_image(self, image_id: str, **changes: Any) -> Resource:
+        """Set attributes (``name``, ``visibility``, ...) with a JSON-patch of ``replace`` ops."""
+        ops = [{"op": "replace", "path": f"/{key}", "value": value} for key, value in changes.items()]
+        return dict(
+            await self.request(
+                "PATCH",
+                f"/images/{seg(image_id)}",
+                content=orjson.dumps(ops),
+                headers={"Content-Type": "application/openstack-images-v2.1-json-patch"},
+            )
+        )
+
+    async def share(self, image_id: str, project_id: str) -> Resource:
+        """Add ``project_id`` as a member (the image must be ``shared``)."""
+        return dict(await self.post(f"/images/{seg(image_id)}/members", {"member": project_id}))
+
+    async def members(self, image_id: str) -> list[Resource]:
+        return list((await self.get(f"/images/{seg(image_id)}/members"))["members"])

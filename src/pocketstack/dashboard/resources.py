@@ -108,6 +108,31 @@ async def upload_image(call: Call) -> Response:
     return json_response({"id": image_id, "status": (await call.api.image.image(image_id))["status"]})
 
 
+async def edit_image(call: Call) -> Response:
+    """Rename, change visibility, or share with a project (made ``shared`` first)."""
+    api, image_id = call.api, call.request.path_params["image_id"]
+    name, visibility, project = call.field("name"), call.field("visibility"), call.field("share_with")
+    try:
+        changes: dict[str, str] = {}
+        if name:
+            changes["name"] = name
+        if visibility in ("private", "shared", "community", "public"):
+            changes["visibility"] = visibility
+        if project and changes.get("visibility", "shared") != "shared":
+            raise ApiError("image", 400, "An image shared with a project must have the visibility 'shared'.")
+        if project:
+            changes["visibility"] = "shared"
+        if changes:
+            await api.image.update_image(image_id, **changes)
+        if project:
+            await api.image.share(image_id, project)
+    except ApiError as exc:
+        if exc.unauthorized:
+            raise
+        return await images(call, f"{exc.service}: {exc.message}", exc.status if exc.status >= 400 else 503)
+    return redirect(f"{PREFIX}/images")
+
+
 async def delete_image(call: Call) -> Response:
     try:
         await call.api.image.delete_image(call.request.path_params["image_id"])

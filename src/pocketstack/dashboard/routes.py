@@ -32,6 +32,7 @@ ROUTES = [
     route("POST", "/images", resources.create_image),
     route("PUT", "/images/{image_id}/file", resources.upload_image),
     route("POST", "/images/{image_id}/delete", resources.delete_image),
+    route("POST", "/images/{image_id}/edit", resources.edit_image),
     route("GET", "/networks", resources.networks),
     route("POST", "/networks", resources.create_network),
     route("POST", "/networks/{network_id}/delete", resources.delete_network),

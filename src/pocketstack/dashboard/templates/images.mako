@@ -13,6 +13,17 @@
 <a href="${prefix}/launch?image=${i['id']}">Launch</a>
 % endif
 % if i.get('owner') == session.token.project_id:
+<details class="edit"><summary>Edit</summary>
+<form method="post" action="${prefix}/images/${i['id']}/edit" class="inline image-edit">
+<input type="hidden" name="csrf_token" value="${session.csrf}">
+<label>Name <input name="name" value="${i.get('name') or ''}"></label>
+<label>Visibility <select name="visibility">
+% for v in ("private", "shared", "community", "public"):
+<option ${'selected' if v == i.get('visibility') else ''}>${v}</option>
+% endfor
+</select></label>
+<label>Share with project ID <input name="share_with" size="34"></label>
+<button class="small">Save</button></form></details>
 <form method="post" action="${prefix}/images/${i['id']}/delete" class="row" data-confirm="Delete image ${i.get('name') or i['id']}?">
 <input type="hidden" name="csrf_token" value="${session.csrf}"><button class="small danger">Delete</button></form>
 % endif
