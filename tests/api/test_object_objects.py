@@ -201,6 +201,8 @@ async def test_expiry(api: ObjectApi) -> None:
     assert past.status_code == 400 and "past" in past.text
     assert (await api.call("PUT", "/c/o", content=b"x", headers={"X-Delete-At": "soon"})).status_code == 400
     assert (await api.call("PUT", "/c/o", content=b"x", headers={"X-Delete-After": "-1"})).status_code == 400
+    for far in ({"X-Delete-At": "1" + "0" * 30}, {"X-Delete-After": "9" * 30}, {"X-Delete-At": "1e999"}):
+        assert (await api.call("PUT", "/c/o", content=b"x", headers=far)).status_code == 400, far
     await asyncio.sleep(1.2)
     assert (await api.get("c", "soon")).status_code == 404
     assert await api.names("c") == []

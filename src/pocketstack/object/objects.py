@@ -29,6 +29,8 @@ from pocketstack.object.store import BlobMismatch
 log = logging.getLogger(__name__)
 
 VERSIONS = "x-versions-location"
+# Swift's timestamps end at 9999999999.99999 (the year 2286).
+MAX_TIMESTAMP = 9999999999
 HISTORY = "x-history-location"
 
 
@@ -60,16 +62,19 @@ def delete_at(headers: dict[str, str], now: float | None = None) -> int | None:
     if after is not None:
         if after < 0:
             raise Invalid("X-Delete-After in past")
-        return int(now + after)
-    at = headers.get("x-delete-at")
-    if at is None:
-        return None
-    try:
-        value = int(float(at))
-    except ValueError:
-        raise Invalid("Non-integer X-Delete-At") from None
-    if value <= now:
-        raise Invalid("X-Delete-At in past")
+        value = int(now + after)
+    else:
+        at = headers.get("x-delete-at")
+        if at is None:
+            return None
+        try:
+            value = int(float(at))
+        except (ValueError, OverflowError):
+            raise Invalid("Non-integer X-Delete-At") from None
+        if value <= now:
+            raise Invalid("X-Delete-At in past")
+    if value > MAX_TIMESTAMP:
+        raise Invalid(f"X-Delete-At past {MAX_TIMESTAMP}, the last timestamp Swift knows")
     return value
 
 
