@@ -7,6 +7,7 @@ from typing import Any
 
 from pocketstack.client import ApiError
 from pocketstack.ec2.actions.common import matches, uuid_of
+from pocketstack.ec2.actions.instances import owned_server
 from pocketstack.ec2.call import Call, api_error
 from pocketstack.ec2.errors import Ec2Error
 
@@ -30,14 +31,14 @@ async def _find(call: Call) -> dict[str, Any]:
         allocation = "eipalloc-" + association.split("-", 1)[1]
     if allocation:
         uuid = await uuid_of(call, "floating_ip", allocation)
-        found = await call.api.network.floating_ips(id=uuid)
+        found = await call.api.network.floating_ips(id=uuid, project_id=call.project_id)
         if not found:
             raise Ec2Error("InvalidAllocationID.NotFound", f"The allocation ID '{allocation}' does not exist")
         return found[0]
     address = p.get("PublicIp")
     if not address:
         raise Ec2Error("MissingParameter", "The request must contain the parameter AllocationId or PublicIp")
-    found = await call.api.network.floating_ips(floating_ip_address=address)
+    found = await call.api.network.floating_ips(floating_ip_address=address, project_id=call.project_id)
     if not found:
         raise Ec2Error("InvalidAddress.NotFound", f"Address '{address}' not found.")
     return found[0]
@@ -58,7 +59,7 @@ async def allocate_address(call: Call) -> dict[str, Any]:
 async def associate_address(call: Call) -> dict[str, Any]:
     fip = await _find(call)
     ident = call.params.require("InstanceId")
-    uuid = await uuid_of(call, "server", ident)
+    uuid = str((await owned_server(call, ident))["id"])
     ports = await call.api.network.ports(device_id=uuid)
     wanted_ip = call.params.get("PrivateIpAddress")
     port = next(

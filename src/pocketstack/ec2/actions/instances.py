@@ -184,6 +184,24 @@ def reservations(ctx: Context, servers: list[dict[str, Any]], items: list[dict[s
     return list(grouped.values())
 
 
+def _own(call: Call, server: dict[str, Any]) -> bool:
+    """EC2 shows an account its own instances only: an admin's key too (Nova would show
+    an admin any project's server by its id)."""
+    return str(server.get("tenant_id")) == call.project_id
+
+
+async def owned_server(call: Call, ident: str) -> dict[str, Any]:
+    """The caller's server behind an instance id, or InvalidInstanceID.NotFound."""
+    uuid = await uuid_of(call, "server", ident)
+    try:
+        server = await call.api.compute.server(uuid)
+    except ApiError as exc:
+        raise api_error(exc, not_found("server", ident)) from None
+    if not _own(call, server):
+        raise not_found("server", ident)
+    return server
+
+
 async def _servers(call: Call, uuids: list[str] | None) -> list[dict[str, Any]]:
     """The caller's servers (those named, else all) and those terminated in the last hour."""
     since = (dt.datetime.now(dt.UTC) - TERMINATED_SHOWN).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -202,12 +220,12 @@ async def _servers(call: Call, uuids: list[str] | None) -> list[dict[str, Any]]:
             for server in await call.api.compute.servers(**{"changes-since": since, "status": "DELETED"}):
                 if str(server["id"]) in uuids:
                     found.setdefault(str(server["id"]), server)
-        return [found[u] for u in uuids if u in found]
+        return [found[u] for u in uuids if u in found and _own(call, found[u])]
     live, gone = await asyncio.gather(
         call.api.compute.servers(), call.api.compute.servers(**{"changes-since": since, "status": "DELETED"})
     )
     seen = {str(s["id"]) for s in live}
-    everything = live + [s for s in gone if str(s["id"]) not in seen]
+    everything = [s for s in live + [s for s in gone if str(s["id"]) not in seen] if _own(call, s)]
     return sorted(everything, key=lambda s: (str(s.get("created")), str(s["id"])))
 
 
@@ -259,7 +277,7 @@ async def _group_names(call: Call) -> list[str]:
     names = list(call.params.strings("SecurityGroup"))
     for ident in call.params.strings("SecurityGroupId"):
         uuid = await uuid_of(call, "security_group", ident)
-        found = await call.api.network.security_groups(id=uuid)
+        found = await call.api.network.security_groups(id=uuid, project_id=call.project_id)
         if not found:
             raise not_found("security_group", ident)
         names.append(str(found[0]["name"]))
@@ -423,7 +441,7 @@ async def reboot_instances(call: Call) -> dict[str, Any]:
 
 async def get_console_output(call: Call) -> dict[str, Any]:
     ident = call.params.require("InstanceId")
-    uuid = await uuid_of(call, "server", ident)
+    uuid = str((await owned_server(call, ident))["id"])
     try:
         text = await call.api.compute.console_output(uuid)
     except ApiError as exc:
@@ -473,11 +491,7 @@ async def describe_instance_status(call: Call) -> dict[str, Any]:
 async def describe_instance_attribute(call: Call) -> dict[str, Any]:
     ident = call.params.require("InstanceId")
     attribute = call.params.require("Attribute")
-    uuid = await uuid_of(call, "server", ident)
-    try:
-        server = await call.api.compute.server(uuid)
-    except ApiError as exc:
-        raise api_error(exc, not_found("server", ident)) from None
+    server = await owned_server(call, ident)
     out: dict[str, Any] = {"instanceId": ident}
     if attribute == "instanceType":
         out["instanceType"] = {"value": (server.get("flavor") or {}).get("original_name")}

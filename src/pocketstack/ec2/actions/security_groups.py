@@ -23,7 +23,7 @@ async def find_group(call: Call, params: Params | None = None) -> dict[str, Any]
     ident, name = params.get("GroupId"), params.get("GroupName")
     if ident:
         uuid = await uuid_of(call, "security_group", ident)
-        found = await call.api.network.security_groups(id=uuid)
+        found = await call.api.network.security_groups(id=uuid, project_id=call.project_id)
         if not found:
             raise Ec2Error("InvalidGroup.NotFound", f"The security group '{ident}' does not exist")
         return found[0]

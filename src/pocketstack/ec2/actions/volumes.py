@@ -7,6 +7,7 @@ from typing import Any
 
 from pocketstack.client import ApiError
 from pocketstack.ec2.actions.common import matches, not_found, page, requested_tags, tag_set, timestamp, uuid_of
+from pocketstack.ec2.actions.instances import owned_server
 from pocketstack.ec2.call import Call, api_error
 from pocketstack.ec2.errors import Ec2Error
 
@@ -122,15 +123,19 @@ async def _volume(call: Call) -> tuple[str, str, dict[str, Any]]:
     ident = call.params.require("VolumeId")
     uuid = await uuid_of(call, "volume", ident)
     try:
-        return ident, uuid, await call.api.volume.volume(uuid)
+        volume = await call.api.volume.volume(uuid)
     except ApiError as exc:
         raise api_error(exc, not_found("volume", ident)) from None
+    # An admin's key sees its own project's volumes only, as any other key.
+    if volume.get("os-vol-tenant-attr:tenant_id", call.project_id) != call.project_id:
+        raise not_found("volume", ident)
+    return ident, uuid, volume
 
 
 async def attach_volume(call: Call) -> dict[str, Any]:
     ident, uuid, volume = await _volume(call)
     instance = call.params.require("InstanceId")
-    server = await uuid_of(call, "server", instance)
+    server = str((await owned_server(call, instance))["id"])
     device = call.params.get("Device")
     if volume.get("status") != "available":
         raise Ec2Error("IncorrectState", f"{ident} is not 'available'.")

@@ -1,0 +1,373 @@
+"""The EC2 Query API in-process: signatures and errors, then each action against the
+real services (fake compute driver), through botocore's own serializer and parser."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import datetime as dt
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from pocketstack.testing.cloud import CloudClient, in_process_cloud
+from tests.api.ec2_support import Ec2, ec2_keys
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGQK2qK7nGzvqD0i0mV2cBtLw1sW8Qy3w4y7J1xWkq9d ec2-test"
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def c(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[CloudClient]:
+    async with in_process_cloud(Path(tmp_path_factory.mktemp("ec2-api"))) as client:
+        admin = {"X-Auth-Token": await client.token("admin")}
+        image = await client.http.post(
+            "/image/v2/images",
+            json={"name": "cirros", "disk_format": "raw", "container_format": "bare", "visibility": "public"},
+            headers=admin,
+        )
+        image_id = image.json()["id"]
+        await client.http.put(
+            f"/image/v2/images/{image_id}/file",
+            content=b"x" * 1024,
+            headers={**admin, "Content-Type": "application/octet-stream"},
+        )
+        ext = await client.http.post(
+            "/network/v2.0/networks",
+            json={"network": {"name": "public", "router:external": True, "is_default": True}},
+            headers=admin,
+        )
+        ext_id = ext.json()["network"]["id"]
+        await client.http.post(
+            "/network/v2.0/subnets",
+            json={"subnet": {"network_id": ext_id, "cidr": "172.24.4.0/24", "ip_version": 4}},
+            headers=admin,
+        )
+        yield client
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def ec2(c: CloudClient) -> Ec2:
+    access, secret = await ec2_keys(c)
+    return Ec2(c, access, secret)
+
+
+async def test_signature_versions_and_auth_errors(c: CloudClient, ec2: Ec2) -> None:
+    regions = await ec2("DescribeRegions")
+    assert [r["RegionName"] for r in regions["Regions"]] == ["RegionOne"]
+    assert regions["Regions"][0]["Endpoint"].endswith("/ec2")
+    v2 = Ec2(c, ec2.credentials.access_key, ec2.credentials.secret_key, version="v2")
+    assert (await v2("DescribeRegions"))["Regions"]
+    wrong = Ec2(c, ec2.credentials.access_key, "not-the-secret")
+    failed = await wrong.fails("SignatureDoesNotMatch", "DescribeRegions")
+    assert failed.status == 403
+    failed = await Ec2(c, ec2.credentials.access_key, "nope", version="v2").fails(
+        "SignatureDoesNotMatch", "DescribeRegions"
+    )
+    unknown = await Ec2(c, "AKIAUNKNOWN", "whatever").fails("AuthFailure", "DescribeRegions")
+    assert unknown.status == 401
+    # A request signed 20 minutes ago (its own, valid signature) is refused.
+    old = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=20)).strftime("%Y%m%dT%H%M%SZ")
+    from botocore.auth import SigV4Auth
+
+    class Stale(SigV4Auth):
+        def _modify_request_before_signing(self, req: Any) -> None:
+            super()._modify_request_before_signing(req)
+            req.headers.replace_header("X-Amz-Date", old)
+            req.context["timestamp"] = old
+
+    stale = ec2.signed("DescribeRegions", {})
+    del stale.headers["Authorization"]
+    del stale.headers["X-Amz-Date"]
+    Stale(ec2.credentials, "ec2", "RegionOne").add_auth(stale)
+    status, body = await ec2.send(stale)
+    assert status == 400 and b"<Code>RequestExpired</Code>" in body and b"<RequestID>req-" in body
+    # No signature at all; a bad action; a missing parameter; an unknown content type.
+    plain = await c.http.post("/ec2/", content=b"Action=DescribeRegions")
+    assert plain.status_code == 401 and b"MissingAuthenticationToken" in plain.content
+    prepared = ec2.signed("DescribeRegions", {}).prepare()
+    tampered = str(prepared.body).replace("DescribeRegions", "DescribeImages").encode()
+    answer = await c.http.post("/ec2/", content=tampered, headers=dict(prepared.headers))
+    assert answer.status_code == 403 and b"SignatureDoesNotMatch" in answer.content  # the body is signed
+    await ec2.fails("MissingParameter", "CreateKeyPair", KeyName="")
+
+
+async def test_invalid_action_and_unsupported(c: CloudClient, ec2: Ec2) -> None:
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+
+    for action, code in (
+        ("FlyToTheMoon", b"InvalidAction"),
+        ("CreateVpc", b"UnsupportedOperation"),
+        ("", b"MissingAction"),
+    ):
+        request = AWSRequest(
+            "POST",
+            "http://pocketstack.test/ec2/",
+            data=f"Action={action}&Version=2016-11-15",
+            headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
+        )
+        SigV4Auth(ec2.credentials, "ec2", "RegionOne").add_auth(request)
+        status, body = await ec2.send(request)
+        assert status == 400 and b"<Code>" + code + b"</Code>" in body, body
+
+
+async def test_zones_and_images(ec2: Ec2) -> None:
+    zones = await ec2("DescribeAvailabilityZones")
+    assert [z["ZoneName"] for z in zones["AvailabilityZones"]] == ["nova"]
+    assert zones["AvailabilityZones"][0]["State"] == "available"
+    await ec2.fails("InvalidParameterValue", "DescribeAvailabilityZones", ZoneNames=["mars"])
+    images = (await ec2("DescribeImages"))["Images"]
+    assert len(images) == 1 and images[0]["ImageId"].startswith("ami-") and len(images[0]["ImageId"]) == 12
+    image = images[0]
+    assert image["State"] == "available" and image["Public"] is True and image["Name"] == "cirros"
+    again = await ec2("DescribeImages", ImageIds=[image["ImageId"]])
+    assert again["Images"][0]["ImageId"] == image["ImageId"]
+    assert (await ec2("DescribeImages", Filters=[{"Name": "name", "Values": ["cir*"]}]))["Images"]
+    assert not (await ec2("DescribeImages", Filters=[{"Name": "name", "Values": ["ubuntu"]}]))["Images"]
+    assert not (await ec2("DescribeImages", Owners=["self"]))["Images"]
+    await ec2.fails("InvalidAMIID.NotFound", "DescribeImages", ImageIds=["ami-00000000"])
+    await ec2.fails("InvalidAMIID.Malformed", "DescribeImages", ImageIds=["banana"])
+    await ec2.fails("InvalidParameterValue", "DescribeImages", Filters=[{"Name": "color", "Values": ["red"]}])
+
+
+async def test_key_pairs(ec2: Ec2) -> None:
+    made = await ec2("CreateKeyPair", KeyName="ec2-made")
+    assert made["KeyMaterial"].startswith("-----BEGIN") and made["KeyFingerprint"]
+    await ec2.fails("InvalidKeyPair.Duplicate", "CreateKeyPair", KeyName="ec2-made")
+    imported = await ec2("ImportKeyPair", KeyName="ec2-imported", PublicKeyMaterial=PUBLIC_KEY.encode())
+    assert imported["KeyName"] == "ec2-imported"
+    await ec2.fails("InvalidKey.Format", "ImportKeyPair", KeyName="bad", PublicKeyMaterial=b"not a key")
+    keys = {k["KeyName"]: k for k in (await ec2("DescribeKeyPairs"))["KeyPairs"]}
+    assert {"ec2-made", "ec2-imported"} <= set(keys)
+    assert keys["ec2-imported"]["KeyType"] == "ed25519"
+    one = await ec2("DescribeKeyPairs", KeyNames=["ec2-made"])
+    assert [k["KeyName"] for k in one["KeyPairs"]] == ["ec2-made"]
+    await ec2.fails("InvalidKeyPair.NotFound", "DescribeKeyPairs", KeyNames=["nope"])
+    assert (await ec2("DeleteKeyPair", KeyName="ec2-made"))["Return"] is True
+    assert (await ec2("DeleteKeyPair", KeyName="ec2-made"))["Return"] is True  # EC2: true when absent
+    assert "ec2-made" not in {k["KeyName"] for k in (await ec2("DescribeKeyPairs"))["KeyPairs"]}
+
+
+async def test_security_groups(ec2: Ec2) -> None:
+    made = await ec2("CreateSecurityGroup", GroupName="web", Description="web servers")
+    group_id = made["GroupId"]
+    assert group_id.startswith("sg-")
+    await ec2.fails("InvalidGroup.Duplicate", "CreateSecurityGroup", GroupName="web", Description="again")
+    await ec2(
+        "AuthorizeSecurityGroupIngress",
+        GroupId=group_id,
+        IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]},
+            {"IpProtocol": "icmp", "FromPort": -1, "ToPort": -1, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]},
+        ],
+    )
+    await ec2(
+        "AuthorizeSecurityGroupIngress", GroupName="web", IpProtocol="tcp", FromPort=80, ToPort=80, CidrIp="0.0.0.0/0"
+    )
+    await ec2.fails(
+        "InvalidPermission.Duplicate",
+        "AuthorizeSecurityGroupIngress",
+        GroupId=group_id,
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}],
+    )
+    await ec2.fails(
+        "InvalidParameterValue",
+        "AuthorizeSecurityGroupIngress",
+        GroupId=group_id,
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 30, "ToPort": 20}],
+    )
+    shown = (await ec2("DescribeSecurityGroups", GroupIds=[group_id]))["SecurityGroups"][0]
+    assert shown["GroupName"] == "web" and shown["Description"] == "web servers"
+    perms = {
+        (p["IpProtocol"], p.get("FromPort"), tuple(r["CidrIp"] for r in p["IpRanges"])) for p in shown["IpPermissions"]
+    }
+    assert ("tcp", 22, ("10.0.0.0/8",)) in perms and ("tcp", 80, ("0.0.0.0/0",)) in perms
+    assert ("icmp", -1, ("0.0.0.0/0",)) in perms
+    assert shown["IpPermissionsEgress"]
+    await ec2(
+        "RevokeSecurityGroupIngress",
+        GroupId=group_id,
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}],
+    )
+    await ec2.fails(
+        "InvalidPermission.NotFound",
+        "RevokeSecurityGroupIngress",
+        GroupId=group_id,
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}],
+    )
+    by_name = (await ec2("DescribeSecurityGroups", GroupNames=["web"]))["SecurityGroups"]
+    assert [g["GroupId"] for g in by_name] == [group_id]
+    filtered = await ec2("DescribeSecurityGroups", Filters=[{"Name": "group-name", "Values": ["w?b"]}])
+    assert [g["GroupId"] for g in filtered["SecurityGroups"]] == [group_id]
+    await ec2.fails("InvalidGroup.NotFound", "DescribeSecurityGroups", GroupNames=["nope"])
+    await ec2.fails("InvalidGroup.Malformed", "DeleteSecurityGroup", GroupId="group-one")
+    await ec2("DeleteSecurityGroup", GroupId=group_id)
+    await ec2.fails("InvalidGroup.NotFound", "DeleteSecurityGroup", GroupId=group_id)
+
+
+async def test_instance_lifecycle(ec2: Ec2) -> None:
+    image = (await ec2("DescribeImages"))["Images"][0]["ImageId"]
+    await ec2("ImportKeyPair", KeyName="life", PublicKeyMaterial=PUBLIC_KEY.encode())
+    group = (await ec2("CreateSecurityGroup", GroupName="life", Description="d"))["GroupId"]
+    await ec2.fails("InvalidAMIID.NotFound", "RunInstances", ImageId="ami-0000abcd", MinCount=1, MaxCount=1)
+    await ec2.fails("InvalidParameterValue", "RunInstances", ImageId=image, MinCount=1, MaxCount=1, InstanceType="huge")
+    await ec2.fails("InvalidKeyPair.NotFound", "RunInstances", ImageId=image, MinCount=1, MaxCount=1, KeyName="nope")
+    await ec2.fails("InvalidParameterValue", "RunInstances", ImageId=image, MinCount=3, MaxCount=2)
+    run = await ec2(
+        "RunInstances",
+        ImageId=image,
+        MinCount=2,
+        MaxCount=2,
+        InstanceType="tiny",
+        KeyName="life",
+        SecurityGroupIds=[group],
+        UserData=base64.b64encode(b"#!/bin/sh\necho hi\n").decode(),
+        TagSpecifications=[
+            {"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "ec2-life"}, {"Key": "team", "Value": "a"}]}
+        ],
+    )
+    assert run["ReservationId"].startswith("r-")
+    ids = [i["InstanceId"] for i in run["Instances"]]
+    assert len(ids) == 2 and all(i.startswith("i-") and len(i) == 10 for i in ids)
+    assert {i["State"]["Name"] for i in run["Instances"]} <= {"pending", "running"}
+    assert [i["AmiLaunchIndex"] for i in run["Instances"]] == [0, 1]
+    first = await ec2.wait_state(ids[0], "running")
+    await ec2.wait_state(ids[1], "running")
+    assert first["State"]["Code"] == 16 and first["InstanceType"] == "m1.tiny" and first["ImageId"] == image
+    assert first["KeyName"] == "life"
+    # Nova numbers the names of a multi-server launch: ec2-life-1, ec2-life-2.
+    tags = {t["Key"]: t["Value"] for t in first["Tags"]}
+    assert tags["Name"].startswith("ec2-life") and tags["team"] == "a"
+    assert [g["GroupId"] for g in first["SecurityGroups"]] == [group]
+    assert first["PrivateIpAddress"].startswith("10.")
+    listed = await ec2("DescribeInstances", Filters=[{"Name": "tag:team", "Values": ["a"]}])
+    assert [r["ReservationId"] for r in listed["Reservations"]] == [run["ReservationId"]]
+    assert sorted(i["InstanceId"] for i in listed["Reservations"][0]["Instances"]) == sorted(ids)
+    assert not (await ec2("DescribeInstances", Filters=[{"Name": "tag:team", "Values": ["b"]}]))["Reservations"]
+    running = await ec2("DescribeInstances", Filters=[{"Name": "instance-state-name", "Values": ["running"]}])
+    assert {i["InstanceId"] for r in running["Reservations"] for i in r["Instances"]} >= set(ids)
+    paged = await ec2("DescribeInstances", MaxResults=5)
+    assert "NextToken" not in paged
+    await ec2.fails("InvalidInstanceID.NotFound", "DescribeInstances", InstanceIds=["i-00000000"])
+    await ec2.fails("InvalidInstanceID.Malformed", "DescribeInstances", InstanceIds=["instance-1"])
+    status = await ec2("DescribeInstanceStatus", InstanceIds=[ids[0]])
+    assert status["InstanceStatuses"][0]["InstanceState"]["Name"] == "running"
+    console = await ec2("GetConsoleOutput", InstanceId=ids[0])
+    assert console["InstanceId"] == ids[0] and isinstance(console.get("Output", ""), str)
+
+    stopped = await ec2("StopInstances", InstanceIds=[ids[0]])
+    change = stopped["StoppingInstances"][0]
+    assert change["PreviousState"]["Name"] == "running" and change["CurrentState"]["Name"] == "stopping"
+    await ec2.wait_state(ids[0], "stopped")
+    assert (await ec2("StopInstances", InstanceIds=[ids[0]]))["StoppingInstances"][0]["CurrentState"][
+        "Name"
+    ] == "stopped"
+    await ec2.fails("IncorrectInstanceState", "RebootInstances", InstanceIds=[ids[0]])
+    started = await ec2("StartInstances", InstanceIds=[ids[0]])
+    assert started["StartingInstances"][0]["CurrentState"]["Name"] == "pending"
+    await ec2.wait_state(ids[0], "running")
+    await ec2("RebootInstances", InstanceIds=[ids[0]])
+    await ec2.wait_state(ids[0], "running")
+
+    gone = await ec2("TerminateInstances", InstanceIds=ids)
+    assert {t["CurrentState"]["Name"] for t in gone["TerminatingInstances"]} == {"shutting-down"}
+    for ident in ids:
+        done = await ec2.wait_state(ident, "terminated")
+        assert done["State"]["Code"] == 48
+    again = await ec2("TerminateInstances", InstanceIds=[ids[0]])
+    assert again["TerminatingInstances"][0]["CurrentState"]["Name"] == "terminated"
+    # The ids stay the same for the same servers.
+    listed = await ec2("DescribeInstances", InstanceIds=ids)
+    assert sorted(i["InstanceId"] for r in listed["Reservations"] for i in r["Instances"]) == sorted(ids)
+
+
+async def test_addresses(ec2: Ec2) -> None:
+    image = (await ec2("DescribeImages"))["Images"][0]["ImageId"]
+    run = await ec2("RunInstances", ImageId=image, MinCount=1, MaxCount=1, InstanceType="m1.tiny")
+    ident = run["Instances"][0]["InstanceId"]
+    await ec2.wait_state(ident, "running")
+    allocated = await ec2("AllocateAddress", Domain="vpc")
+    assert allocated["AllocationId"].startswith("eipalloc-") and allocated["PublicIp"].startswith("172.24.4.")
+    assoc = await ec2("AssociateAddress", AllocationId=allocated["AllocationId"], InstanceId=ident)
+    assert assoc["AssociationId"].startswith("eipassoc-")
+    shown = (await ec2("DescribeAddresses", AllocationIds=[allocated["AllocationId"]]))["Addresses"][0]
+    assert shown["InstanceId"] == ident and shown["PublicIp"] == allocated["PublicIp"]
+    assert shown["PrivateIpAddress"].startswith("10.")
+    for _ in range(100):
+        inst = await ec2.instance(ident)
+        if inst.get("PublicIpAddress"):
+            break
+        await asyncio.sleep(0.05)
+    assert inst.get("PublicIpAddress") == allocated["PublicIp"]
+    await ec2.fails("InvalidIPAddress.InUse", "ReleaseAddress", AllocationId=allocated["AllocationId"])
+    await ec2("DisassociateAddress", AssociationId=assoc["AssociationId"])
+    assert "InstanceId" not in (await ec2("DescribeAddresses", PublicIps=[allocated["PublicIp"]]))["Addresses"][0]
+    await ec2("ReleaseAddress", AllocationId=allocated["AllocationId"])
+    await ec2.fails("InvalidAllocationID.NotFound", "ReleaseAddress", AllocationId=allocated["AllocationId"])
+    await ec2.fails("InvalidAddress.NotFound", "DescribeAddresses", PublicIps=["172.24.4.250"])
+    await ec2("TerminateInstances", InstanceIds=[ident])
+
+
+async def test_volumes(ec2: Ec2) -> None:
+    image = (await ec2("DescribeImages"))["Images"][0]["ImageId"]
+    run = await ec2("RunInstances", ImageId=image, MinCount=1, MaxCount=1, InstanceType="m1.tiny")
+    ident = run["Instances"][0]["InstanceId"]
+    made = await ec2(
+        "CreateVolume",
+        Size=1,
+        AvailabilityZone="nova",
+        TagSpecifications=[{"ResourceType": "volume", "Tags": [{"Key": "Name", "Value": "data"}]}],
+    )
+    vol = made["VolumeId"]
+    assert vol.startswith("vol-") and made["Size"] == 1
+    await ec2.fails("MissingParameter", "CreateVolume", AvailabilityZone="nova")
+
+    async def volume_state(*names: str) -> dict[str, Any]:
+        for _ in range(200):
+            found = (await ec2("DescribeVolumes", VolumeIds=[vol]))["Volumes"][0]
+            if found["State"] in names:
+                return dict(found)
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"{vol} stayed {found['State']}")
+
+    await volume_state("available")
+    await ec2.wait_state(ident, "running")
+    attached = await ec2("AttachVolume", VolumeId=vol, InstanceId=ident, Device="/dev/vdb")
+    assert attached["State"] == "attaching" and attached["InstanceId"] == ident
+    shown = await volume_state("in-use")
+    for _ in range(100):
+        shown = (await ec2("DescribeVolumes", VolumeIds=[vol]))["Volumes"][0]
+        if shown["Attachments"] and shown["Attachments"][0]["State"] == "attached":
+            break
+        await asyncio.sleep(0.05)
+    assert shown["Attachments"][0]["InstanceId"] == ident
+    assert {"Key": "Name", "Value": "data"} in shown["Tags"]
+    by_instance = await ec2("DescribeVolumes", Filters=[{"Name": "attachment.instance-id", "Values": [ident]}])
+    assert [v["VolumeId"] for v in by_instance["Volumes"]] == [vol]
+    await ec2.fails("VolumeInUse", "DeleteVolume", VolumeId=vol)
+    detached = await ec2("DetachVolume", VolumeId=vol)
+    assert detached["State"] == "detaching"
+    await volume_state("available")
+    await ec2("DeleteVolume", VolumeId=vol)
+    await ec2.fails("InvalidVolume.Malformed", "DescribeVolumes", VolumeIds=["volume-1"])
+    await ec2("TerminateInstances", InstanceIds=[ident])
+
+
+async def test_another_project_sees_nothing(c: CloudClient, ec2: Ec2) -> None:
+    image = (await ec2("DescribeImages"))["Images"][0]["ImageId"]
+    run = await ec2("RunInstances", ImageId=image, MinCount=1, MaxCount=1, InstanceType="m1.tiny")
+    ident = run["Instances"][0]["InstanceId"]
+    access, secret = await ec2_keys(c, "admin")
+    other = Ec2(c, access, secret)
+    listed = await other("DescribeInstances")
+    assert ident not in {i["InstanceId"] for r in listed["Reservations"] for i in r["Instances"]}
+    await other.fails("InvalidInstanceID.NotFound", "DescribeInstances", InstanceIds=[ident])
+    await other.fails("InvalidInstanceID.NotFound", "TerminateInstances", InstanceIds=[ident])
+    await other.fails("InvalidInstanceID.NotFound", "StopInstances", InstanceIds=[ident])
+    assert (await ec2.instance(ident))["State"]["Name"] in ("pending", "running")
+    await ec2("TerminateInstances", InstanceIds=[ident])
