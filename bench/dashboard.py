@@ -125,6 +125,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "topology_data_p50_ms": _p50(graph_ms),
         "topology_svg_p50_ms": _p50(svg_ms),
         "topology_nodes": len(graph.nodes),
+        "topology_drawn_nodes": len(topology.grouped(graph).nodes),
+        "topology_svg_bytes": len(drawing.content),
         "instances_page_bytes": len(page),
         "static_bytes": static,
         "page_weight_bytes": len(page) + static,

@@ -4,7 +4,7 @@ every text in the SVG is escaped."""
 from __future__ import annotations
 
 from pocketstack.dashboard.timeline import svg as timeline_svg
-from pocketstack.dashboard.topology import Graph, Link, Node, _ordered, svg
+from pocketstack.dashboard.topology import Graph, Link, Node, _ordered, grouped, svg
 
 
 def sample() -> Graph:
@@ -59,3 +59,18 @@ def test_timeline_marks_the_failed_hop() -> None:
     assert drawing.count("<rect") == 2 and 'class="span failed"' in drawing
     assert "&lt;boom&gt;" in drawing and "spawn · agent@h1" in drawing
     assert timeline_svg([]) == ""
+
+
+def test_many_instances_fold_into_a_group_per_network() -> None:
+    graph = sample()
+    for i in range(5):
+        graph.nodes[f"v{i}"] = Node(f"v{i}", "instance", f"v{i}", status="ERROR" if i == 0 else "ACTIVE")
+        graph.links.append(Link(f"v{i}", "n1"))
+    folded = grouped(graph, limit=3)
+    group = folded.nodes["group:n1"]
+    assert group.title == "6 instances" and group.lines[0] == "4 ACTIVE · 2 ERROR" and group.status == "ERROR"
+    assert group.href.endswith("/topology?expand=n1")
+    assert "i2" not in folded.nodes and "i1" in folded.nodes  # n2 has one instance: kept
+    assert not any(link.source.startswith("v") for link in folded.links)
+    assert "v3" in grouped(graph, expand="n1", limit=3).nodes
+    assert grouped(graph, limit=10) is graph

@@ -12,6 +12,7 @@ import asyncio
 from dataclasses import dataclass, field
 from html import escape
 from typing import Any
+from urllib.parse import urlencode
 
 from pocketstack.client import Clients
 from pocketstack.dashboard.app import PREFIX, Call
@@ -102,6 +103,48 @@ async def graph(api: Clients) -> Graph:
     return result
 
 
+# A network with more instances than this shows them as one group node (click to expand).
+GROUP_LIMIT = 12
+
+
+def grouped(data: Graph, expand: str = "", limit: int = GROUP_LIMIT) -> Graph:
+    """``data`` with each network's instances past ``limit`` folded into one node
+    counting them by status (an instance belongs to the first network it links to);
+    the network ``expand`` keeps its instances."""
+    first: dict[str, str] = {}
+    for link in data.links:
+        if data.nodes[link.source].kind == "instance":
+            first.setdefault(link.source, link.target)
+    members: dict[str, list[str]] = {}
+    for instance, network in first.items():
+        members.setdefault(network, []).append(instance)
+    folded = {net: ids for net, ids in members.items() if len(ids) > limit and net != expand}
+    if not folded:
+        return data
+    hidden = {i for ids in folded.values() for i in ids}
+    result = Graph(
+        nodes={k: v for k, v in data.nodes.items() if k not in hidden},
+        links=[link for link in data.links if link.source not in hidden],
+    )
+    for network, ids in folded.items():
+        counts: dict[str, int] = {}
+        for i in ids:
+            status = data.nodes[i].status or "?"
+            counts[status] = counts.get(status, 0) + 1
+        summary = " · ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+        node = Node(
+            f"group:{network}",
+            "instance",
+            f"{len(ids)} instances",
+            [summary, "click to show them"],
+            f"{PREFIX}/topology?expand={network}",
+            status="ERROR" if "ERROR" in counts else "",
+        )
+        result.nodes[node.id] = node
+        result.links.append(Link(node.id, network, f"{len(ids)} instances"))
+    return result
+
+
 def _ordered(data: Graph) -> list[Node]:
     """Column by column, each node near what it links to on its left: routers by their
     external network, networks by their first router, instances by their first network
@@ -180,9 +223,15 @@ def svg(data: Graph) -> str:
     return "".join(out)
 
 
+async def _drawing(call: Call) -> str:
+    return svg(grouped(await graph(call.api), call.request.param("expand") or ""))
+
+
 async def page(call: Call) -> Response:
-    return call.render("topology.mako", active="topology", drawing=svg(await graph(call.api)))
+    expand = call.request.param("expand") or ""
+    live = f"{PREFIX}/topology.svg" + (f"?{urlencode({'expand': expand})}" if expand else "")
+    return call.render("topology.mako", active="topology", drawing=await _drawing(call), live_url=live, expand=expand)
 
 
 async def drawing(call: Call) -> Response:
-    return Response(200, svg(await graph(call.api)).encode(), content_type="image/svg+xml; charset=utf-8")
+    return Response(200, (await _drawing(call)).encode(), content_type="image/svg+xml; charset=utf-8")
