@@ -5,6 +5,7 @@ disks, extra volumes at build, delete_on_termination, refusals and failed builds
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 from pocketstack.testing.service import auth
@@ -315,3 +316,49 @@ async def test_a_volume_not_bootable_cannot_be_the_root(both: Both) -> None:
     # Attached as a data disk it is fine.
     data = [image_root(both.cloud.image_id), {**root[0], "boot_index": None}]
     assert "server" in await boot(both, data)
+
+
+async def test_snapshot_of_a_volume_backed_server_and_booting_it(both: Both) -> None:
+    """createImage of a server booted from a volume (Nova's snapshot_volume_backed): a
+    volume snapshot per volume and an active image of no data whose block_device_mapping
+    maps them; booting that image makes volumes from the snapshots."""
+    image_id = await make_image(both.cloud.client, name="bootable")
+    server = (await boot(both, [image_root(image_id)]))["server"]
+    await both.cloud.wait(server["id"], "ACTIVE")
+    data = await both.vol.create(size=1)
+    assert (await both.attach(server["id"], data["id"])).status_code == 200
+    r = await both.cloud.action(
+        server["id"], {"createImage": {"name": "bfv-snap", "metadata": {"k": "v"}}}, version="2.45"
+    )
+    assert r.status_code == 202, r.text
+    snap_image = r.json()["image_id"]
+    assert r.headers["location"].endswith(f"/image/v2/images/{snap_image}")
+    shown = (await both.cloud.client.get(f"/image/v2/images/{snap_image}", headers=auth("demo"))).json()
+    assert shown["status"] == "active" and shown["size"] == 0 and shown["k"] == "v"
+    assert shown["bdm_v2"] == "True" and shown["root_device_name"] == "/dev/vda"
+    assert shown["image_type"] == "snapshot" and shown["instance_uuid"] == server["id"]
+    mappings = json.loads(shown["block_device_mapping"])
+    assert [(m["boot_index"], m["device_name"], m["source_type"]) for m in mappings] == [
+        (0, "/dev/vda", "snapshot"),
+        (None, "/dev/vdb", "snapshot"),
+    ]
+    for m in mappings:
+        snap = await both.vol.request("GET", f"/snapshots/{m['snapshot_id']}", "demo")
+        assert snap.status_code == 200 and snap.json()["snapshot"]["name"] == "snapshot for bfv-snap"
+        for _ in range(500):
+            if (await both.vol.request("GET", f"/snapshots/{m['snapshot_id']}")).json()["snapshot"][
+                "status"
+            ] == "available":
+                break
+            await asyncio.sleep(0.01)
+    events = await both.cloud.client.get(f"{V}/servers/{server['id']}/os-instance-actions", headers=auth("demo"))
+    assert "createImage" in [a["action"] for a in events.json()["instanceActions"]]
+    # Booting the image: its volumes come back from the snapshots.
+    again = (await both.cloud.boot(imageRef=snap_image))["server"]
+    booted = await both.cloud.wait(again["id"], "ACTIVE")
+    assert booted["image"] == ""
+    attached = (await both.cloud.show(again["id"], version="2.3"))["os-extended-volumes:volumes_attached"]
+    assert len(attached) == 2
+    for a in attached:
+        vol = await both.vol.show(a["id"])
+        assert vol["snapshot_id"] in {m["snapshot_id"] for m in mappings} and vol["status"] == "in-use"

@@ -11,7 +11,9 @@ image's URL in Location (and ``{"image_id"}`` from 2.45). The agent fills the im
 from __future__ import annotations
 
 import contextlib
+import json
 import secrets
+from collections.abc import AsyncIterator
 from typing import Any
 
 from sqlalchemy import select
@@ -23,6 +25,7 @@ from pocketstack.compute.api.common import at_least, base_url, canonical_access_
 from pocketstack.compute.api.handlers import servers
 from pocketstack.compute.models import Instance
 from pocketstack.compute.objects import actions, instances, keypairs
+from pocketstack.compute.volume_client import VolumeClient
 from pocketstack.web.request import Request
 from pocketstack.web.response import Response, empty, json_response
 from pocketstack.web.validation import validate
@@ -43,6 +46,35 @@ NOT_INHERITED = {
     "bdm_v2",
     "root_device_name",
     "cache_in_nova",
+    # Glance's own attributes, which a volume's image metadata may carry along (a
+    # volume-backed server's), and the volume's record of its source image.
+    "id",
+    "status",
+    "created_at",
+    "updated_at",
+    "size",
+    "virtual_size",
+    "checksum",
+    "os_hash_algo",
+    "os_hash_value",
+    "owner",
+    "visibility",
+    "protected",
+    "os_hidden",
+    "file",
+    "schema",
+    "self",
+    "locations",
+    "direct_url",
+    "tags",
+    "stores",
+    "name",
+    "disk_format",
+    "container_format",
+    "min_disk",
+    "min_ram",
+    "image_id",
+    "image_name",
 }
 
 
@@ -134,18 +166,99 @@ async def create_image(request: Request, inst: Instance, args: Any) -> Response:
     if inst.vm_state not in SNAPSHOT_STATES or inst.task_state is not None or not inst.host:
         raise refuse(inst, "createImage")
     if _volume_backed(inst):
-        raise Conflict(
-            f"Instance {inst.uuid} boots from a volume: snapshots of volume-backed servers "
-            "(volume snapshots behind an image) are not supported by this cloud."
-        )
+        image_id = await _snapshot_volume_backed(request, inst, data)
+        return _image_created(request, image_id)
     body = snapshot_body(inst, data["name"], dict(data.get("metadata") or {}), str(ctx.user_id), str(ctx.project_id))
     image = await image_with_task(request, inst, body, "createImage", SNAPSHOT_STATES, states.IMAGE_SNAPSHOT)
     await svc.compute_api.snapshot_instance(ctx, str(inst.host), instance_uuid=inst.uuid, image_id=image["id"])
+    return _image_created(request, image["id"])
+
+
+def _image_created(request: Request, image_id: str) -> Response:
     root = base_url(request).removesuffix("/compute")
-    headers = [("location", f"{root}/image/v2/images/{image['id']}")]
+    headers = [("location", f"{root}/image/v2/images/{image_id}")]
     if at_least(request, 45):
-        return json_response({"image_id": image["id"]}, 202, headers=headers)
+        return json_response({"image_id": image_id}, 202, headers=headers)
     return empty(202, headers=headers)
+
+
+async def _no_bytes() -> AsyncIterator[bytes]:
+    return
+    yield b""  # pragma: no cover - makes this an (empty) async generator
+
+
+async def _snapshot_volume_backed(request: Request, inst: Instance, data: dict[str, Any]) -> str:
+    """createImage of a server that boots from a volume, as Nova's snapshot_volume_backed:
+    a snapshot (force) of each of its volumes through the volume API, and an image with
+    no data of its own (size 0, active) whose ``block_device_mapping`` property (JSON,
+    ``bdm_v2``) maps each snapshot back to a volume: booting that image makes volumes
+    from the snapshots. The snapshots become available on their own (the hypervisor
+    takes those of attached volumes); the image's id is the answer."""
+    ctx = request.context
+    svc = service(request)
+    volumes = VolumeClient(svc.runtime)
+    async with svc.db.writer() as s:
+        row = await s.scalar(select(Instance).where(Instance.uuid == inst.uuid))
+        if row is None or row.deleted:
+            raise NotFound(f"Instance {inst.uuid} could not be found.")
+        if row.vm_state not in SNAPSHOT_STATES or row.task_state is not None:
+            raise refuse(row, "createImage")
+        bdms = [dict(b) for b in row.block_device_mapping or [] if b.get("volume_id")]
+        actions.start_action(s, inst.uuid, "createImage", ctx.to_dict())
+    bdms.sort(key=lambda b: (b.get("boot_index") is None, b.get("boot_index") or 0, b.get("device") or ""))
+    made: list[str] = []
+    mappings: list[dict[str, Any]] = []
+    image: dict[str, Any] | None = None
+    try:
+        for bdm in bdms:
+            volume = await volumes.get_volume(bdm["volume_id"], ctx.auth_token)
+            body = {"snapshot": {"volume_id": bdm["volume_id"], "force": True, "name": f"snapshot for {data['name']}"}}
+            snap = (await volumes.for_user("POST", "/snapshots", ctx.auth_token, body))["snapshot"]
+            made.append(snap["id"])
+            mappings.append(
+                {
+                    "source_type": "snapshot",
+                    "destination_type": "volume",
+                    "snapshot_id": snap["id"],
+                    "volume_id": None,
+                    "image_id": None,
+                    "volume_size": int(volume.get("size") or bdm.get("volume_size") or 1),
+                    "boot_index": bdm.get("boot_index"),
+                    "device_name": bdm.get("device"),
+                    "delete_on_termination": bool(bdm.get("delete_on_termination")),
+                    "volume_type": bdm.get("volume_type"),
+                    "guest_format": bdm.get("guest_format"),
+                    "tag": bdm.get("tag"),
+                    "disk_bus": None,
+                    "device_type": None,
+                    "no_device": None,
+                }
+            )
+        record = snapshot_body(
+            inst, data["name"], dict(data.get("metadata") or {}), str(ctx.user_id), str(ctx.project_id)
+        )
+        meta = inst.image_meta or {}
+        record.update(
+            {
+                "disk_format": meta.get("disk_format") or "raw",
+                "container_format": meta.get("container_format") or "bare",
+                "bdm_v2": "True",
+                "root_device_name": "/dev/vda",
+                "block_device_mapping": json.dumps(mappings),
+            }
+        )
+        image = await svc.images.create(record, ctx.auth_token)
+        await svc.images.upload(image["id"], _no_bytes(), 0, ctx.auth_token, None)
+    except Exception:
+        # Nothing half made is left: the snapshots taken so far and the image go.
+        for snapshot_id in made:
+            with contextlib.suppress(Exception):
+                await volumes.for_user("DELETE", f"/snapshots/{snapshot_id}", ctx.auth_token)
+        if image is not None:
+            with contextlib.suppress(Exception):
+                await svc.images.delete_for_user(image["id"], ctx.auth_token)
+        raise
+    return str(image["id"])
 
 
 async def create_backup(request: Request, inst: Instance, args: Any) -> Response:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
 import secrets
 import time
@@ -116,6 +117,45 @@ def _user_data(server: dict[str, Any]) -> str | None:
     return str(raw)
 
 
+async def _image_block_devices(request: Request, image_ref: str) -> list[dict[str, Any]]:
+    """The block_device_mapping_v2 an image carries (``bdm_v2`` and a JSON
+    ``block_device_mapping``: a volume-backed server's snapshot), or [] for a plain image
+    (a missing one is left to the image checks that follow)."""
+    try:
+        image = await service(request).images.get(image_ref, request.context.auth_token)
+    except (NotFound, Unavailable):
+        return []
+    raw = image.get("block_device_mapping")
+    if not raw or str(image.get("bdm_v2", "")).lower() not in ("true", "1", "yes"):
+        return []
+    try:
+        items = json.loads(raw) if isinstance(raw, str) else raw
+    except ValueError:
+        raise Invalid(f"Image {image_ref} has an invalid block_device_mapping property.") from None
+    if not isinstance(items, list):
+        raise Invalid(f"Image {image_ref} has an invalid block_device_mapping property.")
+    mapped = []
+    for item in items:
+        if not isinstance(item, dict):
+            raise Invalid(f"Image {image_ref} has an invalid block_device_mapping property.")
+        source = item.get("source_type")
+        mapped.append(
+            {
+                "source_type": source,
+                "destination_type": item.get("destination_type"),
+                "uuid": item.get(f"{source}_id") if source in ("image", "volume", "snapshot") else None,
+                "boot_index": item.get("boot_index"),
+                "volume_size": item.get("volume_size"),
+                "delete_on_termination": bool(item.get("delete_on_termination")),
+                "device_name": item.get("device_name"),
+                "volume_type": item.get("volume_type"),
+                "guest_format": item.get("guest_format"),
+                "tag": item.get("tag"),
+            }
+        )
+    return mapped
+
+
 async def _block_devices(request: Request, server: dict[str, Any], max_count: int) -> block_devices.BootDevices:
     raw = server.get("block_device_mapping_v2") or []
     svc = service(request)
@@ -187,6 +227,13 @@ async def create(request: Request) -> Response:
             raise Invalid(f"Invalid key_name provided: {server['key_name']}") from None
     min_count = int(server.get("min_count", 1))
     max_count = int(server.get("max_count", min_count))
+    if image_ref and not server.get("block_device_mapping_v2"):
+        mapped = await _image_block_devices(request, image_ref)
+        if mapped:
+            # The image of a volume-backed server's snapshot: its volumes come back from
+            # the snapshots it maps (Nova boots such an image the same way).
+            server = {**server, "block_device_mapping_v2": mapped}
+            image_ref = ""
     devices = await _block_devices(request, server, max_count)
     if devices.boot_volume is not None:
         # The root disk is a volume: no local image; what it boots is the volume's image.
