@@ -9,7 +9,8 @@
 # Default: the interoperability guideline's compute list (interop-2020.06-compute) on the
 # fake driver (two simulated compute hosts), every microversion pocketstack advertises
 # ("latest"). It installs Tempest when it is missing (into .tempest-venv, pinned by the
-# harness's constraints), starts a cloud in WORKDIR/cloud on a free port (or --port),
+# harness's constraints), starts a cloud in WORKDIR/cloud on a free port (or --port, or
+# $POCKETSTACK_CONFORMANCE_PORT),
 # creates what Tempest needs (an external network with a subnet, the flavors), writes the
 # feature flags (scripts/conformance/tempest-extra.conf: ON for what docs/api-coverage.md
 # claims; WORKDIR/driver.conf: the number of compute hosts), runs the harness and writes
@@ -29,7 +30,7 @@ EXCLUDE=""
 WORKDIR=""
 TIMEOUT=2400
 CONCURRENCY=2
-PORT=""
+PORT="${POCKETSTACK_CONFORMANCE_PORT:-}"
 KEEP=false
 while [ $# -gt 0 ]; do
   case "$1" in
