@@ -371,3 +371,75 @@ async def test_another_project_sees_nothing(c: CloudClient, ec2: Ec2) -> None:
     await other.fails("InvalidInstanceID.NotFound", "StopInstances", InstanceIds=[ident])
     assert (await ec2.instance(ident))["State"]["Name"] in ("pending", "running")
     await ec2("TerminateInstances", InstanceIds=[ident])
+
+
+async def test_tags(c: CloudClient, ec2: Ec2) -> None:
+    image = (await ec2("DescribeImages"))["Images"][0]["ImageId"]
+    ident = (await ec2("RunInstances", ImageId=image, MinCount=1, MaxCount=1, InstanceType="m1.tiny"))["Instances"][0][
+        "InstanceId"
+    ]
+    vol = (await ec2("CreateVolume", Size=1))["VolumeId"]
+    await ec2(
+        "CreateTags", Resources=[ident, vol], Tags=[{"Key": "Name", "Value": "tagged"}, {"Key": "env", "Value": "ci"}]
+    )
+    inst = await ec2.instance(ident)
+    assert {t["Key"]: t["Value"] for t in inst["Tags"]} == {"Name": "tagged", "env": "ci"}
+    # The tags are the server's name and metadata in Nova.
+    uuid = await ec2_uuid(c, ident)
+    server = (await c.http.get(f"/compute/v2.1/servers/{uuid}", headers={"X-Auth-Token": await c.token("demo")})).json()
+    assert server["server"]["name"] == "tagged" and server["server"]["metadata"] == {"env": "ci"}
+    found = await ec2("DescribeInstances", Filters=[{"Name": "tag:env", "Values": ["ci"]}])
+    assert [i["InstanceId"] for r in found["Reservations"] for i in r["Instances"]] == [ident]
+    listed = await ec2("DescribeTags", Filters=[{"Name": "resource-id", "Values": [ident, vol]}])
+    assert {(t["ResourceId"], t["ResourceType"], t["Key"], t["Value"]) for t in listed["Tags"]} == {
+        (ident, "instance", "Name", "tagged"),
+        (ident, "instance", "env", "ci"),
+        (vol, "volume", "Name", "tagged"),
+        (vol, "volume", "env", "ci"),
+    }
+    await ec2("DeleteTags", Resources=[ident], Tags=[{"Key": "env"}])
+    assert {t["Key"] for t in (await ec2.instance(ident))["Tags"]} == {"Name"}
+    await ec2.fails("InvalidID", "CreateTags", Resources=["ami-12345678"], Tags=[{"Key": "a", "Value": "b"}])
+    await ec2.fails(
+        "InvalidInstanceID.NotFound", "CreateTags", Resources=["i-0badf00d"], Tags=[{"Key": "a", "Value": "b"}]
+    )
+    await ec2("TerminateInstances", InstanceIds=[ident])
+
+
+async def ec2_uuid(c: CloudClient, ec2_id: str) -> str:
+    ec2_service = next(s for s in c.cloud.services if s.name == "ec2")
+    found = await ec2_service.ids.lookup(ec2_id)  # type: ignore[attr-defined]
+    assert found is not None
+    return str(found[1])
+
+
+async def test_default_vpc_and_snapshots(ec2: Ec2) -> None:
+    vpcs = (await ec2("DescribeVpcs"))["Vpcs"]
+    default = [v for v in vpcs if v["IsDefault"]]
+    assert len(default) == 1 and default[0]["VpcId"].startswith("vpc-") and default[0]["CidrBlock"]
+    subnets = (await ec2("DescribeSubnets", Filters=[{"Name": "vpc-id", "Values": [default[0]["VpcId"]]}]))["Subnets"]
+    assert subnets and subnets[0]["SubnetId"].startswith("subnet-") and subnets[0]["DefaultForAz"] is True
+    image = (await ec2("DescribeImages"))["Images"][0]["ImageId"]
+    run = await ec2(
+        "RunInstances", ImageId=image, MinCount=1, MaxCount=1, InstanceType="m1.tiny", SubnetId=subnets[0]["SubnetId"]
+    )
+    ident = run["Instances"][0]["InstanceId"]
+    await ec2.fails(
+        "InvalidSubnetID.NotFound", "RunInstances", ImageId=image, MinCount=1, MaxCount=1, SubnetId="subnet-0000beef"
+    )
+    vol = (await ec2("CreateVolume", Size=1))["VolumeId"]
+    for _ in range(100):
+        if (await ec2("DescribeVolumes", VolumeIds=[vol]))["Volumes"][0]["State"] == "available":
+            break
+        await asyncio.sleep(0.05)
+    snap = await ec2("CreateSnapshot", VolumeId=vol, Description="nightly")
+    assert snap["SnapshotId"].startswith("snap-") and snap["VolumeId"] == vol
+    for _ in range(100):
+        shown = (await ec2("DescribeSnapshots", SnapshotIds=[snap["SnapshotId"]]))["Snapshots"][0]
+        if shown["State"] == "completed":
+            break
+        await asyncio.sleep(0.05)
+    assert shown["State"] == "completed" and shown["Description"] == "nightly"
+    await ec2("DeleteSnapshot", SnapshotId=snap["SnapshotId"])
+    await ec2.fails("InvalidSnapshot.Malformed", "DescribeSnapshots", SnapshotIds=["snapshot-1"])
+    await ec2("TerminateInstances", InstanceIds=[ident])

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from pocketstack.ec2.actions import addresses, images, instances, keypairs, regions, security_groups, volumes
+from pocketstack.ec2.actions import (
+    addresses,
+    images,
+    instances,
+    keypairs,
+    regions,
+    security_groups,
+    snapshots,
+    tags,
+    volumes,
+    vpcs,
+)
 from pocketstack.ec2.call import Action
 
 ACTIONS: dict[str, Action] = {
@@ -39,4 +50,12 @@ ACTIONS: dict[str, Action] = {
     "AttachVolume": volumes.attach_volume,
     "DetachVolume": volumes.detach_volume,
     "DeleteVolume": volumes.delete_volume,
+    "CreateSnapshot": snapshots.create_snapshot,
+    "DescribeSnapshots": snapshots.describe_snapshots,
+    "DeleteSnapshot": snapshots.delete_snapshot,
+    "CreateTags": tags.create_tags,
+    "DeleteTags": tags.delete_tags,
+    "DescribeTags": tags.describe_tags,
+    "DescribeVpcs": vpcs.describe_vpcs,
+    "DescribeSubnets": vpcs.describe_subnets,
 }

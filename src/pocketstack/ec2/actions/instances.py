@@ -25,6 +25,7 @@ from pocketstack.ec2.actions.common import (
     timestamp,
     uuid_of,
 )
+from pocketstack.ec2.actions.vpcs import default_vpc
 from pocketstack.ec2.call import Call, api_error
 from pocketstack.ec2.errors import Ec2Error
 
@@ -267,12 +268,6 @@ async def _flavor(call: Call, name: str) -> str:
     raise Ec2Error("InvalidParameterValue", f"Invalid value '{name}' for InstanceType.")
 
 
-async def _default_vpc(call: Call) -> str:
-    """The project's default VPC: its auto-allocated network (made on first use)."""
-    body = await call.api.network.get(f"/auto-allocated-topology/{call.project_id}")
-    return str(body["auto_allocated_topology"]["id"])
-
-
 async def _group_names(call: Call) -> list[str]:
     names = list(call.params.strings("SecurityGroup"))
     for ident in call.params.strings("SecurityGroupId"):
@@ -339,7 +334,7 @@ async def run_instances(call: Call) -> dict[str, Any]:
             raise not_found("subnet", subnet)
         server["networks"] = [{"uuid": str(found[0]["network_id"])}]
     else:
-        server["networks"] = [{"uuid": await _default_vpc(call)}]
+        server["networks"] = [{"uuid": await default_vpc(call)}]
     try:
         answer = await call.api.compute.request("POST", "/servers", json={"server": server})
     except ApiError as exc:

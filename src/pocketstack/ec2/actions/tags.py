@@ -1,0 +1,134 @@
+"""Tags on instances, volumes and snapshots, kept by the services themselves: ``Name``
+is the resource's name, every other tag a metadata item."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from pocketstack.client import ApiError
+from pocketstack.ec2.actions.common import matches, not_found, uuid_of
+from pocketstack.ec2.call import Call, api_error
+from pocketstack.ec2.errors import Ec2Error
+
+# EC2 prefix -> (OpenStack kind, EC2 resource type).
+TAGGABLE = {"i": ("server", "instance"), "vol": ("volume", "volume"), "snap": ("snapshot", "snapshot")}
+
+
+def _kind(ident: str) -> tuple[str, str]:
+    prefix = ident.split("-", 1)[0]
+    if prefix not in TAGGABLE:
+        raise Ec2Error("InvalidID", f"The ID '{ident}' is not valid (tags are kept on i-, vol- and snap- resources)")
+    return TAGGABLE[prefix]
+
+
+async def _set(call: Call, kind: str, uuid: str, tags: dict[str, str]) -> None:
+    name = tags.pop("Name", None)
+    if kind == "server":
+        if name is not None:
+            await call.api.compute.put(f"/servers/{uuid}", {"server": {"name": name}})
+        if tags:
+            await call.api.compute.post(f"/servers/{uuid}/metadata", {"metadata": tags})
+        return
+    plural = "volumes" if kind == "volume" else "snapshots"
+    if name is not None:
+        await call.api.volume.put(f"/{plural}/{uuid}", {kind: {"name": name}})
+    if tags:
+        await call.api.volume.post(f"/{plural}/{uuid}/metadata", {"metadata": tags})
+
+
+async def _unset(call: Call, kind: str, uuid: str, keys: list[str], ident: str) -> None:
+    if "Name" in keys:
+        if kind == "server":
+            # A server must have a name: it falls back to its instance id.
+            await call.api.compute.put(f"/servers/{uuid}", {"server": {"name": ident}})
+        else:
+            plural = "volumes" if kind == "volume" else "snapshots"
+            await call.api.volume.put(f"/{plural}/{uuid}", {kind: {"name": ""}})
+    for key in (k for k in keys if k != "Name"):
+        try:
+            if kind == "server":
+                await call.api.compute.delete(f"/servers/{uuid}/metadata/{key}")
+            else:
+                plural = "volumes" if kind == "volume" else "snapshots"
+                await call.api.volume.delete(f"/{plural}/{uuid}/metadata/{key}")
+        except ApiError as exc:
+            if exc.status != 404:
+                raise
+
+
+async def _targets(call: Call) -> list[tuple[str, str, str]]:
+    idents = call.params.strings("ResourceId")
+    if not idents:
+        raise Ec2Error("MissingParameter", "The request must contain the parameter ResourceId")
+    out = []
+    for ident in idents:
+        kind, _ = _kind(ident)
+        out.append((ident, kind, await uuid_of(call, kind, ident, (ident.split("-", 1)[0],))))
+    return out
+
+
+async def create_tags(call: Call) -> dict[str, Any]:
+    tags = {t.require("Key"): t.get("Value") or "" for t in call.params.structs("Tag")}
+    if not tags:
+        raise Ec2Error("MissingParameter", "The request must contain the parameter Tag")
+    for key in tags:
+        if key.startswith("aws:"):
+            raise Ec2Error("InvalidParameterValue", "Tag keys starting with 'aws:' are reserved for internal use")
+    for ident, kind, uuid in await _targets(call):
+        try:
+            await _set(call, kind, uuid, dict(tags))
+        except ApiError as exc:
+            raise api_error(exc, not_found(kind, ident)) from None
+    return {"return": True}
+
+
+async def delete_tags(call: Call) -> dict[str, Any]:
+    keys = [t.require("Key") for t in call.params.structs("Tag")]
+    for ident, kind, uuid in await _targets(call):
+        try:
+            if not keys:
+                keys = list(await _tags_of(call, kind, uuid))
+            await _unset(call, kind, uuid, keys, ident)
+        except ApiError as exc:
+            raise api_error(exc, not_found(kind, ident)) from None
+    return {"return": True}
+
+
+async def _tags_of(call: Call, kind: str, uuid: str) -> dict[str, str]:
+    if kind == "server":
+        resource = await call.api.compute.server(uuid)
+    elif kind == "volume":
+        resource = await call.api.volume.volume(uuid)
+    else:
+        resource = dict((await call.api.volume.get(f"/snapshots/{uuid}"))["snapshot"])
+    tags = {str(k): str(v) for k, v in (resource.get("metadata") or {}).items()}
+    if resource.get("name"):
+        tags["Name"] = str(resource["name"])
+    return tags
+
+
+async def describe_tags(call: Call) -> dict[str, Any]:
+    servers, volumes, snapshots = await asyncio.gather(
+        call.api.compute.servers(), call.api.volume.volumes(), call.api.volume.snapshots()
+    )
+    servers = [s for s in servers if str(s.get("tenant_id")) == call.project_id]
+    rows: list[tuple[str, str, dict[str, Any]]] = []
+    for kind, prefix, rtype, items in (
+        ("server", "i", "instance", servers),
+        ("volume", "vol", "volume", volumes),
+        ("snapshot", "snap", "snapshot", snapshots),
+    ):
+        ids = await call.ids.ec2_ids(kind, prefix, [str(i["id"]) for i in items])
+        rows += [(ids[str(i["id"])], rtype, i) for i in items]
+    filters = call.params.filters()
+    out = []
+    for ident, rtype, item in rows:
+        tags = {str(k): str(v) for k, v in (item.get("metadata") or {}).items()}
+        if item.get("name"):
+            tags["Name"] = str(item["name"])
+        for key, value in sorted(tags.items()):
+            values = {"resource-id": [ident], "resource-type": [rtype], "key": [key], "value": [value]}
+            if matches(filters, values, {}):
+                out.append({"resourceId": ident, "resourceType": rtype, "key": key, "value": value})
+    return {"tagSet": out}
