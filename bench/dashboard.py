@@ -80,7 +80,8 @@ def _p50(samples: list[float]) -> float:
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="pocketstack-bench-dashboard-") as tmp:
         config = test_config(Path(tmp))
-        config.compute.fake_hosts = max(1, args.instances // 200)
+        # A fake host holds ~90 m1.tiny (32 GB of RAM at 1.5): room for every instance.
+        config.compute.fake_hosts = max(1, args.instances // 60)
         async with in_process_cloud(Path(tmp), config) as cloud:
             assert cloud.cloud.dispatcher is not None
             transport = InProcessTransport(cloud.cloud.dispatcher)
@@ -91,6 +92,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 started = time.monotonic()
                 await _seed(admin, demo, args)
                 seeded = time.monotonic() - started
+                active = sum(
+                    1 for v in await demo.compute.servers(limit=args.instances + 10) if v["status"] == "ACTIVE"
+                )
                 async with httpx.AsyncClient(transport=transport, base_url=BASE, timeout=60) as web:
                     form = await web.get("/dashboard/login")
                     login = re.search(r'name="login_token" value="([^"]+)"', form.text)
@@ -120,6 +124,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "networks": args.networks,
         "routers": args.routers,
         "seed_s": round(seeded, 1),
+        "active": active,
         "instances_page_p50_ms": _p50(page_ms),
         "instances_page_max_ms": round(max(page_ms), 1),
         "topology_data_p50_ms": _p50(graph_ms),
