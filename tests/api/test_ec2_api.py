@@ -94,6 +94,9 @@ async def test_signature_versions_and_auth_errors(c: CloudClient, ec2: Ec2) -> N
     answer = await c.http.post("/ec2/", content=tampered, headers=dict(prepared.headers))
     assert answer.status_code == 403 and b"SignatureDoesNotMatch" in answer.content  # the body is signed
     await ec2.fails("MissingParameter", "CreateKeyPair", KeyName="")
+    dry = await ec2.fails("DryRunOperation", "CreateKeyPair", KeyName="dry", DryRun=True)
+    assert dry.status == 412
+    assert "dry" not in {k["KeyName"] for k in (await ec2("DescribeKeyPairs"))["KeyPairs"]}
 
 
 async def test_invalid_action_and_unsupported(c: CloudClient, ec2: Ec2) -> None:
@@ -258,7 +261,8 @@ async def test_instance_lifecycle(ec2: Ec2) -> None:
     status = await ec2("DescribeInstanceStatus", InstanceIds=[ids[0]])
     assert status["InstanceStatuses"][0]["InstanceState"]["Name"] == "running"
     console = await ec2("GetConsoleOutput", InstanceId=ids[0])
-    assert console["InstanceId"] == ids[0] and isinstance(console.get("Output", ""), str)
+    assert console["InstanceId"] == ids[0]
+    assert "pocketstack guest up" in base64.b64decode(console["Output"]).decode()
 
     stopped = await ec2("StopInstances", InstanceIds=[ids[0]])
     change = stopped["StoppingInstances"][0]

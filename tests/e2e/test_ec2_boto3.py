@@ -87,6 +87,7 @@ def test_boto3_instance_flow(cloud: Any, ec2: Any) -> None:
     # The fake driver's console log carries its boot lines.
     console = ec2.get_console_output(InstanceId=instance_id)
     assert console["InstanceId"] == instance_id
+    assert "pocketstack guest up" in console["Output"]  # boto3 decodes the base64
     # The same server in the OpenStack API, named from the Name tag.
     servers = cloud.openstack("server", "list", "-f", "json", user="demo")
     assert "ec2-e2e-vm" in {s["Name"] for s in servers}

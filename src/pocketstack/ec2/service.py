@@ -119,6 +119,9 @@ class Ec2Service(Service):
             if name in KNOWN_UNBUILT:
                 raise Ec2Error("UnsupportedOperation", f"The action {name} is not supported by this cloud yet.")
             raise Ec2Error("InvalidAction", f"The action {name} is not valid for this web service.")
+        if flat.get("DryRun", "").lower() == "true":
+            # The caller is authenticated and the action exists: EC2's dry-run answer.
+            raise Ec2Error("DryRunOperation", "Request would have succeeded, but DryRun flag is set.", 412)
         call = Call(name, Params(flat), conn.scoped(token), self.ids, self.runtime.config.identity.region, request_id)
         try:
             return name, await action(call)
