@@ -134,3 +134,14 @@ class ComputeClient(ServiceClient):
 
     async def detach_interface(self, server_id: str, port_id: str) -> None:
         await self.delete(f"/servers/{seg(server_id)}/os-interface/{seg(port_id)}")
+
+    async def update_server(self, server_id: str, **attrs: Any) -> Resource:
+        """``PUT /servers/{id}``: ``name``, ``description``..."""
+        return dict((await self.put(f"/servers/{seg(server_id)}", {"server": attrs}))["server"])
+
+    async def set_metadata(self, server_id: str, items: dict[str, str]) -> dict[str, str]:
+        """Add or change metadata items (the others stay)."""
+        return dict((await self.post(f"/servers/{seg(server_id)}/metadata", {"metadata": items}))["metadata"])
+
+    async def delete_metadata(self, server_id: str, key: str) -> None:
+        await self.delete(f"/servers/{seg(server_id)}/metadata/{seg(key)}")

@@ -95,3 +95,8 @@ class NetworkClient(ServiceClient):
         for port in await self.ports(device_id=router_id, device_owner="network:router_interface"):
             await self.put(f"/routers/{seg(router_id)}/remove_router_interface", {"port_id": port["id"]})
         await self.delete(f"/routers/{seg(router_id)}")
+
+    async def auto_allocated_topology(self, project_id: str) -> str:
+        """The id of the project's auto-allocated network ("get me a network"), made on first use."""
+        body = await self.get(f"/auto-allocated-topology/{seg(project_id)}")
+        return str(body["auto_allocated_topology"]["id"])

@@ -46,3 +46,17 @@ class VolumeClient(ServiceClient):
 
     async def delete_snapshot(self, snapshot_id: str) -> None:
         await self.delete(f"/snapshots/{seg(snapshot_id)}")
+
+    async def snapshot(self, snapshot_id: str) -> Resource:
+        return dict((await self.get(f"/snapshots/{seg(snapshot_id)}"))["snapshot"])
+
+    async def update_volume(self, volume_id: str, **attrs: Any) -> Resource:
+        """``PUT /volumes/{id}``: ``name``, ``description``."""
+        return dict((await self.put(f"/volumes/{seg(volume_id)}", {"volume": attrs}))["volume"])
+
+    async def set_volume_metadata(self, volume_id: str, items: dict[str, str]) -> dict[str, str]:
+        """Add or change metadata items (the others stay)."""
+        return dict((await self.post(f"/volumes/{seg(volume_id)}/metadata", {"metadata": items}))["metadata"])
+
+    async def delete_volume_metadata(self, volume_id: str, key: str) -> None:
+        await self.delete(f"/volumes/{seg(volume_id)}/metadata/{seg(key)}")
