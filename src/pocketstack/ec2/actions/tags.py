@@ -7,6 +7,7 @@ import asyncio
 from typing import Any
 
 from pocketstack.client import ApiError
+from pocketstack.client.base import seg
 from pocketstack.ec2.actions.common import matches, not_found, uuid_of
 from pocketstack.ec2.call import Call, api_error
 from pocketstack.ec2.errors import Ec2Error
@@ -26,32 +27,38 @@ async def _set(call: Call, kind: str, uuid: str, tags: dict[str, str]) -> None:
     name = tags.pop("Name", None)
     if kind == "server":
         if name is not None:
-            await call.api.compute.put(f"/servers/{uuid}", {"server": {"name": name}})
+            await call.api.compute.update_server(uuid, name=name)
         if tags:
-            await call.api.compute.post(f"/servers/{uuid}/metadata", {"metadata": tags})
+            await call.api.compute.set_metadata(uuid, tags)
         return
-    plural = "volumes" if kind == "volume" else "snapshots"
+    if kind == "volume":
+        if name is not None:
+            await call.api.volume.update_volume(uuid, name=name)
+        if tags:
+            await call.api.volume.set_volume_metadata(uuid, tags)
+        return
     if name is not None:
-        await call.api.volume.put(f"/{plural}/{uuid}", {kind: {"name": name}})
+        await call.api.volume.put(f"/snapshots/{uuid}", {"snapshot": {"name": name}})
     if tags:
-        await call.api.volume.post(f"/{plural}/{uuid}/metadata", {"metadata": tags})
+        await call.api.volume.post(f"/snapshots/{uuid}/metadata", {"metadata": tags})
 
 
 async def _unset(call: Call, kind: str, uuid: str, keys: list[str], ident: str) -> None:
     if "Name" in keys:
         if kind == "server":
             # A server must have a name: it falls back to its instance id.
-            await call.api.compute.put(f"/servers/{uuid}", {"server": {"name": ident}})
+            await call.api.compute.update_server(uuid, name=ident)
         else:
             plural = "volumes" if kind == "volume" else "snapshots"
             await call.api.volume.put(f"/{plural}/{uuid}", {kind: {"name": ""}})
     for key in (k for k in keys if k != "Name"):
         try:
             if kind == "server":
-                await call.api.compute.delete(f"/servers/{uuid}/metadata/{key}")
+                await call.api.compute.delete_metadata(uuid, key)
+            elif kind == "volume":
+                await call.api.volume.delete_volume_metadata(uuid, key)
             else:
-                plural = "volumes" if kind == "volume" else "snapshots"
-                await call.api.volume.delete(f"/{plural}/{uuid}/metadata/{key}")
+                await call.api.volume.delete(f"/snapshots/{uuid}/metadata/{seg(key)}")
         except ApiError as exc:
             if exc.status != 404:
                 raise
@@ -101,7 +108,7 @@ async def _tags_of(call: Call, kind: str, uuid: str) -> dict[str, str]:
     elif kind == "volume":
         resource = await call.api.volume.volume(uuid)
     else:
-        resource = dict((await call.api.volume.get(f"/snapshots/{uuid}"))["snapshot"])
+        resource = await call.api.volume.snapshot(uuid)
     tags = {str(k): str(v) for k, v in (resource.get("metadata") or {}).items()}
     if resource.get("name"):
         tags["Name"] = str(resource["name"])

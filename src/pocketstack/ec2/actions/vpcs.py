@@ -14,8 +14,7 @@ DEFAULT_NAME = "auto_allocated_network"
 
 async def default_vpc(call: Call) -> str:
     """The network id of the project's default VPC (made on first use)."""
-    body = await call.api.network.get(f"/auto-allocated-topology/{call.project_id}")
-    return str(body["auto_allocated_topology"]["id"])
+    return await call.api.network.auto_allocated_topology(call.project_id)
 
 
 async def describe_vpcs(call: Call) -> dict[str, Any]:
