@@ -353,11 +353,22 @@ async def test_launch_wizard_lists_and_project_switch(cloud: CloudClient) -> Non
         page = (await web.get(f"{D}/instances/{server_id.group(1)}")).text
         interfaces = page.split('id="interfaces"')[1].split("</ul>")[0]
         assert interfaces.count("<li>") == 2, interfaces
-        second = re.findall(r"interfaces/([^/]+)/detach", interfaces)[-1]
+        second = next(p for p in re.findall(r"interfaces/([^/]+)/detach", interfaces) if p != port.group(1))
         removed = await web.post(
             f"{D}/instances/{server_id.group(1)}/interfaces/{second}/detach", data={"csrf_token": csrf}
         )
         assert removed.status_code == 303, removed.text
+        # The floating IPs page: the one associated above, one allocated here and released.
+        page = (await web.get(f"{D}/floating-ips")).text
+        assert page.count("<tr><td>172.24.4.") == 1 and "Disassociate" in page
+        allocated = await web.post(f"{D}/floating-ips", data={"csrf_token": csrf, "network_id": ids["public"]})
+        assert allocated.status_code == 303, allocated.text
+        page = (await web.get(f"{D}/floating-ips")).text
+        free = re.findall(r"floating-ips/([^/]+)/action", page)
+        assert len(set(free)) == 2
+        for fip in set(free):
+            await web.post(f"{D}/floating-ips/{fip}/action", data={"csrf_token": csrf, "action": "release"})
+        assert "172.24.4." not in (await web.get(f"{D}/floating-ips")).text
         # Buttons follow the status: an ACTIVE server offers stop, not start.
         status = (await web.get(f"{D}/instances/{server_id.group(1)}/status")).text
         assert 'data-action="stop"' in status and 'data-action="start"' not in status

@@ -356,3 +356,47 @@ async def delete_rule(call: Call) -> Response:
 
 async def static(call: Call) -> Response:
     return call.app.static_file(call.request.path_params["name"])
+
+
+async def floating_ips(call: Call, error: str = "", status: int = 200) -> Response:
+    api = call.api
+    fips, networks, ports = await asyncio.gather(
+        api.network.floating_ips(project_id=api.token.project_id), api.network.networks(), api.network.ports()
+    )
+    owners = {p["id"]: p for p in ports}
+    return call.render(
+        "floating_ips.mako",
+        status=status,
+        active="floating-ips",
+        error=error,
+        fips=fips,
+        owners=owners,
+        externals=[n for n in networks if n.get("router:external")],
+        names={n["id"]: n.get("name") or n["id"][:8] for n in networks},
+    )
+
+
+async def _fips_or_in_place(call: Call, work: Any) -> Response:
+    try:
+        await work
+    except ApiError as exc:
+        if exc.unauthorized:
+            raise
+        return await floating_ips(call, f"{exc.service}: {exc.message}", exc.status if exc.status >= 400 else 503)
+    return redirect(f"{PREFIX}/floating-ips")
+
+
+async def allocate_floating_ip(call: Call) -> Response:
+    network_id = call.field("network_id")
+    if not network_id:
+        return await floating_ips(call, "Choose an external network.", 400)
+    return await _fips_or_in_place(call, call.api.network.create_floating_ip(network_id))
+
+
+async def floating_ip_action(call: Call) -> Response:
+    api, fip_id, what = call.api, call.request.path_params["floating_ip_id"], call.field("action")
+    if what == "disassociate":
+        return await _fips_or_in_place(call, api.network.update_floating_ip(fip_id, None))
+    if what == "release":
+        return await _fips_or_in_place(call, api.network.delete_floating_ip(fip_id))
+    return await floating_ips(call, f"Unknown action {what!r}.", 400)

@@ -30,7 +30,7 @@
 </header>
 % if session is not None:
 <nav class="side">
-% for key, href, label in (("overview", "/", "Overview"), ("instances", "/instances", "Instances"), ("images", "/images", "Images"), ("volumes", "/volumes", "Volumes"), ("networks", "/networks", "Networks"), ("topology", "/topology", "Topology"), ("keypairs", "/keypairs", "Key pairs"), ("security-groups", "/security-groups", "Security groups")):
+% for key, href, label in (("overview", "/", "Overview"), ("instances", "/instances", "Instances"), ("images", "/images", "Images"), ("volumes", "/volumes", "Volumes"), ("networks", "/networks", "Networks"), ("topology", "/topology", "Topology"), ("floating-ips", "/floating-ips", "Floating IPs"), ("keypairs", "/keypairs", "Key pairs"), ("security-groups", "/security-groups", "Security groups")):
   <a href="${prefix}${href}" class="${'active' if active == key else ''}">${label}</a>
 % endfor
 % if session.token.is_admin:
