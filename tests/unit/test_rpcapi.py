@@ -85,3 +85,12 @@ async def test_an_agents_life_cycle_is_not_callable_over_the_bus() -> None:
                 await bus.call("compute.h1", method, {}, timeout=5, version="1.0")
     finally:
         await bus.close()
+
+
+def test_a_payload_may_not_use_the_bus_verbs_own_argument_names() -> None:
+    with pytest.raises(TypeError, match="timeout"):
+
+        @rpc.payload
+        class Wait(rpc.Payload):
+            METHOD = "wait"
+            timeout: float

@@ -81,7 +81,12 @@ def payload(cls: type[P]) -> type[P]:
     """Declare a payload: a frozen, keyword-only dataclass with a method name."""
     if not cls.METHOD:
         raise TypeError(f"payload {cls.__name__} names no METHOD")
-    return dataclasses.dataclass(frozen=True, kw_only=True)(cls)
+    made = dataclasses.dataclass(frozen=True, kw_only=True)(cls)
+    # The bus verbs take these as their own arguments: a field so named would collide.
+    clash = {f.name for f in dataclasses.fields(made)} & {"topic", "method", "ctx", "timeout"}
+    if clash:
+        raise TypeError(f"payload {cls.__name__}: field(s) {', '.join(sorted(clash))} are reserved")
+    return made
 
 
 Handler = Callable[[Any, RequestContext, Any], Awaitable[Any]]
