@@ -315,6 +315,17 @@ async def test_launch_wizard_lists_and_project_switch(cloud: CloudClient) -> Non
         assert snap.status_code == 303, snap.text
         page = (await web.get(f"{D}/volumes")).text
         assert "s1" in page.split('id="snapshots"')[1] and "2 GB" in page
+        both = await web.post(
+            f"{D}/volumes", data={"csrf_token": csrf, "size": "1", "snapshot_id": "x", "image_id": ids["image"]}
+        )
+        assert both.status_code == 400 and "not both" in both.text
+        from_image = await web.post(
+            f"{D}/volumes", data={"csrf_token": csrf, "size": "1", "name": "boot1", "image_id": ids["image"]}
+        )
+        assert from_image.status_code == 303, from_image.text
+        uploaded = await web.post(act, data={"csrf_token": csrf, "action": "upload", "name": "vol1-image"})
+        assert uploaded.status_code == 303, uploaded.text
+        assert "vol1-image" in (await web.get(f"{D}/images")).text
         rows = (await web.get(f"{D}/volumes/rows")).text
         assert "vol1" in rows and "<html" not in rows
         # A non-admin sees no admin panel, and its URL answers 403.

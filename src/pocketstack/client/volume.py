@@ -60,3 +60,8 @@ class VolumeClient(ServiceClient):
 
     async def delete_volume_metadata(self, volume_id: str, key: str) -> None:
         await self.delete(f"/volumes/{seg(volume_id)}/metadata/{seg(key)}")
+
+    async def upload_to_image(self, volume_id: str, image_name: str, disk_format: str = "raw") -> Resource:
+        """``os-volume_upload_image``: a new image holding the volume's data."""
+        body = {"os-volume_upload_image": {"image_name": image_name, "disk_format": disk_format}}
+        return dict((await self.post(f"/volumes/{seg(volume_id)}/action", body))["os-volume_upload_image"])

@@ -215,8 +215,12 @@ async def create_network(call: Call) -> Response:
 
 async def volumes(call: Call, error: str = "", status: int = 200) -> Response:
     api = call.api
-    vols, snaps = await asyncio.gather(api.volume.volumes(), api.volume.snapshots())
-    return call.render("volumes.mako", status=status, active="volumes", volumes=vols, snapshots=snaps, error=error)
+    vols, snaps, images = await asyncio.gather(
+        api.volume.volumes(), api.volume.snapshots(), api.image.images(status="active")
+    )
+    return call.render(
+        "volumes.mako", status=status, active="volumes", volumes=vols, snapshots=snaps, images=images, error=error
+    )
 
 
 async def volume_rows(call: Call) -> Response:
@@ -238,10 +242,11 @@ async def create_volume(call: Call) -> Response:
     size = call.field("size")
     if not size.isdigit() or int(size) < 1:
         return await volumes(call, "The size is a whole number of GB.", 400)
-    snapshot_id = call.field("snapshot_id") or None
-    return await _volumes_or_in_place(
-        call, call.api.volume.create_volume(int(size), call.field("name"), snapshot_id=snapshot_id)
-    )
+    snapshot_id, image_id = call.field("snapshot_id") or None, call.field("image_id") or None
+    if snapshot_id and image_id:
+        return await volumes(call, "Choose a snapshot or an image, not both.", 400)
+    made = call.api.volume.create_volume(int(size), call.field("name"), snapshot_id=snapshot_id, imageRef=image_id)
+    return await _volumes_or_in_place(call, made)
 
 
 async def volume_action(call: Call) -> Response:
@@ -256,6 +261,11 @@ async def volume_action(call: Call) -> Response:
         return await _volumes_or_in_place(call, api.volume.create_snapshot(volume_id, call.field("name")))
     if what == "delete":
         return await _volumes_or_in_place(call, api.volume.delete_volume(volume_id))
+    if what == "upload":
+        name = call.field("name")
+        if not name:
+            return await volumes(call, "Give the new image a name.", 400)
+        return await _volumes_or_in_place(call, api.volume.upload_to_image(volume_id, name))
     return await volumes(call, f"Unknown volume action {what!r}.", 400)
 
 

@@ -8,6 +8,9 @@
 <form method="post" action="${prefix}/volumes/${v['id']}/action" class="row">
 <input type="hidden" name="csrf_token" value="${session.csrf}"><input type="hidden" name="action" value="snapshot">
 <input name="name" placeholder="snapshot name" class="narrow"><button class="small">Snapshot</button></form>
+<form method="post" action="${prefix}/volumes/${v['id']}/action" class="row">
+<input type="hidden" name="csrf_token" value="${session.csrf}"><input type="hidden" name="action" value="upload">
+<input name="name" placeholder="image name" class="narrow"><button class="small">To image</button></form>
 <form method="post" action="${prefix}/volumes/${v['id']}/action" class="row" data-confirm="Delete volume ${v.get('name') or v['id']}?">
 <input type="hidden" name="csrf_token" value="${session.csrf}"><input type="hidden" name="action" value="delete">
 <button class="small danger">Delete</button></form>

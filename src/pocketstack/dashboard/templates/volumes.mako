@@ -23,9 +23,14 @@
   <input type="hidden" name="csrf_token" value="${session.csrf}">
   <label>Name <input name="name"></label>
   <label>Size (GB) <input name="size" type="number" min="1" value="1" required></label>
-  <label>From snapshot <select name="snapshot_id"><option value="">empty volume</option>
+  <label>From snapshot <select name="snapshot_id"><option value="">none</option>
 % for s in snapshots:
   <option value="${s['id']}">${s.get('name') or s['id']} (${s['size']} GB)</option>
+% endfor
+  </select></label>
+  <label>Or from image <select name="image_id"><option value="">none (empty volume)</option>
+% for i in images:
+  <option value="${i['id']}">${i.get('name') or i['id']}</option>
 % endfor
   </select></label>
   <button>Create</button>
