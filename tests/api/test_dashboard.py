@@ -572,3 +572,23 @@ async def test_bad_input_is_a_page_never_a_trace(cloud: CloudClient) -> None:
             assert answer.status_code == status, (url[:80], answer.status_code, answer.text[-400:])
             assert "Traceback" not in answer.text
             assert "/static/" in url or "text/html" in answer.headers["content-type"]
+
+
+async def test_a_service_down_is_named_and_the_rest_works(cloud: CloudClient) -> None:
+    from pocketstack.web.app import Unbuilt
+
+    assert cloud.cloud.dispatcher is not None
+    mounts = cloud.cloud.dispatcher.mounts
+    volume = mounts["volume"]
+    mounts["volume"] = Unbuilt("volume", "cinder")
+    try:
+        async with browser(cloud) as web:
+            await log_in(web)
+            overview = await web.get(f"{D}/")
+            assert overview.status_code == 200 and 'class="banner"' in overview.text
+            assert "volume: The volume service is not available" in overview.text and "vCPUs" in overview.text
+            assert (await web.get(f"{D}/instances")).status_code == 200
+            page = await web.get(f"{D}/volumes")
+            assert page.status_code == 503 and "volume: " in page.text and "Traceback" not in page.text
+    finally:
+        mounts["volume"] = volume
