@@ -447,3 +447,44 @@ async def test_default_vpc_and_snapshots(ec2: Ec2) -> None:
     await ec2("DeleteSnapshot", SnapshotId=snap["SnapshotId"])
     await ec2.fails("InvalidSnapshot.Malformed", "DescribeSnapshots", SnapshotIds=["snapshot-1"])
     await ec2("TerminateInstances", InstanceIds=[ident])
+
+
+async def test_images_from_instances_and_instance_type(ec2: Ec2) -> None:
+    image = (await ec2("DescribeImages"))["Images"][0]["ImageId"]
+    ident = (await ec2("RunInstances", ImageId=image, MinCount=1, MaxCount=1, InstanceType="m1.tiny"))["Instances"][0][
+        "InstanceId"
+    ]
+    await ec2.wait_state(ident, "running")
+    await ec2.fails(
+        "IncorrectInstanceState", "ModifyInstanceAttribute", InstanceId=ident, InstanceType={"Value": "m1.small"}
+    )
+    made = (await ec2("CreateImage", InstanceId=ident, Name="from-ec2"))["ImageId"]
+    assert made.startswith("ami-") and made != image
+    for _ in range(200):
+        shown = (await ec2("DescribeImages", ImageIds=[made]))["Images"][0]
+        if shown["State"] == "available":
+            break
+        await asyncio.sleep(0.05)
+    assert shown["State"] == "available" and shown["Name"] == "from-ec2" and shown["Public"] is False
+    assert [i["ImageId"] for i in (await ec2("DescribeImages", Owners=["self"]))["Images"]] == [made]
+    perm = await ec2("DescribeImageAttribute", ImageId=image, Attribute="launchPermission")
+    assert perm["LaunchPermissions"] == [{"Group": "all"}]
+    await ec2.fails("InvalidParameterValue", "DescribeImageAttribute", ImageId=image, Attribute="colour")
+    await ec2.fails("AuthFailure", "DeregisterImage", ImageId=image)  # the admin's public image
+    await ec2("DeregisterImage", ImageId=made)
+    await ec2.fails("InvalidAMIID.NotFound", "DescribeImages", ImageIds=[made])
+
+    await ec2("StopInstances", InstanceIds=[ident])
+    await ec2.wait_state(ident, "stopped")
+    await ec2.fails(
+        "InvalidParameterValue", "ModifyInstanceAttribute", InstanceId=ident, InstanceType={"Value": "huge"}
+    )
+    await ec2("ModifyInstanceAttribute", InstanceId=ident, InstanceType={"Value": "m1.small"})
+    for _ in range(200):
+        inst = await ec2.instance(ident)
+        attr = await ec2("DescribeInstanceAttribute", InstanceId=ident, Attribute="instanceType")
+        if inst["InstanceType"] == "m1.small" and attr["InstanceType"]["Value"] == "m1.small":
+            break
+        await asyncio.sleep(0.05)
+    assert inst["InstanceType"] == "m1.small" and inst["State"]["Name"] == "stopped"
+    await ec2("TerminateInstances", InstanceIds=[ident])

@@ -25,10 +25,6 @@ XML = "text/xml;charset=UTF-8"
 # Actions the issue lists that are not built yet: EC2's UnsupportedOperation, not InvalidAction.
 KNOWN_UNBUILT = frozenset(
     {
-        "CreateImage",
-        "DeregisterImage",
-        "DescribeImageAttribute",
-        "ModifyInstanceAttribute",
         "CreateVpc",
         "DeleteVpc",
         "CreateSubnet",

@@ -6,7 +6,8 @@ from typing import Any
 
 from pocketstack.client import ApiError
 from pocketstack.ec2.actions.common import image_prefix, matches, not_found, page, timestamp, uuid_of
-from pocketstack.ec2.call import Call
+from pocketstack.ec2.call import Call, api_error
+from pocketstack.ec2.errors import Ec2Error
 
 STATES = {
     "active": "available",
@@ -84,3 +85,45 @@ async def describe_images(call: Call) -> dict[str, Any]:
             out.append(item)
     shown, token = page(call, out)
     return {"imagesSet": shown, "nextToken": token}
+
+
+async def _image(call: Call) -> tuple[str, str, dict[str, Any]]:
+    ident = call.params.require("ImageId")
+    uuid = await uuid_of(call, "image", ident, ("ami", "aki", "ari"))
+    try:
+        return ident, uuid, await call.api.image.image(uuid)
+    except ApiError as exc:
+        raise api_error(exc, not_found("image", ident)) from None
+
+
+async def deregister_image(call: Call) -> dict[str, Any]:
+    ident, uuid, image = await _image(call)
+    if str(image.get("owner")) != call.project_id:
+        raise Ec2Error("AuthFailure", f"Not authorized for image:{ident}", 401)
+    try:
+        await call.api.image.delete_image(uuid)
+    except ApiError as exc:
+        raise api_error(exc, not_found("image", ident)) from None
+    return {"return": True}
+
+
+async def describe_image_attribute(call: Call) -> dict[str, Any]:
+    ident, _, image = await _image(call)
+    attribute = call.params.require("Attribute")
+    out: dict[str, Any] = {"imageId": ident}
+    if attribute == "description":
+        out["description"] = {"value": image.get("description")} if image.get("description") else {}
+    elif attribute in ("kernel", "ramdisk"):
+        ref = image.get(f"{attribute}_id")
+        prefix = "aki" if attribute == "kernel" else "ari"
+        key = "kernel" if attribute == "kernel" else "ramdisk"
+        out[key] = {"value": await call.ids.ec2_id("image", prefix, str(ref))} if ref else {}
+    elif attribute == "launchPermission":
+        out["launchPermission"] = [{"group": "all"}] if image.get("visibility") == "public" else []
+    elif attribute == "blockDeviceMapping":
+        out["blockDeviceMapping"] = []
+    elif attribute == "bootMode":
+        out["bootMode"] = {"value": "uefi" if image.get("hw_firmware_type") == "uefi" else "legacy-bios"}
+    else:
+        raise Ec2Error("InvalidParameterValue", f"Value ({attribute}) for parameter attribute is invalid.")
+    return out

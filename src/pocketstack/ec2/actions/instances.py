@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextlib
 import datetime as dt
 from typing import Any
 
@@ -50,7 +51,10 @@ def state_of(server: dict[str, Any]) -> tuple[int, str]:
         return SHUTTING_DOWN
     if status == "BUILD":
         return PENDING
-    if status in ("ACTIVE", "REBOOT", "HARD_REBOOT", "VERIFY_RESIZE", "PASSWORD", "RESCUE"):
+    if status in ("RESIZE", "VERIFY_RESIZE", "REVERT_RESIZE", "MIGRATING"):
+        # A resize keeps the power state: a stopped instance changing type stays stopped.
+        return RUNNING if server.get("OS-EXT-STS:power_state") == 1 else STOPPED
+    if status in ("ACTIVE", "REBOOT", "HARD_REBOOT", "PASSWORD", "RESCUE"):
         return STOPPING if task in ("powering-off", "shelving") else RUNNING
     if status == "SHUTOFF":
         return PENDING if task == "powering-on" else STOPPED
@@ -504,3 +508,62 @@ async def describe_instance_attribute(call: Call) -> dict[str, Any]:
     else:
         raise Ec2Error("InvalidParameterValue", f"Value ({attribute}) for parameter attribute is invalid.")
     return out
+
+
+async def create_image(call: Call) -> dict[str, Any]:
+    ident = call.params.require("InstanceId")
+    name = call.params.require("Name")
+    server = await owned_server(call, ident)
+    try:
+        image_id = await call.api.compute.snapshot(str(server["id"]), name)
+    except ApiError as exc:
+        if exc.status == 409:
+            raise Ec2Error("IncorrectInstanceState", exc.message) from None
+        raise api_error(exc) from None
+    return {"imageId": await call.ids.ec2_id("image", "ami", image_id)}
+
+
+# Resizes started by ModifyInstanceAttribute, confirmed once Nova has done them.
+_confirming: set[asyncio.Task[None]] = set()
+
+
+async def _confirm(call: Call, uuid: str) -> None:
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    while loop.time() < started + 600:
+        await asyncio.sleep(0.2)
+        try:
+            server = await call.api.compute.server(uuid)
+        except ApiError:
+            return
+        status, task = server.get("status"), server.get("OS-EXT-STS:task_state")
+        if status == "VERIFY_RESIZE":
+            with contextlib.suppress(ApiError):
+                await call.api.compute.action(uuid, {"confirmResize": None})
+            return
+        if status not in ("RESIZE", "SHUTOFF") or (status == "SHUTOFF" and task is None and loop.time() > started + 5):
+            return  # failed (its fault says why), deleted, or started meanwhile
+
+
+async def modify_instance_attribute(call: Call) -> dict[str, Any]:
+    """The instance type of a stopped instance (a Nova resize, confirmed when done)."""
+    ident = call.params.require("InstanceId")
+    wanted = call.params.get("InstanceType.Value")
+    if wanted is None and call.params.get("Attribute") == "instanceType":
+        wanted = call.params.get("Value")
+    if not wanted:
+        raise Ec2Error("UnsupportedOperation", "Only the instance type (InstanceType.Value) can be modified here.")
+    server = await owned_server(call, ident)
+    if state_of(server) != STOPPED or server.get("status") != "SHUTOFF":
+        raise Ec2Error("IncorrectInstanceState", f"The instance '{ident}' is not in the 'stopped' state.")
+    flavor = await _flavor(call, wanted)
+    try:
+        await call.api.compute.resize(str(server["id"]), flavor)
+    except ApiError as exc:
+        if exc.status == 409:
+            raise Ec2Error("IncorrectInstanceState", exc.message) from None
+        raise api_error(exc) from None
+    task = asyncio.create_task(_confirm(call, str(server["id"])))
+    _confirming.add(task)
+    task.add_done_callback(_confirming.discard)
+    return {"return": True}
