@@ -414,6 +414,11 @@ async def test_launch_wizard_lists_and_project_switch(cloud: CloudClient) -> Non
         panel = await web.get(f"{D}/admin")
         assert panel.status_code == 200 and "Hypervisors" in panel.text and "nova-compute" in panel.text
         assert "demo" in panel.text.split('id="users"')[1] and "admin" in panel.text.split('id="projects"')[1]
+        assert (
+            "m1.tiny" in panel.text.split('id="flavors"')[1]
+            and "instances" in panel.text.split('id="default-quotas"')[1]
+        )
+        assert 'id="volume-types"' in panel.text and 'id="aggregates"' in panel.text
         assert "vm1" in panel.text  # every project's instances
         vm1 = re.search(r'href="/dashboard/instances/([^"]+)">vm1<', panel.text)
         assert vm1

@@ -145,3 +145,10 @@ class ComputeClient(ServiceClient):
 
     async def delete_metadata(self, server_id: str, key: str) -> None:
         await self.delete(f"/servers/{seg(server_id)}/metadata/{seg(key)}")
+
+    async def aggregates(self) -> list[Resource]:
+        """Admin: host aggregates with their hosts and metadata."""
+        return list((await self.get("/os-aggregates"))["aggregates"])
+
+    async def default_quotas(self, project_id: str) -> Resource:
+        return dict((await self.get(f"/os-quota-sets/{seg(project_id)}/defaults"))["quota_set"])

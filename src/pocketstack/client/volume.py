@@ -65,3 +65,6 @@ class VolumeClient(ServiceClient):
         """``os-volume_upload_image``: a new image holding the volume's data."""
         body = {"os-volume_upload_image": {"image_name": image_name, "disk_format": disk_format}}
         return dict((await self.post(f"/volumes/{seg(volume_id)}/action", body))["os-volume_upload_image"])
+
+    async def types(self) -> list[Resource]:
+        return list((await self.get("/types"))["volume_types"])

@@ -39,6 +39,18 @@ async def overview(call: Call) -> Response:
         safely("identity", api.identity.projects()),
         safely("identity", api.identity.users()),
     )
+    flavors, aggregates, zones, types = await asyncio.gather(
+        safely("compute", api.compute.flavors()),
+        safely("compute", api.compute.aggregates()),
+        safely("compute", api.compute.availability_zones()),
+        safely("volume", api.volume.types()),
+    )
+    try:
+        defaults = await api.compute.default_quotas(api.token.project_id or "")
+    except ApiError as exc:
+        if exc.unauthorized:
+            raise
+        defaults = {}
     names = {str(p["id"]): str(p["name"]) for p in projects}
     return call.render(
         "admin.mako",
@@ -52,4 +64,9 @@ async def overview(call: Call) -> Response:
         projects=projects,
         users=users,
         names=names,
+        flavors=flavors,
+        aggregates=aggregates,
+        zones=zones,
+        volume_types=types,
+        defaults={k: v for k, v in defaults.items() if k != "id"},
     )

@@ -45,3 +45,32 @@
 <tr><td>${u['name']}</td><td><code>${u['id']}</code></td><td>${u.get('domain_id')}</td><td>${'yes' if u.get('enabled') else 'no'}</td></tr>
 % endfor
 </tbody></table>
+<h2>Flavors</h2>
+<table class="list" id="flavors"><thead><tr><th>Name</th><th>vCPUs</th><th>RAM</th><th>Disk</th><th>Public</th></tr></thead><tbody>
+% for f in flavors:
+<tr><td>${f['name']}</td><td>${f['vcpus']}</td><td>${f['ram']} MB</td><td>${f['disk']} GB</td><td>${'yes' if f.get('os-flavor-access:is_public', True) else 'no'}</td></tr>
+% endfor
+</tbody></table>
+<h2>Host aggregates and availability zones</h2>
+<p>Zones: ${', '.join(str(z) for z in zones) or 'none'}</p>
+<table class="list" id="aggregates"><thead><tr><th>Aggregate</th><th>Zone</th><th>Hosts</th><th>Metadata</th></tr></thead><tbody>
+% for a in aggregates:
+<tr><td>${a['name']}</td><td>${a.get('availability_zone') or ''}</td><td>${', '.join(a.get('hosts') or [])}</td>
+<td>${', '.join(f'{k}={v}' for k, v in (a.get('metadata') or {}).items())}</td></tr>
+% endfor
+% if not aggregates:
+<tr><td colspan="4" class="empty">None.</td></tr>
+% endif
+</tbody></table>
+<h2>Volume types</h2>
+<table class="list" id="volume-types"><thead><tr><th>Name</th><th>Public</th><th>Extra specs</th></tr></thead><tbody>
+% for t in volume_types:
+<tr><td>${t['name']}</td><td>${'yes' if t.get('is_public', True) else 'no'}</td><td>${', '.join(f'{k}={v}' for k, v in (t.get('extra_specs') or {}).items())}</td></tr>
+% endfor
+</tbody></table>
+<h2>Default compute quotas</h2>
+<dl class="facts" id="default-quotas">
+% for k, v in sorted(defaults.items()):
+<dt>${k}</dt><dd>${v}</dd>
+% endfor
+</dl>
