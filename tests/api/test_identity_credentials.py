@@ -55,8 +55,9 @@ async def test_credentials_crud_and_ownership(c: CloudClient) -> None:
     assert [x["id"] for x in mine] == [cred["id"]]
     everyone = (await c.http.get("/identity/v3/credentials", headers=admin)).json()["credentials"]
     assert {cred["id"], other.json()["credential"]["id"]} <= {x["id"] for x in everyone}
+    # Another user's credential: identity:get_credential refuses it (403, as Keystone).
     hidden = await c.http.get(f"/identity/v3/credentials/{other.json()['credential']['id']}", headers=demo)
-    assert hidden.status_code == 404
+    assert hidden.status_code == 403 and "identity:get_credential" in hidden.text
     new_blob = json.dumps({"access": json.loads(blob)["access"], "secret": "s2"})
     updated = await c.http.patch(
         f"/identity/v3/credentials/{cred['id']}", json={"credential": {"blob": new_blob}}, headers=demo

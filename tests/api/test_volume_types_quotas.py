@@ -36,7 +36,13 @@ async def test_type_crud_and_use(vapi: VolumeApi) -> None:
     assert "mismatch" in fault(await vapi.request("PUT", f"{specs}/a", "admin", json={"b": "c"}), 400)
     assert (await vapi.request("DELETE", f"{specs}/a", "admin")).status_code == 202
     assert fault(await vapi.request("GET", f"{specs}/a", "admin"), 404)
-    assert fault(await vapi.request("GET", specs, "demo"), 403)
+    # Readers list a type's specs (types_extra_specs:index), only the user-visible ones
+    # unless read_sensitive lets them (admins), as Cinder.
+    wanted = {"volume_backend_name": "secret-backend", "multiattach": "<is> True"}
+    assert (await vapi.request("POST", specs, "admin", json={"extra_specs": wanted})).status_code == 200
+    assert (await vapi.request("GET", specs, "demo")).json()["extra_specs"] == {"multiattach": "<is> True"}
+    assert fault(await vapi.request("GET", f"{specs}/volume_backend_name", "demo"), 404)
+    assert wanted.items() <= (await vapi.request("GET", specs, "admin")).json()["extra_specs"].items()
     renamed = await vapi.request("PUT", f"/types/{gold['id']}", "admin", json={"volume_type": {"name": "platinum"}})
     assert renamed.json()["volume_type"]["name"] == "platinum"
     for v in (vol, by_id):

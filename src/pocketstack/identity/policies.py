@@ -70,6 +70,59 @@ RULES = [
         "'manager':%(target.role.name)s or 'member':%(target.role.name)s or 'reader':%(target.role.name)s",
         "",
     ),
+    # Tokens: a user validates and revokes its own; services, admins and system readers any.
+    _r(
+        "identity:check_token",
+        "(role:reader and system_scope:all) or rule:service_admin_or_token_subject",
+        "",
+        "HEAD /v3/auth/tokens",
+    ),
+    _r(
+        "identity:validate_token",
+        "(role:reader and system_scope:all) or rule:service_admin_or_token_subject",
+        "",
+        "GET /v3/auth/tokens",
+    ),
+    _r("identity:revoke_token", "rule:service_admin_or_token_subject", "", "DELETE /v3/auth/tokens"),
+    _r("identity:list_revoke_events", "rule:service_or_admin", "", "GET /v3/OS-REVOKE/events"),
+    # The catalog's records and the domains: administrators and system readers (a user
+    # sees its own catalog in its token and GET /v3/auth/catalog).
+    *(
+        _r(name, "rule:admin_required or (role:reader and system_scope:all)", "", operation)
+        for name, operation in (
+            ("identity:list_services", "GET /v3/services"),
+            ("identity:get_service", "GET /v3/services/{service_id}"),
+            ("identity:list_endpoints", "GET /v3/endpoints"),
+            ("identity:get_endpoint", "GET /v3/endpoints/{endpoint_id}"),
+            ("identity:list_domains", "GET /v3/domains"),
+        )
+    ),
+    # Credentials: their user's (and admins'; system readers read them).
+    _r(
+        "identity:get_credential",
+        "rule:admin_required or (role:reader and system_scope:all) or user_id:%(target.credential.user_id)s",
+        "",
+        "GET /v3/credentials/{credential_id}",
+    ),
+    _r(
+        "identity:update_credential",
+        "rule:admin_required or user_id:%(target.credential.user_id)s",
+        "",
+        "PATCH /v3/credentials/{credential_id}",
+    ),
+    _r(
+        "identity:delete_credential",
+        "rule:admin_required or user_id:%(target.credential.user_id)s",
+        "",
+        "DELETE /v3/credentials/{credential_id}",
+    ),
+    # A project's limit: anyone with a token scoped to that project.
+    _r(
+        "identity:get_limit",
+        "rule:admin_required or (role:reader and system_scope:all) or project_id:%(target.project.id)s",
+        "",
+        "GET /v3/limits/{limit_id}",
+    ),
     _r(
         "identity:add_endpoint_group_to_project",
         "rule:admin_required",

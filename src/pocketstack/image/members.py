@@ -72,10 +72,11 @@ async def show(db: Database, ctx: RequestContext, image_id: str, member_id: str)
 async def update(db: Database, ctx: RequestContext, image_id: str, member_id: str, status: str) -> ImageMember:
     async with db.writer() as session:
         image = await load_visible(session, ctx, image_id)
+        # As Glance: the rule first (a reader is refused whatever the member), then the member.
+        policy.enforce(ctx, "modify_member", _target(ctx, image, member_id))
         row = await session.get(ImageMember, (image_id, member_id))
         if row is None or not (policy.is_owner(ctx, image) or member_id == ctx.project_id):
             raise NotFound(f"Member {member_id} not found for image {image_id}.")
-        policy.enforce(ctx, "modify_member", _target(ctx, image, member_id))
         row.status = status
         row.updated_at = utcnow()
         return row
@@ -84,11 +85,11 @@ async def update(db: Database, ctx: RequestContext, image_id: str, member_id: st
 async def remove(db: Database, ctx: RequestContext, image_id: str, member_id: str) -> None:
     async with db.writer() as session:
         image = await load_visible(session, ctx, image_id)
+        policy.enforce(ctx, "delete_member", _target(ctx, image, member_id))
         row = await session.get(ImageMember, (image_id, member_id))
         visible_row = row is not None and (policy.is_owner(ctx, image) or member_id == ctx.project_id)
         if not visible_row:
             raise NotFound(f"Member {member_id} not found for image {image_id}.")
-        policy.enforce(ctx, "delete_member", _target(ctx, image, member_id))
         await session.execute(
             sql_delete(ImageMember).where(ImageMember.image_id == image_id, ImageMember.member == member_id)
         )

@@ -86,6 +86,7 @@ async def delete_region(svc: IdentityService, req: Request) -> Response:
 
 # --- services -----------------------------------------------------------------------------
 async def list_services(svc: IdentityService, req: Request) -> Response:
+    policy.admin(req.context, "list_services")
     async with svc.db.reader() as s:
         query = apply_filters(req, select(m.CatalogService), m.CatalogService, ("type", "name"))
         rows = (await s.scalars(query.order_by(m.CatalogService.type))).all()
@@ -98,6 +99,7 @@ async def list_services(svc: IdentityService, req: Request) -> Response:
 
 
 async def show_service(svc: IdentityService, req: Request) -> Response:
+    policy.admin(req.context, "get_service")
     async with svc.db.reader() as s:
         service = await get_or_404(s, m.CatalogService, req.path_params["service_id"])
     return json_response({"service": render.service(req.base_url, service)})
@@ -141,6 +143,7 @@ async def delete_service(svc: IdentityService, req: Request) -> Response:
 
 # --- endpoints ----------------------------------------------------------------------------
 async def list_endpoints(svc: IdentityService, req: Request) -> Response:
+    policy.admin(req.context, "list_endpoints")
     async with svc.db.reader() as s:
         query = apply_filters(req, select(m.Endpoint), m.Endpoint, ("service_id", "interface", "region_id"))
         rows = (await s.scalars(query)).all()
@@ -153,6 +156,7 @@ async def list_endpoints(svc: IdentityService, req: Request) -> Response:
 
 
 async def show_endpoint(svc: IdentityService, req: Request) -> Response:
+    policy.admin(req.context, "get_endpoint")
     async with svc.db.reader() as s:
         endpoint = await get_or_404(s, m.Endpoint, req.path_params["endpoint_id"])
     return json_response({"endpoint": render.endpoint(req.base_url, endpoint)})

@@ -45,11 +45,11 @@ def _ec2_blob(blob: str) -> dict[str, Any]:
     return parsed
 
 
-async def _owned(req: Request, s: AsyncSession) -> m.Credential:
+async def _owned(req: Request, s: AsyncSession, action: str) -> m.Credential:
+    """The credential of the path, if ``action`` (get/update/delete_credential) lets the
+    caller at it: its user's, as Keystone (another user's is a 403 there too)."""
     cred = await get_or_404(s, m.Credential, req.path_params["credential_id"])
-    if not req.context.is_admin and cred.user_id != req.context.user_id:
-        # Someone else's credential is reported missing, not forbidden.
-        raise NotFound(f"Could not find credential: {cred.id}.")
+    policy.admin_or_self(req.context, cred.user_id, action)
     return cred
 
 
@@ -72,7 +72,7 @@ async def list_(svc: IdentityService, req: Request) -> Response:
 
 async def show(svc: IdentityService, req: Request) -> Response:
     async with svc.db.reader() as s:
-        cred = await _owned(req, s)
+        cred = await _owned(req, s, "get_credential")
     return json_response({"credential": render.credential(req.base_url, cred, svc.sealer.open(cred.blob))})
 
 
@@ -105,7 +105,7 @@ async def create(svc: IdentityService, req: Request) -> Response:
 async def update(svc: IdentityService, req: Request) -> Response:
     data = validate(schemas.CREDENTIAL_UPDATE, await req.json())["credential"]
     async with svc.db.writer() as s:
-        cred = await _owned(req, s)
+        cred = await _owned(req, s, "update_credential")
         if data.get("user_id", cred.user_id) != cred.user_id:
             raise Invalid("Invalid input for field 'credential/user_id': a credential cannot change owner")
         kind = data.get("type", cred.type)
@@ -127,7 +127,7 @@ async def update(svc: IdentityService, req: Request) -> Response:
 
 async def delete(svc: IdentityService, req: Request) -> Response:
     async with svc.db.writer() as s:
-        cred = await _owned(req, s)
+        cred = await _owned(req, s, "delete_credential")
         await s.delete(cred)
     return empty(204)
 

@@ -26,6 +26,7 @@ CORE = ("name", "description", "enabled", "tags", "options", "explicit_domain_id
 
 async def list_(svc: IdentityService, req: Request) -> Response:
     ctx = req.context
+    policy.admin(ctx, "list_domains")
     async with svc.db.reader() as s:
         query = apply_filters(req, select(m.Domain), m.Domain, ("name", "enabled", "id"))
         rows = (await s.scalars(query.order_by(m.Domain.name))).all()

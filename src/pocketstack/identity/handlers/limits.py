@@ -166,8 +166,14 @@ async def show_limit(svc: IdentityService, req: Request) -> Response:
     limit_id = req.path_params["limit_id"]
     async with svc.db.reader() as s:
         found = await _joined(s, select(m.Limit, m.RegisteredLimit).where(m.Limit.id == limit_id))
-    if not found or not _visible(req, found[0][0]):
+    if not found:
         raise NotFound(f"Could not find limit: {limit_id}.")
+    limit = found[0][0]
+    if limit.is_domain:
+        if not _visible(req, limit):
+            policy.admin(req.context, "get_limit")
+    else:
+        policy.admin_or_project_member(req.context, limit.target_id, "get_limit")
     return json_response({"limit": render.limit(req.base_url, *found[0])})
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from pocketstack.common.errors import Invalid, NotAuthenticated, NotFound
 from pocketstack.common.timeutils import parse_iso
-from pocketstack.identity import auth, endpoint_urls, render, schemas
+from pocketstack.identity import auth, endpoint_urls, policy, render, schemas
 from pocketstack.identity import models as m
 from pocketstack.identity.handlers import oauth1
 from pocketstack.identity.revocation import Event
@@ -49,6 +49,7 @@ async def issue(svc: IdentityService, req: Request) -> Response:
 
 async def show(svc: IdentityService, req: Request) -> Response:
     token, data = _subject(svc, req)
+    policy.admin_or_self(req.context, data.user_id, "validate_token")
     catalog = not req.bool_param("nocatalog", False)
     key = (token, catalog)
     now = time.time()
@@ -64,15 +65,15 @@ async def show(svc: IdentityService, req: Request) -> Response:
 
 
 async def check(svc: IdentityService, req: Request) -> Response:
-    token, _ = _subject(svc, req)
+    token, data = _subject(svc, req)
+    policy.admin_or_self(req.context, data.user_id, "check_token")
     return empty(200, headers=[("x-subject-token", token)])
 
 
 async def revoke(svc: IdentityService, req: Request) -> Response:
     _, data = _subject(svc, req)
-    # A user may revoke their own tokens; an admin any.
-    if not req.context.is_admin and data.user_id != req.context.user_id:
-        raise NotFound("Could not find token.")
+    # A user may revoke their own tokens; an admin or a service any (identity:revoke_token).
+    policy.admin_or_self(req.context, data.user_id, "revoke_token")
     await svc.revoke(Event(issued_before=time.time(), audit_id=data.audit_ids[0]))
     return empty(204)
 
@@ -120,6 +121,7 @@ async def system(svc: IdentityService, req: Request) -> Response:
 
 
 async def revocation_events(svc: IdentityService, req: Request) -> Response:
+    policy.admin(req.context, "list_revoke_events")
     since = req.param("since")
     events = svc.revocations.events()
     if since:

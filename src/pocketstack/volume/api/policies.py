@@ -37,6 +37,34 @@ RULES = [
         "(role:admin) or (role:member and project_id:%(project_id)s)",
         "An administrator or a member of the project",
     ),
+    *(
+        _r(name, "rule:xena_system_admin_or_project_reader", "", *ops)
+        for name, ops in (
+            ("volume:get", ("GET /volumes/{volume_id}",)),
+            ("volume:get_all", ("GET /volumes", "GET /volumes/detail", "GET /volumes/summary")),
+            (
+                "volume:get_volume_metadata",
+                ("GET /volumes/{volume_id}/metadata", "GET /volumes/{volume_id}/metadata/{key}"),
+            ),
+            ("volume:get_snapshot", ("GET /snapshots/{snapshot_id}",)),
+            ("volume:get_all_snapshots", ("GET /snapshots", "GET /snapshots/detail")),
+            (
+                "volume:get_snapshot_metadata",
+                ("GET /snapshots/{snapshot_id}/metadata", "GET /snapshots/{snapshot_id}/metadata/{key}"),
+            ),
+            ("backup:get", ("GET /backups/{backup_id}",)),
+            ("backup:get_all", ("GET /backups", "GET /backups/detail")),
+            ("volume:get_transfer", ("GET /volume-transfers/{transfer_id}", "GET /os-volume-transfer/{transfer_id}")),
+            ("volume:get_all_transfers", ("GET /volume-transfers", "GET /volume-transfers/detail")),
+            ("group:get", ("GET /groups/{group_id}",)),
+            ("group:get_all", ("GET /groups", "GET /groups/detail")),
+            ("group:get_group_snapshot", ("GET /group_snapshots/{group_snapshot_id}",)),
+            ("group:get_all_group_snapshots", ("GET /group_snapshots", "GET /group_snapshots/detail")),
+            ("message:get", ("GET /messages/{message_id}",)),
+            ("message:get_all", ("GET /messages",)),
+            ("limits_extension:used_limits", ("GET /limits",)),
+        )
+    ),
     _r("clusters:get", "rule:admin_api", "", "GET /clusters/{cluster_id}"),
     _r("clusters:get_all", "rule:admin_api", "", "GET /clusters", "GET /clusters/detail"),
     _r("clusters:update", "rule:admin_api", "", "PUT /clusters/{cluster_id}"),
@@ -230,6 +258,13 @@ RULES = [
         "volume_extension:types_extra_specs:show",
         "rule:xena_system_admin_or_project_reader",
         "",
+        "GET /types/{type_id}/extra_specs/{extra_spec_key}",
+    ),
+    _r(
+        "volume_extension:types_extra_specs:read_sensitive",
+        "rule:admin_api",
+        "Reading the extra specs that are not user-visible",
+        "GET /types/{type_id}/extra_specs",
         "GET /types/{type_id}/extra_specs/{extra_spec_key}",
     ),
     _r(

@@ -1,6 +1,8 @@
 """Who may do what in the volume API: Cinder's rules (``policies.py``) in the common
 engine, through helpers the handlers call with Cinder's rule names.
 
+- ``reader(ctx, rule)``: the caller's own project is the target, read access (a caller
+  with a role on the project that no rule names reads nothing);
 - ``writer(ctx, rule)``: the caller's own project is the target (a caller with only the
   reader role reads but never writes);
 - ``admin(ctx, rule)``: the target is owned by no one, so only the rule's admin parts
@@ -37,12 +39,22 @@ def _check(ctx: RequestContext, rule: str, target: Mapping[str, Any] | None, ali
         ENFORCER.enforce(ctx, alias, target, error=_deny(rule))
 
 
+def reader(ctx: RequestContext, action: str) -> None:
+    """Read access to the caller's own project's things (a reader, member or admin)."""
+    _check(ctx, action, None, "xena_system_admin_or_project_reader")
+
+
 def writer(ctx: RequestContext, action: str) -> None:
     _check(ctx, action, None, "xena_system_admin_or_project_member")
 
 
 def admin(ctx: RequestContext, action: str) -> None:
     _check(ctx, action, _NO_OWNER, "admin_api")
+
+
+def allowed(ctx: RequestContext, action: str) -> bool:
+    """Whether ``action``, a rule owned by no one (an admin rule), lets the caller through."""
+    return ENFORCER.allowed(ctx, action, _NO_OWNER)
 
 
 def owns(ctx: RequestContext, project_id: str) -> bool:

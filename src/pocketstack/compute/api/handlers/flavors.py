@@ -61,7 +61,6 @@ def _public_filter(request: Request) -> bool | None:
 
 async def _list(request: Request, detail: bool) -> Response:
     ctx = request.context
-    policy.reader(ctx, "os_compute_api:flavors")
     found = await flavors.list_flavors(
         _db(request),
         ctx,
@@ -89,7 +88,6 @@ async def detail(request: Request) -> Response:
 
 
 async def show(request: Request) -> Response:
-    policy.reader(request.context, "os_compute_api:flavors")
     flavor = await flavors.get(_db(request), request.context, request.path_params["flavor_id"])
     return json_response({"flavor": view(request, flavor)})
 

@@ -83,9 +83,10 @@ def _legacy(inst: Instance) -> dict[str, Any]:
 
 async def diagnostics(request: Request) -> Response:
     ctx = request.context
-    policy.admin(ctx, "os_compute_api:os-server-diagnostics")
     svc = service(request)
+    # As Nova: the server first (another project's is not found), then the rule.
     inst = await instances.get(svc.db, ctx, request.path_params["server_id"])
+    policy.admin(ctx, "os_compute_api:os-server-diagnostics")
     if not inst.host or inst.vm_state in (states.BUILDING, states.SHELVED_OFFLOADED):
         raise Conflict(f"Cannot 'get_diagnostics' instance {inst.uuid} while it is in vm_state {inst.vm_state}")
     if inst.locked and not ctx.is_admin:

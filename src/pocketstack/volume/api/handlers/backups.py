@@ -87,6 +87,7 @@ async def create(request: Request) -> Response:
 
 async def _list(request: Request, detail: bool) -> Response:
     ctx = context(request)
+    policy.reader(ctx, "backup:get_all")
     filters = {k: v for k in ("name", "status", "volume_id") if (v := request.param(k)) is not None}
     rows, next_marker, count = await backups.list_backups(
         deps(request), ctx, filters, page(request, backups.SORT_KEYS), all_projects(request)
@@ -113,6 +114,7 @@ async def detail(request: Request) -> Response:
 
 async def show(request: Request) -> Response:
     ctx = context(request)
+    policy.reader(ctx, "backup:get")
     async with deps(request).db.reader() as s:
         backup = await backups.get(s, ctx, request.path_params["backup_id"])
     return json_response({"backup": await _view(request, backup)})

@@ -183,6 +183,7 @@ def _group_view(request: Request, group: Group, member_ids: list[str] | None) ->
 async def _groups(request: Request, detail: bool) -> Response:
     require(request, 13)
     ctx = context(request)
+    policy.reader(ctx, "group:get_all")
     rows = await groups.list_groups(deps(request), ctx, all_projects(request))
     if not detail:
         return json_response({"groups": [{"id": g.id, "name": g.name} for g in rows]})
@@ -200,6 +201,7 @@ async def groups_detail(request: Request) -> Response:
 async def groups_show(request: Request) -> Response:
     require(request, 13)
     ctx = context(request)
+    policy.reader(ctx, "group:get")
     list_volume = request.param("list_volume")
     async with deps(request).db.reader() as s:
         group = await groups.get(s, ctx, request.path_params["group_id"])
@@ -353,6 +355,7 @@ def _gsnap_view(request: Request, row: GroupSnapshot) -> dict[str, Any]:
 async def _gsnaps(request: Request, detail: bool) -> Response:
     require(request, 14)
     ctx = context(request)
+    policy.reader(ctx, "group:get_all_group_snapshots")
     rows = await group_snapshots.list_all(deps(request), ctx, all_projects(request))
     if detail:
         return json_response({"group_snapshots": [_gsnap_view(request, r) for r in rows]})
@@ -371,6 +374,7 @@ async def gsnaps_detail(request: Request) -> Response:
 async def gsnaps_show(request: Request) -> Response:
     require(request, 14)
     ctx = context(request)
+    policy.reader(ctx, "group:get_group_snapshot")
     async with deps(request).db.reader() as s:
         row = await group_snapshots.get(s, ctx, request.path_params["group_snapshot_id"])
     return json_response({"group_snapshot": _gsnap_view(request, row)})

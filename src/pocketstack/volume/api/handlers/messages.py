@@ -37,6 +37,7 @@ def _view(request: Request, msg: Message) -> dict[str, Any]:
 async def index(request: Request) -> Response:
     require(request, 3)
     ctx = context(request)
+    policy.reader(ctx, "message:get_all")
     async with deps(request).db.reader() as s:
         rows = await messages.list_messages(s, ctx)
     return json_response({"messages": [_view(request, m) for m in rows]})
@@ -45,6 +46,7 @@ async def index(request: Request) -> Response:
 async def show(request: Request) -> Response:
     require(request, 3)
     ctx = context(request)
+    policy.reader(ctx, "message:get")
     async with deps(request).db.reader() as s:
         msg = await messages.get(s, ctx, request.path_params["message_id"])
     return json_response({"message": _view(request, msg)})

@@ -16,7 +16,9 @@ from pocketstack.web.response import Response, empty, json_response
 def _check_project(request: Request) -> str:
     ctx = context(request)
     target = request.path_params["target_id"]
-    if not ctx.is_admin and target != ctx.project_id:
+    if target == ctx.project_id:
+        policy.reader(ctx, "volume_extension:quotas:show")
+    elif not ctx.is_admin:
         policy.admin(ctx, "volume_extension:quotas:show")
     return target
 
@@ -37,7 +39,7 @@ async def show(request: Request) -> Response:
 
 
 async def defaults(request: Request) -> Response:
-    context(request)
+    _check_project(request)
     d = deps(request)
     async with d.db.reader() as s:
         out = await quotas.class_limits(s, d.cfg)
@@ -111,6 +113,7 @@ async def delete(request: Request) -> Response:
 
 async def limits(request: Request) -> Response:
     ctx = context(request)
+    policy.reader(ctx, "limits_extension:used_limits")
     d = deps(request)
     project = ctx.project_id or ""
     asked = request.param("project_id")

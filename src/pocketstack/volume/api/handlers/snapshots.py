@@ -50,6 +50,7 @@ async def create(request: Request) -> Response:
 
 async def _list(request: Request, detail: bool) -> Response:
     ctx = context(request)
+    policy.reader(ctx, "volume:get_all_snapshots")
     filters: dict[str, Any] = {k: request.param(k) for k in _FILTERS if request.param(k) is not None}
     filters["metadata"] = metadata_filter(request)
     if at_least(request, 65) and request.param("consumes_quota") is not None:
@@ -78,6 +79,7 @@ async def detail(request: Request) -> Response:
 
 async def show(request: Request) -> Response:
     ctx = context(request)
+    policy.reader(ctx, "volume:get_snapshot")
     snap = await snapshots.show(deps(request), ctx, request.path_params["snapshot_id"])
     return json_response({"snapshot": views.snapshot(snap, version(request))})
 
@@ -139,6 +141,7 @@ async def action(request: Request) -> Response:
 # --- metadata ---------------------------------------------------------------------------
 async def metadata_index(request: Request) -> Response:
     ctx = context(request)
+    policy.reader(ctx, "volume:get_snapshot_metadata")
     snap = await snapshots.show(deps(request), ctx, request.path_params["snapshot_id"])
     return json_response({"metadata": dict(snap.metadata_ or {})})
 
@@ -161,6 +164,7 @@ async def _set(request: Request, *, replace: bool) -> Response:
 
 async def metadata_show(request: Request) -> Response:
     ctx = context(request)
+    policy.reader(ctx, "volume:get_snapshot_metadata")
     key = request.path_params["key"]
     snap = await snapshots.show(deps(request), ctx, request.path_params["snapshot_id"])
     if key not in (snap.metadata_ or {}):

@@ -73,6 +73,7 @@ async def create(request: Request) -> Response:
 async def _list(request: Request, detail: bool) -> Response:
     _new_api(request)
     ctx = context(request)
+    policy.reader(ctx, "volume:get_all_transfers")
     filters = {k: v for k in ("name", "volume_id", "id") if (v := request.param(k)) is not None}
     found = await transfers.list_transfers(
         deps(request), ctx, page(request, transfers.SORT_KEYS), all_projects(request), filters
@@ -92,6 +93,7 @@ async def detail(request: Request) -> Response:
 async def show(request: Request) -> Response:
     _new_api(request)
     ctx = context(request)
+    policy.reader(ctx, "volume:get_transfer")
     transfer = await transfers.get(deps(request), ctx, request.path_params["transfer_id"])
     return json_response({"transfer": _detail(request, transfer)})
 

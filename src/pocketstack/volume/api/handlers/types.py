@@ -98,11 +98,19 @@ async def delete(request: Request) -> Response:
 # --- extra specs --------------------------------------------------------------------------
 async def specs_index(request: Request) -> Response:
     ctx = context(request)
-    policy.admin(ctx, "volume_extension:types_extra_specs:index")
+    policy.reader(ctx, "volume_extension:types_extra_specs:index")
     d = deps(request)
     async with d.db.reader() as s:
         vtype = await types.get(s, ctx, request.path_params["type_id"], d.cfg.default_type)
-    return json_response({"extra_specs": dict(vtype.extra_specs or {})})
+    return json_response({"extra_specs": _readable(ctx, vtype.extra_specs or {})})
+
+
+def _readable(ctx: Any, specs: dict[str, str]) -> dict[str, str]:
+    """The specs the caller may read: all of them for read_sensitive (admins), the
+    user-visible ones (views.USER_VISIBLE_SPECS) for the rest, as Cinder."""
+    if policy.allowed(ctx, "volume_extension:types_extra_specs:read_sensitive"):
+        return dict(specs)
+    return {k: v for k, v in specs.items() if k in views.USER_VISIBLE_SPECS}
 
 
 async def specs_create(request: Request) -> Response:
@@ -124,14 +132,15 @@ async def _merge(request: Request, specs: dict[str, str]) -> dict[str, str]:
 
 async def spec_show(request: Request) -> Response:
     ctx = context(request)
-    policy.admin(ctx, "volume_extension:types_extra_specs:show")
+    policy.reader(ctx, "volume_extension:types_extra_specs:show")
     d = deps(request)
     key = request.path_params["key"]
     async with d.db.reader() as s:
         vtype = await types.get(s, ctx, request.path_params["type_id"], d.cfg.default_type)
-    if key not in (vtype.extra_specs or {}):
+    readable = _readable(ctx, vtype.extra_specs or {})
+    if key not in readable:
         raise NotFound(f"Volume Type {vtype.id} has no extra specs with key {key}.")
-    return json_response({key: vtype.extra_specs[key]})
+    return json_response({key: readable[key]})
 
 
 async def spec_update(request: Request) -> Response:

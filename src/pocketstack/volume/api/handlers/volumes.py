@@ -59,6 +59,7 @@ async def create(request: Request) -> Response:
 
 async def _list(request: Request, detail: bool) -> Response:
     ctx = context(request)
+    policy.reader(ctx, "volume:get_all")
     filters: dict[str, Any] = {k: request.param(k) for k in _FILTERS if request.param(k) is not None}
     if request.param("bootable") is not None:
         filters["bootable"] = to_bool(request.param("bootable"), "bootable")
@@ -103,6 +104,7 @@ async def detail(request: Request) -> Response:
 async def summary(request: Request) -> Response:
     require(request, 12)
     ctx = context(request)
+    policy.reader(ctx, "volume:get_all")
     count, size, metadata = await volumes.summary(deps(request), ctx, all_projects(request))
     out: dict[str, Any] = {"total_count": count, "total_size": size}
     if at_least(request, 36):
@@ -112,6 +114,7 @@ async def summary(request: Request) -> Response:
 
 async def show(request: Request) -> Response:
     ctx = context(request)
+    policy.reader(ctx, "volume:get")
     rec = await volumes.show(deps(request), ctx, request.path_params["volume_id"])
     return json_response({"volume": views.volume(rec, request.base_url, ctx, version(request))})
 
@@ -160,6 +163,7 @@ async def _etag_matches(request: Request, volume_id: str) -> bool:
 
 async def metadata_index(request: Request) -> Response:
     ctx = context(request)
+    policy.reader(ctx, "volume:get_volume_metadata")
     items = await volumes.metadata(deps(request), ctx, request.path_params["volume_id"])
     headers = [("etag", _etag(items))] if at_least(request, 15) else None
     return json_response({"metadata": items}, headers=headers)
@@ -185,6 +189,7 @@ async def _set_metadata(request: Request, *, replace: bool) -> Response:
 
 async def metadata_show(request: Request) -> Response:
     ctx = context(request)
+    policy.reader(ctx, "volume:get_volume_metadata")
     key = request.path_params["key"]
     items = await volumes.metadata(deps(request), ctx, request.path_params["volume_id"])
     if key not in items:
