@@ -227,6 +227,8 @@ async def test_launch_wizard_lists_and_project_switch(cloud: CloudClient) -> Non
         assert bad_meta.status_code == 400 and "one KEY=VALUE per line" in bad_meta.text
         # Boot from a new volume made from the image, in a zone, with metadata.
         from_volume = {**form, "name": "vm-vol", "boot_volume_gb": "1", "zone": "nova", "metadata": "role=db"}
+        both = await web.post(f"{D}/launch", data={**form, "volume": "some-volume"})
+        assert both.status_code == 400 and "not both" in both.text
         booted = await web.post(f"{D}/launch", data=from_volume)
         assert booted.status_code == 303, booted.text
         vm_vol = booted.headers["location"].split("launched=")[1]
@@ -380,6 +382,18 @@ async def test_launch_wizard_lists_and_project_switch(cloud: CloudClient) -> Non
         for fip in set(free):
             await web.post(f"{D}/floating-ips/{fip}/action", data={"csrf_token": csrf, "action": "release"})
         assert "172.24.4." not in (await web.get(f"{D}/floating-ips")).text
+        # Rescue and unrescue, then a rebuild from the same image.
+        here = f"{D}/instances/{server_id.group(1)}"
+        rescued = await web.post(f"{here}/action", data={"csrf_token": csrf, "action": "rescue"})
+        assert rescued.status_code == 303, rescued.text
+        await wait_status(cloud, server_id.group(1), "RESCUE")
+        assert 'data-action="unrescue"' in (await web.get(f"{here}/status")).text
+        back = await web.post(f"{here}/action", data={"csrf_token": csrf, "action": "unrescue"})
+        assert back.status_code == 303, back.text
+        await wait_status(cloud, server_id.group(1), "ACTIVE")
+        rebuilt = await web.post(f"{here}/rebuild", data={"csrf_token": csrf, "image": ids["image"]})
+        assert rebuilt.status_code == 303, rebuilt.text
+        await wait_status(cloud, server_id.group(1), "ACTIVE")
         # Buttons follow the status: an ACTIVE server offers stop, not start.
         status = (await web.get(f"{D}/instances/{server_id.group(1)}/status")).text
         assert 'data-action="stop"' in status and 'data-action="start"' not in status

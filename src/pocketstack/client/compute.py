@@ -26,6 +26,8 @@ SIMPLE_ACTIONS: dict[str, Resource] = {
     "shelve": {"shelve": None},
     "unshelve": {"unshelve": None},
     "confirm-resize": {"confirmResize": None},
+    "rescue": {"rescue": None},
+    "unrescue": {"unrescue": None},
     "revert-resize": {"revertResize": None},
 }
 
@@ -152,3 +154,6 @@ class ComputeClient(ServiceClient):
 
     async def default_quotas(self, project_id: str) -> Resource:
         return dict((await self.get(f"/os-quota-sets/{seg(project_id)}/defaults"))["quota_set"])
+
+    async def rebuild(self, server_id: str, image_id: str) -> None:
+        await self.action(server_id, {"rebuild": {"imageRef": image_id}})

@@ -94,7 +94,7 @@ async def rows(call: Call) -> Response:
 
 async def _launch_choices(call: Call) -> dict[str, Any]:
     api = call.api
-    (images, flavors, networks, keypairs, groups, limits), (zones, server_groups) = await asyncio.gather(
+    (images, flavors, networks, keypairs, groups, limits), (zones, server_groups, volumes) = await asyncio.gather(
         asyncio.gather(
             api.image.images(status="active"),
             api.compute.flavors(),
@@ -103,7 +103,7 @@ async def _launch_choices(call: Call) -> dict[str, Any]:
             api.network.security_groups(project_id=api.token.project_id),
             api.compute.limits(),
         ),
-        asyncio.gather(api.compute.availability_zones(), api.compute.server_groups()),
+        asyncio.gather(api.compute.availability_zones(), api.compute.server_groups(), api.volume.volumes()),
     )
     usable = [n for n in networks if not n.get("router:external") or n.get("shared")]
     free = {
@@ -121,6 +121,7 @@ async def _launch_choices(call: Call) -> dict[str, Any]:
         "free": free,
         "zones": zones,
         "server_groups": server_groups,
+        "volumes": [v for v in volumes if v["status"] == "available" and str(v.get("bootable")).lower() == "true"],
     }
 
 
@@ -136,6 +137,7 @@ def _form_values(call: Call) -> dict[str, Any]:
         "groups": call.fields("security_group") or ["default"],
         "user_data": call.field("user_data"),
         "boot_volume_gb": call.field("boot_volume_gb"),
+        "volume": call.field("volume"),
         "zone": call.field("zone"),
         "server_group": call.field("server_group"),
         "metadata": call.field("metadata"),
@@ -153,8 +155,10 @@ def _check(values: dict[str, Any]) -> str:
     """The first problem the form has before asking the API, or ''."""
     if not values["name"]:
         return "Give the instance a name."
-    if not values["image"]:
-        return "Choose an image to boot from."
+    if not values["image"] and not values["volume"]:
+        return "Choose an image or a volume to boot from."
+    if values["image"] and values["volume"]:
+        return "Boot from an image or from a volume, not both."
     if not values["flavor"]:
         return "Choose a flavor."
     if not values["count"].isdigit() or not 1 <= int(values["count"]) <= MAX_COUNT:
@@ -195,7 +199,12 @@ async def launch(call: Call) -> Response:
             "min_count": int(values["count"]),
             "max_count": int(values["count"]),
         }
-        if values["boot_volume_gb"]:
+        if values["volume"]:
+            del server["imageRef"]
+            server["block_device_mapping_v2"] = [
+                {"boot_index": 0, "uuid": values["volume"], "source_type": "volume", "destination_type": "volume"}
+            ]
+        elif values["boot_volume_gb"]:
             # Image to a new volume, deleted with the instance.
             del server["imageRef"]
             server["block_device_mapping_v2"] = [
@@ -274,14 +283,16 @@ async def detail(call: Call, error: str = "", status: int = 200) -> Response:
     """The instance's page; ``error``: a refused action's message, shown in place."""
     server_id = call.request.path_params["server_id"]
     api = call.api
-    values, ports, floating, networks, volumes, flavors = await asyncio.gather(
-        _detail_values(call),
-        api.network.ports(device_id=server_id),
-        api.network.floating_ips(),
-        api.network.networks(),
-        api.volume.volumes(),
-        api.compute.flavors(),
+    (values, ports, floating, networks), (volumes, flavors, images) = await asyncio.gather(
+        asyncio.gather(
+            _detail_values(call),
+            api.network.ports(device_id=server_id),
+            api.network.floating_ips(),
+            api.network.networks(),
+        ),
+        asyncio.gather(api.volume.volumes(), api.compute.flavors(), api.image.images(status="active")),
     )
+    values["images"] = images
     values["flavors"] = sorted(flavors, key=lambda f: (f["vcpus"], f["ram"], f["name"]))
     timeline_svg, failed_hop = "", ""
     if call.session is not None and call.session.token.is_admin:
@@ -416,8 +427,9 @@ async def console(call: Call) -> Response:
 
 # The buttons an instance's page offers in each status (the API decides in the end).
 ACTIONS_BY_STATUS = {
-    "ACTIVE": ("stop", "reboot", "hard-reboot", "pause", "suspend", "shelve"),
-    "SHUTOFF": ("start", "reboot", "hard-reboot", "shelve"),
+    "ACTIVE": ("stop", "reboot", "hard-reboot", "pause", "suspend", "shelve", "rescue"),
+    "SHUTOFF": ("start", "reboot", "hard-reboot", "shelve", "rescue"),
+    "RESCUE": ("unrescue",),
     "PAUSED": ("unpause",),
     "SUSPENDED": ("resume",),
     "SHELVED": ("unshelve",),
@@ -441,6 +453,13 @@ async def resize(call: Call) -> Response:
     if not flavor_id:
         return await detail(call, "Choose a flavor to resize to.", 400)
     return await _or_in_place(call, call.api.compute.resize(server_id, flavor_id))
+
+
+async def rebuild(call: Call) -> Response:
+    server_id, image_id = call.request.path_params["server_id"], call.field("image")
+    if not image_id:
+        return await detail(call, "Choose the image to rebuild from.", 400)
+    return await _or_in_place(call, call.api.compute.rebuild(server_id, image_id))
 
 
 async def snapshot(call: Call) -> Response:

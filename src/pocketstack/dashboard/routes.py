@@ -22,6 +22,7 @@ ROUTES = [
     route("POST", "/instances/{server_id}/action", instances.action),
     route("POST", "/instances/{server_id}/resize", instances.resize),
     route("POST", "/instances/{server_id}/snapshot", instances.snapshot),
+    route("POST", "/instances/{server_id}/rebuild", instances.rebuild),
     route("POST", "/instances/{server_id}/floating-ips", instances.associate_floating_ip),
     route("POST", "/instances/{server_id}/floating-ips/{floating_ip_id}/release", instances.release_floating_ip),
     route("POST", "/instances/{server_id}/volumes", instances.attach_volume),

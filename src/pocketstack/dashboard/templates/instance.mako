@@ -19,6 +19,15 @@
   </select>
   <button>Resize</button>
 </form>
+<form method="post" action="${prefix}/instances/${server['id']}/rebuild" class="row" data-confirm="Rebuild ${server['name']}? Its root disk is replaced.">
+  <input type="hidden" name="csrf_token" value="${session.csrf}">
+  <select name="image">
+% for i in images:
+    <option value="${i['id']}">${i.get('name') or i['id']}</option>
+% endfor
+  </select>
+  <button>Rebuild</button>
+</form>
 <form method="post" action="${prefix}/instances/${server['id']}/snapshot" class="row">
   <input type="hidden" name="csrf_token" value="${session.csrf}">
   <input name="name" placeholder="snapshot name" required>

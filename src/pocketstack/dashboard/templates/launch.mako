@@ -12,12 +12,20 @@
   <p class="hint">Room left in this project: ${free['instances']} instances, ${free['vcpus']} vCPUs, ${free['ram']} MB RAM.</p>
 </fieldset>
 <fieldset><legend>2 · Source and flavor</legend>
-  <label>Image <select name="image" required>
+  <label>Image <select name="image">
     <option value="">Choose an image</option>
 % for i in images:
     <option value="${i['id']}" ${'selected' if i['id'] == values['image'] else ''}>${i.get('name') or i['id']}</option>
 % endfor
   </select></label>
+% if volumes:
+  <label>Or boot from a volume <select name="volume">
+    <option value="">none</option>
+% for v in volumes:
+    <option value="${v['id']}" ${'selected' if v['id'] == values['volume'] else ''}>${v.get('name') or v['id']} (${v['size']} GB)</option>
+% endfor
+  </select></label>
+% endif
   <label>Boot from a new volume of <input name="boot_volume_gb" type="number" min="1" value="${values['boot_volume_gb']}" class="narrow"> GB made from the image (deleted with the instance; empty: boot from the image)</label>
   <table class="list flavors"><thead><tr><th></th><th>Flavor</th><th>vCPUs</th><th>RAM</th><th>Disk</th><th>Fits</th></tr></thead><tbody>
 % for f in flavors:
