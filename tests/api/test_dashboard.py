@@ -434,6 +434,23 @@ async def test_launch_wizard_lists_and_project_switch(cloud: CloudClient) -> Non
         )
         assert 'id="volume-types"' in panel.text and 'id="aggregates"' in panel.text
         assert "vm1" in panel.text  # every project's instances
+        # The admin gives demo the reader role on the admin project, then takes it back.
+        async with connection(cloud) as conn:
+            admin = await admin_api(conn)
+            users = {u["name"]: u["id"] for u in await admin.identity.users()}
+            roles = {r["name"]: r["id"] for r in await admin.identity.roles()}
+            grant = {
+                "csrf_token": csrf,
+                "project_id": admin.token.project_id,
+                "user_id": users["demo"],
+                "role_id": roles["reader"],
+            }
+            assert (await web.post(f"{D}/admin/grants", data=grant)).status_code == 303
+            listed = (await web.get(f"{D}/admin")).text.split('id="assignments"')[1]
+            assert re.search(r"<td>demo</td><td>reader</td><td>admin</td>", listed), listed[:2000]
+            assert (await web.post(f"{D}/admin/grants", data={**grant, "revoke": "1"})).status_code == 303
+            missing = await web.post(f"{D}/admin/grants", data={**grant, "role_id": "no-such-role"})
+            assert missing.status_code == 404 and "identity: " in missing.text
         vm1 = re.search(r'href="/dashboard/instances/([^"]+)">vm1<', panel.text)
         assert vm1
         # The admin sees the launch's hops drawn on the instance's page.

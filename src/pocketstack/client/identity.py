@@ -133,6 +133,19 @@ class IdentityClient(ServiceClient):
         """Admin: every user."""
         return list((await self.get("/users"))["users"])
 
+    async def roles(self) -> list[Resource]:
+        return list((await self.get("/roles"))["roles"])
+
+    async def role_assignments(self) -> list[Resource]:
+        """Admin: every assignment, with the names of its user/group, project/domain and role."""
+        return list((await self.get("/role_assignments", include_names="true"))["role_assignments"])
+
+    async def grant(self, project_id: str, user_id: str, role_id: str) -> None:
+        await self.request("PUT", f"/projects/{seg(project_id)}/users/{seg(user_id)}/roles/{seg(role_id)}")
+
+    async def revoke_grant(self, project_id: str, user_id: str, role_id: str) -> None:
+        await self.request("DELETE", f"/projects/{seg(project_id)}/users/{seg(user_id)}/roles/{seg(role_id)}")
+
 
 def _domain_ref(domain: str) -> dict[str, str]:
     # "default" is the default domain's id; any other text is read as a domain name.

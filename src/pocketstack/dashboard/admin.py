@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 
 from pocketstack.client import ApiError
-from pocketstack.dashboard.app import Call, Forbidden
+from pocketstack.dashboard.app import PREFIX, Call, Forbidden, redirect
 from pocketstack.dashboard.instances import addresses
 from pocketstack.web.response import Response
 
@@ -17,7 +17,7 @@ def require_admin(call: Call) -> None:
         raise Forbidden("This page needs the admin role.")
 
 
-async def overview(call: Call) -> Response:
+async def overview(call: Call, error: str = "", status: int = 200) -> Response:
     require_admin(call)
     api = call.api
     down: list[str] = []
@@ -39,6 +39,9 @@ async def overview(call: Call) -> Response:
         safely("identity", api.identity.projects()),
         safely("identity", api.identity.users()),
     )
+    roles, assignments = await asyncio.gather(
+        safely("identity", api.identity.roles()), safely("identity", api.identity.role_assignments())
+    )
     flavors, aggregates, zones, types = await asyncio.gather(
         safely("compute", api.compute.flavors()),
         safely("compute", api.compute.aggregates()),
@@ -54,6 +57,8 @@ async def overview(call: Call) -> Response:
     names = {str(p["id"]): str(p["name"]) for p in projects}
     return call.render(
         "admin.mako",
+        status=status,
+        error=error,
         active="admin",
         down=down,
         hypervisors=hypervisors,
@@ -65,8 +70,33 @@ async def overview(call: Call) -> Response:
         users=users,
         names=names,
         flavors=flavors,
+        roles=roles,
+        assignments=assignments,
         aggregates=aggregates,
         zones=zones,
         volume_types=types,
         defaults={k: v for k, v in defaults.items() if k != "id"},
     )
+
+
+async def show(call: Call) -> Response:
+    return await overview(call)
+
+
+async def grant(call: Call) -> Response:
+    """Give a user a role on a project, or take it away (``revoke``)."""
+    require_admin(call)
+    project, user, role = call.field("project_id"), call.field("user_id"), call.field("role_id")
+    if not (project and user and role):
+        return await overview(call, "Choose a project, a user and a role.", 400)
+    identity = call.api.identity
+    try:
+        if call.field("revoke"):
+            await identity.revoke_grant(project, user, role)
+        else:
+            await identity.grant(project, user, role)
+    except ApiError as exc:
+        if exc.unauthorized:
+            raise
+        return await overview(call, f"{exc.service}: {exc.message}", exc.status if exc.status >= 400 else 503)
+    return redirect(f"{PREFIX}/admin")

@@ -1,6 +1,9 @@
 <%inherit file="layout.mako"/>
 <%def name="title()">Admin</%def>
 <h1>Admin</h1>
+% if error:
+<p class="error" role="alert" id="admin-error">${error}</p>
+% endif
 % for problem in down:
 <p class="banner" role="alert">${problem}</p>
 % endfor
@@ -74,3 +77,42 @@
 <dt>${k}</dt><dd>${v}</dd>
 % endfor
 </dl>
+<h2>Role assignments</h2>
+<table class="list" id="assignments"><thead><tr><th>Who</th><th>Role</th><th>On</th><th></th></tr></thead><tbody>
+% for a in assignments:
+<%
+    who = (a.get('user') or a.get('group') or {})
+    scope = a.get('scope') or {}
+    target = scope.get('project') or scope.get('domain') or {}
+    on = 'system' if 'system' in scope else target.get('name', target.get('id', ''))
+%>
+<tr><td>${'group ' if a.get('group') else ''}${who.get('name', who.get('id', ''))}</td><td>${(a.get('role') or {}).get('name', '')}</td><td>${on}</td>
+<td>
+% if a.get('user') and scope.get('project'):
+<form method="post" action="${prefix}/admin/grants" class="row" data-confirm="Take this role away?">
+<input type="hidden" name="csrf_token" value="${session.csrf}"><input type="hidden" name="revoke" value="1">
+<input type="hidden" name="project_id" value="${scope['project']['id']}"><input type="hidden" name="user_id" value="${a['user']['id']}">
+<input type="hidden" name="role_id" value="${a['role']['id']}"><button class="small danger">Revoke</button></form>
+% endif
+</td></tr>
+% endfor
+</tbody></table>
+<form method="post" action="${prefix}/admin/grants" class="inline" id="grant-form">
+  <input type="hidden" name="csrf_token" value="${session.csrf}">
+  <label>User <select name="user_id">
+% for u in users:
+    <option value="${u['id']}">${u['name']}</option>
+% endfor
+  </select></label>
+  <label>Role <select name="role_id">
+% for r in roles:
+    <option value="${r['id']}">${r['name']}</option>
+% endfor
+  </select></label>
+  <label>Project <select name="project_id">
+% for p in projects:
+    <option value="${p['id']}">${p['name']}</option>
+% endfor
+  </select></label>
+  <button>Grant</button>
+</form>
