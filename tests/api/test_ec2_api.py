@@ -488,3 +488,18 @@ async def test_images_from_instances_and_instance_type(ec2: Ec2) -> None:
         await asyncio.sleep(0.05)
     assert inst["InstanceType"] == "m1.small" and inst["State"]["Name"] == "stopped"
     await ec2("TerminateInstances", InstanceIds=[ident])
+
+
+async def test_admin_maps_ids_both_ways(c: CloudClient, ec2: Ec2) -> None:
+    image = (await ec2("DescribeImages"))["Images"][0]["ImageId"]
+    admin = {"X-Auth-Token": await c.token("admin")}
+    found = await c.http.get(f"/ec2/ids/{image}", headers=admin)
+    assert found.status_code == 200, found.text
+    (entry,) = found.json()["ids"]
+    assert entry["kind"] == "image" and entry["ec2_id"] == image
+    back = await c.http.get(f"/ec2/ids/{entry['uuid']}", headers=admin)
+    assert back.json()["ids"] == [entry]
+    refused = await c.http.get(f"/ec2/ids/{image}", headers={"X-Auth-Token": await c.token("demo")})
+    assert refused.status_code == 403 and b"UnauthorizedOperation" in refused.content
+    assert (await c.http.get("/ec2/ids/i-99999999", headers=admin)).status_code == 404
+    assert (await c.http.get(f"/ec2/ids/{image}")).status_code == 401

@@ -65,6 +65,12 @@ class IdMap:
                 return kind, uuid
         return None
 
+    async def of_uuid(self, uuid: str) -> list[tuple[str, str]]:
+        """(kind, EC2 id) of every mapping of ``uuid``."""
+        async with self.db.reader() as s:
+            rows = (await s.scalars(select(Ec2Id).where(Ec2Id.uuid == uuid))).all()
+        return [(row.kind, row.ec2_id) for row in rows]
+
     async def reservations(self, server_uuids: list[str]) -> dict[str, str]:
         """server uuid -> its reservation id (its own, derived from its UUID, when it was
         not launched through RunInstances)."""

@@ -18,7 +18,7 @@ from pocketstack.ec2.params import Params
 from pocketstack.runtime import Runtime, Service
 from pocketstack.web.app import ServiceApp
 from pocketstack.web.request import Request
-from pocketstack.web.response import Response
+from pocketstack.web.response import Response, json_response
 from pocketstack.web.routing import Route
 
 XML = "text/xml;charset=UTF-8"
@@ -51,11 +51,17 @@ class Ec2Service(Service):
         self.db = runtime.database(self.name)
         self.ids = IdMap(self.db)
         self.connection: Connection | None = None
-        routes = [Route("POST", "/", self.handle, auth=False), Route("GET", "/", self.handle, auth=False)]
+        routes = [
+            Route("POST", "/", self.handle, auth=False),
+            Route("GET", "/", self.handle, auth=False),
+            # pocketstack's own (admins, a Keystone token): an EC2 id's UUID, or a UUID's EC2 ids.
+            Route("GET", "/ids/{ident}", self.show_ids),
+        ]
         self._app = ServiceApp(
             "ec2",
             routes,
             error_format=ec2_errors.error_format,
+            authenticator=runtime.authenticator,
             max_body_bytes=runtime.config.server.max_body_bytes,
             request_id_headers=("x-amzn-requestid",),
         )
@@ -123,6 +129,27 @@ class Ec2Service(Service):
             return name, await action(call)
         except ApiError as exc:
             raise api_error(exc) from None
+
+    async def show_ids(self, request: Request) -> Response:
+        try:
+            return await self._show_ids(request)
+        except Ec2Error as error:
+            body = ec2_errors.body(error.code, error.message, request.context.request_id)
+            return Response(error.status, body, content_type=XML)
+
+    async def _show_ids(self, request: Request) -> Response:
+        if not request.context.is_admin:
+            raise Ec2Error("UnauthorizedOperation", "Only an admin may look EC2 ids up.", 403)
+        ident = request.path_params["ident"]
+        found: list[dict[str, str]] = []
+        mapped = await self.ids.lookup(ident)
+        if mapped is not None:
+            found.append({"ec2_id": ident, "kind": mapped[0], "uuid": mapped[1]})
+        else:
+            found += [{"ec2_id": e, "kind": k, "uuid": ident} for k, e in await self.ids.of_uuid(ident)]
+        if not found:
+            raise Ec2Error("InvalidID", f"No EC2 id maps to or from '{ident}'.", 404)
+        return json_response({"ids": found})
 
 
 def create(runtime: Runtime) -> Ec2Service:
