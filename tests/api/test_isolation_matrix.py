@@ -145,7 +145,7 @@ RULES: dict[str, list[Rule]] = {
         R("WRITE", r"/images/\{image_id\}" + SUB, "write"),
         # the Neutron and Cinder proxies: Nova's rules first
         R("GET", r"/os-(security-groups|floating-ips|volumes|snapshots|networks|tenant-networks)(/detail)?", "list"),
-        R("GET", r"/os-floating-ip-pools", "list"),
+        R("GET", r"/os-floating-ip-pools", "any"),
         R("POST", r"/os-(security-groups|floating-ips|volumes|snapshots|security-group-rules)", "create"),
         R("GET", r"/os-(security-groups|floating-ips|volumes|snapshots|networks|tenant-networks)/" + ID, "read"),
         R("WRITE", r"/os-(security-groups|floating-ips|volumes|snapshots|security-group-rules)/" + ID, "write"),

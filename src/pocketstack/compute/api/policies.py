@@ -494,4 +494,170 @@ RULES = [
     ),
     _r("os_compute_api:servers:show", "rule:project_reader_or_admin", "", "GET /servers/{server_id}"),
     _r("os_compute_api:servers:update", "rule:project_member_or_admin", "", "PUT /servers/{server_id}"),
+    # pocketstack's own rule and names of the proxy APIs (Nova's where it has one), listed
+    # (and so overridable) with the check strings their helpers' aliases gave them.
+    _r("pocketstack:servers:trace", "rule:context_is_admin", "", "GET /servers/{server_id}/os-pocketstack-trace"),
+    _r("os_compute_api:os-floating-ip-pools:list", "@", "", "GET /os-floating-ip-pools"),
+    _r(
+        "os_compute_api:os-security-groups:rule_create",
+        "rule:project_member_or_admin",
+        "",
+        "POST /os-security-group-rules",
+    ),
+    _r(
+        "os_compute_api:os-security-groups:rule_delete",
+        "rule:project_member_or_admin",
+        "",
+        "DELETE /os-security-group-rules/{rule_id}",
+    ),
+    _r("os_compute_api:image-size", "rule:project_reader_or_admin", "", "GET /images"),
+    _r("os_compute_api:images:delete", "rule:project_member_or_admin", "", "DELETE /images/{image_id}"),
+    _r("os_compute_api:os-keypairs", "rule:context_is_admin", "", "GET /os-keypairs?user_id="),
+    # Server actions whose Nova rule the generic action handler checks (SERVER_ACTION_RULES).
+    _r(
+        "os_compute_api:servers:start",
+        "rule:project_member_or_admin",
+        "",
+        "POST /servers/{server_id}/action (os-start)",
+    ),
+    _r("os_compute_api:servers:stop", "rule:project_member_or_admin", "", "POST /servers/{server_id}/action (os-stop)"),
+    _r(
+        "os_compute_api:servers:reboot", "rule:project_member_or_admin", "", "POST /servers/{server_id}/action (reboot)"
+    ),
+    _r(
+        "os_compute_api:os-pause-server:pause",
+        "rule:project_member_or_admin",
+        "",
+        "POST /servers/{server_id}/action (pause)",
+    ),
+    _r(
+        "os_compute_api:os-pause-server:unpause",
+        "rule:project_member_or_admin",
+        "",
+        "POST /servers/{server_id}/action (unpause)",
+    ),
+    _r(
+        "os_compute_api:os-suspend-server:suspend",
+        "rule:project_member_or_admin",
+        "",
+        "POST /servers/{server_id}/action (suspend)",
+    ),
+    _r(
+        "os_compute_api:os-suspend-server:resume",
+        "rule:project_member_or_admin",
+        "",
+        "POST /servers/{server_id}/action (resume)",
+    ),
+    _r(
+        "os_compute_api:os-lock-server:lock",
+        "rule:project_member_or_admin",
+        "",
+        "POST /servers/{server_id}/action (lock)",
+    ),
+    _r(
+        "os_compute_api:os-lock-server:unlock",
+        "rule:project_member_or_admin",
+        "",
+        "POST /servers/{server_id}/action (unlock)",
+    ),
+    _r(
+        "os_compute_api:os-admin-password",
+        "rule:project_member_or_admin",
+        "",
+        "POST /servers/{server_id}/action (changePassword)",
+    ),
+    _r(
+        "os_compute_api:servers:trigger_crash_dump",
+        "rule:project_member_or_admin",
+        "",
+        "POST /servers/{server_id}/action (trigger_crash_dump)",
+    ),
+    _r(
+        "os_compute_api:os-security-groups:add",
+        "rule:project_member_or_admin",
+        "",
+        "POST /servers/{server_id}/action (addSecurityGroup)",
+    ),
+    _r(
+        "os_compute_api:os-security-groups:remove",
+        "rule:project_member_or_admin",
+        "",
+        "POST /servers/{server_id}/action (removeSecurityGroup)",
+    ),
+    _r(
+        "os_compute_api:os-floating-ips:add",
+        "rule:project_member_or_admin",
+        "",
+        "POST /servers/{server_id}/action (addFloatingIp)",
+    ),
+    _r(
+        "os_compute_api:os-floating-ips:remove",
+        "rule:project_member_or_admin",
+        "",
+        "POST /servers/{server_id}/action (removeFloatingIp)",
+    ),
+    _r(
+        "os_compute_api:os-multinic:add",
+        "rule:project_member_or_admin",
+        "",
+        "POST /servers/{server_id}/action (addFixedIp)",
+    ),
+    _r(
+        "os_compute_api:os-multinic:remove",
+        "rule:project_member_or_admin",
+        "",
+        "POST /servers/{server_id}/action (removeFixedIp)",
+    ),
+    _r(
+        "os_compute_api:os-migrate-server:migrate_live",
+        "rule:context_is_admin",
+        "",
+        "POST /servers/{server_id}/action (os-migrateLive)",
+    ),
+    _r("os_compute_api:os-evacuate", "rule:context_is_admin", "", "POST /servers/{server_id}/action (evacuate)"),
+    _r("os_compute_api:os-unrescue", "rule:project_member_or_admin", "", "POST /servers/{server_id}/action (unrescue)"),
 ]
+
+# The rule Nova checks for a server action (POST /servers/{server_id}/action), by the
+# body's key; an action not here is checked as ``os_compute_api:servers:<key>``.
+SERVER_ACTION_RULES: dict[str, str] = {
+    "os-start": "os_compute_api:servers:start",
+    "os-stop": "os_compute_api:servers:stop",
+    "reboot": "os_compute_api:servers:reboot",
+    "pause": "os_compute_api:os-pause-server:pause",
+    "unpause": "os_compute_api:os-pause-server:unpause",
+    "suspend": "os_compute_api:os-suspend-server:suspend",
+    "resume": "os_compute_api:os-suspend-server:resume",
+    "lock": "os_compute_api:os-lock-server:lock",
+    "unlock": "os_compute_api:os-lock-server:unlock",
+    "changePassword": "os_compute_api:os-admin-password",
+    "trigger_crash_dump": "os_compute_api:servers:trigger_crash_dump",
+    "addSecurityGroup": "os_compute_api:os-security-groups:add",
+    "removeSecurityGroup": "os_compute_api:os-security-groups:remove",
+    "addFloatingIp": "os_compute_api:os-floating-ips:add",
+    "removeFloatingIp": "os_compute_api:os-floating-ips:remove",
+    "addFixedIp": "os_compute_api:os-multinic:add",
+    "removeFixedIp": "os_compute_api:os-multinic:remove",
+    "os-migrateLive": "os_compute_api:os-migrate-server:migrate_live",
+    "evacuate": "os_compute_api:os-evacuate",
+    "rescue": "os_compute_api:os-rescue",
+    "unrescue": "os_compute_api:os-unrescue",
+    "migrate": "os_compute_api:os-migrate-server:migrate",
+    "resize": "os_compute_api:servers:resize",
+    "confirmResize": "os_compute_api:servers:confirm_resize",
+    "revertResize": "os_compute_api:servers:revert_resize",
+    "rebuild": "os_compute_api:servers:rebuild",
+    "createImage": "os_compute_api:servers:create_image",
+    "createBackup": "os_compute_api:os-create-backup",
+    "shelve": "os_compute_api:os-shelve:shelve",
+    "shelveOffload": "os_compute_api:os-shelve:shelve_offload",
+    "unshelve": "os_compute_api:os-shelve:unshelve",
+    "forceDelete": "os_compute_api:os-deferred-delete:force",
+    "restore": "os_compute_api:os-deferred-delete:restore",
+    "injectNetworkInfo": "os_compute_api:os-admin-actions:inject_network_info",
+    "os-resetState": "os_compute_api:os-admin-actions:reset_state",
+}
+
+
+def server_action_rule(action: str) -> str:
+    return SERVER_ACTION_RULES.get(action, f"os_compute_api:servers:{action}")

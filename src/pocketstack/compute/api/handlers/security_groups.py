@@ -237,7 +237,7 @@ def _rule_body(data: dict[str, Any]) -> dict[str, Any]:
 
 async def rule_create(request: Request) -> Response:
     ctx = request.context
-    policy.member(ctx, "os_compute_api:os-security-group-rules:create")
+    policy.member(ctx, "os_compute_api:os-security-groups:rule_create")
     _gone(request)
     data = _section(await body(request), "security_group_rule")
     parent = data.get("parent_group_id")
@@ -259,7 +259,7 @@ async def rule_create(request: Request) -> Response:
 
 async def rule_delete(request: Request) -> Response:
     ctx = request.context
-    policy.member(ctx, "os_compute_api:os-security-group-rules:delete")
+    policy.member(ctx, "os_compute_api:os-security-groups:rule_delete")
     _gone(request)
     rule_id = _check_id(request.path_params["rule_id"], "Security group rule id")
     try:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from pocketstack.common.errors import Conflict, Invalid, NotFound
 from pocketstack.common.timeutils import iso_nozone
 from pocketstack.compute import states
-from pocketstack.compute.api import policy
+from pocketstack.compute.api import policies, policy
 from pocketstack.compute.api.common import at_least, body, service
 from pocketstack.compute.api.handlers import (
     floating_ips,
@@ -85,7 +85,7 @@ async def action(request: Request) -> Response:
     name, args = next(iter(data.items()))
     if name == "os-getConsoleOutput":
         return await _console(request, inst, args)
-    policy.owner(ctx, inst.project_id, f"os_compute_api:servers:{name}")
+    policy.owner(ctx, inst.project_id, policies.server_action_rule(name))
     if name in POWER:
         allowed, task = POWER[name]
         await _begin(request, inst, name, allowed, task)
