@@ -150,6 +150,9 @@ def test_dashboard_launch_watch_topology_console_logout(dashboard_cloud: dict[st
             load(page, "/dashboard/instances", "instances")
             page.wait_for_selector("#instances td.status:has-text('ACTIVE')")
             shot(page, "instances")
+            load(page, "/dashboard/", "overview")
+            assert "1 of 10 (10%)" in page.inner_text("ul.usage")
+            shot(page, "overview-in-use")
 
             load(page, "/dashboard/topology", "topology")
             drawing = page.inner_text("#topology")

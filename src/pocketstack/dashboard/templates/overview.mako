@@ -9,7 +9,7 @@
   <li>
     <span class="label">${u.label}</span>
     <svg class="bar" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true"><rect class="track" width="100" height="10"/><rect class="fill ${'full' if u.percent >= 90 else ''}" width="${u.percent}" height="10"/></svg>
-    <span class="figures">${'%g' % u.used}${u.unit and ' ' + u.unit} of ${'unlimited' if u.limit < 0 else ('%g' % u.limit)}</span>
+    <span class="figures">${'%g' % u.used} of ${'unlimited' if u.limit < 0 else ('%g' % u.limit)}${u.unit and ' ' + u.unit} (${u.percent}%)</span>
   </li>
 % endfor
 </ul>
