@@ -253,6 +253,11 @@ async def test_launch_wizard_lists_and_project_switch(cloud: CloudClient) -> Non
         topology = await web.get(f"{D}/topology.svg")
         assert topology.status_code == 200 and "public" in topology.text and "net1-router" in topology.text
         assert "vm1" in topology.text
+        unfolded = await web.get(f"{D}/topology", params={"expand": net_id.group(1)})
+        assert (
+            unfolded.status_code == 200
+            and f'data-live="/dashboard/topology.svg?expand={net_id.group(1)}"' in unfolded.text
+        )
         for path in ("/images", "/volumes", "/keypairs", "/security-groups", "/topology", "/instances"):
             page = await web.get(D + path)
             assert page.status_code == 200, (path, page.text)
