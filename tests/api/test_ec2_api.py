@@ -428,6 +428,13 @@ async def test_default_vpc_and_snapshots(ec2: Ec2) -> None:
         "RunInstances", ImageId=image, MinCount=1, MaxCount=1, InstanceType="m1.tiny", SubnetId=subnets[0]["SubnetId"]
     )
     ident = run["Instances"][0]["InstanceId"]
+    inst = await ec2.wait_state(ident, "running")
+    assert inst["VpcId"] == default[0]["VpcId"] and inst["SubnetId"] == subnets[0]["SubnetId"]
+    in_vpc = await ec2("DescribeInstances", Filters=[{"Name": "vpc-id", "Values": [default[0]["VpcId"]]}])
+    assert ident in {i["InstanceId"] for r in in_vpc["Reservations"] for i in r["Instances"]}
+    assert not (await ec2("DescribeInstances", Filters=[{"Name": "subnet-id", "Values": ["subnet-00000000"]}]))[
+        "Reservations"
+    ]
     await ec2.fails(
         "InvalidSubnetID.NotFound", "RunInstances", ImageId=image, MinCount=1, MaxCount=1, SubnetId="subnet-0000beef"
     )

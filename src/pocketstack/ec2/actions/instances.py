@@ -14,6 +14,7 @@ import base64
 import binascii
 import contextlib
 import datetime as dt
+import ipaddress
 from typing import Any
 
 from pocketstack.client import ApiError
@@ -90,6 +91,10 @@ class Context:
         self.images: dict[str, str] = {}
         self.reservations: dict[str, str] = {}
         self.instance_ids: dict[str, str] = {}
+        # network name -> [(network id, [(subnet id, IPv4 network)])], for vpcId/subnetId.
+        self.networks: dict[str, list[tuple[str, list[tuple[str, ipaddress.IPv4Network]]]]] = {}
+        self.vpc_ids: dict[str, str] = {}
+        self.subnet_ids: dict[str, str] = {}
 
     async def load(self, servers: list[dict[str, Any]]) -> None:
         call = self.call
@@ -99,13 +104,45 @@ class Context:
         image_uuids = sorted({str(s["image"]["id"]) for s in servers if isinstance(s.get("image"), dict)})
         if image_uuids:
             self.images = await call.ids.ec2_ids("image", "ami", image_uuids)
+        if any(s.get("addresses") for s in servers):
+            nets, subnets = await asyncio.gather(call.api.network.networks(), call.api.network.subnets(ip_version=4))
+            by_net: dict[str, list[tuple[str, ipaddress.IPv4Network]]] = {}
+            for sub in subnets:
+                with contextlib.suppress(ValueError):
+                    by_net.setdefault(str(sub["network_id"]), []).append(
+                        (str(sub["id"]), ipaddress.IPv4Network(str(sub["cidr"])))
+                    )
+            for net in nets:
+                self.networks.setdefault(str(net.get("name") or ""), []).append(
+                    (str(net["id"]), by_net.get(str(net["id"]), []))
+                )
+            self.vpc_ids = await call.ids.ec2_ids("network", "vpc", [str(n["id"]) for n in nets])
+            self.subnet_ids = await call.ids.ec2_ids("subnet", "subnet", [str(s["id"]) for s in subnets])
         if any(s.get("security_groups") for s in servers):
             groups = await call.api.network.security_groups(project_id=call.project_id)
             ids = await call.ids.ec2_ids("security_group", "sg", [str(g["id"]) for g in groups])
             self.groups = {str(g["name"]): ids[str(g["id"])] for g in groups}
 
+    def placement(self, server: dict[str, Any]) -> tuple[str | None, str | None]:
+        """(vpc id, subnet id) of the server's first fixed IPv4 address: its network by
+        the name ``addresses`` is keyed by, its subnet by the address."""
+        for name, entries in (server.get("addresses") or {}).items():
+            for entry in entries:
+                if entry.get("version") != 4 or entry.get("OS-EXT-IPS:type") == "floating":
+                    continue
+                try:
+                    address = ipaddress.IPv4Address(str(entry.get("addr")))
+                except ValueError:
+                    continue
+                for net_id, subnets in self.networks.get(name, []):
+                    for subnet_id, cidr in subnets:
+                        if address in cidr:
+                            return self.vpc_ids.get(net_id), self.subnet_ids.get(subnet_id)
+        return None, None
+
     def render(self, server: dict[str, Any]) -> dict[str, Any]:
         uuid = str(server["id"])
+        vpc, subnet = self.placement(server)
         fixed, floating = _addresses(server)
         image = server.get("image")
         flavor = server.get("flavor") or {}
@@ -127,6 +164,8 @@ class Context:
             "launchTime": timestamp(server.get("OS-SRV-USG:launched_at") or server.get("created")),
             "placement": {"availabilityZone": server.get("OS-EXT-AZ:availability_zone") or "", "tenancy": "default"},
             "monitoring": {"state": "disabled"},
+            "subnetId": subnet,
+            "vpcId": vpc,
             "privateIpAddress": fixed,
             "ipAddress": floating,
             "groupSet": [
@@ -169,6 +208,8 @@ class Context:
             "instance.group-name": [str(g["groupName"]) for g in item["groupSet"]],
             "architecture": ["x86_64"],
             "root-device-type": [item["rootDeviceType"]],
+            "vpc-id": [item["vpcId"] or ""],
+            "subnet-id": [item["subnetId"] or ""],
         }
 
 
