@@ -510,3 +510,40 @@ async def test_admin_maps_ids_both_ways(c: CloudClient, ec2: Ec2) -> None:
     assert refused.status_code == 403 and b"UnauthorizedOperation" in refused.content
     assert (await c.http.get("/ec2/ids/i-99999999", headers=admin)).status_code == 404
     assert (await c.http.get(f"/ec2/ids/{image}")).status_code == 401
+
+
+async def test_run_with_block_device_mappings(ec2: Ec2) -> None:
+    image = (await ec2("DescribeImages"))["Images"][0]["ImageId"]
+    run = await ec2(
+        "RunInstances",
+        ImageId=image,
+        MinCount=1,
+        MaxCount=1,
+        InstanceType="m1.tiny",
+        BlockDeviceMappings=[
+            {"DeviceName": "/dev/vdb", "Ebs": {"VolumeSize": 1, "DeleteOnTermination": True}},
+            {"DeviceName": "/dev/vdc", "NoDevice": ""},
+        ],
+    )
+    ident = run["Instances"][0]["InstanceId"]
+    inst = await ec2.wait_state(ident, "running")
+    volumes = [m["Ebs"]["VolumeId"] for m in inst["BlockDeviceMappings"]]
+    assert len(volumes) == 1
+    shown = (await ec2("DescribeVolumes", VolumeIds=volumes))["Volumes"][0]
+    assert shown["Size"] == 1 and shown["Attachments"][0]["InstanceId"] == ident
+    await ec2.fails(
+        "MissingParameter",
+        "RunInstances",
+        ImageId=image,
+        MinCount=1,
+        MaxCount=1,
+        BlockDeviceMappings=[{"DeviceName": "/dev/vdb", "Ebs": {"DeleteOnTermination": True}}],
+    )
+    await ec2("TerminateInstances", InstanceIds=[ident])
+    await ec2.wait_state(ident, "terminated")
+    for _ in range(200):
+        left = (await ec2("DescribeVolumes", Filters=[{"Name": "volume-id", "Values": volumes}]))["Volumes"]
+        if not left:
+            break
+        await asyncio.sleep(0.05)
+    assert not left  # deleted with the instance

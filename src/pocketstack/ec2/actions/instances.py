@@ -94,6 +94,7 @@ class Context:
         # network name -> [(network id, [(subnet id, IPv4 network)])], for vpcId/subnetId.
         self.networks: dict[str, list[tuple[str, list[tuple[str, ipaddress.IPv4Network]]]]] = {}
         self.vpc_ids: dict[str, str] = {}
+        self.volume_ids: dict[str, str] = {}
         self.subnet_ids: dict[str, str] = {}
 
     async def load(self, servers: list[dict[str, Any]]) -> None:
@@ -104,6 +105,9 @@ class Context:
         image_uuids = sorted({str(s["image"]["id"]) for s in servers if isinstance(s.get("image"), dict)})
         if image_uuids:
             self.images = await call.ids.ec2_ids("image", "ami", image_uuids)
+        attached = sorted({str(v["id"]) for s in servers for v in s.get("os-extended-volumes:volumes_attached") or []})
+        if attached:
+            self.volume_ids = await call.ids.ec2_ids("volume", "vol", attached)
         if any(s.get("addresses") for s in servers):
             nets, subnets = await asyncio.gather(call.api.network.networks(), call.api.network.subnets(ip_version=4))
             by_net: dict[str, list[tuple[str, ipaddress.IPv4Network]]] = {}
@@ -176,7 +180,15 @@ class Context:
             "rootDeviceType": "instance-store" if image else "ebs",
             "rootDeviceName": "/dev/vda",
             "blockDeviceMapping": [
-                {"deviceName": "", "ebs": {"volumeId": v.get("id"), "status": "attached"}} for v in volumes
+                {
+                    "deviceName": "",
+                    "ebs": {
+                        "volumeId": self.volume_ids.get(str(v.get("id"))),
+                        "status": "attached",
+                        "deleteOnTermination": bool(v.get("delete_on_termination")),
+                    },
+                }
+                for v in volumes
             ],
             "virtualizationType": "hvm",
             "clientToken": "",
@@ -313,6 +325,50 @@ async def _flavor(call: Call, name: str) -> str:
     raise Ec2Error("InvalidParameterValue", f"Invalid value '{name}' for InstanceType.")
 
 
+async def _block_devices(call: Call) -> list[dict[str, Any]]:
+    """``BlockDeviceMapping.N``: EBS volumes as Nova's block_device_mapping_v2 (new blank
+    volumes, or from a snapshot), deleted with the instance unless told otherwise.
+    ``NoDevice`` and ephemeral (``VirtualName``) entries ask for nothing here."""
+    out: list[dict[str, Any]] = []
+    for item in call.params.structs("BlockDeviceMapping"):
+        device = item.get("DeviceName") or ""
+        if item.get("NoDevice") is not None or item.get("VirtualName"):
+            continue
+        size = item.int("Ebs.VolumeSize", None, minimum=1, maximum=16384)
+        snapshot = item.get("Ebs.SnapshotId")
+        if size is None and not snapshot:
+            raise Ec2Error("MissingParameter", f"The request must contain the parameter {item.prefix}Ebs.VolumeSize")
+        if device in ("/dev/vda", "/dev/sda", "/dev/sda1", "/dev/xvda"):
+            raise Ec2Error("InvalidBlockDeviceMapping", "The root device's size and source cannot be changed here.")
+        mapping: dict[str, Any] = {
+            "destination_type": "volume",
+            "delete_on_termination": item.bool("Ebs.DeleteOnTermination", True),
+            "boot_index": -1,
+        }
+        if device:
+            mapping["device_name"] = device
+        if snapshot:
+            mapping.update(source_type="snapshot", uuid=await uuid_of(call, "snapshot", snapshot))
+        else:
+            mapping["source_type"] = "blank"
+        if size is not None:
+            mapping["volume_size"] = size
+        out.append(mapping)
+    if out:
+        # Nova wants the image as a mapping too once others are given.
+        out.insert(
+            0,
+            {
+                "source_type": "image",
+                "destination_type": "local",
+                "boot_index": 0,
+                "uuid": await uuid_of(call, "image", call.params.require("ImageId"), ("ami",)),
+                "delete_on_termination": True,
+            },
+        )
+    return out
+
+
 async def _group_names(call: Call) -> list[str]:
     names = list(call.params.strings("SecurityGroup"))
     for ident in call.params.strings("SecurityGroupId"):
@@ -368,6 +424,9 @@ async def run_instances(call: Call) -> dict[str, Any]:
         except binascii.Error:
             user_data = base64.b64encode(user_data.encode()).decode()
         server["user_data"] = user_data
+    mappings = await _block_devices(call)
+    if mappings:
+        server["block_device_mapping_v2"] = mappings
     zone = p.get("Placement.AvailabilityZone")
     if zone:
         server["availability_zone"] = zone
