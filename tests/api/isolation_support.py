@@ -347,6 +347,23 @@ async def seed(client: CloudClient, callers: Callers) -> Seeded:
     s.owned_reads["server group"] = f"/compute/v2.1/os-server-groups/{sg['server_group']['id']}"
     s.secret_ids.update({c["server_id"], sg["server_group"]["id"]})
 
+    # -- object storage: a container and an object in A's account (keystoneauth's
+    # AUTH_<project>); EC2's id mapping is asked about A's server
+    o = s.params.setdefault("object", {})
+    o["account"] = f"AUTH_{a}"
+    o["container"] = "iso"
+    o["object"] = "iso.txt"
+    account = f"/object/v1/AUTH_{a}"
+    r = await client.http.put(f"{account}/iso", headers={"X-Auth-Token": own})
+    if r.status_code not in (201, 202):
+        s.failures.append(f"PUT {account}/iso: {r.status_code} {r.text[:200]}")
+    r = await client.http.put(f"{account}/iso/iso.txt", content=b"iso", headers={"X-Auth-Token": own})
+    if r.status_code != 201:
+        s.failures.append(f"PUT {account}/iso/iso.txt: {r.status_code} {r.text[:200]}")
+    s.owned_reads["object"] = f"{account}/iso/iso.txt"
+    s.owned_reads["container"] = f"{account}/iso"
+    s.params.setdefault("ec2", {})["ident"] = c["server_id"]
+
     # -- placement: admin's provider, class, trait; a consumer uuid
     p = s.params["placement"]
     pv = "placement 1.39"
