@@ -525,7 +525,7 @@ def parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "service",
-        help="all, or a comma-separated list of identity, image, placement, network, compute, volume, object, "
+        help="all, or a comma-separated list of identity, image, placement, network, compute, volume, object, ec2, "
         "compute-agent, network-agent",
     )
     serve.add_argument("--host", default=None, help="listen address (default from the config)")
