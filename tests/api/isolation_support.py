@@ -187,7 +187,7 @@ async def seed(client: CloudClient, callers: Callers) -> Seeded:
     n["project_id"] = a
     n["tag"] = "iso"
     for kind in ("networks", "subnets", "ports", "routers", "security-groups", "subnetpools", "floatingips"):
-        ident = n[
+        res_id = n[
             {
                 "networks": "network_id",
                 "subnets": "subnet_id",
@@ -198,9 +198,9 @@ async def seed(client: CloudClient, callers: Callers) -> Seeded:
                 "floatingips": "floatingip_id",
             }[kind]
         ]
-        await mk.call(own, "PUT", f"/network/v2.0/{kind}/{ident}/tags/iso")
-        s.owned_reads[f"network {kind}"] = f"/network/v2.0/{kind}/{ident}"
-        s.secret_ids.add(ident)
+        await mk.call(own, "PUT", f"/network/v2.0/{kind}/{res_id}/tags/iso")
+        s.owned_reads[f"network {kind}"] = f"/network/v2.0/{kind}/{res_id}"
+        s.secret_ids.add(res_id)
     s.owned_reads["network rule"] = f"/network/v2.0/security-group-rules/{n['rule_id']}"
     s.secret_ids.add(n["rule_id"])
     agents = await mk.call(adm, "GET", "/network/v2.0/agents")
@@ -412,8 +412,8 @@ async def seed(client: CloudClient, callers: Callers) -> Seeded:
     endpoint = {"service_id": i["service_id"], "interface": "public", "url": "http://iso.example"}
     i["endpoint_id"] = await ident("endpoints", "endpoint", endpoint)
     i["policy_id"] = await ident("policies", "policy", {"blob": "{}", "type": "application/json"})
-    group = {"name": "iso-eg", "filters": {"interface": "public"}}
-    i["endpoint_group_id"] = await ident("OS-EP-FILTER/endpoint_groups", "endpoint_group", group)
+    eg: dict[str, Any] = {"name": "iso-eg", "filters": {"interface": "public"}}
+    i["endpoint_group_id"] = await ident("OS-EP-FILTER/endpoint_groups", "endpoint_group", eg)
     i["consumer_id"] = await ident("OS-OAUTH1/consumers", "consumer", {"description": "iso"})
     reg = await mk.call(
         adm,
