@@ -105,7 +105,7 @@ async def test_invalid_action_and_unsupported(c: CloudClient, ec2: Ec2) -> None:
 
     for action, code in (
         ("FlyToTheMoon", b"InvalidAction"),
-        ("CreateVpc", b"UnsupportedOperation"),
+        ("CreateInternetGateway", b"UnsupportedOperation"),
         ("", b"MissingAction"),
     ):
         request = AWSRequest(
@@ -547,3 +547,30 @@ async def test_run_with_block_device_mappings(ec2: Ec2) -> None:
             break
         await asyncio.sleep(0.05)
     assert not left  # deleted with the instance
+
+
+async def test_create_and_delete_vpcs(ec2: Ec2) -> None:
+    vpc = (await ec2("CreateVpc", CidrBlock="10.20.0.0/16"))["Vpc"]
+    assert vpc["VpcId"].startswith("vpc-") and vpc["CidrBlock"] == "10.20.0.0/16" and vpc["IsDefault"] is False
+    await ec2.fails("InvalidVpc.Range", "CreateVpc", CidrBlock="10.0.0.0/8")
+    await ec2.fails("InvalidSubnet.Range", "CreateSubnet", VpcId=vpc["VpcId"], CidrBlock="10.30.1.0/24")
+    subnet = (await ec2("CreateSubnet", VpcId=vpc["VpcId"], CidrBlock="10.20.1.0/24"))["Subnet"]
+    assert subnet["VpcId"] == vpc["VpcId"] and subnet["AvailableIpAddressCount"] == 253
+    shown = (await ec2("DescribeVpcs", VpcIds=[vpc["VpcId"]]))["Vpcs"][0]
+    assert shown["CidrBlock"] == "10.20.0.0/16"
+    image = (await ec2("DescribeImages"))["Images"][0]["ImageId"]
+    run = await ec2("RunInstances", ImageId=image, MinCount=1, MaxCount=1, SubnetId=subnet["SubnetId"])
+    ident = run["Instances"][0]["InstanceId"]
+    inst = await ec2.wait_state(ident, "running")
+    assert inst["SubnetId"] == subnet["SubnetId"] and inst["PrivateIpAddress"].startswith("10.20.1.")
+    await ec2.fails("DependencyViolation", "DeleteVpc", VpcId=vpc["VpcId"])
+    await ec2("TerminateInstances", InstanceIds=[ident])
+    await ec2.wait_state(ident, "terminated")
+    for _ in range(100):
+        try:
+            await ec2("DeleteSubnet", SubnetId=subnet["SubnetId"])
+            break
+        except Exception:
+            await asyncio.sleep(0.05)
+    await ec2("DeleteVpc", VpcId=vpc["VpcId"])
+    await ec2.fails("InvalidVpcID.NotFound", "DescribeVpcs", VpcIds=[vpc["VpcId"]])

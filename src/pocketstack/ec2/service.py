@@ -22,15 +22,8 @@ from pocketstack.web.response import Response, json_response
 from pocketstack.web.routing import Route
 
 XML = "text/xml;charset=UTF-8"
-# Actions the issue lists that are not built yet: EC2's UnsupportedOperation, not InvalidAction.
-KNOWN_UNBUILT = frozenset(
-    {
-        "CreateVpc",
-        "DeleteVpc",
-        "CreateSubnet",
-        "DeleteSubnet",
-    }
-)
+# EC2 actions known not to be built: EC2's UnsupportedOperation, not InvalidAction.
+KNOWN_UNBUILT = frozenset({"CreateInternetGateway", "CreateRouteTable", "CreateNatGateway", "ModifyVpcAttribute"})
 
 
 def _decode(raw: str, what: str) -> dict[str, str]:

@@ -62,4 +62,8 @@ ACTIONS: dict[str, Action] = {
     "DescribeTags": tags.describe_tags,
     "DescribeVpcs": vpcs.describe_vpcs,
     "DescribeSubnets": vpcs.describe_subnets,
+    "CreateVpc": vpcs.create_vpc,
+    "DeleteVpc": vpcs.delete_vpc,
+    "CreateSubnet": vpcs.create_subnet,
+    "DeleteSubnet": vpcs.delete_subnet,
 }
