@@ -157,6 +157,12 @@ class ComputeConfig:
 
 @dataclass
 class ImageConfig:
+    # Where image data is kept: "file" (store_dir) or "swift" (the cloud's object
+    # storage: a static large object per image in swift_container, segments of
+    # swift_segment_mb).
+    store: str = "file"
+    swift_container: str = "glance"
+    swift_segment_mb: int = 200
     # Directory of the filesystem image store; empty means DATA_DIR/images.
     store_dir: str = ""
     # Per-project quotas: number of images and total bytes of image data.

@@ -117,6 +117,9 @@ async def import_image(
     if method not in IMPORT_METHODS:
         raise Invalid(f"Import method {method!r} is not supported; available: {', '.join(IMPORT_METHODS)}.")
     backends = import_stores(body, header_store, store)
+    # Three steps, as Glance's importing status: the store's move runs outside any
+    # transaction (an object storage store writes through another service's API and
+    # database: inside a SQLite writer it would wait for this very transaction).
     async with db.writer() as session:
         image = await load_visible(session, ctx, image_id)
         policy.check_image(ctx, image, "modify_image")
@@ -125,9 +128,25 @@ async def import_image(
                 f"Image {image_id} has no staged data to import (status {image.status}); "
                 "PUT the data to /v2/images/{image_id}/stage first."
             )
-        image.location = await store.move(image.location, image_id)
-        image.status = "active"
+        staged = image.location
+        image.status = "importing"
         image.updated_at = utcnow()
+    try:
+        location = await store.move(staged, image_id)
+    except BaseException:
+        await asyncio.shield(_set_status(db, image_id, "uploading"))
+        raise
+    async with db.writer() as session:
+        imported = await session.get(Image, image_id)
+        if imported is not None:
+            imported.location = location
+            imported.status = "active"
+            imported.updated_at = utcnow()
+    if imported is None:
+        # Deleted while importing: the data goes too.
+        await store.delete(location)
+        raise NotFound(f"Image {image_id} was deleted during its import.")
+    async with db.writer() as session:
         # Done within the request, so the task is recorded as it ended.
         tasks.record(
             session,
@@ -139,6 +158,14 @@ async def import_image(
             result={"image_id": image_id},
             message="",
         )
+
+
+async def _set_status(db: Database, image_id: str, status: str) -> None:
+    async with db.writer() as session:
+        image = await session.get(Image, image_id)
+        if image is not None:
+            image.status = status
+            image.updated_at = utcnow()
 
 
 async def _begin(

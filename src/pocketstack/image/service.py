@@ -24,7 +24,13 @@ class ImageService(Service):
     def __init__(self, runtime: Runtime, store: ImageStore | None = None) -> None:
         super().__init__(runtime)
         cfg = runtime.config
-        if store is None:
+        if store is None and cfg.image.store == "swift":
+            from pocketstack.image.store.swift import SwiftStore
+
+            store = SwiftStore(runtime, cfg.image.swift_container, cfg.image.swift_segment_mb)
+        elif store is None:
+            if cfg.image.store != "file":
+                raise ValueError(f"[image] store must be file or swift, not {cfg.image.store!r}")
             store = FilesystemStore(Path(cfg.image.store_dir) if cfg.image.store_dir else cfg.data_dir / "images")
         self.store = store
         # The operator's policy.yaml, parsed now: a bad rule stops the service here.
