@@ -256,6 +256,10 @@ async def test_instance_lifecycle(ec2: Ec2) -> None:
     assert {i["InstanceId"] for r in running["Reservations"] for i in r["Instances"]} >= set(ids)
     paged = await ec2("DescribeInstances", MaxResults=5)
     assert "NextToken" not in paged
+    first_page = await ec2("DescribeInstances", MaxResults=5, Filters=[{"Name": "tag:team", "Values": ["a"]}])
+    assert "NextToken" not in first_page
+    await ec2.fails("InvalidParameterValue", "DescribeInstances", MaxResults=2)
+    await ec2.fails("InvalidParameterValue", "DescribeInstances", NextToken="bogus")
     await ec2.fails("InvalidInstanceID.NotFound", "DescribeInstances", InstanceIds=["i-00000000"])
     await ec2.fails("InvalidInstanceID.Malformed", "DescribeInstances", InstanceIds=["instance-1"])
     status = await ec2("DescribeInstanceStatus", InstanceIds=[ids[0]])
@@ -574,3 +578,28 @@ async def test_create_and_delete_vpcs(ec2: Ec2) -> None:
             await asyncio.sleep(0.05)
     await ec2("DeleteVpc", VpcId=vpc["VpcId"])
     await ec2.fails("InvalidVpcID.NotFound", "DescribeVpcs", VpcIds=[vpc["VpcId"]])
+
+
+async def test_pages_and_presigned_urls(c: CloudClient, ec2: Ec2) -> None:
+    from botocore.auth import SigV4QueryAuth
+    from botocore.awsrequest import AWSRequest
+
+    image = (await ec2("DescribeImages"))["Images"][0]["ImageId"]
+    run = await ec2("RunInstances", ImageId=image, MinCount=7, MaxCount=7, InstanceType="m1.tiny")
+    ids = {i["InstanceId"] for i in run["Instances"]}
+    seen: list[str] = []
+    token = None
+    while True:
+        page = await ec2("DescribeInstances", MaxResults=5, **({"NextToken": token} if token else {}))
+        seen += [i["InstanceId"] for r in page["Reservations"] for i in r["Instances"]]
+        token = page.get("NextToken")
+        if not token:
+            break
+    assert ids <= set(seen) and len(seen) == len(set(seen))
+    # A presigned GET (query-string Signature Version 4), good for its X-Amz-Expires.
+    url = "http://pocketstack.test/ec2/?Action=DescribeRegions&Version=2016-11-15"
+    request = AWSRequest("GET", url)
+    SigV4QueryAuth(ec2.credentials, "ec2", "RegionOne", expires=60).add_auth(request)
+    answer = await c.http.get(request.url)
+    assert answer.status_code == 200 and b"RegionOne" in answer.content
+    await ec2("TerminateInstances", InstanceIds=sorted(ids))

@@ -93,6 +93,11 @@ def test_boto3_instance_flow(cloud: Any, ec2: Any) -> None:
     assert "ec2-e2e-vm" in {s["Name"] for s in servers}
     tagged = ec2.describe_instances(Filters=[{"Name": "tag:Name", "Values": ["ec2-e2e-vm"]}])
     assert [i["InstanceId"] for r in tagged["Reservations"] for i in r["Instances"]] == [instance_id]
+    ec2.create_tags(Resources=[instance_id], Tags=[{"Key": "stage", "Value": "e2e"}])
+    staged = ec2.describe_instances(Filters=[{"Name": "tag:stage", "Values": ["e2e"]}])
+    assert [i["InstanceId"] for r in staged["Reservations"] for i in r["Instances"]] == [instance_id]
+    shown = cloud.openstack("server", "show", "ec2-e2e-vm", "-f", "json", user="demo")
+    assert "stage" in str(shown["properties"])  # the tag is the server's metadata
 
     address = ec2.allocate_address(Domain="vpc")
     ec2.associate_address(AllocationId=address["AllocationId"], InstanceId=instance_id)

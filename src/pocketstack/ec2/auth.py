@@ -66,7 +66,14 @@ def signed_parts(headers: dict[str, str], query: dict[str, str], params: dict[st
         credential = query.get("X-Amz-Credential", "")
         if not credential or not query.get("X-Amz-Signature"):
             raise auth_failure("The presigned URL lacks X-Amz-Credential or X-Amz-Signature.")
-        return Signed(credential.split("/", 1)[0], query["X-Amz-Signature"], query, query.get("X-Amz-Date", ""))
+        lifetime = query.get("X-Amz-Expires", "")
+        stamp = query.get("X-Amz-Date", "")
+        expires = ""
+        if lifetime.isdigit() and stamp:
+            # A presigned URL is good for X-Amz-Expires seconds from its date (at most a week).
+            until = _parse_time(stamp) + dt.timedelta(seconds=min(int(lifetime), 7 * 86400))
+            expires = until.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return Signed(credential.split("/", 1)[0], query["X-Amz-Signature"], query, stamp, expires)
     if params.get("AWSAccessKeyId") and params.get("Signature"):
         stamp = params.get("Timestamp", "")
         return Signed(params["AWSAccessKeyId"], params["Signature"], params, stamp, params.get("Expires", ""))
