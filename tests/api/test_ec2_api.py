@@ -603,3 +603,33 @@ async def test_pages_and_presigned_urls(c: CloudClient, ec2: Ec2) -> None:
     answer = await c.http.get(request.url)
     assert answer.status_code == 200 and b"RegionOne" in answer.content
     await ec2("TerminateInstances", InstanceIds=sorted(ids))
+
+
+async def test_every_action_with_missing_or_junk_parameters_is_never_a_server_error(c: CloudClient, ec2: Ec2) -> None:
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+
+    from pocketstack.ec2.actions import ACTIONS
+
+    junk = (
+        "",
+        "InstanceId=i-zz&ImageId=ami-1&VolumeId=vol-&GroupId=sg-00000000&MinCount=x&MaxCount=-1",
+        "InstanceId.1=i-00000000&Filter.1.Value.1=x&MaxResults=99999&NextToken=9999",
+        "Filter.1.Name=tag:&Filter.1.Value.1=*&KeyName=%00&CidrBlock=300.1.1.1/99&Size=0",
+        "IpPermissions.1.IpProtocol=tcp&IpPermissions.1.FromPort=a&GroupName=none&AllocationId=eipalloc-zz",
+        "ResourceId.1=i-00000000&Tag.1.Key=aws:x&PublicIp=1.2.3.4&AssociationId=eipassoc-zz&SnapshotId=snap-1",
+    )
+    for action in sorted(ACTIONS):
+        for extra in junk:
+            body = f"Action={action}&Version=2016-11-15" + (f"&{extra}" if extra else "")
+            request = AWSRequest(
+                "POST",
+                "http://pocketstack.test/ec2/",
+                data=body,
+                headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
+            )
+            SigV4Auth(ec2.credentials, "ec2", "RegionOne").add_auth(request)
+            status, answer = await ec2.send(request)
+            assert status < 500, (action, extra, answer)
+            if status >= 400:
+                assert b"<Code>" in answer and b"<RequestID>" in answer, (action, extra, answer)
