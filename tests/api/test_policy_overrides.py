@@ -112,3 +112,23 @@ async def test_identity_override_of_catalog_and_token_rules(tmp_path: Path) -> N
         # ...and closed to everyone, a token's own user included.
         r = await c.http.get("/identity/v3/auth/tokens", headers={**demo, "X-Subject-Token": token})
         assert r.status_code == 403 and "identity:validate_token" in r.text
+
+
+async def test_context_is_admin_decides_the_all_projects_views(tmp_path: Path) -> None:
+    """As oslo.context: the request context's is_admin is the API's context_is_admin rule,
+    so overriding it changes who sees every project (here: nobody)."""
+    for overridden in (False, True):
+        data_dir = tmp_path / str(overridden)
+        if overridden:
+            _write(data_dir, "volume", '"context_is_admin": "role:admin and role:no-such-role"\n')
+        async with in_process_cloud(data_dir) as c:
+            demo = {"X-Auth-Token": await c.token("demo")}
+            admin = {"X-Auth-Token": await c.token("admin")}
+            made = await c.http.post("/volume/v3/volumes", json={"volume": {"size": 1}}, headers=demo)
+            volume_id = made.json()["volume"]["id"]
+            listed = await c.http.get("/volume/v3/volumes?all_tenants=1", headers=admin)
+            assert listed.status_code == 200
+            seen = {v["id"] for v in listed.json()["volumes"]}
+            assert (volume_id in seen) is not overridden
+            shown = await c.http.get(f"/volume/v3/volumes/{volume_id}", headers=admin)
+            assert shown.status_code == (404 if overridden else 200)

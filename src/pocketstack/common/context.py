@@ -40,10 +40,15 @@ class RequestContext:
     expires_at: float | None = None
     # Set for internal work done on behalf of the cloud itself (periodic tasks, bootstrap).
     is_internal: bool = False
+    # What the serving API's context_is_admin rule decided (ServiceApp's admin_rule, as
+    # oslo.context's is_admin); None: the admin role decides.
+    admin: bool | None = None
 
     @property
     def is_admin(self) -> bool:
-        return self.is_internal or "admin" in self.roles
+        if self.is_internal:
+            return True
+        return self.admin if self.admin is not None else "admin" in self.roles
 
     @property
     def is_reader_only(self) -> bool:

@@ -83,6 +83,7 @@ class ComputeService(Service):
             request_bodies=REQUEST_BODIES,
             responses=RESPONSES,
             authenticator=runtime.authenticator,
+            admin_rule=policy.is_admin,
             microversions=Microversions(
                 "compute", MIN_VERSION, MAX_VERSION, legacy_header="x-openstack-nova-api-version"
             ),

@@ -60,3 +60,9 @@ def admin_or_self(ctx: RequestContext, user_id: str, action: str) -> None:
 
 def admin_or_project_member(ctx: RequestContext, project_id: str, action: str) -> None:
     _check(ctx, action, {"project_id": project_id, "target.project.id": project_id})
+
+
+def is_admin(ctx: RequestContext) -> bool:
+    """The ``admin_required`` rule: who this API's "all projects" views and admin checks take for
+    an administrator (the service app sets the request context's ``admin`` from it)."""
+    return ENFORCER.allowed(ctx, "admin_required")

@@ -73,6 +73,7 @@ class IdentityService(Service):
             request_bodies=REQUEST_BODIES,
             responses=RESPONSES,
             authenticator=self.validator,
+            admin_rule=policy.is_admin,
             max_body_bytes=self.config.server.max_body_bytes,
         )
 

@@ -65,6 +65,7 @@ class VolumeService(Service):
             request_bodies=REQUEST_BODIES,
             responses=RESPONSES,
             authenticator=runtime.authenticator,
+            admin_rule=policy.is_admin,
             microversions=Microversions("volume", MIN_VERSION, MAX_VERSION),
             max_body_bytes=cfg.server.max_body_bytes,
             # As Cinder: /v3/volumes/ is a volume with an empty id (404), not the list.

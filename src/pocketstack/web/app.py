@@ -10,6 +10,7 @@ answered as a 500 in the API's format, never as a bare traceback.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -52,8 +53,12 @@ class ServiceApp:
         strict_slashes: bool = False,
         request_bodies: openapi.RequestBodies | None = None,
         responses: openapi.Responses | None = None,
+        admin_rule: Callable[[RequestContext], bool] | None = None,
     ) -> None:
         self.name = name
+        # The service's context_is_admin rule: who its "all projects" views take for an
+        # administrator (an operator's policy file may change it).
+        self.admin_rule = admin_rule
         self.routes = list(routes)
         self.router = Router(routes, strict_slashes=strict_slashes)
         # Every API publishes its OpenAPI document (no token), generated from this table.
@@ -101,6 +106,10 @@ class ServiceApp:
             if route.auth:
                 request.context = await self._authenticate(request, request_id)
                 self._check_access_rules(request)
+                if self.admin_rule is not None:
+                    decided = self.admin_rule(request.context)
+                    if decided != request.context.is_admin:
+                        request.context = dataclasses.replace(request.context, admin=decided)
             else:
                 request.context.request_id = request_id
             version_headers: list[tuple[str, str]] = []

@@ -54,3 +54,9 @@ def member(ctx: RequestContext, rule: str) -> None:
 def owner(ctx: RequestContext, project_id: str, rule: str) -> None:
     """Write access to a resource of ``project_id``."""
     _check(ctx, rule, {"project_id": project_id, "user_id": None}, "project_member_or_admin")
+
+
+def is_admin(ctx: RequestContext) -> bool:
+    """The ``context_is_admin`` rule: who this API's "all projects" views and admin checks take for
+    an administrator (the service app sets the request context's ``admin`` from it)."""
+    return ENFORCER.allowed(ctx, "context_is_admin")

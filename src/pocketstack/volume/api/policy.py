@@ -70,3 +70,9 @@ def path_project(ctx: RequestContext, project_id: str | None) -> None:
     """A project id in the URL must be the caller's own (admins may name any)."""
     if project_id is not None and not ctx.is_admin and project_id != ctx.project_id:
         raise Invalid("Malformed request url: the project id in the URL is not the project of the token.")
+
+
+def is_admin(ctx: RequestContext) -> bool:
+    """The ``context_is_admin`` rule: who this API's "all projects" views and admin checks take for
+    an administrator (the service app sets the request context's ``admin`` from it)."""
+    return ENFORCER.allowed(ctx, "context_is_admin")
