@@ -7,7 +7,7 @@ Everything is made through the public APIs with ``pocketstack.client`` (as the
 dashboard itself works): a demo project with raised quotas, networks with subnets,
 routers from an external network, servers launched 50 at a time.
 
-Usage: python -m bench.dashboard [--instances 500] [--networks 50] [--routers 20] [--samples 20]
+Usage: python -m bench.dashboard [--instances 500] [--networks 50] [--routers 20] [--samples 20] [--svg FILE]
 Prints one JSON document, then a one-line summary.
 """
 
@@ -116,6 +116,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                         t0 = time.perf_counter()
                         graph = await topology.graph(demo)
                         graph_ms.append((time.perf_counter() - t0) * 1000)
+                    if args.svg:
+                        Path(args.svg).write_bytes(drawing.content)
                     static = 0
                     for name in ("app.js", "app.css"):
                         static += len((await web.get(f"/dashboard/static/{name}")).content)
@@ -144,6 +146,7 @@ def main() -> None:
     parser.add_argument("--networks", type=int, default=50)
     parser.add_argument("--routers", type=int, default=20)
     parser.add_argument("--samples", type=int, default=20)
+    parser.add_argument("--svg", default="", help="write the topology drawing (as the page shows it) to this file")
     result = asyncio.run(run(parser.parse_args()))
     print(json.dumps(result, indent=2))
     print(

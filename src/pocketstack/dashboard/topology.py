@@ -48,15 +48,28 @@ class Graph:
     links: list[Link] = field(default_factory=list)
 
 
+# Statuses the drawing marks (an unmarked instance is ACTIVE or in another steady state):
+# asked for by status, so that the whole list can be the cheap summary listing.
+MARKED = ("BUILD", "ERROR", "SHUTOFF")
+PORT_FIELDS = ["id", "device_id", "device_owner", "network_id", "fixed_ips"]
+
+
 async def graph(api: Clients) -> Graph:
-    networks, subnets, routers, ports, servers, floating = await asyncio.gather(
-        api.network.networks(),
-        api.network.subnets(),
-        api.network.routers(),
-        api.network.ports(),
-        api.compute.servers(limit=1000),
-        api.network.floating_ips(),
+    (networks, subnets, routers, ports, floating), (listed, *marked) = await asyncio.gather(
+        asyncio.gather(
+            api.network.networks(),
+            api.network.subnets(),
+            api.network.routers(),
+            api.network.ports(fields=PORT_FIELDS),
+            api.network.floating_ips(),
+        ),
+        asyncio.gather(
+            api.compute.get("/servers", limit=1000),
+            *(api.compute.servers(status=status, limit=1000) for status in MARKED),
+        ),
     )
+    marks = {server["id"]: server["status"] for group in marked for server in group}
+    servers = [{**server, "status": marks.get(server["id"], "")} for server in listed["servers"]]
     cidrs = {s["id"]: s["cidr"] for s in subnets}
     result = Graph()
     for net in networks:
@@ -214,7 +227,7 @@ def svg(data: Graph) -> str:
         out.append(f'<a href="{escape(node.href)}" class="node {node.kind}{status}" data-id="{escape(node.id)}">')
         out.append(f'<rect x="{x}" y="{top}" width="{width}" height="{height}" rx="6"/>')
         title = node.title if len(node.title) <= 28 else node.title[:27] + "…"
-        badge = f" · {node.status}" if node.status and node.kind == "instance" else ""
+        badge = f" · {node.status}" if node.status and node.kind == "instance" and node.status != "ACTIVE" else ""
         out.append(f'<text class="title" x="{x + 8}" y="{top + 17}">{escape(title + badge)}</text>')
         for i, line in enumerate(node.lines):
             out.append(f'<text class="line" x="{x + 8}" y="{top + 17 + ROW * (i + 1)}">{escape(line)}</text>')
