@@ -68,9 +68,16 @@ def test_many_instances_fold_into_a_group_per_network() -> None:
         graph.links.append(Link(f"v{i}", "n1"))
     folded = grouped(graph, limit=3)
     group = folded.nodes["group:n1"]
-    assert group.title == "6 instances" and group.lines[0] == "4 ACTIVE · 2 ERROR" and group.status == "ERROR"
+    assert group.title == "6 instances" and group.lines[0] == "2 ERROR · 4 other" and group.status == "ERROR"
     assert group.href.endswith("/topology?expand=n1")
     assert "i2" not in folded.nodes and "i1" in folded.nodes  # n2 has one instance: kept
     assert not any(link.source.startswith("v") for link in folded.links)
     assert "v3" in grouped(graph, expand="n1", limit=3).nodes
     assert grouped(graph, limit=10) is graph
+
+
+def test_names_sort_naturally() -> None:
+    graph = Graph()
+    for name in ("net10", "net2", "net1"):
+        graph.nodes[name] = Node(name, "network", name)
+    assert [n.title for n in _ordered(graph)] == ["net1", "net2", "net10"]

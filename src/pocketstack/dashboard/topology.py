@@ -9,6 +9,7 @@ out. Every node links to its page. The page's script re-fetches the SVG to stay 
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import dataclass, field
 from html import escape
 from typing import Any
@@ -142,9 +143,12 @@ def grouped(data: Graph, expand: str = "", limit: int = GROUP_LIMIT) -> Graph:
     for network, ids in folded.items():
         counts: dict[str, int] = {}
         for i in ids:
-            status = data.nodes[i].status or "?"
-            counts[status] = counts.get(status, 0) + 1
-        summary = " · ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+            status = data.nodes[i].status
+            if status and status != "ACTIVE":
+                counts[status] = counts.get(status, 0) + 1
+        steady = len(ids) - sum(counts.values())
+        parts = [f"{n} {status}" for status, n in sorted(counts.items())]
+        summary = " · ".join([*parts, f"{steady} other"] if parts else ["none building, failed or off"])
         node = Node(
             f"group:{network}",
             "instance",
@@ -173,13 +177,18 @@ def _ordered(data: Graph) -> list[Node]:
 
         def key(node: Node, column: int = column) -> tuple[Any, ...]:
             left = [rank[n] for n in neighbours.get(node.id, []) if n in rank and rank[n][0] < column]
-            return (min(left) if left else (column + 1,), node.title, node.id)
+            return (min(left) if left else (column + 1,), _natural(node.title), node.id)
 
         nodes.sort(key=key)
         for i, node in enumerate(nodes):
             rank[node.id] = (column, i)
         ordered.extend(nodes)
     return ordered
+
+
+def _natural(text: str) -> tuple[Any, ...]:
+    """``net2`` before ``net10``: digit runs compare as numbers."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text))
 
 
 def _box_height(node: Node) -> int:
