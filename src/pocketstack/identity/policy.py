@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pocketstack.common.context import RequestContext
-from pocketstack.common.errors import Forbidden
+from pocketstack.common.errors import Forbidden, PocketError
 from pocketstack.common.policy import Enforcer
 from pocketstack.identity.policies import RULES
 
@@ -33,10 +33,18 @@ def _deny_rule(rule: str) -> Forbidden:
 ENFORCER = Enforcer("identity", RULES, deny=_deny_rule)
 
 
+def enforce(
+    ctx: RequestContext, rule: str, target: Mapping[str, Any] | None = None, *, error: PocketError | None = None
+) -> None:
+    """The engine's call, as image, network and placement make it: ``rule`` (Keystone's
+    full name, ``identity:get_user``) on ``target``; Keystone's 403 otherwise."""
+    ENFORCER.enforce(ctx, rule, target, error=error)
+
+
 def _check(ctx: RequestContext, action: str, target: Mapping[str, Any]) -> None:
     rule = f"identity:{action}"
     if rule in ENFORCER.defaults:
-        ENFORCER.enforce(ctx, rule, target)
+        enforce(ctx, rule, target)
     else:
         ENFORCER.enforce(ctx, "admin_required", target, error=deny(action))
 

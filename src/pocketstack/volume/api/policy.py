@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pocketstack.common.context import RequestContext
-from pocketstack.common.errors import Forbidden, Invalid, NotFound
+from pocketstack.common.errors import Forbidden, Invalid, NotFound, PocketError
 from pocketstack.common.policy import Enforcer
 from pocketstack.volume.api.policies import RULES
 
@@ -32,9 +32,17 @@ ENFORCER = Enforcer("volume", RULES, deny=_deny)
 _NO_OWNER: Mapping[str, Any] = {"project_id": None, "user_id": None}
 
 
+def enforce(
+    ctx: RequestContext, rule: str, target: Mapping[str, Any] | None = None, *, error: PocketError | None = None
+) -> None:
+    """The engine's call, as image, network and placement make it: ``rule`` (a listed
+    name) on ``target`` (None: the caller's own project), the service's 403 otherwise."""
+    ENFORCER.enforce(ctx, rule, target, error=error)
+
+
 def _check(ctx: RequestContext, rule: str, target: Mapping[str, Any] | None, alias: str) -> None:
     if rule in ENFORCER.defaults:
-        ENFORCER.enforce(ctx, rule, target)
+        enforce(ctx, rule, target)
     else:
         ENFORCER.enforce(ctx, alias, target, error=_deny(rule))
 
