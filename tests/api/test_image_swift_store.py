@@ -140,3 +140,41 @@ async def test_upload_past_the_quota_leaves_no_segments(tmp_path: Path) -> None:
         assert resp.status_code == 413, resp.text
         listing = await client.get(f"{ACCOUNT}/glance_segments?format=json", headers=auth("admin"))
         assert listing.status_code == 404 or listing.json() == []
+
+
+async def test_an_import_cut_off_by_a_restart_can_run_again(client: httpx.AsyncClient, tmp_path: Path) -> None:
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from pocketstack.db import Database
+    from pocketstack.image import data
+    from pocketstack.image.models import Image
+
+    image_id = await _image(client)
+    staged = await client.put(
+        f"/image/v2/images/{image_id}/stage",
+        content=DATA,
+        headers=auth("demo", **{"Content-Type": "application/octet-stream"}),
+    )
+    assert staged.status_code == 204
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'pocketstack.db'}")
+    try:
+        async with db.writer() as session:
+            await session.execute(
+                update(Image).where(Image.id == image_id).values(status="importing", updated_at=dt.datetime(2020, 1, 1))
+            )
+        await data.reset_abandoned(db, _NoStore())
+    finally:
+        await db.close()
+    assert (await client.get(f"/image/v2/images/{image_id}", headers=auth("demo"))).json()["status"] == "uploading"
+    imported = await client.post(
+        f"/image/v2/images/{image_id}/import", json={"method": {"name": "glance-direct"}}, headers=auth("demo")
+    )
+    assert imported.status_code == 202
+    assert (await client.get(f"/image/v2/images/{image_id}/file", headers=auth("demo"))).content == DATA
+
+
+class _NoStore:
+    async def recover(self) -> tuple[set[str], set[str]]:
+        return set(), set()

@@ -238,6 +238,14 @@ async def reset_abandoned(db: Database, store: ImageStore, quiet_for: float = 5.
     recently without a partial file may be an upload another process is only beginning."""
     writing, dropped = await store.recover()
     cutoff = utcnow() - dt.timedelta(seconds=quiet_for)
+    # An import a killed process left half-done: its staged data is still the image's
+    # location (it changes only once moved), so it can be imported again.
+    async with db.writer() as session:
+        await session.execute(
+            sql_update(Image)
+            .where(Image.status == "importing", Image.updated_at < cutoff)
+            .values(status="uploading", updated_at=utcnow())
+        )
     async with db.reader() as session:
         rows = (
             await session.execute(
