@@ -4,24 +4,29 @@ stop) is reachable over the bus."""
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from types import ModuleType
 from typing import Any
 
 import pytest
 
-from pocketstack.bus import UndeclaredMethod, rpc
+from pocketstack.bus import Endpoint, UndeclaredMethod, rpc
 from pocketstack.bus.memory import MemoryBus
 from pocketstack.compute.agent import rpcapi as compute_agent
+from pocketstack.compute.agent.manager import ComputeAgent
 from pocketstack.compute.conductor import rpcapi as conductor
+from pocketstack.compute.conductor.manager import ConductorManager
 from pocketstack.compute.scheduler import rpcapi as scheduler
+from pocketstack.compute.scheduler.manager import SchedulerManager
 from pocketstack.identity import rpcapi as identity
 from pocketstack.network import rpcapi as network
 from pocketstack.network.agent import rpcapi as network_agent
 from pocketstack.volume import rpcapi as volume
+from pocketstack.volume.manager import VolumeManager
 
 # (module, its client, its endpoints): identity's module holds two topics.
-TOPICS: list[tuple[ModuleType, type[rpc.Client], list[type[rpc.Server]]]] = [
+TOPICS: list[tuple[ModuleType, type[rpc.Client], list[type[Endpoint]]]] = [
     (compute_agent, compute_agent.ComputeAgentAPI, [compute_agent.ComputeAgentEndpoint]),
     (conductor, conductor.ConductorAPI, [conductor.ConductorEndpoint]),
     (scheduler, scheduler.SchedulerAPI, [scheduler.SchedulerEndpoint]),
@@ -43,7 +48,7 @@ def _payloads(module: ModuleType) -> dict[str, type[rpc.Payload]]:
 
 @pytest.mark.parametrize(("module", "client", "endpoints"), TOPICS, ids=[t[0].__name__ for t in TOPICS])
 def test_client_payloads_and_endpoint_agree(
-    module: ModuleType, client: type[rpc.Client], endpoints: list[type[rpc.Server]]
+    module: ModuleType, client: type[rpc.Client], endpoints: list[type[Endpoint]]
 ) -> None:
     payloads = _payloads(module)
     served = frozenset().union(*(e.rpc_methods for e in endpoints))
@@ -53,6 +58,31 @@ def test_client_payloads_and_endpoint_agree(
     assert not served & NEVER_SERVED
     assert "version history" in (module.__doc__ or "").lower()
     assert all(p.VERSION == "1.0" for p in payloads.values())
+
+
+FORWARDED: list[tuple[type[rpc.Forward], type]] = [
+    (compute_agent.ComputeAgentEndpoint, ComputeAgent),
+    (conductor.ConductorEndpoint, ConductorManager),
+    (scheduler.SchedulerEndpoint, SchedulerManager),
+    (volume.VolumeManagerEndpoint, VolumeManager),
+]
+
+
+@pytest.mark.parametrize(("endpoint", "target"), FORWARDED, ids=[f[0].__name__ for f in FORWARDED])
+def test_forwarded_methods_take_exactly_their_payloads_fields(endpoint: type[rpc.Forward], target: type) -> None:
+    """What mypy cannot see through ``Forward``: each served method exists on the manager,
+    takes the context then exactly the payload's fields, and requires what it requires."""
+    for kind in endpoint.serves:
+        method = getattr(target, kind.METHOD)
+        assert inspect.iscoroutinefunction(method), kind.METHOD
+        params = list(inspect.signature(method).parameters.values())[1:]  # self
+        assert params[0].name == "ctx" and "RequestContext" in str(params[0].annotation), kind.METHOD
+        fields = {f.name: f for f in dataclasses.fields(kind) if f.name != "version"}
+        assert [p.name for p in params[1:]] == list(fields), kind.METHOD
+        for param in params[1:]:
+            field = fields[param.name]
+            required = field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING
+            assert (param.default is inspect.Parameter.empty) == required, f"{kind.METHOD}.{param.name}"
 
 
 def test_payloads_round_trip_and_refuse_unknown_keys() -> None:

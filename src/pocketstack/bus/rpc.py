@@ -8,8 +8,10 @@ holds, for that topic only:
 - the client: a ``Client`` subclass whose methods are the only way to cast, call or fan
   out to the topic; it takes a ``RequestContext`` and serializes it at the bus boundary;
 - the endpoint: a ``Server`` subclass whose ``@serves(Payload)`` methods are exactly the
-  methods the topic serves (the bus refuses any other with ``UndeclaredMethod``); each
-  receives the ``RequestContext`` and its payload, decoded strictly.
+  methods the topic serves, each receiving the ``RequestContext`` and its payload, or a
+  ``Forward`` subclass whose ``serves`` tuple lists them (the manager's same-named
+  methods get the context and the payload's fields); the bus refuses any other method
+  with ``UndeclaredMethod``.
 
 On the wire a message's args are ``payload.to_dict()``: the fields plus ``version``
 (``"MAJOR.MINOR"``). A server accepts its own major version with a minor up to its own;
@@ -121,11 +123,39 @@ class Server(Endpoint):
 
     async def rpc_dispatch(self, method: str, ctx: dict[str, Any], args: dict[str, Any]) -> Any:
         kind, handler = self._handlers[method]
-        try:
-            context = RequestContext.from_dict(ctx)
-        except (ValueError, TypeError) as exc:
-            raise BadPayload(f"{method}: bad request context: {exc}") from None
-        return await handler(self, context, kind.from_dict(args))
+        return await handler(self, _context(method, ctx), kind.from_dict(args))
+
+
+class Forward(Endpoint):
+    """A topic's endpoint that is a declaration only: ``serves`` lists the payloads, each
+    handed to the target's method of the same name as ``method(ctx, **fields)``.
+
+    For managers whose bus methods take the payload's fields one by one (the conductor,
+    the scheduler, the compute agent, the volume manager); ``tests/unit/test_rpcapi.py``
+    checks every target signature against its payload."""
+
+    serves: ClassVar[tuple[type[Payload], ...]] = ()
+    _kinds: ClassVar[dict[str, type[Payload]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._kinds = {kind.METHOD: kind for kind in cls.serves}
+        cls.rpc_methods = frozenset(cls._kinds)
+
+    def __init__(self, target: object) -> None:
+        self.target = target
+
+    async def rpc_dispatch(self, method: str, ctx: dict[str, Any], args: dict[str, Any]) -> Any:
+        message = self._kinds[method].from_dict(args)
+        fields = {f.name: getattr(message, f.name) for f in dataclasses.fields(message) if f.name != "version"}
+        return await getattr(self.target, method)(_context(method, ctx), **fields)
+
+
+def _context(method: str, ctx: dict[str, Any]) -> RequestContext:
+    try:
+        return RequestContext.from_dict(ctx)
+    except (ValueError, TypeError) as exc:
+        raise BadPayload(f"{method}: bad request context: {exc}") from None
 
 
 class Client:

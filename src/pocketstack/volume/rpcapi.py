@@ -269,96 +269,33 @@ class VolumeAPI(rpc.Client):
         await self._cast(self.topic, ctx, UploadImage(volume_id=volume_id, image_id=image_id, disk_format=disk_format))
 
 
-class VolumeManagerEndpoint(rpc.Server):
+class VolumeManagerEndpoint(rpc.Forward):
     """What the volume API may ask of a host's manager (its recovery is not here)."""
 
+    serves = (
+        CreateVolume,
+        DeleteVolume,
+        ExtendVolume,
+        ExtendVolumeCompletion,
+        ManageExisting,
+        GetManageable,
+        UnmanageVolume,
+        ManageExistingSnapshot,
+        GetManageableSnapshots,
+        UnmanageSnapshot,
+        CreateBackup,
+        RestoreBackup,
+        BackupDataExists,
+        DeleteBackup,
+        Reimage,
+        RevertToSnapshot,
+        CreateSnapshot,
+        DeleteSnapshot,
+        InitializeConnection,
+        TerminateConnection,
+        GetCapacity,
+        UploadImage,
+    )
+
     def __init__(self, manager: VolumeManager) -> None:
-        self.manager = manager
-
-    @rpc.serves(CreateVolume)
-    async def create_volume(self, ctx: RequestContext, p: CreateVolume) -> None:
-        await self.manager.create_volume(ctx, volume_id=p.volume_id, image=p.image)
-
-    @rpc.serves(DeleteVolume)
-    async def delete_volume(self, ctx: RequestContext, p: DeleteVolume) -> None:
-        await self.manager.delete_volume(ctx, volume_id=p.volume_id)
-
-    @rpc.serves(ExtendVolume)
-    async def extend_volume(self, ctx: RequestContext, p: ExtendVolume) -> None:
-        await self.manager.extend_volume(ctx, volume_id=p.volume_id, new_size=p.new_size)
-
-    @rpc.serves(ExtendVolumeCompletion)
-    async def extend_volume_completion(self, ctx: RequestContext, p: ExtendVolumeCompletion) -> None:
-        await self.manager.extend_volume_completion(ctx, volume_id=p.volume_id, error=p.error)
-
-    @rpc.serves(ManageExisting)
-    async def manage_existing(self, ctx: RequestContext, p: ManageExisting) -> None:
-        await self.manager.manage_existing(ctx, volume_id=p.volume_id, name=p.name)
-
-    @rpc.serves(GetManageable)
-    async def get_manageable(self, ctx: RequestContext, p: GetManageable) -> list[dict[str, Any]]:
-        return await self.manager.get_manageable(ctx, managed=p.managed)
-
-    @rpc.serves(UnmanageVolume)
-    async def unmanage_volume(self, ctx: RequestContext, p: UnmanageVolume) -> None:
-        await self.manager.unmanage_volume(ctx, volume_id=p.volume_id)
-
-    @rpc.serves(ManageExistingSnapshot)
-    async def manage_existing_snapshot(self, ctx: RequestContext, p: ManageExistingSnapshot) -> None:
-        await self.manager.manage_existing_snapshot(ctx, snapshot_id=p.snapshot_id, name=p.name)
-
-    @rpc.serves(GetManageableSnapshots)
-    async def get_manageable_snapshots(self, ctx: RequestContext, p: GetManageableSnapshots) -> list[dict[str, Any]]:
-        return await self.manager.get_manageable_snapshots(ctx, in_use=p.in_use)
-
-    @rpc.serves(UnmanageSnapshot)
-    async def unmanage_snapshot(self, ctx: RequestContext, p: UnmanageSnapshot) -> None:
-        await self.manager.unmanage_snapshot(ctx, snapshot_id=p.snapshot_id)
-
-    @rpc.serves(CreateBackup)
-    async def create_backup(self, ctx: RequestContext, p: CreateBackup) -> None:
-        await self.manager.create_backup(ctx, backup_id=p.backup_id)
-
-    @rpc.serves(RestoreBackup)
-    async def restore_backup(self, ctx: RequestContext, p: RestoreBackup) -> None:
-        await self.manager.restore_backup(ctx, backup_id=p.backup_id, volume_id=p.volume_id, new=p.new)
-
-    @rpc.serves(BackupDataExists)
-    async def backup_data_exists(self, ctx: RequestContext, p: BackupDataExists) -> bool:
-        return await self.manager.backup_data_exists(ctx, key=p.key)
-
-    @rpc.serves(DeleteBackup)
-    async def delete_backup(self, ctx: RequestContext, p: DeleteBackup) -> None:
-        await self.manager.delete_backup(ctx, backup_id=p.backup_id)
-
-    @rpc.serves(Reimage)
-    async def reimage(self, ctx: RequestContext, p: Reimage) -> None:
-        await self.manager.reimage(ctx, volume_id=p.volume_id, image=p.image, image_metadata=p.image_metadata)
-
-    @rpc.serves(RevertToSnapshot)
-    async def revert_to_snapshot(self, ctx: RequestContext, p: RevertToSnapshot) -> None:
-        await self.manager.revert_to_snapshot(ctx, volume_id=p.volume_id, snapshot_id=p.snapshot_id)
-
-    @rpc.serves(CreateSnapshot)
-    async def create_snapshot(self, ctx: RequestContext, p: CreateSnapshot) -> None:
-        await self.manager.create_snapshot(ctx, snapshot_id=p.snapshot_id)
-
-    @rpc.serves(DeleteSnapshot)
-    async def delete_snapshot(self, ctx: RequestContext, p: DeleteSnapshot) -> None:
-        await self.manager.delete_snapshot(ctx, snapshot_id=p.snapshot_id)
-
-    @rpc.serves(InitializeConnection)
-    async def initialize_connection(self, ctx: RequestContext, p: InitializeConnection) -> dict[str, Any]:
-        return await self.manager.initialize_connection(ctx, volume_id=p.volume_id, connector=p.connector)
-
-    @rpc.serves(TerminateConnection)
-    async def terminate_connection(self, ctx: RequestContext, p: TerminateConnection) -> None:
-        await self.manager.terminate_connection(ctx, volume_id=p.volume_id, connector=p.connector)
-
-    @rpc.serves(GetCapacity)
-    async def get_capacity(self, ctx: RequestContext, p: GetCapacity) -> dict[str, Any]:
-        return await self.manager.get_capacity(ctx)
-
-    @rpc.serves(UploadImage)
-    async def upload_image(self, ctx: RequestContext, p: UploadImage) -> None:
-        await self.manager.upload_image(ctx, volume_id=p.volume_id, image_id=p.image_id, disk_format=p.disk_format)
+        super().__init__(manager)

@@ -490,153 +490,42 @@ class ComputeAgentAPI(rpc.Client):
         await self._cast(compute_topic(host), ctx, FinishRevertResize(instance_uuid=instance_uuid, migration=migration))
 
 
-class ComputeAgentEndpoint(rpc.Server):
+class ComputeAgentEndpoint(rpc.Forward):
     """What may be asked of a host's agent over the bus (its start, stop, heartbeat and
     periodic tasks are not here)."""
 
+    serves = (
+        BuildAndRunInstance,
+        TerminateInstance,
+        PowerAction,
+        RebootInstance,
+        TriggerCrashDump,
+        GetConsoleOutput,
+        AttachInterface,
+        DetachInterface,
+        VolumeBackup,
+        VolumeSnapshotCreate,
+        VolumeSnapshotDelete,
+        AttachVolume,
+        DetachVolume,
+        SnapshotInstance,
+        BackupInstance,
+        RescueInstance,
+        UnrescueInstance,
+        RebuildInstance,
+        ConfirmResize,
+        RevertResize,
+        ExternalInstanceEvent,
+        ShelveInstance,
+        ShelveOffloadInstance,
+        UnshelveOnHost,
+        PrepResize,
+        SpawnUnshelved,
+        ResizeInstance,
+        DropResizeClaim,
+        FinishResize,
+        FinishRevertResize,
+    )
+
     def __init__(self, agent: ComputeAgent) -> None:
-        self.agent = agent
-
-    @rpc.serves(BuildAndRunInstance)
-    async def build_and_run_instance(self, ctx: RequestContext, p: BuildAndRunInstance) -> None:
-        await self.agent.build_and_run_instance(
-            ctx,
-            instance_uuid=p.instance_uuid,
-            node=p.node,
-            alternates=p.alternates,
-            cast_at=p.cast_at,
-            instance=p.instance,
-        )
-
-    @rpc.serves(TerminateInstance)
-    async def terminate_instance(self, ctx: RequestContext, p: TerminateInstance) -> None:
-        await self.agent.terminate_instance(ctx, instance_uuid=p.instance_uuid)
-
-    @rpc.serves(PowerAction)
-    async def power_action(self, ctx: RequestContext, p: PowerAction) -> None:
-        await self.agent.power_action(ctx, instance_uuid=p.instance_uuid, action=p.action)
-
-    @rpc.serves(RebootInstance)
-    async def reboot_instance(self, ctx: RequestContext, p: RebootInstance) -> None:
-        await self.agent.reboot_instance(ctx, instance_uuid=p.instance_uuid, hard=p.hard)
-
-    @rpc.serves(TriggerCrashDump)
-    async def trigger_crash_dump(self, ctx: RequestContext, p: TriggerCrashDump) -> None:
-        await self.agent.trigger_crash_dump(ctx, instance_uuid=p.instance_uuid)
-
-    @rpc.serves(GetConsoleOutput)
-    async def get_console_output(self, ctx: RequestContext, p: GetConsoleOutput) -> str:
-        return await self.agent.get_console_output(ctx, instance_uuid=p.instance_uuid)
-
-    @rpc.serves(AttachInterface)
-    async def attach_interface(self, ctx: RequestContext, p: AttachInterface) -> dict[str, Any]:
-        return await self.agent.attach_interface(
-            ctx,
-            instance_uuid=p.instance_uuid,
-            port_id=p.port_id,
-            network_id=p.network_id,
-            fixed_ips=p.fixed_ips,
-            tag=p.tag,
-        )
-
-    @rpc.serves(DetachInterface)
-    async def detach_interface(self, ctx: RequestContext, p: DetachInterface) -> None:
-        await self.agent.detach_interface(ctx, instance_uuid=p.instance_uuid, port_id=p.port_id)
-
-    @rpc.serves(VolumeBackup)
-    async def volume_backup(self, ctx: RequestContext, p: VolumeBackup) -> None:
-        await self.agent.volume_backup(ctx, instance_uuid=p.instance_uuid, volume_id=p.volume_id, target=p.target)
-
-    @rpc.serves(VolumeSnapshotCreate)
-    async def volume_snapshot_create(self, ctx: RequestContext, p: VolumeSnapshotCreate) -> None:
-        await self.agent.volume_snapshot_create(ctx, instance_uuid=p.instance_uuid, volume_id=p.volume_id, name=p.name)
-
-    @rpc.serves(VolumeSnapshotDelete)
-    async def volume_snapshot_delete(self, ctx: RequestContext, p: VolumeSnapshotDelete) -> None:
-        await self.agent.volume_snapshot_delete(ctx, instance_uuid=p.instance_uuid, volume_id=p.volume_id, name=p.name)
-
-    @rpc.serves(AttachVolume)
-    async def attach_volume(self, ctx: RequestContext, p: AttachVolume) -> dict[str, Any]:
-        return await self.agent.attach_volume(
-            ctx, instance_uuid=p.instance_uuid, volume_id=p.volume_id, attachment_id=p.attachment_id, device=p.device
-        )
-
-    @rpc.serves(DetachVolume)
-    async def detach_volume(self, ctx: RequestContext, p: DetachVolume) -> None:
-        await self.agent.detach_volume(
-            ctx, instance_uuid=p.instance_uuid, volume_id=p.volume_id, attachment_id=p.attachment_id, device=p.device
-        )
-
-    @rpc.serves(SnapshotInstance)
-    async def snapshot_instance(self, ctx: RequestContext, p: SnapshotInstance) -> None:
-        await self.agent.snapshot_instance(ctx, instance_uuid=p.instance_uuid, image_id=p.image_id)
-
-    @rpc.serves(BackupInstance)
-    async def backup_instance(self, ctx: RequestContext, p: BackupInstance) -> None:
-        await self.agent.backup_instance(
-            ctx, instance_uuid=p.instance_uuid, image_id=p.image_id, backup_type=p.backup_type, rotation=p.rotation
-        )
-
-    @rpc.serves(RescueInstance)
-    async def rescue_instance(self, ctx: RequestContext, p: RescueInstance) -> None:
-        await self.agent.rescue_instance(ctx, instance_uuid=p.instance_uuid, image_ref=p.image_ref)
-
-    @rpc.serves(UnrescueInstance)
-    async def unrescue_instance(self, ctx: RequestContext, p: UnrescueInstance) -> None:
-        await self.agent.unrescue_instance(ctx, instance_uuid=p.instance_uuid)
-
-    @rpc.serves(RebuildInstance)
-    async def rebuild_instance(self, ctx: RequestContext, p: RebuildInstance) -> None:
-        await self.agent.rebuild_instance(
-            ctx, instance_uuid=p.instance_uuid, image_ref=p.image_ref, orig_vm_state=p.orig_vm_state
-        )
-
-    @rpc.serves(ConfirmResize)
-    async def confirm_resize(self, ctx: RequestContext, p: ConfirmResize) -> None:
-        await self.agent.confirm_resize(ctx, instance_uuid=p.instance_uuid, migration=p.migration)
-
-    @rpc.serves(RevertResize)
-    async def revert_resize(self, ctx: RequestContext, p: RevertResize) -> None:
-        await self.agent.revert_resize(ctx, instance_uuid=p.instance_uuid, migration=p.migration)
-
-    @rpc.serves(ExternalInstanceEvent)
-    async def external_instance_event(self, ctx: RequestContext, p: ExternalInstanceEvent) -> None:
-        await self.agent.external_instance_event(
-            ctx, instance_uuid=p.instance_uuid, name=p.name, tag=p.tag, status=p.status
-        )
-
-    @rpc.serves(ShelveInstance)
-    async def shelve_instance(self, ctx: RequestContext, p: ShelveInstance) -> None:
-        await self.agent.shelve_instance(ctx, instance_uuid=p.instance_uuid, image_id=p.image_id, offload=p.offload)
-
-    @rpc.serves(ShelveOffloadInstance)
-    async def shelve_offload_instance(self, ctx: RequestContext, p: ShelveOffloadInstance) -> None:
-        await self.agent.shelve_offload_instance(ctx, instance_uuid=p.instance_uuid)
-
-    @rpc.serves(UnshelveOnHost)
-    async def unshelve_on_host(self, ctx: RequestContext, p: UnshelveOnHost) -> None:
-        await self.agent.unshelve_on_host(ctx, instance_uuid=p.instance_uuid)
-
-    @rpc.serves(PrepResize)
-    async def prep_resize(self, ctx: RequestContext, p: PrepResize) -> None:
-        await self.agent.prep_resize(ctx, instance_uuid=p.instance_uuid, migration=p.migration)
-
-    @rpc.serves(SpawnUnshelved)
-    async def spawn_unshelved(self, ctx: RequestContext, p: SpawnUnshelved) -> None:
-        await self.agent.spawn_unshelved(ctx, instance_uuid=p.instance_uuid, node=p.node)
-
-    @rpc.serves(ResizeInstance)
-    async def resize_instance(self, ctx: RequestContext, p: ResizeInstance) -> None:
-        await self.agent.resize_instance(ctx, instance_uuid=p.instance_uuid, migration=p.migration)
-
-    @rpc.serves(DropResizeClaim)
-    async def drop_resize_claim(self, ctx: RequestContext, p: DropResizeClaim) -> None:
-        await self.agent.drop_resize_claim(ctx, instance_uuid=p.instance_uuid, migration=p.migration)
-
-    @rpc.serves(FinishResize)
-    async def finish_resize(self, ctx: RequestContext, p: FinishResize) -> None:
-        await self.agent.finish_resize(ctx, instance_uuid=p.instance_uuid, migration=p.migration)
-
-    @rpc.serves(FinishRevertResize)
-    async def finish_revert_resize(self, ctx: RequestContext, p: FinishRevertResize) -> None:
-        await self.agent.finish_revert_resize(ctx, instance_uuid=p.instance_uuid, migration=p.migration)
+        super().__init__(agent)

@@ -568,159 +568,33 @@ class ConductorAPI(rpc.Client):
         )
 
 
-class ConductorEndpoint(rpc.Server):
+class ConductorEndpoint(rpc.Forward):
     """What the API and the agents may ask of the conductor (its sweeps are not here)."""
 
+    serves = (
+        ScheduleAndBuildInstances,
+        InstanceGet,
+        BuildSucceeded,
+        BuildFailed,
+        InstanceUpdate,
+        VolumeDetached,
+        InterfaceChanged,
+        InstanceDestroyed,
+        InstancesOnHost,
+        ServiceReport,
+        MigrateServer,
+        MigrationUpdate,
+        MoveFailed,
+        ResizeFinished,
+        ResizeConfirmed,
+        ResizeReverted,
+        MoveErrored,
+        InstanceShelved,
+        InstanceOffloaded,
+        UnshelveInstance,
+        InstanceUnshelved,
+        UnshelveFailed,
+    )
+
     def __init__(self, manager: ConductorManager) -> None:
-        self.manager = manager
-
-    @rpc.serves(ScheduleAndBuildInstances)
-    async def schedule_and_build_instances(self, ctx: RequestContext, p: ScheduleAndBuildInstances) -> None:
-        await self.manager.schedule_and_build_instances(ctx, specs=p.specs, api_span=p.api_span)
-
-    @rpc.serves(InstanceGet)
-    async def instance_get(self, ctx: RequestContext, p: InstanceGet) -> dict[str, Any] | None:
-        return await self.manager.instance_get(ctx, instance_uuid=p.instance_uuid)
-
-    @rpc.serves(BuildSucceeded)
-    async def build_succeeded(self, ctx: RequestContext, p: BuildSucceeded) -> dict[str, Any]:
-        return await self.manager.build_succeeded(
-            ctx,
-            instance_uuid=p.instance_uuid,
-            host=p.host,
-            power_state=p.power_state,
-            ports=p.ports,
-            addresses=p.addresses,
-            spans=p.spans,
-            events=p.events,
-        )
-
-    @rpc.serves(BuildFailed)
-    async def build_failed(self, ctx: RequestContext, p: BuildFailed) -> None:
-        await self.manager.build_failed(
-            ctx,
-            instance_uuid=p.instance_uuid,
-            host=p.host,
-            reason=p.reason,
-            alternates=p.alternates,
-            spans=p.spans,
-            events=p.events,
-        )
-
-    @rpc.serves(InstanceUpdate)
-    async def instance_update(self, ctx: RequestContext, p: InstanceUpdate) -> None:
-        await self.manager.instance_update(
-            ctx,
-            instance_uuid=p.instance_uuid,
-            values=p.values,
-            events=p.events,
-            notify=p.notify,
-            host=p.host,
-            fault=p.fault,
-        )
-
-    @rpc.serves(VolumeDetached)
-    async def volume_detached(self, ctx: RequestContext, p: VolumeDetached) -> None:
-        await self.manager.volume_detached(
-            ctx, instance_uuid=p.instance_uuid, volume_id=p.volume_id, event=p.event, error=p.error, host=p.host
-        )
-
-    @rpc.serves(InterfaceChanged)
-    async def interface_changed(self, ctx: RequestContext, p: InterfaceChanged) -> None:
-        await self.manager.interface_changed(
-            ctx,
-            instance_uuid=p.instance_uuid,
-            add=p.add,
-            network_name=p.network_name,
-            addresses=p.addresses,
-            remove=p.remove,
-        )
-
-    @rpc.serves(InstanceDestroyed)
-    async def instance_destroyed(self, ctx: RequestContext, p: InstanceDestroyed) -> None:
-        await self.manager.instance_destroyed(ctx, instance_uuid=p.instance_uuid, host=p.host, events=p.events)
-
-    @rpc.serves(InstancesOnHost)
-    async def instances_on_host(self, ctx: RequestContext, p: InstancesOnHost) -> list[dict[str, Any]]:
-        return await self.manager.instances_on_host(ctx, host=p.host)
-
-    @rpc.serves(ServiceReport)
-    async def service_report(self, ctx: RequestContext, p: ServiceReport) -> dict[str, Any]:
-        return await self.manager.service_report(ctx, host=p.host, zone=p.zone, node=p.node)
-
-    @rpc.serves(MigrateServer)
-    async def migrate_server(self, ctx: RequestContext, p: MigrateServer) -> dict[str, Any]:
-        return await self.manager.migrate_server(
-            ctx, instance_uuid=p.instance_uuid, migration_uuid=p.migration_uuid, requested_host=p.requested_host
-        )
-
-    @rpc.serves(MigrationUpdate)
-    async def migration_update(self, ctx: RequestContext, p: MigrationUpdate) -> None:
-        await self.manager.migration_update(ctx, migration_uuid=p.migration_uuid, status=p.status)
-
-    @rpc.serves(MoveFailed)
-    async def move_failed(self, ctx: RequestContext, p: MoveFailed) -> None:
-        await self.manager.move_failed(
-            ctx,
-            instance_uuid=p.instance_uuid,
-            migration=p.migration,
-            reason=p.reason,
-            events=p.events,
-            host=p.host,
-            values=p.values,
-        )
-
-    @rpc.serves(ResizeFinished)
-    async def resize_finished(self, ctx: RequestContext, p: ResizeFinished) -> None:
-        await self.manager.resize_finished(
-            ctx, instance_uuid=p.instance_uuid, migration=p.migration, power_state=p.power_state, events=p.events
-        )
-
-    @rpc.serves(ResizeConfirmed)
-    async def resize_confirmed(self, ctx: RequestContext, p: ResizeConfirmed) -> None:
-        await self.manager.resize_confirmed(
-            ctx, instance_uuid=p.instance_uuid, migration=p.migration, power_state=p.power_state, events=p.events
-        )
-
-    @rpc.serves(ResizeReverted)
-    async def resize_reverted(self, ctx: RequestContext, p: ResizeReverted) -> None:
-        await self.manager.resize_reverted(
-            ctx, instance_uuid=p.instance_uuid, migration=p.migration, power_state=p.power_state, events=p.events
-        )
-
-    @rpc.serves(MoveErrored)
-    async def move_errored(self, ctx: RequestContext, p: MoveErrored) -> None:
-        await self.manager.move_errored(
-            ctx, instance_uuid=p.instance_uuid, migration=p.migration, reason=p.reason, events=p.events, host=p.host
-        )
-
-    @rpc.serves(InstanceShelved)
-    async def instance_shelved(self, ctx: RequestContext, p: InstanceShelved) -> None:
-        await self.manager.instance_shelved(
-            ctx,
-            instance_uuid=p.instance_uuid,
-            image_id=p.image_id,
-            host=p.host,
-            power_state=p.power_state,
-            events=p.events,
-        )
-
-    @rpc.serves(InstanceOffloaded)
-    async def instance_offloaded(self, ctx: RequestContext, p: InstanceOffloaded) -> None:
-        await self.manager.instance_offloaded(ctx, instance_uuid=p.instance_uuid, events=p.events)
-
-    @rpc.serves(UnshelveInstance)
-    async def unshelve_instance(self, ctx: RequestContext, p: UnshelveInstance) -> None:
-        await self.manager.unshelve_instance(ctx, instance_uuid=p.instance_uuid, requested_host=p.requested_host)
-
-    @rpc.serves(InstanceUnshelved)
-    async def instance_unshelved(self, ctx: RequestContext, p: InstanceUnshelved) -> None:
-        await self.manager.instance_unshelved(
-            ctx, instance_uuid=p.instance_uuid, power_state=p.power_state, events=p.events, ports=p.ports
-        )
-
-    @rpc.serves(UnshelveFailed)
-    async def unshelve_failed(self, ctx: RequestContext, p: UnshelveFailed) -> None:
-        await self.manager.unshelve_failed(
-            ctx, instance_uuid=p.instance_uuid, reason=p.reason, events=p.events, host=p.host
-        )
+        super().__init__(manager)

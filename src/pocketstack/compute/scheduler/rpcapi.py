@@ -68,20 +68,14 @@ class SchedulerAPI(rpc.Client):
         await self._fanout(SCHEDULER_TOPIC, ctx, HostStatesChanged())
 
 
-class SchedulerEndpoint(rpc.Server):
+class SchedulerEndpoint(rpc.Forward):
+    """The scheduler's bus methods (its host cache and filters are not reachable)."""
+
+    serves = (
+        SelectDestinations,
+        BuildFailed,
+        HostStatesChanged,
+    )
+
     def __init__(self, manager: SchedulerManager) -> None:
-        self.manager = manager
-
-    @rpc.serves(SelectDestinations)
-    async def select_destinations(self, ctx: RequestContext, p: SelectDestinations) -> dict[str, Any]:
-        return await self.manager.select_destinations(
-            ctx, spec=p.spec, num_alternates=p.num_alternates, return_spans=p.return_spans
-        )
-
-    @rpc.serves(BuildFailed)
-    async def build_failed(self, ctx: RequestContext, p: BuildFailed) -> None:
-        await self.manager.build_failed(ctx, host=p.host)
-
-    @rpc.serves(HostStatesChanged)
-    async def host_states_changed(self, ctx: RequestContext, p: HostStatesChanged) -> None:
-        await self.manager.host_states_changed(ctx)
+        super().__init__(manager)
