@@ -223,6 +223,10 @@ async def test_launch_wizard_lists_and_project_switch(cloud: CloudClient) -> Non
         assert empty.status_code == 400 and "Give the instance a name." in empty.text
         too_many = await web.post(f"{D}/launch", data={**form, "count": "11", "network": net_id.group(1)})
         assert too_many.status_code == 403 and "compute: " in too_many.text and "uota" in too_many.text
+        bad_key = await web.post(
+            f"{D}/launch", data={**form, "new_keypair": "imported", "public_key": "ssh-rsa not-a-key"}
+        )
+        assert bad_key.status_code == 400 and "compute: " in bad_key.text
         bad_meta = await web.post(f"{D}/launch", data={**form, "metadata": "no equals sign"})
         assert bad_meta.status_code == 400 and "one KEY=VALUE per line" in bad_meta.text
         # Boot from a new volume made from the image, in a zone, with metadata.

@@ -134,6 +134,7 @@ def _form_values(call: Call) -> dict[str, Any]:
         "networks": call.fields("network"),
         "keypair": call.field("keypair"),
         "new_keypair": call.field("new_keypair"),
+        "public_key": call.field("public_key"),
         "groups": call.fields("security_group") or ["default"],
         "user_data": call.field("user_data"),
         "boot_volume_gb": call.field("boot_volume_gb"),
@@ -230,9 +231,9 @@ async def launch(call: Call) -> Response:
             server["user_data"] = base64.b64encode(values["user_data"].encode()).decode()
         try:
             if values["new_keypair"]:
-                created = await api.compute.create_keypair(values["new_keypair"])
+                created = await api.compute.create_keypair(values["new_keypair"], values["public_key"] or None)
                 private_key = str(created.get("private_key") or "")
-                values["keypair"], values["new_keypair"] = created["name"], ""
+                values["keypair"], values["new_keypair"], values["public_key"] = created["name"], "", ""
             if values["keypair"]:
                 server["key_name"] = values["keypair"]
             made = await api.compute.create_server(server, scheduler_hints)

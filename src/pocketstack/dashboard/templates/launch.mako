@@ -55,6 +55,7 @@
 % endfor
   </select></label>
   <label>Or create a new key pair named <input name="new_keypair" value="${values['new_keypair']}" pattern="[A-Za-z0-9_. @-]+"></label>
+  <label>with this public key (empty: the cloud generates one) <textarea name="public_key" rows="2">${values['public_key']}</textarea></label>
   <label>User data <textarea name="user_data" rows="3">${values['user_data']}</textarea></label>
 </fieldset>
 <fieldset><legend>5 · Placement and metadata (optional)</legend>
