@@ -17,7 +17,6 @@ import hashlib
 import hmac
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from pocketstack.common.context import RequestContext
 from pocketstack.common.errors import Forbidden, NotAuthenticated, NotFound
@@ -88,21 +87,6 @@ def check_acl(acl_value: str | None) -> None:
             raise Invalid(f"Unknown ACL element {item!r}: use .r:*, .rlistings or project:user.")
         if item.startswith(".r:") and len(item) == 3:
             raise Invalid("No host/domain value after referrer designation in ACL: .r:")
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """What the caller may do in one container of one account."""
-
-    owner: bool  # the account's operator or reseller admin: everything
-    reader: bool  # the account's reader: GET/HEAD everything
-
-
-def decide(ctx: RequestContext, project_id: str) -> Decision:
-    return Decision(
-        owner=policy.allowed(ctx, "object:write", project_id),
-        reader=policy.allowed(ctx, "object:read", project_id),
-    )
 
 
 def may_list(ctx: RequestContext, project_id: str, container_meta: Mapping[str, str]) -> bool:

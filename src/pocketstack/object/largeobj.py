@@ -175,13 +175,23 @@ async def dlo_pieces(db: Database, account: str, row: Object) -> list[Piece]:
     return [Piece(found[k].blob, found[k].size, found[k].etag) for k in names if k in found and not is_dlo(found[k])]
 
 
-async def pieces_of(db: Database, store: ObjectBackend, account: str, row: Object) -> list[Piece] | None:
-    """The segments of a large object; None for an ordinary one."""
+@dataclass(frozen=True, slots=True)
+class Body:
+    """What a GET of an object sends: its pieces laid end to end, their size and ETag."""
+
+    pieces: list[Piece]
+    size: int
+    etag: str
+
+
+async def body_of(db: Database, store: ObjectBackend, account: str, row: Object) -> Body:
     if is_slo(row):
-        return await slo_pieces(db, store, account, row)
+        pieces = await slo_pieces(db, store, account, row)
+        return Body(pieces, sum(p.size for p in pieces), f'"{row.etag}"')
     if is_dlo(row):
-        return await dlo_pieces(db, account, row)
-    return None
+        pieces = await dlo_pieces(db, account, row)
+        return Body(pieces, sum(p.size for p in pieces), f'"{combined_etag([p.etag for p in pieces])}"')
+    return Body([Piece(row.blob, row.size, row.etag)], row.size, row.etag)
 
 
 async def stream(store: ObjectBackend, pieces: Sequence[Piece], start: int, end: int) -> AsyncIterator[bytes]:

@@ -5,7 +5,7 @@ ResellerAdmin``, ``project_reader_roles = reader``).
 Swift has no policy file: these names are pocketstack's (``object:*``), their defaults
 keystoneauth's. The target of every rule is the account: ``project_id`` is the project
 the account belongs to (``AUTH_<project_id>``). What a container's ACLs grant
-(``X-Container-Read``/``-Write``) is decided in ``acl.py``, on top of these rules:
+(``X-Container-Read``/``-Write``) is decided in ``access.py``, on top of these rules:
 keystoneauth checks ACLs only when the caller is not the account's operator.
 """
 

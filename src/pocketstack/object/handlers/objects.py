@@ -171,46 +171,45 @@ async def get(deps: ObjectDeps, request: Request) -> Response:
     if obj is None:
         raise NotFound(f"Object {name} not found")
     if request.param("multipart-manifest") == "get" and largeobj.is_slo(obj):
-        manifest = await largeobj.manifest_of(deps.store, obj)
-        return Response(
-            200,
-            orjson.dumps(manifest),
-            content_type="application/json; charset=utf-8",
-            headers=[("x-static-large-object", "True"), ("etag", obj.etag)],
-        )
-    pieces = await largeobj.pieces_of(deps.db, deps.store, t.account, obj)
-    size = obj.size if pieces is None else sum(p.size for p in pieces)
-    etag = obj.etag if pieces is None else f'"{largeobj.combined_etag([p.etag for p in pieces])}"'
-    if largeobj.is_slo(obj):
-        etag = f'"{obj.etag}"'
-    headers = views.object_headers(obj, etag, size)
-    if conditions.not_modified(request.headers, etag, obj.created_at):
+        return await _manifest(deps, obj)
+    body = await largeobj.body_of(deps.db, deps.store, t.account, obj)
+    headers = views.object_headers(obj, body.etag, body.size)
+    if conditions.not_modified(request.headers, body.etag, obj.created_at):
         return empty(304, headers=[(k, v) for k, v in headers if k in ("etag", "last-modified", "x-timestamp")])
     try:
-        span = conditions.byte_range(request.headers.get("range"), size)
+        span = conditions.byte_range(request.headers.get("range"), body.size)
     except RangeNotSatisfiable:
-        return Response(
-            416,
-            b"Requested Range Not Satisfiable",
-            content_type=views.PLAIN,
-            headers=[("content-range", f"bytes */{size}"), *[(k, v) for k, v in headers if k != "content-type"]],
-        )
-    start, end = span if span is not None else (0, size)
+        return _unsatisfiable(headers, body.size)
+    start, end = span if span is not None else (0, body.size)
     headers.append(("content-length", str(end - start)))
-    status = 200
     if span is not None:
-        status = 206
-        headers.append(("content-range", f"bytes {start}-{end - 1}/{size}"))
+        headers.append(("content-range", f"bytes {start}-{end - 1}/{body.size}"))
+    status = 206 if span is not None else 200
     if request.method == "HEAD":
         return Response(status, b"", headers=headers)
-    if pieces is None:
-        pieces = [largeobj.Piece(obj.blob, obj.size, obj.etag)]
-    body = largeobj.stream(deps.store, pieces, start, end)
+    stream = largeobj.stream(deps.store, body.pieces, start, end)
     try:
-        first = await anext(body, b"")
+        first = await anext(stream, b"")
     except BlobNotFound:
         raise NotFound(f"Object {name} not found") from None
-    return Response(status, headers=headers, stream=_chain(first, body))
+    return Response(status, headers=headers, stream=_chain(first, stream))
+
+
+async def _manifest(deps: ObjectDeps, obj: Object) -> Response:
+    """``?multipart-manifest=get``: the SLO's manifest itself."""
+    manifest = await largeobj.manifest_of(deps.store, obj)
+    headers = [("x-static-large-object", "True"), ("etag", obj.etag)]
+    return Response(200, orjson.dumps(manifest), content_type="application/json; charset=utf-8", headers=headers)
+
+
+def _unsatisfiable(headers: list[tuple[str, str]], size: int) -> Response:
+    kept = [(k, v) for k, v in headers if k != "content-type"]
+    return Response(
+        416,
+        b"Requested Range Not Satisfiable",
+        content_type=views.PLAIN,
+        headers=[("content-range", f"bytes */{size}"), *kept],
+    )
 
 
 async def _chain(first: bytes, rest):  # type: ignore[no-untyped-def]
