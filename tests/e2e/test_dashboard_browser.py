@@ -122,6 +122,8 @@ def test_dashboard_launch_watch_topology_console_logout(dashboard_cloud: dict[st
             page.get_by_label("m1.tiny", exact=True).check()
             page.check("label.check:has-text('net1') input")
             page.fill("input[name=count]", "11")
+            # The flavors' fit follows the count before anything is sent.
+            assert page.inner_text("tr:has(#flavor-1) td.fit") == "over quota"
             page.click("#launch-submit")
             assert "uota" in page.inner_text("#launch-error")
             shot(page, "launch-refused")

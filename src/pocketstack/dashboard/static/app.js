@@ -176,7 +176,27 @@ function enableUpload(form) {
   });
 }
 
+function enableFit(form) {
+  // Each flavor's fit against the room left, for the count asked (the API decides in the end).
+  const count = form.elements.count;
+  const update = () => {
+    const n = Math.max(1, parseInt(count.value, 10) || 1);
+    const free = form.dataset;
+    form.querySelectorAll("tr[data-vcpus]").forEach((row) => {
+      const fits = n <= Number(free.freeInstances)
+        && n * Number(row.dataset.vcpus) <= Number(free.freeVcpus)
+        && n * Number(row.dataset.ram) <= Number(free.freeRam);
+      row.classList.toggle("nofit", !fits);
+      row.querySelector("td.fit").textContent = fits ? "yes" : "over quota";
+    });
+  };
+  count.addEventListener("input", update);
+  update();
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  const launch = document.getElementById("launch-form");
+  if (launch) enableFit(launch);
   const upload = document.getElementById("image-upload");
   if (upload) enableUpload(upload);
   connectLive([...document.querySelectorAll("[data-live]")]);

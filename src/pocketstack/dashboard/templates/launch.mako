@@ -4,7 +4,7 @@
 % if error:
 <p class="error" role="alert" id="launch-error">${error}</p>
 % endif
-<form method="post" action="${prefix}/launch" class="wizard" id="launch-form">
+<form method="post" action="${prefix}/launch" class="wizard" id="launch-form" data-free-instances="${free['instances']}" data-free-vcpus="${free['vcpus']}" data-free-ram="${free['ram']}">
 <input type="hidden" name="csrf_token" value="${session.csrf}">
 <fieldset><legend>1 · Details</legend>
   <label>Name <input name="name" value="${values['name']}" required maxlength="255"></label>
@@ -30,8 +30,8 @@
   <table class="list flavors"><thead><tr><th></th><th>Flavor</th><th>vCPUs</th><th>RAM</th><th>Disk</th><th>Fits</th></tr></thead><tbody>
 % for f in flavors:
 <% fits = f['vcpus'] <= free['vcpus'] and f['ram'] <= free['ram'] and free['instances'] > 0 %>
-  <tr class="${'' if fits else 'nofit'}"><td><input type="radio" name="flavor" value="${f['id']}" id="flavor-${f['id']}" ${'checked' if f['id'] == values['flavor'] else ''} required></td>
-  <td><label for="flavor-${f['id']}">${f['name']}</label></td><td>${f['vcpus']}</td><td>${f['ram']} MB</td><td>${f['disk']} GB</td><td>${'yes' if fits else 'over quota'}</td></tr>
+  <tr class="${'' if fits else 'nofit'}" data-vcpus="${f['vcpus']}" data-ram="${f['ram']}"><td><input type="radio" name="flavor" value="${f['id']}" id="flavor-${f['id']}" ${'checked' if f['id'] == values['flavor'] else ''} required></td>
+  <td><label for="flavor-${f['id']}">${f['name']}</label></td><td>${f['vcpus']}</td><td>${f['ram']} MB</td><td>${f['disk']} GB</td><td class="fit">${'yes' if fits else 'over quota'}</td></tr>
 % endfor
   </tbody></table>
 </fieldset>
