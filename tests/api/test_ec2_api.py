@@ -407,7 +407,26 @@ async def test_tags(c: CloudClient, ec2: Ec2) -> None:
     }
     await ec2("DeleteTags", Resources=[ident], Tags=[{"Key": "env"}])
     assert {t["Key"] for t in (await ec2.instance(ident))["Tags"]} == {"Name"}
-    await ec2.fails("InvalidID", "CreateTags", Resources=["ami-12345678"], Tags=[{"Key": "a", "Value": "b"}])
+    await ec2.fails("InvalidID", "CreateTags", Resources=["igw-12345678"], Tags=[{"Key": "a", "Value": "b"}])
+    await ec2.fails(
+        "InvalidAMIID.NotFound", "CreateTags", Resources=["ami-12345678"], Tags=[{"Key": "a", "Value": "b"}]
+    )
+    # Security groups keep their tags as Neutron's KEY=VALUE string tags.
+    group = (await ec2("CreateSecurityGroup", GroupName="tagged", Description="d"))["GroupId"]
+    await ec2("CreateTags", Resources=[group], Tags=[{"Key": "env", "Value": "ci"}, {"Key": "Name", "Value": "g"}])
+    await ec2("CreateTags", Resources=[group], Tags=[{"Key": "env", "Value": "prod"}])
+    shown = (await ec2("DescribeSecurityGroups", GroupIds=[group]))["SecurityGroups"][0]
+    assert {t["Key"]: t["Value"] for t in shown["Tags"]} == {"env": "prod", "Name": "g"}
+    found = await ec2("DescribeSecurityGroups", Filters=[{"Name": "tag:env", "Values": ["prod"]}])
+    assert [g["GroupId"] for g in found["SecurityGroups"]] == [group]
+    await ec2("DeleteTags", Resources=[group], Tags=[{"Key": "env"}])
+    shown = (await ec2("DescribeSecurityGroups", GroupIds=[group]))["SecurityGroups"][0]
+    assert {t["Key"]: t["Value"] for t in shown["Tags"]} == {"Name": "g"}
+    listed = await ec2("DescribeTags", Filters=[{"Name": "resource-type", "Values": ["security-group"]}])
+    assert {(t["ResourceId"], t["Key"]) for t in listed["Tags"]} == {(group, "Name")}
+    # The admin's public image is not the demo project's to tag.
+    public = (await ec2("DescribeImages"))["Images"][0]["ImageId"]
+    await ec2.fails("UnauthorizedOperation", "CreateTags", Resources=[public], Tags=[{"Key": "a", "Value": "b"}])
     await ec2.fails(
         "InvalidInstanceID.NotFound", "CreateTags", Resources=["i-0badf00d"], Tags=[{"Key": "a", "Value": "b"}]
     )
@@ -478,6 +497,10 @@ async def test_images_from_instances_and_instance_type(ec2: Ec2) -> None:
         await asyncio.sleep(0.05)
     assert shown["State"] == "available" and shown["Name"] == "from-ec2" and shown["Public"] is False
     assert [i["ImageId"] for i in (await ec2("DescribeImages", Owners=["self"]))["Images"]] == [made]
+    await ec2("CreateTags", Resources=[made], Tags=[{"Key": "release", "Value": "1.0"}])
+    tagged = await ec2("DescribeImages", Filters=[{"Name": "tag:release", "Values": ["1.*"]}])
+    assert [i["ImageId"] for i in tagged["Images"]] == [made]
+    assert tagged["Images"][0]["Tags"] == [{"Key": "release", "Value": "1.0"}]
     perm = await ec2("DescribeImageAttribute", ImageId=image, Attribute="launchPermission")
     assert perm["LaunchPermissions"] == [{"Group": "all"}]
     await ec2.fails("InvalidParameterValue", "DescribeImageAttribute", ImageId=image, Attribute="colour")

@@ -120,3 +120,13 @@ def page(call: Call, items: list[Any]) -> tuple[list[Any], str | None]:
         return items[start:], None
     end = start + limit
     return items[start:end], (str(end) if end < len(items) else None)
+
+
+def string_tags(tags: list[Any] | None) -> dict[str, str]:
+    """EC2 tags kept as ``KEY=VALUE`` string tags (Neutron's and Glance's tags)."""
+    out: dict[str, str] = {}
+    for tag in tags or ():
+        key, sep, value = str(tag).partition("=")
+        if sep:
+            out[key] = value
+    return out

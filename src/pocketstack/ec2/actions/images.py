@@ -5,7 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from pocketstack.client import ApiError
-from pocketstack.ec2.actions.common import image_prefix, matches, not_found, page, timestamp, uuid_of
+from pocketstack.ec2.actions.common import (
+    image_prefix,
+    matches,
+    not_found,
+    page,
+    string_tags,
+    tag_set,
+    timestamp,
+    uuid_of,
+)
 from pocketstack.ec2.call import Call, api_error
 from pocketstack.ec2.errors import Ec2Error
 
@@ -22,7 +31,6 @@ TYPES = {"ami": "machine", "aki": "kernel", "ari": "ramdisk"}
 async def render(call: Call, image: dict[str, Any], ec2_id: str) -> dict[str, Any]:
     state = STATES.get(str(image.get("status")), "failed" if image.get("status") == "killed" else "deregistered")
     owner = str(image.get("owner") or "")
-    properties = {k: str(v) for k, v in image.items() if k.startswith("ec2:tag:")}
     bdm = image.get("block_device_mapping")
     return {
         "imageId": ec2_id,
@@ -40,7 +48,7 @@ async def render(call: Call, image: dict[str, Any], ec2_id: str) -> dict[str, An
         "blockDeviceMapping": [],
         "virtualizationType": "hvm",
         "hypervisor": str(image.get("hypervisor_type") or "kvm"),
-        "tagSet": [{"key": k[8:], "value": v} for k, v in sorted(properties.items())] or None,
+        "tagSet": tag_set(string_tags(image.get("tags"))),
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pocketstack.client import ApiError
-from pocketstack.ec2.actions.common import matches, uuid_of
+from pocketstack.ec2.actions.common import matches, string_tags, tag_set, uuid_of
 from pocketstack.ec2.call import Call, api_error
 from pocketstack.ec2.errors import Ec2Error
 from pocketstack.ec2.params import Params
@@ -66,6 +66,7 @@ def render(group: dict[str, Any], sg_ids: dict[str, str]) -> dict[str, Any]:
         "groupDescription": group.get("description") or "",
         "ipPermissions": [_permission(r, sg_ids) for r in rules if r.get("direction") == "ingress"],
         "ipPermissionsEgress": [_permission(r, sg_ids) for r in rules if r.get("direction") == "egress"],
+        "tagSet": tag_set(string_tags(group.get("tags"))),
     }
 
 
@@ -106,7 +107,7 @@ async def describe_security_groups(call: Call) -> dict[str, Any]:
             "description": [item["groupDescription"]],
             "owner-id": [str(item["ownerId"])],
         }
-        if matches(filters, values, {}):
+        if matches(filters, values, string_tags(group.get("tags"))):
             out.append(item)
     return {"securityGroupInfo": out}
 

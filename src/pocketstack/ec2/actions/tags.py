@@ -8,22 +8,61 @@ from typing import Any
 
 from pocketstack.client import ApiError
 from pocketstack.client.base import seg
-from pocketstack.ec2.actions.common import matches, not_found, uuid_of
+from pocketstack.ec2.actions.common import image_prefix, matches, not_found, string_tags, uuid_of
 from pocketstack.ec2.call import Call, api_error
 from pocketstack.ec2.errors import Ec2Error
 
 # EC2 prefix -> (OpenStack kind, EC2 resource type).
-TAGGABLE = {"i": ("server", "instance"), "vol": ("volume", "volume"), "snap": ("snapshot", "snapshot")}
+TAGGABLE = {
+    "i": ("server", "instance"),
+    "vol": ("volume", "volume"),
+    "snap": ("snapshot", "snapshot"),
+    "ami": ("image", "image"),
+    "sg": ("security_group", "security-group"),
+    "vpc": ("network", "vpc"),
+    "subnet": ("subnet", "subnet"),
+}
+# Kept as KEY=VALUE string tags: Neutron's resources (path under /network/v2.0) and images.
+NEUTRON = {"security_group": "security-groups", "network": "networks", "subnet": "subnets"}
+
+
+async def _string_tags(call: Call, kind: str, uuid: str) -> list[str]:
+    if kind == "image":
+        return [str(x) for x in (await call.api.image.image(uuid)).get("tags") or []]
+    body = await call.api.network.get(f"/{NEUTRON[kind]}/{uuid}/tags")
+    return [str(x) for x in body.get("tags") or []]
+
+
+async def _put_string_tags(call: Call, kind: str, uuid: str, set_: dict[str, str], unset: list[str]) -> None:
+    """Replace the KEY=VALUE tags of the keys in ``set_`` and drop those in ``unset``."""
+    current = await _string_tags(call, kind, uuid)
+    keys = set(set_) | set(unset)
+    stale = [x for x in current if x.partition("=")[0] in keys and x.partition("=")[1]]
+    fresh = [f"{k}={v}" for k, v in set_.items()]
+    if any(len(x) > 255 for x in fresh):
+        raise Ec2Error("InvalidParameterValue", "A tag's key and value together are at most 254 characters here.")
+    if kind == "image":
+        for tag in stale:
+            if tag not in fresh:
+                await call.api.image.delete(f"/images/{uuid}/tags/{seg(tag)}")
+        for tag in fresh:
+            await call.api.image.put(f"/images/{uuid}/tags/{seg(tag)}", None)
+        return
+    kept = [x for x in current if x not in stale]
+    await call.api.network.put(f"/{NEUTRON[kind]}/{uuid}/tags", {"tags": kept + fresh})
 
 
 def _kind(ident: str) -> tuple[str, str]:
     prefix = ident.split("-", 1)[0]
     if prefix not in TAGGABLE:
-        raise Ec2Error("InvalidID", f"The ID '{ident}' is not valid (tags are kept on i-, vol- and snap- resources)")
+        raise Ec2Error("InvalidID", f"The ID '{ident}' is not a taggable resource here")
     return TAGGABLE[prefix]
 
 
 async def _set(call: Call, kind: str, uuid: str, tags: dict[str, str]) -> None:
+    if kind == "image" or kind in NEUTRON:
+        await _put_string_tags(call, kind, uuid, tags, [])
+        return
     name = tags.pop("Name", None)
     if kind == "server":
         if name is not None:
@@ -44,6 +83,9 @@ async def _set(call: Call, kind: str, uuid: str, tags: dict[str, str]) -> None:
 
 
 async def _unset(call: Call, kind: str, uuid: str, keys: list[str], ident: str) -> None:
+    if kind == "image" or kind in NEUTRON:
+        await _put_string_tags(call, kind, uuid, {}, keys)
+        return
     if "Name" in keys:
         if kind == "server":
             # A server must have a name: it falls back to its instance id.
@@ -71,7 +113,10 @@ async def _targets(call: Call) -> list[tuple[str, str, str]]:
     out = []
     for ident in idents:
         kind, _ = _kind(ident)
-        out.append((ident, kind, await uuid_of(call, kind, ident, (ident.split("-", 1)[0],))))
+        uuid = await uuid_of(call, kind, ident, (ident.split("-", 1)[0],))
+        if kind == "security_group" and not await call.api.network.security_groups(id=uuid, project_id=call.project_id):
+            raise not_found(kind, ident)
+        out.append((ident, kind, uuid))
     return out
 
 
@@ -103,6 +148,8 @@ async def delete_tags(call: Call) -> dict[str, Any]:
 
 
 async def _tags_of(call: Call, kind: str, uuid: str) -> dict[str, str]:
+    if kind == "image" or kind in NEUTRON:
+        return string_tags(await _string_tags(call, kind, uuid))
     if kind == "server":
         resource = await call.api.compute.server(uuid)
     elif kind == "volume":
@@ -116,8 +163,12 @@ async def _tags_of(call: Call, kind: str, uuid: str) -> dict[str, str]:
 
 
 async def describe_tags(call: Call) -> dict[str, Any]:
-    servers, volumes, snapshots = await asyncio.gather(
-        call.api.compute.servers(), call.api.volume.volumes(), call.api.volume.snapshots()
+    servers, volumes, snapshots, groups, images = await asyncio.gather(
+        call.api.compute.servers(),
+        call.api.volume.volumes(),
+        call.api.volume.snapshots(),
+        call.api.network.security_groups(project_id=call.project_id),
+        call.api.image.images(owner=call.project_id),
     )
     servers = [s for s in servers if str(s.get("tenant_id")) == call.project_id]
     rows: list[tuple[str, str, dict[str, Any]]] = []
@@ -125,15 +176,20 @@ async def describe_tags(call: Call) -> dict[str, Any]:
         ("server", "i", "instance", servers),
         ("volume", "vol", "volume", volumes),
         ("snapshot", "snap", "snapshot", snapshots),
+        ("security_group", "sg", "security-group", groups),
+        ("image", "ami", "image", [i for i in images if image_prefix(i) == "ami"]),
     ):
         ids = await call.ids.ec2_ids(kind, prefix, [str(i["id"]) for i in items])
         rows += [(ids[str(i["id"])], rtype, i) for i in items]
     filters = call.params.filters()
     out = []
     for ident, rtype, item in rows:
-        tags = {str(k): str(v) for k, v in (item.get("metadata") or {}).items()}
-        if item.get("name"):
-            tags["Name"] = str(item["name"])
+        if rtype in ("security-group", "image"):
+            tags = string_tags(item.get("tags"))
+        else:
+            tags = {str(k): str(v) for k, v in (item.get("metadata") or {}).items()}
+            if item.get("name"):
+                tags["Name"] = str(item["name"])
         for key, value in sorted(tags.items()):
             values = {"resource-id": [ident], "resource-type": [rtype], "key": [key], "value": [value]}
             if matches(filters, values, {}):

@@ -8,7 +8,7 @@ import ipaddress
 from typing import Any
 
 from pocketstack.client import ApiError
-from pocketstack.ec2.actions.common import matches, not_found, requested_tags, uuid_of
+from pocketstack.ec2.actions.common import matches, not_found, requested_tags, string_tags, tag_set, uuid_of
 from pocketstack.ec2.call import Call, api_error
 from pocketstack.ec2.errors import Ec2Error
 
@@ -20,6 +20,14 @@ CIDR_MARK = "ec2 vpc cidr="
 def _vpc_cidr(net: dict[str, Any]) -> str | None:
     text = str(net.get("description") or "")
     return text[len(CIDR_MARK) :] if text.startswith(CIDR_MARK) else None
+
+
+def _tags(resource: dict[str, Any]) -> dict[str, str]:
+    """The resource's KEY=VALUE tags, its name as the Name tag unless one is set."""
+    tags = string_tags(resource.get("tags"))
+    if resource.get("name") and "Name" not in tags:
+        tags["Name"] = str(resource["name"])
+    return tags
 
 
 def _router_name(vpc_id: str) -> str:
@@ -66,7 +74,7 @@ async def describe_vpcs(call: Call) -> dict[str, Any]:
             "dhcpOptionsId": "default",
             "instanceTenancy": "default",
             "isDefault": net.get("name") == DEFAULT_NAME,
-            "tagSet": [{"key": "Name", "value": net["name"]}] if net.get("name") else None,
+            "tagSet": tag_set(_tags(net)),
         }
         values: dict[str, list[Any]] = {
             "vpc-id": [item["vpcId"]],
@@ -76,7 +84,7 @@ async def describe_vpcs(call: Call) -> dict[str, Any]:
             "is-default": ["true" if item["isDefault"] else "false"],
             "owner-id": [call.project_id],
         }
-        if matches(filters, values, {"Name": str(net.get("name") or "")}):
+        if matches(filters, values, _tags(net)):
             out.append(item)
     return {"vpcSet": out}
 
@@ -107,7 +115,7 @@ async def describe_subnets(call: Call) -> dict[str, Any]:
             "defaultForAz": str(sub["network_id"]) == default,
             "mapPublicIpOnLaunch": False,
             "ownerId": call.project_id,
-            "tagSet": [{"key": "Name", "value": sub["name"]}] if sub.get("name") else None,
+            "tagSet": tag_set(_tags(sub)),
         }
         values = {
             "subnet-id": [item["subnetId"]],
@@ -118,7 +126,7 @@ async def describe_subnets(call: Call) -> dict[str, Any]:
             "availability-zone": ["nova"],
             "default-for-az": ["true" if item["defaultForAz"] else "false"],
         }
-        if matches(filters, values, {"Name": str(sub.get("name") or "")}):
+        if matches(filters, values, _tags(sub)):
             out.append(item)
     return {"subnetSet": out}
 
