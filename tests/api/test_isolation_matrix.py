@@ -106,6 +106,8 @@ def kinds(service: str) -> dict[str, Expect]:
         "write": kind(hidden, "403", n_write),
         # an administrator's action on A's resource: the resource is hidden from B
         "admin_on_owned": kind(hidden, "403", n_write),
+        # an administrator's action whose rule is checked before the lookup: 403 for any id
+        "admin_checked_first": kind("403", "403", n_write),
         # project A named in the path (quotas, usage): readers of A, admins
         "project_read": kind("403", "2xx", "403"),
         # A's project named in a Cinder path: B's token with A's project is a bad URL
@@ -437,6 +439,87 @@ BODIES: dict[tuple[str, str, str], Body] = {
     ("volume", "POST", "/attachments/{attachment_id}/action"): lambda s, c: {"os-complete": {}},
 }
 MEDIA = {("image", "PATCH"): "application/openstack-images-v2.1-json-patch"}
+
+
+def _verb(body: Any) -> Body:
+    return lambda s, c: body
+
+
+def _server_verbs() -> dict[str, tuple[str, Body]]:
+    """Every server action (POST /servers/{server_id}/action) as its own row: the kind
+    of rule Nova checks for it (a member's or an admin's)."""
+    member = {
+        "reboot": {"type": "SOFT"},
+        "os-stop": None,
+        "os-start": None,
+        "pause": None,
+        "unpause": None,
+        "suspend": None,
+        "resume": None,
+        "lock": None,
+        "unlock": None,
+        "rescue": None,
+        "unrescue": None,
+        "createImage": {"name": "iso-snapshot"},
+        "createBackup": {"name": "iso-backup", "backup_type": "daily", "rotation": 1},
+        "changePassword": {"adminPass": "iso-password"},
+        "trigger_crash_dump": None,
+        "addSecurityGroup": {"name": "default"},
+        "removeSecurityGroup": {"name": "default"},
+        "resize": {"flavorRef": "2"},
+        "confirmResize": None,
+        "revertResize": None,
+        "shelve": None,
+        "unshelve": None,
+        "restore": None,
+        "forceDelete": None,
+    }
+    admin = {
+        "os-resetState": {"state": "active"},
+        "injectNetworkInfo": None,
+        "migrate": None,
+        "os-migrateLive": {"host": None, "block_migration": "auto"},
+        "evacuate": {},
+    }
+    verbs: dict[str, tuple[str, Body]] = {k: ("write", _verb({k: v})) for k, v in member.items()}
+    verbs.update({k: ("admin_on_owned", _verb({k: v})) for k, v in admin.items()})
+    verbs["rebuild"] = ("write", lambda s, c: {"rebuild": {"imageRef": s.params["image"]["image_id"]}})
+    return verbs
+
+
+def _volume_verbs() -> dict[str, tuple[str, Body]]:
+    """Every volume action (POST /volumes/{volume_id}/action) as its own row."""
+    member = {
+        "os-extend": {"new_size": 2},
+        "os-set_bootable": {"bootable": False},
+        "os-reserve": None,
+        "os-unreserve": None,
+        "os-begin_detaching": None,
+        "os-roll_detaching": None,
+        "os-detach": {},
+        "os-initialize_connection": {"connector": {"host": "iso"}},
+        "os-terminate_connection": {"connector": {"host": "iso"}},
+        "os-volume_upload_image": {"image_name": "iso-upload"},
+        "os-set_image_metadata": {"metadata": {"iso": "b"}},
+        "os-unset_image_metadata": {"key": "iso"},
+        "os-retype": {"new_type": "iso-type"},
+    }
+    admin = {
+        "os-reset_status": {"status": "available"},
+        "os-force_delete": {},
+        "os-unmanage": {},
+    }
+    verbs: dict[str, tuple[str, Body]] = {k: ("write", _verb({k: v})) for k, v in member.items()}
+    # Cinder's admin actions check their rule before the volume is looked up: 403 for any id.
+    verbs.update({k: ("admin_checked_first", _verb({k: v})) for k, v in admin.items()})
+    return verbs
+
+
+# Action routes whose body names the verb: one row per verb.
+VERBS: dict[tuple[str, str, str], dict[str, tuple[str, Body]]] = {
+    ("compute", "POST", "/servers/{server_id}/action"): _server_verbs(),
+    ("volume", "POST", "/volumes/{volume_id}/action"): _volume_verbs(),
+}
 HEADERS = {("object", "COPY"): {"Destination": "iso/iso-copy.txt"}}
 
 COMPUTE_PROXIES = re.compile(
@@ -467,11 +550,13 @@ class Row:
     expect: Expect | None
     path: str = ""
     got: dict[str, int] = field(default_factory=dict)
-    bodies: dict[str, str] = field(default_factory=dict)
+    # One verb of an action route (its body's key) and that verb's body.
+    verb: str = ""
+    body: Body | None = None
 
     @property
     def key(self) -> str:
-        return f"{self.service} {self.method} {self.pattern}"
+        return f"{self.service} {self.method} {self.pattern}" + (f" ({self.verb})" if self.verb else "")
 
 
 def judge(expect: str, status: int) -> bool:
@@ -508,14 +593,16 @@ class Matrix:
                 want = (row.expect or {}).get(role, "")
                 mark = "" if got is None or not want or judge(want, got) else "!"
                 cells.append(f"{got}{mark}" if got is not None else "-")
-            lines.append(f"| {row.service} | {row.method} | `{row.pattern}` | " + " | ".join(cells) + " |")
+            route = f"`{row.pattern}`" + (f" ({row.verb})" if row.verb else "")
+            lines.append(f"| {row.service} | {row.method} | {route} | " + " | ".join(cells) + " |")
         return "\n".join(lines) + "\n"
 
     def counts(self) -> dict[str, Any]:
         cells = sum(len(r.got) for r in self.rows)
-        per_service = Counter(r.service for r in self.rows)
+        per_service = Counter(r.service for r in self.rows if not r.verb)
         return {
-            "routes": len(self.rows),
+            "routes": sum(per_service.values()),
+            "action_verbs": sum(1 for r in self.rows if r.verb),
             "routes_per_service": dict(per_service),
             "open_routes": sum(1 for r in self.rows if not r.auth),
             "uncovered": len(UNCOVERED),
@@ -542,7 +629,7 @@ class MatrixRun:
     async def call(self, row: Row, role: str) -> tuple[int, str]:
         op = self.docs[row.service]["paths"][row.pattern][row.method.lower()]
         path, _ = strip_version(row.service, row.pattern)
-        maker = BODIES.get((row.service, row.method, path))
+        maker = row.body or BODIES.get((row.service, row.method, path))
         body = maker(self.seeded, self.callers) if maker else body_for(op)
         headers = {
             **self.callers.headers(role),
@@ -664,6 +751,12 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                         else {"anon": OPEN_OVERRIDES.get((service, method.upper(), pattern), "ok")}
                     )
                     rows.append(Row(service, method.upper(), pattern, auth, expect))
+                    stripped, _ = strip_version(service, pattern)
+                    for verb, (kind_name, make) in VERBS.get((service, method.upper(), stripped), {}).items():
+                        per_verb = dict(kinds(service)[kind_name])
+                        if expect and expect.get("other") == "400":
+                            per_verb["other"] = "400"  # Cinder's path naming A's project
+                        rows.append(Row(service, method.upper(), pattern, auth, per_verb, verb=verb, body=make))
         yield World(loop, client, rows, MatrixRun(client, callers, seeded, docs))
     finally:
         loop.run_until_complete(ctx.__aexit__(None, None, None))
