@@ -656,3 +656,17 @@ async def test_every_action_with_missing_or_junk_parameters_is_never_a_server_er
             assert status < 500, (action, extra, answer)
             if status >= 400:
                 assert b"<Code>" in answer and b"<RequestID>" in answer, (action, extra, answer)
+
+
+async def test_failed_launch_ends_terminated_with_its_reason(c: CloudClient, ec2: Ec2) -> None:
+    admin = {"X-Auth-Token": await c.token("admin")}
+    # More memory than a fake host has (32 GB), less than the quota: no host takes it.
+    flavor = {"flavor": {"name": "ec2-huge", "ram": 40_000, "vcpus": 1, "disk": 1}}
+    made = await c.http.post("/compute/v2.1/flavors", json=flavor, headers=admin)
+    assert made.status_code == 200, made.text
+    image = (await ec2("DescribeImages"))["Images"][0]["ImageId"]
+    run = await ec2("RunInstances", ImageId=image, MinCount=1, MaxCount=1, InstanceType="ec2-huge")
+    ident = run["Instances"][0]["InstanceId"]
+    done = await ec2.wait_state(ident, "terminated")
+    assert done["StateReason"]["Code"] == "Server.InternalError" and done["StateReason"]["Message"]
+    await ec2("TerminateInstances", InstanceIds=[ident])

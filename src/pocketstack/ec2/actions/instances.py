@@ -59,7 +59,11 @@ def state_of(server: dict[str, Any]) -> tuple[int, str]:
         return STOPPING if task in ("powering-off", "shelving") else RUNNING
     if status == "SHUTOFF":
         return PENDING if task == "powering-on" else STOPPED
-    if status in ("PAUSED", "SUSPENDED", "SHELVED", "SHELVED_OFFLOADED", "ERROR"):
+    if status == "ERROR":
+        # A launch that failed ends terminated, as in EC2 (its stateReason says why); a
+        # server that ran before its error is shown stopped.
+        return STOPPED if server.get("OS-SRV-USG:launched_at") else TERMINATED
+    if status in ("PAUSED", "SUSPENDED", "SHELVED", "SHELVED_OFFLOADED"):
         return STOPPED
     return PENDING
 
