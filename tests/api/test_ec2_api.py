@@ -157,7 +157,13 @@ async def test_key_pairs(ec2: Ec2) -> None:
 
 
 async def test_security_groups(ec2: Ec2) -> None:
-    made = await ec2("CreateSecurityGroup", GroupName="web", Description="web servers")
+    made = await ec2(
+        "CreateSecurityGroup",
+        GroupName="web",
+        Description="web servers",
+        TagSpecifications=[{"ResourceType": "security-group", "Tags": [{"Key": "tier", "Value": "front"}]}],
+    )
+    assert made["Tags"] == [{"Key": "tier", "Value": "front"}]
     group_id = made["GroupId"]
     assert group_id.startswith("sg-")
     await ec2.fails("InvalidGroup.Duplicate", "CreateSecurityGroup", GroupName="web", Description="again")
@@ -186,6 +192,7 @@ async def test_security_groups(ec2: Ec2) -> None:
     )
     shown = (await ec2("DescribeSecurityGroups", GroupIds=[group_id]))["SecurityGroups"][0]
     assert shown["GroupName"] == "web" and shown["Description"] == "web servers"
+    assert shown["Tags"] == [{"Key": "tier", "Value": "front"}]
     perms = {
         (p["IpProtocol"], p.get("FromPort"), tuple(r["CidrIp"] for r in p["IpRanges"])) for p in shown["IpPermissions"]
     }

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from pocketstack.client import ApiError
-from pocketstack.ec2.actions.common import matches, string_tags, tag_set, uuid_of
+from pocketstack.ec2.actions.common import matches, requested_tags, string_tags, tag_set, uuid_of
+from pocketstack.ec2.actions.tags import put_string_tags
 from pocketstack.ec2.call import Call, api_error
 from pocketstack.ec2.errors import Ec2Error
 from pocketstack.ec2.params import Params
@@ -78,7 +79,14 @@ async def create_security_group(call: Call) -> dict[str, Any]:
     if await call.api.network.security_groups(name=name, project_id=call.project_id):
         raise Ec2Error("InvalidGroup.Duplicate", f"The security group '{name}' already exists")
     group = await call.api.network.create_security_group(name, description)
-    return {"return": True, "groupId": (await group_ids(call, [group]))[str(group["id"])]}
+    tags = requested_tags(call, "security-group")
+    if tags:
+        await put_string_tags(call, "security_group", str(group["id"]), tags, [])
+    return {
+        "return": True,
+        "groupId": (await group_ids(call, [group]))[str(group["id"])],
+        "tagSet": tag_set(tags),
+    }
 
 
 async def describe_security_groups(call: Call) -> dict[str, Any]:

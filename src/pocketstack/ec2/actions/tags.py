@@ -33,7 +33,7 @@ async def _string_tags(call: Call, kind: str, uuid: str) -> list[str]:
     return [str(x) for x in body.get("tags") or []]
 
 
-async def _put_string_tags(call: Call, kind: str, uuid: str, set_: dict[str, str], unset: list[str]) -> None:
+async def put_string_tags(call: Call, kind: str, uuid: str, set_: dict[str, str], unset: list[str]) -> None:
     """Replace the KEY=VALUE tags of the keys in ``set_`` and drop those in ``unset``."""
     current = await _string_tags(call, kind, uuid)
     keys = set(set_) | set(unset)
@@ -61,7 +61,7 @@ def _kind(ident: str) -> tuple[str, str]:
 
 async def _set(call: Call, kind: str, uuid: str, tags: dict[str, str]) -> None:
     if kind == "image" or kind in NEUTRON:
-        await _put_string_tags(call, kind, uuid, tags, [])
+        await put_string_tags(call, kind, uuid, tags, [])
         return
     name = tags.pop("Name", None)
     if kind == "server":
@@ -84,7 +84,7 @@ async def _set(call: Call, kind: str, uuid: str, tags: dict[str, str]) -> None:
 
 async def _unset(call: Call, kind: str, uuid: str, keys: list[str], ident: str) -> None:
     if kind == "image" or kind in NEUTRON:
-        await _put_string_tags(call, kind, uuid, {}, keys)
+        await put_string_tags(call, kind, uuid, {}, keys)
         return
     if "Name" in keys:
         if kind == "server":

@@ -9,6 +9,7 @@ from typing import Any
 
 from pocketstack.client import ApiError
 from pocketstack.ec2.actions.common import matches, not_found, requested_tags, string_tags, tag_set, uuid_of
+from pocketstack.ec2.actions.tags import put_string_tags
 from pocketstack.ec2.call import Call, api_error
 from pocketstack.ec2.errors import Ec2Error
 
@@ -152,6 +153,9 @@ async def create_vpc(call: Call) -> dict[str, Any]:
     tags = requested_tags(call, "vpc")
     net = await call.api.network.create_network(tags.get("Name") or "vpc", description=CIDR_MARK + cidr)
     vpc_id = await call.ids.ec2_id("network", "vpc", str(net["id"]))
+    extra = {k: v for k, v in tags.items() if k != "Name"}
+    if extra:
+        await put_string_tags(call, "network", str(net["id"]), extra, [])
     # The VPC's way out (EC2's internet gateway and route table in one): a router to the
     # cloud's default external network, its subnets plugged in as they are made.
     await call.api.network.create_router(_router_name(vpc_id), await _external(call))
@@ -164,7 +168,7 @@ async def create_vpc(call: Call) -> dict[str, Any]:
             "dhcpOptionsId": "default",
             "instanceTenancy": "default",
             "isDefault": False,
-            "tagSet": [{"key": "Name", "value": tags["Name"]}] if tags.get("Name") else None,
+            "tagSet": tag_set(tags),
         }
     }
 
