@@ -205,6 +205,20 @@ async def test_launch_wizard_lists_and_project_switch(cloud: CloudClient) -> Non
         tmp_router = re.search(r'routers/([^/]+)/delete" class="row" data-confirm="Delete router tmp-router', page)
         tmp_net = re.search(r'networks/([^/]+)/delete" class="row" data-confirm="Delete network tmp\?', page)
         assert tmp_router and tmp_net
+        # The router's interface removed and added again, its gateway cleared and set again.
+        tmp_subnet = re.search(r'name="subnet_id" value="([^"]+)">10\.9\.0\.0/24', page)
+        assert tmp_subnet
+        act = f"{D}/routers/{tmp_router.group(1)}/action"
+        for step in ("remove-interface", "add-interface"):
+            done = await web.post(act, data={"csrf_token": csrf, "action": step, "subnet_id": tmp_subnet.group(1)})
+            assert done.status_code == 303, done.text
+        twice = await web.post(
+            act, data={"csrf_token": csrf, "action": "add-interface", "subnet_id": tmp_subnet.group(1)}
+        )
+        assert twice.status_code in (400, 409) and "network: " in twice.text
+        for gateway in ("", ids["public"]):
+            done = await web.post(act, data={"csrf_token": csrf, "action": "gateway", "network_id": gateway})
+            assert done.status_code == 303, done.text
         in_use = await web.post(f"{D}/networks/{tmp_net.group(1)}/delete", data={"csrf_token": csrf})
         assert in_use.status_code == 409 and "network: " in in_use.text
         gone = await web.post(f"{D}/routers/{tmp_router.group(1)}/delete", data={"csrf_token": csrf})

@@ -100,3 +100,12 @@ class NetworkClient(ServiceClient):
         """The id of the project's auto-allocated network ("get me a network"), made on first use."""
         body = await self.get(f"/auto-allocated-topology/{seg(project_id)}")
         return str(body["auto_allocated_topology"]["id"])
+
+    async def remove_router_interface(self, router_id: str, subnet_id: str) -> Resource:
+        return dict(await self.put(f"/routers/{seg(router_id)}/remove_router_interface", {"subnet_id": subnet_id}))
+
+    async def set_router_gateway(self, router_id: str, network_id: str | None) -> Resource:
+        """Set the router's external gateway, or clear it with None."""
+        info = {"network_id": network_id} if network_id else {}
+        body = {"router": {"external_gateway_info": info}}
+        return dict((await self.put(f"/routers/{seg(router_id)}", body))["router"])

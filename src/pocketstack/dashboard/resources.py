@@ -149,7 +149,13 @@ async def _networks_values(call: Call) -> dict[str, Any]:
         api.network.networks(), api.network.subnets(), api.network.routers(), api.network.ports()
     )
     by_id = {s["id"]: s for s in subnets}
+    interfaces: dict[str, list[str]] = {}
+    for port in ports:
+        if port.get("device_owner") == "network:router_interface":
+            for ip in port.get("fixed_ips") or []:
+                interfaces.setdefault(port["device_id"], []).append(ip["subnet_id"])
     return {
+        "interfaces": interfaces,
         "ports": ports,
         "project_id": api.token.project_id,
         "networks": networks,
@@ -176,6 +182,21 @@ async def _networks_or_in_place(call: Call, work: Any) -> Response:
 
 async def delete_network(call: Call) -> Response:
     return await _networks_or_in_place(call, call.api.network.delete_network(call.request.path_params["network_id"]))
+
+
+async def router_action(call: Call) -> Response:
+    """Add or remove a subnet interface, set or clear the external gateway."""
+    api, router_id, what = call.api, call.request.path_params["router_id"], call.field("action")
+    subnet_id, network_id = call.field("subnet_id"), call.field("network_id")
+    if what in ("add-interface", "remove-interface") and not subnet_id:
+        return await networks(call, "Choose a subnet.", 400)
+    if what == "add-interface":
+        return await _networks_or_in_place(call, api.network.add_router_interface(router_id, subnet_id))
+    if what == "remove-interface":
+        return await _networks_or_in_place(call, api.network.remove_router_interface(router_id, subnet_id))
+    if what == "gateway":
+        return await _networks_or_in_place(call, api.network.set_router_gateway(router_id, network_id or None))
+    return await networks(call, f"Unknown router action {what!r}.", 400)
 
 
 async def delete_router(call: Call) -> Response:

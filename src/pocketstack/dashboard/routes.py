@@ -38,6 +38,7 @@ ROUTES = [
     route("POST", "/networks", resources.create_network),
     route("POST", "/networks/{network_id}/delete", resources.delete_network),
     route("POST", "/routers/{router_id}/delete", resources.delete_router),
+    route("POST", "/routers/{router_id}/action", resources.router_action),
     route("GET", "/volumes", resources.volumes),
     route("POST", "/volumes", resources.create_volume),
     route("GET", "/volumes/rows", resources.volume_rows),

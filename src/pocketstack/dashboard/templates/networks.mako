@@ -18,15 +18,39 @@
 % endfor
 </tbody></table>
 <h2>Routers</h2>
-<table class="list" id="routers"><thead><tr><th>Name</th><th>Gateway</th><th>Status</th><th></th></tr></thead><tbody>
+<table class="list" id="routers"><thead><tr><th>Name</th><th>Gateway</th><th>Interfaces</th><th>Status</th><th>Actions</th></tr></thead><tbody>
 % for r in routers:
-<tr><td>${r.get('name') or r['id']}</td>
-<td>${', '.join(ip['ip_address'] for ip in ((r.get('external_gateway_info') or {}).get('external_fixed_ips') or []))}</td><td>${r.get('status')}</td>
-<td><form method="post" action="${prefix}/routers/${r['id']}/delete" class="row" data-confirm="Delete router ${r.get('name') or r['id']} and its interfaces?">
+<tr data-router="${r.get('name') or r['id']}"><td>${r.get('name') or r['id']}</td>
+<td>${', '.join(ip['ip_address'] for ip in ((r.get('external_gateway_info') or {}).get('external_fixed_ips') or [])) or 'none'}</td>
+<td>
+% for sid in interfaces.get(r['id'], []):
+<form method="post" action="${prefix}/routers/${r['id']}/action" class="row">
+<input type="hidden" name="csrf_token" value="${session.csrf}"><input type="hidden" name="action" value="remove-interface">
+<input type="hidden" name="subnet_id" value="${sid}">${subnets[sid]['cidr'] if sid in subnets else sid[:8]} <button class="small" title="Remove this interface">×</button></form>
+% endfor
+</td><td>${r.get('status')}</td>
+<td class="actions-cell">
+<form method="post" action="${prefix}/routers/${r['id']}/action" class="row">
+<input type="hidden" name="csrf_token" value="${session.csrf}"><input type="hidden" name="action" value="add-interface">
+<select name="subnet_id">
+% for sid, sub in subnets.items():
+% if sid not in interfaces.get(r['id'], []) and not any(n['id'] == sub['network_id'] and n.get('router:external') for n in networks):
+<option value="${sid}">${sub.get('name') or sid[:8]} ${sub['cidr']}</option>
+% endif
+% endfor
+</select><button class="small">Add interface</button></form>
+<form method="post" action="${prefix}/routers/${r['id']}/action" class="row">
+<input type="hidden" name="csrf_token" value="${session.csrf}"><input type="hidden" name="action" value="gateway">
+<select name="network_id"><option value="">no gateway</option>
+% for x in externals:
+<option value="${x['id']}" ${'selected' if (r.get('external_gateway_info') or {}).get('network_id') == x['id'] else ''}>${x.get('name') or x['id']}</option>
+% endfor
+</select><button class="small">Set gateway</button></form>
+<form method="post" action="${prefix}/routers/${r['id']}/delete" class="row" data-confirm="Delete router ${r.get('name') or r['id']} and its interfaces?">
 <input type="hidden" name="csrf_token" value="${session.csrf}"><button class="small danger">Delete</button></form></td></tr>
 % endfor
 % if not routers:
-<tr><td colspan="4" class="empty">No routers.</td></tr>
+<tr><td colspan="5" class="empty">No routers.</td></tr>
 % endif
 </tbody></table>
 <h2>Create a network</h2>
