@@ -89,6 +89,9 @@ async def test_signature_versions_and_auth_errors(c: CloudClient, ec2: Ec2) -> N
     # No signature at all; a bad action; a missing parameter; an unknown content type.
     plain = await c.http.post("/ec2/", content=b"Action=DescribeRegions")
     assert plain.status_code == 401 and b"MissingAuthenticationToken" in plain.content
+    request_id = plain.headers["x-amzn-requestid"]
+    assert f"<RequestID>{request_id}</RequestID>".encode() in plain.content
+    assert plain.headers["x-openstack-request-id"] == request_id
     prepared = ec2.signed("DescribeRegions", {}).prepare()
     tampered = str(prepared.body).replace("DescribeRegions", "DescribeImages").encode()
     answer = await c.http.post("/ec2/", content=tampered, headers=dict(prepared.headers))

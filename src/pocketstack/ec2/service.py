@@ -56,7 +56,7 @@ class Ec2Service(Service):
             error_format=ec2_errors.error_format,
             authenticator=runtime.authenticator,
             max_body_bytes=runtime.config.server.max_body_bytes,
-            request_id_headers=("x-amzn-requestid",),
+            request_id_headers=("x-amzn-requestid", "x-openstack-request-id"),
         )
 
     @property
