@@ -30,15 +30,17 @@
 % endfor
 </td><td>${r.get('status')}</td>
 <td class="actions-cell">
+<% external_ids = {n['id'] for n in externals} %>
+<% free = [(sid, sub) for sid, sub in subnets.items() if sid not in interfaces.get(r['id'], []) and sub['network_id'] not in external_ids] %>
+% if free:
 <form method="post" action="${prefix}/routers/${r['id']}/action" class="row">
 <input type="hidden" name="csrf_token" value="${session.csrf}"><input type="hidden" name="action" value="add-interface">
 <select name="subnet_id">
-% for sid, sub in subnets.items():
-% if sid not in interfaces.get(r['id'], []) and not any(n['id'] == sub['network_id'] and n.get('router:external') for n in networks):
+% for sid, sub in free:
 <option value="${sid}">${sub.get('name') or sid[:8]} ${sub['cidr']}</option>
-% endif
 % endfor
 </select><button class="small">Add interface</button></form>
+% endif
 <form method="post" action="${prefix}/routers/${r['id']}/action" class="row">
 <input type="hidden" name="csrf_token" value="${session.csrf}"><input type="hidden" name="action" value="gateway">
 <select name="network_id"><option value="">no gateway</option>
