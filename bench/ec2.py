@@ -94,10 +94,11 @@ def _p50(samples: list[float]) -> float:
     return round(statistics.median(samples), 1)
 
 
-async def _nova_launch(demo: Clients, image_id: str, flavor: str) -> float:
+async def _nova_launch(demo: Clients, image_id: str, flavor: str, network: str) -> float:
+    """The same launch as RunInstances makes: a port on the project's default VPC."""
     t0 = time.perf_counter()
     server = await demo.compute.create_server(
-        {"name": "nova-bench", "imageRef": image_id, "flavorRef": flavor, "networks": "none"}
+        {"name": "nova-bench", "imageRef": image_id, "flavorRef": flavor, "networks": [{"uuid": network}]}
     )
     while (await demo.compute.server(server["id"]))["status"] != "ACTIVE":
         await asyncio.sleep(0.005)
@@ -152,6 +153,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     t0 = time.perf_counter()
                     await ec2.raw("DescribeInstances")
                     describe_ms.append((time.perf_counter() - t0) * 1000)
+                # The same listing through the Nova API (its JSON, the user's token), for scale.
+                nova_list_ms = []
+                for _ in range(args.samples):
+                    t0 = time.perf_counter()
+                    await demo.compute.request("GET", "/servers/detail", expect_json=False)
+                    nova_list_ms.append((time.perf_counter() - t0) * 1000)
                 regions_ms = []
                 for _ in range(args.samples):
                     t0 = time.perf_counter()
@@ -159,9 +166,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     regions_ms.append((time.perf_counter() - t0) * 1000)
                 ami = (await ec2("DescribeImages")).findtext(f".//{NS}imageId") or ""
                 flavor = next(f["id"] for f in await demo.compute.flavors() if f["name"] == "m1.tiny")
+                network = await demo.network.auto_allocated_topology(str(demo.token.project_id))
                 nova_ms, ec2_ms = [], []
                 for _ in range(args.launches):
-                    nova_ms.append(await _nova_launch(demo, image["id"], flavor))
+                    nova_ms.append(await _nova_launch(demo, image["id"], flavor, network))
                     ec2_ms.append(await _ec2_launch(ec2, ami))
     return {
         "instances": args.instances,
@@ -170,6 +178,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "describe_instances_first_ms": round(first_ms, 1),
         "describe_instances_p50_ms": _p50(describe_ms),
         "describe_instances_max_ms": round(max(describe_ms), 1),
+        "nova_servers_detail_p50_ms": _p50(nova_list_ms),
+        "describe_instances_over_nova_p50_ms": round(_p50(describe_ms) - _p50(nova_list_ms), 1),
         "describe_regions_p50_ms": _p50(regions_ms),
         "nova_launch_to_active_p50_ms": _p50(nova_ms),
         "ec2_launch_to_running_p50_ms": _p50(ec2_ms),
@@ -186,7 +196,8 @@ def main() -> None:
     print(json.dumps(result, indent=2))
     print(
         f"DescribeInstances p50 {result['describe_instances_p50_ms']} ms ({result['describe_instances_shown']} "
-        f"instances), RunInstances overhead over Nova p50 {result['ec2_launch_overhead_p50_ms']} ms"
+        f"instances; Nova's own list {result['nova_servers_detail_p50_ms']} ms), "
+        f"RunInstances overhead over Nova p50 {result['ec2_launch_overhead_p50_ms']} ms"
     )
 
 
