@@ -79,6 +79,10 @@ async def test_temp_urls(api: ObjectApi) -> None:
     url = f"/c/o?temp_url_sig={sig}&temp_url_expires={expires}"
     got = await api.call("GET", url, None)
     assert got.status_code == 200 and got.content == b"secret"
+    assert got.headers["content-disposition"] == 'attachment; filename="o"'
+    assert (await api.call("GET", url + "&inline", None)).headers["content-disposition"] == "inline"
+    named = await api.call("GET", url + "&filename=report.txt", None)
+    assert named.headers["content-disposition"] == 'attachment; filename="report.txt"'
     assert (await api.call("HEAD", url, None)).status_code == 200
     # The path under the cloud's mount point signs as well (what Tempest signs).
     mounted = _sign("k1", "GET", expires, "/object" + PATH)

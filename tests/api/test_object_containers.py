@@ -93,7 +93,7 @@ async def test_container_create_update_delete(api: ObjectApi) -> None:
     assert (await api.call("POST", "/missing", headers={"X-Container-Meta-A": "b"})).status_code == 404
     await api.put("box", "thing")
     busy = await api.call("DELETE", "/box")
-    assert busy.status_code == 409 and "not empty" in busy.text
+    assert busy.status_code == 409 and "There was a conflict when trying to complete your request." in busy.text
     assert (await api.call("DELETE", "/box/thing")).status_code == 204
     assert (await api.call("DELETE", "/box")).status_code == 204
     assert (await api.call("DELETE", "/box")).status_code == 404
@@ -163,7 +163,8 @@ async def test_listing_bad_parameters(api: ObjectApi) -> None:
 
 
 async def test_container_bad_input(api: ObjectApi) -> None:
-    assert (await api.call("PUT", "/" + "n" * 257)).status_code == 400
+    long_name = await api.call("PUT", "/" + "n" * 257)
+    assert long_name.status_code == 400 and "Container name length of 257 longer than 256" in long_name.text
     resp = await api.call("PUT", "/c", headers={"X-Container-Meta-" + "k" * 129: "v"})
     assert resp.status_code == 400 and "too long" in resp.text
     resp = await api.call("PUT", "/c", headers={"X-Container-Meta-K": "v" * 257})
@@ -188,3 +189,22 @@ async def test_container_quotas(api: ObjectApi) -> None:
     assert too_many.status_code == 413
     head = await api.head_container("q")
     assert head["x-container-object-count"] == "2" and head["x-container-bytes-used"] == "6"
+
+
+async def test_account_quota_headers_of_swift_2_34(api: ObjectApi) -> None:
+    assert (await api.call("POST", "", headers={"X-Account-Quota-Count": "1"})).status_code == 403
+    resp = await api.call(
+        "POST", "", "reseller", headers={"X-Account-Quota-Count": "1", "X-Account-Quota-Bytes": "100"}
+    )
+    assert resp.status_code == 204
+    head = await api.call("HEAD", "")
+    assert head.headers["x-account-quota-count"] == "1" and head.headers["x-account-quota-bytes"] == "100"
+    await api.container("c")
+    await api.put("c", "one", b"1")
+    assert (await api.call("PUT", "/c/two", content=b"2")).status_code == 413
+    assert (await api.call("PUT", "/c/one", content=b"x" * 101)).status_code == 413  # bytes
+    await api.put("c", "one", b"x" * 99)  # a replacement within the bytes quota
+    bad = await api.call("POST", "", "reseller", headers={"X-Account-Quota-Count": "many"})
+    assert bad.status_code == 400
+    await api.call("POST", "", "reseller", headers={"X-Remove-Account-Quota-Count": "x"})
+    await api.put("c", "two", b"")

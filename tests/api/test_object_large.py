@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import io
+import tarfile
 
 import orjson
 
@@ -123,3 +125,39 @@ async def test_history_location_keeps_deleted_versions(api: ObjectApi) -> None:
     assert (await api.call("DELETE", "/c/o")).status_code == 204
     assert (await api.get("c", "o")).status_code == 404
     assert len(await api.names("hist")) == 2
+
+
+def _tar(files: dict[str, bytes], mode: str = "w") -> bytes:
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode=mode) as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return out.getvalue()
+
+
+async def test_extract_archive_and_bulk_delete_by_delete(api: ObjectApi) -> None:
+    body = _tar({"docs/a.txt": b"alpha", "docs/sub/b.txt": b"beta", "pics/c.png": b"png"})
+    resp = await api.call("PUT", "?extract-archive=tar", content=body, headers={"Accept": "application/json"})
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["Number Files Created"] == 3 and resp.json()["Errors"] == []
+    assert await api.names("docs") == ["a.txt", "sub/b.txt"]
+    assert (await api.get("pics", "c.png")).content == b"png"
+    gz = _tar({"x/y": b"z"}, "w:gz")
+    into = await api.call("PUT", "/docs?extract-archive=tar.gz", content=gz)
+    assert into.status_code == 200 and "Number Files Created: 1" in into.text
+    assert (await api.get("docs", "x/y")).content == b"z"
+    top = await api.call(
+        "PUT", "?extract-archive=tar", content=_tar({"loose": b"x"}), headers={"Accept": "application/json"}
+    )
+    assert top.json()["Number Files Created"] == 0 and top.json()["Errors"]
+    assert (await api.call("PUT", "?extract-archive=zip", content=b"PK")).status_code == 400
+    assert (await api.call("PUT", "?extract-archive=tar", content=b"not a tar")).status_code == 400
+    assert (await api.call("PUT", "?extract-archive=tar", "alt", content=body)).status_code == 403
+    assert (await api.call("PUT", "")).status_code == 405
+    gone = await api.call(
+        "DELETE", "?bulk-delete", content=b"pics/c.png\npics\n", headers={"Accept": "application/json"}
+    )
+    assert gone.status_code == 200 and gone.json()["Number Deleted"] == 2
+    assert "pics" not in (await api.call("GET", "")).text

@@ -153,6 +153,7 @@ async def test_copy_and_copy_from(api: ObjectApi) -> None:
     await api.put("a", "src", BODY, **{"X-Object-Meta-Kept": "yes", "Content-Type": "text/x-src"})
     copied = await api.call("COPY", "/a/src", headers={"Destination": "b/dst", "X-Object-Meta-New": "1"})
     assert copied.status_code == 201
+    assert copied.headers["x-object-meta-new"] == "1" and copied.headers["x-object-meta-kept"] == "yes"
     assert copied.headers["x-copied-from"] == "a/src" and copied.headers["x-copied-from-last-modified"]
     head = await api.call("HEAD", "/b/dst")
     assert head.headers["x-object-meta-kept"] == "yes" and head.headers["x-object-meta-new"] == "1"

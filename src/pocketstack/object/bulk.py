@@ -1,16 +1,21 @@
-"""Bulk delete (``POST /v1/AUTH_x?bulk-delete``: a list of ``/container/object`` and
-``/container`` paths) and the deletion of a static large object with its segments
-(``DELETE ...?multipart-manifest=delete``); both answer with Swift's bulk report,
+"""Bulk delete (``POST`` or ``DELETE /v1/AUTH_x?bulk-delete``: a list of ``/container/object`` and
+``/container`` paths) the deletion of a static large object with its segments
+(``DELETE ...?multipart-manifest=delete``) and archive extraction
+(``PUT ...?extract-archive=tar``); all answer with Swift's bulk report,
 as JSON when the client accepts it, else as plain text."""
 
 from __future__ import annotations
 
+import asyncio
+import tarfile
+import tempfile
+from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import unquote
 
 import orjson
 
-from pocketstack.common.errors import Conflict, Invalid, NotFound, PocketError
+from pocketstack.common.errors import Conflict, Invalid, NotFound, PocketError, TooLarge
 from pocketstack.object import access, index, largeobj, objects, policy
 from pocketstack.object.deps import ObjectDeps
 from pocketstack.object.models import Container, Object
@@ -109,3 +114,84 @@ async def delete_manifest(deps: ObjectDeps, request: Request, t: Any, row: Conta
 async def _account_meta(deps: ObjectDeps, account: str) -> dict[str, str]:
     found, _ = await index.get_account(deps.db, account)
     return dict(found.meta) if found is not None else {}
+
+
+# -- extract archive -----------------------------------------------------------------------
+ARCHIVE_MODES = {"tar": "r:", "tar.gz": "r:gz", "tgz": "r:gz", "tar.bz2": "r:bz2", "tbz2": "r:bz2"}
+MAX_ARCHIVE_FILES = 10000
+
+
+async def extract(deps: ObjectDeps, request: Request, t: Any, container: str | None = None) -> Response:
+    """``PUT ...?extract-archive=tar|tar.gz|tar.bz2``: each file of the archive becomes an
+    object (``container/object`` paths at the account, object names in a container);
+    the containers are created as needed. Answers Swift's extraction report."""
+    policy.enforce(t.ctx, "object:write", t.project_id)
+    mode = ARCHIVE_MODES.get(request.param("extract-archive") or "")
+    if mode is None:
+        raise Invalid(f"Unsupported archive format; use one of {', '.join(ARCHIVE_MODES)}.")
+    spool = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)
+    try:
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > deps.limits.max_file_size:
+                raise TooLarge(f"The archive is larger than {deps.limits.max_file_size} bytes.")
+            await asyncio.to_thread(spool.write, chunk)
+        await asyncio.to_thread(spool.seek, 0)
+        try:
+            archive = await asyncio.to_thread(_open_archive, spool, mode)
+        except (tarfile.TarError, EOFError, OSError) as exc:
+            raise Invalid(f"Invalid Tar File: {exc}") from None
+        created, errors = await _extract_members(deps, t, archive, container)
+    finally:
+        spool.close()
+    status = "201 Created" if created and not errors else ("400 Bad Request" if errors else "200 OK")
+    report = {"Number Files Created": created, "Response Body": "", "Response Status": status, "Errors": errors}
+    if "json" in request.headers.get("accept", ""):
+        return Response(200, orjson.dumps(report), content_type="application/json; charset=utf-8")
+    lines = [f"Number Files Created: {created}", "Response Body: ", f"Response Status: {status}", "Errors:"]
+    lines += [f"{name}, {why}" for name, why in errors]
+    return Response(200, ("\n".join(lines) + "\n").encode(), content_type="text/plain; charset=utf-8")
+
+
+async def _extract_members(
+    deps: ObjectDeps, t: Any, archive: tarfile.TarFile, container: str | None
+) -> tuple[int, list[list[str]]]:
+    created = 0
+    errors: list[list[str]] = []
+    meta = await _account_meta(deps, t.account)
+    rows: dict[str, Container] = {}
+    for count, member in enumerate(archive):
+        if count >= MAX_ARCHIVE_FILES:
+            errors.append(["", f"400 Bad Request: more than {MAX_ARCHIVE_FILES} files"])
+            break
+        if not member.isfile():
+            continue
+        path = member.name.lstrip("./").lstrip("/")
+        target, _, name = (f"{container}/{path}" if container else path).partition("/")
+        try:
+            if not target or not name:
+                raise Invalid("Invalid path: files at the top of an account's archive need a container directory")
+            if target not in rows:
+                await index.put_container(deps.db, t.account, target, {})
+                found = await index.get_container(deps.db, t.account, target)
+                assert found is not None
+                rows[target] = found
+            source = archive.extractfile(member)
+            if source is None:
+                continue
+            write = objects.Write(objects.content_type_for(name, None), {}, length=member.size)
+            await objects.put(deps, t.account, rows[target], name, _read(source), write, meta)
+            created += 1
+        except PocketError as exc:
+            errors.append([f"/{target}/{name}", f"400 Bad Request: {exc.message}"])
+    return created, errors
+
+
+async def _read(source: Any) -> AsyncIterator[bytes]:
+    while chunk := await asyncio.to_thread(source.read, 1024 * 1024):
+        yield chunk
+
+
+def _open_archive(spool: Any, mode: str) -> tarfile.TarFile:
+    return tarfile.open(fileobj=spool, mode=mode)  # type: ignore[call-overload]

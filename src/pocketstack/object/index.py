@@ -258,7 +258,7 @@ async def delete_container(db: Database, account: str, name: str) -> None:
         if row is None:
             raise NotFound(f"Container {name} not found")
         if row.object_count > 0:
-            raise Conflict("There was a conflict when trying to complete your request: the container is not empty.")
+            raise Conflict("There was a conflict when trying to complete your request. The container is not empty.")
         await s.delete(row)
 
 
@@ -294,6 +294,7 @@ class Limits:
     container_bytes: int | None = None
     container_count: int | None = None
     account_bytes: int | None = None
+    account_count: int | None = None
     account: str = ""
 
 
@@ -332,10 +333,12 @@ async def _check_limits(s: AsyncSession, container: Container, limits: Limits, c
         raise TooLarge("Upload exceeds quota: the container holds its quota of objects.")
     if limits.container_bytes is not None and size > 0 and container.bytes_used + size > limits.container_bytes:
         raise TooLarge("Upload exceeds quota: the container's quota of bytes would be passed.")
-    if limits.account_bytes is not None and size > 0:
-        used = (await account_usage(s, limits.account)).bytes
-        if used + size > limits.account_bytes:
+    if (limits.account_bytes is not None and size > 0) or (limits.account_count is not None and count > 0):
+        usage = await account_usage(s, limits.account)
+        if limits.account_bytes is not None and size > 0 and usage.bytes + size > limits.account_bytes:
             raise TooLarge("Upload exceeds quota: the account's quota of bytes would be passed.")
+        if limits.account_count is not None and count > 0 and usage.objects + count > limits.account_count:
+            raise TooLarge("Upload exceeds quota: the account holds its quota of objects.")
 
 
 async def update_object(db: Database, container_id: int, name: str, values: dict[str, Any]) -> Object:

@@ -29,6 +29,9 @@ CONTAINER_SYSTEM = (
     "x-container-sync-to",
     "x-container-sync-key",
 )
+# An account's quotas (Swift 2.34's names; the older X-Account-Meta-Quota-Bytes is
+# user metadata), set by reseller admins only.
+ACCOUNT_SYSTEM = ("x-account-quota-bytes", "x-account-quota-count")
 # Headers an object keeps beside its X-Object-Meta-*.
 OBJECT_SYSTEM = ("content-disposition", "content-encoding", "x-object-manifest", "cache-control", "content-language")
 
@@ -40,7 +43,7 @@ def _prefix(kind: str) -> str:
 def updates(headers: Mapping[str, str], kind: str) -> dict[str, str | None]:
     """The changes a POST or PUT makes: name -> new value, None to remove."""
     prefix, remove = _prefix(kind), f"x-remove-{kind}-meta-"
-    system = CONTAINER_SYSTEM if kind == "container" else ()
+    system = {"container": CONTAINER_SYSTEM, "account": ACCOUNT_SYSTEM}.get(kind, ())
     changes: dict[str, str | None] = {}
     for name, value in headers.items():
         if name.startswith(prefix):

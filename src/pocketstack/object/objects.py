@@ -42,8 +42,9 @@ def blob_key(account: str, container: str, name: str) -> str:
 def check_name(name: str) -> None:
     if not name:
         raise Invalid("Object name cannot be empty.")
-    if len(name.encode()) > 1024:
-        raise Invalid("Object name length of 1024 bytes exceeded.")
+    length = len(name.encode())
+    if length > 1024:
+        raise Invalid(f"Object name length of {length} longer than 1024")
 
 
 def content_type_for(name: str, given: str | None) -> str:
@@ -94,26 +95,44 @@ def _limits(account: str, container: Container, account_meta: dict[str, str]) ->
     return index.Limits(
         container_bytes=metadata.quota(container.meta, "x-container-meta-quota-bytes"),
         container_count=metadata.quota(container.meta, "x-container-meta-quota-count"),
-        account_bytes=metadata.quota(account_meta, "x-account-meta-quota-bytes"),
+        account_bytes=_first(
+            metadata.quota(account_meta, "x-account-quota-bytes"),
+            metadata.quota(account_meta, "x-account-meta-quota-bytes"),
+        ),
+        account_count=metadata.quota(account_meta, "x-account-quota-count"),
         account=account,
     )
 
 
+def _first(*values: int | None) -> int | None:
+    return next((v for v in values if v is not None), None)
+
+
 async def precheck(
-    deps: ObjectDeps, account: str, container: Container, account_meta: dict[str, str], size: int
+    deps: ObjectDeps,
+    account: str,
+    container: Container,
+    account_meta: dict[str, str],
+    size: int,
+    replaced: Object | None = None,
 ) -> None:
-    """Refuse a body of ``size`` bytes before reading it when it cannot fit (413)."""
+    """Refuse a body of ``size`` bytes before reading it when it cannot fit (413);
+    the commit checks again in its transaction."""
     if size > deps.limits.max_file_size:
         raise TooLarge(f"Your request is too large: the limit is {deps.limits.max_file_size} bytes.")
     limits = _limits(account, container, account_meta)
-    if limits.container_bytes is not None and container.bytes_used + size > limits.container_bytes:
+    grows = size - (replaced.size if replaced is not None else 0)
+    more = 0 if replaced is not None else 1
+    if limits.container_bytes is not None and grows > 0 and container.bytes_used + grows > limits.container_bytes:
         raise TooLarge("Upload exceeds quota: the container's quota of bytes would be passed.")
-    if limits.container_count is not None and container.object_count + 1 > limits.container_count:
+    if limits.container_count is not None and more and container.object_count + more > limits.container_count:
         raise TooLarge("Upload exceeds quota: the container holds its quota of objects.")
-    if limits.account_bytes is not None:
+    if limits.account_bytes is not None or limits.account_count is not None:
         _, usage = await index.get_account(deps.db, account)
-        if usage.bytes + size > limits.account_bytes:
+        if limits.account_bytes is not None and grows > 0 and usage.bytes + grows > limits.account_bytes:
             raise TooLarge("Upload exceeds quota: the account's quota of bytes would be passed.")
+        if limits.account_count is not None and more and usage.objects + more > limits.account_count:
+            raise TooLarge("Upload exceeds quota: the account holds its quota of objects.")
 
 
 async def put(
@@ -130,7 +149,7 @@ async def put(
     if write.if_none_match and existing is not None:
         raise PreconditionFailed("The object exists and If-None-Match: * was given.")
     if write.length is not None:
-        await precheck(deps, account, container, account_meta, write.length)
+        await precheck(deps, account, container, account_meta, write.length, existing)
     try:
         blob = await deps.store.put(
             blob_key(account, container.name, name),

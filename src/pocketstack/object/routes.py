@@ -30,7 +30,10 @@ def routes(deps: ObjectDeps) -> list[Route]:
         r("GET", ACCOUNT, accounts.show),
         r("HEAD", ACCOUNT, accounts.head),
         r("POST", ACCOUNT, accounts.update),
-        r("PUT", CONTAINER, containers.create),
+        # Archives to extract stream through (accounts and containers take them).
+        r("PUT", ACCOUNT, accounts.put, body_limit=0),
+        r("DELETE", ACCOUNT, accounts.delete),
+        r("PUT", CONTAINER, containers.create, body_limit=0),
         r("GET", CONTAINER, containers.show),
         r("HEAD", CONTAINER, containers.head),
         r("POST", CONTAINER, containers.update),

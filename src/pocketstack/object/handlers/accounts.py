@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from pocketstack.common.errors import Invalid
+from pocketstack.common.errors import Invalid, MethodNotAllowed
 from pocketstack.object import index, policy, views
 from pocketstack.object import meta as metadata
 from pocketstack.object.bulk import delete as bulk_delete
+from pocketstack.object.bulk import extract
 from pocketstack.object.deps import ObjectDeps
 from pocketstack.object.handlers.common import page, target
 from pocketstack.web import Request, Response, empty
 
-QUOTA = "x-account-meta-quota-bytes"
+QUOTAS = ("x-account-meta-quota-bytes", "x-account-quota-bytes", "x-account-quota-count")
 
 
 async def _headers(deps: ObjectDeps, account: str) -> list[tuple[str, str]]:
@@ -43,10 +44,28 @@ async def update(deps: ObjectDeps, request: Request) -> Response:
         return await bulk_delete(deps, request, t)
     policy.enforce(t.ctx, "object:write", t.project_id)
     changes = metadata.updates(request.headers, "account")
-    if QUOTA in changes or request.headers.get("x-remove-account-meta-quota-bytes") is not None:
+    for key in QUOTAS:
+        if key not in changes:
+            continue
         policy.enforce(t.ctx, "object:set_quota", t.project_id)
-        value = changes.get(QUOTA)
+        value = changes[key]
         if value is not None and not value.lstrip("-").isdigit():
-            raise Invalid(f"Invalid quota {value!r}: an integer number of bytes.")
+            raise Invalid(f"Invalid quota {value!r} in {key}: an integer.")
     await index.update_account(deps.db, t.account, changes)
     return empty(204, headers=[("content-type", views.PLAIN)])
+
+
+async def put(deps: ObjectDeps, request: Request) -> Response:
+    """Accounts are created on first use: PUT takes only an archive to extract."""
+    t = await target(deps, request)
+    if request.param("extract-archive") is None:
+        raise MethodNotAllowed("Accounts are created on first use; PUT on an account takes only ?extract-archive=.")
+    return await extract(deps, request, t)
+
+
+async def delete(deps: ObjectDeps, request: Request) -> Response:
+    """Accounts are never deleted through the API: DELETE takes only ?bulk-delete."""
+    t = await target(deps, request)
+    if request.param("bulk-delete") is None:
+        raise MethodNotAllowed("Accounts cannot be deleted; DELETE on an account takes only ?bulk-delete.")
+    return await bulk_delete(deps, request, t)

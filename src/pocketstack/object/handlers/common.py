@@ -29,8 +29,9 @@ async def target(deps: ObjectDeps, request: Request) -> Target:
 
 def container_name(request: Request) -> str:
     name = request.path_params["container"]
-    if len(name.encode()) > MAX_CONTAINER_NAME:
-        raise Invalid(f"Container name length of {MAX_CONTAINER_NAME} bytes exceeded.")
+    length = len(name.encode())
+    if length > MAX_CONTAINER_NAME:
+        raise Invalid(f"Container name length of {length} longer than {MAX_CONTAINER_NAME}")
     return name
 
 

@@ -4,7 +4,7 @@ and ACLs, delete when empty."""
 from __future__ import annotations
 
 from pocketstack.common.errors import Invalid
-from pocketstack.object import access, index, objects, policy, views
+from pocketstack.object import access, bulk, index, objects, policy, views
 from pocketstack.object import meta as metadata
 from pocketstack.object.deps import ObjectDeps
 from pocketstack.object.handlers.common import container, container_name, page, target
@@ -42,6 +42,8 @@ async def create(deps: ObjectDeps, request: Request) -> Response:
     t = await target(deps, request)
     policy.enforce(t.ctx, "object:write", t.project_id)
     name = container_name(request)
+    if request.param("extract-archive") is not None:
+        return await bulk.extract(deps, request, t, name)
     changes = _changes(request)
     created = await index.put_container(deps.db, t.account, name, changes)
     return empty(201 if created else 202, headers=[("content-type", views.PLAIN)])

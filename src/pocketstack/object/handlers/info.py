@@ -54,6 +54,7 @@ def capabilities(deps: ObjectDeps) -> dict[str, Any]:
         },
         "dlo": {"max_get_time": 86400},
         "bulk_delete": {"max_deletes_per_request": BULK_DELETE_MAX, "max_failed_deletes": 1000},
+        "bulk_upload": {"max_containers_per_extraction": 10000, "max_failed_extractions": 1000},
         "container_quotas": {},
         "account_quotas": {},
         "versioned_writes": {"allowed_flags": ["x-versions-location", "x-history-location"]},

@@ -161,7 +161,8 @@ async def _copy(
     ]
     if source_account != dest_t.account:
         extra.append(("x-copied-from-account", source_account))
-    return _stored(stored, extra)
+    # Swift answers a copy with the new object's metadata.
+    return _stored(stored, [*extra, *metadata.user_items(stored.meta, "object").items()])
 
 
 # -- GET / HEAD ----------------------------------------------------------------------------
@@ -174,6 +175,9 @@ async def get(deps: ObjectDeps, request: Request) -> Response:
         return await _manifest(deps, obj)
     body = await largeobj.body_of(deps.db, deps.store, t.account, obj)
     headers = views.object_headers(obj, body.etag, body.size)
+    if access.has_temp_url(request):
+        headers = [(k, v) for k, v in headers if k != "content-disposition"]
+        headers.append(("content-disposition", _disposition(request, name)))
     if conditions.not_modified(request.headers, body.etag, obj.created_at):
         return empty(304, headers=[(k, v) for k, v in headers if k in ("etag", "last-modified", "x-timestamp")])
     try:
@@ -193,6 +197,15 @@ async def get(deps: ObjectDeps, request: Request) -> Response:
     except BlobNotFound:
         raise NotFound(f"Object {name} not found") from None
     return Response(status, headers=headers, stream=_chain(first, stream))
+
+
+def _disposition(request: Request, name: str) -> str:
+    """A temporary URL's Content-Disposition (tempurl's ``inline`` and ``filename``)."""
+    filename = request.param("filename")
+    if request.param("inline") is not None:
+        return f'inline; filename="{filename}"' if filename else "inline"
+    shown = (filename or name.rsplit("/", 1)[-1]).replace('"', '\\"')
+    return f'attachment; filename="{shown}"'
 
 
 async def _manifest(deps: ObjectDeps, obj: Object) -> Response:
