@@ -27,6 +27,8 @@ def routes(deps: ObjectDeps) -> list[Route]:
 
     return [
         r("GET", "/info", info.show),
+        r("GET", "/healthcheck", info.healthcheck),
+        r("GET", "/crossdomain.xml", info.crossdomain),
         r("GET", ACCOUNT, accounts.show),
         r("HEAD", ACCOUNT, accounts.head),
         r("POST", ACCOUNT, accounts.update),

@@ -67,12 +67,13 @@ class ObjectService(Service):
 
     @property
     def root_mounts(self) -> dict[str, Any]:
-        return {"info": self.info_app}
+        return {"info": self.root_app, "healthcheck": self.root_app, "crossdomain.xml": self.root_app}
 
-    async def info_app(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        """``/info`` at the endpoint's root (mounted there by the cloud)."""
+    async def root_app(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """``/info``, ``/healthcheck`` and ``/crossdomain.xml`` at the endpoint's root
+        (mounted there by the cloud), where Swift clients look for them."""
         if scope["type"] == "http":
-            scope = {**scope, "path": "/object/info", "root_path": "/object"}
+            scope = {**scope, "path": "/object" + scope["path"], "root_path": "/object"}
         await self._asgi(scope, receive, send)
 
     async def start(self) -> None:

@@ -58,8 +58,28 @@ def capabilities(deps: ObjectDeps) -> dict[str, Any]:
         "container_quotas": {},
         "account_quotas": {},
         "versioned_writes": {"allowed_flags": ["x-versions-location", "x-history-location"]},
+        "crossdomain": {"cross_domain_policy": '<allow-access-from domain="*" secure="false" />'},
     }
 
 
 async def show(deps: ObjectDeps, request: Request) -> Response:
     return json_response(capabilities(deps))
+
+
+async def healthcheck(deps: ObjectDeps, request: Request) -> Response:
+    """Swift's healthcheck middleware: OK while the service answers."""
+    return Response(200, b"OK", content_type="text/plain")
+
+
+# Swift's crossdomain middleware's default policy: Flash clients of any domain.
+CROSSDOMAIN = (
+    '<?xml version="1.0"?>\n'
+    '<!DOCTYPE cross-domain-policy SYSTEM "http://www.adobe.com/xml/dtds/cross-domain-policy.dtd" >\n'
+    "<cross-domain-policy>\n"
+    '<allow-access-from domain="*" secure="false" />\n'
+    "</cross-domain-policy>"
+)
+
+
+async def crossdomain(deps: ObjectDeps, request: Request) -> Response:
+    return Response(200, CROSSDOMAIN.encode(), content_type="application/xml; charset=utf-8")
