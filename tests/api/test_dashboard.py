@@ -268,6 +268,9 @@ async def test_launch_wizard_lists_and_project_switch(cloud: CloudClient) -> Non
         assert 'id="timeline"' not in detail.text  # the trace is an admin API
         console = await web.get(f"{D}/instances/{server_id.group(1)}/console")
         assert console.status_code == 200
+        await wait_active(cloud, server_id.group(1))
+        tail = await web.get(f"{D}/instances/{server_id.group(1)}/console-tail")
+        assert tail.status_code == 200 and "pocketstack guest up" in tail.text and "<" not in tail.text
         topology = await web.get(f"{D}/topology.svg")
         assert topology.status_code == 200 and "public" in topology.text and "net1-router" in topology.text
         assert "vm1" in topology.text

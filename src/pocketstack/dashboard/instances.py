@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import html
 from typing import Any
 from urllib.parse import urlencode
 
@@ -324,6 +325,7 @@ async def detail(call: Call, error: str = "", status: int = 200) -> Response:
         attached=[v for v in volumes if v["id"] in attached_ids],
         available=[v for v in volumes if v["status"] == "available"],
         timeline_svg=timeline_svg,
+        console_lines=CONSOLE_LINES,
         failed_hop=failed_hop,
         **values,
     )
@@ -425,6 +427,20 @@ async def console(call: Call) -> Response:
         text = f"(no console log: {exc.message})"
     return Response(200, text.encode(), content_type="text/plain; charset=utf-8")
 
+
+async def console_tail(call: Call) -> Response:
+    """The console log's last lines as an HTML fragment (escaped): the page keeps it live."""
+    server_id = call.request.path_params["server_id"]
+    try:
+        text = await call.api.compute.console_output(server_id, length=CONSOLE_LINES) or "(empty so far)"
+    except ApiError as exc:
+        if exc.unauthorized:
+            raise
+        text = f"(no console log: {exc.message})"
+    return Response(200, html.escape(text).encode(), content_type="text/html; charset=utf-8")
+
+
+CONSOLE_LINES = 200
 
 # The buttons an instance's page offers in each status (the API decides in the end).
 ACTIONS_BY_STATUS = {

@@ -11,6 +11,7 @@ back to polling the fragments itself when it cannot hold the stream.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
@@ -23,11 +24,19 @@ from pocketstack.dashboard.app import PREFIX, Call, LoginRequired
 from pocketstack.web.request import Request
 from pocketstack.web.response import Response
 
+log = logging.getLogger(__name__)
+
 INTERVAL_S = 1.0
 # A stream ends after this long; the browser's EventSource opens a new one at once.
 MAX_STREAM_S = 300.0
 MAX_WATCHED = 8
-LIVE_HANDLERS = (instances.rows, instances.detail_status, resources.volume_rows, topology.drawing)
+LIVE_HANDLERS = (
+    instances.rows,
+    instances.detail_status,
+    instances.console_tail,
+    resources.volume_rows,
+    topology.drawing,
+)
 
 
 def _event(name: str, data: bytes) -> bytes:
@@ -73,15 +82,19 @@ async def events(call: Call) -> Response:
                     app.sessions.drop(session.id)
                     yield _event("login", login)
                     return
-                for path, handler, params, query in watched:
-                    try:
-                        body = await render(path, handler, params, query)
-                    except (LoginRequired, ApiError) as exc:
-                        if isinstance(exc, LoginRequired) or exc.unauthorized:
-                            app.sessions.drop(session.id)
-                            yield _event("login", login)
-                            return
+                # All at once: a slow fragment (a console) does not hold back the others.
+                bodies = await asyncio.gather(*(render(*watch) for watch in watched), return_exceptions=True)
+                for (path, *_), body in zip(watched, bodies, strict=True):
+                    if isinstance(body, LoginRequired) or (isinstance(body, ApiError) and body.unauthorized):
+                        app.sessions.drop(session.id)
+                        yield _event("login", login)
+                        return
+                    if isinstance(body, ApiError):
                         continue  # a service is down: the page keeps what it shows
+                    if isinstance(body, BaseException):
+                        # A bug in a fragment: logged, the page keeps what it shows.
+                        log.error("dashboard live fragment %s failed", path, exc_info=body)
+                        continue
                     if last.get(path) != body:
                         last[path] = body
                         yield _event("update", orjson.dumps({"path": path, "html": body.decode()}))

@@ -19,6 +19,7 @@ ROUTES = [
     route("GET", "/instances/{server_id}", instances.show),
     route("GET", "/instances/{server_id}/status", instances.detail_status),
     route("GET", "/instances/{server_id}/console", instances.console),
+    route("GET", "/instances/{server_id}/console-tail", instances.console_tail),
     route("POST", "/instances/{server_id}/action", instances.action),
     route("POST", "/instances/{server_id}/resize", instances.resize),
     route("POST", "/instances/{server_id}/snapshot", instances.snapshot),

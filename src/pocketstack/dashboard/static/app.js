@@ -49,7 +49,10 @@ function replaceLive(element, html) {
     element.pendingHtml = html;
     return;
   }
+  const atBottom = element.scrollTop + element.clientHeight >= element.scrollHeight - 4;
   element.innerHTML = html;
+  // A console follows its newest lines unless the reader scrolled up.
+  if (element.matches("pre.console") && atBottom) element.scrollTop = element.scrollHeight;
   element.classList.remove("stale");
   element.dispatchEvent(new CustomEvent("live-updated", { bubbles: true }));
 }
@@ -89,20 +92,6 @@ function connectLive(elements) {
       elements.forEach((element) => element.classList.add("stale"));
     }
   });
-}
-
-async function loadConsole() {
-  const pane = document.getElementById("console");
-  if (!pane) return;
-  try {
-    const text = await fetchText(pane.dataset.src);
-    if (text !== null) {
-      pane.textContent = text || "(the console log is empty so far)";
-      pane.scrollTop = pane.scrollHeight;
-    }
-  } catch (error) {
-    pane.textContent = `Could not read the console log: ${error.message}`;
-  }
 }
 
 function enableZoom(frame) {
@@ -211,14 +200,9 @@ document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("[data-back]").forEach((link) => {
     link.addEventListener("click", (event) => { event.preventDefault(); history.back(); });
   });
-  const refresh = document.getElementById("console-refresh");
-  if (refresh) refresh.addEventListener("click", loadConsole);
-  loadConsole();
-  // A status change (BUILD → ACTIVE, a reboot, ...) writes to the console: read it again.
+  // The page's other parts (ports for floating IPs, volumes) exist once the build ends.
   const status = document.getElementById("instance-status");
   if (status) {
-    status.addEventListener("live-updated", loadConsole);
-    // The page's other parts (ports for floating IPs, volumes) exist once the build ends.
     const first = document.getElementById("server-status");
     const building = first && first.textContent.trim() === "BUILD";
     status.addEventListener("live-updated", () => {

@@ -126,6 +126,6 @@
 </section>
 % endif
 <section>
-<h2>Console log <button type="button" id="console-refresh" class="small">Refresh</button></h2>
-<pre class="console" id="console" data-src="${prefix}/instances/${server['id']}/console">Loading…</pre>
+<h2>Console log <small>live, last ${console_lines} lines · <a href="${prefix}/instances/${server['id']}/console">plain text</a></small></h2>
+<pre class="console" id="console" data-live="${prefix}/instances/${server['id']}/console-tail">Loading…</pre>
 </section>
