@@ -226,6 +226,8 @@ async def test_launch_wizard_lists_and_project_switch(cloud: CloudClient) -> Non
         gone = await web.post(f"{D}/networks/{tmp_net.group(1)}/delete", data={"csrf_token": csrf})
         assert gone.status_code == 303, gone.text
         assert "tmp-router" not in (await web.get(f"{D}/networks")).text
+        chosen = await web.get(f"{D}/launch", params={"image": ids["image"]})
+        assert f'<option value="{ids["image"]}" selected>' in chosen.text
         wizard = await web.get(f"{D}/launch")
         assert wizard.status_code == 200 and "cirros" in wizard.text and "tiny" in wizard.text
         net_id = re.search(r'name="network" value="([^"]+)"', wizard.text)

@@ -147,10 +147,12 @@ def _form_values(call: Call) -> dict[str, Any]:
 
 
 async def launch_form(call: Call) -> Response:
+    """The wizard; ``?image=ID`` (an image's Launch link) or ``?volume=ID`` preselects."""
     choices = await _launch_choices(call)
-    return call.render(
-        "launch.mako", active="instances", error="", values=_form_values(call), private_key="", **choices
-    )
+    values = _form_values(call)
+    values["image"] = call.request.param("image") or ""
+    values["volume"] = call.request.param("volume") or ""
+    return call.render("launch.mako", active="instances", error="", values=values, private_key="", **choices)
 
 
 def _check(values: dict[str, Any]) -> str:
