@@ -1,7 +1,7 @@
 """A typed async client of pocketstack's public APIs (any OpenStack cloud laid out the
 same way), over httpx: one small client per service, all sharing one ``httpx.AsyncClient``.
 
-    async with Connection("http://127.0.0.1:8774") as conn:
+    async with Connection("http://127.0.0.1:8080") as conn:   # every API under one URL
         token = await conn.identity().password_token("default", "demo", password)
         api = conn.scoped(token)
         servers = await api.compute.servers()
