@@ -33,6 +33,7 @@ def _print_usage(config: Config) -> None:
     print(f"  export OS_CLIENT_CONFIG_FILE={clouds}")
     print("  openstack --os-cloud pocketstack token issue        # admin")
     print("  openstack --os-cloud pocketstack-demo server list   # demo user")
+    print(f"  dashboard: {config.public_url}/dashboard/ (log in as demo, domain default)")
     print(f"  passwords: admin's and demo's in {clouds}, all of them in {config.secrets_file} (owner-only)")
 
 
