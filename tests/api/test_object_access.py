@@ -115,3 +115,45 @@ async def test_other_projects_accounts_stay_closed(api: ObjectApi) -> None:
     assert (await api.call("GET", "/mine", "alt", account=ALT_ACCOUNT)).status_code == 204
     assert (await api.call("GET", "/mine", "demo", account=ALT_ACCOUNT)).status_code == 403
     assert (await api.call("GET", "/nope", "demo", account=ALT_ACCOUNT)).status_code == 404
+
+
+def _form(path: str, key: str, expires: int, files: dict[str, bytes], redirect: str = "") -> tuple[bytes, str]:
+    signed = f"{path}\n{redirect}\n1000\n2\n{expires}"
+    fields = {
+        "redirect": redirect,
+        "max_file_size": "1000",
+        "max_file_count": "2",
+        "expires": str(expires),
+        "signature": hmac.new(key.encode(), signed.encode(), hashlib.sha256).hexdigest(),
+    }
+    lines = []
+    for name, value in fields.items():
+        lines += ["--BOUND", f'Content-Disposition: form-data; name="{name}"', "", value]
+    for filename, data in files.items():
+        lines += ["--BOUND", f'Content-Disposition: form-data; name="f"; filename="{filename}"']
+        lines += ["Content-Type: text/plain", "", data.decode()]
+    lines += ["--BOUND--", ""]
+    return "\r\n".join(lines).encode(), "multipart/form-data; boundary=BOUND"
+
+
+async def test_form_post(api: ObjectApi) -> None:
+    await api.container("c")
+    await api.call("POST", "", headers={"X-Account-Meta-Temp-URL-Key": "fk"})
+    expires = int(time.time()) + 60
+    body, ctype = _form("/v1/AUTH_p-demo/c/up/", "fk", expires, {"a.txt": b"one", "b.txt": b"two"})
+    resp = await api.call("POST", "/c/up/", None, content=body, headers={"Content-Type": ctype})
+    assert resp.status_code == 201, resp.text
+    assert await api.names("c") == ["up/a.txt", "up/b.txt"]
+    assert (await api.get("c", "up/b.txt")).content == b"two"
+    body, ctype = _form("/v1/AUTH_p-demo/c/r/", "fk", expires, {"x": b"1"}, redirect="https://example.test/done")
+    moved = await api.call("POST", "/c/r/", None, content=body, headers={"Content-Type": ctype})
+    assert moved.status_code == 303 and moved.headers["location"].startswith("https://example.test/done?status=201")
+    body, ctype = _form("/v1/AUTH_p-demo/c/up/", "wrong", expires, {"z": b"1"})
+    assert (await api.call("POST", "/c/up/", None, content=body, headers={"Content-Type": ctype})).status_code == 401
+    body, ctype = _form("/v1/AUTH_p-demo/c/up/", "fk", int(time.time()) - 1, {"z": b"1"})
+    expired = await api.call("POST", "/c/up/", None, content=body, headers={"Content-Type": ctype})
+    assert expired.status_code == 401 and "Expired" in expired.text
+    body, ctype = _form("/v1/AUTH_p-demo/c/up/", "fk", expires, {"1": b"1", "2": b"2", "3": b"3"})
+    assert (await api.call("POST", "/c/up/", None, content=body, headers={"Content-Type": ctype})).status_code == 400
+    bad = await api.call("POST", "/c/up/", None, content=b"x", headers={"Content-Type": "multipart/form-data"})
+    assert bad.status_code == 400

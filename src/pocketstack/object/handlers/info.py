@@ -58,6 +58,7 @@ def capabilities(deps: ObjectDeps) -> dict[str, Any]:
         "container_quotas": {},
         "account_quotas": {},
         "versioned_writes": {"allowed_flags": ["x-versions-location", "x-history-location"]},
+        "formpost": {},
         "crossdomain": {"cross_domain_policy": '<allow-access-from domain="*" secure="false" />'},
     }
 

@@ -8,7 +8,7 @@ from urllib.parse import quote, unquote
 import orjson
 
 from pocketstack.common.errors import Invalid, LengthRequired, NotFound, PreconditionFailed, RangeNotSatisfiable
-from pocketstack.object import access, bulk, index, largeobj, objects, views
+from pocketstack.object import access, bulk, formpost, index, largeobj, objects, views
 from pocketstack.object import meta as metadata
 from pocketstack.object.deps import ObjectDeps
 from pocketstack.object.handlers import conditions
@@ -234,11 +234,25 @@ async def _chain(first: bytes, rest):  # type: ignore[no-untyped-def]
 
 # -- POST / DELETE -------------------------------------------------------------------------
 async def post(deps: ObjectDeps, request: Request) -> Response:
+    if formpost.is_form(request):
+        return await _form(deps, request)
     _t, row, name = await _object(deps, request, write=True)
     given = request.headers.get("content-type")
     write = _write(request, name, content_type=given)
     await objects.post(deps, row, name, write, keep_type=not given)
     return empty(202, headers=[("content-type", views.PLAIN)])
+
+
+async def _form(deps: ObjectDeps, request: Request) -> Response:
+    """A signed HTML form's files (formpost.py): the signature stands for the token."""
+    t = await target(deps, request)
+    row = await container(deps, t, container_name(request), request)
+    prefix = request.path_params["object"]
+    fields, files = formpost.parse(await request.body(), request.headers["content-type"])
+    account = await account_meta(deps, t.account)
+    keys = access.temp_url_keys(account, row.meta)
+    formpost.check_signature(request, fields, keys, f"/v1/{t.account}/{row.name}/{prefix}")
+    return await formpost.store(deps, t.account, row, prefix, fields, files, account)
 
 
 async def delete(deps: ObjectDeps, request: Request) -> Response:
