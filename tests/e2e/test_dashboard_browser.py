@@ -28,7 +28,10 @@ CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(os.environ.get("DASHBOARD_SCREENSHOTS", Path(__file__).parent / "screenshots"))
 
 playwright = pytest.importorskip("playwright.sync_api")
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
+]
 
 
 def _port() -> int:
