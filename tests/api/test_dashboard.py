@@ -460,7 +460,7 @@ async def test_launch_wizard_lists_and_project_switch(cloud: CloudClient) -> Non
             "m1.tiny" in panel.text.split('id="flavors"')[1]
             and "instances" in panel.text.split('id="default-quotas"')[1]
         )
-        assert 'id="volume-types"' in panel.text and 'id="aggregates"' in panel.text
+        assert 'id="volume-types"' in panel.text and 'id="aggregates"' in panel.text and 'id="groups"' in panel.text
         assert "vm1" in panel.text  # every project's instances
         # The admin gives demo the reader role on the admin project, then takes it back.
         async with connection(cloud) as conn:

@@ -133,6 +133,10 @@ class IdentityClient(ServiceClient):
         """Admin: every user."""
         return list((await self.get("/users"))["users"])
 
+    async def groups(self) -> list[Resource]:
+        """Admin: every group."""
+        return list((await self.get("/groups"))["groups"])
+
     async def roles(self) -> list[Resource]:
         return list((await self.get("/roles"))["roles"])
 

@@ -39,8 +39,10 @@ async def overview(call: Call, error: str = "", status: int = 200) -> Response:
         safely("identity", api.identity.projects()),
         safely("identity", api.identity.users()),
     )
-    roles, assignments = await asyncio.gather(
-        safely("identity", api.identity.roles()), safely("identity", api.identity.role_assignments())
+    roles, assignments, groups = await asyncio.gather(
+        safely("identity", api.identity.roles()),
+        safely("identity", api.identity.role_assignments()),
+        safely("identity", api.identity.groups()),
     )
     flavors, aggregates, zones, types = await asyncio.gather(
         safely("compute", api.compute.flavors()),
@@ -71,6 +73,7 @@ async def overview(call: Call, error: str = "", status: int = 200) -> Response:
         names=names,
         flavors=flavors,
         roles=roles,
+        groups=groups,
         assignments=assignments,
         aggregates=aggregates,
         zones=zones,

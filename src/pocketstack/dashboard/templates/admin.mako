@@ -77,6 +77,15 @@
 <dt>${k}</dt><dd>${v}</dd>
 % endfor
 </dl>
+<h2>Groups</h2>
+<table class="list" id="groups"><thead><tr><th>Name</th><th>ID</th><th>Domain</th><th>Description</th></tr></thead><tbody>
+% for g in groups:
+<tr><td>${g['name']}</td><td><code>${g['id']}</code></td><td>${g.get('domain_id')}</td><td>${g.get('description') or ''}</td></tr>
+% endfor
+% if not groups:
+<tr><td colspan="4" class="empty">None.</td></tr>
+% endif
+</tbody></table>
 <h2>Role assignments</h2>
 <table class="list" id="assignments"><thead><tr><th>Who</th><th>Role</th><th>On</th><th></th></tr></thead><tbody>
 % for a in assignments:
