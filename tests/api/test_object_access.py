@@ -157,3 +157,23 @@ async def test_form_post(api: ObjectApi) -> None:
     assert (await api.call("POST", "/c/up/", None, content=body, headers={"Content-Type": ctype})).status_code == 400
     bad = await api.call("POST", "/c/up/", None, content=b"x", headers={"Content-Type": "multipart/form-data"})
     assert bad.status_code == 400
+
+
+async def test_static_website(api: ObjectApi) -> None:
+    await api.container("site", **{"X-Container-Read": ".r:*,.rlistings"})
+    await api.put("site", "index.html", b"<h1>home</h1>", **{"Content-Type": "text/html"})
+    await api.put("site", "a&b.txt", b"x")
+    await api.call(
+        "POST", "/site", headers={"X-Container-Meta-Web-Listings": "true", "X-Container-Meta-Web-Listings-CSS": "s.css"}
+    )
+    listing = await api.call("GET", "/site", None)
+    assert listing.status_code == 200 and listing.headers["content-type"].startswith("text/html")
+    assert '<link rel="stylesheet" type="text/css" href="s.css" />' in listing.text and "a&amp;b.txt" in listing.text
+    await api.call("POST", "/site", headers={"X-Container-Meta-Web-Index": "index.html"})
+    home = await api.call("GET", "/site", None)
+    assert home.content == b"<h1>home</h1>" and home.headers["etag"]
+    # With a token the container lists as usual, unless X-Web-Mode asks for the website.
+    assert (await api.call("GET", "/site")).text == "a&b.txt\nindex.html\n"
+    assert (await api.call("GET", "/site", headers={"X-Web-Mode": "true"})).content == b"<h1>home</h1>"
+    await api.call("POST", "/site", headers={"X-Container-Read": ""})
+    assert (await api.call("GET", "/site", None)).status_code == 401

@@ -4,10 +4,11 @@ and ACLs, delete when empty."""
 from __future__ import annotations
 
 from pocketstack.common.errors import Invalid
-from pocketstack.object import access, bulk, index, objects, policy, views
+from pocketstack.object import access, bulk, index, objects, policy, staticweb, views
 from pocketstack.object import meta as metadata
 from pocketstack.object.deps import ObjectDeps
-from pocketstack.object.handlers.common import container, container_name, page, target
+from pocketstack.object.handlers import objects as object_handlers
+from pocketstack.object.handlers.common import Target, container, container_name, page, target
 from pocketstack.object.models import Container
 from pocketstack.web import Request, Response, empty
 
@@ -52,6 +53,8 @@ async def create(deps: ObjectDeps, request: Request) -> Response:
 async def show(deps: ObjectDeps, request: Request) -> Response:
     t = await target(deps, request)
     row = await container(deps, t, container_name(request))
+    if staticweb.web_mode(t.ctx, request) and (staticweb.index_name(row) or staticweb.lists(row)):
+        return await _website(deps, request, t, row)
     if not access.may_list(t.ctx, t.project_id, row.meta):
         raise access.refuse(t.ctx, "listing this container")
     content_type = views.listing_format(request.param("format"), request.headers.get("accept"))
@@ -59,6 +62,18 @@ async def show(deps: ObjectDeps, request: Request) -> Response:
     response = views.object_listing(row.name, listing, content_type)
     response.headers.extend(_shown(request, row, policy.allowed(t.ctx, "object:read", t.project_id)))
     return response
+
+
+async def _website(deps: ObjectDeps, request: Request, t: Target, row: Container) -> Response:
+    """staticweb.py: the container's index object, or its HTML listing."""
+    if not access.may_read(t.ctx, t.project_id, row.meta):
+        raise access.refuse(t.ctx, "this container")
+    name = staticweb.index_name(row)
+    if name is not None:
+        request.path_params["object"] = name
+        return await object_handlers.get(deps, request)
+    items = await index.list_objects(deps.db, row.id, page(request, deps.limits.container_listing_limit))
+    return staticweb.listing(f"/v1/{t.account}/{row.name}/", row, items)
 
 
 async def head(deps: ObjectDeps, request: Request) -> Response:

@@ -59,6 +59,7 @@ def capabilities(deps: ObjectDeps) -> dict[str, Any]:
         "account_quotas": {},
         "versioned_writes": {"allowed_flags": ["x-versions-location", "x-history-location"]},
         "formpost": {},
+        "staticweb": {},
         "crossdomain": {"cross_domain_policy": '<allow-access-from domain="*" secure="false" />'},
     }
 
