@@ -42,6 +42,7 @@ class ImageService(Service):
             error_format="glance",
             request_bodies=REQUEST_BODIES,
             authenticator=runtime.authenticator,
+            admin_rule=policy.is_admin,
             max_body_bytes=cfg.server.max_body_bytes,
             # As Glance: /v2/images/ is an image with an empty id (404), not the list.
             strict_slashes=True,

@@ -70,6 +70,7 @@ class NetworkService(Service):
             error_format="neutron",
             request_bodies=REQUEST_BODIES,
             authenticator=runtime.authenticator,
+            admin_rule=policy.is_admin,
             max_body_bytes=runtime.config.server.max_body_bytes,
         )
         self._subscription: Subscription | None = None
