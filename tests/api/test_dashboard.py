@@ -248,7 +248,7 @@ async def test_launch_wizard_lists_and_project_switch(cloud: CloudClient) -> Non
         # Boot from a new volume made from the image, in a zone, with metadata.
         from_volume = {**form, "name": "vm-vol", "boot_volume_gb": "1", "zone": "nova", "metadata": "role=db"}
         both = await web.post(f"{D}/launch", data={**form, "volume": "some-volume"})
-        assert both.status_code == 400 and "not both" in both.text
+        assert both.status_code == 400 and "not both: image and volume" in both.text
         booted = await web.post(f"{D}/launch", data=from_volume)
         assert booted.status_code == 303, booted.text
         vm_vol = booted.headers["location"].split("launched=")[1]
@@ -343,6 +343,31 @@ async def test_launch_wizard_lists_and_project_switch(cloud: CloudClient) -> Non
         assert shrink.status_code == 400 and "volume: " in shrink.text
         snap = await web.post(act, data={"csrf_token": csrf, "action": "snapshot", "name": "s1"})
         assert snap.status_code == 303, snap.text
+        # The wizard boots from a new volume made from that snapshot.
+        async with connection(cloud) as conn:
+            demo = conn.scoped(await conn.identity().password_token("default", "demo", "demo"))
+            for _ in range(400):
+                s1 = next(v for v in await demo.volume.snapshots() if v["name"] == "s1")
+                if s1["status"] == "available":
+                    break
+                await asyncio.sleep(0.05)
+        wizard = (await web.get(f"{D}/launch", params={"snapshot": s1["id"]})).text
+        assert f'<option value="{s1["id"]}" selected>' in wizard
+        flavor_id = re.search(r'name="flavor" value="([^"]+)"', wizard)
+        assert flavor_id
+        from_snapshot = {
+            "csrf_token": csrf,
+            "name": "vm-snap",
+            "count": "1",
+            "snapshot": s1["id"],
+            "flavor": flavor_id.group(1),
+        }
+        booted = await web.post(f"{D}/launch", data=from_snapshot)
+        assert booted.status_code == 303, booted.text
+        vm_snap = booted.headers["location"].split("launched=")[1]
+        await wait_status(cloud, vm_snap, "ACTIVE")
+        async with connection(cloud) as conn:
+            await (await admin_api(conn)).compute.delete_server(vm_snap)
         page = (await web.get(f"{D}/volumes")).text
         assert "s1" in page.split('id="snapshots"')[1] and "2 GB" in page
         both = await web.post(

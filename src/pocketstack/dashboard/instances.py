@@ -95,7 +95,10 @@ async def rows(call: Call) -> Response:
 
 async def _launch_choices(call: Call) -> dict[str, Any]:
     api = call.api
-    (images, flavors, networks, keypairs, groups, limits), (zones, server_groups, volumes) = await asyncio.gather(
+    (
+        (images, flavors, networks, keypairs, groups, limits),
+        (zones, server_groups, volumes, snapshots),
+    ) = await asyncio.gather(
         asyncio.gather(
             api.image.images(status="active"),
             api.compute.flavors(),
@@ -104,7 +107,12 @@ async def _launch_choices(call: Call) -> dict[str, Any]:
             api.network.security_groups(project_id=api.token.project_id),
             api.compute.limits(),
         ),
-        asyncio.gather(api.compute.availability_zones(), api.compute.server_groups(), api.volume.volumes()),
+        asyncio.gather(
+            api.compute.availability_zones(),
+            api.compute.server_groups(),
+            api.volume.volumes(),
+            api.volume.snapshots(),
+        ),
     )
     usable = [n for n in networks if not n.get("router:external") or n.get("shared")]
     free = {
@@ -123,6 +131,7 @@ async def _launch_choices(call: Call) -> dict[str, Any]:
         "zones": zones,
         "server_groups": server_groups,
         "volumes": [v for v in volumes if v["status"] == "available" and str(v.get("bootable")).lower() == "true"],
+        "snapshots": [v for v in snapshots if v["status"] == "available"],
     }
 
 
@@ -140,6 +149,7 @@ def _form_values(call: Call) -> dict[str, Any]:
         "user_data": call.field("user_data"),
         "boot_volume_gb": call.field("boot_volume_gb"),
         "volume": call.field("volume"),
+        "snapshot": call.field("snapshot"),
         "zone": call.field("zone"),
         "server_group": call.field("server_group"),
         "metadata": call.field("metadata"),
@@ -152,6 +162,7 @@ async def launch_form(call: Call) -> Response:
     values = _form_values(call)
     values["image"] = call.request.param("image") or ""
     values["volume"] = call.request.param("volume") or ""
+    values["snapshot"] = call.request.param("snapshot") or ""
     return call.render("launch.mako", active="instances", error="", values=values, private_key="", **choices)
 
 
@@ -159,10 +170,11 @@ def _check(values: dict[str, Any]) -> str:
     """The first problem the form has before asking the API, or ''."""
     if not values["name"]:
         return "Give the instance a name."
-    if not values["image"] and not values["volume"]:
-        return "Choose an image or a volume to boot from."
-    if values["image"] and values["volume"]:
-        return "Boot from an image or from a volume, not both."
+    sources = [k for k in ("image", "volume", "snapshot") if values[k]]
+    if not sources:
+        return "Choose an image, a volume or a volume snapshot to boot from."
+    if len(sources) > 1:
+        return f"Boot from one source, not both: {' and '.join(sources)}."
     if not values["flavor"]:
         return "Choose a flavor."
     if not values["count"].isdigit() or not 1 <= int(values["count"]) <= MAX_COUNT:
@@ -203,7 +215,18 @@ async def launch(call: Call) -> Response:
             "min_count": int(values["count"]),
             "max_count": int(values["count"]),
         }
-        if values["volume"]:
+        if values["snapshot"]:
+            del server["imageRef"]
+            server["block_device_mapping_v2"] = [
+                {
+                    "boot_index": 0,
+                    "uuid": values["snapshot"],
+                    "source_type": "snapshot",
+                    "destination_type": "volume",
+                    "delete_on_termination": True,
+                }
+            ]
+        elif values["volume"]:
             del server["imageRef"]
             server["block_device_mapping_v2"] = [
                 {"boot_index": 0, "uuid": values["volume"], "source_type": "volume", "destination_type": "volume"}

@@ -26,6 +26,14 @@
 % endfor
   </select></label>
 % endif
+% if snapshots:
+  <label>Or boot from a new volume made from a volume snapshot <select name="snapshot">
+    <option value="">none</option>
+% for v in snapshots:
+    <option value="${v['id']}" ${'selected' if v['id'] == values['snapshot'] else ''}>${v.get('name') or v['id']} (${v['size']} GB)</option>
+% endfor
+  </select></label>
+% endif
   <label>Boot from a new volume of <input name="boot_volume_gb" type="number" min="1" value="${values['boot_volume_gb']}" class="narrow"> GB made from the image (deleted with the instance; empty: boot from the image)</label>
   <table class="list flavors"><thead><tr><th></th><th>Flavor</th><th>vCPUs</th><th>RAM</th><th>Disk</th><th>Fits</th></tr></thead><tbody>
 % for f in flavors:
