@@ -274,6 +274,8 @@ async def test_instance_lifecycle(ec2: Ec2) -> None:
     await ec2.fails("InvalidInstanceID.Malformed", "DescribeInstances", InstanceIds=["instance-1"])
     status = await ec2("DescribeInstanceStatus", InstanceIds=[ids[0]])
     assert status["InstanceStatuses"][0]["InstanceState"]["Name"] == "running"
+    user_data = await ec2("DescribeInstanceAttribute", InstanceId=ids[0], Attribute="userData")
+    assert base64.b64decode(user_data["UserData"]["Value"]) == b"#!/bin/sh\necho hi\n"
     console = await ec2("GetConsoleOutput", InstanceId=ids[0])
     assert console["InstanceId"] == ids[0]
     assert "pocketstack guest up" in base64.b64decode(console["Output"]).decode()
@@ -387,7 +389,17 @@ async def test_another_project_sees_nothing(c: CloudClient, ec2: Ec2) -> None:
     await other.fails("InvalidInstanceID.NotFound", "DescribeInstances", InstanceIds=[ident])
     await other.fails("InvalidInstanceID.NotFound", "TerminateInstances", InstanceIds=[ident])
     await other.fails("InvalidInstanceID.NotFound", "StopInstances", InstanceIds=[ident])
+    await other.fails("InvalidInstanceID.NotFound", "DescribeInstanceAttribute", InstanceId=ident, Attribute="userData")
+    await other.fails("InvalidInstanceID.NotFound", "GetConsoleOutput", InstanceId=ident)
+    await other.fails("InvalidInstanceID.NotFound", "CreateTags", Resources=[ident], Tags=[{"Key": "a", "Value": "b"}])
     assert (await ec2.instance(ident))["State"]["Name"] in ("pending", "running")
+    vol = (await ec2("CreateVolume", Size=1))["VolumeId"]
+    await other.fails("InvalidVolume.NotFound", "DescribeVolumes", VolumeIds=[vol])
+    await other.fails("InvalidVolume.NotFound", "DeleteVolume", VolumeId=vol)
+    await other.fails("InvalidVolume.NotFound", "CreateSnapshot", VolumeId=vol)
+    group = (await ec2("CreateSecurityGroup", GroupName="mine", Description="d"))["GroupId"]
+    await other.fails("InvalidGroup.NotFound", "DeleteSecurityGroup", GroupId=group)
+    await other.fails("InvalidGroup.NotFound", "CreateTags", Resources=[group], Tags=[{"Key": "a", "Value": "b"}])
     await ec2("TerminateInstances", InstanceIds=[ident])
 
 

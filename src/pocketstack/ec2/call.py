@@ -21,6 +21,9 @@ class Call:
     ids: IdMap
     region: str
     request_id: str
+    # The cloud's service user, for the one read a member may not make through Nova
+    # (an instance's user data, after the caller's own token has found the instance).
+    service_token: Callable[[], Awaitable[str]] | None = None
 
     @property
     def project_id(self) -> str:

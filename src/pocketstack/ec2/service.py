@@ -117,7 +117,15 @@ class Ec2Service(Service):
         if flat.get("DryRun", "").lower() == "true":
             # The caller is authenticated and the action exists: EC2's dry-run answer.
             raise Ec2Error("DryRunOperation", "Request would have succeeded, but DryRun flag is set.", 412)
-        call = Call(name, Params(flat), conn.scoped(token), self.ids, self.runtime.config.identity.region, request_id)
+        call = Call(
+            name,
+            Params(flat),
+            conn.scoped(token),
+            self.ids,
+            self.runtime.config.identity.region,
+            request_id,
+            self.runtime.service_token,
+        )
         try:
             return name, await action(call)
         except ApiError as exc:

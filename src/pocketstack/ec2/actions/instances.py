@@ -17,7 +17,7 @@ import datetime as dt
 import ipaddress
 from typing import Any
 
-from pocketstack.client import ApiError
+from pocketstack.client import ApiError, ComputeClient
 from pocketstack.ec2.actions.common import (
     matches,
     not_found,
@@ -600,6 +600,11 @@ async def describe_instance_attribute(call: Call) -> dict[str, Any]:
         out["instanceType"] = {"value": (server.get("flavor") or {}).get("original_name")}
     elif attribute == "userData":
         data = server.get("OS-EXT-SRV-ATTR:user_data")
+        if data is None and call.service_token is not None:
+            # Nova shows user data to admins only; EC2 shows the owner theirs. The
+            # caller's own token found the server above: read it as the service user.
+            service = ComputeClient(call.api.compute.http, await call.service_token())
+            data = (await service.server(str(server["id"]))).get("OS-EXT-SRV-ATTR:user_data")
         out["userData"] = {"value": data} if data else {}
     elif attribute == "groupSet":
         ctx = Context(call)

@@ -34,6 +34,12 @@ async def _render(call: Call, snap: dict[str, Any], ident: str) -> dict[str, Any
 async def create_snapshot(call: Call) -> dict[str, Any]:
     volume_ident = call.params.require("VolumeId")
     volume = await uuid_of(call, "volume", volume_ident)
+    try:
+        shown = await call.api.volume.volume(volume)
+    except ApiError as exc:
+        raise api_error(exc, not_found("volume", volume_ident)) from None
+    if str(shown.get("os-vol-tenant-attr:tenant_id", call.project_id)) != call.project_id:
+        raise not_found("volume", volume_ident)
     body = {"snapshot": {"volume_id": volume, "description": call.params.get("Description") or "", "force": True}}
     try:
         snap = dict((await call.api.volume.post("/snapshots", body))["snapshot"])
@@ -72,6 +78,12 @@ async def describe_snapshots(call: Call) -> dict[str, Any]:
 async def delete_snapshot(call: Call) -> dict[str, Any]:
     ident = call.params.require("SnapshotId")
     uuid = await uuid_of(call, "snapshot", ident)
+    try:
+        snap = await call.api.volume.snapshot(uuid)
+    except ApiError as exc:
+        raise api_error(exc, not_found("snapshot", ident)) from None
+    if str(snap.get("os-extended-snapshot-attributes:project_id", call.project_id)) != call.project_id:
+        raise not_found("snapshot", ident)
     try:
         await call.api.volume.delete_snapshot(uuid)
     except ApiError as exc:

@@ -114,10 +114,37 @@ async def _targets(call: Call) -> list[tuple[str, str, str]]:
     for ident in idents:
         kind, _ = _kind(ident)
         uuid = await uuid_of(call, kind, ident, (ident.split("-", 1)[0],))
-        if kind == "security_group" and not await call.api.network.security_groups(id=uuid, project_id=call.project_id):
+        if not await _owned(call, kind, uuid):
             raise not_found(kind, ident)
         out.append((ident, kind, uuid))
     return out
+
+
+async def _owned(call: Call, kind: str, uuid: str) -> bool:
+    """Whether the resource is the caller's project's (an admin's key too: the services
+    would let an admin tag anyone's)."""
+    project = call.project_id
+    try:
+        if kind == "server":
+            return str((await call.api.compute.server(uuid)).get("tenant_id")) == project
+        if kind == "volume":
+            volume = await call.api.volume.volume(uuid)
+            return str(volume.get("os-vol-tenant-attr:tenant_id", project)) == project
+        if kind == "snapshot":
+            snap = await call.api.volume.snapshot(uuid)
+            return str(snap.get("os-extended-snapshot-attributes:project_id", project)) == project
+        if kind == "image":
+            image = await call.api.image.image(uuid)
+            if str(image.get("owner")) != project:
+                raise Ec2Error("UnauthorizedOperation", "You are not authorized to tag an image you do not own.", 403)
+            return True
+        plural = {"security_group": "security_groups", "network": "networks", "subnet": "subnets"}[kind]
+        body = await call.api.network.get(f"/{NEUTRON[kind]}", id=uuid, project_id=project)
+        return bool(body[plural])
+    except ApiError as exc:
+        if exc.status == 404:
+            return False
+        raise
 
 
 async def create_tags(call: Call) -> dict[str, Any]:
