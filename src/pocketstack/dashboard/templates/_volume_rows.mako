@@ -2,6 +2,9 @@
 <tr data-volume="${v.get('name') or v['id']}"><td>${v.get('name') or v['id']}</td><td>${v['size']} GB</td><td>${v['status']}</td>
 <td>${', '.join(a.get('server_id', '')[:8] for a in v.get('attachments') or [])}</td><td>${v.get('bootable')}</td>
 <td class="actions-cell">
+% if v['status'] == 'available' and str(v.get('bootable')).lower() == 'true':
+<a href="${prefix}/launch?volume=${v['id']}">Launch from</a>
+% endif
 <form method="post" action="${prefix}/volumes/${v['id']}/action" class="row">
 <input type="hidden" name="csrf_token" value="${session.csrf}"><input type="hidden" name="action" value="extend">
 <input name="size" type="number" min="${v['size'] + 1}" value="${v['size'] + 1}" class="narrow"><button class="small">Extend</button></form>

@@ -11,7 +11,11 @@
 <table class="list" id="snapshots"><thead><tr><th>Name</th><th>Volume</th><th>Size</th><th>Status</th><th></th></tr></thead><tbody>
 % for s in snapshots:
 <tr><td>${s.get('name') or s['id']}</td><td><code>${s['volume_id'][:8]}</code></td><td>${s['size']} GB</td><td>${s['status']}</td>
-<td><form method="post" action="${prefix}/snapshots/${s['id']}/delete" class="row">
+<td class="actions-cell">
+% if s['status'] == 'available':
+<a href="${prefix}/launch?snapshot=${s['id']}">Launch from</a>
+% endif
+<form method="post" action="${prefix}/snapshots/${s['id']}/delete" class="row">
 <input type="hidden" name="csrf_token" value="${session.csrf}"><button class="small danger">Delete</button></form></td></tr>
 % endfor
 % if not snapshots:
