@@ -100,6 +100,8 @@ print(auth["auth_url"].rstrip("/") + ("" if auth["auth_url"].rstrip("/").endswit
 EOF
 )
 os() { "$OS" --os-cloud pocketstack "$@"; }
+# Swift's reseller admin role (Tempest's account quota tests give it to a user).
+os role create ResellerAdmin >/dev/null
 NET_ID=$(os network create public --external -f value -c id)
 os subnet create --network public --subnet-range 203.0.113.0/24 public-sub -f value -c id >/dev/null
 IMAGE_ID=$(os image show tiny -f value -c id)
