@@ -155,3 +155,31 @@ def test_aws_cli_describe_instances(cloud: Any, ec2: Any, keys: dict[str, str], 
     found = json.loads(proc.stdout)
     assert instance_id in {i["InstanceId"] for r in found["Reservations"] for i in r["Instances"]}
     ec2.terminate_instances(InstanceIds=[instance_id])
+
+
+def test_another_projects_key_sees_nothing(cloud: Any, ec2: Any) -> None:
+    import boto3
+    import botocore.exceptions
+
+    images = ec2.describe_images(Filters=[{"Name": "name", "Values": ["ec2-e2e"]}])["Images"]
+    instance_id = ec2.run_instances(ImageId=images[0]["ImageId"], InstanceType="m1.tiny", MinCount=1, MaxCount=1)[
+        "Instances"
+    ][0]["InstanceId"]
+    made = cloud.openstack("ec2", "credentials", "create", "-f", "json")  # the admin project's key
+    other = boto3.client(
+        "ec2",
+        endpoint_url=f"{cloud.url}/ec2",
+        region_name="RegionOne",
+        aws_access_key_id=str(made["access"]),
+        aws_secret_access_key=str(made["secret"]),
+    )
+    seen = {i["InstanceId"] for r in other.describe_instances()["Reservations"] for i in r["Instances"]}
+    assert instance_id not in seen
+    for call in (
+        lambda: other.describe_instances(InstanceIds=[instance_id]),
+        lambda: other.terminate_instances(InstanceIds=[instance_id]),
+    ):
+        with pytest.raises(botocore.exceptions.ClientError) as caught:
+            call()
+        assert caught.value.response["Error"]["Code"] == "InvalidInstanceID.NotFound"
+    ec2.terminate_instances(InstanceIds=[instance_id])
