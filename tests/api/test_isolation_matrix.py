@@ -363,6 +363,9 @@ def expectation(service: str, method: str, pattern: str) -> Expect | None:
     for rule in RULES[service]:
         if rule.matches(method, path):
             expect = dict(kinds(service)[rule.kind])
+            if rule.kind == "read" and method == "GET" and re.fullmatch(r"/[a-z_-]+/\{[a-z_]+\}", path):
+                # A's resource itself (not a part of it): an administrator reads it.
+                expect["admin"] = "2xx"
             expect.update(dict(rule.override))
             if a_path:
                 expect["other"] = "400"
