@@ -588,8 +588,23 @@ async def test_run_with_block_device_mappings(ec2: Ec2) -> None:
         MaxCount=1,
         BlockDeviceMappings=[{"DeviceName": "/dev/vdb", "Ebs": {"DeleteOnTermination": True}}],
     )
-    await ec2("TerminateInstances", InstanceIds=[ident])
+    # An EBS root of 2 GiB: booted from a volume made from the image.
+    rooted = await ec2(
+        "RunInstances",
+        ImageId=image,
+        MinCount=1,
+        MaxCount=1,
+        InstanceType="m1.tiny",
+        BlockDeviceMappings=[{"DeviceName": "/dev/vda", "Ebs": {"VolumeSize": 2}}],
+    )
+    root_ident = rooted["Instances"][0]["InstanceId"]
+    root_inst = await ec2.wait_state(root_ident, "running")
+    assert root_inst["RootDeviceType"] == "ebs" and "ImageId" not in root_inst
+    (root_volume,) = [m["Ebs"]["VolumeId"] for m in root_inst["BlockDeviceMappings"]]
+    assert (await ec2("DescribeVolumes", VolumeIds=[root_volume]))["Volumes"][0]["Size"] == 2
+    await ec2("TerminateInstances", InstanceIds=[ident, root_ident])
     await ec2.wait_state(ident, "terminated")
+    volumes.append(root_volume)
     for _ in range(200):
         left = (await ec2("DescribeVolumes", Filters=[{"Name": "volume-id", "Values": volumes}]))["Volumes"]
         if not left:

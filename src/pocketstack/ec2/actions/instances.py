@@ -31,6 +31,7 @@ from pocketstack.ec2.actions.vpcs import default_vpc
 from pocketstack.ec2.call import Call, api_error
 from pocketstack.ec2.errors import Ec2Error
 
+ROOT_DEVICES = frozenset({"/dev/vda", "/dev/sda", "/dev/sda1", "/dev/xvda"})
 PENDING, RUNNING, SHUTTING_DOWN, TERMINATED, STOPPING, STOPPED = (
     (0, "pending"),
     (16, "running"),
@@ -334,16 +335,29 @@ async def _block_devices(call: Call) -> list[dict[str, Any]]:
     volumes, or from a snapshot), deleted with the instance unless told otherwise.
     ``NoDevice`` and ephemeral (``VirtualName``) entries ask for nothing here."""
     out: list[dict[str, Any]] = []
+    root: dict[str, Any] | None = None
+    image = await uuid_of(call, "image", call.params.require("ImageId"), ("ami",))
     for item in call.params.structs("BlockDeviceMapping"):
         device = item.get("DeviceName") or ""
         if item.get("NoDevice") is not None or item.get("VirtualName"):
             continue
         size = item.int("Ebs.VolumeSize", None, minimum=1, maximum=16384)
         snapshot = item.get("Ebs.SnapshotId")
+        if device in ROOT_DEVICES:
+            if size is None or snapshot:
+                raise Ec2Error("InvalidBlockDeviceMapping", "The root device takes an Ebs.VolumeSize (of the image).")
+            # An EBS root of that size: Nova boots from a volume made from the image.
+            root = {
+                "source_type": "image",
+                "destination_type": "volume",
+                "boot_index": 0,
+                "uuid": image,
+                "volume_size": size,
+                "delete_on_termination": item.bool("Ebs.DeleteOnTermination", True),
+            }
+            continue
         if size is None and not snapshot:
             raise Ec2Error("MissingParameter", f"The request must contain the parameter {item.prefix}Ebs.VolumeSize")
-        if device in ("/dev/vda", "/dev/sda", "/dev/sda1", "/dev/xvda"):
-            raise Ec2Error("InvalidBlockDeviceMapping", "The root device's size and source cannot be changed here.")
         mapping: dict[str, Any] = {
             "destination_type": "volume",
             "delete_on_termination": item.bool("Ebs.DeleteOnTermination", True),
@@ -358,7 +372,9 @@ async def _block_devices(call: Call) -> list[dict[str, Any]]:
         if size is not None:
             mapping["volume_size"] = size
         out.append(mapping)
-    if out:
+    if root is not None:
+        out.insert(0, root)
+    elif out:
         # Nova wants the image as a mapping too once others are given.
         out.insert(
             0,
@@ -366,7 +382,7 @@ async def _block_devices(call: Call) -> list[dict[str, Any]]:
                 "source_type": "image",
                 "destination_type": "local",
                 "boot_index": 0,
-                "uuid": await uuid_of(call, "image", call.params.require("ImageId"), ("ami",)),
+                "uuid": image,
                 "delete_on_termination": True,
             },
         )
@@ -431,6 +447,8 @@ async def run_instances(call: Call) -> dict[str, Any]:
     mappings = await _block_devices(call)
     if mappings:
         server["block_device_mapping_v2"] = mappings
+        if mappings[0]["destination_type"] == "volume":
+            server["imageRef"] = ""  # booted from the volume made of it
     zone = p.get("Placement.AvailabilityZone")
     if zone:
         server["availability_zone"] = zone
