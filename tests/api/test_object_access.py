@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import time
+from pathlib import Path
 
 from tests.api.object_support import ALT_ACCOUNT, ObjectApi, api_fixture, object_config_fixture  # noqa: F401
 
@@ -177,3 +178,24 @@ async def test_static_website(api: ObjectApi) -> None:
     assert (await api.call("GET", "/site", headers={"X-Web-Mode": "true"})).content == b"<h1>home</h1>"
     await api.call("POST", "/site", headers={"X-Container-Read": ""})
     assert (await api.call("GET", "/site", None)).status_code == 401
+
+
+async def test_policy_file_overrides_a_rule(tmp_path: Path) -> None:
+    from pocketstack.common.config import Config
+    from pocketstack.object.service import create
+    from pocketstack.testing.service import running_services
+
+    (tmp_path / "policy").mkdir()
+    # Only a project's admins operate its account; members read it.
+    (tmp_path / "policy" / "object.yaml").write_text(
+        '"object:operator": "role:admin and project_id:%(project_id)s"\n'
+        '"object:reader": "role:reader and project_id:%(project_id)s"\n'
+    )
+    config = Config(data_dir=tmp_path)
+    config.object.expirer_interval = 0
+    async with running_services([create], tmp_path, config=config) as (_runtime, _services, client):
+        demo = {"X-Auth-Token": "demo"}
+        assert (await client.put("/object/v1/AUTH_p-demo/c", headers=demo)).status_code == 403
+        assert (await client.get("/object/v1/AUTH_p-demo", headers=demo)).status_code in (200, 204)
+        admin = {"X-Auth-Token": "admin"}
+        assert (await client.put("/object/v1/AUTH_p-admin/c", headers=admin)).status_code == 201
