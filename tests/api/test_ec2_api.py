@@ -138,6 +138,12 @@ async def test_zones_and_images(ec2: Ec2) -> None:
     assert not (await ec2("DescribeImages", Owners=["self"]))["Images"]
     await ec2.fails("InvalidAMIID.NotFound", "DescribeImages", ImageIds=["ami-00000000"])
     await ec2.fails("InvalidAMIID.Malformed", "DescribeImages", ImageIds=["banana"])
+    types = {t["InstanceType"]: t for t in (await ec2("DescribeInstanceTypes"))["InstanceTypes"]}
+    assert {"m1.tiny", "m1.small"} <= set(types)
+    assert types["m1.tiny"]["VCpuInfo"]["DefaultVCpus"] == 1 and types["m1.tiny"]["MemoryInfo"]["SizeInMiB"] == 512
+    one = await ec2("DescribeInstanceTypes", InstanceTypes=["m1.small"])
+    assert [t["InstanceType"] for t in one["InstanceTypes"]] == ["m1.small"]
+    await ec2.fails("InvalidInstanceType", "DescribeInstanceTypes", InstanceTypes=["t2.nano"])
     await ec2.fails("InvalidParameterValue", "DescribeImages", Filters=[{"Name": "color", "Values": ["red"]}])
 
 

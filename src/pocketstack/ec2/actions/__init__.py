@@ -39,6 +39,7 @@ ACTIONS: dict[str, Action] = {
     "DescribeInstanceStatus": instances.describe_instance_status,
     "DescribeInstanceAttribute": instances.describe_instance_attribute,
     "ModifyInstanceAttribute": instances.modify_instance_attribute,
+    "DescribeInstanceTypes": instances.describe_instance_types,
     "StartInstances": instances.start_instances,
     "StopInstances": instances.stop_instances,
     "RebootInstances": instances.reboot_instances,

@@ -694,3 +694,45 @@ async def modify_instance_attribute(call: Call) -> dict[str, Any]:
     _confirming.add(task)
     task.add_done_callback(_confirming.discard)
     return {"return": True}
+
+
+async def describe_instance_types(call: Call) -> dict[str, Any]:
+    """Nova's flavors as instance types: vCPUs, memory, root disk."""
+    wanted = call.params.strings("InstanceType")
+    flavors = await call.api.compute.flavors()
+    names = {str(f.get("name")) for f in flavors}
+    unknown = [w for w in wanted if w not in names]
+    if unknown:
+        raise Ec2Error(
+            "InvalidInstanceType", f"The following supplied instance types do not exist: [{', '.join(unknown)}]"
+        )
+    filters = call.params.filters()
+    out = []
+    for flavor in sorted(flavors, key=lambda f: (int(f.get("ram") or 0), str(f.get("name")))):
+        name = str(flavor.get("name"))
+        if wanted and name not in wanted:
+            continue
+        vcpus, ram, disk = int(flavor.get("vcpus") or 0), int(flavor.get("ram") or 0), int(flavor.get("disk") or 0)
+        values = {
+            "instance-type": [name],
+            "vcpu-info.default-vcpus": [str(vcpus)],
+            "memory-info.size-in-mib": [str(ram)],
+            "instance-storage-info.total-size-in-gb": [str(disk)],
+        }
+        if not matches(filters, values, {}):
+            continue
+        out.append(
+            {
+                "instanceType": name,
+                "currentGeneration": True,
+                "supportedRootDeviceTypes": ["ebs", "instance-store"],
+                "hypervisor": "xen",
+                "instanceStorageSupported": disk > 0,
+                "instanceStorageInfo": {"totalSizeInGB": disk} if disk else None,
+                "processorInfo": {"supportedArchitectures": ["x86_64"]},
+                "vCpuInfo": {"defaultVCpus": vcpus, "defaultCores": vcpus, "defaultThreadsPerCore": 1},
+                "memoryInfo": {"sizeInMiB": ram},
+            }
+        )
+    shown, token = page(call, out)
+    return {"instanceTypeSet": shown, "nextToken": token}
