@@ -161,3 +161,21 @@ async def test_extract_archive_and_bulk_delete_by_delete(api: ObjectApi) -> None
     )
     assert gone.status_code == 200 and gone.json()["Number Deleted"] == 2
     assert "pics" not in (await api.call("GET", "")).text
+
+
+async def test_copy_of_a_large_object_is_its_content(api: ObjectApi) -> None:
+    manifest = await _segments(api)
+    await api.container("c")
+    await api.call("PUT", "/c/big?multipart-manifest=put", content=orjson.dumps(manifest))
+    await api.put("c", "dlo", b"", **{"X-Object-Manifest": "segs/part/"})
+    for source in ("big", "dlo"):
+        copied = await api.call("COPY", f"/c/{source}", headers={"Destination": f"c/{source}-copy"})
+        assert copied.status_code == 201, copied.text
+        head = await api.call("HEAD", f"/c/{source}-copy")
+        assert "x-static-large-object" not in head.headers and "x-object-manifest" not in head.headers
+        assert head.headers["content-length"] == "2010"
+        assert (await api.get("c", f"{source}-copy")).content == b"".join(SEG)
+    # ?multipart-manifest=get copies the manifest itself.
+    as_manifest = await api.call("COPY", "/c/big?multipart-manifest=get", headers={"Destination": "c/big-manifest"})
+    assert as_manifest.status_code == 201
+    assert (await api.call("HEAD", "/c/big-manifest")).headers["x-static-large-object"] == "True"

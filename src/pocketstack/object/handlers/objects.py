@@ -152,9 +152,17 @@ async def _copy(
     given = _write(request, dest_name, content_type=request.headers.get("content-type") or original.content_type)
     meta = given.meta if fresh else {**original.meta, **given.meta}
     write = objects.Write(given.content_type, meta, given.delete_at)
-    stored = await objects.copy(
-        deps, original, dest_t.account, dest, dest_name, write, await account_meta(deps, dest_t.account)
-    )
+    dest_meta = await account_meta(deps, dest_t.account)
+    large = largeobj.is_slo(original) or largeobj.is_dlo(original)
+    if large and request.param("multipart-manifest") != "get":
+        # A large object's copy is its content, one ordinary object (Swift's).
+        body = await largeobj.body_of(deps.db, deps.store, source_account, original)
+        kept = {k: v for k, v in meta.items() if k not in (largeobj.SLO_FLAG, largeobj.DLO_HEADER)}
+        whole = objects.Write(given.content_type, kept, given.delete_at, length=body.size)
+        chunks = largeobj.stream(deps.store, body.pieces, 0, body.size)
+        stored = await objects.put(deps, dest_t.account, dest, dest_name, chunks, whole, dest_meta)
+    else:
+        stored = await objects.copy(deps, original, dest_t.account, dest, dest_name, write, dest_meta)
     extra = [
         ("x-copied-from", quote(f"{source_container}/{source_name}")),
         ("x-copied-from-last-modified", views.http_date(original.created_at)),
