@@ -127,6 +127,14 @@ async def test_zones_and_images(ec2: Ec2) -> None:
     assert [z["ZoneName"] for z in zones["AvailabilityZones"]] == ["nova"]
     assert zones["AvailabilityZones"][0]["State"] == "available"
     await ec2.fails("InvalidParameterValue", "DescribeAvailabilityZones", ZoneNames=["mars"])
+    account = await ec2("DescribeAccountAttributes")
+    attrs = {
+        a["AttributeName"]: [v["AttributeValue"] for v in a["AttributeValues"]] for a in account["AccountAttributes"]
+    }
+    assert attrs["supported-platforms"] == ["VPC"] and attrs["default-vpc"][0].startswith("vpc-")
+    assert int(attrs["max-instances"][0]) > 0
+    only = await ec2("DescribeAccountAttributes", AttributeNames=["default-vpc"])
+    assert [a["AttributeName"] for a in only["AccountAttributes"]] == ["default-vpc"]
     images = (await ec2("DescribeImages"))["Images"]
     assert len(images) == 1 and images[0]["ImageId"].startswith("ami-") and len(images[0]["ImageId"]) == 12
     image = images[0]

@@ -19,6 +19,7 @@ from pocketstack.ec2.call import Action
 ACTIONS: dict[str, Action] = {
     "DescribeRegions": regions.describe_regions,
     "DescribeAvailabilityZones": regions.describe_availability_zones,
+    "DescribeAccountAttributes": regions.describe_account_attributes,
     "DescribeImages": images.describe_images,
     "DescribeImageAttribute": images.describe_image_attribute,
     "DeregisterImage": images.deregister_image,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pocketstack.ec2.actions.common import matches
+from pocketstack.ec2.actions.vpcs import default_vpc
 from pocketstack.ec2.call import Call
 from pocketstack.ec2.errors import Ec2Error
 
@@ -55,3 +56,30 @@ async def describe_availability_zones(call: Call) -> dict[str, Any]:
                 }
             )
     return {"availabilityZoneInfo": out}
+
+
+async def describe_account_attributes(call: Call) -> dict[str, Any]:
+    """What tools ask first: the platforms (VPC only), the default VPC, the instance and
+    Elastic IP limits (Nova's and Neutron's quotas)."""
+    limits = await call.api.compute.limits()
+    vpc = await call.ids.ec2_id("network", "vpc", await default_vpc(call))
+    fips = (await call.api.network.quota_details(call.project_id)).get("floatingip") or {}
+    values = {
+        "supported-platforms": ["VPC"],
+        "default-vpc": [vpc],
+        "max-instances": [str(limits.get("maxTotalInstances", -1))],
+        "vpc-max-security-groups-per-interface": ["5"],
+        "max-elastic-ips": [str(fips.get("limit", -1))],
+        "vpc-max-elastic-ips": [str(fips.get("limit", -1))],
+    }
+    wanted = call.params.strings("AttributeName")
+    unknown = [w for w in wanted if w not in values]
+    if unknown:
+        raise Ec2Error("InvalidParameterValue", f"Unknown account attribute: {unknown[0]}")
+    return {
+        "accountAttributeSet": [
+            {"attributeName": name, "attributeValueSet": [{"attributeValue": v} for v in vals]}
+            for name, vals in values.items()
+            if not wanted or name in wanted
+        ]
+    }
