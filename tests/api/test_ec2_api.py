@@ -544,6 +544,15 @@ async def test_images_from_instances_and_instance_type(ec2: Ec2) -> None:
     await ec2("DeregisterImage", ImageId=made)
     await ec2.fails("InvalidAMIID.NotFound", "DescribeImages", ImageIds=[made])
 
+    # The groups of a running instance become exactly those named.
+    extra = (await ec2("CreateSecurityGroup", GroupName="extra", Description="d"))["GroupId"]
+    await ec2("ModifyInstanceAttribute", InstanceId=ident, Groups=[extra])
+    for _ in range(100):
+        groups = [g["GroupId"] for g in (await ec2.instance(ident))["SecurityGroups"]]
+        if groups == [extra]:
+            break
+        await asyncio.sleep(0.05)
+    assert groups == [extra]
     await ec2("StopInstances", InstanceIds=[ident])
     await ec2.wait_state(ident, "stopped")
     await ec2.fails(

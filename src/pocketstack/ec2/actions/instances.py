@@ -675,11 +675,16 @@ async def _confirm(call: Call, uuid: str) -> None:
 async def modify_instance_attribute(call: Call) -> dict[str, Any]:
     """The instance type of a stopped instance (a Nova resize, confirmed when done)."""
     ident = call.params.require("InstanceId")
+    if call.params.strings("GroupId"):
+        return await _set_groups(call, await owned_server(call, ident))
     wanted = call.params.get("InstanceType.Value")
     if wanted is None and call.params.get("Attribute") == "instanceType":
         wanted = call.params.get("Value")
     if not wanted:
-        raise Ec2Error("UnsupportedOperation", "Only the instance type (InstanceType.Value) can be modified here.")
+        raise Ec2Error(
+            "UnsupportedOperation",
+            "Only the instance type (InstanceType.Value) and groups (GroupId.N) can be modified.",
+        )
     server = await owned_server(call, ident)
     if state_of(server) != STOPPED or server.get("status") != "SHUTOFF":
         raise Ec2Error("IncorrectInstanceState", f"The instance '{ident}' is not in the 'stopped' state.")
@@ -736,3 +741,27 @@ async def describe_instance_types(call: Call) -> dict[str, Any]:
         )
     shown, token = page(call, out)
     return {"instanceTypeSet": shown, "nextToken": token}
+
+
+async def _set_groups(call: Call, server: dict[str, Any]) -> dict[str, Any]:
+    """``GroupId.N``: the instance's security groups become exactly those (Nova's
+    addSecurityGroup / removeSecurityGroup)."""
+    names = []
+    for ident in call.params.strings("GroupId"):
+        uuid = await uuid_of(call, "security_group", ident)
+        found = await call.api.network.security_groups(id=uuid, project_id=call.project_id)
+        if not found:
+            raise not_found("security_group", ident)
+        names.append(str(found[0]["name"]))
+    current = {str(g.get("name")) for g in server.get("security_groups") or []}
+    uuid = str(server["id"])
+    try:
+        for name in [n for n in names if n not in current]:
+            await call.api.compute.action(uuid, {"addSecurityGroup": {"name": name}})
+        for name in sorted(current - set(names)):
+            await call.api.compute.action(uuid, {"removeSecurityGroup": {"name": name}})
+    except ApiError as exc:
+        if exc.status == 409:
+            raise Ec2Error("IncorrectInstanceState", exc.message) from None
+        raise api_error(exc) from None
+    return {"return": True}
