@@ -111,6 +111,17 @@ async def test_ranges(api: ObjectApi) -> None:
     missed = await api.get("c", "r", Range="bytes=5000-")
     assert missed.status_code == 416 and missed.headers["content-range"] == f"bytes */{len(BODY)}"
     assert (await api.get("c", "r", Range="bytes=9-3")).status_code == 200  # malformed: whole body
+    many = await api.get("c", "r", Range="bytes=0-1,10-12,5000-6000")
+    assert many.status_code == 206 and many.headers["content-type"].startswith("multipart/byteranges;boundary=")
+    boundary = many.headers["content-type"].split("boundary=")[1]
+    assert int(many.headers["content-length"]) == len(many.content)
+    parts = [p for p in many.content.split(f"--{boundary}".encode()) if p.strip() and p.strip() != b"--"]
+    assert len(parts) == 2
+    assert b"Content-Range: bytes 0-1/1000" in parts[0] and parts[0].endswith(b"\r\n\r\n" + BODY[0:2] + b"\r\n")
+    assert b"Content-Range: bytes 10-12/1000" in parts[1] and parts[1].endswith(BODY[10:13] + b"\r\n")
+    head = await api.call("HEAD", "/c/r", headers={"Range": "bytes=0-1,4-5"})
+    assert head.status_code == 206 and head.content == b""
+    assert head.headers["content-type"].startswith("multipart/byteranges") and int(head.headers["content-length"]) > 4
     assert (await api.get("c", "r", Range="pages=1-2")).status_code == 200
 
 

@@ -42,27 +42,32 @@ def not_modified(headers: Mapping[str, str], etag: str, modified: float) -> bool
     return modified_since is not None and math.ceil(modified) <= modified_since
 
 
-def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
-    """The ``[start, end)`` one Range asks for, None for the whole body (no header, a
-    malformed one, or several ranges); 416 when it lies outside the body."""
+def byte_ranges(header: str | None, size: int) -> list[tuple[int, int]] | None:
+    """The ``[start, end)`` spans a Range header asks for, None for the whole body (no
+    header or a malformed one); 416 when none of them lies in the body."""
     if not header or not header.strip().lower().startswith("bytes="):
         return None
     specs = [s.strip() for s in header.strip()[6:].split(",") if s.strip()]
-    if len(specs) != 1 or "-" not in specs[0]:
+    if not specs or len(specs) > 100:
         return None
-    first, _, last = specs[0].partition("-")
-    try:
-        if not first:
-            suffix = int(last)
-            if suffix <= 0 or size == 0:
-                raise RangeNotSatisfiable("Requested Range Not Satisfiable")
-            return max(0, size - suffix), size
-        start = int(first)
-        end = int(last) + 1 if last else size
-    except ValueError:
-        return None
-    if last and end <= start:
-        return None  # "bytes=5-2" is malformed: the whole body
-    if start >= size:
+    spans: list[tuple[int, int]] = []
+    for spec in specs:
+        first, dash, last = spec.partition("-")
+        if not dash:
+            return None
+        try:
+            if not first:
+                suffix = int(last)
+                if suffix > 0 and size > 0:
+                    spans.append((max(0, size - suffix), size))
+                continue
+            start, end = int(first), int(last) + 1 if last else size
+        except ValueError:
+            return None
+        if start < 0 or (last and end <= start):
+            return None  # "bytes=5-2" is malformed: the whole body
+        if start < size:
+            spans.append((start, min(end, size)))
+    if not spans:
         raise RangeNotSatisfiable("Requested Range Not Satisfiable")
-    return start, min(end, size)
+    return spans

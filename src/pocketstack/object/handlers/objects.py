@@ -3,6 +3,8 @@ conditions, large objects), POST (metadata), COPY, DELETE."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import AsyncIterator
 from urllib.parse import quote, unquote
 
 import orjson
@@ -189,14 +191,16 @@ async def get(deps: ObjectDeps, request: Request) -> Response:
     if conditions.not_modified(request.headers, body.etag, obj.created_at):
         return empty(304, headers=[(k, v) for k, v in headers if k in ("etag", "last-modified", "x-timestamp")])
     try:
-        span = conditions.byte_range(request.headers.get("range"), body.size)
+        spans = conditions.byte_ranges(request.headers.get("range"), body.size)
     except RangeNotSatisfiable:
         return _unsatisfiable(headers, body.size)
-    start, end = span if span is not None else (0, body.size)
+    if spans is not None and len(spans) > 1:
+        return _multipart(deps, request, headers, body, spans)
+    start, end = spans[0] if spans else (0, body.size)
     headers.append(("content-length", str(end - start)))
-    if span is not None:
+    if spans:
         headers.append(("content-range", f"bytes {start}-{end - 1}/{body.size}"))
-    status = 206 if span is not None else 200
+    status = 206 if spans else 200
     if request.method == "HEAD":
         return Response(status, b"", headers=headers)
     stream = largeobj.stream(deps.store, body.pieces, start, end)
@@ -205,6 +209,38 @@ async def get(deps: ObjectDeps, request: Request) -> Response:
     except BlobNotFound:
         raise NotFound(f"Object {name} not found") from None
     return Response(status, headers=headers, stream=_chain(first, stream))
+
+
+def _multipart(
+    deps: ObjectDeps,
+    request: Request,
+    headers: list[tuple[str, str]],
+    body: largeobj.Body,
+    spans: list[tuple[int, int]],
+) -> Response:
+    """Several ranges: a multipart/byteranges body, each part with its Content-Range."""
+    boundary = uuid.uuid4().hex
+    content_type = next((v for k, v in headers if k == "content-type"), "application/octet-stream")
+    heads = [
+        f"--{boundary}\r\nContent-Type: {content_type}\r\nContent-Range: bytes {a}-{b - 1}/{body.size}\r\n\r\n".encode()
+        for a, b in spans
+    ]
+    tail = f"--{boundary}--\r\n".encode()
+    length = sum(len(h) + (b - a) + 2 for h, (a, b) in zip(heads, spans, strict=True)) + len(tail)
+    kept = [(k, v) for k, v in headers if k != "content-type"]
+    kept += [("content-type", f"multipart/byteranges;boundary={boundary}"), ("content-length", str(length))]
+    if request.method == "HEAD":
+        return Response(206, b"", headers=kept)
+
+    async def parts() -> AsyncIterator[bytes]:
+        for head, (a, b) in zip(heads, spans, strict=True):
+            yield head
+            async for chunk in largeobj.stream(deps.store, body.pieces, a, b):
+                yield chunk
+            yield b"\r\n"
+        yield tail
+
+    return Response(206, headers=kept, stream=parts())
 
 
 def _disposition(request: Request, name: str) -> str:
