@@ -179,3 +179,25 @@ async def test_copy_of_a_large_object_is_its_content(api: ObjectApi) -> None:
     as_manifest = await api.call("COPY", "/c/big?multipart-manifest=get", headers={"Destination": "c/big-manifest"})
     assert as_manifest.status_code == 201
     assert (await api.call("HEAD", "/c/big-manifest")).headers["x-static-large-object"] == "True"
+
+
+async def test_static_large_object_with_segment_ranges(api: ObjectApi) -> None:
+    await _segments(api)
+    await api.container("c")
+    manifest = [
+        {"path": "/segs/part/000", "range": "10-19"},
+        {"path": "/segs/part/001", "range": "-5"},
+        {"path": "/segs/part/002"},
+    ]
+    put = await api.call("PUT", "/c/ranged?multipart-manifest=put", content=orjson.dumps(manifest))
+    assert put.status_code == 201, put.text
+    etags = [hashlib.md5(d).hexdigest() for d in SEG]
+    expected = hashlib.md5(f"{etags[0]}:10-19;{etags[1]}:995-999;{etags[2]}".encode()).hexdigest()
+    assert put.headers["etag"] == f'"{expected}"'
+    got = await api.get("c", "ranged")
+    assert got.content == b"a" * 10 + b"b" * 5 + b"c" * 10
+    assert (await api.get("c", "ranged", Range="bytes=8-11")).content == b"aabb"
+    bad = await api.call(
+        "PUT", "/c/bad?multipart-manifest=put", content=orjson.dumps([{"path": "/segs/part/000", "range": "5-5000"}])
+    )
+    assert bad.status_code == 400 and "Invalid range" in bad.text

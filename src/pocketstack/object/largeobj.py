@@ -34,6 +34,8 @@ class Piece:
     blob: str
     size: int
     etag: str
+    # Where the piece starts in its blob (an SLO segment with a range).
+    offset: int = 0
 
 
 def is_slo(row: Object) -> bool:
@@ -91,8 +93,8 @@ async def build_manifest(db: Database, account: str, body: bytes) -> tuple[list[
         unknown = set(entry) - {"path", "etag", "size_bytes", "range"}
         if unknown:
             raise Invalid(f"Index {i}: unknown keys {sorted(unknown)}.")
-        if "range" in entry:
-            raise Invalid(f"Index {i}: segment ranges are not supported.")
+        if "range" in entry and not isinstance(entry["range"], str):
+            raise Invalid(f"Index {i}: a segment's range is a string such as '0-99'.")
         paths.append(split_path(entry["path"]))
     found = await _resolve(db, account, paths)
     errors: list[str] = []
@@ -110,11 +112,18 @@ async def build_manifest(db: Database, account: str, body: bytes) -> tuple[list[
             errors.append(f"{where}: Size Mismatch")
         if row.size == 0 and i < len(entries) - 1:
             errors.append(f"{where}: Too Small; each segment but the last must hold at least 1 byte")
+        span: tuple[int, int] | None = None
+        if "range" in entry:
+            span = segment_range(entry["range"], row.size)
+            if span is None or is_slo(row):
+                errors.append(f"{where}: Invalid range {entry['range']!r}")
+                continue
         stored.append(
             {
                 "name": where,
                 "hash": row.etag.strip('"'),
-                "bytes": row.size,
+                "bytes": row.size if span is None else span[1] - span[0],
+                **({"range": f"{span[0]}-{span[1] - 1}"} if span is not None else {}),
                 "content_type": row.content_type,
                 "last_modified": listing_time(row.created_at),
                 **({"sub_slo": True} if is_slo(row) else {}),
@@ -122,7 +131,24 @@ async def build_manifest(db: Database, account: str, body: bytes) -> tuple[list[
         )
     if errors:
         raise Invalid("Errors:\n" + "\n".join(errors))
-    return stored, sum(s["bytes"] for s in stored), combined_etag([s["hash"] for s in stored])
+    parts = [s["hash"] + (f":{s['range']};" if "range" in s else "") for s in stored]
+    return stored, sum(s["bytes"] for s in stored), combined_etag(parts)
+
+
+def segment_range(text: str, size: int) -> tuple[int, int] | None:
+    """``[start, end)`` of a segment's ``range`` ("a-b", "a-", "-n"), None if outside it."""
+    first, dash, last = text.strip().partition("-")
+    try:
+        if not dash:
+            return None
+        if not first:
+            count = int(last)
+            return (size - count, size) if 0 < count <= size else None
+        start = int(first)
+        end = int(last) + 1 if last else size
+    except ValueError:
+        return None
+    return (start, end) if 0 <= start < end <= size else None
 
 
 def listing_time(stamp: float) -> str:
@@ -149,6 +175,10 @@ async def slo_pieces(db: Database, store: ObjectBackend, account: str, row: Obje
             raise Conflict(f"Object segment no longer valid: {entry['name']}")
         if is_slo(seg) and depth < 10:
             pieces.extend(await slo_pieces(db, store, account, seg, depth + 1))
+        elif "range" in entry:
+            first, _, last = entry["range"].partition("-")
+            start, end = int(first), int(last) + 1
+            pieces.append(Piece(seg.blob, end - start, seg.etag, start))
         else:
             pieces.append(Piece(seg.blob, seg.size, seg.etag))
     return pieces
@@ -201,7 +231,7 @@ async def stream(store: ObjectBackend, pieces: Sequence[Piece], start: int, end:
         lo, hi = max(start, offset), min(end, offset + piece.size)
         if lo < hi:
             try:
-                async for chunk in store.get(piece.blob, offset=lo - offset, length=hi - lo):
+                async for chunk in store.get(piece.blob, offset=piece.offset + lo - offset, length=hi - lo):
                     yield chunk
             except NotFound:
                 return
