@@ -183,3 +183,9 @@ def test_another_projects_key_sees_nothing(cloud: Any, ec2: Any) -> None:
             call()
         assert caught.value.response["Error"]["Code"] == "InvalidInstanceID.NotFound"
     ec2.terminate_instances(InstanceIds=[instance_id])
+
+
+def test_catalog_lists_the_ec2_endpoint(cloud: Any) -> None:
+    catalog = cloud.openstack("catalog", "list", "-f", "json", user="demo")
+    ec2 = next(e for e in catalog if e["Type"] == "ec2")
+    assert f"{cloud.url}/ec2" in {ep["url"] for ep in ec2["Endpoints"]}
