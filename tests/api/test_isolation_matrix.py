@@ -156,11 +156,11 @@ RULES: dict[str, list[Rule]] = {
         R("GET", r"/flavors(/detail|/\{flavor_id\})?", "any"),
         R("GET", r"/flavors/\{flavor_id\}/os-extra_specs(/\{key\})?", "reader_own"),
         R("*", r"/flavors" + SUB, "admin"),
-        # the image proxy: Glance's answers, except that a caller with no role is refused
-        # by the proxy's own check (os_compute_api:image-size, image-metadata) first
+        # the image proxy: the image service's answers (it hides A's image from a caller
+        # with no role: 404), then the proxy's rules
         R("GET", r"/images(/detail)?", "list"),
-        R("GET", r"/images/\{image_id\}" + SUB, "read"),
-        R("WRITE", r"/images/\{image_id\}" + SUB, "write"),
+        R("GET", r"/images/\{image_id\}" + SUB, "read", norole="404"),
+        R("WRITE", r"/images/\{image_id\}" + SUB, "write", norole="404"),
         # the Neutron and Cinder proxies: Nova's rules first
         R("GET", r"/os-(security-groups|floating-ips|volumes|snapshots|networks|tenant-networks)(/detail)?", "list"),
         R("GET", r"/os-floating-ip-pools", "any"),

@@ -169,13 +169,16 @@ async def _image(request: Request) -> dict[str, Any]:
 
 
 async def show(request: Request) -> Response:
+    # The image first (the image service hides another project's, or any from a caller
+    # with no role: 404, as through Nova), then the rule.
+    image = await _image(request)
     policy.reader(request.context, "os_compute_api:image-size")
-    return json_response({"image": view(request, await _image(request))})
+    return json_response({"image": view(request, image)})
 
 
 async def delete(request: Request) -> Response:
+    await _image(request)
     policy.member(request.context, "os_compute_api:images:delete")
-    _gone(request)
     await service(request).images.delete_for_user(request.path_params["image_id"], request.context.auth_token)
     return empty(204)
 
@@ -201,39 +204,40 @@ async def _replace(request: Request, image: dict[str, Any], wanted: dict[str, An
 
 
 async def metadata_index(request: Request) -> Response:
+    image = await _image(request)
     policy.reader(request.context, "os_compute_api:image-metadata")
-    return json_response({"metadata": properties(await _image(request))})
+    return json_response({"metadata": properties(image)})
 
 
 async def metadata_replace(request: Request) -> Response:
-    policy.member(request.context, "os_compute_api:image-metadata")
     image = await _image(request)
+    policy.member(request.context, "os_compute_api:image-metadata")
     meta = validate(schemas.METADATA_BODY, await body(request))["metadata"]
     await _check_count(request, meta)
     return json_response({"metadata": await _replace(request, image, meta)})
 
 
 async def metadata_merge(request: Request) -> Response:
-    policy.member(request.context, "os_compute_api:image-metadata")
     image = await _image(request)
+    policy.member(request.context, "os_compute_api:image-metadata")
     meta = {**properties(image), **validate(schemas.METADATA_BODY, await body(request))["metadata"]}
     await _check_count(request, meta)
     return json_response({"metadata": await _replace(request, image, meta)})
 
 
 async def metadata_show(request: Request) -> Response:
-    policy.reader(request.context, "os_compute_api:image-metadata")
     key = request.path_params["key"]
     meta = properties(await _image(request))
+    policy.reader(request.context, "os_compute_api:image-metadata")
     if key not in meta:
         raise NotFound(f"Image metadata item {key} could not be found.")
     return json_response({"meta": {key: meta[key]}})
 
 
 async def metadata_set(request: Request) -> Response:
-    policy.member(request.context, "os_compute_api:image-metadata")
     key = request.path_params["key"]
     image = await _image(request)
+    policy.member(request.context, "os_compute_api:image-metadata")
     item = validate(schemas.META_ITEM_BODY, await body(request))["meta"]
     if key not in item:
         raise Invalid("Request body and URI mismatch")
@@ -244,9 +248,9 @@ async def metadata_set(request: Request) -> Response:
 
 
 async def metadata_delete(request: Request) -> Response:
-    policy.member(request.context, "os_compute_api:image-metadata")
     key = request.path_params["key"]
     image = await _image(request)
+    policy.member(request.context, "os_compute_api:image-metadata")
     meta = properties(image)
     if key not in meta:
         raise NotFound(f"Image metadata item {key} could not be found.")
