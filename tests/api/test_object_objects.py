@@ -25,6 +25,9 @@ async def test_put_get_head_roundtrip(api: ObjectApi) -> None:
     assert got.headers["content-type"] == "text/plain"  # guessed from the name
     assert got.headers["x-object-meta-color"] == "blue"
     assert got.headers["content-length"] == str(len(BODY)) and got.headers["accept-ranges"] == "bytes"
+    # The metadata is kept beside the data too (JSON), so the index could be rebuilt from the files.
+    beside = [f.with_suffix(".json").read_text() for f in api.blob_files()]
+    assert len(beside) == 1 and '"dir/file.txt"' in beside[0] and '"x-object-meta-color":"blue"' in beside[0]
     head = await api.call("HEAD", "/c/dir/file.txt")
     assert head.status_code == 200 and head.content == b""
     assert head.headers["content-length"] == str(len(BODY)) and head.headers["etag"] == put.headers["etag"]

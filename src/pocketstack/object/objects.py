@@ -156,7 +156,13 @@ async def put(
             chunks,
             max_size=deps.limits.max_file_size,
             expect_md5=write.expect_md5,
-            meta={"account": account, "container": container.name, "name": name},
+            meta={
+                "account": account,
+                "container": container.name,
+                "name": name,
+                "content-type": write.content_type,
+                **write.meta,
+            },
         )
     except BlobMismatch:
         raise Unprocessable("The ETag given does not match the MD5 of the body; nothing was stored.") from None
