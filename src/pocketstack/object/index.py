@@ -380,8 +380,3 @@ async def due_for_expiry(db: Database, limit: int = 500) -> list[tuple[int, str,
             .limit(limit)
         )
         return [(r[0], r[1], r[2]) for r in rows]
-
-
-async def container_of(db: Database, container_id: int) -> Container | None:
-    async with db.reader() as s:
-        return await s.get(Container, container_id)
