@@ -338,6 +338,18 @@ async def test_addresses(ec2: Ec2) -> None:
             break
         await asyncio.sleep(0.05)
     assert inst.get("PublicIpAddress") == allocated["PublicIp"]
+    enis = (await ec2("DescribeNetworkInterfaces", Filters=[{"Name": "attachment.instance-id", "Values": [ident]}]))[
+        "NetworkInterfaces"
+    ]
+    assert len(enis) == 1 and enis[0]["NetworkInterfaceId"].startswith("eni-")
+    assert enis[0]["Attachment"]["InstanceId"] == ident and enis[0]["Status"] == "in-use"
+    assert enis[0]["Association"]["PublicIp"] == allocated["PublicIp"]
+    assert enis[0]["PrivateIpAddress"] == shown["PrivateIpAddress"] and enis[0]["VpcId"].startswith("vpc-")
+    one = await ec2("DescribeNetworkInterfaces", NetworkInterfaceIds=[enis[0]["NetworkInterfaceId"]])
+    assert [e["NetworkInterfaceId"] for e in one["NetworkInterfaces"]] == [enis[0]["NetworkInterfaceId"]]
+    await ec2.fails(
+        "InvalidNetworkInterfaceID.NotFound", "DescribeNetworkInterfaces", NetworkInterfaceIds=["eni-00000000"]
+    )
     await ec2.fails("InvalidIPAddress.InUse", "ReleaseAddress", AllocationId=allocated["AllocationId"])
     await ec2("DisassociateAddress", AssociationId=assoc["AssociationId"])
     assert "InstanceId" not in (await ec2("DescribeAddresses", PublicIps=[allocated["PublicIp"]]))["Addresses"][0]

@@ -59,7 +59,17 @@ class IdMap:
 
     async def lookup(self, ec2_id: str) -> tuple[str, str] | None:
         """(kind, uuid) of any EC2 id."""
-        for kind in ("server", "image", "volume", "snapshot", "security_group", "floating_ip", "network", "subnet"):
+        for kind in (
+            "server",
+            "image",
+            "volume",
+            "snapshot",
+            "security_group",
+            "floating_ip",
+            "network",
+            "subnet",
+            "port",
+        ):
             uuid = await self.uuid(kind, ec2_id)
             if uuid is not None:
                 return kind, uuid

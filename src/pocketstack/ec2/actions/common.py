@@ -21,6 +21,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "floating_ip": ("eipalloc", "InvalidAllocationID"),
     "network": ("vpc", "InvalidVpcID"),
     "subnet": ("subnet", "InvalidSubnetID"),
+    "port": ("eni", "InvalidNetworkInterfaceID"),
 }
 _SHAPE = re.compile(r"^[a-z]+-[0-9a-f]{8,17}$")
 
@@ -54,6 +55,7 @@ def not_found(kind: str, ec2_id: str) -> Ec2Error:
         "floating_ip": "allocation ID",
         "network": "vpc ID",
         "subnet": "subnet ID",
+        "port": "network interface ID",
     }
     suffix = "NotFound"
     return Ec2Error(f"{code}.{suffix}", f"The {nouns[kind]} '{ec2_id}' does not exist")
