@@ -54,15 +54,22 @@ def _check_versioned_fields(request: Request, server: dict[str, Any]) -> None:
         raise Invalid("Invalid input for field/attribute networks: 'auto' and 'none' need microversion 2.37")
 
 
-async def boot_image(request: Request, image_ref: str, flavor: dict[str, Any]) -> dict[str, Any]:
-    """The image as a server boots it (checked: active, fits the flavor); its meta."""
-    svc = service(request)
+async def fetch_image(request: Request, image_ref: str) -> dict[str, Any]:
+    """The image's details as the caller sees them (missing or unreadable: 400)."""
     try:
-        image = await svc.images.get(image_ref, request.context.auth_token)
+        return await service(request).images.get(image_ref, request.context.auth_token)
     except NotFound:
         raise Invalid(f"Image {image_ref} could not be found.") from None
     except Unavailable as exc:
         raise Invalid(f"Cannot check image {image_ref}: {exc.message}") from None
+
+
+async def boot_image(
+    request: Request, image_ref: str, flavor: dict[str, Any], fetched: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The image as a server boots it (checked: active, fits the flavor); its meta.
+    ``fetched``: its details, when this request read them already."""
+    image = fetched if fetched is not None else await fetch_image(request, image_ref)
     if image.get("status") != "active":
         raise Invalid(f"Image {image_ref} is not active.")
     if int(image.get("min_ram") or 0) > flavor["memory_mb"]:
@@ -117,14 +124,9 @@ def _user_data(server: dict[str, Any]) -> str | None:
     return str(raw)
 
 
-async def _image_block_devices(request: Request, image_ref: str) -> list[dict[str, Any]]:
+def _image_block_devices(image_ref: str, image: dict[str, Any]) -> list[dict[str, Any]]:
     """The block_device_mapping_v2 an image carries (``bdm_v2`` and a JSON
-    ``block_device_mapping``: a volume-backed server's snapshot), or [] for a plain image
-    (a missing one is left to the image checks that follow)."""
-    try:
-        image = await service(request).images.get(image_ref, request.context.auth_token)
-    except (NotFound, Unavailable):
-        return []
+    ``block_device_mapping``: a volume-backed server's snapshot), or [] for a plain image."""
     raw = image.get("block_device_mapping")
     if not raw or str(image.get("bdm_v2", "")).lower() not in ("true", "1", "yes"):
         return []
@@ -227,8 +229,10 @@ async def create(request: Request) -> Response:
             raise Invalid(f"Invalid key_name provided: {server['key_name']}") from None
     min_count = int(server.get("min_count", 1))
     max_count = int(server.get("max_count", min_count))
+    fetched: dict[str, Any] | None = None
     if image_ref and not server.get("block_device_mapping_v2"):
-        mapped = await _image_block_devices(request, image_ref)
+        fetched = await fetch_image(request, image_ref)
+        mapped = _image_block_devices(image_ref, fetched)
         if mapped:
             # The image of a volume-backed server's snapshot: its volumes come back from
             # the snapshots it maps (Nova boots such an image the same way).
@@ -242,7 +246,7 @@ async def create(request: Request) -> Response:
             raise Invalid("Flavor's memory is too small for requested image.")
     else:
         image_ref = image_ref or devices.image_ref
-        image_meta = await boot_image(request, image_ref, snap) if image_ref else {}
+        image_meta = await boot_image(request, image_ref, snap, fetched) if image_ref else {}
     if not image_ref and devices.boot_volume is None:
         raise Invalid("Missing imageRef attribute")
     group_uuid = hints.get("group")
