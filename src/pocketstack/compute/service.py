@@ -255,7 +255,10 @@ class ComputeService(Service):
             from pocketstack.compute.objects import actions
 
             actions.start_action(s, inst.uuid, "delete", ctx.to_dict())
-        if inst.host and up and inst.vm_state != states.BUILDING:
+        if inst.host and up:
+            # Its host's agent deletes it; a build still running there ends first and
+            # cleans up (ports, volumes, VM): the server reads as deleted only then, as
+            # Nova keeps it 'deleting' until its host is done.
             await self.compute_api.terminate_instance(ctx, inst.host, instance_uuid=inst.uuid)
             return
         # No agent holds it yet (scheduling, or ERROR before a host), or the build is
@@ -269,8 +272,6 @@ class ComputeService(Service):
             # No agent will clean up after this server (offloaded, or its host is down):
             # its ports and volumes are let go here, as Nova's local delete does.
             await self._release_unheld(ctx, inst)
-        if inst.host and inst.vm_state == states.BUILDING and up:
-            await self.compute_api.terminate_instance(ctx, inst.host, instance_uuid=inst.uuid)
 
     async def _release_unheld(self, ctx: RequestContext, inst: Instance) -> None:
         """A server no agent holds (offloaded, or on a host that is down): its ports,

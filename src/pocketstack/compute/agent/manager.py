@@ -81,6 +81,10 @@ class ComputeAgent(VolumeOps, ServerOps, ResizeOps, ShelveOps, RecoveryOps):
         self._subscription: Subscription | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._waiters: dict[tuple[str, str], asyncio.Future[str]] = {}
+        # Instances whose build runs here now (a delete leaves the cleanup to the build).
+        self._building: set[str] = set()
+        # ... and of those, the ones deleted meanwhile (the build stops before the spawn).
+        self._deleted_while_building: set[str] = set()
         self._node_uuid = ""
         self._registered = False
 
@@ -196,6 +200,22 @@ class ComputeAgent(VolumeOps, ServerOps, ResizeOps, ShelveOps, RecoveryOps):
     ) -> None:
         """Build a server here. ``instance``: the conductor's view of it, read as it cast
         this (else asked for); a delete meanwhile is caught when the build reports."""
+        self._building.add(instance_uuid)
+        try:
+            await self._build(ctx, instance_uuid, node, alternates, cast_at, instance)
+        finally:
+            self._building.discard(instance_uuid)
+            self._deleted_while_building.discard(instance_uuid)
+
+    async def _build(
+        self,
+        ctx: RequestContext,
+        instance_uuid: str,
+        node: str,
+        alternates: list[dict[str, Any]],
+        cast_at: float,
+        instance: dict[str, Any] | None,
+    ) -> None:
         spans = Spans(instance_uuid, ctx.request_id, "compute-agent", self.host)
         if cast_at:
             spans.items.append(
@@ -236,6 +256,8 @@ class ComputeAgent(VolumeOps, ServerOps, ResizeOps, ShelveOps, RecoveryOps):
                 prepared = await self.prepare_block_devices(ctx, inst, undo)
             if prepared.root_image is not None:
                 image = prepared.root_image
+            if instance_uuid in self._deleted_while_building:
+                raise PocketError(f"Instance {instance_uuid} was deleted while it was building.")
             spec = instance_spec(inst, image, network_info, self.zone, prepared.devices)
             self._claim(inst)
             undo.append(self._release(instance_uuid))
@@ -444,6 +466,15 @@ class ComputeAgent(VolumeOps, ServerOps, ResizeOps, ShelveOps, RecoveryOps):
 
     # --- delete -----------------------------------------------------------------------------
     async def terminate_instance(self, ctx: RequestContext, instance_uuid: str) -> None:
+        if instance_uuid in self._building:
+            self._deleted_while_building.add(instance_uuid)
+            # Deleted while its build runs here: the build sees the delete when it reports
+            # (or fails) and undoes what it made before the server is marked deleted. A
+            # wait for network-vif-plugged (refused for a server being deleted) ends now.
+            for (uuid, _tag), future in list(self._waiters.items()):
+                if uuid == instance_uuid and not future.done():
+                    future.set_result("deleted")
+            return
         start = time.time()
         await self.bus.notify(
             "instance.delete.start",

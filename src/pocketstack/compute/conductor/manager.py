@@ -220,6 +220,9 @@ class ConductorManager(MoveTasks, ShelveTasks):
             tried = list(inst.attempts) if inst is not None else [host]
             gone = inst is None or inst.deleted or inst.task_state == states.DELETING
         if gone:
+            if inst is not None and not inst.deleted:
+                # Deleted while building: the host undid its part, the server goes now.
+                await self.instance_destroyed(ctx, instance_uuid, host)
             return
         for i, alt in enumerate(alternates):
             if alt["host"] in tried:
@@ -516,9 +519,12 @@ class ConductorManager(MoveTasks, ShelveTasks):
             log.info("conductor: %d builds interrupted by a restart %s failed", len(uuids), where)
 
     async def _fail_build(self, inst: Instance, message: str) -> None:
-        await self._set_error(
-            RequestContext(request_id=inst.request_id or ""), inst.uuid, message, code=500, host=inst.host
-        )
+        ctx = RequestContext(request_id=inst.request_id or "")
+        if inst.task_state == states.DELETING:
+            # Deleted while building, and the build never reported: the delete completes.
+            await self.instance_destroyed(ctx, inst.uuid, inst.host)
+            return
+        await self._set_error(ctx, inst.uuid, message, code=500, host=inst.host)
         await self.placement.delete_allocations(inst.uuid)
 
 
