@@ -220,8 +220,16 @@ async def test_agents_stop_on_sigterm_while_waiting_for_the_cloud(tmp_path: Path
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
+    assert proc.stderr is not None
+    seen = b""
     try:
-        await asyncio.sleep(2)
+        # SIGTERM once the agent says it waits (not after a fixed sleep: on a loaded
+        # machine the interpreter may not have reached its signal handlers yet).
+        async with asyncio.timeout(60):
+            while b"waiting for identity" not in seen:
+                line = await proc.stderr.readline()
+                assert line, f"the agent ended before waiting: {seen.decode()}"
+                seen += line
         assert proc.returncode is None
         proc.send_signal(signal.SIGTERM)
         async with asyncio.timeout(10):
@@ -230,5 +238,5 @@ async def test_agents_stop_on_sigterm_while_waiting_for_the_cloud(tmp_path: Path
         if proc.returncode is None:
             proc.kill()
             await proc.wait()
-    assert proc.returncode == 0, err.decode()
-    assert b"waiting for identity" in err and b"serving" not in out
+    assert proc.returncode == 0, (seen + err).decode()
+    assert b"serving" not in out
