@@ -243,7 +243,7 @@ class RabbitBus(Bus):
                         f"cannot connect to RabbitMQ at {where.hostname}:{where.port or 5672}: {exc}"
                     ) from exc
                 channel = await self._connection.channel(publisher_confirms=True)
-                self._publisher = channel  # type: ignore[assignment]
+                self._publisher = channel
         assert self._publisher is not None
         return self._publisher
 
@@ -258,7 +258,7 @@ class RabbitBus(Bus):
             try:
                 async with asyncio.timeout(max(deadline - loop.time(), 0.001)):
                     await self._connection.ready()
-                    channel: AbstractRobustChannel = await self._connection.channel()  # type: ignore[assignment]
+                    channel: AbstractRobustChannel = await self._connection.channel()
                     await channel.set_qos(prefetch_count=prefetch)
                     return channel
             except _PERMANENT:

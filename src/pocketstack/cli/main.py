@@ -270,6 +270,7 @@ def _serve_all(config: Config, announce: bool = False) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from pocketstack import cloud
+    from pocketstack.agents import AGENTS
 
     config = _config(args)
     if not _policies_ok(config):
@@ -279,7 +280,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    agents = (only or frozenset()) & set(cloud.AGENTS)
+    agents = (only or frozenset()) & set(AGENTS)
     if agents and only == agents and (args.host or args.port):
         # Agents alone listen nowhere: --host here is a mistake for --agent-host.
         print(

@@ -52,7 +52,9 @@ async def events(call: Call) -> Response:
         if not parts.path.startswith(PREFIX + "/"):
             continue
         route, params, _ = call.app.router.match("GET", parts.path[len(PREFIX) :])
-        if route is not None and route.handler in LIVE_HANDLERS:
+        # The router types its handlers by the web layer's signature; the dashboard's take a Call.
+        handler: object = route.handler if route is not None else None
+        if route is not None and handler in LIVE_HANDLERS:
             watched.append((path, route.handler, params, parts.query))
     if not watched:
         return Response(400, b"nothing to watch", content_type="text/plain")

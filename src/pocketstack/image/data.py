@@ -26,6 +26,7 @@ import logging
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy import update as sql_update
@@ -92,7 +93,7 @@ async def stage(
     await _finish(db, store, image_id, "uploading", stored, limits, to_status="uploading")
 
 
-def import_stores(body: dict, header_store: str | None, store: ImageStore) -> list[str]:
+def import_stores(body: dict[str, Any], header_store: str | None, store: ImageStore) -> list[str]:
     """The stores an import targets: ``all_stores``, ``stores`` or the X-Image-Meta-Store
     header (one of them at most, as Glance checks), else the default; an unknown store
     is a conflict (409, as Glance answers)."""
@@ -110,7 +111,12 @@ def import_stores(body: dict, header_store: str | None, store: ImageStore) -> li
 
 
 async def import_image(
-    db: Database, store: ImageStore, ctx: RequestContext, image_id: str, body: dict, header_store: str | None = None
+    db: Database,
+    store: ImageStore,
+    ctx: RequestContext,
+    image_id: str,
+    body: dict[str, Any],
+    header_store: str | None = None,
 ) -> None:
     """POST /v2/images/{id}/import with glance-direct: the staged data becomes the image's."""
     method = body["method"]["name"]

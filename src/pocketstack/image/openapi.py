@@ -7,9 +7,8 @@ Routes that take no body are not listed.
 
 from __future__ import annotations
 
-from pocketstack.image.handlers.image_data import IMPORT
-from pocketstack.image.handlers.members import MEMBER_CREATE, MEMBER_UPDATE
-from pocketstack.image.handlers.metadefs import NAMESPACE, OBJECT, PROPERTY, RESOURCE_TYPE_ASSOCIATION, TAG, TAGS_CREATE
+from pocketstack.image.metadef_schemas import NAMESPACE, OBJECT, PROPERTY, RESOURCE_TYPE_ASSOCIATION, TAG, TAGS_CREATE
+from pocketstack.image.schemas import IMPORT, MEMBER_CREATE, MEMBER_UPDATE
 from pocketstack.web.openapi import BYTES, JSON_PATCH, UNCHECKED, Body, RequestBodies
 
 REQUEST_BODIES: RequestBodies = {

@@ -272,4 +272,4 @@ def subnet_of(subnets: list[Subnet], address: str) -> Subnet | None:
 
 def overlaps(a: str, b: str) -> bool:
     na, nb = ipaddress.ip_network(a), ipaddress.ip_network(b)
-    return na.version == nb.version and na.overlaps(nb)  # type: ignore[arg-type]
+    return na.version == nb.version and na.overlaps(nb)

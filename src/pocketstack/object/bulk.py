@@ -194,4 +194,5 @@ async def _read(source: Any) -> AsyncIterator[bytes]:
 
 
 def _open_archive(spool: Any, mode: str) -> tarfile.TarFile:
-    return tarfile.open(fileobj=spool, mode=mode)  # type: ignore[call-overload]
+    opened: tarfile.TarFile = tarfile.open(fileobj=spool, mode=mode)  # type: ignore[call-overload]
+    return opened

@@ -145,8 +145,10 @@ async def _listing(fetch: Fetch, page: Page) -> list[Any]:
     return out
 
 
-def _range(column: Any, lower: str | None, lower_in: bool, upper: str | None, upper_in: bool) -> list[ColumnElement]:
-    where: list[ColumnElement] = []
+def _range(
+    column: Any, lower: str | None, lower_in: bool, upper: str | None, upper_in: bool
+) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
     if lower is not None:
         where.append(column >= lower if lower_in else column > lower)
     if upper is not None:

@@ -34,7 +34,7 @@ class _Bytes(mysql.VARBINARY):
     driver stack here cannot send a bytes parameter: aiomysql's escape of bytes fails
     with this PyMySQL)."""
 
-    def bind_processor(self, dialect: Dialect) -> None:  # type: ignore[override]
+    def bind_processor(self, dialect: Dialect) -> None:
         return None
 
 
@@ -59,7 +59,7 @@ class ObjectName(TypeDecorator[str]):
     def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
         if isinstance(value, bytes | bytearray):
             return bytes(value).decode()
-        return value
+        return str(value) if value is not None else None
 
 
 class Base(DeclarativeBase):

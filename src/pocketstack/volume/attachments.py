@@ -40,7 +40,8 @@ async def _row(s: Any, ctx: RequestContext, attachment_id: str, *, lock: bool = 
     att = await s.scalar(query)
     if att is None or not policy.owns(ctx, att.project_id):
         raise NotFound(f"Volume attachment {attachment_id} could not be found.")
-    return att
+    found: Attachment = att
+    return found
 
 
 async def list_attachments(

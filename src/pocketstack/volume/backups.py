@@ -38,7 +38,8 @@ async def get(s: Any, ctx: RequestContext, backup_id: str) -> Backup:
     row = await s.get(Backup, backup_id)
     if row is None or not (ctx.is_admin or row.project_id == ctx.project_id):
         raise NotFound(f"Backup {backup_id} could not be found.")
-    return row
+    found: Backup = row
+    return found
 
 
 async def create(

@@ -69,7 +69,7 @@ NOVA_FAULT_NAMES = {
 def status_of(error: e.PocketError) -> int:
     for cls in type(error).__mro__:
         if cls in STATUS:
-            return STATUS[cls]  # type: ignore[index]
+            return STATUS[cls]
     return 500
 
 

@@ -77,7 +77,7 @@ async def create_volume(call: Call) -> dict[str, Any]:
     if tags:
         attrs["metadata"] = tags
     try:
-        volume = await call.api.volume.create_volume(size or 0, name, **attrs)  # type: ignore[arg-type]
+        volume = await call.api.volume.create_volume(size or 0, name, **attrs)
     except ApiError as exc:
         if exc.status == 413 or "quota" in exc.message.lower():
             raise Ec2Error("VolumeLimitExceeded", exc.message) from None

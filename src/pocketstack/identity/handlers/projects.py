@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete as sql_delete
@@ -56,7 +57,7 @@ async def _list_domains(svc: IdentityService, req: Request) -> Response:
 
 def _filter_tags(req: Request, rows: list[m.Project]) -> list[m.Project]:
     """Keystone's tags, tags-any, not-tags and not-tags-any filters (comma-separated)."""
-    checks = {
+    checks: dict[str, Callable[[set[str], set[str]], bool]] = {
         "tags": lambda want, have: want <= have,
         "tags-any": lambda want, have: bool(want & have),
         "not-tags": lambda want, have: not want <= have,

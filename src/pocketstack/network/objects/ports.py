@@ -7,6 +7,7 @@ transaction has committed.
 
 from __future__ import annotations
 
+import ipaddress
 import random
 import re
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from pocketstack.common.context import RequestContext
 from pocketstack.db import Database
 from pocketstack.db.models import new_id
 from pocketstack.network import faults, ipam, policy, views
-from pocketstack.network.models import FloatingIp, IpAllocation, Network, Port, Subnet
+from pocketstack.network.models import FloatingIp, IpAllocation, Network, Port, SecurityGroup, Subnet
 from pocketstack.network.objects import networks, quotas, security_groups, txn
 
 _MAC = re.compile(r"^[0-9a-fA-F]{2}([:-][0-9a-fA-F]{2}){5}$")
@@ -174,7 +175,7 @@ async def _security_groups(
             "Port security must be enabled and port must have an IP address in order to use security groups.",
         )
     for sg_id in wanted:
-        sg = await session.get(security_groups.SecurityGroup, sg_id)
+        sg = await session.get(SecurityGroup, sg_id)
         if sg is None or (sg.project_id != project_id and not policy.is_admin(ctx)):
             raise faults.not_found("SecurityGroup", sg_id)
     return list(dict.fromkeys(wanted))
@@ -191,7 +192,7 @@ def _check_pairs(attrs: dict[str, Any], enabled: bool) -> list[dict[str, str]]:
     for pair in pairs:
         text = pair["ip_address"]
         try:
-            ipam.ipaddress.ip_network(text, strict=False)
+            ipaddress.ip_network(text, strict=False)
         except ValueError:
             raise faults.invalid(f"'{text}' is not a valid IP address or CIDR.") from None
         mac = pair.get("mac_address")

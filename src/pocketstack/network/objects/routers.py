@@ -240,7 +240,7 @@ def _no_overlap(router: Router, sub: Subnet, attached: list[Subnet]) -> None:
         if other.id == sub.id:
             raise faults.bad_request("router", f"Router already has a port on subnet {sub.id}")
         net_a, net_b = ipaddress.ip_network(other.cidr), ipaddress.ip_network(sub.cidr)
-        if net_a.version == net_b.version and net_a.overlaps(net_b):  # type: ignore[arg-type]
+        if net_a.version == net_b.version and net_a.overlaps(net_b):
             raise faults.bad_request(
                 "router", f"Cidr {sub.cidr} of subnet {sub.id} overlaps with cidr {other.cidr} of subnet {other.id}"
             )

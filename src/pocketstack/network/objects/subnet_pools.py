@@ -221,7 +221,7 @@ async def allocate(session: AsyncSession, ctx: RequestContext, attrs: dict[str, 
                 "SubnetAllocationError",
                 f"Failed to allocate subnet: Cidr {wanted} is not within the prefixes of subnet pool {pool.id}.",
             )
-        if any(wanted.overlaps(t) for t in taken):  # type: ignore[arg-type]
+        if any(wanted.overlaps(t) for t in taken):
             raise faults.conflict(
                 "SubnetAllocationError",
                 f"Failed to allocate subnet: Cidr {wanted} overlaps a subnet allocated from subnet pool {pool.id}.",
@@ -233,7 +233,7 @@ async def allocate(session: AsyncSession, ctx: RequestContext, attrs: dict[str, 
         if prefix.prefixlen > length:
             continue
         for block in prefix.subnets(new_prefix=length):
-            if not any(block.overlaps(t) for t in taken):  # type: ignore[arg-type]
+            if not any(block.overlaps(t) for t in taken):
                 return pool, block
     raise faults.conflict(
         "SubnetAllocationError",

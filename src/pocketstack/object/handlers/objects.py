@@ -9,7 +9,15 @@ from urllib.parse import quote, unquote
 
 import orjson
 
-from pocketstack.common.errors import Invalid, LengthRequired, NotFound, PreconditionFailed, RangeNotSatisfiable
+from pocketstack.common.errors import (
+    Invalid,
+    LengthRequired,
+    NotAuthenticated,
+    NotFound,
+    PreconditionFailed,
+    RangeNotSatisfiable,
+    Unprocessable,
+)
 from pocketstack.object import access, bulk, formpost, index, largeobj, objects, views
 from pocketstack.object import meta as metadata
 from pocketstack.object.deps import ObjectDeps
@@ -28,7 +36,7 @@ async def _checked(deps: ObjectDeps, request: Request, t: Target, row: Container
         path = f"/v1/{t.account}/{row.name}/{request.path_params['object']}"
         if access.temp_url_valid(request, keys, path, request.path_params["object"]):
             return
-        raise access.NotAuthenticated("Temp URL invalid.")
+        raise NotAuthenticated("Temp URL invalid.")
     allowed = access.may_write if write else access.may_read
     if not allowed(t.ctx, t.project_id, row.meta):
         raise access.refuse(t.ctx, "objects of this container")
@@ -95,10 +103,10 @@ async def _put_manifest(deps: ObjectDeps, request: Request, t: Target, row: Cont
     manifest, size, etag = await largeobj.build_manifest(deps.db, t.account, body)
     write = _write(request, name)
     if write.expect_md5 is not None and write.expect_md5 != etag:
-        raise objects.Unprocessable("The ETag given does not match the manifest's segments.")
+        raise Unprocessable("The ETag given does not match the manifest's segments.")
     data = orjson.dumps(manifest)
 
-    async def chunks():  # type: ignore[no-untyped-def]
+    async def chunks() -> AsyncIterator[bytes]:
         yield data
 
     blob = await deps.store.put(objects.blob_key(t.account, row.name, name), chunks())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pocketstack.common.errors import NotFound
 from pocketstack.placement import schemas
 from pocketstack.placement.handlers import common
 from pocketstack.placement.objects import inventories, providers
@@ -82,7 +83,7 @@ async def show_inventory(request: Request) -> Response:
         p = await providers.get(session, request.path_params["uuid"])
         invs = await inventories.get_all(session, p.id)
     if rc not in invs:
-        raise common.e.NotFound(f"No inventory of class {rc} for {p.uuid}")
+        raise NotFound(f"No inventory of class {rc} for {p.uuid}")
     return common.respond(request, _view(invs[rc], p.generation), modified=p.updated_at)
 
 

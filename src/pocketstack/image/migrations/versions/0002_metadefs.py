@@ -8,6 +8,7 @@ Revises: image_0001
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -27,11 +28,11 @@ RESOURCE_TYPES = (
 )
 
 
-def _times() -> list[sa.Column]:
+def _times() -> list[sa.Column[Any]]:
     return [sa.Column("created_at", sa.DateTime, nullable=False), sa.Column("updated_at", sa.DateTime, nullable=False)]
 
 
-def _in_namespace(table: str) -> list[sa.Column | sa.Constraint]:
+def _in_namespace(table: str) -> list[sa.Column[Any] | sa.Constraint]:
     return [
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("namespace_id", sa.Integer, nullable=False),

@@ -7,6 +7,8 @@ Revises:
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -16,7 +18,7 @@ branch_labels = None
 depends_on = None
 
 
-def _standard() -> list[sa.Column]:
+def _standard() -> list[sa.Column[Any]]:
     return [
         sa.Column("name", sa.String(255), nullable=False, server_default=""),
         sa.Column("description", sa.String(255), nullable=False, server_default=""),

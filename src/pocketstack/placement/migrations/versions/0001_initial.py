@@ -10,6 +10,8 @@ accept for these table names.
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -21,7 +23,7 @@ depends_on = None
 RP = "placement_resource_providers"
 
 
-def _stamps(updated: bool = True) -> list[sa.Column]:
+def _stamps(updated: bool = True) -> list[sa.Column[Any]]:
     cols = [sa.Column("created_at", sa.DateTime(), nullable=False)]
     if updated:
         cols.append(sa.Column("updated_at", sa.DateTime(), nullable=True))
