@@ -122,6 +122,12 @@ class Cloud:
         cfg = self.config
         started = time.monotonic()
         bus = connect(cfg.bus.url, default_timeout=cfg.bus.call_timeout, namespace=cfg.bus.namespace)
+        if cfg.bus.url.startswith("amqp"):
+            from pocketstack.bus.oslo_notify import settings_from_config
+            from pocketstack.bus.rabbit import RabbitBus
+
+            if isinstance(bus, RabbitBus):
+                bus.oslo_settings = settings_from_config(cfg.notifications)
         await bus.start()
         runtime = Runtime(cfg, bus, authenticator=None)  # type: ignore[arg-type]
         self.runtime = runtime

@@ -55,6 +55,7 @@ from pocketstack.bus.base import (
     encode_error,
     notification,
 )
+from pocketstack.bus.oslo_notify import ServiceNotifications, messages
 from pocketstack.common.errors import Unavailable
 
 log = logging.getLogger(__name__)
@@ -214,6 +215,9 @@ class RabbitBus(Bus):
         self._pending: dict[str, asyncio.Future[bytes]] = {}
         self._declared: set[str] = set()
         self._notifications: AbstractExchange | None = None
+        # oslo.messaging-format copies of each notification (bus/oslo_notify.py); None: off.
+        self.oslo_settings: dict[str, ServiceNotifications] | None = None
+        self._oslo_declared: set[tuple[str, str]] = set()
         self._subscriptions: list[_Server | _Listener] = []
 
     def _ns(self, name: str) -> str:
@@ -430,6 +434,32 @@ class RabbitBus(Bus):
             timeout=self.publish_timeout,
             exchange=self._notification_exchange,
             what=f"notification {event_type}",
+        )
+        if self.oslo_settings is not None:
+            for exchange_name, routing_key, raw in messages(
+                self.oslo_settings, event_type, payload, ctx, publisher_id, priority
+            ):
+                await self._publish_oslo(exchange_name, routing_key, raw, event_type)
+
+    async def _publish_oslo(self, exchange_name: str, routing_key: str, raw: bytes, event_type: str) -> None:
+        """As oslo's rabbit notifier: a non-durable topic exchange, and a queue named by
+        the routing key bound to it so events wait for a consumer that is not there yet."""
+
+        async def declare(channel: AbstractRobustChannel) -> AbstractExchange:
+            exchange = await channel.declare_exchange(exchange_name, aio_pika.ExchangeType.TOPIC, durable=False)
+            if (exchange_name, routing_key) not in self._oslo_declared:
+                queue = await channel.declare_queue(routing_key, durable=False)
+                await queue.bind(exchange, routing_key)
+                self._oslo_declared.add((exchange_name, routing_key))
+            return exchange
+
+        message = aio_pika.Message(raw, content_type="application/json", content_encoding="utf-8")
+        await self._publish(
+            message,
+            routing_key,
+            timeout=self.publish_timeout,
+            exchange=declare,
+            what=f"notification {event_type} to {exchange_name}/{routing_key}",
         )
 
     async def _notification_exchange(self, channel: AbstractRobustChannel) -> AbstractExchange:

@@ -53,6 +53,32 @@ class BusConfig:
 
 
 @dataclass
+class NotificationsConfig:
+    """Events in the oslo.messaging format on RabbitMQ, for OpenStack's consumers
+    (docs/notifications.md). Per service: ``messaging`` or ``noop``; the exchange (empty:
+    the service's name); comma-separated topics; Nova's format (versioned, unversioned or
+    both) and its versioned topics."""
+
+    nova_driver: str = "messaging"
+    nova_exchange: str = ""
+    nova_format: str = "both"
+    nova_versioned_topics: str = "versioned_notifications"
+    nova_topics: str = "notifications"
+    neutron_driver: str = "messaging"
+    neutron_exchange: str = ""
+    neutron_topics: str = "notifications"
+    cinder_driver: str = "messaging"
+    cinder_exchange: str = ""
+    cinder_topics: str = "notifications"
+    glance_driver: str = "messaging"
+    glance_exchange: str = ""
+    glance_topics: str = "notifications"
+    keystone_driver: str = "messaging"
+    keystone_exchange: str = ""
+    keystone_topics: str = "notifications"
+
+
+@dataclass
 class IdentityConfig:
     token_expiration: int = 3600
     password_hash_rounds: int = 12
@@ -253,6 +279,7 @@ class Config:
     server: ServerConfig = field(default_factory=ServerConfig)
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     bus: BusConfig = field(default_factory=BusConfig)
+    notifications: NotificationsConfig = field(default_factory=NotificationsConfig)
     identity: IdentityConfig = field(default_factory=IdentityConfig)
     security_compliance: SecurityComplianceConfig = field(default_factory=SecurityComplianceConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
@@ -268,6 +295,7 @@ class Config:
         "server",
         "database",
         "bus",
+        "notifications",
         "identity",
         "security_compliance",
         "logging",

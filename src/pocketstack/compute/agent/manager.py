@@ -30,6 +30,7 @@ from pocketstack.compute.agent.specs import address_entries, instance_spec, save
 from pocketstack.compute.agent.volumes import VolumeOps
 from pocketstack.compute.clients import ImageClient, NetworkClient, PlacementClient
 from pocketstack.compute.conductor.rpcapi import ConductorAPI
+from pocketstack.compute.objects.notifications import row_payload
 from pocketstack.compute.objects.trace import Spans
 from pocketstack.compute.resources import instance_resources
 from pocketstack.compute.virt.driver import InstanceNotFound, VirtDriver
@@ -240,7 +241,7 @@ class ComputeAgent(VolumeOps, ServerOps, ResizeOps, ShelveOps, RecoveryOps):
                 return
             await self.bus.notify(
                 "instance.create.start",
-                {"uuid": instance_uuid, "host": self.host},
+                row_payload(inst),
                 ctx.to_dict(),
                 publisher_id=f"nova-compute:{self.host}",
             )
@@ -476,13 +477,13 @@ class ComputeAgent(VolumeOps, ServerOps, ResizeOps, ShelveOps, RecoveryOps):
                     future.set_result("deleted")
             return
         start = time.time()
+        inst = await self.conductor_api.instance_get(ctx, instance_uuid=instance_uuid)
         await self.bus.notify(
             "instance.delete.start",
-            {"uuid": instance_uuid, "host": self.host},
+            row_payload(inst) if inst else {"uuid": instance_uuid, "host": self.host},
             ctx.to_dict(),
             publisher_id=f"nova-compute:{self.host}",
         )
-        inst = await self.conductor_api.instance_get(ctx, instance_uuid=instance_uuid)
         await self.driver.destroy(instance_uuid)
         self.tracker.release(instance_uuid)
         await self.release_volumes(ctx, inst)

@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
-from pocketstack.common.timeutils import iso
+from pocketstack.common.timeutils import iso, parse_iso
 from pocketstack.compute import states
 from pocketstack.compute.models import Instance
+
+
+def row_payload(row: dict[str, Any]) -> dict[str, Any]:
+    """The payload of an instance row as the conductor returns it to an agent (a dict);
+    a column it lacks is left null."""
+    names = (
+        "uuid name host node vm_state task_state power_state project_id user_id image_ref flavor "
+        "vcpus memory_mb root_gb created_at launched_at availability_zone reservation_id"
+    ).split()
+    values = {name: row.get(name) for name in names}
+    for name in ("created_at", "launched_at"):
+        text = values[name]
+        if isinstance(text, str):
+            values[name] = parse_iso(text)
+    return instance_payload(SimpleNamespace(**values))
 
 
 def instance_payload(inst: Instance | Any) -> dict[str, Any]:

@@ -1,0 +1,206 @@
+"""Notifications for OpenStack's consumers (#15): a real ``oslo_messaging`` notification
+listener, as Ceilometer builds one, on the machine's RabbitMQ receives what a distributed
+pocketstack (each service its own process) publishes when a server boots on the fake
+driver: Nova's versioned ``instance.create.start/end`` on ``versioned_notifications`` and
+the legacy ``compute.instance.create.end`` on ``notifications``, on the ``nova`` exchange
+(here a name of this test's own, so runs never see each other's events)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.integration.conftest import fresh_postgres
+from tests.integration.distributed_support import RABBIT, Processes, free_port, issue_token, reachable, wait_for
+
+pytestmark = pytest.mark.integration
+
+oslo_messaging = pytest.importorskip("oslo_messaging")
+oslo_config = pytest.importorskip("oslo_config.cfg")
+
+ORDER = ("identity", "placement", "image", "network", "volume", "compute")
+RUN = uuid.uuid4().hex[:10]
+EXCHANGE = f"nova_it{RUN}"
+VERSIONED = f"versioned_notifications_it{RUN}"
+LEGACY = f"notifications_it{RUN}"
+
+
+class Collector:
+    """The notification endpoint: every INFO and ERROR notification, in arrival order."""
+
+    def __init__(self) -> None:
+        self.events: list[dict[str, Any]] = []
+        self.lock = threading.Lock()
+
+    def _keep(self, ctxt: Any, publisher_id: str, event_type: str, payload: Any, metadata: Any, priority: str) -> None:
+        with self.lock:
+            self.events.append(
+                {
+                    "ctxt": ctxt,
+                    "publisher_id": publisher_id,
+                    "event_type": event_type,
+                    "payload": payload,
+                    "metadata": metadata,
+                    "priority": priority,
+                }
+            )
+
+    def info(self, ctxt: Any, publisher_id: str, event_type: str, payload: Any, metadata: Any) -> None:
+        self._keep(ctxt, publisher_id, event_type, payload, metadata, "INFO")
+
+    def error(self, ctxt: Any, publisher_id: str, event_type: str, payload: Any, metadata: Any) -> None:
+        self._keep(ctxt, publisher_id, event_type, payload, metadata, "ERROR")
+
+    def of(self, event_type: str) -> list[dict[str, Any]]:
+        with self.lock:
+            return [e for e in self.events if e["event_type"] == event_type]
+
+
+@pytest.fixture
+def listener() -> Any:
+    if not reachable(5672):
+        pytest.skip("RabbitMQ is not reachable on 127.0.0.1:5672")
+    conf = oslo_config.ConfigOpts()
+    conf([], project="pocketstack-test")
+    transport = oslo_messaging.get_notification_transport(conf, url=RABBIT.replace("amqp://", "rabbit://"))
+    targets = [
+        oslo_messaging.Target(topic=VERSIONED, exchange=EXCHANGE),
+        oslo_messaging.Target(topic=LEGACY, exchange=EXCHANGE),
+    ]
+    collector = Collector()
+    server = oslo_messaging.get_notification_listener(transport, targets, [collector], executor="threading")
+    server.start()
+    try:
+        yield collector
+    finally:
+        server.stop()
+        server.wait()
+        transport.cleanup()
+
+
+@pytest.fixture
+async def cloud(tmp_path: Path) -> AsyncIterator[Processes]:
+    if not reachable(5672):
+        pytest.skip("RabbitMQ is not reachable on 127.0.0.1:5672")
+    async with fresh_postgres() as db_url:
+        procs = Processes(tmp_path, {name: free_port() for name in ORDER})
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("POCKETSTACK_", "OS_"))}
+        env.update(
+            POCKETSTACK_DATABASE_URL=db_url,
+            POCKETSTACK_BUS_URL=RABBIT,
+            POCKETSTACK_BUS_NAMESPACE=f"it{RUN}",
+            POCKETSTACK_IDENTITY_PASSWORD_HASH_ROUNDS="4",
+            POCKETSTACK_IDENTITY_ADMIN_PASSWORD="admin",
+            POCKETSTACK_IDENTITY_DEMO_PASSWORD="demo",
+            POCKETSTACK_IDENTITY_SERVICE_PASSWORD="service",
+            POCKETSTACK_COMPUTE_DRIVER="fake",
+            POCKETSTACK_COMPUTE_LOCAL_AGENTS="true",
+            POCKETSTACK_NETWORK_BACKEND="fake",
+            POCKETSTACK_NETWORK_LOCAL_AGENTS="true",
+            POCKETSTACK_IMAGE_TINY_GUEST="false",
+            POCKETSTACK_LOGGING_LEVEL="WARNING",
+            POCKETSTACK_NOTIFICATIONS_NOVA_EXCHANGE=EXCHANGE,
+            POCKETSTACK_NOTIFICATIONS_NOVA_FORMAT="both",
+            POCKETSTACK_NOTIFICATIONS_NOVA_VERSIONED_TOPICS=VERSIONED,
+            POCKETSTACK_NOTIFICATIONS_NOVA_TOPICS=LEGACY,
+        )
+        for name in ORDER:
+            env[f"POCKETSTACK_ENDPOINTS_{name.upper()}"] = procs.url(name)
+        try:
+            for name in ORDER:
+                await procs.start(env, name, name, "--port", str(procs.ports[name]))
+            yield procs
+        finally:
+            await procs.stop_all()
+
+
+async def received(collector: Collector, event_type: str, timeout: float = 30) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while not collector.of(event_type):
+        assert time.monotonic() < deadline, f"no {event_type}; got {[e['event_type'] for e in collector.events]}"
+        await asyncio.sleep(0.1)
+    return collector.of(event_type)[0]
+
+
+async def test_a_server_boot_reaches_an_oslo_messaging_listener(listener: Collector, cloud: Processes) -> None:
+    async with httpx.AsyncClient(timeout=30) as client:
+        resp = await issue_token(client, cloud.url("identity"), "admin", "admin", "admin")
+        client.headers["X-Auth-Token"] = resp.headers["x-subject-token"]
+        catalog = {e["type"]: e for e in resp.json()["token"]["catalog"]}
+        public = {t: next(x["url"] for x in e["endpoints"] if x["interface"] == "public") for t, e in catalog.items()}
+        image = (
+            await client.post(
+                f"{public['image']}/v2/images",
+                json={"name": "img", "disk_format": "raw", "container_format": "bare", "visibility": "public"},
+            )
+        ).json()
+        put = await client.put(
+            f"{public['image']}/v2/images/{image['id']}/file",
+            content=b"\0" * 4096,
+            headers={"Content-Type": "application/octet-stream"},
+        )
+        assert put.status_code == 204, put.text
+        net = (await client.post(f"{public['network']}/v2.0/networks", json={"network": {"name": "n"}})).json()
+        subnet = await client.post(
+            f"{public['network']}/v2.0/subnets",
+            json={"subnet": {"network_id": net["network"]["id"], "cidr": "10.19.0.0/24", "ip_version": 4}},
+        )
+        assert subnet.status_code == 201, subnet.text
+        compute = public["compute"]
+        made = await client.post(
+            f"{compute}/servers",
+            json={
+                "server": {
+                    "name": "vm",
+                    "flavorRef": "1",
+                    "imageRef": image["id"],
+                    "networks": [{"uuid": net["network"]["id"]}],
+                }
+            },
+        )
+        assert made.status_code == 202, made.text + cloud.log("compute")
+        request_id = made.headers.get("x-openstack-request-id")
+        server_id = made.json()["server"]["id"]
+        await wait_for(client, f"{compute}/servers/{server_id}", "server", "status", "ACTIVE")
+
+        start = await received(listener, "instance.create.start")
+        end = await received(listener, "instance.create.end")
+        legacy = await received(listener, "compute.instance.create.end")
+
+    host = end["payload"]["nova_object.data"]["host"]
+    for event in (start, end):
+        assert event["publisher_id"] == f"nova-compute:{host}"
+        assert event["priority"] == "INFO"
+        payload = event["payload"]
+        assert payload["nova_object.name"] == "InstanceActionPayload"
+        assert payload["nova_object.namespace"] == "nova"
+        assert payload["nova_object.version"]
+        data = payload["nova_object.data"]
+        assert data["uuid"] == server_id
+        assert data["display_name"] == "vm"
+        assert data["image_uuid"] == image["id"]
+        assert data["flavor"]["memory_mb"] == 512
+        # oslo's metadata: the message id and its timestamp (naive UTC, a space in it).
+        uuid.UUID(event["metadata"]["message_id"])
+        assert " " in event["metadata"]["timestamp"]
+        if request_id:
+            assert event["ctxt"].get("request_id") == request_id
+    assert start["payload"]["nova_object.data"]["state"] == "building"
+    assert end["payload"]["nova_object.data"]["state"] == "active"
+    assert end["payload"]["nova_object.data"]["power_state"] == "running"
+    # Start before end, in the order they were published.
+    assert listener.events.index(start) < listener.events.index(end)
+    # The legacy (unversioned) form of the same event on the other topic.
+    assert legacy["publisher_id"] == f"nova-compute:{host}"
+    assert legacy["payload"]["instance_id"] == server_id
+    assert legacy["payload"]["state"] == "active"
+    assert legacy["payload"]["memory_mb"] == 512
