@@ -4,6 +4,7 @@ key pairs kept byte for byte, quota errors naming what was asked, aggregate crea
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 
 from tests.api.compute_support import V, cloud, mv
@@ -234,10 +235,21 @@ async def test_os_hosts_until_2_43(tmp_path: Path) -> None:
         sid = (await c.boot())["server"]["id"]
         host = (await c.wait(sid, "ACTIVE"))["OS-EXT-SRV-ATTR:host"]
         hosts = (await c.client.get(V + "/os-hosts", headers=mv("admin"))).json()["hosts"]
-        assert {h["host_name"] for h in hosts} == {"fake-host-1", "fake-host-2"}
-        assert all(h["service"] == "compute" and h["zone"] == "nova" for h in hosts)
+        here = socket.gethostname()
+        assert sorted((h["host_name"], h["service"], h["zone"]) for h in hosts) == sorted(
+            [
+                ("fake-host-1", "compute", "nova"),
+                ("fake-host-2", "compute", "nova"),
+                (here, "scheduler", "internal"),
+                (here, "conductor", "internal"),
+            ]
+        )
+        nova = (await c.client.get(V + "/os-hosts?zone=nova", headers=mv("admin"))).json()["hosts"]
+        assert {h["host_name"] for h in nova} == {"fake-host-1", "fake-host-2"}
         assert (await c.client.get(V + "/os-hosts?zone=xxx", headers=mv("admin"))).json()["hosts"] == []
-        assert len((await c.client.get(V + "/os-hosts?zone=", headers=mv("admin"))).json()["hosts"]) == 2
+        assert len((await c.client.get(V + "/os-hosts?zone=", headers=mv("admin"))).json()["hosts"]) == 4
+        # Only a compute host has resources to show or a status to set.
+        assert (await c.client.get(f"{V}/os-hosts/{here}", headers=mv("admin"))).status_code == 404
         assert (await c.client.get(V + "/os-hosts", headers=mv("demo"))).status_code == 403
         assert (await c.client.get(V + "/os-hosts", headers=mv("admin", "2.43"))).status_code == 404
         detail = (await c.client.get(f"{V}/os-hosts/{host}", headers=mv("admin"))).json()["host"]

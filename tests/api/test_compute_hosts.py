@@ -4,6 +4,7 @@ scale, availability zones and external events."""
 from __future__ import annotations
 
 import asyncio
+import socket
 from pathlib import Path
 
 from pocketstack.testing.service import auth
@@ -53,8 +54,21 @@ async def test_hypervisors_services_and_disabling(tmp_path: Path) -> None:
         stats = await c.client.get(V + "/os-hypervisors/statistics", headers=auth("admin"))
         assert stats.json()["hypervisor_statistics"]["count"] == 3
         services = await c.client.get(V + "/os-services", headers=mv("admin", "2.53"))
-        rows = services.json()["services"]
+        listed = services.json()["services"]
+        rows = [s for s in listed if s["binary"] == "nova-compute"]
         assert {s["host"] for s in rows} == {"fake-host-1", "fake-host-2", "fake-host-3"}
+        # The scheduler and the conductor report as Nova's do: this machine, zone internal, up.
+        others = {s["binary"]: s for s in listed if s["binary"] != "nova-compute"}
+        assert set(others) == {"nova-scheduler", "nova-conductor"}
+        for other in others.values():
+            assert (other["host"], other["zone"], other["state"], other["status"]) == (
+                socket.gethostname(),
+                "internal",
+                "up",
+                "enabled",
+            )
+        only = await c.client.get(V + "/os-services?binary=nova-scheduler", headers=mv("admin", "2.53"))
+        assert [s["binary"] for s in only.json()["services"]] == ["nova-scheduler"]
         for row in rows[:2]:
             r = await c.client.put(
                 f"{V}/os-services/{row['id']}",

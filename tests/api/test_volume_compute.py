@@ -261,7 +261,7 @@ async def test_delete_while_the_host_is_down_lets_the_volumes_go(both: Both) -> 
     dropped = await both.vol.create(size=1)
     assert (await both.attach(server["id"], kept["id"], delete_on_termination=False)).status_code == 200
     assert (await both.attach(server["id"], dropped["id"], delete_on_termination=True)).status_code == 200
-    services = await both.cloud.client.get(f"{V}/os-services", headers=mv("admin", "2.53"))
+    services = await both.cloud.client.get(f"{V}/os-services?binary=nova-compute", headers=mv("admin", "2.53"))
     (row,) = services.json()["services"]
     forced = await both.cloud.client.put(
         f"{V}/os-services/{row['id']}", headers=mv("admin", "2.53"), json={"forced_down": True}

@@ -20,6 +20,7 @@ from pocketstack.common import policy as policy_engine
 from pocketstack.common.config import resolve_local_agents
 from pocketstack.common.context import RequestContext
 from pocketstack.common.errors import Conflict
+from pocketstack.common.timeutils import utcnow
 from pocketstack.compute import states
 from pocketstack.compute.agent.host import fake_driver, make_driver
 from pocketstack.compute.agent.manager import ComputeAgent
@@ -123,6 +124,9 @@ class ComputeService(Service):
         for host, uuids in left.items():
             await self.conductor.fail_left_builds(sorted(uuids), f"on host {host}, which no agent serves now")
         self._tasks.append(asyncio.create_task(self._sweep_loop()))
+        # The scheduler and the conductor run here: they report in os-services as Nova's do.
+        await self.report_own_services()
+        self._tasks.append(asyncio.create_task(self._own_services_loop()))
 
     async def add_fake_host(self, host: str, orphaned: frozenset[str] = frozenset()) -> ComputeAgent:
         cfg, runtime = self.config, self.runtime
@@ -164,6 +168,26 @@ class ComputeService(Service):
                 await self.conductor.sweep_builds()
             except Exception:
                 log.exception("compute: build sweep failed")
+
+    async def report_own_services(self) -> None:
+        """Heartbeat of this process's nova-scheduler and nova-conductor: a service row each
+        (host: this machine, zone 'internal'), created on the first report."""
+        host, now = socket.gethostname(), utcnow()
+        async with self.db.writer() as s:
+            for binary, topic in (("nova-scheduler", SCHEDULER_TOPIC), ("nova-conductor", CONDUCTOR_TOPIC)):
+                row = await s.scalar(select(ServiceRow).where(ServiceRow.host == host, ServiceRow.binary == binary))
+                if row is None:
+                    row = ServiceRow(host=host, binary=binary, topic=topic, zone="internal")
+                    s.add(row)
+                row.last_seen_up, row.updated_at = now, now
+
+    async def _own_services_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.heartbeat_interval)
+            try:
+                await self.report_own_services()
+            except Exception:
+                log.exception("compute: scheduler/conductor heartbeat failed")
 
     async def stop(self) -> None:
         for task in self._tasks:
