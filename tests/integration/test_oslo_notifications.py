@@ -131,6 +131,11 @@ async def received(collector: Collector, event_type: str, timeout: float = 30) -
     return collector.of(event_type)[0]
 
 
+def _transition(event: dict[str, Any]) -> tuple[Any, ...]:
+    update = event["payload"]["nova_object.data"]["state_update"]["nova_object.data"]
+    return (update["old_state"], update["state"], update["old_task_state"], update["new_task_state"])
+
+
 async def test_a_server_boot_reaches_an_oslo_messaging_listener(listener: Collector, cloud: Processes) -> None:
     async with httpx.AsyncClient(timeout=30) as client:
         resp = await issue_token(client, cloud.url("identity"), "admin", "admin", "admin")
@@ -175,6 +180,32 @@ async def test_a_server_boot_reaches_an_oslo_messaging_listener(listener: Collec
         start = await received(listener, "instance.create.start")
         end = await received(listener, "instance.create.end")
         legacy = await received(listener, "compute.instance.create.end")
+
+        # Power off: power_off.start/end and the state transition as instance.update.
+        stop = await client.post(f"{compute}/servers/{server_id}/action", json={"os-stop": None})
+        assert stop.status_code == 202, stop.text
+        await wait_for(client, f"{compute}/servers/{server_id}", "server", "status", "SHUTOFF")
+        off_start = await received(listener, "instance.power_off.start")
+        off_end = await received(listener, "instance.power_off.end")
+        deadline = time.monotonic() + 30
+        while not [e for e in listener.of("instance.update") if _transition(e)[:2] == ("active", "stopped")]:
+            assert time.monotonic() < deadline, [_transition(e) for e in listener.of("instance.update")]
+            await asyncio.sleep(0.1)
+        legacy_update = await received(listener, "compute.instance.update")
+
+        # Delete: delete.start/end.
+        assert (await client.delete(f"{compute}/servers/{server_id}")).status_code == 204
+        del_start = await received(listener, "instance.delete.start")
+        del_end = await received(listener, "instance.delete.end")
+
+    assert off_start["payload"]["nova_object.data"]["state"] == "active"
+    assert off_end["payload"]["nova_object.data"]["state"] == "stopped"
+    assert off_end["payload"]["nova_object.data"]["power_state"] == "shutdown"
+    assert listener.events.index(off_start) < listener.events.index(off_end)
+    assert legacy_update["payload"]["instance_id"] == server_id
+    assert del_start["payload"]["nova_object.data"]["uuid"] == server_id
+    assert del_end["payload"]["nova_object.data"]["state"] == "deleted"
+    assert listener.events.index(del_start) < listener.events.index(del_end)
 
     host = end["payload"]["nova_object.data"]["host"]
     for event in (start, end):

@@ -530,9 +530,10 @@ class ComputeAgent(VolumeOps, ServerOps, ResizeOps, ShelveOps, RecoveryOps):
         values: dict[str, Any],
     ) -> None:
         start = time.time()
+        inst = await self.conductor_api.instance_get(ctx, instance_uuid=instance_uuid)
         await self.bus.notify(
             f"{notify}.start",
-            {"uuid": instance_uuid, "host": self.host},
+            row_payload(inst) if inst else {"uuid": instance_uuid, "host": self.host},
             ctx.to_dict(),
             publisher_id=f"nova-compute:{self.host}",
         )

@@ -55,3 +55,22 @@ def instance_payload(inst: Instance | Any) -> dict[str, Any]:
             "reservation_id": inst.reservation_id,
         },
     }
+
+
+def update_payload(inst: Instance | Any, old_state: str | None, old_task_state: str | None) -> dict[str, Any]:
+    """``instance.update``: the instance payload with the state transition
+    (``state_update``: old and new vm and task state) as Nova's InstanceUpdatePayload."""
+    payload = instance_payload(inst)
+    payload["nova_object.name"] = "InstanceUpdatePayload"
+    payload["nova_object.data"]["state_update"] = {
+        "nova_object.name": "InstanceStateUpdatePayload",
+        "nova_object.namespace": "nova",
+        "nova_object.version": "1.0",
+        "nova_object.data": {
+            "old_state": old_state,
+            "state": inst.vm_state,
+            "old_task_state": old_task_state,
+            "new_task_state": inst.task_state,
+        },
+    }
+    return payload
