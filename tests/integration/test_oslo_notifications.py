@@ -228,6 +228,12 @@ async def test_a_server_boot_reaches_an_oslo_messaging_listener(listener: Collec
     assert start["payload"]["nova_object.data"]["state"] == "building"
     assert end["payload"]["nova_object.data"]["state"] == "active"
     assert end["payload"]["nova_object.data"]["power_state"] == "running"
+    # The port's address, as Nova's IpPayload.
+    (ip,) = end["payload"]["nova_object.data"]["ip_addresses"]
+    assert ip["nova_object.name"] == "IpPayload"
+    assert ip["nova_object.data"]["address"].startswith("10.19.0.")
+    assert ip["nova_object.data"]["label"] == "n"
+    assert ip["nova_object.data"]["version"] == 4
     # Start before end, in the order they were published.
     assert listener.events.index(start) < listener.events.index(end)
     # The legacy (unversioned) form of the same event on the other topic.
@@ -235,3 +241,4 @@ async def test_a_server_boot_reaches_an_oslo_messaging_listener(listener: Collec
     assert legacy["payload"]["instance_id"] == server_id
     assert legacy["payload"]["state"] == "active"
     assert legacy["payload"]["memory_mb"] == 512
+    assert legacy["payload"]["fixed_ips"][0]["address"] == ip["nova_object.data"]["address"]

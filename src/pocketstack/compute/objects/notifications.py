@@ -15,7 +15,7 @@ def row_payload(row: dict[str, Any]) -> dict[str, Any]:
     a column it lacks is left null."""
     names = (
         "uuid name host node vm_state task_state power_state project_id user_id image_ref flavor "
-        "vcpus memory_mb root_gb created_at launched_at availability_zone reservation_id"
+        "vcpus memory_mb root_gb created_at launched_at availability_zone reservation_id addresses"
     ).split()
     values = {name: row.get(name) for name in names}
     for name in ("created_at", "launched_at"):
@@ -53,8 +53,34 @@ def instance_payload(inst: Instance | Any) -> dict[str, Any]:
             "launched_at": iso(inst.launched_at),
             "availability_zone": inst.availability_zone,
             "reservation_id": inst.reservation_id,
+            "ip_addresses": ip_payloads(getattr(inst, "addresses", None)),
         },
     }
+
+
+def ip_payloads(addresses: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Nova's IpPayload list from the addresses the API shows ({network: [entries]});
+    fixed addresses only, as Nova's payload has them."""
+    out = []
+    for label, entries in (addresses or {}).items():
+        for entry in entries or []:
+            if entry.get("OS-EXT-IPS:type", "fixed") != "fixed":
+                continue
+            out.append(
+                {
+                    "nova_object.name": "IpPayload",
+                    "nova_object.namespace": "nova",
+                    "nova_object.version": "1.0",
+                    "nova_object.data": {
+                        "label": label,
+                        "mac": entry.get("OS-EXT-IPS-MAC:mac_addr"),
+                        "version": entry.get("version"),
+                        "address": entry.get("addr"),
+                        "meta": {},
+                    },
+                }
+            )
+    return out
 
 
 def update_payload(inst: Instance | Any, old_state: str | None, old_task_state: str | None) -> dict[str, Any]:
