@@ -9,7 +9,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from pocketstack.compute import states
 from pocketstack.compute.agent.specs import saved_port
@@ -145,3 +145,73 @@ async def _project_id(c: CloudClient, name: str) -> str:
 async def _any_image(c: CloudClient) -> str:
     images = (await _req(c, "GET", "/image/v2/images?name=img", await c.token("admin"))).json()["images"]
     return str(images[0]["id"])
+
+
+async def _wait_for(c: CloudClient, path: str, key: str, field: str, want: str) -> dict[str, Any]:
+    admin = await c.token("admin")
+    found: dict[str, Any] = {}
+    for _ in range(500):
+        found = (await _req(c, "GET", path, admin)).json()[key]
+        if found[field] == want:
+            break
+        await asyncio.sleep(0.02)
+    return found
+
+
+async def test_restart_mid_detach_finishes_or_rolls_back_the_detach(tmp_path: Path) -> None:
+    """A volume 'detaching' whose detach cast died with the memory bus is detached at the
+    next start; one the previous process had already rolled back to in-use stays attached
+    (its mapping 'attached' again): no volume or mapping stays 'detaching'."""
+    config = cloud_config(tmp_path)
+    async with in_process_cloud(tmp_path, config) as c:
+        _, image = await _setup(c)
+        demo = await c.token("demo")
+        body = {"server": {"name": "d", "flavorRef": "1", "imageRef": image, "networks": "none"}}
+        sid = (await _req(c, "POST", f"{C}/servers", demo, json=body)).json()["server"]["id"]
+        assert (await _wait_for(c, f"{C}/servers/{sid}", "server", "status", "ACTIVE"))["status"] == "ACTIVE"
+        vols = []
+        for name in ("lost-cast", "rolled-back"):
+            made = await _req(c, "POST", "/volume/v3/volumes", demo, json={"volume": {"size": 1, "name": name}})
+            assert made.status_code == 202, made.text
+            vid = made.json()["volume"]["id"]
+            await _wait_for(c, f"/volume/v3/volumes/{vid}", "volume", "status", "available")
+            attach = {"volumeAttachment": {"volumeId": vid}}
+            r = await _req(c, "POST", f"{C}/servers/{sid}/os-volume_attachments", demo, json=attach)
+            assert r.status_code == 200, r.text
+            await _wait_for(c, f"/volume/v3/volumes/{vid}", "volume", "status", "in-use")
+            vols.append(vid)
+        lost, rolled = vols
+        # The API's half of a detach, as when the cloud stopped before the host got the
+        # cast: the volume detaching, the mapping detaching (the second one's volume was
+        # already rolled back to in-use by its host).
+        r = await _req(c, "POST", f"/volume/v3/volumes/{lost}/action", demo, json={"os-begin_detaching": None})
+        assert r.status_code == 202, r.text
+        compute = next(s for s in c.cloud.services if s.name == "compute")
+        async with compute.db.writer() as s:  # type: ignore[attr-defined]
+            inst = await s.scalar(select(Instance).where(Instance.uuid == sid))
+            inst.block_device_mapping = [
+                {**b, "status": "detaching"} if b.get("volume_id") in vols else b for b in inst.block_device_mapping
+            ]
+    async with in_process_cloud(tmp_path, config) as c:
+        volume = await _wait_for(c, f"/volume/v3/volumes/{lost}", "volume", "status", "available")
+        assert (volume["status"], volume["attachments"]) == ("available", []), volume
+        admin = await c.token("admin")
+        for _ in range(500):
+            listed = (await _req(c, "GET", f"{C}/servers/{sid}/os-volume_attachments", admin)).json()
+            if [a["volumeId"] for a in listed["volumeAttachments"]] == [rolled]:
+                break
+            await asyncio.sleep(0.02)
+        assert [a["volumeId"] for a in listed["volumeAttachments"]] == [rolled], listed
+        kept = (await _req(c, "GET", f"/volume/v3/volumes/{rolled}", admin)).json()["volume"]
+        assert kept["status"] == "in-use" and kept["attachments"][0]["server_id"] == sid, kept
+        compute = next(s for s in c.cloud.services if s.name == "compute")
+        async with compute.db.reader() as s:  # type: ignore[attr-defined]
+            inst = await s.scalar(select(Instance).where(Instance.uuid == sid))
+            assert [(b["volume_id"], b.get("status")) for b in inst.block_device_mapping if b.get("volume_id")] == [
+                (rolled, "attached")
+            ]
+        # Both can be detached again, and the server is usable.
+        r = await _req(c, "DELETE", f"{C}/servers/{sid}/os-volume_attachments/{rolled}", await c.token("demo"))
+        assert r.status_code == 202, r.text
+        volume = await _wait_for(c, f"/volume/v3/volumes/{rolled}", "volume", "status", "available")
+        assert volume["status"] == "available", volume

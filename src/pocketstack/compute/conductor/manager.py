@@ -16,7 +16,7 @@ import time
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import String, cast, select, update
 
 from pocketstack.bus import Bus, rpc
 from pocketstack.common.config import ComputeConfig
@@ -495,21 +495,31 @@ class ConductorManager(MoveTasks, ShelveTasks):
 
     async def work_left(self) -> dict[str, set[str]]:
         """At the start of a cloud whose bus dies with its process (the memory bus):
-        every instance still BUILDING, being deleted or in a task agents reset lost its
-        cast with the previous process. Builds that never got a host fail here; the rest, by host, are for that
-        host's agent to undo or finish (``fail_left_builds`` for the builds of hosts no
-        agent here serves)."""
+        every instance still BUILDING, being deleted, in a task agents reset or with a
+        volume detaching lost its cast with the previous process. Builds that never got a
+        host fail here; the rest, by host, are for that host's agent to undo or finish
+        (``fail_left_builds`` for the builds of hosts no agent here serves)."""
         query = select(Instance.uuid, Instance.host).where(
             (Instance.vm_state == states.BUILDING)
             | Instance.task_state.in_((states.DELETING, *states.RESETTABLE_TASKS)),
             Instance.deleted.is_(False),
         )
+        # A detach (no task state, as in Nova) shows only in its mapping's status.
+        detaching = select(Instance.uuid, Instance.host, Instance.block_device_mapping).where(
+            Instance.host.is_not(None),
+            Instance.deleted.is_(False),
+            cast(Instance.block_device_mapping, String).like('%"detaching"%'),
+        )
         async with self.db.reader() as s:
             rows = (await s.execute(query)).all()
+            detaches = (await s.execute(detaching)).all()
         by_host: dict[str, set[str]] = {}
         unplaced = [r.uuid for r in rows if not r.host]
         for row in rows:
             if row.host:
+                by_host.setdefault(row.host, set()).add(row.uuid)
+        for row in detaches:
+            if any(b.get("status") == "detaching" for b in row.block_device_mapping or []):
                 by_host.setdefault(row.host, set()).add(row.uuid)
         await self.fail_left_builds(unplaced, "before a host was chosen")
         return by_host
