@@ -39,9 +39,12 @@ NEVER_SERVED = {"start", "stop", "heartbeat", "resync", "recover", "sweep_builds
 
 
 def _payloads(module: ModuleType) -> dict[str, type[rpc.Payload]]:
+    """The payloads a topic's module declares: in the module itself or in its sibling
+    ``rpc_payloads`` module (where the larger topics keep them)."""
+    homes = {module.__name__, module.__name__.rpartition(".")[0] + ".rpc_payloads"}
     found = {}
     for value in vars(module).values():
-        if isinstance(value, type) and issubclass(value, rpc.Payload) and value.__module__ == module.__name__:
+        if isinstance(value, type) and issubclass(value, rpc.Payload) and value.__module__ in homes:
             found[value.METHOD] = value
     return found
 
