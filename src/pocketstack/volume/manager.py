@@ -18,11 +18,20 @@ from pocketstack.bus import Bus
 from pocketstack.common.context import RequestContext
 from pocketstack.common.errors import NotFound, PocketError
 from pocketstack.db import Database
-from pocketstack.volume import assisted, compute_events, group_snapshots, messages, scheduler, states
+from pocketstack.volume import (
+    assisted,
+    backup_jobs,
+    compute_events,
+    group_snapshots,
+    messages,
+    recovery,
+    scheduler,
+    states,
+)
 from pocketstack.volume.backends.base import BackendFull, VolumeBackend
 from pocketstack.volume.backup_store import BackupStore
 from pocketstack.volume.images import ImageClient
-from pocketstack.volume.models import Attachment, Backup, Snapshot, Volume, VolumeType
+from pocketstack.volume.models import Attachment, Snapshot, Volume, VolumeType
 
 log = logging.getLogger(__name__)
 
@@ -312,99 +321,18 @@ class VolumeManager:
             if row is not None:
                 await s.delete(row)
 
-    # --- backups ----------------------------------------------------------------------------
-    async def _set_backup(self, backup_id: str, **values: Any) -> None:
-        async with self.db.writer() as s:
-            row = await s.get(Backup, backup_id)
-            if row is not None:
-                for key, value in values.items():
-                    setattr(row, key, value)
-
+    # --- backups (backup_jobs.py) -------------------------------------------------------------
     async def create_backup(self, ctx: RequestContext, backup_id: str) -> None:
-        async with self.db.reader() as s:
-            backup = await s.get(Backup, backup_id)
-            vol = await s.get(Volume, backup.volume_id) if backup is not None else None
-        if backup is None or vol is None or backup.status != "creating" or self.backups is None:
-            return
-        try:
-            if backup.snapshot_id:
-                await self._backup_snapshot(backup)
-            else:
-                # An attached volume is read as it is (crash-consistent, as a forced backup).
-                data = self.backend.read(vol.id, vol.provider_location or {})
-                await self.backups.write(backup.data_key or backup_id, data)
-        except Exception as exc:
-            if not isinstance(exc, PocketError):
-                log.exception("backup %s of %s failed", backup_id, vol.id)
-            await self._set_backup(backup_id, status="error", fail_reason=_reason(exc))
-        else:
-            await self._set_backup(backup_id, status="available", fail_reason=None)
-        if backup.snapshot_id:
-            await self._set_snapshot(backup.snapshot_id, status=states.SNAP_AVAILABLE)
-        else:
-            await self._set(vol.id, status=backup.volume_previous_status or states.AVAILABLE)
-
-    async def _backup_snapshot(self, backup: Backup) -> None:
-        """A snapshot is read through a temporary volume made from it (Cinder's way too)."""
-        assert self.backups is not None and backup.snapshot_id
-        async with self.db.reader() as s:
-            snap = await s.get(Snapshot, backup.snapshot_id)
-        if snap is None:
-            raise NotFound(f"Snapshot {backup.snapshot_id} is gone")
-        temp = f"backup-{backup.id}"
-        location = await self.backend.create_from_snapshot(temp, snap.size, snap.id, snap.provider_location or {})
-        try:
-            await self.backups.write(backup.data_key or backup.id, self.backend.read(temp, location))
-        finally:
-            await self.backend.delete(temp, location)
+        await backup_jobs.create_backup(self, ctx, backup_id)
 
     async def restore_backup(self, ctx: RequestContext, backup_id: str, volume_id: str, new: bool) -> None:
-        async with self.db.reader() as s:
-            backup = await s.get(Backup, backup_id)
-            vol = await s.get(Volume, volume_id)
-        if backup is None or vol is None or vol.status != states.RESTORING_BACKUP or self.backups is None:
-            return
-        try:
-            data = self.backups.read(backup.data_key or backup_id)
-            location = await self.backend.create_from_image(volume_id, vol.size, data, "raw")
-        except Exception as exc:
-            if not isinstance(exc, PocketError):
-                log.exception("restore of backup %s into %s failed", backup_id, volume_id)
-            await self._set(volume_id, status=states.ERROR, status_reason=f"restore failed: {_reason(exc)}")
-            await self._set_backup(backup_id, status="available")
-            return
-        meta = backup.volume_meta or {}
-        # As Cinder: the volume gets the backed-up volume's metadata, image metadata and flag.
-        await self._set(
-            volume_id,
-            status=states.AVAILABLE,
-            provider_location=location,
-            previous_status=None,
-            metadata_={**dict(vol.metadata_ or {}), **dict(meta.get("metadata") or {})},
-            image_metadata=dict(meta.get("image_metadata") or vol.image_metadata or {}),
-            bootable=bool(meta.get("bootable", vol.bootable)),
-        )
-        await self._set_backup(backup_id, status="available")
+        await backup_jobs.restore_backup(self, ctx, backup_id, volume_id, new)
+
+    async def delete_backup(self, ctx: RequestContext, backup_id: str) -> None:
+        await backup_jobs.delete_backup(self, ctx, backup_id)
 
     async def backup_data_exists(self, ctx: RequestContext, key: str) -> bool:
         return self.backups is not None and self.backups.exists(key)
-
-    async def delete_backup(self, ctx: RequestContext, backup_id: str) -> None:
-        async with self.db.reader() as s:
-            backup = await s.get(Backup, backup_id)
-        if backup is None or backup.status != "deleting" or self.backups is None:
-            return
-        key = backup.data_key or backup_id
-        async with self.db.reader() as s:
-            # An imported record may share the data: it goes with the last backup using it.
-            sharing = select(Backup.id).where(Backup.id != backup_id, (Backup.data_key == key) | (Backup.id == key))
-            shared = await s.scalar(sharing.limit(1))
-        if shared is None:
-            self.backups.delete(key)
-        async with self.db.writer() as s:
-            row = await s.get(Backup, backup_id)
-            if row is not None:
-                await s.delete(row)
 
     # --- reimage ----------------------------------------------------------------------------
     async def reimage(
@@ -561,124 +489,7 @@ class VolumeManager:
             return
         await self._set(volume_id, status=back, previous_status=None)
 
-    # --- start-up -------------------------------------------------------------------------
-    async def _drop_partial_snapshot(self, snap: Snapshot) -> None:
-        """What a snapshot interrupted mid-create may have left: a copy file, or an internal
-        snapshot in its volume's file (made, but not yet recorded on the row)."""
-        location = dict(snap.provider_location or {})
-        vol = await self._volume(snap.volume_id)
-        try:
-            info = self.backend.assisted_snapshot(snap.id, vol.provider_location or {}) if vol else None
-        except PocketError:
-            info = None
-        if info is not None and info["type"] == "internal" and not location:
-            location = {"path": info["path"], "format": "qcow2", "internal": info["name"]}
-        try:
-            await self.backend.delete_snapshot(snap.id, location)
-        except Exception as exc:
-            # E.g. the volume is attached (QEMU holds the file): left for a later delete.
-            log.warning("snapshot %s: could not remove what an interrupted create left: %s", snap.id, exc)
-
+    # --- start-up (recovery.py) -----------------------------------------------------------------
     async def recover(self) -> dict[str, int]:
         """Settle what a previous process left half-done on this host; counts per outcome."""
-        ctx = RequestContext.internal()
-        done = {"error": 0, "deleted": 0, "restored": 0}
-        async with self.db.reader() as s:
-            vols = list(
-                await s.scalars(select(Volume).where(Volume.host == self.host, Volume.status.in_(states.TRANSITIONAL)))
-            )
-            snaps = list(
-                await s.scalars(
-                    select(Snapshot).where(
-                        Snapshot.status.in_(
-                            (
-                                states.SNAP_CREATING,
-                                states.SNAP_DELETING,
-                                states.SNAP_RESTORING,
-                                states.SNAP_MANAGING,
-                                states.SNAP_UNMANAGING,
-                            )
-                        )
-                    )
-                )
-            )
-        for vol in vols:
-            if vol.status == states.DOWNLOADING and vol.previous_status:
-                # A re-image (a create has no previous status): the old data is still
-                # whole (the new image is swapped in only once written); keep it.
-                await self._set(vol.id, status=states.ERROR, status_reason="re-image interrupted by a restart")
-                done["error"] += 1
-            elif vol.status in (states.CREATING, states.DOWNLOADING):
-                await self.backend.delete(vol.id, vol.provider_location or {})
-                await self._set(
-                    vol.id, status=states.ERROR, status_reason="create interrupted by a restart of the volume service"
-                )
-                done["error"] += 1
-            elif vol.status == states.DELETING:
-                await self.delete_volume(ctx, vol.id)
-                done["deleted"] += 1
-            elif vol.status == states.EXTENDING:
-                # The extend may or may not have reached the file: redo it (idempotent).
-                await self.extend_volume(ctx, vol.id, vol.size)
-                done["restored"] += 1
-            elif vol.status == states.MANAGING:
-                # The backend may or may not have adopted it: never delete what may be user data.
-                await self._set(vol.id, status=states.ERROR_MANAGING, status_reason="manage interrupted by a restart")
-                done["error"] += 1
-            elif vol.status == states.UNMANAGING:
-                await self.unmanage_volume(ctx, vol.id)
-                done["deleted"] += 1
-            elif vol.status == states.REVERTING:
-                # The data may be half put back: the volume is in doubt, its snapshot intact.
-                await self._set(vol.id, status=states.ERROR, status_reason="revert interrupted by a restart")
-                done["error"] += 1
-            elif vol.status == states.UPLOADING:
-                await self._set(
-                    vol.id,
-                    status=vol.previous_status or states.AVAILABLE,
-                    status_reason="upload interrupted by a restart of the volume service",
-                )
-                done["restored"] += 1
-        for snap in snaps:
-            if snap.status == states.SNAP_RESTORING:
-                await self._set_snapshot(snap.id, status=states.SNAP_AVAILABLE)
-            elif snap.status == states.SNAP_MANAGING:
-                # Never drop what may be user data: the adoption is just not done.
-                await self._set_snapshot(snap.id, status=states.SNAP_ERROR, status_reason="manage interrupted")
-                done["error"] += 1
-            elif snap.status == states.SNAP_UNMANAGING:
-                await self.unmanage_snapshot(ctx, snap.id)
-                done["deleted"] += 1
-            elif snap.status == states.SNAP_CREATING:
-                await self._drop_partial_snapshot(snap)
-                await self._set_snapshot(snap.id, status=states.SNAP_ERROR, status_reason="interrupted by a restart")
-                done["error"] += 1
-            else:
-                await self.delete_snapshot(ctx, snap.id)
-                done["deleted"] += 1
-        await self._recover_backups(ctx, done)
-        if any(done.values()):
-            log.info("volume manager %s recovered: %s", self.host, done)
-        return done
-
-    async def _recover_backups(self, ctx: RequestContext, done: dict[str, int]) -> None:
-        """A backup or restore cut short: the backup errs (a restore's backup is intact),
-        the volume goes back (or, half restored, to error); deletes are finished."""
-        async with self.db.reader() as s:
-            rows = list(await s.scalars(select(Backup).where(Backup.status.in_(("creating", "restoring", "deleting")))))
-            busy = list(
-                await s.scalars(select(Volume).where(Volume.status.in_((states.BACKING_UP, states.RESTORING_BACKUP))))
-            )
-        for backup in rows:
-            if backup.status == "deleting":
-                await self.delete_backup(ctx, backup.id)
-                done["deleted"] += 1
-            else:
-                status = "error" if backup.status == "creating" else "available"
-                await self._set_backup(backup.id, status=status, fail_reason="interrupted by a restart")
-                done["error"] += 1
-        for vol in busy:
-            if vol.status == states.RESTORING_BACKUP:
-                await self._set(vol.id, status=states.ERROR, status_reason="restore interrupted by a restart")
-            else:
-                await self._set(vol.id, status=states.AVAILABLE)
+        return await recovery.recover(self)
