@@ -32,6 +32,7 @@ RUN = uuid.uuid4().hex[:10]
 EXCHANGE = f"nova_it{RUN}"
 VERSIONED = f"versioned_notifications_it{RUN}"
 LEGACY = f"notifications_it{RUN}"
+NEUTRON = f"neutron_it{RUN}"
 
 
 class Collector:
@@ -75,6 +76,7 @@ def listener() -> Any:
     targets = [
         oslo_messaging.Target(topic=VERSIONED, exchange=EXCHANGE),
         oslo_messaging.Target(topic=LEGACY, exchange=EXCHANGE),
+        oslo_messaging.Target(topic=LEGACY, exchange=NEUTRON),
     ]
     collector = Collector()
     server = oslo_messaging.get_notification_listener(transport, targets, [collector], executor="threading")
@@ -112,6 +114,8 @@ async def cloud(tmp_path: Path) -> AsyncIterator[Processes]:
             POCKETSTACK_NOTIFICATIONS_NOVA_FORMAT="both",
             POCKETSTACK_NOTIFICATIONS_NOVA_VERSIONED_TOPICS=VERSIONED,
             POCKETSTACK_NOTIFICATIONS_NOVA_TOPICS=LEGACY,
+            POCKETSTACK_NOTIFICATIONS_NEUTRON_EXCHANGE=NEUTRON,
+            POCKETSTACK_NOTIFICATIONS_NEUTRON_TOPICS=LEGACY,
         )
         for name in ORDER:
             env[f"POCKETSTACK_ENDPOINTS_{name.upper()}"] = procs.url(name)
@@ -180,6 +184,12 @@ async def test_a_server_boot_reaches_an_oslo_messaging_listener(listener: Collec
         start = await received(listener, "instance.create.start")
         end = await received(listener, "instance.create.end")
         legacy = await received(listener, "compute.instance.create.end")
+        net_end = await received(listener, "network.create.end")
+        subnet_end = await received(listener, "subnet.create.end")
+        port_ends = [e for e in listener.of("port.create.end") if e["payload"]["port"]["device_id"] == server_id]
+        if not port_ends:
+            await asyncio.sleep(2)
+            port_ends = [e for e in listener.of("port.create.end") if e["payload"]["port"]["device_id"] == server_id]
 
         # Power off: power_off.start/end and the state transition as instance.update.
         stop = await client.post(f"{compute}/servers/{server_id}/action", json={"os-stop": None})
@@ -236,6 +246,14 @@ async def test_a_server_boot_reaches_an_oslo_messaging_listener(listener: Collec
     assert ip["nova_object.data"]["version"] == 4
     # Start before end, in the order they were published.
     assert listener.events.index(start) < listener.events.index(end)
+    # Neutron's events on its own exchange, with Neutron's payloads.
+    assert net_end["payload"]["network"]["id"] == net["network"]["id"]
+    assert net_end["publisher_id"].startswith("network.")
+    assert subnet_end["payload"]["subnet"]["cidr"] == "10.19.0.0/24"
+    assert listener.events.index(listener.of("network.create.start")[0]) < listener.events.index(net_end)
+    (port_end,) = port_ends
+    assert port_end["payload"]["port"]["fixed_ips"][0]["ip_address"] == ip["nova_object.data"]["address"]
+    assert listener.of("port.update.end"), "the port's binding is an update"
     # The legacy (unversioned) form of the same event on the other topic.
     assert legacy["publisher_id"] == f"nova-compute:{host}"
     assert legacy["payload"]["instance_id"] == server_id

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from pocketstack.db import Database
 
 if TYPE_CHECKING:
+    from pocketstack.bus import Bus
     from pocketstack.network.binding import Binder
 
 
@@ -15,3 +16,5 @@ if TYPE_CHECKING:
 class Deps:
     db: Database
     binder: Binder
+    # Where notifications go (network/events.py); None: nowhere.
+    bus: Bus | None = None

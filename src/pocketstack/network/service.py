@@ -63,7 +63,7 @@ class NetworkService(Service):
         self.backend_factory = backend_factory
         self.agents: dict[str, NetworkAgent] = {}
         self.binder = Binder(runtime.bus, self.db, self.notifier, self._ensure_agent if local_agents else None)
-        self.deps = Deps(db=self.db, binder=self.binder)
+        self.deps = Deps(db=self.db, binder=self.binder, bus=runtime.bus)
         self._app = ServiceApp(
             self.name,
             routes(self.deps),

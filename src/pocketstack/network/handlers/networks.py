@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pocketstack.network import policy, schemas
 from pocketstack.network.deps import Deps
+from pocketstack.network.events import emit
 from pocketstack.network.handlers.common import bodies_of, body_of, create_all, created, many, one
 from pocketstack.network.objects import networks
 from pocketstack.web.request import Request
@@ -38,11 +39,15 @@ async def create(deps: Deps, request: Request) -> Response:
         )
         policy.enforce(ctx, "create_network", target)
         policy.check_attributes(ctx, "create_network", attrs, _ADMIN_ONLY, target, create=True)
+    for attrs in items:
+        await emit(deps, ctx, "network.create.start", {"network": attrs})
     made = await create_all(
         items,
         lambda attrs: networks.create(deps.db, ctx, attrs["project_id"], attrs),
         lambda net: networks.delete_network(deps.db, ctx, net["id"]),
     )
+    for net in made:
+        await emit(deps, ctx, "network.create.end", {"network": net})
     return created(request, "network", "networks", made, bulk)
 
 
@@ -53,11 +58,17 @@ async def update(deps: Deps, request: Request) -> Response:
     target = await networks.find_target(deps.db, ctx, network_id)
     policy.enforce(ctx, "update_network", target)
     policy.check_attributes(ctx, "update_network", attrs, _ADMIN_ONLY, target, create=False)
-    return one(request, "network", await networks.update(deps.db, ctx, network_id, attrs))
+    await emit(deps, ctx, "network.update.start", {"network": attrs, "id": network_id})
+    net = await networks.update(deps.db, ctx, network_id, attrs)
+    await emit(deps, ctx, "network.update.end", {"network": net})
+    return one(request, "network", net)
 
 
 async def delete(deps: Deps, request: Request) -> Response:
     ctx = request.context
-    removed = await networks.delete_network(deps.db, ctx, request.path_params["network_id"])
-    await deps.binder.network_deleted(ctx, request.path_params["network_id"], removed)
+    network_id = request.path_params["network_id"]
+    await emit(deps, ctx, "network.delete.start", {"network_id": network_id})
+    removed = await networks.delete_network(deps.db, ctx, network_id)
+    await deps.binder.network_deleted(ctx, network_id, removed)
+    await emit(deps, ctx, "network.delete.end", {"network_id": network_id})
     return empty()
