@@ -47,7 +47,8 @@ def test_every_service_publishes_its_openapi_document(cloud: FuzzCloud) -> None:
         routes = getattr(app, "__self__", None)
         table = (routes._app if routes is not None else app).routes
         documented = {(m.upper(), p) for p, ops in doc["paths"].items() for m in ops}
-        assert documented == {(route.method, route.pattern) for route in table}
+        # A last ``{name:path}`` segment (object names with slashes) is documented as ``{name}``.
+        assert documented == {(route.method, route.pattern.replace(":path}", "}")) for route in table}
         # Every operation lists its service's error statuses with the error body's shape.
         for ops in doc["paths"].values():
             for op in ops.values():

@@ -40,7 +40,7 @@ from pocketstack.testing.fuzz_seed import Ids, seed
 
 T = TypeVar("T")
 Message = MutableMapping[str, Any]
-SERVICES = ("identity", "compute", "network", "image", "placement", "volume")
+SERVICES = ("identity", "compute", "network", "image", "placement", "volume", "object")
 # 5xx answers are judged in _fuzz_operation: only those the route documents (501 for a
 # feature pocketstack lacks; a 503 a service declares, as Cinder's manage of an unknown
 # host) are answers; any other is a server error.

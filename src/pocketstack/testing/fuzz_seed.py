@@ -5,7 +5,8 @@ branch, so half of the generated requests name one of these instead.
 name in their paths and returns, per service, path parameter -> id. The identity
 resources are the fuzzer's own (project, user, role, domain, ...), never admin's: a
 fuzzed DELETE or PATCH of them cannot lock the fuzzer out. The volume API's
-``project_id`` is admin's own (Cinder's paths must name the caller's project).
+``project_id`` is admin's own (Cinder's paths must name the caller's project), and so
+is the object storage account.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ class _Seeder:
 
 async def seed(http: httpx.AsyncClient, token: str) -> Ids:
     s = _Seeder(http, token)
-    ids: Ids = {name: {} for name in ("identity", "compute", "network", "image", "placement", "volume")}
+    ids: Ids = {name: {} for name in ("identity", "compute", "network", "image", "placement", "volume", "object")}
     admin_projects = await s.make("GET", "/identity/v3/projects?name=admin", None, "projects")
     admin_project = admin_projects[0]["id"] if admin_projects else ""
 
@@ -113,6 +114,18 @@ async def seed(http: httpx.AsyncClient, token: str) -> Ids:
     v["type_id"] = await s.make("POST", "/volume/v3/types", {"volume_type": {"name": "fuzz"}}, "volume_type", "id")
     v["qos_id"] = await s.make("POST", "/volume/v3/qos-specs", {"qos_specs": {"name": "fuzz"}}, "qos_specs", "id")
     v["target_project"] = v["target_id"] = i["project_id"]
+
+    # Object storage: admin's account, with a container and an object whose name has a slash.
+    o = ids["object"]
+    o["account"] = f"AUTH_{admin_project}"
+    o["container"], o["object"] = "fuzz", "fuzz/object"
+    for path, content in (
+        (f"/object/v1/{o['account']}/fuzz", b""),
+        (f"/object/v1/{o['account']}/fuzz/fuzz/object", b"fuzz"),
+    ):
+        r = await http.put(path, content=content, headers=s.headers)
+        if r.status_code >= 300:
+            log.warning("fuzz seed: PUT %s answered %s: %s", path, r.status_code, r.text[:200])
 
     c = ids["compute"]
     flavor = {"flavor": {"name": "fuzz", "ram": 64, "vcpus": 1, "disk": 1, "id": "fuzz"}}
