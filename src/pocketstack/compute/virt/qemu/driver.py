@@ -20,28 +20,30 @@ Power state is read from the host each time (pidfile + QMP ``query-status``): no
 process means SHUTDOWN (or SUSPENDED when a saved state exists), so a VM killed from
 outside shows SHUTOFF at the next power sync, and an agent that restarts re-adopts its
 running VMs just by reading their directories.
+
+The class is the ``VirtDriver`` contract's face; each concern is a collaborator beside it:
+``instances.py`` (instance directories, locks, power state, starting and killing QEMU),
+``build.py`` (disks, config drive and command line of a spawn), ``power.py``,
+``volumes.py`` and ``nics.py`` (hot-plug); ``cmdline.py``, ``qmp.py`` and ``disks.py``
+are the command line, the monitor and the disk tools they share.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import contextlib
 import logging
 import os
 import re
 import shutil
 import time
-from collections.abc import AsyncIterator
-from dataclasses import asdict, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from pocketstack.common.config import ComputeConfig
 from pocketstack.common.errors import Conflict, NotImplementedYet, PocketError
 from pocketstack.compute import states
-from pocketstack.compute.virt.configdrive import build_config_drive
 from pocketstack.compute.virt.driver import (
     FileSnapshot,
     HostResources,
@@ -54,26 +56,19 @@ from pocketstack.compute.virt.driver import (
     VirtDriver,
 )
 from pocketstack.compute.virt.qemu import accel as accelerators
-from pocketstack.compute.virt.qemu import cmdline, console, disks, metadata, process, qmp
-from pocketstack.compute.virt.qemu.imagecache import CachedImage, ImageCache, ImageError
-from pocketstack.compute.virt.qemu.layout import InstanceDir, Record
-from pocketstack.compute.virt.qemu.vifs import Tap, VifResolver
+from pocketstack.compute.virt.qemu import cmdline, console, disks, process, qmp
+from pocketstack.compute.virt.qemu.build import Builder
+from pocketstack.compute.virt.qemu.imagecache import ImageCache, ImageError
+from pocketstack.compute.virt.qemu.instances import Instances
+from pocketstack.compute.virt.qemu.layout import Record
+from pocketstack.compute.virt.qemu.nics import Nics
+from pocketstack.compute.virt.qemu.power import Power
+from pocketstack.compute.virt.qemu.vifs import VifResolver
+from pocketstack.compute.virt.qemu.volumes import Volumes
 
 log = logging.getLogger(__name__)
 
 GIB = 1024**3
-# Hot-unplug: how many device_del requests, and how long to wait after each for the guest.
-UNPLUG_ATTEMPTS = 6
-UNPLUG_WAIT = 10.0
-# QMP run states -> power states (anything not listed while QEMU runs: PAUSED).
-_RUN_STATES = {
-    "running": states.RUNNING,
-    "shutdown": states.SHUTDOWN,
-    "guest-panicked": states.CRASHED,
-    "internal-error": states.CRASHED,
-    "io-error": states.CRASHED,
-}
-ANY_STATE = (states.RUNNING, states.PAUSED_POWER, states.SHUTDOWN, states.SUSPENDED_POWER, states.CRASHED)
 
 
 async def qemu_version(binary: str) -> int:
@@ -124,9 +119,13 @@ class QemuDriver(VirtDriver):
         self.accelerator = accelerator
         self.resolve_vif = resolve_vif
         self.version = version
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._last_state: dict[str, int] = {}
         instances_dir.mkdir(parents=True, exist_ok=True)
+        # Collaborators, one per concern; this class stays the VirtDriver contract's face.
+        self._vms = Instances(hostname, instances_dir)
+        self._build = Builder(hostname, config, cache, accelerator, resolve_vif)
+        self._power = Power(self._vms, config)
+        self._volumes = Volumes(self._vms)
+        self._nics = Nics(self._vms, resolve_vif)
 
     @classmethod
     async def create(
@@ -149,7 +148,7 @@ class QemuDriver(VirtDriver):
         log.info("qemu driver on %s: accelerator %s (%s)", hostname, accelerator.name, accelerator.reason)
         return cls(hostname, config, instances_dir, cache, accelerator, resolve_vif, version=version)
 
-    # --- host -------------------------------------------------------------------------------
+    # --- host -------------------------------------------------------------------------------------
     def host_resources(self) -> HostResources:
         vcpus = os.cpu_count() or 1
         disk = os.statvfs(self.instances_dir)
@@ -170,105 +169,22 @@ class QemuDriver(VirtDriver):
             },
         )
 
-    # --- helpers ------------------------------------------------------------------------------
-    def _dir(self, uuid: str) -> InstanceDir:
-        if not re.fullmatch(r"[0-9a-fA-F-]{1,64}", uuid):
-            raise InstanceNotFound(f"Instance {uuid} could not be found on host {self.hostname}.")
-        return InstanceDir(self.instances_dir / uuid)
-
-    def _known(self, uuid: str) -> InstanceDir:
-        d = self._dir(uuid)
-        if not d.record_file.exists():
-            raise InstanceNotFound(f"Instance {uuid} could not be found on host {self.hostname}.")
-        return d
-
-    @contextlib.asynccontextmanager
-    async def _locked(self, uuid: str) -> AsyncIterator[None]:
-        lock = self._locks.setdefault(uuid, asyncio.Lock())
-        async with lock:
-            yield
-
-    def _pid(self, d: InstanceDir) -> int | None:
-        return process.running_pid(d.pidfile, d.uuid)
-
-    async def _state(self, d: InstanceDir) -> int:
-        if self._pid(d) is None:
-            state = states.SUSPENDED_POWER if d.saved_state.exists() else states.SHUTDOWN
-        else:
-            try:
-                async with qmp.session(d.qmp, timeout=3.0) as s:
-                    status = await s.status()
-                state = _RUN_STATES.get(status, states.PAUSED_POWER)
-            except qmp.QMPFailed:
-                # Monitor busy or QEMU just exiting: the last state seen is the best answer.
-                state = self._last_state.get(d.uuid, states.RUNNING)
-        self._last_state[d.uuid] = state
-        return state
-
-    async def _require(self, d: InstanceDir, allowed: tuple[int, ...], what: str) -> int:
-        state = await self._state(d)
-        if state not in allowed:
-            name = states.POWER_STATE_NAMES.get(state, str(state))
-            raise InvalidPowerState(f"Instance {d.uuid} is {name}; cannot {what}.")
-        return state
-
-    async def _qmp(self, d: InstanceDir, command: str, arguments: dict[str, Any] | None = None) -> Any:
-        async with qmp.session(d.qmp) as s:
-            return await s.execute(command, arguments)
-
-    async def _start(self, d: InstanceDir, record: Record, incoming: str | None = None) -> None:
-        d.pidfile.unlink(missing_ok=True)
-        argv = record.argv + cmdline.attached_args(record.volumes, self._interface_nics(record))
-        if incoming:
-            argv += ["-incoming", incoming]
-        await process.start(argv, cwd=d.path)
-        if self._pid(d) is None:
-            raise process.StartFailed("QEMU started but is not running (see its pidfile)")
-
-    def _interface_nics(self, record: Record) -> list[cmdline.Nic]:
-        nics = []
-        for item in record.interfaces.values():
-            tap = Tap(item["tap"][0], item["tap"][1]) if item.get("tap") else None
-            nics.append(cmdline.Nic(item["vif"]["id"], item["vif"]["mac_address"], tap))
-        return nics
-
-    async def _stop_gracefully(self, d: InstanceDir, timeout: float) -> bool:
-        """ACPI power button; True if QEMU exited within ``timeout``."""
-        pid = self._pid(d)
-        if pid is None:
-            return True
-        try:
-            await self._qmp(d, "system_powerdown")
-        except qmp.QMPFailed:
-            return False
-        return await process.wait_gone(pid, d.uuid, timeout)
-
-    async def _kill(self, d: InstanceDir) -> None:
-        pid = self._pid(d)
-        if pid is not None:
-            await process.kill(pid, d.uuid)
-
-    async def _remove(self, d: InstanceDir) -> None:
-        await self._kill(d)
-        await asyncio.to_thread(shutil.rmtree, d.path, True)
-        self._last_state.pop(d.uuid, None)
-
-    # --- spawn / destroy ------------------------------------------------------------------------
+    # --- spawn / destroy --------------------------------------------------------------------------
     async def spawn(self, spec: InstanceSpec) -> None:
-        d = self._dir(spec.uuid)
-        async with self._locked(spec.uuid):
+        d = self._vms.dir(spec.uuid)
+        async with self._vms.locked(spec.uuid):
             if d.path.exists():
                 raise SpawnFailed(f"Instance {spec.uuid} already exists on host {self.hostname}.")
             d.path.mkdir(parents=True)
             try:
-                record = await self._prepare(spec, d)
+                record = await self._build.prepare(spec, d)
                 record.save(d.record_file)
-                await self._start(d, record)
+                await self._vms.start(d, record)
             except BaseException as exc:
-                await asyncio.shield(self._remove(d))
+                await asyncio.shield(self._vms.remove(d))
                 self._spawn_failed(exc)
                 raise
-            self._last_state[spec.uuid] = states.RUNNING
+            self._vms.last_state[spec.uuid] = states.RUNNING
 
     def _spawn_failed(self, exc: BaseException) -> None:
         """Raise the SpawnFailed that ``exc`` (from preparing or starting) means, if any."""
@@ -286,98 +202,98 @@ class QemuDriver(VirtDriver):
         anyway), the root, ephemeral, swap and config drive files are made again from
         ``spec`` as a spawn makes them, and QEMU starts with the volumes and interfaces
         that were hot-plugged (they stay in the record)."""
-        d = self._known(spec.uuid)
-        async with self._locked(spec.uuid):
+        d = self._vms.known(spec.uuid)
+        async with self._vms.locked(spec.uuid):
             old = Record.load(d.record_file)
             if old.spec.get("block_devices") and any(b.get("boot_index") == 0 for b in old.spec["block_devices"]):
                 raise Conflict(f"Instance {spec.uuid} boots from a volume; only local disks are rebuilt here.")
-            if self._pid(d) is not None:
-                if await self._state(d) == states.RUNNING:
-                    await self._stop_gracefully(d, self.config.destroy_timeout)
-                await self._kill(d)
-            self._last_state[spec.uuid] = states.SHUTDOWN
+            if self._vms.pid(d) is not None:
+                if await self._vms.state(d) == states.RUNNING:
+                    await self._vms.stop_gracefully(d, self.config.destroy_timeout)
+                await self._vms.kill(d)
+            self._vms.last_state[spec.uuid] = states.SHUTDOWN
             for path in (d.saved_state, d.root, d.ephemeral, d.swap, d.config_drive):
                 path.unlink(missing_ok=True)
             fresh = replace(spec, network_info=[v for v in spec.network_info if v["id"] not in old.interfaces])
             try:
-                record = await self._prepare(fresh, d)
+                record = await self._build.prepare(fresh, d)
                 record.volumes, record.interfaces = old.volumes, old.interfaces
                 record.save(d.record_file)
-                await self._start(d, record)
+                await self._vms.start(d, record)
             except BaseException as exc:
-                await asyncio.shield(self._kill(d))
+                await asyncio.shield(self._vms.kill(d))
                 self._spawn_failed(exc)
                 raise
-            self._last_state[spec.uuid] = states.RUNNING
+            self._vms.last_state[spec.uuid] = states.RUNNING
 
     async def rescue(self, spec: InstanceSpec) -> None:
         """QEMU stops (ACPI, ``shutdown_timeout``, then killed) and starts again from a new
         overlay of the rescue image (its kernel for a direct boot), the instance's root
         overlay attached after the other disks. The saved record is left as it was, so
         unrescue (or a restart from outside the API) boots the instance's own disks."""
-        d = self._known(spec.uuid)
-        async with self._locked(spec.uuid):
+        d = self._vms.known(spec.uuid)
+        async with self._vms.locked(spec.uuid):
             record = Record.load(d.record_file)
             if any(b.get("boot_index") == 0 for b in record.spec.get("block_devices") or []):
                 raise Conflict(f"Instance {spec.uuid} boots from a volume; only local disks are rescued here.")
             if d.rescue_disk.exists():
                 raise InvalidPowerState(f"Instance {spec.uuid} is already rescued.")
-            if self._pid(d) is not None:
-                if await self._state(d) == states.RUNNING:
-                    await self._stop_gracefully(d, self.config.shutdown_timeout)
-                await self._kill(d)
+            if self._vms.pid(d) is not None:
+                if await self._vms.state(d) == states.RUNNING:
+                    await self._vms.stop_gracefully(d, self.config.shutdown_timeout)
+                await self._vms.kill(d)
             d.saved_state.unlink(missing_ok=True)
-            self._last_state[spec.uuid] = states.SHUTDOWN
+            self._vms.last_state[spec.uuid] = states.SHUTDOWN
             try:
                 base = await self.cache.get(str(spec.image["id"]), spec.image)
                 await disks.overlay(base.path, base.format, d.rescue_disk, base.virtual_size)
-                kernel = await self._kernel_boot(spec.image, [])
+                kernel = await self._build.kernel_boot(spec.image, [])
                 argv = cmdline.rescue_argv(record.argv, d.rescue_disk, d.root, kernel)
-                argv += cmdline.attached_args(record.volumes, self._interface_nics(record))
+                argv += cmdline.attached_args(record.volumes, self._vms.interface_nics(record))
                 d.pidfile.unlink(missing_ok=True)
                 await process.start(argv, cwd=d.path)
-                if self._pid(d) is None:
+                if self._vms.pid(d) is None:
                     raise process.StartFailed("QEMU started but is not running (see its pidfile)")
             except (ImageError, disks.DiskError, process.StartFailed, OSError) as exc:
-                await self._kill(d)
+                await self._vms.kill(d)
                 d.rescue_disk.unlink(missing_ok=True)
                 raise PocketError(f"Rescue of instance {spec.uuid} failed: {exc}") from None
-            self._last_state[spec.uuid] = states.RUNNING
+            self._vms.last_state[spec.uuid] = states.RUNNING
 
     async def unrescue(self, uuid: str) -> None:
-        d = self._known(uuid)
-        async with self._locked(uuid):
-            if self._pid(d) is not None:
-                await self._stop_gracefully(d, self.config.destroy_timeout)
-                await self._kill(d)
+        d = self._vms.known(uuid)
+        async with self._vms.locked(uuid):
+            if self._vms.pid(d) is not None:
+                await self._vms.stop_gracefully(d, self.config.destroy_timeout)
+                await self._vms.kill(d)
             d.rescue_disk.unlink(missing_ok=True)
-            await self._restart(d)
+            await self._power.restart(d)
 
     async def trigger_crash_dump(self, uuid: str) -> None:
         """QMP ``inject-nmi`` (what libvirt's inject-nmi does)."""
-        d = self._known(uuid)
-        async with self._locked(uuid):
-            await self._require(d, (states.RUNNING, states.PAUSED_POWER), "inject an NMI")
-            await self._qmp(d, "inject-nmi")
+        d = self._vms.known(uuid)
+        async with self._vms.locked(uuid):
+            await self._vms.require(d, (states.RUNNING, states.PAUSED_POWER), "inject an NMI")
+            await self._vms.qmp(d, "inject-nmi")
 
-    # --- resize (same host) ---------------------------------------------------------------------
+    # --- resize (same host) -----------------------------------------------------------------------
     async def migrate_disk_and_power_off(self, uuid: str, same_host: bool) -> None:
         """The guest is shut down (ACPI, ``shutdown_timeout``, then killed) and its root
         overlay and record are copied aside for a revert. Disks are local files: a
         move to another host is not done by this driver."""
         if not same_host:
             raise NotImplementedYet(f"The qemu driver resizes on the same host only (instance {uuid}).")
-        d = self._known(uuid)
-        async with self._locked(uuid):
+        d = self._vms.known(uuid)
+        async with self._vms.locked(uuid):
             record = Record.load(d.record_file)
             if any(b.get("boot_index") == 0 for b in record.spec.get("block_devices") or []):
                 raise Conflict(f"Instance {uuid} boots from a volume; the qemu driver resizes local disks only.")
-            if self._pid(d) is not None:
-                if await self._state(d) == states.RUNNING:
-                    await self._stop_gracefully(d, self.config.shutdown_timeout)
-                await self._kill(d)
+            if self._vms.pid(d) is not None:
+                if await self._vms.state(d) == states.RUNNING:
+                    await self._vms.stop_gracefully(d, self.config.shutdown_timeout)
+                await self._vms.kill(d)
             d.saved_state.unlink(missing_ok=True)
-            self._last_state[uuid] = states.SHUTDOWN
+            self._vms.last_state[uuid] = states.SHUTDOWN
             await disks.run("cp", "--sparse=always", "--reflink=auto", str(d.root), str(d.resize_root))
             shutil.copyfile(d.record_file, d.resize_record)
 
@@ -386,8 +302,8 @@ class QemuDriver(VirtDriver):
         flavor's disk (never shrunk: the API refuses a smaller disk), then started."""
         if not same_host:
             raise NotImplementedYet(f"The qemu driver resizes on the same host only (instance {spec.uuid}).")
-        d = self._known(spec.uuid)
-        async with self._locked(spec.uuid):
+        d = self._vms.known(spec.uuid)
+        async with self._vms.locked(spec.uuid):
             record = Record.load(d.record_file)
             record.argv = cmdline.with_size(record.argv, spec.vcpus, spec.memory_mb)
             record.spec.update(vcpus=spec.vcpus, memory_mb=spec.memory_mb, root_gb=spec.root_gb)
@@ -397,51 +313,51 @@ class QemuDriver(VirtDriver):
                     await disks.run("qemu-img", "resize", "-q", "-f", "qcow2", str(d.root), str(spec.root_gb * GIB))
                 record.save(d.record_file)
                 if power_on:
-                    await self._start(d, record)
+                    await self._vms.start(d, record)
             except (disks.DiskError, process.StartFailed) as exc:
                 raise PocketError(f"Resize of instance {spec.uuid} failed: {exc}") from None
-            self._last_state[spec.uuid] = states.RUNNING if power_on else states.SHUTDOWN
+            self._vms.last_state[spec.uuid] = states.RUNNING if power_on else states.SHUTDOWN
 
     async def confirm_migration(self, uuid: str) -> None:
-        d = self._dir(uuid)
+        d = self._vms.dir(uuid)
         d.resize_root.unlink(missing_ok=True)
         d.resize_record.unlink(missing_ok=True)
 
     async def finish_revert_migration(self, uuid: str, power_on: bool) -> None:
         """The root overlay and record from before the resize put back, then started."""
-        d = self._known(uuid)
-        async with self._locked(uuid):
-            if self._pid(d) is not None:
-                await self._stop_gracefully(d, self.config.destroy_timeout)
-                await self._kill(d)
+        d = self._vms.known(uuid)
+        async with self._vms.locked(uuid):
+            if self._vms.pid(d) is not None:
+                await self._vms.stop_gracefully(d, self.config.destroy_timeout)
+                await self._vms.kill(d)
             if d.resize_root.exists() and d.resize_record.exists():
                 os.replace(d.resize_root, d.root)
                 os.replace(d.resize_record, d.record_file)
-            self._last_state[uuid] = states.SHUTDOWN
+            self._vms.last_state[uuid] = states.SHUTDOWN
             if power_on:
                 try:
-                    await self._start(d, Record.load(d.record_file))
+                    await self._vms.start(d, Record.load(d.record_file))
                 except process.StartFailed as exc:
                     raise PocketError(f"QEMU failed to start instance {uuid}: {exc}") from None
-                self._last_state[uuid] = states.RUNNING
+                self._vms.last_state[uuid] = states.RUNNING
 
     async def snapshot(self, uuid: str) -> Snapshot:
         """The root overlay flattened (its base image merged in) into a new qcow2 file by
         ``qemu-img convert -U``. A running guest is stopped first with QMP ``stop``,
         which drains and flushes QEMU's block layer, so the file is consistent while it
         is read, and continued after; a paused, suspended or stopped one is read as is."""
-        d = self._known(uuid)
-        async with self._locked(uuid):
+        d = self._vms.known(uuid)
+        async with self._vms.locked(uuid):
             record = Record.load(d.record_file)
             if any(b.get("boot_index") == 0 for b in record.spec.get("block_devices") or []):
                 raise Conflict(f"Instance {uuid} boots from a volume; its root disk is not a local file.")
             target = d.path / f"snapshot-{os.urandom(4).hex()}.qcow2"
             stopped_here = False
             try:
-                if self._pid(d) is not None and await self._state(d) == states.RUNNING:
-                    await self._qmp(d, "stop")
+                if self._vms.pid(d) is not None and await self._vms.state(d) == states.RUNNING:
+                    await self._vms.qmp(d, "stop")
                     stopped_here = True
-                    self._last_state[uuid] = states.PAUSED_POWER
+                    self._vms.last_state[uuid] = states.PAUSED_POWER
                 await disks.run(
                     "qemu-img", "convert", "-U", "-q", "-f", "qcow2", "-O", "qcow2", str(d.root), str(target),
                     timeout=600,
@@ -452,215 +368,54 @@ class QemuDriver(VirtDriver):
             finally:
                 if stopped_here:
                     with contextlib.suppress(qmp.QMPFailed):
-                        await self._qmp(d, "cont")
-                        self._last_state[uuid] = states.RUNNING
+                        await self._vms.qmp(d, "cont")
+                        self._vms.last_state[uuid] = states.RUNNING
             return FileSnapshot(target, "qcow2")
-
-    async def _prepare(self, spec: InstanceSpec, d: InstanceDir) -> Record:
-        image = spec.image
-        images: list[str] = []
-        root_volume: tuple[Path, str] | None = None
-        if spec.root_volume is not None:
-            # Boot from volume: the volume file is the root disk; ``image`` is the volume's
-            # image metadata (kernel_id/ramdisk_id for a direct kernel boot).
-            try:
-                root_volume = cmdline.volume_file(spec.root_volume.get("connection_info") or {})
-            except ValueError as exc:
-                raise SpawnFailed(f"The root volume of {spec.uuid} cannot be opened: {exc}") from None
-            if not root_volume[0].exists():
-                raise SpawnFailed(f"The root volume file {root_volume[0]} is not on host {self.hostname}.")
-        else:
-            if not image.get("id"):
-                raise SpawnFailed("The qemu driver boots from an image or a volume (neither given).")
-            base = await self.cache.get(str(image["id"]), image)
-            images.append(base.image_id)
-            wanted = spec.root_gb * GIB
-            if wanted and wanted < base.virtual_size:
-                raise SpawnFailed(
-                    f"Flavor's disk is too small for requested image: the flavor has {spec.root_gb} GB, "
-                    f"the image needs {-(-base.virtual_size // GIB)} GB."
-                )
-            await disks.overlay(base.path, base.format, d.root, max(wanted, base.virtual_size))
-        kernel = await self._kernel_boot(image, images)
-        if spec.ephemeral_gb:
-            await disks.ephemeral(d.ephemeral, spec.ephemeral_gb)
-        if spec.swap_mb:
-            disks.swap(d.swap, spec.swap_mb)
-        nics: list[cmdline.Nic] = []
-        for vif in spec.network_info:
-            nics.append(cmdline.Nic(vif["id"], vif["mac_address"], await self.resolve_vif(vif)))
-        namespaces = {nic.tap.namespace for nic in nics if nic.tap is not None}
-        if len(namespaces) > 1:
-            raise SpawnFailed(f"The ports of instance {spec.uuid} are plugged in different namespaces.")
-        with_drive = spec.config_drive or self.config.force_config_drive
-        if with_drive:
-            devnames = {nic.port_id: nic.tap.name for nic in nics if nic.tap is not None}
-            await asyncio.to_thread(
-                build_config_drive,
-                d.config_drive,
-                meta_data=metadata.meta_data(spec),
-                user_data=_user_data(spec.user_data),
-                network_data=metadata.network_data(spec.network_info, devnames),
-            )
-        namespace = next(iter(namespaces), None)
-        argv = cmdline.build(
-            binary=self.config.qemu_binary,
-            accel=self.accelerator.name,
-            d=d,
-            name=spec.name,
-            vcpus=spec.vcpus,
-            memory_mb=spec.memory_mb,
-            root_format=root_volume[1] if root_volume else "qcow2",
-            kernel=kernel,
-            ephemeral=bool(spec.ephemeral_gb),
-            swap=bool(spec.swap_mb),
-            config_drive=with_drive,
-            nics=nics,
-            namespace=namespace,
-            root_volume=root_volume,
-        )
-        # The other volumes are attached at every start, like the ones hot-plugged later.
-        volumes = {b["device"]: b["connection_info"] for b in spec.block_devices if b.get("boot_index") != 0}
-        return Record(spec=asdict(spec), argv=argv, namespace=namespace, images=images, volumes=volumes)
-
-    async def _kernel_boot(self, image: dict[str, Any], images: list[str]) -> cmdline.KernelBoot | None:
-        kernel_id = image.get("kernel_id")
-        if not kernel_id:
-            return None
-        kernel: CachedImage = await self.cache.get(str(kernel_id))
-        images.append(kernel.image_id)
-        ramdisk = None
-        if image.get("ramdisk_id"):
-            ramdisk = await self.cache.get(str(image["ramdisk_id"]))
-            images.append(ramdisk.image_id)
-        append = cmdline.kernel_append(
-            str(image.get("os_command_line") or cmdline.DEFAULT_KERNEL_CMDLINE), self.accelerator.name
-        )
-        return cmdline.KernelBoot(kernel.path, ramdisk.path if ramdisk else None, append)
 
     async def destroy(self, uuid: str) -> None:
         try:
-            d = self._dir(uuid)
+            d = self._vms.dir(uuid)
         except InstanceNotFound:
             return
-        async with self._locked(uuid):
+        async with self._vms.locked(uuid):
             if not d.path.exists():
                 return
-            if self._pid(d) is not None and await self._state(d) == states.RUNNING:
-                await self._stop_gracefully(d, self.config.destroy_timeout)
-            await self._remove(d)
-        self._locks.pop(uuid, None)
+            if self._vms.pid(d) is not None and await self._vms.state(d) == states.RUNNING:
+                await self._vms.stop_gracefully(d, self.config.destroy_timeout)
+            await self._vms.remove(d)
+        self._vms.locks.pop(uuid, None)
 
-    # --- power ----------------------------------------------------------------------------------
+    # --- power (qemu/power.py) --------------------------------------------------------------------
     async def power_off(self, uuid: str) -> None:
-        d = self._known(uuid)
-        async with self._locked(uuid):
-            allowed = (states.RUNNING, states.PAUSED_POWER, states.SUSPENDED_POWER, states.CRASHED)
-            state = await self._require(d, allowed, "power off")
-            if state == states.RUNNING:
-                await self._stop_gracefully(d, self.config.shutdown_timeout)
-            await self._kill(d)
-            d.saved_state.unlink(missing_ok=True)
-            self._last_state[uuid] = states.SHUTDOWN
+        await self._power.power_off(uuid)
 
     async def power_on(self, uuid: str) -> None:
-        d = self._known(uuid)
-        async with self._locked(uuid):
-            await self._require(d, (states.SHUTDOWN, states.CRASHED), "power on")
-            await self._restart(d)
-
-    async def _restart(self, d: InstanceDir) -> None:
-        await self._kill(d)
-        d.saved_state.unlink(missing_ok=True)
-        try:
-            await self._start(d, Record.load(d.record_file))
-        except process.StartFailed as exc:
-            raise PocketError(f"QEMU failed to start instance {d.uuid}: {exc}") from None
-        self._last_state[d.uuid] = states.RUNNING
+        await self._power.power_on(uuid)
 
     async def reboot(self, uuid: str, *, hard: bool) -> None:
-        d = self._known(uuid)
-        async with self._locked(uuid):
-            if not hard:
-                await self._require(d, (states.RUNNING,), "soft reboot")
-                if await self._stop_gracefully(d, self.config.shutdown_timeout):
-                    await self._restart(d)
-                    return
-                log.warning("%s: guest ignored the ACPI power button; resetting it", uuid)
-            state = await self._require(d, ANY_STATE, "hard reboot")
-            if state in (states.RUNNING, states.PAUSED_POWER) and self._pid(d) is not None:
-                await self._qmp(d, "system_reset")
-                if state == states.PAUSED_POWER:
-                    await self._qmp(d, "cont")
-                self._last_state[uuid] = states.RUNNING
-            else:
-                await self._restart(d)
+        await self._power.reboot(uuid, hard=hard)
 
     async def pause(self, uuid: str) -> None:
-        d = self._known(uuid)
-        async with self._locked(uuid):
-            await self._require(d, (states.RUNNING,), "pause")
-            await self._qmp(d, "stop")
-            self._last_state[uuid] = states.PAUSED_POWER
+        await self._power.pause(uuid)
 
     async def unpause(self, uuid: str) -> None:
-        d = self._known(uuid)
-        async with self._locked(uuid):
-            await self._require(d, (states.PAUSED_POWER,), "unpause")
-            await self._qmp(d, "cont")
-            self._last_state[uuid] = states.RUNNING
+        await self._power.unpause(uuid)
 
     async def suspend(self, uuid: str) -> None:
-        d = self._known(uuid)
-        async with self._locked(uuid):
-            await self._require(d, (states.RUNNING,), "suspend")
-            pid = self._pid(d)
-            tmp = d.saved_state.with_name(d.saved_state.name + ".tmp")
-            try:
-                async with qmp.session(d.qmp) as s:
-                    await s.execute("stop")
-                    await s.execute("migrate", {"uri": f"exec:cat > {_shell_quote(tmp)}"})
-                    await _wait_migration(s)
-                    await s.execute("quit")
-            except (qmp.QMPFailed, PocketError):
-                tmp.unlink(missing_ok=True)
-                with contextlib.suppress(qmp.QMPFailed):
-                    await self._qmp(d, "cont")
-                raise
-            if pid is not None and not await process.wait_gone(pid, uuid, 10.0):
-                await process.kill(pid, uuid)
-            os.replace(tmp, d.saved_state)
-            self._last_state[uuid] = states.SUSPENDED_POWER
+        await self._power.suspend(uuid)
 
     async def resume(self, uuid: str) -> None:
-        d = self._known(uuid)
-        async with self._locked(uuid):
-            await self._require(d, (states.SUSPENDED_POWER,), "resume")
-            try:
-                await self._start(d, Record.load(d.record_file), incoming=f"exec:cat {_shell_quote(d.saved_state)}")
-                async with qmp.session(d.qmp) as s:
-                    deadline = time.monotonic() + 120
-                    while await s.status() == "inmigrate":
-                        if time.monotonic() > deadline:
-                            raise PocketError(f"Instance {uuid}: restoring the saved state took too long.")
-                        await asyncio.sleep(0.05)
-                    if await s.status() != "running":
-                        await s.execute("cont")
-            except (process.StartFailed, qmp.QMPFailed) as exc:
-                await self._kill(d)
-                raise PocketError(f"Instance {uuid} could not be resumed: {exc}") from None
-            d.saved_state.unlink(missing_ok=True)
-            self._last_state[uuid] = states.RUNNING
+        await self._power.resume(uuid)
 
-    # --- info -----------------------------------------------------------------------------------
+    # --- info -------------------------------------------------------------------------------------
     async def get_info(self, uuid: str) -> InstanceInfo:
-        d = self._known(uuid)
-        lock = self._locks.get(uuid)
+        d = self._vms.known(uuid)
+        lock = self._vms.locks.get(uuid)
         if lock is not None and lock.locked():
             # An operation holds QEMU's monitor; do not queue behind it.
-            state = self._last_state.get(uuid, states.NOSTATE)
+            state = self._vms.last_state.get(uuid, states.NOSTATE)
         else:
-            state = await self._state(d)
+            state = await self._vms.state(d)
         spec = Record.load(d.record_file).spec
         console.rotate(d.console, d.console_old, self.config.console_max_bytes)
         uptime = 0.0
@@ -670,7 +425,7 @@ class QemuDriver(VirtDriver):
         return InstanceInfo(state=state, vcpus=int(spec["vcpus"]), memory_mb=int(spec["memory_mb"]), uptime=uptime)
 
     async def console_output(self, uuid: str) -> str:
-        d = self._known(uuid)
+        d = self._vms.known(uuid)
         console.rotate(d.console, d.console_old, self.config.console_max_bytes)
         return console.read(d.console, d.console_old, self.config.console_max_bytes)
 
@@ -684,265 +439,38 @@ class QemuDriver(VirtDriver):
         for uuid in uuids:
             with contextlib.suppress(OSError, ValueError, TypeError):
                 in_use.update(Record.load(self.instances_dir / uuid / "instance.json").images)
-        if any(lock.locked() for lock in self._locks.values()):
+        if any(lock.locked() for lock in self._vms.locks.values()):
             return  # a spawn may be about to use an image no record names yet
         for image_id in self.cache.prune(in_use):
             log.info("image cache: removed %s (unused for %gs)", image_id, self.cache.max_age)
 
-    # --- hot-plug -------------------------------------------------------------------------------
+    # --- hot-plug (qemu/volumes.py, qemu/nics.py) ---------------------------------------------------
     async def attach_volume(self, uuid: str, connection_info: dict[str, Any], mountpoint: str) -> None:
-        d = self._known(uuid)
-        dev = _device(mountpoint)
-        async with self._locked(uuid):
-            record = Record.load(d.record_file)
-            if mountpoint in record.volumes:
-                raise Conflict(f"{mountpoint} is already in use on instance {uuid}.")
-            try:
-                blockdev = cmdline.volume_blockdev(dev, connection_info)
-            except ValueError as exc:
-                raise PocketError(f"Cannot attach a volume to {uuid}: {exc}") from None
-            if self._pid(d) is not None:
-                async with qmp.session(d.qmp) as s:
-                    await s.execute("blockdev-add", blockdev)
-                    try:
-                        await s.execute("device_add", cmdline.volume_device(dev))
-                    except qmp.QMPFailed:
-                        await s.execute("blockdev-del", {"node-name": blockdev["node-name"]})
-                        raise
-            record.volumes[mountpoint] = connection_info
-            record.save(d.record_file)
-
-    def _volume_node(self, uuid: str, record: Record, mountpoint: str) -> tuple[str, dict[str, Any]]:
-        """The QMP name of the volume's block node and its connection info: a hot-plugged
-        volume is the -blockdev format node ``vol-<dev>``; the root volume is the format
-        node behind the -drive ``drive-vda`` (QMP takes either name as ``device``)."""
-        if mountpoint in record.volumes:
-            return f"vol-{_device(mountpoint)}", record.volumes[mountpoint]
-        for bdm in record.spec.get("block_devices") or []:
-            if bdm.get("boot_index") == 0 and bdm.get("device") == mountpoint:
-                return "drive-vda", bdm.get("connection_info") or {}
-        raise InstanceNotFound(f"No volume at {mountpoint} on instance {uuid}.")
+        await self._volumes.attach_volume(uuid, connection_info, mountpoint)
 
     async def extend_volume(self, uuid: str, mountpoint: str, new_size_bytes: int) -> None:
-        """QMP block_resize on the volume's format node: QEMU grows the file (a qcow2
-        file's metadata too, which only the process holding it may change) and tells
-        the guest (virtio-blk config change), so the guest sees the new size at once."""
-        d = self._known(uuid)
-        async with self._locked(uuid):
-            record = Record.load(d.record_file)
-            node, info = self._volume_node(uuid, record, mountpoint)
-            if self._pid(d) is None:
-                # Not running: the file is free, so grow it here; the next start opens it
-                # at its new size (a raw file the volume service already grew is left).
-                path, fmt = _volume_file(uuid, info)
-                if fmt == "qcow2":
-                    await _qemu_img("resize", "-q", "-f", "qcow2", str(path), str(new_size_bytes))
-                return
-            target = {"node-name": node} if node.startswith("vol-") else {"device": node}
-            await self._qmp(d, "block_resize", {**target, "size": new_size_bytes})
+        await self._volumes.extend_volume(uuid, mountpoint, new_size_bytes)
 
     async def volume_snapshot_create(self, uuid: str, mountpoint: str, name: str) -> None:
-        """Internal qcow2 snapshot: QMP blockdev-snapshot-internal-sync on the volume's
-        node while QEMU runs (atomic for the guest: in-flight writes drain first); with
-        no QEMU running, qemu-img on the file."""
-        d = self._known(uuid)
-        async with self._locked(uuid):
-            record = Record.load(d.record_file)
-            node, info = self._volume_node(uuid, record, mountpoint)
-            path, fmt = _volume_file(uuid, info)
-            if fmt != "qcow2":
-                raise PocketError(
-                    f"The volume at {mountpoint} of instance {uuid} is {fmt}; only qcow2 holds snapshots."
-                )
-            if self._pid(d) is None:
-                await _qemu_img("snapshot", "-c", name, str(path))
-                return
-            await self._qmp(d, "blockdev-snapshot-internal-sync", {"device": node, "name": name})
+        await self._volumes.volume_snapshot_create(uuid, mountpoint, name)
 
     async def volume_backup(self, uuid: str, mountpoint: str, target: str) -> None:
-        """QMP drive-backup, sync full, into a new qcow2 ``target``: copy-before-write, so
-        the copy is the disk at the job's start while the guest goes on writing. The
-        call returns when the job completed (BLOCK_JOB_COMPLETED). With no QEMU running,
-        qemu-img convert of the (then unchanging) file."""
-        d = self._known(uuid)
-        dev = _device(mountpoint)
-        async with self._locked(uuid):
-            record = Record.load(d.record_file)
-            node, info = self._volume_node(uuid, record, mountpoint)
-            path, fmt = _volume_file(uuid, info)
-            dest = Path(target)
-            # QEMU runs as root: it writes only a snapshot file beside the volume's own.
-            if dest.parent != path.parent or not dest.name.startswith(".snapshot-") or dest.exists():
-                raise PocketError(f"The copy target {target} is not a new snapshot file beside {path.name}.")
-            if self._pid(d) is None:
-                await _qemu_img("convert", "-q", "-f", fmt, "-O", "qcow2", str(path), str(dest))
-                return
-            job = f"backup-{dev}"
-            args = {"job-id": job, "device": node, "target": str(dest), "format": "qcow2", "sync": "full"}
-            async with qmp.session(d.qmp) as s:
-                done = await s.execute_then_event("drive-backup", args, "BLOCK_JOB_COMPLETED", {"device": job}, 100)
-                if done is None:
-                    with contextlib.suppress(qmp.QMPFailed):
-                        await s.execute("block-job-cancel", {"device": job, "force": True})
-            if done is None or done.get("error"):
-                with contextlib.suppress(OSError):
-                    dest.unlink()
-                why = done.get("error") if done else "it did not complete within 100s"
-                raise PocketError(f"Copying the volume at {mountpoint} of {uuid} failed: {why}")
+        await self._volumes.volume_backup(uuid, mountpoint, target)
 
     async def volume_snapshot_delete(self, uuid: str, mountpoint: str, name: str) -> None:
-        d = self._known(uuid)
-        async with self._locked(uuid):
-            record = Record.load(d.record_file)
-            node, info = self._volume_node(uuid, record, mountpoint)
-            path, _fmt = _volume_file(uuid, info)
-            try:
-                if self._pid(d) is None:
-                    await _qemu_img("snapshot", "-d", name, str(path))
-                else:
-                    await self._qmp(d, "blockdev-snapshot-delete-internal-sync", {"device": node, "name": name})
-            except PocketError as exc:
-                # Gone already (a retried delete): the wanted end state.
-                if "not found" not in exc.message and "does not exist" not in exc.message:
-                    raise
+        await self._volumes.volume_snapshot_delete(uuid, mountpoint, name)
 
     async def detach_volume(self, uuid: str, mountpoint: str) -> None:
-        d = self._known(uuid)
-        dev = _device(mountpoint)
-        async with self._locked(uuid):
-            record = Record.load(d.record_file)
-            if mountpoint not in record.volumes:
-                raise InstanceNotFound(f"No volume at {mountpoint} on instance {uuid}.")
-            if self._pid(d) is not None:
-                await self._unplug(d, f"disk-{dev}")
-                await self._qmp(d, "blockdev-del", {"node-name": f"vol-{dev}"})
-            del record.volumes[mountpoint]
-            record.save(d.record_file)
+        await self._volumes.detach_volume(uuid, mountpoint)
 
     async def attach_interface(self, uuid: str, vif: dict[str, Any]) -> None:
-        d = self._known(uuid)
-        async with self._locked(uuid):
-            record = Record.load(d.record_file)
-            spawned = {v["id"] for v in record.spec.get("network_info") or []}
-            if vif["id"] in record.interfaces or vif["id"] in spawned:
-                raise Conflict(f"Interface {vif['id']} is already attached to instance {uuid}.")
-            tap = await self.resolve_vif(vif)
-            if tap is not None and tap.namespace != record.namespace:
-                raise PocketError(
-                    f"Port {vif['id']} is plugged in namespace {tap.namespace}, "
-                    f"but instance {uuid} runs in {record.namespace or 'the host namespace'}."
-                )
-            nic = cmdline.Nic(vif["id"], vif["mac_address"], tap)
-            if self._pid(d) is not None:
-                netdev, device = cmdline.nic_qmp(nic)
-                async with qmp.session(d.qmp) as s:
-                    await s.execute("netdev_add", netdev)
-                    try:
-                        await s.execute("device_add", device)
-                    except qmp.QMPFailed:
-                        await s.execute("netdev_del", {"id": netdev["id"]})
-                        raise
-            record.interfaces[vif["id"]] = {"vif": vif, "tap": [tap.namespace, tap.name] if tap else None}
-            record.save(d.record_file)
+        await self._nics.attach_interface(uuid, vif)
 
     async def detach_interface(self, uuid: str, vif: dict[str, Any]) -> None:
-        d = self._known(uuid)
-        async with self._locked(uuid):
-            record = Record.load(d.record_file)
-            spawned = [v for v in record.spec.get("network_info") or [] if v["id"] != vif["id"]]
-            at_spawn = len(spawned) != len(record.spec.get("network_info") or [])
-            if vif["id"] not in record.interfaces and not at_spawn:
-                raise InstanceNotFound(f"Interface {vif['id']} is not attached to instance {uuid}.")
-            if self._pid(d) is not None:
-                ident = vif["id"][:13]
-                await self._unplug(d, f"nic-{ident}")
-                await self._qmp(d, "netdev_del", {"id": f"net-{ident}"})
-            if at_spawn:
-                # A NIC from the command line: gone from it too, or the next start brings it back.
-                record.spec["network_info"] = spawned
-                record.argv = cmdline.without_nic(record.argv, vif["id"])
-            record.interfaces.pop(vif["id"], None)
-            record.save(d.record_file)
-
-    async def _unplug(self, d: InstanceDir, device_id: str) -> None:
-        """device_del, then wait for the guest to let go (PCI hot-unplug needs its consent).
-
-        A guest still booting misses the unplug request (its ACPI hotplug handler is not
-        up yet), so the request is repeated, as Nova's libvirt driver repeats a detach;
-        QEMU re-sends the notification each time."""
-        for _ in range(UNPLUG_ATTEMPTS):
-            async with qmp.session(d.qmp) as s:
-                try:
-                    done = await s.execute_then_wait(
-                        "device_del", {"id": device_id}, "DEVICE_DELETED", {"device": device_id}, UNPLUG_WAIT
-                    )
-                except qmp.QMPFailed as exc:
-                    if "not found" in str(exc):
-                        return  # released between two requests
-                    if "process of unplug" not in str(exc):
-                        raise
-                    # Newer QEMUs refuse a repeat while one is pending: give the guest time.
-                    await asyncio.sleep(UNPLUG_WAIT)
-                    continue
-            if done:
-                return
-        raise PocketError(
-            f"The guest of instance {d.uuid} did not release {device_id} "
-            f"within {UNPLUG_ATTEMPTS * UNPLUG_WAIT:.0f}s ({UNPLUG_ATTEMPTS} requests)."
-        )
+        await self._nics.detach_interface(uuid, vif)
 
     async def cleanup(self) -> None:
         """VMs outlive the agent on purpose: nothing is stopped here."""
         close = getattr(self.cache.source, "close", None)
         if close is not None:
             await close()
-
-
-async def _qemu_img(*args: str) -> None:
-    try:
-        await disks.run("qemu-img", *args)
-    except disks.DiskError as exc:
-        raise PocketError(str(exc)) from None
-
-
-def _volume_file(uuid: str, connection_info: dict[str, Any]) -> tuple[Path, str]:
-    try:
-        return cmdline.volume_file(connection_info)
-    except ValueError as exc:
-        raise PocketError(f"A volume of instance {uuid} cannot be opened: {exc}") from None
-
-
-def _device(mountpoint: str) -> str:
-    try:
-        return cmdline.device_name(mountpoint)
-    except ValueError as exc:
-        raise PocketError(str(exc)) from None
-
-
-def _user_data(value: str | None) -> bytes | None:
-    """The API keeps user data base64-encoded (as Nova does); the guest gets the bytes."""
-    if value is None:
-        return None
-    try:
-        return base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError):
-        return value.encode()
-
-
-def _shell_quote(path: Path) -> str:
-    return "'" + str(path).replace("'", "'\\''") + "'"
-
-
-async def _wait_migration(s: qmp.Session, timeout: float = 300.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        info = await s.execute("query-migrate")
-        status = info.get("status")
-        if status == "completed":
-            return
-        if status in ("failed", "cancelled"):
-            raise PocketError(f"Saving the VM state failed: {info.get('error-desc', status)}")
-        if time.monotonic() > deadline:
-            await s.execute("migrate_cancel")
-            raise PocketError("Saving the VM state took too long.")
-        await asyncio.sleep(0.05)
