@@ -10,13 +10,12 @@ A periodic sweep puts servers that overstay in BUILD in ERROR (nothing builds fo
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 import time
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import String, cast, select, update
+from sqlalchemy import select, update
 
 from pocketstack.bus import Bus, rpc
 from pocketstack.common.config import ComputeConfig
@@ -26,13 +25,13 @@ from pocketstack.common.timeutils import utcnow
 from pocketstack.compute import states
 from pocketstack.compute.agent.rpcapi import ComputeAgentAPI
 from pocketstack.compute.clients import PlacementClient
+from pocketstack.compute.conductor import sweeps
 from pocketstack.compute.conductor.moves import MoveTasks
 from pocketstack.compute.conductor.shelving import ShelveTasks
 from pocketstack.compute.models import ComputeNode, ComputeService, Instance
 from pocketstack.compute.objects import actions, trace
 from pocketstack.compute.objects.instances import ROW_BY_UUID
 from pocketstack.compute.objects.notifications import instance_payload, update_payload
-from pocketstack.compute.scheduler.host_state import is_up
 from pocketstack.compute.scheduler.rpcapi import SchedulerAPI
 from pocketstack.db import Database
 
@@ -449,100 +448,15 @@ class ConductorManager(MoveTasks, ShelveTasks):
             await self.scheduler_api.host_states_changed(rpc.no_context())
         return {"node_uuid": node_uuid, "disabled": disabled}
 
-    # --- the sweep: nothing stays in BUILD forever ---------------------------------------
+    # --- the sweeps (sweeps.py): nothing stays in BUILD forever -----------------------------
     async def sweep_builds(self) -> int:
-        """ERROR for builds that overstay ``build_timeout``, and (sooner) for builds on a
-        host whose agent stopped sending heartbeats for ``service_down_time``."""
-        now = utcnow()
-        deadline = now - dt.timedelta(seconds=self.config.build_timeout)
-        building = select(Instance).where(Instance.vm_state == states.BUILDING, Instance.deleted.is_(False))
-        async with self.db.reader() as s:
-            stuck = list(await s.scalars(building.where(Instance.created_at < deadline)))
-            services = (
-                await s.execute(
-                    select(ComputeService.host, ComputeService.last_seen_up, ComputeService.forced_down).where(
-                        ComputeService.binary == "nova-compute"
-                    )
-                )
-            ).all()
-            down = {
-                r.host: r.last_seen_up
-                for r in services
-                if not is_up(r.last_seen_up, r.forced_down, self.config.service_down_time)
-            }
-            orphaned = list(await s.scalars(building.where(Instance.host.in_(down)))) if down else []
-        failed = 0
-        for inst in stuck:
-            where = f"on host {inst.host}" if inst.host else "before a host was chosen"
-            message = (
-                f"Build timed out after {self.config.build_timeout:g}s {where} "
-                f"(task_state {inst.task_state or 'none'}): the hop did not answer in time."
-            )
-            await self._fail_build(inst, message)
-            failed += 1
-        for inst in orphaned:
-            if any(i.uuid == inst.uuid for i in stuck):
-                continue
-            seen = down.get(inst.host or "")
-            ago = f"{(now - seen).total_seconds():.0f}s ago" if seen is not None else "never"
-            message = (
-                f"Build failed: compute host {inst.host} stopped reporting while the instance was building "
-                f"(last heartbeat {ago}; a host is down after {self.config.service_down_time:g}s of silence)."
-            )
-            await self._fail_build(inst, message)
-            failed += 1
-        return failed
+        return await sweeps.sweep_builds(self)
 
     async def work_left(self) -> dict[str, set[str]]:
-        """At the start of a cloud whose bus dies with its process (the memory bus):
-        every instance still BUILDING, being deleted, in a task agents reset or with a
-        volume detaching lost its cast with the previous process. Builds that never got a
-        host fail here; the rest, by host, are for that host's agent to undo or finish
-        (``fail_left_builds`` for the builds of hosts no agent here serves)."""
-        query = select(Instance.uuid, Instance.host).where(
-            (Instance.vm_state == states.BUILDING)
-            | Instance.task_state.in_((states.DELETING, *states.RESETTABLE_TASKS)),
-            Instance.deleted.is_(False),
-        )
-        # A detach (no task state, as in Nova) shows only in its mapping's status.
-        detaching = select(Instance.uuid, Instance.host, Instance.block_device_mapping).where(
-            Instance.host.is_not(None),
-            Instance.deleted.is_(False),
-            cast(Instance.block_device_mapping, String).like('%"detaching"%'),
-        )
-        async with self.db.reader() as s:
-            rows = (await s.execute(query)).all()
-            detaches = (await s.execute(detaching)).all()
-        by_host: dict[str, set[str]] = {}
-        unplaced = [r.uuid for r in rows if not r.host]
-        for row in rows:
-            if row.host:
-                by_host.setdefault(row.host, set()).add(row.uuid)
-        for row in detaches:
-            if any(b.get("status") == "detaching" for b in row.block_device_mapping or []):
-                by_host.setdefault(row.host, set()).add(row.uuid)
-        await self.fail_left_builds(unplaced, "before a host was chosen")
-        return by_host
+        return await sweeps.work_left(self)
 
     async def fail_left_builds(self, uuids: list[str], where: str) -> None:
-        for uuid in uuids:
-            async with self.db.reader() as s:
-                inst = await s.scalar(select(Instance).where(Instance.uuid == uuid))
-            if inst is None or inst.vm_state != states.BUILDING:
-                continue
-            message = f"Build interrupted by a restart of the cloud {where}: its request was lost with the process."
-            await self._fail_build(inst, message)
-        if uuids:
-            log.info("conductor: %d builds interrupted by a restart %s failed", len(uuids), where)
-
-    async def _fail_build(self, inst: Instance, message: str) -> None:
-        ctx = RequestContext(request_id=inst.request_id or "")
-        if inst.task_state == states.DELETING:
-            # Deleted while building, and the build never reported: the delete completes.
-            await self.instance_destroyed(ctx, inst.uuid, inst.host)
-            return
-        await self._set_error(ctx, inst.uuid, message, code=500, host=inst.host)
-        await self.placement.delete_allocations(inst.uuid)
+        await sweeps.fail_left_builds(self, uuids, where)
 
 
 async def mark_deleted(
