@@ -102,3 +102,19 @@ async def test_external_events_reach_the_agent(tmp_path: Path) -> None:
         assert r.status_code == 207
         assert [e["code"] for e in r.json()["events"]] == [200, 404]
         assert await asyncio.wait_for(waiter, 2) == "completed"
+
+
+async def test_scheduler_and_conductor_go_down_without_heartbeats(tmp_path: Path) -> None:
+    async with cloud(tmp_path, service_down_time=1.0, heartbeat_interval=60.0) as c:
+        listed = await c.client.get(V + "/os-services", headers=mv("admin", "2.53"))
+        states = {s["binary"]: s["state"] for s in listed.json()["services"]}
+        assert states["nova-scheduler"] == states["nova-conductor"] == "up"
+        await asyncio.sleep(1.3)
+        listed = await c.client.get(V + "/os-services", headers=mv("admin", "2.53"))
+        states = {s["binary"]: s["state"] for s in listed.json()["services"]}
+        assert states["nova-scheduler"] == states["nova-conductor"] == "down"
+        # Heard from again, they are up again.
+        await c.compute.report_own_services()
+        listed = await c.client.get(V + "/os-services", headers=mv("admin", "2.53"))
+        states = {s["binary"]: s["state"] for s in listed.json()["services"]}
+        assert states["nova-scheduler"] == states["nova-conductor"] == "up"
