@@ -33,6 +33,7 @@ EXCHANGE = f"nova_it{RUN}"
 VERSIONED = f"versioned_notifications_it{RUN}"
 LEGACY = f"notifications_it{RUN}"
 NEUTRON = f"neutron_it{RUN}"
+GLANCE = f"glance_it{RUN}"
 
 
 class Collector:
@@ -77,6 +78,7 @@ def listener() -> Any:
         oslo_messaging.Target(topic=VERSIONED, exchange=EXCHANGE),
         oslo_messaging.Target(topic=LEGACY, exchange=EXCHANGE),
         oslo_messaging.Target(topic=LEGACY, exchange=NEUTRON),
+        oslo_messaging.Target(topic=LEGACY, exchange=GLANCE),
     ]
     collector = Collector()
     server = oslo_messaging.get_notification_listener(transport, targets, [collector], executor="threading")
@@ -116,6 +118,8 @@ async def cloud(tmp_path: Path) -> AsyncIterator[Processes]:
             POCKETSTACK_NOTIFICATIONS_NOVA_TOPICS=LEGACY,
             POCKETSTACK_NOTIFICATIONS_NEUTRON_EXCHANGE=NEUTRON,
             POCKETSTACK_NOTIFICATIONS_NEUTRON_TOPICS=LEGACY,
+            POCKETSTACK_NOTIFICATIONS_GLANCE_EXCHANGE=GLANCE,
+            POCKETSTACK_NOTIFICATIONS_GLANCE_TOPICS=LEGACY,
         )
         for name in ORDER:
             env[f"POCKETSTACK_ENDPOINTS_{name.upper()}"] = procs.url(name)
@@ -185,6 +189,8 @@ async def test_a_server_boot_reaches_an_oslo_messaging_listener(listener: Collec
         end = await received(listener, "instance.create.end")
         legacy = await received(listener, "compute.instance.create.end")
         net_end = await received(listener, "network.create.end")
+        image_events = [await received(listener, t) for t in ("image.create", "image.prepare", "image.upload")]
+        image_events.append(await received(listener, "image.activate"))
         subnet_end = await received(listener, "subnet.create.end")
         port_ends = [e for e in listener.of("port.create.end") if e["payload"]["port"]["device_id"] == server_id]
         if not port_ends:
@@ -246,6 +252,13 @@ async def test_a_server_boot_reaches_an_oslo_messaging_listener(listener: Collec
     assert ip["nova_object.data"]["version"] == 4
     # Start before end, in the order they were published.
     assert listener.events.index(start) < listener.events.index(end)
+    # Glance's, in the order of the upload.
+    assert [e["payload"]["id"] for e in image_events] == [image["id"]] * 4
+    assert [listener.events.index(e) for e in image_events] == sorted(listener.events.index(e) for e in image_events)
+    assert image_events[0]["payload"]["status"] == "queued"
+    assert image_events[3]["payload"]["status"] == "active"
+    assert image_events[3]["payload"]["size"] == 4096
+    assert image_events[3]["publisher_id"].startswith("image.")
     # Neutron's events on its own exchange, with Neutron's payloads.
     assert net_end["payload"]["network"]["id"] == net["network"]["id"]
     assert net_end["publisher_id"].startswith("network.")

@@ -35,7 +35,7 @@ class ImageService(Service):
         self.store = store
         # The operator's policy.yaml, parsed now: a bad rule stops the service here.
         policy_engine.load(policy.ENFORCER, cfg)
-        self.deps = ImageDeps(runtime.database(self.name), store, cfg.image)
+        self.deps = ImageDeps(runtime.database(self.name), store, cfg.image, runtime.bus)
         self._app = ServiceApp(
             "image",
             routes(self.deps),

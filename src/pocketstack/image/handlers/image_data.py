@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pocketstack.common.errors import Invalid
-from pocketstack.image import data
+from pocketstack.image import data, images, views
 from pocketstack.image.deps import ImageDeps
+from pocketstack.image.events import emit
 from pocketstack.image.schemas import IMPORT
 from pocketstack.web import Request, Response, empty
 from pocketstack.web.validation import validate
@@ -21,6 +22,9 @@ def _declared_size(request: Request) -> int | None:
 
 
 async def upload(deps: ImageDeps, request: Request) -> Response:
+    image_id = request.path_params["image_id"]
+    before = views.image(await images.show(deps.db, request.context, image_id), deps.store.name)
+    await emit(deps, request.context, "image.prepare", before)
     await data.upload(
         deps.db,
         deps.store,
@@ -31,6 +35,10 @@ async def upload(deps: ImageDeps, request: Request) -> Response:
         content_md5=data.normalize_md5(request.headers.get("content-md5")),
         limits=deps.limits,
     )
+    after = views.image(await images.show(deps.db, request.context, image_id), deps.store.name)
+    await emit(deps, request.context, "image.upload", after)
+    if after.get("status") == "active":
+        await emit(deps, request.context, "image.activate", after)
     return empty(204)
 
 

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from pocketstack.common.errors import UnsupportedMediaType
 from pocketstack.image import images, listing, patch, views
 from pocketstack.image.deps import ImageDeps
+from pocketstack.image.events import emit
 from pocketstack.image.schemas import IMPORT_METHODS
 from pocketstack.web import Request, Response, empty, json_response
 
@@ -17,8 +18,10 @@ _IMPORT_HEADER = ("openstack-image-import-methods", ",".join(IMPORT_METHODS))
 async def create(deps: ImageDeps, request: Request) -> Response:
     body = await request.json()
     rec = await images.create(deps.db, request.context, body, deps.limits)
+    view = views.image(rec, deps.store.name)
+    await emit(deps, request.context, "image.create", view)
     return json_response(
-        views.image(rec, deps.store.name),
+        view,
         201,
         headers=[
             ("location", f"{request.base_url}/v2/images/{rec.image.id}"),
@@ -63,11 +66,16 @@ async def update(deps: ImageDeps, request: Request) -> Response:
         )
     changes = patch.parse(await request.json(), content_type)
     rec = await images.update(deps.db, request.context, request.path_params["image_id"], changes, deps.limits)
-    return json_response(views.image(rec, deps.store.name))
+    view = views.image(rec, deps.store.name)
+    await emit(deps, request.context, "image.update", view)
+    return json_response(view)
 
 
 async def delete(deps: ImageDeps, request: Request) -> Response:
-    await images.delete(deps.db, deps.store, request.context, request.path_params["image_id"])
+    image_id = request.path_params["image_id"]
+    view = views.image(await images.show(deps.db, request.context, image_id), deps.store.name)
+    await images.delete(deps.db, deps.store, request.context, image_id)
+    await emit(deps, request.context, "image.delete", {**view, "status": "deleted", "deleted": True})
     return empty(204)
 
 
