@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from pocketstack.common.errors import Invalid
-from pocketstack.volume import snapshots, volumes
+from pocketstack.volume import managing, snapshots, volumes
 from pocketstack.volume.api import policy, schemas, views
 from pocketstack.volume.api.common import body, context, deps, require, to_bool
 from pocketstack.web.microversion import Version
@@ -43,7 +43,7 @@ async def create(request: Request) -> Response:
         metadata=data.get("metadata") or {},
         bootable=to_bool(data.get("bootable", False), "bootable"),
     )
-    rec = await volumes.manage(deps(request), ctx, data["host"], _source_name(data["ref"]), req)
+    rec = await managing.manage(deps(request), ctx, data["host"], _source_name(data["ref"]), req)
     # Cinder answers with the volume's legacy (3.0) detail.
     view = views.volume(rec, request.base_url, ctx, Version(3, 0), extended=False)
     return json_response({"volume": view}, 202)
@@ -56,7 +56,7 @@ async def _list(request: Request, detail: bool) -> Response:
     host = request.param("host")
     if not host:
         raise Invalid("Invalid input received: host or cluster is required.")
-    found = await volumes.manageable(deps(request), host)
+    found = await managing.manageable(deps(request), host)
     items = []
     for item in found:
         out: dict[str, Any] = {"reference": {"source-name": item["name"]}, "size": item["size"], "safe_to_manage": True}
@@ -99,7 +99,7 @@ async def _snapshot_list(request: Request, detail: bool) -> Response:
     host = request.param("host")
     if not host:
         raise Invalid("Invalid input received: host or cluster is required.")
-    volumes.check_host(deps(request), host)
+    managing.check_host(deps(request), host)
     items = []
     for item in await snapshots.manageable(deps(request)):
         out: dict[str, Any] = {

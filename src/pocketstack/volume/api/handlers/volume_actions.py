@@ -8,7 +8,7 @@ from typing import Any
 
 from pocketstack.common.context import RequestContext
 from pocketstack.common.errors import Invalid
-from pocketstack.volume import attachments, uploads, volumes
+from pocketstack.volume import attachments, managing, uploads, volumes
 from pocketstack.volume.api import policy, schemas
 from pocketstack.volume.api.common import at_least, context, deps, to_bool, to_size
 from pocketstack.volume.deps import VolumeDeps
@@ -233,7 +233,7 @@ async def _revert(request: Request, d: VolumeDeps, ctx: RequestContext, vid: str
 
 async def _unmanage(request: Request, d: VolumeDeps, ctx: RequestContext, vid: str, args: Any) -> Response:
     policy.admin(ctx, "volume_extension:volume_unmanage")
-    await volumes.unmanage(d, ctx, vid)
+    await managing.unmanage(d, ctx, vid)
     return empty(202)
 
 
