@@ -34,6 +34,7 @@ VERSIONED = f"versioned_notifications_it{RUN}"
 LEGACY = f"notifications_it{RUN}"
 NEUTRON = f"neutron_it{RUN}"
 GLANCE = f"glance_it{RUN}"
+CINDER = f"cinder_it{RUN}"
 
 
 class Collector:
@@ -79,6 +80,7 @@ def listener() -> Any:
         oslo_messaging.Target(topic=LEGACY, exchange=EXCHANGE),
         oslo_messaging.Target(topic=LEGACY, exchange=NEUTRON),
         oslo_messaging.Target(topic=LEGACY, exchange=GLANCE),
+        oslo_messaging.Target(topic=LEGACY, exchange=CINDER),
     ]
     collector = Collector()
     server = oslo_messaging.get_notification_listener(transport, targets, [collector], executor="threading")
@@ -120,6 +122,8 @@ async def cloud(tmp_path: Path) -> AsyncIterator[Processes]:
             POCKETSTACK_NOTIFICATIONS_NEUTRON_TOPICS=LEGACY,
             POCKETSTACK_NOTIFICATIONS_GLANCE_EXCHANGE=GLANCE,
             POCKETSTACK_NOTIFICATIONS_GLANCE_TOPICS=LEGACY,
+            POCKETSTACK_NOTIFICATIONS_CINDER_EXCHANGE=CINDER,
+            POCKETSTACK_NOTIFICATIONS_CINDER_TOPICS=LEGACY,
         )
         for name in ORDER:
             env[f"POCKETSTACK_ENDPOINTS_{name.upper()}"] = procs.url(name)
@@ -209,6 +213,10 @@ async def test_a_server_boot_reaches_an_oslo_messaging_listener(listener: Collec
             await asyncio.sleep(0.1)
         legacy_update = await received(listener, "compute.instance.update")
 
+        # A volume: Cinder's events on its exchange.
+        vol = (await client.post(f"{public['volumev3']}/volumes", json={"volume": {"size": 1, "name": "v"}})).json()
+        vol_end = await received(listener, "volume.create.end")
+
         # Delete: delete.start/end.
         assert (await client.delete(f"{compute}/servers/{server_id}")).status_code == 204
         del_start = await received(listener, "instance.delete.start")
@@ -252,6 +260,12 @@ async def test_a_server_boot_reaches_an_oslo_messaging_listener(listener: Collec
     assert ip["nova_object.data"]["version"] == 4
     # Start before end, in the order they were published.
     assert listener.events.index(start) < listener.events.index(end)
+    assert vol_end["payload"]["volume_id"] == vol["volume"]["id"]
+    assert vol_end["payload"]["display_name"] == "v"
+    assert vol_end["payload"]["size"] == 1
+    assert vol_end["payload"]["status"] == "available"
+    assert vol_end["publisher_id"].startswith("volume.")
+    assert listener.events.index(listener.of("volume.create.start")[0]) < listener.events.index(vol_end)
     # Glance's, in the order of the upload.
     assert [e["payload"]["id"] for e in image_events] == [image["id"]] * 4
     assert [listener.events.index(e) for e in image_events] == sorted(listener.events.index(e) for e in image_events)

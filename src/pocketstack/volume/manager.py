@@ -17,6 +17,7 @@ from sqlalchemy import select
 from pocketstack.bus import Bus
 from pocketstack.common.context import RequestContext
 from pocketstack.common.errors import NotFound, PocketError
+from pocketstack.common.timeutils import iso
 from pocketstack.db import Database
 from pocketstack.volume import (
     assisted,
@@ -77,9 +78,25 @@ class VolumeManager:
                     setattr(snap, key, value)
 
     async def _notify(self, ctx: RequestContext, event: str, volume_id: str, **extra: Any) -> None:
-        await self.bus.notify(
-            event, {"volume_id": volume_id, **extra}, ctx.to_dict(), publisher_id=f"volume.{self.host}"
-        )
+        """Cinder's volume usage payload (the volume as it is now, read after the change),
+        with ``extra`` (a reason, the new size) on top."""
+        payload: dict[str, Any] = {"volume_id": volume_id}
+        vol = await self._volume(volume_id)
+        if vol is not None:
+            payload.update(
+                tenant_id=vol.project_id,
+                user_id=vol.user_id,
+                display_name=vol.name,
+                volume_type=vol.volume_type_id,
+                size=vol.size,
+                status=vol.status,
+                availability_zone=vol.availability_zone,
+                host=vol.host,
+                snapshot_id=vol.snapshot_id,
+                created_at=iso(vol.created_at),
+                metadata=dict(vol.metadata_ or {}),
+            )
+        await self.bus.notify(event, {**payload, **extra}, ctx.to_dict(), publisher_id=f"volume.{self.host}")
 
     # --- create ---------------------------------------------------------------------------
     async def create_volume(self, ctx: RequestContext, volume_id: str, image: dict[str, Any] | None = None) -> None:
