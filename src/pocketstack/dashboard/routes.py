@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pocketstack.dashboard import admin, auth, instances, live, resources, settings, topology
+from pocketstack.dashboard import admin, auth, instances, launch, live, resources, settings, topology
 from pocketstack.dashboard.app import route
 
 ROUTES = [
@@ -14,8 +14,8 @@ ROUTES = [
     route("GET", "/", resources.overview),
     route("GET", "/instances", instances.index),
     route("GET", "/instances/rows", instances.rows),
-    route("GET", "/launch", instances.launch_form),
-    route("POST", "/launch", instances.launch),
+    route("GET", "/launch", launch.launch_form),
+    route("POST", "/launch", launch.launch),
     route("GET", "/instances/{server_id}", instances.show),
     route("GET", "/instances/{server_id}/status", instances.detail_status),
     route("GET", "/instances/{server_id}/console", instances.console),
