@@ -252,6 +252,10 @@ async def test_a_server_boot_reaches_an_oslo_messaging_listener(listener: Collec
     assert start["payload"]["nova_object.data"]["state"] == "building"
     assert end["payload"]["nova_object.data"]["state"] == "active"
     assert end["payload"]["nova_object.data"]["power_state"] == "running"
+    # The build's end is also a state change: building -> active, before create.end.
+    (built,) = [e for e in listener.of("instance.update") if _transition(e)[:2] == ("building", "active")]
+    assert built["payload"]["nova_object.name"] == "InstanceUpdatePayload"
+    assert listener.events.index(start) < listener.events.index(built) < listener.events.index(end)
     # The port's address, as Nova's IpPayload.
     (ip,) = end["payload"]["nova_object.data"]["ip_addresses"]
     assert ip["nova_object.name"] == "IpPayload"

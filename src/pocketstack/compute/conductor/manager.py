@@ -194,8 +194,12 @@ class ConductorManager(MoveTasks, ShelveTasks):
             )
             await trace.add_rows(s, rows)
             await actions.record_events(s, instance_uuid, ctx.request_id, events)
-            payload = instance_payload(SimpleNamespace(**{**inst._asdict(), **values}))
-        await self.bus.notify("instance.create.end", payload, ctx.to_dict(), publisher_id=f"nova-compute:{host}")
+            now = SimpleNamespace(**{**inst._asdict(), **values})
+            payload = instance_payload(now)
+            state_note = update_payload(now, inst.vm_state, inst.task_state)
+        publisher = f"nova-compute:{host}"
+        await self.bus.notify("instance.update", state_note, ctx.to_dict(), publisher_id=publisher)
+        await self.bus.notify("instance.create.end", payload, ctx.to_dict(), publisher_id=publisher)
         return {"deleted": False}
 
     async def build_failed(
