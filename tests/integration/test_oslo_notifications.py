@@ -91,6 +91,21 @@ def listener() -> Any:
         server.stop()
         server.wait()
         transport.cleanup()
+        asyncio.run(_remove_broker_objects())
+
+
+async def _remove_broker_objects() -> None:
+    """The queues and exchanges of this run (oslo declares them not auto-deleted)."""
+    import aio_pika
+
+    connection = await aio_pika.connect(RABBIT)
+    async with connection:
+        channel = await connection.channel()
+        for topic in (VERSIONED, LEGACY):
+            for level in ("info", "error"):
+                await channel.queue_delete(f"{topic}.{level}")
+        for exchange in (EXCHANGE, NEUTRON, GLANCE, CINDER):
+            await channel.exchange_delete(exchange)
 
 
 @pytest.fixture
@@ -114,6 +129,10 @@ async def cloud(tmp_path: Path) -> AsyncIterator[Processes]:
             POCKETSTACK_NETWORK_LOCAL_AGENTS="true",
             POCKETSTACK_IMAGE_TINY_GUEST="false",
             POCKETSTACK_LOGGING_LEVEL="WARNING",
+            POCKETSTACK_NOTIFICATIONS_NOVA_DRIVER="messaging",
+            POCKETSTACK_NOTIFICATIONS_NEUTRON_DRIVER="messaging",
+            POCKETSTACK_NOTIFICATIONS_GLANCE_DRIVER="messaging",
+            POCKETSTACK_NOTIFICATIONS_CINDER_DRIVER="messaging",
             POCKETSTACK_NOTIFICATIONS_NOVA_EXCHANGE=EXCHANGE,
             POCKETSTACK_NOTIFICATIONS_NOVA_FORMAT="both",
             POCKETSTACK_NOTIFICATIONS_NOVA_VERSIONED_TOPICS=VERSIONED,

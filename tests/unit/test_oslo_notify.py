@@ -56,7 +56,7 @@ def test_envelope_is_oslo_v2_with_the_context_flattened() -> None:
     ],
 )
 def test_nova_format_picks_topics_and_event_names(fmt: str, want: list[tuple[str, str, str]]) -> None:
-    section = NotificationsConfig(nova_format=fmt)
+    section = NotificationsConfig(nova_driver="messaging", nova_format=fmt)
     out = messages(settings_from_config(section), "instance.create.end", VERSIONED, {}, "nova-compute:h", "INFO")
     assert [(ex, key, unpack(raw)["event_type"]) for ex, key, raw in out] == want
     for _ex, _key, raw in out:
@@ -69,7 +69,12 @@ def test_nova_format_picks_topics_and_event_names(fmt: str, want: list[tuple[str
 
 
 def test_other_services_exchanges_topics_priority_and_noop() -> None:
-    section = NotificationsConfig(cinder_topics="notifications,billing", glance_driver="noop", neutron_exchange="q")
+    section = NotificationsConfig(
+        cinder_driver="messaging",
+        cinder_topics="notifications,billing",
+        neutron_driver="messaging",
+        neutron_exchange="q",
+    )
     settings = settings_from_config(section)
     out = messages(settings, "volume.create.end", {"volume_id": "v"}, None, "volume.h", "ERROR")
     assert [(ex, key) for ex, key, _ in out] == [("cinder", "notifications.error"), ("cinder", "billing.error")]
@@ -80,9 +85,13 @@ def test_other_services_exchanges_topics_priority_and_noop() -> None:
     assert service_of("instance.power_off.end", "nova-compute:h") == "nova"
 
 
-def test_nova_off_sends_nothing() -> None:
-    settings = settings_from_config(NotificationsConfig(nova_driver="noop"))
+def test_off_by_default_as_in_openstack() -> None:
+    settings = settings_from_config(NotificationsConfig())
     assert messages(settings, "instance.create.end", VERSIONED, {}, "nova-compute:h", "INFO") == []
+    assert messages(settings, "volume.create.end", {"volume_id": "v"}, {}, "volume.h", "INFO") == []
+    on = settings_from_config(NotificationsConfig(nova_driver="messaging"))
+    assert messages(on, "instance.create.end", VERSIONED, {}, "nova-compute:h", "INFO")
+    assert messages(on, "volume.create.end", {"volume_id": "v"}, {}, "volume.h", "INFO") == []
 
 
 @pytest.mark.parametrize(

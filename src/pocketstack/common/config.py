@@ -57,23 +57,24 @@ class NotificationsConfig:
     """Events in the oslo.messaging format on RabbitMQ, for OpenStack's consumers
     (docs/notifications.md). Per service: ``messaging`` or ``noop``; the exchange (empty:
     the service's name); comma-separated topics; Nova's format (versioned, unversioned or
-    both) and its versioned topics."""
+    both) and its versioned topics. Off by default, as in OpenStack (a queue nobody reads
+    would fill the broker): set ``<service>_driver = "messaging"`` to publish."""
 
-    nova_driver: str = "messaging"
+    nova_driver: str = "noop"
     nova_exchange: str = ""
     nova_format: str = "both"
     nova_versioned_topics: str = "versioned_notifications"
     nova_topics: str = "notifications"
-    neutron_driver: str = "messaging"
+    neutron_driver: str = "noop"
     neutron_exchange: str = ""
     neutron_topics: str = "notifications"
-    cinder_driver: str = "messaging"
+    cinder_driver: str = "noop"
     cinder_exchange: str = ""
     cinder_topics: str = "notifications"
-    glance_driver: str = "messaging"
+    glance_driver: str = "noop"
     glance_exchange: str = ""
     glance_topics: str = "notifications"
-    keystone_driver: str = "messaging"
+    keystone_driver: str = "noop"
     keystone_exchange: str = ""
     keystone_topics: str = "notifications"
 
