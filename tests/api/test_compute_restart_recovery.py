@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from pocketstack.compute import states
 from pocketstack.compute.agent.specs import saved_port
 from pocketstack.compute.models import Instance
+from pocketstack.compute.objects import actions
 from pocketstack.testing.cloud import CloudClient, in_process_cloud
 from pocketstack.testing.cloud import test_config as cloud_config
 
@@ -192,6 +193,7 @@ async def test_restart_mid_detach_finishes_or_rolls_back_the_detach(tmp_path: Pa
             inst.block_device_mapping = [
                 {**b, "status": "detaching"} if b.get("volume_id") in vols else b for b in inst.block_device_mapping
             ]
+            actions.start_action(s, sid, "detach_volume", {"request_id": "req-interrupted-detach"})
     async with in_process_cloud(tmp_path, config) as c:
         volume = await _wait_for(c, f"/volume/v3/volumes/{lost}", "volume", "status", "available")
         assert (volume["status"], volume["attachments"]) == ("available", []), volume
@@ -210,7 +212,13 @@ async def test_restart_mid_detach_finishes_or_rolls_back_the_detach(tmp_path: Pa
             assert [(b["volume_id"], b.get("status")) for b in inst.block_device_mapping if b.get("volume_id")] == [
                 (rolled, "attached")
             ]
-        # Both can be detached again, and the server is usable.
+        # The ended detaches are events of the detach_volume action: done, and rolled back.
+        listed = (await _req(c, "GET", f"{C}/servers/{sid}/os-instance-actions", admin)).json()
+        detach = next(a for a in listed["instanceActions"] if a["action"] == "detach_volume")
+        shown = await _req(c, "GET", f"{C}/servers/{sid}/os-instance-actions/{detach['request_id']}", admin)
+        events = shown.json()["instanceAction"]["events"]
+        assert sorted(e["result"] for e in events if e["event"] == "compute_detach_volume") == ["Error", "Success"]
+        # The one still attached can be detached again.
         r = await _req(c, "DELETE", f"{C}/servers/{sid}/os-volume_attachments/{rolled}", await c.token("demo"))
         assert r.status_code == 202, r.text
         volume = await _wait_for(c, f"/volume/v3/volumes/{rolled}", "volume", "status", "available")

@@ -28,7 +28,7 @@ from pocketstack.compute.clients import PlacementClient
 from pocketstack.compute.conductor import sweeps
 from pocketstack.compute.conductor.moves import MoveTasks
 from pocketstack.compute.conductor.shelving import ShelveTasks
-from pocketstack.compute.models import ComputeNode, ComputeService, Instance
+from pocketstack.compute.models import ComputeNode, ComputeService, Instance, InstanceAction
 from pocketstack.compute.objects import actions, trace
 from pocketstack.compute.objects.instances import ROW_BY_UUID
 from pocketstack.compute.objects.notifications import instance_payload, update_payload
@@ -344,7 +344,20 @@ class ConductorManager(MoveTasks, ShelveTasks):
                 elif error:
                     kept.append({**bdm, "status": "attached"})
             inst.block_device_mapping = kept
-            await actions.record_events(s, instance_uuid, ctx.request_id, [event])
+            request_id = ctx.request_id
+            if not request_id:
+                # A detach a restart interrupted, ended by the agent at start: its event
+                # goes to the detach_volume action its request began.
+                request_id = (
+                    await s.scalar(
+                        select(InstanceAction.request_id)
+                        .where(InstanceAction.instance_uuid == instance_uuid, InstanceAction.action == "detach_volume")
+                        .order_by(InstanceAction.id.desc())
+                        .limit(1)
+                    )
+                    or ""
+                )
+            await actions.record_events(s, instance_uuid, request_id, [event])
             if error:
                 actions.add_fault(s, instance_uuid, error, code=500, host=host)
 
