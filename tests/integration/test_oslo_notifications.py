@@ -35,6 +35,7 @@ LEGACY = f"notifications_it{RUN}"
 NEUTRON = f"neutron_it{RUN}"
 GLANCE = f"glance_it{RUN}"
 CINDER = f"cinder_it{RUN}"
+KEYSTONE = f"keystone_it{RUN}"
 
 
 class Collector:
@@ -81,6 +82,7 @@ def listener() -> Any:
         oslo_messaging.Target(topic=LEGACY, exchange=NEUTRON),
         oslo_messaging.Target(topic=LEGACY, exchange=GLANCE),
         oslo_messaging.Target(topic=LEGACY, exchange=CINDER),
+        oslo_messaging.Target(topic=LEGACY, exchange=KEYSTONE),
     ]
     collector = Collector()
     server = oslo_messaging.get_notification_listener(transport, targets, [collector], executor="threading")
@@ -104,7 +106,7 @@ async def _remove_broker_objects() -> None:
         for topic in (VERSIONED, LEGACY):
             for level in ("info", "error"):
                 await channel.queue_delete(f"{topic}.{level}")
-        for exchange in (EXCHANGE, NEUTRON, GLANCE, CINDER):
+        for exchange in (EXCHANGE, NEUTRON, GLANCE, CINDER, KEYSTONE):
             await channel.exchange_delete(exchange)
 
 
@@ -133,6 +135,9 @@ async def cloud(tmp_path: Path) -> AsyncIterator[Processes]:
             POCKETSTACK_NOTIFICATIONS_NEUTRON_DRIVER="messaging",
             POCKETSTACK_NOTIFICATIONS_GLANCE_DRIVER="messaging",
             POCKETSTACK_NOTIFICATIONS_CINDER_DRIVER="messaging",
+            POCKETSTACK_NOTIFICATIONS_KEYSTONE_DRIVER="messaging",
+            POCKETSTACK_NOTIFICATIONS_KEYSTONE_EXCHANGE=KEYSTONE,
+            POCKETSTACK_NOTIFICATIONS_KEYSTONE_TOPICS=LEGACY,
             POCKETSTACK_NOTIFICATIONS_NOVA_EXCHANGE=EXCHANGE,
             POCKETSTACK_NOTIFICATIONS_NOVA_FORMAT="both",
             POCKETSTACK_NOTIFICATIONS_NOVA_VERSIONED_TOPICS=VERSIONED,
@@ -236,6 +241,13 @@ async def test_a_server_boot_reaches_an_oslo_messaging_listener(listener: Collec
         vol = (await client.post(f"{public['volumev3']}/volumes", json={"volume": {"size": 1, "name": "v"}})).json()
         vol_end = await received(listener, "volume.create.end")
 
+        # Keystone's basic notifications.
+        project = await client.post(
+            f"{cloud.url('identity')}/identity/v3/projects", json={"project": {"name": f"p{RUN}"}}
+        )
+        assert project.status_code == 201, project.text
+        project_made = await received(listener, "identity.project.created")
+
         # Delete: delete.start/end.
         assert (await client.delete(f"{compute}/servers/{server_id}")).status_code == 204
         del_start = await received(listener, "instance.delete.start")
@@ -289,6 +301,8 @@ async def test_a_server_boot_reaches_an_oslo_messaging_listener(listener: Collec
     assert vol_end["payload"]["status"] == "available"
     assert vol_end["publisher_id"].startswith("volume.")
     assert listener.events.index(listener.of("volume.create.start")[0]) < listener.events.index(vol_end)
+    assert project_made["payload"] == {"resource_info": project.json()["project"]["id"]}
+    assert project_made["publisher_id"].startswith("identity.")
     # Glance's, in the order of the upload.
     assert [e["payload"]["id"] for e in image_events] == [image["id"]] * 4
     assert [listener.events.index(e) for e in image_events] == sorted(listener.events.index(e) for e in image_events)

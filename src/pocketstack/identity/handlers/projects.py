@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pocketstack.common.errors import Forbidden, Invalid, NotFound
 from pocketstack.identity import models as m
 from pocketstack.identity import policy, render, schemas
+from pocketstack.identity.events import emit
 from pocketstack.identity.handlers import domains
 from pocketstack.identity.handlers.common import apply_filters, check_mutable, ensure_unique, get_or_404
 from pocketstack.identity.revocation import Event
@@ -188,6 +189,7 @@ async def create(svc: IdentityService, req: Request) -> Response:
         )
         s.add(project)
     svc.changed()
+    await emit(svc, req.context, "project", "created", project.id)
     return json_response({"project": render.project(req.base_url, project)}, 201)
 
 
@@ -236,6 +238,7 @@ async def update(svc: IdentityService, req: Request) -> Response:
     svc.changed()
     if disabling:
         await svc.revoke(Event(issued_before=time.time(), project_id=project.id))
+    await emit(svc, req.context, "project", "updated", project.id)
     return json_response({"project": render.project(req.base_url, project)})
 
 
@@ -258,6 +261,7 @@ async def delete(svc: IdentityService, req: Request) -> Response:
         await s.delete(project)
     svc.changed()
     await svc.revoke(Event(issued_before=time.time(), project_id=project_id))
+    await emit(svc, req.context, "project", "deleted", project_id)
     return empty(204)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from pocketstack.common.errors import Invalid, NotAuthenticated, NotFound
 from pocketstack.identity import compliance, passwords, policy, render, schemas
 from pocketstack.identity import models as m
+from pocketstack.identity.events import emit
 from pocketstack.identity.handlers.common import apply_filters, ensure_unique, get_or_404
 from pocketstack.identity.revocation import Event
 from pocketstack.web.request import Request
@@ -70,6 +71,7 @@ async def create(svc: IdentityService, req: Request) -> Response:
         if hashed:
             await compliance.record_password(s, rules, user, hashed, self_service=False)
     svc.changed()
+    await emit(svc, req.context, "user", "created", user.id)
     return json_response({"user": render.user(req.base_url, user)}, 201)
 
 
@@ -107,6 +109,7 @@ async def update(svc: IdentityService, req: Request) -> Response:
     svc.changed()
     if disabling or hashed:
         await svc.revoke(Event(issued_before=time.time(), user_id=user.id))
+    await emit(svc, req.context, "user", "updated", user.id)
     return json_response({"user": render.user(req.base_url, user)})
 
 
@@ -127,6 +130,7 @@ async def delete(svc: IdentityService, req: Request) -> Response:
         await s.delete(user)
     svc.changed()
     await svc.revoke(Event(issued_before=time.time(), user_id=user_id))
+    await emit(svc, req.context, "user", "deleted", user_id)
     return empty(204)
 
 
