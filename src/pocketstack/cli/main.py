@@ -16,14 +16,18 @@ from pathlib import Path
 from typing import Any
 
 from pocketstack.cli import state
+from pocketstack.cli.tools import (
+    build_tiny_guest,
+    cmd_build_tiny,
+    cmd_policy_list,
+    cmd_rotate_keys,
+    cmd_trace,
+    config_of,
+)
 from pocketstack.common import logs
 from pocketstack.common.config import DEFAULT_DATA_DIR, Config
 
 READY_TIMEOUT = 120.0
-
-
-def _config(args: argparse.Namespace) -> Config:
-    return Config.load(Path(args.data_dir).expanduser() if args.data_dir else None)
 
 
 def _print_usage(config: Config) -> None:
@@ -100,7 +104,7 @@ def _policies_ok(config: Config) -> bool:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
-    config = _config(args)
+    config = config_of(args)
     if not _policies_ok(config):
         return 1
     data_dir = config.data_dir
@@ -120,7 +124,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         print(f"port 8080 is in use: using port {config.server.port}")
     config.compute.driver = _choose_driver(args.driver, config)
     if config.image.tiny_guest:
-        config.image.tiny_guest = _build_tiny()
+        config.image.tiny_guest = build_tiny_guest()
     if args.fake_hosts:
         config.compute.fake_hosts = args.fake_hosts
     _harden(config)
@@ -137,40 +141,6 @@ def cmd_up(args: argparse.Namespace) -> int:
     if args.detach:
         return _detach(args, config)
     return _foreground(config)
-
-
-def _progress_bar() -> Any:
-    shown = {"last": ""}
-
-    def bar(message: str, fraction: float) -> None:
-        if not sys.stderr.isatty():
-            if message != shown["last"] and fraction < 1.0:
-                print(f"tiny guest: {message}", file=sys.stderr)
-                shown["last"] = message
-            return
-        filled = int(fraction * 30)
-        sys.stderr.write(f"\rtiny guest [{'#' * filled}{'.' * (30 - filled)}] {message[:50]:<50}")
-        if fraction >= 1.0:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-    return bar
-
-
-def _build_tiny() -> bool:
-    """Build (or find cached) the tiny guest with a progress bar; False if it cannot be built."""
-    from pocketstack.image.tiny import build_tiny, tiny_available
-
-    ok, why = tiny_available()
-    if not ok:
-        print(f"tiny guest: not available ({why}); going on without it")
-        return False
-    try:
-        build_tiny(progress=_progress_bar())
-    except Exception as exc:
-        print(f"tiny guest: could not be built ({exc}); going on without it")
-        return False
-    return True
 
 
 def _child_env(config: Config) -> dict[str, str]:
@@ -272,7 +242,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from pocketstack import cloud
     from pocketstack.agents import AGENTS
 
-    config = _config(args)
+    config = config_of(args)
     if not _policies_ok(config):
         return 1
     try:
@@ -344,7 +314,7 @@ def _serve_some(config: Config, only: frozenset[str], agent_host: str = "") -> i
 
 
 def cmd_down(args: argparse.Namespace) -> int:
-    config = _config(args)
+    config = config_of(args)
     current = state.read_state(config.data_dir)
     if current is None or not state.pid_alive(current["pid"]):
         print("pocketstack is not running")
@@ -379,7 +349,7 @@ def _cleanup(config: Config) -> None:
 def cmd_status(args: argparse.Namespace) -> int:
     import httpx
 
-    config = _config(args)
+    config = config_of(args)
     current = state.read_state(config.data_dir)
     if current is None or not state.pid_alive(current["pid"]):
         print("pocketstack is not running")
@@ -397,92 +367,6 @@ def cmd_status(args: argparse.Namespace) -> int:
                 up = f"down ({type(exc).__name__})"
             note = " (not built yet)" if name in current.get("not_built", []) else ""
             print(f"  {name:<10} {url:<40} {up}{note}")
-    return 0
-
-
-def cmd_trace(args: argparse.Namespace) -> int:
-    """Print the hops of a server's launch in order, with component, host and duration."""
-    import httpx
-
-    config = _config(args)
-    current = state.read_state(config.data_dir)
-    if current is None or not state.pid_alive(current["pid"]):
-        print("pocketstack is not running", file=sys.stderr)
-        return 1
-    url = current["url"]
-    auth = {
-        "auth": {
-            "identity": {
-                "methods": ["password"],
-                "password": {
-                    "user": {"name": "admin", "domain": {"id": "default"}, "password": config.identity.admin_password}
-                },
-            },
-            "scope": {"project": {"name": "admin", "domain": {"id": "default"}}},
-        }
-    }
-    with httpx.Client(base_url=url, timeout=30, verify=state.verify(config)) as client:
-        token = client.post("/identity/v3/auth/tokens", json=auth).headers.get("x-subject-token", "")
-        answer = client.get(
-            f"/compute/v2.1/servers/{args.server_id}/os-pocketstack-trace", headers={"X-Auth-Token": token}
-        )
-    if answer.status_code != 200:
-        print(f"error: {answer.status_code} {answer.text}", file=sys.stderr)
-        return 1
-    spans = answer.json()["spans"]
-    if not spans:
-        print(f"no trace recorded for server {args.server_id}")
-        return 0
-    t0 = spans[0]["started"]
-    width = max(len(span["hop"]) for span in spans)
-    print(f"{'at ms':>9} {'took ms':>9}  {'hop':<{width}}  {'component':<13} {'host':<12} result")
-    for span in spans:
-        detail = f"  {span['detail']}" if span.get("detail") else ""
-        print(
-            f"{(span['started'] - t0) * 1000:9.1f} {span['duration_ms']:9.1f}  {span['hop']:<{width}}  "
-            f"{span['component']:<13} {span.get('host') or '-':<12} {span.get('result', 'ok')}{detail}"
-        )
-    print(f"request {spans[0].get('request_id', '?')}: {len(spans)} hops")
-    return 0
-
-
-def cmd_build_tiny(args: argparse.Namespace) -> int:
-    """``pocketstack image build-tiny [--output DIR]``: the tiny guest's kernel (aki),
-    initramfs (ari) and root disk (ami), built from Debian packages and cached."""
-    from pocketstack.image.tiny import build_tiny, tiny_available
-
-    ok, why = tiny_available()
-    if not ok:
-        print(f"error: the tiny guest cannot be built here: {why}", file=sys.stderr)
-        return 1
-    output = Path(args.output).expanduser() if args.output else None
-    artifacts = build_tiny(output, progress=_progress_bar())
-    print(f"kernel (aki):     {artifacts.kernel}")
-    print(f"initramfs (ari):  {artifacts.initramfs}")
-    print(f"root disk (ami):  {artifacts.rootdisk}")
-    print(f"kernel cmdline:   {artifacts.cmdline}")
-    return 0
-
-
-def cmd_rotate_keys(args: argparse.Namespace) -> int:
-    from pocketstack.identity.tokens import KeyRepository
-
-    config = _config(args)
-    primary = KeyRepository(config.fernet_key_dir).rotate()
-    print(f"rotated Fernet keys in {config.fernet_key_dir}: new primary key {primary}")
-    return 0
-
-
-def cmd_policy_list(args: argparse.Namespace) -> int:
-    from pocketstack.cli.policy import listing
-    from pocketstack.common.policy import PolicyFileError
-
-    try:
-        for line in listing(args.service, _config(args)):
-            print(line)
-    except PolicyFileError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
     return 0
 
 
