@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from pocketstack.common.timeutils import iso
-from pocketstack.image.metadefs import Association, NamespaceDetail
+from pocketstack.image.metadef_access import Association, NamespaceDetail
 from pocketstack.image.models import MetadefNamespace, MetadefObject, MetadefProperty, MetadefResourceType, MetadefTag
 
 NAMESPACES = "/v2/metadefs/namespaces"

@@ -12,20 +12,30 @@ Domain code: it raises pocketstack.common.errors only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import delete as sql_delete
-from sqlalchemy import exists, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.exc import FlushError
 
 from pocketstack.common.context import RequestContext
 from pocketstack.common.errors import Conflict, Forbidden, Invalid, NotFound
 from pocketstack.common.timeutils import utcnow
 from pocketstack.db import Database
 from pocketstack.image import policy
+from pocketstack.image.metadef_access import (
+    SORT_KEYS,
+    Association,
+    NamespaceDetail,
+    NamespaceQuery,
+    check_admin,
+    check_name,
+    check_unprotected,
+    flush,
+    load,
+    readable_filter,
+    writable,
+)
 from pocketstack.image.metadef_schemas import NAMESPACE_VISIBILITIES
 from pocketstack.image.models import (
     MetadefAssociation,
@@ -35,106 +45,6 @@ from pocketstack.image.models import (
     MetadefResourceType,
     MetadefTag,
 )
-
-DEFAULT_LIMIT = 25
-MAX_LIMIT = 1000
-SORT_KEYS = {
-    "created_at": MetadefNamespace.created_at,
-    "updated_at": MetadefNamespace.updated_at,
-    "namespace": MetadefNamespace.namespace,
-    "display_name": MetadefNamespace.display_name,
-    "visibility": MetadefNamespace.visibility,
-    "owner": MetadefNamespace.owner,
-    "id": MetadefNamespace.id,
-}
-
-
-@dataclass(slots=True)
-class Association:
-    name: str
-    row: MetadefAssociation
-
-
-@dataclass(slots=True)
-class NamespaceDetail:
-    namespace: MetadefNamespace
-    associations: list[Association] = field(default_factory=list)
-    properties: list[MetadefProperty] = field(default_factory=list)
-    objects: list[MetadefObject] = field(default_factory=list)
-    tags: list[MetadefTag] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class NamespaceQuery:
-    limit: int = DEFAULT_LIMIT
-    marker: str | None = None
-    sort_key: str = "created_at"
-    sort_dir: str = "desc"
-    visibility: str | None = None
-    resource_types: list[str] = field(default_factory=list)
-
-
-# -- who may do what -------------------------------------------------------------------
-
-
-def _check_admin(ctx: RequestContext, rule: str, target: dict[str, Any] | None = None) -> None:
-    error = Forbidden(
-        f"You are not authorized to complete {rule} action: metadata definitions are changed by admins only."
-    )
-    policy.enforce(ctx, rule, target, error=error)
-
-
-def _target(ns: MetadefNamespace) -> dict[str, Any]:
-    return {"project_id": ns.owner, "owner": ns.owner, "visibility": ns.visibility, "namespace": ns.namespace}
-
-
-def _readable(ctx: RequestContext) -> Any:
-    """The namespaces the caller may read, as a SQL condition (Glance's database layer)."""
-    if policy.is_admin(ctx):
-        return None
-    return or_(MetadefNamespace.visibility == "public", MetadefNamespace.owner == ctx.project_id)
-
-
-async def _load(
-    session: AsyncSession, ctx: RequestContext, name: str, rule: str = "get_metadef_namespace"
-) -> MetadefNamespace:
-    """The namespace if the caller sees it and ``rule`` lets it read there; else not found."""
-    row = await session.scalar(select(MetadefNamespace).where(MetadefNamespace.namespace == name))
-    missing = NotFound(f"Metadata definition namespace={name} was not found.")
-    if row is None or not (policy.is_admin(ctx) or row.visibility == "public" or row.owner == ctx.project_id):
-        raise missing
-    policy.enforce(ctx, rule, _target(row), error=missing)
-    return row
-
-
-async def _writable(session: AsyncSession, ctx: RequestContext, name: str, rule: str) -> MetadefNamespace:
-    row = await _load(session, ctx, name)
-    _check_admin(ctx, rule, _target(row))
-    return row
-
-
-def _check_unprotected(ns: MetadefNamespace, what: str) -> None:
-    if ns.protected:
-        raise Forbidden(
-            f"Cannot delete {what} of namespace {ns.namespace}: the namespace is protected. "
-            "Set its 'protected' to false first."
-        )
-
-
-def check_name(name: str, kind: str) -> str:
-    """Names end up as path segments of the resource's URL: one non-empty segment."""
-    if not name.strip() or "/" in name:
-        raise Invalid(f"Invalid {kind} name {name!r}: it must be non-empty and cannot contain '/'.")
-    return name
-
-
-async def _flush(session: AsyncSession, message: str) -> None:
-    """Flush, turning a unique-name clash into a Conflict."""
-    try:
-        await session.flush()
-    except (IntegrityError, FlushError):
-        raise Conflict(message) from None
-
 
 # -- namespaces -------------------------------------------------------------------------
 
@@ -152,7 +62,7 @@ async def list_namespaces(
     column = SORT_KEYS[query.sort_key]
     order = [column.desc(), MetadefNamespace.id.desc()] if query.sort_dir == "desc" else [column, MetadefNamespace.id]
     stmt = select(MetadefNamespace).order_by(*order)
-    readable = _readable(ctx)
+    readable = readable_filter(ctx)
     if readable is not None:
         stmt = stmt.where(readable)
     if query.visibility is not None:
@@ -179,7 +89,7 @@ async def list_namespaces(
 
 
 async def create_namespace(db: Database, ctx: RequestContext, body: dict[str, Any]) -> NamespaceDetail:
-    _check_admin(ctx, "add_metadef_namespace")
+    check_admin(ctx, "add_metadef_namespace")
     now = utcnow()
     async with db.writer() as session:
         ns = MetadefNamespace(
@@ -193,7 +103,7 @@ async def create_namespace(db: Database, ctx: RequestContext, body: dict[str, An
             updated_at=now,
         )
         session.add(ns)
-        await _flush(session, f"A metadata definition namespace with name={ns.namespace} already exists.")
+        await flush(session, f"A metadata definition namespace with name={ns.namespace} already exists.")
         detail = NamespaceDetail(ns)
         for assoc in body.get("resource_type_associations", []):
             detail.associations.append(await _associate(session, ns, assoc))
@@ -208,7 +118,7 @@ async def create_namespace(db: Database, ctx: RequestContext, body: dict[str, An
 
 async def show_namespace(db: Database, ctx: RequestContext, name: str) -> NamespaceDetail:
     async with db.reader() as session:
-        ns = await _load(session, ctx, name)
+        ns = await load(session, ctx, name)
         return NamespaceDetail(
             ns,
             await _associations(session, ns.id),
@@ -221,7 +131,7 @@ async def show_namespace(db: Database, ctx: RequestContext, name: str) -> Namesp
 async def update_namespace(db: Database, ctx: RequestContext, name: str, body: dict[str, Any]) -> MetadefNamespace:
     """PUT replaces the namespace's own fields; omitted ones take their defaults (as Glance)."""
     async with db.writer() as session:
-        ns = await _writable(session, ctx, name, "modify_metadef_namespace")
+        ns = await writable(session, ctx, name, "modify_metadef_namespace")
         ns.namespace = check_name(body["namespace"], "namespace")
         ns.display_name = body.get("display_name")
         ns.description = body.get("description")
@@ -229,13 +139,13 @@ async def update_namespace(db: Database, ctx: RequestContext, name: str, body: d
         ns.protected = body.get("protected") or False
         ns.owner = body.get("owner") or ctx.project_id or ns.owner
         ns.updated_at = utcnow()
-        await _flush(session, f"A metadata definition namespace with name={ns.namespace} already exists.")
+        await flush(session, f"A metadata definition namespace with name={ns.namespace} already exists.")
         return ns
 
 
 async def delete_namespace(db: Database, ctx: RequestContext, name: str) -> None:
     async with db.writer() as session:
-        ns = await _writable(session, ctx, name, "delete_metadef_namespace")
+        ns = await writable(session, ctx, name, "delete_metadef_namespace")
         if ns.protected:
             raise Forbidden(f"Namespace {name} is protected and cannot be deleted.")
         await session.execute(sql_delete(MetadefNamespace).where(MetadefNamespace.id == ns.id))
@@ -256,10 +166,8 @@ async def _named(session: AsyncSession, model: Any, ns: MetadefNamespace, name: 
 async def delete_contents(db: Database, ctx: RequestContext, name: str, model: Any, what: str) -> None:
     """DELETE .../objects, .../properties or .../tags: all of that kind in the namespace."""
     async with db.writer() as session:
-        ns = await _writable(
-            session, ctx, name, "delete_metadef_tags" if what == "tags" else "delete_metadef_namespace"
-        )
-        _check_unprotected(ns, what)
+        ns = await writable(session, ctx, name, "delete_metadef_tags" if what == "tags" else "delete_metadef_namespace")
+        check_unprotected(ns, what)
         await session.execute(sql_delete(model).where(model.namespace_id == ns.id))
 
 
@@ -282,21 +190,19 @@ async def _add_property(
         updated_at=now,
     )
     session.add(row)
-    await _flush(
-        session, f"A metadata definition property with name={name} already exists in namespace={ns.namespace}."
-    )
+    await flush(session, f"A metadata definition property with name={name} already exists in namespace={ns.namespace}.")
     return row
 
 
 async def list_properties(db: Database, ctx: RequestContext, name: str) -> list[MetadefProperty]:
     async with db.reader() as session:
-        ns = await _load(session, ctx, name, "get_metadef_properties")
+        ns = await load(session, ctx, name, "get_metadef_properties")
         return await _in_namespace(session, MetadefProperty, ns.id)
 
 
 async def create_property(db: Database, ctx: RequestContext, name: str, body: dict[str, Any]) -> MetadefProperty:
     async with db.writer() as session:
-        ns = await _writable(session, ctx, name, "add_metadef_property")
+        ns = await writable(session, ctx, name, "add_metadef_property")
         return await _add_property(session, ns, body["name"], body)
 
 
@@ -304,7 +210,7 @@ async def show_property(
     db: Database, ctx: RequestContext, name: str, prop: str, resource_type: str | None
 ) -> MetadefProperty:
     async with db.reader() as session:
-        ns = await _load(session, ctx, name, "get_metadef_property")
+        ns = await load(session, ctx, name, "get_metadef_property")
         if resource_type:
             # The name as the resource type sees it (hw_cpu_cores): strip the association's prefix.
             prefix = await _prefix(session, ns, resource_type)
@@ -322,20 +228,20 @@ async def update_property(
     db: Database, ctx: RequestContext, name: str, prop: str, body: dict[str, Any]
 ) -> MetadefProperty:
     async with db.writer() as session:
-        ns = await _writable(session, ctx, name, "modify_metadef_property")
+        ns = await writable(session, ctx, name, "modify_metadef_property")
         row: MetadefProperty = await _named(session, MetadefProperty, ns, prop, "property")
         row.name = check_name(body["name"], "property")
         row.definition = _definition(body)
         row.updated_at = utcnow()
-        await _flush(session, f"A metadata definition property with name={row.name} already exists.")
+        await flush(session, f"A metadata definition property with name={row.name} already exists.")
         return row
 
 
 async def delete_property(db: Database, ctx: RequestContext, name: str, prop: str) -> None:
     async with db.writer() as session:
-        ns = await _writable(session, ctx, name, "remove_metadef_property")
+        ns = await writable(session, ctx, name, "remove_metadef_property")
         row = await _named(session, MetadefProperty, ns, prop, "property")
-        _check_unprotected(ns, f"property {prop}")
+        check_unprotected(ns, f"property {prop}")
         await session.delete(row)
 
 
@@ -354,7 +260,7 @@ async def _add_object(session: AsyncSession, ns: MetadefNamespace, body: dict[st
         updated_at=now,
     )
     session.add(row)
-    await _flush(
+    await flush(
         session, f"A metadata definition object with name={row.name} already exists in namespace={ns.namespace}."
     )
     return row
@@ -362,41 +268,41 @@ async def _add_object(session: AsyncSession, ns: MetadefNamespace, body: dict[st
 
 async def list_objects(db: Database, ctx: RequestContext, name: str) -> list[MetadefObject]:
     async with db.reader() as session:
-        ns = await _load(session, ctx, name, "get_metadef_objects")
+        ns = await load(session, ctx, name, "get_metadef_objects")
         return await _in_namespace(session, MetadefObject, ns.id)
 
 
 async def create_object(db: Database, ctx: RequestContext, name: str, body: dict[str, Any]) -> MetadefObject:
     async with db.writer() as session:
-        ns = await _writable(session, ctx, name, "add_metadef_object")
+        ns = await writable(session, ctx, name, "add_metadef_object")
         return await _add_object(session, ns, body)
 
 
 async def show_object(db: Database, ctx: RequestContext, name: str, obj: str) -> MetadefObject:
     async with db.reader() as session:
-        ns = await _load(session, ctx, name, "get_metadef_object")
+        ns = await load(session, ctx, name, "get_metadef_object")
         row: MetadefObject = await _named(session, MetadefObject, ns, obj, "object")
         return row
 
 
 async def update_object(db: Database, ctx: RequestContext, name: str, obj: str, body: dict[str, Any]) -> MetadefObject:
     async with db.writer() as session:
-        ns = await _writable(session, ctx, name, "modify_metadef_object")
+        ns = await writable(session, ctx, name, "modify_metadef_object")
         row: MetadefObject = await _named(session, MetadefObject, ns, obj, "object")
         row.name = check_name(body["name"], "object")
         row.description = body.get("description")
         row.required = body.get("required")
         row.properties = body.get("properties") or {}
         row.updated_at = utcnow()
-        await _flush(session, f"A metadata definition object with name={row.name} already exists.")
+        await flush(session, f"A metadata definition object with name={row.name} already exists.")
         return row
 
 
 async def delete_object(db: Database, ctx: RequestContext, name: str, obj: str) -> None:
     async with db.writer() as session:
-        ns = await _writable(session, ctx, name, "delete_metadef_object")
+        ns = await writable(session, ctx, name, "delete_metadef_object")
         row = await _named(session, MetadefObject, ns, obj, "object")
-        _check_unprotected(ns, f"object {obj}")
+        check_unprotected(ns, f"object {obj}")
         await session.delete(row)
 
 
@@ -407,13 +313,13 @@ async def _add_tag(session: AsyncSession, ns: MetadefNamespace, name: str) -> Me
     now = utcnow()
     row = MetadefTag(namespace_id=ns.id, name=check_name(name, "tag"), created_at=now, updated_at=now)
     session.add(row)
-    await _flush(session, f"A metadata tag with name={name} already exists in namespace={ns.namespace}.")
+    await flush(session, f"A metadata tag with name={name} already exists in namespace={ns.namespace}.")
     return row
 
 
 async def list_tags(db: Database, ctx: RequestContext, name: str) -> list[MetadefTag]:
     async with db.reader() as session:
-        ns = await _load(session, ctx, name, "get_metadef_tags")
+        ns = await load(session, ctx, name, "get_metadef_tags")
         return await _in_namespace(session, MetadefTag, ns.id)
 
 
@@ -422,7 +328,7 @@ async def create_tags(db: Database, ctx: RequestContext, name: str, names: list[
     if len(set(names)) != len(names):
         raise Conflict(f"Duplicate tag names in the request for namespace={name}.")
     async with db.writer() as session:
-        ns = await _writable(session, ctx, name, "add_metadef_tags")
+        ns = await writable(session, ctx, name, "add_metadef_tags")
         if not append:
             await session.execute(sql_delete(MetadefTag).where(MetadefTag.namespace_id == ns.id))
         for tag in names:
@@ -432,32 +338,32 @@ async def create_tags(db: Database, ctx: RequestContext, name: str, names: list[
 
 async def create_tag(db: Database, ctx: RequestContext, name: str, tag: str) -> MetadefTag:
     async with db.writer() as session:
-        ns = await _writable(session, ctx, name, "add_metadef_tag")
+        ns = await writable(session, ctx, name, "add_metadef_tag")
         return await _add_tag(session, ns, tag)
 
 
 async def show_tag(db: Database, ctx: RequestContext, name: str, tag: str) -> MetadefTag:
     async with db.reader() as session:
-        ns = await _load(session, ctx, name, "get_metadef_tag")
+        ns = await load(session, ctx, name, "get_metadef_tag")
         row: MetadefTag = await _named(session, MetadefTag, ns, tag, "tag")
         return row
 
 
 async def update_tag(db: Database, ctx: RequestContext, name: str, tag: str, new_name: str) -> MetadefTag:
     async with db.writer() as session:
-        ns = await _writable(session, ctx, name, "modify_metadef_tag")
+        ns = await writable(session, ctx, name, "modify_metadef_tag")
         row: MetadefTag = await _named(session, MetadefTag, ns, tag, "tag")
         row.name = check_name(new_name, "tag")
         row.updated_at = utcnow()
-        await _flush(session, f"A metadata tag with name={new_name} already exists in namespace={name}.")
+        await flush(session, f"A metadata tag with name={new_name} already exists in namespace={name}.")
         return row
 
 
 async def delete_tag(db: Database, ctx: RequestContext, name: str, tag: str) -> None:
     async with db.writer() as session:
-        ns = await _writable(session, ctx, name, "delete_metadef_tag")
+        ns = await writable(session, ctx, name, "delete_metadef_tag")
         row = await _named(session, MetadefTag, ns, tag, "tag")
-        _check_unprotected(ns, f"tag {tag}")
+        check_unprotected(ns, f"tag {tag}")
         await session.delete(row)
 
 
@@ -506,7 +412,7 @@ async def _associate(session: AsyncSession, ns: MetadefNamespace, body: dict[str
         updated_at=now,
     )
     session.add(row)
-    await _flush(
+    await flush(
         session,
         f"The metadata definition resource type association of namespace={ns.namespace} and "
         f"resource type={name} already exists.",
@@ -516,21 +422,21 @@ async def _associate(session: AsyncSession, ns: MetadefNamespace, body: dict[str
 
 async def list_associations(db: Database, ctx: RequestContext, name: str) -> list[Association]:
     async with db.reader() as session:
-        ns = await _load(session, ctx, name, "get_metadef_resource_type")
+        ns = await load(session, ctx, name, "get_metadef_resource_type")
         return await _associations(session, ns.id)
 
 
 async def create_association(db: Database, ctx: RequestContext, name: str, body: dict[str, Any]) -> Association:
     async with db.writer() as session:
-        ns = await _writable(session, ctx, name, "add_metadef_resource_type_association")
+        ns = await writable(session, ctx, name, "add_metadef_resource_type_association")
         return await _associate(session, ns, body)
 
 
 async def delete_association(db: Database, ctx: RequestContext, name: str, resource_type: str) -> None:
     async with db.writer() as session:
-        ns = await _writable(session, ctx, name, "remove_metadef_resource_type_association")
+        ns = await writable(session, ctx, name, "remove_metadef_resource_type_association")
         found = [a for a in await _associations(session, ns.id) if a.name == resource_type]
         if not found:
             raise NotFound(f"Failed to find resource type {resource_type} to delete")
-        _check_unprotected(ns, f"the association with resource type {resource_type}")
+        check_unprotected(ns, f"the association with resource type {resource_type}")
         await session.delete(found[0].row)

@@ -7,8 +7,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from pocketstack.common.errors import Forbidden, Invalid, NotFound
+from pocketstack.image import metadef_access, metadefs
 from pocketstack.image import metadef_views as views
-from pocketstack.image import metadefs
 from pocketstack.image.deps import ImageDeps
 from pocketstack.image.metadef_schemas import (
     DOCUMENTS,
@@ -59,13 +59,13 @@ async def schema(deps: ImageDeps, request: Request) -> Response:
 
 
 async def namespaces_index(deps: ImageDeps, request: Request) -> Response:
-    limit = request.int_param("limit", metadefs.DEFAULT_LIMIT)
+    limit = request.int_param("limit", metadef_access.DEFAULT_LIMIT)
     assert limit is not None
     if limit < 0:
         raise Invalid("limit param must be positive")
     resource_types = request.param("resource_types")
-    query = metadefs.NamespaceQuery(
-        limit=min(limit, metadefs.MAX_LIMIT),
+    query = metadef_access.NamespaceQuery(
+        limit=min(limit, metadef_access.MAX_LIMIT),
         marker=request.param("marker"),
         sort_key=request.param("sort_key") or "created_at",
         sort_dir=request.param("sort_dir") or "desc",
