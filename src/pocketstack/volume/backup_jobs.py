@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def _reason(exc: BaseException) -> str:
+def failure_reason(exc: BaseException) -> str:
     return exc.message if isinstance(exc, PocketError) else f"{type(exc).__name__}: {exc}"
 
 
@@ -49,7 +49,7 @@ async def create_backup(m: VolumeManager, ctx: RequestContext, backup_id: str) -
     except Exception as exc:
         if not isinstance(exc, PocketError):
             log.exception("backup %s of %s failed", backup_id, vol.id)
-        await set_backup(m, backup_id, status="error", fail_reason=_reason(exc))
+        await set_backup(m, backup_id, status="error", fail_reason=failure_reason(exc))
     else:
         await set_backup(m, backup_id, status="available", fail_reason=None)
     if backup.snapshot_id:
@@ -85,7 +85,7 @@ async def restore_backup(m: VolumeManager, ctx: RequestContext, backup_id: str, 
     except Exception as exc:
         if not isinstance(exc, PocketError):
             log.exception("restore of backup %s into %s failed", backup_id, volume_id)
-        await m._set(volume_id, status=states.ERROR, status_reason=f"restore failed: {_reason(exc)}")
+        await m._set(volume_id, status=states.ERROR, status_reason=f"restore failed: {failure_reason(exc)}")
         await set_backup(m, backup_id, status="available")
         return
     meta = backup.volume_meta or {}

@@ -24,6 +24,7 @@ from pocketstack.volume import (
     backup_jobs,
     compute_events,
     group_snapshots,
+    manage_jobs,
     messages,
     recovery,
     scheduler,
@@ -262,81 +263,24 @@ class VolumeManager:
             servers = await s.scalars(select(Attachment.instance_uuid).where(Attachment.volume_id == volume_id))
             return sorted({sid for sid in servers if sid})
 
-    # --- manage / unmanage -------------------------------------------------------------------
+    # --- manage / unmanage (manage_jobs.py) ---------------------------------------------------
     async def manage_existing(self, ctx: RequestContext, volume_id: str, name: str) -> None:
-        vol = await self._volume(volume_id)
-        if vol is None or vol.status != states.MANAGING:
-            return
-        try:
-            location, size = await self.backend.manage_existing(volume_id, name)
-        except Exception as exc:
-            if not isinstance(exc, PocketError):
-                log.exception("volume %s: manage of %s failed", volume_id, name)
-            await self._set(volume_id, status=states.ERROR_MANAGING, status_reason=f"manage failed: {_reason(exc)}")
-            return
-        await self._set(volume_id, status=states.AVAILABLE, provider_location=location, size=size, status_reason=None)
+        await manage_jobs.manage_existing(self, ctx, volume_id, name)
+
+    async def unmanage_volume(self, ctx: RequestContext, volume_id: str) -> None:
+        await manage_jobs.unmanage_volume(self, ctx, volume_id)
+
+    async def manage_existing_snapshot(self, ctx: RequestContext, snapshot_id: str, name: str) -> None:
+        await manage_jobs.manage_existing_snapshot(self, ctx, snapshot_id, name)
+
+    async def unmanage_snapshot(self, ctx: RequestContext, snapshot_id: str) -> None:
+        await manage_jobs.unmanage_snapshot(self, ctx, snapshot_id)
 
     async def get_manageable(self, ctx: RequestContext, managed: list[str]) -> list[dict[str, Any]]:
         return await self.backend.manageable(set(managed))
 
-    async def unmanage_volume(self, ctx: RequestContext, volume_id: str) -> None:
-        vol = await self._volume(volume_id)
-        if vol is None or vol.status != states.UNMANAGING:
-            return
-        try:
-            await self.backend.unmanage(volume_id, vol.provider_location or {})
-        except Exception as exc:
-            if not isinstance(exc, PocketError):
-                log.exception("volume %s: unmanage failed", volume_id)
-            await self._set(volume_id, status=states.ERROR, status_reason=f"unmanage failed: {_reason(exc)}")
-            return
-        async with self.db.writer() as s:
-            row = await s.get(Volume, volume_id)
-            if row is not None:
-                await s.delete(row)
-
-    async def manage_existing_snapshot(self, ctx: RequestContext, snapshot_id: str, name: str) -> None:
-        async with self.db.reader() as s:
-            snap = await s.get(Snapshot, snapshot_id)
-            vol = await s.get(Volume, snap.volume_id) if snap is not None else None
-        if snap is None or vol is None or snap.status != states.SNAP_MANAGING:
-            return
-        try:
-            location, size = await self.backend.manage_existing_snapshot(
-                snapshot_id, name, vol.id, vol.provider_location or {}
-            )
-        except Exception as exc:
-            if not isinstance(exc, PocketError):
-                log.exception("snapshot %s: manage of %s failed", snapshot_id, name)
-            await self._set_snapshot(
-                snapshot_id, status=states.SNAP_ERROR, status_reason=f"manage failed: {_reason(exc)}"
-            )
-            return
-        await self._set_snapshot(
-            snapshot_id, status=states.SNAP_AVAILABLE, progress="100%", provider_location=location, size=size
-        )
-
     async def get_manageable_snapshots(self, ctx: RequestContext, in_use: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return await self.backend.manageable_snapshots(in_use)
-
-    async def unmanage_snapshot(self, ctx: RequestContext, snapshot_id: str) -> None:
-        async with self.db.reader() as s:
-            snap = await s.get(Snapshot, snapshot_id)
-        if snap is None or snap.status != states.SNAP_UNMANAGING:
-            return
-        try:
-            await self.backend.unmanage_snapshot(snapshot_id, snap.provider_location or {})
-        except Exception as exc:
-            if not isinstance(exc, PocketError):
-                log.exception("snapshot %s: unmanage failed", snapshot_id)
-            await self._set_snapshot(
-                snapshot_id, status=states.SNAP_ERROR, status_reason=f"unmanage failed: {_reason(exc)}"
-            )
-            return
-        async with self.db.writer() as s:
-            row = await s.get(Snapshot, snapshot_id)
-            if row is not None:
-                await s.delete(row)
 
     # --- backups (backup_jobs.py) -------------------------------------------------------------
     async def create_backup(self, ctx: RequestContext, backup_id: str) -> None:
